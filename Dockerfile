@@ -1,0 +1,13 @@
+# The production image: gunicorn serves the app and its static files (WhiteNoise);
+# the same image runs the Celery worker and beat (see docker-compose.yml).
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+RUN DEBUG=true python manage.py collectstatic --noinput
+RUN useradd --system cxowner
+USER cxowner
+EXPOSE 8000
+CMD ["gunicorn", "cxowner.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,53 @@
+# cxowner: `make run` starts a demo on this machine, `make test` runs every test.
+# Only Python 3.11+ is needed; PostgreSQL and Redis are used when DATABASE_URL / REDIS_URL are set.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+DEV_ENV := DEBUG=true
+
+.PHONY: run test lint format bench check-deploy clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	mkdir -p var
+	$(DEV_ENV) $(MANAGE) migrate --noinput
+	$(DEV_ENV) $(MANAGE) createcachetable
+	$(DEV_ENV) $(MANAGE) seed_demo
+	@echo
+	@echo "cxowner runs on http://127.0.0.1:8000/ (admin: http://127.0.0.1:8000/admin/)"
+	@echo "Demo logins: admin / cxowner-admin, cxlead / cxowner-cxlead, exec / cxowner-exec"
+	@echo "Press Ctrl+C to stop the web server, the worker and beat."
+	@echo
+	@trap 'kill 0' INT TERM EXIT; \
+	$(DEV_ENV) $(VENV)/bin/celery -A cxowner worker --beat --loglevel info --concurrency 2 & \
+	$(DEV_ENV) $(MANAGE) runserver --noreload 127.0.0.1:8000
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.installed
+	$(DEV_ENV) $(MANAGE) migrate --noinput -v0
+	$(DEV_ENV) $(MANAGE) bench $(BENCH_ARGS)
+
+# The production settings must pass Django's deployment checklist without a warning.
+check-deploy: $(VENV)/.installed
+	DEBUG=false SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-enough-secret-key-value-0123456789 \
+	ALLOWED_HOSTS=cxowner.example.com $(MANAGE) check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,86 @@
+"""Organizations, the unit of isolation, and the members who work in them."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Organization(models.Model):
+    """A company modelled in cxowner. Every other object belongs to exactly one.
+
+    The gap-rule thresholds live here because each organization tunes its own (SPEC §2).
+    """
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    responsible_limit = models.PositiveSmallIntegerField(
+        default=3, help_text="More functions holding R than this is too_many_responsible."
+    )
+    consult_limit = models.PositiveSmallIntegerField(
+        default=3, help_text="More functions holding C than this is consult_overload."
+    )
+    inform_limit = models.PositiveSmallIntegerField(
+        default=5, help_text="More functions holding I than this is inform_overload."
+    )
+    bottleneck_min_touchpoints = models.PositiveIntegerField(
+        default=10, help_text="accountability_bottleneck applies from this many touchpoints."
+    )
+    bottleneck_share = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=0.5,
+        help_text="A function holding A on more than this share of touchpoints is a bottleneck.",
+    )
+    review_period_days = models.PositiveIntegerField(
+        default=180, help_text="An A not confirmed for longer than this is stale_ownership."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(bottleneck_share__gt=0, bottleneck_share__lte=1),
+                name="organization_bottleneck_share_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(review_period_days__gt=0), name="organization_review_period_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in one organization; a user may belong to several."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        EDITOR = "editor", "Editor"
+        VIEWER = "viewer", "Viewer"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["admin", "editor", "viewer"]), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.role} of {self.organization}"
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in {self.Role.ADMIN, self.Role.EDITOR}
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role == self.Role.ADMIN

@@ -1,0 +1,89 @@
+"""A migration operation that makes the database keep related rows in one organization.
+
+Django has no composite foreign keys, yet "an Assignment's touchpoint and function belong to
+the same organization" is exactly one: (touchpoint_id, organization_id) must exist in the
+touchpoint table. PostgreSQL gets that composite foreign key; SQLite, which cannot add one to an
+existing table, gets triggers that refuse the same rows. The parent needs a unique constraint
+on the referenced columns (declared in its Meta).
+
+On SQLite a later migration that rebuilds the table drops its triggers; the tests in
+tests/test_models.py catch that on both databases.
+"""
+
+from django.db import migrations
+
+
+class SameParent(migrations.operations.base.Operation):
+    """child.(columns) must match a row of parent.(parent_columns); NULLs are not checked.
+
+    model and parent are "app_label.ModelName".
+    """
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, *, name: str, model: str, columns: list[str], parent: str, parent_columns: list[str]):
+        self.name = name
+        self.model = model
+        self.columns = columns
+        self.parent = parent
+        self.parent_columns = parent_columns
+
+    def deconstruct(self):
+        kwargs = {
+            "name": self.name,
+            "model": self.model,
+            "columns": self.columns,
+            "parent": self.parent,
+            "parent_columns": self.parent_columns,
+        }
+        return (self.__class__.__qualname__, [], kwargs)
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def describe(self):
+        return f"Keep {self.model}.{self.columns} inside {self.parent}.{self.parent_columns}"
+
+    @property
+    def migration_name_fragment(self):
+        return self.name
+
+    def _tables(self, app_label, to_state):
+        child = to_state.apps.get_model(*self.model.split("."))._meta.db_table
+        parent = to_state.apps.get_model(*self.parent.split("."))._meta.db_table
+        return child, parent
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        child, parent = self._tables(app_label, to_state)
+        quote = schema_editor.quote_name
+        columns = ", ".join(quote(c) for c in self.columns)
+        parent_columns = ", ".join(quote(c) for c in self.parent_columns)
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(
+                f"ALTER TABLE {quote(child)} ADD CONSTRAINT {quote(self.name)} "
+                f"FOREIGN KEY ({columns}) REFERENCES {quote(parent)} ({parent_columns}) "
+                "DEFERRABLE INITIALLY DEFERRED"
+            )
+        elif schema_editor.connection.vendor == "sqlite":
+            match = " AND ".join(
+                f"{quote(parent)}.{quote(p)} = NEW.{quote(c)}"
+                for c, p in zip(self.columns, self.parent_columns, strict=True)
+            )
+            not_null = " AND ".join(f"NEW.{quote(c)} IS NOT NULL" for c in self.columns)
+            for event in ("INSERT", f"UPDATE OF {columns}"):
+                suffix = event.split()[0].lower()
+                schema_editor.execute(
+                    f"CREATE TRIGGER {quote(self.name + '_' + suffix)} BEFORE {event} ON {quote(child)} "
+                    f"WHEN {not_null} AND NOT EXISTS (SELECT 1 FROM {quote(parent)} WHERE {match}) "
+                    f"BEGIN SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed: {self.name}'); END"
+                )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        child, _ = self._tables(app_label, from_state)
+        quote = schema_editor.quote_name
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"ALTER TABLE {quote(child)} DROP CONSTRAINT {quote(self.name)}")
+        elif schema_editor.connection.vendor == "sqlite":
+            for suffix in ("insert", "update"):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {quote(self.name + '_' + suffix)}")

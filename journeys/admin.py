@@ -1,0 +1,37 @@
+from django.contrib import admin
+
+from .models import Journey, Stage, Touchpoint
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    extra = 0
+    fields = ["name", "position"]
+
+
+@admin.register(Journey)
+class JourneyAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "persona", "owner", "position"]
+    list_filter = ["organization"]
+    search_fields = ["name", "persona"]
+    list_select_related = ["organization", "owner"]
+    raw_id_fields = ["owner"]
+    inlines = [StageInline]
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = ["name", "journey", "position"]
+    list_filter = ["journey__organization"]
+    search_fields = ["name", "journey__name"]
+    list_select_related = ["journey"]
+    raw_id_fields = ["journey"]
+
+
+@admin.register(Touchpoint)
+class TouchpointAdmin(admin.ModelAdmin):
+    list_display = ["name", "journey", "stage", "position", "importance", "out_of_scope"]
+    list_filter = ["organization", "out_of_scope", "importance"]
+    search_fields = ["name", "journey__name", "stage__name"]
+    list_select_related = ["journey", "stage"]
+    raw_id_fields = ["journey", "stage"]

@@ -1,0 +1,98 @@
+"""The customer's side: journeys, their ordered stages and the touchpoints inside them.
+
+Each row carries its organization even where a parent implies it: the database then checks
+that parent and child agree (see cxowner/orgs/sameorg.py), and one organization's matrix is
+read without joins.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from cxowner.orgs.models import Organization
+
+
+class Versioned(models.Model):
+    """A row that writers update with UPDATE … WHERE version = n (optimistic concurrency)."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Journey(Versioned):
+    """A customer journey (acquisition, onboarding, service …), optionally for a persona."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="journeys")
+    name = models.CharField(max_length=200)
+    persona = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        "ownership.Role",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_journeys",
+        help_text="The journey manager: the role that answers for the whole journey.",
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["organization", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="journey_unique_name"),
+            models.UniqueConstraint(fields=["id", "organization"], name="journey_id_organization"),
+            models.CheckConstraint(condition=~Q(name=""), name="journey_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(Versioned):
+    """An ordered step of a journey (Discover, Compare, Buy …)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["journey", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["journey", "name"], name="stage_unique_name"),
+            models.UniqueConstraint(fields=["id", "journey"], name="stage_id_journey"),
+            models.CheckConstraint(condition=~Q(name=""), name="stage_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.journey} › {self.name}"
+
+
+class Touchpoint(Versioned):
+    """An interaction inside a stage: the row of the RACI matrix."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="touchpoints")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="touchpoints")
+    name = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0)
+    channel = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+    importance = models.PositiveSmallIntegerField(default=3)
+    out_of_scope = models.BooleanField(default=False)
+    out_of_scope_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["journey", "stage__position", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["journey", "name"], name="touchpoint_unique_name"),
+            models.UniqueConstraint(fields=["id", "organization"], name="touchpoint_id_organization"),
+            models.CheckConstraint(condition=~Q(name=""), name="touchpoint_name_not_empty"),
+            models.CheckConstraint(
+                condition=Q(importance__gte=1, importance__lte=5), name="touchpoint_importance_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,58 @@
+from django.contrib import admin
+
+from .models import Assignment, AuditRun, Function, Gap, GapEvent, Role
+
+
+@admin.register(Function)
+class FunctionAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "position"]
+    list_filter = ["organization"]
+    search_fields = ["name"]
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["title", "function", "holder_name", "holder_email"]
+    list_filter = ["organization"]
+    search_fields = ["title", "holder_name", "holder_email"]
+    list_select_related = ["function"]
+    raw_id_fields = ["function"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["touchpoint", "function", "letter", "role", "created_at", "confirmed_at"]
+    list_filter = ["organization", "letter"]
+    search_fields = ["touchpoint__name", "function__name"]
+    list_select_related = ["touchpoint", "function", "role"]
+    raw_id_fields = ["touchpoint", "function", "role", "confirmed_by"]
+
+
+class GapEventInline(admin.TabularInline):
+    model = GapEvent
+    extra = 0
+    raw_id_fields = ["gap"]
+    readonly_fields = ["gap", "kind"]
+
+
+@admin.register(AuditRun)
+class AuditRunAdmin(admin.ModelAdmin):
+    list_display = ["organization", "trigger", "status", "requested_at", "coverage", "opened_count", "resolved_count"]
+    list_filter = ["organization", "status", "trigger"]
+    readonly_fields = ["findings", "counts_by_rule", "counts_by_severity"]
+    inlines = [GapEventInline]
+
+
+@admin.register(Gap)
+class GapAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "rule", "severity", "score", "first_seen_at", "resolved_at"]
+    list_filter = ["organization", "rule", "severity"]
+    search_fields = ["fingerprint"]
+    raw_id_fields = ["journey", "first_seen_run", "last_seen_run"]
+
+
+@admin.register(GapEvent)
+class GapEventAdmin(admin.ModelAdmin):
+    list_display = ["gap", "kind", "run"]
+    list_filter = ["kind"]
+    raw_id_fields = ["gap", "run"]

@@ -1,0 +1,242 @@
+"""Import and export of the matrix file (SPEC §3) against the database.
+
+matrixfile.py turns bytes into a MatrixSheet and back; this module turns a sheet into rows of
+one organization and back. Importing replaces, for each journey named in the file, its stages,
+touchpoints and letters with the file's, in one transaction. Rows that survive keep their ids,
+confirmations and roles: a re-import of an unchanged file changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Max
+
+from cxowner.orgs.models import Organization
+from journeys.models import Journey, Stage, Touchpoint
+
+from .matrixfile import MatrixRow, MatrixSheet, read_matrix
+from .models import Assignment, Function
+
+
+@dataclass
+class ImportSummary:
+    """What an import changed (or, in a dry run, would change)."""
+
+    journeys_created: list[str] = field(default_factory=list)
+    journeys_replaced: list[str] = field(default_factory=list)
+    functions_created: list[str] = field(default_factory=list)
+    touchpoints_created: int = 0
+    touchpoints_updated: int = 0
+    touchpoints_deleted: int = 0
+    stages_deleted: int = 0
+    letters_added: int = 0
+    letters_removed: int = 0
+    rows: int = 0
+
+    def __str__(self) -> str:
+        journeys = len(self.journeys_created) + len(self.journeys_replaced)
+        return (
+            f"{self.rows} rows in {journeys} journey(s): "
+            f"{self.touchpoints_created} touchpoints created, {self.touchpoints_updated} updated, "
+            f"{self.touchpoints_deleted} deleted; {self.letters_added} letters added, "
+            f"{self.letters_removed} removed; {len(self.functions_created)} functions created"
+        )
+
+
+class _DryRun(Exception):
+    pass
+
+
+def matrix_import_file(
+    *, organization: Organization, data: bytes, filename: str, max_bytes: int, dry_run: bool = False
+) -> ImportSummary:
+    """Read and import a CSV/XLSX file. Raises MatrixFileInvalid with every row error."""
+    sheet = read_matrix(data, filename=filename, max_bytes=max_bytes)
+    return matrix_import(organization=organization, sheet=sheet, dry_run=dry_run)
+
+
+def matrix_import(*, organization: Organization, sheet: MatrixSheet, dry_run: bool = False) -> ImportSummary:
+    """Apply a sheet; with dry_run, compute the same summary and change nothing."""
+    summary = ImportSummary(rows=len(sheet.rows))
+    try:
+        with transaction.atomic():
+            _apply(organization, sheet, summary)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return summary
+
+
+def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary) -> None:
+    functions = _functions_by_key(org, sheet.functions, summary)
+    rows_by_journey: dict[str, list[MatrixRow]] = defaultdict(list)
+    for row in sheet.rows:
+        rows_by_journey[row.journey].append(row)
+
+    existing_journeys = {j.name.casefold(): j for j in Journey.objects.select_for_update().filter(organization=org)}
+    next_position = max((j.position for j in existing_journeys.values()), default=0) + 1
+    wanted_letters: dict[tuple[int, int], set[str]] = {}
+    replaced_journeys: set[int] = set()
+    for name, rows in rows_by_journey.items():
+        journey = existing_journeys.get(name.casefold())
+        if journey is None:
+            journey = Journey.objects.create(organization=org, name=name, position=next_position)
+            next_position += 1
+            summary.journeys_created.append(name)
+        else:
+            summary.journeys_replaced.append(journey.name)
+        touchpoints = _replace_structure(org, journey, rows, summary)
+        for row in rows:
+            touchpoint = touchpoints[row.touchpoint.casefold()]
+            for function_name, letters in row.cells:
+                wanted_letters[(touchpoint.id, functions[function_name.casefold()].id)] = set(letters)
+        replaced_journeys.add(journey.id)
+    _replace_letters(org, replaced_journeys, wanted_letters, summary)
+
+
+def _functions_by_key(org: Organization, names: tuple[str, ...], summary: ImportSummary) -> dict[str, Function]:
+    """The file's function columns, matched case-insensitively, created where missing."""
+    existing = {f.name.casefold(): f for f in Function.objects.filter(organization=org)}
+    position = max((f.position for f in existing.values()), default=0)
+    created = []
+    for name in names:
+        if name.casefold() not in existing:
+            position += 1
+            function = Function(organization=org, name=name, position=position)
+            existing[name.casefold()] = function
+            created.append(function)
+            summary.functions_created.append(name)
+    Function.objects.bulk_create(created)
+    return {name.casefold(): existing[name.casefold()] for name in names}
+
+
+def _replace_structure(
+    org: Organization, journey: Journey, rows: list[MatrixRow], summary: ImportSummary
+) -> dict[str, Touchpoint]:
+    stages = {s.name.casefold(): s for s in Stage.objects.filter(journey=journey)}
+    stage_order: list[str] = []
+    for row in rows:
+        if row.stage.casefold() not in stage_order:
+            stage_order.append(row.stage.casefold())
+    for position, key in enumerate(stage_order, start=1):
+        name = next(r.stage for r in rows if r.stage.casefold() == key)
+        stage = stages.get(key)
+        if stage is None:
+            stages[key] = Stage.objects.create(organization=org, journey=journey, name=name, position=position)
+        elif stage.position != position or stage.name != name:
+            stage.position, stage.name = position, name
+            stage.save(update_fields=["position", "name"])
+
+    existing = {t.name.casefold(): t for t in Touchpoint.objects.filter(journey=journey)}
+    kept: dict[str, Touchpoint] = {}
+    to_create, to_update = [], []
+    positions: dict[str, int] = defaultdict(int)
+    for row in rows:
+        stage = stages[row.stage.casefold()]
+        positions[stage.name] += 1
+        values = {
+            "stage": stage,
+            "name": row.touchpoint,
+            "position": positions[stage.name],
+            "channel": row.channel,
+            "description": row.description,
+            "importance": row.importance,
+            "out_of_scope": row.out_of_scope,
+        }
+        touchpoint = existing.pop(row.touchpoint.casefold(), None)
+        if touchpoint is None:
+            touchpoint = Touchpoint(organization=org, journey=journey, **values)
+            to_create.append(touchpoint)
+        elif any(getattr(touchpoint, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(touchpoint, key, value)
+            if not touchpoint.out_of_scope:
+                touchpoint.out_of_scope_reason = ""
+            touchpoint.version += 1
+            to_update.append(touchpoint)
+        kept[row.touchpoint.casefold()] = touchpoint
+    Touchpoint.objects.bulk_create(to_create, batch_size=1000)
+    Touchpoint.objects.bulk_update(
+        to_update,
+        ["stage", "name", "position", "channel", "description", "importance", "out_of_scope", "out_of_scope_reason", "version"],
+        batch_size=1000,
+    )
+    Touchpoint.objects.filter(pk__in=[t.pk for t in existing.values()]).delete()
+    stale_stages = [s.pk for key, s in stages.items() if key not in stage_order]
+    Stage.objects.filter(pk__in=stale_stages).delete()
+    summary.touchpoints_created += len(to_create)
+    summary.touchpoints_updated += len(to_update)
+    summary.touchpoints_deleted += len(existing)
+    summary.stages_deleted += len(stale_stages)
+    return kept
+
+
+def _replace_letters(
+    org: Organization, journey_ids: set[int], wanted: dict[tuple[int, int], set[str]], summary: ImportSummary
+) -> None:
+    """Make the letters in these journeys exactly `wanted`; letters of functions the file
+    does not name are removed too."""
+    stale_ids = []
+    have: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for assignment_id, touchpoint_id, function_id, letter in Assignment.objects.filter(
+        organization=org, touchpoint__journey_id__in=journey_ids
+    ).values_list("id", "touchpoint_id", "function_id", "letter"):
+        cell = (touchpoint_id, function_id)
+        if letter in wanted.get(cell, set()):
+            have[cell].add(letter)
+        else:
+            stale_ids.append(assignment_id)
+    to_create = [
+        Assignment(organization=org, touchpoint_id=cell[0], function_id=cell[1], letter=letter)
+        for cell, letters in wanted.items()
+        for letter in sorted(letters - have[cell])
+    ]
+    for start in range(0, len(stale_ids), 1000):
+        Assignment.objects.filter(pk__in=stale_ids[start : start + 1000]).delete()
+    Assignment.objects.bulk_create(to_create, batch_size=1000)
+    summary.letters_added += len(to_create)
+    summary.letters_removed += len(stale_ids)
+
+
+def matrix_sheet(*, organization: Organization, journey: Journey | None = None) -> MatrixSheet:
+    """The organization's matrix (or one journey's) as a sheet, in journey order."""
+    functions = list(Function.objects.filter(organization=organization).values_list("id", "name"))
+    touchpoints = Touchpoint.objects.filter(organization=organization).order_by(
+        "journey__position", "journey_id", "stage__position", "stage_id", "position", "id"
+    )
+    if journey is not None:
+        touchpoints = touchpoints.filter(journey=journey)
+    letters: dict[tuple[int, int], set[str]] = defaultdict(set)
+    assignments = Assignment.objects.filter(organization=organization)
+    if journey is not None:
+        assignments = assignments.filter(touchpoint__journey=journey)
+    for touchpoint_id, function_id, letter in assignments.values_list("touchpoint_id", "function_id", "letter"):
+        letters[(touchpoint_id, function_id)].add(letter)
+    rows = tuple(
+        MatrixRow(
+            row_number=index,
+            journey=journey_name,
+            stage=stage_name,
+            touchpoint=name,
+            channel=channel,
+            description=description,
+            importance=importance,
+            out_of_scope=out_of_scope,
+            cells=tuple(
+                (function_name, frozenset(letters[(touchpoint_id, function_id)]))
+                for function_id, function_name in functions
+                if letters.get((touchpoint_id, function_id))
+            ),
+        )
+        for index, (touchpoint_id, journey_name, stage_name, name, channel, description, importance, out_of_scope) in enumerate(
+            touchpoints.values_list(
+                "id", "journey__name", "stage__name", "name", "channel", "description", "importance", "out_of_scope"
+            ),
+            start=2,
+        )
+    )
+    return MatrixSheet(functions=tuple(name for _, name in functions), rows=rows)

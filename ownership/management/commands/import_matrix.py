@@ -1,0 +1,46 @@
+"""Import a RACI matrix file (CSV or XLSX) into an organization."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.text import slugify
+
+from cxowner.orgs.models import Organization
+from ownership.imports import matrix_import_file
+from ownership.matrixfile import MatrixFileInvalid
+
+
+class Command(BaseCommand):
+    help = "Import a CSV/XLSX matrix file; nothing changes if any row is wrong."
+
+    def add_arguments(self, parser):
+        parser.add_argument("organization", help="the organization's slug")
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--create-org", action="store_true", help="create the organization if missing")
+        parser.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
+
+    def handle(self, *args, organization, file, create_org, dry_run, **options):
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}") from None
+        org = Organization.objects.filter(slug=organization).first()
+        if org is None:
+            if not create_org:
+                raise CommandError(f"No organization {organization!r}; pass --create-org to create it.")
+            org = Organization.objects.create(slug=slugify(organization), name=organization)
+        try:
+            summary = matrix_import_file(
+                organization=org,
+                data=data,
+                filename=file.name,
+                max_bytes=settings.MATRIX_UPLOAD_MAX_BYTES,
+                dry_run=dry_run,
+            )
+        except MatrixFileInvalid as invalid:
+            for error in invalid.errors:
+                self.stderr.write(str(error))
+            raise CommandError(f"{len(invalid.errors)} error(s) in {file.name}; nothing was imported.") from None
+        prefix = "Dry run, nothing changed: " if dry_run else "Imported "
+        self.stdout.write(f"{prefix}{summary}")

@@ -1,0 +1,104 @@
+"""Build the demo organization: a retailer whose matrix shows every kind of gap.
+
+It goes through the same services as the product (the matrix file import, role and owner
+services, the audit), so the demo is what a real customer would build. Running it again
+replaces the demo with a fresh copy: one demo, never two.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from cxowner.orgs.models import Membership, Organization
+from journeys.models import Journey, Touchpoint
+from journeys.services import touchpoint_update
+from ownership.audits import audit_organization
+from ownership.imports import matrix_import_file
+from ownership.models import Assignment, AuditRun, Function
+from ownership.services import assignment_confirm, assignment_role_set, journey_owner_set, role_create
+
+DEMO_SLUG = "demo"
+DEMO_MATRIX = Path(__file__).resolve().parents[2] / "demo" / "matrix.csv"
+DEMO_USERS = [
+    # username, password, role
+    ("admin", "cxowner-admin", Membership.Role.ADMIN),
+    ("cxlead", "cxowner-cxlead", Membership.Role.EDITOR),
+    ("exec", "cxowner-exec", Membership.Role.VIEWER),
+]
+# function, title, holder (empty: vacant)
+DEMO_ROLES = [
+    ("Top leadership", "CEO", "Margaret Holm"),
+    ("Sales", "Head of Sales", "Tom Berger"),
+    ("Customer Service", "Head of Customer Service", "Aisha Khan"),
+    ("Customer Service", "Journey manager – Service", ""),
+    ("Product Development", "Head of Product", "Lena Fischer"),
+    ("Marketing", "CMO", "Daniel Ortiz"),
+    ("Finance", "CFO", "Rui Costa"),
+    ("Finance", "Refunds manager", ""),
+    ("HR", "HR Director", "Sofia Rossi"),
+    ("IT", "CIO", "Kenji Watanabe"),
+    ("CX team", "Chief Experience Officer", "Priya Nair"),
+    ("CX team", "Journey manager – Store visit", "Jonas Weber"),
+]
+DEMO_OWNERS = {
+    "Retail store visit": "Journey manager – Store visit",
+    "Online acquisition": "CMO",
+    "Service": "Journey manager – Service",
+    # Loyalty deliberately has no journey manager.
+}
+
+
+class Command(BaseCommand):
+    help = "Create (or re-create) the demo organization and the demo users admin, cxlead and exec."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        Organization.objects.filter(slug=DEMO_SLUG).delete()
+        org = Organization.objects.create(slug=DEMO_SLUG, name="Demo Retail")
+        matrix_import_file(
+            organization=org, data=DEMO_MATRIX.read_bytes(), filename=DEMO_MATRIX.name, max_bytes=1 << 20
+        )
+        self._ownership(org)
+        self._members(org)
+        run = audit_organization(organization=org, trigger=AuditRun.Trigger.MANUAL).run
+        self.stdout.write(
+            f"Demo organization “{org.name}” ({org.slug}): {run.in_scope_touchpoints} in-scope touchpoints, "
+            f"{sum(run.counts_by_rule.values())} gaps, coverage {run.coverage:.0%}."
+        )
+        for username, password, role in DEMO_USERS:
+            self.stdout.write(f"  log in as {username} / {password} ({role})")
+
+    def _ownership(self, org: Organization) -> None:
+        functions = {f.name: f for f in Function.objects.filter(organization=org)}
+        roles = {
+            title: role_create(function=functions[function], title=title, holder_name=holder)
+            for function, title, holder in DEMO_ROLES
+        }
+        for journey in Journey.objects.filter(organization=org, name__in=DEMO_OWNERS):
+            journey_owner_set(journey=journey, owner=roles[DEMO_OWNERS[journey.name]])
+        parking = Touchpoint.objects.get(organization=org, name="Parking lot")
+        touchpoint_update(
+            touchpoint=parking, version=None, out_of_scope_reason="Run by the shopping centre's landlord"
+        )
+        accountable = Assignment.objects.filter(organization=org, letter="A").select_related("touchpoint", "function")
+        for assignment in accountable:
+            if assignment.touchpoint.name == "Refund":
+                assignment_role_set(assignment=assignment, role=roles["Refunds manager"])
+            if assignment.touchpoint.name == "Phone hotline":
+                # Nobody has looked at the hotline's ownership for over a year.
+                assignment_confirm(assignment=assignment, at=timezone.now() - timedelta(days=400))
+            else:
+                assignment_confirm(assignment=assignment)
+
+    def _members(self, org: Organization) -> None:
+        users = get_user_model().objects
+        for username, password, role in DEMO_USERS:
+            user, _ = users.get_or_create(username=username, defaults={"email": f"{username}@demo.example"})
+            user.set_password(password)
+            user.is_staff = user.is_superuser = role == Membership.Role.ADMIN
+            user.save()
+            Membership.objects.update_or_create(user=user, organization=org, defaults={"role": role})

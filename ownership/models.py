@@ -1,0 +1,196 @@
+"""The company's side: functions, roles, RACI assignments, and the audits that check them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from cxowner.orgs.models import Organization
+from journeys.models import Journey, Touchpoint, Versioned
+
+from .constants import LETTERS, Rule, Severity
+
+
+class Function(Versioned):
+    """A department (Marketing, Customer Service …): a column of the matrix."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="functions")
+    name = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["organization", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="function_unique_name"),
+            models.UniqueConstraint(fields=["id", "organization"], name="function_id_organization"),
+            models.CheckConstraint(condition=~Q(name=""), name="function_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(Versioned):
+    """A position inside a function (CMO, Journey manager – Service); vacant without a holder."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="roles")
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="roles")
+    title = models.CharField(max_length=200)
+    holder_name = models.CharField(max_length=200, blank=True)
+    holder_email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["function__position", "title", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["function", "title"], name="role_unique_title"),
+            models.UniqueConstraint(fields=["id", "organization"], name="role_id_organization"),
+            models.UniqueConstraint(fields=["id", "function"], name="role_id_function"),
+            models.CheckConstraint(condition=~Q(title=""), name="role_title_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.holder_name or 'vacant'})"
+
+    @property
+    def is_vacant(self) -> bool:
+        return not self.holder_name
+
+
+class Assignment(models.Model):
+    """One RACI letter held by one function on one touchpoint.
+
+    Two Accountables on a touchpoint is a finding the product must report, so nothing forbids
+    it; the same letter twice for one function is meaningless, so the database refuses it.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="assignments")
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="assignments")
+    letter = models.CharField(max_length=1, choices=[(letter, letter) for letter in LETTERS])
+    role = models.ForeignKey(
+        Role,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assignments",
+        help_text="The role of this function that carries the letter.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the owner last confirmed this assignment still holds."
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["touchpoint", "function", "letter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["touchpoint", "function", "letter"], name="assignment_one_letter_per_function"
+            ),
+            models.CheckConstraint(condition=Q(letter__in=LETTERS), name="assignment_letter_raci"),
+        ]
+        indexes = [models.Index(fields=["organization", "letter"], name="assignment_org_letter")]
+
+    def __str__(self) -> str:
+        return f"{self.function} {self.letter} on {self.touchpoint}"
+
+
+class AuditRun(models.Model):
+    """One evaluation of every rule for an organization, kept as history."""
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "Schedule"
+        MANUAL = "manual", "Manual"
+        API = "api", "API"
+        CHANGE = "change", "Change"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_runs")
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    coverage = models.FloatField(null=True, blank=True)
+    in_scope_touchpoints = models.PositiveIntegerField(default=0)
+    counts_by_rule = models.JSONField(default=dict, blank=True)
+    counts_by_severity = models.JSONField(default=dict, blank=True)
+    findings = models.JSONField(default=list, blank=True)
+    opened_count = models.PositiveIntegerField(default=0)
+    resolved_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(coverage__isnull=True) | Q(coverage__gte=0, coverage__lte=1),
+                name="auditrun_coverage_share",
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "status"], name="auditrun_org_status")]
+
+    def __str__(self) -> str:
+        return f"Audit of {self.organization} ({self.trigger}, {self.status})"
+
+    @property
+    def open_gaps(self) -> int:
+        return sum(self.counts_by_severity.values())
+
+
+class Gap(models.Model):
+    """A finding tracked across audit runs by its fingerprint: opened, seen, resolved, reopened."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="gaps")
+    fingerprint = models.CharField(max_length=64)
+    rule = models.CharField(max_length=40, choices=[(rule.value, rule.value) for rule in Rule])
+    severity = models.CharField(max_length=10, choices=[(s.value, s.value) for s in Severity])
+    journey = models.ForeignKey(Journey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    finding = models.JSONField(help_text="The latest finding, in the SPEC §2 shape.")
+    score = models.PositiveSmallIntegerField()
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    first_seen_run = models.ForeignKey(AuditRun, on_delete=models.SET_NULL, null=True, related_name="+")
+    last_seen_run = models.ForeignKey(AuditRun, on_delete=models.SET_NULL, null=True, related_name="+")
+    times_reopened = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-score", "rule", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "fingerprint"], name="gap_unique_fingerprint"),
+        ]
+        indexes = [models.Index(fields=["organization", "resolved_at"], name="gap_org_resolved")]
+
+    def __str__(self) -> str:
+        return self.finding.get("message", self.rule)
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class GapEvent(models.Model):
+    """What one audit run did to one gap: the gap's lifecycle, read by the trend and digests."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        RESOLVED = "resolved", "Resolved"
+        REOPENED = "reopened", "Reopened"
+
+    run = models.ForeignKey(AuditRun, on_delete=models.CASCADE, related_name="gap_events")
+    gap = models.ForeignKey(Gap, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["run", "id"]
+        constraints = [models.UniqueConstraint(fields=["run", "gap"], name="gapevent_once_per_run")]
+
+    def __str__(self) -> str:
+        return f"{self.gap} {self.kind} in run {self.run_id}"

@@ -1,0 +1,167 @@
+"""Write operations on the ownership side: functions, roles and the cells of the matrix.
+
+A cell is the set of letters one function holds on one touchpoint. Writers say what they
+believe the cell holds (`expected`); if someone else changed it meanwhile the write is refused
+with the current value, never silently overwritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from cxowner.orgs.models import Organization
+from journeys.models import Journey, Touchpoint
+from journeys.services import versioned_update
+
+from .constants import LETTERS
+from .matrixfile import STANDARD_COLUMNS, normalise_header
+from .models import Assignment, Function, Role
+
+Cell = tuple[int, int]  # (touchpoint id, function id)
+
+
+class CellChange(NamedTuple):
+    touchpoint_id: int
+    function_id: int
+    letters: frozenset[str]
+    # What the writer saw; None writes unconditionally (imports, seeding).
+    expected: frozenset[str] | None = None
+
+
+@dataclass
+class StaleCells(Exception):
+    """Some cells changed since the writer read them; nothing was written."""
+
+    current: dict[Cell, frozenset[str]]
+
+    def __str__(self) -> str:
+        return f"{len(self.current)} cell(s) were changed by someone else; reload and try again"
+
+
+def function_create(*, organization: Organization, name: str) -> Function:
+    name = name.strip()
+    _validate_function_name(organization=organization, name=name)
+    last = Function.objects.filter(organization=organization).aggregate(last=Max("position"))["last"]
+    return Function.objects.create(organization=organization, name=name, position=(last or 0) + 1)
+
+
+def _validate_function_name(*, organization: Organization, name: str, exclude_id: int | None = None) -> None:
+    if not name:
+        raise ValidationError({"name": "A function needs a name."})
+    if normalise_header(name) in STANDARD_COLUMNS:
+        raise ValidationError({"name": f"“{name}” is a column of the matrix file; choose another name."})
+    clash = Function.objects.filter(organization=organization, name__iexact=name).exclude(pk=exclude_id)
+    if clash.exists():
+        raise ValidationError({"name": f"A function called “{name}” already exists."})
+
+
+def role_create(
+    *, function: Function, title: str, holder_name: str = "", holder_email: str = ""
+) -> Role:
+    role = Role(
+        organization_id=function.organization_id,
+        function=function,
+        title=title.strip(),
+        holder_name=holder_name.strip(),
+        holder_email=holder_email.strip(),
+    )
+    role.full_clean()
+    role.save()
+    return role
+
+
+def cells_read(*, organization: Organization, cells: Iterable[Cell]) -> dict[Cell, frozenset[str]]:
+    wanted = set(cells)
+    touchpoint_ids = {touchpoint_id for touchpoint_id, _ in wanted}
+    letters: dict[Cell, set[str]] = {cell: set() for cell in wanted}
+    rows = Assignment.objects.filter(organization=organization, touchpoint_id__in=touchpoint_ids)
+    for touchpoint_id, function_id, letter in rows.values_list("touchpoint_id", "function_id", "letter"):
+        if (touchpoint_id, function_id) in letters:
+            letters[(touchpoint_id, function_id)].add(letter)
+    return {cell: frozenset(value) for cell, value in letters.items()}
+
+
+@transaction.atomic
+def cells_set(*, organization: Organization, changes: Sequence[CellChange]) -> dict[Cell, frozenset[str]]:
+    """Write many cells at once, all or nothing. Returns the new value of every cell written.
+
+    Raises ValidationError for unknown letters or objects outside the organization, and
+    StaleCells when any cell no longer holds what its writer expected.
+    """
+    errors = [
+        f"Unknown letter(s) {', '.join(sorted(change.letters - set(LETTERS)))}; use R, A, C or I."
+        for change in changes
+        if not change.letters <= set(LETTERS)
+    ]
+    if errors:
+        raise ValidationError(errors)
+    touchpoint_ids = {change.touchpoint_id for change in changes}
+    function_ids = {change.function_id for change in changes}
+    # Locking the touchpoints serialises writers of the same rows: the second one reads the
+    # first one's letters and is refused if they differ from what it expected.
+    locked = set(
+        Touchpoint.objects.select_for_update()
+        .filter(organization=organization, pk__in=touchpoint_ids)
+        .values_list("pk", flat=True)
+    )
+    known_functions = set(
+        Function.objects.filter(organization=organization, pk__in=function_ids).values_list("pk", flat=True)
+    )
+    if locked != touchpoint_ids or known_functions != function_ids:
+        raise ValidationError("A touchpoint or function does not exist in this organization.")
+
+    current = cells_read(organization=organization, cells=[(c.touchpoint_id, c.function_id) for c in changes])
+    stale = {
+        (c.touchpoint_id, c.function_id): current[(c.touchpoint_id, c.function_id)]
+        for c in changes
+        if c.expected is not None and current[(c.touchpoint_id, c.function_id)] != c.expected
+    }
+    if stale:
+        raise StaleCells(current=stale)
+
+    to_create, removed = [], []
+    for change in changes:
+        cell = (change.touchpoint_id, change.function_id)
+        to_create += [
+            Assignment(organization=organization, touchpoint_id=cell[0], function_id=cell[1], letter=letter)
+            for letter in sorted(change.letters - current[cell])
+        ]
+        removed += [(cell, letter) for letter in current[cell] - change.letters]
+        current[cell] = change.letters
+    for (touchpoint_id, function_id), letter in removed:
+        Assignment.objects.filter(touchpoint_id=touchpoint_id, function_id=function_id, letter=letter).delete()
+    Assignment.objects.bulk_create(to_create)
+    Touchpoint.objects.filter(pk__in=touchpoint_ids).update(version=F("version") + 1)
+    return {(c.touchpoint_id, c.function_id): current[(c.touchpoint_id, c.function_id)] for c in changes}
+
+
+def assignment_confirm(*, assignment: Assignment, user=None, at: datetime | None = None) -> Assignment:
+    """The owner confirms the assignment still holds: it is no longer stale."""
+    assignment.confirmed_at = at or timezone.now()
+    assignment.confirmed_by = user
+    assignment.save(update_fields=["confirmed_at", "confirmed_by"])
+    return assignment
+
+
+def journey_owner_set(*, journey: Journey, owner: Role | None, version: int | None = None) -> Journey:
+    """Name the journey manager (a role of the same organization), or nobody."""
+    if owner is not None and owner.organization_id != journey.organization_id:
+        raise ValidationError({"owner": "The owner must be a role of the same organization."})
+    return versioned_update(obj=journey, version=version, owner=owner)
+
+
+def assignment_role_set(*, assignment: Assignment, role: Role | None) -> Assignment:
+    """Name the role of the assignment's function that carries the letter."""
+    if role is not None and role.function_id != assignment.function_id:
+        raise ValidationError({"role": "The role must belong to the function that holds the letter."})
+    assignment.role = role
+    assignment.save(update_fields=["role"])
+    return assignment

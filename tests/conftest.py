@@ -1,0 +1,38 @@
+"""Shared test setup: factories are imported by the tests; fixtures for users and clients live here."""
+
+import os
+
+import pytest
+
+from cxowner.orgs.models import Membership
+
+from .factories import MembershipFactory, OrganizationFactory
+
+# CI sets REQUIRE_SERVICES=1: a test that needs PostgreSQL, Redis, Chromium or a worker may
+# not be skipped there (see .ci/run).
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory()
+
+
+@pytest.fixture
+def member(organization):
+    """A factory of members of `organization`: member("editor") -> user."""
+
+    def make(role: str = Membership.Role.VIEWER):
+        return MembershipFactory(organization=organization, role=role).user
+
+    return make
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI a skipped test is a failure: it means a service or the browser was missing."""
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_SERVICES and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"Skipped where every service must be present (REQUIRE_SERVICES=1): {report.longrepr}"

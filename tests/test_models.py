@@ -1,0 +1,114 @@
+"""The database refuses what can never be right, on PostgreSQL and SQLite alike."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from ownership.models import Assignment
+
+from .factories import (
+    AssignmentFactory,
+    FunctionFactory,
+    JourneyFactory,
+    OrganizationFactory,
+    RoleFactory,
+    StageFactory,
+    TouchpointFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def refused(make) -> bool:
+    try:
+        with transaction.atomic():
+            make()
+            # Cross-organization checks are deferred foreign keys on PostgreSQL.
+            with transaction.get_connection().cursor() as cursor:
+                if transaction.get_connection().vendor == "postgresql":
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    except IntegrityError:
+        return True
+    return False
+
+
+def test_assignment_refuses_a_function_of_another_organization():
+    touchpoint = TouchpointFactory()
+    outsider = FunctionFactory(organization=OrganizationFactory())
+    assert refused(lambda: AssignmentFactory(touchpoint=touchpoint, function=outsider))
+
+
+def test_assignment_refuses_a_touchpoint_of_another_organization():
+    function = FunctionFactory()
+    touchpoint = TouchpointFactory()
+    assert refused(
+        lambda: Assignment.objects.create(
+            organization=function.organization, touchpoint=touchpoint, function=function, letter="A"
+        )
+    )
+
+
+def test_assignment_refuses_a_role_of_another_function():
+    assignment = AssignmentFactory()
+    other_role = RoleFactory(function=FunctionFactory(organization=assignment.organization))
+    assert refused(lambda: Assignment.objects.filter(pk=assignment.pk).update(role=other_role))
+
+
+def test_assignment_accepts_a_role_of_its_function():
+    assignment = AssignmentFactory()
+    role = RoleFactory(function=assignment.function)
+    assert not refused(lambda: Assignment.objects.filter(pk=assignment.pk).update(role=role))
+
+
+def test_journey_owner_must_be_a_role_of_the_same_organization():
+    journey = JourneyFactory()
+    outsider = RoleFactory()
+    assert refused(lambda: type(journey).objects.filter(pk=journey.pk).update(owner=outsider))
+
+
+def test_role_refuses_a_function_of_another_organization():
+    function = FunctionFactory()
+    assert refused(lambda: RoleFactory(function=function, organization=OrganizationFactory()))
+
+
+def test_stage_refuses_a_journey_of_another_organization():
+    journey = JourneyFactory()
+    assert refused(lambda: StageFactory(journey=journey, organization=OrganizationFactory()))
+
+
+def test_touchpoint_refuses_a_stage_of_another_journey():
+    stage = StageFactory()
+    other = JourneyFactory(organization=stage.organization)
+    assert refused(lambda: TouchpointFactory(stage=stage, journey=other))
+
+
+def test_same_letter_twice_for_one_function_is_refused():
+    assignment = AssignmentFactory(letter="R")
+    assert refused(
+        lambda: AssignmentFactory(touchpoint=assignment.touchpoint, function=assignment.function, letter="R")
+    )
+
+
+def test_two_accountable_functions_are_stored_for_the_rules_to_report():
+    assignment = AssignmentFactory(letter="A")
+    other = FunctionFactory(organization=assignment.organization)
+    assert not refused(lambda: AssignmentFactory(touchpoint=assignment.touchpoint, function=other, letter="A"))
+
+
+def test_letters_outside_raci_are_refused():
+    assert refused(lambda: AssignmentFactory(letter="X"))
+
+
+@pytest.mark.parametrize("importance", [0, 6])
+def test_importance_outside_one_to_five_is_refused(importance):
+    assert refused(lambda: TouchpointFactory(importance=importance))
+
+
+def test_touchpoint_names_are_unique_within_a_journey():
+    touchpoint = TouchpointFactory(name="Cashier")
+    assert refused(lambda: TouchpointFactory(stage=touchpoint.stage, name="Cashier"))
+
+
+def test_every_model_has_a_readable_str():
+    assignment = AssignmentFactory(letter="A")
+    assert str(assignment) == f"{assignment.function} A on {assignment.touchpoint}"
+    assert str(RoleFactory(title="CMO", holder_name="")) == "CMO (vacant)"
