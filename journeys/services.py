@@ -2,6 +2,7 @@
 
 Updates are optimistic: the writer names the version it read and the row changes only if it
 still has it (UPDATE … WHERE version = n), so two editors can never overwrite each other.
+Every change announces itself with `matrix_changed`, which schedules an audit.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import F, Max
 
-from .models import Touchpoint
+from cxowner.orgs.models import Organization
+from cxowner.orgs.signals import matrix_changed
+
+from .models import Journey, Stage, Touchpoint
 
 
 class StaleVersion(Exception):
@@ -21,6 +25,10 @@ class StaleVersion(Exception):
     def __init__(self, obj: models.Model):
         self.obj = obj
         super().__init__(f"{obj._meta.verbose_name} “{obj}” was changed by someone else (now version {obj.version})")
+
+
+def _changed(organization_id: int) -> None:
+    matrix_changed.send(sender=Organization, organization_id=organization_id)
 
 
 def versioned_update(*, obj: models.Model, version: int | None, **changes: Any) -> models.Model:
@@ -41,13 +49,136 @@ def versioned_update(*, obj: models.Model, version: int | None, **changes: Any) 
         if not updated:
             current = model.objects.filter(pk=obj.pk).first()
             if current is None:
-                raise ValidationError(f"{model._meta.verbose_name} no longer exists.")
+                raise ValidationError(f"This {model._meta.verbose_name} no longer exists.")
             raise StaleVersion(current)
     obj.refresh_from_db()
+    _changed(obj.organization_id)
     return obj
+
+
+def _next_position(rows: models.QuerySet) -> int:
+    return (rows.aggregate(last=Max("position"))["last"] or 0) + 1
+
+
+def _created(obj: models.Model) -> models.Model:
+    obj.full_clean()
+    obj.save()
+    _changed(obj.organization_id)
+    return obj
+
+
+def journey_create(*, organization: Organization, name: str, persona: str = "", description: str = "") -> Journey:
+    journey = Journey(
+        organization=organization,
+        name=name.strip(),
+        persona=persona.strip(),
+        description=description,
+        position=_next_position(Journey.objects.filter(organization=organization)),
+    )
+    return _created(journey)
+
+
+def journey_update(*, journey: Journey, version: int | None, **changes: Any) -> Journey:
+    return versioned_update(obj=journey, version=version, **changes)
+
+
+def journey_delete(*, journey: Journey) -> None:
+    organization_id = journey.organization_id
+    journey.delete()
+    _changed(organization_id)
+
+
+def stage_create(*, journey: Journey, name: str) -> Stage:
+    stage = Stage(
+        organization_id=journey.organization_id,
+        journey=journey,
+        name=name.strip(),
+        position=_next_position(journey.stages.all()),
+    )
+    return _created(stage)
+
+
+def stage_update(*, stage: Stage, version: int | None, **changes: Any) -> Stage:
+    return versioned_update(obj=stage, version=version, **changes)
+
+
+@transaction.atomic
+def stage_move(*, stage: Stage, position: int) -> Stage:
+    """Put the stage at `position` (1-based) among its journey's stages, renumbering the rest."""
+    stages = list(Stage.objects.select_for_update().filter(journey_id=stage.journey_id).exclude(pk=stage.pk))
+    index = min(max(position, 1), len(stages) + 1) - 1
+    stages.insert(index, stage)
+    _renumber(stages)
+    _changed(stage.organization_id)
+    stage.refresh_from_db()
+    return stage
+
+
+def stage_delete(*, stage: Stage) -> None:
+    """Delete the stage with its touchpoints and their letters."""
+    organization_id = stage.organization_id
+    stage.delete()
+    _changed(organization_id)
+
+
+def touchpoint_create(
+    *,
+    stage: Stage,
+    name: str,
+    channel: str = "",
+    description: str = "",
+    importance: int = 3,
+    out_of_scope: bool = False,
+    out_of_scope_reason: str = "",
+) -> Touchpoint:
+    touchpoint = Touchpoint(
+        organization_id=stage.organization_id,
+        journey_id=stage.journey_id,
+        stage=stage,
+        name=name.strip(),
+        channel=channel,
+        description=description,
+        importance=importance,
+        out_of_scope=out_of_scope,
+        out_of_scope_reason=out_of_scope_reason if out_of_scope else "",
+        position=_next_position(stage.touchpoints.all()),
+    )
+    return _created(touchpoint)
 
 
 def touchpoint_update(*, touchpoint: Touchpoint, version: int | None, **changes: Any) -> Touchpoint:
     if changes.get("out_of_scope") is False:
         changes.setdefault("out_of_scope_reason", "")
+    if "stage" in changes and changes["stage"].journey_id != touchpoint.journey_id:
+        raise ValidationError({"stage": "A touchpoint can only move to a stage of its own journey."})
     return versioned_update(obj=touchpoint, version=version, **changes)
+
+
+@transaction.atomic
+def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage | None = None, position: int) -> Touchpoint:
+    """Put the touchpoint at `position` (1-based) in `stage` (default: its own), renumbering."""
+    stage = stage or touchpoint.stage
+    if stage.journey_id != touchpoint.journey_id:
+        raise ValidationError({"stage": "A touchpoint can only move to a stage of its own journey."})
+    siblings = list(Touchpoint.objects.select_for_update().filter(stage=stage).exclude(pk=touchpoint.pk))
+    index = min(max(position, 1), len(siblings) + 1) - 1
+    touchpoint.stage = stage
+    siblings.insert(index, touchpoint)
+    Touchpoint.objects.filter(pk=touchpoint.pk).update(stage=stage, version=F("version") + 1)
+    _renumber(siblings)
+    _changed(touchpoint.organization_id)
+    touchpoint.refresh_from_db()
+    return touchpoint
+
+
+def touchpoint_delete(*, touchpoint: Touchpoint) -> None:
+    organization_id = touchpoint.organization_id
+    touchpoint.delete()
+    _changed(organization_id)
+
+
+def _renumber(rows: list[models.Model]) -> None:
+    for position, row in enumerate(rows, start=1):
+        row.position = position
+    if rows:
+        type(rows[0]).objects.bulk_update(rows, ["position"])

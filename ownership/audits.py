@@ -125,9 +125,7 @@ def _track_gaps(run: AuditRun, findings: list[Finding]) -> tuple[int, int]:
                 times_reopened=times_reopened,
             )
         )
-    Gap.objects.bulk_update(
-        changed, ["finding", "score", "journey", "resolved_at", "times_reopened"], batch_size=1000
-    )
+    Gap.objects.bulk_update(changed, ["finding", "score", "journey", "resolved_at", "times_reopened"], batch_size=1000)
 
     gone = [row[0] for fp, row in known.items() if row[2] is None and fp not in found]
     for start in range(0, len(gone), 1000):

@@ -12,9 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Max
 
 from cxowner.orgs.models import Organization
+from cxowner.orgs.signals import matrix_changed
 from journeys.models import Journey, Stage, Touchpoint
 
 from .matrixfile import MatrixRow, MatrixSheet, read_matrix
@@ -67,7 +67,8 @@ def matrix_import(*, organization: Organization, sheet: MatrixSheet, dry_run: bo
             if dry_run:
                 raise _DryRun
     except _DryRun:
-        pass
+        return summary
+    matrix_changed.send(sender=Organization, organization_id=organization.id)
     return summary
 
 
@@ -162,7 +163,17 @@ def _replace_structure(
     Touchpoint.objects.bulk_create(to_create, batch_size=1000)
     Touchpoint.objects.bulk_update(
         to_update,
-        ["stage", "name", "position", "channel", "description", "importance", "out_of_scope", "out_of_scope_reason", "version"],
+        [
+            "stage",
+            "name",
+            "position",
+            "channel",
+            "description",
+            "importance",
+            "out_of_scope",
+            "out_of_scope_reason",
+            "version",
+        ],
         batch_size=1000,
     )
     Touchpoint.objects.filter(pk__in=[t.pk for t in existing.values()]).delete()
@@ -232,7 +243,16 @@ def matrix_sheet(*, organization: Organization, journey: Journey | None = None) 
                 if letters.get((touchpoint_id, function_id))
             ),
         )
-        for index, (touchpoint_id, journey_name, stage_name, name, channel, description, importance, out_of_scope) in enumerate(
+        for index, (
+            touchpoint_id,
+            journey_name,
+            stage_name,
+            name,
+            channel,
+            description,
+            importance,
+            out_of_scope,
+        ) in enumerate(
             touchpoints.values_list(
                 "id", "journey__name", "stage__name", "name", "channel", "description", "importance", "out_of_scope"
             ),

@@ -195,7 +195,7 @@ def _detect_delimiter(text: str) -> str:
             header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
         except csv.Error:
             return (0, 0)
-        known = sum(_header_key(_clean(cell)) in STANDARD_COLUMNS for cell in header)
+        known = sum(normalise_header(_clean(cell)) in STANDARD_COLUMNS for cell in header)
         return (known, len(header))
 
     # max() keeps the first of equal scores, so "," wins ties.
@@ -246,7 +246,7 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _header_key(text: str) -> str:
+def normalise_header(text: str) -> str:
     """Header identity: case-insensitive, runs of spaces, hyphens and underscores read as "_"."""
     return re.sub(r"[\s_-]+", "_", text.casefold())
 
@@ -332,7 +332,7 @@ class _SheetParser:
                 self.error(1, None, text, _too_long(text))
                 continue
             column = _Column(index, text)
-            key = _header_key(text)
+            key = normalise_header(text)
             if key in seen:
                 first = seen[key]
                 number, name = first.index + 1, first.header
@@ -498,7 +498,7 @@ def _check_writable(sheet: MatrixSheet) -> None:
     """Refuse function names that would not read back as the same function columns."""
     seen: set[str] = set(STANDARD_COLUMNS)
     for function in sheet.functions:
-        key = _header_key(_clean(_escape(function)))
+        key = normalise_header(_clean(_escape(function)))
         if not key or key in seen:
             raise ValueError(f"function name {function!r} is empty, reserved or a duplicate")
         seen.add(key)

@@ -91,7 +91,9 @@ def _assigned_in_scope(snapshot: OrgSnapshot) -> Iterator[TouchpointRow]:
 def unassigned(snapshot: OrgSnapshot) -> Iterator[Finding]:
     for t in snapshot.in_scope:
         if t.id not in snapshot.holders:
-            yield _touchpoint_finding(snapshot, Rule.UNASSIGNED, t, f"Nobody owns {t.name}: no function holds any letter")
+            yield _touchpoint_finding(
+                snapshot, Rule.UNASSIGNED, t, f"Nobody owns {t.name}: no function holds any letter"
+            )
 
 
 def no_accountable(snapshot: OrgSnapshot) -> Iterator[Finding]:
@@ -117,7 +119,9 @@ def multiple_accountable(snapshot: OrgSnapshot) -> Iterator[Finding]:
 def no_responsible(snapshot: OrgSnapshot) -> Iterator[Finding]:
     for t in _assigned_in_scope(snapshot):
         if not snapshot.holders_of(t.id, "R"):
-            yield _touchpoint_finding(snapshot, Rule.NO_RESPONSIBLE, t, f"No function is responsible for doing {t.name}")
+            yield _touchpoint_finding(
+                snapshot, Rule.NO_RESPONSIBLE, t, f"No function is responsible for doing {t.name}"
+            )
 
 
 def _overload(snapshot: OrgSnapshot, rule: Rule, letter: str, limit: int, what: str) -> Iterator[Finding]:
@@ -327,8 +331,6 @@ def coverage(snapshot: OrgSnapshot) -> float:
     if not snapshot.in_scope:
         return 0.0
     covered = sum(
-        1
-        for t in snapshot.in_scope
-        if len(snapshot.holders_of(t.id, "A")) == 1 and snapshot.holders_of(t.id, "R")
+        1 for t in snapshot.in_scope if len(snapshot.holders_of(t.id, "A")) == 1 and snapshot.holders_of(t.id, "R")
     )
     return covered / len(snapshot.in_scope)

@@ -7,17 +7,20 @@ with the current value, never silently overwritten.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from cxowner.orgs.models import Organization
+from cxowner.orgs.signals import matrix_changed
 from journeys.models import Journey, Touchpoint
 from journeys.services import versioned_update
 
@@ -50,7 +53,9 @@ def function_create(*, organization: Organization, name: str) -> Function:
     name = name.strip()
     _validate_function_name(organization=organization, name=name)
     last = Function.objects.filter(organization=organization).aggregate(last=Max("position"))["last"]
-    return Function.objects.create(organization=organization, name=name, position=(last or 0) + 1)
+    function = Function.objects.create(organization=organization, name=name, position=(last or 0) + 1)
+    matrix_changed.send(sender=Organization, organization_id=organization.id)
+    return function
 
 
 def _validate_function_name(*, organization: Organization, name: str, exclude_id: int | None = None) -> None:
@@ -63,9 +68,7 @@ def _validate_function_name(*, organization: Organization, name: str, exclude_id
         raise ValidationError({"name": f"A function called “{name}” already exists."})
 
 
-def role_create(
-    *, function: Function, title: str, holder_name: str = "", holder_email: str = ""
-) -> Role:
+def role_create(*, function: Function, title: str, holder_name: str = "", holder_email: str = "") -> Role:
     role = Role(
         organization_id=function.organization_id,
         function=function,
@@ -136,10 +139,13 @@ def cells_set(*, organization: Organization, changes: Sequence[CellChange]) -> d
         ]
         removed += [(cell, letter) for letter in current[cell] - change.letters]
         current[cell] = change.letters
-    for (touchpoint_id, function_id), letter in removed:
-        Assignment.objects.filter(touchpoint_id=touchpoint_id, function_id=function_id, letter=letter).delete()
+    if removed:
+        Assignment.objects.filter(
+            reduce(operator.or_, (Q(touchpoint_id=t, function_id=f, letter=letter) for (t, f), letter in removed))
+        ).delete()
     Assignment.objects.bulk_create(to_create)
     Touchpoint.objects.filter(pk__in=touchpoint_ids).update(version=F("version") + 1)
+    matrix_changed.send(sender=Organization, organization_id=organization.id)
     return {(c.touchpoint_id, c.function_id): current[(c.touchpoint_id, c.function_id)] for c in changes}
 
 

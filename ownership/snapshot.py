@@ -132,9 +132,7 @@ def snapshot_load(*, organization: Organization, at: datetime | None = None) -> 
     from .models import Assignment, Function, Role
 
     org = organization
-    functions = tuple(
-        FunctionRow(*row) for row in Function.objects.filter(organization=org).values_list("id", "name")
-    )
+    functions = tuple(FunctionRow(*row) for row in Function.objects.filter(organization=org).values_list("id", "name"))
     roles = tuple(
         RoleRow(*row)
         for row in Role.objects.filter(organization=org).values_list("id", "function_id", "title", "holder_name")

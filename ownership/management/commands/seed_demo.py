@@ -81,9 +81,7 @@ class Command(BaseCommand):
         for journey in Journey.objects.filter(organization=org, name__in=DEMO_OWNERS):
             journey_owner_set(journey=journey, owner=roles[DEMO_OWNERS[journey.name]])
         parking = Touchpoint.objects.get(organization=org, name="Parking lot")
-        touchpoint_update(
-            touchpoint=parking, version=None, out_of_scope_reason="Run by the shopping centre's landlord"
-        )
+        touchpoint_update(touchpoint=parking, version=None, out_of_scope_reason="Run by the shopping centre's landlord")
         accountable = Assignment.objects.filter(organization=org, letter="A").select_related("touchpoint", "function")
         for assignment in accountable:
             if assignment.touchpoint.name == "Refund":
