@@ -17,6 +17,7 @@ from .constants import LETTERS
 
 if TYPE_CHECKING:
     from cxowner.orgs.models import Organization
+    from journeys.models import Journey
 
 
 class FunctionRow(NamedTuple):
@@ -123,8 +124,15 @@ class OrgSnapshot:
         return frozenset().union(*self.holders.get(touchpoint_id, {}).values())
 
 
-def snapshot_load(*, organization: Organization, at: datetime | None = None) -> OrgSnapshot:
-    """Read the organization's matrix in five queries, whatever its size."""
+def snapshot_load(
+    *, organization: Organization, at: datetime | None = None, journey: Journey | None = None
+) -> OrgSnapshot:
+    """Read the organization's matrix in five queries, whatever its size.
+
+    With `journey`, only that journey's touchpoints and letters: enough for the touchpoint
+    and handoff rules of that journey (the browser's row badges, the API's matrix), not for
+    the organization-wide rules (idle_function, accountability_bottleneck).
+    """
     from django.utils import timezone
 
     from journeys.models import Journey, Touchpoint
@@ -132,25 +140,30 @@ def snapshot_load(*, organization: Organization, at: datetime | None = None) -> 
     from .models import Assignment, Function, Role
 
     org = organization
+    journeys_rows = Journey.objects.filter(organization=org)
+    touchpoint_rows = Touchpoint.objects.filter(organization=org)
+    assignment_rows = Assignment.objects.filter(organization=org)
+    if journey is not None:
+        journeys_rows = journeys_rows.filter(pk=journey.pk)
+        touchpoint_rows = touchpoint_rows.filter(journey=journey)
+        assignment_rows = assignment_rows.filter(touchpoint__journey=journey)
     functions = tuple(FunctionRow(*row) for row in Function.objects.filter(organization=org).values_list("id", "name"))
     roles = tuple(
         RoleRow(*row)
         for row in Role.objects.filter(organization=org).values_list("id", "function_id", "title", "holder_name")
     )
-    journeys = tuple(
-        JourneyRow(*row) for row in Journey.objects.filter(organization=org).values_list("id", "name", "owner_id")
-    )
+    journeys = tuple(JourneyRow(*row) for row in journeys_rows.values_list("id", "name", "owner_id"))
     journey_order = {journey.id: index for index, journey in enumerate(journeys)}
-    touchpoint_rows = Touchpoint.objects.filter(organization=org).values_list(
+    touchpoint_values = touchpoint_rows.values_list(
         "id", "journey_id", "stage_id", "name", "importance", "out_of_scope", "stage__position", "position"
     )
-    ordered = sorted(touchpoint_rows, key=lambda r: (journey_order[r[1]], r[6], r[2], r[7], r[0]))
+    ordered = sorted(touchpoint_values, key=lambda r: (journey_order[r[1]], r[6], r[2], r[7], r[0]))
     touchpoints = tuple(TouchpointRow(*row[:6]) for row in ordered)
     assignments = tuple(
         AssignmentRow(touchpoint_id, function_id, letter, role_id, confirmed_at or created_at)
-        for touchpoint_id, function_id, letter, role_id, confirmed_at, created_at in Assignment.objects.filter(
-            organization=org
-        ).values_list("touchpoint_id", "function_id", "letter", "role_id", "confirmed_at", "created_at")
+        for touchpoint_id, function_id, letter, role_id, confirmed_at, created_at in assignment_rows.values_list(
+            "touchpoint_id", "function_id", "letter", "role_id", "confirmed_at", "created_at"
+        )
     )
     return OrgSnapshot(
         organization=org.slug,

@@ -295,7 +295,7 @@ def test_handoff_gap_does_not_cross_journeys_over_out_of_scope_tail():
 
 
 def test_handoff_gap_scores_warning_weight_times_larger_importance():
-    snapshot = journey(tp("T", {"Sales": "AR"}, importance=5), tp("U", {"IT": "AR"}, importance=2))
+    snapshot = journey(tp("T", {"Sales": "AR"}, importance=2), tp("U", {"IT": "AR"}, importance=5))
     [finding] = found(snapshot, Rule.HANDOFF_GAP)
     assert finding.score == 2 * 5
 
