@@ -6,7 +6,10 @@ through audit_run_create and audit_run_execute.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -46,8 +49,9 @@ def audit_run_execute(*, run: AuditRun) -> AuditResult:
     if run.status == AuditRun.Status.DONE:
         return AuditResult(run=run, findings=[])
     run.started_at = timezone.now()
-    snapshot = snapshot_load(organization=run.organization, at=run.started_at)
-    findings = evaluate(snapshot)
+    with _collector_paused():
+        snapshot = snapshot_load(organization=run.organization, at=run.started_at)
+        findings = evaluate(snapshot)
     opened, resolved = _track_gaps(run, findings)
 
     run.status = AuditRun.Status.DONE
@@ -63,6 +67,23 @@ def audit_run_execute(*, run: AuditRun) -> AuditResult:
     return AuditResult(run=run, findings=findings)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a matrix is loaded and evaluated.
+
+    A big matrix allocates hundreds of thousands of small tuples and sets, none in a cycle;
+    the collector would sweep them again and again (measured at 100k touchpoints: 2.6 s of
+    the 2.9 s spent building the letter index).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def finding_as_record(finding: Finding) -> dict:
     """The SPEC §2 shape plus what ranking and linking need."""
     return {**finding.as_dict(), "score": finding.score, "fingerprint": finding.fingerprint}
@@ -74,9 +95,9 @@ def _track_gaps(run: AuditRun, findings: list[Finding]) -> tuple[int, int]:
     found = {f.fingerprint: f for f in findings}
     known = {
         row[1]: row
-        for row in Gap.objects.filter(organization_id=run.organization_id).values_list(
-            "id", "fingerprint", "resolved_at", "finding", "score", "times_reopened"
-        )
+        for row in Gap.objects.filter(organization_id=run.organization_id)
+        .order_by()
+        .values_list("id", "fingerprint", "resolved_at", "finding", "score", "times_reopened")
     }
     events: list[GapEvent] = []
 

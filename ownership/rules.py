@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from .constants import DEFAULT_IMPORTANCE, RULE_SEVERITY, SEVERITY_WEIGHT, Rule, Severity
 from .snapshot import OrgSnapshot, TouchpointRow
@@ -40,7 +41,7 @@ class Finding:
     def score(self) -> int:
         return SEVERITY_WEIGHT[self.severity] * self.importance
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         identity = "|".join([self.rule.value, *map(str, self.subject)])
         return hashlib.sha256(identity.encode()).hexdigest()

@@ -7,13 +7,10 @@ Rows are NamedTuples, not model instances: building 350k model instances costs 5
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
-
-from .constants import LETTERS
 
 if TYPE_CHECKING:
     from cxowner.orgs.models import Organization
@@ -56,8 +53,13 @@ class AssignmentRow(NamedTuple):
     function_id: int
     letter: str
     role_id: int | None
-    # When the owner last confirmed the letter, or when it was created if never confirmed.
-    reviewed_at: datetime
+    # For an A: when its owner last confirmed it, or when it was created if never confirmed.
+    # Only accountability is reviewed, so other letters carry None (and cost no date parsing).
+    reviewed_at: datetime | None
+
+
+_NOBODY: frozenset[int] = frozenset()
+_NO_LETTERS: dict[str, frozenset[int]] = {}
 
 
 @dataclass(frozen=True)
@@ -107,21 +109,30 @@ class OrgSnapshot:
 
     @cached_property
     def holders(self) -> dict[int, dict[str, frozenset[int]]]:
-        """touchpoint id -> letter -> ids of the functions holding that letter there."""
-        collected: dict[int, dict[str, set[int]]] = defaultdict(lambda: {letter: set() for letter in LETTERS})
-        for assignment in self.assignments:
-            collected[assignment.touchpoint_id][assignment.letter].add(assignment.function_id)
+        """touchpoint id -> letter -> ids of the functions holding that letter there.
+
+        Only touchpoints with letters appear, and only the letters they hold.
+        """
+        collected: dict[int, dict[str, set[int]]] = {}
+        for touchpoint_id, function_id, letter, *_ in self.assignments:
+            letters = collected.get(touchpoint_id)
+            if letters is None:
+                collected[touchpoint_id] = {letter: {function_id}}
+            elif letter in letters:
+                letters[letter].add(function_id)
+            else:
+                letters[letter] = {function_id}
         return {
             touchpoint_id: {letter: frozenset(ids) for letter, ids in letters.items()}
             for touchpoint_id, letters in collected.items()
         }
 
     def holders_of(self, touchpoint_id: int, letter: str) -> frozenset[int]:
-        return self.holders.get(touchpoint_id, {}).get(letter, frozenset())
+        return self.holders.get(touchpoint_id, _NO_LETTERS).get(letter, _NOBODY)
 
     def parties_of(self, touchpoint_id: int) -> frozenset[int]:
         """The functions holding any letter on the touchpoint."""
-        return frozenset().union(*self.holders.get(touchpoint_id, {}).values())
+        return frozenset().union(*self.holders.get(touchpoint_id, _NO_LETTERS).values())
 
 
 def snapshot_load(
@@ -133,6 +144,8 @@ def snapshot_load(
     and handoff rules of that journey (the browser's row badges, the API's matrix), not for
     the organization-wide rules (idle_function, accountability_bottleneck).
     """
+    from django.db.models import Case, When
+    from django.db.models.functions import Coalesce
     from django.utils import timezone
 
     from journeys.models import Journey, Touchpoint
@@ -140,18 +153,18 @@ def snapshot_load(
     from .models import Assignment, Function, Role
 
     org = organization
-    journeys_rows = Journey.objects.filter(organization=org)
-    touchpoint_rows = Touchpoint.objects.filter(organization=org)
-    assignment_rows = Assignment.objects.filter(organization=org)
+    journeys_rows = Journey.objects.filter(organization=org).order_by("position", "id")
+    # Unordered: the touchpoints are sorted here, and the models' default orderings would
+    # join and sort other tables (measured: 150 ms instead of 45 ms for 35k letters).
+    touchpoint_rows = Touchpoint.objects.filter(organization=org).order_by()
+    assignment_rows = Assignment.objects.filter(organization=org).order_by()
     if journey is not None:
         journeys_rows = journeys_rows.filter(pk=journey.pk)
         touchpoint_rows = touchpoint_rows.filter(journey=journey)
         assignment_rows = assignment_rows.filter(touchpoint__journey=journey)
     functions = tuple(FunctionRow(*row) for row in Function.objects.filter(organization=org).values_list("id", "name"))
-    roles = tuple(
-        RoleRow(*row)
-        for row in Role.objects.filter(organization=org).values_list("id", "function_id", "title", "holder_name")
-    )
+    role_rows = Role.objects.filter(organization=org).order_by()
+    roles = tuple(RoleRow(*row) for row in role_rows.values_list("id", "function_id", "title", "holder_name"))
     journeys = tuple(JourneyRow(*row) for row in journeys_rows.values_list("id", "name", "owner_id"))
     journey_order = {journey.id: index for index, journey in enumerate(journeys)}
     touchpoint_values = touchpoint_rows.values_list(
@@ -159,10 +172,11 @@ def snapshot_load(
     )
     ordered = sorted(touchpoint_values, key=lambda r: (journey_order[r[1]], r[6], r[2], r[7], r[0]))
     touchpoints = tuple(TouchpointRow(*row[:6]) for row in ordered)
+    reviewed_at = Case(When(letter="A", then=Coalesce("confirmed_at", "created_at")), default=None)
     assignments = tuple(
-        AssignmentRow(touchpoint_id, function_id, letter, role_id, confirmed_at or created_at)
-        for touchpoint_id, function_id, letter, role_id, confirmed_at, created_at in assignment_rows.values_list(
-            "touchpoint_id", "function_id", "letter", "role_id", "confirmed_at", "created_at"
+        map(
+            AssignmentRow._make,
+            assignment_rows.values_list("touchpoint_id", "function_id", "letter", "role_id", reviewed_at),
         )
     )
     return OrgSnapshot(
