@@ -15,18 +15,24 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The demo audits shortly after edits (10 s debounce) and every minute, so the log shows the
+# worker and beat at work; organizations keep the nightly default otherwise.
+run: export AUDIT_DEBOUNCE_SECONDS ?= 10
 run: $(VENV)/.installed
-	mkdir -p var
+	mkdir -p var/celery/queue var/celery/control
 	$(DEV_ENV) $(MANAGE) migrate --noinput
 	$(DEV_ENV) $(MANAGE) createcachetable
 	$(DEV_ENV) $(MANAGE) seed_demo
+	$(DEV_ENV) $(MANAGE) audit_schedule demo "* * * * *"
 	@echo
 	@echo "cxowner runs on http://127.0.0.1:8000/ (admin: http://127.0.0.1:8000/admin/)"
 	@echo "Demo logins: admin / cxowner-admin, cxlead / cxowner-cxlead, exec / cxowner-exec"
 	@echo "Press Ctrl+C to stop the web server, the worker and beat."
 	@echo
-	@trap 'kill 0' INT TERM EXIT; \
-	$(DEV_ENV) $(VENV)/bin/celery -A cxowner worker --beat --loglevel info --concurrency 2 & \
+	@# Stop the worker through its main process only: a TERM sent to its pool and beat
+	@# children as well (kill 0) leaves it waiting for them for ever.
+	@trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' INT TERM EXIT; \
+	$(DEV_ENV) $(VENV)/bin/celery -A cxowner worker --beat --loglevel info --concurrency 2 & worker=$$!; \
 	$(DEV_ENV) $(MANAGE) runserver --noreload 127.0.0.1:8000
 
 test: $(VENV)/.installed
@@ -43,6 +49,7 @@ format: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(DEV_ENV) $(MANAGE) migrate --noinput -v0
 	$(DEV_ENV) $(MANAGE) bench $(BENCH_ARGS)
+	$(DEV_ENV) $(MANAGE) bench_api $(BENCH_API_ARGS)
 
 # The production settings must pass Django's deployment checklist without a warning.
 check-deploy: $(VENV)/.installed

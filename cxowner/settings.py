@@ -188,6 +188,48 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A separate queue name lets test runs (and several copies on one Redis) keep their tasks apart.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+if CELERY_BROKER_URL == "filesystem://":
+    # The filesystem broker needs its folders before the first message is written.
+    QUEUE_DIR.mkdir(parents=True, exist_ok=True)
+    CONTROL_DIR.mkdir(parents=True, exist_ok=True)
+elif "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS:
+    # How often a worker looks for messages a dead worker left unacknowledged (every
+    # interval × throttle seconds); the worker tests shorten it with the visibility timeout.
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = envint("CELERY_UNACKED_RESTORE_INTERVAL", 10)
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = envint("CELERY_UNACKED_RESTORE_THROTTLE", 10)
+# Static beat entries; each organization's audit schedule is a PeriodicTask (ownership/schedules.py).
+CELERY_BEAT_SCHEDULE = {
+    "audit-schedules-ensure": {"task": "ownership.tasks.audit_schedules_ensure_task", "schedule": 3600.0},
+    "audit-runs-resume": {"task": "ownership.tasks.audit_runs_resume_task", "schedule": 300.0},
+}
+
+# Background audits (ownership/tasks.py, ownership/schedules.py).
+# The schedule an organization gets until its admins change it: cron fields, in UTC.
+AUDIT_SCHEDULE_DEFAULT = os.environ.get("AUDIT_SCHEDULE_DEFAULT", "0 2 * * *")
+if len(AUDIT_SCHEDULE_DEFAULT.split()) != 5:
+    raise ImproperlyConfigured(f"AUDIT_SCHEDULE_DEFAULT must have five cron fields, not {AUDIT_SCHEDULE_DEFAULT!r}")
+# Audit after matrix edits; off in unit tests so only the tests about it pay for audits.
+AUDIT_ON_CHANGE = envbool("AUDIT_ON_CHANGE", not TESTING)
+# Edits within this many seconds of the first one share one audit.
+AUDIT_DEBOUNCE_SECONDS = envint("AUDIT_DEBOUNCE_SECONDS", 30)
+# An audit finding its organization's lock held tries again, backing off up to this many times.
+AUDIT_LOCK_RETRIES = envint("AUDIT_LOCK_RETRIES", 12)
+AUDIT_LOCK_RETRY_MAX_SECONDS = envint("AUDIT_LOCK_RETRY_MAX_SECONDS", 60)
+# A run still pending this long after it was requested is sent to the workers again.
+AUDIT_RESUME_AFTER_SECONDS = envint("AUDIT_RESUME_AFTER_SECONDS", 900)
+# Test-only: hold a finished audit this long before it commits, so a test can kill the worker
+# mid-audit (tests/test_worker.py). Always 0 outside those tests.
+AUDIT_TEST_DELAY_SECONDS = envint("AUDIT_TEST_DELAY_SECONDS", 0)
+
+# Notifications (ownership/notifications.py).
+WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 5)
+# Attempt n waits base × 2**(n-1) seconds after the previous one (capped at one hour).
+WEBHOOK_RETRY_BACKOFF_SECONDS = envint("WEBHOOK_RETRY_BACKOFF_SECONDS", 30)
+# Digest e-mails list at most this many gaps of each kind; the rest is counted.
+NOTIFICATION_DIGEST_MAX_GAPS = envint("NOTIFICATION_DIGEST_MAX_GAPS", 50)
 
 MATRIX_UPLOAD_MAX_BYTES = envint("MATRIX_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MATRIX_UPLOAD_MAX_BYTES + 1024 * 1024
@@ -219,4 +261,70 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+
+def envrate(name: str, default: str | None) -> str | None:
+    """A DRF throttle rate such as "60/min"; "off" (or empty) disables that throttle."""
+    value = os.environ.get(name, default)
+    if value is None or value.strip().lower() in {"", "off", "none"}:
+        return None
+    count, _, period = value.partition("/")
+    if not count.strip().isdigit() or period.strip()[:1] not in {"s", "m", "h", "d"}:
+        raise ImproperlyConfigured(f"{name} must look like 60/min, not {value!r}")
+    return value.strip()
+
+
+# The REST API (/api/v1/). Token clients and anonymous callers are throttled; tests are not,
+# unless they set a rate themselves, so no test is throttled by accident.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The token class comes first: its WWW-Authenticate makes a missing login a 401.
+        "cxowner.orgs.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "cxowner.orgs.api.pagination.PagePagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "cxowner.orgs.api.throttles.AnonRateThrottle",
+        "cxowner.orgs.api.throttles.TokenRateThrottle",
+        "cxowner.orgs.api.throttles.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": envrate("API_THROTTLE_ANON", None if TESTING else "60/min"),
+        "token": envrate("API_THROTTLE_TOKEN", None if TESTING else "1200/min"),
+        "user": envrate("API_THROTTLE_USER", None if TESTING else "1200/min"),
+    },
+    "EXCEPTION_HANDLER": "cxowner.orgs.api.base.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "cxowner.orgs.api.schema.OrganizationAutoSchema",
+    # ?format=csv|xlsx chooses the export's file type, not a renderer.
+    "URL_FORMAT_OVERRIDE": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "cxowner API",
+    "DESCRIPTION": (
+        "Who owns the customer experience: journeys, the RACI matrix, gaps and audits. "
+        "Authenticate with `Authorization: Bearer <token>` (tokens are created by admins) or a browser session. "
+        "Writes name the version they change (If-Match or `version`); a stale one answers 412, a changed cell 409."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI and ReDoc from drf-spectacular-sidecar: served by the app, no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

@@ -1,8 +1,27 @@
 """cxowner's URLs: the admin for now; the browser and the API mount here."""
 
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from cxowner import views as web
+from cxowner.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", include("cxowner.api_urls", namespace="api")),
+    # The browser: every page of an organization lives under /o/<slug>/.
+    path("", web.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("switch/", web.switch_organization, name="switch_organization"),
+    path("o/<slug:org>/", web.dashboard, name="dashboard"),
+    path("o/<slug:org>/journeys/", include("journeys.urls")),
+    path("o/<slug:org>/", include("ownership.urls")),
 ]
+
+handler400 = "cxowner.views.bad_request"
+handler403 = "cxowner.views.permission_denied"
+handler404 = "cxowner.views.page_not_found"
+handler500 = "cxowner.views.server_error"

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.db import models
 
-from .models import Assignment, AuditRun, Function, Gap, GapEvent, Role
+from .models import Assignment, AuditNotice, AuditRun, Function, Gap, GapEvent, Role, Webhook, WebhookDelivery
 
 
 @admin.register(Function)
@@ -56,3 +57,46 @@ class GapEventAdmin(admin.ModelAdmin):
     list_display = ["gap", "kind", "run"]
     list_filter = ["kind"]
     raw_id_fields = ["gap", "run"]
+
+
+class WebhookDeliveryInline(admin.TabularInline):
+    model = WebhookDelivery
+    extra = 0
+    can_delete = False
+    ordering = ["-attempted_at", "-id"]
+    raw_id_fields = ["run"]
+    readonly_fields = ["run", "attempt", "attempted_at", "status_code", "succeeded", "duration_ms", "error"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ["url", "organization", "active", "created_at"]
+    list_filter = ["organization", "active"]
+    search_fields = ["url", "description"]
+    inlines = [WebhookDeliveryInline]
+    # Receivers are reached over TLS unless the admin writes http:// explicitly.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: read-only, it records what happened."""
+
+    list_display = ["webhook", "run", "attempt", "attempted_at", "status_code", "succeeded", "duration_ms"]
+    list_filter = ["succeeded", "webhook__organization"]
+    list_select_related = ["webhook"]
+    raw_id_fields = ["webhook", "run"]
+    readonly_fields = ["webhook", "run", "attempt", "attempted_at", "status_code", "succeeded", "duration_ms", "error"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AuditNotice)
+class AuditNoticeAdmin(admin.ModelAdmin):
+    list_display = ["run", "sent_at", "webhooks"]
+    raw_id_fields = ["run"]
+    readonly_fields = ["run", "sent_at", "recipients", "webhooks"]

@@ -194,3 +194,62 @@ class GapEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gap} {self.kind} in run {self.run_id}"
+
+
+class Webhook(models.Model):
+    """An integration's endpoint: receives the opened and resolved gaps of every audit, signed."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=500, help_text="Receives a POST with the JSON payload.")
+    secret = models.CharField(
+        max_length=200, help_text="Signs the body: X-Cxowner-Signature: sha256=<HMAC-SHA256 of the body>."
+    )
+    description = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(url=""), name="webhook_url_not_empty"),
+            models.CheckConstraint(condition=~Q(secret=""), name="webhook_secret_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.organization})"
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to deliver one audit run to one webhook: kept whether it worked or not."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    run = models.ForeignKey(AuditRun, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    attempt = models.PositiveSmallIntegerField(help_text="1 for the first try, 2 for the first retry …")
+    attempted_at = models.DateTimeField(auto_now_add=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty when no answer came.")
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    succeeded = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-attempted_at", "-id"]
+        indexes = [models.Index(fields=["webhook", "run"], name="webhookdelivery_webhook_run")]
+
+    def __str__(self) -> str:
+        outcome = self.status_code or self.error[:40] or "no answer"
+        return f"Run {self.run_id} to {self.webhook.url}, attempt {self.attempt}: {outcome}"
+
+
+class AuditNotice(models.Model):
+    """Marks that an audit run's changes were announced, so a redelivered task never sends twice."""
+
+    run = models.OneToOneField(AuditRun, on_delete=models.CASCADE, related_name="notice")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.JSONField(default=list, blank=True, help_text="Who got the e-mail digest.")
+    webhooks = models.PositiveIntegerField(default=0, help_text="How many webhooks were handed the run.")
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"Notice of run {self.run_id} to {len(self.recipients)} recipient(s)"

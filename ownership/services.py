@@ -171,3 +171,35 @@ def assignment_role_set(*, assignment: Assignment, role: Role | None) -> Assignm
     assignment.role = role
     assignment.save(update_fields=["role"])
     return assignment
+
+
+def function_update(*, function: Function, version: int | None, **changes) -> Function:
+    """Rename (or otherwise change) a function if it is still at `version`."""
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+        _validate_function_name(organization=function.organization, name=changes["name"], exclude_id=function.pk)
+    return versioned_update(obj=function, version=version, **changes)
+
+
+def function_delete(*, function: Function) -> None:
+    """Delete a function with its roles and letters: its column leaves the matrix."""
+    organization_id = function.organization_id
+    function.delete()
+    matrix_changed.send(sender=Organization, organization_id=organization_id)
+
+
+def role_update(*, role: Role, version: int | None, **changes) -> Role:
+    """Change a role's title or holder if it is still at `version`; it stays in its function."""
+    if "function" in changes and changes["function"].pk != role.function_id:
+        raise ValidationError({"function": "A role cannot move to another function."})
+    for name in ("title", "holder_name", "holder_email"):
+        if name in changes:
+            changes[name] = changes[name].strip()
+    return versioned_update(obj=role, version=version, **changes)
+
+
+def role_delete(*, role: Role) -> None:
+    """Delete a role; journeys it owned lose their owner and letters it carried keep their function."""
+    organization_id = role.organization_id
+    role.delete()
+    matrix_changed.send(sender=Organization, organization_id=organization_id)

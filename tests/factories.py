@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from cxowner.orgs.models import Membership, Organization
 from journeys.models import Journey, Stage, Touchpoint
-from ownership.models import Assignment, Function, Role
+from ownership.models import Assignment, Function, Role, Webhook
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -97,3 +97,75 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     organization = factory.SelfAttribute("touchpoint.organization")
     function = factory.SubFactory(FunctionFactory, organization=factory.SelfAttribute("..organization"))
     letter = "A"
+
+
+class WebhookFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Webhook
+
+    organization = factory.SubFactory(OrganizationFactory)
+    url = "http://127.0.0.1:9/hook"
+    secret = factory.Sequence(lambda n: f"webhook-secret-{n}")
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A token made by the service (only its hash is stored); the key is on `token.key`."""
+
+    class Meta:
+        model = "orgs.ApiToken"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Integration {n}")
+    role = Membership.Role.EDITOR
+    expires_at = None
+
+    @classmethod
+    def _create(cls, model_class, *, organization, name, role, expires_at, **kwargs):
+        from cxowner.orgs.services import token_create
+
+        token, key = token_create(organization=organization, name=name, role=role, expires_at=expires_at)
+        token.key = key
+        return token
+
+
+def matrix_build(*, organization, touchpoints: int, functions: int = 15, stages: int = 5) -> Journey:
+    """One journey of `touchpoints` rows spread over `stages`, with `functions` columns and a
+    realistic mix of letters (an A and an R on most rows, gaps on some), for size-independence tests."""
+    journey = JourneyFactory(organization=organization)
+    stage_rows = [StageFactory(journey=journey, organization=organization, position=i) for i in range(stages)]
+    function_rows = Function.objects.bulk_create(
+        Function(organization=organization, name=f"Dept {organization.pk}-{i}", position=i) for i in range(functions)
+    )
+    touchpoint_rows = Touchpoint.objects.bulk_create(
+        Touchpoint(
+            organization=organization,
+            journey=journey,
+            stage=stage_rows[i % stages],
+            name=f"Touchpoint {i}",
+            position=i,
+            importance=1 + i % 5,
+            out_of_scope=i % 17 == 16,
+        )
+        for i in range(touchpoints)
+    )
+    letters = []
+    for i, touchpoint in enumerate(touchpoint_rows):
+        if i % 7 == 6:
+            continue  # unassigned
+        accountable = function_rows[i % functions]
+        letters.append(Assignment(organization=organization, touchpoint=touchpoint, function=accountable, letter="A"))
+        if i % 5:
+            responsible = function_rows[(i + 1) % functions]
+            letters.append(
+                Assignment(organization=organization, touchpoint=touchpoint, function=responsible, letter="R")
+            )
+        letters.append(
+            Assignment(
+                organization=organization,
+                touchpoint=touchpoint,
+                function=function_rows[(i + 2) % functions],
+                letter="C",
+            )
+        )
+    Assignment.objects.bulk_create(letters)
+    return journey

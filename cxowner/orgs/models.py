@@ -84,3 +84,40 @@ class Membership(models.Model):
     @property
     def can_manage(self) -> bool:
         return self.role == self.Role.ADMIN
+
+
+class ApiToken(models.Model):
+    """An integration's key to one organization's API, with one role.
+
+    Only a SHA-256 hash of the key is stored: the key is 32 random bytes, so a plain hash is
+    as strong as a slow one and lets every request be checked in microseconds. The prefix is
+    stored in clear to find the row; the key itself is shown once, when it is created.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for (the HR sync, the BI tool …).")
+    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.VIEWER)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=["admin", "editor", "viewer"]), name="apitoken_role_valid"
+            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="apitoken_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…, {self.role} of {self.organization})"
+
+    def is_active(self, now) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

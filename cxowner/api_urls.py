@@ -1,0 +1,52 @@
+"""The REST API, mounted at /api/v1/: organizations, and everything else under /orgs/{org}/."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from cxowner.orgs.api.base import ID_PATTERN
+from cxowner.orgs.api.views import ApiTokenViewSet, MembershipViewSet, NotFoundView, OrganizationViewSet, PingView
+from journeys.api.views import JourneyViewSet, StageViewSet, TouchpointViewSet
+from ownership.api.views import (
+    AssignmentViewSet,
+    AuditRunViewSet,
+    FunctionViewSet,
+    GapViewSet,
+    MatrixExportView,
+    MatrixImportView,
+    MatrixView,
+    RoleViewSet,
+)
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("members", MembershipViewSet, basename="member")
+router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("functions", FunctionViewSet, basename="function")
+router.register("roles", RoleViewSet, basename="role")
+router.register("journeys", JourneyViewSet, basename="journey")
+router.register("stages", StageViewSet, basename="stage")
+router.register("touchpoints", TouchpointViewSet, basename="touchpoint")
+router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("audits", AuditRunViewSet, basename="audit-run")
+router.register("gaps", GapViewSet, basename="gap")
+
+organization_urls = [
+    path("", OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial_update"}), name="organization-detail"),
+    re_path(rf"^journeys/(?P<pk>{ID_PATTERN})/matrix/$", MatrixView.as_view(), name="journey-matrix"),
+    path("import/", MatrixImportView.as_view(), name="matrix-import"),
+    path("export/", MatrixExportView.as_view(), name="matrix-export"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("ping/", PingView.as_view(), name="ping"),
+    path("orgs/", OrganizationViewSet.as_view({"get": "list"}), name="organization-list"),
+    path("orgs/<str:org>/", include(organization_urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # Anything else under /api/v1/ is a JSON 404, never the browser's HTML page.
+    re_path(r"^", NotFoundView.as_view(), name="not-found"),
+]

@@ -1,0 +1,83 @@
+"""Serializers for organizations, members and API tokens. Writable fields are explicit allow-lists."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from cxowner.orgs.api.fields import StrictCharField, StrictModelSerializer
+from cxowner.orgs.models import ApiToken, Membership, Organization
+from cxowner.orgs.services import organization_settings_version
+
+
+class OrganizationSerializer(StrictModelSerializer):
+    role = serializers.SerializerMethodField(help_text="The caller's role in this organization.")
+    version = serializers.SerializerMethodField(help_text="The settings' version: send it back as If-Match.")
+    bottleneck_share = serializers.DecimalField(
+        max_digits=3, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("1")
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "slug",
+            "name",
+            "created_at",
+            "role",
+            "version",
+            "responsible_limit",
+            "consult_limit",
+            "inform_limit",
+            "bottleneck_min_touchpoints",
+            "bottleneck_share",
+            "review_period_days",
+        ]
+        read_only_fields = ["slug", "created_at", "role", "version"]
+        extra_kwargs = {
+            "responsible_limit": {"min_value": 0, "max_value": 1000},
+            "consult_limit": {"min_value": 0, "max_value": 1000},
+            "inform_limit": {"min_value": 0, "max_value": 1000},
+            "bottleneck_min_touchpoints": {"min_value": 1, "max_value": 10_000_000},
+            "review_period_days": {"min_value": 1, "max_value": 36500},
+        }
+
+    def get_role(self, organization) -> str | None:
+        return self.context.get("roles", {}).get(organization.pk)
+
+    def get_version(self, organization) -> str:
+        return organization_settings_version(organization)
+
+
+class MembershipSerializer(StrictModelSerializer):
+    username = StrictCharField(source="user.username", max_length=150)
+    email = serializers.EmailField(source="user.email", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "username", "email", "role", "created_at"]
+        read_only_fields = ["id", "email", "created_at"]
+
+
+class MembershipRoleSerializer(StrictModelSerializer):
+    class Meta:
+        model = Membership
+        fields = ["role"]
+
+
+class ApiTokenSerializer(StrictModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "role", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
+        read_only_fields = ["id", "prefix", "created_at", "revoked_at", "last_used_at"]
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    key = serializers.CharField(read_only=True, help_text="The key: shown once, never stored.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "key"]
+        read_only_fields = [*ApiTokenSerializer.Meta.fields]
+
+
+class PingSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    version = serializers.CharField()

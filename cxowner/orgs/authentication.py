@@ -1,0 +1,55 @@
+"""API token authentication: `Authorization: Bearer cxo_…` (or `Token cxo_…`).
+
+A token belongs to an organization, not to a person: the request's user is a TokenUser that
+carries the token, and every organization-scoped view takes the role from the token.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from rest_framework import authentication, exceptions
+
+from .models import ApiToken
+from .services import token_authenticate
+
+
+class TokenUser(AnonymousUser):
+    """The caller behind a token: authenticated, but no row in the user table."""
+
+    def __init__(self, token: ApiToken):
+        self.token = token
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return f"token {self.token.prefix}"
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    """Look the key up by its prefix and compare hashes; refuse revoked and expired tokens."""
+
+    keywords = ("bearer", "token")
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower().decode(errors="replace") not in self.keywords:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Send the key as “Authorization: Bearer <key>”.")
+        try:
+            key = header[1].decode()
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        token = token_authenticate(key=key)
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        return TokenUser(token), token
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'

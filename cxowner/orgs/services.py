@@ -1,0 +1,174 @@
+"""Write operations on organizations: members, API tokens and the rule settings.
+
+Used by the API and by the admin's "members and tokens" page alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ApiToken, Membership, Organization
+
+# Keys look like "cxo_<prefix>_<secret>": the prefix finds the row, the whole key is hashed.
+KEY_SCHEME = "cxo"
+# last_used_at is written at most this often per token, so reads stay reads.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+# The organization's rule thresholds: the settings an admin may change.
+ORGANIZATION_SETTINGS = (
+    "name",
+    "responsible_limit",
+    "consult_limit",
+    "inform_limit",
+    "bottleneck_min_touchpoints",
+    "bottleneck_share",
+    "review_period_days",
+)
+
+
+class StaleSettings(Exception):
+    """The organization's settings changed since the writer read them; nothing was written."""
+
+    def __init__(self, organization: Organization):
+        self.organization = organization
+        super().__init__(f"The settings of {organization} were changed by someone else")
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _last_admin(membership: Membership) -> bool:
+    return (
+        membership.role == Membership.Role.ADMIN
+        and not Membership.objects.filter(organization_id=membership.organization_id, role=Membership.Role.ADMIN)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+# Tokens ------------------------------------------------------------------------------------
+
+
+def token_create(
+    *,
+    organization: Organization,
+    name: str,
+    role: str,
+    expires_at: datetime | None = None,
+    created_by=None,
+) -> tuple[ApiToken, str]:
+    """Create a token and return it with its key; the key is not stored and cannot be shown again."""
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    prefix = secrets.token_hex(6)
+    key = f"{KEY_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken(
+        organization=organization,
+        name=name.strip(),
+        role=role,
+        prefix=prefix,
+        key_hash=_hash_key(key),
+        expires_at=expires_at,
+        created_by=created_by,
+    )
+    token.full_clean()
+    token.save()
+    return token, key
+
+
+def token_revoke(*, token: ApiToken, at: datetime | None = None) -> ApiToken:
+    """Revoke the token at once; revoking twice keeps the first time."""
+    if token.revoked_at is None:
+        token.revoked_at = at or timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def token_authenticate(*, key: str, now: datetime | None = None) -> ApiToken | None:
+    """The active token with this key, or None (unknown, malformed, revoked or expired)."""
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_SCHEME:
+        return None
+    # No ORDER BY: the prefix is unique, and this query runs on every token request.
+    token = next(iter(ApiToken.objects.select_related("organization").filter(prefix=parts[1]).order_by()[:1]), None)
+    now = now or timezone.now()
+    if token is None or not hmac.compare_digest(token.key_hash, _hash_key(key)) or not token.is_active(now):
+        return None
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+# Members -----------------------------------------------------------------------------------
+
+
+def membership_add(*, organization: Organization, username: str, role: str) -> Membership:
+    """Make an existing user a member with `role`."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError({"username": f"There is no user called “{username}”."})
+    if Membership.objects.filter(organization=organization, user=user).exists():
+        raise ValidationError({"username": f"{username} is already a member."})
+    membership = Membership(organization=organization, user=user, role=role)
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def membership_set_role(*, membership: Membership, role: str) -> Membership:
+    """Change a member's role; the last admin cannot be demoted, or nobody could manage the organization."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if role != Membership.Role.ADMIN and _last_admin(membership):
+        raise ValidationError({"role": "The organization needs at least one admin."})
+    membership.role = role
+    membership.full_clean()
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if _last_admin(membership):
+        raise ValidationError("The organization needs at least one admin.")
+    membership.delete()
+
+
+# Settings ----------------------------------------------------------------------------------
+
+
+def organization_settings_version(organization: Organization) -> str:
+    """A short fingerprint of the settings: the organization's version for optimistic concurrency."""
+    # The share is a Decimal once read back and a float before: format it the same either way.
+    values = "|".join(
+        f"{float(getattr(organization, name)):.2f}" if name == "bottleneck_share" else str(getattr(organization, name))
+        for name in ORGANIZATION_SETTINGS
+    )
+    return hashlib.sha256(values.encode()).hexdigest()[:16]
+
+
+@transaction.atomic
+def organization_settings_update(*, organization: Organization, version: str | None, **changes: Any) -> Organization:
+    """Change the name or rule thresholds if they are still at `version` (None: unconditionally)."""
+    unknown = set(changes) - set(ORGANIZATION_SETTINGS)
+    if unknown:
+        raise ValidationError(f"Not a setting: {', '.join(sorted(unknown))}.")
+    current = Organization.objects.select_for_update().get(pk=organization.pk)
+    if version is not None and organization_settings_version(current) != version:
+        raise StaleSettings(current)
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.full_clean()
+    current.save(update_fields=list(changes) or None)
+    return current

@@ -1,0 +1,45 @@
+"""Reads on the customer's side: the journeys of an organization and one journey's parts."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from cxowner.orgs.models import Organization
+
+from .models import Journey, Stage, Touchpoint
+
+
+def journeys_overview(*, organization: Organization) -> QuerySet[Journey]:
+    """The organization's journeys in order, with their owner and sizes (one query)."""
+    return (
+        Journey.objects.filter(organization=organization)
+        .select_related("owner", "owner__function")
+        .annotate(
+            stage_count=Count("stages", distinct=True),
+            touchpoint_count=Count("touchpoints", distinct=True),
+            out_of_scope_count=Count("touchpoints", filter=Q(touchpoints__out_of_scope=True), distinct=True),
+        )
+        .order_by("position", "id")
+    )
+
+
+def journey_get(*, organization: Organization, journey_id: int) -> Journey:
+    """The journey, or 404 when it is not one of this organization's."""
+    return get_object_or_404(
+        Journey.objects.select_related("organization", "owner"), organization=organization, pk=journey_id
+    )
+
+
+def stage_get(*, organization: Organization, journey: Journey, stage_id: int) -> Stage:
+    return get_object_or_404(Stage, organization=organization, journey=journey, pk=stage_id)
+
+
+def touchpoint_get(*, organization: Organization, journey: Journey, touchpoint_id: int) -> Touchpoint:
+    return get_object_or_404(
+        Touchpoint.objects.select_related("stage"), organization=organization, journey=journey, pk=touchpoint_id
+    )
+
+
+def stages_of(*, journey: Journey) -> QuerySet[Stage]:
+    return Stage.objects.filter(journey=journey).order_by("position", "id")

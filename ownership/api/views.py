@@ -1,0 +1,396 @@
+"""API views on the ownership side: functions, roles, letters, the matrix, audits, gaps, files.
+
+Every write goes through ownership.services / imports / tasks; the matrix's gaps come from
+ownership.selectors.journey_check, the same code the browser's badges use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cxowner.orgs.api.base import (
+    ID_PATTERN,
+    IdCursorPagination,
+    OrganizationScopedMixin,
+    PagePagination,
+    PreconditionFailed,
+    VersionedViewSet,
+    etag,
+)
+from cxowner.orgs.authentication import TokenUser
+from journeys.models import Journey, Stage, Touchpoint
+from ownership import services
+from ownership.audits import finding_as_record
+from ownership.imports import matrix_import_file, matrix_sheet
+from ownership.matrixfile import MatrixFileInvalid, write_matrix_csv, write_matrix_xlsx
+from ownership.models import Assignment, AuditRun, Function, Gap, Role
+from ownership.selectors import journey_check
+from ownership.tasks import audit_request
+
+from .filtersets import AssignmentFilterSet, AuditRunFilterSet, GapFilterSet, RoleFilterSet
+from .serializers import (
+    AssignmentRoleSerializer,
+    AssignmentSerializer,
+    AuditRequestedSerializer,
+    AuditRunDetailSerializer,
+    AuditRunSerializer,
+    FunctionSerializer,
+    GapSerializer,
+    ImportSerializer,
+    ImportSummarySerializer,
+    MatrixSerializer,
+    MatrixWriteSerializer,
+    MatrixWrittenSerializer,
+    RoleSerializer,
+)
+
+EXPORT_TYPES = {
+    "csv": ("text/csv; charset=utf-8", write_matrix_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", write_matrix_xlsx),
+}
+
+
+def _user(request):
+    """The person behind the request, or None for a token (it has no row in the user table)."""
+    return None if isinstance(request.user, TokenUser) else request.user
+
+
+class FunctionViewSet(VersionedViewSet):
+    """Functions (departments), the columns of the matrix."""
+
+    serializer_class = FunctionSerializer
+    ordering_fields = ["id", "name", "position"]
+    ordering = ["position", "id"]
+
+    def get_queryset(self):
+        return Function.objects.filter(organization=self.organization)
+
+    def service_create(self, data):
+        return services.function_create(organization=self.organization, **data)
+
+    def service_update(self, function, version, data):
+        return services.function_update(function=function, version=version, **data)
+
+    def service_delete(self, function):
+        services.function_delete(function=function)
+
+
+class RoleViewSet(VersionedViewSet):
+    """Roles inside functions, optionally held by a named person (vacant otherwise)."""
+
+    serializer_class = RoleSerializer
+    filterset_class = RoleFilterSet
+    ordering_fields = ["id", "title"]
+    ordering = ["id"]
+
+    def get_queryset(self):
+        return Role.objects.filter(organization=self.organization)
+
+    def service_create(self, data):
+        return services.role_create(**data)
+
+    def service_update(self, role, version, data):
+        return services.role_update(role=role, version=version, **data)
+
+    def service_delete(self, role):
+        services.role_delete(role=role)
+
+
+class AssignmentViewSet(
+    OrganizationScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """RACI letters, one row per letter. Adding and removing letters is a compare-and-set on the
+    cell (409 if it changed meanwhile); the matrix endpoint writes many cells at once."""
+
+    serializer_class = AssignmentSerializer
+    filterset_class = AssignmentFilterSet
+    pagination_class = IdCursorPagination
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["id"]
+    ordering = ["id"]
+    lookup_value_regex = ID_PATTERN
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return Assignment.objects.filter(organization=self.organization)
+
+    def _set_cell(self, *, touchpoint_id: int, function_id: int, add: str | None = None, remove: str | None = None):
+        cell = (touchpoint_id, function_id)
+        current = services.cells_read(organization=self.organization, cells=[cell])[cell]
+        if add is not None and add in current:
+            raise serializers.ValidationError({"letter": [f"The function already holds {add} on this touchpoint."]})
+        letters = (current | {add}) if add else (current - {remove})
+        services.cells_set(
+            organization=self.organization,
+            changes=[services.CellChange(touchpoint_id, function_id, frozenset(letters), expected=current)],
+        )
+
+    def create(self, request, org):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with transaction.atomic():
+            self._set_cell(touchpoint_id=data["touchpoint"].pk, function_id=data["function"].pk, add=data["letter"])
+            assignment = Assignment.objects.get(
+                touchpoint=data["touchpoint"], function=data["function"], letter=data["letter"]
+            )
+            if data.get("role") is not None:
+                assignment = services.assignment_role_set(assignment=assignment, role=data["role"])
+        return Response(self.get_serializer(assignment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AssignmentRoleSerializer, responses=AssignmentSerializer)
+    def partial_update(self, request, org, pk):
+        assignment = self.get_object()
+        serializer = AssignmentRoleSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        assignment = services.assignment_role_set(assignment=assignment, role=serializer.validated_data["role"])
+        return Response(self.get_serializer(assignment).data)
+
+    def destroy(self, request, org, pk):
+        assignment = self.get_object()
+        with transaction.atomic():
+            self._set_cell(
+                touchpoint_id=assignment.touchpoint_id, function_id=assignment.function_id, remove=assignment.letter
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, org, pk):
+        """The owner confirms that an accountable (A) letter still holds: it is no longer stale."""
+        assignment = self.get_object()
+        if assignment.letter != "A":
+            raise serializers.ValidationError({"letter": ["Only an accountable (A) letter is confirmed."]})
+        assignment = services.assignment_confirm(assignment=assignment, user=_user(request))
+        return Response(self.get_serializer(assignment).data)
+
+
+def matrix_version(touchpoint_versions: list[tuple[int, int]], function_ids: list[int]) -> str:
+    """The matrix's ETag: every cell write bumps its touchpoint's version, so this moves with it."""
+    text = ";".join(f"{t}:{v}" for t, v in sorted(touchpoint_versions)) + "|" + ",".join(map(str, sorted(function_ids)))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+class MatrixView(OrganizationScopedMixin, APIView):
+    """One journey's RACI matrix: read it with its gaps, or write many cells at once."""
+
+    def _journey(self, pk: int) -> Journey:
+        journey = get_object_or_404(Journey, organization=self.organization, pk=pk)
+        journey.organization = self.organization  # the snapshot reads its thresholds
+        return journey
+
+    def _current_version(self, journey: Journey) -> str:
+        versions = list(Touchpoint.objects.filter(journey=journey).values_list("id", "version"))
+        functions = list(Function.objects.filter(organization=self.organization).values_list("id", flat=True))
+        return matrix_version(versions, functions)
+
+    def _gaps(self, check) -> list[dict]:
+        return sorted((finding_as_record(f) for f in check.findings), key=lambda g: -g["score"])
+
+    @extend_schema(responses=MatrixSerializer)
+    def get(self, request, org, pk):
+        journey = self._journey(pk)
+        check = journey_check(journey=journey)
+        snapshot = check.snapshot
+        stages = list(Stage.objects.filter(journey=journey).order_by("position", "id").values("id", "name", "position"))
+        extra = {
+            t: (position, version)
+            for t, position, version in journey.touchpoints.values_list("id", "position", "version")
+        }
+        cells: dict[tuple[int, int], set[str]] = {}
+        for assignment in snapshot.assignments:
+            cells.setdefault((assignment.touchpoint_id, assignment.function_id), set()).add(assignment.letter)
+        version = matrix_version([(t, v) for t, (_, v) in extra.items()], [f.id for f in snapshot.functions])
+        data = {
+            "journey": journey.pk,
+            "version": version,
+            "stages": stages,
+            "touchpoints": [
+                {
+                    "id": t.id,
+                    "stage": t.stage_id,
+                    "name": t.name,
+                    "position": extra[t.id][0],
+                    "importance": t.importance,
+                    "out_of_scope": t.out_of_scope,
+                    "version": extra[t.id][1],
+                }
+                for t in snapshot.touchpoints
+            ],
+            "functions": [{"id": f.id, "name": f.name} for f in snapshot.functions],
+            "cells": [
+                {"touchpoint": t, "function": f, "letters": "".join(x for x in "RACI" if x in letters)}
+                for (t, f), letters in sorted(cells.items())
+            ],
+            "coverage": check.coverage,
+            "gaps": self._gaps(check),
+        }
+        return Response(data, headers=etag(version))
+
+    @extend_schema(
+        request=MatrixWriteSerializer,
+        responses=MatrixWrittenSerializer,
+        parameters=[
+            OpenApiParameter(
+                "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="The matrix's ETag (optional)."
+            )
+        ],
+    )
+    def patch(self, request, org, pk):
+        journey = self._journey(pk)
+        serializer = MatrixWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cells = serializer.validated_data["cells"]
+        wanted = {cell["touchpoint"] for cell in cells}
+        if_match = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+        with transaction.atomic():
+            # Lock the journey's rows first: the version compared below cannot move until commit.
+            rows = set(Touchpoint.objects.select_for_update().filter(journey=journey).values_list("id", flat=True))
+            outside = sorted(wanted - rows)
+            if outside:
+                raise serializers.ValidationError(
+                    {"cells": [f"Touchpoint {t} is not in this journey." for t in outside[:20]]}
+                )
+            if if_match and if_match != "*" and if_match != self._current_version(journey):
+                raise PreconditionFailed("The matrix was changed by someone else; reload it and try again.")
+            written = services.cells_set(
+                organization=self.organization,
+                changes=[
+                    services.CellChange(cell["touchpoint"], cell["function"], cell["letters"], cell["expected"])
+                    for cell in cells
+                ],
+            )
+        check = journey_check(journey=journey)
+        version = self._current_version(journey)
+        data = {
+            "version": version,
+            "cells": [
+                {"touchpoint": t, "function": f, "letters": "".join(x for x in "RACI" if x in letters)}
+                for (t, f), letters in sorted(written.items())
+            ],
+            "coverage": check.coverage,
+            "gaps": self._gaps(check),
+        }
+        return Response(data, headers=etag(version))
+
+
+class AuditRunViewSet(
+    OrganizationScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Audit runs, newest first. POST asks for one: 202, done by a Celery worker."""
+
+    serializer_class = AuditRunSerializer
+    filterset_class = AuditRunFilterSet
+    pagination_class = PagePagination
+    lookup_value_regex = ID_PATTERN
+
+    def get_queryset(self):
+        runs = AuditRun.objects.filter(organization=self.organization).order_by("-requested_at", "-id")
+        return runs if self.action == "retrieve" else runs.defer("findings")
+
+    def get_serializer_class(self):
+        return AuditRunDetailSerializer if self.action == "retrieve" else AuditRunSerializer
+
+    @extend_schema(request=None, responses={202: AuditRequestedSerializer})
+    def create(self, request, org):
+        with transaction.atomic():
+            run = audit_request(organization=self.organization, trigger=AuditRun.Trigger.API)
+        url = request.build_absolute_uri(reverse("api:audit-run-detail", kwargs={"org": org, "pk": run.pk}))
+        return Response(
+            {"id": run.pk, "url": url, "status": run.status}, status=status.HTTP_202_ACCEPTED, headers={"Location": url}
+        )
+
+
+class GapViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Gaps tracked across audits: the open ones by default, highest score first."""
+
+    serializer_class = GapSerializer
+    filterset_class = GapFilterSet
+    pagination_class = PagePagination
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["score", "first_seen_at", "last_seen_at", "id"]
+    ordering = ["-score", "rule", "id"]
+    lookup_value_regex = ID_PATTERN
+
+    def get_queryset(self):
+        return Gap.objects.filter(organization=self.organization)
+
+
+class MatrixImportView(OrganizationScopedMixin, APIView):
+    """Upload the matrix file (CSV or XLSX): all rows or nothing."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ImportSerializer},
+        responses={200: ImportSummarySerializer, 400: OpenApiResponse(description="Every row error; nothing changed")},
+    )
+    def post(self, request, org):
+        serializer = ImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        dry_run = serializer.validated_data["dry_run"]
+        max_bytes = settings.MATRIX_UPLOAD_MAX_BYTES
+        data = upload.read(max_bytes + 1)
+        try:
+            summary = matrix_import_file(
+                organization=self.organization, data=data, filename=upload.name, max_bytes=max_bytes, dry_run=dry_run
+            )
+        except MatrixFileInvalid as invalid:
+            errors = [{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason} for e in invalid.errors]
+            return Response({"detail": "The file was not imported.", "errors": errors}, status=400)
+        return Response({"dry_run": dry_run, **asdict(summary)})
+
+
+class MatrixExportView(OrganizationScopedMixin, APIView):
+    """Download the matrix (or one journey's) in the file layout of SPEC §3."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=list(EXPORT_TYPES), default="csv"),
+            OpenApiParameter("journey", int, description="Only this journey."),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, EXPORT_TYPES["xlsx"][0]): OpenApiTypes.BINARY,
+        },
+    )
+    def get(self, request, org):
+        kind = request.query_params.get("format", "csv")
+        if kind not in EXPORT_TYPES:
+            raise serializers.ValidationError({"format": ["Choose csv or xlsx."]})
+        journey = None
+        if "journey" in request.query_params:
+            field = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+            try:
+                journey_id = field.run_validation(request.query_params["journey"])
+            except serializers.ValidationError as error:
+                raise serializers.ValidationError({"journey": error.detail}) from None
+            journey = get_object_or_404(Journey, organization=self.organization, pk=journey_id)
+        content_type, write = EXPORT_TYPES[kind]
+        body = write(matrix_sheet(organization=self.organization, journey=journey))
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{self.organization.slug}-matrix.{kind}"'
+        return response

@@ -1,0 +1,338 @@
+"""Benchmark the REST API on a real gunicorn server, each endpoint next to a trivial one.
+
+`bench_api [--touchpoints 5000] [--duration 10] [--connections 16] [--workers 2] [--port 0] [--keep]`
+
+1. Builds `bench-api`: generate_org --replace with --touchpoints, plus one journey of 500
+   touchpoints (8 stages, about 3.5 letters per row) for the matrix, and an editor token.
+2. Starts gunicorn (--workers, sync) on a loopback port against the configured database, with
+   DEBUG off and the API throttles off (they would measure the throttle, not the endpoint).
+3. Loads each endpoint for --duration seconds with --connections concurrent connections: wrk
+   when it is installed, otherwise a bounded pool of Python threads (also capped in count).
+   - the trivial DRF endpoint: GET /api/v1/ping/ (APIView, no database): the ceiling;
+   - the touchpoint list, 50 per page with their letters, with the token;
+   - the matrix of the 500-touchpoint journey (rows, columns, cells and its live gaps).
+4. Prints a Markdown table: requests/s, p50/p99 latency, errors, ratio to the ping; the target
+   for the list is at least 40 % of the ping's rate. The load generator shares the machine's
+   cores with the server: compare the ratios of one run, not absolute rates across runs.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import random
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from cxowner.orgs.models import Organization
+from cxowner.orgs.services import token_create
+from journeys.models import Journey, Stage, Touchpoint
+from ownership.models import Assignment, Function
+
+SLUG = "bench-api"
+MATRIX_TOUCHPOINTS = 500
+MATRIX_STAGES = 8
+LIST_TARGET = 0.40
+# The Python load generator stops after this many requests per endpoint, whatever the time.
+MAX_REQUESTS = 200_000
+
+
+@dataclass
+class Load:
+    name: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+class Command(BaseCommand):
+    help = "Requests/s of the API's touchpoint list and matrix against a trivial DRF endpoint (gunicorn, loopback)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--touchpoints", type=int, default=5000, help="size of the organization, default 5000")
+        parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint, default 10")
+        parser.add_argument("--connections", type=int, default=16, help="concurrent connections, default 16")
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, default 2")
+        parser.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
+        parser.add_argument("--keep", action="store_true", help="keep the bench-api organization afterwards")
+
+    def handle(self, *args, touchpoints, duration, connections, workers, port, keep, **options):
+        if not 1 <= duration <= 120:
+            raise CommandError("--duration must be between 1 and 120 seconds.")
+        if not 1 <= connections <= 256:
+            raise CommandError("--connections must be between 1 and 256.")
+        started = time.perf_counter()
+        organization, journey, key = self._build(touchpoints)
+        self.stdout.write(f"Built {SLUG} in {time.perf_counter() - started:.1f} s.")
+        port = port or _free_port()
+        base = f"http://127.0.0.1:{port}"
+        auth = {"Authorization": f"Bearer {key}"}
+        endpoints = [
+            ("trivial DRF endpoint (GET /api/v1/ping/)", "/api/v1/ping/", {}),
+            (
+                "touchpoint list, 50 per page with letters",
+                f"/api/v1/orgs/{SLUG}/touchpoints/?page_size=50",
+                auth,
+            ),
+            (
+                f"matrix of a {MATRIX_TOUCHPOINTS}-touchpoint journey",
+                f"/api/v1/orgs/{SLUG}/journeys/{journey.pk}/matrix/",
+                auth,
+            ),
+        ]
+        server = self._start_server(port, workers)
+        try:
+            _wait_until_up(base + "/api/v1/ping/", server)
+            for _, path, headers in endpoints:
+                status = _get(base, path, headers)[0]
+                if status != 200:
+                    raise CommandError(f"GET {path} answered {status}; not benchmarking a failing endpoint.")
+            tool = "wrk" if shutil.which("wrk") else "python threads"
+            results = []
+            for name, path, headers in endpoints:
+                _load(tool, base, path, headers, connections=connections, duration=min(duration, 2))  # warm-up
+                results.append(_load(tool, base, path, headers, connections=connections, duration=duration, name=name))
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            if not keep:
+                from ownership.management.commands.generate_org import delete_organization
+
+                delete_organization(organization)
+        self._report(results, tool=tool, workers=workers, connections=connections, duration=duration)
+
+    # Data -------------------------------------------------------------------------------------
+
+    def _build(self, touchpoints: int) -> tuple[Organization, Journey, str]:
+        call_command("generate_org", SLUG, touchpoints=touchpoints, replace=True, stdout=self.stdout)
+        organization = Organization.objects.get(slug=SLUG)
+        rng = random.Random(1)
+        functions = list(Function.objects.filter(organization=organization).order_by("position"))
+        with transaction.atomic():
+            last = Journey.objects.filter(organization=organization).order_by("-position").first()
+            journey = Journey.objects.create(
+                organization=organization, name="Benchmark matrix", position=(last.position + 1 if last else 0)
+            )
+            stages = Stage.objects.bulk_create(
+                Stage(organization=organization, journey=journey, name=f"Stage {i + 1}", position=i + 1)
+                for i in range(MATRIX_STAGES)
+            )
+            rows = Touchpoint.objects.bulk_create(
+                Touchpoint(
+                    organization=organization,
+                    journey=journey,
+                    stage=stages[i * MATRIX_STAGES // MATRIX_TOUCHPOINTS],
+                    name=f"Touchpoint {i + 1}",
+                    position=i + 1,
+                    importance=rng.randint(1, 5),
+                )
+                for i in range(MATRIX_TOUCHPOINTS)
+            )
+            letters = []
+            for row in rows:
+                owner = rng.choice(functions)
+                letters += [Assignment(organization=organization, touchpoint=row, function=owner, letter="A")]
+                letters += [Assignment(organization=organization, touchpoint=row, function=owner, letter="R")]
+                for function in rng.sample(functions, min(2, len(functions))):
+                    if function != owner:
+                        letters.append(
+                            Assignment(organization=organization, touchpoint=row, function=function, letter="C")
+                        )
+            Assignment.objects.bulk_create(letters, batch_size=2000)
+        _, key = token_create(organization=organization, name="bench_api", role="editor")
+        return organization, journey, key
+
+    # Server -----------------------------------------------------------------------------------
+
+    def _start_server(self, port: int, workers: int) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "DEBUG": "false",
+            "HTTPS": "false",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-" + secrets.token_urlsafe(40),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "API_THROTTLE_ANON": "off",
+            "API_THROTTLE_TOKEN": "off",
+            "API_THROTTLE_USER": "off",
+            "LOG_LEVEL": "WARNING",
+        }
+        env.pop("PYTEST_VERSION", None)
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "cxowner.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ]
+        return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env)
+
+    # Report -----------------------------------------------------------------------------------
+
+    def _report(self, results: list[Load], *, tool: str, workers: int, connections: int, duration: float) -> None:
+        ping = results[0].rate or 1.0
+        database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        self.stdout.write("")
+        self.stdout.write(
+            f"API benchmark: gunicorn {workers} sync workers on loopback, {database}, {tool}, "
+            f"{connections} connections, {duration:g} s per endpoint, throttles off."
+        )
+        self.stdout.write("")
+        self.stdout.write("| endpoint | requests/s | p50 ms | p99 ms | errors | × ping | target |")
+        self.stdout.write("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+        for index, result in enumerate(results):
+            ratio = result.rate / ping
+            if index == 0:
+                target = "reference"
+            elif index == 1:
+                target = f"≥ {LIST_TARGET:.2f}× {'met' if ratio >= LIST_TARGET else 'MISSED'}"
+            else:
+                target = "—"
+            self.stdout.write(
+                f"| {result.name} | {result.rate:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | "
+                f"{result.errors} | {ratio:.2f} | {target} |"
+            )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 30.0) -> None:
+    base, path = url.split("/api/", 1)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise CommandError("gunicorn exited before answering; see its output above.")
+        try:
+            if _get(base, "/api/" + path, {})[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise CommandError(f"gunicorn did not answer within {timeout:.0f} s.")
+
+
+def _get(base: str, path: str, headers: dict[str, str]) -> tuple[int, int]:
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, len(response.read())
+    finally:
+        connection.close()
+
+
+def _load(tool: str, base: str, path: str, headers, *, connections: int, duration: float, name: str = "") -> Load:
+    if tool == "wrk":
+        return _load_wrk(base, path, headers, connections=connections, duration=duration, name=name)
+    return _load_threads(base, path, headers, connections=connections, duration=duration, name=name)
+
+
+def _load_wrk(base, path, headers, *, connections, duration, name) -> Load:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", "--timeout", "10s"]
+    for header, value in headers.items():
+        command += ["-H", f"{header}: {value}"]
+    output = subprocess.run(
+        [*command, base + path], capture_output=True, text=True, timeout=duration + 60, check=True
+    ).stdout
+    requests, seconds = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", output).group(1, 2)
+    unit = re.search(r"\d+ requests in [\d.]+(ms|s|m)", output).group(1)
+    seconds = float(seconds) * {"ms": 0.001, "s": 1, "m": 60}[unit]
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return Load(
+        name=name,
+        requests=int(requests),
+        seconds=seconds,
+        p50_ms=_wrk_ms(output, "50%"),
+        p99_ms=_wrk_ms(output, "99%"),
+        errors=errors,
+    )
+
+
+def _wrk_ms(output: str, percentile: str) -> float:
+    value, unit = re.search(rf"^\s*{re.escape(percentile)}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def _load_threads(base, path, headers, *, connections, duration, name) -> Load:
+    """`connections` threads, each one request at a time, until the time or the count runs out."""
+    host, port = base.removeprefix("http://").split(":")
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.monotonic() + duration
+    per_thread = MAX_REQUESTS // connections
+
+    def worker():
+        nonlocal errors
+        mine, failed = [], 0
+        while time.monotonic() < deadline and len(mine) < per_thread:
+            began = time.perf_counter()
+            connection = http.client.HTTPConnection(host, int(port), timeout=30)
+            try:
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                failed += response.status != 200
+            except OSError:
+                failed += 1
+            finally:
+                connection.close()
+            mine.append(time.perf_counter() - began)
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - began
+    latencies.sort()
+    return Load(
+        name=name,
+        requests=len(latencies),
+        seconds=seconds,
+        p50_ms=_percentile_ms(latencies, 0.5),
+        p99_ms=_percentile_ms(latencies, 0.99),
+        errors=errors,
+    )
+
+
+def _percentile_ms(ordered: list[float], share: float) -> float:
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000

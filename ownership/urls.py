@@ -1,0 +1,27 @@
+"""The ownership pages, mounted under /o/<org>/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "ownership"
+
+urlpatterns = [
+    path("gaps/", views.gap_list, name="gaps"),
+    path("functions/", views.function_list, name="functions"),
+    path("functions/new/", views.function_add, name="function_add"),
+    path("functions/roles/new/", views.role_add, name="role_add"),
+    path("audits/", views.audit_list, name="audits"),
+    path("audits/run/", views.audit_run, name="audit_run"),
+    path("import/", views.import_export, name="import"),
+    path("import/preview/", views.import_preview, name="import_preview"),
+    path("import/confirm/", views.import_confirm, name="import_confirm"),
+    path("export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
+    path("export.xlsx", views.export, {"fmt": "xlsx"}, name="export_xlsx"),
+    path("members/", views.members, name="members"),
+    path("members/new/", views.member_add, name="member_add"),
+    path("members/<int:member_id>/role/", views.member_role, name="member_role"),
+    path("members/<int:member_id>/remove/", views.member_remove, name="member_remove"),
+    path("tokens/new/", views.token_add, name="token_add"),
+    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+]

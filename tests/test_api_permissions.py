@@ -1,0 +1,320 @@
+"""The permission matrix: every API endpoint × every kind of caller, in one table (NetBox style).
+
+Each row of ENDPOINTS names the least role that may use the endpoint and the status it answers
+then. Every caller is checked against every row: anonymous and dead tokens get 401, members of
+another organization (and its tokens) get 404 with none of this organization's data, members
+below the role get 403, members at or above it get the success status. A new endpoint that is
+not in the table fails test_every_api_route_is_in_the_permission_table.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import get_resolver, resolve
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from cxowner.orgs.models import ApiToken
+from cxowner.orgs.services import organization_settings_version
+from ownership.models import AuditRun, Gap
+
+from .factories import (
+    ApiTokenFactory,
+    AssignmentFactory,
+    FunctionFactory,
+    JourneyFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    RoleFactory,
+    StageFactory,
+    TouchpointFactory,
+    UserFactory,
+)
+
+# Every name of this organization's rows carries the marker: an outsider's response must not.
+MARKER = "alphasecret"
+ROLE_RANK = {"viewer": 0, "editor": 1, "admin": 2}
+
+
+@dataclass
+class Endpoint:
+    name: str
+    method: str
+    path: str  # formatted with the world's ids
+    role: str  # the least role that may call it
+    success: int
+    body: object = None
+    multipart: bool = False
+
+
+def _csv():
+    return SimpleUploadedFile(
+        "matrix.csv", f"journey,stage,touchpoint,Sales\n{MARKER} import,Buy,Till,A/R\n".encode(), "text/csv"
+    )
+
+
+ENDPOINTS = [
+    Endpoint("organization", "get", "orgs/{org}/", "viewer", 200),
+    Endpoint(
+        "organization settings", "patch", "orgs/{org}/", "admin", 200, {"consult_limit": 4, "version": "{org_version}"}
+    ),
+    Endpoint("members", "get", "orgs/{org}/members/", "admin", 200),
+    Endpoint("member add", "post", "orgs/{org}/members/", "admin", 201, {"username": "{newcomer}", "role": "viewer"}),
+    Endpoint("member", "get", "orgs/{org}/members/{spare_membership}/", "admin", 200),
+    Endpoint("member role", "patch", "orgs/{org}/members/{spare_membership}/", "admin", 200, {"role": "editor"}),
+    Endpoint("member remove", "delete", "orgs/{org}/members/{spare_membership}/", "admin", 204),
+    Endpoint("tokens", "get", "orgs/{org}/tokens/", "admin", 200),
+    Endpoint("token create", "post", "orgs/{org}/tokens/", "admin", 201, {"name": "BI tool", "role": "viewer"}),
+    Endpoint("token", "get", "orgs/{org}/tokens/{spare_token}/", "admin", 200),
+    Endpoint("token revoke", "delete", "orgs/{org}/tokens/{spare_token}/", "admin", 204),
+    Endpoint("functions", "get", "orgs/{org}/functions/", "viewer", 200),
+    Endpoint("function create", "post", "orgs/{org}/functions/", "editor", 201, {"name": "Legal"}),
+    Endpoint("function", "get", "orgs/{org}/functions/{function}/", "viewer", 200),
+    Endpoint(
+        "function update", "patch", "orgs/{org}/functions/{function}/", "editor", 200, {"name": "Sales 2", "version": 1}
+    ),
+    Endpoint("function delete", "delete", "orgs/{org}/functions/{spare_function}/", "editor", 204),
+    Endpoint("roles", "get", "orgs/{org}/roles/", "viewer", 200),
+    Endpoint("role create", "post", "orgs/{org}/roles/", "editor", 201, {"function": "{function}", "title": "Clerk"}),
+    Endpoint("role", "get", "orgs/{org}/roles/{role}/", "viewer", 200),
+    Endpoint("role update", "patch", "orgs/{org}/roles/{role}/", "editor", 200, {"holder_name": "Ines", "version": 1}),
+    Endpoint("role delete", "delete", "orgs/{org}/roles/{spare_role}/", "editor", 204),
+    Endpoint("journeys", "get", "orgs/{org}/journeys/", "viewer", 200),
+    Endpoint("journey create", "post", "orgs/{org}/journeys/", "editor", 201, {"name": "Onboarding"}),
+    Endpoint("journey", "get", "orgs/{org}/journeys/{journey}/", "viewer", 200),
+    Endpoint(
+        "journey update", "patch", "orgs/{org}/journeys/{journey}/", "editor", 200, {"persona": "Student", "version": 1}
+    ),
+    Endpoint("journey delete", "delete", "orgs/{org}/journeys/{spare_journey}/", "editor", 204),
+    Endpoint("matrix", "get", "orgs/{org}/journeys/{journey}/matrix/", "viewer", 200),
+    Endpoint(
+        "matrix write",
+        "patch",
+        "orgs/{org}/journeys/{journey}/matrix/",
+        "editor",
+        200,
+        {"cells": [{"touchpoint": "{touchpoint}", "function": "{spare_function}", "letters": "C", "expected": ""}]},
+    ),
+    Endpoint("stages", "get", "orgs/{org}/stages/", "viewer", 200),
+    Endpoint("stage create", "post", "orgs/{org}/stages/", "editor", 201, {"journey": "{journey}", "name": "Pay"}),
+    Endpoint("stage", "get", "orgs/{org}/stages/{stage}/", "viewer", 200),
+    Endpoint("stage update", "patch", "orgs/{org}/stages/{stage}/", "editor", 200, {"name": "Choose", "version": 1}),
+    Endpoint("stage delete", "delete", "orgs/{org}/stages/{spare_stage}/", "editor", 204),
+    Endpoint("touchpoints", "get", "orgs/{org}/touchpoints/", "viewer", 200),
+    Endpoint(
+        "touchpoint create", "post", "orgs/{org}/touchpoints/", "editor", 201, {"stage": "{stage}", "name": "Till"}
+    ),
+    Endpoint("touchpoint", "get", "orgs/{org}/touchpoints/{touchpoint}/", "viewer", 200),
+    Endpoint(
+        "touchpoint update",
+        "patch",
+        "orgs/{org}/touchpoints/{touchpoint}/",
+        "editor",
+        200,
+        {"importance": 5, "version": 1},
+    ),
+    Endpoint("touchpoint delete", "delete", "orgs/{org}/touchpoints/{spare_touchpoint}/", "editor", 204),
+    Endpoint("assignments", "get", "orgs/{org}/assignments/", "viewer", 200),
+    Endpoint(
+        "assignment create",
+        "post",
+        "orgs/{org}/assignments/",
+        "editor",
+        201,
+        {"touchpoint": "{touchpoint}", "function": "{function}", "letter": "C"},
+    ),
+    Endpoint("assignment", "get", "orgs/{org}/assignments/{assignment}/", "viewer", 200),
+    Endpoint("assignment role", "patch", "orgs/{org}/assignments/{assignment}/", "editor", 200, {"role": "{role}"}),
+    Endpoint("assignment delete", "delete", "orgs/{org}/assignments/{spare_assignment}/", "editor", 204),
+    Endpoint("assignment confirm", "post", "orgs/{org}/assignments/{assignment}/confirm/", "editor", 200),
+    Endpoint("audits", "get", "orgs/{org}/audits/", "viewer", 200),
+    Endpoint("audit request", "post", "orgs/{org}/audits/", "editor", 202),
+    Endpoint("audit", "get", "orgs/{org}/audits/{audit}/", "viewer", 200),
+    Endpoint("gaps", "get", "orgs/{org}/gaps/", "viewer", 200),
+    Endpoint("gap", "get", "orgs/{org}/gaps/{gap}/", "viewer", 200),
+    Endpoint("import", "post", "orgs/{org}/import/", "editor", 200, multipart=True),
+    Endpoint("export", "get", "orgs/{org}/export/?format=csv", "viewer", 200),
+]
+
+CALLERS = ["anonymous", "viewer", "editor", "admin", "outsider", "outsider token", "expired token", "revoked token"]
+# Routes that are not organization data: the ping, the schema and its viewers.
+PUBLIC_ROUTES = {"ping", "schema", "docs", "redoc", "not-found"}
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # The world has seven users; the production hasher would spend seconds on them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def build_world():
+    """One organization full of marked rows, another organization, and a caller of every kind."""
+    org = OrganizationFactory(name=f"{MARKER} Ltd", slug=f"{MARKER}-ltd")
+    users = {role: MembershipFactory(organization=org, role=role).user for role in ("viewer", "editor", "admin")}
+    spare_membership = MembershipFactory(organization=org, role="viewer")
+    other = OrganizationFactory()
+    users["outsider"] = MembershipFactory(organization=other, role="admin").user
+    function = FunctionFactory(organization=org, name=f"{MARKER} Sales")
+    role = RoleFactory(function=function, title=f"{MARKER} Head")
+    journey = JourneyFactory(organization=org, name=f"{MARKER} Visit")
+    stage = StageFactory(journey=journey, name=f"{MARKER} Buy")
+    touchpoint = TouchpointFactory(stage=stage, name=f"{MARKER} Cashier")
+    assignment = AssignmentFactory(touchpoint=touchpoint, function=function, letter="A")
+    spare_journey = JourneyFactory(organization=org, name=f"{MARKER} Spare")
+    spare_stage = StageFactory(journey=journey, name=f"{MARKER} Spare stage")
+    spare_touchpoint = TouchpointFactory(stage=stage, name=f"{MARKER} Spare touchpoint")
+    spare_function = FunctionFactory(organization=org, name=f"{MARKER} Spare function")
+    spare_assignment = AssignmentFactory(touchpoint=spare_touchpoint, function=function, letter="I")
+    now = timezone.now()
+    audit = AuditRun.objects.create(organization=org, trigger="manual", status="done", findings=[])
+    gap = Gap.objects.create(
+        organization=org,
+        fingerprint="f" * 64,
+        rule="no_responsible",
+        severity="warning",
+        journey=journey,
+        finding={"rule": "no_responsible", "message": f"{MARKER} has no R"},
+        score=6,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+    tokens = {
+        "outsider token": ApiTokenFactory(organization=other, role="admin"),
+        "expired token": ApiTokenFactory(organization=org, role="admin"),
+        "revoked token": ApiTokenFactory(organization=org, role="admin"),
+    }
+    ApiToken.objects.filter(pk=tokens["expired token"].pk).update(expires_at=now - timedelta(minutes=1))
+    ApiToken.objects.filter(pk=tokens["revoked token"].pk).update(revoked_at=now)
+    spare_token = ApiTokenFactory(organization=org, name=f"{MARKER} sync")
+    ids = {
+        "org": org.slug,
+        "org_version": organization_settings_version(org),
+        "newcomer": UserFactory().username,
+        "spare_membership": spare_membership.pk,
+        "spare_token": spare_token.pk,
+        "function": function.pk,
+        "spare_function": spare_function.pk,
+        "role": role.pk,
+        "spare_role": RoleFactory(function=function, title=f"{MARKER} Spare role").pk,
+        "journey": journey.pk,
+        "spare_journey": spare_journey.pk,
+        "stage": stage.pk,
+        "spare_stage": spare_stage.pk,
+        "touchpoint": touchpoint.pk,
+        "spare_touchpoint": spare_touchpoint.pk,
+        "assignment": assignment.pk,
+        "spare_assignment": spare_assignment.pk,
+        "audit": audit.pk,
+        "gap": gap.pk,
+    }
+    return ids, users, tokens
+
+
+def client_for(caller: str, users, tokens) -> APIClient:
+    client = APIClient()
+    if caller in users:
+        client.force_login(users[caller])
+    elif caller in tokens:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens[caller].key}")
+    return client
+
+
+def _fill(value, ids):
+    if isinstance(value, str):
+        if value.startswith("{") and value.endswith("}") and value[1:-1] in ids:
+            return ids[value[1:-1]]
+        return value.format(**ids)
+    if isinstance(value, dict):
+        return {key: _fill(item, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, ids) for item in value]
+    return value
+
+
+def call(client: APIClient, endpoint: Endpoint, ids):
+    url = "/api/v1/" + endpoint.path.format(**ids)
+    if endpoint.multipart:
+        return client.post(url, {"file": _csv()}, format="multipart")
+    body = _fill(endpoint.body, ids) if endpoint.body is not None else None
+    return (
+        getattr(client, endpoint.method)(url, body, format="json")
+        if body is not None
+        else getattr(client, endpoint.method)(url)
+    )
+
+
+def expected_status(endpoint: Endpoint, caller: str) -> int:
+    if caller in {"anonymous", "expired token", "revoked token"}:
+        return 401
+    if caller in {"outsider", "outsider token"}:
+        return 404
+    return endpoint.success if ROLE_RANK[caller] >= ROLE_RANK[endpoint.role] else 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
+def test_endpoint_answers_each_caller_with_its_status(endpoint, caller):
+    ids, users, tokens = build_world()
+    response = call(client_for(caller, users, tokens), endpoint, ids)
+    assert response.status_code == expected_status(endpoint, caller), response.content[:300]
+    if caller.startswith("outsider"):
+        assert MARKER not in response.content.decode(errors="replace").lower()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("caller", CALLERS)
+def test_organization_list_shows_only_the_callers_organizations(caller):
+    ids, users, tokens = build_world()
+    response = client_for(caller, users, tokens).get("/api/v1/orgs/")
+    if caller in {"anonymous", "expired token", "revoked token"}:
+        assert response.status_code == 401
+        return
+    assert response.status_code == 200
+    slugs = [row["slug"] for row in response.json()["results"]]
+    assert (ids["org"] in slugs) == (caller in {"viewer", "editor", "admin"})
+    assert len(slugs) == 1
+
+
+def _api_routes() -> set[tuple[str, str]]:
+    """(route name, method) for every route of the API that serves organization data."""
+    api = next(p for p in get_resolver().url_patterns if getattr(p, "namespace", None) == "api")
+    routes = set()
+
+    def walk(patterns):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                walk(pattern.url_patterns)
+                continue
+            if pattern.name in PUBLIC_ROUTES:
+                continue
+            callback = pattern.callback
+            methods = set(getattr(callback, "actions", None) or {}) - {"head", "options"} or {
+                m for m in ("get", "post", "put", "patch", "delete") if hasattr(callback.view_class, m)
+            }
+            routes.update((pattern.name, method) for method in methods)
+
+    walk(api.url_patterns)
+    return routes
+
+
+def test_every_api_route_is_in_the_permission_table():
+    """A new endpoint or method that the table does not walk fails here."""
+    dummy = dict.fromkeys(build_world_keys(), "1")
+    covered = {("organization-list", "get")}
+    for endpoint in ENDPOINTS:
+        match = resolve("/api/v1/" + endpoint.path.split("?")[0].format(**dummy))
+        covered.add((match.url_name, endpoint.method))
+    assert _api_routes() - covered == set()
+
+
+def build_world_keys() -> list[str]:
+    return [name[1:-1] for endpoint in ENDPOINTS for name in _placeholders(endpoint.path)]
+
+
+def _placeholders(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"\{[a-z_]+\}", text)

@@ -1,0 +1,82 @@
+"""Every page costs the same number of queries with 10 or 200 touchpoints (× 15 functions)."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ownership.audits import audit_organization
+from tests.factories import matrix_build
+
+pytestmark = pytest.mark.django_db
+
+# page -> the most queries it may make, whatever the matrix's size. Each includes the session,
+# the user, the membership and the organization switcher (4); the rest is named per page.
+PAGES = {
+    # + runs, pending run, open gaps, functions, A per stage, stages, touchpoint locator
+    "dashboard": 11,
+    # + journeys with their sizes
+    "journeys:list": 5,
+    # nothing else: an empty form
+    "journeys:create": 4,
+    # + journey, touchpoint, the stage choices, the selected stage
+    "journeys:touchpoint_edit": 8,
+    # + journey, snapshot (5), touchpoints, stages
+    "journeys:matrix": 12,
+    "journeys:map": 12,
+    # + count, page of gaps, filter choices (2), touchpoint locator, any audit run
+    "ownership:gaps": 11,
+    # + functions, letter counts, roles, open gaps, role form choices (2)
+    "ownership:functions": 10,
+    # + runs, their gap events
+    "ownership:audits": 6,
+    # + journeys, the upload form's pending-import check in the session
+    "ownership:import": 6,
+    # + functions, touchpoints, letters (the file's size grows, not its queries)
+    "ownership:export_csv": 6,
+    # + members, tokens
+    "ownership:members": 6,
+}
+
+
+@pytest.fixture(params=[10, 200], ids=["10-touchpoints", "200-touchpoints"])
+def sized(request, organization, member):
+    journey = matrix_build(organization=organization, touchpoints=request.param, functions=15)
+    audit_organization(organization=organization, trigger="manual")
+    audit_organization(organization=organization, trigger="manual")
+    client = Client()
+    client.force_login(member("admin"))
+    client.get("/")  # the session exists before counting
+    return client, journey
+
+
+@pytest.mark.parametrize("page_name", PAGES)
+def test_page_query_count_does_not_grow_with_the_matrix(page_name, sized, organization, django_assert_max_num_queries):
+    client, journey = sized
+    args = {
+        "journeys:matrix": [organization.slug, journey.id],
+        "journeys:map": [organization.slug, journey.id],
+        "journeys:touchpoint_edit": [organization.slug, journey.id, journey.touchpoints.order_by("id").first().id],
+    }.get(page_name, [organization.slug])
+    url = reverse(page_name, args=args)
+    with django_assert_max_num_queries(PAGES[page_name]):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_login_page_query_count(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(0):
+        assert client.get(reverse("login")).status_code == 200
+
+
+def test_cell_change_query_count_does_not_grow_with_the_matrix(sized, organization, django_assert_max_num_queries):
+    client, journey = sized
+    touchpoint = journey.touchpoints.order_by("id").first()
+    function = organization.functions.order_by("position").last()
+    # session, user, membership, journey, touchpoint; cells_set (savepoints, lock, functions, read,
+    # write, version); the affected rows' matrix (7); the undo note saved in the session
+    with django_assert_max_num_queries(22):
+        response = client.post(
+            reverse("journeys:cell", args=[organization.slug, journey.id]),
+            {"touchpoint": touchpoint.id, "function": function.id, "expected": "", "letters": "I"},
+        )
+    assert response.status_code == 200
