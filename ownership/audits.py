@@ -33,8 +33,15 @@ def audit_run_create(*, organization: Organization, trigger: str) -> AuditRun:
     return AuditRun.objects.create(organization=organization, trigger=trigger)
 
 
+@transaction.atomic
 def audit_organization(*, organization: Organization, trigger: str) -> AuditResult:
-    """Create and execute an audit at once: what the command line and eager paths use."""
+    """Create and execute an audit at once, in this process: the command line's path.
+
+    It waits for the organization's audit lock (the row lock ownership.tasks takes), so it
+    never overlaps an audit running on a worker.
+    """
+    locked = Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk)
+    list(locked.values_list("pk", flat=True))
     return audit_run_execute(run=audit_run_create(organization=organization, trigger=trigger))
 
 
