@@ -93,6 +93,8 @@ class Touchpoint(Versioned):
                 condition=Q(importance__gte=1, importance__lte=5), name="touchpoint_importance_1_to_5"
             ),
         ]
+        # Keyset pages of one organization's touchpoints (the API's list) without scanning others'.
+        indexes = [models.Index(fields=["organization", "id"], name="touchpoint_org_id")]
 
     def __str__(self) -> str:
         return self.name

@@ -90,7 +90,10 @@ class Assignment(models.Model):
             ),
             models.CheckConstraint(condition=Q(letter__in=LETTERS), name="assignment_letter_raci"),
         ]
-        indexes = [models.Index(fields=["organization", "letter"], name="assignment_org_letter")]
+        indexes = [
+            models.Index(fields=["organization", "letter"], name="assignment_org_letter"),
+            models.Index(fields=["organization", "id"], name="assignment_org_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.function} {self.letter} on {self.touchpoint}"
