@@ -167,8 +167,8 @@ else:
         }
     }
 
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost//")
+if CELERY_BROKER_URL.startswith("filesystem://"):
     QUEUE_DIR = VAR_DIR / "celery" / "queue"
     CONTROL_DIR = VAR_DIR / "celery" / "control"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -176,9 +176,18 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(QUEUE_DIR),
         "control_folder": str(CONTROL_DIR),
     }
+    # The filesystem broker needs its folders before the first message is written.
+    QUEUE_DIR.mkdir(parents=True, exist_ok=True)
+    CONTROL_DIR.mkdir(parents=True, exist_ok=True)
 else:
-    # Above the longest audit, so an unacknowledged audit is not redelivered while it runs.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Above the longest audit, so an unacknowledged audit is not redelivered while it runs.
+        "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600),
+        # How often a worker looks for messages a dead worker left unacknowledged (every
+        # interval × throttle seconds); the worker tests shorten it with the visibility timeout.
+        "unacked_restore_interval": envint("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+        "unacked_restore_throttle": envint("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+    }
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -190,15 +199,6 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # A separate queue name lets test runs (and several copies on one Redis) keep their tasks apart.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
-if CELERY_BROKER_URL == "filesystem://":
-    # The filesystem broker needs its folders before the first message is written.
-    QUEUE_DIR.mkdir(parents=True, exist_ok=True)
-    CONTROL_DIR.mkdir(parents=True, exist_ok=True)
-elif "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS:
-    # How often a worker looks for messages a dead worker left unacknowledged (every
-    # interval × throttle seconds); the worker tests shorten it with the visibility timeout.
-    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = envint("CELERY_UNACKED_RESTORE_INTERVAL", 10)
-    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = envint("CELERY_UNACKED_RESTORE_THROTTLE", 10)
 # Static beat entries; each organization's audit schedule is a PeriodicTask (ownership/schedules.py).
 CELERY_BEAT_SCHEDULE = {
     "audit-schedules-ensure": {"task": "ownership.tasks.audit_schedules_ensure_task", "schedule": 3600.0},
