@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET
 from cxowner.orgs.models import Membership
 from cxowner.orgs.selectors import membership_get, organizations_for, role_at_least
 from ownership.constants import Severity
-from ownership.selectors import Dashboard, dashboard_load, rule_title
+from ownership.dashboard import Dashboard, dashboard_load
+from ownership.selectors import rule_title
 
 SEVERITIES = [s.value for s in Severity]
 

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cxowner.orgs.models import Membership
 from cxowner.views import membership_for, render_org
+from ownership.journey_matrix import JourneyMatrix, journey_matrix
 from ownership.matrixfile import parse_letters
 from ownership.models import Role
-from ownership.selectors import JourneyMatrix, accountable_assignments, journey_matrix
+from ownership.selectors import accountable_assignments
 from ownership.services import CellChange, StaleCells, assignment_confirm, cells_set, journey_owner_set
 
 from . import services
