@@ -1,50 +1,11 @@
-"""Forms and the gap filter of the ownership pages."""
+"""Forms of the ownership pages."""
 
-import django_filters
 from django import forms
 from django.conf import settings
 
 from cxowner.orgs.models import Membership
-from journeys.models import Journey
 
-from .constants import Rule, Severity
-from .models import Function, Gap
-
-
-class GapFilter(django_filters.FilterSet):
-    """The gaps list's filters: rule, severity, journey, function, open or resolved."""
-
-    rule = django_filters.ChoiceFilter(
-        choices=[(r.value, r.value.replace("_", " ")) for r in Rule], empty_label="Any rule"
-    )
-    severity = django_filters.ChoiceFilter(choices=[(s.value, s.value) for s in Severity], empty_label="Any severity")
-    journey = django_filters.ModelChoiceFilter(queryset=Journey.objects.none(), empty_label="Any journey")
-    function = django_filters.ModelChoiceFilter(
-        queryset=Function.objects.none(), method="filter_function", empty_label="Any function", label="Function"
-    )
-    status = django_filters.ChoiceFilter(
-        choices=[("open", "Open"), ("resolved", "Resolved")],
-        method="filter_status",
-        empty_label="Open and resolved",
-        label="Status",
-    )
-
-    class Meta:
-        model = Gap
-        fields = ["rule", "severity", "journey", "function", "status"]
-
-    def __init__(self, *args, organization, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["journey"].queryset = Journey.objects.filter(organization=organization).order_by("position")
-        self.filters["function"].queryset = Function.objects.filter(organization=organization).order_by("position")
-
-    def filter_function(self, queryset, name, value):
-        # A finding lists the names of its functions; names are unique per organization
-        # (case-insensitively), and the quotes make "IT" not match "IT Security".
-        return queryset.filter(finding__functions__icontains=f'"{value.name}"')
-
-    def filter_status(self, queryset, name, value):
-        return queryset.filter(resolved_at__isnull=value == "open")
+from .models import Function
 
 
 class FunctionForm(forms.Form):

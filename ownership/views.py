@@ -24,7 +24,8 @@ from cxowner.orgs.models import ApiToken, Membership
 from cxowner.views import membership_for, render_org
 from journeys.selectors import journey_get
 
-from .forms import FunctionForm, GapFilter, ImportForm, MemberAddForm, MemberRoleForm, RoleForm, TokenForm
+from .filtersets import GapFilterSet
+from .forms import FunctionForm, ImportForm, MemberAddForm, MemberRoleForm, RoleForm, TokenForm
 from .imports import matrix_import_file, matrix_sheet
 from .matrixfile import MatrixFileInvalid, write_matrix_csv, write_matrix_xlsx
 from .models import AuditRun
@@ -58,10 +59,8 @@ def gap_list(request: HttpRequest, org: str) -> HttpResponse:
     organization = membership.organization
     query = request.GET.copy()
     query.setdefault("status", "open")
-    gaps = GapFilter(
-        query,
-        queryset=organization.gaps.select_related("journey").order_by("-score", "rule", "id"),
-        organization=organization,
+    gaps = GapFilterSet(
+        query, queryset=organization.gaps.select_related("journey").order_by("-score", "rule", "id"), request=request
     )
     page = Paginator(gaps.qs, GAPS_PER_PAGE).get_page(request.GET.get("page"))
     locate = touchpoint_locator(organization) if page.object_list else {}

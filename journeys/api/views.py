@@ -13,19 +13,8 @@ from .filtersets import JourneyFilterSet, StageFilterSet, TouchpointFilterSet
 from .serializers import JourneySerializer, StageSerializer, TouchpointSerializer
 
 # The touchpoint list reads plain values, not model instances: it is the API's busiest list.
-TOUCHPOINT_FIELDS = (
-    "id",
-    "journey",
-    "stage",
-    "name",
-    "position",
-    "channel",
-    "description",
-    "importance",
-    "out_of_scope",
-    "out_of_scope_reason",
-    "version",
-)
+# Same fields as the serializer; the letters are added from one query per page.
+TOUCHPOINT_FIELDS = tuple(name for name in TouchpointSerializer.Meta.fields if name != "assignments")
 
 
 class JourneyViewSet(VersionedViewSet):

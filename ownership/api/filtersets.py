@@ -1,10 +1,10 @@
-"""django-filter FilterSets for roles, assignments, audit runs and gaps."""
+"""django-filter FilterSets for roles, assignments and audit runs (gaps: ownership/filtersets.py)."""
 
 import django_filters
 
 from cxowner.orgs.api.base import IdFilter
-from ownership.constants import LETTERS, Rule, Severity
-from ownership.models import Assignment, AuditRun, Gap, Role
+from ownership.constants import LETTERS
+from ownership.models import Assignment, AuditRun, Role
 
 
 class RoleFilterSet(django_filters.FilterSet):
@@ -40,33 +40,3 @@ class AuditRunFilterSet(django_filters.FilterSet):
     class Meta:
         model = AuditRun
         fields = ["status", "trigger"]
-
-
-class GapFilterSet(django_filters.FilterSet):
-    """Open gaps unless `status` says otherwise: the current gaps are what integrations want."""
-
-    journey = IdFilter(field_name="journey_id")
-    rule = django_filters.ChoiceFilter(choices=[(rule.value, rule.value) for rule in Rule])
-    severity = django_filters.ChoiceFilter(choices=[(s.value, s.value) for s in Severity])
-    status = django_filters.ChoiceFilter(
-        choices=[("open", "open"), ("resolved", "resolved"), ("all", "all")],
-        method="filter_status",
-        empty_label=None,
-        help_text="open (the default), resolved or all.",
-    )
-
-    class Meta:
-        model = Gap
-        fields = ["journey", "rule", "severity", "status"]
-
-    def filter_status(self, queryset, name, value):
-        return queryset
-
-    def filter_queryset(self, queryset):
-        status = self.form.cleaned_data.get("status") or "open"
-        queryset = super().filter_queryset(queryset)
-        if status == "open":
-            return queryset.filter(resolved_at__isnull=True)
-        if status == "resolved":
-            return queryset.filter(resolved_at__isnull=False)
-        return queryset

@@ -37,13 +37,14 @@ from cxowner.orgs.authentication import TokenUser
 from journeys.models import Journey, Stage, Touchpoint
 from ownership import services
 from ownership.audits import finding_as_record
+from ownership.filtersets import GapFilterSet
 from ownership.imports import matrix_import_file, matrix_sheet
 from ownership.matrixfile import MatrixFileInvalid, write_matrix_csv, write_matrix_xlsx
 from ownership.models import Assignment, AuditRun, Function, Gap, Role
 from ownership.selectors import journey_check
 from ownership.tasks import audit_request
 
-from .filtersets import AssignmentFilterSet, AuditRunFilterSet, GapFilterSet, RoleFilterSet
+from .filtersets import AssignmentFilterSet, AuditRunFilterSet, RoleFilterSet
 from .serializers import (
     AssignmentRoleSerializer,
     AssignmentSerializer,
