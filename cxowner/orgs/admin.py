@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from .models import Membership, Organization
+from .models import ApiToken, Membership, Organization
+from .services import token_revoke
 
 
 class MembershipInline(admin.TabularInline):
@@ -22,3 +23,23 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "organization", "role"]
     list_filter = ["role", "organization"]
     autocomplete_fields = ["user", "organization"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created through the members page or the API (the key is shown once there);
+    the admin lists and revokes them, it cannot mint keys it would have to display."""
+
+    list_display = ["name", "organization", "role", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    list_filter = ["organization", "role"]
+    search_fields = ["name", "prefix"]
+    readonly_fields = ["prefix", "key_hash", "created_by", "created_at", "last_used_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            token_revoke(token=token)
