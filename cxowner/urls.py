@@ -1,4 +1,4 @@
-"""cxowner's URLs: the admin for now; the browser and the API mount here."""
+"""cxowner's URLs: the browser's pages, the REST API under /api/v1/, the admin and /healthz."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -10,6 +10,7 @@ from cxowner.health import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", web.favicon),
     path("api/v1/", include("cxowner.api_urls", namespace="api")),
     # The browser: every page of an organization lives under /o/<slug>/.
     path("", web.home, name="home"),
