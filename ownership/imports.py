@@ -9,6 +9,7 @@ confirmations and roles: a re-import of an unchanged file changes nothing.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import matrix_changed
 from journeys.models import Journey, Stage, Touchpoint
 
-from .matrixfile import MatrixRow, MatrixSheet, read_matrix
+from .matrixfile import MatrixRow, MatrixSheet, iter_matrix_csv, read_matrix, write_matrix_xlsx
 from .models import Assignment, Function
 
 
@@ -260,3 +261,25 @@ def matrix_sheet(*, organization: Organization, journey: Journey | None = None) 
         )
     )
     return MatrixSheet(functions=tuple(name for _, name in functions), rows=rows)
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_FORMATS: dict[str, tuple[str, Callable[[MatrixSheet], Iterator[bytes]]]] = {
+    "csv": ("text/csv; charset=utf-8", iter_matrix_csv),
+    # A workbook is a zip: it is whole or nothing, one chunk.
+    "xlsx": (XLSX_CONTENT_TYPE, lambda sheet: iter([write_matrix_xlsx(sheet)])),
+}
+
+
+@dataclass(frozen=True)
+class MatrixExport:
+    filename: str
+    content_type: str
+    chunks: Iterator[bytes]
+
+
+def matrix_export(*, organization: Organization, fmt: str, journey: Journey | None = None) -> MatrixExport:
+    """The matrix file in `fmt` (csv or xlsx), ready to stream: the browser's and the API's download."""
+    content_type, write = EXPORT_FORMATS[fmt]
+    sheet = matrix_sheet(organization=organization, journey=journey)
+    return MatrixExport(filename=f"{organization.slug}-matrix.{fmt}", content_type=content_type, chunks=write(sheet))

@@ -423,12 +423,19 @@ def _too_long(value: str) -> str:
 # Writing
 
 
-def write_matrix_csv(sheet: MatrixSheet) -> bytes:
+def iter_matrix_csv(sheet: MatrixSheet) -> Iterator[bytes]:
+    """The CSV file record by record, so a large matrix can be streamed as it is written."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)  # "," and "\r\n", quoting only where needed
     for record in _table(sheet):
         writer.writerow(_escape(value) if isinstance(value, str) else value for value in record)
-    return buffer.getvalue().encode("utf-8")
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def write_matrix_csv(sheet: MatrixSheet) -> bytes:
+    return b"".join(iter_matrix_csv(sheet))
 
 
 def write_matrix_xlsx(sheet: MatrixSheet) -> bytes:

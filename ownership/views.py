@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,8 +26,8 @@ from journeys.selectors import journey_get
 
 from .filtersets import GapFilterSet
 from .forms import FunctionForm, ImportForm, MemberAddForm, MemberRoleForm, RoleForm, TokenForm
-from .imports import matrix_import_file, matrix_sheet
-from .matrixfile import MatrixFileInvalid, write_matrix_csv, write_matrix_xlsx
+from .imports import matrix_export, matrix_import_file
+from .matrixfile import MatrixFileInvalid
 from .models import AuditRun
 from .selectors import audit_history, functions_overview, rule_title, touchpoint_locator
 from .services import function_create, role_create
@@ -246,15 +246,9 @@ def export(request: HttpRequest, org: str, fmt: str) -> HttpResponse:
             journey = journey_get(organization=membership.organization, journey_id=int(request.GET["journey"]))
         except ValueError:
             return HttpResponse("journey must be a number", status=400, content_type="text/plain")
-    sheet = matrix_sheet(organization=membership.organization, journey=journey)
-    name = f"{membership.organization.slug}-matrix"
-    if fmt == "xlsx":
-        response = HttpResponse(
-            write_matrix_xlsx(sheet), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    else:
-        response = HttpResponse(write_matrix_csv(sheet), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    export = matrix_export(organization=membership.organization, fmt=fmt, journey=journey)
+    response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
 
 

@@ -18,6 +18,7 @@ from ownership.matrixfile import (
     MatrixRow,
     MatrixSheet,
     format_letters,
+    iter_matrix_csv,
     parse_letters,
     read_matrix,
     write_matrix_csv,
@@ -505,6 +506,13 @@ def test_write_csv_layout():
             "Store visit,Arrive,Signage,,,3,,,\r\n"
         ).encode()
     )
+
+
+def test_csv_streams_one_chunk_per_record():
+    sheet = MatrixSheet(("Sales",), (row(cells=(("Sales", frozenset("AR")),)), row(3, touchpoint="Signage")))
+    chunks = list(iter_matrix_csv(sheet))
+    assert len(chunks) == 3  # the header and two touchpoints
+    assert b"".join(chunks) == write_matrix_csv(sheet)
 
 
 def test_write_csv_has_no_bom():

@@ -11,7 +11,7 @@ from dataclasses import asdict
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -38,8 +38,8 @@ from journeys.models import Journey, Stage, Touchpoint
 from ownership import services
 from ownership.audits import finding_as_record
 from ownership.filtersets import GapFilterSet
-from ownership.imports import matrix_import_file, matrix_sheet
-from ownership.matrixfile import MatrixFileInvalid, write_matrix_csv, write_matrix_xlsx
+from ownership.imports import EXPORT_FORMATS, XLSX_CONTENT_TYPE, matrix_export, matrix_import_file
+from ownership.matrixfile import MatrixFileInvalid
 from ownership.models import Assignment, AuditRun, Function, Gap, Role
 from ownership.selectors import journey_check
 from ownership.tasks import audit_request
@@ -60,11 +60,6 @@ from .serializers import (
     MatrixWrittenSerializer,
     RoleSerializer,
 )
-
-EXPORT_TYPES = {
-    "csv": ("text/csv; charset=utf-8", write_matrix_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", write_matrix_xlsx),
-}
 
 
 def _user(request):
@@ -370,17 +365,17 @@ class MatrixExportView(OrganizationScopedMixin, APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("format", str, enum=list(EXPORT_TYPES), default="csv"),
+            OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), default="csv"),
             OpenApiParameter("journey", int, description="Only this journey."),
         ],
         responses={
             (200, "text/csv"): OpenApiTypes.BINARY,
-            (200, EXPORT_TYPES["xlsx"][0]): OpenApiTypes.BINARY,
+            (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
         },
     )
     def get(self, request, org):
         kind = request.query_params.get("format", "csv")
-        if kind not in EXPORT_TYPES:
+        if kind not in EXPORT_FORMATS:
             raise serializers.ValidationError({"format": ["Choose csv or xlsx."]})
         journey = None
         if "journey" in request.query_params:
@@ -390,8 +385,7 @@ class MatrixExportView(OrganizationScopedMixin, APIView):
             except serializers.ValidationError as error:
                 raise serializers.ValidationError({"journey": error.detail}) from None
             journey = get_object_or_404(Journey, organization=self.organization, pk=journey_id)
-        content_type, write = EXPORT_TYPES[kind]
-        body = write(matrix_sheet(organization=self.organization, journey=journey))
-        response = HttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{self.organization.slug}-matrix.{kind}"'
+        export = matrix_export(organization=self.organization, fmt=kind, journey=journey)
+        response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
         return response
