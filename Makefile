@@ -21,7 +21,6 @@ run: export AUDIT_DEBOUNCE_SECONDS ?= 10
 run: $(VENV)/.installed
 	mkdir -p var/celery/queue var/celery/control
 	$(DEV_ENV) $(MANAGE) migrate --noinput
-	$(DEV_ENV) $(MANAGE) createcachetable
 	$(DEV_ENV) $(MANAGE) seed_demo
 	$(DEV_ENV) $(MANAGE) audit_schedule demo "* * * * *"
 	@echo

@@ -56,7 +56,7 @@ def audit_run_execute(*, run: AuditRun) -> AuditResult:
     if run.status == AuditRun.Status.DONE:
         return AuditResult(run=run, findings=[])
     run.started_at = timezone.now()
-    with _collector_paused():
+    with collector_paused():
         snapshot = snapshot_load(organization=run.organization, at=run.started_at)
         findings = evaluate(snapshot)
     opened, resolved = _track_gaps(run, findings)
@@ -75,7 +75,7 @@ def audit_run_execute(*, run: AuditRun) -> AuditResult:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a matrix is loaded and evaluated.
 
     A big matrix allocates hundreds of thousands of small tuples and sets, none in a cycle;
