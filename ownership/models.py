@@ -55,7 +55,7 @@ class Role(Versioned):
         return not self.holder_name
 
 
-class Assignment(models.Model):
+class Assignment(Versioned):
     """One RACI letter held by one function on one touchpoint.
 
     Two Accountables on a touchpoint is a finding the product must report, so nothing forbids

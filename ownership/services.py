@@ -151,9 +151,11 @@ def cells_set(*, organization: Organization, changes: Sequence[CellChange]) -> d
 
 def assignment_confirm(*, assignment: Assignment, user=None, at: datetime | None = None) -> Assignment:
     """The owner confirms the assignment still holds: it is no longer stale."""
-    assignment.confirmed_at = at or timezone.now()
-    assignment.confirmed_by = user
-    assignment.save(update_fields=["confirmed_at", "confirmed_by"])
+    confirmed_at = at or timezone.now()
+    Assignment.objects.filter(pk=assignment.pk).update(
+        confirmed_at=confirmed_at, confirmed_by=user, version=F("version") + 1
+    )
+    assignment.refresh_from_db()
     return assignment
 
 
@@ -164,13 +166,11 @@ def journey_owner_set(*, journey: Journey, owner: Role | None, version: int | No
     return versioned_update(obj=journey, version=version, owner=owner)
 
 
-def assignment_role_set(*, assignment: Assignment, role: Role | None) -> Assignment:
-    """Name the role of the assignment's function that carries the letter."""
+def assignment_role_set(*, assignment: Assignment, role: Role | None, version: int | None = None) -> Assignment:
+    """Name the role of the assignment's function that carries the letter, if still at `version`."""
     if role is not None and role.function_id != assignment.function_id:
         raise ValidationError({"role": "The role must belong to the function that holds the letter."})
-    assignment.role = role
-    assignment.save(update_fields=["role"])
-    return assignment
+    return versioned_update(obj=assignment, version=version, role=role)
 
 
 def function_update(*, function: Function, version: int | None, **changes) -> Function:

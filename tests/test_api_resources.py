@@ -185,6 +185,27 @@ def test_assignment_list_filters_by_journey_and_letter(client, api, stage):
     assert [row["id"] for row in response.json()["results"]] == [wanted.pk]
 
 
+def test_assignment_role_change_needs_the_version_it_read(client, api, stage):
+    assignment = AssignmentFactory(touchpoint=TouchpointFactory(stage=stage), letter="A")
+    role = RoleFactory(function=assignment.function)
+    url = f"{api}/assignments/{assignment.pk}/"
+    assert client.get(url).headers["ETag"] == '"1"'
+    assert client.patch(url, {"role": role.pk}, format="json").status_code == 428
+    response = client.patch(url, {"role": role.pk}, format="json", HTTP_IF_MATCH='"1"')
+    assert response.status_code == 200
+    assert response.headers["ETag"] == '"2"'
+
+
+def test_stale_assignment_role_change_is_412_and_changes_nothing(client, api, stage):
+    assignment = AssignmentFactory(touchpoint=TouchpointFactory(stage=stage), letter="A")
+    first, second = RoleFactory(function=assignment.function), RoleFactory(function=assignment.function)
+    url = f"{api}/assignments/{assignment.pk}/"
+    assert client.patch(url, {"role": first.pk, "version": 1}, format="json").status_code == 200
+    assert client.patch(url, {"role": second.pk, "version": 1}, format="json").status_code == 412
+    assignment.refresh_from_db()
+    assert assignment.role == first
+
+
 def _gap(organization, *, rule="no_accountable", severity="error", score=9, resolved=False, journey=None):
     now = timezone.now()
     return Gap.objects.create(

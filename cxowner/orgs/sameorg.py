@@ -6,8 +6,9 @@ touchpoint table. PostgreSQL gets that composite foreign key; SQLite, which cann
 existing table, gets triggers that refuse the same rows. The parent needs a unique constraint
 on the referenced columns (declared in its Meta).
 
-On SQLite a later migration that rebuilds the table drops its triggers; the tests in
-tests/test_models.py catch that on both databases.
+On SQLite a later migration that rebuilds the table drops its triggers: that migration
+re-creates them with vendors=("sqlite",) (see ownership 0005). The tests in
+tests/test_models.py catch a forgotten one on both databases.
 """
 
 from django.db import migrations
@@ -22,8 +23,18 @@ class SameParent(migrations.operations.base.Operation):
     reduces_to_sql = True
     reversible = True
 
-    def __init__(self, *, name: str, model: str, columns: list[str], parent: str, parent_columns: list[str]):
+    def __init__(
+        self,
+        *,
+        name: str,
+        model: str,
+        columns: list[str],
+        parent: str,
+        parent_columns: list[str],
+        vendors: tuple[str, ...] = ("postgresql", "sqlite"),
+    ):
         self.name = name
+        self.vendors = tuple(vendors)
         self.model = model
         self.columns = columns
         self.parent = parent
@@ -36,6 +47,7 @@ class SameParent(migrations.operations.base.Operation):
             "columns": self.columns,
             "parent": self.parent,
             "parent_columns": self.parent_columns,
+            "vendors": self.vendors,
         }
         return (self.__class__.__qualname__, [], kwargs)
 
@@ -55,6 +67,8 @@ class SameParent(migrations.operations.base.Operation):
         return child, parent
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor not in self.vendors:
+            return
         child, parent = self._tables(app_label, to_state)
         quote = schema_editor.quote_name
         columns = ", ".join(quote(c) for c in self.columns)
@@ -80,6 +94,8 @@ class SameParent(migrations.operations.base.Operation):
                 )
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor not in self.vendors:
+            return
         child, _ = self._tables(app_label, from_state)
         quote = schema_editor.quote_name
         if schema_editor.connection.vendor == "postgresql":

@@ -47,14 +47,27 @@ class AssignmentSerializer(StrictModelSerializer):
 
     class Meta:
         model = Assignment
-        fields = ["id", "touchpoint", "function", "letter", "role", "created_at", "confirmed_at", "confirmed_by"]
-        read_only_fields = ["id", "created_at", "confirmed_at", "confirmed_by"]
+        fields = [
+            "id",
+            "touchpoint",
+            "function",
+            "letter",
+            "role",
+            "created_at",
+            "confirmed_at",
+            "confirmed_by",
+            "version",
+        ]
+        read_only_fields = ["id", "created_at", "confirmed_at", "confirmed_by", "version"]
         # Uniqueness is the service's to check, with a clear message.
         validators: list = []
 
 
 class AssignmentRoleSerializer(serializers.Serializer):
     role = OrganizationPrimaryKeyField(queryset=Role.objects.all(), allow_null=True)
+    version = serializers.IntegerField(
+        min_value=1, required=False, help_text="The version read (or send it as If-Match)."
+    )
 
 
 class LettersField(serializers.CharField):

@@ -32,6 +32,7 @@ from cxowner.orgs.api.base import (
     PreconditionFailed,
     VersionedViewSet,
     etag,
+    requested_int_version,
 )
 from cxowner.orgs.authentication import TokenUser
 from journeys.models import Journey, Stage, Touchpoint
@@ -153,13 +154,20 @@ class AssignmentViewSet(
                 assignment = services.assignment_role_set(assignment=assignment, role=data["role"])
         return Response(self.get_serializer(assignment).data, status=status.HTTP_201_CREATED)
 
+    def retrieve(self, request, org, pk):
+        assignment = self.get_object()
+        return Response(self.get_serializer(assignment).data, headers=etag(assignment.version))
+
     @extend_schema(request=AssignmentRoleSerializer, responses=AssignmentSerializer)
     def partial_update(self, request, org, pk):
         assignment = self.get_object()
+        version = requested_int_version(request)
         serializer = AssignmentRoleSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        assignment = services.assignment_role_set(assignment=assignment, role=serializer.validated_data["role"])
-        return Response(self.get_serializer(assignment).data)
+        assignment = services.assignment_role_set(
+            assignment=assignment, role=serializer.validated_data["role"], version=version
+        )
+        return Response(self.get_serializer(assignment).data, headers=etag(assignment.version))
 
     def destroy(self, request, org, pk):
         assignment = self.get_object()
