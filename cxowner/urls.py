@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from cxowner import views as web
 from cxowner.health import healthz
+from cxowner.login import BrakedLoginView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,7 +15,7 @@ urlpatterns = [
     path("api/v1/", include("cxowner.api_urls", namespace="api")),
     # The browser: every page of an organization lives under /o/<slug>/.
     path("", web.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", BrakedLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", web.switch_organization, name="switch_organization"),
     path("o/<slug:org>/", web.dashboard, name="dashboard"),

@@ -13,6 +13,12 @@ from .factories import MembershipFactory, OrganizationFactory
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+@pytest.fixture(autouse=True)
+def no_login_brake(settings):
+    """Failed log-ins in one test must not lock out the next (the cache may be a shared Redis)."""
+    settings.LOGIN_MAX_FAILURES = 10**6
+
+
 @pytest.fixture
 def organization(db):
     return OrganizationFactory()
