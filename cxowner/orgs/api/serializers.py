@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from cxowner.orgs.api.fields import StrictCharField, StrictModelSerializer
 from cxowner.orgs.models import ApiToken, Membership, Organization
-from cxowner.orgs.services import organization_settings_version
+from cxowner.orgs.services import ORGANIZATION_SETTINGS, organization_settings_version
 
 
 class OrganizationSerializer(StrictModelSerializer):
@@ -18,19 +18,7 @@ class OrganizationSerializer(StrictModelSerializer):
 
     class Meta:
         model = Organization
-        fields = [
-            "slug",
-            "name",
-            "created_at",
-            "role",
-            "version",
-            "responsible_limit",
-            "consult_limit",
-            "inform_limit",
-            "bottleneck_min_touchpoints",
-            "bottleneck_share",
-            "review_period_days",
-        ]
+        fields = ["slug", "created_at", "role", "version", *ORGANIZATION_SETTINGS]
         read_only_fields = ["slug", "created_at", "role", "version"]
         extra_kwargs = {
             "responsible_limit": {"min_value": 0, "max_value": 1000},
