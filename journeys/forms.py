@@ -62,3 +62,22 @@ class OwnerForm(forms.Form):
     def __init__(self, *args, roles, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = [("", "— nobody —"), *((role.id, role.title) for role in roles)]
+
+
+class AccountableRoleForm(forms.Form):
+    """Which role of the accountable function carries the A (a vacant one is a finding)."""
+
+    role = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, assignment, roles, **kwargs):
+        kwargs.setdefault("prefix", f"a{assignment.pk}")
+        kwargs.setdefault("initial", {"role": assignment.role_id, "version": assignment.version})
+        super().__init__(*args, **kwargs)
+        self.assignment = assignment
+        field = self.fields["role"]
+        field.label = f"Role carrying {assignment.function.name}'s A"
+        field.choices = [
+            ("", "— no named role —"),
+            *((role.id, f"{role.title} ({role.holder_name or 'vacant'})") for role in roles),
+        ]

@@ -25,4 +25,9 @@ urlpatterns = [
         "<int:journey_id>/touchpoints/<int:touchpoint_id>/confirm/", views.touchpoint_confirm, name="touchpoint_confirm"
     ),
     path("<int:journey_id>/touchpoints/<int:touchpoint_id>/delete/", views.touchpoint_delete, name="touchpoint_delete"),
+    path(
+        "<int:journey_id>/touchpoints/<int:touchpoint_id>/accountable/<int:assignment_id>/",
+        views.accountable_role,
+        name="accountable_role",
+    ),
 ]

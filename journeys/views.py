@@ -20,10 +20,25 @@ from ownership.journey_matrix import JourneyMatrix, journey_matrix
 from ownership.matrixfile import parse_letters
 from ownership.models import Role
 from ownership.selectors import accountable_assignments
-from ownership.services import CellChange, StaleCells, assignment_confirm, cells_set, journey_owner_set
+from ownership.services import (
+    CellChange,
+    StaleCells,
+    assignment_confirm,
+    assignment_role_set,
+    cells_set,
+    journey_owner_set,
+)
 
 from . import services
-from .forms import JourneyForm, MoveForm, OwnerForm, StageForm, TouchpointCreateForm, TouchpointForm
+from .forms import (
+    AccountableRoleForm,
+    JourneyForm,
+    MoveForm,
+    OwnerForm,
+    StageForm,
+    TouchpointCreateForm,
+    TouchpointForm,
+)
 from .selectors import journey_get, journeys_overview, stage_get, stages_of, touchpoint_get
 
 EDITOR = Membership.Role.EDITOR
@@ -417,13 +432,58 @@ def touchpoint_edit(request: HttpRequest, org: str, journey_id: int, touchpoint_
             messages.success(request, f"Touchpoint “{touchpoint.name}” saved.")
             return _back(org, journey.id, f"tp-{touchpoint.id}")
     status = 400 if request.method == "POST" else 200
-    return render_org(
-        request,
-        membership,
-        "journeys/touchpoint_form.html",
-        {"nav": "journeys", "journey": journey, "touchpoint": touchpoint, "form": form, "stale": stale_message},
-        status,
-    )
+    return _touchpoint_page(request, membership, journey, touchpoint, form=form, stale=stale_message, status=status)
+
+
+def _touchpoint_page(request, membership, journey, touchpoint, *, form=None, stale="", role_forms=(), status=200):
+    """The touchpoint's edit page: its fields, and the role carrying each A."""
+    if form is None:
+        initial = {name: getattr(touchpoint, name) for name in TouchpointForm.base_fields}
+        form = TouchpointForm(None, touchpoint=touchpoint, initial=initial)
+    bound = {role_form.assignment.pk: role_form for role_form in role_forms}
+    assignments = accountable_assignments(touchpoint=touchpoint)
+    roles = Role.objects.filter(function__in=[a.function_id for a in assignments]).order_by("title", "id")
+    accountable = [
+        bound.get(a.pk) or AccountableRoleForm(assignment=a, roles=[r for r in roles if r.function_id == a.function_id])
+        for a in assignments
+    ]
+    context = {
+        "nav": "journeys",
+        "journey": journey,
+        "touchpoint": touchpoint,
+        "form": form,
+        "stale": stale,
+        "role_forms": accountable,
+    }
+    return render_org(request, membership, "journeys/touchpoint_form.html", context, status)
+
+
+@login_required
+@require_POST
+def accountable_role(request: HttpRequest, org: str, journey_id: int, touchpoint_id: int, assignment_id: int):
+    """Name the role that carries an A on the touchpoint (or none)."""
+    membership, journey = _editor_journey(request, org, journey_id)
+    touchpoint = touchpoint_get(organization=membership.organization, journey=journey, touchpoint_id=touchpoint_id)
+    assignment = next((a for a in accountable_assignments(touchpoint=touchpoint) if a.pk == assignment_id), None)
+    if assignment is None:
+        messages.error(request, f"That letter is no longer an A on {touchpoint.name}.")
+        return redirect("journeys:touchpoint_edit", org=org, journey_id=journey.id, touchpoint_id=touchpoint.id)
+    roles = list(Role.objects.filter(function_id=assignment.function_id).order_by("title", "id"))
+    form = AccountableRoleForm(request.POST, assignment=assignment, roles=roles)
+    if form.is_valid():
+        role = next((r for r in roles if r.pk == form.cleaned_data["role"]), None)
+        try:
+            assignment_role_set(assignment=assignment, role=role, version=form.cleaned_data["version"])
+        except services.StaleVersion:
+            messages.error(request, "Not saved: someone else changed this A meanwhile. Its current role is shown.")
+            return redirect("journeys:touchpoint_edit", org=org, journey_id=journey.id, touchpoint_id=touchpoint.id)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            carried = f"{role.title} now carries" if role else "No named role carries"
+            messages.success(request, f"{carried} {assignment.function.name}'s A on {touchpoint.name}.")
+            return _back(org, journey.id, f"tp-{touchpoint.id}")
+    return _touchpoint_page(request, membership, journey, touchpoint, role_forms=[form], status=400)
 
 
 @login_required

@@ -243,3 +243,69 @@ def test_confirming_the_owner_clears_stale_ownership(organization, editor, matri
     accountable = Assignment.objects.get(touchpoint=matrix["first"], letter="A")
     assert accountable.confirmed_at is not None
     assert "Confirm owner" not in editor.get(url).content.decode()
+
+
+def accountable_url(organization, matrix, assignment) -> str:
+    return reverse(
+        "journeys:accountable_role",
+        args=[organization.slug, matrix["journey"].id, matrix["first"].id, assignment.pk],
+    )
+
+
+@pytest.fixture
+def accountable(matrix):
+    return Assignment.objects.create(
+        organization=matrix["journey"].organization, touchpoint=matrix["first"], function=matrix["sales"], letter="A"
+    )
+
+
+def test_touchpoint_page_offers_the_roles_of_the_accountable_function(organization, editor, matrix, accountable):
+    RoleFactory(function=matrix["sales"], title="Head of Sales", holder_name="")
+    RoleFactory(function=matrix["finance"], title="CFO")
+    url = reverse("journeys:touchpoint_edit", args=[organization.slug, matrix["journey"].id, matrix["first"].id])
+    html = editor.get(url).content.decode()
+    assert "Head of Sales (vacant)" in html
+    assert "CFO" not in html
+
+
+def test_editor_names_the_role_carrying_the_a(organization, editor, matrix, accountable):
+    role = RoleFactory(function=matrix["sales"], title="Head of Sales")
+    response = editor.post(
+        accountable_url(organization, matrix, accountable),
+        {f"a{accountable.pk}-role": role.pk, f"a{accountable.pk}-version": 1},
+    )
+    assert response.status_code == 302
+    accountable.refresh_from_db()
+    assert accountable.role == role
+
+
+def test_role_of_another_function_is_refused(organization, editor, matrix, accountable):
+    other = RoleFactory(function=matrix["finance"], title="CFO")
+    response = editor.post(
+        accountable_url(organization, matrix, accountable),
+        {f"a{accountable.pk}-role": other.pk, f"a{accountable.pk}-version": 1},
+    )
+    assert response.status_code == 400
+    accountable.refresh_from_db()
+    assert accountable.role is None
+
+
+def test_stale_role_change_is_refused(organization, editor, matrix, accountable):
+    first, second = RoleFactory(function=matrix["sales"]), RoleFactory(function=matrix["sales"])
+    url = accountable_url(organization, matrix, accountable)
+    editor.post(url, {f"a{accountable.pk}-role": first.pk, f"a{accountable.pk}-version": 1})
+    response = editor.post(url, {f"a{accountable.pk}-role": second.pk, f"a{accountable.pk}-version": 1}, follow=True)
+    assert "someone else changed this A" in response.content.decode()
+    accountable.refresh_from_db()
+    assert accountable.role == first
+
+
+def test_viewer_cannot_name_the_role(organization, member, matrix, accountable):
+    viewer = Client()
+    viewer.force_login(member("viewer"))
+    role = RoleFactory(function=matrix["sales"])
+    response = viewer.post(
+        accountable_url(organization, matrix, accountable),
+        {f"a{accountable.pk}-role": role.pk, f"a{accountable.pk}-version": 1},
+    )
+    assert response.status_code == 403

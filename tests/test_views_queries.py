@@ -18,8 +18,8 @@ PAGES = {
     "journeys:list": 5,
     # nothing else: an empty form
     "journeys:create": 4,
-    # + journey, touchpoint, the stage choices, the selected stage
-    "journeys:touchpoint_edit": 8,
+    # + journey, touchpoint, the stage choices, the selected stage, its A letters, their roles
+    "journeys:touchpoint_edit": 10,
     # + journey, snapshot (5), touchpoints, stages
     "journeys:matrix": 12,
     "journeys:map": 12,
