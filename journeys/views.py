@@ -279,6 +279,12 @@ def _back(org: str, journey_id: int, anchor: str = "") -> HttpResponse:
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
+def _one_step(ordered_ids: list[int], moved_id: int, direction: str) -> int:
+    """The 1-based position one place up or down from where `moved_id` stands now."""
+    position = ordered_ids.index(moved_id) + 1
+    return position - 1 if direction == "up" else position + 1
+
+
 def _editor_journey(request: HttpRequest, org: str, journey_id: int):
     membership = membership_for(request, org, EDITOR)
     return membership, journey_get(organization=membership.organization, journey_id=journey_id)
@@ -356,8 +362,7 @@ def stage_move(request: HttpRequest, org: str, journey_id: int, stage_id: int) -
     form = MoveForm(request.POST)
     if form.is_valid():
         ids = list(stages_of(journey=journey).values_list("id", flat=True))
-        index = ids.index(stage.id) + 1  # 1-based
-        services.stage_move(stage=stage, position=index - 1 if form.cleaned_data["direction"] == "up" else index + 1)
+        services.stage_move(stage=stage, position=_one_step(ids, stage.id, form.cleaned_data["direction"]))
     return _back(org, journey.id, f"stage-{stage.id}")
 
 
@@ -494,9 +499,8 @@ def touchpoint_move(request: HttpRequest, org: str, journey_id: int, touchpoint_
     form = MoveForm(request.POST)
     if form.is_valid():
         ids = list(touchpoint.stage.touchpoints.order_by("position", "id").values_list("id", flat=True))
-        index = ids.index(touchpoint.id) + 1
         services.touchpoint_move(
-            touchpoint=touchpoint, position=index - 1 if form.cleaned_data["direction"] == "up" else index + 1
+            touchpoint=touchpoint, position=_one_step(ids, touchpoint.id, form.cleaned_data["direction"])
         )
     return _back(org, journey.id, f"tp-{touchpoint.id}")
 
