@@ -4,7 +4,7 @@ and the error pages. The pages of each app live in its views.py and use the help
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -217,3 +217,22 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico on pages that name none (the API docs)."""
     return redirect(static("img/favicon.svg"), permanent=True)
+
+
+def form_errors(form, error: ValidationError, *, duplicate_name: str = "") -> None:
+    """Put a service's ValidationError next to the form's fields where it names one.
+
+    A unique constraint on a name arrives as a form-wide error; the person typed the name, so
+    with `duplicate_name` (the message to show) it goes next to the name field instead.
+    """
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, field_errors in error.error_dict.items():
+        target = field if field in form.fields else None
+        duplicate = any("already exists" in str(e) for e in field_errors)
+        if target is None and duplicate_name and "name" in form.fields and duplicate:
+            form.add_error("name", duplicate_name)
+            continue
+        for item in field_errors:
+            form.add_error(target, item.messages)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cxowner.orgs.models import Membership
-from cxowner.views import membership_for, render_org
+from cxowner.views import form_errors, membership_for, render_org
 from ownership.journey_matrix import JourneyMatrix, journey_matrix
 from ownership.matrixfile import parse_letters
 from ownership.models import Role
@@ -50,18 +50,8 @@ def _errors_text(error: ValidationError) -> str:
 
 
 def _form_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the form's fields where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            target = field if field in form.fields else None
-            if target is None and "name" in form.fields and any("already exists" in str(e) for e in field_errors):
-                # The unique (journey, name) constraint: the person typed the name, so say it there.
-                form.add_error("name", f"“{form.cleaned_data.get('name', '')}” is already used in this journey.")
-                continue
-            for item in field_errors:
-                form.add_error(target, item.messages)
-    else:
-        form.add_error(None, error.messages)
+    name = form.cleaned_data.get("name", "") if hasattr(form, "cleaned_data") else ""
+    form_errors(form, error, duplicate_name=f"“{name}” is already used in this journey.")
 
 
 @login_required

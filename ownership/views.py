@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cxowner.orgs import services as org_services
 from cxowner.orgs.models import ApiToken, Membership
-from cxowner.views import membership_for, render_org
+from cxowner.views import form_errors, membership_for, render_org
 from journeys.selectors import journey_get
 
 from .filtersets import GapFilterSet
@@ -38,15 +38,6 @@ GAPS_PER_PAGE = 50
 # An uploaded file waits this long between its preview and the confirmation.
 PENDING_IMPORT_SECONDS = 3600
 PENDING_IMPORT_KEY = "cxowner_pending_import"
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            for item in field_errors:
-                form.add_error(field if field in form.fields else None, item.messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 # Gaps ----------------------------------------------------------------------------------------
@@ -110,7 +101,7 @@ def function_add(request: HttpRequest, org: str) -> HttpResponse:
         try:
             function = function_create(organization=membership.organization, name=form.cleaned_data["name"])
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, f"Function “{function.name}” added as a new column of the matrix.")
             return redirect("ownership:functions", org=org)
@@ -126,7 +117,7 @@ def role_add(request: HttpRequest, org: str) -> HttpResponse:
         try:
             role = role_create(**form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, f"Role “{role.title}” added to {role.function.name}.")
             return redirect("ownership:functions", org=org)
@@ -289,7 +280,7 @@ def member_add(request: HttpRequest, org: str) -> HttpResponse:
         try:
             added = org_services.membership_add(organization=membership.organization, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, f"{added.user.username} is now {added.role}.")
             return redirect("ownership:members", org=org)
@@ -339,7 +330,7 @@ def token_add(request: HttpRequest, org: str) -> HttpResponse:
                 organization=membership.organization, created_by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             # The key is shown once, on this response, and never stored.
             return _members_page(request, membership, new_key={"token": token, "key": key})

@@ -171,6 +171,15 @@ def test_touchpoint_add(organization, editor, matrix):
     assert stage.touchpoints.get(name="Receipt").importance == 4
 
 
+def test_touchpoint_with_a_name_already_in_the_journey_is_refused_next_to_the_name(organization, editor, matrix):
+    stage = matrix["stage"]
+    url = reverse("journeys:touchpoint_create", args=[organization.slug, matrix["journey"].id, stage.id])
+    response = editor.post(url, {f"t{stage.id}-name": "Cashier", f"t{stage.id}-importance": "3"})
+    assert response.status_code == 400
+    assert "“Cashier” is already used in this journey." in response.content.decode()
+    assert stage.touchpoints.filter(name="Cashier").count() == 1
+
+
 def test_out_of_scope_needs_a_reason(organization, editor, matrix):
     touchpoint = matrix["first"]
     url = reverse("journeys:touchpoint_edit", args=[organization.slug, matrix["journey"].id, touchpoint.id])
