@@ -39,6 +39,8 @@ class TouchpointForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, touchpoint: Touchpoint, **kwargs):
+        # The form starts from the touchpoint as it is, version included.
+        kwargs.setdefault("initial", {name: getattr(touchpoint, name) for name in self.base_fields})
         super().__init__(*args, **kwargs)
         self.fields["stage"].queryset = Stage.objects.filter(journey_id=touchpoint.journey_id).order_by("position")
         # Stages of one journey: the stage's own name is the label (its __str__ names the journey).

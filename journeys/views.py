@@ -393,20 +393,7 @@ def touchpoint_edit(request: HttpRequest, org: str, journey_id: int, touchpoint_
         return redirect(
             reverse("journeys:matrix", kwargs={"org": org, "journey_id": journey.id}) + f"#tp-{touchpoint.id}"
         )
-    initial = {
-        name: getattr(touchpoint, name)
-        for name in (
-            "name",
-            "stage",
-            "channel",
-            "description",
-            "importance",
-            "out_of_scope",
-            "out_of_scope_reason",
-            "version",
-        )
-    }
-    form = TouchpointForm(request.POST or None, touchpoint=touchpoint, initial=initial)
+    form = TouchpointForm(request.POST or None, touchpoint=touchpoint)
     stale_message = ""
     if request.method == "POST" and form.is_valid():
         changes = {k: v for k, v in form.cleaned_data.items() if k != "version"}
@@ -419,8 +406,7 @@ def touchpoint_edit(request: HttpRequest, org: str, journey_id: int, touchpoint_
                 "Its current values are shown below; apply your change again."
             )
             touchpoint = stale.obj
-            initial = {name: getattr(touchpoint, name) for name in initial}
-            form = TouchpointForm(None, touchpoint=touchpoint, initial=initial)
+            form = TouchpointForm(None, touchpoint=touchpoint)
         except ValidationError as error:
             _form_errors(form, error)
         else:
@@ -433,8 +419,7 @@ def touchpoint_edit(request: HttpRequest, org: str, journey_id: int, touchpoint_
 def _touchpoint_page(request, membership, journey, touchpoint, *, form=None, stale="", role_forms=(), status=200):
     """The touchpoint's edit page: its fields, and the role carrying each A."""
     if form is None:
-        initial = {name: getattr(touchpoint, name) for name in TouchpointForm.base_fields}
-        form = TouchpointForm(None, touchpoint=touchpoint, initial=initial)
+        form = TouchpointForm(None, touchpoint=touchpoint)
     bound = {role_form.assignment.pk: role_form for role_form in role_forms}
     assignments = accountable_assignments(touchpoint=touchpoint)
     roles = Role.objects.filter(function__in=[a.function_id for a in assignments]).order_by("title", "id")
