@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Count
 
 from journeys.models import Journey, Touchpoint
@@ -35,6 +38,66 @@ def journey_check(*, journey: Journey) -> JourneyCheck:
     snapshot = snapshot_load(organization=journey.organization, journey=journey)
     findings = [f for f in evaluate(snapshot) if f.rule not in ORGANIZATION_RULES]
     return JourneyCheck(snapshot=snapshot, findings=findings, coverage=coverage(snapshot))
+
+
+class Coverage(NamedTuple):
+    """How many in-scope touchpoints there are, and how many have one A and at least one R."""
+
+    in_scope: int
+    covered: int
+
+    @property
+    def share(self) -> float:
+        # The same convention as rules.coverage: nothing in scope is nothing covered.
+        return self.covered / self.in_scope if self.in_scope else 0.0
+
+
+# One aggregate over the live matrix: per touchpoint its A and R holders, per journey the
+# in-scope and covered counts. Letters are unique per (touchpoint, function), so counting A
+# rows counts accountable functions.
+_COVERAGE_SQL = """
+SELECT t.journey_id,
+       COUNT(*),
+       SUM(CASE WHEN x.accountable = 1 AND x.responsible > 0 THEN 1 ELSE 0 END)
+FROM {touchpoint} t
+LEFT JOIN (
+    SELECT touchpoint_id,
+           SUM(CASE WHEN letter = 'A' THEN 1 ELSE 0 END) AS accountable,
+           SUM(CASE WHEN letter = 'R' THEN 1 ELSE 0 END) AS responsible
+    FROM {assignment}
+    WHERE organization_id = %s
+    GROUP BY touchpoint_id
+) x ON x.touchpoint_id = t.id
+WHERE t.organization_id = %s AND NOT t.out_of_scope {journey_filter}
+GROUP BY t.journey_id
+"""
+
+
+def coverage_by_journey(*, organization, journey_ids: Iterable[int] | None = None) -> dict[int, Coverage]:
+    """Live coverage of every journey (or of `journey_ids`), in one query; journeys with no
+    in-scope touchpoint are absent."""
+
+    params: list = [organization.pk, organization.pk]
+    journey_filter = ""
+    if journey_ids is not None:
+        ids = [int(pk) for pk in journey_ids]
+        if not ids:
+            return {}
+        journey_filter = f"AND t.journey_id IN ({', '.join(['%s'] * len(ids))})"
+        params += ids
+    with connection.cursor() as cursor:
+        sql = _COVERAGE_SQL.format(
+            touchpoint=Touchpoint._meta.db_table, assignment=Assignment._meta.db_table, journey_filter=journey_filter
+        )
+        cursor.execute(sql, params)
+        return {journey_id: Coverage(in_scope, covered or 0) for journey_id, in_scope, covered in cursor.fetchall()}
+
+
+def coverage_live(*, organization, journey_ids: Iterable[int] | None = None) -> Coverage:
+    """The organization's (or some journeys') coverage now, from the live matrix."""
+
+    by_journey = coverage_by_journey(organization=organization, journey_ids=journey_ids).values()
+    return Coverage(sum(c.in_scope for c in by_journey), sum(c.covered for c in by_journey))
 
 
 def touchpoint_locator(organization) -> dict[tuple[int, str], tuple[int, int]]:

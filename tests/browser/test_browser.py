@@ -180,3 +180,13 @@ def test_pages_fit_the_screen_without_sideways_scrolling(demo, live_server, chro
         page.goto(path if path.startswith("http") else f"{live_server.url}{path}")
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} is {overflow}px too wide at {width}px"
+
+
+def test_axe_runs_under_the_pages_content_security_policy(chromium, live_server):
+    from .axe import axe_violations
+
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert isinstance(axe_violations(page), list)
+    context.close()
