@@ -77,7 +77,7 @@ class Command(BaseCommand):
         if existing is not None and not reset:
             self.stdout.write(
                 f"The demo organization “{existing.name}” ({existing.slug}) exists: kept as it is "
-                "(seed_demo --reset builds it anew)."
+                "(make demo-reset, or seed_demo --reset, builds it anew)."
             )
             return
         if existing is not None:
