@@ -139,7 +139,7 @@ class MatrixFunctionSerializer(serializers.Serializer):
 
 
 class FindingSerializer(serializers.Serializer):
-    """A finding in the SPEC §2 shape, with its score and fingerprint."""
+    """A finding in the shape of docs/gap-rules.md, with its score and fingerprint."""
 
     rule = serializers.CharField()
     severity = serializers.CharField()
@@ -208,7 +208,9 @@ class AuditRequestedSerializer(serializers.Serializer):
 
 
 class GapSerializer(StrictModelSerializer):
-    finding = serializers.JSONField(help_text="The latest finding in the SPEC §2 shape.")
+    finding = serializers.JSONField(
+        help_text="The latest finding (rule, severity, journey, touchpoints, functions, roles, message)."
+    )
     is_open = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -231,7 +233,7 @@ class GapSerializer(StrictModelSerializer):
 
 
 class ImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="The matrix as CSV or XLSX (SPEC §3).")
+    file = serializers.FileField(help_text="The matrix as CSV or XLSX, in the layout of docs/matrix-file.md.")
     dry_run = serializers.BooleanField(default=False, help_text="Check and summarise without changing anything.")
 
 

@@ -369,7 +369,7 @@ class MatrixImportView(OrganizationScopedMixin, APIView):
 
 
 class MatrixExportView(OrganizationScopedMixin, APIView):
-    """Download the matrix (or one journey's) in the file layout of SPEC §3."""
+    """Download the matrix (or one journey's) as CSV or XLSX, in the layout the import reads."""
 
     @extend_schema(
         parameters=[
