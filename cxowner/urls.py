@@ -19,7 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", web.switch_organization, name="switch_organization"),
     path("o/<slug:org>/", web.dashboard, name="dashboard"),
-    path("o/<slug:org>/journeys/", include("journeys.urls")),
+    path("o/<slug:org>/journeys/", include("ownership.editor_urls")),
     path("o/<slug:org>/", include("ownership.urls")),
 ]
 
