@@ -21,7 +21,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from journeys.models import Journey, Stage, Touchpoint
@@ -38,12 +39,11 @@ from .snapshot import (
     RoleRow,
     TouchpointRow,
     rule_settings_of,
-    snapshot_load,
 )
 
 # Rows drawn with the page; the others are fetched a chunk at a time as the reader nears them.
-PAGE_ROWS = 120
-CHUNK_ROWS = 200
+PAGE_ROWS = 60
+CHUNK_ROWS = 100
 
 # How a finding shows on a touchpoint row: a short label people read at a glance.
 BADGE_LABELS = {
@@ -260,6 +260,36 @@ def _views(ids: list[int]) -> dict[int, TouchpointView]:
     return {row[0]: TouchpointView(*row) for row in rows}
 
 
+def _assignments(*, journey: Journey, touchpoint_ids: list[int] | None) -> tuple[AssignmentRow, ...]:
+    """The letters of the journey, or of some of its touchpoints, as the rules read them (one query)."""
+    rows = Assignment.objects.filter(organization_id=journey.organization_id).order_by()
+    if touchpoint_ids is None:
+        rows = rows.filter(touchpoint__journey=journey)
+    else:
+        rows = rows.filter(touchpoint_id__in=touchpoint_ids)
+    # Only an A is reviewed: when its owner last confirmed it, or when it was created.
+    reviewed_at = Case(When(letter="A", then=Coalesce("confirmed_at", "created_at")), default=None)
+    values = rows.values_list("touchpoint_id", "function_id", "letter", "role_id", reviewed_at)
+    return tuple(map(AssignmentRow._make, values))
+
+
+def _snapshot(journey, functions, roles, touchpoints: list[TouchpointView], assignments) -> OrgSnapshot:
+    """A snapshot of some of the journey's touchpoints, in journey order: the rules walk it as a
+    chain, so a row's handoff is right when its in-scope predecessor is in it too."""
+    return OrgSnapshot(
+        organization=journey.organization.slug,
+        taken_at=timezone.now(),
+        functions=functions,
+        roles=roles,
+        journeys=(JourneyRow(journey.id, journey.name, journey.owner_id),),
+        touchpoints=tuple(
+            TouchpointRow(t.id, journey.id, t.stage_id, t.name, t.importance, t.out_of_scope) for t in touchpoints
+        ),
+        assignments=assignments,
+        settings=rule_settings_of(journey.organization),
+    )
+
+
 def journey_matrix(
     *,
     journey: Journey,
@@ -268,24 +298,40 @@ def journey_matrix(
     stage_id: int | None = None,
     offset: int = 0,
 ) -> JourneyMatrix:
-    """The journey's stages with the rows that fit `budget` (None: every row), in seven queries
+    """The journey's stages with the rows that fit `budget` (None: every row), in five queries
     whatever its size. With `stage_id`, only that stage's matching rows from `offset` on: the
-    next chunk the page asks for as the reader scrolls."""
+    next chunk the page asks for as the reader scrolls.
 
-    snapshot = snapshot_load(organization=journey.organization, journey=journey)
-    functions = snapshot.functions  # in column order: Function's default ordering
-    rows = _Rows(snapshot, functions)
-    by_stage: dict[int, list[TouchpointRow]] = defaultdict(list)
-    for touchpoint in snapshot.touchpoints:
+    Only the drawn rows and their in-scope predecessors (for the handoff markers) are read and
+    checked, unless "rows with gaps only" needs every row's findings to choose the rows."""
+
+    organization = journey.organization
+    functions = journey_functions(organization=organization)
+    role_rows = Role.objects.filter(organization=organization).order_by("title", "id")
+    roles = tuple(RoleRow(*row) for row in role_rows.values_list("id", "function_id", "title", "holder_name"))
+    touchpoints = [
+        TouchpointView(*row)
+        for row in Touchpoint.objects.filter(journey=journey)
+        .order_by("stage__position", "stage_id", "position", "id")
+        .values_list(*_VIEW_FIELDS)
+    ]
+    rows = None
+    if row_filter.gaps_only:
+        rows = _Rows(
+            _snapshot(journey, functions, roles, touchpoints, _assignments(journey=journey, touchpoint_ids=None)),
+            functions,
+        )
+    by_stage: dict[int, list[TouchpointView]] = defaultdict(list)
+    for touchpoint in touchpoints:
         by_stage[touchpoint.stage_id].append(touchpoint)
     stages = Stage.objects.filter(journey=journey).order_by("position", "id")
     if stage_id is not None:
         stages = stages.filter(pk=stage_id)
-    plan: list[tuple[Stage, list[TouchpointRow], int, int, int | None]] = []
+    plan: list[tuple[Stage, list[TouchpointView], int, int, int | None]] = []
     left = budget
     for stage in stages:
         members = by_stage.get(stage.id, [])
-        matching = [t for t in members if row_filter.keeps(t.name, rows.has_gaps(t.id))]
+        matching = [t for t in members if row_filter.keeps(t.name, rows is not None and rows.has_gaps(t.id))]
         start = offset if stage_id is not None else 0
         take = len(matching) - start if left is None else max(0, min(left, len(matching) - start))
         shown = matching[start : start + take]
@@ -293,21 +339,32 @@ def journey_matrix(
         plan.append((stage, shown, len(members), len(matching), more))
         if left is not None:
             left -= take
-    views = _views([t.id for _, shown, *_ in plan for t in shown])
+    if rows is None:
+        drawn = {t.id for _, shown, *_ in plan for t in shown}
+        window, previous = [], None
+        for touchpoint in touchpoints:
+            if touchpoint.id in drawn:
+                if previous is not None and (not window or window[-1] is not previous):
+                    window.append(previous)
+                window.append(touchpoint)
+            if not touchpoint.out_of_scope:
+                previous = touchpoint
+        assignments = _assignments(journey=journey, touchpoint_ids=[t.id for t in window])
+        rows = _Rows(_snapshot(journey, functions, roles, window, assignments), functions)
     return JourneyMatrix(
         journey=journey,
         functions=functions,
         stages=tuple(
             MatrixStage(
                 stage=stage,
-                rows=tuple(rows.row(views[t.id]) for t in shown),
+                rows=tuple(rows.row(t) for t in shown),
                 total=total,
                 matching=matching,
                 more_from=more,
             )
             for stage, shown, total, matching, more in plan
         ),
-        roles=snapshot.roles,
+        roles=roles,
         journey_findings=rows.journey_findings,
         row_filter=row_filter,
     )
@@ -360,31 +417,12 @@ def rows_after_change(*, journey: Journey, touchpoint: Touchpoint) -> ChangedRow
     following = _neighbour(touchpoint, before=False)
     ids = [pk for pk in (previous, touchpoint.pk, following) if pk is not None]
     views = _views(ids)
-    assignments = tuple(
-        AssignmentRow(t, f, letter, role, reviewed)
-        for t, f, letter, role, reviewed, created in Assignment.objects.filter(touchpoint_id__in=ids)
-        .order_by()
-        .values_list("touchpoint_id", "function_id", "letter", "role_id", "confirmed_at", "created_at")
-        for reviewed in [(reviewed or created) if letter == "A" else None]
-    )
+    assignments = _assignments(journey=journey, touchpoint_ids=ids)
     role_ids = {a.role_id for a in assignments if a.role_id} | ({journey.owner_id} if journey.owner_id else set())
     role_rows = Role.objects.filter(pk__in=role_ids).order_by()
     roles = tuple(RoleRow(*row) for row in role_rows.values_list("id", "function_id", "title", "holder_name"))
     functions = journey_functions(organization=journey.organization)
-    # The window is in journey order: previous, edited, following; the rules walk it as a chain.
-    snapshot = OrgSnapshot(
-        organization=journey.organization.slug,
-        taken_at=timezone.now(),
-        functions=functions,
-        roles=roles,
-        journeys=(JourneyRow(journey.id, journey.name, journey.owner_id),),
-        touchpoints=tuple(
-            TouchpointRow(v.id, journey.id, v.stage_id, v.name, v.importance, v.out_of_scope)
-            for v in (views[pk] for pk in ids)
-        ),
-        assignments=assignments,
-        settings=rule_settings_of(journey.organization),
-    )
+    snapshot = _snapshot(journey, functions, roles, [views[pk] for pk in ids], assignments)
     rows = _Rows(snapshot, functions)
     shown = [touchpoint.pk] + ([following] if following is not None else [])
     return ChangedRows([rows.row(views[pk]) for pk in shown], functions, rows.journey_findings)

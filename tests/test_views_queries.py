@@ -20,9 +20,10 @@ PAGES = {
     "journeys:create": 4,
     # + journey, touchpoint, the stage choices, the selected stage, its A letters, their roles
     "journeys:touchpoint_edit": 10,
-    # + journey, snapshot (5), stages, the drawn rows' touchpoints, coverage, open gaps by severity
-    "journeys:matrix": 14,
-    "journeys:map": 14,
+    # + journey, functions, roles, touchpoints, stages, the drawn rows' letters, coverage, open
+    # gaps by severity
+    "journeys:matrix": 12,
+    "journeys:map": 12,
     # + count, page of gaps, filter choices (2), touchpoint locator, any audit run
     "ownership:gaps": 11,
     # + functions, letter counts, roles, open gaps, role form choices (2)
