@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 PAGES = {
     # + runs, pending run, open gaps, functions, A per stage, stages, touchpoint locator
     "dashboard": 11,
-    # + journeys with their sizes
-    "journeys:list": 5,
+    # + journeys with their sizes, coverage, open gaps by journey, last letter change by journey
+    "journeys:list": 8,
     # nothing else: an empty form
     "journeys:create": 4,
     # + journey, touchpoint, the stage choices, the selected stage, its A letters, their roles
