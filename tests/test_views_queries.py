@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 # page -> the most queries it may make, whatever the matrix's size. Each includes the session,
 # the user, the membership and the organization switcher (4); the rest is named per page.
 PAGES = {
-    # + runs, pending run, open gaps, functions, A per stage, stages, touchpoint locator
-    "dashboard": 11,
+    # + runs, pending run, open gaps, functions, A per journey, journeys, the top gaps' touchpoints,
+    # live coverage
+    "dashboard": 12,
     # + journeys with their sizes, coverage, open gaps by journey, last letter change by journey
     "journeys:list": 8,
     # nothing else: an empty form
