@@ -21,7 +21,7 @@ from .models import Assignment, AuditRun, Function
 from .selectors import Coverage, coverage_live, open_gaps
 
 TREND_RUNS = 30
-HEAT_JOURNEYS = 12  # journeys shown in the heatmap before "show all": the ones with most gaps
+HEAT_JOURNEYS = 10  # journeys shown in the heatmap before "show all": the ones with most gaps
 
 
 @dataclass(frozen=True)
