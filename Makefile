@@ -56,6 +56,7 @@ bench: $(VENV)/.installed
 	$(DEV_ENV) $(MANAGE) migrate --noinput -v0
 	$(DEV_ENV) $(MANAGE) bench $(BENCH_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_api $(BENCH_API_ARGS)
+	$(DEV_ENV) $(MANAGE) bench_pages $(BENCH_PAGES_ARGS)
 
 # The production settings must pass Django's deployment checklist without a warning.
 check-deploy: $(VENV)/.installed

@@ -7,6 +7,7 @@ from django.urls import include, path
 from cxowner import views as web
 from cxowner.health import healthz
 from cxowner.login import BrakedLoginView
+from ownership.dashboard_views import dashboard
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -18,8 +19,8 @@ urlpatterns = [
     path("accounts/login/", BrakedLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", web.switch_organization, name="switch_organization"),
-    path("o/<slug:org>/", web.dashboard, name="dashboard"),
-    path("o/<slug:org>/journeys/", include("journeys.urls")),
+    path("o/<slug:org>/", dashboard, name="dashboard"),
+    path("o/<slug:org>/journeys/", include("ownership.editor_urls")),
     path("o/<slug:org>/", include("ownership.urls")),
 ]
 

@@ -166,10 +166,17 @@ def test_server_error_page_reveals_nothing(rf):
     assert b"Traceback" not in response.content
 
 
-def test_dashboard_without_audit_offers_to_run_one(organization, member):
+def test_dashboard_without_journeys_offers_to_import_or_create_one(organization, member):
     html = client_for(member("editor")).get(reverse("dashboard", args=[organization.slug])).content
-    assert b"No audit has run yet" in html
-    assert b"Run audit now" in html
+    assert b"No journeys yet" in html
+    assert b"Import a matrix" in html
+
+
+def test_dashboard_without_audit_shows_the_live_figures_and_offers_to_run_one(organization, member, journey):
+    html = client_for(member("editor")).get(reverse("dashboard", args=[organization.slug])).content.decode()
+    assert "No audit has run yet" in html
+    assert "Run audit now" in html
+    assert 'data-testid="dashboard-coverage"' in html
 
 
 def test_dashboard_shows_stored_results(organization, member, journey):

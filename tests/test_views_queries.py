@@ -12,15 +12,17 @@ pytestmark = pytest.mark.django_db
 # page -> the most queries it may make, whatever the matrix's size. Each includes the session,
 # the user, the membership and the organization switcher (4); the rest is named per page.
 PAGES = {
-    # + runs, pending run, open gaps, functions, A per stage, stages, touchpoint locator
-    "dashboard": 11,
-    # + journeys with their sizes
-    "journeys:list": 5,
+    # + runs, pending run, open gaps, functions, A per journey, journeys, the top gaps' touchpoints,
+    # live coverage
+    "dashboard": 12,
+    # + journeys with their sizes, coverage, open gaps by journey, last letter change by journey
+    "journeys:list": 8,
     # nothing else: an empty form
     "journeys:create": 4,
     # + journey, touchpoint, the stage choices, the selected stage, its A letters, their roles
     "journeys:touchpoint_edit": 10,
-    # + journey, snapshot (5), touchpoints, stages
+    # + journey, functions, roles, touchpoints, stages, the drawn rows' letters, coverage, open
+    # gaps by severity
     "journeys:matrix": 12,
     "journeys:map": 12,
     # + count, page of gaps, filter choices (2), touchpoint locator, any audit run
