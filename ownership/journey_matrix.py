@@ -44,6 +44,8 @@ from .snapshot import FunctionRow, RoleRow
 # Rows drawn with the page; the others are fetched a chunk at a time as the reader nears them.
 PAGE_ROWS = 60
 CHUNK_ROWS = 100
+# Cards per stage on the journey map: a longer stage ends with a link to the rest in the matrix.
+MAP_CARDS = 40
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,10 @@ def journey_matrix(
     budget: int | None = PAGE_ROWS,
     stage_id: int | None = None,
     offset: int = 0,
+    per_stage: int | None = None,
 ) -> JourneyMatrix:
-    """The journey's stages with the rows that fit `budget` (None: every row), in five queries
+    """The journey's stages with the rows that fit `budget` (None: every row) and at most
+    `per_stage` rows of each stage, in five queries
     whatever its size. With `stage_id`, only that stage's matching rows from `offset` on: the
     next chunk the page asks for as the reader scrolls.
 
@@ -185,6 +189,8 @@ def journey_matrix(
         matching = [t for t in members if row_filter.keeps(t.name, rows is not None and rows.has_gaps(t.id))]
         start = offset if stage_id is not None else 0
         take = len(matching) - start if left is None else max(0, min(left, len(matching) - start))
+        if per_stage is not None:
+            take = min(take, per_stage)
         shown = matching[start : start + take]
         more = start + take if start + take < len(matching) else None
         plan.append((stage, shown, len(members), len(matching), more))
