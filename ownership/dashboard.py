@@ -139,6 +139,8 @@ def dashboard_load(*, organization, open_journey: int | None = None, all_journey
     journeys = list(
         Journey.objects.filter(organization=organization).order_by("position", "id").values_list("id", "name")
     )
+    if open_journey not in {journey_id for journey_id, _ in journeys}:
+        open_journey = None  # another organization's, or gone: nothing opens
     shown = journeys if all_journeys else sorted(journeys, key=lambda j: -gap_count[j[0]])[:HEAT_JOURNEYS]
     shown_ids = {journey_id for journey_id, _ in shown} | ({open_journey} if open_journey else set())
     # The page's order: journeys in their own order, the open one always among them.
@@ -180,7 +182,7 @@ def dashboard_load(*, organization, open_journey: int | None = None, all_journey
         functions=tuple(name for _, name in functions),
         heatmap=heatmap,
         journey_count=len(journeys),
-        open_journey=open_journey if open_journey in {j for j, _ in journeys} else None,
+        open_journey=open_journey,
         all_journeys=all_journeys,
         has_matrix=bool(journeys),
     )
@@ -191,7 +193,8 @@ def _stage_rows(organization, journey_id, gaps, column, column_by_name, width) -
     if journey_id is None:
         return ()
     # Gaps name their touchpoints: the stage of each of the journey's touchpoints by name.
-    stage_of = dict(Touchpoint.objects.filter(journey_id=journey_id).order_by().values_list("name", "stage_id"))
+    touchpoints = Touchpoint.objects.filter(organization=organization, journey_id=journey_id).order_by()
+    stage_of = dict(touchpoints.values_list("name", "stage_id"))
     heat: dict[int, list[int]] = defaultdict(lambda: [0] * width)
     for stage_id, function_id, n in (
         Assignment.objects.filter(

@@ -90,6 +90,18 @@ def trend_chart(data: Dashboard) -> dict | None:
             )
         else:
             layers.append({"severity": severity, "points": " ".join(upper + lower)})
+        # The band's name and latest count written on it, so that colour is not the only cue
+        # (where the band is tall enough to hold the words).
+        band = y(below[-1]) - y(above[-1])
+        count = points[-1].counts.get(severity, 0)
+        if count and band >= 12:
+            single = len(points) == 1  # beside the bar, or inside the right end of the areas
+            layers[-1]["label"] = {
+                "x": x(0) + 18 if single else CHART_WIDTH - CHART_PAD - 6,
+                "anchor": "start" if single else "end",
+                "y": round(y(above[-1]) + band / 2, 1),
+                "text": f"{count} {severity}{'s' if count != 1 and severity != 'info' else ''}",
+            }
         below = above
     ticks = sorted({0, top, round(top / 2)})
     return {

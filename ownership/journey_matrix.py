@@ -3,10 +3,11 @@
 Stages → touchpoints × functions, each row with its findings, computed by the same pure rules
 as the audit. Two reads with different costs:
 
-- `journey_matrix` draws a page (or one more chunk of rows of a stage): it evaluates the
-  whole journey once (a fixed number of queries, linear work in memory) so that the "rows with
-  gaps" filter and the handoff markers are right, but it builds and renders only the rows that
-  fit the page's budget; the rest arrive chunk by chunk as the reader scrolls.
+- `journey_matrix` draws a page (or one more chunk of rows of a stage): it reads the journey's
+  touchpoints (light rows, to place the stages and the chunks) but the letters and findings
+  only of the rows that fit the page's budget and their in-scope predecessors; the rest arrive
+  chunk by chunk as the reader scrolls. Only "rows with gaps only" checks the whole journey,
+  since it must know every row's findings to choose the rows.
 - `rows_after_change` answers a cell edit: it reads only the edited touchpoint and its in-scope
   neighbours (what its badges and the next row's handoff marker depend on), so an edit costs
   the same in a 20-row and a 2,000-row journey.
@@ -21,95 +22,30 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Case, Count, Q, When
-from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.db.models import Count, Q
 
 from journeys.models import Journey, Stage, Touchpoint
 
-from .constants import LETTERS, Rule
-from .models import Assignment, Function, Gap, Role
-from .rules import Finding, evaluate
-from .selectors import ORGANIZATION_RULES, coverage_by_journey
-from .snapshot import (
-    AssignmentRow,
-    FunctionRow,
-    JourneyRow,
-    OrgSnapshot,
-    RoleRow,
-    TouchpointRow,
-    rule_settings_of,
+from .constants import Rule
+from .matrix_rows import (
+    VIEW_FIELDS,
+    MatrixRow,
+    RowBuilder,
+    TouchpointView,
+    letters_of,
+    touchpoint_views,
+    window_snapshot,
 )
+from .models import Function, Gap, Role
+from .rules import Finding
+from .selectors import coverage_by_journey
+from .snapshot import FunctionRow, RoleRow
 
 # Rows drawn with the page; the others are fetched a chunk at a time as the reader nears them.
 PAGE_ROWS = 60
 CHUNK_ROWS = 100
-
-# How a finding shows on a touchpoint row: a short label people read at a glance.
-BADGE_LABELS = {
-    Rule.UNASSIGNED: "no owner",
-    Rule.NO_ACCOUNTABLE: "no owner",
-    Rule.MULTIPLE_ACCOUNTABLE: "contested",
-    Rule.NO_RESPONSIBLE: "no R",
-    Rule.TOO_MANY_RESPONSIBLE: "too many R",
-    Rule.CONSULT_OVERLOAD: "many C",
-    Rule.INFORM_OVERLOAD: "many I",
-    Rule.HANDOFF_GAP: "handoff gap",
-    Rule.VACANT_OWNER: "vacant owner",
-    Rule.STALE_OWNERSHIP: "stale",
-}
-
-
-class TouchpointView(NamedTuple):
-    """What a row shows of its touchpoint."""
-
-    id: int
-    stage_id: int
-    name: str
-    channel: str
-    importance: int
-    out_of_scope: bool
-    out_of_scope_reason: str
-
-
-_VIEW_FIELDS = ("id", "stage_id", "name", "channel", "importance", "out_of_scope", "out_of_scope_reason")
-
-
-@dataclass(frozen=True)
-class MatrixRow:
-    touchpoint: TouchpointView
-    cells: tuple[tuple[int, str], ...]  # (function id, letters R A C I in order, "" when empty) per column
-    findings: tuple[Finding, ...]  # the row's own findings (handoffs are on `handoff_in`)
-    handoff_in: Finding | None  # a handoff gap from the previous in-scope touchpoint into this one
-    accountable: tuple[str, ...]  # names of the functions holding A
-    handoff_label: str = ""  # "IT → Finance": who hands over to whom
-
-    @property
-    def badges(self) -> list[tuple[str, str, str]]:
-        """(label, tone, message) per finding, one badge per label. The tone is the severity,
-        except that a contested touchpoint is amber, as on the journey map."""
-        seen: dict[str, tuple[str, str, str]] = {}
-        for finding in self.findings:
-            label = BADGE_LABELS.get(finding.rule, finding.rule.value)
-            tone = "contested" if finding.rule == Rule.MULTIPLE_ACCOUNTABLE else finding.severity.value
-            seen.setdefault(label, (label, tone, finding.message))
-        return list(seen.values())
-
-    @property
-    def has_gaps(self) -> bool:
-        return bool(self.findings or self.handoff_in)
-
-    @property
-    def unowned(self) -> bool:
-        return any(f.rule in (Rule.UNASSIGNED, Rule.NO_ACCOUNTABLE) for f in self.findings)
-
-    @property
-    def stale(self) -> bool:
-        return any(f.rule == Rule.STALE_OWNERSHIP for f in self.findings)
-
-    @property
-    def contested(self) -> bool:
-        return any(f.rule == Rule.MULTIPLE_ACCOUNTABLE for f in self.findings)
+# Cards per stage on the journey map: a longer stage ends with a link to the rest in the matrix.
+MAP_CARDS = 40
 
 
 @dataclass(frozen=True)
@@ -207,89 +143,6 @@ def journey_functions(*, organization) -> tuple[FunctionRow, ...]:
     return tuple(FunctionRow(*row) for row in rows)
 
 
-class _Rows:
-    """Turns a snapshot's touchpoints into MatrixRows, with the findings sorted out per row."""
-
-    def __init__(self, snapshot: OrgSnapshot, functions: tuple[FunctionRow, ...]):
-        self.snapshot = snapshot
-        self.functions = functions
-        self.names = {f.id: f.name for f in functions}
-        self.letters: dict[tuple[int, int], set[str]] = defaultdict(set)
-        for assignment in snapshot.assignments:
-            self.letters[(assignment.touchpoint_id, assignment.function_id)].add(assignment.letter)
-        self.own: dict[int, list[Finding]] = defaultdict(list)
-        self.handoff_in: dict[int, Finding] = {}
-        journey_findings = []
-        for finding in evaluate(snapshot):
-            if finding.rule in ORGANIZATION_RULES:
-                continue
-            if finding.rule == Rule.HANDOFF_GAP:
-                self.handoff_in[finding.touchpoint_ids[1]] = finding
-            elif finding.touchpoint_ids:
-                self.own[finding.touchpoint_ids[0]].append(finding)
-            else:
-                journey_findings.append(finding)
-        self.journey_findings = tuple(journey_findings)
-
-    def has_gaps(self, touchpoint_id: int) -> bool:
-        return touchpoint_id in self.own or touchpoint_id in self.handoff_in
-
-    def row(self, touchpoint: TouchpointView) -> MatrixRow:
-        handoff = self.handoff_in.get(touchpoint.id)
-        return MatrixRow(
-            touchpoint=touchpoint,
-            cells=tuple(
-                (f.id, "".join(x for x in LETTERS if x in self.letters.get((touchpoint.id, f.id), ())))
-                for f in self.functions
-            ),
-            findings=tuple(self.own.get(touchpoint.id, ())),
-            handoff_in=handoff,
-            accountable=tuple(sorted(self.names[f] for f in self.snapshot.holders_of(touchpoint.id, "A"))),
-            handoff_label=self._handoff_label(handoff),
-        )
-
-    def _handoff_label(self, finding: Finding | None) -> str:
-        if finding is None:
-            return ""
-        (before,), (after,) = (self.snapshot.holders_of(t, "A") for t in finding.touchpoint_ids)
-        return f"{self.names[before]} → {self.names[after]}"
-
-
-def _views(ids: list[int]) -> dict[int, TouchpointView]:
-    rows = Touchpoint.objects.filter(pk__in=ids).order_by().values_list(*_VIEW_FIELDS) if ids else []
-    return {row[0]: TouchpointView(*row) for row in rows}
-
-
-def _assignments(*, journey: Journey, touchpoint_ids: list[int] | None) -> tuple[AssignmentRow, ...]:
-    """The letters of the journey, or of some of its touchpoints, as the rules read them (one query)."""
-    rows = Assignment.objects.filter(organization_id=journey.organization_id).order_by()
-    if touchpoint_ids is None:
-        rows = rows.filter(touchpoint__journey=journey)
-    else:
-        rows = rows.filter(touchpoint_id__in=touchpoint_ids)
-    # Only an A is reviewed: when its owner last confirmed it, or when it was created.
-    reviewed_at = Case(When(letter="A", then=Coalesce("confirmed_at", "created_at")), default=None)
-    values = rows.values_list("touchpoint_id", "function_id", "letter", "role_id", reviewed_at)
-    return tuple(map(AssignmentRow._make, values))
-
-
-def _snapshot(journey, functions, roles, touchpoints: list[TouchpointView], assignments) -> OrgSnapshot:
-    """A snapshot of some of the journey's touchpoints, in journey order: the rules walk it as a
-    chain, so a row's handoff is right when its in-scope predecessor is in it too."""
-    return OrgSnapshot(
-        organization=journey.organization.slug,
-        taken_at=timezone.now(),
-        functions=functions,
-        roles=roles,
-        journeys=(JourneyRow(journey.id, journey.name, journey.owner_id),),
-        touchpoints=tuple(
-            TouchpointRow(t.id, journey.id, t.stage_id, t.name, t.importance, t.out_of_scope) for t in touchpoints
-        ),
-        assignments=assignments,
-        settings=rule_settings_of(journey.organization),
-    )
-
-
 def journey_matrix(
     *,
     journey: Journey,
@@ -297,8 +150,10 @@ def journey_matrix(
     budget: int | None = PAGE_ROWS,
     stage_id: int | None = None,
     offset: int = 0,
+    per_stage: int | None = None,
 ) -> JourneyMatrix:
-    """The journey's stages with the rows that fit `budget` (None: every row), in five queries
+    """The journey's stages with the rows that fit `budget` (None: every row) and at most
+    `per_stage` rows of each stage, in five queries
     whatever its size. With `stage_id`, only that stage's matching rows from `offset` on: the
     next chunk the page asks for as the reader scrolls.
 
@@ -313,12 +168,12 @@ def journey_matrix(
         TouchpointView(*row)
         for row in Touchpoint.objects.filter(journey=journey)
         .order_by("stage__position", "stage_id", "position", "id")
-        .values_list(*_VIEW_FIELDS)
+        .values_list(*VIEW_FIELDS)
     ]
     rows = None
     if row_filter.gaps_only:
-        rows = _Rows(
-            _snapshot(journey, functions, roles, touchpoints, _assignments(journey=journey, touchpoint_ids=None)),
+        rows = RowBuilder(
+            window_snapshot(journey, functions, roles, touchpoints, letters_of(journey=journey, touchpoint_ids=None)),
             functions,
         )
     by_stage: dict[int, list[TouchpointView]] = defaultdict(list)
@@ -334,6 +189,8 @@ def journey_matrix(
         matching = [t for t in members if row_filter.keeps(t.name, rows is not None and rows.has_gaps(t.id))]
         start = offset if stage_id is not None else 0
         take = len(matching) - start if left is None else max(0, min(left, len(matching) - start))
+        if per_stage is not None:
+            take = min(take, per_stage)
         shown = matching[start : start + take]
         more = start + take if start + take < len(matching) else None
         plan.append((stage, shown, len(members), len(matching), more))
@@ -349,8 +206,8 @@ def journey_matrix(
                 window.append(touchpoint)
             if not touchpoint.out_of_scope:
                 previous = touchpoint
-        assignments = _assignments(journey=journey, touchpoint_ids=[t.id for t in window])
-        rows = _Rows(_snapshot(journey, functions, roles, window, assignments), functions)
+        assignments = letters_of(journey=journey, touchpoint_ids=[t.id for t in window])
+        rows = RowBuilder(window_snapshot(journey, functions, roles, window, assignments), functions)
     return JourneyMatrix(
         journey=journey,
         functions=functions,
@@ -416,13 +273,13 @@ def rows_after_change(*, journey: Journey, touchpoint: Touchpoint) -> ChangedRow
     previous = _neighbour(touchpoint, before=True)
     following = _neighbour(touchpoint, before=False)
     ids = [pk for pk in (previous, touchpoint.pk, following) if pk is not None]
-    views = _views(ids)
-    assignments = _assignments(journey=journey, touchpoint_ids=ids)
+    views = touchpoint_views(ids)
+    assignments = letters_of(journey=journey, touchpoint_ids=ids)
     role_ids = {a.role_id for a in assignments if a.role_id} | ({journey.owner_id} if journey.owner_id else set())
     role_rows = Role.objects.filter(pk__in=role_ids).order_by()
     roles = tuple(RoleRow(*row) for row in role_rows.values_list("id", "function_id", "title", "holder_name"))
     functions = journey_functions(organization=journey.organization)
-    snapshot = _snapshot(journey, functions, roles, [views[pk] for pk in ids], assignments)
-    rows = _Rows(snapshot, functions)
+    snapshot = window_snapshot(journey, functions, roles, [views[pk] for pk in ids], assignments)
+    rows = RowBuilder(snapshot, functions)
     shown = [touchpoint.pk] + ([following] if following is not None else [])
     return ChangedRows([rows.row(views[pk]) for pk in shown], functions, rows.journey_findings)

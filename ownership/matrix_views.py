@@ -18,7 +18,15 @@ from journeys.forms import OwnerForm, StageForm, TouchpointCreateForm
 from journeys.models import Journey
 from journeys.selectors import journey_get, stage_get, touchpoint_get
 
-from .journey_matrix import CHUNK_ROWS, JourneyMatrix, RowFilter, journey_matrix, journey_summary, rows_after_change
+from .journey_matrix import (
+    CHUNK_ROWS,
+    MAP_CARDS,
+    JourneyMatrix,
+    RowFilter,
+    journey_matrix,
+    journey_summary,
+    rows_after_change,
+)
 from .matrixfile import parse_letters
 from .services import CellChange, StaleCells, cells_set
 
@@ -119,7 +127,7 @@ def matrix_rows(request: HttpRequest, org: str, journey_id: int, stage_id: int) 
 def journey_map(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
     membership = membership_for(request, org)
     journey = journey_get(organization=membership.organization, journey_id=journey_id)
-    data = journey_matrix(journey=journey, budget=None)
+    data = journey_matrix(journey=journey, budget=None, per_stage=MAP_CARDS)
     return render_org(
         request,
         membership,

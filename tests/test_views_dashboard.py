@@ -79,3 +79,12 @@ def test_an_open_journey_costs_a_fixed_number_of_queries(size, organization, vie
     with django_assert_max_num_queries(15):
         response = viewer.get(reverse("dashboard", args=[organization.slug]), {"journey": journey.id})
     assert response.status_code == 200
+
+
+def test_another_organizations_journey_does_not_open(organization, viewer):
+    matrix_build(organization=organization, touchpoints=5, functions=2, stages=2)
+    foreign = JourneyFactory()
+    StageFactory(journey=foreign, organization=foreign.organization, name="Their stage")
+    html = viewer.get(reverse("dashboard", args=[organization.slug]), {"journey": foreign.id}).content.decode()
+    assert "Their stage" not in html
+    assert "heat-stage-row" not in html

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from ownership.journey_matrix import CHUNK_ROWS, PAGE_ROWS
+from ownership.journey_matrix import CHUNK_ROWS, MAP_CARDS, PAGE_ROWS
 from ownership.services import CellChange, cells_set
 from tests.factories import matrix_build
 
@@ -121,3 +121,10 @@ def test_a_cell_edit_query_count_does_not_grow_with_the_journey(
             {"touchpoint": touchpoint.id, "function": function.id, "expected": "", "letters": "I"},
         )
     assert response.status_code == 200
+
+
+def test_the_map_of_a_long_stage_shows_its_first_cards_and_links_to_the_rest(organization, editor):
+    journey = matrix_build(organization=organization, touchpoints=MAP_CARDS + 5, functions=3, stages=1)
+    html = editor.get(reverse("journeys:map", args=[organization.slug, journey.id])).content.decode()
+    assert html.count('<li class="map-card') == MAP_CARDS
+    assert "5 more touchpoints of" in html
