@@ -3,9 +3,7 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils.text import slugify
 
 from cxowner.orgs.models import Organization
@@ -27,40 +25,22 @@ class Command(BaseCommand):
             data = file.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}") from None
+        org = Organization.objects.filter(slug=organization).first()
+        if org is None:
+            if not create_org:
+                raise CommandError(f"No organization {organization!r}; pass --create-org to create it.")
+            org = Organization.objects.create(slug=slugify(organization), name=organization)
         try:
-            # One transaction: a failed import, or a dry run, leaves no new organization behind.
-            with transaction.atomic():
-                org = Organization.objects.filter(slug=organization).first()
-                if org is None:
-                    org = self._create(organization) if create_org else None
-                if org is None:
-                    raise CommandError(f"No organization {organization!r}; pass --create-org to create it.")
-                summary = matrix_import_file(
-                    organization=org,
-                    data=data,
-                    filename=file.name,
-                    max_bytes=settings.MATRIX_UPLOAD_MAX_BYTES,
-                    dry_run=dry_run,
-                )
-                if dry_run:
-                    transaction.set_rollback(True)
+            summary = matrix_import_file(
+                organization=org,
+                data=data,
+                filename=file.name,
+                max_bytes=settings.MATRIX_UPLOAD_MAX_BYTES,
+                dry_run=dry_run,
+            )
         except MatrixFileInvalid as invalid:
             for error in invalid.errors:
                 self.stderr.write(str(error))
             raise CommandError(f"{len(invalid.errors)} error(s) in {file.name}; nothing was imported.") from None
         prefix = "Dry run, nothing changed: " if dry_run else "Imported "
         self.stdout.write(f"{prefix}{summary}")
-
-    def _create(self, slug: str) -> Organization:
-        # ORG is the slug every other command takes: "My Store" created as my-store would never
-        # be found again under the name that was typed.
-        if slugify(slug) != slug:
-            suggestion = slugify(slug) or "acme"
-            raise CommandError(f"{slug!r} is not a slug (lower-case letters, digits, hyphens); try {suggestion!r}.")
-        organization = Organization(slug=slug, name=slug)
-        try:
-            organization.full_clean()
-        except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from None
-        organization.save()
-        return organization
