@@ -311,8 +311,7 @@ class AuditRunViewSet(
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
-        runs = AuditRun.objects.filter(organization=self.organization).order_by("-requested_at", "-id")
-        return runs if self.action == "retrieve" else runs.defer("findings")
+        return AuditRun.objects.filter(organization=self.organization).order_by("-requested_at", "-id")
 
     def get_serializer_class(self):
         return AuditRunDetailSerializer if self.action == "retrieve" else AuditRunSerializer
@@ -334,7 +333,7 @@ class GapViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.Retrieve
     filterset_class = GapFilterSet
     pagination_class = PagePagination
     filter_backends = [DjangoFilterBackend, OrderingFilter]
-    ordering_fields = ["score", "first_seen_at", "last_seen_at", "id"]
+    ordering_fields = ["score", "first_seen_at", "resolved_at", "id"]
     ordering = ["-score", "rule", "id"]
     lookup_value_regex = ID_PATTERN
 
