@@ -69,6 +69,7 @@ def _validate_function_name(*, organization: Organization, name: str, exclude_id
         raise ValidationError({"name": f"A function called “{name}” already exists."})
 
 
+@transaction.atomic
 def role_create(*, function: Function, title: str, holder_name: str = "", holder_email: str = "") -> Role:
     role = Role(
         organization_id=function.organization_id,
@@ -79,6 +80,8 @@ def role_create(*, function: Function, title: str, holder_name: str = "", holder
     )
     role.full_clean()
     role.save()
+    # A new role is in no finding yet; announcing it still moves the change counter (ETags).
+    matrix_change_announce(organization_id=role.organization_id, scope=MatrixScope.of("role"))
     return role
 
 
