@@ -33,14 +33,15 @@ class GapEventInline(admin.TabularInline):
     model = GapEvent
     extra = 0
     raw_id_fields = ["gap"]
-    readonly_fields = ["gap", "kind"]
+    readonly_fields = ["gap", "kind", "at", "cause"]
+    exclude = ["organization"]
 
 
 @admin.register(AuditRun)
 class AuditRunAdmin(admin.ModelAdmin):
     list_display = ["organization", "trigger", "status", "requested_at", "coverage", "opened_count", "resolved_count"]
     list_filter = ["organization", "status", "trigger"]
-    readonly_fields = ["findings", "counts_by_rule", "counts_by_severity"]
+    readonly_fields = ["counts_by_rule", "counts_by_severity", "repaired", "events_after", "events_through"]
     inlines = [GapEventInline]
 
 
@@ -49,14 +50,14 @@ class GapAdmin(admin.ModelAdmin):
     list_display = ["__str__", "rule", "severity", "score", "first_seen_at", "resolved_at"]
     list_filter = ["organization", "rule", "severity"]
     search_fields = ["fingerprint"]
-    raw_id_fields = ["journey", "first_seen_run", "last_seen_run"]
+    raw_id_fields = ["journey", "touchpoint", "next_touchpoint", "function", "first_seen_run"]
 
 
 @admin.register(GapEvent)
 class GapEventAdmin(admin.ModelAdmin):
-    list_display = ["gap", "kind", "run"]
-    list_filter = ["kind"]
-    raw_id_fields = ["gap", "run"]
+    list_display = ["gap", "kind", "at", "cause", "run"]
+    list_filter = ["kind", "cause"]
+    raw_id_fields = ["gap", "run", "organization"]
 
 
 class WebhookDeliveryInline(admin.TabularInline):

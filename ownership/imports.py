@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from cxowner.orgs.models import Organization
-from cxowner.orgs.signals import matrix_changed
+from cxowner.orgs.signals import MatrixScope, matrix_change_announce
 from journeys.models import Journey, Stage, Touchpoint
 
 from .matrixfile import MatrixRow, MatrixSheet, iter_matrix_csv, read_matrix, write_matrix_xlsx
@@ -64,16 +64,18 @@ def matrix_import(*, organization: Organization, sheet: MatrixSheet, dry_run: bo
     summary = ImportSummary(rows=len(sheet.rows))
     try:
         with transaction.atomic():
-            _apply(organization, sheet, summary)
+            journey_ids = _apply(organization, sheet, summary)
             if dry_run:
                 raise _DryRun
+            scope = MatrixScope.of("import", journeys=journey_ids, all_functions=True)
+            matrix_change_announce(organization_id=organization.id, scope=scope)
     except _DryRun:
         return summary
-    matrix_changed.send(sender=Organization, organization_id=organization.id)
     return summary
 
 
-def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary) -> None:
+def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary) -> set[int]:
+    """Write the sheet; returns the ids of the journeys it replaced or created."""
     functions = _functions_by_key(org, sheet.functions, summary)
     rows_by_journey: dict[str, list[MatrixRow]] = defaultdict(list)
     for row in sheet.rows:
@@ -98,6 +100,7 @@ def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary) -> Non
                 wanted_letters[(touchpoint.id, functions[function_name.casefold()].id)] = set(letters)
         replaced_journeys.add(journey.id)
     _replace_letters(org, replaced_journeys, wanted_letters, summary)
+    return replaced_journeys
 
 
 def _functions_by_key(org: Organization, names: tuple[str, ...], summary: ImportSummary) -> dict[str, Function]:

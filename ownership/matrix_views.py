@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
 
+from cxowner.orgs.errors import StaleCells
 from cxowner.orgs.models import Membership
 from cxowner.views import membership_for, render_org
 from journeys.forms import OwnerForm, StageForm, TouchpointCreateForm
@@ -28,7 +29,7 @@ from .journey_matrix import (
     rows_after_change,
 )
 from .matrixfile import parse_letters
-from .services import CellChange, StaleCells, cells_set
+from .services import CellChange, cells_set
 
 EDITOR = Membership.Role.EDITOR
 UNDO_KEY = "cxowner_undo"

@@ -26,12 +26,13 @@ from journeys.selectors import journey_get
 
 from .filtersets import GapFilterSet
 from .forms import FunctionForm, ImportForm, MemberAddForm, MemberRoleForm, RoleForm, TokenForm
+from .heartbeat import worker_last_seen, worker_seen_recently
 from .imports import matrix_export, matrix_import_file
 from .matrixfile import MatrixFileInvalid
 from .models import AuditRun
 from .selectors import audit_history, functions_overview, rule_title, touchpoint_locator
 from .services import function_create, role_create
-from .tasks import audit_request
+from .tasks import audit_request_now
 
 EDITOR, ADMIN = Membership.Role.EDITOR, Membership.Role.ADMIN
 GAPS_PER_PAGE = 50
@@ -132,15 +133,30 @@ def role_add(request: HttpRequest, org: str) -> HttpResponse:
 def audit_list(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org)
     runs = audit_history(organization=membership.organization)
-    return render_org(request, membership, "ownership/audit_list.html", {"nav": "audits", "runs": runs})
+    context = {
+        "nav": "audits",
+        "runs": runs,
+        "worker_seen": worker_seen_recently(),
+        "worker_last_seen": worker_last_seen(),
+    }
+    return render_org(request, membership, "ownership/audit_list.html", context)
 
 
 @login_required
 @require_POST
 def audit_run(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org, EDITOR)
-    run = audit_request(organization=membership.organization, trigger=AuditRun.Trigger.MANUAL)
-    messages.success(request, f"Audit #{run.id} requested; its results appear here when it has run.")
+    run, outcome = audit_request_now(organization=membership.organization, trigger=AuditRun.Trigger.MANUAL)
+    if outcome == "ran_here":
+        messages.success(
+            request,
+            f"No background worker is running, so audit #{run.id} ran now: "
+            f"{run.open_gaps} gap(s) open, coverage {run.coverage or 0:.0%}.",
+        )
+    elif outcome == "waiting":
+        messages.info(request, f"Audit #{run.id} is already waiting for a worker; its results appear here when done.")
+    else:
+        messages.success(request, f"Audit #{run.id} requested; its results appear here when it has run.")
     return redirect(_safe_next(request, "ownership:audits", org))
 
 

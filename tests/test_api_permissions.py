@@ -175,7 +175,7 @@ def build_world():
     spare_function = FunctionFactory(organization=org, name=f"{MARKER} Spare function")
     spare_assignment = AssignmentFactory(touchpoint=spare_touchpoint, function=function, letter="I")
     now = timezone.now()
-    audit = AuditRun.objects.create(organization=org, trigger="manual", status="done", findings=[])
+    audit = AuditRun.objects.create(organization=org, trigger="manual", status="done")
     gap = Gap.objects.create(
         organization=org,
         fingerprint="f" * 64,
@@ -185,7 +185,6 @@ def build_world():
         finding={"rule": "no_responsible", "message": f"{MARKER} has no R"},
         score=6,
         first_seen_at=now,
-        last_seen_at=now,
     )
     tokens = {
         "outsider token": ApiTokenFactory(organization=other, role="admin"),

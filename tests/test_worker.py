@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from cxowner.orgs.models import Organization
+from ownership.heartbeat import worker_last_seen
 from ownership.models import AuditRun, Gap, GapEvent, WebhookDelivery
 from ownership.schedules import audit_schedule_set
 from ownership.tasks import audit_request, audit_run_task
@@ -231,6 +232,12 @@ def test_two_audits_requested_at_once_run_one_at_a_time(celery):
     assert "AuditLocked" in celery.logs(), "the second audit never found the first one's lock"
 
 
+def test_a_running_worker_records_its_heartbeat(celery):
+    celery.worker("worker")
+    celery.wait_for(lambda: worker_last_seen(queue=celery.queue) is not None, "the worker's heartbeat")
+    assert timezone.now() - worker_last_seen(queue=celery.queue) < timedelta(minutes=1)
+
+
 def test_worker_killed_mid_audit_leaves_exactly_one_complete_run(celery):
     organization = organization_with_gaps()
     doomed = celery.worker("doomed", AUDIT_TEST_DELAY_SECONDS="30")
@@ -249,7 +256,7 @@ def test_worker_killed_mid_audit_leaves_exactly_one_complete_run(celery):
     )
     [done] = AuditRun.objects.filter(organization=organization)
     assert done.pk == run.pk
-    assert Gap.objects.filter(organization=organization).count() == len(done.findings)
+    assert Gap.objects.filter(organization=organization).count() == done.open_gaps
     assert GapEvent.objects.filter(run=done).count() == done.opened_count
 
 

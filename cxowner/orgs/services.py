@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import ApiToken, Membership, Organization
+from .signals import MatrixScope, matrix_change_announce
 
 # Keys look like "cxo_<prefix>_<secret>": the prefix finds the row, the whole key is hashed.
 KEY_SCHEME = "cxo"
@@ -171,4 +172,8 @@ def organization_settings_update(*, organization: Organization, version: str | N
         setattr(current, name, value)
     current.full_clean()
     current.save(update_fields=list(changes) or None)
+    if set(changes) - {"name"}:
+        # Thresholds apply to every touchpoint and function: the whole gap state is recomputed.
+        matrix_change_announce(organization_id=current.pk, scope=MatrixScope.of("settings", organization_wide=True))
+        current.refresh_from_db()
     return current

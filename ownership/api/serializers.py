@@ -3,6 +3,9 @@
 Writable fields are explicit allow-lists; references resolve inside the caller's organization.
 """
 
+from datetime import datetime
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cxowner.orgs.api.base import MAX_ID
@@ -12,6 +15,7 @@ from journeys.models import Touchpoint
 from ownership.constants import LETTERS
 from ownership.matrixfile import parse_letters
 from ownership.models import Assignment, AuditRun, Function, Gap, Role
+from ownership.selectors import audit_run_changes
 
 # One matrix PATCH writes at most this many cells: a whole 500 × 12 journey fits.
 MAX_CELLS_PER_REQUEST = 10_000
@@ -152,6 +156,16 @@ class FindingSerializer(serializers.Serializer):
     fingerprint = serializers.CharField()
 
 
+class GapRecordSerializer(FindingSerializer):
+    """A tracked gap's latest finding, with the gap's id."""
+
+    id = serializers.IntegerField()
+
+
+def gap_record(gap: Gap) -> dict:
+    return {"id": gap.pk, **gap.finding, "score": gap.score, "fingerprint": gap.fingerprint}
+
+
 class MatrixSerializer(serializers.Serializer):
     """A journey's matrix: its rows, columns, the non-empty cells and the gaps found now."""
 
@@ -188,17 +202,34 @@ class AuditRunSerializer(StrictModelSerializer):
             "counts_by_severity",
             "opened_count",
             "resolved_count",
+            "repaired",
             "error",
         ]
         read_only_fields = fields
 
 
 class AuditRunDetailSerializer(AuditRunSerializer):
-    findings = FindingSerializer(many=True, read_only=True)
+    """A run with the gaps opened and resolved since the run before (by edits or by the run)."""
+
+    opened = serializers.SerializerMethodField()
+    resolved = serializers.SerializerMethodField()
 
     class Meta(AuditRunSerializer.Meta):
-        fields = [*AuditRunSerializer.Meta.fields, "findings"]
+        fields = [*AuditRunSerializer.Meta.fields, "opened", "resolved"]
         read_only_fields = fields
+
+    def _changes(self, run) -> tuple[list, list]:
+        if not hasattr(run, "_changes"):
+            run._changes = audit_run_changes(run=run)
+        return run._changes
+
+    @extend_schema_field(GapRecordSerializer(many=True))
+    def get_opened(self, run) -> list:
+        return [gap_record(gap) for gap in self._changes(run)[0]]
+
+    @extend_schema_field(GapRecordSerializer(many=True))
+    def get_resolved(self, run) -> list:
+        return [gap_record(gap) for gap in self._changes(run)[1]]
 
 
 class AuditRequestedSerializer(serializers.Serializer):
@@ -212,6 +243,9 @@ class GapSerializer(StrictModelSerializer):
         help_text="The latest finding (rule, severity, journey, touchpoints, functions, roles, message)."
     )
     is_open = serializers.BooleanField(read_only=True)
+    last_seen_at = serializers.SerializerMethodField(
+        help_text="When it was resolved; for an open gap, the organization's last change (it is open now)."
+    )
 
     class Meta:
         model = Gap
@@ -221,6 +255,9 @@ class GapSerializer(StrictModelSerializer):
             "rule",
             "severity",
             "journey",
+            "touchpoint",
+            "next_touchpoint",
+            "function",
             "score",
             "finding",
             "is_open",
@@ -230,6 +267,13 @@ class GapSerializer(StrictModelSerializer):
             "times_reopened",
         ]
         read_only_fields = fields
+
+    def get_last_seen_at(self, gap) -> datetime | None:
+        # Derived, not stored: the live state is current as of the organization's last change.
+        if gap.resolved_at is not None:
+            return gap.resolved_at
+        organization = self.context.get("organization")
+        return (organization and organization.matrix_changed_at) or gap.first_seen_at
 
 
 class ImportSerializer(serializers.Serializer):

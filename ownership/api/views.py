@@ -34,6 +34,7 @@ from cxowner.orgs.api.base import (
     etag,
     requested_int_version,
 )
+from cxowner.orgs.api.conditional import ConditionalListMixin, conditional_headers, etag_matches
 from cxowner.orgs.authentication import TokenUser
 from journeys.models import Journey, Stage, Touchpoint
 from ownership import services
@@ -68,7 +69,7 @@ def _user(request):
     return None if isinstance(request.user, TokenUser) else request.user
 
 
-class FunctionViewSet(VersionedViewSet):
+class FunctionViewSet(ConditionalListMixin, VersionedViewSet):
     """Functions (departments), the columns of the matrix."""
 
     serializer_class = FunctionSerializer
@@ -88,7 +89,7 @@ class FunctionViewSet(VersionedViewSet):
         services.function_delete(function=function)
 
 
-class RoleViewSet(VersionedViewSet):
+class RoleViewSet(ConditionalListMixin, VersionedViewSet):
     """Roles inside functions, optionally held by a named person (vacant otherwise)."""
 
     serializer_class = RoleSerializer
@@ -110,6 +111,7 @@ class RoleViewSet(VersionedViewSet):
 
 
 class AssignmentViewSet(
+    ConditionalListMixin,
     OrganizationScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -210,20 +212,29 @@ class MatrixView(OrganizationScopedMixin, APIView):
     def _gaps(self, check) -> list[dict]:
         return sorted((finding_as_record(f) for f in check.findings), key=lambda g: -g["score"])
 
-    @extend_schema(responses=MatrixSerializer)
+    def _read_tag(self, version: str) -> str:
+        # The matrix's version (what If-Match on a write compares), then the organization's change
+        # counter: names, holders and thresholds elsewhere change the gaps shown here too.
+        return f'"{version}-{self.organization.matrix_version}"'
+
+    @extend_schema(responses={200: MatrixSerializer, 304: OpenApiResponse(description="Not modified")})
     def get(self, request, org, pk):
         journey = self._journey(pk)
-        check = journey_check(journey=journey)
-        snapshot = check.snapshot
-        stages = list(Stage.objects.filter(journey=journey).order_by("position", "id").values("id", "name", "position"))
         extra = {
             t: (position, version)
             for t, position, version in journey.touchpoints.values_list("id", "position", "version")
         }
+        function_ids = list(Function.objects.filter(organization=self.organization).values_list("id", flat=True))
+        version = matrix_version([(t, v) for t, (_, v) in extra.items()], function_ids)
+        tag = self._read_tag(version)
+        if etag_matches(request, tag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=conditional_headers(request, tag))
+        check = journey_check(journey=journey)
+        snapshot = check.snapshot
+        stages = list(Stage.objects.filter(journey=journey).order_by("position", "id").values("id", "name", "position"))
         cells: dict[tuple[int, int], set[str]] = {}
         for assignment in snapshot.assignments:
             cells.setdefault((assignment.touchpoint_id, assignment.function_id), set()).add(assignment.letter)
-        version = matrix_version([(t, v) for t, (_, v) in extra.items()], [f.id for f in snapshot.functions])
         data = {
             "journey": journey.pk,
             "version": version,
@@ -248,7 +259,7 @@ class MatrixView(OrganizationScopedMixin, APIView):
             "coverage": check.coverage,
             "gaps": self._gaps(check),
         }
-        return Response(data, headers=etag(version))
+        return Response(data, headers=conditional_headers(request, tag))
 
     @extend_schema(
         request=MatrixWriteSerializer,
@@ -265,7 +276,8 @@ class MatrixView(OrganizationScopedMixin, APIView):
         serializer.is_valid(raise_exception=True)
         cells = serializer.validated_data["cells"]
         wanted = {cell["touchpoint"] for cell in cells}
-        if_match = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+        # A read's ETag also carries the change counter after a "-": only the matrix version counts here.
+        if_match = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"').split("-")[0]
         with transaction.atomic():
             # Lock the journey's rows first: the version compared below cannot move until commit.
             rows = set(Touchpoint.objects.select_for_update().filter(journey=journey).values_list("id", flat=True))
@@ -311,8 +323,7 @@ class AuditRunViewSet(
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
-        runs = AuditRun.objects.filter(organization=self.organization).order_by("-requested_at", "-id")
-        return runs if self.action == "retrieve" else runs.defer("findings")
+        return AuditRun.objects.filter(organization=self.organization).order_by("-requested_at", "-id")
 
     def get_serializer_class(self):
         return AuditRunDetailSerializer if self.action == "retrieve" else AuditRunSerializer
@@ -327,14 +338,20 @@ class AuditRunViewSet(
         )
 
 
-class GapViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class GapViewSet(
+    ConditionalListMixin,
+    OrganizationScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Gaps tracked across audits: the open ones by default, highest score first."""
 
     serializer_class = GapSerializer
     filterset_class = GapFilterSet
     pagination_class = PagePagination
     filter_backends = [DjangoFilterBackend, OrderingFilter]
-    ordering_fields = ["score", "first_seen_at", "last_seen_at", "id"]
+    ordering_fields = ["score", "first_seen_at", "resolved_at", "id"]
     ordering = ["-score", "rule", "id"]
     lookup_value_regex = ID_PATTERN
 
