@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "cxowner.middleware.LockConflictMiddleware",
 ]
 
 ROOT_URLCONF = "cxowner.urls"
@@ -122,6 +123,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # failing at once, and take the write lock at the start of a transaction.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # No request waits on a row lock longer than this: past it the request answers 409 "try
+    # again" (cxowner/orgs/locks.py) instead of piling up behind a long transaction.
+    DATABASE_LOCK_TIMEOUT_MS = envint("DATABASE_LOCK_TIMEOUT_MS", 5000)
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c lock_timeout={DATABASE_LOCK_TIMEOUT_MS}"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

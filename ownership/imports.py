@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import matrix_changed
 from journeys.models import Journey, Stage, Touchpoint
@@ -79,7 +80,7 @@ def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary) -> Non
     for row in sheet.rows:
         rows_by_journey[row.journey].append(row)
 
-    existing_journeys = {j.name.casefold(): j for j in Journey.objects.select_for_update().filter(organization=org)}
+    existing_journeys = {j.name.casefold(): j for j in rows_locked(Journey.objects.filter(organization=org))}
     next_position = max((j.position for j in existing_journeys.values()), default=0) + 1
     wanted_letters: dict[tuple[int, int], set[str]] = {}
     replaced_journeys: set[int] = set()

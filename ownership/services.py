@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import matrix_changed
 from journeys.models import Journey, Touchpoint
@@ -111,9 +112,9 @@ def cells_set(*, organization: Organization, changes: Sequence[CellChange]) -> d
     # Locking the touchpoints serialises writers of the same rows: the second one reads the
     # first one's letters and is refused if they differ from what it expected.
     locked = set(
-        Touchpoint.objects.select_for_update()
-        .filter(organization=organization, pk__in=touchpoint_ids)
-        .values_list("pk", flat=True)
+        rows_locked(Touchpoint.objects.filter(organization=organization, pk__in=touchpoint_ids)).values_list(
+            "pk", flat=True
+        )
     )
     known_functions = set(
         Function.objects.filter(organization=organization, pk__in=function_ids).values_list("pk", flat=True)

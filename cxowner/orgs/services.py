@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .locks import rows_locked
 from .models import ApiToken, Membership, Organization
 
 # Keys look like "cxo_<prefix>_<secret>": the prefix finds the row, the whole key is hashed.
@@ -128,7 +129,7 @@ def membership_add(*, organization: Organization, username: str, role: str) -> M
 @transaction.atomic
 def membership_set_role(*, membership: Membership, role: str) -> Membership:
     """Change a member's role; the last admin cannot be demoted, or nobody could manage the organization."""
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = rows_locked(Membership.objects.filter(pk=membership.pk)).get()
     if role != Membership.Role.ADMIN and _last_admin(membership):
         raise ValidationError({"role": "The organization needs at least one admin."})
     membership.role = role
@@ -139,7 +140,7 @@ def membership_set_role(*, membership: Membership, role: str) -> Membership:
 
 @transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = rows_locked(Membership.objects.filter(pk=membership.pk)).get()
     if _last_admin(membership):
         raise ValidationError("The organization needs at least one admin.")
     membership.delete()
@@ -164,7 +165,7 @@ def organization_settings_update(*, organization: Organization, version: str | N
     unknown = set(changes) - set(ORGANIZATION_SETTINGS)
     if unknown:
         raise ValidationError(f"Not a setting: {', '.join(sorted(unknown))}.")
-    current = Organization.objects.select_for_update().get(pk=organization.pk)
+    current = rows_locked(Organization.objects.filter(pk=organization.pk)).get()
     if version is not None and organization_settings_version(current) != version:
         raise StaleSettings(current)
     for name, value in changes.items():

@@ -35,6 +35,7 @@ from cxowner.orgs.api.base import (
     requested_int_version,
 )
 from cxowner.orgs.authentication import TokenUser
+from cxowner.orgs.locks import rows_locked
 from journeys.models import Journey, Stage, Touchpoint
 from ownership import services
 from ownership.audits import finding_as_record
@@ -268,7 +269,7 @@ class MatrixView(OrganizationScopedMixin, APIView):
         if_match = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
         with transaction.atomic():
             # Lock the journey's rows first: the version compared below cannot move until commit.
-            rows = set(Touchpoint.objects.select_for_update().filter(journey=journey).values_list("id", flat=True))
+            rows = set(rows_locked(Touchpoint.objects.filter(journey=journey)).values_list("id", flat=True))
             outside = sorted(wanted - rows)
             if outside:
                 raise serializers.ValidationError(
