@@ -287,6 +287,9 @@ def envrate(name: str, default: str | None) -> str | None:
 
 # The REST API (/api/v1/). Token clients and anonymous callers are throttled; tests are not,
 # unless they set a rate themselves, so no test is throttled by accident.
+# JSON bodies: a bigger one is 413, a deeper one 400 (cxowner/orgs/api/parsers.py).
+API_JSON_MAX_BYTES = envint("API_JSON_MAX_BYTES", 2 * 1024 * 1024)
+API_JSON_MAX_DEPTH = envint("API_JSON_MAX_DEPTH", 20)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # The token class comes first: its WWW-Authenticate makes a missing login a 401.
@@ -298,7 +301,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["cxowner.orgs.api.parsers.BoundedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",

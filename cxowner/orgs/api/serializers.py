@@ -43,12 +43,14 @@ class MembershipSerializer(StrictModelSerializer):
         model = Membership
         fields = ["id", "username", "email", "role", "created_at"]
         read_only_fields = ["id", "email", "created_at"]
+        extra_kwargs = {"role": {"required": True}}
 
 
 class MembershipRoleSerializer(StrictModelSerializer):
     class Meta:
         model = Membership
         fields = ["role"]
+        extra_kwargs = {"role": {"required": True}}
 
 
 class ApiTokenSerializer(StrictModelSerializer):
@@ -56,6 +58,7 @@ class ApiTokenSerializer(StrictModelSerializer):
         model = ApiToken
         fields = ["id", "name", "role", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
         read_only_fields = ["id", "prefix", "created_at", "revoked_at", "last_used_at"]
+        extra_kwargs = {"role": {"required": True}}
 
 
 class ApiTokenCreatedSerializer(ApiTokenSerializer):
