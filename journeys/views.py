@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cxowner.orgs.models import Membership
 from cxowner.views import form_errors, membership_for, render_org
+from ownership.constants import parse_letters
 from ownership.journey_matrix import JourneyMatrix, journey_matrix
-from ownership.matrixfile import parse_letters
 from ownership.models import Role
 from ownership.selectors import accountable_assignments
 from ownership.services import (

@@ -12,14 +12,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 
 from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
+from cxowner.orgs.names import name_key
 from cxowner.orgs.signals import matrix_changed
 from journeys.models import Journey, Stage, Touchpoint
 
-from .matrixfile import MatrixRow, MatrixSheet, iter_matrix_csv, read_matrix, write_matrix_xlsx
+from .matrixfile import MatrixLimits, MatrixRow, MatrixSheet, iter_matrix_csv, read_matrix, write_matrix_xlsx
 from .models import Assignment, Function
 
 
@@ -29,6 +31,9 @@ class ImportSummary:
 
     journeys_created: list[str] = field(default_factory=list)
     journeys_replaced: list[str] = field(default_factory=list)
+    # Names in the file that are a stored name spelled differently ("Onboarding" for
+    # "ONBOARDING"): said out loud, since the stored one is what gets replaced.
+    names_matched: list[str] = field(default_factory=list)
     functions_created: list[str] = field(default_factory=list)
     touchpoints_created: int = 0
     touchpoints_updated: int = 0
@@ -40,23 +45,42 @@ class ImportSummary:
 
     def __str__(self) -> str:
         journeys = len(self.journeys_created) + len(self.journeys_replaced)
-        return (
+        text = (
             f"{self.rows} rows in {journeys} journey(s): "
             f"{self.touchpoints_created} touchpoints created, {self.touchpoints_updated} updated, "
             f"{self.touchpoints_deleted} deleted; {self.letters_added} letters added, "
             f"{self.letters_removed} removed; {len(self.functions_created)} functions created"
         )
+        return "\n".join([text, *self.names_matched])
+
+    def matched(self, kind: str, in_file: str, stored: str) -> None:
+        if in_file != stored:
+            self.names_matched.append(
+                f"“{in_file}” in the file is the {kind} “{stored}” (names are compared ignoring case and spaces)."
+            )
 
 
 class _DryRun(Exception):
     pass
 
 
+def matrix_limits(*, max_bytes: int) -> MatrixLimits:
+    """The reading bounds of the settings (MATRIX_*), with the caller's upload size."""
+    return MatrixLimits(
+        max_bytes=max_bytes,
+        max_rows=settings.MATRIX_MAX_ROWS,
+        max_columns=settings.MATRIX_MAX_COLUMNS,
+        max_part_bytes=settings.MATRIX_XLSX_MAX_PART_BYTES,
+        max_expansion=settings.MATRIX_XLSX_MAX_EXPANSION,
+        max_seconds=settings.MATRIX_PARSE_MAX_SECONDS,
+    )
+
+
 def matrix_import_file(
     *, organization: Organization, data: bytes, filename: str, max_bytes: int, dry_run: bool = False
 ) -> ImportSummary:
     """Read and import a CSV/XLSX file. Raises MatrixFileInvalid with every row error."""
-    sheet = read_matrix(data, filename=filename, max_bytes=max_bytes)
+    sheet = read_matrix(data, filename=filename, limits=matrix_limits(max_bytes=max_bytes))
     return matrix_import(organization=organization, sheet=sheet, dry_run=dry_run)
 
 
@@ -78,55 +102,63 @@ def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary) -> Non
     functions = _functions_by_key(org, sheet.functions, summary)
     rows_by_journey: dict[str, list[MatrixRow]] = defaultdict(list)
     for row in sheet.rows:
-        rows_by_journey[row.journey].append(row)
+        rows_by_journey[name_key(row.journey)].append(row)
 
-    existing_journeys = {j.name.casefold(): j for j in rows_locked(Journey.objects.filter(organization=org))}
+    existing_journeys = {j.name_key: j for j in rows_locked(Journey.objects.filter(organization=org))}
     next_position = max((j.position for j in existing_journeys.values()), default=0) + 1
     wanted_letters: dict[tuple[int, int], set[str]] = {}
     replaced_journeys: set[int] = set()
-    for name, rows in rows_by_journey.items():
-        journey = existing_journeys.get(name.casefold())
+    for key, rows in rows_by_journey.items():
+        name = rows[0].journey
+        journey = existing_journeys.get(key)
         if journey is None:
             journey = Journey.objects.create(organization=org, name=name, position=next_position)
             next_position += 1
             summary.journeys_created.append(name)
         else:
             summary.journeys_replaced.append(journey.name)
+            summary.matched("journey", name, journey.name)
         touchpoints = _replace_structure(org, journey, rows, summary)
         for row in rows:
-            touchpoint = touchpoints[row.touchpoint.casefold()]
+            touchpoint = touchpoints[name_key(row.touchpoint)]
             for function_name, letters in row.cells:
-                wanted_letters[(touchpoint.id, functions[function_name.casefold()].id)] = set(letters)
+                wanted_letters[(touchpoint.id, functions[name_key(function_name)].id)] = set(letters)
         replaced_journeys.add(journey.id)
     _replace_letters(org, replaced_journeys, wanted_letters, summary)
 
 
 def _functions_by_key(org: Organization, names: tuple[str, ...], summary: ImportSummary) -> dict[str, Function]:
-    """The file's function columns, matched case-insensitively, created where missing."""
-    existing = {f.name.casefold(): f for f in Function.objects.filter(organization=org)}
+    """The file's function columns, matched by the names' normal form, created where missing."""
+    existing = {f.name_key: f for f in Function.objects.filter(organization=org)}
     position = max((f.position for f in existing.values()), default=0)
     created = []
     for name in names:
-        if name.casefold() not in existing:
+        key = name_key(name)
+        if key not in existing:
             position += 1
             function = Function(organization=org, name=name, position=position)
-            existing[name.casefold()] = function
+            existing[key] = function
             created.append(function)
             summary.functions_created.append(name)
+        else:
+            summary.matched("function", name, existing[key].name)
     Function.objects.bulk_create(created)
-    return {name.casefold(): existing[name.casefold()] for name in names}
+    return {name_key(name): existing[name_key(name)] for name in names}
 
 
 def _replace_structure(
     org: Organization, journey: Journey, rows: list[MatrixRow], summary: ImportSummary
 ) -> dict[str, Touchpoint]:
-    stages = {s.name.casefold(): s for s in Stage.objects.filter(journey=journey)}
+    stages = {s.name_key: s for s in Stage.objects.filter(journey=journey)}
     stage_order: list[str] = []
+    stage_names: dict[str, str] = {}
     for row in rows:
-        if row.stage.casefold() not in stage_order:
-            stage_order.append(row.stage.casefold())
+        key = name_key(row.stage)
+        if key not in stage_names:
+            stage_order.append(key)
+            stage_names[key] = row.stage
     for position, key in enumerate(stage_order, start=1):
-        name = next(r.stage for r in rows if r.stage.casefold() == key)
+        name = stage_names[key]
         stage = stages.get(key)
         if stage is None:
             stages[key] = Stage.objects.create(organization=org, journey=journey, name=name, position=position)
@@ -134,12 +166,12 @@ def _replace_structure(
             stage.position, stage.name = position, name
             stage.save(update_fields=["position", "name"])
 
-    existing = {t.name.casefold(): t for t in Touchpoint.objects.filter(journey=journey)}
+    existing = {t.name_key: t for t in Touchpoint.objects.filter(journey=journey)}
     kept: dict[str, Touchpoint] = {}
     to_create, to_update = [], []
     positions: dict[str, int] = defaultdict(int)
     for row in rows:
-        stage = stages[row.stage.casefold()]
+        stage = stages[name_key(row.stage)]
         positions[stage.name] += 1
         values = {
             "stage": stage,
@@ -150,7 +182,7 @@ def _replace_structure(
             "importance": row.importance,
             "out_of_scope": row.out_of_scope,
         }
-        touchpoint = existing.pop(row.touchpoint.casefold(), None)
+        touchpoint = existing.pop(name_key(row.touchpoint), None)
         if touchpoint is None:
             touchpoint = Touchpoint(organization=org, journey=journey, **values)
             to_create.append(touchpoint)
@@ -161,7 +193,7 @@ def _replace_structure(
                 touchpoint.out_of_scope_reason = ""
             touchpoint.version += 1
             to_update.append(touchpoint)
-        kept[row.touchpoint.casefold()] = touchpoint
+        kept[name_key(row.touchpoint)] = touchpoint
     Touchpoint.objects.bulk_create(to_create, batch_size=1000)
     Touchpoint.objects.bulk_update(
         to_update,

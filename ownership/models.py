@@ -5,22 +5,39 @@ from django.db import models
 from django.db.models import Q
 
 from cxowner.orgs.models import Organization
+from cxowner.orgs.names import (
+    DUPLICATE_NAME,
+    NAME_MAX_CHARS,
+    NamedQuerySet,
+    NameKeyed,
+    duplicate_name_message,
+    name_key_field,
+)
 from journeys.models import Journey, Touchpoint, Versioned
 
 from .constants import LETTERS, Rule, Severity
 
 
-class Function(Versioned):
+class Function(NameKeyed, Versioned):
     """A department (Marketing, Customer Service …): a column of the matrix."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="functions")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=NAME_MAX_CHARS)
+    # Also the function's column header in the matrix file, read by the same normal form.
+    name_key = name_key_field()
     position = models.PositiveIntegerField(default=0)
+
+    objects = NamedQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="function_unique_name"),
+            models.UniqueConstraint(
+                fields=["organization", "name_key"],
+                name="function_unique_name_key",
+                violation_error_message=duplicate_name_message("function"),
+                violation_error_code=DUPLICATE_NAME,
+            ),
             models.UniqueConstraint(fields=["id", "organization"], name="function_id_organization"),
             models.CheckConstraint(condition=~Q(name=""), name="function_name_not_empty"),
         ]

@@ -9,8 +9,7 @@ from cxowner.orgs.api.base import MAX_ID
 from cxowner.orgs.api.fields import StrictModelSerializer
 from journeys.api.serializers import OrganizationPrimaryKeyField
 from journeys.models import Touchpoint
-from ownership.constants import LETTERS
-from ownership.matrixfile import parse_letters
+from ownership.constants import LETTERS, parse_letters
 from ownership.models import Assignment, AuditRun, Function, Gap, Role
 
 # One matrix PATCH writes at most this many cells: a whole 500 × 12 journey fits.
@@ -231,7 +230,7 @@ class GapSerializer(StrictModelSerializer):
 
 
 class ImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="The matrix as CSV or XLSX (SPEC §3).")
+    file = serializers.FileField(help_text="The matrix as CSV or XLSX (the matrix file format in the README).")
     dry_run = serializers.BooleanField(default=False, help_text="Check and summarise without changing anything.")
 
 
@@ -241,6 +240,10 @@ class ImportSummarySerializer(serializers.Serializer):
     journeys_created = serializers.ListField(child=serializers.CharField())
     journeys_replaced = serializers.ListField(child=serializers.CharField())
     functions_created = serializers.ListField(child=serializers.CharField())
+    names_matched = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Names in the file that are a stored journey or function spelled differently (case, spaces).",
+    )
     touchpoints_created = serializers.IntegerField()
     touchpoints_updated = serializers.IntegerField()
     touchpoints_deleted = serializers.IntegerField()
