@@ -235,6 +235,9 @@ AUDIT_TEST_DELAY_SECONDS = envint("AUDIT_TEST_DELAY_SECONDS", 0)
 
 # Notifications (ownership/notifications.py).
 WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 5)
+# Hosts webhooks may reach although they resolve to a private or loopback address (on-premises
+# receivers); every other host must be public (ownership/webhooks.py).
+WEBHOOK_ALLOWED_HOSTS = envlist("WEBHOOK_ALLOWED_HOSTS", [])
 WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 5)
 # Attempt n waits base × 2**(n-1) seconds after the previous one (capped at one hour).
 WEBHOOK_RETRY_BACKOFF_SECONDS = envint("WEBHOOK_RETRY_BACKOFF_SECONDS", 30)

@@ -238,6 +238,12 @@ class Webhook(models.Model):
     def __str__(self) -> str:
         return f"{self.url} ({self.organization})"
 
+    def clean(self) -> None:
+        from .webhooks import webhook_url_validate
+
+        if self.url:
+            webhook_url_validate(self.url)
+
 
 class WebhookDelivery(models.Model):
     """One attempt to deliver one audit run to one webhook: kept whether it worked or not."""
