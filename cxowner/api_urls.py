@@ -5,7 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import SimpleRouter
 
 from cxowner.orgs.api.base import ID_PATTERN
-from cxowner.orgs.api.views import ApiTokenViewSet, MembershipViewSet, NotFoundView, OrganizationViewSet, PingView
+from cxowner.orgs.api.views import (
+    ApiTokenViewSet,
+    InvitationViewSet,
+    MembershipViewSet,
+    NotFoundView,
+    OrganizationViewSet,
+    PingView,
+)
 from journeys.api.views import JourneyViewSet, StageViewSet, TouchpointViewSet
 from ownership.api.views import (
     AssignmentViewSet,
@@ -22,6 +29,7 @@ app_name = "api"
 
 router = SimpleRouter()
 router.register("members", MembershipViewSet, basename="member")
+router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("functions", FunctionViewSet, basename="function")
 router.register("roles", RoleViewSet, basename="role")

@@ -7,6 +7,7 @@ from django.urls import include, path
 from cxowner import views as web
 from cxowner.health import healthz
 from cxowner.login import LoginView, PasswordResetConfirmView, PasswordResetView
+from cxowner.orgs.views import invitation
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -30,6 +31,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", web.switch_organization, name="switch_organization"),
+    path("invitations/<str:token>/", invitation, name="invitation"),
     path("o/<slug:org>/", web.dashboard, name="dashboard"),
     path("o/<slug:org>/journeys/", include("journeys.urls")),
     path("o/<slug:org>/", include("ownership.urls")),

@@ -17,15 +17,17 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import now
 from django.views.decorators.http import require_GET, require_POST
 
 from cxowner.orgs import services as org_services
-from cxowner.orgs.models import ApiToken, Membership
+from cxowner.orgs.invitations import invitation_create, invitation_revoke
+from cxowner.orgs.models import ApiToken, Invitation, Membership
 from cxowner.views import form_errors, membership_for, render_org
 from journeys.selectors import journey_get
 
 from .filtersets import GapFilterSet
-from .forms import FunctionForm, ImportForm, MemberAddForm, MemberRoleForm, RoleForm, TokenForm
+from .forms import FunctionForm, ImportForm, InvitationForm, MemberRoleForm, RoleForm, TokenForm
 from .imports import matrix_export, matrix_import_file
 from .matrixfile import MatrixFileInvalid
 from .models import AuditRun
@@ -246,7 +248,7 @@ def export(request: HttpRequest, org: str, fmt: str) -> HttpResponse:
 # Members and tokens (admins) -----------------------------------------------------------------
 
 
-def _members_page(request, membership, add_form=None, token_form=None, new_key=None, status=200) -> HttpResponse:
+def _members_page(request, membership, invite_form=None, token_form=None, new_key=None, status=200) -> HttpResponse:
     organization = membership.organization
     return render_org(
         request,
@@ -256,7 +258,10 @@ def _members_page(request, membership, add_form=None, token_form=None, new_key=N
             "nav": "members",
             "members": organization.memberships.select_related("user").order_by("user__username"),
             "tokens": organization.api_tokens.order_by("-created_at", "-id"),
-            "add_form": add_form or MemberAddForm(),
+            "invite_form": invite_form or InvitationForm(),
+            "invitations": Invitation.objects.filter(
+                organization=organization, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now()
+            ).order_by("-id"),
             "token_form": token_form or TokenForm(),
             "role_choices": Membership.Role.choices,
             "new_key": new_key,
@@ -273,18 +278,36 @@ def members(request: HttpRequest, org: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_add(request: HttpRequest, org: str) -> HttpResponse:
+def member_invite(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org, ADMIN)
-    form = MemberAddForm(request.POST)
+    form = InvitationForm(request.POST)
     if form.is_valid():
         try:
-            added = org_services.membership_add(organization=membership.organization, **form.cleaned_data)
+            invitation_create(
+                organization=membership.organization,
+                invited_by=request.user,
+                accept_url=request.build_absolute_uri(reverse("invitation", args=["TOKEN"])).replace(
+                    "TOKEN", "{token}"
+                ),
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             form_errors(form, error)
         else:
-            messages.success(request, f"{added.user.username} is now {added.role}.")
+            # The same words whether or not the address belongs to someone: nothing to probe.
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("ownership:members", org=org)
-    return _members_page(request, membership, add_form=form, status=400)
+    return _members_page(request, membership, invite_form=form, status=400)
+
+
+@login_required
+@require_POST
+def invitation_withdraw(request: HttpRequest, org: str, invitation_id: int) -> HttpResponse:
+    membership = membership_for(request, org, ADMIN)
+    invitation = get_object_or_404(Invitation, organization=membership.organization, pk=invitation_id)
+    invitation_revoke(invitation=invitation)
+    messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
+    return redirect("ownership:members", org=org)
 
 
 @login_required

@@ -16,7 +16,7 @@ from django.urls import get_resolver, resolve
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cxowner.orgs.models import ApiToken
+from cxowner.orgs.models import ApiToken, Invitation
 from cxowner.orgs.services import organization_settings_version
 from ownership.models import AuditRun, Gap
 
@@ -30,7 +30,6 @@ from .factories import (
     RoleFactory,
     StageFactory,
     TouchpointFactory,
-    UserFactory,
 )
 
 # Every name of this organization's rows carries the marker: an outsider's response must not.
@@ -61,7 +60,10 @@ ENDPOINTS = [
         "organization settings", "patch", "orgs/{org}/", "admin", 200, {"consult_limit": 4, "version": "{org_version}"}
     ),
     Endpoint("members", "get", "orgs/{org}/members/", "admin", 200),
-    Endpoint("member add", "post", "orgs/{org}/members/", "admin", 201, {"username": "{newcomer}", "role": "viewer"}),
+    Endpoint("invitations", "get", "orgs/{org}/invitations/", "admin", 200),
+    Endpoint("invite", "post", "orgs/{org}/invitations/", "admin", 201, {"email": "new@example.com", "role": "viewer"}),
+    Endpoint("invitation", "get", "orgs/{org}/invitations/{spare_invitation}/", "admin", 200),
+    Endpoint("invitation withdraw", "delete", "orgs/{org}/invitations/{spare_invitation}/", "admin", 204),
     Endpoint("member", "get", "orgs/{org}/members/{spare_membership}/", "admin", 200),
     Endpoint("member role", "patch", "orgs/{org}/members/{spare_membership}/", "admin", 200, {"role": "editor"}),
     Endpoint("member remove", "delete", "orgs/{org}/members/{spare_membership}/", "admin", 204),
@@ -198,7 +200,9 @@ def build_world():
     ids = {
         "org": org.slug,
         "org_version": organization_settings_version(org),
-        "newcomer": UserFactory().username,
+        "spare_invitation": Invitation.objects.create(
+            organization=org, email=f"{MARKER}@example.com", token_hash="0" * 64, expires_at=now + timedelta(days=1)
+        ).pk,
         "spare_membership": spare_membership.pk,
         "spare_token": spare_token.pk,
         "function": function.pk,

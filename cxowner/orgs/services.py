@@ -11,7 +11,6 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -111,19 +110,6 @@ def token_authenticate(*, key: str, now: datetime | None = None) -> ApiToken | N
 
 
 # Members -----------------------------------------------------------------------------------
-
-
-def membership_add(*, organization: Organization, username: str, role: str) -> Membership:
-    """Make an existing user a member with `role`."""
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise ValidationError({"username": f"There is no user called “{username}”."})
-    if Membership.objects.filter(organization=organization, user=user).exists():
-        raise ValidationError({"username": f"{username} is already a member."})
-    membership = Membership(organization=organization, user=user, role=role)
-    membership.full_clean()
-    membership.save()
-    return membership
 
 
 @transaction.atomic
