@@ -14,13 +14,13 @@ from cxowner.orgs.api.views import (
     PingView,
 )
 from journeys.api.views import JourneyViewSet, StageViewSet, TouchpointViewSet
+from ownership.api.imports import ImportJobViewSet, MatrixImportView
 from ownership.api.views import (
     AssignmentViewSet,
     AuditRunViewSet,
     FunctionViewSet,
     GapViewSet,
     MatrixExportView,
-    MatrixImportView,
     MatrixView,
     RoleViewSet,
 )
@@ -39,6 +39,7 @@ router.register("touchpoints", TouchpointViewSet, basename="touchpoint")
 router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("audits", AuditRunViewSet, basename="audit-run")
 router.register("gaps", GapViewSet, basename="gap")
+router.register("imports", ImportJobViewSet, basename="import-job")
 
 organization_urls = [
     path("", OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial_update"}), name="organization-detail"),

@@ -77,19 +77,40 @@ def matrix_limits(*, max_bytes: int) -> MatrixLimits:
 
 
 def matrix_import_file(
-    *, organization: Organization, data: bytes, filename: str, max_bytes: int, dry_run: bool = False
+    *,
+    organization: Organization,
+    data: bytes,
+    filename: str,
+    max_bytes: int,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Read and import a CSV/XLSX file. Raises MatrixFileInvalid with every row error."""
-    sheet = read_matrix(data, filename=filename, limits=matrix_limits(max_bytes=max_bytes))
-    return matrix_import(organization=organization, sheet=sheet, dry_run=dry_run)
+    sheet = matrix_read(data=data, filename=filename, max_bytes=max_bytes)
+    return matrix_import(organization=organization, sheet=sheet, dry_run=dry_run, progress=progress)
 
 
-def matrix_import(*, organization: Organization, sheet: MatrixSheet, dry_run: bool = False) -> ImportSummary:
-    """Apply a sheet; with dry_run, compute the same summary and change nothing."""
+def matrix_read(*, data: bytes, filename: str, max_bytes: int) -> MatrixSheet:
+    """The file as a sheet, within the settings' bounds; raises MatrixFileInvalid."""
+    return read_matrix(data, filename=filename, limits=matrix_limits(max_bytes=max_bytes))
+
+
+def matrix_import(
+    *,
+    organization: Organization,
+    sheet: MatrixSheet,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Apply a sheet; with dry_run, compute the same summary and change nothing.
+
+    `progress` hears the number of rows applied so far, journey by journey (the worker's jobs
+    show it); what it hears is not committed until the whole import is.
+    """
     summary = ImportSummary(rows=len(sheet.rows))
     try:
         with transaction.atomic():
-            _apply(organization, sheet, summary)
+            _apply(organization, sheet, summary, progress or (lambda done: None))
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -98,7 +119,7 @@ def matrix_import(*, organization: Organization, sheet: MatrixSheet, dry_run: bo
     return summary
 
 
-def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary) -> None:
+def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary, progress: Callable[[int], None]) -> None:
     functions = _functions_by_key(org, sheet.functions, summary)
     rows_by_journey: dict[str, list[MatrixRow]] = defaultdict(list)
     for row in sheet.rows:
@@ -108,6 +129,7 @@ def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary) -> Non
     next_position = max((j.position for j in existing_journeys.values()), default=0) + 1
     wanted_letters: dict[tuple[int, int], set[str]] = {}
     replaced_journeys: set[int] = set()
+    done = 0
     for key, rows in rows_by_journey.items():
         name = rows[0].journey
         journey = existing_journeys.get(key)
@@ -124,6 +146,8 @@ def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary) -> Non
             for function_name, letters in row.cells:
                 wanted_letters[(touchpoint.id, functions[name_key(function_name)].id)] = set(letters)
         replaced_journeys.add(journey.id)
+        done += len(rows)
+        progress(done)
     _replace_letters(org, replaced_journeys, wanted_letters, summary)
 
 

@@ -33,6 +33,9 @@ from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import matrix_changed
 
 from .audits import audit_run_create, audit_run_execute
+
+# Registered with the worker from here, where Celery looks for tasks.
+from .import_jobs import matrix_import_job_task  # noqa: F401
 from .models import AuditNotice, AuditRun, Webhook
 from .notifications import notice_send, webhook_deliver, webhook_retry_delay, webhooks_to_notify
 from .schedules import audit_schedule_delete, audit_schedules_ensure

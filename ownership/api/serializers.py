@@ -10,7 +10,8 @@ from cxowner.orgs.api.fields import StrictModelSerializer
 from journeys.api.serializers import OrganizationPrimaryKeyField
 from journeys.models import Touchpoint
 from ownership.constants import LETTERS, parse_letters
-from ownership.models import Assignment, AuditRun, Function, Gap, Role
+from ownership.import_jobs import import_job_rows_done
+from ownership.models import Assignment, AuditRun, Function, Gap, ImportJob, Role
 
 # One matrix PATCH writes at most this many cells: a whole 500 × 12 journey fits.
 MAX_CELLS_PER_REQUEST = 10_000
@@ -232,6 +233,30 @@ class GapSerializer(StrictModelSerializer):
 class ImportSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The matrix as CSV or XLSX (the matrix file format in the README).")
     dry_run = serializers.BooleanField(default=False, help_text="Check and summarise without changing anything.")
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    rows_done = serializers.SerializerMethodField(help_text="Rows applied so far (of `rows`).")
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "filename",
+            "dry_run",
+            "status",
+            "rows",
+            "rows_done",
+            "summary",
+            "errors",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_rows_done(self, job) -> int:
+        return import_job_rows_done(job)
 
 
 class ImportSummarySerializer(serializers.Serializer):
