@@ -7,6 +7,7 @@ journey) are kept, the younger renamed "Cashier (2)": no row and no letter is lo
 from django.db import migrations, models
 
 from cxowner.orgs.names import names_deduplicated
+from cxowner.orgs.sameorg import SqliteTriggersKept
 
 
 def fill_name_keys(apps, schema_editor):
@@ -22,7 +23,7 @@ class Migration(migrations.Migration):
         ("journeys", "0003_keyset_indexes"),
     ]
 
-    operations = [
+    operations = SqliteTriggersKept("journeys_journey", "journeys_stage", "journeys_touchpoint").around(
         migrations.AddField(
             model_name="journey",
             name="name_key",
@@ -77,4 +78,4 @@ class Migration(migrations.Migration):
                 ),
             ),
         ),
-    ]
+    )

@@ -7,6 +7,7 @@ the younger is renamed "customer-service (2)"; its roles and letters stay with i
 from django.db import migrations, models
 
 from cxowner.orgs.names import names_deduplicated
+from cxowner.orgs.sameorg import SqliteTriggersKept
 
 
 def fill_name_keys(apps, schema_editor):
@@ -21,7 +22,7 @@ class Migration(migrations.Migration):
         ("ownership", "0005_assignment_version"),
     ]
 
-    operations = [
+    operations = SqliteTriggersKept("ownership_function").around(
         migrations.AddField(
             model_name="function",
             name="name_key",
@@ -40,4 +41,4 @@ class Migration(migrations.Migration):
                 ),
             ),
         ),
-    ]
+    )
