@@ -13,19 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Max
 
+from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import matrix_changed
 
 from .models import Journey, Stage, Touchpoint
-
-
-class StaleVersion(Exception):
-    """The row changed since the writer read it; nothing was written."""
-
-    def __init__(self, obj: models.Model):
-        self.obj = obj
-        super().__init__(f"{obj._meta.verbose_name} “{obj}” was changed by someone else (now version {obj.version})")
 
 
 def _changed(organization_id: int) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
 from typing import NamedTuple
@@ -19,6 +18,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from cxowner.orgs.errors import Cell, StaleCells
 from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.names import NAME_MAX_CHARS, name_key
@@ -30,8 +30,6 @@ from .constants import LETTERS
 from .matrixfile import STANDARD_COLUMNS, normalise_header
 from .models import Assignment, Function, Role
 
-Cell = tuple[int, int]  # (touchpoint id, function id)
-
 
 class CellChange(NamedTuple):
     touchpoint_id: int
@@ -39,16 +37,6 @@ class CellChange(NamedTuple):
     letters: frozenset[str]
     # What the writer saw; None writes unconditionally (imports, seeding).
     expected: frozenset[str] | None = None
-
-
-@dataclass
-class StaleCells(Exception):
-    """Some cells changed since the writer read them; nothing was written."""
-
-    current: dict[Cell, frozenset[str]]
-
-    def __str__(self) -> str:
-        return f"{len(self.current)} cell(s) were changed by someone else; reload and try again"
 
 
 def function_create(*, organization: Organization, name: str) -> Function:
