@@ -21,7 +21,16 @@ from cxowner.orgs.names import name_key
 from cxowner.orgs.signals import matrix_changed
 from journeys.models import Journey, Stage, Touchpoint
 
-from .matrixfile import MatrixLimits, MatrixRow, MatrixSheet, iter_matrix_csv, read_matrix, write_matrix_xlsx
+from .matrixfile import (
+    STANDARD_COLUMNS,
+    MatrixLimits,
+    MatrixRow,
+    MatrixSheet,
+    function_header_key,
+    iter_matrix_csv,
+    read_matrix,
+    write_matrix_xlsx,
+)
 from .models import Assignment, Function
 
 
@@ -271,9 +280,26 @@ def _replace_letters(
     summary.letters_removed += len(stale_ids)
 
 
+def _export_headers(functions) -> list[tuple[int, str]]:
+    """(id, header) per function: its name, unless the name would not read back as its own column.
+
+    Names are unique by the same normal form and never a standard column, so this only matters
+    for rows stored before those checks (a function called "-"): export must still succeed.
+    """
+    seen = set(STANDARD_COLUMNS)
+    headers = []
+    for function_id, name in functions:
+        header = name
+        if not function_header_key(header) or function_header_key(header) in seen:
+            header = f"{name} (function {function_id})".strip()
+        seen.add(function_header_key(header))
+        headers.append((function_id, header))
+    return headers
+
+
 def matrix_sheet(*, organization: Organization, journey: Journey | None = None) -> MatrixSheet:
     """The organization's matrix (or one journey's) as a sheet, in journey order."""
-    functions = list(Function.objects.filter(organization=organization).values_list("id", "name"))
+    functions = _export_headers(Function.objects.filter(organization=organization).values_list("id", "name"))
     touchpoints = Touchpoint.objects.filter(organization=organization).order_by(
         "journey__position", "journey_id", "stage__position", "stage_id", "position", "id"
     )

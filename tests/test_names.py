@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from cxowner.orgs.names import name_key, names_deduplicated
 from journeys.models import Journey, Touchpoint
 from ownership.imports import matrix_export, matrix_import_file
-from ownership.matrixfile import MatrixFileInvalid
+from ownership.matrixfile import MatrixFileInvalid, read_matrix
 from ownership.models import Assignment, Function
 
 from .factories import AssignmentFactory, FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory
@@ -259,3 +259,16 @@ def test_every_export_of_stored_names_succeeds(organization, stage, fmt):
         FunctionFactory(organization=organization, name=name)
     export = matrix_export(organization=organization, fmt=fmt)
     assert b"".join(export.chunks)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_succeeds_even_for_names_stored_before_the_checks(organization, stage, fmt):
+    touchpoint = TouchpointFactory(stage=stage, name="Cashier")
+    for name in ["-", "Journey", "Sales"]:
+        function = FunctionFactory(organization=organization, name="placeholder")
+        Function.objects.filter(pk=function.pk).update(name=name, name_key=f"legacy {function.pk}")
+        AssignmentFactory(touchpoint=touchpoint, function=function, letter="R")
+    data = b"".join(matrix_export(organization=organization, fmt=fmt).chunks)
+    sheet = read_matrix(data, filename=f"m.{fmt}")
+    assert len(sheet.functions) == 3
+    assert sheet.functions[2] == "Sales"

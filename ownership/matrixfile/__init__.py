@@ -36,7 +36,7 @@ from .sheet import (
     normalise_header,
     not_a_matrix_file,
 )
-from .writer import iter_matrix_csv, write_matrix_csv, write_matrix_xlsx
+from .writer import function_header_key, iter_matrix_csv, write_matrix_csv, write_matrix_xlsx
 from .xlsxfile import xlsx_records
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "MatrixRow",
     "MatrixSheet",
     "format_letters",
+    "function_header_key",
     "iter_matrix_csv",
     "normalise_header",
     "parse_letters",

@@ -108,10 +108,15 @@ def _check_writable(sheet: MatrixSheet) -> None:
     """
     seen: set[str] = set(STANDARD_COLUMNS)
     for function in sheet.functions:
-        key = normalise_header(clean(escape(function)))
+        key = function_header_key(function)
         if not key or key in seen:
             raise ValueError(f"function name {function!r} is empty, reserved or a duplicate")
         seen.add(key)
+
+
+def function_header_key(name: str) -> str:
+    """How the reader will identify `name` written as a column header."""
+    return normalise_header(clean(escape(name)))
 
 
 def escape(value: str) -> str:
