@@ -134,7 +134,8 @@ def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary, progre
     for row in sheet.rows:
         rows_by_journey[name_key(row.journey)].append(row)
 
-    existing_journeys = {j.name_key: j for j in rows_locked(Journey.objects.filter(organization=org))}
+    # NO KEY: an audit recording gaps of these journeys (KEY SHARE) need not wait for the import.
+    existing_journeys = {j.name_key: j for j in rows_locked(Journey.objects.filter(organization=org), no_key=True)}
     next_position = max((j.position for j in existing_journeys.values()), default=0) + 1
     wanted_letters: dict[tuple[int, int], set[str]] = {}
     replaced_journeys: set[int] = set()

@@ -20,7 +20,7 @@ def accept_url_pattern(request: HttpRequest) -> str:
 
 
 class NewAccountForm(forms.Form):
-    username = forms.CharField(max_length=150, help_text="Letters, digits and @ . + - _ only.")
+    username = forms.CharField(max_length=150)
     password = forms.CharField(widget=forms.PasswordInput, label="Password", strip=False)
     password_again = forms.CharField(widget=forms.PasswordInput, label="Password again", strip=False)
 
