@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
 
 from .imports import matrix_import_file
@@ -53,11 +54,13 @@ def import_job_rows_done(job: ImportJob) -> int:
     return min(cache.get(_progress_key(job.pk)) or 0, job.rows)
 
 
+@transaction.atomic
 def import_job_confirm(*, job: ImportJob, created_by=None) -> ImportJob:
     """Run for real the file a finished dry run checked."""
+    job = rows_locked(ImportJob.objects.select_related("organization").filter(pk=job.pk)).get()
     if not job.dry_run or job.status != ImportJob.Status.DONE or not job.data:
-        raise ValueError("Only a finished dry run can be confirmed.")
-    return import_job_create(
+        raise ValueError("Only a finished dry run can be confirmed, once.")
+    confirmed = import_job_create(
         organization=job.organization,
         data=bytes(job.data),
         filename=job.filename,
@@ -65,6 +68,9 @@ def import_job_confirm(*, job: ImportJob, created_by=None) -> ImportJob:
         dry_run=False,
         created_by=created_by,
     )
+    # The file moves to the real import: confirming the same dry run twice would import it twice.
+    ImportJob.objects.filter(pk=job.pk).update(data=b"")
+    return confirmed
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -84,6 +84,7 @@ def test_a_large_dry_run_changes_nothing_and_can_be_confirmed(api, organization,
         confirmed = api.post(f"{api.base}/imports/{dry['id']}/confirm/")
     assert confirmed.status_code == 202
     assert Touchpoint.objects.filter(organization=organization).count() == ROWS
+    assert api.post(f"{api.base}/imports/{dry['id']}/confirm/").status_code == 400  # once only
 
 
 def test_a_job_that_is_not_a_finished_dry_run_cannot_be_confirmed(api, organization):
