@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from cxowner.orgs.models import ApiToken, Invitation
 from cxowner.orgs.services import organization_settings_version
-from ownership.models import AuditRun, Gap
+from ownership.models import AuditRun, Gap, ImportJob
 
 from .factories import (
     ApiTokenFactory,
@@ -138,6 +138,9 @@ ENDPOINTS = [
     ),
     Endpoint("assignment delete", "delete", "orgs/{org}/assignments/{spare_assignment}/", "editor", 204),
     Endpoint("assignment confirm", "post", "orgs/{org}/assignments/{assignment}/confirm/", "editor", 200),
+    Endpoint("import jobs", "get", "orgs/{org}/imports/", "viewer", 200),
+    Endpoint("import job", "get", "orgs/{org}/imports/{import_job}/", "viewer", 200),
+    Endpoint("import job confirm", "post", "orgs/{org}/imports/{import_job}/confirm/", "editor", 202),
     Endpoint("audits", "get", "orgs/{org}/audits/", "viewer", 200),
     Endpoint("audit request", "post", "orgs/{org}/audits/", "editor", 202),
     Endpoint("audit", "get", "orgs/{org}/audits/{audit}/", "viewer", 200),
@@ -200,6 +203,14 @@ def build_world():
     ids = {
         "org": org.slug,
         "org_version": organization_settings_version(org),
+        "import_job": ImportJob.objects.create(
+            organization=org,
+            filename=f"{MARKER}.csv",
+            data=b"journey,stage,touchpoint\nJ,S,T\n",
+            rows=1,
+            dry_run=True,
+            status=ImportJob.Status.DONE,
+        ).pk,
         "spare_invitation": Invitation.objects.create(
             organization=org, email=f"{MARKER}@example.com", token_hash="0" * 64, expires_at=now + timedelta(days=1)
         ).pk,
