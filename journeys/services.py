@@ -15,6 +15,7 @@ from django.db import models, transaction
 from django.db.models import F, Max
 
 from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
 
@@ -126,7 +127,8 @@ def stage_update(*, stage: Stage, version: int | None, **changes: Any) -> Stage:
 @transaction.atomic
 def stage_move(*, stage: Stage, position: int) -> Stage:
     """Put the stage at `position` (1-based) among its journey's stages, renumbering the rest."""
-    stages = list(Stage.objects.select_for_update().filter(journey_id=stage.journey_id).exclude(pk=stage.pk))
+    stages = list(rows_locked(Stage.objects.filter(journey_id=stage.journey_id).exclude(pk=stage.pk)))
+    stages.sort(key=lambda row: (row.position, row.id))
     index = min(max(position, 1), len(stages) + 1) - 1
     stages.insert(index, stage)
     _renumber(stages)
@@ -182,7 +184,8 @@ def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage | None = None, posit
     stage = stage or touchpoint.stage
     if stage.journey_id != touchpoint.journey_id:
         raise ValidationError({"stage": "A touchpoint can only move to a stage of its own journey."})
-    siblings = list(Touchpoint.objects.select_for_update().filter(stage=stage).exclude(pk=touchpoint.pk))
+    siblings = list(rows_locked(Touchpoint.objects.filter(stage=stage).exclude(pk=touchpoint.pk)))
+    siblings.sort(key=lambda row: (row.position, row.id))
     index = min(max(position, 1), len(siblings) + 1) - 1
     touchpoint.stage = stage
     siblings.insert(index, touchpoint)
