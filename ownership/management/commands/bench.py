@@ -46,7 +46,7 @@ from ownership.rules import evaluate
 from ownership.services import CellChange, cells_read, cells_set
 from ownership.snapshot import snapshot_load
 
-from ._synthetic import delete_organization, purge, sized_journeys_add
+from ._synthetic import analyze_tables, delete_organization, purge, sized_journeys_add
 
 TARGET_RATIO = 3.0  # steady-state audit / raw GROUP BY, from RATIO_FROM touchpoints
 RATIO_FROM = 10_000
@@ -223,6 +223,7 @@ class Command(BaseCommand):
             audit_first_ms = best_ms(repeat, audit, before=forget_audits)
         finally:
             audit_logger.disabled = False
+        analyze_tables()  # after the bulk loads, as autovacuum would soon
         audit_repeat_ms = best_ms(repeat, audit)
         edit_p50_ms = {len_of(j): self._edit_p50(org, j) for j in edit_journeys}
         return Result(
