@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 from cxowner.orgs.api.base import ID_PATTERN
 from cxowner.orgs.api.views import ApiTokenViewSet, MembershipViewSet, NotFoundView, OrganizationViewSet, PingView
 from journeys.api.views import JourneyViewSet, StageViewSet, TouchpointViewSet
+from ownership.api.matrix import MatrixView
 from ownership.api.views import (
     AssignmentViewSet,
     AuditRunViewSet,
@@ -14,7 +15,6 @@ from ownership.api.views import (
     GapViewSet,
     MatrixExportView,
     MatrixImportView,
-    MatrixView,
     RoleViewSet,
 )
 

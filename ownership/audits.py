@@ -23,7 +23,7 @@ from django.utils import timezone
 from cxowner.orgs.models import Organization
 from journeys.models import Journey, Stage, Touchpoint
 
-from .constants import Rule
+from .constants import RULE_SEVERITY, Rule
 from .livegaps import gaps_reconcile, in_scope_count
 from .models import Assignment, AuditRun, Function, Gap, GapEvent, Role
 from .rules import Finding, coverage, evaluate, stale_ownership
@@ -148,32 +148,46 @@ def _full_check(run: AuditRun) -> tuple[list[Finding], bool]:
 
 
 def _quick_check(run: AuditRun, previous: AuditRun) -> bool:
-    """Nothing but time changed since `previous`: re-check stale ownership, carry the rest over."""
+    """Nothing but time changed since `previous`: the A that aged past the review period since
+    then turn stale; everything else is carried over from `previous`.
+
+    The day counts in older stale gaps' messages move on at the next full check (within a day).
+    """
     organization = run.organization
-    cutoff = run.started_at - timedelta(days=organization.review_period_days)
+    period = timedelta(days=organization.review_period_days)
     reviewed = Coalesce("confirmed_at", "created_at")
     aged = Assignment.objects.filter(organization=organization, letter="A").annotate(reviewed=reviewed)
-    touchpoints = set(aged.filter(reviewed__lt=cutoff).values_list("touchpoint_id", flat=True))
-    stale_gaps = Gap.objects.filter(organization=organization, resolved_at__isnull=True, rule=Rule.STALE_OWNERSHIP)
-    touchpoints |= set(stale_gaps.values_list("touchpoint_id", flat=True)) - {None}
-    snapshot = snapshot_of_touchpoints(organization=organization, touchpoint_ids=touchpoints, at=run.started_at)
-    changes = gaps_reconcile(
-        organization=organization,
-        found=stale_ownership(snapshot),
-        covered=[stale_gaps],
-        cause="audit",
-        at=run.started_at,
-        run=run,
-    )
-    if len(changes):
-        _count_change(organization, run.started_at)
-    open_gaps = Gap.objects.filter(organization=organization, resolved_at__isnull=True).order_by()
+    aged = aged.filter(reviewed__gte=previous.started_at - period, reviewed__lt=run.started_at - period)
+    touchpoints = set(aged.values_list("touchpoint_id", flat=True))
+    opened = resolved = 0
+    if touchpoints:
+        snapshot = snapshot_of_touchpoints(organization=organization, touchpoint_ids=touchpoints, at=run.started_at)
+        stale_gaps = Gap.objects.filter(
+            resolved_at__isnull=True, rule=Rule.STALE_OWNERSHIP, touchpoint_id__in=touchpoints
+        )
+        changes = gaps_reconcile(
+            organization=organization,
+            found=stale_ownership(snapshot),
+            covered=[stale_gaps],
+            cause="audit",
+            at=run.started_at,
+            run=run,
+        )
+        opened, resolved = len(changes.opened) + len(changes.reopened), len(changes.resolved)
+        if len(changes):
+            _count_change(organization, run.started_at)
     run.full = False
     run.repaired = 0
     run.coverage, run.in_scope_touchpoints = previous.coverage, previous.in_scope_touchpoints
-    run.counts_by_rule = dict(open_gaps.values_list("rule").annotate(n=Count("id")))
-    run.counts_by_severity = dict(open_gaps.values_list("severity").annotate(n=Count("id")))
-    return bool(len(changes))
+    run.counts_by_rule = _counted(previous.counts_by_rule, Rule.STALE_OWNERSHIP.value, opened - resolved)
+    severity = RULE_SEVERITY[Rule.STALE_OWNERSHIP].value
+    run.counts_by_severity = _counted(previous.counts_by_severity, severity, opened - resolved)
+    return bool(opened or resolved)
+
+
+def _counted(counts: dict[str, int], key: str, delta: int) -> dict[str, int]:
+    counted = {**counts, key: counts.get(key, 0) + delta}
+    return {name: n for name, n in counted.items() if n}
 
 
 def _count_change(organization: Organization, at) -> None:
@@ -202,8 +216,8 @@ def _unchanged_since(previous: AuditRun | None, organization: Organization, chec
 def matrix_checksum(organization: Organization) -> str:
     """A digest of the organization's matrix and gaps from one aggregate per table.
 
-    Rows count, ids and versions: any insert or delete, and any update through the services
-    (they bump versions), moves it, whether or not the change counter moved.
+    Rows counted and their ids summed: an insert or a delete around the services moves it (the
+    services' own writes, updates included, move the change counter).
     """
     parts: list[object] = [
         organization.responsible_limit,
@@ -215,7 +229,8 @@ def matrix_checksum(organization: Organization) -> str:
     ]
     for model in (Assignment, Touchpoint, Stage, Journey, Function, Role):
         rows = model.objects.filter(organization=organization).order_by()
-        parts.append(tuple(rows.aggregate(n=Count("id"), ids=Sum("id"), versions=Sum("version")).values()))
+        # Count and ids: an index-only scan of the (organization, id) indexes of the big tables.
+        parts.append(tuple(rows.aggregate(n=Count("id"), ids=Sum("id")).values()))
     gaps = Gap.objects.filter(organization=organization, resolved_at__isnull=True).order_by()
     parts.append(tuple(gaps.aggregate(n=Count("id"), ids=Sum("id"), scores=Sum("score")).values()))
     return hashlib.sha256(repr(parts).encode()).hexdigest()
