@@ -15,13 +15,13 @@ from cxowner.orgs.api.views import (
 )
 from journeys.api.views import JourneyViewSet, StageViewSet, TouchpointViewSet
 from ownership.api.imports import ImportJobViewSet, MatrixImportView
+from ownership.api.matrix import MatrixView
 from ownership.api.views import (
     AssignmentViewSet,
     AuditRunViewSet,
     FunctionViewSet,
     GapViewSet,
     MatrixExportView,
-    MatrixView,
     RoleViewSet,
 )
 

@@ -32,7 +32,7 @@ def _worker() -> str:
         return f"error: {type(exc).__name__}"
     if last is None:
         return "never seen"
-    return "ok" if worker_seen_recently() else f"not seen since {last.isoformat(timespec='seconds')}"
+    return "ok" if worker_seen_recently(last=last) else f"not seen since {last.isoformat(timespec='seconds')}"
 
 
 def _check(probe) -> str:

@@ -34,8 +34,13 @@ def worker_last_seen(*, queue: str | None = None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def worker_seen_recently(*, now: datetime | None = None) -> bool:
-    last = worker_last_seen()
+_UNREAD = object()
+
+
+def worker_seen_recently(*, now: datetime | None = None, last: object = _UNREAD) -> bool:
+    """Whether a heartbeat came within SEEN_WITHIN; `last` (read already, maybe None) saves a read."""
+    if last is _UNREAD:
+        last = worker_last_seen()
     return last is not None and (now or timezone.now()) - last <= SEEN_WITHIN
 
 

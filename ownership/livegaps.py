@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -109,17 +109,19 @@ def _gaps_on_matrix_change(sender, organization_id: int, scope: MatrixScope | No
 def gaps_refresh(*, organization_id: int, scope: MatrixScope) -> GapChanges:
     """Bring the open gaps of `scope` up to date with the matrix, and bump the change counter."""
     now = timezone.now()
-    Organization.objects.filter(pk=organization_id).update(
-        matrix_version=F("matrix_version") + 1, matrix_changed_at=now
-    )
-    organization = Organization.objects.get(pk=organization_id)
+    organization = _change_counted(organization_id, now)
     if scope.organization_wide:
-        found = evaluate(snapshot_load(organization=organization, at=now))
+        snapshot = snapshot_load(organization=organization, at=now)
+        in_scope_count(organization, counted=len(snapshot.in_scope))
+        found = evaluate(snapshot)
         return gaps_reconcile(organization=organization, found=found, covered=None, cause=scope.cause, at=now)
 
     found: list[Finding] = []
+    # One query per part, each on its own index: an OR of them, or the organization's index,
+    # would read every open gap. Ids of journeys, touchpoints and functions imply the organization.
+    gaps = Gap.objects.filter(resolved_at__isnull=True)
     # Gaps whose journey and function were deleted can only be resolved; every refresh does it.
-    covered = Q(journey__isnull=True, function__isnull=True)
+    covered = [gaps.filter(organization_id=organization_id, journey__isnull=True, function__isnull=True)]
     journeys, touchpoints = set(scope.journeys), set(scope.touchpoints)
     located: dict[int, tuple] = {}
     if touchpoints:
@@ -133,7 +135,7 @@ def gaps_refresh(*, organization_id: int, scope: MatrixScope) -> GapChanges:
     if journeys:
         snapshot = snapshot_load(organization=organization, at=now, journey_ids=journeys)
         found += [f for rule, check in RULES.items() if rule not in FUNCTION_RULES for f in check(snapshot)]
-        covered |= Q(journey_id__in=journeys) & ~Q(rule__in=FUNCTION_RULES)
+        covered.append(gaps.filter(journey_id__in=journeys).exclude(rule__in=FUNCTION_RULES))
     if touchpoints:
         window, handoff_starts = _window(located.values())
         snapshot = snapshot_of_touchpoints(organization=organization, touchpoint_ids=window, at=now)
@@ -144,15 +146,31 @@ def gaps_refresh(*, organization_id: int, scope: MatrixScope) -> GapChanges:
             if f.touchpoint_ids[:1] and f.touchpoint_ids[0] in touchpoints
         ]
         found += [f for f in handoff_gap(snapshot) if f.touchpoint_ids[0] in handoff_starts]
-        covered |= Q(touchpoint_id__in=touchpoints, rule__in=TOUCHPOINT_RULE_CODES)
-        covered |= Q(touchpoint_id__in=handoff_starts, rule=Rule.HANDOFF_GAP)
+        own = Q(touchpoint_id__in=touchpoints, rule__in=TOUCHPOINT_RULE_CODES) | Q(rule=Rule.HANDOFF_GAP)
+        covered.append(gaps.filter(own, touchpoint_id__in=handoff_starts))
     if scope.all_functions or scope.functions:
         function_ids = None if scope.all_functions else scope.functions
-        found += function_findings(organization=organization, function_ids=function_ids)
-        by_function = Q() if function_ids is None else Q(function_id__in=function_ids)
-        covered |= Q(rule__in=FUNCTION_RULES) & by_function
-    open_gaps = Gap.objects.filter(organization_id=organization_id, resolved_at__isnull=True).filter(covered)
-    return gaps_reconcile(organization=organization, found=found, covered=open_gaps, cause=scope.cause, at=now)
+        in_scope = organization.in_scope_touchpoints
+        if scope.all_functions or in_scope is None:
+            in_scope = in_scope_count(organization)
+        found += function_findings(organization=organization, function_ids=function_ids, in_scope=in_scope)
+        function_gaps = gaps.filter(rule__in=FUNCTION_RULES)
+        if function_ids is None:
+            covered.append(function_gaps.filter(organization_id=organization_id))
+        else:
+            covered.append(function_gaps.filter(function_id__in=function_ids))
+    return gaps_reconcile(organization=organization, found=found, covered=covered, cause=scope.cause, at=now)
+
+
+def _change_counted(organization_id: int, now: datetime) -> Organization:
+    """Bump the change counter and read the organization's thresholds, in one statement.
+
+    UPDATE … RETURNING (PostgreSQL, SQLite 3.35+): it also takes the row lock that serialises
+    writers with each other and with audits.
+    """
+    table = connection.ops.quote_name(Organization._meta.db_table)
+    sql = f"UPDATE {table} SET matrix_version = matrix_version + 1, matrix_changed_at = %s WHERE id = %s RETURNING *"
+    return next(iter(Organization.objects.raw(sql, [now, organization_id])))
 
 
 def _window(touched: Iterable[tuple]) -> tuple[set[int], set[int]]:
@@ -198,28 +216,40 @@ def _neighbour(
     return stages.filter(edge__isnull=False).order_by(*stage_order).values_list("edge", flat=True).first()
 
 
-def function_findings(*, organization: Organization, function_ids: Iterable[int] | None = None) -> list[Finding]:
+def in_scope_count(organization: Organization, *, counted: int | None = None) -> int:
+    """Count the in-scope touchpoints (or take `counted`) and keep the figure on the organization."""
+    if counted is None:
+        counted = Touchpoint.objects.filter(organization=organization, out_of_scope=False).count()
+    if organization.in_scope_touchpoints != counted:
+        Organization.objects.filter(pk=organization.pk).update(in_scope_touchpoints=counted)
+        organization.in_scope_touchpoints = counted
+    return counted
+
+
+def function_findings(
+    *, organization: Organization, in_scope: int, function_ids: Iterable[int] | None = None
+) -> list[Finding]:
     """idle_function and accountability_bottleneck for some (or all) functions, from aggregates.
 
-    Two queries: the in-scope touchpoint count, and per function whether it holds any R or A
-    and on how many in-scope touchpoints it holds the A.
+    One query: per function whether it holds an R or an A on an in-scope touchpoint and how many
+    A it holds at all (an index-only count). Only a function whose A could pass the bottleneck
+    share of the `in_scope` touchpoints has them counted exactly, in scope.
     """
     settings = rule_settings_of(organization)
     functions = Function.objects.filter(organization=organization).order_by("position", "id")
     if function_ids is not None:
         functions = functions.filter(pk__in=list(function_ids))
-    letters = Assignment.objects.filter(function_id=OuterRef("pk"), touchpoint__out_of_scope=False).order_by()
-    functions = functions.annotate(working=Exists(letters.filter(letter__in=["R", "A"])))
-    in_scope = Touchpoint.objects.filter(organization=organization, out_of_scope=False).count()
-    # Below the threshold no function can be a bottleneck: the A counts are not even read.
-    if in_scope >= settings.bottleneck_min_touchpoints:
-        accountable = letters.filter(letter="A").values("function_id").annotate(n=Count("pk")).values("n")
-        functions = functions.annotate(accountable=Subquery(accountable))
+    letters = Assignment.objects.filter(function_id=OuterRef("pk")).order_by()
+    working = letters.filter(letter__in=["R", "A"], touchpoint__out_of_scope=False)
+    any_accountable = letters.filter(letter="A").values("function_id").annotate(n=Count("*")).values("n")
+    functions = functions.annotate(working=Exists(working), accountable_at_most=Subquery(any_accountable))
     found: list[Finding] = []
     for function in functions:
         row = FunctionRow(function.pk, function.name)
         found += function_idle(row, working=function.working)
-        count = getattr(function, "accountable", None) or 0
+        count = function.accountable_at_most or 0
+        if in_scope >= settings.bottleneck_min_touchpoints and count > settings.bottleneck_share * in_scope:
+            count = Assignment.objects.filter(function=function, letter="A", touchpoint__out_of_scope=False).count()
         found += function_bottleneck(row, accountable=count, in_scope=in_scope, settings=settings)
     return found
 
@@ -246,12 +276,12 @@ def gaps_reconcile(
     *,
     organization: Organization,
     found: Iterable[Finding],
-    covered: QuerySet | None,
+    covered: Iterable[QuerySet] | None,
     cause: str,
     at: datetime,
     run: AuditRun | None = None,
 ) -> GapChanges:
-    """Make the open gaps among `covered` (None: all of them) exactly the `found` findings.
+    """Make the open gaps in the `covered` querysets (None: all of them) exactly the `found` findings.
 
     Opens new gaps, reopens resolved ones that came back, rewrites those whose text or score
     changed, resolves the rest, and records one GapEvent per opening, reopening and resolution.
@@ -264,7 +294,7 @@ def gaps_reconcile(
         known = {row[1]: row for row in gaps.values_list(*_COLUMNS)}
         open_known = {fp for fp, row in known.items() if row[2] is None}
     else:
-        known = {row[1]: row for row in covered.order_by().values_list(*_COLUMNS)}
+        known = {row[1]: row for part in covered for row in part.order_by().values_list(*_COLUMNS)}
         open_known = set(known)
         missing = [fp for fp in wanted if fp not in known]
         for start in range(0, len(missing), _BATCH):

@@ -110,6 +110,8 @@ class Assignment(Versioned):
         indexes = [
             models.Index(fields=["organization", "letter"], name="assignment_org_letter"),
             models.Index(fields=["organization", "id"], name="assignment_org_id"),
+            # How many A a function holds, by index only: the live bottleneck check of a cell edit.
+            models.Index(fields=["function", "letter"], name="assignment_function_letter"),
         ]
 
     def __str__(self) -> str:
@@ -151,6 +153,11 @@ class AuditRun(models.Model):
     # starts where this one ends, so edits' events are each reported by exactly one run.
     events_after = models.BigIntegerField(default=0)
     events_through = models.BigIntegerField(default=0)
+    # What the run checked: the change counter and a checksum of the matrix and gaps, so the next
+    # run knows whether anything but time can have changed; and whether every rule was evaluated.
+    matrix_version = models.BigIntegerField(default=0)
+    checksum = models.CharField(max_length=64, blank=True)
+    full = models.BooleanField(default=True, help_text="Every rule re-evaluated (not only what time changes).")
     error = models.TextField(blank=True)
 
     class Meta:

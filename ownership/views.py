@@ -125,11 +125,12 @@ def role_add(request: HttpRequest, org: str) -> HttpResponse:
 def audit_list(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org)
     runs = audit_history(organization=membership.organization)
+    last_seen = worker_last_seen()
     context = {
         "nav": "audits",
         "runs": runs,
-        "worker_seen": worker_seen_recently(),
-        "worker_last_seen": worker_last_seen(),
+        "worker_seen": worker_seen_recently(last=last_seen),
+        "worker_last_seen": last_seen,
     }
     return render_org(request, membership, "ownership/audit_list.html", context)
 

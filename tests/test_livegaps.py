@@ -1,11 +1,15 @@
 """The live gap state: every write leaves the open gaps equal to a from-scratch evaluation."""
 
 import logging
+from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -44,6 +48,13 @@ from ownership.snapshot import snapshot_load
 from .factories import OrganizationFactory, StageFactory, matrix_build
 
 pytestmark = pytest.mark.django_db
+
+
+@contextmanager
+def freeze(moment):
+    """The audit's clock at `moment` (time passing is what stale ownership is about)."""
+    with mock.patch("ownership.audits.timezone.now", return_value=moment):
+        yield
 
 
 def live_state(organization) -> dict:
@@ -298,3 +309,47 @@ def test_a_cell_edit_costs_the_same_queries_whatever_the_journey_and_organizatio
     large = _cell_edit_queries(OrganizationFactory(), touchpoints=400, elsewhere=1000)
     assert small == large
     assert large <= 30
+
+
+def test_audit_of_an_unchanged_organization_only_rechecks_what_time_changes():
+    organization = small_organization()
+    first = audit_organization(organization=organization, trigger="manual").run
+    second = audit_organization(organization=organization, trigger="manual").run
+    assert (first.full, second.full) == (True, False)
+    assert second.counts_by_rule == first.counts_by_rule
+    assert second.coverage == first.coverage
+
+
+def test_an_edit_since_the_last_audit_makes_the_next_one_full():
+    organization = small_organization()
+    audit_organization(organization=organization, trigger="manual")
+    touchpoint_create(stage=Stage.objects.filter(organization=organization).first(), name="Parking lot")
+    assert audit_organization(organization=organization, trigger="manual").run.full
+
+
+def test_a_write_around_the_services_makes_the_next_audit_full_and_repair_it():
+    organization = small_organization()
+    audit_organization(organization=organization, trigger="manual")
+    touchpoint = Touchpoint.objects.filter(organization=organization).first()
+    function = Function.objects.filter(organization=organization).first()
+    Assignment.objects.create(organization=organization, touchpoint=touchpoint, function=function, letter="R")
+    run = audit_organization(organization=organization, trigger="manual").run
+    assert run.full
+    assert run.repaired >= 1
+    assert live_state(organization) == scratch_state(organization)
+
+
+def test_stale_ownership_appears_with_time_in_a_quick_check():
+    organization = small_organization()
+    touchpoint = Touchpoint.objects.filter(organization=organization).first()
+    function = Function.objects.filter(organization=organization).first()
+    cells_set(organization=organization, changes=[CellChange(touchpoint.pk, function.pk, frozenset("AR"))])
+    # An A one hour short of the review period (the clock, not a write, makes it stale).
+    almost = timezone.now() - timedelta(days=organization.review_period_days) + timedelta(hours=1)
+    Assignment.objects.filter(touchpoint=touchpoint, letter="A").update(created_at=almost)
+    audit_organization(organization=organization, trigger="manual")
+    with freeze(timezone.now() + timedelta(hours=2)):
+        run = audit_organization(organization=organization, trigger="manual").run
+    assert not run.full
+    assert run.repaired == 0
+    assert Gap.objects.filter(organization=organization, rule="stale_ownership", resolved_at__isnull=True).exists()

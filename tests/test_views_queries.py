@@ -29,8 +29,9 @@ PAGES = {
     "ownership:gaps": 11,
     # + functions, letter counts, roles, open gaps, role form choices (2)
     "ownership:functions": 10,
-    # + runs, the gap events since the run before each, those gaps
-    "ownership:audits": 7,
+    # + runs, the gap events since the run before each, those gaps, the worker's heartbeat (a
+    # cache read: a query with the database cache)
+    "ownership:audits": 8,
     # + journeys, the upload form's pending-import check in the session
     "ownership:import": 6,
     # + functions, touchpoints, letters (the file's size grows, not its queries)

@@ -39,6 +39,9 @@ class Organization(models.Model):
     # Last-Modified of the API's reads, and the moment the live gap state was last brought up to date.
     matrix_version = models.PositiveBigIntegerField(default=0, editable=False)
     matrix_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # How many touchpoints are in scope, kept by the same refresh: a cell edit's bottleneck check
+    # reads it instead of counting 100k rows. Empty until first counted.
+    in_scope_touchpoints = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -1,4 +1,4 @@
-"""API views on the ownership side: functions, roles, letters, the matrix, audits, gaps, files.
+"""API views on the ownership side: functions, roles, letters, audits, gaps, files (the matrix: matrix.py).
 
 Every write goes through ownership.services / imports / tasks; the matrix's gaps come from
 ownership.selectors.journey_check, the same code the browser's badges use.
@@ -6,15 +6,13 @@ ownership.selectors.journey_check, the same code the browser's badges use.
 
 from __future__ import annotations
 
-import hashlib
-
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
@@ -26,21 +24,17 @@ from cxowner.orgs.api.base import (
     IdCursorPagination,
     OrganizationScopedMixin,
     PagePagination,
-    PreconditionFailed,
     VersionedViewSet,
     etag,
     requested_int_version,
 )
-from cxowner.orgs.api.conditional import ConditionalListMixin, conditional_headers, etag_matches
+from cxowner.orgs.api.conditional import ConditionalListMixin
 from cxowner.orgs.authentication import TokenUser
-from cxowner.orgs.locks import rows_locked
-from journeys.models import Journey, Stage, Touchpoint
+from journeys.models import Journey
 from ownership import services
-from ownership.audits import finding_as_record
 from ownership.filtersets import GapFilterSet
 from ownership.imports import EXPORT_FORMATS, XLSX_CONTENT_TYPE, matrix_export
 from ownership.models import Assignment, AuditRun, Function, Gap, Role
-from ownership.selectors import journey_check
 from ownership.tasks import audit_request
 
 from .filtersets import AssignmentFilterSet, AuditRunFilterSet, RoleFilterSet
@@ -52,9 +46,6 @@ from .serializers import (
     AuditRunSerializer,
     FunctionSerializer,
     GapSerializer,
-    MatrixSerializer,
-    MatrixWriteSerializer,
-    MatrixWrittenSerializer,
     RoleSerializer,
 )
 
@@ -183,127 +174,6 @@ class AssignmentViewSet(
             raise serializers.ValidationError({"letter": ["Only an accountable (A) letter is confirmed."]})
         assignment = services.assignment_confirm(assignment=assignment, user=_user(request))
         return Response(self.get_serializer(assignment).data)
-
-
-def matrix_version(touchpoint_versions: list[tuple[int, int]], function_ids: list[int]) -> str:
-    """The matrix's ETag: every cell write bumps its touchpoint's version, so this moves with it."""
-    text = ";".join(f"{t}:{v}" for t, v in sorted(touchpoint_versions)) + "|" + ",".join(map(str, sorted(function_ids)))
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
-class MatrixView(OrganizationScopedMixin, APIView):
-    """One journey's RACI matrix: read it with its gaps, or write many cells at once."""
-
-    def _journey(self, pk: int) -> Journey:
-        journey = get_object_or_404(Journey, organization=self.organization, pk=pk)
-        journey.organization = self.organization  # the snapshot reads its thresholds
-        return journey
-
-    def _current_version(self, journey: Journey) -> str:
-        versions = list(Touchpoint.objects.filter(journey=journey).values_list("id", "version"))
-        functions = list(Function.objects.filter(organization=self.organization).values_list("id", flat=True))
-        return matrix_version(versions, functions)
-
-    def _gaps(self, check) -> list[dict]:
-        return sorted((finding_as_record(f) for f in check.findings), key=lambda g: -g["score"])
-
-    def _read_tag(self, version: str) -> str:
-        # The matrix's version (what If-Match on a write compares), then the organization's change
-        # counter: names, holders and thresholds elsewhere change the gaps shown here too.
-        return f'"{version}-{self.organization.matrix_version}"'
-
-    @extend_schema(responses={200: MatrixSerializer, 304: OpenApiResponse(description="Not modified")})
-    def get(self, request, org, pk):
-        journey = self._journey(pk)
-        extra = {
-            t: (position, version)
-            for t, position, version in journey.touchpoints.values_list("id", "position", "version")
-        }
-        function_ids = list(Function.objects.filter(organization=self.organization).values_list("id", flat=True))
-        version = matrix_version([(t, v) for t, (_, v) in extra.items()], function_ids)
-        tag = self._read_tag(version)
-        if etag_matches(request, tag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=conditional_headers(request, tag))
-        check = journey_check(journey=journey)
-        snapshot = check.snapshot
-        stages = list(Stage.objects.filter(journey=journey).order_by("position", "id").values("id", "name", "position"))
-        cells: dict[tuple[int, int], set[str]] = {}
-        for assignment in snapshot.assignments:
-            cells.setdefault((assignment.touchpoint_id, assignment.function_id), set()).add(assignment.letter)
-        data = {
-            "journey": journey.pk,
-            "version": version,
-            "stages": stages,
-            "touchpoints": [
-                {
-                    "id": t.id,
-                    "stage": t.stage_id,
-                    "name": t.name,
-                    "position": extra[t.id][0],
-                    "importance": t.importance,
-                    "out_of_scope": t.out_of_scope,
-                    "version": extra[t.id][1],
-                }
-                for t in snapshot.touchpoints
-            ],
-            "functions": [{"id": f.id, "name": f.name} for f in snapshot.functions],
-            "cells": [
-                {"touchpoint": t, "function": f, "letters": "".join(x for x in "RACI" if x in letters)}
-                for (t, f), letters in sorted(cells.items())
-            ],
-            "coverage": check.coverage,
-            "gaps": self._gaps(check),
-        }
-        return Response(data, headers=conditional_headers(request, tag))
-
-    @extend_schema(
-        request=MatrixWriteSerializer,
-        responses=MatrixWrittenSerializer,
-        parameters=[
-            OpenApiParameter(
-                "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="The matrix's ETag (optional)."
-            )
-        ],
-    )
-    def patch(self, request, org, pk):
-        journey = self._journey(pk)
-        serializer = MatrixWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        cells = serializer.validated_data["cells"]
-        wanted = {cell["touchpoint"] for cell in cells}
-        # A read's ETag also carries the change counter after a "-": only the matrix version counts here.
-        if_match = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"').split("-")[0]
-        with transaction.atomic():
-            # Lock the journey's rows first: the version compared below cannot move until commit.
-            # NO KEY, as every cell write (ownership.services.cells_set).
-            touchpoints = Touchpoint.objects.filter(journey=journey)
-            rows = set(rows_locked(touchpoints, no_key=True).values_list("id", flat=True))
-            outside = sorted(wanted - rows)
-            if outside:
-                raise serializers.ValidationError(
-                    {"cells": [f"Touchpoint {t} is not in this journey." for t in outside[:20]]}
-                )
-            if if_match and if_match != "*" and if_match != self._current_version(journey):
-                raise PreconditionFailed("The matrix was changed by someone else; reload it and try again.")
-            written = services.cells_set(
-                organization=self.organization,
-                changes=[
-                    services.CellChange(cell["touchpoint"], cell["function"], cell["letters"], cell["expected"])
-                    for cell in cells
-                ],
-            )
-        check = journey_check(journey=journey)
-        version = self._current_version(journey)
-        data = {
-            "version": version,
-            "cells": [
-                {"touchpoint": t, "function": f, "letters": "".join(x for x in "RACI" if x in letters)}
-                for (t, f), letters in sorted(written.items())
-            ],
-            "coverage": check.coverage,
-            "gaps": self._gaps(check),
-        }
-        return Response(data, headers=etag(version))
 
 
 class AuditRunViewSet(

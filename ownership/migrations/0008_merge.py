@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ownership', '0006_live_gaps'),
+        ('ownership', '0007_audit_checksum'),
         ('ownership', '0007_import_jobs'),
     ]
 

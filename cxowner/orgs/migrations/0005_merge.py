@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orgs', '0004_invitations'),
-        ('orgs', '0004_matrix_version'),
+        ('orgs', '0005_in_scope_touchpoints'),
     ]
 
     operations = [

@@ -91,6 +91,7 @@ class Command(BaseCommand):
         generated = time.perf_counter()
         # Written in bulk, behind the services' back: the live gaps are built once, from scratch.
         gaps_refresh(organization_id=org.pk, scope=MatrixScope.of("generate", organization_wide=True))
+        analyze_tables()  # the gaps too
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Generated {org.slug}: {counts.functions} functions, {counts.roles} roles "
