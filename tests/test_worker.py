@@ -157,16 +157,18 @@ def celery(tmp_path):
 
 
 def forget_broker_keys(*, queue: str, node_prefixes: list[str]) -> None:
-    """Delete what kombu keeps in Redis for this test's queue and workers, and nothing else.
+    """Delete what this test's queue and workers left in Redis, and nothing else.
 
-    Kombu never removes a queue's binding tables (`_kombu.binding.<queue>`, its permanent
-    twin), and a SIGKILLed worker leaves its entry in the shared `celery.pidbox` table.
+    Every key naming the queue is this test's (the name is unique): kombu's queue lists and
+    binding tables, which it never removes, and the workers' heartbeat in the cache. A SIGKILLed
+    worker also leaves its entry in the shared `celery.pidbox` table: only that entry goes.
     """
     sep = "\x06\x16"  # kombu's Redis transport joins routing key, pattern and queue with it
     client = redis.Redis.from_url(settings.REDIS_URL)
     try:
-        queues = [queue] + [f"{queue}{sep}{priority}" for priority in (3, 6, 9)]
-        client.delete(*queues, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        ours = list(client.scan_iter(match=f"*{queue}*", count=1000))
+        if ours:
+            client.delete(*ours)
         for table in ("_kombu.binding.celery.pidbox", "_kombu.binding_permanent.celery.pidbox"):
             for member in client.smembers(table):
                 pidbox = member.decode().rpartition(sep)[2]
