@@ -79,7 +79,7 @@ def matrix_page(
         {
             "nav": "journeys",
             "matrix": matrix,
-            "summary": journey_summary(journey=journey, journey_findings=matrix.journey_findings),
+            "summary": journey_summary(journey=journey),
             "journey": journey,
             "stages": stages,
             "row_filter": row_filter,
@@ -137,7 +137,7 @@ def journey_map(request: HttpRequest, org: str, journey_id: int) -> HttpResponse
             "nav": "journeys",
             "matrix": data,
             "journey": journey,
-            "summary": journey_summary(journey=journey, journey_findings=data.journey_findings),
+            "summary": journey_summary(journey=journey),
         },
     )
 
@@ -163,7 +163,7 @@ def _cell_response(
         "journeys/_cell_response.html",
         {
             "matrix": changed,
-            "summary": journey_summary(journey=journey, journey_findings=changed.journey_findings),
+            "summary": journey_summary(journey=journey),
             "journey": journey,
             "rows": changed.rows,
             "message": message,
