@@ -13,12 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Q
-
 from journeys.models import Journey, Touchpoint
 
 from .constants import LETTERS, Rule
 from .models import Assignment, Gap
+from .selectors import open_gaps_by_touchpoint
 from .snapshot import FunctionRow
 
 # How a gap shows on a touchpoint row: a short label people read at a glance.
@@ -129,13 +128,13 @@ class RowBuilder:
                     self.accountable[touchpoint_id].append(names[function_id])
         self.own: dict[int, list[RowGap]] = defaultdict(list)
         self.handoff_in: dict[int, RowGap] = {}
-        gaps = open_gaps_of(journey=journey, touchpoint_ids=ids) if ids else []
-        for gap in gaps:
-            if gap.rule == Rule.HANDOFF_GAP:
-                if gap.next_touchpoint_id in ids:
-                    self.handoff_in[gap.next_touchpoint_id] = RowGap.of(gap)
-            elif gap.touchpoint_id in ids:
-                self.own[gap.touchpoint_id].append(RowGap.of(gap))
+        by_touchpoint = open_gaps_by_touchpoint(journey=journey, touchpoint_ids=ids) if ids else {}
+        for touchpoint_id, gaps in by_touchpoint.items():
+            for gap in gaps:
+                if gap.rule != Rule.HANDOFF_GAP:
+                    self.own[touchpoint_id].append(RowGap.of(gap))
+                elif gap.next_touchpoint_id == touchpoint_id:  # a handoff shows where it arrives
+                    self.handoff_in[touchpoint_id] = RowGap.of(gap)
 
     def row(self, touchpoint: TouchpointView) -> MatrixRow:
         handoff = self.handoff_in.get(touchpoint.id)
@@ -160,19 +159,6 @@ def _handoff_label(gap: RowGap | None, accountable: tuple[str, ...]) -> str:
     receiver = accountable[0] if len(accountable) == 1 else ""
     giver = next((name for name in gap.functions if name != receiver), "")
     return f"{giver} → {receiver}" if giver and receiver else ", ".join(gap.functions)
-
-
-def open_gaps_of(*, journey: Journey, touchpoint_ids: Iterable[int] | None = None) -> list[Gap]:
-    """The journey's open gaps about touchpoints: all, or those naming some of them (one query)."""
-    gaps = Gap.objects.filter(organization_id=journey.organization_id, journey=journey, resolved_at__isnull=True)
-    if touchpoint_ids is not None:
-        ids = list(touchpoint_ids)
-        gaps = gaps.filter(Q(touchpoint_id__in=ids) | Q(next_touchpoint_id__in=ids))
-    else:
-        gaps = gaps.filter(touchpoint__isnull=False)
-    return list(
-        gaps.order_by("-score", "rule", "id").only("rule", "severity", "finding", "touchpoint", "next_touchpoint")
-    )
 
 
 def touchpoints_with_gaps(*, journey: Journey) -> set[int]:

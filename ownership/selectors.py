@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from journeys.models import Journey, Touchpoint
 
@@ -227,8 +227,9 @@ def audit_run_changes(*, run) -> tuple[list, list]:
     return ranked(opened), ranked(resolved)
 
 
-def open_gaps_by_touchpoint(*, journey) -> dict[int, list]:
-    """The journey's open gaps per touchpoint, for the matrix editor's row badges (one query).
+def open_gaps_by_touchpoint(*, journey, touchpoint_ids: Iterable[int] | None = None) -> dict[int, list]:
+    """The journey's open gaps per touchpoint, for the matrix editor's row badges (one query);
+    with `touchpoint_ids`, only the gaps naming those touchpoints (the rows drawn).
 
     A handoff gap is listed under both its touchpoints; gaps about the journey as a whole are
     under no touchpoint.
@@ -236,6 +237,9 @@ def open_gaps_by_touchpoint(*, journey) -> dict[int, list]:
 
     by_touchpoint: dict[int, list] = defaultdict(list)
     gaps = Gap.objects.filter(organization_id=journey.organization_id, journey=journey, resolved_at__isnull=True)
+    if touchpoint_ids is not None:
+        ids = list(touchpoint_ids)
+        gaps = gaps.filter(Q(touchpoint_id__in=ids) | Q(next_touchpoint_id__in=ids))
     for gap in gaps.order_by("-score", "rule", "id"):
         for touchpoint_id in (gap.touchpoint_id, gap.next_touchpoint_id):
             if touchpoint_id is not None:
