@@ -5,8 +5,8 @@ module imports no app, so that every app may build on it."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
@@ -64,21 +64,41 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
 # database is what failed.
 
 
+# Under /api/ every error is JSON, whatever raised it (Django's routing, a middleware, a crash).
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):
+        if _is_api(request):
+            return JsonResponse({"detail": "The request body is too large."}, status=413)
+        return render(request, "400.html", {"reason": "The upload is too large."}, status=413)
+    if _is_api(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
     return render(request, "400.html", status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(request, "403.html", {"reason": str(exception) if str(exception) else ""}, status=403)
+    reason = str(exception) if str(exception) else ""
+    if _is_api(request):
+        return JsonResponse({"detail": reason or "You do not have permission to perform this action."}, status=403)
+    return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     from django.template import loader
 
+    if _is_api(request):
+        return JsonResponse({"detail": "Something went wrong on our side; the error has been logged."}, status=500)
     return HttpResponse(loader.get_template("500.html").render({}), status=500)
 
 

@@ -1,7 +1,18 @@
 from django.contrib import admin
 from django.db import models
 
-from .models import Assignment, AuditNotice, AuditRun, Function, Gap, GapEvent, Role, Webhook, WebhookDelivery
+from .models import (
+    Assignment,
+    AuditNotice,
+    AuditRun,
+    Function,
+    Gap,
+    GapEvent,
+    ImportJob,
+    Role,
+    Webhook,
+    WebhookDelivery,
+)
 
 
 @admin.register(Function)
@@ -101,3 +112,31 @@ class AuditNoticeAdmin(admin.ModelAdmin):
     list_display = ["run", "sent_at", "webhooks"]
     raw_id_fields = ["run"]
     readonly_fields = ["run", "sent_at", "recipients", "webhooks"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Large imports run by the worker: listed to follow them; they start from the import page or the API."""
+
+    list_display = ["filename", "organization", "dry_run", "status", "rows", "created_at", "finished_at"]
+    list_filter = ["status", "dry_run", "organization"]
+    exclude = ["data"]
+    readonly_fields = [
+        "organization",
+        "created_by",
+        "filename",
+        "dry_run",
+        "rows",
+        "status",
+        "summary",
+        "errors",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("data")
+
+    def has_add_permission(self, request):
+        return False

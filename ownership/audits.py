@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
 
 from .constants import Rule
@@ -47,8 +48,7 @@ def audit_organization(*, organization: Organization, trigger: str) -> AuditResu
     It waits for the organization's audit lock (the row lock ownership.tasks takes), so it
     never overlaps an audit running on a worker.
     """
-    locked = Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk)
-    list(locked.values_list("pk", flat=True))
+    list(rows_locked(Organization.objects.filter(pk=organization.pk), no_key=True).values_list("pk", flat=True))
     return audit_run_execute(run=audit_run_create(organization=organization, trigger=trigger))
 
 
@@ -64,7 +64,7 @@ def audit_run_execute(*, run: AuditRun) -> AuditResult:
     The run turns `done` in the same transaction that repairs the gaps: a worker killed half-way
     leaves the run pending, with no gap touched, so the audit can simply be redone.
     """
-    run = AuditRun.objects.select_for_update().select_related("organization").get(pk=run.pk)
+    run = rows_locked(AuditRun.objects.select_related("organization").filter(pk=run.pk)).get()
     if run.status == AuditRun.Status.DONE:
         return AuditResult(run=run, findings=[])
     organization = run.organization

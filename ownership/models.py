@@ -5,22 +5,39 @@ from django.db import models
 from django.db.models import Q
 
 from cxowner.orgs.models import Organization
+from cxowner.orgs.names import (
+    DUPLICATE_NAME,
+    NAME_MAX_CHARS,
+    NamedQuerySet,
+    NameKeyed,
+    duplicate_name_message,
+    name_key_field,
+)
 from journeys.models import Journey, Touchpoint, Versioned
 
 from .constants import LETTERS, Rule, Severity
 
 
-class Function(Versioned):
+class Function(NameKeyed, Versioned):
     """A department (Marketing, Customer Service …): a column of the matrix."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="functions")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=NAME_MAX_CHARS)
+    # Also the function's column header in the matrix file, read by the same normal form.
+    name_key = name_key_field()
     position = models.PositiveIntegerField(default=0)
+
+    objects = NamedQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="function_unique_name"),
+            models.UniqueConstraint(
+                fields=["organization", "name_key"],
+                name="function_unique_name_key",
+                violation_error_message=duplicate_name_message("function"),
+                violation_error_code=DUPLICATE_NAME,
+            ),
             models.UniqueConstraint(fields=["id", "organization"], name="function_id_organization"),
             models.CheckConstraint(condition=~Q(name=""), name="function_name_not_empty"),
         ]
@@ -250,6 +267,12 @@ class Webhook(models.Model):
     def __str__(self) -> str:
         return f"{self.url} ({self.organization})"
 
+    def clean(self) -> None:
+        from .webhooks import webhook_url_validate
+
+        if self.url:
+            webhook_url_validate(self.url)
+
 
 class WebhookDelivery(models.Model):
     """One attempt to deliver one audit run to one webhook: kept whether it worked or not."""
@@ -285,3 +308,39 @@ class AuditNotice(models.Model):
 
     def __str__(self) -> str:
         return f"Notice of run {self.run_id} to {len(self.recipients)} recipient(s)"
+
+
+class ImportJob(models.Model):
+    """A large matrix file imported (or dry-run) by a worker, not in a web request.
+
+    The browser and the API show its progress and, when it is done, its summary or every row
+    error. The uploaded bytes stay until a real import has run, so a dry run can be confirmed.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    data = models.BinaryField(editable=False)
+    dry_run = models.BooleanField(default=False)
+    rows = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    summary = models.JSONField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        kind = "dry run" if self.dry_run else "import"
+        return f"{self.filename} ({kind}, {self.status})"

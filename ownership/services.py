@@ -19,7 +19,9 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from cxowner.orgs.errors import Cell, StaleCells
+from cxowner.orgs.locks import organization_locked, rows_locked
 from cxowner.orgs.models import Organization
+from cxowner.orgs.names import NAME_MAX_CHARS, name_key
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
 from journeys.models import Journey, Touchpoint
 from journeys.services import versioned_update
@@ -50,11 +52,17 @@ def function_create(*, organization: Organization, name: str) -> Function:
 def _validate_function_name(*, organization: Organization, name: str, exclude_id: int | None = None) -> None:
     if not name:
         raise ValidationError({"name": "A function needs a name."})
+    if len(name) > NAME_MAX_CHARS:
+        raise ValidationError({"name": f"A function's name has at most {NAME_MAX_CHARS} characters."})
     if normalise_header(name) in STANDARD_COLUMNS:
         raise ValidationError({"name": f"“{name}” is a column of the matrix file; choose another name."})
-    clash = Function.objects.filter(organization=organization, name__iexact=name).exclude(pk=exclude_id)
-    if clash.exists():
-        raise ValidationError({"name": f"A function called “{name}” already exists."})
+    # The same key as the matrix file's headers: "customer-service" would be the column of
+    # "Customer Service", so it is the same function.
+    clash = Function.objects.filter(organization=organization, name_key=name_key(name)).exclude(pk=exclude_id).first()
+    if clash is not None:
+        raise ValidationError(
+            {"name": f"A function called “{clash.name}” already exists (names are compared ignoring case and spaces)."}
+        )
 
 
 @transaction.atomic
@@ -101,11 +109,12 @@ def cells_set(*, organization: Organization, changes: Sequence[CellChange]) -> d
     touchpoint_ids = {change.touchpoint_id for change in changes}
     function_ids = {change.function_id for change in changes}
     # Locking the touchpoints serialises writers of the same rows: the second one reads the
-    # first one's letters and is refused if they differ from what it expected.
+    # first one's letters and is refused if they differ from what it expected. NO KEY: an audit
+    # writing gaps that name these touchpoints (KEY SHARE) does not wait for the edit.
     locked = set(
-        Touchpoint.objects.select_for_update()
-        .filter(organization=organization, pk__in=touchpoint_ids)
-        .values_list("pk", flat=True)
+        rows_locked(
+            Touchpoint.objects.filter(organization=organization, pk__in=touchpoint_ids), no_key=True
+        ).values_list("pk", flat=True)
     )
     known_functions = set(
         Function.objects.filter(organization=organization, pk__in=function_ids).values_list("pk", flat=True)
@@ -184,6 +193,7 @@ def function_update(*, function: Function, version: int | None, **changes) -> Fu
 def function_delete(*, function: Function) -> None:
     """Delete a function with its roles and letters: its column leaves the matrix."""
     organization_id = function.organization_id
+    organization_locked(organization_id)
     function.delete()
     matrix_change_announce(organization_id=organization_id, scope=MatrixScope.of("function", organization_wide=True))
 
@@ -209,5 +219,6 @@ def role_scope(role: Role) -> MatrixScope:
 def role_delete(*, role: Role) -> None:
     """Delete a role; journeys it owned lose their owner and letters it carried keep their function."""
     organization_id, scope = role.organization_id, role_scope(role)
+    organization_locked(organization_id)
     role.delete()
     matrix_change_announce(organization_id=organization_id, scope=scope)

@@ -29,11 +29,15 @@ from django.dispatch import receiver
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import matrix_changed
 
 from .audits import audit_run_create, audit_run_execute
 from .heartbeat import worker_seen_recently
+
+# Registered with the worker from here, where Celery looks for tasks.
+from .import_jobs import matrix_import_job_task  # noqa: F401
 from .models import AuditNotice, AuditRun, Webhook
 from .notifications import notice_send, webhook_deliver, webhook_retry_delay, webhooks_to_notify
 from .schedules import audit_schedule_delete, audit_schedules_ensure
@@ -168,9 +172,9 @@ def _audit_run_locked(run: AuditRun) -> AuditRun:
             # rows pointing at the organization (those take KEY SHARE). SQLite has no row
             # locks; it runs one writing transaction at a time anyway.
             list(
-                Organization.objects.select_for_update(nowait=True, no_key=True)
-                .filter(pk=run.organization_id)
-                .values_list("pk", flat=True)
+                rows_locked(Organization.objects.filter(pk=run.organization_id), nowait=True, no_key=True).values_list(
+                    "pk", flat=True
+                )
             )
         except OperationalError as exc:
             if getattr(exc.__cause__, "pgcode", None) == LOCK_NOT_AVAILABLE:

@@ -30,6 +30,12 @@ from .factories import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def loopback_receivers(settings):
+    """The receivers here listen on loopback, which webhooks reach only when allowed by name."""
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+
+
 class Receiver:
     """A webhook receiver on loopback: answers `status` and keeps every request it got."""
 

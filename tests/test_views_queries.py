@@ -35,8 +35,8 @@ PAGES = {
     "ownership:import": 6,
     # + functions, touchpoints, letters (the file's size grows, not its queries)
     "ownership:export_csv": 6,
-    # + members, tokens
-    "ownership:members": 6,
+    # + members, tokens, open invitations
+    "ownership:members": 7,
 }
 
 

@@ -82,6 +82,7 @@ class Celery:
             CELERY_UNACKED_RESTORE_THROTTLE="1",
             WEBHOOK_RETRY_BACKOFF_SECONDS="1",
             WEBHOOK_MAX_ATTEMPTS="3",
+            WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
             AUDIT_LOCK_RETRY_MAX_SECONDS="2",
         )
 

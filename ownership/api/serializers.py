@@ -12,9 +12,9 @@ from cxowner.orgs.api.base import MAX_ID
 from cxowner.orgs.api.fields import StrictModelSerializer
 from journeys.api.serializers import OrganizationPrimaryKeyField
 from journeys.models import Touchpoint
-from ownership.constants import LETTERS
-from ownership.matrixfile import parse_letters
-from ownership.models import Assignment, AuditRun, Function, Gap, Role
+from ownership.constants import LETTERS, parse_letters
+from ownership.import_jobs import import_job_rows_done
+from ownership.models import Assignment, AuditRun, Function, Gap, ImportJob, Role
 from ownership.selectors import audit_run_changes
 
 # One matrix PATCH writes at most this many cells: a whole 500 × 12 journey fits.
@@ -281,12 +281,40 @@ class ImportSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(default=False, help_text="Check and summarise without changing anything.")
 
 
+class ImportJobSerializer(serializers.ModelSerializer):
+    rows_done = serializers.SerializerMethodField(help_text="Rows applied so far (of `rows`).")
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "filename",
+            "dry_run",
+            "status",
+            "rows",
+            "rows_done",
+            "summary",
+            "errors",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_rows_done(self, job) -> int:
+        return import_job_rows_done(job)
+
+
 class ImportSummarySerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
     rows = serializers.IntegerField()
     journeys_created = serializers.ListField(child=serializers.CharField())
     journeys_replaced = serializers.ListField(child=serializers.CharField())
     functions_created = serializers.ListField(child=serializers.CharField())
+    names_matched = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Names in the file that are a stored journey or function spelled differently (case, spaces).",
+    )
     touchpoints_created = serializers.IntegerField()
     touchpoints_updated = serializers.IntegerField()
     touchpoints_deleted = serializers.IntegerField()

@@ -7,9 +7,7 @@ ownership.selectors.journey_check, the same code the browser's badges use.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict
 
-from django.conf import settings
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -20,7 +18,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -36,12 +33,12 @@ from cxowner.orgs.api.base import (
 )
 from cxowner.orgs.api.conditional import ConditionalListMixin, conditional_headers, etag_matches
 from cxowner.orgs.authentication import TokenUser
+from cxowner.orgs.locks import rows_locked
 from journeys.models import Journey, Stage, Touchpoint
 from ownership import services
 from ownership.audits import finding_as_record
 from ownership.filtersets import GapFilterSet
-from ownership.imports import EXPORT_FORMATS, XLSX_CONTENT_TYPE, matrix_export, matrix_import_file
-from ownership.matrixfile import MatrixFileInvalid
+from ownership.imports import EXPORT_FORMATS, XLSX_CONTENT_TYPE, matrix_export
 from ownership.models import Assignment, AuditRun, Function, Gap, Role
 from ownership.selectors import journey_check
 from ownership.tasks import audit_request
@@ -55,8 +52,6 @@ from .serializers import (
     AuditRunSerializer,
     FunctionSerializer,
     GapSerializer,
-    ImportSerializer,
-    ImportSummarySerializer,
     MatrixSerializer,
     MatrixWriteSerializer,
     MatrixWrittenSerializer,
@@ -280,7 +275,9 @@ class MatrixView(OrganizationScopedMixin, APIView):
         if_match = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"').split("-")[0]
         with transaction.atomic():
             # Lock the journey's rows first: the version compared below cannot move until commit.
-            rows = set(Touchpoint.objects.select_for_update().filter(journey=journey).values_list("id", flat=True))
+            # NO KEY, as every cell write (ownership.services.cells_set).
+            touchpoints = Touchpoint.objects.filter(journey=journey)
+            rows = set(rows_locked(touchpoints, no_key=True).values_list("id", flat=True))
             outside = sorted(wanted - rows)
             if outside:
                 raise serializers.ValidationError(
@@ -357,32 +354,6 @@ class GapViewSet(
 
     def get_queryset(self):
         return Gap.objects.filter(organization=self.organization)
-
-
-class MatrixImportView(OrganizationScopedMixin, APIView):
-    """Upload the matrix file (CSV or XLSX): all rows or nothing."""
-
-    parser_classes = [MultiPartParser, FormParser]
-
-    @extend_schema(
-        request={"multipart/form-data": ImportSerializer},
-        responses={200: ImportSummarySerializer, 400: OpenApiResponse(description="Every row error; nothing changed")},
-    )
-    def post(self, request, org):
-        serializer = ImportSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        upload = serializer.validated_data["file"]
-        dry_run = serializer.validated_data["dry_run"]
-        max_bytes = settings.MATRIX_UPLOAD_MAX_BYTES
-        data = upload.read(max_bytes + 1)
-        try:
-            summary = matrix_import_file(
-                organization=self.organization, data=data, filename=upload.name, max_bytes=max_bytes, dry_run=dry_run
-            )
-        except MatrixFileInvalid as invalid:
-            errors = [{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason} for e in invalid.errors]
-            return Response({"detail": "The file was not imported.", "errors": errors}, status=400)
-        return Response({"dry_run": dry_run, **asdict(summary)})
 
 
 class MatrixExportView(OrganizationScopedMixin, APIView):

@@ -23,6 +23,7 @@ from rest_framework.views import exception_handler
 
 from cxowner.orgs.authentication import TokenUser
 from cxowner.orgs.errors import StaleCells, StaleVersion
+from cxowner.orgs.locks import LOCK_CONFLICT_MESSAGE, is_lock_conflict, organization_locked, rows_locked
 from cxowner.orgs.models import Membership, Organization
 from cxowner.orgs.selectors import membership_get, role_at_least
 from cxowner.orgs.services import StaleSettings, organization_settings_version
@@ -67,6 +68,10 @@ def api_exception_handler(exc, context):
             {"detail": str(exc), "version": current},
             status=status.HTTP_412_PRECONDITION_FAILED,
             headers={"ETag": f'"{current}"'},
+        )
+    elif is_lock_conflict(exc):
+        return Response(
+            {"detail": LOCK_CONFLICT_MESSAGE}, status=status.HTTP_409_CONFLICT, headers={"Retry-After": "2"}
         )
     elif isinstance(exc, StaleCells):
         cells = [
@@ -227,7 +232,10 @@ class VersionedViewSet(OrganizationScopedMixin, viewsets.GenericViewSet):
         obj = self.get_object()
         version = requested_int_version(request, required=False)
         with transaction.atomic():
-            locked = type(obj).objects.select_for_update().filter(pk=obj.pk).first()
+            # Organization first (cxowner/orgs/locks.py): a delete must not hold its row while
+            # waiting for an audit that needs a KEY SHARE lock on it.
+            organization_locked(self.organization.pk)
+            locked = rows_locked(type(obj).objects.filter(pk=obj.pk)).first()
             if locked is None:
                 raise Http404
             if version is not None and locked.version != version:
