@@ -19,6 +19,7 @@ from journeys.forms import OwnerForm, StageForm, TouchpointCreateForm
 from journeys.models import Journey
 from journeys.selectors import journey_get, stage_get, touchpoint_get
 
+from .constants import parse_letters
 from .journey_matrix import (
     CHUNK_ROWS,
     MAP_CARDS,
@@ -28,7 +29,6 @@ from .journey_matrix import (
     journey_summary,
     rows_after_change,
 )
-from .matrixfile import parse_letters
 from .services import CellChange, cells_set
 
 EDITOR = Membership.Role.EDITOR
