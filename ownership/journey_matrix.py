@@ -1,16 +1,15 @@
 """The matrix editor's and the journey map's read of one journey.
 
-Stages → touchpoints × functions, each row with its findings, computed by the same pure rules
-as the audit. Two reads with different costs:
+Stages → touchpoints × functions, each row with its open gaps: the live Gap rows that every
+write keeps current (ownership.livegaps); no rule is evaluated here. Two reads:
 
 - `journey_matrix` draws a page (or one more chunk of rows of a stage): it reads the journey's
-  touchpoints (light rows, to place the stages and the chunks) but the letters and findings
-  only of the rows that fit the page's budget and their in-scope predecessors; the rest arrive
-  chunk by chunk as the reader scrolls. Only "rows with gaps only" checks the whole journey,
-  since it must know every row's findings to choose the rows.
-- `rows_after_change` answers a cell edit: it reads only the edited touchpoint and its in-scope
-  neighbours (what its badges and the next row's handoff marker depend on), so an edit costs
-  the same in a 20-row and a 2,000-row journey.
+  touchpoints (light rows, to place the stages and the chunks) but the letters and open gaps
+  only of the rows that fit the page's budget; the rest arrive chunk by chunk as the reader
+  scrolls. "Rows with gaps only" reads which touchpoints have an open gap (ids, one query).
+- `rows_after_change` answers a cell edit: it reads only the edited touchpoint and the next
+  in-scope one (whose handoff marker depends on it), so an edit costs the same in a 20-row and
+  a 2,000-row journey.
 
 The journey's totals (coverage, open gaps) come from `journey_summary`: coverage from one SQL
 aggregate over the live matrix, the counts from the journey's open Gap rows.
@@ -31,13 +30,12 @@ from .matrix_rows import (
     VIEW_FIELDS,
     MatrixRow,
     RowBuilder,
+    RowGap,
     TouchpointView,
-    letters_of,
     touchpoint_views,
-    window_snapshot,
+    touchpoints_with_gaps,
 )
 from .models import Function, Gap, Role
-from .rules import Finding
 from .selectors import coverage_by_journey
 from .snapshot import FunctionRow, RoleRow
 
@@ -90,7 +88,7 @@ class JourneySummary:
     covered_count: int
     open_by_severity: dict[str, int]
     handoff_gaps: int
-    journey_findings: tuple[Finding, ...]  # about the journey as a whole (no owner …)
+    journey_findings: tuple[RowGap, ...]  # about the journey as a whole (no owner …)
 
     @property
     def coverage_percent(self) -> int:
@@ -105,7 +103,6 @@ class JourneyMatrix:
     functions: tuple[FunctionRow, ...]  # in column order
     stages: tuple[MatrixStage, ...]
     roles: tuple[RoleRow, ...]
-    journey_findings: tuple[Finding, ...] = ()  # about the journey as a whole (no owner …)
     row_filter: RowFilter = NO_FILTER
 
     @property
@@ -113,27 +110,24 @@ class JourneyMatrix:
         return [row for stage in self.stages for row in stage.rows]
 
 
-def journey_summary(*, journey: Journey, journey_findings: tuple[Finding, ...] = ()) -> JourneySummary:
-    """Coverage now (one SQL aggregate) and the journey's open gaps by severity (one query)."""
+def journey_summary(*, journey: Journey) -> JourneySummary:
+    """Coverage now (one SQL aggregate), the journey's open gaps by severity and its gaps about
+    the journey as a whole, from the live Gap rows (two queries)."""
     coverage = coverage_by_journey(organization=journey.organization, journey_ids=[journey.id]).get(journey.id)
     counts = {"error": 0, "warning": 0, "info": 0}
     handoffs = 0
-    rows = (
-        Gap.objects.filter(journey=journey, resolved_at__isnull=True)
-        .order_by()
-        .values_list("severity", "rule")
-        .annotate(n=Count("id"))
-    )
-    for severity, rule, n in rows:
+    open_gaps = Gap.objects.filter(organization_id=journey.organization_id, journey=journey, resolved_at__isnull=True)
+    for severity, rule, n in open_gaps.order_by().values_list("severity", "rule").annotate(n=Count("id")):
         counts[severity] = counts.get(severity, 0) + n
         if rule == Rule.HANDOFF_GAP:
             handoffs += n
+    about_journey = open_gaps.filter(touchpoint__isnull=True).order_by("-score", "rule", "id")
     return JourneySummary(
         in_scope_count=coverage.in_scope if coverage else 0,
         covered_count=coverage.covered if coverage else 0,
         open_by_severity=counts,
         handoff_gaps=handoffs,
-        journey_findings=journey_findings,
+        journey_findings=tuple(RowGap.of(gap) for gap in about_journey.only("rule", "severity", "finding")),
     )
 
 
@@ -153,12 +147,9 @@ def journey_matrix(
     per_stage: int | None = None,
 ) -> JourneyMatrix:
     """The journey's stages with the rows that fit `budget` (None: every row) and at most
-    `per_stage` rows of each stage, in five queries
-    whatever its size. With `stage_id`, only that stage's matching rows from `offset` on: the
-    next chunk the page asks for as the reader scrolls.
-
-    Only the drawn rows and their in-scope predecessors (for the handoff markers) are read and
-    checked, unless "rows with gaps only" needs every row's findings to choose the rows."""
+    `per_stage` rows of each stage, in seven queries whatever its size. With `stage_id`, only
+    that stage's matching rows from `offset` on: the next chunk the page asks for as the reader
+    scrolls. Letters and open gaps are read for the drawn rows only."""
 
     organization = journey.organization
     functions = journey_functions(organization=organization)
@@ -170,12 +161,7 @@ def journey_matrix(
         .order_by("stage__position", "stage_id", "position", "id")
         .values_list(*VIEW_FIELDS)
     ]
-    rows = None
-    if row_filter.gaps_only:
-        rows = RowBuilder(
-            window_snapshot(journey, functions, roles, touchpoints, letters_of(journey=journey, touchpoint_ids=None)),
-            functions,
-        )
+    with_gaps = touchpoints_with_gaps(journey=journey) if row_filter.gaps_only else set()
     by_stage: dict[int, list[TouchpointView]] = defaultdict(list)
     for touchpoint in touchpoints:
         by_stage[touchpoint.stage_id].append(touchpoint)
@@ -186,7 +172,7 @@ def journey_matrix(
     left = budget
     for stage in stages:
         members = by_stage.get(stage.id, [])
-        matching = [t for t in members if row_filter.keeps(t.name, rows is not None and rows.has_gaps(t.id))]
+        matching = [t for t in members if row_filter.keeps(t.name, t.id in with_gaps)]
         start = offset if stage_id is not None else 0
         take = len(matching) - start if left is None else max(0, min(left, len(matching) - start))
         if per_stage is not None:
@@ -196,18 +182,9 @@ def journey_matrix(
         plan.append((stage, shown, len(members), len(matching), more))
         if left is not None:
             left -= take
-    if rows is None:
-        drawn = {t.id for _, shown, *_ in plan for t in shown}
-        window, previous = [], None
-        for touchpoint in touchpoints:
-            if touchpoint.id in drawn:
-                if previous is not None and (not window or window[-1] is not previous):
-                    window.append(previous)
-                window.append(touchpoint)
-            if not touchpoint.out_of_scope:
-                previous = touchpoint
-        assignments = letters_of(journey=journey, touchpoint_ids=[t.id for t in window])
-        rows = RowBuilder(window_snapshot(journey, functions, roles, window, assignments), functions)
+    rows = RowBuilder(
+        journey=journey, functions=functions, touchpoint_ids=[t.id for _, shown, *_ in plan for t in shown]
+    )
     return JourneyMatrix(
         journey=journey,
         functions=functions,
@@ -222,38 +199,30 @@ def journey_matrix(
             for stage, shown, total, matching, more in plan
         ),
         roles=roles,
-        journey_findings=rows.journey_findings,
         row_filter=row_filter,
     )
 
 
-# A cell edit: the edited touchpoint and its in-scope neighbours ----------------------------
+# A cell edit: the edited touchpoint and the next in-scope one ------------------------------
 
 
-def _in_journey_order(touchpoint: Touchpoint, *, before: bool) -> Q:
-    """Touchpoints before (or after) `touchpoint` in journey order: stage position, stage,
-    position, id — the order the rules walk."""
-    stage_position, stage_id, position, pk = (
-        touchpoint.stage.position,
-        touchpoint.stage_id,
-        touchpoint.position,
-        touchpoint.pk,
-    )
-    op = "lt" if before else "gt"
+def _after_in_journey_order(touchpoint: Touchpoint) -> Q:
+    """Touchpoints after `touchpoint` in journey order: stage position, stage, position, id —
+    the order the handoff rule walks."""
+    stage_position, stage_id, position = touchpoint.stage.position, touchpoint.stage_id, touchpoint.position
     return (
-        Q(**{f"stage__position__{op}": stage_position})
-        | Q(stage__position=stage_position, **{f"stage_id__{op}": stage_id})
-        | Q(stage_id=stage_id, **{f"position__{op}": position})
-        | Q(stage_id=stage_id, position=position, **{f"pk__{op}": pk})
+        Q(stage__position__gt=stage_position)
+        | Q(stage__position=stage_position, stage_id__gt=stage_id)
+        | Q(stage_id=stage_id, position__gt=position)
+        | Q(stage_id=stage_id, position=position, pk__gt=touchpoint.pk)
     )
 
 
-def _neighbour(touchpoint: Touchpoint, *, before: bool) -> int | None:
-    order = ("stage__position", "stage_id", "position", "id")
+def _next_in_scope(touchpoint: Touchpoint) -> int | None:
     return (
         Touchpoint.objects.filter(journey_id=touchpoint.journey_id, out_of_scope=False)
-        .filter(_in_journey_order(touchpoint, before=before))
-        .order_by(*(f"-{field}" for field in order) if before else order)
+        .filter(_after_in_journey_order(touchpoint))
+        .order_by("stage__position", "stage_id", "position", "id")
         .values_list("id", flat=True)
         .first()
     )
@@ -262,24 +231,17 @@ def _neighbour(touchpoint: Touchpoint, *, before: bool) -> int | None:
 class ChangedRows(NamedTuple):
     rows: list[MatrixRow]
     functions: tuple[FunctionRow, ...]
-    journey_findings: tuple[Finding, ...]
 
 
 def rows_after_change(*, journey: Journey, touchpoint: Touchpoint) -> ChangedRows:
     """The rows a change of one touchpoint's letters can alter — itself, and the next in-scope
-    touchpoint, whose incoming handoff marker depends on it — in eight queries, whatever the
-    journey's size (touchpoint must come with its stage)."""
+    touchpoint, whose incoming handoff marker depends on it — with the gaps the change left
+    (the write brought them up to date in its transaction), in five queries whatever the
+    journey's size (`touchpoint` must come with its stage)."""
 
-    previous = _neighbour(touchpoint, before=True)
-    following = _neighbour(touchpoint, before=False)
-    ids = [pk for pk in (previous, touchpoint.pk, following) if pk is not None]
+    following = _next_in_scope(touchpoint)
+    ids = [pk for pk in (touchpoint.pk, following) if pk is not None]
     views = touchpoint_views(ids)
-    assignments = letters_of(journey=journey, touchpoint_ids=ids)
-    role_ids = {a.role_id for a in assignments if a.role_id} | ({journey.owner_id} if journey.owner_id else set())
-    role_rows = Role.objects.filter(pk__in=role_ids).order_by()
-    roles = tuple(RoleRow(*row) for row in role_rows.values_list("id", "function_id", "title", "holder_name"))
     functions = journey_functions(organization=journey.organization)
-    snapshot = window_snapshot(journey, functions, roles, [views[pk] for pk in ids], assignments)
-    rows = RowBuilder(snapshot, functions)
-    shown = [touchpoint.pk] + ([following] if following is not None else [])
-    return ChangedRows([rows.row(views[pk]) for pk in shown], functions, rows.journey_findings)
+    rows = RowBuilder(journey=journey, functions=functions, touchpoint_ids=ids)
+    return ChangedRows([rows.row(views[pk]) for pk in ids], functions)

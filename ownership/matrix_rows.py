@@ -1,30 +1,26 @@
 """The rows of the matrix editor and the journey map: one touchpoint across the functions,
-with the findings the gap rules report on it.
+with its open gaps.
 
-`RowBuilder` evaluates the pure rules on a snapshot of some of a journey's touchpoints — the
-whole journey, or only the rows drawn and their in-scope predecessors (a handoff marker depends
-on the touchpoint before) — and turns each touchpoint into a `MatrixRow`.
+The gaps are the live Gap rows (every write brings them up to date in its own transaction,
+ownership.livegaps): nothing here evaluates a rule. A row's badges are its own open gaps; a
+handoff gap shows on the touchpoint it hands over to, as its incoming marker.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
-
-from django.db.models import Case, When
-from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from journeys.models import Journey, Touchpoint
 
 from .constants import LETTERS, Rule
-from .models import Assignment
-from .rules import Finding, evaluate
-from .selectors import ORGANIZATION_RULES
-from .snapshot import AssignmentRow, FunctionRow, JourneyRow, OrgSnapshot, TouchpointRow, rule_settings_of
+from .models import Assignment, Gap
+from .selectors import open_gaps_by_touchpoint
+from .snapshot import FunctionRow
 
-# How a finding shows on a touchpoint row: a short label people read at a glance.
+# How a gap shows on a touchpoint row: a short label people read at a glance.
 BADGE_LABELS = {
     Rule.UNASSIGNED: "no owner",
     Rule.NO_ACCOUNTABLE: "no owner",
@@ -54,24 +50,45 @@ class TouchpointView(NamedTuple):
 VIEW_FIELDS = ("id", "stage_id", "name", "channel", "importance", "out_of_scope", "out_of_scope_reason")
 
 
+class RowGap(NamedTuple):
+    """An open gap as a row shows it: its rule, severity and message, and the touchpoints it names."""
+
+    rule: str
+    severity: str
+    message: str
+    touchpoints: tuple[str, ...]
+    functions: tuple[str, ...]
+
+    @classmethod
+    def of(cls, gap: Gap) -> RowGap:
+        finding = gap.finding
+        return cls(
+            gap.rule,
+            gap.severity,
+            finding.get("message", ""),
+            tuple(finding.get("touchpoints") or ()),
+            tuple(finding.get("functions") or ()),
+        )
+
+
 @dataclass(frozen=True)
 class MatrixRow:
     touchpoint: TouchpointView
     cells: tuple[tuple[int, str], ...]  # (function id, letters R A C I in order, "" when empty) per column
-    findings: tuple[Finding, ...]  # the row's own findings (handoffs are on `handoff_in`)
-    handoff_in: Finding | None  # a handoff gap from the previous in-scope touchpoint into this one
+    findings: tuple[RowGap, ...]  # the row's own open gaps (handoffs are on `handoff_in`)
+    handoff_in: RowGap | None  # a handoff gap from the previous in-scope touchpoint into this one
     accountable: tuple[str, ...]  # names of the functions holding A
     handoff_label: str = ""  # "IT → Finance": who hands over to whom
 
     @property
     def badges(self) -> list[tuple[str, str, str]]:
-        """(label, tone, message) per finding, one badge per label. The tone is the severity,
+        """(label, tone, message) per gap, one badge per label. The tone is the severity,
         except that a contested touchpoint is amber, as on the journey map."""
         seen: dict[str, tuple[str, str, str]] = {}
-        for finding in self.findings:
-            label = BADGE_LABELS.get(finding.rule, finding.rule.value)
-            tone = "contested" if finding.rule == Rule.MULTIPLE_ACCOUNTABLE else finding.severity.value
-            seen.setdefault(label, (label, tone, finding.message))
+        for gap in self.findings:
+            label = BADGE_LABELS.get(gap.rule, gap.rule)
+            tone = "contested" if gap.rule == Rule.MULTIPLE_ACCOUNTABLE else gap.severity
+            seen.setdefault(label, (label, tone, gap.message))
         return list(seen.values())
 
     @property
@@ -80,46 +97,48 @@ class MatrixRow:
 
     @property
     def unowned(self) -> bool:
-        return any(f.rule in (Rule.UNASSIGNED, Rule.NO_ACCOUNTABLE) for f in self.findings)
+        return any(gap.rule in (Rule.UNASSIGNED, Rule.NO_ACCOUNTABLE) for gap in self.findings)
 
     @property
     def stale(self) -> bool:
-        return any(f.rule == Rule.STALE_OWNERSHIP for f in self.findings)
+        return any(gap.rule == Rule.STALE_OWNERSHIP for gap in self.findings)
 
     @property
     def contested(self) -> bool:
-        return any(f.rule == Rule.MULTIPLE_ACCOUNTABLE for f in self.findings)
+        return any(gap.rule == Rule.MULTIPLE_ACCOUNTABLE for gap in self.findings)
 
 
 class RowBuilder:
-    """Turns a snapshot's touchpoints into MatrixRows, with the findings sorted out per row."""
+    """Turns touchpoints into MatrixRows from their letters and open gaps, read for exactly the
+    rows drawn (two queries, whatever the journey's size)."""
 
-    def __init__(self, snapshot: OrgSnapshot, functions: tuple[FunctionRow, ...]):
-        self.snapshot = snapshot
+    def __init__(self, *, journey: Journey, functions: tuple[FunctionRow, ...], touchpoint_ids: Iterable[int]):
+        ids = set(touchpoint_ids)
         self.functions = functions
-        self.names = {f.id: f.name for f in functions}
+        names = {f.id: f.name for f in functions}
         self.letters: dict[tuple[int, int], set[str]] = defaultdict(set)
-        for assignment in snapshot.assignments:
-            self.letters[(assignment.touchpoint_id, assignment.function_id)].add(assignment.letter)
-        self.own: dict[int, list[Finding]] = defaultdict(list)
-        self.handoff_in: dict[int, Finding] = {}
-        journey_findings = []
-        for finding in evaluate(snapshot):
-            if finding.rule in ORGANIZATION_RULES:
-                continue
-            if finding.rule == Rule.HANDOFF_GAP:
-                self.handoff_in[finding.touchpoint_ids[1]] = finding
-            elif finding.touchpoint_ids:
-                self.own[finding.touchpoint_ids[0]].append(finding)
-            else:
-                journey_findings.append(finding)
-        self.journey_findings = tuple(journey_findings)
-
-    def has_gaps(self, touchpoint_id: int) -> bool:
-        return touchpoint_id in self.own or touchpoint_id in self.handoff_in
+        self.accountable: dict[int, list[str]] = defaultdict(list)
+        if ids:
+            letters = Assignment.objects.filter(organization_id=journey.organization_id, touchpoint_id__in=ids)
+            for touchpoint_id, function_id, letter in letters.order_by().values_list(
+                "touchpoint_id", "function_id", "letter"
+            ):
+                self.letters[(touchpoint_id, function_id)].add(letter)
+                if letter == "A":
+                    self.accountable[touchpoint_id].append(names[function_id])
+        self.own: dict[int, list[RowGap]] = defaultdict(list)
+        self.handoff_in: dict[int, RowGap] = {}
+        by_touchpoint = open_gaps_by_touchpoint(journey=journey, touchpoint_ids=ids) if ids else {}
+        for touchpoint_id, gaps in by_touchpoint.items():
+            for gap in gaps:
+                if gap.rule != Rule.HANDOFF_GAP:
+                    self.own[touchpoint_id].append(RowGap.of(gap))
+                elif gap.next_touchpoint_id == touchpoint_id:  # a handoff shows where it arrives
+                    self.handoff_in[touchpoint_id] = RowGap.of(gap)
 
     def row(self, touchpoint: TouchpointView) -> MatrixRow:
         handoff = self.handoff_in.get(touchpoint.id)
+        accountable = tuple(sorted(self.accountable.get(touchpoint.id, ())))
         return MatrixRow(
             touchpoint=touchpoint,
             cells=tuple(
@@ -128,47 +147,28 @@ class RowBuilder:
             ),
             findings=tuple(self.own.get(touchpoint.id, ())),
             handoff_in=handoff,
-            accountable=tuple(sorted(self.names[f] for f in self.snapshot.holders_of(touchpoint.id, "A"))),
-            handoff_label=self._handoff_label(handoff),
+            accountable=accountable,
+            handoff_label=_handoff_label(handoff, accountable),
         )
 
-    def _handoff_label(self, finding: Finding | None) -> str:
-        if finding is None:
-            return ""
-        (before,), (after,) = (self.snapshot.holders_of(t, "A") for t in finding.touchpoint_ids)
-        return f"{self.names[before]} → {self.names[after]}"
+
+def _handoff_label(gap: RowGap | None, accountable: tuple[str, ...]) -> str:
+    """ "IT → Finance": the gap names both accountable functions; the row's own is the receiver."""
+    if gap is None:
+        return ""
+    receiver = accountable[0] if len(accountable) == 1 else ""
+    giver = next((name for name in gap.functions if name != receiver), "")
+    return f"{giver} → {receiver}" if giver and receiver else ", ".join(gap.functions)
+
+
+def touchpoints_with_gaps(*, journey: Journey) -> set[int]:
+    """The journey's touchpoints whose row shows an open gap: its own, or an incoming handoff (one query)."""
+    rows = Gap.objects.filter(
+        organization_id=journey.organization_id, journey=journey, resolved_at__isnull=True, touchpoint__isnull=False
+    ).values_list("rule", "touchpoint_id", "next_touchpoint_id")
+    return {following if rule == Rule.HANDOFF_GAP else own for rule, own, following in rows.order_by()}
 
 
 def touchpoint_views(ids: list[int]) -> dict[int, TouchpointView]:
     rows = Touchpoint.objects.filter(pk__in=ids).order_by().values_list(*VIEW_FIELDS) if ids else []
     return {row[0]: TouchpointView(*row) for row in rows}
-
-
-def letters_of(*, journey: Journey, touchpoint_ids: list[int] | None) -> tuple[AssignmentRow, ...]:
-    """The letters of the journey, or of some of its touchpoints, as the rules read them (one query)."""
-    rows = Assignment.objects.filter(organization_id=journey.organization_id).order_by()
-    if touchpoint_ids is None:
-        rows = rows.filter(touchpoint__journey=journey)
-    else:
-        rows = rows.filter(touchpoint_id__in=touchpoint_ids)
-    # Only an A is reviewed: when its owner last confirmed it, or when it was created.
-    reviewed_at = Case(When(letter="A", then=Coalesce("confirmed_at", "created_at")), default=None)
-    values = rows.values_list("touchpoint_id", "function_id", "letter", "role_id", reviewed_at)
-    return tuple(map(AssignmentRow._make, values))
-
-
-def window_snapshot(journey, functions, roles, touchpoints: list[TouchpointView], assignments) -> OrgSnapshot:
-    """A snapshot of some of the journey's touchpoints, in journey order: the rules walk it as a
-    chain, so a row's handoff is right when its in-scope predecessor is in it too."""
-    return OrgSnapshot(
-        organization=journey.organization.slug,
-        taken_at=timezone.now(),
-        functions=functions,
-        roles=roles,
-        journeys=(JourneyRow(journey.id, journey.name, journey.owner_id),),
-        touchpoints=tuple(
-            TouchpointRow(t.id, journey.id, t.stage_id, t.name, t.importance, t.out_of_scope) for t in touchpoints
-        ),
-        assignments=assignments,
-        settings=rule_settings_of(journey.organization),
-    )

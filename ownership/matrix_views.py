@@ -19,6 +19,7 @@ from journeys.forms import OwnerForm, StageForm, TouchpointCreateForm
 from journeys.models import Journey
 from journeys.selectors import journey_get, stage_get, touchpoint_get
 
+from .constants import parse_letters
 from .journey_matrix import (
     CHUNK_ROWS,
     MAP_CARDS,
@@ -28,7 +29,6 @@ from .journey_matrix import (
     journey_summary,
     rows_after_change,
 )
-from .matrixfile import parse_letters
 from .services import CellChange, cells_set
 
 EDITOR = Membership.Role.EDITOR
@@ -79,7 +79,7 @@ def matrix_page(
         {
             "nav": "journeys",
             "matrix": matrix,
-            "summary": journey_summary(journey=journey, journey_findings=matrix.journey_findings),
+            "summary": journey_summary(journey=journey),
             "journey": journey,
             "stages": stages,
             "row_filter": row_filter,
@@ -137,7 +137,7 @@ def journey_map(request: HttpRequest, org: str, journey_id: int) -> HttpResponse
             "nav": "journeys",
             "matrix": data,
             "journey": journey,
-            "summary": journey_summary(journey=journey, journey_findings=data.journey_findings),
+            "summary": journey_summary(journey=journey),
         },
     )
 
@@ -163,7 +163,7 @@ def _cell_response(
         "journeys/_cell_response.html",
         {
             "matrix": changed,
-            "summary": journey_summary(journey=journey, journey_findings=changed.journey_findings),
+            "summary": journey_summary(journey=journey),
             "journey": journey,
             "rows": changed.rows,
             "message": message,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from journeys.models import Journey, Touchpoint
 
@@ -66,7 +66,7 @@ LEFT JOIN (
            SUM(CASE WHEN letter = 'A' THEN 1 ELSE 0 END) AS accountable,
            SUM(CASE WHEN letter = 'R' THEN 1 ELSE 0 END) AS responsible
     FROM {assignment}
-    WHERE organization_id = %s
+    WHERE organization_id = %s {letters_filter}
     GROUP BY touchpoint_id
 ) x ON x.touchpoint_id = t.id
 WHERE t.organization_id = %s AND NOT t.out_of_scope {journey_filter}
@@ -79,16 +79,23 @@ def coverage_by_journey(*, organization, journey_ids: Iterable[int] | None = Non
     in-scope touchpoint are absent."""
 
     params: list = [organization.pk, organization.pk]
-    journey_filter = ""
+    journey_filter = letters_filter = ""
+    touchpoint_table = Touchpoint._meta.db_table
     if journey_ids is not None:
         ids = [int(pk) for pk in journey_ids]
         if not ids:
             return {}
-        journey_filter = f"AND t.journey_id IN ({', '.join(['%s'] * len(ids))})"
-        params += ids
+        marks = ", ".join(["%s"] * len(ids))
+        journey_filter = f"AND t.journey_id IN ({marks})"
+        # The letters of those journeys only: the cost follows the journeys, not the organization.
+        letters_filter = f"AND touchpoint_id IN (SELECT id FROM {touchpoint_table} WHERE journey_id IN ({marks}))"
+        params = [organization.pk, *ids, organization.pk, *ids]
     with connection.cursor() as cursor:
         sql = _COVERAGE_SQL.format(
-            touchpoint=Touchpoint._meta.db_table, assignment=Assignment._meta.db_table, journey_filter=journey_filter
+            touchpoint=touchpoint_table,
+            assignment=Assignment._meta.db_table,
+            journey_filter=journey_filter,
+            letters_filter=letters_filter,
         )
         cursor.execute(sql, params)
         return {journey_id: Coverage(in_scope, covered or 0) for journey_id, in_scope, covered in cursor.fetchall()}
@@ -220,8 +227,9 @@ def audit_run_changes(*, run) -> tuple[list, list]:
     return ranked(opened), ranked(resolved)
 
 
-def open_gaps_by_touchpoint(*, journey) -> dict[int, list]:
-    """The journey's open gaps per touchpoint, for the matrix editor's row badges (one query).
+def open_gaps_by_touchpoint(*, journey, touchpoint_ids: Iterable[int] | None = None) -> dict[int, list]:
+    """The journey's open gaps per touchpoint, for the matrix editor's row badges (one query);
+    with `touchpoint_ids`, only the gaps naming those touchpoints (the rows drawn).
 
     A handoff gap is listed under both its touchpoints; gaps about the journey as a whole are
     under no touchpoint.
@@ -229,6 +237,9 @@ def open_gaps_by_touchpoint(*, journey) -> dict[int, list]:
 
     by_touchpoint: dict[int, list] = defaultdict(list)
     gaps = Gap.objects.filter(organization_id=journey.organization_id, journey=journey, resolved_at__isnull=True)
+    if touchpoint_ids is not None:
+        ids = list(touchpoint_ids)
+        gaps = gaps.filter(Q(touchpoint_id__in=ids) | Q(next_touchpoint_id__in=ids))
     for gap in gaps.order_by("-score", "rule", "id"):
         for touchpoint_id in (gap.touchpoint_id, gap.next_touchpoint_id):
             if touchpoint_id is not None:

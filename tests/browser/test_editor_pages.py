@@ -209,3 +209,30 @@ def test_the_dashboard_of_a_300_stage_organization_fits_on_two_screens(demo, liv
     expect(page.locator(".heat-toggle").first).to_have_attribute("aria-expanded", "true")
     expect(page.locator(".heat-toggle").first).to_be_focused()  # the swap keeps the keyboard's place
     screenshot(page, "dashboard-300-stages", full_page=True)
+
+
+def test_an_edit_shows_on_the_dashboard_and_the_gaps_page_without_an_audit(demo, live_server, chromium, log_in):
+    """Issue 8, done when: an A set in the matrix shows at once everywhere, no audit run between."""
+    from ownership.models import AuditRun, Function
+
+    runs = AuditRun.objects.count()
+    page = log_in(chromium.new_context(), "cxlead")
+    dashboard = f"{live_server.url}/o/demo/"
+    before = int(page.get_by_test_id("dashboard-coverage").inner_text().rstrip("%"))
+    page.goto(f"{live_server.url}/o/demo/gaps/")
+    expect(page.locator("main")).to_contain_text("No function is accountable for Store design")
+
+    journey = Journey.objects.get(organization__slug="demo", name="Retail store visit")
+    page.goto(f"{live_server.url}/o/demo/journeys/{journey.id}/")
+    function = Function.objects.get(organization__slug="demo", name="Product Development")
+    target = page.locator(f'tr.tp-row[data-name="Store design"] td.cell[data-function="{function.id}"]')
+    target.focus()
+    page.keyboard.press("a")
+    expect(target).to_have_attribute("data-letters", "RA")
+
+    page.goto(dashboard)
+    after = int(page.get_by_test_id("dashboard-coverage").inner_text().rstrip("%"))
+    assert after > before
+    page.goto(f"{live_server.url}/o/demo/gaps/")
+    expect(page.locator("main")).not_to_contain_text("No function is accountable for Store design")
+    assert AuditRun.objects.count() == runs  # no audit ran in between
