@@ -1,0 +1,249 @@
+"""Reading a table's header: the layout, every column's role, and the header problems.
+
+A header problem (no activity column, an unknown letter heading a transposed column, two
+columns for one function) stops reading before the rows: every row would otherwise repeat it.
+"""
+
+from __future__ import annotations
+
+from .cells import LETTERS, LetterReader, header_key, is_none_marker, name_key, plain_text
+from .layout import (
+    Column,
+    ColumnValues,
+    HeaderReading,
+    Layout,
+    Role,
+    TableOptions,
+    find_header,
+    header_text,
+    letter_of_header,
+    mentions_activity,
+    named_role,
+)
+from .problems import UNKNOWN_LETTER, Place, ProblemLog, refuse, shorten
+from .source import SourceTable
+
+_STANDARD_NAMES = (Role.JOURNEY, Role.STAGE, Role.TOUCHPOINT)
+
+
+def read_header(table: SourceTable, options: TableOptions, reader: LetterReader) -> HeaderReading:
+    """Raises TableInvalid with the header's problems; rows are not looked at for errors here."""
+    markup = table.markup
+    header_row = find_header(table, markup)
+    if header_row is None:
+        raise refuse(
+            "no_header",
+            reason=f"{table.describe()} has no header row (a row naming two or more columns)",
+            fix="Start the table with a row of column names: the activity, then one column per function",
+        )
+    width = max(len(header_row.cells), table.width)
+    headers = [header_text(cell, markup) for cell in header_row.cells] + [""] * (width - len(header_row.cells))
+    values = _column_values(table, header_row.number, width)
+    notes: list[str] = []
+    if header_row.number > 1:
+        skipped = [plain_text(cell, markup) for row in table.rows[: header_row.number - 1] for cell in row.cells]
+        shown = "; ".join(shorten(text) for text in skipped if text)
+        notes.append(f"Rows 1–{header_row.number - 1} above the header were skipped" + (f": {shown}" if shown else ""))
+
+    named = {index: named_role(header) for index, header in enumerate(headers) if header}
+    letters = {index: letter_of_header(header) for index, header in enumerate(headers) if header and not named[index]}
+    letters = {index: letter for index, letter in letters.items() if letter}
+    layout = options.layout or _detect(named, letters)
+
+    problems = ProblemLog()
+    roles: dict[int, Role] = {}
+    if layout == Layout.STANDARD:
+        _require_standard_columns(named, header_row.number, problems)
+    if layout == Layout.TRANSPOSED:
+        if not letters:
+            problems.add(
+                "no_letter_columns",
+                reason="a transposed table needs columns named R, A, C, I (or Responsible, Accountable, …)",
+                fix="Rename the columns that list functions, or choose another layout",
+                place=Place(header_row.number, "", " | ".join(header for header in headers if header)),
+            )
+        for index, letter in letters.items():
+            roles[index] = Role.LETTER
+            _check_letter_column(letter, headers[index], header_row.number, reader, problems, notes)
+    problems.raise_if_any()
+
+    activity = _activity_column(layout, headers, named, roles, values, options, reader, header_row.number)
+    roles[activity] = Role.TOUCHPOINT
+    taken: set[Role] = {Role.TOUCHPOINT}
+    for index, header in enumerate(headers):
+        if index in roles:
+            continue
+        role = named.get(index)
+        # "Notes" holding letters is a function that happens to be called so.
+        if role in (Role.TOUCHPOINT, Role.NOTE, None) or role in taken:
+            role = _role_from_values(layout, header, values[index], reader)
+        roles[index] = role
+        taken.add(role)
+
+    columns = tuple(
+        Column(index, headers[index], roles[index], letters.get(index, "") if roles[index] == Role.LETTER else "")
+        for index in range(width)
+    )
+    _check_functions(columns, header_row.number, values, reader, problems)
+    problems.raise_if_any()
+    notes.extend(_column_notes(columns, values))
+    return HeaderReading(layout=layout, header_row=header_row, columns=columns, notes=tuple(notes))
+
+
+def _column_values(table: SourceTable, header_number: int, width: int) -> list[ColumnValues]:
+    values = [ColumnValues() for _ in range(width)]
+    for row in table.rows:
+        if row.number <= header_number:
+            continue
+        cells = [plain_text(cell, table.markup) for cell in row.cells]
+        # Headings and blank rows say nothing about what a column holds.
+        if sum(1 for cell in cells if cell and not is_none_marker(cell)) <= 1:
+            continue
+        for index, cell in enumerate(cells):
+            if cell:
+                values[index].filled.append(cell)
+    return values
+
+
+def _detect(named: dict[int, Role | None], letters: dict[int, str]) -> Layout:
+    if len({letter for letter in letters.values() if letter in LETTERS}) >= 2:
+        return Layout.TRANSPOSED
+    if all(role in named.values() for role in _STANDARD_NAMES):
+        return Layout.STANDARD
+    return Layout.ACTIVITY
+
+
+def _require_standard_columns(named: dict[int, Role | None], header_number: int, problems: ProblemLog) -> None:
+    missing = [role.value for role in _STANDARD_NAMES if role not in named.values()]
+    if missing:
+        problems.add(
+            "missing_column",
+            reason=f"the standard layout needs journey, stage and touchpoint columns; missing: {', '.join(missing)}",
+            fix="Add the missing columns, or let the layout be detected (activity-first tables need no journey column)",
+            place=Place(header_number, "", ""),
+        )
+
+
+def _check_letter_column(
+    letter: str, header: str, header_number: int, reader: LetterReader, problems: ProblemLog, notes: list[str]
+) -> None:
+    reading = reader.read(letter)
+    if reading.unknown:
+        problems.add(
+            UNKNOWN_LETTER,
+            reason=f"the column '{header}' stands for the letter '{letter}', which is not R, A, C or I",
+            fix=f"Map it in the letter map: {letter}=R to read it as Responsible, {letter}= to leave it out",
+            place=Place(header_number, header, letter),
+            subject=letter,
+        )
+    elif reading.mapped:
+        target = "/".join(sorted(reading.letters)) or "nothing (left out)"
+        notes.append(f"Column '{header}' ({letter}) read as {target} through the letter map")
+
+
+def _activity_column(
+    layout: Layout,
+    headers: list[str],
+    named: dict[int, Role | None],
+    roles: dict[int, Role],
+    values: list[ColumnValues],
+    options: TableOptions,
+    reader: LetterReader,
+    header_number: int,
+) -> int:
+    """The column naming the activities (touchpoints), by option, by name, then by content."""
+    free = [index for index in range(len(headers)) if index not in roles]
+    if options.touchpoint_column:
+        wanted = header_key(options.touchpoint_column)
+        for index in free:
+            if header_key(headers[index]) == wanted:
+                return index
+        listed = ", ".join(f"'{header}'" for header in headers if header)
+        raise refuse(
+            "no_such_column",
+            reason=f"there is no column '{options.touchpoint_column}' to read the activities from",
+            fix=f"Choose one of the columns: {listed}",
+            place=Place(header_number, options.touchpoint_column, ""),
+        )
+    touchpoint_named = [index for index in free if named.get(index) == Role.TOUCHPOINT]
+    # "Touchpoint" itself first: a standard file may also have a "Task" column of notes.
+    touchpoint_named.sort(key=lambda index: header_key(headers[index]) not in ("touchpoint", "touchpoints"))
+    candidates = [
+        touchpoint_named,
+        [index for index in free if named.get(index) is None and mentions_activity(headers[index])],
+        [index for index in free if named.get(index) is None and values[index].is_text(reader)],
+        [
+            index
+            for index in free
+            if named.get(index) in (Role.DESCRIPTION, Role.NOTE) and values[index].is_text(reader)
+        ],
+    ]
+    for group in candidates:
+        for index in group:
+            if not values[index].is_ids():
+                return index
+    if layout == Layout.STANDARD:
+        return next(index for index in free if named.get(index) == Role.TOUCHPOINT)
+    raise refuse(
+        "no_activity_column",
+        reason="no column names the activities: none is called touchpoint, activity, task, deliverable, "
+        "decision, step, process or action, and none holds names rather than letters",
+        fix="Rename the activity column's header to 'Activity', or say which column it is (touchpoint column option)",
+        place=Place(header_number, "", " | ".join(header for header in headers if header)),
+    )
+
+
+def _role_from_values(layout: Layout, header: str, values: ColumnValues, reader: LetterReader) -> Role:
+    if not values.filled and not header:
+        return Role.IGNORED
+    if values.is_ids():
+        return Role.IGNORED
+    if layout != Layout.TRANSPOSED and values.letter_share(reader) >= 0.5:
+        return Role.FUNCTION
+    return Role.NOTE
+
+
+def _check_functions(
+    columns: tuple[Column, ...],
+    header_number: int,
+    values: list[ColumnValues],
+    reader: LetterReader,
+    problems: ProblemLog,
+) -> None:
+    seen: dict[str, Column] = {}
+    for column in columns:
+        if column.role != Role.FUNCTION:
+            continue
+        if not column.header:
+            problems.add(
+                "unnamed_function",
+                reason="a column holds letters but has no name, so it cannot say whose letters they are",
+                fix="Write the function's name in the header of that column",
+                place=Place(header_number, column.label(), values[column.index].examples()),
+            )
+            continue
+        key = name_key(column.header)
+        if key in seen:
+            problems.add(
+                "duplicate_function",
+                reason=f"two columns name the same function (the same as column {seen[key].index + 1}, "
+                f"'{seen[key].header}'; names are compared ignoring case, spaces and hyphens)",
+                fix="Merge the two columns into one, or rename one of them",
+                place=Place(header_number, column.header, ""),
+            )
+        else:
+            seen[key] = column
+
+
+def _column_notes(columns: tuple[Column, ...], values: list[ColumnValues]) -> list[str]:
+    notes = []
+    for column in columns:
+        examples = values[column.index].examples()
+        like = f" (values like {examples})" if examples else ""
+        if column.role == Role.IGNORED and values[column.index].filled:
+            notes.append(f"Column '{column.label()}' holds no RACI letters{like}: not a function, ignored")
+        elif column.role == Role.NOTE:
+            notes.append(
+                f"Column '{column.label()}' holds no RACI letters{like}: not a function, kept in the description"
+            )
+    return notes
