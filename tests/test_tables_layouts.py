@@ -125,7 +125,7 @@ def test_activity_column_can_be_chosen_by_name():
         "Owner note,Milestone,Sales\nfirst,Quote,A\nsecond,Order,R\n", journey="J", touchpoint_column="milestone"
     )
     assert [row[2] for row in matrix(table)] == ["Quote", "Order"]
-    assert "Owner note: first" in table.rows[0].description or table.rows[0].description == "first"
+    assert table.rows[0].description == "first"
 
 
 def test_choosing_a_column_that_does_not_exist_lists_the_columns():
@@ -351,13 +351,13 @@ def test_a_table_can_be_chosen_by_number():
     assert "table 2 'History'" in caught.value.problems[0].reason
     with pytest.raises(TableInvalid) as caught:
         read(TWO_TABLES, journey="J", table=4)
-    assert str(caught.value.problems[0]) == "there is no table 4: the source holds 3 tables. Choose a table from 1 to 3"
+    assert str(caught.value.problems[0]) == "There is no table 4: the source holds 3 tables. Choose a table from 1 to 3"
 
 
 def test_text_without_a_table_says_how_to_paste_one():
     with pytest.raises(TableInvalid) as caught:
         read("Just some words", journey="J")
-    assert caught.value.problems[0].code in ("no_header", "no_table")
+    assert caught.value.problems[0].code == "no_header"
     with pytest.raises(TableInvalid) as caught:
         read_table([], TableOptions())
     assert "Markdown table" in caught.value.problems[0].fix

@@ -101,7 +101,8 @@ class RowReader:
         self.filled_down = 0
         self.nobody_cells = 0
         self.mapped: Counter[str] = Counter()
-        self.repeated_names: dict[str, list[str]] = {}  # an activity in several stages -> its new names
+        # An activity found in several stages: its key -> [its first spelling, its names per stage].
+        self.repeated_names: dict[str, list[str]] = {}
         self.repeats: list[tuple[int, int, str]] = []  # (row, the row it repeats exactly, activity)
 
     def read(self) -> CanonicalTable:
@@ -152,7 +153,8 @@ class RowReader:
         if not filled:
             return None
         columns = self.reading.columns
-        if len(filled) == 1:
+        # A heading has its other cells empty; "Two | - | —" is an activity that nobody holds.
+        if len(filled) == 1 and sum(1 for text in texts if text) == 1:
             only = columns[filled[0]]
             text = texts[filled[0]]
             if only.role in (Role.JOURNEY, Role.STAGE):
@@ -341,7 +343,8 @@ class RowReader:
                         fix="Rename the activity in one of its stages",
                         place=Place(row.source_row, label, new_name),
                     )
-                self.repeated_names.setdefault(row.touchpoint, []).append(new_name)
+                spelling = self.repeated_names.setdefault(name_key(row.touchpoint), [row.touchpoint])
+                spelling.append(new_name)
                 row = CanonicalRow(**{**row.__dict__, "touchpoint": new_name})
             renamed.append(row)
         return renamed
@@ -371,7 +374,7 @@ class RowReader:
             notes.append(f"Row {number} repeats row {first} ('{shorten(name)}') exactly: read once")
         if len(self.repeats) > _SHOWN_NAMES:
             notes.append(f"{len(self.repeats) - _SHOWN_NAMES} more rows repeat an earlier row exactly: each read once")
-        for original, names in self.repeated_names.items():
+        for original, *names in self.repeated_names.values():
             shown = ", ".join(f"'{shorten(name)}'" for name in names[:_SHOWN_NAMES])
             notes.append(f"'{original}' appears in {len(names)} stages: one touchpoint per stage, named {shown}")
         return notes
@@ -385,7 +388,9 @@ class RowReader:
 
 
 def _same_content(first: CanonicalRow, again: CanonicalRow) -> bool:
-    return {**first.__dict__, "source_row": 0} == {**again.__dict__, "source_row": 0}
+    """The same letters and details; the names are already the same as people read them."""
+    ignored = {"source_row": 0, "touchpoint": ""}
+    return {**first.__dict__, **ignored} == {**again.__dict__, **ignored}
 
 
 def count_cells(count: int) -> str:

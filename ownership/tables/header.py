@@ -6,7 +6,7 @@ columns for one function) stops reading before the rows: every row would otherwi
 
 from __future__ import annotations
 
-from .cells import LETTERS, LetterReader, header_key, is_none_marker, name_key, plain_text
+from .cells import LETTERS, LetterReader, header_key, name_key, plain_text
 from .layout import (
     Column,
     ColumnValues,
@@ -97,7 +97,7 @@ def _column_values(table: SourceTable, header_number: int, width: int) -> list[C
             continue
         cells = [plain_text(cell, table.markup) for cell in row.cells]
         # Headings and blank rows say nothing about what a column holds.
-        if sum(1 for cell in cells if cell and not is_none_marker(cell)) <= 1:
+        if sum(1 for cell in cells if cell) <= 1:
             continue
         for index, cell in enumerate(cells):
             if cell:
@@ -219,7 +219,7 @@ def _check_functions(
                 "unnamed_function",
                 reason="a column holds letters but has no name, so it cannot say whose letters they are",
                 fix="Write the function's name in the header of that column",
-                place=Place(header_number, column.label(), values[column.index].examples()),
+                place=Place(header_number, column.label(), next(iter(values[column.index].filled), "")),
             )
             continue
         key = name_key(column.header)

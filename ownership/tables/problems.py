@@ -50,9 +50,8 @@ class TableProblem:
             more = self.count - len(self.places)
             if more > 0:
                 where += f"; and {more} more"
-            cells = f"{self.count} cells" if self.count > 1 else "1 cell"
-            text += f" ({cells}: {where})"
-        return f"{text}. {self.fix}"
+            text += f" ({self.count} cells: {where})" if self.count > 1 else f" ({where})"
+        return f"{text[:1].upper()}{text[1:]}. {self.fix}"
 
 
 class TableInvalid(Exception):
