@@ -166,7 +166,7 @@ class RowReader:
         touchpoint_column = self.reading.first(Role.TOUCHPOINT)
         assert touchpoint_column is not None  # read_header always chooses one
         touchpoint = texts[touchpoint_column.index]
-        if not touchpoint or is_none_marker(touchpoint):
+        if not touchpoint:
             first = texts[filled[0]]
             self.problems.add(
                 "no_activity_name",
@@ -179,7 +179,7 @@ class RowReader:
             source_row=row.number,
             journey=self._grouped(Role.JOURNEY, texts, row.number) or self.options.journey.strip(),
             stage=self._grouped(Role.STAGE, texts, row.number) or self.heading_stage,
-            touchpoint=touchpoint.replace("\n", " "),
+            touchpoint=self._name(touchpoint),
             channel=self._text(Role.CHANNEL, texts),
             description=self._description(texts),
             importance=self._text(Role.IMPORTANCE, texts),
@@ -210,8 +210,8 @@ class RowReader:
         column = self.reading.first(role)
         if column is None:
             return ""
-        value = texts[column.index].replace("\n", " ")
-        if value and not is_none_marker(value):
+        value = self._name(texts[column.index])
+        if value:
             self.last[role] = value
             return value
         if self.last[role]:
@@ -227,6 +227,10 @@ class RowReader:
             place=Place(number, column.label(), ""),
         )
         return ""
+
+    def _name(self, text: str) -> str:
+        """A name on one line: a line break in a Markdown or HTML cell is only layout there."""
+        return text if self.table.markup in ("csv", "xlsx") else text.replace("\n", " ")
 
     def _text(self, role: Role, texts: list[str]) -> str:
         column = self.reading.first(role)

@@ -24,6 +24,16 @@ from .problems import UNKNOWN_LETTER, Place, ProblemLog, refuse, shorten
 from .source import SourceTable
 
 _STANDARD_NAMES = (Role.JOURNEY, Role.STAGE, Role.TOUCHPOINT)
+# The matrix file's columns, by their names as people read them ("Out of scope" is out_of_scope).
+_STANDARD_COLUMNS = {
+    "journey": Role.JOURNEY,
+    "stage": Role.STAGE,
+    "touchpoint": Role.TOUCHPOINT,
+    "channel": Role.CHANNEL,
+    "description": Role.DESCRIPTION,
+    "importance": Role.IMPORTANCE,
+    "out of scope": Role.OUT_OF_SCOPE,
+}
 
 
 def read_header(table: SourceTable, options: TableOptions, reader: LetterReader) -> HeaderReading:
@@ -45,15 +55,21 @@ def read_header(table: SourceTable, options: TableOptions, reader: LetterReader)
         shown = "; ".join(shorten(text) for text in skipped if text)
         notes.append(f"Rows 1–{header_row.number - 1} above the header were skipped" + (f": {shown}" if shown else ""))
 
-    named = {index: named_role(header) for index, header in enumerate(headers) if header}
-    letters = {index: letter_of_header(header) for index, header in enumerate(headers) if header and not named[index]}
+    lenient = {index: named_role(header) for index, header in enumerate(headers) if header}
+    strict = {index: _STANDARD_COLUMNS.get(name_key(header)) for index, header in enumerate(headers) if header}
+    letters = {index: letter_of_header(header) for index, header in enumerate(headers) if header and not lenient[index]}
     letters = {index: letter for index, letter in letters.items() if letter}
-    layout = options.layout or _detect(named, letters)
+    layout = options.layout or _detect(strict, letters, values, reader)
+    # The matrix file's own layout reads exactly as it always has: its columns by their exact
+    # names, every other named column a function. Synonyms are for the tables people write.
+    named = strict if layout == Layout.STANDARD else lenient
 
     problems = ProblemLog()
     roles: dict[int, Role] = {}
     if layout == Layout.STANDARD:
         _require_standard_columns(named, header_row.number, problems)
+        _refuse_repeated_columns(named, headers, header_row.number, problems)
+        roles.update({index: Role.IGNORED for index, header in enumerate(headers) if not header})
     if layout == Layout.TRANSPOSED:
         if not letters:
             problems.add(
@@ -105,12 +121,19 @@ def _column_values(table: SourceTable, header_number: int, width: int) -> list[C
     return values
 
 
-def _detect(named: dict[int, Role | None], letters: dict[int, str]) -> Layout:
-    if len({letter for letter in letters.values() if letter in LETTERS}) >= 2:
-        return Layout.TRANSPOSED
-    if all(role in named.values() for role in _STANDARD_NAMES):
+def _detect(
+    strict: dict[int, Role | None], letters: dict[int, str], values: list[ColumnValues], reader: LetterReader
+) -> Layout:
+    standard = all(role in strict.values() for role in _STANDARD_NAMES)
+    raci = {index: letter for index, letter in letters.items() if letter in LETTERS}
+    # Columns headed R, A, C, I name the functions holding that letter ("AI" is a role there) --
+    # except in the matrix file's own layout, where columns holding letters are functions that
+    # happen to be called so.
+    if standard and not any(values[index].is_text(reader) for index in raci):
         return Layout.STANDARD
-    return Layout.ACTIVITY
+    if len(set(raci.values())) >= 2:
+        return Layout.TRANSPOSED
+    return Layout.STANDARD if standard else Layout.ACTIVITY
 
 
 def _require_standard_columns(named: dict[int, Role | None], header_number: int, problems: ProblemLog) -> None:
@@ -122,6 +145,24 @@ def _require_standard_columns(named: dict[int, Role | None], header_number: int,
             fix="Add the missing columns, or let the layout be detected (activity-first tables need no journey column)",
             place=Place(header_number, "", ""),
         )
+
+
+def _refuse_repeated_columns(
+    named: dict[int, Role | None], headers: list[str], header_number: int, problems: ProblemLog
+) -> None:
+    seen: dict[Role, int] = {}
+    for index, role in named.items():
+        if role is None:
+            continue
+        if role in seen:
+            problems.add(
+                "duplicate_column",
+                reason=f"the {role.value} column appears twice (the first is column {seen[role] + 1})",
+                fix="Remove or rename one of the two columns",
+                place=Place(header_number, headers[index], ""),
+            )
+        else:
+            seen[role] = index
 
 
 def _check_letter_column(
@@ -153,6 +194,8 @@ def _activity_column(
 ) -> int:
     """The column naming the activities (touchpoints), by option, by name, then by content."""
     free = [index for index in range(len(headers)) if index not in roles]
+    if layout == Layout.STANDARD:
+        return next(index for index in free if named.get(index) == Role.TOUCHPOINT)
     if options.touchpoint_column:
         wanted = header_key(options.touchpoint_column)
         for index in free:
@@ -182,8 +225,6 @@ def _activity_column(
         for index in group:
             if not values[index].is_ids():
                 return index
-    if layout == Layout.STANDARD:
-        return next(index for index in free if named.get(index) == Role.TOUCHPOINT)
     raise refuse(
         "no_activity_column",
         reason="no column names the activities: none is called touchpoint, activity, task, deliverable, "

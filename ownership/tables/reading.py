@@ -9,7 +9,7 @@ from .canonical import CanonicalTable, RowReader
 from .cells import LETTER_WORDS, LETTERS, LetterReader, is_none_marker, plain_text
 from .header import read_header
 from .html import tables_from_html
-from .layout import HeaderReading, Layout, Role, TableOptions
+from .layout import HeaderReading, Layout, Role, TableOptions, letter_of_header, named_role
 from .markdown import tables_from_markdown
 from .problems import TableInvalid, refuse
 from .source import SourceTable, TableLimits, table_from_csv_text, text_format
@@ -23,8 +23,17 @@ def tables_from_text(text: str, *, limits: TableLimits | None = None, markup: st
         return tables_from_html(text, limits=limits)
     if markup == "markdown":
         return tables_from_markdown(text, limits=limits)
-    table = table_from_csv_text(text, limits=limits)
+    table = table_from_csv_text(text, limits=limits, known_header=_known_header)
     return [table] if table.rows else []
+
+
+def _known_header(cell: str) -> bool:
+    text = cell.strip()
+    return (
+        named_role(text) is not None
+        or bool(letter_of_header(text))
+        or text.casefold() in ("touchpoint", "out_of_scope")
+    )
 
 
 def read_table(tables: Sequence[SourceTable], options: TableOptions | None = None) -> CanonicalTable:

@@ -13,8 +13,9 @@ import csv
 import datetime
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from .problems import TableInvalid, refuse
 
@@ -126,9 +127,11 @@ def cell_text(value: object) -> str:
 _DELIMITERS = (",", ";", "\t")
 
 
-def table_from_csv_text(text: str, *, limits: TableLimits) -> SourceTable:
+def table_from_csv_text(
+    text: str, *, limits: TableLimits, known_header: Callable[[str], bool] = lambda _: False
+) -> SourceTable:
     text = text.removeprefix("\ufeff")
-    delimiter = detect_delimiter(text)
+    delimiter = detect_delimiter(text, known_header)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         return table_from_records(reader, limits=limits)
@@ -140,38 +143,44 @@ def table_from_csv_text(text: str, *, limits: TableLimits) -> SourceTable:
         ) from exc
 
 
-def detect_delimiter(text: str) -> str:
-    """The delimiter that splits the first lines into the most columns, equally often.
+def detect_delimiter(text: str, known_header: Callable[[str], bool] = lambda _: False) -> str:
+    """The delimiter whose header names the most known columns, then splits the first records
+    into the most columns, equally often.
 
-    Pasted spreadsheets are tab-separated; exported CSV uses "," or ";". A delimiter that gives
-    every sampled line the same number of cells beats one that only appears in some.
+    Pasted spreadsheets are tab-separated; exported CSV uses "," or ";". Parsing records (not
+    lines) keeps delimiters inside quoted cells, even across line breaks, out of the count.
     """
-    sample = [line for line in text.splitlines()[:20] if line.strip()]
-    if not sample:
-        return ","
 
-    def score(delimiter: str) -> tuple[int, int]:
+    def score(delimiter: str) -> tuple[int, int, int]:
         try:
-            counts = [len(record) for record in csv.reader(sample, delimiter=delimiter)]
+            records = list(islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 20))
         except csv.Error:
-            return (0, 0)
+            return (0, 0, 0)
+        records = [record for record in records if any(cell.strip() for cell in record)]
+        if not records:
+            return (0, 0, 0)
+        counts = [len(record) for record in records]
         steady = counts.count(counts[0]) if counts[0] > 1 else 0
-        return (steady, counts[0])
+        return (sum(known_header(cell) for cell in records[0]), steady, counts[0])
 
     # max() keeps the first of equal scores, so "," wins ties.
     return max(_DELIMITERS, key=score)
 
 
-_MARKDOWN_DELIMITER_ROW = re.compile(
-    r"^[ \t]*(?:>[ \t]?)*\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$", re.MULTILINE
-)
-_HTML_TABLE = re.compile(r"<table[\s>]", re.IGNORECASE)
+_MARKDOWN_DELIMITER_ROW = re.compile(r"^[ \t]*(?:>[ \t]?)*\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+_HTML_TABLE = re.compile(r"<table[\s>].*?<t[dh][\s>]", re.IGNORECASE | re.DOTALL)
 
 
 def text_format(text: str) -> str:
-    """ "html", "markdown" or "csv": what pasted text most likely is."""
+    """ "html", "markdown" or "csv": what pasted text most likely is.
+
+    Markdown needs a header line with a pipe directly above a delimiter line (`|---|---|`);
+    HTML needs a table with a cell. Anything else is read as CSV or tab-separated rows.
+    """
     if _HTML_TABLE.search(text):
         return "html"
-    if _MARKDOWN_DELIMITER_ROW.search(text) and "|" in text:
-        return "markdown"
+    lines = text.splitlines()
+    for above, line in zip(lines, lines[1:], strict=False):
+        if "|" in above and "-" in line and _MARKDOWN_DELIMITER_ROW.match(line):
+            return "markdown"
     return "csv"
