@@ -93,8 +93,9 @@ class RowReader:
         self.reader = reader
         self.problems = ProblemLog()
         self.functions: dict[str, str] = {}  # name key -> the name as first written, in order
+        self.function_keys = {column.index: name_key(column.header) for column in reading.of_role(Role.FUNCTION)}
         for column in reading.of_role(Role.FUNCTION):
-            self.functions[name_key(column.header)] = column.header
+            self.functions[self.function_keys[column.index]] = column.header
         self.last = {Role.JOURNEY: "", Role.STAGE: ""}  # filled down from the rows above
         self.heading_stage = options.stage or DEFAULT_STAGE
         self.headings: list[tuple[int, str]] = []
@@ -255,7 +256,7 @@ class RowReader:
             if column.role == Role.FUNCTION:
                 letters = self._letters(number, column, text)
                 if letters:
-                    held[name_key(column.header)].update(letters)
+                    held[self.function_keys[column.index]].update(letters)
             elif column.role == Role.LETTER:
                 letters = self.reader.read(column.letter).letters
                 if not letters:
@@ -264,12 +265,14 @@ class RowReader:
                     key = self._function(number, column, name)
                     if key:
                         held[key].update(letters)
-        order = list(self.functions)
-        return tuple((self.functions[key], frozenset(held[key])) for key in sorted(held, key=order.index))
+        return tuple((name, frozenset(held[key])) for key, name in self.functions.items() if key in held)
 
     def _letters(self, number: int, column: Column, text: str) -> frozenset[str]:
         reading = self.reader.read(text)
-        self.mapped.update(reading.mapped)
+        if reading.mapped:
+            self.mapped.update(reading.mapped)
+        if not reading.unknown:
+            return reading.letters
         place = Place(number, column.header, text)
         if reading.unknown and not self.reader.looks_like_letters(text):
             self.problems.add(

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 LETTERS = ("R", "A", "C", "I")
 LETTER_WORDS = {"responsible": "R", "accountable": "A", "consulted": "C", "informed": "I"}
@@ -50,11 +51,14 @@ _EMPHASIS = (
     re.compile(r"(?<![\w\\])_(?![\s_])(.+?)(?<!\s)_(?!\w)"),
     re.compile(r"~~(.+?)~~"),
 )
+# Cells without any of these carry no Markdown syntax: most cells, read without the patterns.
+_MARKUP_SIGNS = re.compile(r"[*_`\[<&\\~!]")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
 _WHOLE_EMPHASIS = re.compile(r"^\s*(\*\*|__|\*|_)(?!\s)(.+?)(?<!\s)\1\s*$", re.DOTALL)
 _WHOLE_HTML_EMPHASIS = re.compile(r"^\s*<(b|strong|em|i)>(.+)</\1>\s*$", re.IGNORECASE | re.DOTALL)
 
 
+@lru_cache(maxsize=4096)
 def plain_text(raw: str, markup: str) -> str:
     """The text a reader sees in the cell: Markdown syntax removed, spaces tidied.
 
@@ -65,7 +69,7 @@ def plain_text(raw: str, markup: str) -> str:
     if markup in ("csv", "xlsx"):
         return raw.strip()
     text = raw
-    if markup == "markdown":
+    if markup == "markdown" and _MARKUP_SIGNS.search(text):
         text = _BREAK.sub("\n", text)
         text = _TAG.sub("", text)
         text = _IMAGE.sub(r"\1", text)
@@ -121,8 +125,13 @@ class LetterReader:
 
     def __init__(self, letter_map: Mapping[str, str] | None = None) -> None:
         self.letter_map = {key.upper(): value.upper() for key, value in (letter_map or {}).items()}
+        # A matrix repeats a handful of spellings ("A/R", "C") thousands of times.
+        self._read = lru_cache(maxsize=1024)(self._reading)
 
     def read(self, text: str) -> LetterReading:
+        return self._read(text)
+
+    def _reading(self, text: str) -> LetterReading:
         letters: set[str] = set()
         unknown: list[str] = []
         mapped: list[str] = []

@@ -106,11 +106,19 @@ def read_header(table: SourceTable, options: TableOptions, reader: LetterReader)
     return HeaderReading(layout=layout, header_row=header_row, columns=columns, notes=tuple(notes))
 
 
+# Enough rows to tell letters from ids and notes; a column does not change its nature further down.
+_SAMPLED_ROWS = 500
+
+
 def _column_values(table: SourceTable, header_number: int, width: int) -> list[ColumnValues]:
     values = [ColumnValues() for _ in range(width)]
+    sampled = 0
     for row in table.rows:
         if row.number <= header_number:
             continue
+        sampled += 1
+        if sampled > _SAMPLED_ROWS:
+            break
         cells = [plain_text(cell, table.markup) for cell in row.cells]
         # Headings and blank rows say nothing about what a column holds.
         if sum(1 for cell in cells if cell) <= 1:

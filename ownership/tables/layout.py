@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from .cells import LETTER_WORDS, VARIANT_WORDS, LetterReader, header_key, is_none_marker, plain_text
 from .source import SourceRow, SourceTable
@@ -110,11 +111,18 @@ class HeaderReading:
     columns: tuple[Column, ...]
     notes: tuple[str, ...]
 
+    @cached_property
+    def _by_role(self) -> dict[Role, list[Column]]:
+        by_role: dict[Role, list[Column]] = {}
+        for column in self.columns:
+            by_role.setdefault(column.role, []).append(column)
+        return by_role
+
     def first(self, role: Role) -> Column | None:
-        return next((column for column in self.columns if column.role == role), None)
+        return next(iter(self._by_role.get(role, ())), None)
 
     def of_role(self, role: Role) -> list[Column]:
-        return [column for column in self.columns if column.role == role]
+        return list(self._by_role.get(role, ()))
 
 
 def find_header(table: SourceTable, markup: str) -> SourceRow | None:

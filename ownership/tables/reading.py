@@ -87,12 +87,17 @@ def _read(
     return canonical
 
 
+_LEGEND_MAX_ROWS = 12  # a key: a header, the four letters, a few variants
+
+
 def is_legend(table: SourceTable) -> bool:
     """Whether a table explains the letters (R | Responsible | does the work) rather than assigning them.
 
     Documents often put such a key before the matrix; its letter column reads like a function.
     A key lists each letter once, beside the letter's word.
     """
+    if len(table.rows) > _LEGEND_MAX_ROWS:
+        return False
     columns = list(zip(*(row.cells for row in table.rows[1:]), strict=False))
     letters_once = words = False
     for cells in columns:
