@@ -283,3 +283,67 @@ def test_workbook_with_a_title_merged_stages_ids_and_none_markers():
         "An empty journey or stage cell took the value above it in 2 rows",
         "2 cells saying nobody (N/A, -, —, none, TBD …) read as empty",
     )
+
+
+# --- spreadsheets turned into Markdown, and group labels over the functions ------------------------
+
+PANDAS_EXPORT = """## Services RACI
+| Unnamed: 0 | Unnamed: 1 | Services RACI MATRIX | Unnamed: 3 | Unnamed: 4 | Unnamed: 5 | Unnamed: 6 |
+| --- | --- | --- | --- | --- | --- | --- |
+| NaN | NaN | NaN | NaN | NaN | NaN | NaN |
+| NaN | NaN | NaN | Sponsor | Project Manager | Sponsor | Project Manager |
+| NaN | PRIORITY | ACTIVITY | Client | NaN | Agency | NaN |
+| NaN | NaN | Project Management | NaN | NaN | NaN | NaN |
+| NaN | High | Kick-off | A | R | I | C |
+| NaN | NaN | Status reports | NaN | I | NaN | A/R |
+| NaN | NaN | Approvals | NaN | NaN | NaN | NaN |
+| NaN | Low | Sign-off | A | C | NaN | R |
+"""
+
+
+def test_spreadsheet_exported_to_markdown_by_pandas_reads_as_the_spreadsheet():
+    table = read(PANDAS_EXPORT, journey="Services")
+    assert table.functions == (
+        "Sponsor (Client)",
+        "Project Manager (Client)",
+        "Sponsor (Agency)",
+        "Project Manager (Agency)",
+    )
+    assert [(row.stage, row.touchpoint, row.description) for row in table.rows] == [
+        ("Project Management", "Kick-off", "High"),
+        ("Project Management", "Status reports", ""),
+        ("Approvals", "Sign-off", "Low"),
+    ]
+    assert letters(table)[("Project Management", "Status reports")] == {
+        "Project Manager (Client)": {"I"},
+        "Project Manager (Agency)": {"A", "R"},
+    }
+    assert table.notes[:3] == (
+        "Rows 1–2 above the header were skipped: Services RACI MATRIX",
+        "Row 4 completes the header, naming 'PRIORITY', 'ACTIVITY'",
+        "Columns with one name under different group labels are told apart: 'Sponsor (Client)', "
+        "'Sponsor (Agency)', 'Project Manager (Client)', 'Project Manager (Agency)'",
+    )
+
+
+def test_workbook_group_labels_above_the_function_names():
+    rows = [
+        (None, "Client", None, "Vendor", None),
+        ("Activity", "Owner", "Analyst", "Owner", "Engineer"),
+        ("Requirements", "A", "R", "C", None),
+        ("Build", "I", None, "A", "R"),
+    ]
+    table = read_table(tables_from_sheets([("RACI", rows)], limits=TableLimits()), TableOptions(journey="Delivery"))
+    assert table.functions == ("Owner (Client)", "Analyst", "Owner (Vendor)", "Engineer")
+    assert table.header_row == 2
+    assert letters(table)[(DEFAULT_STAGE, "Build")] == {
+        "Owner (Client)": {"I"},
+        "Owner (Vendor)": {"A"},
+        "Engineer": {"R"},
+    }
+
+
+def test_one_name_twice_without_group_labels_is_still_refused():
+    with pytest.raises(TableInvalid) as caught:
+        read("Task,Owner,Owner\nBuild,A,R\n", journey="J")
+    assert caught.value.problems[0].code == "duplicate_function"

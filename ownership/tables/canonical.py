@@ -118,7 +118,7 @@ class RowReader:
             )
         rows: list[CanonicalRow] = []
         for row in self.table.rows:
-            if row.number > reading.header_row.number:
+            if row.number > reading.header_row.last:
                 canonical = self._row(row)
                 if canonical is not None:
                     rows.append(canonical)
@@ -239,7 +239,12 @@ class RowReader:
 
     def _description(self, texts: list[str]) -> str:
         sources = self.reading.of_role(Role.DESCRIPTION) + self.reading.of_role(Role.NOTE)
-        parts = [(column, texts[column.index]) for column in sources if texts[column.index]]
+        # A note saying "N/A" says nothing; a description column keeps what it holds.
+        parts = [
+            (column, text)
+            for column in sources
+            if (text := texts[column.index]) and not (column.role == Role.NOTE and is_none_marker(text))
+        ]
         if len(sources) == 1:
             return parts[0][1] if parts else ""
         return "\n".join(f"{column.label()}: {text}" for column, text in parts)

@@ -32,7 +32,8 @@ VARIANT_WORDS = {
     "witness": "W",
 }
 # Cells that say "nobody here", any case.
-NONE_MARKERS = frozenset({"n/a", "na", "-", "--", "—", "–", "none", "tbd", "tbc"})
+# "nan" is what pandas writes for an empty cell when it turns a spreadsheet into Markdown.
+NONE_MARKERS = frozenset({"n/a", "na", "-", "--", "—", "–", "none", "tbd", "tbc", "nan"})
 _LETTER_SEPARATORS = "/,+;&"
 _TOKEN_SPLIT = re.compile(r"[\s/,+;&]+")
 
@@ -80,7 +81,9 @@ def plain_text(raw: str, markup: str) -> str:
         text = _ESCAPE.sub(r"\1", text)
         text = html.unescape(text)
     lines = (" ".join(line.split()) for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
+    text = "\n".join(line for line in lines if line)
+    # pandas writes "NaN" for every empty cell when it turns a spreadsheet into Markdown.
+    return "" if text == "NaN" and markup == "markdown" else text
 
 
 def is_emphasised(raw: str, markup: str) -> bool:

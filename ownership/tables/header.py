@@ -6,7 +6,7 @@ columns for one function) stops reading before the rows: every row would otherwi
 
 from __future__ import annotations
 
-from .cells import LETTERS, LetterReader, header_key, name_key, plain_text
+from .cells import LETTERS, LetterReader, header_key, is_none_marker, name_key, plain_text
 from .layout import (
     Column,
     ColumnValues,
@@ -48,12 +48,15 @@ def read_header(table: SourceTable, options: TableOptions, reader: LetterReader)
         )
     width = max(len(header_row.cells), table.width)
     headers = [header_text(cell, markup) for cell in header_row.cells] + [""] * (width - len(header_row.cells))
-    values = _column_values(table, header_row.number, width)
+    values = _column_values(table, header_row.last, width)
     notes: list[str] = []
     if header_row.number > 1:
-        skipped = [plain_text(cell, markup) for row in table.rows[: header_row.number - 1] for cell in row.cells]
+        skipped = [header_text(cell, markup) for row in table.rows[: header_row.number - 1] for cell in row.cells]
         shown = "; ".join(shorten(text) for text in skipped if text)
         notes.append(f"Rows 1–{header_row.number - 1} above the header were skipped" + (f": {shown}" if shown else ""))
+    if header_row.completed:
+        named_below = ", ".join(f"'{text}'" for text in header_row.completed)
+        notes.append(f"Row {header_row.last} completes the header, naming {named_below}")
 
     lenient = {index: named_role(header) for index, header in enumerate(headers) if header}
     strict = {index: _STANDARD_COLUMNS.get(name_key(header)) for index, header in enumerate(headers) if header}
@@ -96,6 +99,7 @@ def read_header(table: SourceTable, options: TableOptions, reader: LetterReader)
         roles[index] = role
         taken.add(role)
 
+    _tell_apart_by_group(headers, roles, header_row.groups, notes)
     columns = tuple(
         Column(index, headers[index], roles[index], letters.get(index, "") if roles[index] == Role.LETTER else "")
         for index in range(width)
@@ -153,6 +157,25 @@ def _require_standard_columns(named: dict[int, Role | None], header_number: int,
             fix="Add the missing columns, or let the layout be detected (activity-first tables need no journey column)",
             place=Place(header_number, "", ""),
         )
+
+
+def _tell_apart_by_group(headers: list[str], roles: dict[int, Role], groups: tuple[str, ...], notes: list[str]) -> None:
+    """Two function columns of one name under different group labels ("Project Manager" under
+    Client and under Vendor) are two functions: each is named after its group."""
+    by_key: dict[str, list[int]] = {}
+    for index, header in enumerate(headers):
+        if roles.get(index) == Role.FUNCTION and header:
+            by_key.setdefault(name_key(header), []).append(index)
+    renamed = []
+    for indexes in by_key.values():
+        labels = [groups[index] if index < len(groups) else "" for index in indexes]
+        if len(indexes) > 1 and all(labels) and len(set(labels)) == len(labels):
+            for index, label in zip(indexes, labels, strict=True):
+                headers[index] = f"{headers[index]} ({label})"
+                renamed.append(headers[index])
+    if renamed:
+        shown = ", ".join(f"'{name}'" for name in renamed)
+        notes.append(f"Columns with one name under different group labels are told apart: {shown}")
 
 
 def _refuse_repeated_columns(
@@ -243,8 +266,8 @@ def _activity_column(
 
 
 def _role_from_values(layout: Layout, header: str, values: ColumnValues, reader: LetterReader) -> Role:
-    if not values.filled and not header:
-        return Role.IGNORED
+    if not header and all(is_none_marker(value) for value in values.filled):
+        return Role.IGNORED  # nothing in it, or only "nobody"
     if values.is_ids():
         return Role.IGNORED
     if layout != Layout.TRANSPOSED and values.letter_share(reader) >= 0.5:

@@ -107,7 +107,7 @@ class HeaderReading:
     """What the header row says: the layout, each column's role, and what a reader should know."""
 
     layout: Layout
-    header_row: SourceRow
+    header_row: HeaderRow
     columns: tuple[Column, ...]
     notes: tuple[str, ...]
 
@@ -125,16 +125,95 @@ class HeaderReading:
         return list(self._by_role.get(role, ()))
 
 
-def find_header(table: SourceTable, markup: str) -> SourceRow | None:
-    """The first row with two or more filled cells: title rows above a spreadsheet's header are skipped."""
-    for row in table.rows:
-        if sum(1 for cell in row.cells if plain_text(cell, markup)) >= 2:
-            return row
-    return None
+@dataclass(frozen=True)
+class HeaderRow:
+    """The header: usually one row; its cells can be completed by the row below (see find_header)."""
+
+    number: int  # the header's first row
+    last: int  # the header's last row: the table's rows start below it
+    cells: tuple[str, ...]  # as written (markup included)
+    completed: tuple[str, ...] = ()  # texts the row below added to unnamed columns
+    # Per column, the group label over it ("Client", "Vendor"): from a sparse row of labels just
+    # above the header or beside the names that complete it, each label reaching right to the next.
+    groups: tuple[str, ...] = ()
+
+
+_STRICT_LETTERS = re.compile(r"^[RACIraci](?:[\s/,+;&]*[RACIraci])*$")
+_LOOK_AHEAD_ROWS = 6
+
+
+def find_header(table: SourceTable, markup: str) -> HeaderRow | None:
+    """The header row: the first row naming two or more columns, with two refinements seen in
+    spreadsheets: a sparse first row (group labels such as "Client | Vendor" over the function
+    names) gives way to a fuller row below it before any letters, and a row just below the
+    header that names unnamed columns (a second header line: "PRIORITY | ACTIVITY") completes it.
+    """
+    rows = [row for row in table.rows if _header_cells(row, markup)]
+    first = next((index for index, row in enumerate(rows) if len(_header_cells(row, markup)) >= 2), None)
+    if first is None:
+        return None
+    best = first
+    width = table.width
+    if len(_header_cells(rows[first], markup)) * 2 < width:
+        for index in range(first + 1, min(len(rows), first + _LOOK_AHEAD_ROWS)):
+            if _holds_letters(rows[index], markup):
+                break
+            if len(_header_cells(rows[index], markup)) > len(_header_cells(rows[best], markup)):
+                best = index
+    header = rows[best]
+    cells = list(header.cells)
+    labels = _labels(rows[best - 1], markup, width) if best > first else ()
+    below = rows[best + 1] if best + 1 < len(rows) else None
+    if below is None or _holds_letters(below, markup):
+        return HeaderRow(header.number, header.number, tuple(cells), groups=labels)
+    blanks = {index for index, cell in enumerate(cells) if not header_text(cell, markup)}
+    blanks |= set(range(len(cells), len(below.cells)))
+    naming = [
+        index
+        for index, cell in enumerate(below.cells)
+        if index in blanks and (named_role(header_text(cell, markup)) or mentions_activity(header_text(cell, markup)))
+    ]
+    if not naming:
+        return HeaderRow(header.number, header.number, tuple(cells), groups=labels)
+    cells += [""] * (len(below.cells) - len(cells))
+    completed = []
+    beside = list(below.cells)
+    for index in sorted(blanks):
+        if index < len(below.cells) and header_text(below.cells[index], markup):
+            cells[index] = below.cells[index]
+            completed.append(header_text(below.cells[index], markup))
+            beside[index] = ""
+    labels = labels or _labels(SourceRow(below.number, tuple(beside)), markup, width)
+    return HeaderRow(header.number, below.number, tuple(cells), tuple(completed), labels)
+
+
+def _labels(row: SourceRow, markup: str, width: int) -> tuple[str, ...]:
+    """Group labels reaching right from where each is written ("Client" over columns 4-12)."""
+    labels, current = [], ""
+    for index in range(width):
+        text = header_text(row.cells[index], markup) if index < len(row.cells) else ""
+        current = text or current
+        labels.append(current)
+    return tuple(labels) if any(labels) else ()
+
+
+def _header_cells(row: SourceRow, markup: str) -> list[str]:
+    return [text for cell in row.cells if (text := header_text(cell, markup))]
+
+
+def _holds_letters(row: SourceRow, markup: str) -> bool:
+    """Whether a row holds RACI letters: the matrix's rows have begun."""
+    return any(_STRICT_LETTERS.match(plain_text(cell, markup)) for cell in row.cells)
+
+
+_PANDAS_UNNAMED = re.compile(r"^Unnamed: \d+$")
 
 
 def header_text(raw: str, markup: str) -> str:
+    """A header as a reader sees it; in Markdown, "Unnamed: 3" (pandas' name for an empty header) is empty."""
     text = plain_text(raw, markup)
+    if markup == "markdown" and _PANDAS_UNNAMED.match(text):
+        return ""
     return text if markup in ("csv", "xlsx") else " ".join(text.split())
 
 
