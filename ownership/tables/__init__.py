@@ -10,7 +10,8 @@ letters such as ``R/A``), which the matrix importer validates and applies like a
 - markdown.py, html.py: the tables in Markdown and HTML text
 - cells.py: a cell's plain text, "nobody" markers, letters and the letter map, names in a cell
 - layout.py, header.py: the layout (standard, activity-first, transposed) and each column's role
-- canonical.py: the rows below the header as canonical rows (headings, grouped stages, repeats)
+- canonical.py: the matrix file's rows, each with the published row it came from
+- rows.py: the rows below the header read into canonical rows (headings, grouped stages, repeats)
 - problems.py: problems said once per kind, with places and the fix
 - reading.py: the entry points
 """

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .canonical import CanonicalTable, RowReader
+from .canonical import CanonicalTable
 from .cells import LETTER_WORDS, LETTERS, LetterReader, is_none_marker, plain_text
 from .header import read_header
 from .html import tables_from_html
 from .layout import HeaderReading, Layout, Role, TableOptions, letter_of_header, named_role
 from .markdown import tables_from_markdown
 from .problems import TableInvalid, refuse
+from .rows import RowReader
 from .source import SourceTable, TableLimits, table_from_csv_text, text_format
 
 
