@@ -302,6 +302,7 @@ def _check_functions(
                 f"'{seen[key].header}'; names are compared ignoring case, spaces and hyphens)",
                 fix="Merge the two columns into one, or rename one of them",
                 place=Place(header_number, column.header, ""),
+                subject=key,
             )
         else:
             seen[key] = column

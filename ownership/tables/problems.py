@@ -50,7 +50,9 @@ class TableProblem:
             more = self.count - len(self.places)
             if more > 0:
                 where += f"; and {more} more"
-            text += f" ({self.count} cells: {where})" if self.count > 1 else f" ({where})"
+            # Places in the header are columns; anywhere else they are cells.
+            unit = "columns" if all(place.column and not place.value for place in self.places) else "cells"
+            text += f" ({self.count:,} {unit}: {where})" if self.count > 1 else f" ({where})"
         return f"{text[:1].upper()}{text[1:]}. {self.fix}"
 
 
