@@ -39,7 +39,7 @@ def test_functions_named_like_letters_activities_or_notes_stay_functions():
 
 
 def test_names_that_look_like_nobody_or_ids_are_names_in_the_standard_layout():
-    text = "journey,stage,touchpoint,Sales\nJ,-,N/A,A\nJ,-,1,R\nJ,TBD,2,\n"
+    text = "journey,stage,touchpoint,Sales\nJ,N/A,None,A\nJ,N/A,1,R\nJ,TBD,2,\n"
     assert through_tables(text) == directly(text)
 
 
