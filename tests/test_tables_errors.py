@@ -160,3 +160,16 @@ def test_problem_log_keeps_three_places_and_counts_the_rest():
     [problem] = log.problems()
     assert problem.count == 10 and len(problem.places) == 3
     assert str(problem).endswith("; and 7 more). Fix it")
+
+
+def test_a_problem_reads_without_its_first_place_for_tables_of_errors():
+    log = ProblemLog()
+    for row in (2, 5, 9, 11):
+        log.add("x", reason="bad letter", fix="Fix it", place=Place(row, "Ann", "Q"), subject="Q")
+    [problem] = log.problems()
+    assert problem.without_first_place() == (
+        "Bad letter (4 in all; also row 5, column 'Ann', value 'Q'; row 9, column 'Ann', value 'Q'; and 1 more). Fix it"
+    )
+    log = ProblemLog()
+    log.add("y", reason="no journey", fix="Name it", place=Place(1, "", ""))
+    assert log.problems()[0].without_first_place() == "No journey. Name it"

@@ -55,6 +55,18 @@ class TableProblem:
             text += f" ({self.count:,} {unit}: {where})" if self.count > 1 else f" ({where})"
         return f"{text[:1].upper()}{text[1:]}. {self.fix}"
 
+    def without_first_place(self) -> str:
+        """The message for a display that shows the first place in columns of its own (row,
+        column, value): the reason, the other places, the fix."""
+        text = self.reason
+        others = [str(place) for place in self.places[1:]]
+        more = self.count - len(self.places)
+        if more > 0:
+            others.append(f"and {more:,} more")
+        if others:
+            text += f" ({self.count:,} in all; also {'; '.join(others)})"
+        return f"{text[:1].upper()}{text[1:]}. {self.fix}"
+
 
 class TableInvalid(Exception):
     """The table cannot be read as a RACI matrix; `problems` says every reason, each once."""
