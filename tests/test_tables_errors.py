@@ -173,3 +173,20 @@ def test_a_problem_reads_without_its_first_place_for_tables_of_errors():
     log = ProblemLog()
     log.add("y", reason="no journey", fix="Name it", place=Place(1, "", ""))
     assert log.problems()[0].without_first_place() == "No journey. Name it"
+
+
+def test_problems_in_rows_come_with_the_rows_read_without_one():
+    with pytest.raises(TableInvalid) as caught:
+        read_table(tables_from_text("Phase,Task,Ann\n,One,A\nPlan,Two,S\nPlan,Three,R\n"), TableOptions(journey="J"))
+    assert [problem.code for problem in caught.value.problems] == ["no_stage_name", "unknown_letter"]
+    partial = caught.value.partial
+    assert [(row.stage, row.touchpoint, row.cells) for row in partial.rows] == [
+        ("Plan", "Two", ()),
+        ("Plan", "Three", (("Ann", frozenset("R")),)),
+    ]
+
+
+def test_problems_in_the_header_come_without_rows():
+    with pytest.raises(TableInvalid) as caught:
+        read_table(tables_from_text("Task,Ann,Ann\nOne,A,R\n"), TableOptions(journey="J"))
+    assert caught.value.partial is None

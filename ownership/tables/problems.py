@@ -71,8 +71,11 @@ class TableProblem:
 class TableInvalid(Exception):
     """The table cannot be read as a RACI matrix; `problems` says every reason, each once."""
 
-    def __init__(self, problems: list[TableProblem]) -> None:
+    def __init__(self, problems: list[TableProblem], partial: object | None = None) -> None:
         self.problems = list(problems)
+        # Problems in rows (not in the header) come with the rows that were read without one, a
+        # CanonicalTable: the importer checks those too, so that every problem is told at once.
+        self.partial = partial
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
     @property
@@ -114,9 +117,9 @@ class ProblemLog:
             for (code, subject), item in self._collected.items()
         ]
 
-    def raise_if_any(self) -> None:
+    def raise_if_any(self, partial: object | None = None) -> None:
         if self._collected:
-            raise TableInvalid(self.problems())
+            raise TableInvalid(self.problems(), partial)
 
 
 def refuse(code: str, *, reason: str, fix: str, place: Place | None = None) -> TableInvalid:

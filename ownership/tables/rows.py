@@ -66,15 +66,7 @@ class RowReader:
                 if canonical is not None:
                     rows.append(canonical)
         rows = self._distinct_touchpoints(rows)
-        self.problems.raise_if_any()
-        if not rows:
-            raise refuse(
-                "no_rows",
-                reason=f"the table has a header but no {self._noun()} below it",
-                fix="Add one row per activity under the header",
-                place=Place(reading.header_row.number, "", ""),
-            )
-        return CanonicalTable(
+        table = CanonicalTable(
             layout=reading.layout,
             table=self.table.describe(),
             header_row=reading.header_row.number,
@@ -83,6 +75,15 @@ class RowReader:
             notes=(*self.table.notes, *reading.notes, *self._notes(journey_column)),
             sources=self._sources(),
         )
+        self.problems.raise_if_any(partial=table)
+        if not rows:
+            raise refuse(
+                "no_rows",
+                reason=f"the table has a header but no {self._noun()} below it",
+                fix="Add one row per activity under the header",
+                place=Place(reading.header_row.number, "", ""),
+            )
+        return table
 
     def _noun(self) -> str:
         return "touchpoints" if self.reading.layout == Layout.STANDARD else "activities"
@@ -119,16 +120,21 @@ class RowReader:
                 place=Place(row.number, touchpoint_column.label(), first),
             )
             return None
+        journey = self._grouped(Role.JOURNEY, texts, row.number, self.options.journey.strip())
+        stage = self._grouped(Role.STAGE, texts, row.number, self.heading_stage)
+        cells = self._cells(row.number, texts)
+        if not journey or not stage:
+            return None  # said once, by _grouped; the importer need not say it again
         return CanonicalRow(
             source_row=row.number,
-            journey=self._grouped(Role.JOURNEY, texts, row.number) or self.options.journey.strip(),
-            stage=self._grouped(Role.STAGE, texts, row.number) or self.heading_stage,
+            journey=journey,
+            stage=stage,
             touchpoint=self._name(touchpoint),
             channel=self._text(Role.CHANNEL, texts),
             description=self._description(texts),
             importance=self._text(Role.IMPORTANCE, texts),
             out_of_scope=self._text(Role.OUT_OF_SCOPE, texts),
-            cells=self._cells(row.number, texts),
+            cells=cells,
         )
 
     def _is_heading(self, row: SourceRow, only: Column, raw: str) -> bool:
@@ -149,11 +155,12 @@ class RowReader:
         else:
             self.heading_stage = name
 
-    def _grouped(self, role: Role, texts: list[str], number: int) -> str:
-        """Journey or stage: this row's cell, else the one above (grouped or merged cells)."""
+    def _grouped(self, role: Role, texts: list[str], number: int, default: str) -> str:
+        """Journey or stage: this row's cell, else the one above (grouped or merged cells), else
+        `default` (the option, or the heading above) when the table has no such column."""
         column = self.reading.first(role)
         if column is None:
-            return ""
+            return default
         value = self._name(texts[column.index])
         if value:
             self.last[role] = value
