@@ -98,9 +98,14 @@ def test_the_same_activity_twice_in_one_stage_with_other_letters_is_refused():
 
 
 def test_an_exact_repeat_of_a_row_is_read_once_and_reported():
-    table = read_table(tables_from_text("Task,Ann\nOne,A\nTwo,R\none,A\n"), TableOptions(journey="J"))
+    table = read_table(tables_from_text("Task,Ann\nOne,A\nTwo,R\nOne,A\n"), TableOptions(journey="J"))
     assert [row.touchpoint for row in table.rows] == ["One", "Two"]
-    assert table.notes == ("Row 4 repeats row 2 ('one') exactly: read once",)
+    assert table.notes == ("Row 4 repeats row 2 ('One') exactly: read once",)
+
+
+def test_a_repeat_spelled_differently_is_a_duplicate():
+    [problem] = problems_of("Task,Ann\nCashier,A\ncashier,A\n", journey="J")
+    assert problem.code == "duplicate_activity" and problem.reason.startswith("duplicate touchpoint")
 
 
 def test_an_activity_in_several_stages_is_one_touchpoint_per_stage_named_after_it():

@@ -281,8 +281,8 @@ class RowReader:
             if first is not None:
                 self.problems.add(
                     "duplicate_activity",
-                    reason="an activity appears twice in the same stage with different letters "
-                    "(the row of its first appearance in brackets)",
+                    reason="duplicate touchpoint: an activity appears twice in one stage (its first row in "
+                    "brackets; names are compared ignoring case, spaces and hyphens)",
                     fix="Rename one of the two rows, or merge their letters into one row",
                     place=Place(row.source_row, label, f"{row.touchpoint} (row {first.source_row})"),
                 )
@@ -350,9 +350,8 @@ class RowReader:
 
 
 def _same_content(first: CanonicalRow, again: CanonicalRow) -> bool:
-    """The same letters and details; the names are already the same as people read them."""
-    ignored = {"source_row": 0, "touchpoint": ""}
-    return {**first.__dict__, **ignored} == {**again.__dict__, **ignored}
+    """A row written twice, exactly: the same name, letters and details."""
+    return {**first.__dict__, "source_row": 0} == {**again.__dict__, "source_row": 0}
 
 
 def count_cells(count: int) -> str:
