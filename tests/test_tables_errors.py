@@ -17,7 +17,7 @@ def test_one_letter_in_many_cells_is_one_message_with_its_count_and_first_places
     [problem] = problems_of("| Task | Ann | Bob | Cy |\n|---|---|---|---|\n" + rows, journey="J")
     assert problem.code == "unknown_letter" and problem.subject == "S" and problem.count == 20
     assert str(problem) == (
-        "'S' is not one of the letters R, A, C, I (20 cells: row 2, column 'Ann', value 'S'; "
+        "Unknown letter 'S': it is not R, A, C or I (20 cells: row 2, column 'Ann', value 'S'; "
         "row 2, column 'Cy', value 'S'; row 3, column 'Ann', value 'S'; and 17 more). "
         "Map it in the letter map: S=R to read it as Responsible, S= to leave it out"
     )

@@ -241,7 +241,7 @@ class RowReader:
             for letter in reading.unknown:
                 self.problems.add(
                     UNKNOWN_LETTER,
-                    reason=f"'{letter}' is not one of the letters R, A, C, I",
+                    reason=f"unknown letter '{letter}': it is not R, A, C or I",
                     fix=f"Map it in the letter map: {letter}=R to read it as Responsible, {letter}= to leave it out",
                     place=place,
                     subject=letter,
