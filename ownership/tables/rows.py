@@ -281,7 +281,7 @@ class RowReader:
             if first is not None:
                 self.problems.add(
                     "duplicate_activity",
-                    reason="duplicate touchpoint: an activity appears twice in one stage (its first row in "
+                    reason="an activity appears twice in one stage, a duplicate touchpoint (its first row in "
                     "brackets; names are compared ignoring case, spaces and hyphens)",
                     fix="Rename one of the two rows, or merge their letters into one row",
                     place=Place(row.source_row, label, f"{row.touchpoint} (row {first.source_row})"),
