@@ -132,10 +132,9 @@ def test_a_stage_name_clash_from_repeated_activities_is_refused():
     assert problem.code == "duplicate_activity" and "named after its stage" in problem.reason
 
 
-def test_missing_stage_in_the_first_row_of_a_standard_file_is_named():
-    [problem] = problems_of("journey,stage,touchpoint,Ann\nJ,,One,A\n")
-    assert problem.code == "no_stage_name"
-    assert str(problem.places[0]) == "row 2, column 'stage'"
+def test_a_missing_stage_with_nothing_above_is_left_for_the_matrix_file_check():
+    table = read_table(tables_from_text("journey,stage,touchpoint,Ann\nJ,,One,A\nJ,,Two,R\n"), TableOptions())
+    assert [(row.stage, row.touchpoint) for row in table.rows] == [("", "One"), ("", "Two")]
 
 
 def test_a_header_without_rows_is_refused():
@@ -182,12 +181,13 @@ def test_a_problem_reads_without_its_first_place_for_tables_of_errors():
 
 def test_problems_in_rows_come_with_the_rows_read_without_one():
     with pytest.raises(TableInvalid) as caught:
-        read_table(tables_from_text("Phase,Task,Ann\n,One,A\nPlan,Two,S\nPlan,Three,R\n"), TableOptions(journey="J"))
-    assert [problem.code for problem in caught.value.problems] == ["no_stage_name", "unknown_letter"]
+        read_table(tables_from_text("Task,Ann\nOne,A\nTwo,S\n,R\nThree,R\n"), TableOptions(journey="J"))
+    assert [problem.code for problem in caught.value.problems] == ["unknown_letter", "no_activity_name"]
     partial = caught.value.partial
-    assert [(row.stage, row.touchpoint, row.cells) for row in partial.rows] == [
-        ("Plan", "Two", ()),
-        ("Plan", "Three", (("Ann", frozenset("R")),)),
+    assert [(row.touchpoint, row.cells) for row in partial.rows] == [
+        ("One", (("Ann", frozenset("A")),)),
+        ("Two", ()),
+        ("Three", (("Ann", frozenset("R")),)),
     ]
 
 

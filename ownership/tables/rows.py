@@ -120,21 +120,16 @@ class RowReader:
                 place=Place(row.number, touchpoint_column.label(), first),
             )
             return None
-        journey = self._grouped(Role.JOURNEY, texts, row.number, self.options.journey.strip())
-        stage = self._grouped(Role.STAGE, texts, row.number, self.heading_stage)
-        cells = self._cells(row.number, texts)
-        if not journey or not stage:
-            return None  # said once, by _grouped; the importer need not say it again
         return CanonicalRow(
             source_row=row.number,
-            journey=journey,
-            stage=stage,
+            journey=self._grouped(Role.JOURNEY, texts, self.options.journey.strip()),
+            stage=self._grouped(Role.STAGE, texts, self.heading_stage),
             touchpoint=self._name(touchpoint),
             channel=self._text(Role.CHANNEL, texts),
             description=self._description(texts),
             importance=self._text(Role.IMPORTANCE, texts),
             out_of_scope=self._text(Role.OUT_OF_SCOPE, texts),
-            cells=cells,
+            cells=self._cells(row.number, texts),
         )
 
     def _is_heading(self, row: SourceRow, only: Column, raw: str) -> bool:
@@ -155,7 +150,7 @@ class RowReader:
         else:
             self.heading_stage = name
 
-    def _grouped(self, role: Role, texts: list[str], number: int, default: str) -> str:
+    def _grouped(self, role: Role, texts: list[str], default: str) -> str:
         """Journey or stage: this row's cell, else the one above (grouped or merged cells), else
         `default` (the option, or the heading above) when the table has no such column."""
         column = self.reading.first(role)
@@ -169,15 +164,8 @@ class RowReader:
             self.filled_down += 1
             return self.last[role]
         fallback = self.options.journey if role == Role.JOURNEY else self.options.stage
-        if fallback.strip():
-            return fallback.strip()
-        self.problems.add(
-            f"no_{role.value}_name",
-            reason=f"a row has no {role.value} and no row above it names one",
-            fix=f"Write the {role.value} in the first row of each group (rows below may leave it empty)",
-            place=Place(number, column.label(), ""),
-        )
-        return ""
+        # Still empty: the matrix file's own check says so, with the row's other problems.
+        return fallback.strip()
 
     def _name(self, text: str) -> str:
         """A name on one line: a line break in a Markdown or HTML cell is only layout there."""
