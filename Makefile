@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 DEV_ENV := DEBUG=true
 
-.PHONY: run test lint format bench check-deploy clean
+.PHONY: run demo-reset test lint format bench check-deploy clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,12 +17,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 # The demo audits shortly after edits (10 s debounce) and every minute, so the log shows the
 # worker and beat at work; organizations keep the nightly default otherwise.
+DEMO_AUDIT_SCHEDULE := * * * * *
 run: export AUDIT_DEBOUNCE_SECONDS ?= 10
 run: $(VENV)/.installed
 	mkdir -p var/celery/queue var/celery/control
 	$(DEV_ENV) $(MANAGE) migrate --noinput
-	$(DEV_ENV) $(MANAGE) seed_demo
-	$(DEV_ENV) $(MANAGE) audit_schedule demo "* * * * *"
+	@# Seeds once: a demo that exists keeps its edits, history and tokens (make demo-reset starts over).
+	$(DEV_ENV) $(MANAGE) seed_demo --audit-schedule "$(DEMO_AUDIT_SCHEDULE)"
 	@echo
 	@echo "cxowner runs on http://127.0.0.1:8000/ (admin: http://127.0.0.1:8000/admin/)"
 	@echo "Demo logins: admin / cxowner-admin, cxlead / cxowner-cxlead, exec / cxowner-exec"
@@ -33,6 +34,12 @@ run: $(VENV)/.installed
 	@trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' INT TERM EXIT; \
 	$(DEV_ENV) $(VENV)/bin/celery -A cxowner worker --beat --loglevel info --concurrency 2 & worker=$$!; \
 	$(DEV_ENV) $(MANAGE) runserver --noreload 127.0.0.1:8000
+
+# Deletes the demo organization (its edits, history and tokens) and builds it anew.
+demo-reset: $(VENV)/.installed
+	mkdir -p var
+	$(DEV_ENV) $(MANAGE) migrate --noinput
+	$(DEV_ENV) $(MANAGE) seed_demo --reset --audit-schedule "$(DEMO_AUDIT_SCHEDULE)"
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q $(PYTEST_ARGS)
@@ -49,6 +56,7 @@ bench: $(VENV)/.installed
 	$(DEV_ENV) $(MANAGE) migrate --noinput -v0
 	$(DEV_ENV) $(MANAGE) bench $(BENCH_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_api $(BENCH_API_ARGS)
+	$(DEV_ENV) $(MANAGE) bench_pages $(BENCH_PAGES_ARGS)
 
 # The production settings must pass Django's deployment checklist without a warning.
 check-deploy: $(VENV)/.installed

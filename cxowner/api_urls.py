@@ -5,15 +5,22 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import SimpleRouter
 
 from cxowner.orgs.api.base import ID_PATTERN
-from cxowner.orgs.api.views import ApiTokenViewSet, MembershipViewSet, NotFoundView, OrganizationViewSet, PingView
+from cxowner.orgs.api.views import (
+    ApiTokenViewSet,
+    InvitationViewSet,
+    MembershipViewSet,
+    NotFoundView,
+    OrganizationViewSet,
+    PingView,
+)
 from journeys.api.views import JourneyViewSet, StageViewSet, TouchpointViewSet
+from ownership.api.imports import ImportJobViewSet, MatrixImportView
 from ownership.api.views import (
     AssignmentViewSet,
     AuditRunViewSet,
     FunctionViewSet,
     GapViewSet,
     MatrixExportView,
-    MatrixImportView,
     MatrixView,
     RoleViewSet,
 )
@@ -22,6 +29,7 @@ app_name = "api"
 
 router = SimpleRouter()
 router.register("members", MembershipViewSet, basename="member")
+router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("functions", FunctionViewSet, basename="function")
 router.register("roles", RoleViewSet, basename="role")
@@ -31,6 +39,7 @@ router.register("touchpoints", TouchpointViewSet, basename="touchpoint")
 router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("audits", AuditRunViewSet, basename="audit-run")
 router.register("gaps", GapViewSet, basename="gap")
+router.register("imports", ImportJobViewSet, basename="import-job")
 
 organization_urls = [
     path("", OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial_update"}), name="organization-detail"),

@@ -1,5 +1,8 @@
-"""/healthz: can this process reach its database and its broker? For load balancers and compose.
+"""/healthz: can this process reach its database and its broker, and is a worker alive?
 
+For load balancers and compose. The status code follows the database and the broker only: a
+web server without a worker still serves pages (and runs requested audits itself), so it stays
+in rotation; "worker" says whether one has recorded a heartbeat recently.
 No login and no details beyond the failing exception's type: it is public.
 """
 
@@ -9,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from cxowner.celery import app
+from ownership.heartbeat import worker_last_seen, worker_seen_recently
 
 BROKER_TIMEOUT_SECONDS = 3
 
@@ -18,7 +22,17 @@ BROKER_TIMEOUT_SECONDS = 3
 def healthz(request):
     checks = {"database": _check(_database), "broker": _check(_broker)}
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(checks, status=200 if healthy else 503)
+    return JsonResponse({**checks, "worker": _worker()}, status=200 if healthy else 503)
+
+
+def _worker() -> str:
+    try:
+        last = worker_last_seen()
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+    if last is None:
+        return "never seen"
+    return "ok" if worker_seen_recently() else f"not seen since {last.isoformat(timespec='seconds')}"
 
 
 def _check(probe) -> str:

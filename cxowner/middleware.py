@@ -28,3 +28,31 @@ class ContentSecurityPolicyMiddleware:
         policy = WITH_INLINE if request.path.startswith(INLINE_PREFIXES) else STRICT
         response.headers.setdefault("Content-Security-Policy", policy)
         return response
+
+
+class LockConflictMiddleware:
+    """A lock wait that timed out (or a deadlock PostgreSQL broke) is a conflict, not a bug: 409.
+
+    The transaction was rolled back, so nothing was half-saved; the person or the client can
+    simply try again. The API's exception handler answers the same for DRF views.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.http import JsonResponse
+        from django.template import loader
+
+        from cxowner.orgs.locks import LOCK_CONFLICT_MESSAGE, is_lock_conflict
+
+        if not is_lock_conflict(exception):
+            return None
+        headers = {"Retry-After": "2"}
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": LOCK_CONFLICT_MESSAGE}, status=409, headers=headers)
+        page = loader.get_template("409.html").render({"message": LOCK_CONFLICT_MESSAGE})
+        return HttpResponse(page, status=409, headers=headers)

@@ -7,6 +7,7 @@ DATABASE_URL and REDIS_URL (see docker-compose.yml).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
+    "axes",
     "cxowner.orgs",
     "journeys",
     "ownership",
@@ -88,6 +90,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "cxowner.middleware.LockConflictMiddleware",
+    # Last: it answers log-ins django-axes refused with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cxowner.urls"
@@ -122,6 +127,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # failing at once, and take the write lock at the start of a transaction.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # No request waits on a row lock longer than this: past it the request answers 409 "try
+    # again" (cxowner/orgs/locks.py) instead of piling up behind a long transaction.
+    DATABASE_LOCK_TIMEOUT_MS = envint("DATABASE_LOCK_TIMEOUT_MS", 5000)
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c lock_timeout={DATABASE_LOCK_TIMEOUT_MS}"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -132,9 +142,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-# Password guessing: this many failures per username or address pause log-in (429) for the window.
+# Password guessing (django-axes, cxowner/login.py): this many failures for one username from one
+# address pause that pair's log-in (429) for the window; other people are never locked out.
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", 900)
+# Behind a reverse proxy, the header it appends the client's address to (Django's META name, e.g.
+# HTTP_X_FORWARDED_FOR) and how many trusted proxies append to it; empty: REMOTE_ADDR is the client.
+TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "")
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = envbool("AXES_ENABLED", True)
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = LOGIN_MAX_FAILURES
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_LOCKOUT_SECONDS)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "cxowner.login.client_address"
+AXES_LOCKOUT_CALLABLE = "cxowner.login.locked_out"
+AXES_VERBOSE = False
+# Password-reset e-mails: at most this many per client address and per e-mail address per window.
+PASSWORD_RESET_PER_ADDRESS = envint("PASSWORD_RESET_PER_ADDRESS", 5)
+PASSWORD_RESET_PER_EMAIL = envint("PASSWORD_RESET_PER_EMAIL", 3)
+PASSWORD_RESET_WINDOW_SECONDS = envint("PASSWORD_RESET_WINDOW_SECONDS", 3600)
+# Members join by invitation only (cxowner/orgs/invitations.py); a link works once, this many days.
+INVITATION_EXPIRY_DAYS = envint("INVITATION_EXPIRY_DAYS", 7)
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -229,6 +263,9 @@ AUDIT_TEST_DELAY_SECONDS = envint("AUDIT_TEST_DELAY_SECONDS", 0)
 
 # Notifications (ownership/notifications.py).
 WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 5)
+# Hosts webhooks may reach although they resolve to a private or loopback address (on-premises
+# receivers); every other host must be public (ownership/webhooks.py).
+WEBHOOK_ALLOWED_HOSTS = envlist("WEBHOOK_ALLOWED_HOSTS", [])
 WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 5)
 # Attempt n waits base × 2**(n-1) seconds after the previous one (capped at one hour).
 WEBHOOK_RETRY_BACKOFF_SECONDS = envint("WEBHOOK_RETRY_BACKOFF_SECONDS", 30)
@@ -236,6 +273,15 @@ WEBHOOK_RETRY_BACKOFF_SECONDS = envint("WEBHOOK_RETRY_BACKOFF_SECONDS", 30)
 NOTIFICATION_DIGEST_MAX_GAPS = envint("NOTIFICATION_DIGEST_MAX_GAPS", 50)
 
 MATRIX_UPLOAD_MAX_BYTES = envint("MATRIX_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Bounds on a matrix file, checked while it is read (ownership/matrixfile/sheet.py): the first
+# one crossed refuses the file with a 400 naming it, before the file is built into rows.
+MATRIX_MAX_ROWS = envint("MATRIX_MAX_ROWS", 200_000)
+MATRIX_MAX_COLUMNS = envint("MATRIX_MAX_COLUMNS", 500)
+MATRIX_XLSX_MAX_PART_BYTES = envint("MATRIX_XLSX_MAX_PART_BYTES", 128 * 1024 * 1024)
+MATRIX_XLSX_MAX_EXPANSION = envint("MATRIX_XLSX_MAX_EXPANSION", 100)
+MATRIX_PARSE_MAX_SECONDS = envint("MATRIX_PARSE_MAX_SECONDS", 30)
+# Imports of more rows than this run on the worker, with progress (ownership/import_jobs.py).
+MATRIX_IMPORT_WORKER_ROWS = envint("MATRIX_IMPORT_WORKER_ROWS", 5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MATRIX_UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MATRIX_UPLOAD_MAX_BYTES + 1024 * 1024
 
@@ -259,12 +305,16 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# Every record goes to one console handler, on the root logger. Django's own "django" logger
+# carries a console handler of its own in development (and mail_admins, unused: no ADMINS); left
+# in place, each 403/404 line would print twice, so it only propagates here.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
 
 
@@ -281,6 +331,9 @@ def envrate(name: str, default: str | None) -> str | None:
 
 # The REST API (/api/v1/). Token clients and anonymous callers are throttled; tests are not,
 # unless they set a rate themselves, so no test is throttled by accident.
+# JSON bodies: a bigger one is 413, a deeper one 400 (cxowner/orgs/api/parsers.py).
+API_JSON_MAX_BYTES = envint("API_JSON_MAX_BYTES", 2 * 1024 * 1024)
+API_JSON_MAX_DEPTH = envint("API_JSON_MAX_DEPTH", 20)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # The token class comes first: its WWW-Authenticate makes a missing login a 401.
@@ -292,7 +345,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["cxowner.orgs.api.parsers.BoundedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",

@@ -6,7 +6,9 @@ from django.urls import include, path
 
 from cxowner import views as web
 from cxowner.health import healthz
-from cxowner.login import BrakedLoginView
+from cxowner.login import LoginView, PasswordResetConfirmView, PasswordResetView
+from cxowner.orgs.views import invitation
+from ownership.dashboard_views import dashboard
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,11 +17,24 @@ urlpatterns = [
     path("api/v1/", include("cxowner.api_urls", namespace="api")),
     # The browser: every page of an organization lives under /o/<slug>/.
     path("", web.home, name="home"),
-    path("accounts/login/", BrakedLoginView.as_view(), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/password-reset/", PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/password-reset/<uidb64>/<token>/",
+        PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", web.switch_organization, name="switch_organization"),
-    path("o/<slug:org>/", web.dashboard, name="dashboard"),
-    path("o/<slug:org>/journeys/", include("journeys.urls")),
+    path("invitations/<str:token>/", invitation, name="invitation"),
+    path("o/<slug:org>/", dashboard, name="dashboard"),
+    path("o/<slug:org>/journeys/", include("ownership.editor_urls")),
     path("o/<slug:org>/", include("ownership.urls")),
 ]
 

@@ -9,6 +9,14 @@ from django.db import models
 from django.db.models import Q
 
 from cxowner.orgs.models import Organization
+from cxowner.orgs.names import (
+    DUPLICATE_NAME,
+    NAME_MAX_CHARS,
+    NamedQuerySet,
+    NameKeyed,
+    duplicate_name_message,
+    name_key_field,
+)
 
 
 class Versioned(models.Model):
@@ -20,11 +28,12 @@ class Versioned(models.Model):
         abstract = True
 
 
-class Journey(Versioned):
+class Journey(NameKeyed, Versioned):
     """A customer journey (acquisition, onboarding, service …), optionally for a persona."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="journeys")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=NAME_MAX_CHARS)
+    name_key = name_key_field()
     persona = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     owner = models.ForeignKey(
@@ -37,10 +46,17 @@ class Journey(Versioned):
     )
     position = models.PositiveIntegerField(default=0)
 
+    objects = NamedQuerySet.as_manager()
+
     class Meta:
         ordering = ["organization", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="journey_unique_name"),
+            models.UniqueConstraint(
+                fields=["organization", "name_key"],
+                name="journey_unique_name_key",
+                violation_error_message=duplicate_name_message("journey"),
+                violation_error_code=DUPLICATE_NAME,
+            ),
             models.UniqueConstraint(fields=["id", "organization"], name="journey_id_organization"),
             models.CheckConstraint(condition=~Q(name=""), name="journey_name_not_empty"),
         ]
@@ -49,18 +65,26 @@ class Journey(Versioned):
         return self.name
 
 
-class Stage(Versioned):
+class Stage(NameKeyed, Versioned):
     """An ordered step of a journey (Discover, Compare, Buy …)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="stages")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=NAME_MAX_CHARS)
+    name_key = name_key_field()
     position = models.PositiveIntegerField(default=0)
+
+    objects = NamedQuerySet.as_manager()
 
     class Meta:
         ordering = ["journey", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["journey", "name"], name="stage_unique_name"),
+            models.UniqueConstraint(
+                fields=["journey", "name_key"],
+                name="stage_unique_name_key",
+                violation_error_message=duplicate_name_message("stage", "in this journey"),
+                violation_error_code=DUPLICATE_NAME,
+            ),
             models.UniqueConstraint(fields=["id", "journey"], name="stage_id_journey"),
             models.CheckConstraint(condition=~Q(name=""), name="stage_name_not_empty"),
         ]
@@ -69,13 +93,14 @@ class Stage(Versioned):
         return f"{self.journey} › {self.name}"
 
 
-class Touchpoint(Versioned):
+class Touchpoint(NameKeyed, Versioned):
     """An interaction inside a stage: the row of the RACI matrix."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="touchpoints")
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="touchpoints")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=NAME_MAX_CHARS)
+    name_key = name_key_field()
     position = models.PositiveIntegerField(default=0)
     channel = models.CharField(max_length=100, blank=True)
     description = models.TextField(blank=True)
@@ -83,10 +108,17 @@ class Touchpoint(Versioned):
     out_of_scope = models.BooleanField(default=False)
     out_of_scope_reason = models.CharField(max_length=500, blank=True)
 
+    objects = NamedQuerySet.as_manager()
+
     class Meta:
         ordering = ["journey", "stage__position", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["journey", "name"], name="touchpoint_unique_name"),
+            models.UniqueConstraint(
+                fields=["journey", "name_key"],
+                name="touchpoint_unique_name_key",
+                violation_error_message=duplicate_name_message("touchpoint", "in this journey"),
+                violation_error_code=DUPLICATE_NAME,
+            ),
             models.UniqueConstraint(fields=["id", "organization"], name="touchpoint_id_organization"),
             models.CheckConstraint(condition=~Q(name=""), name="touchpoint_name_not_empty"),
             models.CheckConstraint(

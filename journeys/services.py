@@ -2,7 +2,8 @@
 
 Updates are optimistic: the writer names the version it read and the row changes only if it
 still has it (UPDATE … WHERE version = n), so two editors can never overwrite each other.
-Every change announces itself with `matrix_changed`, which schedules an audit.
+Every change announces, inside its transaction, what it touched (`matrix_changed` with a
+MatrixScope): the live gaps of that part are brought up to date before it commits.
 """
 
 from __future__ import annotations
@@ -13,25 +14,37 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Max
 
+from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
-from cxowner.orgs.signals import matrix_changed
+from cxowner.orgs.signals import MatrixScope, matrix_change_announce
 
 from .models import Journey, Stage, Touchpoint
 
 
-class StaleVersion(Exception):
-    """The row changed since the writer read it; nothing was written."""
-
-    def __init__(self, obj: models.Model):
-        self.obj = obj
-        super().__init__(f"{obj._meta.verbose_name} “{obj}” was changed by someone else (now version {obj.version})")
+def _changed(organization_id: int, scope: MatrixScope) -> None:
+    matrix_change_announce(organization_id=organization_id, scope=scope)
 
 
-def _changed(organization_id: int) -> None:
-    matrix_changed.send(sender=Organization, organization_id=organization_id)
+def change_scope(obj: models.Model, changes: dict[str, Any]) -> MatrixScope:
+    """What a change to a journey, stage or touchpoint can affect among the gaps."""
+    if isinstance(obj, Touchpoint):
+        if "stage" in changes or "position" in changes:
+            return MatrixScope.of("touchpoint", journeys=[obj.journey_id])
+        # Names, importance and scope show in the touchpoint's own gaps and its two handoffs;
+        # scope also changes how many touchpoints every function's share counts.
+        return MatrixScope.of("touchpoint", touchpoints=[obj.pk], all_functions="out_of_scope" in changes)
+    if isinstance(obj, Journey):
+        return MatrixScope.of("journey", journeys=[obj.pk])
+    if isinstance(obj, Stage) and "position" in changes:
+        return MatrixScope.of("stage", journeys=[obj.journey_id])
+    # A stage's name is in no finding; other models say for themselves (ownership.services).
+    return MatrixScope.of(obj._meta.model_name)
 
 
-def versioned_update(*, obj: models.Model, version: int | None, **changes: Any) -> models.Model:
+def versioned_update(
+    *, obj: models.Model, version: int | None, scope: MatrixScope | None = None, **changes: Any
+) -> models.Model:
     """Apply `changes` to `obj` if it is still at `version` (None: unconditionally).
 
     Validates the result first (model and database constraints), then writes in one UPDATE
@@ -51,8 +64,8 @@ def versioned_update(*, obj: models.Model, version: int | None, **changes: Any) 
             if current is None:
                 raise ValidationError(f"This {model._meta.verbose_name} no longer exists.")
             raise StaleVersion(current)
-    obj.refresh_from_db()
-    _changed(obj.organization_id)
+        obj.refresh_from_db()
+        _changed(obj.organization_id, scope or change_scope(obj, changes))
     return obj
 
 
@@ -60,10 +73,17 @@ def _next_position(rows: models.QuerySet) -> int:
     return (rows.aggregate(last=Max("position"))["last"] or 0) + 1
 
 
+@transaction.atomic
 def _created(obj: models.Model) -> models.Model:
     obj.full_clean()
     obj.save()
-    _changed(obj.organization_id)
+    if isinstance(obj, Journey):
+        scope = MatrixScope.of("journey", journeys=[obj.pk])
+    elif isinstance(obj, Touchpoint):
+        scope = MatrixScope.of("touchpoint", touchpoints=[obj.pk], all_functions=not obj.out_of_scope)
+    else:
+        scope = MatrixScope.of("stage")  # an empty stage changes no finding
+    _changed(obj.organization_id, scope)
     return obj
 
 
@@ -82,10 +102,12 @@ def journey_update(*, journey: Journey, version: int | None, **changes: Any) -> 
     return versioned_update(obj=journey, version=version, **changes)
 
 
+@transaction.atomic
 def journey_delete(*, journey: Journey) -> None:
     organization_id = journey.organization_id
     journey.delete()
-    _changed(organization_id)
+    # Its gaps lose their journey and are resolved as orphans; the functions' shares change.
+    _changed(organization_id, MatrixScope.of("journey", all_functions=True))
 
 
 def stage_create(*, journey: Journey, name: str) -> Stage:
@@ -105,20 +127,22 @@ def stage_update(*, stage: Stage, version: int | None, **changes: Any) -> Stage:
 @transaction.atomic
 def stage_move(*, stage: Stage, position: int) -> Stage:
     """Put the stage at `position` (1-based) among its journey's stages, renumbering the rest."""
-    stages = list(Stage.objects.select_for_update().filter(journey_id=stage.journey_id).exclude(pk=stage.pk))
+    stages = list(rows_locked(Stage.objects.filter(journey_id=stage.journey_id).exclude(pk=stage.pk)))
+    stages.sort(key=lambda row: (row.position, row.id))
     index = min(max(position, 1), len(stages) + 1) - 1
     stages.insert(index, stage)
     _renumber(stages)
-    _changed(stage.organization_id)
+    _changed(stage.organization_id, MatrixScope.of("stage", journeys=[stage.journey_id]))
     stage.refresh_from_db()
     return stage
 
 
+@transaction.atomic
 def stage_delete(*, stage: Stage) -> None:
     """Delete the stage with its touchpoints and their letters."""
     organization_id = stage.organization_id
     stage.delete()
-    _changed(organization_id)
+    _changed(organization_id, MatrixScope.of("stage", journeys=[stage.journey_id], all_functions=True))
 
 
 def touchpoint_create(
@@ -160,21 +184,23 @@ def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage | None = None, posit
     stage = stage or touchpoint.stage
     if stage.journey_id != touchpoint.journey_id:
         raise ValidationError({"stage": "A touchpoint can only move to a stage of its own journey."})
-    siblings = list(Touchpoint.objects.select_for_update().filter(stage=stage).exclude(pk=touchpoint.pk))
+    siblings = list(rows_locked(Touchpoint.objects.filter(stage=stage).exclude(pk=touchpoint.pk)))
+    siblings.sort(key=lambda row: (row.position, row.id))
     index = min(max(position, 1), len(siblings) + 1) - 1
     touchpoint.stage = stage
     siblings.insert(index, touchpoint)
     Touchpoint.objects.filter(pk=touchpoint.pk).update(stage=stage, version=F("version") + 1)
     _renumber(siblings)
-    _changed(touchpoint.organization_id)
+    _changed(touchpoint.organization_id, MatrixScope.of("touchpoint", journeys=[touchpoint.journey_id]))
     touchpoint.refresh_from_db()
     return touchpoint
 
 
+@transaction.atomic
 def touchpoint_delete(*, touchpoint: Touchpoint) -> None:
-    organization_id = touchpoint.organization_id
+    organization_id, journey_id = touchpoint.organization_id, touchpoint.journey_id
     touchpoint.delete()
-    _changed(organization_id)
+    _changed(organization_id, MatrixScope.of("touchpoint", journeys=[journey_id], all_functions=True))
 
 
 def _renumber(rows: list[models.Model]) -> None:

@@ -1,7 +1,18 @@
 from django.contrib import admin
 from django.db import models
 
-from .models import Assignment, AuditNotice, AuditRun, Function, Gap, GapEvent, Role, Webhook, WebhookDelivery
+from .models import (
+    Assignment,
+    AuditNotice,
+    AuditRun,
+    Function,
+    Gap,
+    GapEvent,
+    ImportJob,
+    Role,
+    Webhook,
+    WebhookDelivery,
+)
 
 
 @admin.register(Function)
@@ -33,14 +44,15 @@ class GapEventInline(admin.TabularInline):
     model = GapEvent
     extra = 0
     raw_id_fields = ["gap"]
-    readonly_fields = ["gap", "kind"]
+    readonly_fields = ["gap", "kind", "at", "cause"]
+    exclude = ["organization"]
 
 
 @admin.register(AuditRun)
 class AuditRunAdmin(admin.ModelAdmin):
     list_display = ["organization", "trigger", "status", "requested_at", "coverage", "opened_count", "resolved_count"]
     list_filter = ["organization", "status", "trigger"]
-    readonly_fields = ["findings", "counts_by_rule", "counts_by_severity"]
+    readonly_fields = ["counts_by_rule", "counts_by_severity", "repaired", "events_after", "events_through"]
     inlines = [GapEventInline]
 
 
@@ -49,14 +61,14 @@ class GapAdmin(admin.ModelAdmin):
     list_display = ["__str__", "rule", "severity", "score", "first_seen_at", "resolved_at"]
     list_filter = ["organization", "rule", "severity"]
     search_fields = ["fingerprint"]
-    raw_id_fields = ["journey", "first_seen_run", "last_seen_run"]
+    raw_id_fields = ["journey", "touchpoint", "next_touchpoint", "function", "first_seen_run"]
 
 
 @admin.register(GapEvent)
 class GapEventAdmin(admin.ModelAdmin):
-    list_display = ["gap", "kind", "run"]
-    list_filter = ["kind"]
-    raw_id_fields = ["gap", "run"]
+    list_display = ["gap", "kind", "at", "cause", "run"]
+    list_filter = ["kind", "cause"]
+    raw_id_fields = ["gap", "run", "organization"]
 
 
 class WebhookDeliveryInline(admin.TabularInline):
@@ -100,3 +112,31 @@ class AuditNoticeAdmin(admin.ModelAdmin):
     list_display = ["run", "sent_at", "webhooks"]
     raw_id_fields = ["run"]
     readonly_fields = ["run", "sent_at", "recipients", "webhooks"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Large imports run by the worker: listed to follow them; they start from the import page or the API."""
+
+    list_display = ["filename", "organization", "dry_run", "status", "rows", "created_at", "finished_at"]
+    list_filter = ["status", "dry_run", "organization"]
+    exclude = ["data"]
+    readonly_fields = [
+        "organization",
+        "created_by",
+        "filename",
+        "dry_run",
+        "rows",
+        "status",
+        "summary",
+        "errors",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("data")
+
+    def has_add_permission(self, request):
+        return False

@@ -10,7 +10,7 @@ class OwnershipConfig(AppConfig):
         # Importing the tasks connects the audit-after-change receiver and beat's start-up hook.
         from cxowner.orgs.models import Organization
 
-        from . import tasks
+        from . import livegaps, tasks  # noqa: F401 (connects the live gaps to matrix_changed)
 
         post_delete.connect(
             tasks._schedule_dropped_with_organization, sender=Organization, dispatch_uid="ownership.schedule_dropped"

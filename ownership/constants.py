@@ -1,10 +1,43 @@
 """The vocabulary of ownership, in one place: RACI letters, severities, rule codes."""
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 # Canonical order: export writes letters in this order, the matrix shows them so.
 LETTERS: tuple[str, ...] = ("R", "A", "C", "I")
 LETTER_NAMES = {"R": "Responsible", "A": "Accountable", "C": "Consulted", "I": "Informed"}
+# What may stand between letters in a cell: "R/A", "R, A", "R+A", "R;A", "R A".
+_LETTER_SEPARATORS = frozenset("/,+;")
+
+
+def parse_letters(cell: str) -> frozenset[str]:
+    """Letters held in one matrix cell; raises ValueError(reason) naming any unknown letter.
+
+    The one reading of a cell for every surface: the matrix file, the editor and the API.
+    """
+    letters: set[str] = set()
+    unknown: list[str] = []
+    for char in cell:
+        if char.isspace() or char in _LETTER_SEPARATORS:
+            continue
+        # Only ASCII counts: "ı".upper() is "I", which must not sneak in as Informed.
+        if char.isascii() and char.upper() in LETTERS:
+            letters.add(char.upper())
+        elif char not in unknown:
+            unknown.append(char)
+    if unknown:
+        shown = ", ".join(f"'{char}'" for char in unknown[:5]) + (", …" if len(unknown) > 5 else "")
+        noun = "letter" if len(unknown) == 1 else "letters"
+        raise ValueError(f"unknown {noun} {shown}; use R, A, C or I")
+    return frozenset(letters)
+
+
+def format_letters(letters: Iterable[str]) -> str:
+    """Letters as the file and the pages write them: RACI order, slash-separated ("R/A")."""
+    wanted = {letter.upper() for letter in letters}
+    if wanted - set(LETTERS):
+        raise ValueError(f"not RACI letters: {sorted(wanted - set(LETTERS))}")
+    return "/".join(letter for letter in LETTERS if letter in wanted)
 
 
 class Severity(StrEnum):

@@ -38,8 +38,8 @@ class ImportForm(forms.Form):
         return upload
 
 
-class MemberAddForm(forms.Form):
-    username = forms.CharField(max_length=150)
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", help_text="They receive a one-time link to join.")
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.VIEWER)
 
 

@@ -12,13 +12,25 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 
+from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
-from cxowner.orgs.signals import matrix_changed
+from cxowner.orgs.names import name_key
+from cxowner.orgs.signals import MatrixScope, matrix_change_announce
 from journeys.models import Journey, Stage, Touchpoint
 
-from .matrixfile import MatrixRow, MatrixSheet, iter_matrix_csv, read_matrix, write_matrix_xlsx
+from .matrixfile import (
+    STANDARD_COLUMNS,
+    MatrixLimits,
+    MatrixRow,
+    MatrixSheet,
+    function_header_key,
+    iter_matrix_csv,
+    read_matrix,
+    write_matrix_xlsx,
+)
 from .models import Assignment, Function
 
 
@@ -28,6 +40,9 @@ class ImportSummary:
 
     journeys_created: list[str] = field(default_factory=list)
     journeys_replaced: list[str] = field(default_factory=list)
+    # Names in the file that are a stored name spelled differently ("Onboarding" for
+    # "ONBOARDING"): said out loud, since the stored one is what gets replaced.
+    names_matched: list[str] = field(default_factory=list)
     functions_created: list[str] = field(default_factory=list)
     touchpoints_created: int = 0
     touchpoints_updated: int = 0
@@ -39,93 +54,148 @@ class ImportSummary:
 
     def __str__(self) -> str:
         journeys = len(self.journeys_created) + len(self.journeys_replaced)
-        return (
+        text = (
             f"{self.rows} rows in {journeys} journey(s): "
             f"{self.touchpoints_created} touchpoints created, {self.touchpoints_updated} updated, "
             f"{self.touchpoints_deleted} deleted; {self.letters_added} letters added, "
             f"{self.letters_removed} removed; {len(self.functions_created)} functions created"
         )
+        return "\n".join([text, *self.names_matched])
+
+    def matched(self, kind: str, in_file: str, stored: str) -> None:
+        if in_file != stored:
+            self.names_matched.append(
+                f"“{in_file}” in the file is the {kind} “{stored}” (names are compared ignoring case and spaces)."
+            )
 
 
 class _DryRun(Exception):
     pass
 
 
+def matrix_limits(*, max_bytes: int) -> MatrixLimits:
+    """The reading bounds of the settings (MATRIX_*), with the caller's upload size."""
+    return MatrixLimits(
+        max_bytes=max_bytes,
+        max_rows=settings.MATRIX_MAX_ROWS,
+        max_columns=settings.MATRIX_MAX_COLUMNS,
+        max_part_bytes=settings.MATRIX_XLSX_MAX_PART_BYTES,
+        max_expansion=settings.MATRIX_XLSX_MAX_EXPANSION,
+        max_seconds=settings.MATRIX_PARSE_MAX_SECONDS,
+    )
+
+
 def matrix_import_file(
-    *, organization: Organization, data: bytes, filename: str, max_bytes: int, dry_run: bool = False
+    *,
+    organization: Organization,
+    data: bytes,
+    filename: str,
+    max_bytes: int,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Read and import a CSV/XLSX file. Raises MatrixFileInvalid with every row error."""
-    sheet = read_matrix(data, filename=filename, max_bytes=max_bytes)
-    return matrix_import(organization=organization, sheet=sheet, dry_run=dry_run)
+    sheet = matrix_read(data=data, filename=filename, max_bytes=max_bytes)
+    return matrix_import(organization=organization, sheet=sheet, dry_run=dry_run, progress=progress)
 
 
-def matrix_import(*, organization: Organization, sheet: MatrixSheet, dry_run: bool = False) -> ImportSummary:
-    """Apply a sheet; with dry_run, compute the same summary and change nothing."""
+def matrix_read(*, data: bytes, filename: str, max_bytes: int) -> MatrixSheet:
+    """The file as a sheet, within the settings' bounds; raises MatrixFileInvalid."""
+    return read_matrix(data, filename=filename, limits=matrix_limits(max_bytes=max_bytes))
+
+
+def matrix_import(
+    *,
+    organization: Organization,
+    sheet: MatrixSheet,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Apply a sheet; with dry_run, compute the same summary and change nothing.
+
+    `progress` hears the number of rows applied so far, journey by journey (the worker's jobs
+    show it); what it hears is not committed until the whole import is.
+    """
     summary = ImportSummary(rows=len(sheet.rows))
     try:
         with transaction.atomic():
-            _apply(organization, sheet, summary)
+            journey_ids = _apply(organization, sheet, summary, progress or (lambda done: None))
             if dry_run:
                 raise _DryRun
+            scope = MatrixScope.of("import", journeys=journey_ids, all_functions=True)
+            matrix_change_announce(organization_id=organization.id, scope=scope)
     except _DryRun:
         return summary
-    matrix_changed.send(sender=Organization, organization_id=organization.id)
     return summary
 
 
-def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary) -> None:
+def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary, progress: Callable[[int], None]) -> set[int]:
+    """Write the sheet; returns the ids of the journeys it replaced or created."""
     functions = _functions_by_key(org, sheet.functions, summary)
     rows_by_journey: dict[str, list[MatrixRow]] = defaultdict(list)
     for row in sheet.rows:
-        rows_by_journey[row.journey].append(row)
+        rows_by_journey[name_key(row.journey)].append(row)
 
-    existing_journeys = {j.name.casefold(): j for j in Journey.objects.select_for_update().filter(organization=org)}
+    # NO KEY: an audit recording gaps of these journeys (KEY SHARE) need not wait for the import.
+    existing_journeys = {j.name_key: j for j in rows_locked(Journey.objects.filter(organization=org), no_key=True)}
     next_position = max((j.position for j in existing_journeys.values()), default=0) + 1
     wanted_letters: dict[tuple[int, int], set[str]] = {}
     replaced_journeys: set[int] = set()
-    for name, rows in rows_by_journey.items():
-        journey = existing_journeys.get(name.casefold())
+    done = 0
+    for key, rows in rows_by_journey.items():
+        name = rows[0].journey
+        journey = existing_journeys.get(key)
         if journey is None:
             journey = Journey.objects.create(organization=org, name=name, position=next_position)
             next_position += 1
             summary.journeys_created.append(name)
         else:
             summary.journeys_replaced.append(journey.name)
+            summary.matched("journey", name, journey.name)
         touchpoints = _replace_structure(org, journey, rows, summary)
         for row in rows:
-            touchpoint = touchpoints[row.touchpoint.casefold()]
+            touchpoint = touchpoints[name_key(row.touchpoint)]
             for function_name, letters in row.cells:
-                wanted_letters[(touchpoint.id, functions[function_name.casefold()].id)] = set(letters)
+                wanted_letters[(touchpoint.id, functions[name_key(function_name)].id)] = set(letters)
         replaced_journeys.add(journey.id)
+        done += len(rows)
+        progress(done)
     _replace_letters(org, replaced_journeys, wanted_letters, summary)
+    return replaced_journeys
 
 
 def _functions_by_key(org: Organization, names: tuple[str, ...], summary: ImportSummary) -> dict[str, Function]:
-    """The file's function columns, matched case-insensitively, created where missing."""
-    existing = {f.name.casefold(): f for f in Function.objects.filter(organization=org)}
+    """The file's function columns, matched by the names' normal form, created where missing."""
+    existing = {f.name_key: f for f in Function.objects.filter(organization=org)}
     position = max((f.position for f in existing.values()), default=0)
     created = []
     for name in names:
-        if name.casefold() not in existing:
+        key = name_key(name)
+        if key not in existing:
             position += 1
             function = Function(organization=org, name=name, position=position)
-            existing[name.casefold()] = function
+            existing[key] = function
             created.append(function)
             summary.functions_created.append(name)
+        else:
+            summary.matched("function", name, existing[key].name)
     Function.objects.bulk_create(created)
-    return {name.casefold(): existing[name.casefold()] for name in names}
+    return {name_key(name): existing[name_key(name)] for name in names}
 
 
 def _replace_structure(
     org: Organization, journey: Journey, rows: list[MatrixRow], summary: ImportSummary
 ) -> dict[str, Touchpoint]:
-    stages = {s.name.casefold(): s for s in Stage.objects.filter(journey=journey)}
+    stages = {s.name_key: s for s in Stage.objects.filter(journey=journey)}
     stage_order: list[str] = []
+    stage_names: dict[str, str] = {}
     for row in rows:
-        if row.stage.casefold() not in stage_order:
-            stage_order.append(row.stage.casefold())
+        key = name_key(row.stage)
+        if key not in stage_names:
+            stage_order.append(key)
+            stage_names[key] = row.stage
     for position, key in enumerate(stage_order, start=1):
-        name = next(r.stage for r in rows if r.stage.casefold() == key)
+        name = stage_names[key]
         stage = stages.get(key)
         if stage is None:
             stages[key] = Stage.objects.create(organization=org, journey=journey, name=name, position=position)
@@ -133,12 +203,12 @@ def _replace_structure(
             stage.position, stage.name = position, name
             stage.save(update_fields=["position", "name"])
 
-    existing = {t.name.casefold(): t for t in Touchpoint.objects.filter(journey=journey)}
+    existing = {t.name_key: t for t in Touchpoint.objects.filter(journey=journey)}
     kept: dict[str, Touchpoint] = {}
     to_create, to_update = [], []
     positions: dict[str, int] = defaultdict(int)
     for row in rows:
-        stage = stages[row.stage.casefold()]
+        stage = stages[name_key(row.stage)]
         positions[stage.name] += 1
         values = {
             "stage": stage,
@@ -149,7 +219,7 @@ def _replace_structure(
             "importance": row.importance,
             "out_of_scope": row.out_of_scope,
         }
-        touchpoint = existing.pop(row.touchpoint.casefold(), None)
+        touchpoint = existing.pop(name_key(row.touchpoint), None)
         if touchpoint is None:
             touchpoint = Touchpoint(organization=org, journey=journey, **values)
             to_create.append(touchpoint)
@@ -160,7 +230,7 @@ def _replace_structure(
                 touchpoint.out_of_scope_reason = ""
             touchpoint.version += 1
             to_update.append(touchpoint)
-        kept[row.touchpoint.casefold()] = touchpoint
+        kept[name_key(row.touchpoint)] = touchpoint
     Touchpoint.objects.bulk_create(to_create, batch_size=1000)
     Touchpoint.objects.bulk_update(
         to_update,
@@ -214,9 +284,26 @@ def _replace_letters(
     summary.letters_removed += len(stale_ids)
 
 
+def _export_headers(functions) -> list[tuple[int, str]]:
+    """(id, header) per function: its name, unless the name would not read back as its own column.
+
+    Names are unique by the same normal form and never a standard column, so this only matters
+    for rows stored before those checks (a function called "-"): export must still succeed.
+    """
+    seen = set(STANDARD_COLUMNS)
+    headers = []
+    for function_id, name in functions:
+        header = name
+        if not function_header_key(header) or function_header_key(header) in seen:
+            header = f"{name} (function {function_id})".strip()
+        seen.add(function_header_key(header))
+        headers.append((function_id, header))
+    return headers
+
+
 def matrix_sheet(*, organization: Organization, journey: Journey | None = None) -> MatrixSheet:
     """The organization's matrix (or one journey's) as a sheet, in journey order."""
-    functions = list(Function.objects.filter(organization=organization).values_list("id", "name"))
+    functions = _export_headers(Function.objects.filter(organization=organization).values_list("id", "name"))
     touchpoints = Touchpoint.objects.filter(organization=organization).order_by(
         "journey__position", "journey_id", "stage__position", "stage_id", "position", "id"
     )

@@ -1,189 +1,285 @@
 """The matrix editor's and the journey map's read of one journey.
 
-Stages → touchpoints × functions, each row with its live findings (from journey_check), in a
-fixed number of queries whatever the journey's size.
+Stages → touchpoints × functions, each row with its findings, computed by the same pure rules
+as the audit. Two reads with different costs:
+
+- `journey_matrix` draws a page (or one more chunk of rows of a stage): it reads the journey's
+  touchpoints (light rows, to place the stages and the chunks) but the letters and findings
+  only of the rows that fit the page's budget and their in-scope predecessors; the rest arrive
+  chunk by chunk as the reader scrolls. Only "rows with gaps only" checks the whole journey,
+  since it must know every row's findings to choose the rows.
+- `rows_after_change` answers a cell edit: it reads only the edited touchpoint and its in-scope
+  neighbours (what its badges and the next row's handoff marker depend on), so an edit costs
+  the same in a 20-row and a 2,000-row journey.
+
+The journey's totals (coverage, open gaps) come from `journey_summary`: coverage from one SQL
+aggregate over the live matrix, the counts from the journey's open Gap rows.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
+
+from django.db.models import Count, Q
 
 from journeys.models import Journey, Stage, Touchpoint
 
-from .constants import LETTERS, Rule
+from .constants import Rule
+from .matrix_rows import (
+    VIEW_FIELDS,
+    MatrixRow,
+    RowBuilder,
+    TouchpointView,
+    letters_of,
+    touchpoint_views,
+    window_snapshot,
+)
+from .models import Function, Gap, Role
 from .rules import Finding
-from .selectors import JourneyCheck, journey_check
-from .snapshot import OrgSnapshot
+from .selectors import coverage_by_journey
+from .snapshot import FunctionRow, RoleRow
 
-# How a finding shows on a touchpoint row: a short label people read at a glance.
-BADGE_LABELS = {
-    Rule.UNASSIGNED: "no owner",
-    Rule.NO_ACCOUNTABLE: "no owner",
-    Rule.MULTIPLE_ACCOUNTABLE: "contested",
-    Rule.NO_RESPONSIBLE: "no R",
-    Rule.TOO_MANY_RESPONSIBLE: "too many R",
-    Rule.CONSULT_OVERLOAD: "many C",
-    Rule.INFORM_OVERLOAD: "many I",
-    Rule.HANDOFF_GAP: "handoff gap",
-    Rule.VACANT_OWNER: "vacant owner",
-    Rule.STALE_OWNERSHIP: "stale",
-}
-
-
-@dataclass(frozen=True)
-class MatrixCell:
-    function_id: int
-    function_name: str
-    letters: str  # canonical order R, A, C, I; "" when empty
-
-
-@dataclass(frozen=True)
-class MatrixRow:
-    touchpoint: object  # journeys.models.Touchpoint, with its version for edits
-    cells: tuple[MatrixCell, ...]
-    findings: tuple[Finding, ...]  # the row's own findings (handoffs are on `handoff_in`)
-    handoff_in: Finding | None  # a handoff gap from the previous in-scope touchpoint into this one
-    accountable: tuple[str, ...]  # names of the functions holding A
-    handoff_label: str = ""  # "IT → Finance": who hands over to whom
-
-    @property
-    def badges(self) -> list[tuple[str, str, str]]:
-        """(label, tone, message) per finding, one badge per label. The tone is the severity,
-        except that a contested touchpoint is amber, as on the journey map."""
-        seen: dict[str, tuple[str, str, str]] = {}
-        for finding in self.findings:
-            label = BADGE_LABELS.get(finding.rule, finding.rule.value)
-            tone = "contested" if finding.rule == Rule.MULTIPLE_ACCOUNTABLE else finding.severity.value
-            seen.setdefault(label, (label, tone, finding.message))
-        return list(seen.values())
-
-    @property
-    def unowned(self) -> bool:
-        return any(f.rule in (Rule.UNASSIGNED, Rule.NO_ACCOUNTABLE) for f in self.findings)
-
-    @property
-    def stale(self) -> bool:
-        return any(f.rule == Rule.STALE_OWNERSHIP for f in self.findings)
-
-    @property
-    def contested(self) -> bool:
-        return any(f.rule == Rule.MULTIPLE_ACCOUNTABLE for f in self.findings)
+# Rows drawn with the page; the others are fetched a chunk at a time as the reader nears them.
+PAGE_ROWS = 60
+CHUNK_ROWS = 100
+# Cards per stage on the journey map: a longer stage ends with a link to the rest in the matrix.
+MAP_CARDS = 40
 
 
 @dataclass(frozen=True)
 class MatrixStage:
-    stage: object  # journeys.models.Stage
-    rows: tuple[MatrixRow, ...]
+    stage: Stage
+    rows: tuple[MatrixRow, ...]  # the rows drawn now
+    total: int  # touchpoints in the stage
+    matching: int  # of which the filter keeps
+    more_from: int | None = None  # offset (among the matching rows) of the next chunk, if any
+
+    @property
+    def remaining(self) -> int:
+        return self.matching - (self.more_from or 0) if self.more_from is not None else 0
+
+
+class RowFilter(NamedTuple):
+    """The editor's filter: a name search and "rows with gaps only" (plain GET parameters)."""
+
+    query: str = ""
+    gaps_only: bool = False
+
+    @classmethod
+    def from_params(cls, params) -> RowFilter:
+        return cls(query=(params.get("q") or "").strip()[:200], gaps_only=params.get("gaps") == "1")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.query or self.gaps_only)
+
+    def keeps(self, name: str, has_gaps: bool) -> bool:
+        return (not self.query or self.query.casefold() in name.casefold()) and (has_gaps or not self.gaps_only)
+
+
+NO_FILTER = RowFilter()
+
+
+@dataclass(frozen=True)
+class JourneySummary:
+    """The journey's totals: live coverage, and its open gaps by severity."""
+
+    in_scope_count: int
+    covered_count: int
+    open_by_severity: dict[str, int]
+    handoff_gaps: int
+    journey_findings: tuple[Finding, ...]  # about the journey as a whole (no owner …)
+
+    @property
+    def coverage_percent(self) -> int:
+        return round(100 * self.covered_count / self.in_scope_count) if self.in_scope_count else 0
 
 
 @dataclass(frozen=True)
 class JourneyMatrix:
-    """One journey's matrix with its live findings: what the editor and the map draw."""
+    """What the editor and the map draw of one journey."""
 
     journey: Journey
-    functions: tuple  # FunctionRow(id, name), in column order
+    functions: tuple[FunctionRow, ...]  # in column order
     stages: tuple[MatrixStage, ...]
-    check: JourneyCheck
-    journey_findings: tuple[Finding, ...]  # about the journey as a whole (no owner …)
+    roles: tuple[RoleRow, ...]
+    journey_findings: tuple[Finding, ...] = ()  # about the journey as a whole (no owner …)
+    row_filter: RowFilter = NO_FILTER
 
     @property
     def rows(self) -> list[MatrixRow]:
         return [row for stage in self.stages for row in stage.rows]
 
-    @property
-    def coverage_percent(self) -> int:
-        return round(self.check.coverage * 100)
 
-    @property
-    def in_scope_count(self) -> int:
-        return len(self.check.snapshot.in_scope)
-
-    @property
-    def covered_count(self) -> int:
-        return round(self.check.coverage * self.in_scope_count)
-
-    @property
-    def open_by_severity(self) -> dict[str, int]:
-        counts = {"error": 0, "warning": 0, "info": 0}
-        for finding in self.check.findings:
-            counts[finding.severity.value] += 1
-        return counts
-
-    @property
-    def handoff_gaps(self) -> int:
-        return sum(1 for f in self.check.findings if f.rule == Rule.HANDOFF_GAP)
-
-    @property
-    def roles(self) -> tuple:
-        return self.check.snapshot.roles
-
-    def rows_after_change(self, touchpoint_id: int) -> list[MatrixRow]:
-        """The rows a change of one touchpoint's letters can affect: itself, and the rows up to the
-        next in-scope touchpoint, whose incoming handoff marker depends on it."""
-        rows = self.rows
-        index = next((i for i, row in enumerate(rows) if row.touchpoint.id == touchpoint_id), None)
-        if index is None:
-            return []
-        affected = [rows[index]]
-        for row in rows[index + 1 :]:
-            affected.append(row)
-            if not row.touchpoint.out_of_scope:
-                break
-        return affected
-
-
-def journey_matrix(*, journey: Journey) -> JourneyMatrix:
-    """The journey's stages → touchpoints × functions with findings (seven queries, whatever its size)."""
-
-    check = journey_check(journey=journey)
-    snapshot = check.snapshot
-    letters: dict[tuple[int, int], set[str]] = defaultdict(set)
-    for assignment in snapshot.assignments:
-        letters[(assignment.touchpoint_id, assignment.function_id)].add(assignment.letter)
-    own: dict[int, list[Finding]] = defaultdict(list)
-    handoff_in: dict[int, Finding] = {}
-    journey_findings = []
-    for finding in check.findings:
-        if finding.rule == Rule.HANDOFF_GAP:
-            handoff_in[finding.touchpoint_ids[1]] = finding
-        elif finding.touchpoint_ids:
-            own[finding.touchpoint_ids[0]].append(finding)
-        else:
-            journey_findings.append(finding)
-    touchpoints_by_stage: dict[int, list] = defaultdict(list)
-    for touchpoint in Touchpoint.objects.filter(journey=journey).order_by("position", "id"):
-        touchpoints_by_stage[touchpoint.stage_id].append(touchpoint)
-    function_names = {f.id: f.name for f in snapshot.functions}
-    stages = []
-    for stage in Stage.objects.filter(journey=journey).order_by("position", "id"):
-        rows = []
-        for touchpoint in touchpoints_by_stage[stage.id]:
-            rows.append(
-                MatrixRow(
-                    touchpoint=touchpoint,
-                    cells=tuple(
-                        MatrixCell(f.id, f.name, "".join(x for x in LETTERS if x in letters[(touchpoint.id, f.id)]))
-                        for f in snapshot.functions
-                    ),
-                    findings=tuple(own[touchpoint.id]),
-                    handoff_in=handoff_in.get(touchpoint.id),
-                    accountable=tuple(sorted(function_names[f] for f in snapshot.holders_of(touchpoint.id, "A"))),
-                    handoff_label=_handoff_label(snapshot, handoff_in.get(touchpoint.id), function_names),
-                )
-            )
-        stages.append(MatrixStage(stage=stage, rows=tuple(rows)))
-    return JourneyMatrix(
-        journey=journey,
-        functions=snapshot.functions,
-        stages=tuple(stages),
-        check=check,
-        journey_findings=tuple(journey_findings),
+def journey_summary(*, journey: Journey, journey_findings: tuple[Finding, ...] = ()) -> JourneySummary:
+    """Coverage now (one SQL aggregate) and the journey's open gaps by severity (one query)."""
+    coverage = coverage_by_journey(organization=journey.organization, journey_ids=[journey.id]).get(journey.id)
+    counts = {"error": 0, "warning": 0, "info": 0}
+    handoffs = 0
+    rows = (
+        Gap.objects.filter(journey=journey, resolved_at__isnull=True)
+        .order_by()
+        .values_list("severity", "rule")
+        .annotate(n=Count("id"))
+    )
+    for severity, rule, n in rows:
+        counts[severity] = counts.get(severity, 0) + n
+        if rule == Rule.HANDOFF_GAP:
+            handoffs += n
+    return JourneySummary(
+        in_scope_count=coverage.in_scope if coverage else 0,
+        covered_count=coverage.covered if coverage else 0,
+        open_by_severity=counts,
+        handoff_gaps=handoffs,
+        journey_findings=journey_findings,
     )
 
 
-def _handoff_label(snapshot: OrgSnapshot, finding: Finding | None, names: dict[int, str]) -> str:
-    if finding is None:
-        return ""
-    (before,), (after,) = (snapshot.holders_of(t, "A") for t in finding.touchpoint_ids)
-    return f"{names[before]} → {names[after]}"
+def journey_functions(*, organization) -> tuple[FunctionRow, ...]:
+    """The matrix's columns, in order (one query)."""
+    rows = Function.objects.filter(organization=organization).order_by("position", "id").values_list("id", "name")
+    return tuple(FunctionRow(*row) for row in rows)
+
+
+def journey_matrix(
+    *,
+    journey: Journey,
+    row_filter: RowFilter = NO_FILTER,
+    budget: int | None = PAGE_ROWS,
+    stage_id: int | None = None,
+    offset: int = 0,
+    per_stage: int | None = None,
+) -> JourneyMatrix:
+    """The journey's stages with the rows that fit `budget` (None: every row) and at most
+    `per_stage` rows of each stage, in five queries
+    whatever its size. With `stage_id`, only that stage's matching rows from `offset` on: the
+    next chunk the page asks for as the reader scrolls.
+
+    Only the drawn rows and their in-scope predecessors (for the handoff markers) are read and
+    checked, unless "rows with gaps only" needs every row's findings to choose the rows."""
+
+    organization = journey.organization
+    functions = journey_functions(organization=organization)
+    role_rows = Role.objects.filter(organization=organization).order_by("title", "id")
+    roles = tuple(RoleRow(*row) for row in role_rows.values_list("id", "function_id", "title", "holder_name"))
+    touchpoints = [
+        TouchpointView(*row)
+        for row in Touchpoint.objects.filter(journey=journey)
+        .order_by("stage__position", "stage_id", "position", "id")
+        .values_list(*VIEW_FIELDS)
+    ]
+    rows = None
+    if row_filter.gaps_only:
+        rows = RowBuilder(
+            window_snapshot(journey, functions, roles, touchpoints, letters_of(journey=journey, touchpoint_ids=None)),
+            functions,
+        )
+    by_stage: dict[int, list[TouchpointView]] = defaultdict(list)
+    for touchpoint in touchpoints:
+        by_stage[touchpoint.stage_id].append(touchpoint)
+    stages = Stage.objects.filter(journey=journey).order_by("position", "id")
+    if stage_id is not None:
+        stages = stages.filter(pk=stage_id)
+    plan: list[tuple[Stage, list[TouchpointView], int, int, int | None]] = []
+    left = budget
+    for stage in stages:
+        members = by_stage.get(stage.id, [])
+        matching = [t for t in members if row_filter.keeps(t.name, rows is not None and rows.has_gaps(t.id))]
+        start = offset if stage_id is not None else 0
+        take = len(matching) - start if left is None else max(0, min(left, len(matching) - start))
+        if per_stage is not None:
+            take = min(take, per_stage)
+        shown = matching[start : start + take]
+        more = start + take if start + take < len(matching) else None
+        plan.append((stage, shown, len(members), len(matching), more))
+        if left is not None:
+            left -= take
+    if rows is None:
+        drawn = {t.id for _, shown, *_ in plan for t in shown}
+        window, previous = [], None
+        for touchpoint in touchpoints:
+            if touchpoint.id in drawn:
+                if previous is not None and (not window or window[-1] is not previous):
+                    window.append(previous)
+                window.append(touchpoint)
+            if not touchpoint.out_of_scope:
+                previous = touchpoint
+        assignments = letters_of(journey=journey, touchpoint_ids=[t.id for t in window])
+        rows = RowBuilder(window_snapshot(journey, functions, roles, window, assignments), functions)
+    return JourneyMatrix(
+        journey=journey,
+        functions=functions,
+        stages=tuple(
+            MatrixStage(
+                stage=stage,
+                rows=tuple(rows.row(t) for t in shown),
+                total=total,
+                matching=matching,
+                more_from=more,
+            )
+            for stage, shown, total, matching, more in plan
+        ),
+        roles=roles,
+        journey_findings=rows.journey_findings,
+        row_filter=row_filter,
+    )
+
+
+# A cell edit: the edited touchpoint and its in-scope neighbours ----------------------------
+
+
+def _in_journey_order(touchpoint: Touchpoint, *, before: bool) -> Q:
+    """Touchpoints before (or after) `touchpoint` in journey order: stage position, stage,
+    position, id — the order the rules walk."""
+    stage_position, stage_id, position, pk = (
+        touchpoint.stage.position,
+        touchpoint.stage_id,
+        touchpoint.position,
+        touchpoint.pk,
+    )
+    op = "lt" if before else "gt"
+    return (
+        Q(**{f"stage__position__{op}": stage_position})
+        | Q(stage__position=stage_position, **{f"stage_id__{op}": stage_id})
+        | Q(stage_id=stage_id, **{f"position__{op}": position})
+        | Q(stage_id=stage_id, position=position, **{f"pk__{op}": pk})
+    )
+
+
+def _neighbour(touchpoint: Touchpoint, *, before: bool) -> int | None:
+    order = ("stage__position", "stage_id", "position", "id")
+    return (
+        Touchpoint.objects.filter(journey_id=touchpoint.journey_id, out_of_scope=False)
+        .filter(_in_journey_order(touchpoint, before=before))
+        .order_by(*(f"-{field}" for field in order) if before else order)
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+class ChangedRows(NamedTuple):
+    rows: list[MatrixRow]
+    functions: tuple[FunctionRow, ...]
+    journey_findings: tuple[Finding, ...]
+
+
+def rows_after_change(*, journey: Journey, touchpoint: Touchpoint) -> ChangedRows:
+    """The rows a change of one touchpoint's letters can alter — itself, and the next in-scope
+    touchpoint, whose incoming handoff marker depends on it — in eight queries, whatever the
+    journey's size (touchpoint must come with its stage)."""
+
+    previous = _neighbour(touchpoint, before=True)
+    following = _neighbour(touchpoint, before=False)
+    ids = [pk for pk in (previous, touchpoint.pk, following) if pk is not None]
+    views = touchpoint_views(ids)
+    assignments = letters_of(journey=journey, touchpoint_ids=ids)
+    role_ids = {a.role_id for a in assignments if a.role_id} | ({journey.owner_id} if journey.owner_id else set())
+    role_rows = Role.objects.filter(pk__in=role_ids).order_by()
+    roles = tuple(RoleRow(*row) for row in role_rows.values_list("id", "function_id", "title", "holder_name"))
+    functions = journey_functions(organization=journey.organization)
+    snapshot = window_snapshot(journey, functions, roles, [views[pk] for pk in ids], assignments)
+    rows = RowBuilder(snapshot, functions)
+    shown = [touchpoint.pk] + ([following] if following is not None else [])
+    return ChangedRows([rows.row(views[pk]) for pk in shown], functions, rows.journey_findings)

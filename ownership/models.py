@@ -5,22 +5,39 @@ from django.db import models
 from django.db.models import Q
 
 from cxowner.orgs.models import Organization
+from cxowner.orgs.names import (
+    DUPLICATE_NAME,
+    NAME_MAX_CHARS,
+    NamedQuerySet,
+    NameKeyed,
+    duplicate_name_message,
+    name_key_field,
+)
 from journeys.models import Journey, Touchpoint, Versioned
 
 from .constants import LETTERS, Rule, Severity
 
 
-class Function(Versioned):
+class Function(NameKeyed, Versioned):
     """A department (Marketing, Customer Service …): a column of the matrix."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="functions")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=NAME_MAX_CHARS)
+    # Also the function's column header in the matrix file, read by the same normal form.
+    name_key = name_key_field()
     position = models.PositiveIntegerField(default=0)
+
+    objects = NamedQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="function_unique_name"),
+            models.UniqueConstraint(
+                fields=["organization", "name_key"],
+                name="function_unique_name_key",
+                violation_error_message=duplicate_name_message("function"),
+                violation_error_code=DUPLICATE_NAME,
+            ),
             models.UniqueConstraint(fields=["id", "organization"], name="function_id_organization"),
             models.CheckConstraint(condition=~Q(name=""), name="function_name_not_empty"),
         ]
@@ -124,9 +141,16 @@ class AuditRun(models.Model):
     in_scope_touchpoints = models.PositiveIntegerField(default=0)
     counts_by_rule = models.JSONField(default=dict, blank=True)
     counts_by_severity = models.JSONField(default=dict, blank=True)
-    findings = models.JSONField(default=list, blank=True)
+    # Gaps opened (or reopened) and resolved since the previous run, by edits and by this run.
     opened_count = models.PositiveIntegerField(default=0)
     resolved_count = models.PositiveIntegerField(default=0)
+    repaired = models.PositiveIntegerField(
+        default=0, help_text="Open gaps the live state had wrong, set right by this run (should stay 0)."
+    )
+    # The gap events this run accounts for, by id: (events_after, events_through]. The next run
+    # starts where this one ends, so edits' events are each reported by exactly one run.
+    events_after = models.BigIntegerField(default=0)
+    events_through = models.BigIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -148,20 +172,30 @@ class AuditRun(models.Model):
 
 
 class Gap(models.Model):
-    """A finding tracked across audit runs by its fingerprint: opened, seen, resolved, reopened."""
+    """A finding tracked by its fingerprint: opened, resolved, reopened as the matrix changes.
+
+    The open gaps (resolved_at IS NULL) are the live state: every write brings the ones it can
+    affect up to date in its own transaction (ownership.livegaps); the audit checks them. What a
+    gap is about is also kept as foreign keys, so a write finds the gaps of its scope by index.
+    """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="gaps")
     fingerprint = models.CharField(max_length=64)
     rule = models.CharField(max_length=40, choices=[(rule.value, rule.value) for rule in Rule])
     severity = models.CharField(max_length=10, choices=[(s.value, s.value) for s in Severity])
     journey = models.ForeignKey(Journey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    next_touchpoint = models.ForeignKey(
+        Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Handoffs: to."
+    )
+    function = models.ForeignKey(
+        "Function", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Function rules."
+    )
     finding = models.JSONField(help_text="The latest finding, in the SPEC §2 shape.")
     score = models.PositiveSmallIntegerField()
     first_seen_at = models.DateTimeField()
-    last_seen_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
-    first_seen_run = models.ForeignKey(AuditRun, on_delete=models.SET_NULL, null=True, related_name="+")
-    last_seen_run = models.ForeignKey(AuditRun, on_delete=models.SET_NULL, null=True, related_name="+")
+    first_seen_run = models.ForeignKey(AuditRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     times_reopened = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -169,7 +203,15 @@ class Gap(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "fingerprint"], name="gap_unique_fingerprint"),
         ]
-        indexes = [models.Index(fields=["organization", "resolved_at"], name="gap_org_resolved")]
+        indexes = [
+            models.Index(fields=["organization", "resolved_at"], name="gap_org_resolved"),
+            # Gaps whose journey and function are gone (deleted): every refresh resolves them.
+            models.Index(
+                fields=["organization"],
+                condition=Q(resolved_at__isnull=True, journey__isnull=True, function__isnull=True),
+                name="gap_open_orphans",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.finding.get("message", self.rule)
@@ -180,23 +222,27 @@ class Gap(models.Model):
 
 
 class GapEvent(models.Model):
-    """What one audit run did to one gap: the gap's lifecycle, read by the trend and digests."""
+    """One step of a gap's life: opened, resolved or reopened, by an edit or by an audit run."""
 
     class Kind(models.TextChoices):
         OPENED = "opened", "Opened"
         RESOLVED = "resolved", "Resolved"
         REOPENED = "reopened", "Reopened"
 
-    run = models.ForeignKey(AuditRun, on_delete=models.CASCADE, related_name="gap_events")
     gap = models.ForeignKey(Gap, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    at = models.DateTimeField()
+    cause = models.CharField(max_length=40, help_text="The kind of change: cells, touchpoint, import, audit …")
+    # Set when an audit run opened or resolved the gap (a repair); empty for edits.
+    run = models.ForeignKey(AuditRun, null=True, blank=True, on_delete=models.CASCADE, related_name="gap_events")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        ordering = ["run", "id"]
-        constraints = [models.UniqueConstraint(fields=["run", "gap"], name="gapevent_once_per_run")]
+        ordering = ["id"]
+        indexes = [models.Index(fields=["organization", "id"], name="gapevent_org_id")]
 
     def __str__(self) -> str:
-        return f"{self.gap} {self.kind} in run {self.run_id}"
+        return f"{self.gap} {self.kind} ({self.cause})"
 
 
 class Webhook(models.Model):
@@ -220,6 +266,12 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.url} ({self.organization})"
+
+    def clean(self) -> None:
+        from .webhooks import webhook_url_validate
+
+        if self.url:
+            webhook_url_validate(self.url)
 
 
 class WebhookDelivery(models.Model):
@@ -256,3 +308,39 @@ class AuditNotice(models.Model):
 
     def __str__(self) -> str:
         return f"Notice of run {self.run_id} to {len(self.recipients)} recipient(s)"
+
+
+class ImportJob(models.Model):
+    """A large matrix file imported (or dry-run) by a worker, not in a web request.
+
+    The browser and the API show its progress and, when it is done, its summary or every row
+    error. The uploaded bytes stay until a real import has run, so a dry run can be confirmed.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    data = models.BinaryField(editable=False)
+    dry_run = models.BooleanField(default=False)
+    rows = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    summary = models.JSONField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        kind = "dry run" if self.dry_run else "import"
+        return f"{self.filename} ({kind}, {self.status})"

@@ -22,6 +22,7 @@ from cxowner.orgs.models import Membership, Organization
 
 from .models import AuditNotice, AuditRun, Gap, Webhook, WebhookDelivery
 from .selectors import audit_run_changes
+from .webhooks import webhook_opener
 
 SIGNATURE_HEADER = "X-Cxowner-Signature"
 EVENT = "audit.completed"
@@ -140,7 +141,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+# Connects only to public addresses, checked at connection time (ownership/webhooks.py).
+_OPENER = webhook_opener(_NoRedirect)
 
 
 def _gap_record(gap: Gap) -> dict:

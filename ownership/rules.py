@@ -14,7 +14,7 @@ from datetime import timedelta
 from functools import cached_property
 
 from .constants import DEFAULT_IMPORTANCE, RULE_SEVERITY, SEVERITY_WEIGHT, Rule, Severity
-from .snapshot import OrgSnapshot, TouchpointRow
+from .snapshot import FunctionRow, OrgSnapshot, RuleSettings, TouchpointRow
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Finding:
     subject: tuple[object, ...]
     journey_id: int | None = None
     touchpoint_ids: tuple[int, ...] = ()
+    function_id: int | None = None  # the subject of a function rule
 
     @property
     def severity(self) -> Severity:
@@ -231,32 +232,47 @@ def idle_function(snapshot: OrgSnapshot) -> Iterator[Finding]:
     in_scope = {t.id for t in snapshot.in_scope}
     working = {a.function_id for a in snapshot.assignments if a.letter in "RA" and a.touchpoint_id in in_scope}
     for function in snapshot.functions:
-        if function.id not in working:
-            yield _function_finding(
-                Rule.IDLE_FUNCTION,
-                function.id,
-                function.name,
-                f"{function.name} is neither responsible nor accountable for any touchpoint",
-            )
+        yield from function_idle(function, working=function.id in working)
+
+
+def function_idle(function: FunctionRow, *, working: bool) -> Iterator[Finding]:
+    """idle_function for one function, given whether it holds an R or an A on an in-scope touchpoint.
+
+    Split out so the live gap state can decide it from an SQL aggregate instead of the whole matrix.
+    """
+    if not working:
+        yield _function_finding(
+            Rule.IDLE_FUNCTION,
+            function.id,
+            function.name,
+            f"{function.name} is neither responsible nor accountable for any touchpoint",
+        )
 
 
 def accountability_bottleneck(snapshot: OrgSnapshot) -> Iterator[Finding]:
     total = len(snapshot.in_scope)
-    if total < snapshot.settings.bottleneck_min_touchpoints:
-        return
     accountable_for: dict[int, int] = {}
     for t in snapshot.in_scope:
         for f in snapshot.holders_of(t.id, "A"):
             accountable_for[f] = accountable_for.get(f, 0) + 1
     for function in snapshot.functions:
-        count = accountable_for.get(function.id, 0)
-        if count > snapshot.settings.bottleneck_share * total:
-            yield _function_finding(
-                Rule.ACCOUNTABILITY_BOTTLENECK,
-                function.id,
-                function.name,
-                f"{function.name} is accountable for {count} of {total} touchpoints ({count / total:.0%})",
-            )
+        yield from function_bottleneck(
+            function, accountable=accountable_for.get(function.id, 0), in_scope=total, settings=snapshot.settings
+        )
+
+
+def function_bottleneck(
+    function: FunctionRow, *, accountable: int, in_scope: int, settings: RuleSettings
+) -> Iterator[Finding]:
+    """accountability_bottleneck for one function holding A on `accountable` of `in_scope` touchpoints."""
+    if in_scope < settings.bottleneck_min_touchpoints or accountable <= settings.bottleneck_share * in_scope:
+        return
+    yield _function_finding(
+        Rule.ACCOUNTABILITY_BOTTLENECK,
+        function.id,
+        function.name,
+        f"{function.name} is accountable for {accountable} of {in_scope} touchpoints ({accountable / in_scope:.0%})",
+    )
 
 
 def stale_ownership(snapshot: OrgSnapshot) -> Iterator[Finding]:
@@ -288,6 +304,7 @@ def _function_finding(rule: Rule, function_id: int, function_name: str, message:
         message=message,
         importance=DEFAULT_IMPORTANCE,
         subject=(function_id,),
+        function_id=function_id,
     )
 
 

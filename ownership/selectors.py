@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -141,29 +142,98 @@ def functions_overview(*, organization) -> list[FunctionSummary]:
     return [FunctionSummary(function=f, counts=counts[f.id], roles=roles[f.id], flags=flags[f.name]) for f in functions]
 
 
-def audit_history(*, organization, limit: int = 25) -> list:
-    """The latest audit runs, each with `opened` and `resolved` lists of gaps (two queries)."""
+# The audit history lists this many of the gaps each run opened and resolved (the counts are whole).
+HISTORY_GAPS_SHOWN = 20
 
-    runs = list(
-        AuditRun.objects.filter(organization=organization).defer("findings").order_by("-requested_at", "-id")[:limit]
-    )
-    events: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for event in GapEvent.objects.filter(run__in=[run.id for run in runs]).select_related("gap").order_by("id"):
-        kind = "resolved" if event.kind == GapEvent.Kind.RESOLVED else "opened"
-        events[event.run_id][kind].append(event.gap)
+
+def net_gap_changes(events: Iterable[tuple[int, str]]) -> tuple[list[int], list[int]]:
+    """The gaps opened and resolved by a run of (gap id, kind) events in order, net.
+
+    What counts is whether a gap was open before the first event and after the last: one opened
+    and resolved again in between is in neither list, one resolved and reopened neither.
+    """
+    first: dict[int, str] = {}
+    last: dict[int, str] = {}
+    for gap_id, kind in events:
+        first.setdefault(gap_id, kind)
+        last[gap_id] = kind
+    resolved = GapEvent.Kind.RESOLVED
+    opened = [g for g, kind in last.items() if first[g] != resolved and kind != resolved]
+    closed = [g for g, kind in last.items() if first[g] == resolved and kind == resolved]
+    return opened, closed
+
+
+def _events(organization_id: int, after: int, through: int):
+    rows = GapEvent.objects.filter(organization_id=organization_id, id__gt=after, id__lte=through)
+    return rows.order_by("id").values_list("id", "gap_id", "kind")
+
+
+def gap_changes_between(*, organization, after: int, through: int) -> tuple[list[int], list[int]]:
+    """The gap ids opened and resolved, net, by the events in (after, through] (one query)."""
+    return net_gap_changes((gap_id, kind) for _, gap_id, kind in _events(organization.pk, after, through))
+
+
+def audit_history(*, organization, limit: int = 25) -> list:
+    """The latest audit runs, each with some of the gaps opened and resolved since the run before
+    it, by edits or by the run itself: `opened_gaps`, `resolved_gaps` (three queries)."""
+
+    runs = list(AuditRun.objects.filter(organization=organization).order_by("-requested_at", "-id")[:limit])
+    windows = sorted((run for run in runs if run.events_through > run.events_after), key=lambda r: r.events_after)
+    starts = [run.events_after for run in windows]
+    events: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    if windows:
+        low, high = starts[0], max(run.events_through for run in windows)
+        for event_id, gap_id, kind in _events(organization.pk, low, high):
+            # Runs account for disjoint ranges of events: the run is the last one starting before.
+            run = windows[bisect_left(starts, event_id) - 1]
+            if event_id <= run.events_through:
+                events[run.pk].append((gap_id, kind))
+    shown: dict[int, tuple[list[int], list[int]]] = {}
     for run in runs:
-        run.opened_gaps = events[run.id]["opened"]
-        run.resolved_gaps = events[run.id]["resolved"]
+        opened, resolved = net_gap_changes(events[run.pk])
+        shown[run.pk] = (opened[:HISTORY_GAPS_SHOWN], resolved[:HISTORY_GAPS_SHOWN])
+    gaps = Gap.objects.in_bulk([g for pair in shown.values() for ids in pair for g in ids])
+    for run in runs:
+        opened, resolved = shown[run.pk]
+        run.opened_gaps = [gaps[g] for g in opened if g in gaps]
+        run.resolved_gaps = [gaps[g] for g in resolved if g in gaps]
     return runs
 
 
 def audit_run_changes(*, run) -> tuple[list, list]:
-    """The gaps one audit run opened (or reopened) and resolved, highest score first (one query)."""
+    """The gaps opened (or reopened) and resolved since the previous run, by edits or by this run,
+    highest score first (one query)."""
 
-    opened, resolved = [], []
-    for event in GapEvent.objects.filter(run=run).select_related("gap").order_by("-gap__score", "gap__rule", "id"):
-        (resolved if event.kind == GapEvent.Kind.RESOLVED else opened).append(event.gap)
-    return opened, resolved
+    events = GapEvent.objects.filter(
+        organization_id=run.organization_id, id__gt=run.events_after, id__lte=run.events_through
+    ).select_related("gap")
+    gaps: dict[int, Gap] = {}
+    steps: list[tuple[int, str]] = []
+    for event in events.order_by("id"):
+        gaps[event.gap_id] = event.gap
+        steps.append((event.gap_id, event.kind))
+    opened, resolved = net_gap_changes(steps)
+
+    def ranked(gap_ids: list[int]) -> list:
+        return sorted((gaps[g] for g in gap_ids), key=lambda gap: (-gap.score, gap.rule, gap.pk))
+
+    return ranked(opened), ranked(resolved)
+
+
+def open_gaps_by_touchpoint(*, journey) -> dict[int, list]:
+    """The journey's open gaps per touchpoint, for the matrix editor's row badges (one query).
+
+    A handoff gap is listed under both its touchpoints; gaps about the journey as a whole are
+    under no touchpoint.
+    """
+
+    by_touchpoint: dict[int, list] = defaultdict(list)
+    gaps = Gap.objects.filter(organization_id=journey.organization_id, journey=journey, resolved_at__isnull=True)
+    for gap in gaps.order_by("-score", "rule", "id"):
+        for touchpoint_id in (gap.touchpoint_id, gap.next_touchpoint_id):
+            if touchpoint_id is not None:
+                by_touchpoint[touchpoint_id].append(gap)
+    return dict(by_touchpoint)
 
 
 def rule_title(rule: str) -> str:

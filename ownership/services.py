@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
 from typing import NamedTuple
@@ -19,16 +18,17 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from cxowner.orgs.errors import Cell, StaleCells
+from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
-from cxowner.orgs.signals import matrix_changed
+from cxowner.orgs.names import NAME_MAX_CHARS, name_key
+from cxowner.orgs.signals import MatrixScope, matrix_change_announce
 from journeys.models import Journey, Touchpoint
 from journeys.services import versioned_update
 
 from .constants import LETTERS
 from .matrixfile import STANDARD_COLUMNS, normalise_header
 from .models import Assignment, Function, Role
-
-Cell = tuple[int, int]  # (touchpoint id, function id)
 
 
 class CellChange(NamedTuple):
@@ -39,35 +39,33 @@ class CellChange(NamedTuple):
     expected: frozenset[str] | None = None
 
 
-@dataclass
-class StaleCells(Exception):
-    """Some cells changed since the writer read them; nothing was written."""
-
-    current: dict[Cell, frozenset[str]]
-
-    def __str__(self) -> str:
-        return f"{len(self.current)} cell(s) were changed by someone else; reload and try again"
-
-
+@transaction.atomic
 def function_create(*, organization: Organization, name: str) -> Function:
     name = name.strip()
     _validate_function_name(organization=organization, name=name)
     last = Function.objects.filter(organization=organization).aggregate(last=Max("position"))["last"]
     function = Function.objects.create(organization=organization, name=name, position=(last or 0) + 1)
-    matrix_changed.send(sender=Organization, organization_id=organization.id)
+    matrix_change_announce(organization_id=organization.id, scope=MatrixScope.of("function", functions=[function.pk]))
     return function
 
 
 def _validate_function_name(*, organization: Organization, name: str, exclude_id: int | None = None) -> None:
     if not name:
         raise ValidationError({"name": "A function needs a name."})
+    if len(name) > NAME_MAX_CHARS:
+        raise ValidationError({"name": f"A function's name has at most {NAME_MAX_CHARS} characters."})
     if normalise_header(name) in STANDARD_COLUMNS:
         raise ValidationError({"name": f"“{name}” is a column of the matrix file; choose another name."})
-    clash = Function.objects.filter(organization=organization, name__iexact=name).exclude(pk=exclude_id)
-    if clash.exists():
-        raise ValidationError({"name": f"A function called “{name}” already exists."})
+    # The same key as the matrix file's headers: "customer-service" would be the column of
+    # "Customer Service", so it is the same function.
+    clash = Function.objects.filter(organization=organization, name_key=name_key(name)).exclude(pk=exclude_id).first()
+    if clash is not None:
+        raise ValidationError(
+            {"name": f"A function called “{clash.name}” already exists (names are compared ignoring case and spaces)."}
+        )
 
 
+@transaction.atomic
 def role_create(*, function: Function, title: str, holder_name: str = "", holder_email: str = "") -> Role:
     role = Role(
         organization_id=function.organization_id,
@@ -78,6 +76,8 @@ def role_create(*, function: Function, title: str, holder_name: str = "", holder
     )
     role.full_clean()
     role.save()
+    # A new role is in no finding yet; announcing it still moves the change counter (ETags).
+    matrix_change_announce(organization_id=role.organization_id, scope=MatrixScope.of("role"))
     return role
 
 
@@ -111,9 +111,9 @@ def cells_set(*, organization: Organization, changes: Sequence[CellChange]) -> d
     # Locking the touchpoints serialises writers of the same rows: the second one reads the
     # first one's letters and is refused if they differ from what it expected.
     locked = set(
-        Touchpoint.objects.select_for_update()
-        .filter(organization=organization, pk__in=touchpoint_ids)
-        .values_list("pk", flat=True)
+        rows_locked(Touchpoint.objects.filter(organization=organization, pk__in=touchpoint_ids)).values_list(
+            "pk", flat=True
+        )
     )
     known_functions = set(
         Function.objects.filter(organization=organization, pk__in=function_ids).values_list("pk", flat=True)
@@ -145,10 +145,12 @@ def cells_set(*, organization: Organization, changes: Sequence[CellChange]) -> d
         ).delete()
     Assignment.objects.bulk_create(to_create)
     Touchpoint.objects.filter(pk__in=touchpoint_ids).update(version=F("version") + 1)
-    matrix_changed.send(sender=Organization, organization_id=organization.id)
+    scope = MatrixScope.of("cells", touchpoints=touchpoint_ids, functions=function_ids)
+    matrix_change_announce(organization_id=organization.id, scope=scope)
     return {(c.touchpoint_id, c.function_id): current[(c.touchpoint_id, c.function_id)] for c in changes}
 
 
+@transaction.atomic
 def assignment_confirm(*, assignment: Assignment, user=None, at: datetime | None = None) -> Assignment:
     """The owner confirms the assignment still holds: it is no longer stale."""
     confirmed_at = at or timezone.now()
@@ -156,6 +158,8 @@ def assignment_confirm(*, assignment: Assignment, user=None, at: datetime | None
         confirmed_at=confirmed_at, confirmed_by=user, version=F("version") + 1
     )
     assignment.refresh_from_db()
+    scope = MatrixScope.of("confirmation", touchpoints=[assignment.touchpoint_id])
+    matrix_change_announce(organization_id=assignment.organization_id, scope=scope)
     return assignment
 
 
@@ -170,7 +174,8 @@ def assignment_role_set(*, assignment: Assignment, role: Role | None, version: i
     """Name the role of the assignment's function that carries the letter, if still at `version`."""
     if role is not None and role.function_id != assignment.function_id:
         raise ValidationError({"role": "The role must belong to the function that holds the letter."})
-    return versioned_update(obj=assignment, version=version, role=role)
+    scope = MatrixScope.of("role", touchpoints=[assignment.touchpoint_id])
+    return versioned_update(obj=assignment, version=version, scope=scope, role=role)
 
 
 def function_update(*, function: Function, version: int | None, **changes) -> Function:
@@ -178,14 +183,17 @@ def function_update(*, function: Function, version: int | None, **changes) -> Fu
     if "name" in changes:
         changes["name"] = changes["name"].strip()
         _validate_function_name(organization=function.organization, name=changes["name"], exclude_id=function.pk)
-    return versioned_update(obj=function, version=version, **changes)
+    # A function's name is in findings all over the organization.
+    scope = MatrixScope.of("function", organization_wide="name" in changes, functions=[function.pk])
+    return versioned_update(obj=function, version=version, scope=scope, **changes)
 
 
+@transaction.atomic
 def function_delete(*, function: Function) -> None:
     """Delete a function with its roles and letters: its column leaves the matrix."""
     organization_id = function.organization_id
     function.delete()
-    matrix_changed.send(sender=Organization, organization_id=organization_id)
+    matrix_change_announce(organization_id=organization_id, scope=MatrixScope.of("function", organization_wide=True))
 
 
 def role_update(*, role: Role, version: int | None, **changes) -> Role:
@@ -195,11 +203,19 @@ def role_update(*, role: Role, version: int | None, **changes) -> Role:
     for name in ("title", "holder_name", "holder_email"):
         if name in changes:
             changes[name] = changes[name].strip()
-    return versioned_update(obj=role, version=version, **changes)
+    return versioned_update(obj=role, version=version, scope=role_scope(role), **changes)
 
 
+def role_scope(role: Role) -> MatrixScope:
+    """A role's title and holder show in the gaps of the journeys it owns and of the A it carries."""
+    journeys = Journey.objects.filter(owner=role).values_list("pk", flat=True)
+    touchpoints = Assignment.objects.filter(role=role, letter="A").values_list("touchpoint_id", flat=True)
+    return MatrixScope.of("role", journeys=journeys, touchpoints=touchpoints)
+
+
+@transaction.atomic
 def role_delete(*, role: Role) -> None:
     """Delete a role; journeys it owned lose their owner and letters it carried keep their function."""
-    organization_id = role.organization_id
+    organization_id, scope = role.organization_id, role_scope(role)
     role.delete()
-    matrix_changed.send(sender=Organization, organization_id=organization_id)
+    matrix_change_announce(organization_id=organization_id, scope=scope)

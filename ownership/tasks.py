@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
+from typing import NamedTuple
 
 from celery import Task, shared_task
 from celery.signals import beat_embedded_init, beat_init
@@ -28,10 +29,15 @@ from django.dispatch import receiver
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import matrix_changed
 
 from .audits import audit_run_create, audit_run_execute
+from .heartbeat import worker_seen_recently
+
+# Registered with the worker from here, where Celery looks for tasks.
+from .import_jobs import matrix_import_job_task  # noqa: F401
 from .models import AuditNotice, AuditRun, Webhook
 from .notifications import notice_send, webhook_deliver, webhook_retry_delay, webhooks_to_notify
 from .schedules import audit_schedule_delete, audit_schedules_ensure
@@ -104,6 +110,40 @@ def audit_request(*, organization: Organization, trigger: str) -> AuditRun:
     return run
 
 
+class AuditAsked(NamedTuple):
+    run: AuditRun
+    # "requested": handed to the workers; "waiting": one was already waiting for them;
+    # "ran_here": no worker is alive, so it ran in this process and is done.
+    outcome: str
+
+
+def audit_request_now(*, organization: Organization, trigger: str) -> AuditAsked:
+    """What "run audit now" does.
+
+    A run already waiting for a worker is not asked for twice. With no worker seen recently the
+    audit runs here (the waiting run, if there is one), so no run stays pending for ever.
+    """
+    waiting = (
+        AuditRun.objects.filter(organization=organization, status=AuditRun.Status.PENDING)
+        .order_by("requested_at", "id")
+        .first()
+    )
+    if worker_seen_recently():
+        if waiting is not None:
+            return AuditAsked(waiting, "waiting")
+        with transaction.atomic():
+            return AuditAsked(audit_request(organization=organization, trigger=trigger), "requested")
+    with transaction.atomic():
+        # Waits for an audit that may still be running elsewhere, as the command line does.
+        list(Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).values_list("pk"))
+        run = waiting or audit_run_create(organization=organization, trigger=trigger)
+        run = audit_run_execute(run=run).run
+    # A worker that was handed the waiting run finds it done and leaves it; the notices still go.
+    if run.opened_count or run.resolved_count:
+        transaction.on_commit(lambda: audit_notify_task.delay(run.pk), robust=True)
+    return AuditAsked(run, "ran_here")
+
+
 @shared_task(**RETRY_OPTIONS)
 def audit_runs_resume_task() -> int:
     """Hand pending runs nobody is working on back to the workers: no requested audit is lost.
@@ -132,9 +172,9 @@ def _audit_run_locked(run: AuditRun) -> AuditRun:
             # rows pointing at the organization (those take KEY SHARE). SQLite has no row
             # locks; it runs one writing transaction at a time anyway.
             list(
-                Organization.objects.select_for_update(nowait=True, no_key=True)
-                .filter(pk=run.organization_id)
-                .values_list("pk", flat=True)
+                rows_locked(Organization.objects.filter(pk=run.organization_id), nowait=True, no_key=True).values_list(
+                    "pk", flat=True
+                )
             )
         except OperationalError as exc:
             if getattr(exc.__cause__, "pgcode", None) == LOCK_NOT_AVAILABLE:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "ownership"
 
@@ -13,13 +13,16 @@ urlpatterns = [
     path("functions/roles/new/", views.role_add, name="role_add"),
     path("audits/", views.audit_list, name="audits"),
     path("audits/run/", views.audit_run, name="audit_run"),
-    path("import/", views.import_export, name="import"),
-    path("import/preview/", views.import_preview, name="import_preview"),
-    path("import/confirm/", views.import_confirm, name="import_confirm"),
-    path("export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
-    path("export.xlsx", views.export, {"fmt": "xlsx"}, name="export_xlsx"),
+    path("import/", import_views.import_export, name="import"),
+    path("import/preview/", import_views.import_preview, name="import_preview"),
+    path("import/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("import/jobs/<int:job_id>/", import_views.import_job, name="import_job"),
+    path("import/jobs/<int:job_id>/run/", import_views.import_job_run, name="import_job_run"),
+    path("export.csv", import_views.export, {"fmt": "csv"}, name="export_csv"),
+    path("export.xlsx", import_views.export, {"fmt": "xlsx"}, name="export_xlsx"),
     path("members/", views.members, name="members"),
-    path("members/new/", views.member_add, name="member_add"),
+    path("members/invite/", views.member_invite, name="member_invite"),
+    path("members/invitations/<int:invitation_id>/withdraw/", views.invitation_withdraw, name="invitation_withdraw"),
     path("members/<int:member_id>/role/", views.member_role, name="member_role"),
     path("members/<int:member_id>/remove/", views.member_remove, name="member_remove"),
     path("tokens/new/", views.token_add, name="token_add"),

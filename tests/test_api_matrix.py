@@ -70,7 +70,7 @@ def test_matrix_lists_rows_columns_cells_and_gaps(editor_client, organization, m
         {"touchpoint": matrix["touchpoints"][0].pk, "function": matrix["sales"].pk, "letters": "A"}
     ]
     assert {"unassigned", "no_responsible", "journey_without_owner"} <= {g["rule"] for g in body["gaps"]}
-    assert response["ETag"] == f'"{body["version"]}"'
+    assert response["ETag"].startswith(f'"{body["version"]}-')
 
 
 def test_matrix_gaps_have_the_spec_shape_and_a_score(editor_client, organization, matrix):

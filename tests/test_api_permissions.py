@@ -16,9 +16,9 @@ from django.urls import get_resolver, resolve
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cxowner.orgs.models import ApiToken
+from cxowner.orgs.models import ApiToken, Invitation
 from cxowner.orgs.services import organization_settings_version
-from ownership.models import AuditRun, Gap
+from ownership.models import AuditRun, Gap, ImportJob
 
 from .factories import (
     ApiTokenFactory,
@@ -30,7 +30,6 @@ from .factories import (
     RoleFactory,
     StageFactory,
     TouchpointFactory,
-    UserFactory,
 )
 
 # Every name of this organization's rows carries the marker: an outsider's response must not.
@@ -61,7 +60,10 @@ ENDPOINTS = [
         "organization settings", "patch", "orgs/{org}/", "admin", 200, {"consult_limit": 4, "version": "{org_version}"}
     ),
     Endpoint("members", "get", "orgs/{org}/members/", "admin", 200),
-    Endpoint("member add", "post", "orgs/{org}/members/", "admin", 201, {"username": "{newcomer}", "role": "viewer"}),
+    Endpoint("invitations", "get", "orgs/{org}/invitations/", "admin", 200),
+    Endpoint("invite", "post", "orgs/{org}/invitations/", "admin", 201, {"email": "new@example.com", "role": "viewer"}),
+    Endpoint("invitation", "get", "orgs/{org}/invitations/{spare_invitation}/", "admin", 200),
+    Endpoint("invitation withdraw", "delete", "orgs/{org}/invitations/{spare_invitation}/", "admin", 204),
     Endpoint("member", "get", "orgs/{org}/members/{spare_membership}/", "admin", 200),
     Endpoint("member role", "patch", "orgs/{org}/members/{spare_membership}/", "admin", 200, {"role": "editor"}),
     Endpoint("member remove", "delete", "orgs/{org}/members/{spare_membership}/", "admin", 204),
@@ -136,6 +138,9 @@ ENDPOINTS = [
     ),
     Endpoint("assignment delete", "delete", "orgs/{org}/assignments/{spare_assignment}/", "editor", 204),
     Endpoint("assignment confirm", "post", "orgs/{org}/assignments/{assignment}/confirm/", "editor", 200),
+    Endpoint("import jobs", "get", "orgs/{org}/imports/", "viewer", 200),
+    Endpoint("import job", "get", "orgs/{org}/imports/{import_job}/", "viewer", 200),
+    Endpoint("import job confirm", "post", "orgs/{org}/imports/{import_job}/confirm/", "editor", 202),
     Endpoint("audits", "get", "orgs/{org}/audits/", "viewer", 200),
     Endpoint("audit request", "post", "orgs/{org}/audits/", "editor", 202),
     Endpoint("audit", "get", "orgs/{org}/audits/{audit}/", "viewer", 200),
@@ -175,7 +180,7 @@ def build_world():
     spare_function = FunctionFactory(organization=org, name=f"{MARKER} Spare function")
     spare_assignment = AssignmentFactory(touchpoint=spare_touchpoint, function=function, letter="I")
     now = timezone.now()
-    audit = AuditRun.objects.create(organization=org, trigger="manual", status="done", findings=[])
+    audit = AuditRun.objects.create(organization=org, trigger="manual", status="done")
     gap = Gap.objects.create(
         organization=org,
         fingerprint="f" * 64,
@@ -185,7 +190,6 @@ def build_world():
         finding={"rule": "no_responsible", "message": f"{MARKER} has no R"},
         score=6,
         first_seen_at=now,
-        last_seen_at=now,
     )
     tokens = {
         "outsider token": ApiTokenFactory(organization=other, role="admin"),
@@ -198,7 +202,17 @@ def build_world():
     ids = {
         "org": org.slug,
         "org_version": organization_settings_version(org),
-        "newcomer": UserFactory().username,
+        "import_job": ImportJob.objects.create(
+            organization=org,
+            filename=f"{MARKER}.csv",
+            data=b"journey,stage,touchpoint\nJ,S,T\n",
+            rows=1,
+            dry_run=True,
+            status=ImportJob.Status.DONE,
+        ).pk,
+        "spare_invitation": Invitation.objects.create(
+            organization=org, email=f"{MARKER}@example.com", token_hash="0" * 64, expires_at=now + timedelta(days=1)
+        ).pk,
         "spare_membership": spare_membership.pk,
         "spare_token": spare_token.pk,
         "function": function.pk,

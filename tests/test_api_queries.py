@@ -80,7 +80,6 @@ def build(size: int):
             finding={"rule": "no_responsible"},
             score=6,
             first_seen_at=now,
-            last_seen_at=now,
         )
         for i in range(size)
     )

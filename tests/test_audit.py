@@ -48,13 +48,14 @@ def test_audit_records_a_done_run_with_counts_and_coverage(organization):
     AssignmentFactory(touchpoint=covered, letter="A")
     AssignmentFactory(touchpoint=covered, function=FunctionFactory(organization=organization), letter="R")
 
-    run = audit_organization(organization=organization, trigger="manual").run
+    result = audit_organization(organization=organization, trigger="manual")
+    run = result.run
 
     assert run.status == AuditRun.Status.DONE
     assert run.coverage == 0.5
     assert run.counts_by_rule["unassigned"] == 1
     assert run.counts_by_severity["error"] >= 2  # unassigned + journey_without_owner
-    assert {finding["rule"] for finding in run.findings} >= {"unassigned", "journey_without_owner"}
+    assert {finding.rule for finding in result.findings} >= {"unassigned", "journey_without_owner"}
     assert run.started_at <= run.finished_at
 
 
@@ -65,39 +66,41 @@ def test_first_audit_opens_a_gap_per_finding(organization):
     assert result.run.opened_count == len(result.findings)
 
 
-def test_gap_still_present_is_touched_not_duplicated(organization):
+def test_audit_of_an_unchanged_organization_writes_no_gap(organization):
     TouchpointFactory(stage=StageFactory(journey__organization=organization))
     first = audit_organization(organization=organization, trigger="manual").run
+    before = list(Gap.objects.filter(organization=organization).values())
     second = audit_organization(organization=organization, trigger="manual").run
-    gap = Gap.objects.get(organization=organization, rule="unassigned")
-    assert gap.first_seen_run == first
-    assert gap.last_seen_run == second
-    assert second.opened_count == 0
+    assert list(Gap.objects.filter(organization=organization).values()) == before
+    assert Gap.objects.get(organization=organization, rule="unassigned").first_seen_run == first
+    assert (second.opened_count, second.resolved_count, second.repaired) == (0, 0, 0)
 
 
-def test_gap_no_longer_found_is_resolved(organization):
+def test_gap_resolved_by_an_edit_is_reported_by_the_next_run(organization):
     touchpoint = TouchpointFactory(stage=StageFactory(journey__organization=organization))
     audit_organization(organization=organization, trigger="manual")
     touchpoint_update(touchpoint=touchpoint, version=None, out_of_scope=True)
-    run = audit_organization(organization=organization, trigger="manual").run
     gap = Gap.objects.get(organization=organization, rule="unassigned")
-    assert gap.resolved_at == run.started_at
-    assert run.resolved_count == 1
-    assert GapEvent.objects.get(run=run, gap=gap).kind == GapEvent.Kind.RESOLVED
+    assert gap.resolved_at is not None  # at once, by the edit
+    run = audit_organization(organization=organization, trigger="manual").run
+    assert (run.resolved_count, run.repaired) == (1, 0)
+    event = GapEvent.objects.get(gap=gap, kind=GapEvent.Kind.RESOLVED)
+    assert (event.run, event.cause) == (None, "touchpoint")
 
 
-def test_gap_found_again_is_reopened(organization):
+def test_gap_found_again_is_reopened_by_the_edit(organization):
     touchpoint = TouchpointFactory(stage=StageFactory(journey__organization=organization))
     audit_organization(organization=organization, trigger="manual")
     touchpoint_update(touchpoint=touchpoint, version=None, out_of_scope=True)
     audit_organization(organization=organization, trigger="manual")
     touchpoint.refresh_from_db()
     touchpoint_update(touchpoint=touchpoint, version=None, out_of_scope=False)
-    run = audit_organization(organization=organization, trigger="manual").run
     gap = Gap.objects.get(organization=organization, rule="unassigned")
     assert gap.resolved_at is None
     assert gap.times_reopened == 1
-    assert GapEvent.objects.get(run=run, gap=gap).kind == GapEvent.Kind.REOPENED
+    assert gap.events.last().kind == GapEvent.Kind.REOPENED
+    run = audit_organization(organization=organization, trigger="manual").run
+    assert (run.opened_count, run.repaired) == (1, 0)
 
 
 def test_renamed_touchpoint_keeps_its_gap_with_the_new_name(organization):

@@ -1,7 +1,6 @@
 """Tests for ownership.matrixfile: the CSV/XLSX matrix file, SPEC section 3."""
 
 import io
-import re
 import zipfile
 
 import openpyxl
@@ -9,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cxowner.orgs.names import name_key
 from ownership.matrixfile import (
     DEFAULT_MAX_BYTES,
     LETTERS,
@@ -641,8 +641,9 @@ RESERVED = {
 
 
 def header_key(name: str) -> str:
-    """The documented header rule: case-insensitive, spaces/hyphens/underscores as "_"."""
-    return re.sub(r"[\s_-]+", "_", name.casefold())
+    """The documented header rule: the names' normal form (case-insensitive, runs of spaces,
+    hyphens and underscores as one separator, none at either end)."""
+    return name_key(name).replace(" ", "_")
 
 
 def names(allow_cr: bool) -> st.SearchStrategy[str]:
@@ -651,7 +652,7 @@ def names(allow_cr: bool) -> st.SearchStrategy[str]:
         special.append("\r")
     printable = st.characters(blacklist_categories=("Cs", "Cc", "Cn"))
     chars = st.one_of(printable, st.sampled_from(special))
-    return st.text(chars, min_size=1, max_size=12).map(str.strip).filter(bool)
+    return st.text(chars, min_size=1, max_size=12).map(str.strip).filter(name_key)
 
 
 @st.composite
@@ -670,9 +671,9 @@ def sheets(draw: st.DrawFn, allow_cr: bool = True) -> MatrixSheet:
     rows = []
     for index in range(count):
         journey = draw(st.sampled_from(journeys))
-        key = journey.casefold()
-        touchpoint = draw(name.filter(lambda t, j=key: (j, t.casefold()) not in taken))
-        taken.add((journey.casefold(), touchpoint.casefold()))
+        key = name_key(journey)
+        touchpoint = draw(name.filter(lambda t, j=key: (j, name_key(t)) not in taken))
+        taken.add((key, name_key(touchpoint)))
         cells = []
         for function in functions:
             letters = draw(st.frozensets(st.sampled_from(LETTERS)))

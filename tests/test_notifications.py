@@ -15,11 +15,25 @@ from cxowner.orgs.models import Membership
 from ownership.audits import audit_organization
 from ownership.models import AuditNotice, Gap, WebhookDelivery
 from ownership.notifications import notice_send, webhook_deliver, webhook_payload, webhook_signature
+from ownership.services import CellChange, cells_set
 from ownership.tasks import audit_notify_task
 
-from .factories import AssignmentFactory, MembershipFactory, StageFactory, TouchpointFactory, WebhookFactory
+from .factories import (
+    AssignmentFactory,
+    FunctionFactory,
+    MembershipFactory,
+    StageFactory,
+    TouchpointFactory,
+    WebhookFactory,
+)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def loopback_receivers(settings):
+    """The receivers here listen on loopback, which webhooks reach only when allowed by name."""
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
 
 
 class Receiver:
@@ -222,3 +236,17 @@ def test_admin_lists_webhooks_and_their_deliveries(admin_client, organization):
     for url in ["/admin/ownership/webhook/", f"/admin/ownership/webhook/{webhook.pk}/change/"]:
         assert admin_client.get(url).status_code == 200
     assert admin_client.get("/admin/ownership/webhookdelivery/").status_code == 200
+
+
+def test_a_run_announces_what_edits_changed_since_the_previous_run(organization):
+    touchpoint = TouchpointFactory(stage=StageFactory(journey__organization=organization), name="Cashier")
+    function = FunctionFactory(organization=organization)
+    audit_organization(organization=organization, trigger="manual")
+    cells_set(organization=organization, changes=[CellChange(touchpoint.pk, function.pk, frozenset("A"))])
+
+    run = audit_organization(organization=organization, trigger="manual").run
+
+    payload = json.loads(webhook_payload(run=run))
+    assert [gap["rule"] for gap in payload["opened"]] == ["no_responsible"]
+    assert "unassigned" in [gap["rule"] for gap in payload["resolved"]]
+    assert (run.opened_count, run.repaired) == (1, 0)

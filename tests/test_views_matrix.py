@@ -176,7 +176,7 @@ def test_touchpoint_with_a_name_already_in_the_journey_is_refused_next_to_the_na
     url = reverse("journeys:touchpoint_create", args=[organization.slug, matrix["journey"].id, stage.id])
     response = editor.post(url, {f"t{stage.id}-name": "Cashier", f"t{stage.id}-importance": "3"})
     assert response.status_code == 400
-    assert "“Cashier” is already used in this journey." in response.content.decode()
+    assert "A touchpoint with this name already exists in this journey" in response.content.decode()
     assert stage.touchpoints.filter(name="Cashier").count() == 1
 
 

@@ -166,10 +166,17 @@ def test_server_error_page_reveals_nothing(rf):
     assert b"Traceback" not in response.content
 
 
-def test_dashboard_without_audit_offers_to_run_one(organization, member):
+def test_dashboard_without_journeys_offers_to_import_or_create_one(organization, member):
     html = client_for(member("editor")).get(reverse("dashboard", args=[organization.slug])).content
-    assert b"No audit has run yet" in html
-    assert b"Run audit now" in html
+    assert b"No journeys yet" in html
+    assert b"Import a matrix" in html
+
+
+def test_dashboard_without_audit_shows_the_live_figures_and_offers_to_run_one(organization, member, journey):
+    html = client_for(member("editor")).get(reverse("dashboard", args=[organization.slug])).content.decode()
+    assert "No audit has run yet" in html
+    assert "Run audit now" in html
+    assert 'data-testid="dashboard-coverage"' in html
 
 
 def test_dashboard_shows_stored_results(organization, member, journey):
@@ -257,16 +264,11 @@ def test_organization_switcher_refuses_outsiders(organization, member):
     assert response.status_code == 404
 
 
-def test_admin_adds_and_removes_a_member(organization, member):
-    from tests.factories import UserFactory
-
+def test_admin_removes_a_member(organization, member):
     admin = member("admin")
-    newcomer = UserFactory(username="newcomer")
-    client = client_for(admin)
-    client.post(reverse("ownership:member_add", args=[organization.slug]), {"username": "newcomer", "role": "editor"})
+    newcomer = member("editor")
     membership = organization.memberships.get(user=newcomer)
-    assert membership.role == "editor"
-    client.post(reverse("ownership:member_remove", args=[organization.slug, membership.id]))
+    client_for(admin).post(reverse("ownership:member_remove", args=[organization.slug, membership.id]))
     assert not organization.memberships.filter(user=newcomer).exists()
 
 

@@ -2,7 +2,8 @@
 
 Each test starts `celery -A cxowner worker` (and beat) as subprocesses on the pytest test
 database and its own queue, and stops them in a finally block. The tests skip without
-PostgreSQL and Redis (and fail in CI, where REQUIRE_SERVICES=1).
+PostgreSQL and Redis (and fail in CI, where REQUIRE_SERVICES=1). Afterwards they remove the
+Redis keys their queue and workers left behind, and only those: other runs may share Redis.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from cxowner.orgs.models import Organization
+from ownership.heartbeat import worker_last_seen
 from ownership.models import AuditRun, Gap, GapEvent, WebhookDelivery
 from ownership.schedules import audit_schedule_set
 from ownership.tasks import audit_request, audit_run_task
@@ -59,6 +62,7 @@ class Celery:
     def __init__(self, tmp_path: Path, queue: str):
         self.tmp_path, self.queue = tmp_path, queue
         self.processes: list[tuple[subprocess.Popen, Path]] = []
+        self.node_prefixes: list[str] = []  # "name-1a2b3c@": the workers' node names up to the host
         db = connection.settings_dict
         credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
         self.env = {
@@ -78,12 +82,15 @@ class Celery:
             CELERY_UNACKED_RESTORE_THROTTLE="1",
             WEBHOOK_RETRY_BACKOFF_SECONDS="1",
             WEBHOOK_MAX_ATTEMPTS="3",
+            WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
             AUDIT_LOCK_RETRY_MAX_SECONDS="2",
         )
 
     def worker(self, name: str, concurrency: int = 1, **env: str) -> subprocess.Popen:
         command = [CELERY, "-A", "cxowner", "worker", "-l", "info", "-Q", self.queue, "-c", str(concurrency)]
-        command += ["-n", f"{name}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle"]
+        node_prefix = f"{name}-{uuid.uuid4().hex[:6]}@"
+        self.node_prefixes.append(node_prefix)
+        command += ["-n", f"{node_prefix}%h", "--without-gossip", "--without-mingle"]
         return self._start(name, command, env)
 
     def beat(self) -> subprocess.Popen:
@@ -146,8 +153,31 @@ def celery(tmp_path):
     finally:
         runner.stop()
         app.conf.task_always_eager, app.conf.task_default_queue = saved
-        with app.connection_for_write() as conn:
-            conn.default_channel.queue_purge(queue)
+        forget_broker_keys(queue=queue, node_prefixes=runner.node_prefixes)
+
+
+def forget_broker_keys(*, queue: str, node_prefixes: list[str]) -> None:
+    """Delete what kombu keeps in Redis for this test's queue and workers, and nothing else.
+
+    Kombu never removes a queue's binding tables (`_kombu.binding.<queue>`, its permanent
+    twin), and a SIGKILLed worker leaves its entry in the shared `celery.pidbox` table.
+    """
+    sep = "\x06\x16"  # kombu's Redis transport joins routing key, pattern and queue with it
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        queues = [queue] + [f"{queue}{sep}{priority}" for priority in (3, 6, 9)]
+        client.delete(*queues, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        for table in ("_kombu.binding.celery.pidbox", "_kombu.binding_permanent.celery.pidbox"):
+            for member in client.smembers(table):
+                pidbox = member.decode().rpartition(sep)[2]
+                if pidbox.startswith(tuple(node_prefixes)):
+                    client.srem(table, member)
+                    client.delete(pidbox)
+        # The table's expiry deadline goes with the table, unless another run's workers still use it.
+        if not client.exists("_kombu.binding.celery.pidbox"):
+            client.zrem("_kombu.binding_deadlines", "celery.pidbox")
+    finally:
+        client.close()
 
 
 def organization_with_gaps() -> Organization:
@@ -203,6 +233,12 @@ def test_two_audits_requested_at_once_run_one_at_a_time(celery):
     assert "AuditLocked" in celery.logs(), "the second audit never found the first one's lock"
 
 
+def test_a_running_worker_records_its_heartbeat(celery):
+    celery.worker("worker")
+    celery.wait_for(lambda: worker_last_seen(queue=celery.queue) is not None, "the worker's heartbeat")
+    assert timezone.now() - worker_last_seen(queue=celery.queue) < timedelta(minutes=1)
+
+
 def test_worker_killed_mid_audit_leaves_exactly_one_complete_run(celery):
     organization = organization_with_gaps()
     doomed = celery.worker("doomed", AUDIT_TEST_DELAY_SECONDS="30")
@@ -221,7 +257,7 @@ def test_worker_killed_mid_audit_leaves_exactly_one_complete_run(celery):
     )
     [done] = AuditRun.objects.filter(organization=organization)
     assert done.pk == run.pk
-    assert Gap.objects.filter(organization=organization).count() == len(done.findings)
+    assert Gap.objects.filter(organization=organization).count() == done.open_gaps
     assert GapEvent.objects.filter(run=done).count() == done.opened_count
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from .models import ApiToken, Membership, Organization
+from .invitations import invitation_revoke
+from .models import ApiToken, Invitation, Membership, Organization
 from .services import token_revoke
 
 
@@ -43,3 +44,23 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset.filter(revoked_at__isnull=True):
             token_revoke(token=token)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are sent from the members page or the API (the link is e-mailed once there);
+    the admin lists them and withdraws them."""
+
+    list_display = ["email", "organization", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["organization", "role"]
+    search_fields = ["email"]
+    readonly_fields = ["token_hash", "invited_by", "created_at", "accepted_at", "accepted_by"]
+    actions = ["withdraw"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Withdraw the selected invitations")
+    def withdraw(self, request, queryset):
+        for invitation in queryset.filter(accepted_at__isnull=True, revoked_at__isnull=True):
+            invitation_revoke(invitation=invitation)

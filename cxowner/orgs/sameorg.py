@@ -103,3 +103,41 @@ class SameParent(migrations.operations.base.Operation):
         elif schema_editor.connection.vendor == "sqlite":
             for suffix in ("insert", "update"):
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {quote(self.name + '_' + suffix)}")
+
+
+class SqliteTriggersKept:
+    """Keeps SQLite's same-organization triggers across operations that rebuild tables.
+
+    SQLite rebuilds a table to add a constrained column or a unique constraint, which drops the
+    table's own triggers and fails on the triggers of other tables that name it ("error in
+    trigger …: no such table"). Wrapping those operations in `around()` drops every trigger that
+    mentions one of `tables` first and creates the same triggers again afterwards, both ways.
+    """
+
+    def __init__(self, *tables: str):
+        self.tables = tables
+        self.saved: list[tuple[str, str]] = []
+
+    def _save(self, apps, schema_editor) -> None:
+        if schema_editor.connection.vendor != "sqlite":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            self.saved = [(name, sql) for name, sql in cursor.fetchall() if any(t in sql for t in self.tables)]
+            for name, _ in self.saved:
+                cursor.execute(f'DROP TRIGGER "{name}"')
+
+    def _restore(self, apps, schema_editor) -> None:
+        if schema_editor.connection.vendor != "sqlite":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            for _, sql in self.saved:
+                cursor.execute(sql)
+        self.saved = []
+
+    def around(self, *operations) -> list:
+        return [
+            migrations.RunPython(self._save, self._restore, elidable=False),
+            *operations,
+            migrations.RunPython(self._restore, self._save, elidable=False),
+        ]

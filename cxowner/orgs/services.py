@@ -11,12 +11,13 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .locks import rows_locked
 from .models import ApiToken, Membership, Organization
+from .signals import MatrixScope, matrix_change_announce
 
 # Keys look like "cxo_<prefix>_<secret>": the prefix finds the row, the whole key is hashed.
 KEY_SCHEME = "cxo"
@@ -112,23 +113,10 @@ def token_authenticate(*, key: str, now: datetime | None = None) -> ApiToken | N
 # Members -----------------------------------------------------------------------------------
 
 
-def membership_add(*, organization: Organization, username: str, role: str) -> Membership:
-    """Make an existing user a member with `role`."""
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise ValidationError({"username": f"There is no user called “{username}”."})
-    if Membership.objects.filter(organization=organization, user=user).exists():
-        raise ValidationError({"username": f"{username} is already a member."})
-    membership = Membership(organization=organization, user=user, role=role)
-    membership.full_clean()
-    membership.save()
-    return membership
-
-
 @transaction.atomic
 def membership_set_role(*, membership: Membership, role: str) -> Membership:
     """Change a member's role; the last admin cannot be demoted, or nobody could manage the organization."""
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = rows_locked(Membership.objects.filter(pk=membership.pk)).get()
     if role != Membership.Role.ADMIN and _last_admin(membership):
         raise ValidationError({"role": "The organization needs at least one admin."})
     membership.role = role
@@ -139,7 +127,7 @@ def membership_set_role(*, membership: Membership, role: str) -> Membership:
 
 @transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = rows_locked(Membership.objects.filter(pk=membership.pk)).get()
     if _last_admin(membership):
         raise ValidationError("The organization needs at least one admin.")
     membership.delete()
@@ -164,11 +152,15 @@ def organization_settings_update(*, organization: Organization, version: str | N
     unknown = set(changes) - set(ORGANIZATION_SETTINGS)
     if unknown:
         raise ValidationError(f"Not a setting: {', '.join(sorted(unknown))}.")
-    current = Organization.objects.select_for_update().get(pk=organization.pk)
+    current = rows_locked(Organization.objects.filter(pk=organization.pk)).get()
     if version is not None and organization_settings_version(current) != version:
         raise StaleSettings(current)
     for name, value in changes.items():
         setattr(current, name, value)
     current.full_clean()
     current.save(update_fields=list(changes) or None)
+    if set(changes) - {"name"}:
+        # Thresholds apply to every touchpoint and function: the whole gap state is recomputed.
+        matrix_change_announce(organization_id=current.pk, scope=MatrixScope.of("settings", organization_wide=True))
+        current.refresh_from_db()
     return current

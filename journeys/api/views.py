@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.filters import OrderingFilter
 
 from cxowner.orgs.api.base import IdCursorPagination, VersionedViewSet
+from cxowner.orgs.api.conditional import ConditionalListMixin
 from journeys import services
 from journeys.models import Journey, Stage, Touchpoint
 
@@ -17,7 +18,7 @@ from .serializers import JourneySerializer, StageSerializer, TouchpointSerialize
 TOUCHPOINT_FIELDS = tuple(name for name in TouchpointSerializer.Meta.fields if name != "assignments")
 
 
-class JourneyViewSet(VersionedViewSet):
+class JourneyViewSet(ConditionalListMixin, VersionedViewSet):
     """Customer journeys. Editors create, rename, re-own and delete them."""
 
     serializer_class = JourneySerializer
@@ -42,7 +43,7 @@ class JourneyViewSet(VersionedViewSet):
         services.journey_delete(journey=journey)
 
 
-class StageViewSet(VersionedViewSet):
+class StageViewSet(ConditionalListMixin, VersionedViewSet):
     """Ordered stages of a journey; `position` moves a stage and renumbers the others."""
 
     serializer_class = StageSerializer
@@ -72,7 +73,7 @@ class StageViewSet(VersionedViewSet):
         services.stage_delete(stage=stage)
 
 
-class TouchpointViewSet(VersionedViewSet):
+class TouchpointViewSet(ConditionalListMixin, VersionedViewSet):
     """Touchpoints, each with its RACI letters. Keyset-paged: an organization may have 100k."""
 
     serializer_class = TouchpointSerializer

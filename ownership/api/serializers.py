@@ -3,15 +3,19 @@
 Writable fields are explicit allow-lists; references resolve inside the caller's organization.
 """
 
+from datetime import datetime
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cxowner.orgs.api.base import MAX_ID
 from cxowner.orgs.api.fields import StrictModelSerializer
 from journeys.api.serializers import OrganizationPrimaryKeyField
 from journeys.models import Touchpoint
-from ownership.constants import LETTERS
-from ownership.matrixfile import parse_letters
-from ownership.models import Assignment, AuditRun, Function, Gap, Role
+from ownership.constants import LETTERS, parse_letters
+from ownership.import_jobs import import_job_rows_done
+from ownership.models import Assignment, AuditRun, Function, Gap, ImportJob, Role
+from ownership.selectors import audit_run_changes
 
 # One matrix PATCH writes at most this many cells: a whole 500 × 12 journey fits.
 MAX_CELLS_PER_REQUEST = 10_000
@@ -139,7 +143,7 @@ class MatrixFunctionSerializer(serializers.Serializer):
 
 
 class FindingSerializer(serializers.Serializer):
-    """A finding in the SPEC §2 shape, with its score and fingerprint."""
+    """A finding in the shape of docs/gap-rules.md, with its score and fingerprint."""
 
     rule = serializers.CharField()
     severity = serializers.CharField()
@@ -150,6 +154,16 @@ class FindingSerializer(serializers.Serializer):
     message = serializers.CharField()
     score = serializers.IntegerField()
     fingerprint = serializers.CharField()
+
+
+class GapRecordSerializer(FindingSerializer):
+    """A tracked gap's latest finding, with the gap's id."""
+
+    id = serializers.IntegerField()
+
+
+def gap_record(gap: Gap) -> dict:
+    return {"id": gap.pk, **gap.finding, "score": gap.score, "fingerprint": gap.fingerprint}
 
 
 class MatrixSerializer(serializers.Serializer):
@@ -188,17 +202,34 @@ class AuditRunSerializer(StrictModelSerializer):
             "counts_by_severity",
             "opened_count",
             "resolved_count",
+            "repaired",
             "error",
         ]
         read_only_fields = fields
 
 
 class AuditRunDetailSerializer(AuditRunSerializer):
-    findings = FindingSerializer(many=True, read_only=True)
+    """A run with the gaps opened and resolved since the run before (by edits or by the run)."""
+
+    opened = serializers.SerializerMethodField()
+    resolved = serializers.SerializerMethodField()
 
     class Meta(AuditRunSerializer.Meta):
-        fields = [*AuditRunSerializer.Meta.fields, "findings"]
+        fields = [*AuditRunSerializer.Meta.fields, "opened", "resolved"]
         read_only_fields = fields
+
+    def _changes(self, run) -> tuple[list, list]:
+        if not hasattr(run, "_changes"):
+            run._changes = audit_run_changes(run=run)
+        return run._changes
+
+    @extend_schema_field(GapRecordSerializer(many=True))
+    def get_opened(self, run) -> list:
+        return [gap_record(gap) for gap in self._changes(run)[0]]
+
+    @extend_schema_field(GapRecordSerializer(many=True))
+    def get_resolved(self, run) -> list:
+        return [gap_record(gap) for gap in self._changes(run)[1]]
 
 
 class AuditRequestedSerializer(serializers.Serializer):
@@ -208,8 +239,13 @@ class AuditRequestedSerializer(serializers.Serializer):
 
 
 class GapSerializer(StrictModelSerializer):
-    finding = serializers.JSONField(help_text="The latest finding in the SPEC §2 shape.")
+    finding = serializers.JSONField(
+        help_text="The latest finding (rule, severity, journey, touchpoints, functions, roles, message)."
+    )
     is_open = serializers.BooleanField(read_only=True)
+    last_seen_at = serializers.SerializerMethodField(
+        help_text="When it was resolved; for an open gap, the organization's last change (it is open now)."
+    )
 
     class Meta:
         model = Gap
@@ -219,6 +255,9 @@ class GapSerializer(StrictModelSerializer):
             "rule",
             "severity",
             "journey",
+            "touchpoint",
+            "next_touchpoint",
+            "function",
             "score",
             "finding",
             "is_open",
@@ -229,10 +268,41 @@ class GapSerializer(StrictModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_last_seen_at(self, gap) -> datetime | None:
+        # Derived, not stored: the live state is current as of the organization's last change.
+        if gap.resolved_at is not None:
+            return gap.resolved_at
+        organization = self.context.get("organization")
+        return (organization and organization.matrix_changed_at) or gap.first_seen_at
+
 
 class ImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="The matrix as CSV or XLSX (SPEC §3).")
+    file = serializers.FileField(help_text="The matrix as CSV or XLSX, in the layout of docs/matrix-file.md.")
     dry_run = serializers.BooleanField(default=False, help_text="Check and summarise without changing anything.")
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    rows_done = serializers.SerializerMethodField(help_text="Rows applied so far (of `rows`).")
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "filename",
+            "dry_run",
+            "status",
+            "rows",
+            "rows_done",
+            "summary",
+            "errors",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_rows_done(self, job) -> int:
+        return import_job_rows_done(job)
 
 
 class ImportSummarySerializer(serializers.Serializer):
@@ -241,6 +311,10 @@ class ImportSummarySerializer(serializers.Serializer):
     journeys_created = serializers.ListField(child=serializers.CharField())
     journeys_replaced = serializers.ListField(child=serializers.CharField())
     functions_created = serializers.ListField(child=serializers.CharField())
+    names_matched = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Names in the file that are a stored journey or function spelled differently (case, spaces).",
+    )
     touchpoints_created = serializers.IntegerField()
     touchpoints_updated = serializers.IntegerField()
     touchpoints_deleted = serializers.IntegerField()

@@ -7,9 +7,7 @@ ownership.selectors.journey_check, the same code the browser's badges use.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict
 
-from django.conf import settings
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -20,7 +18,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -34,13 +31,14 @@ from cxowner.orgs.api.base import (
     etag,
     requested_int_version,
 )
+from cxowner.orgs.api.conditional import ConditionalListMixin, conditional_headers, etag_matches
 from cxowner.orgs.authentication import TokenUser
+from cxowner.orgs.locks import rows_locked
 from journeys.models import Journey, Stage, Touchpoint
 from ownership import services
 from ownership.audits import finding_as_record
 from ownership.filtersets import GapFilterSet
-from ownership.imports import EXPORT_FORMATS, XLSX_CONTENT_TYPE, matrix_export, matrix_import_file
-from ownership.matrixfile import MatrixFileInvalid
+from ownership.imports import EXPORT_FORMATS, XLSX_CONTENT_TYPE, matrix_export
 from ownership.models import Assignment, AuditRun, Function, Gap, Role
 from ownership.selectors import journey_check
 from ownership.tasks import audit_request
@@ -54,8 +52,6 @@ from .serializers import (
     AuditRunSerializer,
     FunctionSerializer,
     GapSerializer,
-    ImportSerializer,
-    ImportSummarySerializer,
     MatrixSerializer,
     MatrixWriteSerializer,
     MatrixWrittenSerializer,
@@ -68,7 +64,7 @@ def _user(request):
     return None if isinstance(request.user, TokenUser) else request.user
 
 
-class FunctionViewSet(VersionedViewSet):
+class FunctionViewSet(ConditionalListMixin, VersionedViewSet):
     """Functions (departments), the columns of the matrix."""
 
     serializer_class = FunctionSerializer
@@ -88,7 +84,7 @@ class FunctionViewSet(VersionedViewSet):
         services.function_delete(function=function)
 
 
-class RoleViewSet(VersionedViewSet):
+class RoleViewSet(ConditionalListMixin, VersionedViewSet):
     """Roles inside functions, optionally held by a named person (vacant otherwise)."""
 
     serializer_class = RoleSerializer
@@ -110,6 +106,7 @@ class RoleViewSet(VersionedViewSet):
 
 
 class AssignmentViewSet(
+    ConditionalListMixin,
     OrganizationScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -210,20 +207,29 @@ class MatrixView(OrganizationScopedMixin, APIView):
     def _gaps(self, check) -> list[dict]:
         return sorted((finding_as_record(f) for f in check.findings), key=lambda g: -g["score"])
 
-    @extend_schema(responses=MatrixSerializer)
+    def _read_tag(self, version: str) -> str:
+        # The matrix's version (what If-Match on a write compares), then the organization's change
+        # counter: names, holders and thresholds elsewhere change the gaps shown here too.
+        return f'"{version}-{self.organization.matrix_version}"'
+
+    @extend_schema(responses={200: MatrixSerializer, 304: OpenApiResponse(description="Not modified")})
     def get(self, request, org, pk):
         journey = self._journey(pk)
-        check = journey_check(journey=journey)
-        snapshot = check.snapshot
-        stages = list(Stage.objects.filter(journey=journey).order_by("position", "id").values("id", "name", "position"))
         extra = {
             t: (position, version)
             for t, position, version in journey.touchpoints.values_list("id", "position", "version")
         }
+        function_ids = list(Function.objects.filter(organization=self.organization).values_list("id", flat=True))
+        version = matrix_version([(t, v) for t, (_, v) in extra.items()], function_ids)
+        tag = self._read_tag(version)
+        if etag_matches(request, tag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=conditional_headers(request, tag))
+        check = journey_check(journey=journey)
+        snapshot = check.snapshot
+        stages = list(Stage.objects.filter(journey=journey).order_by("position", "id").values("id", "name", "position"))
         cells: dict[tuple[int, int], set[str]] = {}
         for assignment in snapshot.assignments:
             cells.setdefault((assignment.touchpoint_id, assignment.function_id), set()).add(assignment.letter)
-        version = matrix_version([(t, v) for t, (_, v) in extra.items()], [f.id for f in snapshot.functions])
         data = {
             "journey": journey.pk,
             "version": version,
@@ -248,7 +254,7 @@ class MatrixView(OrganizationScopedMixin, APIView):
             "coverage": check.coverage,
             "gaps": self._gaps(check),
         }
-        return Response(data, headers=etag(version))
+        return Response(data, headers=conditional_headers(request, tag))
 
     @extend_schema(
         request=MatrixWriteSerializer,
@@ -265,10 +271,11 @@ class MatrixView(OrganizationScopedMixin, APIView):
         serializer.is_valid(raise_exception=True)
         cells = serializer.validated_data["cells"]
         wanted = {cell["touchpoint"] for cell in cells}
-        if_match = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+        # A read's ETag also carries the change counter after a "-": only the matrix version counts here.
+        if_match = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"').split("-")[0]
         with transaction.atomic():
             # Lock the journey's rows first: the version compared below cannot move until commit.
-            rows = set(Touchpoint.objects.select_for_update().filter(journey=journey).values_list("id", flat=True))
+            rows = set(rows_locked(Touchpoint.objects.filter(journey=journey)).values_list("id", flat=True))
             outside = sorted(wanted - rows)
             if outside:
                 raise serializers.ValidationError(
@@ -311,8 +318,7 @@ class AuditRunViewSet(
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
-        runs = AuditRun.objects.filter(organization=self.organization).order_by("-requested_at", "-id")
-        return runs if self.action == "retrieve" else runs.defer("findings")
+        return AuditRun.objects.filter(organization=self.organization).order_by("-requested_at", "-id")
 
     def get_serializer_class(self):
         return AuditRunDetailSerializer if self.action == "retrieve" else AuditRunSerializer
@@ -327,14 +333,20 @@ class AuditRunViewSet(
         )
 
 
-class GapViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class GapViewSet(
+    ConditionalListMixin,
+    OrganizationScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Gaps tracked across audits: the open ones by default, highest score first."""
 
     serializer_class = GapSerializer
     filterset_class = GapFilterSet
     pagination_class = PagePagination
     filter_backends = [DjangoFilterBackend, OrderingFilter]
-    ordering_fields = ["score", "first_seen_at", "last_seen_at", "id"]
+    ordering_fields = ["score", "first_seen_at", "resolved_at", "id"]
     ordering = ["-score", "rule", "id"]
     lookup_value_regex = ID_PATTERN
 
@@ -342,34 +354,8 @@ class GapViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         return Gap.objects.filter(organization=self.organization)
 
 
-class MatrixImportView(OrganizationScopedMixin, APIView):
-    """Upload the matrix file (CSV or XLSX): all rows or nothing."""
-
-    parser_classes = [MultiPartParser, FormParser]
-
-    @extend_schema(
-        request={"multipart/form-data": ImportSerializer},
-        responses={200: ImportSummarySerializer, 400: OpenApiResponse(description="Every row error; nothing changed")},
-    )
-    def post(self, request, org):
-        serializer = ImportSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        upload = serializer.validated_data["file"]
-        dry_run = serializer.validated_data["dry_run"]
-        max_bytes = settings.MATRIX_UPLOAD_MAX_BYTES
-        data = upload.read(max_bytes + 1)
-        try:
-            summary = matrix_import_file(
-                organization=self.organization, data=data, filename=upload.name, max_bytes=max_bytes, dry_run=dry_run
-            )
-        except MatrixFileInvalid as invalid:
-            errors = [{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason} for e in invalid.errors]
-            return Response({"detail": "The file was not imported.", "errors": errors}, status=400)
-        return Response({"dry_run": dry_run, **asdict(summary)})
-
-
 class MatrixExportView(OrganizationScopedMixin, APIView):
-    """Download the matrix (or one journey's) in the file layout of SPEC §3."""
+    """Download the matrix (or one journey's) as CSV or XLSX, in the layout the import reads."""
 
     @extend_schema(
         parameters=[

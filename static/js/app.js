@@ -10,4 +10,17 @@
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
   });
+  // A part of the page swapped in place by htmx (the dashboard's heatmap when a journey opens)
+  // gives the keyboard focus back to the control that asked for it, found by its row's id.
+  var asked = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var row = event.detail.elt.closest("[id]");
+    asked = row && event.detail.elt.matches("a, button") ? row.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var row = asked && document.getElementById(asked);
+    var control = row && row.querySelector("a, button");
+    if (control) control.focus();
+    asked = null;
+  });
 })();

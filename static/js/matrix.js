@@ -1,17 +1,22 @@
-// The matrix editor: a grid of cells with a roving tabindex.
-//   arrows/Home/End move, R A C I toggle a letter, Delete/Backspace clear, Enter or a click opens
-//   the letter menu, Ctrl+Z undoes the last change.
+// The matrix editor: a grid with ONE tab stop and a roving focus, driven by delegated handlers.
+//   arrows/Home/End move (←  from the first cell reaches the touchpoint's name), R A C I toggle a
+//   letter, Delete/Backspace clear, Enter or a click opens the letter dialog, Ctrl+Z undoes the
+//   last change, Alt+↑/↓ moves the touchpoint.
 // Every change is POSTed with the letters the page last saw (`expected`). The server answers
 // with the affected rows and the summary, each in a <template data-swap="id">, and with 409
 // and the current value when someone else changed the cell first: never a silent overwrite.
+// Big journeys arrive in chunks: a `tr.rows-more` placeholder loads the next rows of its stage
+// when it nears the screen (or on its button), and keyboard moves load what they need first.
 (function () {
   "use strict";
   var LETTERS = ["R", "A", "C", "I"];
+  var NAMES = { R: "Responsible", A: "Accountable", C: "Consulted", I: "Informed" };
   var table = document.getElementById("matrix");
   if (!table) return;
   var editable = table.hasAttribute("data-editable");
   var status = document.getElementById("matrix-status");
   var menu = document.getElementById("cell-menu");
+  var wrap = table.closest(".matrix-wrap");
   var queue = Promise.resolve();
 
   function csrfToken() {
@@ -20,28 +25,42 @@
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
-  function rows() { return Array.prototype.slice.call(table.querySelectorAll("tr.tp-row")); }
-  function cellsOf(row) { return Array.prototype.slice.call(row.querySelectorAll("td.cell")); }
-  function position(cell) {
-    var row = cell.closest("tr");
-    return { row: rows().indexOf(row), col: cellsOf(row).indexOf(cell) };
+  function rows() {
+    return Array.prototype.slice.call(table.querySelectorAll("tbody.stage:not(.collapsed) tr.tp-row"));
   }
-  function cellAt(r, c) {
+  // The focusable stops of a row: its name (a link, for editors), then its cells.
+  function stopsOf(row) { return Array.prototype.slice.call(row.querySelectorAll("a.tp-name, td.cell")); }
+  function firstCellIndex(row) { return row.querySelector("a.tp-name") ? 1 : 0; }
+  function position(stop) {
+    var row = stop.closest("tr");
+    return { row: rows().indexOf(row), col: stopsOf(row).indexOf(stop), tr: row };
+  }
+  function stopAt(r, c) {
     var all = rows();
     if (!all.length) return null;
     r = Math.max(0, Math.min(all.length - 1, r));
-    var cells = cellsOf(all[r]);
-    return cells[Math.max(0, Math.min(cells.length - 1, c))] || null;
+    var stops = stopsOf(all[r]);
+    return stops[Math.max(0, Math.min(stops.length - 1, c))] || null;
   }
   function findCell(touchpointId, functionId) {
     var row = document.getElementById("tp-" + touchpointId);
     return row ? row.querySelector('td.cell[data-function="' + functionId + '"]') : null;
   }
-  function activate(cell, focus) {
-    if (!cell) return;
-    table.querySelectorAll('td.cell[tabindex="0"]').forEach(function (c) { c.setAttribute("tabindex", "-1"); });
-    cell.setAttribute("tabindex", "0");
-    if (focus) cell.focus({ preventScroll: false });
+  function functionName(cell) {
+    var head = table.querySelector('th.fn-head[data-function="' + cell.getAttribute("data-function") + '"]');
+    return head ? head.textContent.trim() : "";
+  }
+  function describe(cell) {
+    var letters = (cell.getAttribute("data-letters") || "").split("").filter(Boolean);
+    var said = letters.length ? letters.map(function (l) { return NAMES[l]; }).join(", ") : "empty";
+    cell.setAttribute("aria-label", cell.closest("tr").getAttribute("data-name") + ", " + functionName(cell) + ": " + said);
+  }
+  function activate(stop, focus) {
+    if (!stop) return;
+    table.querySelectorAll('[tabindex="0"]').forEach(function (c) { c.setAttribute("tabindex", "-1"); });
+    stop.setAttribute("tabindex", "0");
+    if (stop.matches("td.cell")) describe(stop);
+    if (focus) stop.focus({ preventScroll: false });
   }
   function say(message, level) {
     if (!status || !message) return;
@@ -50,6 +69,51 @@
     clearTimeout(say.timer);
     if (level !== "error") say.timer = setTimeout(function () { status.className = "matrix-status"; }, 2500);
   }
+
+  // Chunks ------------------------------------------------------------------------------------
+  var loading = new Map();
+  function loadMore(placeholder) {
+    if (loading.has(placeholder)) return loading.get(placeholder);
+    var button = placeholder.querySelector("[data-more]");
+    if (button) button.textContent = "Loading…";
+    var done = fetch(placeholder.getAttribute("data-src"), { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then(function (html) {
+        var holder = document.createElement("template");
+        holder.innerHTML = html;
+        var next = holder.content.querySelector("tr.rows-more");
+        placeholder.replaceWith(holder.content);
+        if (next && observer) observer.observe(next);
+      })
+      .catch(function () {
+        if (button) button.textContent = "Could not load these touchpoints; try again";
+        loading.delete(placeholder);
+      });
+    loading.set(placeholder, done);
+    return done;
+  }
+  // Load every chunk, one after another (bounded: each round removes a placeholder or stops).
+  function loadAll() {
+    var pending = table.querySelector("tbody.stage:not(.collapsed) tr.rows-more");
+    if (!pending) return Promise.resolve();
+    return loadMore(pending).then(function () {
+      return table.contains(pending) ? undefined : loadAll();
+    });
+  }
+  var observer = "IntersectionObserver" in window
+    ? new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting && !entry.target.closest("tbody.collapsed")) {
+          observer.unobserve(entry.target);
+          loadMore(entry.target);
+        }
+      });
+    }, { root: wrap, rootMargin: "600px 0px" })
+    : null;
+  if (observer) table.querySelectorAll("tr.rows-more").forEach(function (tr) { observer.observe(tr); });
 
   // Put the server's pieces in place and keep the focus where the user was.
   function apply(html) {
@@ -69,17 +133,16 @@
       var again = findCell(keep.tp, keep.fn);
       if (again) activate(again, true);
     }
-    if (!menu.hidden && menu.cell) {
+    if (menu && !menu.hidden && menu.cell) {
       var open = findCell(menu.cell.tp, menu.cell.fn);
-      if (open) showMenu(open); else hideMenu();
+      if (open) placeMenu(open); else hideMenu(false);
     }
   }
 
   function post(url, data) {
-    var body = new URLSearchParams(data);
     return fetch(url, {
       method: "POST",
-      body: body,
+      body: new URLSearchParams(data),
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
     }).then(function (response) {
@@ -115,88 +178,188 @@
   }
   function clear() { return ""; }
   function ids(cell) { return [cell.closest("tr").getAttribute("data-touchpoint"), cell.getAttribute("data-function")]; }
-
   function undo() {
     queue = queue.then(function () { return post(table.getAttribute("data-undo-url"), {}); });
   }
 
-  function showMenu(cell) {
-    var id = ids(cell);
-    menu.cell = { tp: id[0], fn: id[1] };
+  // Row actions (move, confirm the owner) share one form: no form per row.
+  function rowAction(row, path, direction) {
+    var form = document.getElementById("row-action");
+    var link = row && row.querySelector("a.tp-name");
+    if (!form || !link) return;
+    form.action = link.getAttribute("href") + path;
+    form.elements.direction.value = direction || "";
+    form.submit();
+  }
+
+  // The letter dialog: modal, takes the focus, Escape (or Close) gives it back to the cell.
+  function placeMenu(cell) {
     var letters = cell.getAttribute("data-letters") || "";
     menu.querySelectorAll("[data-letter]").forEach(function (b) {
       b.setAttribute("aria-pressed", letters.indexOf(b.getAttribute("data-letter")) >= 0 ? "true" : "false");
     });
+    var title = document.getElementById("cell-menu-title");
+    if (title) title.textContent = cell.closest("tr").getAttribute("data-name") + " · " + functionName(cell);
     var box = cell.getBoundingClientRect();
-    menu.hidden = false;
     var top = window.scrollY + box.bottom + 4, left = window.scrollX + box.left + box.width / 2 - menu.offsetWidth / 2;
     left = Math.max(8, Math.min(left, window.scrollX + document.documentElement.clientWidth - menu.offsetWidth - 8));
     menu.style.top = top + "px";
     menu.style.left = left + "px";
   }
-  function hideMenu() { menu.hidden = true; menu.cell = null; }
+  function showMenu(cell) {
+    if (!menu) return;
+    var id = ids(cell);
+    menu.cell = { tp: id[0], fn: id[1] };
+    menu.hidden = false;
+    placeMenu(cell);
+    var pressed = menu.querySelector('[aria-pressed="true"]') || menu.querySelector("button");
+    pressed.focus();
+  }
+  function hideMenu(returnFocus) {
+    if (!menu || menu.hidden) return;
+    var back = menu.cell && findCell(menu.cell.tp, menu.cell.fn);
+    menu.hidden = true;
+    menu.cell = null;
+    if (returnFocus && back) activate(back, true);
+  }
 
   table.addEventListener("click", function (event) {
+    var move = event.target.closest("[data-move]");
+    if (move) { rowAction(move.closest("tr"), "move/", move.getAttribute("data-move")); return; }
+    if (event.target.closest("[data-confirm-owner]")) { rowAction(event.target.closest("tr"), "confirm/"); return; }
+    var more = event.target.closest("[data-more]");
+    if (more) { loadMore(more.closest("tr")); return; }
+    var toggler = event.target.closest("[data-toggle-stage]");
+    if (toggler) { collapse(toggler.closest("tbody"), toggler.getAttribute("aria-expanded") === "true"); return; }
     var cell = event.target.closest("td.cell");
     if (!cell) return;
     activate(cell, true);
     if (editable) showMenu(cell);
   });
   table.addEventListener("focusin", function (event) {
-    var cell = event.target.closest("td.cell");
-    if (cell) activate(cell, false);
+    var stop = event.target.closest("td.cell, a.tp-name");
+    if (stop) activate(stop, false);
   });
   if (menu) {
     menu.addEventListener("click", function (event) {
       var button = event.target.closest("button");
       if (!button || !menu.cell) return;
-      var tp = menu.cell.tp, fn = menu.cell.fn;
-      change(tp, fn, button.hasAttribute("data-clear") ? clear : toggle(button.getAttribute("data-letter")));
-      var cell = findCell(tp, fn);
-      if (cell) cell.focus();
+      if (button.hasAttribute("data-close")) { hideMenu(true); return; }
+      change(menu.cell.tp, menu.cell.fn, button.hasAttribute("data-clear") ? clear : toggle(button.getAttribute("data-letter")));
+    });
+    menu.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); hideMenu(true); return; }
+      if (event.key === "Tab") {  // keep the focus inside the dialog while it is open
+        var buttons = Array.prototype.slice.call(menu.querySelectorAll("button"));
+        var at = buttons.indexOf(document.activeElement);
+        var next = event.shiftKey ? (at <= 0 ? buttons.length - 1 : at - 1) : (at + 1) % buttons.length;
+        event.preventDefault();
+        buttons[next].focus();
+        return;
+      }
+      var letter = event.key.toUpperCase();
+      if (LETTERS.indexOf(letter) >= 0 && !event.ctrlKey && !event.metaKey && !event.altKey && menu.cell) {
+        event.preventDefault();
+        change(menu.cell.tp, menu.cell.fn, toggle(letter));
+      }
     });
     document.addEventListener("click", function (event) {
-      if (!menu.hidden && !menu.contains(event.target) && !event.target.closest("td.cell")) hideMenu();
+      if (!menu.hidden && !menu.contains(event.target) && !event.target.closest("td.cell")) hideMenu(false);
     });
   }
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-undo]")) undo();
+    var all = event.target.closest("[data-stages]");
+    if (all) {
+      var shut = all.getAttribute("data-stages") === "collapse";
+      table.querySelectorAll("tbody.stage").forEach(function (body) { collapse(body, shut); });
+    }
   });
 
+  function collapse(body, shut) {
+    body.classList.toggle("collapsed", shut);
+    var button = body.querySelector("[data-toggle-stage]");
+    if (button) button.setAttribute("aria-expanded", shut ? "false" : "true");
+    if (!shut && observer) body.querySelectorAll("tr.rows-more").forEach(function (tr) { observer.observe(tr); });
+  }
+
+  // Moving down into rows not loaded yet loads them first.
+  function moveTo(row, col, from) {
+    var all = rows();
+    if (from && row > all.indexOf(from) && from.nextElementSibling && from.nextElementSibling.matches("tr.rows-more")) {
+      return loadMore(from.nextElementSibling).then(function () { activate(stopAt(rows().indexOf(from) + 1, col), true); });
+    }
+    activate(stopAt(row, col), true);
+    return Promise.resolve();
+  }
+
   table.addEventListener("keydown", function (event) {
-    var cell = event.target.closest("td.cell");
-    if (!cell) return;
-    var at = position(cell), key = event.key;
+    var stop = event.target.closest("td.cell, a.tp-name");
+    if (!stop) return;
+    var at = position(stop), key = event.key;
+    if (event.altKey && (key === "ArrowUp" || key === "ArrowDown")) {
+      if (editable) { event.preventDefault(); rowAction(at.tr, "move/", key === "ArrowUp" ? "up" : "down"); }
+      return;
+    }
     var moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
     if (moves[key]) {
       event.preventDefault();
-      hideMenu();
-      activate(cellAt(at.row + moves[key][0], at.col + moves[key][1]), true);
+      hideMenu(false);
+      moveTo(at.row + moves[key][0], at.col + moves[key][1], at.tr);
       return;
     }
     if (key === "Home" || key === "End") {
       event.preventDefault();
-      activate(cellAt(event.ctrlKey ? (key === "Home" ? 0 : rows().length - 1) : at.row, key === "Home" ? 0 : 1e6), true);
+      var col = key === "Home" ? firstCellIndex(at.tr) : 1e6;
+      if (event.ctrlKey && key === "End") {
+        loadAll().then(function () { activate(stopAt(rows().length - 1, col), true); });
+      } else {
+        activate(stopAt(event.ctrlKey ? 0 : at.row, col), true);
+      }
       return;
     }
-    if (key === "Escape") { hideMenu(); return; }
+    if (!stop.matches("td.cell")) return;  // on the name, Enter follows the link
+    if (key === "Escape") { hideMenu(false); return; }
     if (!editable || event.altKey || event.metaKey) return;
     if (event.ctrlKey) {
       if (key === "z" || key === "Z") { event.preventDefault(); undo(); }
       return;
     }
-    var id = ids(cell), letter = key.toUpperCase();
+    var id = ids(stop), letter = key.toUpperCase();
     if (LETTERS.indexOf(letter) >= 0) { event.preventDefault(); change(id[0], id[1], toggle(letter)); }
     else if (key === "Delete" || key === "Backspace") { event.preventDefault(); change(id[0], id[1], clear); }
-    else if (key === "Enter" || key === " ") { event.preventDefault(); showMenu(cell); }
+    else if (key === "Enter" || key === " ") { event.preventDefault(); showMenu(stop); }
   });
 
-  // The first cell is the grid's one tab stop; a link to a row (#tp-…) starts there.
-  var start = location.hash && document.getElementById(location.hash.slice(1));
-  if (start && start.matches("tr.tp-row")) {
-    start.classList.add("target");
-    activate(start.querySelector("td.cell"), false);
-  } else {
+  // The filter applies as soon as a box is ticked; the search on Enter.
+  var filter = document.querySelector("form[data-autosubmit]");
+  if (filter) filter.addEventListener("change", function (event) {
+    if (event.target.type === "checkbox") filter.submit();
+  });
+
+  // The first cell is the grid's one tab stop; a link to a row (#tp-…) starts there, loading
+  // the chunks before it when it is further down than the first screenful.
+  function start() {
+    var target = location.hash && document.getElementById(location.hash.slice(1));
+    if (target && target.matches("tr.tp-row")) {
+      target.classList.add("target");
+      activate(target.querySelector("td.cell"), false);
+      target.scrollIntoView({ block: "center" });
+      return;
+    }
     activate(table.querySelector("td.cell"), false);
+    if (/^#tp-\d+$/.test(location.hash) && table.querySelector("tr.rows-more")) {
+      var rounds = table.querySelectorAll("tr.rows-more").length * 20;
+      (function next() {
+        var pending = table.querySelector("tr.rows-more");
+        if (!pending || rounds-- <= 0 || document.getElementById(location.hash.slice(1))) return start.found();
+        loadMore(pending).then(next);
+      })();
+    }
   }
+  start.found = function () {
+    var target = document.getElementById(location.hash.slice(1));
+    if (target) { target.classList.add("target"); activate(target.querySelector("td.cell"), false); target.scrollIntoView({ block: "center" }); }
+  };
+  start();
 })();

@@ -22,10 +22,11 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from cxowner.orgs.authentication import TokenUser
+from cxowner.orgs.errors import StaleCells, StaleVersion
+from cxowner.orgs.locks import LOCK_CONFLICT_MESSAGE, is_lock_conflict, rows_locked
 from cxowner.orgs.models import Membership, Organization
 from cxowner.orgs.selectors import membership_get, role_at_least
 from cxowner.orgs.services import StaleSettings, organization_settings_version
-from journeys.services import StaleVersion
 
 from .pagination import IdCursorPagination, PagePagination
 
@@ -35,7 +36,6 @@ API_VERSION = "1"
 # Ids in URLs and filters stay inside a signed 64-bit integer: larger ones are 404/400, not overflows.
 MAX_ID = 2**63 - 1
 ID_PATTERN = "[0-9]{1,18}"
-# ownership depends on journeys and orgs, not the other way round: its StaleCells is imported lazily.
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -52,8 +52,6 @@ class PreconditionRequired(exceptions.APIException):
 
 def api_exception_handler(exc, context):
     """DRF's handler, plus the domain's refusals: invalid data 400, stale writes 412/409."""
-    from ownership.services import StaleCells
-
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
@@ -70,6 +68,10 @@ def api_exception_handler(exc, context):
             {"detail": str(exc), "version": current},
             status=status.HTTP_412_PRECONDITION_FAILED,
             headers={"ETag": f'"{current}"'},
+        )
+    elif is_lock_conflict(exc):
+        return Response(
+            {"detail": LOCK_CONFLICT_MESSAGE}, status=status.HTTP_409_CONFLICT, headers={"Retry-After": "2"}
         )
     elif isinstance(exc, StaleCells):
         cells = [
@@ -230,7 +232,7 @@ class VersionedViewSet(OrganizationScopedMixin, viewsets.GenericViewSet):
         obj = self.get_object()
         version = requested_int_version(request, required=False)
         with transaction.atomic():
-            locked = type(obj).objects.select_for_update().filter(pk=obj.pk).first()
+            locked = rows_locked(type(obj).objects.filter(pk=obj.pk)).first()
             if locked is None:
                 raise Http404
             if version is not None and locked.version != version:

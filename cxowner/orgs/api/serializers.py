@@ -5,7 +5,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from cxowner.orgs.api.fields import StrictCharField, StrictModelSerializer
-from cxowner.orgs.models import ApiToken, Membership, Organization
+from cxowner.orgs.models import ApiToken, Invitation, Membership, Organization
 from cxowner.orgs.services import ORGANIZATION_SETTINGS, organization_settings_version
 
 
@@ -36,19 +36,38 @@ class OrganizationSerializer(StrictModelSerializer):
 
 
 class MembershipSerializer(StrictModelSerializer):
-    username = StrictCharField(source="user.username", max_length=150)
-    email = serializers.EmailField(source="user.email", read_only=True)
+    # No e-mail: an answer never carries another user's address.
+    username = StrictCharField(source="user.username", read_only=True)
 
     class Meta:
         model = Membership
-        fields = ["id", "username", "email", "role", "created_at"]
-        read_only_fields = ["id", "email", "created_at"]
+        fields = ["id", "username", "role", "created_at"]
+        read_only_fields = ["id", "username", "role", "created_at"]
+
+
+class InvitationSerializer(StrictModelSerializer):
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "created_at", "expires_at"]
+        read_only_fields = ["id", "created_at", "expires_at"]
+        extra_kwargs = {"role": {"required": True}, "email": {"required": True}}
+
+
+class InvitationCreatedSerializer(InvitationSerializer):
+    accept_url = serializers.CharField(
+        read_only=True, help_text="The one-time link, also sent by e-mail: shown once, never stored."
+    )
+
+    class Meta(InvitationSerializer.Meta):
+        fields = [*InvitationSerializer.Meta.fields, "accept_url"]
+        read_only_fields = [*InvitationSerializer.Meta.fields, "accept_url"]
 
 
 class MembershipRoleSerializer(StrictModelSerializer):
     class Meta:
         model = Membership
         fields = ["role"]
+        extra_kwargs = {"role": {"required": True}}
 
 
 class ApiTokenSerializer(StrictModelSerializer):
@@ -56,6 +75,7 @@ class ApiTokenSerializer(StrictModelSerializer):
         model = ApiToken
         fields = ["id", "name", "role", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
         read_only_fields = ["id", "prefix", "created_at", "revoked_at", "last_used_at"]
+        extra_kwargs = {"role": {"required": True}}
 
 
 class ApiTokenCreatedSerializer(ApiTokenSerializer):

@@ -1,16 +1,18 @@
 """API views for organizations, their members and API tokens, and the health ping."""
 
 from django.http import Http404
+from django.urls import reverse
+from django.utils.timezone import now
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cxowner.orgs.authentication import TokenUser
-from cxowner.orgs.models import ApiToken, Membership, Organization
+from cxowner.orgs.invitations import invitation_create, invitation_revoke
+from cxowner.orgs.models import ApiToken, Invitation, Membership, Organization
 from cxowner.orgs.selectors import organizations_for
 from cxowner.orgs.services import (
-    membership_add,
     membership_remove,
     membership_set_role,
     organization_settings_update,
@@ -18,9 +20,11 @@ from cxowner.orgs.services import (
     token_create,
     token_revoke,
 )
+from cxowner.orgs.views import accept_url_pattern
 
 from .base import (
     API_VERSION,
+    ID_PATTERN,
     OrganizationRole,
     OrganizationScopedMixin,
     PagePagination,
@@ -30,6 +34,8 @@ from .base import (
 from .serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenSerializer,
+    InvitationCreatedSerializer,
+    InvitationSerializer,
     MembershipRoleSerializer,
     MembershipSerializer,
     OrganizationSerializer,
@@ -125,7 +131,9 @@ class MembershipViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Members of the organization and their roles: admins only."""
+    """Members of the organization and their roles: admins only. People join by invitation."""
+
+    http_method_names = ["get", "patch", "delete", "head", "options"]
 
     serializer_class = MembershipSerializer
     pagination_class = PagePagination
@@ -134,16 +142,6 @@ class MembershipViewSet(
 
     def get_queryset(self):
         return Membership.objects.filter(organization=self.organization).select_related("user").order_by("id")
-
-    def create(self, request, org):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        membership = membership_add(
-            organization=self.organization,
-            username=serializer.validated_data["user"]["username"],
-            role=serializer.validated_data["role"],
-        )
-        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MembershipRoleSerializer, responses=MembershipSerializer)
     def partial_update(self, request, org, pk):
@@ -154,6 +152,48 @@ class MembershipViewSet(
 
     def destroy(self, request, org, pk):
         membership_remove(membership=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationViewSet(
+    OrganizationScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Open invitations: admins invite an e-mail address with a role, and withdraw invitations.
+
+    The answer is the same whether or not the address belongs to a user, here or elsewhere.
+    """
+
+    serializer_class = InvitationSerializer
+    pagination_class = PagePagination
+    read_role = Membership.Role.ADMIN
+    write_role = Membership.Role.ADMIN
+    lookup_value_regex = ID_PATTERN
+
+    def get_queryset(self):
+        return Invitation.objects.filter(
+            organization=self.organization, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now()
+        ).order_by("-id")
+
+    @extend_schema(request=InvitationSerializer, responses={201: InvitationCreatedSerializer})
+    def create(self, request, org):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = request.user if not isinstance(request.user, TokenUser) else None
+        invitation, token = invitation_create(
+            organization=self.organization,
+            invited_by=user,
+            accept_url=accept_url_pattern(request),
+            **serializer.validated_data,
+        )
+        invitation.accept_url = request.build_absolute_uri(reverse("invitation", args=[token]))
+        return Response(InvitationCreatedSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(description="Withdraw the invitation: its link stops working.", responses={204: None})
+    def destroy(self, request, org, pk):
+        invitation_revoke(invitation=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -19,115 +19,34 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from cxowner.orgs.models import Organization
+from cxowner.orgs.signals import MatrixScope
 from journeys.models import Journey, Stage, Touchpoint
-from ownership.models import Assignment, AuditRun, Function, Gap, GapEvent, Role
+from ownership.livegaps import gaps_refresh
+from ownership.models import Assignment, Function, Role
+
+from ._synthetic import (
+    CHANNELS,
+    FIRST_NAMES,
+    FUNCTION_NAMES,
+    IMPORTANCE_WEIGHTS,
+    JOURNEY_NAMES,
+    LAST_NAMES,
+    OUT_OF_SCOPE_REASONS,
+    PERSONAS,
+    ROLE_TITLES,
+    STAGE_NAMES,
+    TOUCHPOINT_NAMES,
+    analyze_tables,
+    delete_organization,
+)
 
 BATCH_SIZE = 2000
 # Journeys are written in chunks so that memory stays flat whatever the size.
 JOURNEYS_PER_CHUNK = 200
-
-FUNCTION_NAMES = [
-    "Marketing",
-    "Sales",
-    "Customer Service",
-    "Product Development",
-    "IT",
-    "HR",
-    "Finance",
-    "Top leadership",
-    "Operations",
-    "CX team",
-    "Logistics",
-    "Legal",
-]
-# The first title of each function is its head, always present; the others are sampled.
-ROLE_TITLES = {
-    "Marketing": ["CMO", "Brand manager", "Campaign manager", "Digital marketing lead"],
-    "Sales": ["Head of Sales", "Key account manager", "Store manager", "Sales operations lead"],
-    "Customer Service": [
-        "Head of Customer Service",
-        "Contact centre manager",
-        "Complaints manager",
-        "Journey manager – Service",
-    ],
-    "Product Development": ["Head of Product", "Product owner", "UX lead"],
-    "IT": ["CIO", "Head of digital channels", "Service desk manager"],
-    "HR": ["HR Director", "Training manager"],
-    "Finance": ["CFO", "Billing manager", "Refunds manager"],
-    "Top leadership": ["CEO", "COO"],
-    "Operations": ["Head of Operations", "Fulfilment manager", "Facilities manager"],
-    "CX team": [
-        "Chief Experience Officer",
-        "Journey manager – Acquisition",
-        "Journey manager – Loyalty",
-        "Voice of the customer lead",
-    ],
-    "Logistics": ["Head of Logistics", "Delivery manager"],
-    "Legal": ["General Counsel", "Data protection officer"],
-}
-FIRST_NAMES = [
-    "Margaret", "Tom", "Aisha", "Lena", "Daniel", "Rui", "Sofia", "Kenji", "Priya", "Jonas",
-    "Maria", "Ahmed", "Chloe", "Pavel", "Ines", "Oskar", "Fatima", "Liam", "Yuki", "Nora",
-]  # fmt: skip
-LAST_NAMES = [
-    "Holm", "Berger", "Khan", "Fischer", "Ortiz", "Costa", "Rossi", "Watanabe", "Nair", "Weber",
-    "Novak", "Haddad", "Dubois", "Larsen", "Silva", "Jensen", "Moreau", "Kowalski", "Tanaka", "Eriksen",
-]  # fmt: skip
-JOURNEY_NAMES = [
-    "Retail store visit",
-    "Online acquisition",
-    "Onboarding",
-    "Service",
-    "Loyalty",
-    "Billing and payment",
-    "Returns and refunds",
-    "Contract renewal",
-    "Complaint handling",
-    "Fix my broadband",
-    "Home move",
-    "Upgrade",
-    "Cancellation",
-    "Delivery",
-    "Product registration",
-    "Repair",
-]
-PERSONAS = ["", "Private customer", "Small business", "Enterprise", "Student", "Senior", "Family", "First-time buyer"]
-# In customer order: a journey keeps a sorted sample of these.
-STAGE_NAMES = [
-    "Discover",
-    "Research",
-    "Compare",
-    "Choose",
-    "Buy",
-    "Pay",
-    "Receive",
-    "Onboard",
-    "Use",
-    "Get help",
-    "Renew",
-    "Recommend",
-]
-TOUCHPOINT_NAMES = [
-    "Parking lot", "Store design", "Promotional display", "Signage", "Sales person", "Order form",
-    "Cashier", "Pick-up counter", "Website", "Search ad", "Newsletter", "Price comparison page",
-    "Product page", "Checkout", "Order confirmation e-mail", "Delivery notification", "Courier",
-    "Installation appointment", "Technician visit", "Welcome call", "Mobile app", "Account page",
-    "Invoice", "Payment reminder", "Support chat", "Hotline", "FAQ", "Complaint form", "Returns portal",
-    "Refund", "Satisfaction survey", "Loyalty card", "Member offer", "Renewal letter", "Cancellation page",
-    "Social media reply", "Community forum", "Chatbot", "Brochure", "Showroom",
-]  # fmt: skip
-CHANNELS = ["In store", "Web", "App", "Phone", "E-mail", "Chat", "Mail", "Field", "Social"]
-OUT_OF_SCOPE_REASONS = [
-    "The landlord runs it",
-    "Outsourced to the delivery partner",
-    "Run by the franchisee",
-    "Operated by the payment provider",
-]
-IMPORTANCE_WEIGHTS = [1, 2, 4, 2, 1]  # importance 1..5, centred on the default 3
 
 
 @dataclass
@@ -169,13 +88,17 @@ class Command(BaseCommand):
             org = Organization.objects.create(slug=organization, name=f"Synthetic {organization}")
             counts = Generator(org, random.Random(seed), touchpoints=touchpoints, functions=functions).run()
         analyze_tables()
+        generated = time.perf_counter()
+        # Written in bulk, behind the services' back: the live gaps are built once, from scratch.
+        gaps_refresh(organization_id=org.pk, scope=MatrixScope.of("generate", organization_wide=True))
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Generated {org.slug}: {counts.functions} functions, {counts.roles} roles "
             f"({counts.vacant_roles} vacant), {counts.journeys} journeys ({counts.journeys_without_owner} "
             f"without owner), {counts.stages} stages, {counts.touchpoints} touchpoints "
             f"({counts.out_of_scope} out of scope), {counts.assignments} assignments "
-            f"({counts.assignments / counts.touchpoints:.2f} per touchpoint) in {elapsed:.1f} s (seed {seed})."
+            f"({counts.assignments / counts.touchpoints:.2f} per touchpoint) in {elapsed:.1f} s, "
+            f"of which {elapsed - (generated - started):.1f} s building its live gaps (seed {seed})."
         )
 
 
@@ -402,57 +325,3 @@ class Generator:
                     role_index = rng.randrange(len(roles))
                 letters.append((function_index, letter, role_index, confirmed))
         return letters
-
-
-def delete_organization(org: Organization) -> None:
-    """Delete an organization and everything in it, the big tables with one DELETE each.
-
-    Organization.delete() would load every touchpoint and gap as a model instance first (they
-    have cascading children), which takes longer than generating them. The big tables are
-    emptied by purge(); the collector then removes the rest (journeys, roles, functions,
-    members and anything added later).
-    """
-    with transaction.atomic():
-        purge(
-            [
-                (GapEvent, {"run__organization": org}),
-                (Gap, {"organization": org}),
-                (AuditRun, {"organization": org}),
-                (Assignment, {"organization": org}),
-                (Touchpoint, {"organization": org}),
-                (Stage, {"organization": org}),
-            ]
-        )
-        org.delete()
-
-
-def purge(plan: list[tuple[type[models.Model], dict]]) -> None:
-    """Delete the rows matching each (model, filter), children first, in this order.
-
-    A model whose rows nothing outside the plan points at is emptied with one plain DELETE
-    (no instances loaded); any other goes through QuerySet.delete(), so that rows added by
-    other features (notices, deliveries …) are cascaded or nulled as their models say.
-    """
-    raw = {model for model, _ in plan}
-    while unsafe := {
-        model for model in raw if any(relation.related_model not in raw for relation in model._meta.related_objects)
-    }:
-        raw -= unsafe
-    with transaction.atomic():
-        for model, lookup in plan:
-            queryset = model.objects.filter(**lookup)
-            if model in raw:
-                queryset._raw_delete(queryset.db)
-            else:
-                queryset.delete()
-
-
-def analyze_tables() -> None:
-    """After a bulk load, do what autovacuum would do later (PostgreSQL): fresh planner
-    statistics, and (outside a transaction) the dead rows of a replaced organization reclaimed."""
-    if connection.vendor != "postgresql":
-        return
-    tables = [model._meta.db_table for model in (Function, Role, Journey, Stage, Touchpoint, Assignment, Gap)]
-    command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
-    with connection.cursor() as cursor:
-        cursor.execute(f"{command} " + ", ".join(connection.ops.quote_name(table) for table in tables))

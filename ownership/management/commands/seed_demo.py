@@ -1,15 +1,18 @@
 """Build the demo organization: a retailer whose matrix shows every kind of gap.
 
 It goes through the same services as the product (the matrix file import, role and owner
-services, the audit), so the demo is what a real customer would build. Running it again
-replaces the demo with a fresh copy: one demo, never two.
+services, the audit), so the demo is what a real customer would build. The demo is built once:
+running the command again keeps it as it is, with whatever its users changed since (edits,
+history, tokens, passwords), so `make run` can seed on every start. `--reset` deletes it and
+builds it again, the same every time.
 """
 
 from datetime import timedelta
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +22,7 @@ from journeys.services import touchpoint_update
 from ownership.audits import audit_organization
 from ownership.imports import matrix_import_file
 from ownership.models import Assignment, AuditRun, Function
+from ownership.schedules import audit_schedule_set, crontab_fields
 from ownership.services import assignment_confirm, assignment_role_set, journey_owner_set, role_create
 
 DEMO_SLUG = "demo"
@@ -53,17 +57,42 @@ DEMO_OWNERS = {
 
 
 class Command(BaseCommand):
-    help = "Create (or re-create) the demo organization and the demo users admin, cxlead and exec."
+    help = "Create the demo organization and the demo users admin, cxlead and exec, unless the demo exists."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset", action="store_true", help="delete the demo organization and everything in it, then build it anew"
+        )
+        parser.add_argument(
+            "--audit-schedule",
+            metavar="CRON",
+            help='when to audit the demo it builds, five cron fields in UTC (e.g. "* * * * *"); '
+            "a kept demo keeps its schedule",
+        )
 
     @transaction.atomic
-    def handle(self, *args, **options):
-        Organization.objects.filter(slug=DEMO_SLUG).delete()
+    def handle(self, *args, reset, audit_schedule, **options):
+        schedule = self._schedule_fields(audit_schedule)
+        existing = Organization.objects.filter(slug=DEMO_SLUG).first()
+        if existing is not None and not reset:
+            self.stdout.write(
+                f"The demo organization “{existing.name}” ({existing.slug}) exists: kept as it is "
+                "(make demo-reset, or seed_demo --reset, builds it anew)."
+            )
+            return
+        if existing is not None:
+            existing.delete()
         org = Organization.objects.create(slug=DEMO_SLUG, name="Demo Retail")
         matrix_import_file(
             organization=org, data=DEMO_MATRIX.read_bytes(), filename=DEMO_MATRIX.name, max_bytes=1 << 20
         )
         self._ownership(org)
         self._members(org)
+        if schedule is not None:
+            try:
+                audit_schedule_set(organization=org, **schedule)
+            except ValidationError as exc:  # a bad field value: nothing is kept (one transaction)
+                raise CommandError("; ".join(exc.messages)) from exc
         run = audit_organization(organization=org, trigger=AuditRun.Trigger.MANUAL).run
         self.stdout.write(
             f"Demo organization “{org.name}” ({org.slug}): {run.in_scope_touchpoints} in-scope touchpoints, "
@@ -71,6 +100,15 @@ class Command(BaseCommand):
         )
         for username, password, role in DEMO_USERS:
             self.stdout.write(f"  log in as {username} / {password} ({role})")
+
+    def _schedule_fields(self, cron: str | None) -> dict[str, str] | None:
+        """Five fields, checked before anything changes: a kept demo would never check them."""
+        if cron is None:
+            return None
+        try:
+            return crontab_fields(cron)
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
 
     def _ownership(self, org: Organization) -> None:
         functions = {f.name: f for f in Function.objects.filter(organization=org)}

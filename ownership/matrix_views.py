@@ -1,0 +1,250 @@
+"""The matrix editor and the journey map: the page, its rows chunk by chunk, cells and undo.
+
+The editor is the ownership side's page (it edits RACI letters), mounted under
+/o/<org>/journeys/<id>/ with the journeys' URL names. Views are thin: they check the member's
+role, call the services and the reads of journey_matrix.py, and render.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from cxowner.orgs.errors import StaleCells
+from cxowner.orgs.models import Membership
+from cxowner.views import membership_for, render_org
+from journeys.forms import OwnerForm, StageForm, TouchpointCreateForm
+from journeys.models import Journey
+from journeys.selectors import journey_get, stage_get, touchpoint_get
+
+from .journey_matrix import (
+    CHUNK_ROWS,
+    MAP_CARDS,
+    JourneyMatrix,
+    RowFilter,
+    journey_matrix,
+    journey_summary,
+    rows_after_change,
+)
+from .matrixfile import parse_letters
+from .services import CellChange, cells_set
+
+EDITOR = Membership.Role.EDITOR
+UNDO_KEY = "cxowner_undo"
+
+
+def undo_for(request: HttpRequest, journey_id: int) -> dict | None:
+    undo = request.session.get(UNDO_KEY)
+    return undo if undo and undo.get("journey") == journey_id else None
+
+
+class OwnerChoice:
+    """A journey-manager choice that says whose role it is and whether anyone holds it."""
+
+    def __init__(self, role, functions: dict[int, str]):
+        self.id = role.id
+        holder = role.holder_name or "vacant"
+        self.title = f"{role.title} · {functions.get(role.function_id, '')} ({holder})"
+
+
+def owner_choices(matrix: JourneyMatrix) -> list[OwnerChoice]:
+    functions = {f.id: f.name for f in matrix.functions}
+    return [OwnerChoice(role, functions) for role in sorted(matrix.roles, key=lambda r: (r.title, r.id))]
+
+
+def matrix_page(
+    request: HttpRequest, membership: Membership, journey: Journey, bound: dict | None = None, status: int = 200
+) -> HttpResponse:
+    """The editor page. `bound` holds a submitted form with errors: ("rename", stage id) → form."""
+    bound = bound or {}
+    row_filter = RowFilter.from_params(request.GET)
+    matrix = journey_matrix(journey=journey, row_filter=row_filter)
+    stages = [
+        {
+            "block": block,
+            "rename_form": bound.get(("rename", block.stage.id))
+            or StageForm(
+                initial={"name": block.stage.name, "version": block.stage.version}, prefix=f"s{block.stage.id}"
+            ),
+            "add_form": bound.get(("add", block.stage.id)) or TouchpointCreateForm(prefix=f"t{block.stage.id}"),
+        }
+        for block in matrix.stages
+    ]
+    return render_org(
+        request,
+        membership,
+        "journeys/matrix.html",
+        {
+            "nav": "journeys",
+            "matrix": matrix,
+            "summary": journey_summary(journey=journey, journey_findings=matrix.journey_findings),
+            "journey": journey,
+            "stages": stages,
+            "row_filter": row_filter,
+            "dense": request.GET.get("dense") == "1",
+            "stage_form": bound.get("stage") or StageForm(),
+            "owner_form": bound.get("owner")
+            or OwnerForm(roles=owner_choices(matrix), initial={"owner": journey.owner_id, "version": journey.version}),
+            "undo": undo_for(request, journey.id),
+        },
+        status,
+    )
+
+
+@login_required
+@require_GET
+def matrix(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
+    membership = membership_for(request, org)
+    journey = journey_get(organization=membership.organization, journey_id=journey_id)
+    return matrix_page(request, membership, journey)
+
+
+@login_required
+@require_GET
+def matrix_rows(request: HttpRequest, org: str, journey_id: int, stage_id: int) -> HttpResponse:
+    """The next chunk of one stage's rows (same filter as the page), for the editor's scroll."""
+    membership = membership_for(request, org)
+    journey = journey_get(organization=membership.organization, journey_id=journey_id)
+    stage = stage_get(organization=membership.organization, journey=journey, stage_id=stage_id)
+    try:
+        offset = max(0, int(request.GET.get("offset", "0")))
+    except ValueError:
+        return HttpResponse("offset must be a whole number.", status=400, content_type="text/plain")
+    row_filter = RowFilter.from_params(request.GET)
+    matrix = journey_matrix(journey=journey, row_filter=row_filter, budget=CHUNK_ROWS, stage_id=stage.id, offset=offset)
+    block = matrix.stages[0]
+    return render_org(
+        request,
+        membership,
+        "journeys/_matrix_rows.html",
+        {"matrix": matrix, "journey": journey, "block": block, "row_filter": row_filter},
+    )
+
+
+@login_required
+@require_GET
+def journey_map(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
+    membership = membership_for(request, org)
+    journey = journey_get(organization=membership.organization, journey_id=journey_id)
+    data = journey_matrix(journey=journey, budget=None, per_stage=MAP_CARDS)
+    return render_org(
+        request,
+        membership,
+        "journeys/map.html",
+        {
+            "nav": "journeys",
+            "matrix": data,
+            "journey": journey,
+            "summary": journey_summary(journey=journey, journey_findings=data.journey_findings),
+        },
+    )
+
+
+# Cells ---------------------------------------------------------------------------------------
+
+
+def _cell_response(
+    request: HttpRequest,
+    membership: Membership,
+    journey: Journey,
+    touchpoint,
+    message: str = "",
+    level: str = "ok",
+    status: int = 200,
+) -> HttpResponse:
+    """The rows the change affects, and the pieces outside them (coverage, gaps, undo), each
+    wrapped in a <template data-swap="id"> that static/js/matrix.js puts in place."""
+    changed = rows_after_change(journey=journey, touchpoint=touchpoint)
+    return render_org(
+        request,
+        membership,
+        "journeys/_cell_response.html",
+        {
+            "matrix": changed,
+            "summary": journey_summary(journey=journey, journey_findings=changed.journey_findings),
+            "journey": journey,
+            "rows": changed.rows,
+            "message": message,
+            "level": level,
+            "undo": undo_for(request, journey.id),
+        },
+        status,
+    )
+
+
+def _letters_text(letters: frozenset[str]) -> str:
+    return "".join(x for x in "RACI" if x in letters)
+
+
+@login_required
+@require_POST
+def cell_set(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
+    """Set one cell's letters if it still holds what the page saw; 409 with the current value if not."""
+    membership = membership_for(request, org, EDITOR)
+    organization = membership.organization
+    journey = journey_get(organization=organization, journey_id=journey_id)
+    try:
+        touchpoint = touchpoint_get(
+            organization=organization, journey=journey, touchpoint_id=int(request.POST.get("touchpoint", ""))
+        )
+        function_id = int(request.POST.get("function", ""))
+        letters = parse_letters(request.POST.get("letters", "") or "")
+        expected = parse_letters(request.POST.get("expected", "") or "")
+    except ValueError as error:
+        return HttpResponse(f"Bad cell change: {error}", status=400, content_type="text/plain")
+    try:
+        cells_set(organization=organization, changes=[CellChange(touchpoint.id, function_id, letters, expected)])
+    except StaleCells as stale:
+        now = _letters_text(stale.current.get((touchpoint.id, function_id), frozenset())) or "empty"
+        return _cell_response(
+            request,
+            membership,
+            journey,
+            touchpoint,
+            f"Not saved: someone else changed {touchpoint.name} since this page loaded. "
+            f"The cell now holds {now}; it is shown below.",
+            "error",
+            409,
+        )
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain")
+    request.session[UNDO_KEY] = {
+        "journey": journey.id,
+        "touchpoint": touchpoint.id,
+        "function": function_id,
+        "before": "".join(sorted(expected)),
+        "after": "".join(sorted(letters)),
+        "label": touchpoint.name,
+    }
+    return _cell_response(request, membership, journey, touchpoint, f"Saved {touchpoint.name}.")
+
+
+@login_required
+@require_POST
+def undo(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
+    """Put back what the last change replaced, unless someone changed the cell since."""
+    membership = membership_for(request, org, EDITOR)
+    journey = journey_get(organization=membership.organization, journey_id=journey_id)
+    last = undo_for(request, journey.id)
+    if last is None:
+        return HttpResponse("There is nothing to undo.", status=400, content_type="text/plain")
+    del request.session[UNDO_KEY]
+    touchpoint = touchpoint_get(organization=membership.organization, journey=journey, touchpoint_id=last["touchpoint"])
+    change = CellChange(touchpoint.id, last["function"], frozenset(last["before"]), frozenset(last["after"]))
+    try:
+        cells_set(organization=membership.organization, changes=[change])
+    except StaleCells:
+        return _cell_response(
+            request,
+            membership,
+            journey,
+            touchpoint,
+            f"Cannot undo: someone else changed {last['label']} since. The cell shows its current value.",
+            "error",
+            409,
+        )
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain")
+    return _cell_response(request, membership, journey, touchpoint, f"Undone: {last['label']} is back.")

@@ -1,0 +1,90 @@
+"""The dashboard reads live state, rolls the heatmap up by journey and opens one at a time."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ownership.audits import audit_organization
+from ownership.dashboard import HEAT_JOURNEYS
+from ownership.services import CellChange, cells_set
+from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory, matrix_build
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def viewer(member):
+    client = Client()
+    client.force_login(member("viewer"))
+    client.get("/")
+    return client
+
+
+def coverage(html: str) -> int:
+    return int(re.search(r'data-testid="dashboard-coverage">(\d+)%', html).group(1))
+
+
+def test_coverage_follows_the_matrix_without_an_audit(organization, viewer):
+    journey = JourneyFactory(organization=organization)
+    stage = StageFactory(journey=journey, organization=organization)
+    touchpoint = TouchpointFactory(journey=journey, stage=stage, organization=organization)
+    TouchpointFactory(journey=journey, stage=stage, organization=organization)
+    function = FunctionFactory(organization=organization)
+    audit_organization(organization=organization, trigger="manual")
+    url = reverse("dashboard", args=[organization.slug])
+    assert coverage(viewer.get(url).content.decode()) == 0
+    cells_set(organization=organization, changes=[CellChange(touchpoint.id, function.id, frozenset("AR"))])
+    assert coverage(viewer.get(url).content.decode()) == 50
+
+
+def test_the_heatmap_has_a_row_per_journey_and_no_stage_rows_until_one_is_opened(organization, viewer):
+    journey = matrix_build(organization=organization, touchpoints=20, functions=3, stages=4)
+    html = viewer.get(reverse("dashboard", args=[organization.slug])).content.decode()
+    assert f'id="heat-{journey.id}"' in html
+    assert 'aria-expanded="false"' in html
+    assert "heat-stage-row" not in html
+
+
+def test_opening_a_journey_shows_its_stages(organization, viewer):
+    journey = matrix_build(organization=organization, touchpoints=20, functions=3, stages=4)
+    html = viewer.get(reverse("dashboard", args=[organization.slug]), {"journey": journey.id}).content.decode()
+    assert html.count('class="heat-stage-row"') == 4
+    assert 'aria-expanded="true"' in html
+
+
+def test_a_bad_journey_parameter_shows_the_journeys_closed(organization, viewer):
+    matrix_build(organization=organization, touchpoints=5, functions=2, stages=2)
+    response = viewer.get(reverse("dashboard", args=[organization.slug]), {"journey": "x"})
+    assert response.status_code == 200
+    assert "heat-stage-row" not in response.content.decode()
+
+
+def test_many_journeys_show_the_ones_with_most_gaps_first_and_offer_all(organization, viewer):
+    for _ in range(HEAT_JOURNEYS + 3):
+        JourneyFactory(organization=organization)
+    url = reverse("dashboard", args=[organization.slug])
+    html = viewer.get(url).content.decode()
+    assert html.count('class="heat-journey-row') == HEAT_JOURNEYS
+    assert f"Show all {HEAT_JOURNEYS + 3} journeys" in html
+    assert viewer.get(url, {"heat": "all"}).content.decode().count('class="heat-journey-row') == HEAT_JOURNEYS + 3
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_an_open_journey_costs_a_fixed_number_of_queries(size, organization, viewer, django_assert_max_num_queries):
+    journey = matrix_build(organization=organization, touchpoints=size, functions=8, stages=5)
+    audit_organization(organization=organization, trigger="manual")
+    # the dashboard's twelve, and the open journey's touchpoints, A per stage, stages
+    with django_assert_max_num_queries(15):
+        response = viewer.get(reverse("dashboard", args=[organization.slug]), {"journey": journey.id})
+    assert response.status_code == 200
+
+
+def test_another_organizations_journey_does_not_open(organization, viewer):
+    matrix_build(organization=organization, touchpoints=5, functions=2, stages=2)
+    foreign = JourneyFactory()
+    StageFactory(journey=foreign, organization=foreign.organization, name="Their stage")
+    html = viewer.get(reverse("dashboard", args=[organization.slug]), {"journey": foreign.id}).content.decode()
+    assert "Their stage" not in html
+    assert "heat-stage-row" not in html
