@@ -15,7 +15,7 @@ from django.db import models, transaction
 from django.db.models import F, Max
 
 from cxowner.orgs.errors import StaleVersion
-from cxowner.orgs.locks import rows_locked
+from cxowner.orgs.locks import organization_locked, rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
 
@@ -105,6 +105,7 @@ def journey_update(*, journey: Journey, version: int | None, **changes: Any) -> 
 @transaction.atomic
 def journey_delete(*, journey: Journey) -> None:
     organization_id = journey.organization_id
+    organization_locked(organization_id)
     journey.delete()
     # Its gaps lose their journey and are resolved as orphans; the functions' shares change.
     _changed(organization_id, MatrixScope.of("journey", all_functions=True))
@@ -127,7 +128,7 @@ def stage_update(*, stage: Stage, version: int | None, **changes: Any) -> Stage:
 @transaction.atomic
 def stage_move(*, stage: Stage, position: int) -> Stage:
     """Put the stage at `position` (1-based) among its journey's stages, renumbering the rest."""
-    stages = list(rows_locked(Stage.objects.filter(journey_id=stage.journey_id).exclude(pk=stage.pk)))
+    stages = list(rows_locked(Stage.objects.filter(journey_id=stage.journey_id).exclude(pk=stage.pk), no_key=True))
     stages.sort(key=lambda row: (row.position, row.id))
     index = min(max(position, 1), len(stages) + 1) - 1
     stages.insert(index, stage)
@@ -141,6 +142,7 @@ def stage_move(*, stage: Stage, position: int) -> Stage:
 def stage_delete(*, stage: Stage) -> None:
     """Delete the stage with its touchpoints and their letters."""
     organization_id = stage.organization_id
+    organization_locked(organization_id)
     stage.delete()
     _changed(organization_id, MatrixScope.of("stage", journeys=[stage.journey_id], all_functions=True))
 
@@ -184,7 +186,7 @@ def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage | None = None, posit
     stage = stage or touchpoint.stage
     if stage.journey_id != touchpoint.journey_id:
         raise ValidationError({"stage": "A touchpoint can only move to a stage of its own journey."})
-    siblings = list(rows_locked(Touchpoint.objects.filter(stage=stage).exclude(pk=touchpoint.pk)))
+    siblings = list(rows_locked(Touchpoint.objects.filter(stage=stage).exclude(pk=touchpoint.pk), no_key=True))
     siblings.sort(key=lambda row: (row.position, row.id))
     index = min(max(position, 1), len(siblings) + 1) - 1
     touchpoint.stage = stage
@@ -199,6 +201,7 @@ def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage | None = None, posit
 @transaction.atomic
 def touchpoint_delete(*, touchpoint: Touchpoint) -> None:
     organization_id, journey_id = touchpoint.organization_id, touchpoint.journey_id
+    organization_locked(organization_id)
     touchpoint.delete()
     _changed(organization_id, MatrixScope.of("touchpoint", journeys=[journey_id], all_functions=True))
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
-from cxowner.orgs.locks import rows_locked
+from cxowner.orgs.locks import organization_locked, rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.names import name_key
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
@@ -154,6 +154,8 @@ def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary, progre
     for row in sheet.rows:
         rows_by_journey[name_key(row.journey)].append(row)
 
+    # An import deletes touchpoints and stages: it waits for a running audit (see locks.py).
+    organization_locked(org.pk)
     # NO KEY: an audit recording gaps of these journeys (KEY SHARE) need not wait for the import.
     existing_journeys = {j.name_key: j for j in rows_locked(Journey.objects.filter(organization=org), no_key=True)}
     next_position = max((j.position for j in existing_journeys.values()), default=0) + 1

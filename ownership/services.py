@@ -19,7 +19,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from cxowner.orgs.errors import Cell, StaleCells
-from cxowner.orgs.locks import rows_locked
+from cxowner.orgs.locks import organization_locked, rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.names import NAME_MAX_CHARS, name_key
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
@@ -109,11 +109,12 @@ def cells_set(*, organization: Organization, changes: Sequence[CellChange]) -> d
     touchpoint_ids = {change.touchpoint_id for change in changes}
     function_ids = {change.function_id for change in changes}
     # Locking the touchpoints serialises writers of the same rows: the second one reads the
-    # first one's letters and is refused if they differ from what it expected.
+    # first one's letters and is refused if they differ from what it expected. NO KEY: an audit
+    # writing gaps that name these touchpoints (KEY SHARE) does not wait for the edit.
     locked = set(
-        rows_locked(Touchpoint.objects.filter(organization=organization, pk__in=touchpoint_ids)).values_list(
-            "pk", flat=True
-        )
+        rows_locked(
+            Touchpoint.objects.filter(organization=organization, pk__in=touchpoint_ids), no_key=True
+        ).values_list("pk", flat=True)
     )
     known_functions = set(
         Function.objects.filter(organization=organization, pk__in=function_ids).values_list("pk", flat=True)
@@ -192,6 +193,7 @@ def function_update(*, function: Function, version: int | None, **changes) -> Fu
 def function_delete(*, function: Function) -> None:
     """Delete a function with its roles and letters: its column leaves the matrix."""
     organization_id = function.organization_id
+    organization_locked(organization_id)
     function.delete()
     matrix_change_announce(organization_id=organization_id, scope=MatrixScope.of("function", organization_wide=True))
 
@@ -217,5 +219,6 @@ def role_scope(role: Role) -> MatrixScope:
 def role_delete(*, role: Role) -> None:
     """Delete a role; journeys it owned lose their owner and letters it carried keep their function."""
     organization_id, scope = role.organization_id, role_scope(role)
+    organization_locked(organization_id)
     role.delete()
     matrix_change_announce(organization_id=organization_id, scope=scope)

@@ -34,6 +34,7 @@ from .factories import (
 WRITERS = 4
 RUN_SECONDS = 4.0
 MAX_REQUESTS_PER_WRITER = 150
+MIN_REQUESTS_PER_WRITER = 6
 
 
 def needs_postgresql() -> None:
@@ -95,9 +96,9 @@ def test_a_cell_write_locks_touchpoints_of_self_only(organization):
     function = FunctionFactory(organization=organization)
     with CaptureQueriesContext(connection) as queries:
         cells_set(organization=organization, changes=[CellChange(touchpoint.pk, function.pk, frozenset("A"))])
-    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    locks = [q["sql"] for q in queries.captured_queries if "FOR NO KEY UPDATE" in q["sql"]]
     assert locks
-    assert all('FOR UPDATE OF "journeys_touchpoint"' in sql and "JOIN" not in sql for sql in locks)
+    assert all('FOR NO KEY UPDATE OF "journeys_touchpoint"' in sql and "JOIN" not in sql for sql in locks)
 
 
 @pytest.mark.postgres
@@ -165,7 +166,8 @@ def test_writers_and_a_tight_audit_loop_never_deadlock_or_lose_an_edit(settings)
         held = {t.pk: "" for t in touchpoints}
         try:
             for request in range(MAX_REQUESTS_PER_WRITER):
-                if time.monotonic() > deadline:
+                # At least one stale request, however slow the machine: then the time bound.
+                if time.monotonic() > deadline and request >= MIN_REQUESTS_PER_WRITER:
                     break
                 # Three touchpoints per request, in a different order each time: lock order
                 # must not depend on the order of the request.

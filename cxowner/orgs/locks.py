@@ -29,6 +29,20 @@ def rows_locked(queryset: QuerySet, *, no_key: bool = False, nowait: bool = Fals
     return queryset.select_for_update(of=("self",), no_key=no_key, nowait=nowait).order_by("pk")
 
 
+def organization_locked(organization_id: int) -> None:
+    """Take the organization's row lock first, as a write that deletes matrix rows must.
+
+    An audit holds this lock while it writes gaps, and a gap row's foreign keys make PostgreSQL
+    take KEY SHARE locks on the journey, touchpoint and function it names. A delete (FOR UPDATE
+    on those rows) that did not wait for the audit first could hold a row the audit needs while
+    waiting for the organization's row in its own live gap update: a deadlock. Edits that only
+    change columns lock with `no_key=True` instead, which KEY SHARE does not wait for.
+    """
+    from cxowner.orgs.models import Organization
+
+    list(rows_locked(Organization.objects.filter(pk=organization_id), no_key=True).values_list("pk", flat=True))
+
+
 def is_lock_conflict(exc: BaseException) -> bool:
     """Whether a database error is a lock wait that timed out or a deadlock: retryable, not a bug."""
     if not isinstance(exc, OperationalError):

@@ -275,7 +275,9 @@ class MatrixView(OrganizationScopedMixin, APIView):
         if_match = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"').split("-")[0]
         with transaction.atomic():
             # Lock the journey's rows first: the version compared below cannot move until commit.
-            rows = set(rows_locked(Touchpoint.objects.filter(journey=journey)).values_list("id", flat=True))
+            # NO KEY, as every cell write (ownership.services.cells_set).
+            touchpoints = Touchpoint.objects.filter(journey=journey)
+            rows = set(rows_locked(touchpoints, no_key=True).values_list("id", flat=True))
             outside = sorted(wanted - rows)
             if outside:
                 raise serializers.ValidationError(

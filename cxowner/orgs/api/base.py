@@ -23,7 +23,7 @@ from rest_framework.views import exception_handler
 
 from cxowner.orgs.authentication import TokenUser
 from cxowner.orgs.errors import StaleCells, StaleVersion
-from cxowner.orgs.locks import LOCK_CONFLICT_MESSAGE, is_lock_conflict, rows_locked
+from cxowner.orgs.locks import LOCK_CONFLICT_MESSAGE, is_lock_conflict, organization_locked, rows_locked
 from cxowner.orgs.models import Membership, Organization
 from cxowner.orgs.selectors import membership_get, role_at_least
 from cxowner.orgs.services import StaleSettings, organization_settings_version
@@ -232,6 +232,9 @@ class VersionedViewSet(OrganizationScopedMixin, viewsets.GenericViewSet):
         obj = self.get_object()
         version = requested_int_version(request, required=False)
         with transaction.atomic():
+            # Organization first (cxowner/orgs/locks.py): a delete must not hold its row while
+            # waiting for an audit that needs a KEY SHARE lock on it.
+            organization_locked(self.organization.pk)
             locked = rows_locked(type(obj).objects.filter(pk=obj.pk)).first()
             if locked is None:
                 raise Http404
