@@ -18,6 +18,9 @@ from journeys.selectors import journey_get
 
 from .forms import ImportForm
 from .import_jobs import import_job_confirm, import_job_create, import_job_rows_done, import_runs_on_worker
+from .import_preview import matrix_import_preview
+from .import_reading import PASTED_TEXT, as_matrix_file_name, import_options
+from .import_template import XLSX_CONTENT_TYPE, template_csv, template_xlsx
 from .imports import matrix_export, matrix_import, matrix_import_file, matrix_read
 from .matrixfile import MatrixFileInvalid
 from .models import ImportJob
@@ -26,6 +29,13 @@ EDITOR = Membership.Role.EDITOR
 # An uploaded file waits this long between its preview and the confirmation.
 PENDING_IMPORT_SECONDS = 3600
 PENDING_IMPORT_KEY = "cxowner_pending_import"
+LETTER_CHOICES = [
+    ("R", "R, Responsible"),
+    ("A", "A, Accountable"),
+    ("C", "C, Consulted"),
+    ("I", "I, Informed"),
+    ("", "leave it out"),
+]
 
 
 def _import_page(request, membership, context, status=200) -> HttpResponse:
@@ -42,70 +52,123 @@ def import_export(request: HttpRequest, org: str) -> HttpResponse:
     return _import_page(request, membership, {"form": ImportForm()})
 
 
+def _pending_get(request, organization, token: str) -> dict | None:
+    """The source waiting for its confirmation (or for its letters), if it is this user's."""
+    pending = request.session.get(PENDING_IMPORT_KEY) or {}
+    if not token or pending.get("token") != token or pending.get("organization") != organization.id:
+        return None
+    return cache.get(f"cxowner:import:{token}")
+
+
+def _pending_set(request, organization, source: dict, token: str = "") -> str:
+    """Keep the source in the cache (shared by every web process) until the user confirms."""
+    token = token or uuid.uuid4().hex
+    cache.set(f"cxowner:import:{token}", source, PENDING_IMPORT_SECONDS)
+    request.session[PENDING_IMPORT_KEY] = {"token": token, "organization": organization.id}
+    return token
+
+
 @login_required
 @require_POST
 def import_preview(request: HttpRequest, org: str) -> HttpResponse:
-    """Read the upload and show what importing it would change; nothing is changed yet.
-
-    A large file is checked here, then dry-run by a worker: the job's page shows its progress.
-    """
+    """Read the upload or the pasted table and show what importing it would change, journey by
+    journey; nothing is changed yet. Letters other than R, A, C, I are asked about, one choice
+    each, without uploading again. A large file is checked here and dry-run by a worker."""
     membership = membership_for(request, org, EDITOR)
-    form = ImportForm(request.POST, request.FILES)
+    organization = membership.organization
+    token = request.POST.get("token", "")
+    waiting = _pending_get(request, organization, token)
+    form = ImportForm(request.POST, request.FILES, source_waiting=waiting is not None)
     if not form.is_valid():
         return _import_page(request, membership, {"form": form}, status=400)
-    upload = form.cleaned_data["file"]
-    data = upload.read()
+    upload, text = form.cleaned_data["file"], form.cleaned_data["text"]
+    if upload:
+        source = {"data": upload.read(), "filename": upload.name}
+    elif text.strip():
+        source = {"data": text.encode(), "filename": PASTED_TEXT}
+    else:
+        source = {"data": waiting["data"], "filename": waiting["filename"]}
+    source["options"] = form.option_values()
+    options = form.cleaned_data["options"]
     try:
-        sheet = matrix_read(data=data, filename=upload.name, max_bytes=settings.MATRIX_UPLOAD_MAX_BYTES)
-        if import_runs_on_worker(rows=len(sheet.rows)):
+        reading = matrix_read(
+            data=source["data"],
+            filename=source["filename"],
+            max_bytes=settings.MATRIX_UPLOAD_MAX_BYTES,
+            options=options,
+        )
+        if import_runs_on_worker(rows=len(reading.sheet.rows)):
             job = import_job_create(
-                organization=membership.organization,
-                data=data,
-                filename=upload.name,
-                rows=len(sheet.rows),
+                organization=organization,
+                data=reading.matrix_file(),
+                filename=as_matrix_file_name(source["filename"]),
+                rows=len(reading.sheet.rows),
                 dry_run=True,
                 created_by=request.user,
             )
             return redirect("ownership:import_job", org=org, job_id=job.pk)
-        summary = matrix_import(organization=membership.organization, sheet=sheet, dry_run=True)
+        summary = matrix_import(organization=organization, sheet=reading.sheet, dry_run=True).read_from(reading)
+        preview = matrix_import_preview(organization=organization, sheet=reading.sheet)
     except MatrixFileInvalid as invalid:
-        return _import_page(
-            request, membership, {"form": ImportForm(), "errors": invalid.errors, "filename": upload.name}, status=400
-        )
-    # The file waits in the cache (shared by every web process) until the user confirms.
-    token = uuid.uuid4().hex
-    cache.set(f"cxowner:import:{token}", {"data": data, "filename": upload.name}, PENDING_IMPORT_SECONDS)
-    request.session[PENDING_IMPORT_KEY] = {"token": token, "organization": membership.organization.id}
-    return _import_page(
-        request, membership, {"form": ImportForm(), "summary": summary, "filename": upload.name, "token": token}
-    )
+        unknown = getattr(invalid, "unknown_letters", ())
+        context = {"form": form, "errors": invalid.errors, "filename": source["filename"], "unknown_letters": unknown}
+        if unknown:
+            context["token"] = _pending_set(request, organization, source, token if waiting else "")
+            context["letter_choices"] = LETTER_CHOICES
+        return _import_page(request, membership, context, status=400)
+    token = _pending_set(request, organization, source, token if waiting else "")
+    context = {
+        "form": ImportForm(),
+        "summary": summary,
+        "preview": preview,
+        "filename": source["filename"],
+        "token": token,
+    }
+    return _import_page(request, membership, context)
 
 
 @login_required
 @require_POST
 def import_confirm(request: HttpRequest, org: str) -> HttpResponse:
+    """Import what the preview showed, then show the (first) imported journey's matrix."""
     membership = membership_for(request, org, EDITOR)
-    pending = request.session.get(PENDING_IMPORT_KEY) or {}
+    organization = membership.organization
     token = request.POST.get("token", "")
-    stored = cache.get(f"cxowner:import:{token}") if pending.get("token") == token else None
-    if stored is None or pending.get("organization") != membership.organization.id:
-        messages.error(request, "That preview has expired; upload the file again.")
+    stored = _pending_get(request, organization, token)
+    if stored is None:
+        messages.error(request, "That preview has expired; upload the file or paste the table again.")
         return redirect("ownership:import", org=org)
     try:
         summary = matrix_import_file(
-            organization=membership.organization,
+            organization=organization,
             data=stored["data"],
             filename=stored["filename"],
             max_bytes=settings.MATRIX_UPLOAD_MAX_BYTES,
+            options=import_options(**stored["options"]),
         )
     except MatrixFileInvalid as invalid:
-        return _import_page(
-            request, membership, {"form": ImportForm(), "errors": invalid.errors, "filename": stored["filename"]}, 400
-        )
+        context = {"form": ImportForm(), "errors": invalid.errors, "filename": stored["filename"]}
+        return _import_page(request, membership, context, 400)
     cache.delete(f"cxowner:import:{token}")
     del request.session[PENDING_IMPORT_KEY]
-    messages.success(request, f"Imported {stored['filename']}: {summary}.")
+    changed = str(summary).splitlines()[0]
+    messages.success(request, f"Imported {stored['filename']} ({summary.layout} layout): {changed}.")
+    if summary.journey_ids:
+        return redirect("journeys:matrix", org=org, journey_id=summary.journey_ids[0])
     return redirect("ownership:import", org=org)
+
+
+@login_required
+@require_GET
+def import_template(request: HttpRequest, org: str, fmt: str) -> HttpResponse:
+    """The matrix file template: one example row and the letters explained."""
+    membership_for(request, org)
+    data, content_type = (
+        (template_xlsx(), XLSX_CONTENT_TYPE) if fmt == "xlsx" else (template_csv(), "text/csv; charset=utf-8")
+    )
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="cxowner-template.{fmt}"'
+    return response
 
 
 @login_required

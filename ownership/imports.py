@@ -21,6 +21,7 @@ from cxowner.orgs.names import name_key
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
 from journeys.models import Journey, Stage, Touchpoint
 
+from .import_reading import MatrixReading, matrix_read_source
 from .matrixfile import (
     STANDARD_COLUMNS,
     MatrixLimits,
@@ -28,10 +29,10 @@ from .matrixfile import (
     MatrixSheet,
     function_header_key,
     iter_matrix_csv,
-    read_matrix,
     write_matrix_xlsx,
 )
 from .models import Assignment, Function
+from .tables import Layout, TableOptions
 
 
 @dataclass
@@ -51,6 +52,12 @@ class ImportSummary:
     letters_added: int = 0
     letters_removed: int = 0
     rows: int = 0
+    # How the file was read: its layout (standard, activity, transposed), which table, and what
+    # the reader should know (columns ignored, headings read as stages, letters mapped …).
+    layout: str = ""
+    table: str = ""
+    notes: list[str] = field(default_factory=list)
+    journey_ids: list[int] = field(default_factory=list)  # in the file's order; a dry run's are not kept
 
     def __str__(self) -> str:
         journeys = len(self.journeys_created) + len(self.journeys_replaced)
@@ -60,7 +67,16 @@ class ImportSummary:
             f"{self.touchpoints_deleted} deleted; {self.letters_added} letters added, "
             f"{self.letters_removed} removed; {len(self.functions_created)} functions created"
         )
-        return "\n".join([text, *self.names_matched])
+        read_as = [f"Read as {self.layout_description}, {self.table}."] if self.layout else []
+        return "\n".join([text, *read_as, *self.notes, *self.names_matched])
+
+    @property
+    def layout_description(self) -> str:
+        return Layout(self.layout).description if self.layout else ""
+
+    def read_from(self, reading: MatrixReading) -> ImportSummary:
+        self.layout, self.table, self.notes = reading.layout.value, reading.table, list(reading.notes)
+        return self
 
     def matched(self, kind: str, in_file: str, stored: str) -> None:
         if in_file != stored:
@@ -93,15 +109,17 @@ def matrix_import_file(
     max_bytes: int,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    options: TableOptions | None = None,
 ) -> ImportSummary:
-    """Read and import a CSV/XLSX file. Raises MatrixFileInvalid with every row error."""
-    sheet = matrix_read(data=data, filename=filename, max_bytes=max_bytes)
-    return matrix_import(organization=organization, sheet=sheet, dry_run=dry_run, progress=progress)
+    """Read and import a file or pasted text (import_reading). Raises MatrixFileInvalid with every problem."""
+    reading = matrix_read(data=data, filename=filename, max_bytes=max_bytes, options=options)
+    summary = matrix_import(organization=organization, sheet=reading.sheet, dry_run=dry_run, progress=progress)
+    return summary.read_from(reading)
 
 
-def matrix_read(*, data: bytes, filename: str, max_bytes: int) -> MatrixSheet:
-    """The file as a sheet, within the settings' bounds; raises MatrixFileInvalid."""
-    return read_matrix(data, filename=filename, limits=matrix_limits(max_bytes=max_bytes))
+def matrix_read(*, data: bytes, filename: str, max_bytes: int, options: TableOptions | None = None) -> MatrixReading:
+    """The file as a sheet, within the settings' bounds, and how it was read; raises MatrixFileInvalid."""
+    return matrix_read_source(data=data, filename=filename, limits=matrix_limits(max_bytes=max_bytes), options=options)
 
 
 def matrix_import(
@@ -160,6 +178,7 @@ def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary, progre
             for function_name, letters in row.cells:
                 wanted_letters[(touchpoint.id, functions[name_key(function_name)].id)] = set(letters)
         replaced_journeys.add(journey.id)
+        summary.journey_ids.append(journey.id)
         done += len(rows)
         progress(done)
     _replace_letters(org, replaced_journeys, wanted_letters, summary)

@@ -15,8 +15,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cxowner.orgs.api.base import ID_PATTERN, OrganizationScopedMixin, PagePagination
+from cxowner.orgs.api.parsers import BoundedJSONParser
 from cxowner.orgs.authentication import TokenUser
 from ownership.import_jobs import import_job_confirm, import_job_create, import_runs_on_worker
+from ownership.import_reading import PASTED_TEXT, as_matrix_file_name
 from ownership.imports import matrix_import, matrix_read
 from ownership.matrixfile import MatrixFileInvalid
 from ownership.models import ImportJob
@@ -41,7 +43,7 @@ class MatrixImportView(OrganizationScopedMixin, APIView):
     the answer is 202 with the job, to follow at its Location.
     """
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
 
     @extend_schema(
         request={"multipart/form-data": ImportSerializer},
@@ -54,27 +56,33 @@ class MatrixImportView(OrganizationScopedMixin, APIView):
     def post(self, request, org):
         serializer = ImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        upload = serializer.validated_data["file"]
+        upload = serializer.validated_data.get("file")
         dry_run = serializer.validated_data["dry_run"]
         max_bytes = settings.MATRIX_UPLOAD_MAX_BYTES
-        data = upload.read(max_bytes + 1)
+        if upload is not None:
+            data, filename = upload.read(max_bytes + 1), upload.name
+        else:
+            data, filename = serializer.validated_data["text"].encode(), PASTED_TEXT
+        options = serializer.validated_data["options"]
         try:
-            sheet = matrix_read(data=data, filename=upload.name, max_bytes=max_bytes)
-            if import_runs_on_worker(rows=len(sheet.rows)):
+            reading = matrix_read(data=data, filename=filename, max_bytes=max_bytes, options=options)
+            if import_runs_on_worker(rows=len(reading.sheet.rows)):
                 job = import_job_create(
                     organization=self.organization,
-                    data=data,
-                    filename=upload.name,
-                    rows=len(sheet.rows),
+                    data=reading.matrix_file(),
+                    filename=as_matrix_file_name(filename),
+                    rows=len(reading.sheet.rows),
                     dry_run=dry_run,
                     created_by=_user(request),
                 )
                 return _job_response(request, job)
-            summary = matrix_import(organization=self.organization, sheet=sheet, dry_run=dry_run)
+            summary = matrix_import(organization=self.organization, sheet=reading.sheet, dry_run=dry_run)
         except MatrixFileInvalid as invalid:
             errors = [{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason} for e in invalid.errors]
-            return Response({"detail": "The file was not imported.", "errors": errors}, status=400)
-        return Response({"dry_run": dry_run, **asdict(summary)})
+            body = {"detail": "The file was not imported.", "errors": errors}
+            body["unknown_letters"] = list(getattr(invalid, "unknown_letters", ()))
+            return Response(body, status=400)
+        return Response({"dry_run": dry_run, **asdict(summary.read_from(reading))})
 
 
 class ImportJobViewSet(

@@ -121,7 +121,7 @@ def test_import_with_a_bad_row_shows_the_error_and_changes_nothing(demo, live_se
     page = log_in(chromium.new_context(), "cxlead")
     before = sorted(Assignment.objects.filter(organization__slug="demo").values_list("id", "letter"))
     page.goto(f"{live_server.url}/o/demo/import/")
-    page.get_by_label("Matrix file (CSV or XLSX)").set_input_files(
+    page.get_by_label("File (CSV, XLSX, Markdown or HTML)").set_input_files(
         files=[
             {
                 "name": "matrix.csv",
@@ -135,7 +135,7 @@ def test_import_with_a_bad_row_shows_the_error_and_changes_nothing(demo, live_se
     errors = page.get_by_test_id("import-errors")
     expect(errors).to_contain_text("Nothing was changed")
     expect(errors.locator("tbody tr").first).to_contain_text("3")
-    expect(errors.locator("tbody tr").first).to_contain_text(re.compile("unknown letter"))
+    expect(errors.locator("tbody tr").first).to_contain_text(re.compile("Unknown letter 'Q'"))
     screenshot(page, "import-errors")
     assert sorted(Assignment.objects.filter(organization__slug="demo").values_list("id", "letter")) == before
 

@@ -48,7 +48,7 @@ def test_a_large_import_is_followed_on_its_job_page(demo, settings, live_server,
     rows = "".join(f"Big journey,Stage,Touchpoint {n},A\n" for n in range(12))
     page = log_in(chromium.new_context(), "cxlead")
     page.goto(f"{live_server.url}/o/demo/import/")
-    page.get_by_label("Matrix file (CSV or XLSX)").set_input_files(
+    page.get_by_label("File (CSV, XLSX, Markdown or HTML)").set_input_files(
         files=[
             {"name": "big.csv", "mimeType": "text/csv", "buffer": f"journey,stage,touchpoint,Sales\n{rows}".encode()}
         ]

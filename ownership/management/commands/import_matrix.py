@@ -1,4 +1,4 @@
-"""Import a RACI matrix file (CSV or XLSX) into an organization."""
+"""Import a RACI chart (a matrix file, or a published CSV, XLSX, Markdown or HTML table) into an organization."""
 
 from pathlib import Path
 
@@ -8,12 +8,16 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from cxowner.orgs.models import Organization
+from ownership.import_reading import LAYOUT_CHOICES, import_options
 from ownership.imports import matrix_import_file
 from ownership.matrixfile import MatrixFileInvalid
 
 
 class Command(BaseCommand):
-    help = "Import a CSV/XLSX matrix file; nothing changes if any row is wrong."
+    help = (
+        "Import a RACI chart: the matrix file (CSV/XLSX) or a published table (CSV, XLSX, Markdown, HTML) "
+        "in any of three layouts; nothing changes if any row is wrong. See docs/import.md."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("organization", help="the organization's slug (as in its URL: my-store)")
@@ -21,8 +25,38 @@ class Command(BaseCommand):
         parser.add_argument("--create-org", action="store_true", help="create the organization if missing")
         parser.add_argument("--name", help="with --create-org: the new organization's display name")
         parser.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
+        reading = parser.add_argument_group("reading a published table (docs/import.md)")
+        reading.add_argument(
+            "--layout", choices=sorted(LAYOUT_CHOICES), default="", help="the table's layout (default: detected)"
+        )
+        reading.add_argument("--journey", default="", metavar="NAME", help="the journey of a table without one")
+        reading.add_argument("--stage", default="", metavar="NAME", help="the stage of rows above any heading")
+        reading.add_argument(
+            "--letter-map", default="", metavar="MAP", help='other letters as RACI: "S=R,W=I,V=C,O=" (empty: left out)'
+        )
+        reading.add_argument("--table", type=int, metavar="N", help="read the Nth table (default: the first RACI one)")
+        reading.add_argument("--touchpoint-column", default="", metavar="HEADER", help="the activity column's header")
+        reading.add_argument(
+            "--keep-remarks", action="store_true", help='keep "(…)" after function names in transposed tables'
+        )
+        reading.add_argument(
+            "--no-headings", action="store_true", help="read one-cell rows as activities, not stage headings"
+        )
 
     def handle(self, *args, organization, file, create_org, name, dry_run, **options):
+        try:
+            reading = import_options(
+                layout=options["layout"],
+                journey=options["journey"],
+                stage=options["stage"],
+                letter_map=options["letter_map"],
+                table=options["table"],
+                touchpoint_column=options["touchpoint_column"],
+                keep_remarks=options["keep_remarks"],
+                heading_rows=not options["no_headings"],
+            )
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         slug = slugify(organization)
         if not slug or slug != organization:
             # Every command and URL names an organization by its slug; guessing one here would
@@ -49,6 +83,7 @@ class Command(BaseCommand):
                     filename=file.name,
                     max_bytes=settings.MATRIX_UPLOAD_MAX_BYTES,
                     dry_run=dry_run,
+                    options=reading,
                 )
             except MatrixFileInvalid as invalid:
                 for error in invalid.errors:
