@@ -15,6 +15,15 @@ from django.db import models, transaction
 from django.db.models import F, Max
 
 from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.history import (
+    Change,
+    history_ids,
+    letters_text,
+    object_changes,
+    object_created,
+    object_deleted,
+    object_record,
+)
 from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
@@ -50,6 +59,7 @@ def versioned_update(
     Validates the result first (model and database constraints), then writes in one UPDATE
     that also checks the version, so a concurrent writer cannot slip in between.
     """
+    before = {name: getattr(obj, name) for name in changes}
     for name, value in changes.items():
         setattr(obj, name, value)
     obj.full_clean(validate_unique=True, validate_constraints=True)
@@ -66,6 +76,11 @@ def versioned_update(
             raise StaleVersion(current)
         obj.refresh_from_db()
         _changed(obj.organization_id, scope or change_scope(obj, changes))
+        after = {name: getattr(obj, name) for name in changes}
+        history = object_changes(
+            object_type=obj._meta.model_name, object_id=obj.pk, before=before, after=after, **history_ids(obj)
+        )
+        object_record(obj=obj, action="update", changes=history)
     return obj
 
 
@@ -84,7 +99,13 @@ def _created(obj: models.Model) -> models.Model:
     else:
         scope = MatrixScope.of("stage")  # an empty stage changes no finding
     _changed(obj.organization_id, scope)
+    object_record(obj=obj, action="create", changes=[object_created(obj)])
     return obj
+
+
+def _deleted(obj: models.Model) -> None:
+    """Record a journey, stage or touchpoint as deleted (before it goes, while it has an id)."""
+    object_record(obj=obj, action="delete", changes=[object_deleted(obj)])
 
 
 def journey_create(*, organization: Organization, name: str, persona: str = "", description: str = "") -> Journey:
@@ -105,6 +126,7 @@ def journey_update(*, journey: Journey, version: int | None, **changes: Any) -> 
 @transaction.atomic
 def journey_delete(*, journey: Journey) -> None:
     organization_id = journey.organization_id
+    _deleted(journey)
     journey.delete()
     # Its gaps lose their journey and are resolved as orphans; the functions' shares change.
     _changed(organization_id, MatrixScope.of("journey", all_functions=True))
@@ -127,6 +149,7 @@ def stage_update(*, stage: Stage, version: int | None, **changes: Any) -> Stage:
 @transaction.atomic
 def stage_move(*, stage: Stage, position: int) -> Stage:
     """Put the stage at `position` (1-based) among its journey's stages, renumbering the rest."""
+    before = {"position": stage.position}
     stages = list(rows_locked(Stage.objects.filter(journey_id=stage.journey_id).exclude(pk=stage.pk)))
     stages.sort(key=lambda row: (row.position, row.id))
     index = min(max(position, 1), len(stages) + 1) - 1
@@ -134,6 +157,7 @@ def stage_move(*, stage: Stage, position: int) -> Stage:
     _renumber(stages)
     _changed(stage.organization_id, MatrixScope.of("stage", journeys=[stage.journey_id]))
     stage.refresh_from_db()
+    _moved(stage, before)
     return stage
 
 
@@ -141,6 +165,7 @@ def stage_move(*, stage: Stage, position: int) -> Stage:
 def stage_delete(*, stage: Stage) -> None:
     """Delete the stage with its touchpoints and their letters."""
     organization_id = stage.organization_id
+    _deleted(stage)
     stage.delete()
     _changed(organization_id, MatrixScope.of("stage", journeys=[stage.journey_id], all_functions=True))
 
@@ -184,6 +209,7 @@ def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage | None = None, posit
     stage = stage or touchpoint.stage
     if stage.journey_id != touchpoint.journey_id:
         raise ValidationError({"stage": "A touchpoint can only move to a stage of its own journey."})
+    before = {"stage_id": touchpoint.stage_id, "position": touchpoint.position}
     siblings = list(rows_locked(Touchpoint.objects.filter(stage=stage).exclude(pk=touchpoint.pk)))
     siblings.sort(key=lambda row: (row.position, row.id))
     index = min(max(position, 1), len(siblings) + 1) - 1
@@ -193,14 +219,36 @@ def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage | None = None, posit
     _renumber(siblings)
     _changed(touchpoint.organization_id, MatrixScope.of("touchpoint", journeys=[touchpoint.journey_id]))
     touchpoint.refresh_from_db()
+    _moved(touchpoint, before)
     return touchpoint
 
 
 @transaction.atomic
 def touchpoint_delete(*, touchpoint: Touchpoint) -> None:
     organization_id, journey_id = touchpoint.organization_id, touchpoint.journey_id
+    _touchpoint_deleted(touchpoint)
     touchpoint.delete()
     _changed(organization_id, MatrixScope.of("touchpoint", journeys=[journey_id], all_functions=True))
+
+
+def _touchpoint_deleted(touchpoint: Touchpoint) -> None:
+    """The touchpoint goes, and with it its letters: its history shows each cell emptied."""
+    cells: dict[int, list[str]] = {}
+    for function_id, letter in touchpoint.assignments.values_list("function_id", "letter"):
+        cells.setdefault(function_id, []).append(letter)
+    ids = history_ids(touchpoint)
+    emptied = [
+        Change("cell", None, "letters", letters_text(letters), "", **{**ids, "function_id": function_id})
+        for function_id, letters in sorted(cells.items())
+    ]
+    object_record(obj=touchpoint, action="delete", changes=[object_deleted(touchpoint), *emptied])
+
+
+def _moved(obj: models.Model, before: dict[str, Any]) -> None:
+    after = {name: getattr(obj, name) for name in before}
+    ids = history_ids(obj)
+    changes = object_changes(object_type=obj._meta.model_name, object_id=obj.pk, before=before, after=after, **ids)
+    object_record(obj=obj, action="move", changes=changes)
 
 
 def _renumber(rows: list[models.Model]) -> None:

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
 
+from cxowner.orgs.change_context import change_context
 from cxowner.orgs.models import Organization
 from ownership.imports import matrix_import_file
 from ownership.matrixfile import MatrixFileInvalid
@@ -22,7 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--name", help="with --create-org: the new organization's display name")
         parser.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
 
-    def handle(self, *args, organization, file, create_org, name, dry_run, **options):
+    def handle(self, *args, **options):
+        # What the command changes is recorded as made on the command line.
+        with change_context(surface="cli"):
+            return self.handle_recorded(*args, **options)
+
+    def handle_recorded(self, *args, organization, file, create_org, name, dry_run, **options):
         slug = slugify(organization)
         if not slug or slug != organization:
             # Every command and URL names an organization by its slug; guessing one here would
