@@ -103,9 +103,29 @@ def _created(obj: models.Model) -> models.Model:
     return obj
 
 
-def _deleted(obj: models.Model) -> None:
-    """Record a journey, stage or touchpoint as deleted (before it goes, while it has an id)."""
-    object_record(obj=obj, action="delete", changes=[object_deleted(obj)])
+def _deleted(obj: models.Model, touchpoints: models.QuerySet[Touchpoint]) -> None:
+    """Record a journey, stage or touchpoint as deleted, before it goes, with the touchpoints it
+    takes along and their letters: each touchpoint's history shows its cells emptied."""
+    changes = [object_deleted(obj)]
+    cells: dict[tuple[int, int], list[str]] = {}
+    gone: dict[int, tuple[int, str]] = {}
+    rows = touchpoints.values_list("pk", "journey_id", "name", "assignments__function_id", "assignments__letter")
+    for touchpoint_id, journey_id, name, function_id, letter in rows:
+        gone[touchpoint_id] = (journey_id, name)
+        if function_id is not None:
+            cells.setdefault((touchpoint_id, function_id), []).append(letter)
+    if not isinstance(obj, Touchpoint):
+        changes += [
+            Change("touchpoint", pk, "", {"name": name}, None, journey_id=journey_id, touchpoint_id=pk)
+            for pk, (journey_id, name) in sorted(gone.items())
+        ]
+    changes += [
+        Change(
+            "cell", None, "letters", letters_text(letters), "", journey_id=gone[t][0], touchpoint_id=t, function_id=f
+        )
+        for (t, f), letters in sorted(cells.items())
+    ]
+    object_record(obj=obj, action="delete", changes=changes)
 
 
 def journey_create(*, organization: Organization, name: str, persona: str = "", description: str = "") -> Journey:
@@ -126,7 +146,7 @@ def journey_update(*, journey: Journey, version: int | None, **changes: Any) -> 
 @transaction.atomic
 def journey_delete(*, journey: Journey) -> None:
     organization_id = journey.organization_id
-    _deleted(journey)
+    _deleted(journey, Touchpoint.objects.filter(journey=journey))
     journey.delete()
     # Its gaps lose their journey and are resolved as orphans; the functions' shares change.
     _changed(organization_id, MatrixScope.of("journey", all_functions=True))
@@ -165,7 +185,7 @@ def stage_move(*, stage: Stage, position: int) -> Stage:
 def stage_delete(*, stage: Stage) -> None:
     """Delete the stage with its touchpoints and their letters."""
     organization_id = stage.organization_id
-    _deleted(stage)
+    _deleted(stage, Touchpoint.objects.filter(stage=stage))
     stage.delete()
     _changed(organization_id, MatrixScope.of("stage", journeys=[stage.journey_id], all_functions=True))
 
@@ -226,22 +246,9 @@ def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage | None = None, posit
 @transaction.atomic
 def touchpoint_delete(*, touchpoint: Touchpoint) -> None:
     organization_id, journey_id = touchpoint.organization_id, touchpoint.journey_id
-    _touchpoint_deleted(touchpoint)
+    _deleted(touchpoint, Touchpoint.objects.filter(pk=touchpoint.pk))
     touchpoint.delete()
     _changed(organization_id, MatrixScope.of("touchpoint", journeys=[journey_id], all_functions=True))
-
-
-def _touchpoint_deleted(touchpoint: Touchpoint) -> None:
-    """The touchpoint goes, and with it its letters: its history shows each cell emptied."""
-    cells: dict[int, list[str]] = {}
-    for function_id, letter in touchpoint.assignments.values_list("function_id", "letter"):
-        cells.setdefault(function_id, []).append(letter)
-    ids = history_ids(touchpoint)
-    emptied = [
-        Change("cell", None, "letters", letters_text(letters), "", **{**ids, "function_id": function_id})
-        for function_id, letters in sorted(cells.items())
-    ]
-    object_record(obj=touchpoint, action="delete", changes=[object_deleted(touchpoint), *emptied])
 
 
 def _moved(obj: models.Model, before: dict[str, Any]) -> None:

@@ -231,7 +231,18 @@ def function_update(*, function: Function, version: int | None, **changes) -> Fu
 def function_delete(*, function: Function) -> None:
     """Delete a function with its roles and letters: its column leaves the matrix."""
     organization_id = function.organization_id
-    object_record(obj=function, action="delete", changes=[object_deleted(function)])
+    # Its letters go with it: each touchpoint's history shows the function's cell emptied.
+    cells: dict[tuple[int, int], list[str]] = {}
+    rows = Assignment.objects.filter(function=function).values_list("touchpoint_id", "touchpoint__journey_id", "letter")
+    for touchpoint_id, journey_id, letter in rows:
+        cells.setdefault((touchpoint_id, journey_id), []).append(letter)
+    emptied = [
+        Change(
+            "cell", None, "letters", letters_text(letters), "", journey_id=j, touchpoint_id=t, function_id=function.pk
+        )
+        for (t, j), letters in sorted(cells.items())
+    ]
+    object_record(obj=function, action="delete", changes=[object_deleted(function), *emptied])
     function.delete()
     matrix_change_announce(organization_id=organization_id, scope=MatrixScope.of("function", organization_wide=True))
 

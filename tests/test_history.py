@@ -358,3 +358,27 @@ def test_a_deleted_user_leaves_the_history_with_their_name(recorded, organizatio
 def test_deleting_the_organization_takes_its_history_with_it(recorded, organization):
     organization.delete()
     assert not ChangeSet.objects.exists() and not ChangeItem.objects.exists()
+
+
+def test_a_deleted_stage_records_its_touchpoints_and_their_cells_emptied(organization, stage):
+    from journeys.services import stage_delete
+
+    touchpoint, function = TouchpointFactory(stage=stage, name="Cashier"), FunctionFactory(organization=organization)
+    TouchpointFactory(stage=stage, name="Till")
+    AssignmentFactory(touchpoint=touchpoint, function=function, letter="A")
+    stage_delete(stage=stage)
+    items = latest().items
+    assert latest().kind == "stage.delete"
+    assert sorted(i.before["name"] for i in items.filter(object_type="touchpoint")) == ["Cashier", "Till"]
+    assert list(items.filter(object_type="cell").values_list("touchpoint_id", "before", "after")) == [
+        (touchpoint.pk, "A", "")
+    ]
+
+
+def test_a_deleted_function_records_its_cells_emptied(organization, stage):
+    touchpoint, function = TouchpointFactory(stage=stage), FunctionFactory(organization=organization, name="Finance")
+    AssignmentFactory(touchpoint=touchpoint, function=function, letter="R")
+    function_id = function.pk
+    function_delete(function=function)
+    cell = latest().items.get(object_type="cell")
+    assert (cell.touchpoint_id, cell.function_id, cell.before, cell.after) == (touchpoint.pk, function_id, "R", "")
