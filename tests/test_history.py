@@ -382,3 +382,29 @@ def test_a_deleted_function_records_its_cells_emptied(organization, stage):
     function_delete(function=function)
     cell = latest().items.get(object_type="cell")
     assert (cell.touchpoint_id, cell.function_id, cell.before, cell.after) == (touchpoint.pk, function_id, "R", "")
+
+
+def test_an_import_job_on_the_worker_is_recorded_as_its_creators_task(organization):
+    from ownership.import_jobs import import_job_create, matrix_import_job_task
+
+    creator = UserFactory(username="uploader")
+    data = b"journey,stage,touchpoint,Sales\nStore visit,Pay,Cashier,A\n"
+    job = import_job_create(
+        organization=organization, data=data, filename="a.csv", rows=1, dry_run=False, created_by=creator
+    )
+    assert matrix_import_job_task(job.pk) == "done"
+    assert (latest().kind, latest().surface, latest().actor_user) == ("import", "task", creator)
+
+
+def test_the_changes_api_query_count_does_not_grow_with_the_history(
+    organization, stage, member, django_assert_max_num_queries
+):
+    touchpoint, function = TouchpointFactory(stage=stage), FunctionFactory(organization=organization)
+    for letters in ["A", "R", "C", "I"] * 10:
+        cells_set(organization=organization, changes=[CellChange(touchpoint.pk, function.pk, frozenset(letters))])
+    client = APIClient()
+    client.force_login(member("viewer"))
+    # session, user, membership; the page of change sets with their item counts
+    with django_assert_max_num_queries(5):
+        response = client.get(f"/api/v1/orgs/{organization.slug}/changes/")
+    assert len(response.json()["results"]) == 40

@@ -127,7 +127,12 @@ class ChangeItem(AppendOnlyModel):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["touchpoint_id", "-id"], name="changeitem_touchpoint_recent")]
+        # The touchpoint history, and the journey and function filters of the feeds.
+        indexes = [
+            models.Index(fields=["touchpoint_id", "-id"], name="changeitem_touchpoint_recent"),
+            models.Index(fields=["journey_id"], name="changeitem_journey"),
+            models.Index(fields=["function_id"], name="changeitem_function"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.object_type} {self.object_id} {self.field}: {self.before!r} → {self.after!r}"
