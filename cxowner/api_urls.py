@@ -14,6 +14,7 @@ from cxowner.orgs.api.views import (
     PingView,
 )
 from journeys.api.views import JourneyViewSet, StageViewSet, TouchpointViewSet
+from ownership.api.changes import ChangeSetViewSet
 from ownership.api.imports import ImportJobViewSet, MatrixImportView
 from ownership.api.matrix import MatrixView
 from ownership.api.views import (
@@ -40,6 +41,7 @@ router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("audits", AuditRunViewSet, basename="audit-run")
 router.register("gaps", GapViewSet, basename="gap")
 router.register("imports", ImportJobViewSet, basename="import-job")
+router.register("changes", ChangeSetViewSet, basename="change-set")
 
 organization_urls = [
     path("", OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial_update"}), name="organization-detail"),

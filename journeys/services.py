@@ -15,6 +15,15 @@ from django.db import models, transaction
 from django.db.models import F, Max
 
 from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.history import (
+    Change,
+    history_ids,
+    letters_text,
+    object_changes,
+    object_created,
+    object_deleted,
+    object_record,
+)
 from cxowner.orgs.locks import organization_locked, rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
@@ -50,6 +59,7 @@ def versioned_update(
     Validates the result first (model and database constraints), then writes in one UPDATE
     that also checks the version, so a concurrent writer cannot slip in between.
     """
+    before = {name: getattr(obj, name) for name in changes}
     for name, value in changes.items():
         setattr(obj, name, value)
     obj.full_clean(validate_unique=True, validate_constraints=True)
@@ -66,6 +76,11 @@ def versioned_update(
             raise StaleVersion(current)
         obj.refresh_from_db()
         _changed(obj.organization_id, scope or change_scope(obj, changes))
+        after = {name: getattr(obj, name) for name in changes}
+        history = object_changes(
+            object_type=obj._meta.model_name, object_id=obj.pk, before=before, after=after, **history_ids(obj)
+        )
+        object_record(obj=obj, action="update", changes=history)
     return obj
 
 
@@ -84,7 +99,33 @@ def _created(obj: models.Model) -> models.Model:
     else:
         scope = MatrixScope.of("stage")  # an empty stage changes no finding
     _changed(obj.organization_id, scope)
+    object_record(obj=obj, action="create", changes=[object_created(obj)])
     return obj
+
+
+def _deleted(obj: models.Model, touchpoints: models.QuerySet[Touchpoint]) -> None:
+    """Record a journey, stage or touchpoint as deleted, before it goes, with the touchpoints it
+    takes along and their letters: each touchpoint's history shows its cells emptied."""
+    changes = [object_deleted(obj)]
+    cells: dict[tuple[int, int], list[str]] = {}
+    gone: dict[int, tuple[int, str]] = {}
+    rows = touchpoints.values_list("pk", "journey_id", "name", "assignments__function_id", "assignments__letter")
+    for touchpoint_id, journey_id, name, function_id, letter in rows:
+        gone[touchpoint_id] = (journey_id, name)
+        if function_id is not None:
+            cells.setdefault((touchpoint_id, function_id), []).append(letter)
+    if not isinstance(obj, Touchpoint):
+        changes += [
+            Change("touchpoint", pk, "", {"name": name}, None, journey_id=journey_id, touchpoint_id=pk)
+            for pk, (journey_id, name) in sorted(gone.items())
+        ]
+    changes += [
+        Change(
+            "cell", None, "letters", letters_text(letters), "", journey_id=gone[t][0], touchpoint_id=t, function_id=f
+        )
+        for (t, f), letters in sorted(cells.items())
+    ]
+    object_record(obj=obj, action="delete", changes=changes)
 
 
 def journey_create(*, organization: Organization, name: str, persona: str = "", description: str = "") -> Journey:
@@ -106,6 +147,7 @@ def journey_update(*, journey: Journey, version: int | None, **changes: Any) -> 
 def journey_delete(*, journey: Journey) -> None:
     organization_id = journey.organization_id
     organization_locked(organization_id)
+    _deleted(journey, Touchpoint.objects.filter(journey=journey))
     journey.delete()
     # Its gaps lose their journey and are resolved as orphans; the functions' shares change.
     _changed(organization_id, MatrixScope.of("journey", all_functions=True))
@@ -128,6 +170,7 @@ def stage_update(*, stage: Stage, version: int | None, **changes: Any) -> Stage:
 @transaction.atomic
 def stage_move(*, stage: Stage, position: int) -> Stage:
     """Put the stage at `position` (1-based) among its journey's stages, renumbering the rest."""
+    before = {"position": stage.position}
     stages = list(rows_locked(Stage.objects.filter(journey_id=stage.journey_id).exclude(pk=stage.pk), no_key=True))
     stages.sort(key=lambda row: (row.position, row.id))
     index = min(max(position, 1), len(stages) + 1) - 1
@@ -135,6 +178,7 @@ def stage_move(*, stage: Stage, position: int) -> Stage:
     _renumber(stages)
     _changed(stage.organization_id, MatrixScope.of("stage", journeys=[stage.journey_id]))
     stage.refresh_from_db()
+    _moved(stage, before)
     return stage
 
 
@@ -143,6 +187,7 @@ def stage_delete(*, stage: Stage) -> None:
     """Delete the stage with its touchpoints and their letters."""
     organization_id = stage.organization_id
     organization_locked(organization_id)
+    _deleted(stage, Touchpoint.objects.filter(stage=stage))
     stage.delete()
     _changed(organization_id, MatrixScope.of("stage", journeys=[stage.journey_id], all_functions=True))
 
@@ -186,6 +231,7 @@ def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage | None = None, posit
     stage = stage or touchpoint.stage
     if stage.journey_id != touchpoint.journey_id:
         raise ValidationError({"stage": "A touchpoint can only move to a stage of its own journey."})
+    before = {"stage_id": touchpoint.stage_id, "position": touchpoint.position}
     siblings = list(rows_locked(Touchpoint.objects.filter(stage=stage).exclude(pk=touchpoint.pk), no_key=True))
     siblings.sort(key=lambda row: (row.position, row.id))
     index = min(max(position, 1), len(siblings) + 1) - 1
@@ -195,6 +241,7 @@ def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage | None = None, posit
     _renumber(siblings)
     _changed(touchpoint.organization_id, MatrixScope.of("touchpoint", journeys=[touchpoint.journey_id]))
     touchpoint.refresh_from_db()
+    _moved(touchpoint, before)
     return touchpoint
 
 
@@ -202,8 +249,16 @@ def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage | None = None, posit
 def touchpoint_delete(*, touchpoint: Touchpoint) -> None:
     organization_id, journey_id = touchpoint.organization_id, touchpoint.journey_id
     organization_locked(organization_id)
+    _deleted(touchpoint, Touchpoint.objects.filter(pk=touchpoint.pk))
     touchpoint.delete()
     _changed(organization_id, MatrixScope.of("touchpoint", journeys=[journey_id], all_functions=True))
+
+
+def _moved(obj: models.Model, before: dict[str, Any]) -> None:
+    after = {name: getattr(obj, name) for name in before}
+    ids = history_ids(obj)
+    changes = object_changes(object_type=obj._meta.model_name, object_id=obj.pk, before=before, after=after, **ids)
+    object_record(obj=obj, action="move", changes=changes)
 
 
 def _renumber(rows: list[models.Model]) -> None:

@@ -9,6 +9,7 @@ from django.urls import path
 
 from journeys.views import journey_create
 
+from . import history_views as history
 from . import matrix_views as matrix
 from . import portfolio_views as portfolio
 from . import structure_views as structure
@@ -22,6 +23,8 @@ urlpatterns = [
     path("new/", journey_create, name="create"),
     path("<int:journey_id>/", matrix.matrix, name="matrix"),
     path("<int:journey_id>/map/", matrix.journey_map, name="map"),
+    path("<int:journey_id>/activity/", history.journey_activity, name="activity"),
+    path(touchpoint + "history/", history.touchpoint_changes, name="touchpoint_history"),
     path("<int:journey_id>/cells/", matrix.cell_set, name="cell"),
     path("<int:journey_id>/undo/", matrix.undo, name="undo"),
     path("<int:journey_id>/owner/", structure.owner_set, name="owner"),

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from cxowner.orgs.change_context import change_context
 from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
 
@@ -81,7 +82,7 @@ def matrix_import_job_task(job_id: int) -> str | None:
     )
     if not claimed:
         return None
-    job = ImportJob.objects.select_related("organization").get(pk=job_id)
+    job = ImportJob.objects.select_related("organization", "created_by").get(pk=job_id)
     key = _progress_key(job_id)
 
     def progress(done: int) -> None:
@@ -89,14 +90,16 @@ def matrix_import_job_task(job_id: int) -> str | None:
 
     changes: dict = {"finished_at": timezone.now()}
     try:
-        summary = matrix_import_file(
-            organization=job.organization,
-            data=bytes(job.data),
-            filename=job.filename,
-            max_bytes=settings.MATRIX_UPLOAD_MAX_BYTES,
-            dry_run=job.dry_run,
-            progress=progress,
-        )
+        # The import is the job's creator's, made through a background task.
+        with change_context(surface="task", user=job.created_by):
+            summary = matrix_import_file(
+                organization=job.organization,
+                data=bytes(job.data),
+                filename=job.filename,
+                max_bytes=settings.MATRIX_UPLOAD_MAX_BYTES,
+                dry_run=job.dry_run,
+                progress=progress,
+            )
     except MatrixFileInvalid as invalid:
         changes.update(status=ImportJob.Status.FAILED, errors=[str(error) for error in invalid.errors])
     except Exception:

@@ -21,6 +21,7 @@ from cxowner.orgs.names import name_key
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
 from journeys.models import Journey, Stage, Touchpoint
 
+from .history import import_before, import_record
 from .import_reading import MatrixReading, matrix_read_source
 from .matrixfile import (
     STANDARD_COLUMNS,
@@ -137,9 +138,11 @@ def matrix_import(
     summary = ImportSummary(rows=len(sheet.rows))
     try:
         with transaction.atomic():
+            before = None if dry_run else import_before(organization=organization, sheet=sheet)
             journey_ids = _apply(organization, sheet, summary, progress or (lambda done: None))
             if dry_run:
                 raise _DryRun
+            import_record(organization=organization, before=before, journey_ids=journey_ids, rows=len(sheet.rows))
             scope = MatrixScope.of("import", journeys=journey_ids, all_functions=True)
             matrix_change_announce(organization_id=organization.id, scope=scope)
     except _DryRun:

@@ -19,6 +19,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from cxowner.orgs.errors import Cell, StaleCells
+from cxowner.orgs.history import Change, change_set_record, letters_text, object_created, object_deleted, object_record
 from cxowner.orgs.locks import organization_locked, rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.names import NAME_MAX_CHARS, name_key
@@ -46,6 +47,7 @@ def function_create(*, organization: Organization, name: str) -> Function:
     last = Function.objects.filter(organization=organization).aggregate(last=Max("position"))["last"]
     function = Function.objects.create(organization=organization, name=name, position=(last or 0) + 1)
     matrix_change_announce(organization_id=organization.id, scope=MatrixScope.of("function", functions=[function.pk]))
+    object_record(obj=function, action="create", changes=[object_created(function)])
     return function
 
 
@@ -78,6 +80,7 @@ def role_create(*, function: Function, title: str, holder_name: str = "", holder
     role.save()
     # A new role is in no finding yet; announcing it still moves the change counter (ETags).
     matrix_change_announce(organization_id=role.organization_id, scope=MatrixScope.of("role"))
+    object_record(obj=role, action="create", changes=[object_created(role)])
     return role
 
 
@@ -111,11 +114,12 @@ def cells_set(*, organization: Organization, changes: Sequence[CellChange]) -> d
     # Locking the touchpoints serialises writers of the same rows: the second one reads the
     # first one's letters and is refused if they differ from what it expected. NO KEY: an audit
     # writing gaps that name these touchpoints (KEY SHARE) does not wait for the edit.
-    locked = set(
+    journey_of = dict(
         rows_locked(
             Touchpoint.objects.filter(organization=organization, pk__in=touchpoint_ids), no_key=True
-        ).values_list("pk", flat=True)
+        ).values_list("pk", "journey_id")
     )
+    locked = set(journey_of)
     known_functions = set(
         Function.objects.filter(organization=organization, pk__in=function_ids).values_list("pk", flat=True)
     )
@@ -131,9 +135,11 @@ def cells_set(*, organization: Organization, changes: Sequence[CellChange]) -> d
     if stale:
         raise StaleCells(current=stale)
 
-    to_create, removed = [], []
+    to_create, removed, history = [], [], []
     for change in changes:
         cell = (change.touchpoint_id, change.function_id)
+        if change.letters != current[cell]:
+            history.append(_cell_change(cell, journey_of[cell[0]], current[cell], change.letters))
         to_create += [
             Assignment(organization=organization, touchpoint_id=cell[0], function_id=cell[1], letter=letter)
             for letter in sorted(change.letters - current[cell])
@@ -148,7 +154,29 @@ def cells_set(*, organization: Organization, changes: Sequence[CellChange]) -> d
     Touchpoint.objects.filter(pk__in=touchpoint_ids).update(version=F("version") + 1)
     scope = MatrixScope.of("cells", touchpoints=touchpoint_ids, functions=function_ids)
     matrix_change_announce(organization_id=organization.id, scope=scope)
+    journeys = {journey_of[touchpoint_id] for touchpoint_id in touchpoint_ids}
+    change_set_record(
+        organization_id=organization.id,
+        kind="cells",
+        summary=f"{len(history)} cell{'s' if len(history) != 1 else ''} changed",
+        changes=history,
+        journey_id=journeys.pop() if len(journeys) == 1 else None,
+    )
     return {(c.touchpoint_id, c.function_id): current[(c.touchpoint_id, c.function_id)] for c in changes}
+
+
+def _cell_change(cell: Cell, journey_id: int, before: frozenset[str], after: frozenset[str]) -> Change:
+    touchpoint_id, function_id = cell
+    return Change(
+        "cell",
+        None,
+        "letters",
+        letters_text(before),
+        letters_text(after),
+        journey_id=journey_id,
+        touchpoint_id=touchpoint_id,
+        function_id=function_id,
+    )
 
 
 @transaction.atomic
@@ -158,7 +186,18 @@ def assignment_confirm(*, assignment: Assignment, user=None, at: datetime | None
     Assignment.objects.filter(pk=assignment.pk).update(
         confirmed_at=confirmed_at, confirmed_by=user, version=F("version") + 1
     )
+    before = assignment.confirmed_at
     assignment.refresh_from_db()
+    confirmed = Change(
+        "assignment",
+        assignment.pk,
+        "confirmed_at",
+        before.isoformat() if before else None,
+        confirmed_at.isoformat(),
+        touchpoint_id=assignment.touchpoint_id,
+        function_id=assignment.function_id,
+    )
+    object_record(obj=assignment, action="confirm", changes=[confirmed])
     scope = MatrixScope.of("confirmation", touchpoints=[assignment.touchpoint_id])
     matrix_change_announce(organization_id=assignment.organization_id, scope=scope)
     return assignment
@@ -194,6 +233,18 @@ def function_delete(*, function: Function) -> None:
     """Delete a function with its roles and letters: its column leaves the matrix."""
     organization_id = function.organization_id
     organization_locked(organization_id)
+    # Its letters go with it: each touchpoint's history shows the function's cell emptied.
+    cells: dict[tuple[int, int], list[str]] = {}
+    rows = Assignment.objects.filter(function=function).values_list("touchpoint_id", "touchpoint__journey_id", "letter")
+    for touchpoint_id, journey_id, letter in rows:
+        cells.setdefault((touchpoint_id, journey_id), []).append(letter)
+    emptied = [
+        Change(
+            "cell", None, "letters", letters_text(letters), "", journey_id=j, touchpoint_id=t, function_id=function.pk
+        )
+        for (t, j), letters in sorted(cells.items())
+    ]
+    object_record(obj=function, action="delete", changes=[object_deleted(function), *emptied])
     function.delete()
     matrix_change_announce(organization_id=organization_id, scope=MatrixScope.of("function", organization_wide=True))
 
@@ -220,5 +271,6 @@ def role_delete(*, role: Role) -> None:
     """Delete a role; journeys it owned lose their owner and letters it carried keep their function."""
     organization_id, scope = role.organization_id, role_scope(role)
     organization_locked(organization_id)
+    object_record(obj=role, action="delete", changes=[object_deleted(role)])
     role.delete()
     matrix_change_announce(organization_id=organization_id, scope=scope)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import import_views, views
+from . import history_views, import_views, views
 
 app_name = "ownership"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("functions/new/", views.function_add, name="function_add"),
     path("functions/roles/new/", views.role_add, name="role_add"),
     path("audits/", views.audit_list, name="audits"),
+    path("activity/", history_views.activity, name="activity"),
+    path("activity.csv", history_views.activity_csv, name="activity_csv"),
+    path("activity/<int:change_set_id>/", history_views.change_set_detail, name="change_set"),
     path("audits/run/", views.audit_run, name="audit_run"),
     path("import/", import_views.import_export, name="import"),
     path("import/preview/", import_views.import_preview, name="import_preview"),

@@ -16,7 +16,7 @@ from django.urls import get_resolver, resolve
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cxowner.orgs.models import ApiToken, Invitation
+from cxowner.orgs.models import ApiToken, ChangeSet, Invitation
 from cxowner.orgs.services import organization_settings_version
 from ownership.models import AuditRun, Gap, ImportJob
 
@@ -141,6 +141,8 @@ ENDPOINTS = [
     Endpoint("import jobs", "get", "orgs/{org}/imports/", "viewer", 200),
     Endpoint("import job", "get", "orgs/{org}/imports/{import_job}/", "viewer", 200),
     Endpoint("import job confirm", "post", "orgs/{org}/imports/{import_job}/confirm/", "editor", 202),
+    Endpoint("changes", "get", "orgs/{org}/changes/", "viewer", 200),
+    Endpoint("change set", "get", "orgs/{org}/changes/{change_set}/", "viewer", 200),
     Endpoint("audits", "get", "orgs/{org}/audits/", "viewer", 200),
     Endpoint("audit request", "post", "orgs/{org}/audits/", "editor", 202),
     Endpoint("audit", "get", "orgs/{org}/audits/{audit}/", "viewer", 200),
@@ -201,6 +203,8 @@ def build_world():
     spare_token = ApiTokenFactory(organization=org, name=f"{MARKER} sync")
     ids = {
         "org": org.slug,
+        # Creating the spare token was recorded: the organization has a change set.
+        "change_set": ChangeSet.objects.filter(organization=org).latest("id").pk,
         "org_version": organization_settings_version(org),
         "import_job": ImportJob.objects.create(
             organization=org,

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from .invitations import invitation_revoke
-from .models import ApiToken, Invitation, Membership, Organization
+from .models import ApiToken, ChangeItem, ChangeSet, Invitation, Membership, Organization
 from .services import token_revoke
 
 
@@ -64,3 +64,45 @@ class InvitationAdmin(admin.ModelAdmin):
     def withdraw(self, request, queryset):
         for invitation in queryset.filter(accepted_at__isnull=True, revoked_at__isnull=True):
             invitation_revoke(invitation=invitation)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The history is append-only: the admin shows it and changes nothing."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ChangeItemInline(admin.TabularInline):
+    model = ChangeItem
+    extra = 0
+    can_delete = False
+    fields = ["object_type", "object_id", "field", "before", "after", "touchpoint_id", "function_id"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ChangeSet)
+class ChangeSetAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "organization", "actor_label", "surface", "kind", "summary"]
+    list_filter = ["surface", "kind", "organization"]
+    search_fields = ["summary", "actor_label"]
+    list_select_related = ["organization"]
+    inlines = [ChangeItemInline]
+
+
+@admin.register(ChangeItem)
+class ChangeItemAdmin(ReadOnlyAdmin):
+    list_display = ["change_set", "object_type", "object_id", "field", "before", "after"]
+    list_select_related = ["change_set__organization"]

@@ -20,6 +20,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from .change_context import change_context, current_change_context
+from .history import object_changes, object_created, object_record
 from .locks import rows_locked
 from .models import Invitation, Membership, Organization
 
@@ -60,6 +62,7 @@ def invitation_create(
         organization=organization, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
     invitation.save()
+    object_record(obj=invitation, action="create", changes=[object_created(invitation)])
     link = accept_url.replace("{token}", token)
     transaction.on_commit(
         lambda: send_mail(
@@ -100,6 +103,10 @@ def invitation_accept(*, token: str, user) -> Membership:
     )
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    if created:
+        # The invitee acts here, whoever (or no one yet) is signed in.
+        with change_context(surface=current_change_context().surface, user=user):
+            object_record(obj=membership, action="create", changes=[object_created(membership)])
     return membership
 
 
@@ -121,5 +128,13 @@ def invitation_accept_as_new_user(*, token: str, username: str, password: str) -
     return invitation_accept(token=token, user=user)
 
 
+@transaction.atomic
 def invitation_revoke(*, invitation: Invitation) -> None:
-    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
+    now = timezone.now()
+    if Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    ):
+        revoked = object_changes(
+            object_type="invitation", object_id=invitation.pk, before={}, after={"revoked_at": now}
+        )
+        object_record(obj=invitation, action="revoke", changes=revoked)

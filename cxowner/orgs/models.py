@@ -165,3 +165,9 @@ class Invitation(models.Model):
 
     def is_open(self, now) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > now
+
+
+# The record of changes lives in its own module; importing it here registers its models.
+from .history import ChangeItem, ChangeSet  # noqa: E402
+
+__all__ = ["ApiToken", "ChangeItem", "ChangeSet", "Invitation", "Membership", "Organization"]

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .history import object_changes, object_created, object_deleted, object_record
 from .locks import rows_locked
 from .models import ApiToken, Membership, Organization
 from .signals import MatrixScope, matrix_change_announce
@@ -83,6 +84,7 @@ def token_create(
     )
     token.full_clean()
     token.save()
+    object_record(obj=token, action="create", changes=[object_created(token)])
     return token, key
 
 
@@ -90,7 +92,12 @@ def token_revoke(*, token: ApiToken, at: datetime | None = None) -> ApiToken:
     """Revoke the token at once; revoking twice keeps the first time."""
     if token.revoked_at is None:
         token.revoked_at = at or timezone.now()
-        token.save(update_fields=["revoked_at"])
+        with transaction.atomic():
+            token.save(update_fields=["revoked_at"])
+            revoked = object_changes(
+                object_type="apitoken", object_id=token.pk, before={}, after={"revoked_at": token.revoked_at}
+            )
+            object_record(obj=token, action="revoke", changes=revoked)
     return token
 
 
@@ -119,9 +126,14 @@ def membership_set_role(*, membership: Membership, role: str) -> Membership:
     membership = rows_locked(Membership.objects.filter(pk=membership.pk)).get()
     if role != Membership.Role.ADMIN and _last_admin(membership):
         raise ValidationError({"role": "The organization needs at least one admin."})
+    before = {"role": membership.role}
     membership.role = role
     membership.full_clean()
     membership.save(update_fields=["role"])
+    changes = object_changes(
+        object_type="membership", object_id=membership.pk, before=before, after={"role": membership.role}
+    )
+    object_record(obj=membership, action="update", changes=changes)
     return membership
 
 
@@ -130,6 +142,7 @@ def membership_remove(*, membership: Membership) -> None:
     membership = rows_locked(Membership.objects.filter(pk=membership.pk)).get()
     if _last_admin(membership):
         raise ValidationError("The organization needs at least one admin.")
+    object_record(obj=membership, action="remove", changes=[object_deleted(membership)])
     membership.delete()
 
 
@@ -146,6 +159,16 @@ def organization_settings_version(organization: Organization) -> str:
     return hashlib.sha256(values.encode()).hexdigest()[:16]
 
 
+def _settings_record(organization: Organization, before: dict[str, Any], after: dict[str, Any]) -> None:
+    # A share written as 0.6 reads back as Decimal("0.60"): compare them as the same text.
+    if "bottleneck_share" in after:
+        before["bottleneck_share"], after["bottleneck_share"] = (
+            f"{float(value):.2f}" for value in (before["bottleneck_share"], after["bottleneck_share"])
+        )
+    changes = object_changes(object_type="organization", object_id=organization.pk, before=before, after=after)
+    object_record(obj=organization, action="update", changes=changes, organization_id=organization.pk)
+
+
 @transaction.atomic
 def organization_settings_update(*, organization: Organization, version: str | None, **changes: Any) -> Organization:
     """Change the name or rule thresholds if they are still at `version` (None: unconditionally)."""
@@ -155,10 +178,13 @@ def organization_settings_update(*, organization: Organization, version: str | N
     current = rows_locked(Organization.objects.filter(pk=organization.pk)).get()
     if version is not None and organization_settings_version(current) != version:
         raise StaleSettings(current)
+    before = {name: getattr(current, name) for name in changes}
     for name, value in changes.items():
         setattr(current, name, value)
     current.full_clean()
     current.save(update_fields=list(changes) or None)
+    after = {name: getattr(current, name) for name in changes}
+    _settings_record(current, before, after)
     if set(changes) - {"name"}:
         # Thresholds apply to every touchpoint and function: the whole gap state is recomputed.
         matrix_change_announce(organization_id=current.pk, scope=MatrixScope.of("settings", organization_wide=True))

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from cxowner.orgs.authentication import TokenUser
+from cxowner.orgs.change_context import change_context_enter, change_context_exit
 from cxowner.orgs.errors import StaleCells, StaleVersion
 from cxowner.orgs.locks import LOCK_CONFLICT_MESSAGE, is_lock_conflict, organization_locked, rows_locked
 from cxowner.orgs.models import Membership, Organization
@@ -121,6 +122,16 @@ class OrganizationScopedMixin:
         self.check_throttles(request)
         self.perform_authentication(request)
         self.check_permissions(request)
+        # Changes this request makes are the caller's: its user, or its token.
+        token = request.user.token if isinstance(request.user, TokenUser) else None
+        self._change_context = change_context_enter(surface="api", user=None if token else request.user, token=token)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        reset = getattr(self, "_change_context", None)
+        if reset is not None:
+            change_context_exit(reset)
+            self._change_context = None
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def perform_authentication(self, request):
         error = getattr(request, "authentication_error", None)

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
 
+from cxowner.orgs.change_context import change_context
 from cxowner.orgs.models import Organization
 from ownership.import_reading import LAYOUT_CHOICES, import_options
 from ownership.imports import matrix_import_file
@@ -43,7 +44,12 @@ class Command(BaseCommand):
             "--no-headings", action="store_true", help="read one-cell rows as activities, not stage headings"
         )
 
-    def handle(self, *args, organization, file, create_org, name, dry_run, **options):
+    def handle(self, *args, **options):
+        # What the command changes is recorded as made on the command line.
+        with change_context(surface="cli"):
+            return self.handle_recorded(*args, **options)
+
+    def handle_recorded(self, *args, organization, file, create_org, name, dry_run, **options):
         try:
             reading = import_options(
                 layout=options["layout"],

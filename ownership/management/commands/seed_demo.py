@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from cxowner.orgs.change_context import change_context
 from cxowner.orgs.models import Membership, Organization
 from journeys.models import Journey, Touchpoint
 from journeys.services import touchpoint_update
@@ -71,7 +72,12 @@ class Command(BaseCommand):
         )
 
     @transaction.atomic
-    def handle(self, *args, reset, audit_schedule, **options):
+    def handle(self, *args, **options):
+        # What the command changes is recorded as made on the command line.
+        with change_context(surface="cli"):
+            return self.handle_recorded(*args, **options)
+
+    def handle_recorded(self, *args, reset, audit_schedule, **options):
         schedule = self._schedule_fields(audit_schedule)
         existing = Organization.objects.filter(slug=DEMO_SLUG).first()
         if existing is not None and not reset:

@@ -1,0 +1,111 @@
+"""GET /api/v1/orgs/{org}/changes/: the history of changes, newest first, cursor-paginated.
+
+The list gives each change set with its number of items; one change set (`/changes/{id}/`)
+gives its items too. Filters: actor, kind, surface, journey, touchpoint, function, since, until.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Count, Q
+from rest_framework import mixins, serializers, viewsets
+
+from cxowner.orgs.api.base import ID_PATTERN, IdFilter, OrganizationScopedMixin
+from cxowner.orgs.api.pagination import IdCursorPagination
+from cxowner.orgs.history import ChangeItem, ChangeSet, Surface
+
+
+class ChangeItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChangeItem
+        fields = [
+            "id",
+            "object_type",
+            "object_id",
+            "journey_id",
+            "touchpoint_id",
+            "function_id",
+            "field",
+            "before",
+            "after",
+        ]
+
+
+class ChangeSetSerializer(serializers.ModelSerializer):
+    item_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ChangeSet
+        fields = [
+            "id",
+            "created_at",
+            "actor_user",
+            "actor_token",
+            "actor_label",
+            "surface",
+            "kind",
+            "summary",
+            "journey_id",
+            "item_count",
+        ]
+
+
+class ChangeSetDetailSerializer(ChangeSetSerializer):
+    items = ChangeItemSerializer(many=True, read_only=True)
+
+    class Meta(ChangeSetSerializer.Meta):
+        fields = [*ChangeSetSerializer.Meta.fields, "items"]
+
+
+class ChangeSetFilterSet(django_filters.FilterSet):
+    actor = django_filters.CharFilter(field_name="actor_label")
+    kind = django_filters.CharFilter(method="filter_kind")
+    surface = django_filters.ChoiceFilter(choices=Surface.choices)
+    journey = IdFilter(method="filter_journey")
+    touchpoint = IdFilter(method="filter_touchpoint")
+    function = IdFilter(method="filter_function")
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = ChangeSet
+        fields = ["actor", "kind", "surface", "journey", "touchpoint", "function", "since", "until"]
+
+    def filter_kind(self, queryset, name, value):
+        return queryset.filter(Q(kind=value) | Q(kind__startswith=f"{value}."))
+
+    def filter_journey(self, queryset, name, value):
+        in_journey = ChangeItem.objects.filter(journey_id=value).values("change_set_id")
+        return queryset.filter(Q(journey_id=value) | Q(pk__in=in_journey))
+
+    def filter_touchpoint(self, queryset, name, value):
+        return queryset.filter(pk__in=ChangeItem.objects.filter(touchpoint_id=value).values("change_set_id"))
+
+    def filter_function(self, queryset, name, value):
+        return queryset.filter(pk__in=ChangeItem.objects.filter(function_id=value).values("change_set_id"))
+
+
+class NewestFirst(IdCursorPagination):
+    ordering = "-id"
+
+
+class ChangeSetViewSet(
+    OrganizationScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Every change made to the organization: who, when, through what, and each value before and after."""
+
+    filterset_class = ChangeSetFilterSet
+    pagination_class = NewestFirst
+    lookup_value_regex = ID_PATTERN
+
+    def get_queryset(self):
+        rows = ChangeSet.objects.filter(organization=self.organization).annotate(item_count=Count("items"))
+        if self.action == "retrieve":
+            rows = rows.prefetch_related("items")
+        return rows
+
+    def get_serializer_class(self):
+        return ChangeSetDetailSerializer if self.action == "retrieve" else ChangeSetSerializer
