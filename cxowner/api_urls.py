@@ -15,6 +15,7 @@ from cxowner.orgs.api.views import (
 )
 from journeys.api.views import JourneyViewSet, StageViewSet, TouchpointViewSet
 from ownership.api.imports import ImportJobViewSet, MatrixImportView
+from ownership.api.rules import RuleListView
 from ownership.api.views import (
     AssignmentViewSet,
     AuditRunViewSet,
@@ -51,6 +52,7 @@ organization_urls = [
 
 urlpatterns = [
     path("ping/", PingView.as_view(), name="ping"),
+    path("rules/", RuleListView.as_view(), name="rules"),
     path("orgs/", OrganizationViewSet.as_view({"get": "list"}), name="organization-list"),
     path("orgs/<str:org>/", include(organization_urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -23,20 +23,36 @@ from .models import Assignment
 from .rules import Finding, evaluate
 from .selectors import ORGANIZATION_RULES
 from .snapshot import AssignmentRow, FunctionRow, JourneyRow, OrgSnapshot, TouchpointRow, rule_settings_of
+from .vocabulary import RULE_TEXT
 
-# How a finding shows on a touchpoint row: a short label people read at a glance.
-BADGE_LABELS = {
-    Rule.UNASSIGNED: "no owner",
-    Rule.NO_ACCOUNTABLE: "no owner",
-    Rule.MULTIPLE_ACCOUNTABLE: "contested",
-    Rule.NO_RESPONSIBLE: "no R",
-    Rule.TOO_MANY_RESPONSIBLE: "too many R",
-    Rule.CONSULT_OVERLOAD: "many C",
-    Rule.INFORM_OVERLOAD: "many I",
-    Rule.HANDOFF_GAP: "handoff gap",
-    Rule.VACANT_OWNER: "vacant owner",
-    Rule.STALE_OWNERSHIP: "stale",
-}
+
+class Badge(NamedTuple):
+    """A finding as a touchpoint row or a map card shows it: the rule's badge in its severity."""
+
+    rule: str
+    label: str  # the rule's short badge (ownership/vocabulary.py)
+    severity: str
+    severity_label: str  # the word for the severity: colour is never the only signal
+    message: str  # the finding's own sentence ("Till is contested: Sales, IT are all accountable")
+    meaning: str  # what the rule means in general
+
+
+def badge_of(finding: Finding) -> Badge:
+    text = RULE_TEXT[finding.rule]
+    return Badge(
+        finding.rule.value,
+        text.badge,
+        finding.severity.value,
+        text.severity_text.label,
+        finding.message,
+        text.meaning,
+    )
+
+
+def legend_badge(rule: Rule) -> Badge:
+    """A rule's badge as a legend shows it: no finding, the rule's meaning as the message."""
+    text = RULE_TEXT[rule]
+    return Badge(rule.value, text.badge, text.severity.value, text.severity_text.label, text.meaning, text.meaning)
 
 
 class TouchpointView(NamedTuple):
@@ -64,15 +80,16 @@ class MatrixRow:
     handoff_label: str = ""  # "IT → Finance": who hands over to whom
 
     @property
-    def badges(self) -> list[tuple[str, str, str]]:
-        """(label, tone, message) per finding, one badge per label. The tone is the severity,
-        except that a contested touchpoint is amber, as on the journey map."""
-        seen: dict[str, tuple[str, str, str]] = {}
+    def badges(self) -> list[Badge]:
+        """One badge per rule found on the row, in the severity's colour, word and shape."""
+        seen: dict[str, Badge] = {}
         for finding in self.findings:
-            label = BADGE_LABELS.get(finding.rule, finding.rule.value)
-            tone = "contested" if finding.rule == Rule.MULTIPLE_ACCOUNTABLE else finding.severity.value
-            seen.setdefault(label, (label, tone, finding.message))
+            seen.setdefault(finding.rule.value, badge_of(finding))
         return list(seen.values())
+
+    @property
+    def handoff_badge(self) -> Badge | None:
+        return badge_of(self.handoff_in) if self.handoff_in else None
 
     @property
     def has_gaps(self) -> bool:

@@ -19,6 +19,7 @@ from journeys.forms import OwnerForm, StageForm, TouchpointCreateForm
 from journeys.models import Journey
 from journeys.selectors import journey_get, stage_get, touchpoint_get
 
+from .constants import Rule
 from .journey_matrix import (
     CHUNK_ROWS,
     MAP_CARDS,
@@ -28,8 +29,13 @@ from .journey_matrix import (
     journey_summary,
     rows_after_change,
 )
+from .matrix_rows import legend_badge
 from .matrixfile import parse_letters
 from .services import CellChange, cells_set
+from .vocabulary import RULE_TEXT
+
+# The rules a journey map card shows on its owner line; its other badges show the rest.
+MAP_OWNER_RULES = (Rule.UNASSIGNED.value, Rule.NO_ACCOUNTABLE.value, Rule.MULTIPLE_ACCOUNTABLE.value)
 
 EDITOR = Membership.Role.EDITOR
 UNDO_KEY = "cxowner_undo"
@@ -138,6 +144,9 @@ def journey_map(request: HttpRequest, org: str, journey_id: int) -> HttpResponse
             "matrix": data,
             "journey": journey,
             "summary": journey_summary(journey=journey, journey_findings=data.journey_findings),
+            "owner_rules": MAP_OWNER_RULES,
+            "legend": [legend_badge(Rule(rule)) for rule in MAP_OWNER_RULES],
+            "handoff_text": RULE_TEXT[Rule.HANDOFF_GAP],
         },
     )
 

@@ -236,11 +236,6 @@ def open_gaps_by_touchpoint(*, journey) -> dict[int, list]:
     return dict(by_touchpoint)
 
 
-def rule_title(rule: str) -> str:
-    """A rule code as people read it: handoff_gap -> Handoff gap."""
-    return rule.replace("_", " ").capitalize()
-
-
 def accountable_assignments(*, touchpoint) -> list:
     """The A letters held on one touchpoint: what its owner confirms still holds."""
 

@@ -151,8 +151,8 @@ ENDPOINTS = [
 ]
 
 CALLERS = ["anonymous", "viewer", "editor", "admin", "outsider", "outsider token", "expired token", "revoked token"]
-# Routes that are not organization data: the ping, the schema and its viewers.
-PUBLIC_ROUTES = {"ping", "schema", "docs", "redoc", "not-found"}
+# Routes that are not organization data: the ping, the rules' vocabulary, the schema and its viewers.
+PUBLIC_ROUTES = {"ping", "rules", "schema", "docs", "redoc", "not-found"}
 
 
 @pytest.fixture(autouse=True)
