@@ -14,13 +14,13 @@ from cxowner.orgs.api.views import (
     PingView,
 )
 from journeys.api.views import JourneyViewSet, StageViewSet, TouchpointViewSet
+from ownership.api.gaps import GapViewSet
 from ownership.api.imports import ImportJobViewSet, MatrixImportView
 from ownership.api.rules import RuleListView
 from ownership.api.views import (
     AssignmentViewSet,
     AuditRunViewSet,
     FunctionViewSet,
-    GapViewSet,
     MatrixExportView,
     MatrixView,
     RoleViewSet,
