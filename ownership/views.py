@@ -45,7 +45,9 @@ def gap_list(request: HttpRequest, org: str) -> HttpResponse:
     query = request.GET.copy()
     query.setdefault("status", "open")
     gaps = GapFilterSet(
-        query, queryset=organization.gaps.select_related("journey").order_by("-score", "rule", "id"), request=request
+        query,
+        queryset=organization.gaps.select_related("journey", "assignee").order_by("-score", "rule", "id"),
+        request=request,
     )
     page = Paginator(gaps.qs, GAPS_PER_PAGE).get_page(request.GET.get("page"))
     locate = touchpoint_locator(organization) if page.object_list else {}
