@@ -38,14 +38,18 @@ class AssignForm(forms.Form):
 
 class RiskForm(forms.Form):
     reason = forms.CharField(
-        label="Why the risk is accepted", max_length=gap_workflow.RISK_REASON_MAX_CHARS, widget=forms.Textarea
+        label="Why the risk is accepted",
+        max_length=gap_workflow.RISK_REASON_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     expires_on = forms.DateField(label="Look at it again on", widget=forms.DateInput(attrs={"type": "date"}))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(label="Comment", max_length=gap_workflow.COMMENT_MAX_CHARS, widget=forms.Textarea)
+    body = forms.CharField(
+        label="Comment", max_length=gap_workflow.COMMENT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class VersionForm(forms.Form):
