@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from cxowner.orgs.errors import StaleVersion
 from ownership.audits import audit_organization
+from ownership.dashboard import dashboard_load
 from ownership.gap_workflow import (
     accepted_risks_reopen,
     gap_accept_risk,
@@ -243,3 +244,13 @@ def test_the_api_filters_gaps_by_decision(gap, api):
     rows = api("viewer").get(f"/api/v1/orgs/{gap.organization.slug}/gaps/?workflow_status=acknowledged").json()
 
     assert [row["id"] for row in rows["results"]] == [gap.pk]
+
+
+def test_the_dashboard_counts_accepted_risks_apart_from_open_gaps(gap, organization):
+    before = dashboard_load(organization=organization)
+    gap_accept_risk(gap=gap, reason="Re-org", expires_on=TODAY + timedelta(days=9), version=1, today=TODAY)
+
+    after = dashboard_load(organization=organization)
+
+    assert (after.open_total, after.accepted_risks) == (before.open_total - 1, 1)
+    assert gap.pk not in [top.pk for top, _ in after.top_gaps]
