@@ -147,7 +147,17 @@ _OPENER = webhook_opener(_NoRedirect)
 
 
 def _gap_record(gap: Gap) -> dict:
-    return {**gap.finding, "score": gap.score, "fingerprint": gap.fingerprint}
+    """A gap as integrations read it: the finding, its score, and the people's side of it —
+    its decision, who was asked to fix it (by e-mail address) and by when."""
+    return {
+        **gap.finding,
+        "score": gap.score,
+        "fingerprint": gap.fingerprint,
+        "gap": gap.pk,
+        "workflow_status": gap.workflow_status,
+        "assignee": gap.assignee.email if gap.assignee_id and gap.assignee else None,
+        "due_on": gap.due_on.isoformat() if gap.due_on else None,
+    }
 
 
 def _digest_line(gap: Gap) -> str:

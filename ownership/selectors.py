@@ -206,7 +206,7 @@ def audit_run_changes(*, run) -> tuple[list, list]:
 
     events = GapEvent.objects.filter(
         organization_id=run.organization_id, id__gt=run.events_after, id__lte=run.events_through
-    ).select_related("gap")
+    ).select_related("gap__assignee")
     gaps: dict[int, Gap] = {}
     steps: list[tuple[int, str]] = []
     for event in events.order_by("id"):

@@ -1,6 +1,7 @@
 """The gap workflow: assign, due date, comments, acknowledge, accepted risk with expiry; only the
 rules resolve a gap. Services first, then the API's versions and refusals."""
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -22,6 +23,7 @@ from ownership.gap_workflow import (
     gap_reopen,
 )
 from ownership.models import Gap, GapStatus
+from ownership.notifications import webhook_payload
 from ownership.services import CellChange, cells_set
 from ownership.tasks import accepted_risks_reopen_task
 
@@ -254,3 +256,20 @@ def test_the_dashboard_counts_accepted_risks_apart_from_open_gaps(gap, organizat
 
     assert (after.open_total, after.accepted_risks) == (before.open_total - 1, 1)
     assert gap.pk not in [top.pk for top, _ in after.top_gaps]
+
+
+def test_the_webhook_payload_carries_each_gaps_decision_assignee_and_due_date(organization):
+    TouchpointFactory(stage=StageFactory(journey__organization=organization), name="Flagship till")
+    run = audit_organization(organization=organization, trigger="manual").run
+    gap = Gap.objects.get(organization=organization, rule="unassigned")
+    member = MembershipFactory(organization=organization, role="editor").user
+    gap_assign(gap=gap, assignee=member, due_on=TODAY, version=1)
+
+    [record] = [g for g in json.loads(webhook_payload(run=run))["opened"] if g["rule"] == "unassigned"]
+
+    assert (record["gap"], record["workflow_status"], record["assignee"], record["due_on"]) == (
+        gap.pk,
+        "open",
+        member.email,
+        "2026-06-01",
+    )
