@@ -116,13 +116,16 @@ def test_the_journey_map_shows_contested_as_an_error_and_explains_its_legend(org
 
 
 @pytest.mark.django_db
-def test_the_gaps_page_and_the_dashboard_use_the_rules_title(organization, contested, viewer):
+def test_the_gaps_page_and_the_dashboard_use_the_rules_words(organization, contested, viewer):
     text = RULE_TEXT[Rule.MULTIPLE_ACCOUNTABLE]
     gaps = viewer.get(reverse("ownership:gaps", args=[organization.slug])).content.decode()
     dashboard = viewer.get(reverse("dashboard", args=[organization.slug])).content.decode()
 
     assert f'title="{text.meaning}">{text.title}</span>' in gaps
-    assert f'<span class="visually-hidden">Error: </span>{text.title}</span>' in dashboard
+    # The dashboard's top ten is compact: the rule's badge, its title and meaning on hover.
+    assert f'title="{text.title}: {text.meaning}"><span class="visually-hidden">Error: </span>{text.badge}</span>' in (
+        dashboard
+    )
 
 
 @pytest.mark.django_db
