@@ -15,13 +15,14 @@ from cxowner.orgs.api.views import (
 )
 from journeys.api.views import JourneyViewSet, StageViewSet, TouchpointViewSet
 from ownership.api.changes import ChangeSetViewSet
+from ownership.api.gaps import GapViewSet
 from ownership.api.imports import ImportJobViewSet, MatrixImportView
 from ownership.api.matrix import MatrixView
+from ownership.api.rules import RuleListView
 from ownership.api.views import (
     AssignmentViewSet,
     AuditRunViewSet,
     FunctionViewSet,
-    GapViewSet,
     MatrixExportView,
     RoleViewSet,
 )
@@ -53,6 +54,7 @@ organization_urls = [
 
 urlpatterns = [
     path("ping/", PingView.as_view(), name="ping"),
+    path("rules/", RuleListView.as_view(), name="rules"),
     path("orgs/", OrganizationViewSet.as_view({"get": "list"}), name="organization-list"),
     path("orgs/<str:org>/", include(organization_urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

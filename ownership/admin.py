@@ -7,6 +7,7 @@ from .models import (
     AuditRun,
     Function,
     Gap,
+    GapComment,
     GapEvent,
     ImportJob,
     Role,
@@ -58,10 +59,22 @@ class AuditRunAdmin(admin.ModelAdmin):
 
 @admin.register(Gap)
 class GapAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "rule", "severity", "score", "first_seen_at", "resolved_at"]
-    list_filter = ["organization", "rule", "severity"]
+    list_display = ["__str__", "rule", "severity", "score", "workflow_status", "assignee", "due_on", "resolved_at"]
+    list_filter = ["organization", "rule", "severity", "workflow_status"]
     search_fields = ["fingerprint"]
-    raw_id_fields = ["journey", "touchpoint", "next_touchpoint", "function", "first_seen_run"]
+    raw_id_fields = ["journey", "touchpoint", "next_touchpoint", "function", "first_seen_run", "assignee"]
+
+
+@admin.register(GapComment)
+class GapCommentAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "gap", "author", "created_at"]
+    list_filter = ["organization"]
+    raw_id_fields = ["gap", "author"]
+    exclude = ["organization"]  # the gap's, set by the service
+    readonly_fields = ["gap", "author", "body"]
+
+    def has_add_permission(self, request):
+        return False  # comments are written on the gap's page, where the workflow rules apply
 
 
 @admin.register(GapEvent)

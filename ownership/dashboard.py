@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 
 from journeys.models import Journey, Stage, Touchpoint
 
-from .models import Assignment, AuditRun, Function
+from .models import Assignment, AuditRun, Function, GapStatus
 from .selectors import Coverage, coverage_live, open_gaps
 
 TREND_RUNS = 30
@@ -65,6 +65,7 @@ class Dashboard:
     open_journey: int | None = None
     all_journeys: bool = False
     has_matrix: bool = field(default=False)
+    accepted_risks: int = 0  # open gaps the organization decided to live with for now
 
     @property
     def open_total(self) -> int:
@@ -105,7 +106,16 @@ def dashboard_load(*, organization, open_journey: int | None = None, all_journey
         .only("id", "requested_at", "status")
         .first()
     )
-    gaps = list(open_gaps(organization=organization).only("id", "rule", "severity", "score", "finding", "journey_id"))
+    live = open_gaps(organization=organization).only(
+        "id", "rule", "severity", "score", "finding", "journey_id", "workflow_status"
+    )
+    # Accepted risks stay visible but apart: every figure below counts only the gaps still open.
+    gaps, accepted = [], 0
+    for gap in live:
+        if gap.workflow_status == GapStatus.ACCEPTED:
+            accepted += 1
+        else:
+            gaps.append(gap)
     by_severity = {"error": 0, "warning": 0, "info": 0}
     for gap in gaps:
         by_severity[gap.severity] = by_severity.get(gap.severity, 0) + 1
@@ -175,6 +185,7 @@ def dashboard_load(*, organization, open_journey: int | None = None, all_journey
         pending_run=pending,
         coverage=coverage_live(organization=organization),
         open_by_severity=by_severity,
+        accepted_risks=accepted,
         open_by_rule=by_rule,
         trend=[ChartPoint(run.id, run.finished_at, dict(run.counts_by_severity)) for run in reversed(runs)],
         top_gaps=located_top,

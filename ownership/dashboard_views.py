@@ -17,7 +17,7 @@ from cxowner.views import membership_for, render_org
 
 from .constants import Severity
 from .dashboard import Dashboard, dashboard_load
-from .selectors import rule_title
+from .vocabulary import SEVERITY_TEXT, rule_text
 
 SEVERITIES = [s.value for s in Severity]
 
@@ -45,10 +45,10 @@ def dashboard(request: HttpRequest, org: str) -> HttpResponse:
             "rule_bars": [
                 {**bar, "code": code}
                 for bar, (code, _) in zip(
-                    bars([(rule_title(r), n) for r, n in data.open_by_rule]), data.open_by_rule, strict=True
+                    bars([(rule_text(r).title, n) for r, n in data.open_by_rule]), data.open_by_rule, strict=True
                 )
             ],
-            "top_gaps": [{"gap": gap, "touchpoint_id": tp, "title": rule_title(gap.rule)} for gap, tp in data.top_gaps],
+            "top_gaps": [{"gap": gap, "touchpoint_id": tp, "text": rule_text(gap.rule)} for gap, tp in data.top_gaps],
             "share_bars": bars(data.accountable_share, total=data.accountable_total),
             "heat_rows": heat_rows(data),
         },
@@ -100,7 +100,7 @@ def trend_chart(data: Dashboard) -> dict | None:
                 "x": x(0) + 18 if single else CHART_WIDTH - CHART_PAD - 6,
                 "anchor": "start" if single else "end",
                 "y": round(y(above[-1]) + band / 2, 1),
-                "text": f"{count} {severity}{'s' if count != 1 and severity != 'info' else ''}",
+                "text": f"{count} {severity_count_label(severity, count)}",
             }
         below = above
     ticks = sorted({0, top, round(top / 2)})
@@ -119,11 +119,18 @@ def trend_chart(data: Dashboard) -> dict | None:
     }
 
 
+def severity_count_label(severity: str, count: int) -> str:
+    """ "1 error", "2 errors", "3 info": the severity's own word, as every page writes it."""
+    text = SEVERITY_TEXT[severity]
+    return (text.label if count == 1 else text.plural).lower()
+
+
 def severity_bars(data: Dashboard) -> list[dict]:
     total = max(data.open_total, 1)
     return [
         {
             "severity": s,
+            "text": SEVERITY_TEXT[s],
             "count": data.open_by_severity.get(s, 0),
             "pct": round(100 * data.open_by_severity.get(s, 0) / total),
         }

@@ -7,7 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from journeys.models import Journey
 
 from .constants import Rule, Severity
-from .models import Function, Gap
+from .models import Function, Gap, GapStatus
+from .vocabulary import RULE_TEXT, SEVERITY_TEXT
 
 
 def _of_organization(model):
@@ -25,10 +26,16 @@ def _of_organization(model):
 class GapFilterSet(django_filters.FilterSet):
     """Rule, severity, journey, function and status; the open gaps unless `status` says otherwise."""
 
-    rule = django_filters.ChoiceFilter(
-        choices=[(r.value, r.value.replace("_", " ")) for r in Rule], empty_label="Any rule"
+    rule = django_filters.ChoiceFilter(choices=[(r.value, RULE_TEXT[r].title) for r in Rule], empty_label="Any rule")
+    severity = django_filters.ChoiceFilter(
+        choices=[(s.value, SEVERITY_TEXT[s].label) for s in Severity], empty_label="Any severity"
     )
-    severity = django_filters.ChoiceFilter(choices=[(s.value, s.value) for s in Severity], empty_label="Any severity")
+    workflow_status = django_filters.ChoiceFilter(
+        choices=GapStatus.choices,
+        empty_label="Any decision",
+        label="Decision",
+        help_text="open, acknowledged, accepted",
+    )
     journey = django_filters.ModelChoiceFilter(queryset=_of_organization(Journey), empty_label="Any journey")
     function = django_filters.ModelChoiceFilter(
         queryset=_of_organization(Function), method="filter_function", empty_label="Any function", label="Function"
@@ -43,7 +50,7 @@ class GapFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Gap
-        fields = ["rule", "severity", "journey", "function", "status"]
+        fields = ["rule", "severity", "journey", "function", "status", "workflow_status"]
 
     @extend_schema_field(OpenApiTypes.INT)  # a function's id
     def filter_function(self, queryset, name, value):

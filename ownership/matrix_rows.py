@@ -19,20 +19,24 @@ from .constants import LETTERS, Rule
 from .models import Assignment, Gap
 from .selectors import open_gaps_by_touchpoint
 from .snapshot import FunctionRow
+from .vocabulary import RULE_TEXT
 
-# How a gap shows on a touchpoint row: a short label people read at a glance.
-BADGE_LABELS = {
-    Rule.UNASSIGNED: "no owner",
-    Rule.NO_ACCOUNTABLE: "no owner",
-    Rule.MULTIPLE_ACCOUNTABLE: "contested",
-    Rule.NO_RESPONSIBLE: "no R",
-    Rule.TOO_MANY_RESPONSIBLE: "too many R",
-    Rule.CONSULT_OVERLOAD: "many C",
-    Rule.INFORM_OVERLOAD: "many I",
-    Rule.HANDOFF_GAP: "handoff gap",
-    Rule.VACANT_OWNER: "vacant owner",
-    Rule.STALE_OWNERSHIP: "stale",
-}
+
+class Badge(NamedTuple):
+    """A gap as a touchpoint row or a map card shows it: the rule's badge in its severity."""
+
+    rule: str
+    label: str  # the rule's short badge (ownership/vocabulary.py)
+    severity: str
+    severity_label: str  # the word for the severity: colour is never the only signal
+    message: str  # the gap's own sentence ("Till is contested: Sales, IT are all accountable")
+    meaning: str  # what the rule means in general
+
+
+def legend_badge(rule: Rule) -> Badge:
+    """A rule's badge as a legend shows it: no gap, the rule's meaning as the message."""
+    text = RULE_TEXT[rule]
+    return Badge(rule.value, text.badge, text.severity.value, text.severity_text.label, text.meaning, text.meaning)
 
 
 class TouchpointView(NamedTuple):
@@ -70,6 +74,11 @@ class RowGap(NamedTuple):
             tuple(finding.get("functions") or ()),
         )
 
+    @property
+    def badge(self) -> Badge:
+        text = RULE_TEXT[Rule(self.rule)]
+        return Badge(self.rule, text.badge, self.severity, text.severity_text.label, self.message, text.meaning)
+
 
 @dataclass(frozen=True)
 class MatrixRow:
@@ -81,15 +90,16 @@ class MatrixRow:
     handoff_label: str = ""  # "IT → Finance": who hands over to whom
 
     @property
-    def badges(self) -> list[tuple[str, str, str]]:
-        """(label, tone, message) per gap, one badge per label. The tone is the severity,
-        except that a contested touchpoint is amber, as on the journey map."""
-        seen: dict[str, tuple[str, str, str]] = {}
+    def badges(self) -> list[Badge]:
+        """One badge per rule found on the row, in the severity's colour, word and shape."""
+        seen: dict[str, Badge] = {}
         for gap in self.findings:
-            label = BADGE_LABELS.get(gap.rule, gap.rule)
-            tone = "contested" if gap.rule == Rule.MULTIPLE_ACCOUNTABLE else gap.severity
-            seen.setdefault(label, (label, tone, gap.message))
+            seen.setdefault(gap.rule, gap.badge)
         return list(seen.values())
+
+    @property
+    def handoff_badge(self) -> Badge | None:
+        return self.handoff_in.badge if self.handoff_in else None
 
     @property
     def has_gaps(self) -> bool:

@@ -19,7 +19,7 @@ from journeys.forms import OwnerForm, StageForm, TouchpointCreateForm
 from journeys.models import Journey
 from journeys.selectors import journey_get, stage_get, touchpoint_get
 
-from .constants import parse_letters
+from .constants import Rule, parse_letters
 from .journey_matrix import (
     CHUNK_ROWS,
     MAP_CARDS,
@@ -29,7 +29,12 @@ from .journey_matrix import (
     journey_summary,
     rows_after_change,
 )
+from .matrix_rows import legend_badge
 from .services import CellChange, cells_set
+from .vocabulary import RULE_TEXT
+
+# The rules a journey map card shows on its owner line; its other badges show the rest.
+MAP_OWNER_RULES = (Rule.UNASSIGNED.value, Rule.NO_ACCOUNTABLE.value, Rule.MULTIPLE_ACCOUNTABLE.value)
 
 EDITOR = Membership.Role.EDITOR
 UNDO_KEY = "cxowner_undo"
@@ -138,6 +143,9 @@ def journey_map(request: HttpRequest, org: str, journey_id: int) -> HttpResponse
             "matrix": data,
             "journey": journey,
             "summary": journey_summary(journey=journey),
+            "owner_rules": MAP_OWNER_RULES,
+            "legend": [legend_badge(Rule(rule)) for rule in MAP_OWNER_RULES],
+            "handoff_text": RULE_TEXT[Rule.HANDOFF_GAP],
         },
     )
 

@@ -178,6 +178,12 @@ class AuditRun(models.Model):
         return sum(self.counts_by_severity.values())
 
 
+class GapStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    ACCEPTED = "accepted", "Accepted risk"
+
+
 class Gap(models.Model):
     """A finding tracked by its fingerprint: opened, resolved, reopened as the matrix changes.
 
@@ -204,11 +210,25 @@ class Gap(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     first_seen_run = models.ForeignKey(AuditRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     times_reopened = models.PositiveIntegerField(default=0)
+    # The people's side (ownership/gap_workflow.py): who fixes it, by when, and what was decided.
+    # Only the rules resolve a gap (resolved_at); `workflow_status` is what people decided about an open one.
+    workflow_status = models.CharField(max_length=12, choices=GapStatus.choices, default=GapStatus.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_gaps"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    risk_reason = models.TextField(blank=True, max_length=2000)
+    risk_expires_on = models.DateField(null=True, blank=True, help_text="An accepted risk reopens on this day.")
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-score", "rule", "id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "fingerprint"], name="gap_unique_fingerprint"),
+            models.CheckConstraint(
+                condition=~Q(workflow_status="accepted") | (~Q(risk_reason="") & Q(risk_expires_on__isnull=False)),
+                name="gap_accepted_risk_has_reason_and_expiry",
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "resolved_at"], name="gap_org_resolved"),
@@ -226,6 +246,23 @@ class Gap(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class GapComment(models.Model):
+    """A member's note on a gap: the discussion of how (or whether) to fix it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    gap = models.ForeignKey(Gap, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(body=""), name="gapcomment_body_not_empty")]
+
+    def __str__(self) -> str:
+        return self.body[:60]
 
 
 class GapEvent(models.Model):

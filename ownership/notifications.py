@@ -22,6 +22,7 @@ from cxowner.orgs.models import Membership, Organization
 
 from .models import AuditNotice, AuditRun, Gap, Webhook, WebhookDelivery
 from .selectors import audit_run_changes
+from .vocabulary import rule_text
 from .webhooks import webhook_opener
 
 SIGNATURE_HEADER = "X-Cxowner-Signature"
@@ -146,7 +147,34 @@ _OPENER = webhook_opener(_NoRedirect)
 
 
 def _gap_record(gap: Gap) -> dict:
-    return {**gap.finding, "score": gap.score, "fingerprint": gap.fingerprint}
+    """A gap as integrations read it: the finding, its score, and the people's side of it —
+    its decision, who was asked to fix it (by e-mail address) and by when."""
+    return {
+        **gap.finding,
+        "score": gap.score,
+        "fingerprint": gap.fingerprint,
+        "gap": gap.pk,
+        "workflow_status": gap.workflow_status,
+        "assignee": gap.assignee.email if gap.assignee_id and gap.assignee else None,
+        "due_on": gap.due_on.isoformat() if gap.due_on else None,
+    }
+
+
+def _digest_line(gap: Gap) -> str:
+    text = rule_text(gap.rule)
+    return f"  - [{text.severity_text.label}] {text.title}: {gap.finding.get('message', text.meaning)}"
+
+
+def _how_to_fix(gaps: list[Gap]) -> list[str]:
+    """Each rule among the new gaps once, with why it matters and how to fix it."""
+    rules = sorted({gap.rule for gap in gaps})
+    if not rules:
+        return []
+    lines = ["", "How to fix them:"]
+    for rule in rules:
+        text = rule_text(rule)
+        lines += [f"  {text.title}: {text.meaning}", f"    Why it matters: {text.why}", f"    How to fix: {text.fix}"]
+    return lines
 
 
 def _digest(*, run: AuditRun, opened: list[Gap], resolved: list[Gap]) -> tuple[str, str]:
@@ -163,8 +191,9 @@ def _digest(*, run: AuditRun, opened: list[Gap], resolved: list[Gap]) -> tuple[s
             continue
         lines += ["", f"{title} ({len(gaps)}):"]
         shown = gaps[: settings.NOTIFICATION_DIGEST_MAX_GAPS]
-        lines += [f"  - [{gap.severity}] {gap.finding.get('message', gap.rule)}" for gap in shown]
+        lines += [_digest_line(gap) for gap in shown]
         if len(gaps) > len(shown):
             lines.append(f"  … and {len(gaps) - len(shown)} more.")
+    lines += _how_to_fix(opened[: settings.NOTIFICATION_DIGEST_MAX_GAPS])
     lines += ["", "You get this because you are an admin or editor of this organization in cxowner."]
     return subject, "\n".join(lines) + "\n"

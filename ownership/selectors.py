@@ -213,7 +213,7 @@ def audit_run_changes(*, run) -> tuple[list, list]:
 
     events = GapEvent.objects.filter(
         organization_id=run.organization_id, id__gt=run.events_after, id__lte=run.events_through
-    ).select_related("gap")
+    ).select_related("gap__assignee")
     gaps: dict[int, Gap] = {}
     steps: list[tuple[int, str]] = []
     for event in events.order_by("id"):
@@ -245,11 +245,6 @@ def open_gaps_by_touchpoint(*, journey, touchpoint_ids: Iterable[int] | None = N
             if touchpoint_id is not None:
                 by_touchpoint[touchpoint_id].append(gap)
     return dict(by_touchpoint)
-
-
-def rule_title(rule: str) -> str:
-    """A rule code as people read it: handoff_gap -> Handoff gap."""
-    return rule.replace("_", " ").capitalize()
 
 
 def accountable_assignments(*, touchpoint) -> list:

@@ -34,6 +34,7 @@ from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import matrix_changed
 
 from .audits import audit_run_create, audit_run_execute
+from .gap_workflow import accepted_risks_reopen, gap_assignee_notify
 from .heartbeat import worker_seen_recently
 
 # Registered with the worker from here, where Celery looks for tasks.
@@ -299,3 +300,17 @@ def webhook_deliver_task(self, webhook_id: int, run_id: int) -> bool:
     if attempt >= settings.WEBHOOK_MAX_ATTEMPTS:
         return False
     raise self.retry(countdown=webhook_retry_delay(attempt=attempt), max_retries=settings.WEBHOOK_MAX_ATTEMPTS - 1)
+
+
+# -- the gap workflow ---------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY_OPTIONS)
+def gap_assignee_notify_task(gap_id: int) -> bool:
+    return gap_assignee_notify(gap_id=gap_id)
+
+
+@shared_task(**RETRY_OPTIONS)
+def accepted_risks_reopen_task() -> int:
+    """Beat, hourly: accepted risks whose expiry date has come are open gaps again."""
+    return accepted_risks_reopen(today=timezone.localdate())

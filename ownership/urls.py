@@ -2,12 +2,19 @@
 
 from django.urls import path
 
-from . import history_views, import_views, views
+from . import gap_views, history_views, import_views, views
 
 app_name = "ownership"
 
 urlpatterns = [
     path("gaps/", views.gap_list, name="gaps"),
+    path("gaps/mine/", gap_views.my_gaps, name="my_gaps"),
+    path("gaps/<int:gap_id>/", gap_views.gap_detail, name="gap"),
+    path("gaps/<int:gap_id>/assign/", gap_views.gap_assign, name="gap_assign"),
+    path("gaps/<int:gap_id>/acknowledge/", gap_views.gap_acknowledge, name="gap_acknowledge"),
+    path("gaps/<int:gap_id>/accept-risk/", gap_views.gap_accept_risk, name="gap_accept_risk"),
+    path("gaps/<int:gap_id>/reopen/", gap_views.gap_reopen, name="gap_reopen"),
+    path("gaps/<int:gap_id>/comments/", gap_views.gap_comment, name="gap_comment"),
     path("functions/", views.function_list, name="functions"),
     path("functions/new/", views.function_add, name="function_add"),
     path("functions/roles/new/", views.role_add, name="role_add"),

@@ -25,9 +25,10 @@ from .filtersets import GapFilterSet
 from .forms import FunctionForm, InvitationForm, MemberRoleForm, RoleForm, TokenForm
 from .heartbeat import worker_last_seen, worker_seen_recently
 from .models import AuditRun
-from .selectors import audit_history, functions_overview, rule_title, touchpoint_locator
+from .selectors import audit_history, functions_overview, touchpoint_locator
 from .services import function_create, role_create
 from .tasks import audit_request_now
+from .vocabulary import rule_text
 
 EDITOR, ADMIN = Membership.Role.EDITOR, Membership.Role.ADMIN
 GAPS_PER_PAGE = 50
@@ -44,7 +45,9 @@ def gap_list(request: HttpRequest, org: str) -> HttpResponse:
     query = request.GET.copy()
     query.setdefault("status", "open")
     gaps = GapFilterSet(
-        query, queryset=organization.gaps.select_related("journey").order_by("-score", "rule", "id"), request=request
+        query,
+        queryset=organization.gaps.select_related("journey", "assignee").order_by("-score", "rule", "id"),
+        request=request,
     )
     page = Paginator(gaps.qs, GAPS_PER_PAGE).get_page(request.GET.get("page"))
     locate = touchpoint_locator(organization) if page.object_list else {}
@@ -52,7 +55,7 @@ def gap_list(request: HttpRequest, org: str) -> HttpResponse:
     for gap in page.object_list:
         names = gap.finding.get("touchpoints") or []
         located = locate.get((gap.journey_id, names[0])) if names else None
-        rows.append({"gap": gap, "touchpoint_id": located[0] if located else None, "title": rule_title(gap.rule)})
+        rows.append({"gap": gap, "touchpoint_id": located[0] if located else None, "text": rule_text(gap.rule)})
     params = query.copy()
     params.pop("page", None)
     context = {"nav": "gaps", "filter": gaps, "page": page, "rows": rows, "params": params.urlencode()}

@@ -148,13 +148,33 @@ ENDPOINTS = [
     Endpoint("audit", "get", "orgs/{org}/audits/{audit}/", "viewer", 200),
     Endpoint("gaps", "get", "orgs/{org}/gaps/", "viewer", 200),
     Endpoint("gap", "get", "orgs/{org}/gaps/{gap}/", "viewer", 200),
+    Endpoint(
+        "gap assign",
+        "post",
+        "orgs/{org}/gaps/{gap}/assign/",
+        "editor",
+        200,
+        {"assignee": "{member_user}", "due_on": "2030-01-31", "version": 1},
+    ),
+    Endpoint("gap acknowledge", "post", "orgs/{org}/gaps/{gap}/acknowledge/", "editor", 200, {"version": 1}),
+    Endpoint(
+        "gap accept risk",
+        "post",
+        "orgs/{org}/gaps/{gap}/accept-risk/",
+        "editor",
+        200,
+        {"reason": "Until the re-org", "expires_on": "2030-01-31", "version": 1},
+    ),
+    Endpoint("gap reopen", "post", "orgs/{org}/gaps/{gap}/reopen/", "editor", 200, {"version": 1}),
+    Endpoint("gap comments", "get", "orgs/{org}/gaps/{gap}/comments/", "viewer", 200),
+    Endpoint("gap comment", "post", "orgs/{org}/gaps/{gap}/comments/", "viewer", 201, {"body": "Who owns this?"}),
     Endpoint("import", "post", "orgs/{org}/import/", "editor", 200, multipart=True),
     Endpoint("export", "get", "orgs/{org}/export/?format=csv", "viewer", 200),
 ]
 
 CALLERS = ["anonymous", "viewer", "editor", "admin", "outsider", "outsider token", "expired token", "revoked token"]
-# Routes that are not organization data: the ping, the schema and its viewers.
-PUBLIC_ROUTES = {"ping", "schema", "docs", "redoc", "not-found"}
+# Routes that are not organization data: the ping, the rules' vocabulary, the schema and its viewers.
+PUBLIC_ROUTES = {"ping", "rules", "schema", "docs", "redoc", "not-found"}
 
 
 @pytest.fixture(autouse=True)
@@ -233,6 +253,7 @@ def build_world():
         "spare_assignment": spare_assignment.pk,
         "audit": audit.pk,
         "gap": gap.pk,
+        "member_user": spare_membership.user_id,
     }
     return ids, users, tokens
 

@@ -124,7 +124,7 @@ def test_digest_goes_to_admins_and_editors_only(organization):
     assert all(len(message.to) == 1 for message in mail.outbox)
     assert notice.recipients == sorted([admin.email, editor.email])
     unassigned = Gap.objects.get(organization=organization, rule="unassigned")
-    assert f"[error] {unassigned.finding['message']}" in mail.outbox[0].body
+    assert f"[Error] Unassigned touchpoint: {unassigned.finding['message']}" in mail.outbox[0].body
     assert organization.name in mail.outbox[0].subject
 
 

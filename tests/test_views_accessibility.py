@@ -20,4 +20,4 @@ def test_the_gaps_list_names_each_gaps_severity_in_words(organization):
 
     page = client.get(reverse("ownership:gaps", args=[organization.slug]), {"severity": "error"}).content.decode()
 
-    assert '<span class="sev-label sev-error">error</span>' in page
+    assert '<span class="sev-label sev-error">Error</span>' in page

@@ -56,8 +56,9 @@ def test_setting_a_cell_removes_its_no_owner_badge(organization, editor, matrix)
         {"touchpoint": matrix["first"].id, "function": matrix["sales"].id, "expected": "", "letters": "A"},
     )
     row = response.content.decode().split(f'data-swap="tp-{matrix["second"].id}"')[0]
-    assert "no owner" not in row
-    assert "no R" in row
+    assert 'data-rule="unassigned"' not in row
+    assert 'data-rule="no_responsible"' in row
+    assert ">no R</span>" in row
 
 
 def test_response_includes_the_next_row_for_its_handoff_marker(organization, editor, matrix):
@@ -234,7 +235,7 @@ def test_journey_map_marks_unowned_and_out_of_scope(organization, member, matrix
     client = Client()
     client.force_login(member("viewer"))
     html = client.get(reverse("journeys:map", args=[organization.slug, matrix["journey"].id])).content.decode()
-    assert "no owner" in html
+    assert ">nobody assigned</span>" in html
     assert "Run by the bank" in html
 
 

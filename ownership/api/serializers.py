@@ -5,6 +5,7 @@ Writable fields are explicit allow-lists; references resolve inside the caller's
 
 from datetime import datetime
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,6 +14,7 @@ from cxowner.orgs.api.fields import StrictModelSerializer
 from journeys.api.serializers import OrganizationPrimaryKeyField
 from journeys.models import Touchpoint
 from ownership.constants import LETTERS, parse_letters
+from ownership.gap_workflow import gap_overdue
 from ownership.import_jobs import import_job_rows_done
 from ownership.import_reading import LAYOUT_CHOICES, import_options
 from ownership.models import Assignment, AuditRun, Function, Gap, ImportJob, Role
@@ -244,6 +246,7 @@ class GapSerializer(StrictModelSerializer):
         help_text="The latest finding (rule, severity, journey, touchpoints, functions, roles, message)."
     )
     is_open = serializers.BooleanField(read_only=True)
+    overdue = serializers.SerializerMethodField(help_text="Open, not an accepted risk, and past its due date.")
     last_seen_at = serializers.SerializerMethodField(
         help_text="When it was resolved; for an open gap, the organization's last change (it is open now)."
     )
@@ -266,8 +269,19 @@ class GapSerializer(StrictModelSerializer):
             "last_seen_at",
             "resolved_at",
             "times_reopened",
+            "workflow_status",
+            "assignee",
+            "due_on",
+            "overdue",
+            "risk_reason",
+            "risk_expires_on",
+            "version",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_overdue(self, gap) -> bool:
+        return gap_overdue(gap, today=timezone.localdate())
 
     def get_last_seen_at(self, gap) -> datetime | None:
         # Derived, not stored: the live state is current as of the organization's last change.

@@ -32,9 +32,8 @@ from cxowner.orgs.api.conditional import ConditionalListMixin
 from cxowner.orgs.authentication import TokenUser
 from journeys.models import Journey
 from ownership import services
-from ownership.filtersets import GapFilterSet
 from ownership.imports import EXPORT_FORMATS, XLSX_CONTENT_TYPE, matrix_export
-from ownership.models import Assignment, AuditRun, Function, Gap, Role
+from ownership.models import Assignment, AuditRun, Function, Role
 from ownership.tasks import audit_request
 
 from .filtersets import AssignmentFilterSet, AuditRunFilterSet, RoleFilterSet
@@ -45,7 +44,6 @@ from .serializers import (
     AuditRunDetailSerializer,
     AuditRunSerializer,
     FunctionSerializer,
-    GapSerializer,
     RoleSerializer,
 )
 
@@ -203,27 +201,6 @@ class AuditRunViewSet(
         return Response(
             {"id": run.pk, "url": url, "status": run.status}, status=status.HTTP_202_ACCEPTED, headers={"Location": url}
         )
-
-
-class GapViewSet(
-    ConditionalListMixin,
-    OrganizationScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Gaps tracked across audits: the open ones by default, highest score first."""
-
-    serializer_class = GapSerializer
-    filterset_class = GapFilterSet
-    pagination_class = PagePagination
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
-    ordering_fields = ["score", "first_seen_at", "resolved_at", "id"]
-    ordering = ["-score", "rule", "id"]
-    lookup_value_regex = ID_PATTERN
-
-    def get_queryset(self):
-        return Gap.objects.filter(organization=self.organization)
 
 
 class MatrixExportView(OrganizationScopedMixin, APIView):

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from cxowner.orgs.models import Membership, Organization
 from journeys.models import Journey, Touchpoint
+from ownership.models import Gap
 
 from .axe import FAILING_IMPACTS, axe_violations
 from .conftest import SCREENSHOTS
@@ -84,6 +85,8 @@ def walk_every_page(audit: Audit, organization: Organization, screenshot) -> Non
         f"{org}/journeys/{journey.id}/touchpoints/{touchpoint.id}/",
         f"{org}/gaps/",
         f"{org}/gaps/?severity=error",
+        f"{org}/gaps/mine/",
+        *[f"{org}/gaps/{gap.id}/" for gap in Gap.objects.filter(organization=organization, resolved_at=None)[:1]],
         f"{org}/functions/",
         f"{org}/audits/",
         f"{org}/import/",

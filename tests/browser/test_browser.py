@@ -49,7 +49,7 @@ def test_editor_owns_an_unowned_touchpoint_without_a_reload(demo, live_server, c
     _, url = retail(live_server)
     page.goto(url)
     row = page.locator('tr.tp-row[data-name="Store design"]')
-    expect(row.get_by_test_id("badges")).to_contain_text("no owner")
+    expect(row.get_by_test_id("badges")).to_contain_text("no A")
     before = coverage(page)
     page.evaluate("window.__sameDocument = true")
 
@@ -57,7 +57,7 @@ def test_editor_owns_an_unowned_touchpoint_without_a_reload(demo, live_server, c
     page.keyboard.press("Escape")
     page.keyboard.press("a")
 
-    expect(page.locator('tr.tp-row[data-name="Store design"]').get_by_test_id("badges")).not_to_contain_text("no owner")
+    expect(page.locator('tr.tp-row[data-name="Store design"]').get_by_test_id("badges")).not_to_contain_text("no A")
     expect(cell(page, "Store design", "Product Development")).to_have_attribute("data-letters", "RA")
     expect(page.get_by_test_id("coverage")).not_to_have_text(f"{before}%")
     assert coverage(page) > before
@@ -163,7 +163,7 @@ def test_journey_map_shows_owners_and_gaps(demo, live_server, chromium, log_in, 
     journey, url = retail(live_server)
     page.goto(f"{url}map/")
     expect(page.locator("#map-tp-" + str(Touchpoint.objects.get(journey=journey, name="Signage").id))).to_contain_text(
-        "no owner"
+        "nobody assigned"
     )
     expect(page.locator(".map-card.contested")).to_contain_text("Promotional displays")
     expect(page.get_by_test_id("map-handoff").first).to_be_visible()
