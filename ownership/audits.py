@@ -32,8 +32,10 @@ from .selectors import gap_changes_between
 from .snapshot import snapshot_load, snapshot_of_touchpoints
 
 # An audit re-evaluates every rule at least this often, however unchanged the organization looks:
-# a write around the services (a database console, the admin) is caught within a day.
-FULL_CHECK_EVERY = timedelta(days=1)
+# a write around the services (a database console, the admin) is caught within a day. A little
+# under a day, so that the nightly scheduled audit, which may start a moment earlier than the
+# night before, is always a full recomputation.
+FULL_CHECK_EVERY = timedelta(hours=23)
 
 logger = logging.getLogger(__name__)
 
