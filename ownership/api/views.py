@@ -1,7 +1,7 @@
-"""API views on the ownership side: functions, roles, letters, audits, gaps, files (the matrix: matrix.py).
+"""API views on the ownership side: functions, roles, letters, audits and export.
 
-Every write goes through ownership.services / imports / tasks; the matrix's gaps come from
-ownership.selectors.journey_check, the same code the browser's badges use.
+The matrix is in matrix.py, gaps in gaps.py, imports in imports.py, the history in changes.py.
+Every write goes through ownership.services / imports / tasks.
 """
 
 from __future__ import annotations
