@@ -15,30 +15,16 @@ from journeys.models import Journey, Touchpoint
 
 from .constants import LETTERS, Rule
 from .models import Assignment, AuditRun, Function, Gap, GapEvent, Role
-from .rules import Finding, coverage, evaluate
-from .snapshot import OrgSnapshot, snapshot_load
 
 # Organization-wide rules say nothing about one journey's rows.
 ORGANIZATION_RULES = frozenset({Rule.IDLE_FUNCTION, Rule.ACCOUNTABILITY_BOTTLENECK})
 
 
-@dataclass(frozen=True)
-class JourneyCheck:
-    """A journey's findings and coverage, computed now from the live matrix."""
+def journey_open_gaps(*, journey: Journey):
+    """The journey's open gaps, worst first (the organization-wide rules name no journey)."""
 
-    snapshot: OrgSnapshot
-    findings: list[Finding]
-    coverage: float
-
-    def findings_for(self, touchpoint_id: int) -> list[Finding]:
-        return [f for f in self.findings if touchpoint_id in f.touchpoint_ids]
-
-
-def journey_check(*, journey: Journey) -> JourneyCheck:
-    """Evaluate the rules on one journey's rows (five queries, whatever its size)."""
-    snapshot = snapshot_load(organization=journey.organization, journey=journey)
-    findings = [f for f in evaluate(snapshot) if f.rule not in ORGANIZATION_RULES]
-    return JourneyCheck(snapshot=snapshot, findings=findings, coverage=coverage(snapshot))
+    gaps = Gap.objects.filter(organization_id=journey.organization_id, journey=journey, resolved_at__isnull=True)
+    return gaps.exclude(rule__in=[rule.value for rule in ORGANIZATION_RULES]).order_by("-score", "rule", "id")
 
 
 class Coverage(NamedTuple):

@@ -21,9 +21,8 @@ from cxowner.orgs.api.conditional import conditional_headers, etag_matches
 from cxowner.orgs.locks import rows_locked
 from journeys.models import Journey, Stage, Touchpoint
 from ownership import services
-from ownership.audits import finding_as_record
-from ownership.models import Function
-from ownership.selectors import journey_check
+from ownership.models import Assignment, Function
+from ownership.selectors import coverage_by_journey, journey_open_gaps
 
 from .serializers import MatrixSerializer, MatrixWriteSerializer, MatrixWrittenSerializer
 
@@ -47,8 +46,16 @@ class MatrixView(OrganizationScopedMixin, APIView):
         functions = list(Function.objects.filter(organization=self.organization).values_list("id", flat=True))
         return matrix_version(versions, functions)
 
-    def _gaps(self, check) -> list[dict]:
-        return sorted((finding_as_record(f) for f in check.findings), key=lambda g: -g["score"])
+    def _gaps(self, journey: Journey) -> list[dict]:
+        # The live gap rows, kept current by every write: the API shows what the pages show.
+        return [
+            {**gap.finding, "score": gap.score, "fingerprint": gap.fingerprint}
+            for gap in journey_open_gaps(journey=journey).only("finding", "score", "fingerprint")
+        ]
+
+    def _coverage(self, journey: Journey) -> float:
+        live = coverage_by_journey(organization=self.organization, journey_ids=[journey.pk]).get(journey.pk)
+        return live.share if live else 0.0
 
     def _read_tag(self, version: str) -> str:
         # The matrix's version (what If-Match on a write compares), then the organization's change
@@ -58,44 +65,33 @@ class MatrixView(OrganizationScopedMixin, APIView):
     @extend_schema(responses={200: MatrixSerializer, 304: OpenApiResponse(description="Not modified")})
     def get(self, request, org, pk):
         journey = self._journey(pk)
-        extra = {
-            t: (position, version)
-            for t, position, version in journey.touchpoints.values_list("id", "position", "version")
-        }
-        function_ids = list(Function.objects.filter(organization=self.organization).values_list("id", flat=True))
-        version = matrix_version([(t, v) for t, (_, v) in extra.items()], function_ids)
+        touchpoints = list(
+            journey.touchpoints.order_by("stage__position", "stage_id", "position", "id").values(
+                "id", "stage_id", "name", "position", "importance", "out_of_scope", "version"
+            )
+        )
+        functions = list(Function.objects.filter(organization=self.organization).order_by("position", "id"))
+        version = matrix_version([(t["id"], t["version"]) for t in touchpoints], [f.pk for f in functions])
         tag = self._read_tag(version)
         if etag_matches(request, tag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=conditional_headers(request, tag))
-        check = journey_check(journey=journey)
-        snapshot = check.snapshot
         stages = list(Stage.objects.filter(journey=journey).order_by("position", "id").values("id", "name", "position"))
         cells: dict[tuple[int, int], set[str]] = {}
-        for assignment in snapshot.assignments:
-            cells.setdefault((assignment.touchpoint_id, assignment.function_id), set()).add(assignment.letter)
+        letters = Assignment.objects.filter(organization=self.organization, touchpoint__journey=journey).order_by()
+        for touchpoint_id, function_id, letter in letters.values_list("touchpoint_id", "function_id", "letter"):
+            cells.setdefault((touchpoint_id, function_id), set()).add(letter)
         data = {
             "journey": journey.pk,
             "version": version,
             "stages": stages,
-            "touchpoints": [
-                {
-                    "id": t.id,
-                    "stage": t.stage_id,
-                    "name": t.name,
-                    "position": extra[t.id][0],
-                    "importance": t.importance,
-                    "out_of_scope": t.out_of_scope,
-                    "version": extra[t.id][1],
-                }
-                for t in snapshot.touchpoints
-            ],
-            "functions": [{"id": f.id, "name": f.name} for f in snapshot.functions],
+            "touchpoints": [{**t, "stage": t.pop("stage_id")} for t in touchpoints],
+            "functions": [{"id": f.pk, "name": f.name} for f in functions],
             "cells": [
-                {"touchpoint": t, "function": f, "letters": "".join(x for x in "RACI" if x in letters)}
-                for (t, f), letters in sorted(cells.items())
+                {"touchpoint": t, "function": f, "letters": "".join(x for x in "RACI" if x in held)}
+                for (t, f), held in sorted(cells.items())
             ],
-            "coverage": check.coverage,
-            "gaps": self._gaps(check),
+            "coverage": self._coverage(journey),
+            "gaps": self._gaps(journey),
         }
         return Response(data, headers=conditional_headers(request, tag))
 
@@ -135,7 +131,6 @@ class MatrixView(OrganizationScopedMixin, APIView):
                     for cell in cells
                 ],
             )
-        check = journey_check(journey=journey)
         version = self._current_version(journey)
         data = {
             "version": version,
@@ -143,7 +138,7 @@ class MatrixView(OrganizationScopedMixin, APIView):
                 {"touchpoint": t, "function": f, "letters": "".join(x for x in "RACI" if x in letters)}
                 for (t, f), letters in sorted(written.items())
             ],
-            "coverage": check.coverage,
-            "gaps": self._gaps(check),
+            "coverage": self._coverage(journey),
+            "gaps": self._gaps(journey),
         }
         return Response(data, headers=etag(version))
