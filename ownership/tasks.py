@@ -118,22 +118,32 @@ class AuditAsked(NamedTuple):
     outcome: str
 
 
+def audit_waiting(*, organization: Organization) -> AuditRun | None:
+    """The organization's oldest run still waiting for a worker, if any."""
+
+    pending = AuditRun.objects.filter(organization=organization, status=AuditRun.Status.PENDING)
+    return pending.order_by("requested_at", "id").first()
+
+
+def audit_request_once(*, organization: Organization, trigger: str) -> AuditAsked:
+    """Ask the workers for an audit unless one is already waiting: requests never stack."""
+
+    waiting = audit_waiting(organization=organization)
+    if waiting is not None:
+        return AuditAsked(waiting, "waiting")
+    with transaction.atomic():
+        return AuditAsked(audit_request(organization=organization, trigger=trigger), "requested")
+
+
 def audit_request_now(*, organization: Organization, trigger: str) -> AuditAsked:
     """What "run audit now" does.
 
     A run already waiting for a worker is not asked for twice. With no worker seen recently the
     audit runs here (the waiting run, if there is one), so no run stays pending for ever.
     """
-    waiting = (
-        AuditRun.objects.filter(organization=organization, status=AuditRun.Status.PENDING)
-        .order_by("requested_at", "id")
-        .first()
-    )
     if worker_seen_recently():
-        if waiting is not None:
-            return AuditAsked(waiting, "waiting")
-        with transaction.atomic():
-            return AuditAsked(audit_request(organization=organization, trigger=trigger), "requested")
+        return audit_request_once(organization=organization, trigger=trigger)
+    waiting = audit_waiting(organization=organization)
     with transaction.atomic():
         # Waits for an audit that may still be running elsewhere, as the command line does.
         list(Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).values_list("pk"))

@@ -285,6 +285,14 @@ def test_audit_request_answers_202_and_the_run_shows_the_gaps_it_opened(
     assert any(f["rule"] == "unassigned" and f["touchpoints"] == ["Cashier"] for f in run["opened"])
 
 
+def test_audit_requests_do_not_stack_while_one_waits_for_a_worker(client, api, organization):
+    first = client.post(f"{api}/audits/")  # no on-commit callbacks run: the run stays pending
+    second = client.post(f"{api}/audits/")
+    assert first.status_code == second.status_code == 202
+    assert first.json()["id"] == second.json()["id"]
+    assert AuditRun.objects.filter(organization=organization).count() == 1
+
+
 def test_confirming_an_accountable_letter_resets_stale_ownership(client, api, stage):
     assignment = AssignmentFactory(touchpoint=TouchpointFactory(stage=stage), letter="A")
     Assignment.objects.filter(pk=assignment.pk).update(created_at=timezone.now() - timedelta(days=400))

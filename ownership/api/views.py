@@ -34,7 +34,7 @@ from journeys.models import Journey
 from ownership import services
 from ownership.imports import EXPORT_FORMATS, XLSX_CONTENT_TYPE, matrix_export
 from ownership.models import Assignment, AuditRun, Function, Role
-from ownership.tasks import audit_request
+from ownership.tasks import audit_request_once
 
 from .filtersets import AssignmentFilterSet, AuditRunFilterSet, RoleFilterSet
 from .serializers import (
@@ -195,8 +195,8 @@ class AuditRunViewSet(
 
     @extend_schema(request=None, responses={202: AuditRequestedSerializer})
     def create(self, request, org):
-        with transaction.atomic():
-            run = audit_request(organization=self.organization, trigger=AuditRun.Trigger.API)
+        # A run already waiting for a worker is answered again: an eager client cannot stack runs.
+        run = audit_request_once(organization=self.organization, trigger=AuditRun.Trigger.API).run
         url = request.build_absolute_uri(reverse("api:audit-run-detail", kwargs={"org": org, "pk": run.pk}))
         return Response(
             {"id": run.pk, "url": url, "status": run.status}, status=status.HTTP_202_ACCEPTED, headers={"Location": url}
