@@ -91,7 +91,9 @@ def test_only_admins_change_settings(organization, role):
 def test_a_lower_threshold_opens_gaps_at_once(organization):
     touchpoint = TouchpointFactory(stage=StageFactory(journey__organization=organization))
     for name in ("Sales", "Legal"):
-        AssignmentFactory(touchpoint=touchpoint, function=FunctionFactory(organization=organization, name=name), letter="C")
+        AssignmentFactory(
+            touchpoint=touchpoint, function=FunctionFactory(organization=organization, name=name), letter="C"
+        )
     audit_organization(organization=organization, trigger="manual")
     admin = client_for(organization, "admin")
 

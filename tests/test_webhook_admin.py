@@ -41,7 +41,9 @@ def test_adding_a_webhook_returns_a_fresh_secret_and_records_the_change_without_
     admin = MembershipFactory(organization=organization, role="admin").user
 
     with change_context(surface="browser", user=admin):
-        webhook, secret = webhook_create(organization=organization, url=" http://127.0.0.1:8080/in ", description="Jira")
+        webhook, secret = webhook_create(
+            organization=organization, url=" http://127.0.0.1:8080/in ", description="Jira"
+        )
 
     assert webhook.url == "http://127.0.0.1:8080/in"
     assert webhook.secret == secret and len(secret) > 40
