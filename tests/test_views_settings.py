@@ -271,3 +271,17 @@ def test_the_settings_page_reads_in_a_constant_number_of_queries(organization, d
 
     assert html.count('data-testid="webhook"') == 5
     assert html.count("✓ Delivered") == 50  # ten per webhook
+
+
+def test_webhook_and_schedule_changes_have_their_own_filters_in_the_activity_feed(organization):
+    admin = client_for(organization, "admin")
+    WebhookFactory(organization=organization)
+    webhook = WebhookFactory(organization=organization, url="http://127.0.0.1:9/other")
+    admin.post(url(organization, "webhook_rotate", webhook.pk), {"version": 1})
+    admin.post(url(organization, "settings_schedule"), schedule_form(organization, "45 4 * * *"), follow=True)
+
+    webhooks = admin.get(url(organization, "activity"), {"kind": "webhook"}).content.decode()
+    schedule = admin.get(url(organization, "activity"), {"kind": "auditschedule"}).content.decode()
+
+    assert "http://127.0.0.1:9/other" in webhooks and "rotated" in webhooks and "45 4 * * *" not in webhooks
+    assert "“45 4 * * *”" in schedule and "rotated" not in schedule
