@@ -155,3 +155,14 @@ def test_put_without_a_version_is_428_and_with_a_stale_one_412(organization, adm
     assert (missing.status_code, stale.status_code) == (428, 412)
     assert stale.json()["version"] != version
     assert crontab_text(audit_schedule_get(organization=organization).crontab) == "0 4 * * *"
+
+
+def test_the_webhook_list_reads_in_a_constant_number_of_queries(organization, admin_api, django_assert_max_num_queries):
+    for _ in range(20):
+        WebhookFactory(organization=organization)
+
+    # session, user, membership (+ organization), count, the page of webhooks
+    with django_assert_max_num_queries(6):
+        response = admin_api.get(webhooks_url(organization))
+
+    assert response.json()["count"] == 20

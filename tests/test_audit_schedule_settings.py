@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 
 from cxowner.orgs.history import ChangeItem, ChangeSet
 from ownership.schedules import (
@@ -110,3 +112,11 @@ def test_a_date_that_never_comes_is_refused_and_nothing_is_saved(organization):
         audit_schedule_set(organization=organization, day_of_month="31", month_of_year="2")
 
     assert crontab_text(audit_schedule_get(organization=organization).crontab) == "0 2 * * *"
+
+
+@pytest.mark.django_db
+def test_the_command_records_its_change_as_made_on_the_command_line(organization):
+    call_command("audit_schedule", organization.slug, "0 7 * * *", stdout=StringIO())
+
+    change = ChangeSet.objects.get(organization=organization, kind="auditschedule.update")
+    assert change.surface == "cli" and "0 7 * * *" in change.summary
