@@ -51,6 +51,7 @@ def test_an_admin_changes_a_threshold_the_schedule_and_tests_a_webhook(
         page.get_by_label("Description").fill("Support desk")
         page.get_by_role("button", name="Add webhook").click()
         expect(page.get_by_test_id("new-secret")).to_contain_text("shown only this once")
+        screenshot(page, "settings-new-secret")
         page.get_by_role("button", name="Send a test delivery").click()
         expect(page.locator(".flash")).to_contain_text("Test delivered: HTTP 200")
     assert len(receiver.requests) == 1
