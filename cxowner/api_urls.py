@@ -19,6 +19,7 @@ from ownership.api.gaps import GapViewSet
 from ownership.api.imports import ImportJobViewSet, MatrixImportView
 from ownership.api.matrix import MatrixView
 from ownership.api.rules import RuleListView
+from ownership.api.settings import AuditScheduleView, WebhookViewSet
 from ownership.api.views import (
     AssignmentViewSet,
     AuditRunViewSet,
@@ -43,12 +44,14 @@ router.register("audits", AuditRunViewSet, basename="audit-run")
 router.register("gaps", GapViewSet, basename="gap")
 router.register("imports", ImportJobViewSet, basename="import-job")
 router.register("changes", ChangeSetViewSet, basename="change-set")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 organization_urls = [
     path("", OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial_update"}), name="organization-detail"),
     re_path(rf"^journeys/(?P<pk>{ID_PATTERN})/matrix/$", MatrixView.as_view(), name="journey-matrix"),
     path("import/", MatrixImportView.as_view(), name="matrix-import"),
     path("export/", MatrixExportView.as_view(), name="matrix-export"),
+    path("audit-schedule/", AuditScheduleView.as_view(), name="audit-schedule"),
     *router.urls,
 ]
 

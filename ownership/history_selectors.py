@@ -34,6 +34,8 @@ KINDS = {
     "membership": "Members",
     "invitation": "Invitations",
     "apitoken": "API tokens",
+    "auditschedule": "Audit schedule",
+    "webhook": "Webhooks",
 }
 # Items shown inline in a feed; longer change sets are opened.
 INLINE_ITEMS = 5

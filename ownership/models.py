@@ -300,6 +300,8 @@ class Webhook(models.Model):
     description = models.CharField(max_length=200, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by every change made through ownership/webhook_admin.py: stale edits are refused.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["organization", "id"]
@@ -319,24 +321,35 @@ class Webhook(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One attempt to deliver one audit run to one webhook: kept whether it worked or not."""
+    """One attempt to deliver an event to one webhook: kept whether it worked or not.
+
+    An audit's delivery names its run; a test delivery (`ping`, sent by an admin) has none.
+    """
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
-    run = models.ForeignKey(AuditRun, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    run = models.ForeignKey(
+        AuditRun, null=True, blank=True, on_delete=models.CASCADE, related_name="webhook_deliveries"
+    )
+    event = models.CharField(max_length=40, default="audit.completed")
     attempt = models.PositiveSmallIntegerField(help_text="1 for the first try, 2 for the first retry …")
     attempted_at = models.DateTimeField(auto_now_add=True)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty when no answer came.")
     error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
+    duration_ms = models.PositiveIntegerField(default=0, help_text="How long the receiver took to answer.")
     succeeded = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-attempted_at", "-id"]
-        indexes = [models.Index(fields=["webhook", "run"], name="webhookdelivery_webhook_run")]
+        indexes = [
+            models.Index(fields=["webhook", "run"], name="webhookdelivery_webhook_run"),
+            # The delivery log: a webhook's latest attempts first.
+            models.Index(fields=["webhook", "-id"], name="webhookdelivery_recent"),
+        ]
 
     def __str__(self) -> str:
         outcome = self.status_code or self.error[:40] or "no answer"
-        return f"Run {self.run_id} to {self.webhook.url}, attempt {self.attempt}: {outcome}"
+        what = f"Run {self.run_id}" if self.run_id else self.event
+        return f"{what} to {self.webhook.url}, attempt {self.attempt}: {outcome}"
 
 
 class AuditNotice(models.Model):

@@ -17,6 +17,7 @@ import urllib.request
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.utils import timezone
 
 from cxowner.orgs.models import Membership, Organization
 
@@ -27,6 +28,8 @@ from .webhooks import webhook_opener
 
 SIGNATURE_HEADER = "X-Cxowner-Signature"
 EVENT = "audit.completed"
+# A test delivery an admin sends from the settings page or the API.
+PING_EVENT = "ping"
 
 
 def webhook_signature(*, secret: str, body: bytes) -> str:
@@ -96,7 +99,36 @@ def webhooks_to_notify(*, run: AuditRun) -> list[int]:
 
 def webhook_deliver(*, webhook: Webhook, run: AuditRun, attempt: int) -> WebhookDelivery:
     """POST the run's payload to the webhook once and record the attempt, whatever happens."""
-    body = webhook_payload(run=run)
+    headers = {"X-Cxowner-Run": str(run.pk), "X-Cxowner-Attempt": str(attempt)}
+    return _deliver(
+        webhook=webhook, event=EVENT, body=webhook_payload(run=run), headers=headers, run=run, attempt=attempt
+    )
+
+
+def webhook_ping_payload(*, webhook: Webhook) -> bytes:
+    """The body of a test delivery: says who sends it, carries no gap data."""
+    document = {
+        "event": PING_EVENT,
+        "organization": webhook.organization.slug,
+        "webhook": webhook.pk,
+        "sent_at": timezone.now().isoformat(),
+    }
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def webhook_ping(*, webhook: Webhook) -> WebhookDelivery:
+    """Send one signed `ping` to the webhook, the way audits are delivered, and record it.
+
+    Sent even when the webhook is disabled: an admin tests a receiver before switching it on.
+    """
+    body = webhook_ping_payload(webhook=webhook)
+    return _deliver(webhook=webhook, event=PING_EVENT, body=body, headers={"X-Cxowner-Attempt": "1"}, attempt=1)
+
+
+def _deliver(
+    *, webhook: Webhook, event: str, body: bytes, headers: dict[str, str], attempt: int, run: AuditRun | None = None
+) -> WebhookDelivery:
+    """POST signed `body` once; every outcome (answer, error, refusal) becomes a delivery row."""
     request = urllib.request.Request(
         webhook.url,
         data=body,
@@ -104,9 +136,8 @@ def webhook_deliver(*, webhook: Webhook, run: AuditRun, attempt: int) -> Webhook
         headers={
             "Content-Type": "application/json",
             "User-Agent": "cxowner-webhook/1",
-            "X-Cxowner-Event": EVENT,
-            "X-Cxowner-Run": str(run.pk),
-            "X-Cxowner-Attempt": str(attempt),
+            "X-Cxowner-Event": event,
+            **headers,
             SIGNATURE_HEADER: webhook_signature(secret=webhook.secret, body=body),
         },
     )
@@ -123,6 +154,7 @@ def webhook_deliver(*, webhook: Webhook, run: AuditRun, attempt: int) -> Webhook
     return WebhookDelivery.objects.create(
         webhook=webhook,
         run=run,
+        event=event,
         attempt=attempt,
         status_code=status_code,
         error=error[:2000],

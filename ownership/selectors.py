@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 
+from cxowner.orgs.models import Organization
 from journeys.models import Journey, Touchpoint
 
 from .constants import LETTERS, Rule
-from .models import Assignment, AuditRun, Function, Gap, GapEvent, Role
+from .models import Assignment, AuditRun, Function, Gap, GapEvent, Role, Webhook, WebhookDelivery
 
 # Organization-wide rules say nothing about one journey's rows.
 ORGANIZATION_RULES = frozenset({Rule.IDLE_FUNCTION, Rule.ACCOUNTABILITY_BOTTLENECK})
@@ -237,3 +238,17 @@ def accountable_assignments(*, touchpoint) -> list:
     """The A letters held on one touchpoint: what its owner confirms still holds."""
 
     return list(Assignment.objects.filter(touchpoint=touchpoint, letter="A").select_related("function"))
+
+
+def webhooks_with_deliveries(*, organization: Organization, deliveries: int = 10) -> list[Webhook]:
+    """The organization's webhooks, each with its latest deliveries as `recent_deliveries`.
+
+    Two queries however many webhooks: the deliveries come per webhook, newest first, cut at
+    `deliveries` each by the database (a window function), not in Python.
+    """
+    recent = WebhookDelivery.objects.order_by("-id")[:deliveries]
+    return list(
+        Webhook.objects.filter(organization=organization)
+        .order_by("id")
+        .prefetch_related(Prefetch("deliveries", queryset=recent, to_attr="recent_deliveries"))
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import gap_views, history_views, import_views, views
+from . import gap_views, history_views, import_views, settings_views, views
 
 app_name = "ownership"
 
@@ -39,4 +39,13 @@ urlpatterns = [
     path("members/<int:member_id>/remove/", views.member_remove, name="member_remove"),
     path("tokens/new/", views.token_add, name="token_add"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("settings/", settings_views.settings_page, name="settings"),
+    path("settings/thresholds/", settings_views.settings_thresholds, name="settings_thresholds"),
+    path("settings/schedule/", settings_views.settings_schedule, name="settings_schedule"),
+    path("settings/schedule/preview/", settings_views.schedule_preview_partial, name="schedule_preview"),
+    path("settings/webhooks/", settings_views.webhook_add, name="webhook_add"),
+    path("settings/webhooks/<int:webhook_id>/active/", settings_views.webhook_toggle, name="webhook_toggle"),
+    path("settings/webhooks/<int:webhook_id>/delete/", settings_views.webhook_remove, name="webhook_delete"),
+    path("settings/webhooks/<int:webhook_id>/test/", settings_views.webhook_test, name="webhook_test"),
+    path("settings/webhooks/<int:webhook_id>/rotate/", settings_views.webhook_rotate, name="webhook_rotate"),
 ]

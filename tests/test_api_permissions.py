@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from cxowner.orgs.models import ApiToken, ChangeSet, Invitation
 from cxowner.orgs.services import organization_settings_version
 from ownership.models import AuditRun, Gap, ImportJob
+from ownership.schedules import audit_schedule_get, audit_schedule_version
 
 from .factories import (
     ApiTokenFactory,
@@ -30,6 +31,7 @@ from .factories import (
     RoleFactory,
     StageFactory,
     TouchpointFactory,
+    WebhookFactory,
 )
 
 # Every name of this organization's rows carries the marker: an outsider's response must not.
@@ -170,6 +172,25 @@ ENDPOINTS = [
     Endpoint("gap comment", "post", "orgs/{org}/gaps/{gap}/comments/", "viewer", 201, {"body": "Who owns this?"}),
     Endpoint("import", "post", "orgs/{org}/import/", "editor", 200, multipart=True),
     Endpoint("export", "get", "orgs/{org}/export/?format=csv", "viewer", 200),
+    Endpoint("webhooks", "get", "orgs/{org}/webhooks/", "viewer", 200),
+    Endpoint("webhook create", "post", "orgs/{org}/webhooks/", "admin", 201, {"url": "http://93.184.216.34/hook"}),
+    Endpoint("webhook", "get", "orgs/{org}/webhooks/{webhook}/", "viewer", 200),
+    Endpoint(
+        "webhook update", "patch", "orgs/{org}/webhooks/{webhook}/", "admin", 200, {"active": False, "version": 1}
+    ),
+    Endpoint("webhook delete", "delete", "orgs/{org}/webhooks/{spare_webhook}/", "admin", 204),
+    Endpoint("webhook test", "post", "orgs/{org}/webhooks/{webhook}/test/", "admin", 201),
+    Endpoint("webhook rotate secret", "post", "orgs/{org}/webhooks/{webhook}/rotate-secret/", "admin", 200),
+    Endpoint("webhook deliveries", "get", "orgs/{org}/webhooks/{webhook}/deliveries/", "viewer", 200),
+    Endpoint("audit schedule", "get", "orgs/{org}/audit-schedule/", "viewer", 200),
+    Endpoint(
+        "audit schedule set",
+        "put",
+        "orgs/{org}/audit-schedule/",
+        "admin",
+        200,
+        {"cron": "0 3 * * *", "version": "{schedule_version}"},
+    ),
 ]
 
 CALLERS = ["anonymous", "viewer", "editor", "admin", "outsider", "outsider token", "expired token", "revoked token"]
@@ -254,6 +275,9 @@ def build_world():
         "audit": audit.pk,
         "gap": gap.pk,
         "member_user": spare_membership.user_id,
+        "webhook": WebhookFactory(organization=org, description=f"{MARKER} chat").pk,
+        "spare_webhook": WebhookFactory(organization=org, description=f"{MARKER} spare").pk,
+        "schedule_version": audit_schedule_version(audit_schedule_get(organization=org)),
     }
     return ids, users, tokens
 

@@ -233,6 +233,7 @@ _UNRECORDED_FIELDS = {
     "updated_at",
     "key_hash",
     "token_hash",
+    "secret",
 }
 
 

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from cxowner.orgs.change_context import change_context
 from cxowner.orgs.models import Organization
 from ownership.schedules import audit_schedule_get, audit_schedule_set, crontab_fields, crontab_text
 
@@ -25,9 +26,11 @@ class Command(BaseCommand):
         if cron or pause or resume:
             try:
                 fields = crontab_fields(cron) if cron else crontab_fields(crontab_text(schedule.crontab))
-                schedule = audit_schedule_set(
-                    organization=org, **fields, enabled=(not pause) and (resume or schedule.enabled)
-                )
+                # Recorded in the organization's history as a command-line change.
+                with change_context(surface="cli"):
+                    schedule = audit_schedule_set(
+                        organization=org, **fields, enabled=(not pause) and (resume or schedule.enabled)
+                    )
             except ValidationError as exc:
                 raise CommandError("; ".join(exc.messages)) from exc
         state = "active" if schedule.enabled else "paused"
