@@ -60,6 +60,19 @@ class CellBack:
     def describe_now(self) -> str:
         return f"{self.subject} now holds {letters_shown(self.now)}"
 
+    # As the pages show them: "R/A", or "empty".
+    @property
+    def back_shown(self) -> str:
+        return letters_shown(self.back)
+
+    @property
+    def wrote_shown(self) -> str:
+        return letters_shown(self.wrote)
+
+    @property
+    def now_shown(self) -> str:
+        return letters_shown(self.now)
+
 
 @dataclass(frozen=True)
 class RevertPlan:
@@ -160,11 +173,11 @@ def change_set_revert(
         raise ValidationError("That change set belongs to another organization.")
     plan = revert_plan(organization=organization, change_set=change_set)
     if all_or_nothing and plan.gone:
-        raise RevertRefused(f"{_listed(plan.gone)} no longer exist{'s' if len(plan.gone) == 1 else ''}.")
+        raise RevertRefused(f"{listed(plan.gone)} no longer exist{'s' if len(plan.gone) == 1 else ''}.")
     if all_or_nothing and plan.changed_since:
         raise RevertRefused(
             f"Someone else changed {'this cell' if len(plan.changed_since) == 1 else 'these cells'} since: "
-            f"{_listed([cell.describe_now() for cell in plan.changed_since])}.",
+            f"{listed([cell.describe_now() for cell in plan.changed_since])}.",
             plan.changed_since,
         )
     if not plan.cells:
@@ -177,11 +190,11 @@ def change_set_revert(
         # Someone wrote between the plan and the write: name what they wrote.
         changed = tuple(back for back in plan.cells if back.cell in stale.current)
         now = [f"{back.subject} now holds {letters_shown(stale.current[back.cell])}" for back in changed]
-        raise RevertRefused(f"Someone else changed cells just now: {_listed(now)}.", changed) from stale
+        raise RevertRefused(f"Someone else changed cells just now: {listed(now)}.", changed) from stale
     return Reverted(plan, written.change_set)
 
 
-def _listed(texts, limit: int = 5) -> str:
+def listed(texts, limit: int = 5) -> str:
     texts = list(texts)
     shown = "; ".join(texts[:limit])
     return shown + (f" and {len(texts) - limit} more" if len(texts) > limit else "")
