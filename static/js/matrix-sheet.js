@@ -15,6 +15,8 @@
   var table = cx.table;
   var anchor = null;  // {tp, fn}: where the selection started
   var extending = false;  // true while the sheet itself moves the focus
+  var lastFocus = null;  // {tp, fn} of the cell focused last: a row swapped in after a save
+                         // gives the same cell the focus again, which keeps the selection
 
   function ids(cell) { return { tp: cell.closest("tr").getAttribute("data-touchpoint"), fn: cell.getAttribute("data-function") }; }
   function cellsOf(row) { return Array.prototype.slice.call(row.querySelectorAll("td.cell")); }
@@ -72,13 +74,21 @@
   // A plain move or click starts a new selection at the cell reached.
   table.addEventListener("focusin", function (event) {
     var cell = event.target.closest("td.cell");
-    if (cell && !extending) collapse(cell);
+    if (!cell) return;
+    var id = ids(cell), same = lastFocus && lastFocus.tp === id.tp && lastFocus.fn === id.fn;
+    lastFocus = id;
+    if (!extending && !same) collapse(cell);
   });
   cx.hooks.applied.push(paint);
 
+  // Shift+click extends the selection: the mousedown must not move the focus (or select text).
+  table.addEventListener("mousedown", function (event) {
+    if (event.shiftKey && event.target.closest("td.cell")) event.preventDefault();
+  });
   cx.hooks.click.push(function (event) {
     var cell = event.target.closest("td.cell");
-    if (!cell || !event.shiftKey) return false;
+    if (!cell) return false;
+    if (!event.shiftKey) { collapse(cell); return false; }
     event.preventDefault();
     extendTo(cell);
     return true;
