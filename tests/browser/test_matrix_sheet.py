@@ -204,3 +204,31 @@ def test_undo_of_a_cell_someone_else_changed_is_refused_with_its_current_value(l
     )
     expect(page.locator(f"#tp-{cell[0]} td.cell").first).to_have_attribute("data-letters", "RC")
     assert letters_in_db(sheet, rows=1)[0][0] == "RC"
+
+
+def test_an_admin_reverts_a_paste_after_its_preview(live_server, chromium, log_in, sheet, screenshot):
+    editor = log_in(chromium.new_context(), "cxlead")
+    open_editor(editor, live_server, sheet)
+    paste(editor, BLOCK)
+    expect(editor.locator("#matrix-status")).to_have_text("Saved: paste of 9 cells.")
+    pasted = ChangeSet.objects.latest("id")
+    # Someone changes one pasted cell afterwards: the revert leaves it and says so.
+    with change_context(surface="system"):
+        cells_set(
+            organization=sheet["organization"],
+            changes=[CellChange(sheet["touchpoints"][0].pk, sheet["functions"][3].pk, frozenset("C"))],
+        )
+
+    admin = log_in(chromium.new_context(), "admin")
+    admin.goto(f"{live_server.url}/o/demo/activity/{pasted.pk}/")
+    admin.get_by_role("link", name="Revert this change…").click()
+    expect(admin.get_by_role("heading", name="Letters going back (8)")).to_be_visible()
+    expect(admin.get_by_role("heading", name="Changed since: left as they are (1)")).to_be_visible()
+    assert_accessible(admin)
+    screenshot(admin, "change-set-revert-preview", full_page=True)
+    assert letters_in_db(sheet) == [["RA", "C", "", "C"], *PASTED[1:]]  # the preview wrote nothing
+
+    admin.get_by_role("button", name="Revert 8 cells").click()
+    expect(admin.locator(".flash-success")).to_contain_text("Reverted: 8 cells put back.")
+    assert letters_in_db(sheet) == [["", "", "", "C"], ["", "", "", ""], ["", "", "", ""]]
+    assert ChangeSet.objects.latest("id").reverts_id == pasted.pk
