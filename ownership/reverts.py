@@ -6,6 +6,7 @@ set that names the one it reverts (ChangeSet.reverts). A cell someone changed si
 holds `after`, so it is never silently overwritten:
 
 - an undo or redo is all or nothing: one such cell refuses the whole step, naming its value;
+  cells of touchpoints or functions deleted since are skipped (there is nothing to overwrite);
 - an admin's revert puts back the cells that still hold what the set wrote and lists the others.
 
 Only letters go back. Structure a change set made (touchpoints or functions created, renamed,
@@ -95,6 +96,10 @@ class RevertRefused(Exception):
         self.cells = cells
 
 
+class NothingLeft(RevertRefused):
+    """Every cell of the change set belongs to a touchpoint or function deleted since."""
+
+
 def revert_plan(*, organization: Organization, change_set: ChangeSet) -> RevertPlan:
     """The plan of putting `change_set` back, in seven queries whatever its size."""
     items = list(ChangeItem.objects.filter(change_set=change_set).order_by("id"))
@@ -172,14 +177,16 @@ def change_set_revert(
     if change_set.organization_id != organization.pk:
         raise ValidationError("That change set belongs to another organization.")
     plan = revert_plan(organization=organization, change_set=change_set)
-    if all_or_nothing and plan.gone:
-        raise RevertRefused(f"{listed(plan.gone)} no longer exist{'s' if len(plan.gone) == 1 else ''}.")
+    # Cells whose touchpoint or function was deleted have nothing left to overwrite or put
+    # back: they never refuse a step, the plan lists them.
     if all_or_nothing and plan.changed_since:
         raise RevertRefused(
             f"Someone else changed {'this cell' if len(plan.changed_since) == 1 else 'these cells'} since: "
             f"{listed([cell.describe_now() for cell in plan.changed_since])}.",
             plan.changed_since,
         )
+    if not plan.cells and plan.gone and not plan.changed_since:
+        raise NothingLeft(f"Nothing to put back: {listed(plan.gone)} no longer exist.")
     if not plan.cells:
         raise RevertRefused("Nothing to put back: no letter of this change still holds what it wrote.")
     changes = [CellChange(back.touchpoint_id, back.function_id, back.back, back.wrote) for back in plan.cells]

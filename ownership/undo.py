@@ -11,6 +11,9 @@ other tabs and restarts, and nothing ever has to be updated:
 - anything else is a new edit: it goes onto the undo stack and the redo stack is emptied, as
   in every editor.
 
+A step whose cells all belong to touchpoints or functions deleted since is passed over (it has
+nothing to put back); the undo takes the step below it, which the replay then finds under it.
+
 Each step puts cells back through ownership.reverts, all or nothing: if someone else changed
 one of those cells since, the step is refused with the cell's current letters.
 """
@@ -24,11 +27,13 @@ from django.core.exceptions import ValidationError
 from cxowner.orgs.history import ChangeSet
 from journeys.models import Journey
 
-from .reverts import Reverted, change_set_revert
+from .reverts import NothingLeft, Reverted, change_set_revert
 
 # The member's most recent cell change sets in a journey the stacks are rebuilt from: enough
 # for hundreds of steps, in one query on the (journey, id) index.
 HISTORY_WINDOW = 1000
+# Steps with nothing left to put back passed over in one undo, at most.
+PASSED_OVER = 20
 
 
 @dataclass(frozen=True)
@@ -69,34 +74,52 @@ def undo_stacks(*, journey: Journey, user) -> UndoStacks:
     undo: list[Step] = []
     redo: list[Step] = []
     for change_set_id, reverts_id, summary in reversed(rows):
-        if reverts_id is not None and undo and undo[-1].change_set_id == reverts_id:
-            redo.append(Step(change_set_id, undo.pop().label))
-        elif reverts_id is not None and redo and redo[-1].change_set_id == reverts_id:
-            undo.append(Step(change_set_id, redo.pop().label))
+        undone = _taken(undo, reverts_id)
+        if undone is not None:
+            redo.append(Step(change_set_id, undone.label))
+            continue
+        redone = _taken(redo, reverts_id)
+        if redone is not None:
+            undo.append(Step(change_set_id, redone.label))
         else:
             undo.append(Step(change_set_id, summary))
             redo.clear()
     return UndoStacks(tuple(undo), tuple(redo))
 
 
+def _taken(stack: list[Step], change_set_id: int | None) -> Step | None:
+    """Take the step that reverts `change_set_id` off the stack: usually its top, lower when the
+    steps above it were passed over (every cell of theirs deleted since)."""
+    if change_set_id is None:
+        return None
+    for at in range(len(stack) - 1, -1, -1):
+        if stack[at].change_set_id == change_set_id:
+            return stack.pop(at)
+    return None
+
+
 def undo_step(*, journey: Journey, user) -> Reverted:
     """Undo the member's last change in the journey. Raises NothingToStep or RevertRefused."""
-    step = undo_stacks(journey=journey, user=user).next_undo
-    if step is None:
-        raise NothingToStep("There is nothing to undo.")
-    return _revert(journey, step, f"Undo of “{step.label}”")
+    return _step(journey, undo_stacks(journey=journey, user=user).undo, "undo")
 
 
 def redo_step(*, journey: Journey, user) -> Reverted:
     """Redo the member's last undone change in the journey. Raises NothingToStep or RevertRefused."""
-    step = undo_stacks(journey=journey, user=user).next_redo
-    if step is None:
-        raise NothingToStep("There is nothing to redo.")
-    return _revert(journey, step, f"Redo of “{step.label}”")
+    return _step(journey, undo_stacks(journey=journey, user=user).redo, "redo")
 
 
-def _revert(journey: Journey, step: Step, summary: str) -> Reverted:
-    change_set = ChangeSet.objects.get(pk=step.change_set_id)
-    return change_set_revert(
-        organization=journey.organization, change_set=change_set, summary=summary[:300], all_or_nothing=True
-    )
+def _step(journey: Journey, stack: tuple[Step, ...], word: str) -> Reverted:
+    # A step whose cells were all deleted since (their touchpoint or function) has nothing to
+    # put back: it is passed over, and the one below it taken, rather than blocking the stack.
+    for step in reversed(stack[-PASSED_OVER:]):
+        change_set = ChangeSet.objects.get(pk=step.change_set_id)
+        try:
+            return change_set_revert(
+                organization=journey.organization,
+                change_set=change_set,
+                summary=f"{word.capitalize()} of “{step.label}”"[:300],
+                all_or_nothing=True,
+            )
+        except NothingLeft:
+            continue
+    raise NothingToStep(f"There is nothing to {word}.")

@@ -6,6 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from cxowner.orgs.change_context import change_context
 from cxowner.orgs.history import ChangeSet
+from journeys.models import Touchpoint
+from journeys.services import touchpoint_delete
 from ownership.models import Gap
 from ownership.reverts import RevertRefused
 from ownership.services import CellChange, cells_read, cells_set, cells_write
@@ -172,3 +174,31 @@ def test_an_undo_costs_a_constant_number_of_queries_more_than_its_write(sheet):
     # touchpoints touched) costs what the edit's did.
     assert len(step) <= len(write) + 10
     assert cells_read(organization=organization, cells=[changes[0][:2]]) == {changes[0][:2]: frozenset()}
+
+
+def test_undo_skips_cells_of_a_touchpoint_deleted_since(sheet):
+    organization = sheet["journey"].organization
+    first, last = sheet["touchpoints"][0], sheet["touchpoints"][2]
+    sales = sheet["functions"][0]
+    with change_context(surface="browser", user=sheet["user"]):
+        cells_write(
+            organization=organization,
+            changes=[CellChange(t.id, sales.id, frozenset("R"), frozenset()) for t in (first, last)],
+        )
+        touchpoint_delete(touchpoint=Touchpoint.objects.get(pk=last.pk))
+    done = undo(sheet)
+    assert cell(sheet) == ""
+    assert done.plan.gone == (f"#{last.pk} × Sales",)
+
+
+def test_a_step_whose_cells_were_all_deleted_is_passed_over(sheet):
+    write(sheet, "A")  # kept
+    write(sheet, "C", touchpoint=2)  # its touchpoint goes
+    with change_context(surface="browser", user=sheet["user"]):
+        touchpoint_delete(touchpoint=Touchpoint.objects.get(pk=sheet["touchpoints"][2].pk))
+    undo(sheet)
+    assert cell(sheet) == ""
+    with pytest.raises(NothingToStep, match="nothing to undo"):
+        undo(sheet)
+    redo(sheet)
+    assert cell(sheet) == "A"
