@@ -94,7 +94,7 @@ def matrix_page(
             "stage_form": bound.get("stage") or StageForm(),
             "owner_form": bound.get("owner")
             or OwnerForm(roles=owner_choices(matrix), initial={"owner": journey.owner_id, "version": journey.version}),
-            "undo": undo_stacks(journey=journey, user=request.user),
+            "undo": undo_stacks(journey=journey, user=request.user) if membership.can_edit else None,
         },
         status,
     )
