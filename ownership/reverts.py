@@ -145,10 +145,35 @@ def revert_plan(*, organization: Organization, change_set: ChangeSet) -> RevertP
         change_set=change_set,
         cells=tuple(back for back in backs if not back.changed_since),
         changed_since=tuple(back for back in backs if back.changed_since),
-        gone=tuple(subjects.get(cell, f"#{cell[0]} × #{cell[1]}") for cell in first_before if cell not in now),
+        gone=_gone(organization, [cell for cell in first_before if cell not in now], subjects),
         structure=tuple(items_described(structure[:PREVIEW_ROWS], organization=organization)),
         structure_count=len(structure),
     )
+
+
+def _gone(organization: Organization, cells: list[Cell], subjects: dict[Cell, str]) -> tuple[str, ...]:
+    """Cells of deleted touchpoints or functions, named as their deletion recorded them."""
+    if not cells:
+        return ()
+    ids = {object_id for cell in cells for object_id in cell}
+    deleted = ChangeItem.objects.filter(
+        change_set__organization=organization,
+        object_type__in=("touchpoint", "function"),
+        object_id__in=ids,
+        field="",
+        after__isnull=True,
+    )
+    names = {
+        (object_type, object_id): f"{(before or {}).get('name', f'#{object_id}')} (deleted)"
+        for object_type, object_id, before in deleted.values_list("object_type", "object_id", "before")
+    }
+    named = []
+    for touchpoint_id, function_id in cells:
+        live = subjects.get((touchpoint_id, function_id), " × ").split(" × ")
+        touchpoint = names.get(("touchpoint", touchpoint_id)) or live[0] or f"#{touchpoint_id}"
+        function = names.get(("function", function_id)) or live[1] or f"#{function_id}"
+        named.append(f"{touchpoint} × {function}")
+    return tuple(named)
 
 
 def _one_per_cell(items: list[ChangeItem]) -> list[ChangeItem]:

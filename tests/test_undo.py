@@ -188,7 +188,7 @@ def test_undo_skips_cells_of_a_touchpoint_deleted_since(sheet):
         touchpoint_delete(touchpoint=Touchpoint.objects.get(pk=last.pk))
     done = undo(sheet)
     assert cell(sheet) == ""
-    assert done.plan.gone == (f"#{last.pk} × Sales",)
+    assert done.plan.gone == ("Step 2 (deleted) × Sales",)
 
 
 def test_a_step_whose_cells_were_all_deleted_is_passed_over(sheet):
