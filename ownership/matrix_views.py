@@ -7,42 +7,44 @@ role, call the services and the reads of journey_matrix.py, and render.
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from cxowner.orgs.errors import StaleCells
+from cxowner.orgs.history import letters_text
 from cxowner.orgs.models import Membership
 from cxowner.views import membership_for, render_org
 from journeys.forms import OwnerForm, StageForm, TouchpointCreateForm
 from journeys.models import Journey
 from journeys.selectors import journey_get, stage_get, touchpoint_get
 
+from .cell_batches import BatchAction, cell_edits_read, cells_batch_set
 from .constants import Rule, parse_letters
 from .journey_matrix import (
     CHUNK_ROWS,
     MAP_CARDS,
+    ChangedRows,
     JourneyMatrix,
     RowFilter,
     journey_matrix,
     journey_summary,
+    rows_after_cells_change,
     rows_after_change,
 )
 from .matrix_rows import legend_badge
+from .reverts import RevertRefused, letters_shown
 from .services import CellChange, cells_set
+from .undo import NothingToStep, redo_step, undo_stacks, undo_step
 from .vocabulary import RULE_TEXT
 
 # The rules a journey map card shows on its owner line; its other badges show the rest.
 MAP_OWNER_RULES = (Rule.UNASSIGNED.value, Rule.NO_ACCOUNTABLE.value, Rule.MULTIPLE_ACCOUNTABLE.value)
 
 EDITOR = Membership.Role.EDITOR
-UNDO_KEY = "cxowner_undo"
-
-
-def undo_for(request: HttpRequest, journey_id: int) -> dict | None:
-    undo = request.session.get(UNDO_KEY)
-    return undo if undo and undo.get("journey") == journey_id else None
 
 
 class OwnerChoice:
@@ -92,7 +94,7 @@ def matrix_page(
             "stage_form": bound.get("stage") or StageForm(),
             "owner_form": bound.get("owner")
             or OwnerForm(roles=owner_choices(matrix), initial={"owner": journey.owner_id, "version": journey.version}),
-            "undo": undo_for(request, journey.id),
+            "undo": undo_stacks(journey=journey, user=request.user) if membership.can_edit else None,
         },
         status,
     )
@@ -157,14 +159,13 @@ def _cell_response(
     request: HttpRequest,
     membership: Membership,
     journey: Journey,
-    touchpoint,
+    changed: ChangedRows,
     message: str = "",
     level: str = "ok",
     status: int = 200,
 ) -> HttpResponse:
     """The rows the change affects, and the pieces outside them (coverage, gaps, undo), each
     wrapped in a <template data-swap="id"> that static/js/matrix.js puts in place."""
-    changed = rows_after_change(journey=journey, touchpoint=touchpoint)
     return render_org(
         request,
         membership,
@@ -176,14 +177,14 @@ def _cell_response(
             "rows": changed.rows,
             "message": message,
             "level": level,
-            "undo": undo_for(request, journey.id),
+            "undo": undo_stacks(journey=journey, user=request.user),
         },
         status,
     )
 
 
-def _letters_text(letters: frozenset[str]) -> str:
-    return "".join(x for x in "RACI" if x in letters)
+def _text(message: str, status: int = 400) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain")
 
 
 @login_required
@@ -201,58 +202,103 @@ def cell_set(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
         letters = parse_letters(request.POST.get("letters", "") or "")
         expected = parse_letters(request.POST.get("expected", "") or "")
     except ValueError as error:
-        return HttpResponse(f"Bad cell change: {error}", status=400, content_type="text/plain")
+        return _text(f"Bad cell change: {error}")
     try:
         cells_set(organization=organization, changes=[CellChange(touchpoint.id, function_id, letters, expected)])
     except StaleCells as stale:
-        now = _letters_text(stale.current.get((touchpoint.id, function_id), frozenset())) or "empty"
+        now = letters_text(stale.current.get((touchpoint.id, function_id), frozenset())) or "empty"
         return _cell_response(
             request,
             membership,
             journey,
-            touchpoint,
+            rows_after_change(journey=journey, touchpoint=touchpoint),
             f"Not saved: someone else changed {touchpoint.name} since this page loaded. "
             f"The cell now holds {now}; it is shown below.",
             "error",
             409,
         )
     except ValidationError as error:
-        return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain")
-    request.session[UNDO_KEY] = {
-        "journey": journey.id,
-        "touchpoint": touchpoint.id,
-        "function": function_id,
-        "before": "".join(sorted(expected)),
-        "after": "".join(sorted(letters)),
-        "label": touchpoint.name,
-    }
-    return _cell_response(request, membership, journey, touchpoint, f"Saved {touchpoint.name}.")
+        return _text(" ".join(error.messages))
+    changed = rows_after_change(journey=journey, touchpoint=touchpoint)
+    return _cell_response(request, membership, journey, changed, f"Saved {touchpoint.name}.")
+
+
+@login_required
+@require_POST
+def cells_batch(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
+    """Paste, fill down or clear many cells: one change set, all or nothing, each cell checked
+    against what the page showed. JSON body: {"action": "paste", "cells": [...]}."""
+    membership = membership_for(request, org, EDITOR)
+    journey = journey_get(organization=membership.organization, journey_id=journey_id)
+    try:
+        body = json.loads(request.body or b"null")
+        action = BatchAction(body.get("action") if isinstance(body, dict) else None)
+        edits = cell_edits_read(body)
+    except (ValueError, UnicodeDecodeError):
+        return _text('Send JSON: {"action": "paste", "fill" or "clear", "cells": [...]}.')
+    except ValidationError as error:
+        return _text(" ".join(error.messages))
+    touchpoint_ids = {edit.touchpoint_id for edit in edits}
+    try:
+        written = cells_batch_set(journey=journey, action=action, edits=edits)
+    except StaleCells as stale:
+        changed = rows_after_cells_change(journey=journey, touchpoint_ids=touchpoint_ids)
+        return _cell_response(
+            request,
+            membership,
+            journey,
+            changed,
+            f"Nothing saved: someone else changed {_cells_named(changed, stale.current)} since this page "
+            "loaded. The current letters are shown.",
+            "error",
+            409,
+        )
+    except ValidationError as error:
+        return _text(f"Nothing saved. {' '.join(error.messages)}")
+    changed = rows_after_cells_change(journey=journey, touchpoint_ids=touchpoint_ids)
+    summary = written.change_set.summary if written.change_set else "Nothing to change"
+    return _cell_response(request, membership, journey, changed, f"Saved: {summary.lower()}.")
+
+
+def _cells_named(changed: ChangedRows, current: dict, limit: int = 5) -> str:
+    """“Cashier × Finance (now A/C)” for the first few stale cells."""
+    touchpoints = {row.touchpoint.id: row.touchpoint.name for row in changed.rows}
+    functions = {function.id: function.name for function in changed.functions}
+    named = [
+        f"{touchpoints.get(t, '#' + str(t))} × {functions.get(f, '#' + str(f))} (now {letters_shown(letters)})"
+        for (t, f), letters in sorted(current.items())
+    ]
+    return "; ".join(named[:limit]) + (f" and {len(named) - limit} more" if len(named) > limit else "")
+
+
+def _step(request: HttpRequest, org: str, journey_id: int, *, redo: bool) -> HttpResponse:
+    membership = membership_for(request, org, EDITOR)
+    journey = journey_get(organization=membership.organization, journey_id=journey_id)
+    word = "Redo" if redo else "Undo"
+    try:
+        done = (redo_step if redo else undo_step)(journey=journey, user=request.user)
+    except NothingToStep as nothing:
+        return _text(" ".join(nothing.messages))
+    except RevertRefused as refused:
+        changed = rows_after_cells_change(journey=journey, touchpoint_ids={c.touchpoint_id for c in refused.cells})
+        message = f"Cannot {word.lower()}: {refused.message} Nothing was changed."
+        return _cell_response(request, membership, journey, changed, message, "error", 409)
+    cells = done.plan.cells
+    changed = rows_after_cells_change(journey=journey, touchpoint_ids={c.touchpoint_id for c in cells})
+    what = cells[0].subject if len(cells) == 1 else f"{len(cells)} cells"
+    message = f"{'Redone' if redo else 'Undone'}: {what} {'changed again' if redo else 'put back'}."
+    return _cell_response(request, membership, journey, changed, message)
 
 
 @login_required
 @require_POST
 def undo(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
-    """Put back what the last change replaced, unless someone changed the cell since."""
-    membership = membership_for(request, org, EDITOR)
-    journey = journey_get(organization=membership.organization, journey_id=journey_id)
-    last = undo_for(request, journey.id)
-    if last is None:
-        return HttpResponse("There is nothing to undo.", status=400, content_type="text/plain")
-    del request.session[UNDO_KEY]
-    touchpoint = touchpoint_get(organization=membership.organization, journey=journey, touchpoint_id=last["touchpoint"])
-    change = CellChange(touchpoint.id, last["function"], frozenset(last["before"]), frozenset(last["after"]))
-    try:
-        cells_set(organization=membership.organization, changes=[change])
-    except StaleCells:
-        return _cell_response(
-            request,
-            membership,
-            journey,
-            touchpoint,
-            f"Cannot undo: someone else changed {last['label']} since. The cell shows its current value.",
-            "error",
-            409,
-        )
-    except ValidationError as error:
-        return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain")
-    return _cell_response(request, membership, journey, touchpoint, f"Undone: {last['label']} is back.")
+    """Put back the member's last change in this journey, unless someone changed its cells since."""
+    return _step(request, org, journey_id, redo=False)
+
+
+@login_required
+@require_POST
+def redo(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
+    """Make again the change the member last undid in this journey."""
+    return _step(request, org, journey_id, redo=True)

@@ -19,7 +19,15 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from cxowner.orgs.errors import Cell, StaleCells
-from cxowner.orgs.history import Change, change_set_record, letters_text, object_created, object_deleted, object_record
+from cxowner.orgs.history import (
+    Change,
+    ChangeSet,
+    change_set_record,
+    letters_text,
+    object_created,
+    object_deleted,
+    object_record,
+)
 from cxowner.orgs.locks import organization_locked, rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.names import NAME_MAX_CHARS, name_key
@@ -95,13 +103,29 @@ def cells_read(*, organization: Organization, cells: Iterable[Cell]) -> dict[Cel
     return {cell: frozenset(value) for cell, value in letters.items()}
 
 
-@transaction.atomic
+class CellsWritten(NamedTuple):
+    values: dict[Cell, frozenset[str]]  # the new value of every cell written
+    change_set: ChangeSet | None  # None when no cell's letters changed
+
+
 def cells_set(*, organization: Organization, changes: Sequence[CellChange]) -> dict[Cell, frozenset[str]]:
     """Write many cells at once, all or nothing. Returns the new value of every cell written.
 
     Raises ValidationError for unknown letters or objects outside the organization, and
     StaleCells when any cell no longer holds what its writer expected.
     """
+    return cells_write(organization=organization, changes=changes).values
+
+
+@transaction.atomic
+def cells_write(
+    *,
+    organization: Organization,
+    changes: Sequence[CellChange],
+    summary: str = "",
+    reverts_id: int | None = None,
+) -> CellsWritten:
+    """cells_set, naming the change set (a paste, an undo) and the set it puts back, if any."""
     errors = [
         f"Unknown letter(s) {', '.join(sorted(change.letters - set(LETTERS)))}; use R, A, C or I."
         for change in changes
@@ -155,14 +179,16 @@ def cells_set(*, organization: Organization, changes: Sequence[CellChange]) -> d
     scope = MatrixScope.of("cells", touchpoints=touchpoint_ids, functions=function_ids)
     matrix_change_announce(organization_id=organization.id, scope=scope)
     journeys = {journey_of[touchpoint_id] for touchpoint_id in touchpoint_ids}
-    change_set_record(
+    change_set = change_set_record(
         organization_id=organization.id,
         kind="cells",
-        summary=f"{len(history)} cell{'s' if len(history) != 1 else ''} changed",
+        summary=summary or f"{len(history)} cell{'s' if len(history) != 1 else ''} changed",
         changes=history,
         journey_id=journeys.pop() if len(journeys) == 1 else None,
+        reverts_id=reverts_id,
     )
-    return {(c.touchpoint_id, c.function_id): current[(c.touchpoint_id, c.function_id)] for c in changes}
+    values = {(c.touchpoint_id, c.function_id): current[(c.touchpoint_id, c.function_id)] for c in changes}
+    return CellsWritten(values, change_set)
 
 
 def _cell_change(cell: Cell, journey_id: int, before: frozenset[str], after: frozenset[str]) -> Change:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import gap_views, history_views, import_views, settings_views, views
+from . import gap_views, history_views, import_views, revert_views, settings_views, views
 
 app_name = "ownership"
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("activity/", history_views.activity, name="activity"),
     path("activity.csv", history_views.activity_csv, name="activity_csv"),
     path("activity/<int:change_set_id>/", history_views.change_set_detail, name="change_set"),
+    path("activity/<int:change_set_id>/revert/", revert_views.change_set_revert_page, name="change_set_revert"),
     path("audits/run/", views.audit_run, name="audit_run"),
     path("import/", import_views.import_export, name="import"),
     path("import/preview/", import_views.import_preview, name="import_preview"),

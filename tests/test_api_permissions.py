@@ -20,6 +20,7 @@ from cxowner.orgs.models import ApiToken, ChangeSet, Invitation
 from cxowner.orgs.services import organization_settings_version
 from ownership.models import AuditRun, Gap, ImportJob
 from ownership.schedules import audit_schedule_get, audit_schedule_version
+from ownership.services import CellChange, cells_write
 
 from .factories import (
     ApiTokenFactory,
@@ -145,6 +146,7 @@ ENDPOINTS = [
     Endpoint("import job confirm", "post", "orgs/{org}/imports/{import_job}/confirm/", "editor", 202),
     Endpoint("changes", "get", "orgs/{org}/changes/", "viewer", 200),
     Endpoint("change set", "get", "orgs/{org}/changes/{change_set}/", "viewer", 200),
+    Endpoint("change set revert", "post", "orgs/{org}/changes/{cells_change_set}/revert/", "admin", 200, {}),
     Endpoint("audits", "get", "orgs/{org}/audits/", "viewer", 200),
     Endpoint("audit request", "post", "orgs/{org}/audits/", "editor", 202),
     Endpoint("audit", "get", "orgs/{org}/audits/{audit}/", "viewer", 200),
@@ -222,6 +224,9 @@ def build_world():
     spare_touchpoint = TouchpointFactory(stage=stage, name=f"{MARKER} Spare touchpoint")
     spare_function = FunctionFactory(organization=org, name=f"{MARKER} Spare function")
     spare_assignment = AssignmentFactory(touchpoint=spare_touchpoint, function=function, letter="I")
+    cells = cells_write(
+        organization=org, changes=[CellChange(spare_touchpoint.pk, spare_function.pk, frozenset("R"))]
+    ).change_set
     now = timezone.now()
     audit = AuditRun.objects.create(organization=org, trigger="manual", status="done")
     gap = Gap.objects.create(
@@ -246,6 +251,7 @@ def build_world():
         "org": org.slug,
         # Creating the spare token was recorded: the organization has a change set.
         "change_set": ChangeSet.objects.filter(organization=org).latest("id").pk,
+        "cells_change_set": cells.pk,
         "org_version": organization_settings_version(org),
         "import_job": ImportJob.objects.create(
             organization=org,

@@ -92,8 +92,8 @@ def test_the_matrix_page_query_count_does_not_grow_with_the_journey(
     journey = matrix_build(organization=organization, touchpoints=size, functions=12)
     # session, user, membership, organization switcher, journey; functions, roles, touchpoints,
     # stages, the drawn rows' letters and open gaps; coverage, open gaps by severity, gaps about
-    # the journey
-    with django_assert_max_num_queries(14):
+    # the journey; the member's undo/redo history
+    with django_assert_max_num_queries(15):
         response = editor.get(reverse("journeys:matrix", args=[organization.slug, journey.id]), {"dense": "1"})
     assert response.status_code == 200
 
@@ -122,7 +122,7 @@ def test_a_cell_edit_query_count_does_not_grow_with_the_journey(
     # session, user, membership, journey, touchpoint; cells_set with its live gap refresh (up to
     # 25: savepoints, lock, read, write, versions, the window's rows, gap reads and writes);
     # the next in-scope touchpoint, the two rows' fields, functions, letters and open gaps;
-    # coverage, open gaps by severity, gaps about the journey; the undo note in the session
+    # coverage, open gaps by severity, gaps about the journey; the member's undo/redo history
     with django_assert_max_num_queries(41):
         response = editor.post(
             url, {"touchpoint": touchpoint.id, "function": function.id, "expected": "C", "letters": "I"}

@@ -22,8 +22,8 @@ PAGES = {
     # + journey, touchpoint, the stage choices, the selected stage, its A letters, their roles
     "journeys:touchpoint_edit": 10,
     # + journey, functions, roles, touchpoints, stages, the drawn rows' letters and open gaps,
-    # coverage, open gaps by severity, gaps about the journey
-    "journeys:matrix": 14,
+    # coverage, open gaps by severity, gaps about the journey, the member's undo/redo history
+    "journeys:matrix": 15,
     "journeys:map": 14,
     # + count, page of gaps, filter choices (2), touchpoint locator, any audit run
     "ownership:gaps": 11,
@@ -78,7 +78,7 @@ def test_cell_change_query_count_does_not_grow_with_the_matrix(sized, organizati
     # session, user, membership, journey, touchpoint; cells_set (savepoints, lock, functions, read,
     # write, version); the live gaps (up to 21, tests/test_livegaps.py names them); the two
     # affected rows (next in-scope touchpoint, fields, functions, letters, open gaps), coverage,
-    # open gaps by severity, gaps about the journey (8); the undo note saved in the session
+    # open gaps by severity, gaps about the journey (8); the member's undo/redo history
     with django_assert_max_num_queries(43):
         response = client.post(
             reverse("journeys:cell", args=[organization.slug, journey.id]),

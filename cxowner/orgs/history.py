@@ -98,6 +98,9 @@ class ChangeSet(AppendOnlyModel):
     summary = models.CharField(max_length=300)
     # The journey the change is about, when it is about one (the journey's activity feed).
     journey_id = models.BigIntegerField(null=True, blank=True)
+    # The change set this one puts back (an undo, a redo, an admin's revert). Rows never change,
+    # so a user's undo and redo stacks are read from these links (ownership/undo.py).
+    reverts = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="reverted_by")
 
     class Meta:
         ordering = ["-id"]
@@ -175,8 +178,11 @@ def change_set_record(
     summary: str,
     changes: Iterable[Change],
     journey_id: int | None = None,
+    reverts_id: int | None = None,
 ) -> ChangeSet | None:
-    """Write one change set with its items, in the caller's transaction. None if nothing changed."""
+    """Write one change set with its items, in the caller's transaction. None if nothing changed.
+
+    `reverts_id` names the change set this one puts back (undo, redo, revert)."""
     changes = list(changes)
     if not changes:
         return None
@@ -190,6 +196,7 @@ def change_set_record(
         kind=kind,
         summary=summary[:300],
         journey_id=journey_id,
+        reverts_id=reverts_id,
     )
     ChangeItem.objects.bulk_create(
         [

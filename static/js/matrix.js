@@ -1,7 +1,8 @@
 // The matrix editor: a grid with ONE tab stop and a roving focus, driven by delegated handlers.
 //   arrows/Home/End move (←  from the first cell reaches the touchpoint's name), R A C I toggle a
-//   letter, Delete/Backspace clear, Enter or a click opens the letter dialog, Ctrl+Z undoes the
-//   last change, Alt+↑/↓ moves the touchpoint.
+//   letter, Delete/Backspace clear, Enter or a click opens the letter dialog, Ctrl+Z undoes and
+//   Ctrl+Shift+Z / Ctrl+Y redo the member's changes (the server keeps the stacks), Alt+↑/↓ moves
+//   the touchpoint. Selections, copy, paste, fill down live in matrix-sheet.js, through `hooks`.
 // Every change is POSTed with the letters the page last saw (`expected`). The server answers
 // with the affected rows and the summary, each in a <template data-swap="id">, and with 409
 // and the current value when someone else changed the cell first: never a silent overwrite.
@@ -18,6 +19,8 @@
   var menu = document.getElementById("cell-menu");
   var wrap = table.closest(".matrix-wrap");
   var queue = Promise.resolve();
+  // matrix-sheet.js adds its handlers here: keydown/click hooks return true when they took the event.
+  var hooks = { keydown: [], click: [], applied: [] };
 
   function csrfToken() {
     var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -137,14 +140,17 @@
       var open = findCell(menu.cell.tp, menu.cell.fn);
       if (open) placeMenu(open); else hideMenu(false);
     }
+    hooks.applied.forEach(function (hook) { hook(); });
   }
 
-  function post(url, data) {
+  function post(url, data, json) {
+    var headers = { "X-CSRFToken": csrfToken(), "HX-Request": "true" };
+    if (json) headers["Content-Type"] = "application/json";
     return fetch(url, {
       method: "POST",
-      body: new URLSearchParams(data),
+      body: json ? JSON.stringify(data) : new URLSearchParams(data),
       credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
+      headers: headers,
     }).then(function (response) {
       return response.text().then(function (text) {
         if (response.status === 200 || response.status === 409) apply(text);
@@ -180,6 +186,19 @@
   function ids(cell) { return [cell.closest("tr").getAttribute("data-touchpoint"), cell.getAttribute("data-function")]; }
   function undo() {
     queue = queue.then(function () { return post(table.getAttribute("data-undo-url"), {}); });
+  }
+  function redo() {
+    queue = queue.then(function () { return post(table.getAttribute("data-redo-url"), {}); });
+  }
+  // Many cells in one request (matrix-sheet.js): `build` runs when its turn in the queue comes,
+  // so it reads the letters the page shows after the changes before it.
+  function batch(build) {
+    queue = queue.then(function () {
+      var body = build();
+      if (!body) return;
+      return post(table.getAttribute("data-batch-url"), body, true);
+    });
+    return queue;
   }
 
   // Row actions (move, confirm the owner) share one form: no form per row.
@@ -224,6 +243,7 @@
   }
 
   table.addEventListener("click", function (event) {
+    if (hooks.click.some(function (hook) { return hook(event); })) return;
     var move = event.target.closest("[data-move]");
     if (move) { rowAction(move.closest("tr"), "move/", move.getAttribute("data-move")); return; }
     if (event.target.closest("[data-confirm-owner]")) { rowAction(event.target.closest("tr"), "confirm/"); return; }
@@ -269,6 +289,7 @@
   }
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-undo]")) undo();
+    if (event.target.closest("[data-redo]")) redo();
     var all = event.target.closest("[data-stages]");
     if (all) {
       var shut = all.getAttribute("data-stages") === "collapse";
@@ -296,6 +317,7 @@
   table.addEventListener("keydown", function (event) {
     var stop = event.target.closest("td.cell, a.tp-name");
     if (!stop) return;
+    if (hooks.keydown.some(function (hook) { return hook(event, stop); })) return;
     var at = position(stop), key = event.key;
     if (event.altKey && (key === "ArrowUp" || key === "ArrowDown")) {
       if (editable) { event.preventDefault(); rowAction(at.tr, "move/", key === "ArrowUp" ? "up" : "down"); }
@@ -322,7 +344,9 @@
     if (key === "Escape") { hideMenu(false); return; }
     if (!editable || event.altKey || event.metaKey) return;
     if (event.ctrlKey) {
-      if (key === "z" || key === "Z") { event.preventDefault(); undo(); }
+      if ((key === "z" || key === "Z") && event.shiftKey) { event.preventDefault(); redo(); }
+      else if (key === "z" || key === "Z") { event.preventDefault(); undo(); }
+      else if (key === "y" || key === "Y") { event.preventDefault(); redo(); }
       return;
     }
     var id = ids(stop), letter = key.toUpperCase();
@@ -362,4 +386,8 @@
     if (target) { target.classList.add("target"); activate(target.querySelector("td.cell"), false); target.scrollIntoView({ block: "center" }); }
   };
   start();
+  window.cxMatrix = {
+    table: table, editable: editable, hooks: hooks, rows: rows, findCell: findCell, activate: activate,
+    say: say, batch: batch, loadAll: loadAll, functionName: functionName,
+  };
 })();

@@ -4,12 +4,14 @@ Builds an organization with one journey of N touchpoints (12 functions, ten stag
 mix of letters and gaps, one audit), then prints for the matrix editor: the server's time and
 queries, the HTML's size, and what Chromium sees (load time, DOM nodes, forms, tab stops, rows
 on a 1440×900 screen in dense mode, whether the last function column is on screen); and the
-server time of a cell edit, the journeys list and the dashboard. Timings are medians of a few
-runs on a quiet machine: compare them with each other, not across machines.
+server time of a cell edit, a pasted block and its undo, the journeys list and the dashboard.
+Timings are medians of a few runs on a quiet machine: compare them with each other, not across
+machines.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import threading
@@ -31,9 +33,11 @@ from journeys.models import Journey, Stage, Touchpoint
 from ownership.audits import audit_organization
 from ownership.management.commands.generate_org import FUNCTION_NAMES, analyze_tables, delete_organization
 from ownership.models import Assignment, Function
+from ownership.services import cells_read
 
 SLUG = "bench-pages"
 SMALL = 20  # the journey a cell edit of the big one is compared with
+PASTE_ROWS = 10  # the rows of the pasted block (× every function)
 RUNS = 5
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
@@ -155,6 +159,41 @@ class Command(BaseCommand):
         edit_ms, _, queries = self.timed(edit)
         return edit_ms, queries
 
+    def paste_and_undo(self, client, journey) -> tuple[float, int, float, int]:
+        """Paste a block of PASTE_ROWS rows × every function over the journey's middle rows (every
+        cell changed), then undo it: the server time and queries of each, medians of RUNS."""
+        organization = journey.organization
+        middle = journey.touchpoints.count() // 2
+        rows = list(journey.touchpoints.order_by("position").values_list("pk", flat=True)[middle : middle + PASTE_ROWS])
+        columns = list(organization.functions.order_by("position").values_list("pk", flat=True))
+        batch_url = reverse("journeys:cells_batch", args=[organization.slug, journey.id])
+        undo_url = reverse("journeys:undo", args=[organization.slug, journey.id])
+        pastes, undos = [], []
+        for _ in range(RUNS):
+            now = cells_read(organization=organization, cells=[(t, f) for t in rows for f in columns])
+            cells = [
+                {
+                    "touchpoint": t,
+                    "function": f,
+                    "expected": "".join(now[(t, f)]),
+                    "letters": "" if now[(t, f)] else "C",
+                }
+                for t in rows
+                for f in columns
+            ]
+            body = json.dumps({"action": "paste", "cells": cells})
+            for runs, post in (
+                (pastes, lambda body=body: client.post(batch_url, body, content_type="application/json")),
+                (undos, lambda: client.post(undo_url)),
+            ):
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = post()
+                    runs.append(((time.perf_counter() - started) * 1000, len(captured)))
+                assert response.status_code == 200, response.content[:300]
+        paste_ms, undo_ms = statistics.median(t for t, _ in pastes), statistics.median(t for t, _ in undos)
+        return paste_ms, pastes[-1][1], undo_ms, undos[-1][1]
+
     def timed(self, request) -> tuple[float, object, int]:
         times, response, queries = [], None, 0
         for _ in range(RUNS):
@@ -178,6 +217,10 @@ class Command(BaseCommand):
         for size, edited in [(touchpoints, journey), (SMALL, self.small)]:
             edit_ms, edit_queries = self.cell_edit(client, edited)
             out(f"  cell edit         {edit_ms:8.1f} ms  ({edit_queries} queries) in a journey of {size}")
+        paste_ms, paste_queries, undo_ms, undo_queries = self.paste_and_undo(client, journey)
+        block = f"{PASTE_ROWS}×{organization.functions.count()}"
+        out(f"  paste {block:11} {paste_ms:8.1f} ms  ({paste_queries} queries)  target < 500 ms")
+        out(f"  undo of it        {undo_ms:8.1f} ms  ({undo_queries} queries)  target < 500 ms")
         for name, url in [
             ("journeys list", reverse("journeys:list", args=[organization.slug])),
             ("dashboard", reverse("dashboard", args=[organization.slug])),
