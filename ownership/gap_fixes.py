@@ -115,6 +115,8 @@ def fixes_for(gap: Gap) -> list[Fix]:
     rules no single click can fix (an idle function, a bottleneck: they need a person's judgement)."""
     if gap.resolved_at is not None:
         return []
+    if gap.touchpoint_id is None and Rule(gap.rule) in _TOUCHPOINT_RULES:
+        return []  # its touchpoint was deleted: the next refresh resolves the gap
     offer = _OFFERS.get(Rule(gap.rule))
     return offer(gap) if offer else []
 
@@ -336,6 +338,10 @@ _OFFERS = {
     Rule.VACANT_OWNER: _vacant_owner,
     Rule.STALE_OWNERSHIP: _stale_ownership,
 }
+
+
+# The rules whose fixes write a touchpoint's cells or confirm its A.
+_TOUCHPOINT_RULES = frozenset(_OFFERS) - {Rule.JOURNEY_WITHOUT_OWNER, Rule.VACANT_OWNER}
 
 
 # Applying one ----------------------------------------------------------------------------------

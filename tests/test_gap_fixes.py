@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from cxowner.orgs.errors import StaleCells, StaleVersion
 from ownership.audits import audit_organization
@@ -366,3 +367,104 @@ def test_a_journey_manager_changed_meanwhile_refuses_the_fix(organization, funct
     stage.journey.refresh_from_db()
     assert stage.journey.owner is None
     assert held.pk
+
+
+# The API: GET and POST /api/v1/orgs/{org}/gaps/{id}/fixes/ -----------------------------------
+
+
+@pytest.fixture
+def editor_api(organization, member):
+    client = APIClient()
+    client.force_login(member("editor"))
+    return client
+
+
+def fixes_url(gap: Gap) -> str:
+    return f"/api/v1/orgs/{gap.organization.slug}/gaps/{gap.pk}/fixes/"
+
+
+def test_the_api_explains_the_gap_and_lists_its_fixes(organization, functions, stage, editor_api):
+    matrix(organization, stage, ["A A R ."])
+    gap = gap_of(organization, "multiple_accountable")
+
+    body = editor_api.get(fixes_url(gap)).json()
+
+    assert (body["title"], body["how_to_fix"]) == (
+        "Contested ownership",
+        "Keep the A with one function; the others become R, or drop out.",
+    )
+    assert body["fixes"][0] == {
+        "key": f"keep_a:{functions[0].id}:r",
+        "label": "Keep Sales accountable, the others become R",
+        "seen": fixes_for(gap)[0].seen,
+        "asks": [],
+        "group": "Keep Sales accountable",
+    }
+
+
+def test_the_api_applies_a_fix_and_answers_with_the_resolved_gap(organization, functions, stage, editor_api):
+    (till,) = matrix(organization, stage, ["A A R ."])
+    gap = gap_of(organization, "multiple_accountable")
+    fix = fixes_for(gap)[0]
+
+    response = editor_api.post(fixes_url(gap), {"fix": fix.key, "seen": fix.seen}, format="json")
+
+    assert response.status_code == 200
+    assert (response.json()["resolved"], response.json()["gap"]["is_open"], response.json()["fixes"]) == (
+        True,
+        False,
+        [],
+    )
+    assert letters(organization, till, functions[1]) == "R"
+
+
+def test_the_api_refuses_a_fix_on_changed_cells_with_409_and_the_current_letters(
+    organization, functions, stage, editor_api
+):
+    (till,) = matrix(organization, stage, ["A A R ."])
+    gap = gap_of(organization, "multiple_accountable")
+    fix = fixes_for(gap)[0]
+    cells_set(organization=organization, changes=[CellChange(till.id, functions[1].id, frozenset("AC"))])
+
+    response = editor_api.post(fixes_url(gap), {"fix": fix.key, "seen": fix.seen}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["current"] == [{"touchpoint": till.id, "function": functions[1].id, "letters": "AC"}]
+
+
+def test_the_api_refuses_a_holder_fix_on_a_changed_role_with_412(organization, functions, stage, editor_api):
+    matrix(organization, stage, ["RA . . ."])
+    manager = stage.journey.owner
+    role_update(role=manager, version=manager.version, holder_name="")
+    gap = gap_of(organization, "vacant_owner")
+    fix = fixes_for(gap)[0]
+    role_update(role=manager, version=manager.version, title="Journey lead")
+
+    response = editor_api.post(fixes_url(gap), {"fix": fix.key, "seen": fix.seen, "holder_name": "Nora"}, format="json")
+
+    assert response.status_code == 412
+    assert response.json()["version"] == manager.version  # the title change made it newer than the offer
+
+
+def test_the_api_names_a_holder_and_refuses_a_bad_e_mail(organization, functions, stage, editor_api):
+    matrix(organization, stage, ["RA . . ."])
+    manager = stage.journey.owner
+    role_update(role=manager, version=manager.version, holder_name="")
+    gap = gap_of(organization, "vacant_owner")
+    fix = fixes_for(gap)[0]
+    body = {"fix": fix.key, "seen": fix.seen, "holder_name": "Nora"}
+
+    refused = editor_api.post(fixes_url(gap), {**body, "holder_email": "not an address"}, format="json")
+    named = editor_api.post(fixes_url(gap), {**body, "holder_email": "nora@example.com"}, format="json")
+
+    assert (refused.status_code, list(refused.json())) == (400, ["holder_email"])
+    assert (named.status_code, named.json()["resolved"]) == (200, True)
+
+
+def test_the_api_refuses_a_fix_the_gap_does_not_offer_with_400(organization, functions, stage, editor_api):
+    matrix(organization, stage, ["A A R ."])
+    gap = gap_of(organization, "multiple_accountable")
+
+    response = editor_api.post(fixes_url(gap), {"fix": "confirm:1", "seen": "assignment:1@1"}, format="json")
+
+    assert response.status_code == 400
