@@ -340,6 +340,8 @@ _OFFERS = {
 }
 
 
+# The rules a click can fix; the others (an idle function, a bottleneck) need a person's judgement.
+FIXABLE_RULES = frozenset(rule.value for rule in _OFFERS)
 # The rules whose fixes write a touchpoint's cells or confirm its A.
 _TOUCHPOINT_RULES = frozenset(_OFFERS) - {Rule.JOURNEY_WITHOUT_OWNER, Rule.VACANT_OWNER}
 

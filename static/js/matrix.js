@@ -326,10 +326,18 @@
       return;
     }
     var id = ids(stop), letter = key.toUpperCase();
+    if (letter === "F") {  // the row's first gap badge opens its fix panel
+      var badge = at.tr.querySelector("[data-fix-open]");
+      if (badge) { event.preventDefault(); badge.click(); }
+      return;
+    }
     if (LETTERS.indexOf(letter) >= 0) { event.preventDefault(); change(id[0], id[1], toggle(letter)); }
     else if (key === "Delete" || key === "Backspace") { event.preventDefault(); change(id[0], id[1], clear); }
     else if (key === "Enter" || key === " ") { event.preventDefault(); showMenu(stop); }
   });
+
+  // A fix applied in the fix panel (static/js/fixpanel.js) answers with the rows it changed.
+  document.addEventListener("cx:matrix-swap", function (event) { apply(event.detail.html); });
 
   // The filter applies as soon as a box is ticked; the search on Enter.
   var filter = document.querySelector("form[data-autosubmit]");
