@@ -77,14 +77,15 @@ def _decision_record(*, gap: Gap, before: str, cause: str = "decision") -> None:
 def gap_assign(*, gap: Gap, assignee, due_on: date | None, version: int | None) -> Gap:
     """Ask a member of the gap's organization to fix it, optionally by a date; None unassigns.
 
-    The new assignee is told by e-mail once the change is committed.
+    Once the change is committed the new assignee is told by e-mail, and the organization's
+    webhooks get a gap.assigned event (ownership.notifications).
     """
     members = Membership.objects.filter(organization_id=gap.organization_id)
     if assignee is not None and not members.filter(user=assignee).exists():
         raise ValidationError({"assignee": NOT_A_MEMBER})
     previous = gap.assignee_id
     gap = _versioned(gap=gap, version=version, assignee=assignee, due_on=due_on)
-    if assignee is not None and assignee.pk != previous and assignee.email:
+    if assignee is not None and assignee.pk != previous:
         from .tasks import gap_assignee_notify_task  # tasks import the services, not the reverse
 
         transaction.on_commit(lambda: gap_assignee_notify_task.delay(gap.pk))

@@ -330,10 +330,22 @@ class Webhook(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One attempt to deliver one audit run to one webhook: kept whether it worked or not."""
+    """One attempt to deliver one event to one webhook — an audit run, or a gap assigned to
+    someone: kept whether it worked or not."""
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
-    run = models.ForeignKey(AuditRun, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    event = models.CharField(max_length=40, default="audit.completed", help_text="audit.completed or gap.assigned")
+    run = models.ForeignKey(
+        AuditRun, null=True, blank=True, on_delete=models.CASCADE, related_name="webhook_deliveries"
+    )
+    gap = models.ForeignKey(
+        Gap,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhook_deliveries",
+        help_text="gap.assigned",
+    )
     attempt = models.PositiveSmallIntegerField(help_text="1 for the first try, 2 for the first retry …")
     attempted_at = models.DateTimeField(auto_now_add=True)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty when no answer came.")
@@ -344,10 +356,17 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-attempted_at", "-id"]
         indexes = [models.Index(fields=["webhook", "run"], name="webhookdelivery_webhook_run")]
+        constraints = [
+            # An audit's delivery names its run, an assignment's its gap.
+            models.CheckConstraint(
+                condition=Q(run__isnull=False) | Q(gap__isnull=False), name="webhookdelivery_has_subject"
+            )
+        ]
 
     def __str__(self) -> str:
         outcome = self.status_code or self.error[:40] or "no answer"
-        return f"Run {self.run_id} to {self.webhook.url}, attempt {self.attempt}: {outcome}"
+        subject = f"Run {self.run_id}" if self.run_id else f"Gap {self.gap_id} assigned"
+        return f"{subject} to {self.webhook.url}, attempt {self.attempt}: {outcome}"
 
 
 class AuditNotice(models.Model):
