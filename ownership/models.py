@@ -146,6 +146,8 @@ class AuditRun(models.Model):
     # Gaps opened (or reopened) and resolved since the previous run, by edits and by this run.
     opened_count = models.PositiveIntegerField(default=0)
     resolved_count = models.PositiveIntegerField(default=0)
+    # Of the gaps found, those the organization decided to live with for now: counted apart.
+    accepted_risks = models.PositiveIntegerField(default=0, help_text="Open gaps accepted as risks at the run.")
     repaired = models.PositiveIntegerField(
         default=0, help_text="Open gaps the live state had wrong, set right by this run (should stay 0)."
     )
@@ -175,7 +177,8 @@ class AuditRun(models.Model):
 
     @property
     def open_gaps(self) -> int:
-        return sum(self.counts_by_severity.values())
+        """The gaps still waiting for a fix: what the rules found, less the accepted risks."""
+        return max(sum(self.counts_by_severity.values()) - self.accepted_risks, 0)
 
 
 class GapStatus(models.TextChoices):
