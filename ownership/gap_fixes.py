@@ -38,6 +38,7 @@ from .services import (
 )
 
 HOLDER_NAME_MAX_CHARS = 200
+_MAX_ID = 2**31 - 1  # ids in a `seen` sent back are checked against the database's range first
 NO_LONGER_OFFERED = "This fix is no longer offered for the gap; the panel shows what it allows now."
 
 
@@ -358,6 +359,8 @@ def _refuse_if_stale(gap: Gap, seen: str) -> None:
             for part in filter(None, rest.split(";")):
                 ids, _, letters = part.partition("=")
                 touchpoint_id, function_id = (int(x) for x in ids.split("."))
+                if not (0 < touchpoint_id <= _MAX_ID and 0 < function_id <= _MAX_ID):
+                    raise ValueError(ids)
                 expected[(touchpoint_id, function_id)] = frozenset(letters)
         except ValueError:
             raise ValidationError({"seen": "Send back the `seen` value the fix was offered with."}) from None
@@ -368,7 +371,7 @@ def _refuse_if_stale(gap: Gap, seen: str) -> None:
         return
     model = {"role": Role, "journey": Journey, "assignment": Assignment}.get(kind)
     pk, _, version = rest.partition("@")
-    if model is None or not pk.isdigit() or not version.isdigit():
+    if model is None or not pk.isdigit() or not version.isdigit() or not 0 < int(pk) <= _MAX_ID:
         raise ValidationError({"seen": "Send back the `seen` value the fix was offered with."})
     row = model.objects.filter(pk=int(pk), organization_id=gap.organization_id).first()
     if row is None:

@@ -468,3 +468,63 @@ def test_the_api_refuses_a_fix_the_gap_does_not_offer_with_400(organization, fun
     response = editor_api.post(fixes_url(gap), {"fix": "confirm:1", "seen": "assignment:1@1"}, format="json")
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "seen", ["cells:99999999999.1=A", "cells:1.2.3=A", "role:99999999999@1", "journey:x@1", "nonsense", ""]
+)
+def test_a_malformed_seen_is_refused_as_bad_input(organization, functions, stage, editor_api, seen):
+    matrix(organization, stage, ["A A R ."])
+    gap = gap_of(organization, "multiple_accountable")
+
+    response = editor_api.post(fixes_url(gap), {"fix": fixes_for(gap)[0].key, "seen": seen}, format="json")
+
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("rule", "rows"),
+    [
+        ("unassigned", [". . . ."]),
+        ("no_accountable", [". . R C"]),
+        ("multiple_accountable", ["A A R ."]),
+        ("no_responsible", ["A . C ."]),
+        ("too_many_responsible", ["RA R R R"]),
+        ("consult_overload", ["RAC C C C"]),
+        ("handoff_gap", ["RA . . .", ". RA . ."]),
+    ],
+)
+def test_the_api_resolves_each_touchpoint_rules_gap_with_its_first_fix(
+    organization, functions, stage, editor_api, rule, rows
+):
+    matrix(organization, stage, rows)
+    gap = gap_of(organization, rule)
+    fix = fixes_for(gap)[0]
+
+    response = editor_api.post(fixes_url(gap), {"fix": fix.key, "seen": fix.seen}, format="json")
+
+    assert (response.status_code, response.json()["resolved"]) == (200, True)
+
+
+def test_the_api_confirms_stale_ownership(organization, functions, stage, editor_api):
+    (till,) = matrix(organization, stage, [". RA . ."])
+    Assignment.objects.filter(touchpoint=till).update(created_at=timezone.now() - timedelta(days=400))
+    audit_organization(organization=organization, trigger="manual", full=True)
+    gap = gap_of(organization, "stale_ownership")
+    fix = fixes_for(gap)[0]
+
+    response = editor_api.post(fixes_url(gap), {"fix": fix.key, "seen": fix.seen}, format="json")
+
+    assert (response.status_code, response.json()["resolved"]) == (200, True)
+
+
+def test_the_api_picks_a_journey_manager(organization, functions, editor_api):
+    stage = StageFactory(journey=JourneyFactory(organization=organization))
+    matrix(organization, stage, ["RA . . ."])
+    RoleFactory(function=functions[1], title="Head of Service", holder_name="Sam")
+    gap = gap_of(organization, "journey_without_owner")
+    fix = fixes_for(gap)[0]
+
+    response = editor_api.post(fixes_url(gap), {"fix": fix.key, "seen": fix.seen}, format="json")
+
+    assert (response.status_code, response.json()["resolved"]) == (200, True)
