@@ -149,3 +149,16 @@ def test_the_dashboards_top_gaps_link_to_their_own_page(organization, contested)
     html = client_for(organization, "viewer").get(reverse("dashboard", args=[organization.slug])).content.decode()
 
     assert f'href="{reverse("ownership:gap", args=[organization.slug, contested["gap"].pk])}"' in html
+
+
+def test_the_panel_reads_a_bounded_number_of_queries_whatever_the_organization_size(
+    organization, contested, django_assert_max_num_queries
+):
+    for index in range(30):
+        FunctionFactory(organization=organization, name=f"Team {index}")
+    editor = client_for(organization, "editor")
+
+    # * organization (middleware)  # * session  # * user  # * membership  # * the gap
+    # * the organization's functions  # * the till's letters
+    with django_assert_max_num_queries(7):
+        editor.get(fix_url(contested["gap"]) + "?from=gaps", **HTMX)
