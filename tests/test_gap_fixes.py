@@ -167,6 +167,24 @@ def test_too_many_consulted_drops_a_c(organization, functions, stage):
     assert letters(organization, till, functions[2]) == ""
 
 
+def test_too_many_responsible_drops_one_r(organization, functions, stage):
+    (till,) = matrix(organization, stage, ["RA R R RC"])
+
+    result = apply(gap_of(organization, "too_many_responsible"), f"drop:{functions[3].id}:R")
+
+    assert result.resolved
+    assert letters(organization, till, functions[3]) == "C"
+
+
+def test_too_many_consulted_steps_one_c_down_to_i(organization, functions, stage):
+    (till,) = matrix(organization, stage, ["RAC C C C"])
+
+    result = apply(gap_of(organization, "consult_overload"), f"step_down:{functions[1].id}:CI")
+
+    assert result.resolved
+    assert letters(organization, till, functions[1]) == "I"
+
+
 def test_too_many_informed_drops_an_i(organization, functions, stage):
     for name in ("Legal", "HR"):
         FunctionFactory(organization=organization, name=name)

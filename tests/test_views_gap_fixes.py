@@ -162,3 +162,13 @@ def test_the_panel_reads_a_bounded_number_of_queries_whatever_the_organization_s
     # * the organization's functions  # * the till's letters
     with django_assert_max_num_queries(7):
         editor.get(fix_url(contested["gap"]) + "?from=gaps", **HTMX)
+
+
+def test_the_gaps_own_page_offers_its_fixes_to_editors_only(organization, contested):
+    page = reverse("ownership:gap", args=[organization.slug, contested["gap"].pk])
+
+    editor = client_for(organization, "editor").get(page).content.decode()
+    viewer = client_for(organization, "viewer").get(page).content.decode()
+
+    assert '<h2 id="fix-title-' in editor and "Keep Sales accountable, the others drop out" in editor
+    assert "Keep Sales accountable" not in viewer
