@@ -1,7 +1,7 @@
 // The matrix editor: a grid with ONE tab stop and a roving focus, driven by delegated handlers.
 //   arrows/Home/End move (←  from the first cell reaches the touchpoint's name), R A C I toggle a
 //   letter, Delete/Backspace clear, Enter or a click opens the letter dialog, Ctrl+Z undoes the
-//   last change, Alt+↑/↓ moves the touchpoint.
+//   last change, Alt+↑/↓ moves the touchpoint, F opens the fix panel of the row's first gap.
 // Every change is POSTed with the letters the page last saw (`expected`). The server answers
 // with the affected rows and the summary, each in a <template data-swap="id">, and with 409
 // and the current value when someone else changed the cell first: never a silent overwrite.
