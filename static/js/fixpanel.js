@@ -12,7 +12,10 @@
   var opener = null;  // where the focus goes back to: the link, or its row when that was redrawn
 
   function open(link) {
-    opener = { link: link, row: link.closest("tr[id], li[id]"), gap: link.getAttribute("data-gap") };
+    // The focus goes back where it was: the link, or the editor's cell whose F key opened it.
+    var active = document.activeElement;
+    var back = active && active !== document.body && !dialog.contains(active) ? active : link;
+    opener = { link: back, row: link.closest("tr[id], li[id]") };
     var url = link.getAttribute("href") + "?from=" + encodeURIComponent(link.getAttribute("data-fix-from") || "page");
     htmx.ajax("GET", url, { target: body, swap: "innerHTML" }).then(function () {
       if (!dialog.open) dialog.showModal();

@@ -88,3 +88,17 @@ def test_escape_closes_the_panel_and_gives_the_focus_back(demo, live_server, chr
 
     expect(page.locator("#fix-dialog")).to_be_hidden()
     expect(opener).to_be_focused()
+
+
+def test_f_on_a_cell_opens_the_fix_panel_of_its_row(demo, live_server, chromium, log_in):
+    gap = open_gap("multiple_accountable")
+    page = log_in(chromium.new_context(), "cxlead")
+    page.goto(f"{live_server.url}/o/demo/journeys/{gap.journey_id}/#tp-{gap.touchpoint_id}")
+    cell = page.locator(f"#tp-{gap.touchpoint_id} td.cell").first
+    cell.focus()
+
+    page.keyboard.press("f")
+
+    expect(page.locator("#fix-dialog").get_by_test_id("fix-panel")).to_contain_text("Contested ownership")
+    page.keyboard.press("Escape")
+    expect(cell).to_be_focused()
