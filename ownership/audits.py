@@ -26,7 +26,7 @@ from journeys.models import Journey, Stage, Touchpoint
 
 from .constants import RULE_SEVERITY, Rule
 from .livegaps import gaps_reconcile, in_scope_count
-from .models import Assignment, AuditRun, Function, Gap, GapEvent, Role
+from .models import Assignment, AuditRun, Function, Gap, GapEvent, GapStatus, Role
 from .rules import Finding, coverage, evaluate, stale_ownership
 from .selectors import gap_changes_between
 from .snapshot import snapshot_load, snapshot_of_touchpoints
@@ -94,6 +94,9 @@ def audit_run_execute(*, run: AuditRun, full: bool = False) -> AuditResult:
         findings, changed = _full_check(run)
     if changed:  # the run's own repairs: the next run compares with what this one leaves
         run.checksum = matrix_checksum(organization)
+    run.accepted_risks = Gap.objects.filter(
+        organization=organization, resolved_at__isnull=True, workflow_status=GapStatus.ACCEPTED
+    ).count()
     run.matrix_version = Organization.objects.values_list("matrix_version", flat=True).get(pk=organization.pk)
     run.events_after = previous.events_through if previous else 0
     run.events_through = (

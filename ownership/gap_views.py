@@ -20,6 +20,7 @@ from cxowner.orgs.models import Membership
 from cxowner.views import membership_for, render_org
 
 from . import gap_workflow
+from .fix_views import fix_groups
 from .models import Gap, GapStatus
 from .vocabulary import rule_text
 
@@ -89,6 +90,10 @@ def gap_detail(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
         "version_form": VersionForm(initial=initial, auto_id=False),
         "comment_form": CommentForm(),
         "statuses": GapStatus,
+        # The fix panel, in the page: its forms post and come back here with the outcome.
+        "groups": fix_groups(gap) if membership.can_edit else [],
+        "surface": "page",
+        "in_page": True,
     }
     return render_org(request, membership, "ownership/gap_detail.html", context)
 

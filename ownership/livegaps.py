@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -33,7 +33,7 @@ from cxowner.orgs.signals import MatrixScope, matrix_changed
 from journeys.models import Stage, Touchpoint
 
 from .constants import Rule
-from .models import Assignment, AuditRun, Function, Gap, GapEvent
+from .models import Assignment, AuditRun, Function, Gap, GapEvent, GapStatus
 from .rules import (
     RULES,
     Finding,
@@ -272,6 +272,16 @@ _FIELDS = ("finding", "score", "journey_id", "touchpoint_id", "next_touchpoint_i
 _COLUMNS = ("id", "fingerprint", "resolved_at", "times_reopened", "rule", *_FIELDS)
 
 
+def _decisions_end(gap_ids: list[int]) -> list[int]:
+    """A gap that comes back starts fresh: what people decided before it resolved (acknowledged,
+    or a risk accepted until some day) was about the matrix then, so it ends now. Returns the
+    gaps whose accepted risk ended, for the record (the reason stays, as after a withdrawal)."""
+    decided = Gap.objects.filter(pk__in=gap_ids).exclude(workflow_status=GapStatus.OPEN)
+    accepted = list(decided.filter(workflow_status=GapStatus.ACCEPTED).values_list("id", flat=True))
+    decided.update(workflow_status=GapStatus.OPEN, version=F("version") + 1)
+    return accepted
+
+
 def gaps_reconcile(
     *,
     organization: Organization,
@@ -307,6 +317,7 @@ def gaps_reconcile(
     events: list[GapEvent] = []
     created: list[Gap] = []
     rewritten: list[Gap] = []
+    returned: list[int] = []
 
     def event(gap_id: int, kind: str) -> None:
         events.append(GapEvent(organization=organization, gap_id=gap_id, kind=kind, at=at, cause=cause, run=run))
@@ -326,6 +337,7 @@ def gaps_reconcile(
         if resolved_at is not None:
             rewritten.append(Gap(id=gap_id, resolved_at=None, times_reopened=times_reopened + 1, **fields))
             event(gap_id, GapEvent.Kind.REOPENED)
+            returned.append(gap_id)
             changes.reopened.append(label)
         elif any(stored[name] != fields[name] for name in _FIELDS):
             # Names change (a touchpoint renamed): the gap keeps its history, its text follows.
@@ -337,6 +349,9 @@ def gaps_reconcile(
     for gap in created:
         event(gap.id, GapEvent.Kind.OPENED)
     Gap.objects.bulk_update(rewritten, ["resolved_at", "times_reopened", "rule", "severity", *_FIELDS], batch_size=1000)
+    if returned:
+        for gap_id in _decisions_end(returned):
+            event(gap_id, GapEvent.Kind.RISK_ENDED)
     gone = [known[fp] for fp in open_known if fp not in wanted]
     gone_ids = [row[0] for row in gone]
     for start in range(0, len(gone_ids), 1000):

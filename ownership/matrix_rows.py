@@ -31,6 +31,7 @@ class Badge(NamedTuple):
     severity_label: str  # the word for the severity: colour is never the only signal
     message: str  # the gap's own sentence ("Till is contested: Sales, IT are all accountable")
     meaning: str  # what the rule means in general
+    gap_id: int | None = None  # the live gap it shows: its fix panel opens from the badge
 
 
 def legend_badge(rule: Rule) -> Badge:
@@ -62,6 +63,7 @@ class RowGap(NamedTuple):
     message: str
     touchpoints: tuple[str, ...]
     functions: tuple[str, ...]
+    gap_id: int | None = None
 
     @classmethod
     def of(cls, gap: Gap) -> RowGap:
@@ -72,12 +74,15 @@ class RowGap(NamedTuple):
             finding.get("message", ""),
             tuple(finding.get("touchpoints") or ()),
             tuple(finding.get("functions") or ()),
+            gap.pk,
         )
 
     @property
     def badge(self) -> Badge:
         text = RULE_TEXT[Rule(self.rule)]
-        return Badge(self.rule, text.badge, self.severity, text.severity_text.label, self.message, text.meaning)
+        return Badge(
+            self.rule, text.badge, self.severity, text.severity_text.label, self.message, text.meaning, self.gap_id
+        )
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,8 @@ class AuditRun(models.Model):
     # Gaps opened (or reopened) and resolved since the previous run, by edits and by this run.
     opened_count = models.PositiveIntegerField(default=0)
     resolved_count = models.PositiveIntegerField(default=0)
+    # Of the gaps found, those the organization decided to live with for now: counted apart.
+    accepted_risks = models.PositiveIntegerField(default=0, help_text="Open gaps accepted as risks at the run.")
     repaired = models.PositiveIntegerField(
         default=0, help_text="Open gaps the live state had wrong, set right by this run (should stay 0)."
     )
@@ -175,7 +177,8 @@ class AuditRun(models.Model):
 
     @property
     def open_gaps(self) -> int:
-        return sum(self.counts_by_severity.values())
+        """The gaps still waiting for a fix: what the rules found, less the accepted risks."""
+        return max(sum(self.counts_by_severity.values()) - self.accepted_risks, 0)
 
 
 class GapStatus(models.TextChoices):
@@ -266,12 +269,15 @@ class GapComment(models.Model):
 
 
 class GapEvent(models.Model):
-    """One step of a gap's life: opened, resolved or reopened, by an edit or by an audit run."""
+    """One step of a gap's life: opened, resolved or reopened, by an edit or by an audit run;
+    or a decision about it: a risk accepted, and the acceptance ended (withdrawn or expired)."""
 
     class Kind(models.TextChoices):
         OPENED = "opened", "Opened"
         RESOLVED = "resolved", "Resolved"
         REOPENED = "reopened", "Reopened"
+        ACCEPTED = "accepted", "Risk accepted"
+        RISK_ENDED = "risk_ended", "Risk acceptance ended"
 
     gap = models.ForeignKey(Gap, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -283,10 +289,18 @@ class GapEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["organization", "id"], name="gapevent_org_id")]
+        indexes = [
+            models.Index(fields=["organization", "id"], name="gapevent_org_id"),
+            # The dashboard walks back from now through the events of a period.
+            models.Index(fields=["organization", "at"], name="gapevent_org_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.gap} {self.kind} ({self.cause})"
+
+
+# The events of a gap's existence, which the audits report; decisions are the workflow's.
+GAP_LIFE_EVENTS = (GapEvent.Kind.OPENED, GapEvent.Kind.RESOLVED, GapEvent.Kind.REOPENED)
 
 
 class Webhook(models.Model):
@@ -321,16 +335,25 @@ class Webhook(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One attempt to deliver an event to one webhook: kept whether it worked or not.
-
-    An audit's delivery names its run; a test delivery (`ping`, sent by an admin) has none.
-    """
+    """One attempt to deliver one event to one webhook, kept whether it worked or not: an audit's
+    delivery names its run, a gap assignment's its gap; a test delivery (`ping`, sent by an admin)
+    names neither."""
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(
+        max_length=40, default="audit.completed", help_text="audit.completed, gap.assigned or ping"
+    )
     run = models.ForeignKey(
         AuditRun, null=True, blank=True, on_delete=models.CASCADE, related_name="webhook_deliveries"
     )
-    event = models.CharField(max_length=40, default="audit.completed")
+    gap = models.ForeignKey(
+        Gap,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhook_deliveries",
+        help_text="gap.assigned",
+    )
     attempt = models.PositiveSmallIntegerField(help_text="1 for the first try, 2 for the first retry …")
     attempted_at = models.DateTimeField(auto_now_add=True)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty when no answer came.")
@@ -345,11 +368,23 @@ class WebhookDelivery(models.Model):
             # The delivery log: a webhook's latest attempts first.
             models.Index(fields=["webhook", "-id"], name="webhookdelivery_recent"),
         ]
+        constraints = [
+            # An audit's delivery names its run, an assignment's its gap; only a test names neither.
+            models.CheckConstraint(
+                condition=Q(run__isnull=False) | Q(gap__isnull=False) | Q(event="ping"),
+                name="webhookdelivery_has_subject",
+            )
+        ]
 
     def __str__(self) -> str:
         outcome = self.status_code or self.error[:40] or "no answer"
-        what = f"Run {self.run_id}" if self.run_id else self.event
-        return f"{what} to {self.webhook.url}, attempt {self.attempt}: {outcome}"
+        if self.run_id:
+            subject = f"Run {self.run_id}"
+        elif self.gap_id:
+            subject = f"Gap {self.gap_id} assigned"
+        else:
+            subject = self.event
+        return f"{subject} to {self.webhook.url}, attempt {self.attempt}: {outcome}"
 
 
 class AuditNotice(models.Model):

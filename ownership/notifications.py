@@ -30,6 +30,7 @@ SIGNATURE_HEADER = "X-Cxowner-Signature"
 EVENT = "audit.completed"
 # A test delivery an admin sends from the settings page or the API.
 PING_EVENT = "ping"
+GAP_ASSIGNED = "gap.assigned"  # its own event: an integration opens a ticket for the assignee
 
 
 def webhook_signature(*, secret: str, body: bytes) -> str:
@@ -52,6 +53,17 @@ def webhook_payload(*, run: AuditRun) -> bytes:
     }
     # Compact and key-sorted: the exact bytes signed are the bytes sent.
     return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def gap_assigned_payload(*, gap: Gap) -> bytes:
+    """The JSON body of gap.assigned: the organization and the gap with its assignee and due date."""
+    document = {"event": GAP_ASSIGNED, "organization": gap.organization.slug, "gap": _gap_record(gap)}
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def webhooks_of(*, organization_id: int) -> list[int]:
+    """The ids of the organization's active webhooks."""
+    return list(Webhook.objects.filter(organization_id=organization_id, active=True).values_list("pk", flat=True))
 
 
 def digest_recipients(*, organization: Organization) -> list[str]:
@@ -94,14 +106,13 @@ def notice_send(*, run: AuditRun) -> AuditNotice | None:
 
 def webhooks_to_notify(*, run: AuditRun) -> list[int]:
     """The ids of the active webhooks of the run's organization."""
-    return list(Webhook.objects.filter(organization_id=run.organization_id, active=True).values_list("pk", flat=True))
+    return webhooks_of(organization_id=run.organization_id)
 
 
 def webhook_deliver(*, webhook: Webhook, run: AuditRun, attempt: int) -> WebhookDelivery:
     """POST the run's payload to the webhook once and record the attempt, whatever happens."""
-    headers = {"X-Cxowner-Run": str(run.pk), "X-Cxowner-Attempt": str(attempt)}
-    return _deliver(
-        webhook=webhook, event=EVENT, body=webhook_payload(run=run), headers=headers, run=run, attempt=attempt
+    return _post(
+        webhook=webhook, body=webhook_payload(run=run), event=EVENT, attempt=attempt, run=run, about={"Run": run.pk}
     )
 
 
@@ -121,14 +132,16 @@ def webhook_ping(*, webhook: Webhook) -> WebhookDelivery:
 
     Sent even when the webhook is disabled: an admin tests a receiver before switching it on.
     """
-    body = webhook_ping_payload(webhook=webhook)
-    return _deliver(webhook=webhook, event=PING_EVENT, body=body, headers={"X-Cxowner-Attempt": "1"}, attempt=1)
+    return _post(webhook=webhook, body=webhook_ping_payload(webhook=webhook), event=PING_EVENT, attempt=1, about={})
 
 
-def _deliver(
-    *, webhook: Webhook, event: str, body: bytes, headers: dict[str, str], attempt: int, run: AuditRun | None = None
-) -> WebhookDelivery:
-    """POST signed `body` once; every outcome (answer, error, refusal) becomes a delivery row."""
+def gap_assigned_deliver(*, webhook: Webhook, gap: Gap, attempt: int) -> WebhookDelivery:
+    """POST gap.assigned for the gap to the webhook once and record the attempt."""
+    body = gap_assigned_payload(gap=gap)
+    return _post(webhook=webhook, body=body, event=GAP_ASSIGNED, attempt=attempt, gap=gap, about={"Gap": gap.pk})
+
+
+def _post(*, webhook: Webhook, body: bytes, event: str, attempt: int, about: dict, **subject) -> WebhookDelivery:
     request = urllib.request.Request(
         webhook.url,
         data=body,
@@ -137,7 +150,8 @@ def _deliver(
             "Content-Type": "application/json",
             "User-Agent": "cxowner-webhook/1",
             "X-Cxowner-Event": event,
-            **headers,
+            **{f"X-Cxowner-{name}": str(value) for name, value in about.items()},
+            "X-Cxowner-Attempt": str(attempt),
             SIGNATURE_HEADER: webhook_signature(secret=webhook.secret, body=body),
         },
     )
@@ -153,8 +167,8 @@ def _deliver(
     duration_ms = round((time.monotonic() - started) * 1000)
     return WebhookDelivery.objects.create(
         webhook=webhook,
-        run=run,
         event=event,
+        **subject,
         attempt=attempt,
         status_code=status_code,
         error=error[:2000],

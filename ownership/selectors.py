@@ -15,7 +15,7 @@ from cxowner.orgs.models import Organization
 from journeys.models import Journey, Touchpoint
 
 from .constants import LETTERS, Rule
-from .models import Assignment, AuditRun, Function, Gap, GapEvent, Role, Webhook, WebhookDelivery
+from .models import GAP_LIFE_EVENTS, Assignment, AuditRun, Function, Gap, GapEvent, Role, Webhook, WebhookDelivery
 
 # Organization-wide rules say nothing about one journey's rows.
 ORGANIZATION_RULES = frozenset({Rule.IDLE_FUNCTION, Rule.ACCOUNTABILITY_BOTTLENECK})
@@ -158,7 +158,9 @@ def net_gap_changes(events: Iterable[tuple[int, str]]) -> tuple[list[int], list[
 
 
 def _events(organization_id: int, after: int, through: int):
-    rows = GapEvent.objects.filter(organization_id=organization_id, id__gt=after, id__lte=through)
+    rows = GapEvent.objects.filter(
+        organization_id=organization_id, id__gt=after, id__lte=through, kind__in=GAP_LIFE_EVENTS
+    )
     return rows.order_by("id").values_list("id", "gap_id", "kind")
 
 
@@ -199,7 +201,10 @@ def audit_run_changes(*, run) -> tuple[list, list]:
     highest score first (one query)."""
 
     events = GapEvent.objects.filter(
-        organization_id=run.organization_id, id__gt=run.events_after, id__lte=run.events_through
+        organization_id=run.organization_id,
+        id__gt=run.events_after,
+        id__lte=run.events_through,
+        kind__in=GAP_LIFE_EVENTS,  # decisions about a gap are not the audit's news
     ).select_related("gap__assignee")
     gaps: dict[int, Gap] = {}
     steps: list[tuple[int, str]] = []

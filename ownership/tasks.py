@@ -39,8 +39,15 @@ from .heartbeat import worker_seen_recently
 
 # Registered with the worker from here, where Celery looks for tasks.
 from .import_jobs import matrix_import_job_task  # noqa: F401
-from .models import AuditNotice, AuditRun, Webhook
-from .notifications import notice_send, webhook_deliver, webhook_retry_delay, webhooks_to_notify
+from .models import AuditNotice, AuditRun, Gap, Webhook
+from .notifications import (
+    gap_assigned_deliver,
+    notice_send,
+    webhook_deliver,
+    webhook_retry_delay,
+    webhooks_of,
+    webhooks_to_notify,
+)
 from .schedules import audit_schedule_delete, audit_schedules_ensure
 
 logger = logging.getLogger(__name__)
@@ -317,7 +324,29 @@ def webhook_deliver_task(self, webhook_id: int, run_id: int) -> bool:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY_OPTIONS)
 def gap_assignee_notify_task(gap_id: int) -> bool:
-    return gap_assignee_notify(gap_id=gap_id)
+    """E-mail the assignee, then hand gap.assigned to each webhook's own delivery task."""
+    sent = gap_assignee_notify(gap_id=gap_id)
+    gap = Gap.objects.filter(pk=gap_id, assignee__isnull=False).only("organization_id").first()
+    for webhook_id in webhooks_of(organization_id=gap.organization_id) if gap else []:
+        gap_assigned_deliver_task.delay(webhook_id, gap_id)
+    return sent
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, autoretry_for=TRANSIENT_ERRORS, max_retries=20)
+def gap_assigned_deliver_task(self, webhook_id: int, gap_id: int) -> bool:
+    """One attempt to deliver gap.assigned; retried with backoff like an audit's delivery."""
+    webhook = Webhook.objects.filter(pk=webhook_id, active=True).first()
+    gap = Gap.objects.select_related("organization", "assignee").filter(pk=gap_id).first()
+    if webhook is None or gap is None:
+        return False
+    attempt = self.request.retries + 1
+    delivery = gap_assigned_deliver(webhook=webhook, gap=gap, attempt=attempt)
+    if delivery.succeeded:
+        return True
+    logger.warning("Webhook %s, gap %s assigned, attempt %s failed: %s", webhook.url, gap.pk, attempt, delivery.error)
+    if attempt >= settings.WEBHOOK_MAX_ATTEMPTS:
+        return False
+    raise self.retry(countdown=webhook_retry_delay(attempt=attempt), max_retries=settings.WEBHOOK_MAX_ATTEMPTS - 1)
 
 
 @shared_task(**RETRY_OPTIONS)

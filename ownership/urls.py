@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import gap_views, history_views, import_views, revert_views, settings_views, views
+from . import fix_views, gap_views, history_views, import_views, revert_views, settings_views, views
 
 app_name = "ownership"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("gaps/<int:gap_id>/accept-risk/", gap_views.gap_accept_risk, name="gap_accept_risk"),
     path("gaps/<int:gap_id>/reopen/", gap_views.gap_reopen, name="gap_reopen"),
     path("gaps/<int:gap_id>/comments/", gap_views.gap_comment, name="gap_comment"),
+    path("gaps/<int:gap_id>/fix/", fix_views.gap_fix, name="gap_fix"),
     path("functions/", views.function_list, name="functions"),
     path("functions/new/", views.function_add, name="function_add"),
     path("functions/roles/new/", views.role_add, name="role_add"),

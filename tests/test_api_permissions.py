@@ -172,6 +172,15 @@ ENDPOINTS = [
     Endpoint("gap reopen", "post", "orgs/{org}/gaps/{gap}/reopen/", "editor", 200, {"version": 1}),
     Endpoint("gap comments", "get", "orgs/{org}/gaps/{gap}/comments/", "viewer", 200),
     Endpoint("gap comment", "post", "orgs/{org}/gaps/{gap}/comments/", "viewer", 201, {"body": "Who owns this?"}),
+    Endpoint("gap fixes", "get", "orgs/{org}/gaps/{gap}/fixes/", "editor", 200),
+    Endpoint(
+        "gap fix apply",
+        "post",
+        "orgs/{org}/gaps/{gap}/fixes/",
+        "editor",
+        200,
+        {"fix": "responsible:{function}", "seen": "cells:{touchpoint}.{function}=A"},
+    ),
     Endpoint("import", "post", "orgs/{org}/import/", "editor", 200, multipart=True),
     Endpoint("export", "get", "orgs/{org}/export/?format=csv", "viewer", 200),
     Endpoint("webhooks", "get", "orgs/{org}/webhooks/", "viewer", 200),
@@ -235,6 +244,7 @@ def build_world():
         rule="no_responsible",
         severity="warning",
         journey=journey,
+        touchpoint=touchpoint,  # its Cashier has an A and no R
         finding={"rule": "no_responsible", "message": f"{MARKER} has no R"},
         score=6,
         first_seen_at=now,

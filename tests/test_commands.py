@@ -1,14 +1,17 @@
 """The command line: import_matrix, export_matrix, audit, seed_demo."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from cxowner.orgs.models import Membership, Organization
 from journeys.models import Touchpoint
 from ownership.constants import Rule
-from ownership.models import AuditRun
+from ownership.gap_workflow import gap_accept_risk
+from ownership.models import AuditRun, Gap
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +73,7 @@ def test_audit_json_has_the_spec_shape(matrix_file, capsys):
     capsys.readouterr()
     call_command("audit", "acme", "--json")
     document = json.loads(capsys.readouterr().out)
-    assert set(document) == {"organization", "coverage", "findings"}
+    assert set(document) == {"organization", "coverage", "open_gaps", "accepted_risks", "findings"}
     assert document["organization"] == "acme"
     assert document["coverage"] == 0.5  # Basket has A and R; Payment has no R
     assert {tuple(sorted(f)) for f in document["findings"]} == {
@@ -79,6 +82,23 @@ def test_audit_json_has_the_spec_shape(matrix_file, capsys):
     no_responsible = next(f for f in document["findings"] if f["rule"] == "no_responsible")
     assert no_responsible["touchpoints"] == ["Payment"]
     assert no_responsible["journey"] == "Buy online"
+
+
+def test_audit_json_counts_accepted_risks_apart_from_open_gaps(matrix_file, capsys):
+    call_command("import_matrix", "acme", str(matrix_file), "--create-org")
+    call_command("audit", "acme")
+    gap = Gap.objects.get(organization__slug="acme", rule="no_responsible")
+    today = timezone.localdate()
+    gap_accept_risk(
+        gap=gap, reason="Until the re-org", expires_on=today + timedelta(days=30), version=None, today=today
+    )
+    capsys.readouterr()
+
+    call_command("audit", "acme", "--json")
+
+    document = json.loads(capsys.readouterr().out)
+    assert (document["open_gaps"], document["accepted_risks"]) == (len(document["findings"]) - 1, 1)
+    assert AuditRun.objects.filter(organization__slug="acme").latest("id").accepted_risks == 1
 
 
 def test_audit_records_a_manual_run(matrix_file):

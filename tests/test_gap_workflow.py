@@ -273,3 +273,31 @@ def test_the_webhook_payload_carries_each_gaps_decision_assignee_and_due_date(or
         member.email,
         "2026-06-01",
     )
+
+
+def come_back(gap):
+    """Break the matrix again: the till's letters are cleared, so the same gap returns."""
+    cells_set(
+        organization=gap.organization,
+        changes=[CellChange(gap.touchpoint_id, f.id, frozenset()) for f in gap.organization.functions.all()],
+    )
+    gap.refresh_from_db()
+    return gap
+
+
+def test_a_gap_that_returns_does_not_carry_its_earlier_accepted_risk(gap):
+    gap_accept_risk(gap=gap, reason="Until the re-org", expires_on=TODAY + timedelta(days=30), version=1, today=TODAY)
+    gap = come_back(resolve(gap))
+
+    assert (gap.resolved_at, gap.workflow_status, gap.times_reopened) == (None, GapStatus.OPEN, 1)
+    kinds = list(gap.events.values_list("kind", flat=True))
+    assert kinds[-2:] == ["reopened", "risk_ended"]  # the decision's end is on the record
+
+
+def test_a_gap_that_returns_is_no_longer_acknowledged(gap):
+    gap_acknowledge(gap=gap, version=1)
+
+    gap = come_back(resolve(gap))
+
+    assert gap.workflow_status == GapStatus.OPEN
+    assert "risk_ended" not in gap.events.values_list("kind", flat=True)

@@ -13,6 +13,7 @@ from django.core import mail
 
 from cxowner.orgs.models import Membership
 from ownership.audits import audit_organization
+from ownership.gap_workflow import gap_assign
 from ownership.models import AuditNotice, Gap, WebhookDelivery
 from ownership.notifications import notice_send, webhook_deliver, webhook_payload, webhook_signature
 from ownership.services import CellChange, cells_set
@@ -250,3 +251,37 @@ def test_a_run_announces_what_edits_changed_since_the_previous_run(organization)
     assert [gap["rule"] for gap in payload["opened"]] == ["no_responsible"]
     assert "unassigned" in [gap["rule"] for gap in payload["resolved"]]
     assert (run.opened_count, run.repaired) == (1, 0)
+
+
+def test_assigning_a_gap_sends_its_own_signed_gap_assigned_event(organization, django_capture_on_commit_callbacks):
+    audited_with_gaps(organization)
+    gap = Gap.objects.get(organization=organization, rule="unassigned", resolved_at__isnull=True)
+    assignee = MembershipFactory(organization=organization, role="editor").user
+    with Receiver() as receiver:
+        webhook = WebhookFactory(organization=organization, url=receiver.url)
+        with django_capture_on_commit_callbacks(execute=True):
+            gap_assign(gap=gap, assignee=assignee, due_on=None, version=gap.version)
+
+    [request] = receiver.requests
+    body = json.loads(request["body"])
+    assert request["headers"]["X-Cxowner-Event"] == "gap.assigned"
+    assert signature_is_valid(webhook.secret, request)
+    assert (body["event"], body["gap"]["gap"], body["gap"]["assignee"]) == ("gap.assigned", gap.pk, assignee.email)
+    delivery = WebhookDelivery.objects.get(webhook=webhook)
+    assert (delivery.event, delivery.gap_id, delivery.run_id, delivery.succeeded) == (
+        "gap.assigned",
+        gap.pk,
+        None,
+        True,
+    )
+
+
+def test_unassigning_a_gap_sends_no_event(organization, django_capture_on_commit_callbacks):
+    audited_with_gaps(organization)
+    gap = Gap.objects.get(organization=organization, rule="unassigned", resolved_at__isnull=True)
+    with Receiver() as receiver:
+        WebhookFactory(organization=organization, url=receiver.url)
+        with django_capture_on_commit_callbacks(execute=True):
+            gap_assign(gap=gap, assignee=None, due_on=None, version=gap.version)
+
+    assert receiver.requests == []

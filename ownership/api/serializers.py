@@ -205,6 +205,7 @@ class AuditRunSerializer(StrictModelSerializer):
             "counts_by_severity",
             "opened_count",
             "resolved_count",
+            "accepted_risks",
             "repaired",
             "error",
         ]

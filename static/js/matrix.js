@@ -2,7 +2,8 @@
 //   arrows/Home/End move (←  from the first cell reaches the touchpoint's name), R A C I toggle a
 //   letter, Delete/Backspace clear, Enter or a click opens the letter dialog, Ctrl+Z undoes and
 //   Ctrl+Shift+Z / Ctrl+Y redo the member's changes (the server keeps the stacks), Alt+↑/↓ moves
-//   the touchpoint. Selections, copy, paste, fill down live in matrix-sheet.js, through `hooks`.
+//   the touchpoint, F opens the fix panel of the row's first gap. Selections, copy, paste, fill
+//   down live in matrix-sheet.js, through `hooks`.
 // Every change is POSTed with the letters the page last saw (`expected`). The server answers
 // with the affected rows and the summary, each in a <template data-swap="id">, and with 409
 // and the current value when someone else changed the cell first: never a silent overwrite.
@@ -350,10 +351,18 @@
       return;
     }
     var id = ids(stop), letter = key.toUpperCase();
+    if (letter === "F") {  // the row's first gap badge opens its fix panel
+      var badge = at.tr.querySelector("[data-fix-open]");
+      if (badge) { event.preventDefault(); badge.click(); }
+      return;
+    }
     if (LETTERS.indexOf(letter) >= 0) { event.preventDefault(); change(id[0], id[1], toggle(letter)); }
     else if (key === "Delete" || key === "Backspace") { event.preventDefault(); change(id[0], id[1], clear); }
     else if (key === "Enter" || key === " ") { event.preventDefault(); showMenu(stop); }
   });
+
+  // A fix applied in the fix panel (static/js/fixpanel.js) answers with the rows it changed.
+  document.addEventListener("cx:matrix-swap", function (event) { apply(event.detail.html); });
 
   // The filter applies as soon as a box is ticked; the search on Enter.
   var filter = document.querySelector("form[data-autosubmit]");

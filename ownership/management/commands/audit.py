@@ -29,14 +29,18 @@ class Command(BaseCommand):
         for finding in result.findings:
             self.stdout.write(f"{finding.severity.value:7}  {finding.rule.value:26}  {finding.message}")
         self.stdout.write(
-            f"\n{len(result.findings)} gap(s); coverage {run.coverage:.0%} of {run.in_scope_touchpoints} "
-            f"in-scope touchpoints; {run.opened_count} opened, {run.resolved_count} resolved since the last audit."
+            f"\n{len(result.findings)} gap(s), {run.accepted_risks} of them accepted as risks; coverage "
+            f"{run.coverage:.0%} of {run.in_scope_touchpoints} in-scope touchpoints; {run.opened_count} opened, "
+            f"{run.resolved_count} resolved since the last audit."
         )
 
     def _print_json(self, org, result):
         document = {
             "organization": org.slug,
             "coverage": result.run.coverage,
+            # Accepted risks count apart: still findings, but decided on, not waiting for a fix.
+            "open_gaps": result.run.open_gaps,
+            "accepted_risks": result.run.accepted_risks,
             "findings": [finding.as_dict() for finding in result.findings],
         }
         self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
