@@ -10,6 +10,8 @@ reckoning that could disagree with the audit.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -70,6 +72,25 @@ class FunctionPlan:
     @property
     def is_merge(self) -> bool:
         return self.target is not None
+
+    @property
+    def digest(self) -> str:
+        """What the member was shown of letters and roles: a confirmation names it, and a matrix
+        changed since the preview refuses the confirmation (PlanChanged) instead of doing more."""
+        shown = [
+            self.target.pk if self.target else None,
+            [(c.touchpoint_id, c.letters, c.target_before) for c in self.cells],
+            [(r.role.pk, r.role.title, r.title_after) for r in self.roles],
+        ]
+        return hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:16]
+
+
+class PlanChanged(Exception):
+    """The letters or roles changed since the member saw the preview; nothing was done."""
+
+    def __init__(self, plan: FunctionPlan):
+        self.plan = plan
+        super().__init__("The matrix changed since the preview: look at what it will do now and confirm again.")
 
 
 # Reorder -------------------------------------------------------------------------------------
@@ -168,6 +189,11 @@ def _titles_after_merge(function: Function, target: Function) -> dict[int, str]:
     return titles
 
 
+def plan_check(plan: FunctionPlan, digest: str) -> None:
+    if plan.digest != digest:
+        raise PlanChanged(plan)
+
+
 def _check_merge(function: Function, target: Function) -> None:
     if target.organization_id != function.organization_id:
         raise ValidationError({"into": "Merge into a function of the same organization."})
@@ -179,11 +205,12 @@ def _check_merge(function: Function, target: Function) -> None:
 
 
 @transaction.atomic
-def function_merge(*, function: Function, target: Function, version: int | None) -> Function:
+def function_merge(*, function: Function, target: Function, version: int | None, digest: str = "") -> Function:
     """Move every letter and role of `function` to `target`, then delete `function`: one change set.
 
     `version` is the version of `function` the member saw in the preview; a function changed
-    since (renamed, moved) refuses the merge.
+    since (renamed, moved) refuses the merge. With the preview's `digest`, so do letters or roles
+    that changed since (PlanChanged).
     """
     _check_merge(function, target)
     organization_id = function.organization_id
@@ -194,6 +221,8 @@ def function_merge(*, function: Function, target: Function, version: int | None)
     if version is not None and locked[function.pk].version != version:
         raise StaleVersion(locked[function.pk])
     function, target = locked[function.pk], locked[target.pk]
+    if digest:
+        plan_check(function_merge_plan(function=function, target=target), digest)
 
     # touchpoint -> function -> letters, for the two functions; the source's rows by letter.
     cells: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))

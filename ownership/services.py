@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from cxowner.orgs.errors import Cell, StaleCells
+from cxowner.orgs.errors import Cell, StaleCells, StaleVersion
 from cxowner.orgs.history import Change, change_set_record, letters_text, object_created, object_deleted, object_record
 from cxowner.orgs.locks import organization_locked, rows_locked
 from cxowner.orgs.models import Organization
@@ -28,7 +28,7 @@ from journeys.models import Journey, Touchpoint
 from journeys.services import versioned_update
 
 from .constants import LETTERS
-from .function_changes import function_move
+from .function_changes import function_delete_plan, function_move, plan_check
 from .matrixfile import STANDARD_COLUMNS, normalise_header
 from .models import Assignment, Function, Role
 
@@ -235,10 +235,22 @@ def function_update(*, function: Function, version: int | None, **changes) -> Fu
 
 
 @transaction.atomic
-def function_delete(*, function: Function) -> None:
-    """Delete a function with its roles and letters: its column leaves the matrix."""
+def function_delete(*, function: Function, version: int | None = None, digest: str = "") -> None:
+    """Delete a function with its roles and letters: its column leaves the matrix.
+
+    With `version`, only if the function is still at it; with the preview's `digest`
+    (function_changes.function_delete_plan), only if its letters and roles are still as shown.
+    """
     organization_id = function.organization_id
     organization_locked(organization_id)
+    if version is not None or digest:
+        function = rows_locked(Function.objects.filter(pk=function.pk)).first()
+        if function is None:
+            raise ValidationError("This function no longer exists.")
+        if version is not None and function.version != version:
+            raise StaleVersion(function)
+        if digest:
+            plan_check(function_delete_plan(function=function), digest)
     # Its letters go with it: each touchpoint's history shows the function's cell emptied.
     cells: dict[tuple[int, int], list[str]] = {}
     rows = Assignment.objects.filter(function=function).values_list("touchpoint_id", "touchpoint__journey_id", "letter")
@@ -292,10 +304,16 @@ def role_scope(role: Role) -> MatrixScope:
 
 
 @transaction.atomic
-def role_delete(*, role: Role) -> None:
+def role_delete(*, role: Role, version: int | None = None) -> None:
     """Delete a role; journeys it owned lose their owner and letters it carried keep their function."""
     organization_id, scope = role.organization_id, role_scope(role)
     organization_locked(organization_id)
+    if version is not None:
+        current = rows_locked(Role.objects.filter(pk=role.pk)).first()
+        if current is None:
+            raise ValidationError("This role no longer exists.")
+        if current.version != version:
+            raise StaleVersion(current)
     object_record(obj=role, action="delete", changes=[object_deleted(role)])
     role.delete()
     matrix_change_announce(organization_id=organization_id, scope=scope)
