@@ -35,7 +35,7 @@ from journeys.models import Touchpoint
 
 from .models import Assignment, Function, Role
 from .snapshot import OrgSnapshot, snapshot_load
-from .whatif import GapsCompared, function_removed, functions_merged, gaps_compare
+from .whatif import Comparison, compare, merge_functions, remove_function
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class FunctionPlan:
     target: Function | None
     cells: tuple[CellPlan, ...]
     roles: tuple[RolePlan, ...]
-    gaps: GapsCompared
+    gaps: Comparison  # what the audit's rules find before and after (ownership.whatif)
 
     @property
     def is_merge(self) -> bool:
@@ -138,7 +138,8 @@ def function_delete_plan(*, function: Function) -> FunctionPlan:
         for journey, touchpoint, touchpoint_id, letters, _ in _cells(snapshot, function.pk, None)
     )
     roles = tuple(RolePlan(role, "", owned) for role, owned in _roles(function))
-    return FunctionPlan(function, None, cells, roles, gaps_compare(snapshot, function_removed(snapshot, function.pk)))
+    after = remove_function(snapshot, function_id=function.pk)
+    return FunctionPlan(function, None, cells, roles, compare(snapshot, after))
 
 
 def function_merge_plan(*, function: Function, target: Function) -> FunctionPlan:
@@ -151,8 +152,8 @@ def function_merge_plan(*, function: Function, target: Function) -> FunctionPlan
     )
     titles = _titles_after_merge(function, target)
     roles = tuple(RolePlan(role, titles[role.pk], owned) for role, owned in _roles(function))
-    after = functions_merged(snapshot, function.pk, target.pk)
-    return FunctionPlan(function, target, cells, roles, gaps_compare(snapshot, after))
+    after = merge_functions(snapshot, source_id=function.pk, target_id=target.pk)
+    return FunctionPlan(function, target, cells, roles, compare(snapshot, after))
 
 
 def _cells(snapshot: OrgSnapshot, function_id: int, target_id: int | None):
@@ -182,7 +183,7 @@ def _titles_after_merge(function: Function, target: Function) -> dict[int, str]:
     for role_id, title in Role.objects.filter(function=function).values_list("pk", "title"):
         renamed = title
         if renamed in taken:
-            suffix = f" (from {function.name})"
+            suffix = f" ({function.name})"
             renamed = title[: Role._meta.get_field("title").max_length - len(suffix)] + suffix
         taken.add(renamed)
         titles[role_id] = renamed
@@ -224,25 +225,26 @@ def function_merge(*, function: Function, target: Function, version: int | None,
     if digest:
         plan_check(function_merge_plan(function=function, target=target), digest)
 
-    # touchpoint -> function -> letters, for the two functions; the source's rows by letter.
+    # touchpoint -> function -> letters, for the two functions.
     cells: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     journey_of: dict[int, int] = {}
-    source_rows: list[tuple[int, int, str]] = []
     rows = Assignment.objects.filter(function_id__in=[function.pk, target.pk]).values_list(
-        "pk", "touchpoint_id", "touchpoint__journey_id", "function_id", "letter"
+        "touchpoint_id", "touchpoint__journey_id", "function_id", "letter"
     )
-    for pk, touchpoint_id, journey_id, function_id, letter in rows:
+    for touchpoint_id, journey_id, function_id, letter in rows:
         cells[touchpoint_id][function_id].add(letter)
         journey_of[touchpoint_id] = journey_id
-        if function_id == function.pk:
-            source_rows.append((pk, touchpoint_id, letter))
-    # A letter both hold stays once: the target's row (its role, its confirmation) is kept.
-    duplicates = [pk for pk, touchpoint_id, letter in source_rows if letter in cells[touchpoint_id][target.pk]]
 
     changes = _merge_roles(function, target)
-    # Roles first: a letter's role must belong to the letter's function (a composite key).
-    Assignment.objects.filter(pk__in=duplicates).delete()
-    Assignment.objects.filter(function=function).update(function=target, version=F("version") + 1)
+    # The source's letters arrive as new letters of the target, as a cell edit writes them: no
+    # role, and an A its new owner has yet to confirm (what ownership.whatif previews). A letter
+    # the target already holds stays as it is, with its role and confirmation: A is kept once.
+    Assignment.objects.filter(function=function).delete()
+    Assignment.objects.bulk_create(
+        Assignment(organization_id=organization_id, touchpoint_id=touchpoint_id, function=target, letter=letter)
+        for touchpoint_id, held in sorted(cells.items())
+        for letter in sorted(held[function.pk] - held[target.pk])
+    )
     touched = [t for t in cells if cells[t][function.pk]]
     Touchpoint.objects.filter(pk__in=touched).update(version=F("version") + 1)
     for touchpoint_id in sorted(touched):

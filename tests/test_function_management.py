@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import ChangeItem, ChangeSet
@@ -94,16 +95,25 @@ def test_a_merge_moves_the_roles_and_renames_a_title_the_target_already_has(worl
     RoleFactory(function=world["service"], title="Head")
     function_merge(function=world["sales"], target=world["service"], version=1)
     head.refresh_from_db(), clerk.refresh_from_db()
-    assert (head.function_id, head.title) == (world["service"].pk, "Head (from Sales)")
+    assert (head.function_id, head.title) == (world["service"].pk, "Head (Sales)")
     assert (clerk.function_id, clerk.title) == (world["service"].pk, "Clerk")
 
 
-def test_a_letters_role_moves_with_it(world):
+def test_moved_letters_start_fresh_without_a_role_and_unconfirmed(world):
     carrier = RoleFactory(function=world["sales"], title="Returns desk")
-    Assignment.objects.filter(touchpoint=world["returns"], function=world["sales"], letter="A").update(role=carrier)
+    Assignment.objects.filter(touchpoint=world["returns"], function=world["sales"], letter="A").update(
+        role=carrier, confirmed_at=timezone.now()
+    )
     function_merge(function=world["sales"], target=world["service"], version=1)
     moved = Assignment.objects.get(touchpoint=world["returns"], letter="A")
-    assert (moved.function_id, moved.role_id) == (world["service"].pk, carrier.pk)
+    assert (moved.function_id, moved.role_id, moved.confirmed_at) == (world["service"].pk, None, None)
+
+
+def test_a_letter_the_target_already_holds_keeps_its_role(world):
+    carrier = RoleFactory(function=world["service"], title="Till supervisor")
+    Assignment.objects.filter(touchpoint=world["till"], function=world["service"], letter="A").update(role=carrier)
+    function_merge(function=world["sales"], target=world["service"], version=1)
+    assert Assignment.objects.get(touchpoint=world["till"], letter="A").role_id == carrier.pk
 
 
 def test_a_merge_is_one_change_set_with_every_cell_before_and_after(world, organization):
@@ -150,6 +160,10 @@ def test_the_merge_preview_shows_each_cell_before_and_after(world):
 
 
 def test_the_merge_preview_names_exactly_the_gaps_the_audit_finds_after_the_merge(world, organization):
+    # A vacant role carrying an A, and a title both functions use: the two cases a merge rewrites.
+    carrier = RoleFactory(function=world["sales"], title="Head", holder_name="")
+    RoleFactory(function=world["service"], title="Head")
+    Assignment.objects.filter(touchpoint=world["returns"], function=world["sales"], letter="A").update(role=carrier)
     before = audit_fingerprints(organization)
     plan = function_merge_plan(function=world["sales"], target=world["service"])
     assert "multiple_accountable" in {f.rule for f in plan.gaps.closed}

@@ -47,6 +47,8 @@ class FunctionPlanSerializer(serializers.Serializer):
     roles = RolePlanSerializer(many=True)
     gaps_opened = FindingSerializer(many=True)
     gaps_closed = FindingSerializer(many=True)
+    coverage_before = serializers.FloatField(help_text="Coverage now, 0–1.")
+    coverage_after = serializers.FloatField(help_text="Coverage after the change, 0–1.")
 
 
 def plan_data(plan: FunctionPlan, *, dry_run: bool) -> dict:
@@ -62,5 +64,7 @@ def plan_data(plan: FunctionPlan, *, dry_run: bool) -> dict:
             "roles": plan.roles,
             "gaps_opened": [finding(f) for f in plan.gaps.opened],
             "gaps_closed": [finding(f) for f in plan.gaps.closed],
+            "coverage_before": plan.gaps.coverage_before,
+            "coverage_after": plan.gaps.coverage_after,
         }
     ).data
