@@ -8,6 +8,8 @@ from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import ChangeItem, ChangeSet
 from journeys.models import Journey
 from ownership.function_changes import function_delete_plan, function_merge, function_merge_plan, function_move
+from ownership.imports import matrix_sheet
+from ownership.journey_matrix import journey_functions
 from ownership.models import Assignment, Function, Gap, Role
 from ownership.rules import evaluate
 from ownership.services import function_delete, journey_owner_set, role_update
@@ -69,6 +71,14 @@ def test_moving_a_function_renumbers_the_columns(world, organization):
     names = list(Function.objects.filter(organization=organization).values_list("name", "position"))
     assert names == [("IT", 1), ("Sales", 2), ("Service", 3)]
     assert ChangeSet.objects.filter(organization=organization, kind="function.move").count() == 1
+
+
+def test_every_list_of_functions_follows_the_new_order(world, organization):
+    function_move(function=world["it"], position=1, version=1)
+    order = ["IT", "Sales", "Service"]
+    assert list(matrix_sheet(organization=organization).functions) == order
+    assert [f.name for f in journey_functions(organization=organization)] == order
+    assert [f.name for f in snapshot_load(organization=organization).functions] == order
 
 
 def test_moving_a_function_changed_by_someone_else_is_refused(world, organization):
