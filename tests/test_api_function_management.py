@@ -110,6 +110,16 @@ def test_a_merge_moves_the_letters_and_deletes_the_function(editor, api, world):
     assert Assignment.objects.filter(touchpoint=world["till"], letter="A").count() == 1
 
 
+def test_a_merge_whose_letters_changed_since_the_dry_run_answers_412_with_the_new_preview(editor, api, world):
+    url = f"{api}/functions/{world['sales'].pk}/merge/"
+    digest = editor.post(url, {"into": world["service"].pk, "dry_run": True}, format="json").json()["digest"]
+    AssignmentFactory(touchpoint=world["till"], function=world["sales"], letter="C")
+    response = editor.post(url, {"into": world["service"].pk, "version": 1, "digest": digest}, format="json")
+    assert response.status_code == 412
+    assert [c["letters"] for c in response.json()["plan"]["cells"]] == ["AC"]
+    assert Function.objects.filter(pk=world["sales"].pk).exists()
+
+
 @pytest.mark.parametrize("into", ["itself", "outsider", "missing"])
 def test_a_merge_into_itself_or_a_function_not_of_the_organization_is_400(editor, api, world, into):
     target = {

@@ -17,6 +17,12 @@ class FunctionMergeSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         min_value=1, required=False, help_text="The version of the merged function (or send it as If-Match)."
     )
+    digest = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="",
+        help_text="The `digest` of the dry run you read: letters or roles changed since refuse the merge (412).",
+    )
 
 
 class CellPlanSerializer(serializers.Serializer):
@@ -49,6 +55,7 @@ class FunctionPlanSerializer(serializers.Serializer):
     gaps_closed = FindingSerializer(many=True)
     coverage_before = serializers.FloatField(help_text="Coverage now, 0–1.")
     coverage_after = serializers.FloatField(help_text="Coverage after the change, 0–1.")
+    digest = serializers.CharField(help_text="Names the letters and roles shown; send it back to confirm them.")
 
 
 def plan_data(plan: FunctionPlan, *, dry_run: bool) -> dict:
@@ -66,5 +73,6 @@ def plan_data(plan: FunctionPlan, *, dry_run: bool) -> dict:
             "gaps_closed": [finding(f) for f in plan.gaps.closed],
             "coverage_before": plan.gaps.coverage_before,
             "coverage_after": plan.gaps.coverage_after,
+            "digest": plan.digest,
         }
     ).data

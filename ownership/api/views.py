@@ -32,7 +32,7 @@ from cxowner.orgs.api.conditional import ConditionalListMixin
 from cxowner.orgs.authentication import TokenUser
 from journeys.models import Journey
 from ownership import services
-from ownership.function_changes import function_delete_plan, function_merge, function_merge_plan
+from ownership.function_changes import PlanChanged, function_delete_plan, function_merge, function_merge_plan
 from ownership.imports import EXPORT_FORMATS, XLSX_CONTENT_TYPE, matrix_export
 from ownership.models import Assignment, AuditRun, Function, Role
 from ownership.tasks import audit_request
@@ -92,12 +92,18 @@ class FunctionViewSet(ConditionalListMixin, VersionedViewSet):
         function = self.get_object()
         serializer = FunctionMergeSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        target, dry_run = serializer.validated_data["into"], serializer.validated_data["dry_run"]
+        data = serializer.validated_data
+        target, dry_run = data["into"], data["dry_run"]
         version = None if dry_run else requested_int_version(request)
         plan = function_merge_plan(function=function, target=target)
         if not dry_run:
-            with transaction.atomic():
-                function_merge(function=function, target=target, version=version)
+            try:
+                with transaction.atomic():
+                    function_merge(function=function, target=target, version=version, digest=data["digest"])
+            except PlanChanged as changed:
+                # What the merge would do now, to read before confirming again.
+                body = {"detail": str(changed), "plan": plan_data(changed.plan, dry_run=True)}
+                return Response(body, status=status.HTTP_412_PRECONDITION_FAILED)
         return Response(plan_data(plan, dry_run=dry_run))
 
 
