@@ -4,8 +4,9 @@ Builds an organization with one journey of N touchpoints (12 functions, ten stag
 mix of letters and gaps, one audit), then prints for the matrix editor: the server's time and
 queries, the HTML's size, and what Chromium sees (load time, DOM nodes, forms, tab stops, rows
 on a 1440×900 screen in dense mode, whether the last function column is on screen); and the
-server time of a cell edit, the journeys list and the dashboard. Timings are medians of a few
-runs on a quiet machine: compare them with each other, not across machines.
+server time of a cell edit, the journeys list, the dashboard and a function's delete preview.
+Timings are medians of a few runs on a quiet machine: compare them with each other, not across
+machines.
 """
 
 from __future__ import annotations
@@ -178,9 +179,12 @@ class Command(BaseCommand):
         for size, edited in [(touchpoints, journey), (SMALL, self.small)]:
             edit_ms, edit_queries = self.cell_edit(client, edited)
             out(f"  cell edit         {edit_ms:8.1f} ms  ({edit_queries} queries) in a journey of {size}")
+        function = organization.functions.order_by("position").first()
         for name, url in [
             ("journeys list", reverse("journeys:list", args=[organization.slug])),
             ("dashboard", reverse("dashboard", args=[organization.slug])),
+            # The whole matrix's rules run twice (now, and with the function gone in memory).
+            ("delete preview", reverse("ownership:function_delete", args=[organization.slug, function.id])),
         ]:
             ms, response, queries = self.timed(lambda url=url: client.get(url))
             out(f"  {name:17} {ms:8.1f} ms  ({queries} queries, {len(response.content) / 1024:.0f} KB)")
