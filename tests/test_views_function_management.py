@@ -228,3 +228,12 @@ def test_an_admin_changes_a_members_role(organization, member):
     response = client.post(url("member_role", organization, editor.pk), {"role": "viewer"}, follow=True)
     assert Membership.objects.get(pk=editor.pk).role == "viewer"
     assert f"{editor.user.username} is now viewer." in messages_of(response)
+
+
+def test_the_members_page_marks_the_only_admin(organization, member):
+    admin = member("admin")
+    page = client_for(admin).get(url("members", organization)).content.decode()
+    assert "The only admin: cannot be demoted or removed" in page
+    member("admin")
+    page = client_for(admin).get(url("members", organization)).content.decode()
+    assert "The only admin" not in page
