@@ -60,6 +60,14 @@ def test_patching_the_position_reorders_the_columns(editor, api, world):
     assert [row["name"] for row in editor.get(f"{api}/functions/").json()["results"]] == ["Service", "Sales"]
 
 
+@pytest.mark.parametrize("position", [0, -1, 100_001, "first"])
+def test_a_position_that_is_no_place_is_400(editor, api, world, position):
+    response = editor.patch(f"{api}/functions/{world['service'].pk}/", {"position": position, "version": 1})
+    assert response.status_code == 400
+    assert "position" in response.json()
+    assert Function.objects.get(pk=world["service"].pk).position == 2
+
+
 def test_patching_a_stale_version_answers_412_with_the_current_one(editor, api, world):
     editor.patch(f"{api}/functions/{world['sales'].pk}/", {"name": "Sales & Retail", "version": 1}, format="json")
     response = editor.patch(f"{api}/functions/{world['sales'].pk}/", {"position": 2, "version": 1}, format="json")

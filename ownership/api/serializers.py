@@ -26,14 +26,21 @@ MAX_CELLS_PER_REQUEST = 10_000
 
 
 class FunctionSerializer(StrictModelSerializer):
+    # No bounds in the schema: stored positions are only an order (they may start at 0); a
+    # written one is a place, checked in validate_position.
     position = serializers.IntegerField(
-        min_value=1, max_value=100_000, required=False, help_text="1-based place among the matrix's columns."
+        required=False, help_text="The column's place; write 1 for the first column (the others renumber)."
     )
 
     class Meta:
         model = Function
         fields = ["id", "name", "position", "version"]
         read_only_fields = ["id", "version"]
+
+    def validate_position(self, position: int) -> int:
+        if not 1 <= position <= 100_000:
+            raise serializers.ValidationError("A position is a column's place: 1 for the first column.")
+        return position
 
 
 class RoleSerializer(StrictModelSerializer):
