@@ -175,3 +175,11 @@ def test_the_last_admin_can_be_neither_demoted_nor_removed_through_the_api(membe
     assert response.status_code == 400
     assert "at least one admin" in str(response.json())
     assert Membership.objects.get(pk=membership.pk).role == "admin"
+
+
+def test_deleting_a_role_changed_since_it_was_read_answers_412(editor, api, world):
+    role = RoleFactory(function=world["sales"], title="Clerk")
+    editor.patch(f"{api}/roles/{role.pk}/", {"holder_name": "Ana", "version": 1}, format="json")
+    response = editor.delete(f"{api}/roles/{role.pk}/", HTTP_IF_MATCH='"1"')
+    assert response.status_code == 412
+    assert Role.objects.filter(pk=role.pk).exists()
