@@ -105,3 +105,15 @@ def test_the_merge_preview_shows_each_cell_after_the_merge(demo, live_server, ch
     page.get_by_role("button", name="Merge Marketing into Sales").click()
     expect(page.get_by_text("“Marketing” merged into “Sales”")).to_be_visible()
     assert not Function.objects.filter(organization__slug="demo", name="Marketing").exists()
+
+
+def test_the_only_admin_is_refused_a_demotion_with_a_clear_message(demo, live_server, chromium, log_in, screenshot):
+    page = log_in(chromium.new_context(), "admin")
+    page.goto(f"{live_server.url}/o/demo/members/")
+    expect(page.get_by_test_id("last-admin")).to_contain_text("The only admin")
+    page.get_by_label("Role of admin").select_option("viewer")
+    page.get_by_role("row", name="admin").get_by_role("button", name="Change").click()
+    expect(page.locator("#messages")).to_contain_text("The organization needs at least one admin.")
+    expect(page.get_by_label("Role of admin")).to_have_value("admin")
+    assert_accessible(page)
+    screenshot(page, "members-last-admin", full_page=True)
