@@ -29,7 +29,7 @@ class RoleAdmin(admin.ModelAdmin):
     list_filter = ["organization"]
     search_fields = ["title", "holder_name", "holder_email"]
     list_select_related = ["function"]
-    raw_id_fields = ["function"]
+    raw_id_fields = ["function", "holder_member"]
 
 
 @admin.register(Assignment)

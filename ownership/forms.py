@@ -5,6 +5,7 @@ from django.conf import settings
 
 from cxowner.orgs.models import Membership
 
+from .function_forms import MemberChoiceField
 from .import_reading import LAYOUT_CHOICES, import_options
 from .models import Function
 
@@ -20,10 +21,20 @@ class RoleForm(forms.Form):
         max_length=200, required=False, label="Held by", help_text="Empty: the role is vacant."
     )
     holder_email = forms.EmailField(required=False, label="Holder's e-mail")
+    holder_member = MemberChoiceField(
+        queryset=Membership.objects.none(),
+        required=False,
+        label="Or held by a member",
+        empty_label="Not a member of cxowner",
+        help_text="Their name and e-mail fill in unless you type others.",
+    )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["function"].queryset = Function.objects.filter(organization=organization).order_by("position")
+        self.fields["holder_member"].queryset = (
+            Membership.objects.filter(organization=organization).select_related("user").order_by("user__username")
+        )
 
 
 class ImportForm(forms.Form):

@@ -1,6 +1,7 @@
 """The company's side: functions, roles, RACI assignments, and the audits that check them."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -54,6 +55,16 @@ class Role(Versioned):
     title = models.CharField(max_length=200)
     holder_name = models.CharField(max_length=200, blank=True)
     holder_email = models.EmailField(blank=True)
+    # The holder as a member of the organization, when they are one: the name and e-mail stay
+    # the record of who holds the role (they outlive a member who leaves).
+    holder_member = models.ForeignKey(
+        "orgs.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="held_roles",
+        help_text="The member of the organization who holds the role, if the holder is one.",
+    )
 
     class Meta:
         ordering = ["function__position", "title", "id"]
@@ -70,6 +81,10 @@ class Role(Versioned):
     @property
     def is_vacant(self) -> bool:
         return not self.holder_name
+
+    def clean(self) -> None:
+        if self.holder_member_id is not None and self.holder_member.organization_id != self.organization_id:
+            raise ValidationError({"holder_member": "The holder must be a member of this organization."})
 
 
 class Assignment(Versioned):

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from cxowner.orgs.errors import Cell, StaleCells
+from cxowner.orgs.errors import Cell, StaleCells, StaleVersion
 from cxowner.orgs.history import (
     Change,
     ChangeSet,
@@ -36,6 +36,7 @@ from journeys.models import Journey, Touchpoint
 from journeys.services import versioned_update
 
 from .constants import LETTERS
+from .function_changes import function_delete_plan, function_move, plan_check
 from .matrixfile import STANDARD_COLUMNS, normalise_header
 from .models import Assignment, Function, Role
 
@@ -76,14 +77,12 @@ def _validate_function_name(*, organization: Organization, name: str, exclude_id
 
 
 @transaction.atomic
-def role_create(*, function: Function, title: str, holder_name: str = "", holder_email: str = "") -> Role:
-    role = Role(
-        organization_id=function.organization_id,
-        function=function,
-        title=title.strip(),
-        holder_name=holder_name.strip(),
-        holder_email=holder_email.strip(),
-    )
+def role_create(
+    *, function: Function, title: str, holder_name: str = "", holder_email: str = "", holder_member=None
+) -> Role:
+    holder = {"holder_name": holder_name.strip(), "holder_email": holder_email.strip(), "holder_member": holder_member}
+    _holder_filled(holder, organization_id=function.organization_id)
+    role = Role(organization_id=function.organization_id, function=function, title=title.strip(), **holder)
     role.full_clean()
     role.save()
     # A new role is in no finding yet; announcing it still moves the change counter (ETags).
@@ -244,21 +243,40 @@ def assignment_role_set(*, assignment: Assignment, role: Role | None, version: i
     return versioned_update(obj=assignment, version=version, scope=scope, role=role)
 
 
+@transaction.atomic
 def function_update(*, function: Function, version: int | None, **changes) -> Function:
-    """Rename (or otherwise change) a function if it is still at `version`."""
+    """Rename a function, or move its column to `position`, if it is still at `version`."""
+    position = changes.pop("position", None)
     if "name" in changes:
         changes["name"] = changes["name"].strip()
         _validate_function_name(organization=function.organization, name=changes["name"], exclude_id=function.pk)
-    # A function's name is in findings all over the organization.
-    scope = MatrixScope.of("function", organization_wide="name" in changes, functions=[function.pk])
-    return versioned_update(obj=function, version=version, scope=scope, **changes)
+    if changes:
+        # A function's name is in findings all over the organization.
+        scope = MatrixScope.of("function", organization_wide="name" in changes, functions=[function.pk])
+        function = versioned_update(obj=function, version=version, scope=scope, **changes)
+        version = None  # checked by the rename
+    if position is not None:
+        function = function_move(function=function, position=position, version=version)
+    return function
 
 
 @transaction.atomic
-def function_delete(*, function: Function) -> None:
-    """Delete a function with its roles and letters: its column leaves the matrix."""
+def function_delete(*, function: Function, version: int | None = None, digest: str = "") -> None:
+    """Delete a function with its roles and letters: its column leaves the matrix.
+
+    With `version`, only if the function is still at it; with the preview's `digest`
+    (function_changes.function_delete_plan), only if its letters and roles are still as shown.
+    """
     organization_id = function.organization_id
     organization_locked(organization_id)
+    if version is not None or digest:
+        function = rows_locked(Function.objects.filter(pk=function.pk)).first()
+        if function is None:
+            raise ValidationError("This function no longer exists.")
+        if version is not None and function.version != version:
+            raise StaleVersion(function)
+        if digest:
+            plan_check(function_delete_plan(function=function), digest)
     # Its letters go with it: each touchpoint's history shows the function's cell emptied.
     cells: dict[tuple[int, int], list[str]] = {}
     rows = Assignment.objects.filter(function=function).values_list("touchpoint_id", "touchpoint__journey_id", "letter")
@@ -276,13 +294,32 @@ def function_delete(*, function: Function) -> None:
 
 
 def role_update(*, role: Role, version: int | None, **changes) -> Role:
-    """Change a role's title or holder if it is still at `version`; it stays in its function."""
+    """Change a role's title or holder if it is still at `version`; it stays in its function.
+
+    A holder who is a member (`holder_member`) gives the role their name and e-mail where none
+    is given; clearing the name makes the role vacant and forgets the member and the e-mail.
+    """
     if "function" in changes and changes["function"].pk != role.function_id:
         raise ValidationError({"function": "A role cannot move to another function."})
     for name in ("title", "holder_name", "holder_email"):
         if name in changes:
             changes[name] = changes[name].strip()
+    _holder_filled(changes, organization_id=role.organization_id)
     return versioned_update(obj=role, version=version, scope=role_scope(role), **changes)
+
+
+def _holder_filled(changes: dict, *, organization_id: int) -> None:
+    """The holder's fields made whole: a member's name and e-mail, or a vacancy with nothing left."""
+    member = changes.get("holder_member")
+    if member is not None:
+        if member.organization_id != organization_id:
+            raise ValidationError({"holder_member": "The holder must be a member of this organization."})
+        if not changes.get("holder_name"):
+            changes["holder_name"] = member.user.get_full_name() or member.user.get_username()
+        if not changes.get("holder_email"):
+            changes["holder_email"] = member.user.email
+    elif changes.get("holder_name") == "":
+        changes.update(holder_email="", holder_member=None)
 
 
 def role_scope(role: Role) -> MatrixScope:
@@ -293,10 +330,16 @@ def role_scope(role: Role) -> MatrixScope:
 
 
 @transaction.atomic
-def role_delete(*, role: Role) -> None:
+def role_delete(*, role: Role, version: int | None = None) -> None:
     """Delete a role; journeys it owned lose their owner and letters it carried keep their function."""
     organization_id, scope = role.organization_id, role_scope(role)
     organization_locked(organization_id)
+    if version is not None:
+        current = rows_locked(Role.objects.filter(pk=role.pk)).first()
+        if current is None:
+            raise ValidationError("This role no longer exists.")
+        if current.version != version:
+            raise StaleVersion(current)
     object_record(obj=role, action="delete", changes=[object_deleted(role)])
     role.delete()
     matrix_change_announce(organization_id=organization_id, scope=scope)

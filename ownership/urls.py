@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import fix_views, gap_views, history_views, import_views, revert_views, settings_views, views
+from . import fix_views, function_views, gap_views, history_views, import_views, revert_views, settings_views, views
 
 app_name = "ownership"
 
@@ -19,6 +19,12 @@ urlpatterns = [
     path("functions/", views.function_list, name="functions"),
     path("functions/new/", views.function_add, name="function_add"),
     path("functions/roles/new/", views.role_add, name="role_add"),
+    path("functions/<int:function_id>/rename/", function_views.function_rename, name="function_rename"),
+    path("functions/<int:function_id>/move/", function_views.function_move, name="function_move"),
+    path("functions/<int:function_id>/merge/", function_views.function_merge_view, name="function_merge"),
+    path("functions/<int:function_id>/delete/", function_views.function_delete, name="function_delete"),
+    path("functions/roles/<int:role_id>/", function_views.role_edit, name="role_edit"),
+    path("functions/roles/<int:role_id>/delete/", function_views.role_delete, name="role_delete"),
     path("audits/", views.audit_list, name="audits"),
     path("activity/", history_views.activity, name="activity"),
     path("activity.csv", history_views.activity_csv, name="activity_csv"),

@@ -169,13 +169,16 @@ def _safe_next(request: HttpRequest, default: str, org: str) -> str:
 
 def _members_page(request, membership, invite_form=None, token_form=None, new_key=None, status=200) -> HttpResponse:
     organization = membership.organization
+    members = list(organization.memberships.select_related("user").order_by("user__username"))
     return render_org(
         request,
         membership,
         "ownership/members.html",
         {
             "nav": "members",
-            "members": organization.memberships.select_related("user").order_by("user__username"),
+            "members": members,
+            # The last admin can be neither demoted nor removed: the page says so beside them.
+            "admin_count": sum(1 for member in members if member.role == Membership.Role.ADMIN),
             "tokens": organization.api_tokens.order_by("-created_at", "-id"),
             "invite_form": invite_form or InvitationForm(),
             "invitations": Invitation.objects.filter(

@@ -81,10 +81,33 @@ ENDPOINTS = [
         "function update", "patch", "orgs/{org}/functions/{function}/", "editor", 200, {"name": "Sales 2", "version": 1}
     ),
     Endpoint("function delete", "delete", "orgs/{org}/functions/{spare_function}/", "editor", 204),
+    Endpoint(
+        "function move", "patch", "orgs/{org}/functions/{spare_function}/", "editor", 200, {"position": 1, "version": 1}
+    ),
+    Endpoint("function delete preview", "get", "orgs/{org}/functions/{function}/delete-preview/", "viewer", 200),
+    Endpoint(
+        "function merge preview",
+        "post",
+        "orgs/{org}/functions/{spare_function}/merge/",
+        "editor",
+        200,
+        {"into": "{function}", "dry_run": True},
+    ),
+    Endpoint(
+        "function merge",
+        "post",
+        "orgs/{org}/functions/{spare_function}/merge/",
+        "editor",
+        200,
+        {"into": "{function}", "version": 1},
+    ),
     Endpoint("roles", "get", "orgs/{org}/roles/", "viewer", 200),
     Endpoint("role create", "post", "orgs/{org}/roles/", "editor", 201, {"function": "{function}", "title": "Clerk"}),
     Endpoint("role", "get", "orgs/{org}/roles/{role}/", "viewer", 200),
     Endpoint("role update", "patch", "orgs/{org}/roles/{role}/", "editor", 200, {"holder_name": "Ines", "version": 1}),
+    Endpoint(
+        "role holder", "patch", "orgs/{org}/roles/{role}/", "editor", 200, {"holder_member": "{member}", "version": 1}
+    ),
     Endpoint("role delete", "delete", "orgs/{org}/roles/{spare_role}/", "editor", 204),
     Endpoint("journeys", "get", "orgs/{org}/journeys/", "viewer", 200),
     Endpoint("journey create", "post", "orgs/{org}/journeys/", "editor", 201, {"name": "Onboarding"}),
@@ -294,6 +317,7 @@ def build_world():
         "webhook": WebhookFactory(organization=org, description=f"{MARKER} chat").pk,
         "spare_webhook": WebhookFactory(organization=org, description=f"{MARKER} spare").pk,
         "schedule_version": audit_schedule_version(audit_schedule_get(organization=org)),
+        "member": spare_membership.pk,
     }
     return ids, users, tokens
 

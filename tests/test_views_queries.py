@@ -27,8 +27,8 @@ PAGES = {
     "journeys:map": 14,
     # + count, page of gaps, filter choices (2), touchpoint locator, any audit run
     "ownership:gaps": 11,
-    # + functions, letter counts, roles, open gaps, role form choices (2)
-    "ownership:functions": 10,
+    # + functions, letter counts, roles, open gaps, role form choices (functions, members)
+    "ownership:functions": 11,
     # + runs, the gap events since the run before each, those gaps, the worker's heartbeat (a
     # cache read: a query with the database cache)
     "ownership:audits": 8,

@@ -32,11 +32,13 @@ from cxowner.orgs.api.conditional import ConditionalListMixin
 from cxowner.orgs.authentication import TokenUser
 from journeys.models import Journey
 from ownership import services
+from ownership.function_changes import PlanChanged, function_delete_plan, function_merge, function_merge_plan
 from ownership.imports import EXPORT_FORMATS, XLSX_CONTENT_TYPE, matrix_export
 from ownership.models import Assignment, AuditRun, Function, Role
 from ownership.tasks import audit_request_once
 
 from .filtersets import AssignmentFilterSet, AuditRunFilterSet, RoleFilterSet
+from .function_plans import FunctionMergeSerializer, FunctionPlanSerializer, plan_data
 from .serializers import (
     AssignmentRoleSerializer,
     AssignmentSerializer,
@@ -71,6 +73,38 @@ class FunctionViewSet(ConditionalListMixin, VersionedViewSet):
 
     def service_delete(self, function):
         services.function_delete(function=function)
+
+    @extend_schema(request=None, responses=FunctionPlanSerializer)
+    @action(detail=True, methods=["get"], url_path="delete-preview")
+    def delete_preview(self, request, org, pk):
+        """What DELETE would do: the letters that go, touchpoint by touchpoint, and the gaps it opens and closes."""
+        plan = function_delete_plan(function=self.get_object())
+        return Response(plan_data(plan, dry_run=True))
+
+    @extend_schema(request=FunctionMergeSerializer, responses=FunctionPlanSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, org, pk):
+        """Move every letter and role to `into` and delete this function; `dry_run` only previews it.
+
+        Where both hold letters on a touchpoint the cell becomes their union (A once). A real
+        merge needs the version of this function (If-Match or `version`): 412 if it changed.
+        """
+        function = self.get_object()
+        serializer = FunctionMergeSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        target, dry_run = data["into"], data["dry_run"]
+        version = None if dry_run else requested_int_version(request)
+        plan = function_merge_plan(function=function, target=target)
+        if not dry_run:
+            try:
+                with transaction.atomic():
+                    function_merge(function=function, target=target, version=version, digest=data["digest"])
+            except PlanChanged as changed:
+                # What the merge would do now, to read before confirming again.
+                body = {"detail": str(changed), "plan": plan_data(changed.plan, dry_run=True)}
+                return Response(body, status=status.HTTP_412_PRECONDITION_FAILED)
+        return Response(plan_data(plan, dry_run=dry_run))
 
 
 class RoleViewSet(ConditionalListMixin, VersionedViewSet):

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from cxowner.orgs.models import Membership, Organization
 from journeys.models import Journey, Touchpoint
-from ownership.models import Gap
+from ownership.models import Function, Gap, Role
 
 from .axe import FAILING_IMPACTS, axe_violations
 from .conftest import SCREENSHOTS
@@ -76,6 +76,7 @@ def walk_every_page(audit: Audit, organization: Organization, screenshot) -> Non
     org = f"/o/{organization.slug}"
     journey = Journey.objects.filter(organization=organization).first()
     touchpoint = Touchpoint.objects.filter(journey=journey).first()
+    functions = list(Function.objects.filter(organization=organization))
     for path in [
         f"{org}/",
         f"{org}/journeys/",
@@ -89,6 +90,9 @@ def walk_every_page(audit: Audit, organization: Organization, screenshot) -> Non
         *[f"{org}/gaps/{gap.id}/" for gap in Gap.objects.filter(organization=organization, resolved_at=None)[:1]],
         *[f"{org}/gaps/{gap.id}/fix/" for gap in Gap.objects.filter(organization=organization, resolved_at=None)[:1]],
         f"{org}/functions/",
+        *[f"{org}/functions/{f.id}/delete/" for f in functions[:1]],
+        *[f"{org}/functions/{f.id}/merge/?into={functions[-1].id}" for f in functions[:1] if len(functions) > 1],
+        *[f"{org}/functions/roles/{role.id}/" for role in Role.objects.filter(organization=organization)[:1]],
         f"{org}/audits/",
         f"{org}/import/",
         f"{org}/members/",

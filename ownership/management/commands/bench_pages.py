@@ -4,7 +4,8 @@ Builds an organization with one journey of N touchpoints (12 functions, ten stag
 mix of letters and gaps, one audit), then prints for the matrix editor: the server's time and
 queries, the HTML's size, and what Chromium sees (load time, DOM nodes, forms, tab stops, rows
 on a 1440×900 screen in dense mode, whether the last function column is on screen); and the
-server time of a cell edit, a pasted block and its undo, the journeys list and the dashboard.
+server time of a cell edit, a pasted block and its undo, the journeys list, the dashboard and a
+function's delete preview.
 Timings are medians of a few runs on a quiet machine: compare them with each other, not across
 machines.
 """
@@ -221,9 +222,12 @@ class Command(BaseCommand):
         block = f"{PASTE_ROWS}×{organization.functions.count()}"
         out(f"  paste {block:11} {paste_ms:8.1f} ms  ({paste_queries} queries)  target < 500 ms")
         out(f"  undo of it        {undo_ms:8.1f} ms  ({undo_queries} queries)  target < 500 ms")
+        function = organization.functions.order_by("position").first()
         for name, url in [
             ("journeys list", reverse("journeys:list", args=[organization.slug])),
             ("dashboard", reverse("dashboard", args=[organization.slug])),
+            # The whole matrix's rules run twice (now, and with the function gone in memory).
+            ("delete preview", reverse("ownership:function_delete", args=[organization.slug, function.id])),
         ]:
             ms, response, queries = self.timed(lambda url=url: client.get(url))
             out(f"  {name:17} {ms:8.1f} ms  ({queries} queries, {len(response.content) / 1024:.0f} KB)")
