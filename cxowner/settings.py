@@ -244,6 +244,8 @@ CELERY_BEAT_SCHEDULE = {
     "audit-schedules-ensure": {"task": "ownership.tasks.audit_schedules_ensure_task", "schedule": 3600.0},
     "audit-runs-resume": {"task": "ownership.tasks.audit_runs_resume_task", "schedule": 300.0},
     "accepted-risks-reopen": {"task": "ownership.tasks.accepted_risks_reopen_task", "schedule": 3600.0},
+    # Monthly report mails (ownership/report_mail.py): each goes out once a month, in the first hour due.
+    "report-mails-due": {"task": "ownership.tasks.report_mails_due_task", "schedule": 3600.0},
 }
 
 # Background audits (ownership/tasks.py, ownership/schedules.py).

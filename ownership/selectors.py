@@ -227,16 +227,25 @@ def audit_run_changes(*, run) -> tuple[list, list]:
     return ranked(opened), ranked(resolved)
 
 
-def open_gaps_by_touchpoint(*, journey, touchpoint_ids: Iterable[int] | None = None) -> dict[int, list]:
+def open_gaps_by_touchpoint(
+    *, journey=None, touchpoint_ids: Iterable[int] | None = None, organization_id: int | None = None
+) -> dict[int, list]:
     """The journey's open gaps per touchpoint, for the matrix editor's row badges (one query);
-    with `touchpoint_ids`, only the gaps naming those touchpoints (the rows drawn).
+    with `touchpoint_ids`, only the gaps naming those touchpoints (the rows drawn). Without a
+    journey, the gaps naming `touchpoint_ids` in any journey of `organization_id` (the report
+    draws the rows of several journeys at once).
 
     A handoff gap is listed under both its touchpoints; gaps about the journey as a whole are
     under no touchpoint.
     """
 
     by_touchpoint: dict[int, list] = defaultdict(list)
-    gaps = Gap.objects.filter(organization_id=journey.organization_id, journey=journey, resolved_at__isnull=True)
+    if journey is not None:
+        gaps = Gap.objects.filter(organization_id=journey.organization_id, journey=journey, resolved_at__isnull=True)
+    else:
+        if touchpoint_ids is None:
+            raise ValueError("Without a journey, name the touchpoints.")
+        gaps = Gap.objects.filter(organization_id=organization_id, resolved_at__isnull=True)
     if touchpoint_ids is not None:
         ids = list(touchpoint_ids)
         gaps = gaps.filter(Q(touchpoint_id__in=ids) | Q(next_touchpoint_id__in=ids))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import gap_views, history_views, import_views, views
+from . import gap_views, history_views, import_views, report_views, views
 
 app_name = "ownership"
 
@@ -19,6 +19,9 @@ urlpatterns = [
     path("functions/new/", views.function_add, name="function_add"),
     path("functions/roles/new/", views.role_add, name="role_add"),
     path("audits/", views.audit_list, name="audits"),
+    path("report/", report_views.report_page, name="report"),
+    path("report.pdf", report_views.report_pdf_download, name="report_pdf"),
+    path("report/mail/", report_views.report_mail_settings, name="report_mail"),
     path("activity/", history_views.activity, name="activity"),
     path("activity.csv", history_views.activity_csv, name="activity_csv"),
     path("activity/<int:change_set_id>/", history_views.change_set_detail, name="change_set"),
