@@ -18,6 +18,7 @@ from ownership.api.changes import ChangeSetViewSet
 from ownership.api.gaps import GapViewSet
 from ownership.api.imports import ImportJobViewSet, MatrixImportView
 from ownership.api.matrix import MatrixView
+from ownership.api.report import ReportPdfView, ReportScheduleView
 from ownership.api.rules import RuleListView
 from ownership.api.views import (
     AssignmentViewSet,
@@ -49,6 +50,8 @@ organization_urls = [
     re_path(rf"^journeys/(?P<pk>{ID_PATTERN})/matrix/$", MatrixView.as_view(), name="journey-matrix"),
     path("import/", MatrixImportView.as_view(), name="matrix-import"),
     path("export/", MatrixExportView.as_view(), name="matrix-export"),
+    path("report.pdf", ReportPdfView.as_view(), name="report-pdf"),
+    path("report/schedule/", ReportScheduleView.as_view(), name="report-schedule"),
     *router.urls,
 ]
 
