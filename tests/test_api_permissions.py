@@ -170,6 +170,16 @@ ENDPOINTS = [
     Endpoint("gap comment", "post", "orgs/{org}/gaps/{gap}/comments/", "viewer", 201, {"body": "Who owns this?"}),
     Endpoint("import", "post", "orgs/{org}/import/", "editor", 200, multipart=True),
     Endpoint("export", "get", "orgs/{org}/export/?format=csv", "viewer", 200),
+    Endpoint("report pdf", "get", "orgs/{org}/report.pdf", "viewer", 200),
+    Endpoint("report schedule", "get", "orgs/{org}/report/schedule/", "admin", 200),
+    Endpoint(
+        "report schedule update",
+        "patch",
+        "orgs/{org}/report/schedule/",
+        "admin",
+        200,
+        {"monthly": True, "recipients": ["board@example.com"], "version": 1},
+    ),
 ]
 
 CALLERS = ["anonymous", "viewer", "editor", "admin", "outsider", "outsider token", "expired token", "revoked token"]

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
+from journeys.models import Touchpoint
 from ownership import report as report_module
 from ownership.audits import audit_organization
 from ownership.gap_workflow import gap_accept_risk
-from journeys.models import Touchpoint
 from ownership.models import Assignment, AuditRun, Function, Gap, GapStatus
 from ownership.report import period_change, report_build
 from ownership.report_render import report_filename, report_pdf
