@@ -91,6 +91,7 @@ def walk_every_page(audit: Audit, organization: Organization, screenshot) -> Non
         f"{org}/audits/",
         f"{org}/import/",
         f"{org}/members/",
+        f"{org}/report/",
     ]:
         audit.visit(path)
         if path in {f"{org}/", f"{org}/gaps/"}:
