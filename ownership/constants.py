@@ -82,3 +82,7 @@ RULE_SEVERITY: dict[Rule, Severity] = {
     Rule.ACCOUNTABILITY_BOTTLENECK: Severity.WARNING,
     Rule.STALE_OWNERSHIP: Severity.INFO,
 }
+
+# An in-scope touchpoint is covered (exactly one A and at least one R) exactly when none of
+# these four is open on it: so coverage on a past day can be read from the gap history.
+COVERAGE_RULES = frozenset({Rule.UNASSIGNED, Rule.NO_ACCOUNTABLE, Rule.MULTIPLE_ACCOUNTABLE, Rule.NO_RESPONSIBLE})

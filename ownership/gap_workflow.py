@@ -7,7 +7,9 @@ So these services never touch `resolved_at`, and they refuse to work on a resolv
 
 Every change is checked against the version the person read (`UPDATE … WHERE version = n`);
 a lost race raises StaleVersion (412 in the API, a message in the browser), nothing written.
-None of them changes the matrix, so none announces a matrix change.
+None of them changes the matrix, so none announces a matrix change. Accepting a risk and its
+end (withdrawn, or expired) are recorded as GapEvents, so the dashboard can tell how many risks
+were accepted on any past day.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
 
-from .models import Gap, GapComment, GapStatus
+from .models import Gap, GapComment, GapEvent, GapStatus
 from .vocabulary import rule_text
 
 RISK_REASON_MAX_CHARS = 2000
@@ -46,16 +49,29 @@ def _versioned(*, gap: Gap, version: int | None, **changes) -> Gap:
     rows = Gap.objects.filter(pk=gap.pk)
     if version is not None:
         rows = rows.filter(version=version)
+    rows = rows.filter(resolved_at__isnull=True)
     with transaction.atomic():
-        if not rows.filter(resolved_at__isnull=True).update(**changes, version=F("version") + 1):
+        # The decision before this one, read under the row's lock: whether a risk was accepted.
+        before = rows.select_for_update().values_list("workflow_status", flat=True).first()
+        if before is None or not rows.update(**changes, version=F("version") + 1):
             current = Gap.objects.filter(pk=gap.pk).first()
             if current is None:
                 raise ValidationError("This gap no longer exists.")
             if current.resolved_at is not None:
                 raise ValidationError("The matrix no longer has this gap: it is resolved, nothing is left to decide.")
             raise StaleVersion(current)
-    gap.refresh_from_db()
+        gap.refresh_from_db()
+        _decision_record(gap=gap, before=before)
     return gap
+
+
+def _decision_record(*, gap: Gap, before: str, cause: str = "decision") -> None:
+    """A GapEvent when the gap became, or stopped being, an accepted risk."""
+    accepted = GapStatus.ACCEPTED
+    if (before == accepted) == (gap.workflow_status == accepted):
+        return
+    kind = GapEvent.Kind.ACCEPTED if gap.workflow_status == accepted else GapEvent.Kind.RISK_ENDED
+    GapEvent.objects.create(organization_id=gap.organization_id, gap=gap, kind=kind, at=timezone.now(), cause=cause)
 
 
 def gap_assign(*, gap: Gap, assignee, due_on: date | None, version: int | None) -> Gap:
@@ -114,7 +130,20 @@ def accepted_risks_reopen(*, today: date) -> int:
     expired = Gap.objects.filter(
         workflow_status=GapStatus.ACCEPTED, risk_expires_on__lte=today, resolved_at__isnull=True
     )
-    return expired.update(workflow_status=GapStatus.OPEN, version=F("version") + 1)
+    with transaction.atomic():
+        rows = list(expired.select_for_update().values_list("id", "organization_id"))
+        reopened = Gap.objects.filter(pk__in=[gap_id for gap_id, _ in rows]).update(
+            workflow_status=GapStatus.OPEN, version=F("version") + 1
+        )
+        now = timezone.now()
+        GapEvent.objects.bulk_create(
+            [
+                GapEvent(organization_id=org_id, gap_id=gap_id, kind=GapEvent.Kind.RISK_ENDED, at=now, cause="expiry")
+                for gap_id, org_id in rows
+            ],
+            batch_size=1000,
+        )
+    return reopened
 
 
 @transaction.atomic

@@ -266,12 +266,15 @@ class GapComment(models.Model):
 
 
 class GapEvent(models.Model):
-    """One step of a gap's life: opened, resolved or reopened, by an edit or by an audit run."""
+    """One step of a gap's life: opened, resolved or reopened, by an edit or by an audit run;
+    or a decision about it: a risk accepted, and the acceptance ended (withdrawn or expired)."""
 
     class Kind(models.TextChoices):
         OPENED = "opened", "Opened"
         RESOLVED = "resolved", "Resolved"
         REOPENED = "reopened", "Reopened"
+        ACCEPTED = "accepted", "Risk accepted"
+        RISK_ENDED = "risk_ended", "Risk acceptance ended"
 
     gap = models.ForeignKey(Gap, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -283,10 +286,18 @@ class GapEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["organization", "id"], name="gapevent_org_id")]
+        indexes = [
+            models.Index(fields=["organization", "id"], name="gapevent_org_id"),
+            # The dashboard walks back from now through the events of a period.
+            models.Index(fields=["organization", "at"], name="gapevent_org_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.gap} {self.kind} ({self.cause})"
+
+
+# The events of a gap's existence, which the audits report; decisions are the workflow's.
+GAP_LIFE_EVENTS = (GapEvent.Kind.OPENED, GapEvent.Kind.RESOLVED, GapEvent.Kind.REOPENED)
 
 
 class Webhook(models.Model):

@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from journeys.models import Journey, Touchpoint
 
 from .constants import LETTERS, Rule
-from .models import Assignment, AuditRun, Function, Gap, GapEvent, Role
+from .models import GAP_LIFE_EVENTS, Assignment, AuditRun, Function, Gap, GapEvent, Role
 from .rules import Finding, coverage, evaluate
 from .snapshot import OrgSnapshot, snapshot_load
 
@@ -171,7 +171,9 @@ def net_gap_changes(events: Iterable[tuple[int, str]]) -> tuple[list[int], list[
 
 
 def _events(organization_id: int, after: int, through: int):
-    rows = GapEvent.objects.filter(organization_id=organization_id, id__gt=after, id__lte=through)
+    rows = GapEvent.objects.filter(
+        organization_id=organization_id, id__gt=after, id__lte=through, kind__in=GAP_LIFE_EVENTS
+    )
     return rows.order_by("id").values_list("id", "gap_id", "kind")
 
 
@@ -212,7 +214,10 @@ def audit_run_changes(*, run) -> tuple[list, list]:
     highest score first (one query)."""
 
     events = GapEvent.objects.filter(
-        organization_id=run.organization_id, id__gt=run.events_after, id__lte=run.events_through
+        organization_id=run.organization_id,
+        id__gt=run.events_after,
+        id__lte=run.events_through,
+        kind__in=GAP_LIFE_EVENTS,  # decisions about a gap are not the audit's news
     ).select_related("gap__assignee")
     gaps: dict[int, Gap] = {}
     steps: list[tuple[int, str]] = []

@@ -1,0 +1,294 @@
+"""The figures of past days, read back from the live gaps and their history (no audit needed).
+
+Days are frozen by running the services at chosen moments: every gap event carries the moment
+its edit was made.
+"""
+
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from ownership.dashboard_change import daily_trend, gap_counts_on, period_change
+from ownership.gap_workflow import accepted_risks_reopen, gap_accept_risk, gap_reopen
+from ownership.models import Gap, GapEvent
+from ownership.services import CellChange, cells_set
+from tests.factories import FunctionFactory, JourneyFactory, RoleFactory, StageFactory, TouchpointFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 6, 30)
+
+
+@contextmanager
+def on(day: date, hour: int = 12):
+    """Run the services as if it were `day` at `hour` (UTC, the site's time zone)."""
+    moment = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+def days_ago(n: int) -> date:
+    return TODAY - timedelta(days=n)
+
+
+@pytest.fixture
+def store(organization):
+    """A journey of four touchpoints and two functions, every touchpoint covered and no gap at all
+    since day 60: the journey has a manager, Sales is accountable everywhere, Service responsible
+    for the parking too."""
+    sales, service = (FunctionFactory(organization=organization, name=n) for n in ("Sales", "Service"))
+    journey = JourneyFactory(organization=organization, name="Store visit", owner=RoleFactory(function=sales))
+    stage = StageFactory(journey=journey, organization=organization)
+    touchpoints = [
+        TouchpointFactory(journey=journey, stage=stage, organization=organization, name=name)
+        for name in ("Parking", "Signage", "Cashier", "Pick-up")
+    ]
+    with on(days_ago(60)):
+        cells_set(
+            organization=organization,
+            changes=[
+                *(CellChange(t.id, sales.id, frozenset("AR")) for t in touchpoints),
+                CellChange(touchpoints[0].id, service.id, frozenset("R")),
+            ],
+        )
+    assert not Gap.objects.filter(organization=organization).exists()
+    return {"journey": journey, "touchpoints": touchpoints, "sales": sales, "service": service}
+
+
+def service_letters(store, index: int, letters: str) -> None:
+    touchpoint = store["touchpoints"][index]
+    kept = "R" if index == 0 else ""  # Service's R on the parking stays
+    cells_set(
+        organization=touchpoint.organization,
+        changes=[CellChange(touchpoint.id, store["service"].id, frozenset(letters + kept))],
+    )
+
+
+def contest(store, index: int, day: date, hour: int = 12) -> None:
+    """Service also takes the A of one touchpoint: a contested (error) gap opens."""
+    with on(day, hour):
+        service_letters(store, index, "A")
+
+
+def settle(store, index: int, day: date) -> None:
+    """Service gives the A back: the contested gap resolves."""
+    with on(day):
+        service_letters(store, index, "")
+
+
+def contested(organization) -> Gap:
+    return Gap.objects.filter(organization=organization, rule="multiple_accountable").latest("id")
+
+
+def test_a_gap_opened_within_the_period_counts_as_a_change_of_the_open_gaps(organization, store):
+    contest(store, 0, days_ago(10))
+    contest(store, 1, days_ago(5))
+
+    with on(TODAY):
+        change = period_change(organization=organization, days=30, today=TODAY)
+
+    assert (change.open_gaps.then, change.open_gaps.now, change.open_gaps.change) == (0, 2, 2)
+    assert (change.errors.then, change.errors.now) == (0, 2)
+
+
+def test_a_gap_opened_before_the_period_is_no_change(organization, store):
+    contest(store, 0, days_ago(45))
+
+    with on(TODAY):
+        change = period_change(organization=organization, days=30, today=TODAY)
+
+    assert (change.open_gaps.then, change.open_gaps.now) == (1, 1)
+
+
+def test_gaps_resolved_in_the_period_are_counted_against_the_period_before(organization, store):
+    contest(store, 0, days_ago(50))
+    contest(store, 1, days_ago(50))
+    contest(store, 2, days_ago(50))
+    settle(store, 0, days_ago(40))  # in the 30 days before the period
+    settle(store, 1, days_ago(20))
+    settle(store, 2, days_ago(3))
+
+    with on(TODAY):
+        change = period_change(organization=organization, days=30, today=TODAY)
+
+    assert (change.resolved.now, change.resolved.then) == (2, 1)
+    assert (change.open_gaps.then, change.open_gaps.now) == (2, 0)
+
+
+def test_a_gap_resolved_and_reopened_in_the_period_is_not_counted_resolved(organization, store):
+    contest(store, 0, days_ago(50))
+    settle(store, 0, days_ago(20))
+    contest(store, 0, days_ago(10))
+
+    with on(TODAY):
+        change = period_change(organization=organization, days=30, today=TODAY)
+
+    assert change.resolved.now == 0
+    assert change.open_gaps.change == 0
+
+
+def test_coverage_then_counts_the_touchpoints_contested_then(organization, store):
+    contest(store, 0, days_ago(40))
+    contest(store, 1, days_ago(40))
+    settle(store, 0, days_ago(10))
+
+    with on(TODAY):
+        change = period_change(organization=organization, days=30, today=TODAY)
+
+    # Four touchpoints: two contested thirty days ago (50 %), one now (75 %).
+    assert (change.coverage.then, change.coverage.now, change.coverage.change) == (50, 75, 25)
+
+
+def test_an_accepted_risk_counts_apart_from_the_open_gaps_from_the_day_it_was_accepted(organization, store):
+    contest(store, 0, days_ago(40))
+    with on(days_ago(5)):
+        gap_accept_risk(
+            gap=contested(organization),
+            reason="Shared till until the re-fit",
+            expires_on=TODAY + timedelta(days=60),
+            version=None,
+            today=days_ago(5),
+        )
+
+    with on(TODAY):
+        change = period_change(organization=organization, days=30, today=TODAY)
+        six_days_ago = gap_counts_on(organization=organization, day=days_ago(6))
+
+    assert (change.accepted_risks.then, change.accepted_risks.now) == (0, 1)
+    assert (change.open_gaps.then, change.open_gaps.now) == (1, 0)
+    assert (six_days_ago.accepted, six_days_ago.open_total) == (0, 1)
+
+
+def test_a_withdrawn_acceptance_is_open_again_from_that_day(organization, store):
+    contest(store, 0, days_ago(40))
+    gap = contested(organization)
+    with on(days_ago(35)):
+        gap = gap_accept_risk(
+            gap=gap, reason="Re-fit", expires_on=TODAY + timedelta(days=60), version=None, today=days_ago(35)
+        )
+    with on(days_ago(8)):
+        gap_reopen(gap=gap, version=None)
+
+    with on(TODAY):
+        ten_days_ago = gap_counts_on(organization=organization, day=days_ago(10))
+        now = gap_counts_on(organization=organization, day=TODAY)
+
+    assert (ten_days_ago.accepted, ten_days_ago.open_total) == (1, 0)
+    assert (now.accepted, now.open_total) == (0, 1)
+
+
+def test_an_expired_acceptance_is_recorded_as_its_end(organization, store):
+    contest(store, 0, days_ago(40))
+    with on(days_ago(35)):
+        gap_accept_risk(
+            gap=contested(organization), reason="Re-fit", expires_on=days_ago(3), version=None, today=days_ago(35)
+        )
+    with on(days_ago(3)):
+        accepted_risks_reopen(today=days_ago(3))
+
+    assert list(GapEvent.objects.filter(gap=contested(organization)).values_list("kind", flat=True)) == [
+        "opened",
+        "accepted",
+        "risk_ended",
+    ]
+
+
+def test_the_trend_has_one_point_per_day_ending_today(organization, store):
+    with on(TODAY):
+        trend = daily_trend(organization=organization, days=30, today=TODAY)
+
+    assert [point.day for point in trend] == [days_ago(n) for n in range(29, -1, -1)]
+
+
+def test_each_trend_point_is_the_state_at_the_end_of_its_day(organization, store):
+    contest(store, 0, days_ago(6))
+    contest(store, 1, days_ago(4))
+    settle(store, 0, days_ago(2))
+
+    with on(TODAY):
+        trend = daily_trend(organization=organization, days=7, today=TODAY)
+
+    assert [point.open_total for point in trend] == [1, 1, 2, 2, 1, 1, 1]
+    assert [point.resolved for point in trend] == [0, 0, 0, 0, 1, 0, 0]
+
+
+def test_the_last_trend_point_is_the_live_state(organization, store):
+    contest(store, 0, days_ago(6))
+    contest(store, 1, TODAY)
+
+    with on(TODAY):
+        trend = daily_trend(organization=organization, days=7, today=TODAY)
+
+    assert trend[-1].open_total == Gap.objects.filter(organization=organization, resolved_at__isnull=True).count()
+
+
+def test_another_organizations_gaps_do_not_count(organization, store):
+    other = FunctionFactory().organization
+    contest(store, 0, days_ago(3))
+
+    with on(TODAY):
+        change = period_change(organization=other, days=30, today=TODAY)
+
+    assert (change.open_gaps.now, change.open_gaps.then, change.resolved.now) == (0, 0, 0)
+
+
+def test_each_journey_has_its_open_gaps_now_and_then(organization, store):
+    contest(store, 0, days_ago(40))
+    contest(store, 1, days_ago(3))
+
+    with on(TODAY):
+        change = period_change(organization=organization, days=30, today=TODAY)
+
+    figure = change.open_by_journey[store["journey"].id]
+    assert (figure.then, figure.now) == (1, 2)
+
+
+def test_the_trend_reads_a_bounded_number_of_queries_however_many_days(
+    organization, store, django_assert_max_num_queries
+):
+    for day in range(1, 80, 3):
+        contest(store, 0, days_ago(day + 1))
+        settle(store, 0, days_ago(day))
+
+    with on(TODAY), django_assert_max_num_queries(3):
+        # * live counts  * events of the period with their gaps  * coverage gaps they touch
+        trend = daily_trend(organization=organization, days=90, today=TODAY)
+
+    assert len(trend) == 90
+
+
+def test_the_period_change_reads_a_bounded_number_of_queries(organization, store, django_assert_max_num_queries):
+    for day in range(1, 80, 3):
+        contest(store, 0, days_ago(day + 1))
+        settle(store, 0, days_ago(day))
+
+    # * live counts  * live counts by journey  * events  * coverage gaps they touch
+    # * live coverage  * resolved in the period  * resolved in the period before
+    with on(TODAY), django_assert_max_num_queries(7):
+        period_change(organization=organization, days=90, today=TODAY)
+
+
+def test_days_are_calendar_days_of_the_site(organization, store, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    timezone.deactivate()
+    contest(store, 0, days_ago(2), hour=23)  # 01:00 the next day in Berlin
+
+    with on(TODAY):
+        trend = daily_trend(organization=organization, days=3, today=TODAY)
+
+    assert [point.open_total for point in trend] == [0, 1, 1]
+
+
+def test_the_period_change_carries_the_same_trend_as_the_daily_trend(organization, store):
+    contest(store, 0, days_ago(6))
+    settle(store, 0, days_ago(2))
+
+    with on(TODAY):
+        change = period_change(organization=organization, days=7, today=TODAY)
+        trend = daily_trend(organization=organization, days=7, today=TODAY)
+
+    assert [(p.day, p.open_total, p.resolved) for p in change.trend] == [
+        (p.day, p.open_total, p.resolved) for p in trend
+    ]
