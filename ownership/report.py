@@ -2,7 +2,8 @@
 on one day, as the print page, the PDF and the monthly mail show it.
 
 `report_build` assembles everything in one place, from the live matrix and the live gap rows
-(every write keeps them current, ownership.livegaps): no rule is evaluated here. It reads a
+(every write keeps them current, ownership.livegaps): no rule is evaluated here. The change over
+the last 30 days is the dashboard's, read back from the gap history (ownership.dashboard_change). It reads a
 bounded amount whatever the organization's size — a fixed number of queries, each with a
 LIMIT or an aggregate:
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import NamedTuple
 
 from django.db import connection
@@ -27,8 +28,9 @@ from django.utils import timezone
 from journeys.models import Journey, Stage, Touchpoint
 
 from .constants import Rule, Severity
+from .dashboard_change import Figure, PeriodChange, period_change
 from .matrix_rows import VIEW_FIELDS, MatrixRow, RowBuilder, RowGap, TouchpointView
-from .models import AuditRun, Gap, GapStatus
+from .models import Gap, GapStatus
 from .selectors import Coverage, coverage_by_journey
 from .snapshot import FunctionRow
 from .vocabulary import SEVERITY_TEXT, RuleText, SeverityText, rule_text
@@ -42,16 +44,6 @@ WORST_JOURNEYS = 5
 CHANGE_DAYS = 30
 SEVERITIES = tuple(Severity)
 NOTHING = Coverage(0, 0)  # a journey with nothing in scope
-
-
-@dataclass(frozen=True)
-class PeriodChange:
-    """The figures at the start of the period, to set today's against."""
-
-    days: int
-    since: date
-    coverage: float | None  # share of in-scope touchpoints covered then; None when unknown
-    open_gaps: int | None  # open gaps then (accepted risks included, as the audits counted them)
 
 
 @dataclass(frozen=True)
@@ -188,7 +180,7 @@ class Report:
     today: date
     generated_at: datetime
     coverage: Coverage
-    change: PeriodChange | None
+    change: PeriodChange  # the organization's figures now and CHANGE_DAYS ago, from the gap history
     open_by_severity: tuple[SeverityCount, ...]  # accepted risks not counted
     accepted_total: int
     accepted: tuple[ReportGap, ...]
@@ -212,10 +204,17 @@ class Report:
 
     @property
     def coverage_change_points(self) -> int | None:
-        """Coverage now minus coverage at the start of the period, in percentage points."""
-        if self.change is None or self.change.coverage is None:
-            return None
-        return self.coverage_percent - round(100 * self.change.coverage)
+        """The organization's coverage now minus at the start of the period, in percentage points;
+        None for a journey's report (the history counts coverage for the organization only)."""
+        return self.change.coverage.change if self.journey is None else None
+
+    @property
+    def open_change(self) -> Figure:
+        """Open gaps (accepted risks apart) now and at the start of the period: the organization's,
+        or the journey's."""
+        if self.journey is None:
+            return self.change.open_gaps
+        return self.change.open_by_journey.get(self.journey.id, Figure(0, 0))
 
     @property
     def gaps_listed(self) -> int:
@@ -226,26 +225,9 @@ class Report:
         return [matrix for matrix in self.matrices if matrix.omitted]
 
 
-def period_change(*, organization, today: date, days: int = CHANGE_DAYS) -> PeriodChange:
-    """The organization's coverage and open gaps `days` ago: the last audit run finished by then
-    (one query). Kept behind this one function so that the gap history's period figures can
-    replace the audit runs without touching the report."""
-    since = today - timedelta(days=days)
-    end_of_since = timezone.make_aware(datetime.combine(since + timedelta(days=1), datetime.min.time()))
-    run = (
-        AuditRun.objects.filter(organization=organization, status=AuditRun.Status.DONE, finished_at__lt=end_of_since)
-        .order_by("-finished_at", "-id")
-        .only("coverage", "counts_by_severity")
-        .first()
-    )
-    if run is None:
-        return PeriodChange(days, since, None, None)
-    return PeriodChange(days, since, run.coverage, run.open_gaps)
-
-
 def report_build(*, organization, today: date, journey: Journey | None = None) -> Report:
-    """The organization's (or `journey`'s) report on `today`, in at most seventeen queries
-    whatever its size."""
+    """The organization's (or `journey`'s) report on `today`, in at most twenty queries whatever
+    its size."""
     journeys = Journey.objects.filter(organization=organization).select_related("owner")
     if journey is not None:
         journeys = journeys.filter(pk=journey.pk)
@@ -292,8 +274,13 @@ def report_build(*, organization, today: date, journey: Journey | None = None) -
         today=today,
         generated_at=timezone.now(),
         coverage=total,
-        # The audit runs count the whole organization: a journey's own past is not recorded.
-        change=period_change(organization=organization, today=today) if journey is None else None,
+        change=period_change(
+            organization=organization,
+            days=CHANGE_DAYS,
+            today=today,
+            # The live coverage read above, when it is the organization's.
+            coverage=total if journey is None else None,
+        ),
         open_by_severity=tuple(SeverityCount(SEVERITY_TEXT[s], by_severity[s]) for s in SEVERITIES),
         accepted_total=accepted_total,
         accepted=tuple(

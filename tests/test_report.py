@@ -12,9 +12,9 @@ from journeys.models import Touchpoint
 from ownership import report as report_module
 from ownership.audits import audit_organization
 from ownership.gap_workflow import gap_accept_risk
-from ownership.models import Assignment, AuditRun, Function, Gap, GapStatus
-from ownership.report import period_change, report_build
-from ownership.report_render import report_filename, report_pdf
+from ownership.models import Assignment, Function, Gap, GapEvent, GapStatus
+from ownership.report import report_build
+from ownership.report_render import report_filename, report_html, report_pdf
 from tests.factories import (
     AssignmentFactory,
     FunctionFactory,
@@ -196,30 +196,40 @@ def test_journeys_past_the_row_budget_are_named_without_a_matrix(organization, m
 def test_the_report_reads_a_bounded_number_of_queries(size, organization, django_assert_max_num_queries):
     journeys_build(organization, count=3, touchpoints=size)
     audit_organization(organization=organization, trigger="manual")
-    # journeys · coverage · gap counts · audit run 30 days ago · accepted risks · gaps by function ·
-    # touchpoints per journey · rows with gaps of large journeys · touchpoints drawn · stages ·
-    # functions · letters · row gaps · journey gaps · the gaps list
-    with django_assert_max_num_queries(15):
+    # journeys · coverage · gap counts · the change over 30 days (six) · accepted risks · gaps by
+    # function · touchpoints per journey · rows with gaps of large journeys · touchpoints drawn ·
+    # stages · functions · letters · row gaps · journey gaps · the gaps list
+    with django_assert_max_num_queries(20):
         report = report_build(organization=organization, today=TODAY)
     assert sum(m.rows_drawn for m in report.matrices) <= report_module.MATRIX_ROWS
 
 
-def test_the_change_over_thirty_days_sets_today_against_the_last_audit_by_then(organization, retail):
-    AuditRun.objects.filter(organization=organization).update(
-        finished_at=timezone.make_aware(timezone.datetime(2026, 10, 20, 9, 0)),
-        coverage=0.2,
-        counts_by_severity={"error": 9, "warning": 1},
-    )
-    change = period_change(organization=organization, today=TODAY)
-    assert (change.since, change.coverage, change.open_gaps) == (date(2026, 10, 31), 0.2, 10)
-    assert report_build(organization=organization, today=TODAY).coverage_change_points == 40 - 20
+def test_gaps_opened_within_the_thirty_days_show_as_a_rise(organization, retail):
+    report = report_build(organization=organization, today=timezone.localdate())
+    # Every gap of the fixture was opened today: thirty days ago there was none.
+    assert (report.open_change.now, report.open_change.then) == (report.open_total, 0)
+    assert report.coverage_change_points == report.coverage_percent - 100
 
 
-def test_without_an_audit_by_then_the_change_is_unknown(organization, retail):
-    report = report_build(organization=organization, today=TODAY)
-    # The only audit ran today, after the period began.
-    assert report.change.coverage is None
+def test_gaps_older_than_thirty_days_leave_the_figures_unchanged(organization, retail):
+    GapEvent.objects.filter(organization=organization).update(at=timezone.now() - timedelta(days=40))
+    report = report_build(organization=organization, today=timezone.localdate())
+    assert report.open_change.change == 0 and report.open_change.now == report.open_total
+    assert report.coverage_change_points == 0
+
+
+def test_a_journeys_report_shows_that_journeys_change_of_open_gaps(organization, retail):
+    report = report_build(organization=organization, journey=retail["support"], today=timezone.localdate())
+    assert report.open_change.now == report.open_total > 0
+    assert report.open_change.then == 0
     assert report.coverage_change_points is None
+
+
+def test_the_page_says_the_change_in_words(organization, retail):
+    report = report_build(organization=organization, today=timezone.localdate())
+    html = report_html(report=report)
+    assert f"▼ down {100 - report.coverage_percent} points since" in html
+    assert f"▲ up {report.open_total} gaps since" in html
 
 
 def test_the_pdf_says_the_coverage_and_names_the_gaps(organization, retail):

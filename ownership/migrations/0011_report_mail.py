@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orgs', '0007_change_item_indexes'),
-        ('ownership', '0009_gap_workflow'),
+        ('ownership', '0010_dashboard_change'),
     ]
 
     operations = [
