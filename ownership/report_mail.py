@@ -116,8 +116,10 @@ def report_mail_send(*, organization: Organization, today: date) -> ReportDelive
         subject = f"[cxowner] {organization.name}: ownership report for {today:%B %Y}"
         body = (
             f"The ownership report of {organization.name} on {today:%d %B %Y} is attached.\n\n"
-            f"Coverage: {report.coverage_percent}% of {report.coverage.in_scope} in-scope touchpoints; "
-            f"{report.open_total} open gap(s), {report.accepted_total} accepted risk(s).\n\n"
+            f"Coverage: {report.coverage_percent}% of {report.coverage.in_scope} in-scope touchpoints "
+            f"({report.coverage_change_points:+d} points in {report.change.days} days); "
+            f"{report.open_total} open gap(s) ({report.open_change.change:+d}), "
+            f"{report.accepted_total} accepted risk(s).\n\n"
             "You get this because the organization's admins send its report monthly to you in cxowner.\n"
         )
         filename = report_filename(report=report)
