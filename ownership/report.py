@@ -35,10 +35,12 @@ from .selectors import Coverage, coverage_by_journey
 from .snapshot import FunctionRow
 from .vocabulary import SEVERITY_TEXT, RuleText, SeverityText, rule_text
 
-FULL_MATRIX_ROWS = 150  # a journey up to this size shows every row
-GAP_ROWS_PER_JOURNEY = 100  # a larger one shows this many of its rows with gaps
-MATRIX_ROWS = 1500  # rows drawn over all the matrices (about fifty A4 pages)
-GAPS_LISTED = 300  # the open gaps list shows the highest scoring ones
+# The bounds keep a report readable and its PDF quick: WeasyPrint lays out roughly two pages a
+# second on a busy two-core machine (`make bench` prints it), so a report stays under ~40 pages.
+FULL_MATRIX_ROWS = 120  # a journey up to this size shows every row
+GAP_ROWS_PER_JOURNEY = 60  # a larger one shows this many of its rows with gaps
+MATRIX_ROWS = 600  # rows drawn over all the matrices (about twenty landscape pages)
+GAPS_LISTED = 150  # the open gaps list shows the highest scoring ones
 ACCEPTED_LISTED = 50
 WORST_JOURNEYS = 5
 CHANGE_DAYS = 30

@@ -4,7 +4,7 @@ Builds an organization with one journey of N touchpoints (12 functions, ten stag
 mix of letters and gaps, one audit), then prints for the matrix editor: the server's time and
 queries, the HTML's size, and what Chromium sees (load time, DOM nodes, forms, tab stops, rows
 on a 1440×900 screen in dense mode, whether the last function column is on screen); and the
-server time of a cell edit, the journeys list and the dashboard. Timings are medians of a few
+server time of a cell edit, the journeys list, the dashboard and the report (page and PDF). Timings are medians of a few
 runs on a quiet machine: compare them with each other, not across machines.
 """
 
@@ -181,6 +181,9 @@ class Command(BaseCommand):
         for name, url in [
             ("journeys list", reverse("journeys:list", args=[organization.slug])),
             ("dashboard", reverse("dashboard", args=[organization.slug])),
+            # The report of the whole organization: bounded rows, so its cost stays flat (docs/report.md).
+            ("report page", reverse("ownership:report", args=[organization.slug])),
+            ("report PDF", reverse("ownership:report_pdf", args=[organization.slug])),
         ]:
             ms, response, queries = self.timed(lambda url=url: client.get(url))
             out(f"  {name:17} {ms:8.1f} ms  ({queries} queries, {len(response.content) / 1024:.0f} KB)")
