@@ -228,8 +228,8 @@ def test_a_journeys_report_shows_that_journeys_change_of_open_gaps(organization,
 def test_the_page_says_the_change_in_words(organization, retail):
     report = report_build(organization=organization, today=timezone.localdate())
     html = report_html(report=report)
-    assert f"▼ down {100 - report.coverage_percent} points since" in html
-    assert f"▲ up {report.open_total} gaps since" in html
+    assert f"↓ down {100 - report.coverage_percent} points since" in html
+    assert f"↑ up {report.open_total} gaps since" in html
 
 
 def test_the_pdf_says_the_coverage_and_names_the_gaps(organization, retail):
