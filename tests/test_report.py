@@ -248,6 +248,16 @@ def test_the_pdf_has_a4_pages_and_landscape_ones_for_the_matrices(organization, 
     assert sizes == {(595, 842), (842, 595)}  # A4 in points, upright and turned
 
 
+def test_a_matrix_over_several_pages_repeats_its_header_row_on_each(organization):
+    matrix_build(organization=organization, touchpoints=110, functions=4, stages=3)
+    pdf = report_pdf(report=report_build(organization=organization, today=TODAY))
+    landscape = [p for p in PdfReader(io.BytesIO(pdf)).pages if p.mediabox.width > p.mediabox.height]
+    assert len(landscape) >= 3
+    for page in landscape:
+        columns = " ".join(f"Dept {organization.pk}-{i}" for i in range(4))
+        assert f"Touchpoint {columns} Open gaps" in page.extract_text().splitlines()[:12]
+
+
 def test_the_pdf_fetches_nothing_a_message_points_to(organization, retail):
     gap = Gap.objects.filter(organization=organization).first()
     gap.finding = {**gap.finding, "message": '<img src="http://127.0.0.1:9/x.png"> evil'}
