@@ -31,9 +31,9 @@ MAX_RECIPIENTS = 50
 
 
 def report_schedule_get(*, organization: Organization) -> ReportSchedule:
-    """The organization's report mail setting (off until an admin switches it on)."""
-    schedule, _ = ReportSchedule.objects.get_or_create(organization=organization)
-    return schedule
+    """The organization's report mail setting; off (and not yet saved) until an admin sets it."""
+    schedule = ReportSchedule.objects.filter(organization=organization).first()
+    return schedule or ReportSchedule(organization=organization)
 
 
 def recipients_parse(text: str) -> list[str]:
@@ -59,7 +59,7 @@ def report_schedule_set(
 ) -> ReportSchedule:
     """Switch the monthly mail on or off and set its recipients, if the setting is still at
     `version` (None: unconditionally); the change is on the organization's record."""
-    report_schedule_get(organization=organization)
+    ReportSchedule.objects.get_or_create(organization=organization)
     schedule = ReportSchedule.objects.select_for_update().get(organization=organization)
     if version is not None and schedule.version != version:
         raise StaleVersion(schedule)

@@ -67,7 +67,7 @@ def test_without_named_recipients_the_admins_receive_it_each_alone(organization,
 
 def test_beat_hands_only_the_due_organizations_to_their_tasks(organization, monthly, monkeypatch):
     other = MembershipFactory(role="admin").organization
-    report_schedule_get(organization=other)  # off
+    report_schedule_set(organization=other, monthly=False, recipients=[], version=None)
     assert report_mails_due(today=TODAY) == [organization.pk]
     monkeypatch.setattr("ownership.tasks.timezone.localdate", lambda: TODAY)
     assert report_mails_due_task.delay().get() == 1  # eager: the organization's task ran too
@@ -83,3 +83,8 @@ def test_a_failed_send_leaves_the_month_to_try_again(organization, monthly, monk
     with pytest.raises(OSError):
         report_mail_send(organization=organization, today=TODAY)
     assert report_mails_due(today=TODAY) == [organization.pk]
+
+
+def test_reading_the_setting_writes_nothing(organization):
+    schedule = report_schedule_get(organization=organization)
+    assert (schedule.monthly, schedule.recipients, schedule.version, schedule.pk) == (False, [], 1, None)
