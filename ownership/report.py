@@ -222,10 +222,6 @@ class Report:
     def gaps_listed(self) -> int:
         return sum(len(group.gaps) for group in self.gap_groups)
 
-    @property
-    def omitted_matrices(self) -> list[JourneyMatrix]:
-        return [matrix for matrix in self.matrices if matrix.omitted]
-
 
 def report_build(*, organization, today: date, journey: Journey | None = None) -> Report:
     """The organization's (or `journey`'s) report on `today`, in at most twenty queries whatever
