@@ -1,6 +1,6 @@
 """The report in Chromium: an executive (a viewer) opens it from the dashboard, downloads the PDF
-and the PDF's text has the coverage and the gaps; the print page keeps the navigation out.
-Two of the PDF's pages are turned into screenshots (pdftoppm) to be looked at."""
+and the PDF's text has the coverage and the gaps; the print page keeps the navigation out; an
+admin has it mailed monthly. Two of the PDF's pages are turned into screenshots (pdftoppm)."""
 
 import io
 import shutil
@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from ownership.models import Gap, GapStatus
+from ownership.models import Gap, GapStatus, ReportSchedule
 
 from .axe import assert_accessible
 from .conftest import SCREENSHOTS
@@ -63,3 +63,20 @@ def test_an_executive_downloads_the_pdf_report_from_the_dashboard(demo, live_ser
     assert messages and all(message in text for message in messages)
     for path in pdf_pages_as_screenshots(pdf, [2, 3]):
         assert path.stat().st_size > 0
+
+
+def test_an_admin_has_the_report_mailed_monthly_to_the_board(demo, live_server, chromium, log_in, screenshot):
+    page = log_in(chromium.new_context(), "admin")
+    page.goto(f"{live_server.url}/o/demo/report/")
+    page.get_by_label("Mail this report as a PDF at the start of every month").check()
+    page.get_by_label("Recipients").fill("board@example.com, not-an-address")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".mail-settings")).to_contain_text("Not an e-mail address: not-an-address.")
+    expect(page.get_by_label("Recipients")).to_have_value("board@example.com, not-an-address")
+    assert_accessible(page)
+    page.get_by_label("Recipients").fill("board@example.com")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("The monthly mail is on.")
+    expect(page.locator(".mail-settings")).to_contain_text("the report goes as a PDF to board@example.com")
+    assert ReportSchedule.objects.get(organization__slug="demo").recipients == ["board@example.com"]
+    screenshot(page, "report-mail-settings")
