@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
-from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -31,7 +30,7 @@ from .constants import Rule, Severity
 from .dashboard_change import Figure, PeriodChange, period_change
 from .matrix_rows import VIEW_FIELDS, MatrixRow, RowBuilder, RowGap, TouchpointView
 from .models import Gap, GapStatus
-from .selectors import Coverage, coverage_by_journey
+from .selectors import Coverage, coverage_by_journey, open_gaps_by_function
 from .snapshot import FunctionRow
 from .vocabulary import SEVERITY_TEXT, RuleText, SeverityText, rule_text
 
@@ -324,33 +323,9 @@ def _gap_groups(open_gaps, by_rule: Counter, journey_names: dict[int, str]) -> t
     return tuple(GapGroup(rule_text(r), tuple(listed.get(r, ())), by_rule[r]) for r in rules)
 
 
-# Each open gap once per function it names: the finding's JSON list, unnested by the database,
-# so the count is whole however many gaps there are and only functions × severities come back.
-_BY_FUNCTION_SQL = {
-    "postgresql": "jsonb_array_elements_text(g.finding -> 'functions') AS f(name)",
-    "sqlite": "json_each(g.finding, '$.functions') AS f",
-}
-_FUNCTION_NAME = {"postgresql": "f.name", "sqlite": "f.value"}
-
-
 def _gaps_by_function(*, organization, journey: Journey | None) -> tuple[FunctionGaps, ...]:
-    vendor = connection.vendor
-    sql = (
-        f"SELECT {_FUNCTION_NAME[vendor]}, g.severity, COUNT(*) "
-        f"FROM {Gap._meta.db_table} g, {_BY_FUNCTION_SQL[vendor]} "
-        "WHERE g.organization_id = %s AND g.resolved_at IS NULL AND g.workflow_status <> %s"
-    )
-    params: list = [organization.pk, GapStatus.ACCEPTED.value]
-    if journey is not None:
-        sql += " AND g.journey_id = %s"
-        params.append(journey.pk)
-    sql += " GROUP BY 1, 2"
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SEVERITIES, 0))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for name, severity, n in cursor.fetchall():
-            counts[name][Severity(severity)] = n
-    rows = [FunctionGaps(name, {s.value: n for s, n in by.items()}) for name, by in counts.items()]
+    counts = open_gaps_by_function(organization=organization, journey=journey)
+    rows = [FunctionGaps(name, {s.value: by.get(s.value, 0) for s in SEVERITIES}) for name, by in counts.items()]
     return tuple(sorted(rows, key=lambda r: (-r.counts["error"], -r.total, r.name)))
 
 

@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from journeys.models import Journey, Touchpoint
 
 from .constants import LETTERS, Rule
-from .models import GAP_LIFE_EVENTS, Assignment, AuditRun, Function, Gap, GapEvent, Role
+from .models import GAP_LIFE_EVENTS, Assignment, AuditRun, Function, Gap, GapEvent, GapStatus, Role
 from .rules import Finding, coverage, evaluate
 from .snapshot import OrgSnapshot, snapshot_load
 
@@ -265,3 +265,31 @@ def accountable_assignments(*, touchpoint) -> list:
     """The A letters held on one touchpoint: what its owner confirms still holds."""
 
     return list(Assignment.objects.filter(touchpoint=touchpoint, letter="A").select_related("function"))
+
+
+# Each open gap once per function it names: the finding's JSON list, unnested by the database,
+# so the count is whole however many gaps there are and only functions × severities come back.
+_FUNCTIONS_UNNESTED = {
+    "postgresql": ("f.name", "jsonb_array_elements_text(g.finding -> 'functions') AS f(name)"),
+    "sqlite": ("f.value", "json_each(g.finding, '$.functions') AS f"),
+}
+
+
+def open_gaps_by_function(*, organization, journey=None) -> dict[str, dict[str, int]]:
+    """Function name -> severity -> open gaps naming it, accepted risks apart; a gap naming two
+    functions counts for each. One aggregate query; with `journey`, that journey's gaps only."""
+    name, unnested = _FUNCTIONS_UNNESTED[connection.vendor]
+    sql = (
+        f"SELECT {name}, g.severity, COUNT(*) FROM {Gap._meta.db_table} g, {unnested} "
+        "WHERE g.organization_id = %s AND g.resolved_at IS NULL AND g.workflow_status <> %s"
+    )
+    params: list = [organization.pk, GapStatus.ACCEPTED.value]
+    if journey is not None:
+        sql += " AND g.journey_id = %s"
+        params.append(journey.pk)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " GROUP BY 1, 2", params)
+        for function, severity, n in cursor.fetchall():
+            counts[function][severity] = n
+    return dict(counts)
