@@ -18,6 +18,7 @@ from ownership.api.changes import ChangeSetViewSet
 from ownership.api.gaps import GapViewSet
 from ownership.api.imports import ImportJobViewSet, MatrixImportView
 from ownership.api.matrix import MatrixView
+from ownership.api.report import ReportPdfView, ReportScheduleView
 from ownership.api.rules import RuleListView
 from ownership.api.settings import AuditScheduleView, WebhookViewSet
 from ownership.api.views import (
@@ -52,6 +53,8 @@ organization_urls = [
     path("import/", MatrixImportView.as_view(), name="matrix-import"),
     path("export/", MatrixExportView.as_view(), name="matrix-export"),
     path("audit-schedule/", AuditScheduleView.as_view(), name="audit-schedule"),
+    path("report.pdf", ReportPdfView.as_view(), name="report-pdf"),
+    path("report/schedule/", ReportScheduleView.as_view(), name="report-schedule"),
     *router.urls,
 ]
 

@@ -244,6 +244,8 @@ CELERY_BEAT_SCHEDULE = {
     "audit-schedules-ensure": {"task": "ownership.tasks.audit_schedules_ensure_task", "schedule": 3600.0},
     "audit-runs-resume": {"task": "ownership.tasks.audit_runs_resume_task", "schedule": 300.0},
     "accepted-risks-reopen": {"task": "ownership.tasks.accepted_risks_reopen_task", "schedule": 3600.0},
+    # Monthly report mails (ownership/report_mail.py): each goes out once a month, in the first hour due.
+    "report-mails-due": {"task": "ownership.tasks.report_mails_due_task", "schedule": 3600.0},
 }
 
 # Background audits (ownership/tasks.py, ownership/schedules.py).
@@ -317,7 +319,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # WeasyPrint (the report's PDF) logs each rendering step, and each CSS property only a
+        # browser knows (print-color-adjust): its errors are what an operator needs.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 

@@ -10,6 +10,8 @@ from .models import (
     GapComment,
     GapEvent,
     ImportJob,
+    ReportDelivery,
+    ReportSchedule,
     Role,
     Webhook,
     WebhookDelivery,
@@ -150,6 +152,31 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("data")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ReportSchedule)
+class ReportScheduleAdmin(admin.ModelAdmin):
+    """The monthly report mail: read here; admins change it on the report page or through the API,
+    where the change is recorded."""
+
+    list_display = ["organization", "monthly", "version"]
+    list_filter = ["monthly"]
+    readonly_fields = ["organization", "monthly", "recipients", "version"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ReportDelivery)
+class ReportDeliveryAdmin(admin.ModelAdmin):
+    """Which month's report went to whom: written by the monthly mail, kept as its record."""
+
+    list_display = ["organization", "month", "sent_at", "coverage"]
+    list_filter = ["organization"]
+    readonly_fields = ["organization", "month", "sent_at", "recipients", "coverage"]
 
     def has_add_permission(self, request):
         return False

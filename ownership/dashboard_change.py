@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from .constants import COVERAGE_RULES, Severity
 from .models import GAP_LIFE_EVENTS, Gap, GapEvent, GapStatus
-from .selectors import coverage_live
+from .selectors import Coverage, coverage_live
 
 PERIODS = (7, 30, 90)  # the periods the dashboard offers, in days
 DEFAULT_PERIOD = 30
@@ -83,6 +83,7 @@ class PeriodChange:
     accepted_risks: Figure
     resolved: Figure  # resolved in the period, and in the period of the same length before it
     open_by_journey: dict[int, Figure]  # journeys with open gaps now or then
+    trend: tuple[GapCounts, ...]  # the period's days, oldest first, today last (as daily_trend)
 
 
 def day_end(day: date) -> datetime:
@@ -241,13 +242,19 @@ def resolved_between(*, organization, start: datetime, end: datetime) -> int:
     )
 
 
-def period_change(*, organization, days: int, today: date | None = None) -> PeriodChange:
+def period_change(
+    *, organization, days: int, today: date | None = None, coverage: Coverage | None = None
+) -> PeriodChange:
     """Every card's figure now and `days` days ago, the resolutions of this period and of the one
-    before, and each journey's open gaps now and then. Seven queries."""
+    before, each journey's open gaps now and then, and the period's trend, one point per day.
+    Seven queries; six when the caller already read the live `coverage`."""
     today = today or timezone.localdate()
     since = today - timedelta(days=days)
-    then, now = _replay(organization=organization, days=[since, today], by_journey=True)
-    covered = coverage_live(organization=organization)
+    points = _replay(
+        organization=organization, days=[since + timedelta(days=n) for n in range(days + 1)], by_journey=True
+    )
+    then, now = points[0], points[-1]
+    covered = coverage or coverage_live(organization=organization)
     covered_then = covered.covered + now.uncovered_vs_now - then.uncovered_vs_now
 
     def percent(count: int) -> int:
@@ -266,6 +273,7 @@ def period_change(*, organization, days: int, today: date | None = None) -> Peri
             resolved_between(organization=organization, start=period_start, end=period_end),
             resolved_between(organization=organization, start=day_end(since - timedelta(days=days)), end=period_start),
         ),
+        trend=tuple(points[1:]),
         open_by_journey={
             j: Figure(now.open_by_journey.get(j, 0), then.open_by_journey.get(j, 0)) for j in sorted(journeys)
         },

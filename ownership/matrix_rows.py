@@ -127,14 +127,23 @@ class RowBuilder:
     """Turns touchpoints into MatrixRows from their letters and open gaps, read for exactly the
     rows drawn (two queries, whatever the journey's size)."""
 
-    def __init__(self, *, journey: Journey, functions: tuple[FunctionRow, ...], touchpoint_ids: Iterable[int]):
+    def __init__(
+        self,
+        *,
+        functions: tuple[FunctionRow, ...],
+        touchpoint_ids: Iterable[int],
+        journey: Journey | None = None,
+        organization_id: int | None = None,
+    ):
+        # Without a journey the rows may come from several journeys of `organization_id` (the report).
+        organization_id = journey.organization_id if journey is not None else organization_id
         ids = set(touchpoint_ids)
         self.functions = functions
         names = {f.id: f.name for f in functions}
         self.letters: dict[tuple[int, int], set[str]] = defaultdict(set)
         self.accountable: dict[int, list[str]] = defaultdict(list)
         if ids:
-            letters = Assignment.objects.filter(organization_id=journey.organization_id, touchpoint_id__in=ids)
+            letters = Assignment.objects.filter(organization_id=organization_id, touchpoint_id__in=ids)
             for touchpoint_id, function_id, letter in letters.order_by().values_list(
                 "touchpoint_id", "function_id", "letter"
             ):
@@ -143,7 +152,9 @@ class RowBuilder:
                     self.accountable[touchpoint_id].append(names[function_id])
         self.own: dict[int, list[RowGap]] = defaultdict(list)
         self.handoff_in: dict[int, RowGap] = {}
-        by_touchpoint = open_gaps_by_touchpoint(journey=journey, touchpoint_ids=ids) if ids else {}
+        by_touchpoint = (
+            open_gaps_by_touchpoint(journey=journey, touchpoint_ids=ids, organization_id=organization_id) if ids else {}
+        )
         for touchpoint_id, gaps in by_touchpoint.items():
             for gap in gaps:
                 if gap.rule != Rule.HANDOFF_GAP:

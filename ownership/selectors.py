@@ -15,7 +15,18 @@ from cxowner.orgs.models import Organization
 from journeys.models import Journey, Touchpoint
 
 from .constants import LETTERS, Rule
-from .models import GAP_LIFE_EVENTS, Assignment, AuditRun, Function, Gap, GapEvent, Role, Webhook, WebhookDelivery
+from .models import (
+    GAP_LIFE_EVENTS,
+    Assignment,
+    AuditRun,
+    Function,
+    Gap,
+    GapEvent,
+    GapStatus,
+    Role,
+    Webhook,
+    WebhookDelivery,
+)
 
 # Organization-wide rules say nothing about one journey's rows.
 ORGANIZATION_RULES = frozenset({Rule.IDLE_FUNCTION, Rule.ACCOUNTABILITY_BOTTLENECK})
@@ -219,16 +230,25 @@ def audit_run_changes(*, run) -> tuple[list, list]:
     return ranked(opened), ranked(resolved)
 
 
-def open_gaps_by_touchpoint(*, journey, touchpoint_ids: Iterable[int] | None = None) -> dict[int, list]:
+def open_gaps_by_touchpoint(
+    *, journey=None, touchpoint_ids: Iterable[int] | None = None, organization_id: int | None = None
+) -> dict[int, list]:
     """The journey's open gaps per touchpoint, for the matrix editor's row badges (one query);
-    with `touchpoint_ids`, only the gaps naming those touchpoints (the rows drawn).
+    with `touchpoint_ids`, only the gaps naming those touchpoints (the rows drawn). Without a
+    journey, the gaps naming `touchpoint_ids` in any journey of `organization_id` (the report
+    draws the rows of several journeys at once).
 
     A handoff gap is listed under both its touchpoints; gaps about the journey as a whole are
     under no touchpoint.
     """
 
     by_touchpoint: dict[int, list] = defaultdict(list)
-    gaps = Gap.objects.filter(organization_id=journey.organization_id, journey=journey, resolved_at__isnull=True)
+    if journey is not None:
+        gaps = Gap.objects.filter(organization_id=journey.organization_id, journey=journey, resolved_at__isnull=True)
+    else:
+        if touchpoint_ids is None:
+            raise ValueError("Without a journey, name the touchpoints.")
+        gaps = Gap.objects.filter(organization_id=organization_id, resolved_at__isnull=True)
     if touchpoint_ids is not None:
         ids = list(touchpoint_ids)
         gaps = gaps.filter(Q(touchpoint_id__in=ids) | Q(next_touchpoint_id__in=ids))
@@ -257,3 +277,31 @@ def webhooks_with_deliveries(*, organization: Organization, deliveries: int = 10
         .order_by("id")
         .prefetch_related(Prefetch("deliveries", queryset=recent, to_attr="recent_deliveries"))
     )
+
+
+# Each open gap once per function it names: the finding's JSON list, unnested by the database,
+# so the count is whole however many gaps there are and only functions × severities come back.
+_FUNCTIONS_UNNESTED = {
+    "postgresql": ("f.name", "jsonb_array_elements_text(g.finding -> 'functions') AS f(name)"),
+    "sqlite": ("f.value", "json_each(g.finding, '$.functions') AS f"),
+}
+
+
+def open_gaps_by_function(*, organization, journey=None) -> dict[str, dict[str, int]]:
+    """Function name -> severity -> open gaps naming it, accepted risks apart; a gap naming two
+    functions counts for each. One aggregate query; with `journey`, that journey's gaps only."""
+    name, unnested = _FUNCTIONS_UNNESTED[connection.vendor]
+    sql = (
+        f"SELECT {name}, g.severity, COUNT(*) FROM {Gap._meta.db_table} g, {unnested} "
+        "WHERE g.organization_id = %s AND g.resolved_at IS NULL AND g.workflow_status <> %s"
+    )
+    params: list = [organization.pk, GapStatus.ACCEPTED.value]
+    if journey is not None:
+        sql += " AND g.journey_id = %s"
+        params.append(journey.pk)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " GROUP BY 1, 2", params)
+        for function, severity, n in cursor.fetchall():
+            counts[function][severity] = n
+    return dict(counts)

@@ -48,6 +48,7 @@ from .notifications import (
     webhooks_of,
     webhooks_to_notify,
 )
+from .report_mail import report_mail_send, report_mails_due
 from .schedules import audit_schedule_delete, audit_schedules_ensure
 
 logger = logging.getLogger(__name__)
@@ -353,3 +354,24 @@ def gap_assigned_deliver_task(self, webhook_id: int, gap_id: int) -> bool:
 def accepted_risks_reopen_task() -> int:
     """Beat, hourly: accepted risks whose expiry date has come are open gaps again."""
     return accepted_risks_reopen(today=timezone.localdate())
+
+
+# -- the monthly report mail --------------------------------------------------------------------
+
+
+@shared_task(**RETRY_OPTIONS)
+def report_mails_due_task() -> int:
+    """Beat, hourly: each organization whose monthly report has not gone out gets its own task."""
+    organization_ids = report_mails_due(today=timezone.localdate())
+    for organization_id in organization_ids:
+        report_mail_task.delay(organization_id)
+    return len(organization_ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY_OPTIONS)
+def report_mail_task(organization_id: int) -> bool:
+    """Mail one organization's report for this month, once (ownership/report_mail.py)."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return False
+    return report_mail_send(organization=organization, today=timezone.localdate()) is not None

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from . import fix_views, function_views, gap_views, history_views, import_views, revert_views, settings_views, views
+from . import (
+    fix_views,
+    function_views,
+    gap_views,
+    history_views,
+    import_views,
+    report_views,
+    revert_views,
+    settings_views,
+    views,
+)
 
 app_name = "ownership"
 
@@ -26,6 +36,9 @@ urlpatterns = [
     path("functions/roles/<int:role_id>/", function_views.role_edit, name="role_edit"),
     path("functions/roles/<int:role_id>/delete/", function_views.role_delete, name="role_delete"),
     path("audits/", views.audit_list, name="audits"),
+    path("report/", report_views.report_page, name="report"),
+    path("report.pdf", report_views.report_pdf_download, name="report_pdf"),
+    path("report/mail/", report_views.report_mail_settings, name="report_mail"),
     path("activity/", history_views.activity, name="activity"),
     path("activity.csv", history_views.activity_csv, name="activity_csv"),
     path("activity/<int:change_set_id>/", history_views.change_set_detail, name="change_set"),

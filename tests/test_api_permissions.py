@@ -225,6 +225,16 @@ ENDPOINTS = [
         200,
         {"cron": "0 3 * * *", "version": "{schedule_version}"},
     ),
+    Endpoint("report pdf", "get", "orgs/{org}/report.pdf", "viewer", 200),
+    Endpoint("report schedule", "get", "orgs/{org}/report/schedule/", "admin", 200),
+    Endpoint(
+        "report schedule update",
+        "patch",
+        "orgs/{org}/report/schedule/",
+        "admin",
+        200,
+        {"monthly": True, "recipients": ["board@example.com"], "version": 1},
+    ),
 ]
 
 CALLERS = ["anonymous", "viewer", "editor", "admin", "outsider", "outsider token", "expired token", "revoked token"]

@@ -279,3 +279,16 @@ def test_days_are_calendar_days_of_the_site(organization, store, settings):
         trend = daily_trend(organization=organization, days=3, today=TODAY)
 
     assert [point.open_total for point in trend] == [0, 1, 1]
+
+
+def test_the_period_change_carries_the_same_trend_as_the_daily_trend(organization, store):
+    contest(store, 0, days_ago(6))
+    settle(store, 0, days_ago(2))
+
+    with on(TODAY):
+        change = period_change(organization=organization, days=7, today=TODAY)
+        trend = daily_trend(organization=organization, days=7, today=TODAY)
+
+    assert [(p.day, p.open_total, p.resolved) for p in change.trend] == [
+        (p.day, p.open_total, p.resolved) for p in trend
+    ]

@@ -8,6 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("ownership", "0010_role_holder_member"),
         ("ownership", "0011_gap_fixes_leftovers"),
+        ("ownership", "0011_report_mail"),
     ]
 
     operations = []

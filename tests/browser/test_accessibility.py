@@ -97,6 +97,7 @@ def walk_every_page(audit: Audit, organization: Organization, screenshot) -> Non
         f"{org}/import/",
         f"{org}/members/",
         f"{org}/settings/",
+        f"{org}/report/",
     ]:
         audit.visit(path)
         if path in {f"{org}/", f"{org}/gaps/"}:

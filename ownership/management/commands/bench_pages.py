@@ -4,10 +4,9 @@ Builds an organization with one journey of N touchpoints (12 functions, ten stag
 mix of letters and gaps, one audit), then prints for the matrix editor: the server's time and
 queries, the HTML's size, and what Chromium sees (load time, DOM nodes, forms, tab stops, rows
 on a 1440×900 screen in dense mode, whether the last function column is on screen); and the
-server time of a cell edit, a pasted block and its undo, the journeys list, the dashboard and a
-function's delete preview.
-Timings are medians of a few runs on a quiet machine: compare them with each other, not across
-machines.
+server time of a cell edit, a pasted block and its undo, the journeys list, the dashboard, a
+function's delete preview and the report (page and PDF). Timings are medians of a few runs on a
+quiet machine: compare them with each other, not across machines.
 """
 
 from __future__ import annotations
@@ -228,6 +227,9 @@ class Command(BaseCommand):
             ("dashboard", reverse("dashboard", args=[organization.slug])),
             # The whole matrix's rules run twice (now, and with the function gone in memory).
             ("delete preview", reverse("ownership:function_delete", args=[organization.slug, function.id])),
+            # The report of the whole organization: bounded rows, so its cost stays flat (docs/report.md).
+            ("report page", reverse("ownership:report", args=[organization.slug])),
+            ("report PDF", reverse("ownership:report_pdf", args=[organization.slug])),
         ]:
             ms, response, queries = self.timed(lambda url=url: client.get(url))
             out(f"  {name:17} {ms:8.1f} ms  ({queries} queries, {len(response.content) / 1024:.0f} KB)")
