@@ -244,6 +244,7 @@ CELERY_BEAT_SCHEDULE = {
     "audit-schedules-ensure": {"task": "ownership.tasks.audit_schedules_ensure_task", "schedule": 3600.0},
     "audit-runs-resume": {"task": "ownership.tasks.audit_runs_resume_task", "schedule": 300.0},
     "accepted-risks-reopen": {"task": "ownership.tasks.accepted_risks_reopen_task", "schedule": 3600.0},
+    "review-campaign-reminders": {"task": "ownership.tasks.campaign_reminders_task", "schedule": 3600.0},
 }
 
 # Background audits (ownership/tasks.py, ownership/schedules.py).
