@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import gap_views, history_views, import_views, views
+from . import campaign_views, gap_views, history_views, import_views, views
 
 app_name = "ownership"
 
@@ -18,6 +18,22 @@ urlpatterns = [
     path("functions/", views.function_list, name="functions"),
     path("functions/new/", views.function_add, name="function_add"),
     path("functions/roles/new/", views.role_add, name="role_add"),
+    path("reviews/", campaign_views.campaign_list, name="campaigns"),
+    path("reviews/<int:campaign_id>/", campaign_views.campaign_detail, name="campaign"),
+    path("reviews/<int:campaign_id>/close/", campaign_views.campaign_close, name="campaign_close"),
+    path(
+        "reviews/<int:campaign_id>/functions/<int:function_id>/",
+        campaign_views.campaign_function,
+        name="campaign_function",
+    ),
+    path(
+        "reviews/<int:campaign_id>/functions/<int:function_id>/confirm/",
+        campaign_views.campaign_confirm,
+        name="campaign_confirm",
+    ),
+    path(
+        "reviews/<int:campaign_id>/items/<int:item_id>/move/", campaign_views.campaign_item_move, name="campaign_move"
+    ),
     path("audits/", views.audit_list, name="audits"),
     path("activity/", history_views.activity, name="activity"),
     path("activity.csv", history_views.activity_csv, name="activity_csv"),
