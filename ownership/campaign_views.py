@@ -88,7 +88,7 @@ def campaign_list(request: HttpRequest, org: str) -> HttpResponse:
     rows = list(ReviewCampaign.objects.filter(organization=organization).select_related("journey", "started_by"))
     progress = campaigns.campaigns_progress(campaigns=rows)
     context = {
-        "nav": "reviews",
+        "nav": "functions",
         "rows": [(campaign, progress[campaign.pk]) for campaign in rows],
         "form": form,
         "today": timezone.localdate(),
@@ -103,7 +103,7 @@ def campaign_detail(request: HttpRequest, org: str, campaign_id: int) -> HttpRes
     membership = membership_for(request, org)
     campaign = _campaign(membership, campaign_id)
     context = {
-        "nav": "reviews",
+        "nav": "functions",
         "campaign": campaign,
         "progress": campaigns.campaign_progress(campaign=campaign),
         "functions": campaigns.campaign_functions(campaign=campaign),
@@ -125,7 +125,7 @@ def campaign_function(request: HttpRequest, org: str, campaign_id: int, function
         return redirect("ownership:campaign", org, campaign.pk)
     waiting = [item for item in items if item.state == ReviewOutcome.PENDING]
     context = {
-        "nav": "reviews",
+        "nav": "functions",
         "campaign": campaign,
         "function": function,
         "items": items,

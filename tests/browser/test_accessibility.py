@@ -88,6 +88,7 @@ def walk_every_page(audit: Audit, organization: Organization, screenshot) -> Non
         f"{org}/gaps/mine/",
         *[f"{org}/gaps/{gap.id}/" for gap in Gap.objects.filter(organization=organization, resolved_at=None)[:1]],
         f"{org}/functions/",
+        f"{org}/reviews/",
         f"{org}/audits/",
         f"{org}/import/",
         f"{org}/members/",
