@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -23,7 +24,7 @@ from cxowner.views import form_errors, membership_for, render_org
 from journeys.models import Journey
 
 from . import campaigns
-from .models import Function, ReviewCampaign, ReviewItem, ReviewOutcome
+from .models import Function, ReviewCampaign, ReviewItem, ReviewOutcome, Role
 
 EDITOR, ADMIN = Membership.Role.EDITOR, Membership.Role.ADMIN
 
@@ -52,11 +53,18 @@ class ConfirmForm(forms.Form):
     """The items the page showed ("confirm all"), or the one to confirm."""
 
     items = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
-    item = forms.IntegerField(required=False, min_value=1)
+    item = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
     def __init__(self, *args, item_ids, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["items"].choices = [(pk, pk) for pk in item_ids]
+        self.item_ids = set(item_ids)
+
+    def clean_item(self):
+        item = self.cleaned_data["item"]
+        if item is not None and item not in self.item_ids:
+            raise ValidationError("This accountability is not in this function's list.")
+        return item
 
 
 def _campaign(membership: Membership, campaign_id: int) -> ReviewCampaign:
@@ -66,6 +74,13 @@ def _campaign(membership: Membership, campaign_id: int) -> ReviewCampaign:
 
 def _function(membership: Membership, function_id: int) -> Function:
     return get_object_or_404(Function, organization=membership.organization, pk=function_id)
+
+
+def _role(function: Function, value: str) -> Role | None:
+    """The role of `function` named in the request (?role= or a form field), or None."""
+    if not (value.isdigit() and len(value) < 19):
+        return None
+    return Role.objects.filter(function=function, pk=int(value)).first()
 
 
 @login_required
@@ -107,6 +122,7 @@ def campaign_detail(request: HttpRequest, org: str, campaign_id: int) -> HttpRes
         "campaign": campaign,
         "progress": campaigns.campaign_progress(campaign=campaign),
         "functions": campaigns.campaign_functions(campaign=campaign),
+        "holders": campaigns.campaign_holders(campaign=campaign),
         "ended": campaign.ends_on < timezone.localdate(),
     }
     return render_org(request, membership, "ownership/campaign_detail.html", context)
@@ -119,7 +135,8 @@ def campaign_function(request: HttpRequest, org: str, campaign_id: int, function
     membership = membership_for(request, org)
     campaign = _campaign(membership, campaign_id)
     function = _function(membership, function_id)
-    items = list(campaigns.campaign_items(campaign=campaign, function=function))
+    role = _role(function, request.GET.get("role", ""))
+    items = list(campaigns.campaign_items(campaign=campaign, function=function, role=role))
     if not items:
         messages.info(request, f"{function.name} holds no A in this campaign.")
         return redirect("ownership:campaign", org, campaign.pk)
@@ -128,6 +145,7 @@ def campaign_function(request: HttpRequest, org: str, campaign_id: int, function
         "nav": "functions",
         "campaign": campaign,
         "function": function,
+        "role": role,
         "items": items,
         "waiting": waiting,
         "outcomes": ReviewOutcome,
@@ -144,12 +162,15 @@ def campaign_function(request: HttpRequest, org: str, campaign_id: int, function
 @login_required
 @require_POST
 def campaign_confirm(request: HttpRequest, org: str, campaign_id: int, function_id: int) -> HttpResponse:
+    """Confirm one A of the function (`item`), or all the page showed (`items`, with the holder's `role`)."""
     membership = membership_for(request, org, EDITOR)
     campaign = _campaign(membership, campaign_id)
     function = _function(membership, function_id)
+    role = _role(function, request.POST.get("role", ""))
     item_ids = ReviewItem.objects.filter(campaign=campaign, function=function).values_list("pk", flat=True)
     form = ConfirmForm(request.POST, item_ids=list(item_ids))
-    back = redirect("ownership:campaign_function", org, campaign.pk, function.pk)
+    back = reverse("ownership:campaign_function", args=[org, campaign.pk, function.pk])
+    back = redirect(f"{back}?role={role.pk}" if role else back)
     if not form.is_valid() or not (form.cleaned_data["item"] or form.cleaned_data["items"]):
         messages.error(request, "Nothing to confirm: the list may have changed; it is shown as it is now.")
         return back
@@ -160,7 +181,7 @@ def campaign_confirm(request: HttpRequest, org: str, campaign_id: int, function_
             )
         else:
             count = campaigns.campaign_confirm_function(
-                campaign=campaign, function=function, user=request.user, seen=form.cleaned_data["items"]
+                campaign=campaign, function=function, role=role, user=request.user, seen=form.cleaned_data["items"]
             )
     except campaigns.ItemsChanged as changed:
         messages.error(request, f"Nothing was confirmed: {changed}")

@@ -35,7 +35,7 @@ from cxowner.orgs.locks import organization_locked, rows_locked
 from cxowner.orgs.models import Membership, Organization
 from journeys.models import Journey, Touchpoint
 
-from .models import Assignment, Function, ReviewCampaign, ReviewItem, ReviewOutcome
+from .models import Assignment, Function, ReviewCampaign, ReviewItem, ReviewOutcome, Role
 from .services import CellChange, assignments_confirm, cells_read, cells_set
 
 NAME_MAX_CHARS = 200
@@ -97,14 +97,29 @@ class FunctionReview:
     holders: list[str] = field(default_factory=list)
 
 
+@dataclass
+class HolderReview:
+    """One role holder's part of a campaign: the A's their role carried."""
+
+    role: Role
+    progress: Progress
+
+
 # -- reads ----------------------------------------------------------------------------------------
 
 
-def campaign_items(*, campaign: ReviewCampaign, function: Function | None = None) -> QuerySet[ReviewItem]:
-    """The campaign's A's in journey order, each with its `state` (a ReviewOutcome value)."""
+def campaign_items(
+    *, campaign: ReviewCampaign, function: Function | None = None, role: Role | None = None
+) -> QuerySet[ReviewItem]:
+    """The campaign's A's in journey order, each with its `state` (a ReviewOutcome value).
+
+    `function`: one function's; `role`: those its holder carried when the campaign started.
+    """
     items = ReviewItem.objects.filter(campaign=campaign)
     if function is not None:
         items = items.filter(function=function)
+    if role is not None:
+        items = items.filter(role=role)
     return (
         items.annotate(state=OUTCOME)
         .select_related("touchpoint__stage", "touchpoint__journey", "function", "role", "assignment__role")
@@ -149,6 +164,21 @@ def campaign_functions(*, campaign: ReviewCampaign) -> list[FunctionReview]:
         holders[function_id].add(holder)
     functions = Function.objects.filter(pk__in=counts).order_by("position", "id")
     return [FunctionReview(f, _progress(counts[f.pk]), sorted(holders[f.pk])) for f in functions]
+
+
+def campaign_holders(*, campaign: ReviewCampaign) -> list[HolderReview]:
+    """Every named holder of a role that carried A's when the campaign started, with their progress."""
+    rows = (
+        ReviewItem.objects.filter(campaign=campaign, role__isnull=False)
+        .exclude(role__holder_name="")
+        .annotate(state=OUTCOME)
+        .values("role_id", "state")
+    )
+    counts: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for role_id, state, n in rows.annotate(n=Count("id")).values_list("role_id", "state", "n"):
+        counts[role_id].append((state, n))
+    roles = Role.objects.filter(pk__in=counts).select_related("function").order_by("function__position", "title")
+    return [HolderReview(role, _progress(counts[role.pk])) for role in roles]
 
 
 # -- writes ---------------------------------------------------------------------------------------
@@ -271,19 +301,30 @@ def campaign_confirm_function(
     function: Function,
     user=None,
     seen: Collection[int] | None = None,
+    role: Role | None = None,
     at: datetime | None = None,
 ) -> int:
-    """ "Confirm all": every A of one function still waiting in the campaign, in one change set.
+    """ "Confirm all": every A of one function (or of one holder in it) still waiting, in one change set.
 
     `seen`: the items the reviewer was shown; any of them changed meanwhile refuses it all.
     """
     if function.organization_id != campaign.organization_id:
         raise ValidationError({"function": "The function must belong to this organization."})
-    waiting = campaign_items(campaign=campaign, function=function).exclude(state=ReviewOutcome.CONFIRMED)
-    item_ids = set(seen) if seen is not None else set(waiting.values_list("pk", flat=True))
+    if role is not None and role.function_id != function.pk:
+        raise ValidationError({"role": "The role must belong to the function."})
+    listed = campaign_items(campaign=campaign, function=function, role=role)
+    if seen is not None:
+        item_ids = set(seen)
+        if not item_ids <= set(listed.values_list("pk", flat=True)):
+            raise ValidationError(
+                {"items": f"Some of these accountabilities are not {function.name}'s in this review."}
+            )
+    else:
+        item_ids = set(listed.exclude(state=ReviewOutcome.CONFIRMED).values_list("pk", flat=True))
     if not item_ids:
         return 0
-    summary = f"{len(item_ids)} accountabilities of {function.name} confirmed in “{campaign.name}”"
+    whose = f"{role.holder_name} ({role.title})" if role is not None else function.name
+    summary = f"{len(item_ids)} accountabilities of {whose} confirmed in “{campaign.name}”"
     return campaign_confirm(campaign=campaign, item_ids=item_ids, user=user, at=at, summary=summary)
 
 

@@ -7,10 +7,17 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from ownership.models import ReviewCampaign, ReviewItem
+from ownership.models import Assignment, ReviewCampaign, ReviewItem
 from ownership.services import CellChange, cells_set
 
-from .factories import AssignmentFactory, FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory
+from .factories import (
+    AssignmentFactory,
+    FunctionFactory,
+    JourneyFactory,
+    RoleFactory,
+    StageFactory,
+    TouchpointFactory,
+)
 
 pytestmark = pytest.mark.django_db
 ENDS = str(timezone.localdate() + timedelta(days=14))
@@ -94,6 +101,30 @@ def test_confirm_all_of_a_function_answers_the_new_progress(organization, world)
     }
 
 
+def test_confirm_all_of_one_holder_confirms_the_as_their_role_carries(organization, world):
+    role = RoleFactory(function=world["sales"], title="Head of Sales")
+    Assignment.objects.filter(touchpoint=world["till"], letter="A").update(role=role)
+    campaign = started(organization, world)
+
+    response = world["admin"].post(
+        url(organization, f"{campaign['id']}/confirm/"), {"function": world["sales"].pk, "role": role.pk}, format="json"
+    )
+
+    assert response.json()["confirmed"] == 1
+
+
+def test_a_role_of_another_function_is_refused(organization, world):
+    role = RoleFactory(function=world["service"])
+    campaign = started(organization, world)
+
+    response = world["admin"].post(
+        url(organization, f"{campaign['id']}/confirm/"), {"function": world["sales"].pk, "role": role.pk}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "role" in response.json()
+
+
 def test_confirming_what_changed_since_it_was_read_answers_409_with_the_changed_items(organization, world):
     campaign = started(organization, world)
     seen = list(ReviewItem.objects.values_list("pk", flat=True))
@@ -111,7 +142,8 @@ def test_confirming_what_changed_since_it_was_read_answers_409_with_the_changed_
 
 
 @pytest.mark.parametrize(
-    "body", [{}, {"item": 1, "function": 1}, {"items": [1]}, {"function": "sales"}, {"item": 2**70}]
+    "body",
+    [{}, {"item": 1, "function": 1}, {"items": [1]}, {"role": 1}, {"function": "sales"}, {"item": 2**70}],
 )
 def test_a_confirmation_must_name_one_item_or_one_function(organization, world, body):
     campaign = started(organization, world)

@@ -18,6 +18,7 @@ from ownership.campaigns import (
     campaign_confirm,
     campaign_confirm_function,
     campaign_functions,
+    campaign_holders,
     campaign_item_move,
     campaign_items,
     campaign_progress,
@@ -253,6 +254,34 @@ def test_progress_per_function_names_the_holders_asked(store):
     assert rows["Sales"].progress == Progress(confirmed=0, changed=0, pending=3)
     assert rows["Sales"].holders == ["Alex Example"]
     assert rows["Customer Service"].progress.done_percent == 100
+
+
+def test_progress_per_holder_counts_the_as_their_role_carried(store):
+    campaign = start(store)
+
+    rows = campaign_holders(campaign=campaign)
+
+    assert [(row.role.title, row.progress) for row in rows] == [("Head of Sales", Progress(pending=1))]
+
+
+def test_confirm_all_of_one_holder_confirms_only_the_as_their_role_carries(store):
+    campaign = start(store)
+
+    confirmed = campaign_confirm_function(campaign=campaign, function=store.sales, role=store.head_of_sales)
+
+    assert confirmed == 1
+    assert states(campaign)["Till/Sales"] == ReviewOutcome.CONFIRMED
+    assert states(campaign)["Pick-up counter/Sales"] == ReviewOutcome.PENDING
+    assert "Alex Example (Head of Sales)" in ChangeSet.objects.latest("id").summary
+
+
+def test_confirm_all_refuses_items_of_another_function(store):
+    campaign = start(store)
+    service_item = ReviewItem.objects.get(campaign=campaign, function=store.service)
+
+    with pytest.raises(ValidationError, match="not Sales's"):
+        campaign_confirm_function(campaign=campaign, function=store.sales, seen=[service_item.pk])
+    assert campaign_progress(campaign=campaign).confirmed == 0
 
 
 def test_closing_writes_the_outcomes_down_and_later_edits_leave_them(store):

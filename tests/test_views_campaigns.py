@@ -16,6 +16,7 @@ from .factories import (
     FunctionFactory,
     JourneyFactory,
     MembershipFactory,
+    RoleFactory,
     StageFactory,
     TouchpointFactory,
 )
@@ -133,6 +134,24 @@ def test_confirm_all_confirms_nothing_when_an_accountability_shown_changed(organ
 
     assert "Nothing was confirmed" in response.content.decode()
     assert campaign_progress(campaign=campaign).confirmed == 0
+
+
+def test_a_holders_page_lists_and_confirms_only_the_as_their_role_carried(organization, store, campaign):
+    role = RoleFactory(function=store["sales"], title="Head of Sales", holder_name="Tom Berger")
+    ReviewItem.objects.filter(touchpoint=store["touchpoints"][0]).update(role=role)
+    Assignment.objects.filter(touchpoint=store["touchpoints"][0]).update(role=role)
+    editor = client_for(organization, "editor")
+    holder_page = page(organization, "campaign_function", campaign.pk, store["sales"].pk) + f"?role={role.pk}"
+    assert "Tom Berger" in editor.get(page(organization, "campaign", campaign.pk)).content.decode()
+    assert "Confirm all 1" in editor.get(holder_page).content.decode()
+    shown = list(ReviewItem.objects.filter(role=role).values_list("pk", flat=True))
+
+    response = editor.post(
+        page(organization, "campaign_confirm", campaign.pk, store["sales"].pk), {"items": shown, "role": role.pk}
+    )
+
+    assert response.url == holder_page
+    assert campaign_progress(campaign=campaign).confirmed == 1
 
 
 def test_an_editor_confirms_one(organization, store, campaign):

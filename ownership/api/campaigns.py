@@ -21,7 +21,7 @@ from cxowner.orgs.models import Membership
 from journeys.api.serializers import OrganizationPrimaryKeyField
 from journeys.models import Journey
 from ownership import campaigns
-from ownership.models import Function, ReviewCampaign, ReviewItem
+from ownership.models import Function, ReviewCampaign, ReviewItem, Role
 
 ADMIN_ACTIONS = {"create", "close"}
 
@@ -80,6 +80,9 @@ class ConfirmSerializer(serializers.Serializer):
     function = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, help_text="Or confirm every waiting A of this function."
     )
+    role = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="With `function`: only the A's this role carried."
+    )
     items = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
@@ -90,8 +93,9 @@ class ConfirmSerializer(serializers.Serializer):
     def validate(self, data):
         if ("item" in data) == ("function" in data):
             raise serializers.ValidationError("Name either one `item` or a `function` whose A's to confirm.")
-        if "items" in data and "function" not in data:
-            raise serializers.ValidationError({"items": ["`items` goes with `function`."]})
+        for name in ("items", "role"):
+            if name in data and "function" not in data:
+                raise serializers.ValidationError({name: [f"`{name}` goes with `function`."]})
         return data
 
 
@@ -176,11 +180,14 @@ class ReviewCampaignViewSet(
             if "item" in data:
                 confirmed = campaigns.campaign_confirm(campaign=campaign, item_ids=[data["item"]], user=_user(request))
             else:
+                function = _function(self.organization, data["function"])
+                role = None
+                if "role" in data:
+                    role = Role.objects.filter(function=function, pk=data["role"]).first()
+                    if role is None:
+                        raise serializers.ValidationError({"role": ["No such role in this function."]})
                 confirmed = campaigns.campaign_confirm_function(
-                    campaign=campaign,
-                    function=_function(self.organization, data["function"]),
-                    user=_user(request),
-                    seen=data.get("items"),
+                    campaign=campaign, function=function, role=role, user=_user(request), seen=data.get("items")
                 )
         except campaigns.ItemsChanged as changed:
             return _conflict(changed)
