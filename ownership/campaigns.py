@@ -95,6 +95,8 @@ class FunctionReview:
     function: Function
     progress: Progress
     holders: list[str] = field(default_factory=list)
+    # Some of its A's are carried by no role with an e-mail: the admins are reminded of those.
+    admins_asked: bool = False
 
 
 @dataclass
@@ -160,10 +162,16 @@ def campaign_functions(*, campaign: ReviewCampaign) -> list[FunctionReview]:
     carried = ReviewItem.objects.filter(campaign=campaign, assignment__role__isnull=False).exclude(
         assignment__role__holder_name=""
     )
-    for function_id, holder in carried.values_list("function_id", "assignment__role__holder_name").distinct():
+    for function_id, holder in (
+        carried.values_list("function_id", "assignment__role__holder_name").order_by().distinct()
+    ):
         holders[function_id].add(holder)
+    nobody = ReviewItem.objects.filter(campaign=campaign).filter(
+        Q(assignment__role__isnull=True) | Q(assignment__role__holder_email="")
+    )
+    admins_asked = set(nobody.values_list("function_id", flat=True).order_by().distinct())
     functions = Function.objects.filter(pk__in=counts).order_by("position", "id")
-    return [FunctionReview(f, _progress(counts[f.pk]), sorted(holders[f.pk])) for f in functions]
+    return [FunctionReview(f, _progress(counts[f.pk]), sorted(holders[f.pk]), f.pk in admins_asked) for f in functions]
 
 
 def campaign_holders(*, campaign: ReviewCampaign) -> list[HolderReview]:
@@ -377,16 +385,14 @@ def campaign_close(*, campaign: ReviewCampaign, version: int | None) -> ReviewCa
         decided = items.filter(outcome="").annotate(state=OUTCOME).filter(state=outcome).values_list("pk", flat=True)
         ReviewItem.objects.filter(pk__in=list(decided)).update(outcome=outcome)
     items.filter(outcome="").update(outcome=ReviewOutcome.PENDING)
+    outcome_text = f"{progress.confirmed} confirmed, {progress.changed} changed, {progress.pending} not reviewed"
     change_set_record(
         organization_id=campaign.organization_id,
         kind="reviewcampaign.close",
-        summary=(
-            f"Review campaign “{campaign.name}” closed: {progress.confirmed} confirmed, "
-            f"{progress.changed} changed, {progress.pending} not reviewed"
-        ),
+        summary=f"Review campaign “{campaign.name}” closed: {outcome_text}",
         changes=[
             Change("reviewcampaign", campaign.pk, "status", ReviewCampaign.Status.OPEN, ReviewCampaign.Status.CLOSED),
-            Change("reviewcampaign", campaign.pk, "outcome", None, progress.__dict__),
+            Change("reviewcampaign", campaign.pk, "outcome", None, outcome_text),
         ],
         journey_id=campaign.journey_id,
     )

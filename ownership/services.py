@@ -242,7 +242,7 @@ def assignments_confirm(
     journeys = {journey_id for _, _, journey_id, _ in before.values()}
     change_set_record(
         organization_id=organization.id,
-        kind="assignments.confirm",
+        kind="assignment.confirm",
         summary=summary,
         changes=history,
         journey_id=journeys.pop() if len(journeys) == 1 else None,

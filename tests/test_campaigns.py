@@ -154,7 +154,7 @@ def test_confirm_all_confirms_a_functions_accountabilities_in_one_change_set(sto
     assert confirmed == 3
     assert ChangeSet.objects.count() == before + 1
     change_set = ChangeSet.objects.latest("id")
-    assert change_set.kind == "assignments.confirm"
+    assert change_set.kind == "assignment.confirm"
     assert change_set.items.count() == 3
     assert campaign_progress(campaign=campaign) == Progress(confirmed=3, changed=0, pending=1)
     assert Assignment.objects.get(pk=store.a["till"].pk).confirmed_by == admin
@@ -253,7 +253,18 @@ def test_progress_per_function_names_the_holders_asked(store):
 
     assert rows["Sales"].progress == Progress(confirmed=0, changed=0, pending=3)
     assert rows["Sales"].holders == ["Alex Example"]
+    assert rows["Sales"].admins_asked  # the counter and the hotline are carried by no role
+    assert (rows["Customer Service"].holders, rows["Customer Service"].admins_asked) == ([], True)
     assert rows["Customer Service"].progress.done_percent == 100
+
+
+def test_a_function_whose_as_all_have_a_holder_with_an_email_does_not_ask_the_admins(store):
+    Assignment.objects.filter(function=store.sales).update(role=store.head_of_sales)
+    campaign = start(store)
+
+    rows = {row.function.name: row for row in campaign_functions(campaign=campaign)}
+
+    assert (rows["Sales"].holders, rows["Sales"].admins_asked) == (["Alex Example"], False)
 
 
 def test_progress_per_holder_counts_the_as_their_role_carried(store):
@@ -384,8 +395,8 @@ def test_starting_a_campaign_sends_its_first_reminders_once_committed(store, adm
 def test_the_campaign_pages_lists_load_with_constant_queries(store, django_assert_max_num_queries):
     campaign = start(store)
 
-    # * progress per function  * holders  * functions
-    with django_assert_max_num_queries(3):
+    # * progress per function  * holders  * functions the admins are asked for  * functions
+    with django_assert_max_num_queries(4):
         campaign_functions(campaign=campaign)
     # * the items with their touchpoints, functions, roles and A's
     with django_assert_max_num_queries(1):

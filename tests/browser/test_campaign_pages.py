@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from cxowner.orgs.signals import MatrixScope
 from ownership.livegaps import gaps_refresh
-from ownership.models import Assignment, Gap
+from ownership.models import Assignment, Gap, Role
+from ownership.services import assignment_role_set, role_update
 
 from .axe import assert_accessible
 
@@ -23,6 +24,10 @@ def test_an_admin_starts_a_review_and_confirm_all_clears_the_stale_gaps(
     service_a = Assignment.objects.filter(organization__slug="demo", function__name="Customer Service", letter="A")
     service_a.update(confirmed_at=timezone.now() - timedelta(days=400))
     organization = service_a.first().organization
+    # The Head of Customer Service carries the hotline's A: she is asked for it by name.
+    head = Role.objects.get(organization=organization, title="Head of Customer Service")
+    role_update(role=head, version=None, holder_email="aisha@demo.example")
+    assignment_role_set(assignment=service_a.get(touchpoint__name="Phone hotline"), role=head)
     gaps_refresh(organization_id=organization.pk, scope=MatrixScope.of("test", organization_wide=True))
     stale = Gap.objects.filter(organization=organization, rule="stale_ownership", resolved_at__isnull=True)
     assert stale.count() == 3
@@ -47,6 +52,7 @@ def test_an_admin_starts_a_review_and_confirm_all_clears_the_stale_gaps(
     page.get_by_role("link", name="Spring ownership review").click()
     expect(page.get_by_test_id("progress-Customer Service")).to_contain_text("3 confirmed")
     expect(page.get_by_test_id("campaign-progress")).to_contain_text("3 confirmed")
+    expect(page.get_by_test_id("campaign-holders")).to_contain_text("Aisha Khan")
     assert_accessible(page)
     screenshot(page, "campaign-page", full_page=True)
 
