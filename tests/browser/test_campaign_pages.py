@@ -35,6 +35,8 @@ def test_an_admin_starts_a_review_and_confirm_all_clears_the_stale_gaps(
     page = log_in(chromium.new_context(), "admin")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Functions").click()
     page.get_by_role("link", name="Ownership reviews").click()
+    assert_accessible(page)
+    screenshot(page, "campaign-list", full_page=True)
     page.get_by_label("Name").fill("Spring ownership review")
     page.get_by_label("Ends on").fill(str(timezone.localdate() + timedelta(days=14)))
     page.get_by_role("button", name="Start the review").click()
