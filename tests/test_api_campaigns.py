@@ -194,3 +194,15 @@ def test_the_campaign_list_reads_progress_in_constant_queries(organization, worl
     with django_assert_max_num_queries(6):
         response = world["admin"].get(url(organization))
     assert len(response.json()["results"]) == 2
+
+
+def test_the_items_list_reads_in_constant_queries(organization, world, django_assert_max_num_queries):
+    stage = StageFactory(journey__organization=organization)
+    for n in range(30):
+        AssignmentFactory(touchpoint=TouchpointFactory(stage=stage, name=f"Shelf {n}"), function=world["service"])
+    campaign = started(organization, world)
+
+    # * session  * user  * membership  * campaign  * count  * the page of items with their rows
+    with django_assert_max_num_queries(6):
+        response = world["admin"].get(url(organization, f"{campaign['id']}/items/"))
+    assert response.json()["count"] == 32
