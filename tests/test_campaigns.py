@@ -27,7 +27,7 @@ from ownership.campaigns import (
 )
 from ownership.livegaps import gaps_refresh
 from ownership.models import Assignment, Gap, ReviewCampaign, ReviewItem, ReviewOutcome
-from ownership.services import CellChange, assignment_confirm, assignment_role_set, cells_set
+from ownership.services import CellChange, assignment_confirm, assignment_role_set, cells_set, function_delete
 from ownership.tasks import campaign_reminders_task
 
 from .factories import (
@@ -199,6 +199,14 @@ def test_an_accountability_moved_or_recarried_in_the_matrix_counts_as_changed(st
     assert states(campaign)["Pick-up counter/Sales"] == ReviewOutcome.CHANGED
     assert states(campaign)["Till/Sales"] == ReviewOutcome.CHANGED
     assert campaign_progress(campaign=campaign) == Progress(confirmed=0, changed=2, pending=2)
+
+
+def test_a_function_deleted_during_a_review_leaves_it_with_its_accountabilities(store):
+    campaign = start(store)
+
+    function_delete(function=store.service)
+
+    assert set(states(campaign)) == {"Till/Sales", "Pick-up counter/Sales", "Hotline/Sales"}
 
 
 def test_confirm_all_is_refused_whole_when_an_accountability_shown_changed_meanwhile(store):

@@ -108,6 +108,24 @@ def test_outsiders_get_404(organization, store, campaign, name):
     assert outsider.get(page(organization, name, *args)).status_code == 404
 
 
+@pytest.mark.parametrize("name", ["campaign_confirm", "campaign_move", "campaign_close", "campaigns"])
+def test_outsiders_posting_get_404_and_change_nothing(organization, store, campaign, name):
+    outsider = Client()
+    outsider.force_login(MembershipFactory(role="admin").user)
+    item = ReviewItem.objects.first()
+    args = {
+        "campaign_confirm": [campaign.pk, store["sales"].pk],
+        "campaign_move": [campaign.pk, item.pk],
+        "campaign_close": [campaign.pk],
+        "campaigns": [],
+    }[name]
+    body = {"item": item.pk, "function": store["service"].pk, "version": 1, "name": "X", "ends_on": "2030-01-01"}
+
+    assert outsider.post(page(organization, name, *args), body).status_code == 404
+    assert campaign_progress(campaign=campaign).pending == 3
+    assert ReviewCampaign.objects.get().status == "open"
+
+
 def test_confirm_all_confirms_every_accountability_shown(organization, store, campaign):
     editor = client_for(organization, "editor")
     function_page = page(organization, "campaign_function", campaign.pk, store["sales"].pk)
