@@ -422,32 +422,39 @@ def campaign_remind(*, campaign_id: int, today: date) -> int:
     if not claimed:
         return 0
     campaign = ReviewCampaign.objects.select_related("organization").get(pk=campaign_id)
-    waiting: dict[str, list[ReviewItem]] = defaultdict(list)
-    unowned: list[ReviewItem] = []
-    for item in campaign_items(campaign=campaign).filter(state=ReviewOutcome.PENDING):
-        email = item.assignment.role.holder_email if item.assignment.role else ""
-        (waiting[email] if email else unowned).append(item)
+    waiting: dict[str, list[str]] = defaultdict(list)
+    unowned: list[str] = []
+    # Plain rows, not model instances: a whole organization's review can hold 100k A's.
+    pending = campaign_items(campaign=campaign).filter(state=ReviewOutcome.PENDING)
+    fields = ("function__name", "touchpoint__journey__name", "touchpoint__name", "assignment__role__holder_email")
+    for function, journey, touchpoint, email in pending.values_list(*fields):
+        line = f"- {function}: {journey} › {touchpoint}"
+        (waiting[email] if email else unowned).append(line)
     if unowned:
         admins = Membership.objects.filter(organization=campaign.organization, role=Membership.Role.ADMIN)
         for email in admins.exclude(user__email="").values_list("user__email", flat=True):
             waiting[email] += unowned
-    for email, items in waiting.items():
-        _reminder_send(campaign=campaign, email=email, items=items)
+    for email, lines in waiting.items():
+        _reminder_send(campaign=campaign, email=email, lines=lines)
     return len(waiting)
 
 
-def _reminder_send(*, campaign: ReviewCampaign, email: str, items: list[ReviewItem]) -> None:
+# One e-mail lists at most this many A's; the page lists them all.
+REMINDER_LINES = 50
+
+
+def _reminder_send(*, campaign: ReviewCampaign, email: str, lines: list[str]) -> None:
     organization = campaign.organization.name
-    lines = [f"- {item.function.name}: {item.touchpoint.journey.name} › {item.touchpoint.name}" for item in items]
+    more = len(lines) - REMINDER_LINES
+    listed = "\n".join(lines[:REMINDER_LINES]) + (f"\n… and {more} more" if more > 0 else "")
     body = (
         f"{organization} is reviewing who owns its customer experience (“{campaign.name}”).\n\n"
         f"Please confirm that these accountabilities still hold, or change them, by {campaign.ends_on:%d %B %Y}:\n\n"
-        + "\n".join(lines)
-        + f"\n\nIn cxowner, open Reviews › {campaign.name}, then your function's list: "
-        "“Confirm all” confirms them in one go.\n"
+        f"{listed}\n\nIn cxowner, open Functions › Ownership reviews › {campaign.name}, then your function's "
+        "list: “Confirm all” confirms them in one go.\n"
     )
-    plural = "y" if len(items) == 1 else "ies"
-    subject = f"[cxowner] {organization}: please confirm {len(items)} accountabilit{plural} by {campaign.ends_on:%d %b}"
+    plural = "y" if len(lines) == 1 else "ies"
+    subject = f"[cxowner] {organization}: please confirm {len(lines)} accountabilit{plural} by {campaign.ends_on:%d %b}"
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
 
 

@@ -347,6 +347,18 @@ def test_reminders_go_to_each_holder_and_to_the_admins_for_accountabilities_nobo
     assert "3 accountabilities" in by_recipient[admin.email].subject
 
 
+def test_a_long_reminder_lists_fifty_and_counts_the_rest(store, admin):
+    stage = StageFactory(journey=store.support)
+    for n in range(60):
+        AssignmentFactory(touchpoint=TouchpointFactory(stage=stage, name=f"Shelf {n}"), function=store.service)
+    start(store)
+
+    campaign_reminders_send(today=TODAY)
+
+    body = next(message.body for message in mail.outbox if message.to == [admin.email])
+    assert "… and 13 more" in body  # 63 A's carried by no role: 50 listed
+
+
 def test_reminders_go_out_at_most_once_a_day(store, admin):
     start(store)
 
