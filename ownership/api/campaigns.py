@@ -39,6 +39,8 @@ class CampaignSerializer(StrictModelSerializer):
     )
     started_by = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
+    # Plain text in the schema: an enum here would collide with the other models' `status`.
+    status = serializers.CharField(read_only=True, help_text="open, or closed.")
 
     class Meta:
         model = ReviewCampaign
