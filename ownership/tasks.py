@@ -34,7 +34,7 @@ from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import matrix_changed
 
 from .audits import audit_run_create, audit_run_execute
-from .campaigns import campaign_remind, campaign_reminders_send
+from .campaign_reminders import campaign_remind, campaign_reminders_send
 from .gap_workflow import accepted_risks_reopen, gap_assignee_notify
 from .heartbeat import worker_seen_recently
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import ChangeSet
 from cxowner.orgs.signals import MatrixScope
+from ownership.campaign_reminders import campaign_reminders_send
 from ownership.campaigns import (
     ItemsChanged,
     Progress,
@@ -22,7 +23,6 @@ from ownership.campaigns import (
     campaign_item_move,
     campaign_items,
     campaign_progress,
-    campaign_reminders_send,
     campaign_start,
 )
 from ownership.livegaps import gaps_refresh
