@@ -14,6 +14,7 @@ from cxowner.orgs.api.views import (
     PingView,
 )
 from journeys.api.views import JourneyViewSet, StageViewSet, TouchpointViewSet
+from ownership.api.campaigns import ReviewCampaignViewSet
 from ownership.api.changes import ChangeSetViewSet
 from ownership.api.gaps import GapViewSet
 from ownership.api.imports import ImportJobViewSet, MatrixImportView
@@ -46,6 +47,7 @@ router.register("gaps", GapViewSet, basename="gap")
 router.register("imports", ImportJobViewSet, basename="import-job")
 router.register("changes", ChangeSetViewSet, basename="change-set")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("campaigns", ReviewCampaignViewSet, basename="review-campaign")
 
 organization_urls = [
     path("", OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial_update"}), name="organization-detail"),

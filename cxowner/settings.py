@@ -246,6 +246,7 @@ CELERY_BEAT_SCHEDULE = {
     "accepted-risks-reopen": {"task": "ownership.tasks.accepted_risks_reopen_task", "schedule": 3600.0},
     # Monthly report mails (ownership/report_mail.py): each goes out once a month, in the first hour due.
     "report-mails-due": {"task": "ownership.tasks.report_mails_due_task", "schedule": 3600.0},
+    "review-campaign-reminders": {"task": "ownership.tasks.campaign_reminders_task", "schedule": 3600.0},
 }
 
 # Background audits (ownership/tasks.py, ownership/schedules.py).

@@ -12,6 +12,8 @@ from .models import (
     ImportJob,
     ReportDelivery,
     ReportSchedule,
+    ReviewCampaign,
+    ReviewItem,
     Role,
     Webhook,
     WebhookDelivery,
@@ -180,3 +182,20 @@ class ReportDeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ReviewCampaign)
+class ReviewCampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "journey", "started_at", "ends_on", "status", "last_reminded_on"]
+    list_filter = ["organization", "status"]
+    search_fields = ["name"]
+    list_select_related = ["organization", "journey"]
+    raw_id_fields = ["journey", "started_by"]
+
+
+@admin.register(ReviewItem)
+class ReviewItemAdmin(admin.ModelAdmin):
+    list_display = ["campaign", "touchpoint", "function", "role", "outcome"]
+    list_filter = ["organization", "outcome"]
+    list_select_related = ["campaign", "touchpoint", "function", "role"]
+    raw_id_fields = ["campaign", "assignment", "touchpoint", "function", "role"]

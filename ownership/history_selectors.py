@@ -30,6 +30,7 @@ KINDS = {
     "function": "Functions",
     "role": "Roles",
     "assignment": "Confirmations and roles of letters",
+    "reviewcampaign": "Ownership reviews",
     "organization": "Settings",
     "membership": "Members",
     "invitation": "Invitations",

@@ -228,6 +228,57 @@ def assignment_confirm(*, assignment: Assignment, user=None, at: datetime | None
     return assignment
 
 
+@transaction.atomic
+def assignments_confirm(
+    *, organization: Organization, assignment_ids: Sequence[int], summary: str, user=None, at: datetime | None = None
+) -> list[Assignment]:
+    """Confirm many assignments in one operation: one change set, one live gap refresh.
+
+    The same confirmation as assignment_confirm, for an owner attesting a whole list at once
+    (a review campaign's "confirm all"). Assignments gone meanwhile are not confirmed; the
+    confirmed ones are returned.
+    """
+    confirmed_at = at or timezone.now()
+    rows = Assignment.objects.filter(organization=organization, pk__in=assignment_ids)
+    before = {
+        pk: (t, f, j, when)
+        for pk, t, f, j, when in rows.values_list(
+            "pk", "touchpoint_id", "function_id", "touchpoint__journey_id", "confirmed_at"
+        )
+    }
+    if not before:
+        return []
+    Assignment.objects.filter(pk__in=before).update(
+        confirmed_at=confirmed_at, confirmed_by=user, version=F("version") + 1
+    )
+    history = [
+        Change(
+            "assignment",
+            pk,
+            "confirmed_at",
+            when.isoformat() if when else None,
+            confirmed_at.isoformat(),
+            journey_id=journey_id,
+            touchpoint_id=touchpoint_id,
+            function_id=function_id,
+        )
+        for pk, (touchpoint_id, function_id, journey_id, when) in sorted(before.items())
+    ]
+    journeys = {journey_id for _, _, journey_id, _ in before.values()}
+    change_set_record(
+        organization_id=organization.id,
+        kind="assignment.confirm",
+        summary=summary,
+        changes=history,
+        journey_id=journeys.pop() if len(journeys) == 1 else None,
+    )
+    touchpoints = {touchpoint_id for touchpoint_id, _, _, _ in before.values()}
+    matrix_change_announce(
+        organization_id=organization.id, scope=MatrixScope.of("confirmation", touchpoints=touchpoints)
+    )
+    return list(Assignment.objects.filter(pk__in=before))
+
+
 def journey_owner_set(*, journey: Journey, owner: Role | None, version: int | None = None) -> Journey:
     """Name the journey manager (a role of the same organization), or nobody."""
     if owner is not None and owner.organization_id != journey.organization_id:

@@ -34,6 +34,7 @@ from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import matrix_changed
 
 from .audits import audit_run_create, audit_run_execute
+from .campaign_reminders import campaign_remind, campaign_reminders_send
 from .gap_workflow import accepted_risks_reopen, gap_assignee_notify
 from .heartbeat import worker_seen_recently
 
@@ -375,3 +376,18 @@ def report_mail_task(organization_id: int) -> bool:
     if organization is None:
         return False
     return report_mail_send(organization=organization, today=timezone.localdate()) is not None
+
+
+# -- review campaigns ---------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY_OPTIONS)
+def campaign_remind_task(campaign_id: int) -> int:
+    """One campaign's reminders for today (its first round, right after it starts)."""
+    return campaign_remind(campaign_id=campaign_id, today=timezone.localdate())
+
+
+@shared_task(**RETRY_OPTIONS)
+def campaign_reminders_task() -> int:
+    """Beat, hourly: each open campaign's reminders, at most once a day, until its end date."""
+    return campaign_reminders_send(today=timezone.localdate())

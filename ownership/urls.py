@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import (
+    campaign_views,
     fix_views,
     function_views,
     gap_views,
@@ -35,6 +36,22 @@ urlpatterns = [
     path("functions/<int:function_id>/delete/", function_views.function_delete, name="function_delete"),
     path("functions/roles/<int:role_id>/", function_views.role_edit, name="role_edit"),
     path("functions/roles/<int:role_id>/delete/", function_views.role_delete, name="role_delete"),
+    path("reviews/", campaign_views.campaign_list, name="campaigns"),
+    path("reviews/<int:campaign_id>/", campaign_views.campaign_detail, name="campaign"),
+    path("reviews/<int:campaign_id>/close/", campaign_views.campaign_close, name="campaign_close"),
+    path(
+        "reviews/<int:campaign_id>/functions/<int:function_id>/",
+        campaign_views.campaign_function,
+        name="campaign_function",
+    ),
+    path(
+        "reviews/<int:campaign_id>/functions/<int:function_id>/confirm/",
+        campaign_views.campaign_confirm,
+        name="campaign_confirm",
+    ),
+    path(
+        "reviews/<int:campaign_id>/items/<int:item_id>/move/", campaign_views.campaign_item_move, name="campaign_move"
+    ),
     path("audits/", views.audit_list, name="audits"),
     path("report/", report_views.report_page, name="report"),
     path("report.pdf", report_views.report_pdf_download, name="report_pdf"),

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from cxowner.orgs.models import ApiToken, ChangeSet, Invitation
 from cxowner.orgs.services import organization_settings_version
+from ownership.campaigns import campaign_start
 from ownership.models import AuditRun, Gap, ImportJob
 from ownership.schedules import audit_schedule_get, audit_schedule_version
 from ownership.services import CellChange, cells_write
@@ -204,6 +205,34 @@ ENDPOINTS = [
         200,
         {"fix": "responsible:{function}", "seen": "cells:{touchpoint}.{function}=A"},
     ),
+    Endpoint("campaigns", "get", "orgs/{org}/campaigns/", "viewer", 200),
+    Endpoint(
+        "campaign start",
+        "post",
+        "orgs/{org}/campaigns/",
+        "admin",
+        201,
+        {"name": "Store review", "ends_on": "2030-01-31", "journey": "{journey}"},
+    ),
+    Endpoint("campaign", "get", "orgs/{org}/campaigns/{campaign}/", "viewer", 200),
+    Endpoint("campaign items", "get", "orgs/{org}/campaigns/{campaign}/items/", "viewer", 200),
+    Endpoint(
+        "campaign confirm",
+        "post",
+        "orgs/{org}/campaigns/{campaign}/confirm/",
+        "editor",
+        200,
+        {"function": "{function}"},
+    ),
+    Endpoint(
+        "campaign move",
+        "post",
+        "orgs/{org}/campaigns/{campaign}/move/",
+        "editor",
+        200,
+        {"item": "{campaign_item}", "function": "{spare_function}"},
+    ),
+    Endpoint("campaign close", "post", "orgs/{org}/campaigns/{campaign}/close/", "admin", 200, {"version": 1}),
     Endpoint("import", "post", "orgs/{org}/import/", "editor", 200, multipart=True),
     Endpoint("export", "get", "orgs/{org}/export/?format=csv", "viewer", 200),
     Endpoint("webhooks", "get", "orgs/{org}/webhooks/", "viewer", 200),
@@ -290,6 +319,9 @@ def build_world():
     ApiToken.objects.filter(pk=tokens["expired token"].pk).update(expires_at=now - timedelta(minutes=1))
     ApiToken.objects.filter(pk=tokens["revoked token"].pk).update(revoked_at=now)
     spare_token = ApiTokenFactory(organization=org, name=f"{MARKER} sync")
+    campaign = campaign_start(
+        organization=org, name=f"{MARKER} review", ends_on=now.date() + timedelta(days=7), today=now.date()
+    )
     ids = {
         "org": org.slug,
         # Creating the spare token was recorded: the organization has a change set.
@@ -328,6 +360,8 @@ def build_world():
         "spare_webhook": WebhookFactory(organization=org, description=f"{MARKER} spare").pk,
         "schedule_version": audit_schedule_version(audit_schedule_get(organization=org)),
         "member": spare_membership.pk,
+        "campaign": campaign.pk,
+        "campaign_item": campaign.items.get().pk,
     }
     return ids, users, tokens
 

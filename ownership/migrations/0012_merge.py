@@ -9,6 +9,7 @@ class Migration(migrations.Migration):
         ("ownership", "0010_role_holder_member"),
         ("ownership", "0011_gap_fixes_leftovers"),
         ("ownership", "0011_report_mail"),
+        ("ownership", "0010_review_campaigns"),
     ]
 
     operations = []

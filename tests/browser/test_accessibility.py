@@ -93,6 +93,7 @@ def walk_every_page(audit: Audit, organization: Organization, screenshot) -> Non
         *[f"{org}/functions/{f.id}/delete/" for f in functions[:1]],
         *[f"{org}/functions/{f.id}/merge/?into={functions[-1].id}" for f in functions[:1] if len(functions) > 1],
         *[f"{org}/functions/roles/{role.id}/" for role in Role.objects.filter(organization=organization)[:1]],
+        f"{org}/reviews/",
         f"{org}/audits/",
         f"{org}/import/",
         f"{org}/members/",
