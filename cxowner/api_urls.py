@@ -19,6 +19,7 @@ from ownership.api.gaps import GapViewSet
 from ownership.api.imports import ImportJobViewSet, MatrixImportView
 from ownership.api.matrix import MatrixView
 from ownership.api.rules import RuleListView
+from ownership.api.scenarios import ScenarioViewSet
 from ownership.api.views import (
     AssignmentViewSet,
     AuditRunViewSet,
@@ -43,6 +44,7 @@ router.register("audits", AuditRunViewSet, basename="audit-run")
 router.register("gaps", GapViewSet, basename="gap")
 router.register("imports", ImportJobViewSet, basename="import-job")
 router.register("changes", ChangeSetViewSet, basename="change-set")
+router.register("scenarios", ScenarioViewSet, basename="scenario")
 
 organization_urls = [
     path("", OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial_update"}), name="organization-detail"),

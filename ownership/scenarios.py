@@ -129,8 +129,8 @@ def operation_data(operation: Operation) -> tuple[str, dict]:
 
 
 def scenario_operations(scenario: Scenario) -> list[Operation]:
-    rows = scenario.operations.order_by("position").values_list("kind", "arguments")
-    return [operation_from_data(kind, arguments) for kind, arguments in rows]
+    """The scenario's steps in order (from its prefetched rows when the caller prefetched them)."""
+    return [operation_from_data(row.kind, row.arguments) for row in scenario.operations.all()]
 
 
 # --- reading a scenario ----------------------------------------------------------------------

@@ -19,6 +19,8 @@ from rest_framework.test import APIClient
 from cxowner.orgs.models import ApiToken, ChangeSet, Invitation
 from cxowner.orgs.services import organization_settings_version
 from ownership.models import AuditRun, Gap, ImportJob
+from ownership.scenarios import scenario_create
+from ownership.whatif import SetCells
 
 from .factories import (
     ApiTokenFactory,
@@ -170,6 +172,44 @@ ENDPOINTS = [
     Endpoint("gap comment", "post", "orgs/{org}/gaps/{gap}/comments/", "viewer", 201, {"body": "Who owns this?"}),
     Endpoint("import", "post", "orgs/{org}/import/", "editor", 200, multipart=True),
     Endpoint("export", "get", "orgs/{org}/export/?format=csv", "viewer", 200),
+    Endpoint("scenarios", "get", "orgs/{org}/scenarios/", "viewer", 200),
+    Endpoint(
+        "scenario create",
+        "post",
+        "orgs/{org}/scenarios/",
+        "editor",
+        201,
+        {
+            "name": "Without the spare",
+            "operations": [{"kind": "remove_function", "arguments": {"function_id": "{spare_function}"}}],
+        },
+    ),
+    Endpoint("scenario", "get", "orgs/{org}/scenarios/{scenario}/", "viewer", 200),
+    Endpoint(
+        "scenario rename", "patch", "orgs/{org}/scenarios/{scenario}/", "editor", 200, {"name": "B", "version": 1}
+    ),
+    Endpoint(
+        "scenario step add",
+        "post",
+        "orgs/{org}/scenarios/{scenario}/operations/",
+        "editor",
+        200,
+        {"kind": "set_role_holder", "arguments": {"role_id": "{role}", "holder_name": ""}, "version": 1},
+    ),
+    Endpoint(
+        "scenario step remove", "delete", "orgs/{org}/scenarios/{scenario}/operations/1/", "editor", 200, {"version": 1}
+    ),
+    Endpoint("scenario compare", "get", "orgs/{org}/scenarios/{scenario}/compare/", "viewer", 200),
+    Endpoint(
+        "scenario apply",
+        "post",
+        "orgs/{org}/scenarios/{scenario}/apply/",
+        "editor",
+        200,
+        {"base_matrix_version": "{scenario_base}"},
+    ),
+    Endpoint("scenario rebase", "post", "orgs/{org}/scenarios/{scenario}/rebase/", "editor", 200, {"version": 1}),
+    Endpoint("scenario discard", "post", "orgs/{org}/scenarios/{scenario}/discard/", "editor", 200, {"version": 1}),
 ]
 
 CALLERS = ["anonymous", "viewer", "editor", "admin", "outsider", "outsider token", "expired token", "revoked token"]
@@ -221,6 +261,11 @@ def build_world():
     ApiToken.objects.filter(pk=tokens["expired token"].pk).update(expires_at=now - timedelta(minutes=1))
     ApiToken.objects.filter(pk=tokens["revoked token"].pk).update(revoked_at=now)
     spare_token = ApiTokenFactory(organization=org, name=f"{MARKER} sync")
+    scenario = scenario_create(
+        organization=org,
+        name=f"{MARKER} re-org",
+        operations=[SetCells(((spare_touchpoint.pk, spare_function.pk, "C"),))],
+    )
     ids = {
         "org": org.slug,
         # Creating the spare token was recorded: the organization has a change set.
@@ -254,6 +299,8 @@ def build_world():
         "audit": audit.pk,
         "gap": gap.pk,
         "member_user": spare_membership.user_id,
+        "scenario": scenario.pk,
+        "scenario_base": scenario.base_matrix_version,
     }
     return ids, users, tokens
 
