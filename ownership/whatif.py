@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeAlias
 
-from .constants import LETTERS, Rule
+from .constants import LETTERS, Rule, Severity
 from .rules import Finding, coverage, evaluate
 from .snapshot import AssignmentRow, FunctionRow, OrgSnapshot
 
@@ -271,6 +271,8 @@ class Comparison:
     coverage_after: float
     loads: tuple[AccountableLoad, ...]  # every function of either side, in the matrix's order
     cells: tuple[CellDifference, ...]  # cells whose letters differ, touchpoints in journey order
+    severities_before: dict[Severity, int]  # findings by severity, every severity present
+    severities_after: dict[Severity, int]
 
     @property
     def opened_bottlenecks(self) -> tuple[AccountableLoad, ...]:
@@ -289,7 +291,16 @@ def compare(before: OrgSnapshot, after: OrgSnapshot) -> Comparison:
         coverage_after=coverage(after),
         loads=_loads(before, after, found_before.values(), found_after.values()),
         cells=cell_differences(before, after),
+        severities_before=_by_severity(found_before.values()),
+        severities_after=_by_severity(found_after.values()),
     )
+
+
+def _by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:
+    counts = dict.fromkeys(Severity, 0)
+    for finding in findings:
+        counts[finding.severity] += 1
+    return counts
 
 
 def cells_of(snapshot: OrgSnapshot) -> dict[Cell, frozenset[str]]:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from ownership.constants import Rule
+from ownership.constants import Rule, Severity
 from ownership.rules import coverage, evaluate
 from ownership.snapshot import RuleSettings
 from ownership.whatif import (
@@ -321,3 +321,11 @@ def test_merge_reaches_every_journey():
     )
     after = merge_functions(before, source_id=ids(before)["Marketing"], target_id=ids(before)["Sales"])
     assert {a.function_id for a in after.assignments} == {ids(before)["Sales"]}
+
+
+def test_compare_counts_findings_by_severity_on_both_sides():
+    before = contested()
+    after = merge_functions(before, source_id=ids(before)["Marketing"], target_id=ids(before)["Sales"])
+    comparison = compare(before, after)
+    assert sum(comparison.severities_before.values()) == len(evaluate(before))
+    assert comparison.severities_after == {s: sum(f.severity is s for f in evaluate(after)) for s in Severity}
