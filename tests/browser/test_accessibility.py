@@ -89,6 +89,7 @@ def walk_every_page(audit: Audit, organization: Organization, screenshot) -> Non
         *[f"{org}/gaps/{gap.id}/" for gap in Gap.objects.filter(organization=organization, resolved_at=None)[:1]],
         f"{org}/functions/",
         f"{org}/audits/",
+        f"{org}/scenarios/",
         f"{org}/import/",
         f"{org}/members/",
     ]:
