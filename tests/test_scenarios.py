@@ -4,9 +4,10 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from cxowner.orgs.errors import StaleVersion
-from cxowner.orgs.history import ChangeSet
+from cxowner.orgs.history import ChangeSet, change_set_combined
 from cxowner.orgs.models import Organization
 from journeys.models import Journey, Touchpoint
 from ownership.constants import Rule
@@ -320,3 +321,28 @@ def test_removing_a_function_leaves_its_journeys_without_manager_after_apply(acm
     scenario = scenario_create(organization=acme, name="No service", operations=[RemoveFunction(fid(acme, "Service"))])
     scenario_apply(scenario=scenario, base_matrix_version=scenario.base_matrix_version)
     assert Journey.objects.get(organization=acme, name="Get help").owner is None
+
+
+# --- one change set for many services --------------------------------------------------------
+
+
+def test_services_called_inside_change_set_combined_record_one_change_set(acme):
+    ad, it = tid(acme, "Ad"), fid(acme, "IT")
+    before = ChangeSet.objects.filter(organization=acme).count()
+    with (
+        transaction.atomic(),
+        change_set_combined(organization_id=acme.pk, kind="test", summary="Two edits") as combined,
+    ):
+        cells_set(organization=acme, changes=[CellChange(ad, it, frozenset("C"))])
+        cells_set(organization=acme, changes=[CellChange(ad, it, frozenset("CI"))])
+    assert ChangeSet.objects.filter(organization=acme).count() == before + 1
+    assert [(i.before, i.after) for i in combined.change_set.items.all()] == [("", "C"), ("C", "CI")]
+
+
+def test_change_set_combined_writes_nothing_when_its_block_fails(acme):
+    before = ChangeSet.objects.filter(organization=acme).count()
+    combined = change_set_combined(organization_id=acme.pk, kind="test", summary="Fails")
+    with pytest.raises(RuntimeError), transaction.atomic(), combined:
+        cells_set(organization=acme, changes=[CellChange(tid(acme, "Ad"), fid(acme, "IT"), frozenset("C"))])
+        raise RuntimeError("disk full")
+    assert ChangeSet.objects.filter(organization=acme).count() == before
