@@ -62,3 +62,8 @@ def test_an_editor_merges_marketing_into_sales_after_reading_what_it_changes(
     assert matrix_of(live) == matrix_of(predicted)
     assert not Function.objects.filter(organization__slug="demo", name="Marketing").exists()
     assert journey.pk in {j.id for j in live.journeys}
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="What if").click()
+    expect(page.get_by_test_id("scenarios")).to_contain_text("Applied")
+    assert_accessible(page)
+    screenshot(page, "scenario-list", full_page=True)
