@@ -224,8 +224,15 @@ def operation_describe(snapshot: OrgSnapshot, operation: Operation) -> str:
             return f"{holder_name} takes over {title}" if holder_name else f"The holder of {title} leaves"
         case MoveLetters(source_id, target_id):
             return f"Move all of {function(source_id)}'s letters to {function(target_id)}"
+        case SetCells(cells) if len(cells) <= 3:
+            touchpoints = {t.id: t.name for t in snapshot.touchpoints}
+            named = [
+                f"{function(f)} on {touchpoints.get(t, f'a deleted touchpoint (#{t})')}: {letters or 'nothing'}"
+                for t, f, letters in cells
+            ]
+            return f"Set {'; '.join(named)}"
         case SetCells(cells):
-            return f"Set {len(cells)} cell{'s' if len(cells) != 1 else ''}"
+            return f"Set {len(cells)} cells"
     return repr(operation)
 
 

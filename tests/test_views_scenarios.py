@@ -172,3 +172,13 @@ def test_discarded_scenario_is_read_only(client, acme):
     page = client.get(f"/o/acme/scenarios/{scenario.pk}/").content.decode()
     assert "Discarded" in page
     assert "Add a step" not in page and 'data-testid="apply"' not in page
+
+
+def test_the_list_takes_a_few_queries_however_many_scenarios(client, acme, django_assert_max_num_queries):
+    for _ in range(5):
+        merge_scenario(acme)
+    login(client, acme, Membership.Role.EDITOR)
+    # * session, user, membership, organizations of the header  * the scenarios with their authors
+    # * 5 for the live snapshot the drawing form chooses from
+    with django_assert_max_num_queries(11):
+        assert client.get("/o/acme/scenarios/").status_code == 200

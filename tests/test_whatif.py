@@ -329,3 +329,12 @@ def test_compare_counts_findings_by_severity_on_both_sides():
     comparison = compare(before, after)
     assert sum(comparison.severities_before.values()) == len(evaluate(before))
     assert comparison.severities_after == {s: sum(f.severity is s for f in evaluate(after)) for s in Severity}
+
+
+def test_a_few_set_cells_are_described_cell_by_cell():
+    before = contested()
+    f, t = ids(before), tids(before)
+    one = SetCells(((t["Ad"], f["Sales"], "R"), (t["Call"], f["Marketing"], "")))
+    assert operation_describe(before, one) == "Set Sales on Ad: R; Marketing on Call: nothing"
+    many = SetCells(tuple((t["Ad"], f["Sales"], letter) for letter in "RACI"))
+    assert operation_describe(before, many) == "Set 4 cells"

@@ -52,7 +52,7 @@ def test_an_editor_merges_marketing_into_sales_after_reading_what_it_changes(
     assert_accessible(page)
     screenshot(page, "scenario-cells")
     page.get_by_role("button", name="Save as a step").click()
-    expect(page.get_by_test_id("steps")).to_contain_text("Set 1 cell")
+    expect(page.get_by_test_id("steps")).to_contain_text("Set IT on Parking lot: C")
 
     scenario = Scenario.objects.get(organization__slug="demo")
     predicted = scenario_state(scenario=scenario).replayed.snapshot
