@@ -214,6 +214,7 @@ def scenario_detail(request: HttpRequest, org: str, scenario_id: int) -> HttpRes
         ],
         "cells_shown": CELLS_SHOWN,
         "journeys": state.live.journeys,
+        "skipped": [{"position": s.index + 1, "step": state.steps[s.index], "reason": s.reason} for s in state.skipped],
         "is_draft": scenario.status == Scenario.Status.DRAFT,
     }
     if membership.can_edit and context["is_draft"]:

@@ -75,7 +75,7 @@ def remove_function(snapshot: OrgSnapshot, *, function_id: int) -> OrgSnapshot:
 def role_holder_set(snapshot: OrgSnapshot, *, role_id: int, holder_name: str) -> OrgSnapshot:
     """Someone else holds the role; an empty name leaves it vacant (the holder left)."""
     if role_id not in snapshot.role_by_id:
-        raise OperationError(f"Role {role_id} is not in this organization.")
+        raise OperationError(f"There is no role #{role_id} in this organization (deleted meanwhile?).")
     holder = holder_name.strip()
     return _rebuilt(
         snapshot,
@@ -100,7 +100,7 @@ def set_cells(snapshot: OrgSnapshot, *, cells: Mapping[Cell, Iterable[str]]) -> 
     for (touchpoint_id, function_id), letters in cells.items():
         letters = frozenset(letters)
         if touchpoint_id not in touchpoints:
-            raise OperationError(f"Touchpoint {touchpoint_id} is not in this organization.")
+            raise OperationError(f"There is no touchpoint #{touchpoint_id} in this organization (deleted meanwhile?).")
         _function(snapshot, function_id)
         if not letters <= set(LETTERS):
             raise OperationError(f"Unknown letter(s) {', '.join(sorted(letters - set(LETTERS)))}; use R, A, C or I.")
@@ -368,7 +368,7 @@ def _bottlenecks(findings: Iterable[Finding]) -> set[int]:
 def _function(snapshot: OrgSnapshot, function_id: int) -> FunctionRow:
     function = snapshot.function_by_id.get(function_id)
     if function is None:
-        raise OperationError(f"Function {function_id} is not in this organization.")
+        raise OperationError(f"There is no function #{function_id} in this organization (deleted meanwhile?).")
     return function
 
 

@@ -65,7 +65,10 @@ def test_create_refuses_an_operation_that_does_not_apply(api):
     body = {"name": "x", "operations": [{"kind": "remove_function", "arguments": {"function_id": 987654}}]}
     response = api.post(url(), body, format="json")
     assert response.status_code == 400
-    assert "Operation 1: Function 987654 is not in this organization." in response.json()["operations"]
+    assert (
+        "Operation 1: There is no function #987654 in this organization (deleted meanwhile?)."
+        in response.json()["operations"]
+    )
     assert not Scenario.objects.exists()
 
 

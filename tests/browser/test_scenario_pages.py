@@ -7,9 +7,10 @@ from playwright.sync_api import expect
 from cxowner.orgs.models import Organization
 from journeys.models import Journey
 from ownership.models import Function, Scenario
-from ownership.scenarios import scenario_state
+from ownership.scenarios import scenario_create, scenario_state
+from ownership.services import function_delete
 from ownership.snapshot import snapshot_load
-from ownership.whatif import cells_of
+from ownership.whatif import MoveLetters, RemoveFunction, cells_of
 
 from .axe import assert_accessible
 
@@ -67,3 +68,32 @@ def test_an_editor_merges_marketing_into_sales_after_reading_what_it_changes(
     expect(page.get_by_test_id("scenarios")).to_contain_text("Applied")
     assert_accessible(page)
     screenshot(page, "scenario-list", full_page=True)
+
+
+def test_a_scenario_drawn_before_an_edit_is_rebased_before_it_applies(demo, live_server, chromium, log_in, screenshot):
+    organization = Organization.objects.get(slug="demo")
+    functions = {f.name: f.pk for f in Function.objects.filter(organization=organization)}
+    scenario = scenario_create(
+        organization=organization,
+        name="Without HR",
+        operations=[RemoveFunction(functions["HR"]), MoveLetters(functions["IT"], functions["Customer Service"])],
+    )
+    # Meanwhile someone removes IT from the live matrix: the second step no longer applies.
+    function_delete(function=Function.objects.get(pk=functions["IT"]))
+
+    page = log_in(chromium.new_context(), "cxlead")
+    page.goto(f"{live_server.url}/o/demo/scenarios/{scenario.pk}/")
+    stale = page.get_by_test_id("stale")
+    expect(stale).to_contain_text("The live matrix changed since this scenario was drawn")
+    expect(stale).to_contain_text("Step 2, “Move all of a deleted function")
+    expect(page.get_by_test_id("apply")).to_have_count(0)
+    assert_accessible(page)
+    screenshot(page, "scenario-stale", full_page=True)
+
+    page.get_by_role("button", name="Rebase on today's matrix").click()
+    expect(page.locator(".flash")).to_contain_text("Steps that no longer apply were dropped")
+    expect(page.get_by_test_id("steps").locator("li")).to_have_count(1)
+    expect(page.get_by_test_id("steps")).to_contain_text("Remove HR")
+    page.get_by_test_id("apply").click()
+    expect(page.locator(".flash")).to_contain_text("Applied")
+    assert not Function.objects.filter(organization=organization, name="HR").exists()
