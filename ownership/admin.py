@@ -11,6 +11,8 @@ from .models import (
     GapEvent,
     ImportJob,
     Role,
+    Scenario,
+    ScenarioOperation,
     Webhook,
     WebhookDelivery,
 )
@@ -150,6 +152,50 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("data")
+
+    def has_add_permission(self, request):
+        return False
+
+
+class ScenarioOperationInline(admin.TabularInline):
+    model = ScenarioOperation
+    extra = 0
+    can_delete = False
+    readonly_fields = ["position", "kind", "arguments"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(admin.ModelAdmin):
+    """What-if drafts, read-only: drawn, applied and discarded on their pages, where the checks apply."""
+
+    list_display = ["name", "organization", "status", "created_by", "updated_at"]
+    list_filter = ["status", "organization"]
+    inlines = [ScenarioOperationInline]
+    readonly_fields = [
+        "organization",
+        "name",
+        "created_by",
+        "base_matrix_version",
+        "status",
+        "version",
+        "created_at",
+        "updated_at",
+        "closed_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ScenarioOperation)
+class ScenarioOperationAdmin(admin.ModelAdmin):
+    list_display = ["scenario", "position", "kind"]
+    list_filter = ["kind"]
+    raw_id_fields = ["scenario"]
+    readonly_fields = ["scenario", "position", "kind", "arguments"]
 
     def has_add_permission(self, request):
         return False
