@@ -2,6 +2,7 @@
 
 import pytest
 
+from cxowner.orgs.history import ChangeSet
 from cxowner.orgs.models import Membership
 from journeys.models import Journey, Touchpoint
 from ownership.models import Function, Role, Scenario
@@ -182,3 +183,15 @@ def test_the_list_takes_a_few_queries_however_many_scenarios(client, acme, djang
     # * 5 for the live snapshot the drawing form chooses from
     with django_assert_max_num_queries(11):
         assert client.get("/o/acme/scenarios/").status_code == 200
+
+
+def test_an_applied_scenario_is_one_change_in_the_activity(client, acme):
+    scenario = merge_scenario(acme)
+    login(client, acme, Membership.Role.EDITOR)
+    body = {"version": scenario.version, "base_matrix_version": scenario.base_matrix_version}
+    client.post(f"/o/acme/scenarios/{scenario.pk}/apply/", body)
+    change_set = ChangeSet.objects.filter(organization=acme, kind="scenario.apply").get()
+    assert "Scenario “Merge Marketing into Sales” applied" in client.get("/o/acme/activity/").content.decode()
+    page = client.get(f"/o/acme/activity/{change_set.pk}/")
+    assert page.status_code == 200
+    assert "Marketing" in page.content.decode()
