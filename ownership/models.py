@@ -413,6 +413,14 @@ class Scenario(Versioned):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text="When it was applied or discarded.")
+    change_set = models.ForeignKey(
+        "orgs.ChangeSet",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The change that applied it to the live matrix.",
+    )
 
     class Meta:
         ordering = ["organization", "-updated_at", "-id"]
@@ -442,6 +450,9 @@ class ScenarioOperation(models.Model):
     position = models.PositiveIntegerField()
     kind = models.CharField(max_length=20, choices=ScenarioOperationKind.choices)
     arguments = models.JSONField()
+    # In words, with the names it had when it was added: after the scenario is applied, the
+    # functions it names may be gone from the live matrix.
+    description = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["scenario", "position", "id"]

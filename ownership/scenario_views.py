@@ -184,6 +184,11 @@ def scenario_create(request: HttpRequest, org: str) -> HttpResponse:
 def scenario_detail(request: HttpRequest, org: str, scenario_id: int) -> HttpResponse:
     membership = membership_for(request, org)
     scenario = _scenario(membership, scenario_id)
+    if scenario.status == Scenario.Status.APPLIED:
+        # Its matrix is today's (or was, until later changes): what it did is its change set.
+        steps = [row.description for row in scenario.operations.all()]
+        context = {"nav": "scenarios", "scenario": scenario, "steps": steps}
+        return render_org(request, membership, "ownership/scenario_applied.html", context)
     state = scenarios.scenario_state(scenario=scenario)
     comparison = state.comparison
     names = {f.id: f.name for f in (*state.live.functions, *state.replayed.snapshot.functions)}

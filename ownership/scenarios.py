@@ -38,6 +38,7 @@ from .whatif import (
     MergeFunctions,
     MoveLetters,
     Operation,
+    OperationError,
     RemoveFunction,
     Replay,
     SetCells,
@@ -45,6 +46,7 @@ from .whatif import (
     Skipped,
     cell_differences,
     compare,
+    operation_apply,
     operation_describe,
     replay,
 )
@@ -199,25 +201,42 @@ def scenario_create(
         organization=organization, name=_name(name), created_by=created_by, base_matrix_version=matrix_version
     )
     if operations:
-        _operations_check(snapshot_load(organization=organization), list(operations))
-        _operations_store(scenario, operations, start=1)
+        descriptions = _described(snapshot_load(organization=organization), operations)
+        _operations_store(scenario, operations, descriptions, start=1)
     object_record(obj=scenario, action="create", changes=[object_created(scenario)])
     return scenario
 
 
-def _operations_check(snapshot: OrgSnapshot, operations: list[Operation]) -> None:
+def _described(snapshot: OrgSnapshot, operations: Sequence[Operation]) -> list[str]:
+    """Each operation in words, named in the matrix it applies to; ValidationError if one does not apply.
+
+    The words are kept with the step: once the scenario is applied, its functions may be gone.
+    """
     if len(operations) > MAX_OPERATIONS:
         raise ValidationError({"operations": f"A scenario holds at most {MAX_OPERATIONS} operations."})
-    skipped = replay(snapshot, operations).skipped
-    if skipped:
-        raise ValidationError({"operations": [f"Operation {s.index + 1}: {s.reason}" for s in skipped]})
+    descriptions, errors = [], []
+    for index, operation in enumerate(operations):
+        descriptions.append(operation_describe(snapshot, operation)[:300])
+        try:
+            snapshot = operation_apply(snapshot, operation)
+        except OperationError as error:
+            errors.append(f"Operation {index + 1}: {error}")
+    if errors:
+        raise ValidationError({"operations": errors})
+    return descriptions
 
 
-def _operations_store(scenario: Scenario, operations: Sequence[Operation], *, start: int) -> None:
+def _operations_store(
+    scenario: Scenario, operations: Sequence[Operation], descriptions: Sequence[str], *, start: int
+) -> None:
     rows = []
-    for position, operation in enumerate(operations, start=start):
+    for position, (operation, description) in enumerate(zip(operations, descriptions, strict=True), start=start):
         kind, arguments = operation_data(operation)
-        rows.append(ScenarioOperation(scenario=scenario, position=position, kind=kind, arguments=arguments))
+        rows.append(
+            ScenarioOperation(
+                scenario=scenario, position=position, kind=kind, arguments=arguments, description=description
+            )
+        )
     ScenarioOperation.objects.bulk_create(rows)
 
 
@@ -250,8 +269,8 @@ def scenario_operation_add(*, scenario: Scenario, operation: Operation, version:
     """One more step at the end; it must apply to the scenario's matrix as it stands."""
     scenario = _draft_locked(scenario, version)
     operations = [*scenario_operations(scenario), operation]
-    _operations_check(snapshot_load(organization=scenario.organization), operations)
-    _operations_store(scenario, [operation], start=len(operations))
+    descriptions = _described(snapshot_load(organization=scenario.organization), operations)
+    _operations_store(scenario, [operation], descriptions[-1:], start=len(operations))
     return _touched(scenario)
 
 
@@ -263,14 +282,13 @@ def scenario_operation_remove(*, scenario: Scenario, position: int, version: int
     if not 1 <= position <= len(operations):
         raise ValidationError({"position": f"The scenario has no step {position}."})
     del operations[position - 1]
-    _operations_check(snapshot_load(organization=scenario.organization), operations)
-    _operations_replace(scenario, operations)
+    _operations_replace(scenario, operations, _described(snapshot_load(organization=scenario.organization), operations))
     return _touched(scenario)
 
 
-def _operations_replace(scenario: Scenario, operations: Sequence[Operation]) -> None:
+def _operations_replace(scenario: Scenario, operations: Sequence[Operation], descriptions: Sequence[str]) -> None:
     ScenarioOperation.objects.filter(scenario=scenario).delete()
-    _operations_store(scenario, operations, start=1)
+    _operations_store(scenario, operations, descriptions, start=1)
 
 
 @transaction.atomic
@@ -295,7 +313,8 @@ def scenario_rebase(*, scenario: Scenario, version: int | None) -> Rebased:
     skipped = replay(live, operations).skipped
     gone = {s.index for s in skipped}
     dropped = tuple(f"{operation_describe(live, s.operation)}: {s.reason}" for s in skipped)
-    _operations_replace(scenario, [op for index, op in enumerate(operations) if index not in gone])
+    kept = [op for index, op in enumerate(operations) if index not in gone]
+    _operations_replace(scenario, kept, _described(live, kept))
     matrix_version = Organization.objects.values_list("matrix_version", flat=True).get(pk=scenario.organization_id)
     return Rebased(_touched(scenario, base_matrix_version=matrix_version), dropped)
 
@@ -327,7 +346,7 @@ def scenario_apply(*, scenario: Scenario, base_matrix_version: int, version: int
     summary = f"Scenario “{scenario.name}” applied"
     with change_set_combined(organization_id=organization.pk, kind="scenario.apply", summary=summary) as combined:
         _difference_write(organization, live, replayed.snapshot)
-    _touched(scenario, status=Scenario.Status.APPLIED, closed_at=timezone.now())
+    _touched(scenario, status=Scenario.Status.APPLIED, closed_at=timezone.now(), change_set=combined.change_set)
     return combined.change_set
 
 

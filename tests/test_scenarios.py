@@ -182,6 +182,16 @@ def test_merge_scenario_closes_the_contested_gaps_and_opens_a_bottleneck(acme):
     assert (comparison.coverage_before, comparison.coverage_after) == (0.8, 1.0)
 
 
+def test_each_step_keeps_its_words_from_when_it_was_added(acme):
+    scenario = scenario_create(organization=acme, name="Merge", operations=[merge(acme)])
+    scenario_operation_add(scenario=scenario, operation=RemoveFunction(fid(acme, "Sales")), version=None)
+    scenario_apply(scenario=scenario, base_matrix_version=scenario.base_matrix_version)
+    assert list(scenario.operations.values_list("description", flat=True)) == [
+        "Merge Marketing into Sales",
+        "Remove Sales",
+    ]
+
+
 def test_scenario_state_steps_name_today_s_functions(acme):
     scenario = scenario_create(organization=acme, name="Merge", operations=[merge(acme)])
     assert scenario_state(scenario=scenario).steps == ("Merge Marketing into Sales",)
@@ -247,7 +257,7 @@ def test_apply_records_one_change_set_and_closes_the_scenario(acme):
     assert (change_set.kind, change_set.summary) == ("scenario.apply", "Scenario “Merge Marketing into Sales” applied")
     assert {item.object_type for item in change_set.items.all()} >= {"cell", "role", "function"}
     scenario.refresh_from_db()
-    assert scenario.status == Scenario.Status.APPLIED
+    assert (scenario.status, scenario.change_set) == (Scenario.Status.APPLIED, change_set)
 
 
 def test_apply_is_refused_when_the_live_matrix_changed(acme):

@@ -99,7 +99,11 @@ def test_apply_from_the_page_changes_the_live_matrix(client, acme):
     login(client, acme, Membership.Role.EDITOR)
     body = {"version": scenario.version, "base_matrix_version": scenario.base_matrix_version}
     response = client.post(f"/o/acme/scenarios/{scenario.pk}/apply/", body, follow=True)
-    assert "Applied" in response.content.decode()
+    page = response.content.decode()
+    assert "Applied: the live matrix is now this scenario" in page
+    scenario.refresh_from_db()
+    assert f'href="/o/acme/activity/{scenario.change_set_id}/"' in page
+    assert "Merge Marketing into Sales" in page
     assert not Function.objects.filter(organization=acme, name="Marketing").exists()
 
 

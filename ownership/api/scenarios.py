@@ -54,12 +54,13 @@ class ScenarioSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "closed_at",
+            "change_set",
         ]
         read_only_fields = [name for name in fields if name != "name"]
 
     def get_operations(self, scenario) -> list[dict]:
         return [
-            {"position": row.position, "kind": row.kind, "arguments": row.arguments}
+            {"position": row.position, "kind": row.kind, "arguments": row.arguments, "description": row.description}
             for row in scenario.operations.all()
         ]
 
