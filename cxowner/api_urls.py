@@ -21,6 +21,7 @@ from ownership.api.imports import ImportJobViewSet, MatrixImportView
 from ownership.api.matrix import MatrixView
 from ownership.api.report import ReportPdfView, ReportScheduleView
 from ownership.api.rules import RuleListView
+from ownership.api.scenarios import ScenarioViewSet
 from ownership.api.settings import AuditScheduleView, WebhookViewSet
 from ownership.api.views import (
     AssignmentViewSet,
@@ -48,6 +49,7 @@ router.register("imports", ImportJobViewSet, basename="import-job")
 router.register("changes", ChangeSetViewSet, basename="change-set")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("campaigns", ReviewCampaignViewSet, basename="review-campaign")
+router.register("scenarios", ScenarioViewSet, basename="scenario")
 
 organization_urls = [
     path("", OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial_update"}), name="organization-detail"),

@@ -396,4 +396,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two choice sets are called "status": the runs' and jobs' keep the name they always had.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "ownership.models.AuditRun.Status",
+        "ScenarioStatusEnum": "ownership.models.Scenario.Status",
+    },
 }

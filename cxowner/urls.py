@@ -35,6 +35,7 @@ urlpatterns = [
     path("invitations/<str:token>/", invitation, name="invitation"),
     path("o/<slug:org>/", dashboard, name="dashboard"),
     path("o/<slug:org>/journeys/", include("ownership.editor_urls")),
+    path("o/<slug:org>/scenarios/", include("ownership.scenario_urls")),
     path("o/<slug:org>/", include("ownership.urls")),
 ]
 

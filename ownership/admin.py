@@ -15,6 +15,8 @@ from .models import (
     ReviewCampaign,
     ReviewItem,
     Role,
+    Scenario,
+    ScenarioOperation,
     Webhook,
     WebhookDelivery,
 )
@@ -199,3 +201,47 @@ class ReviewItemAdmin(admin.ModelAdmin):
     list_filter = ["organization", "outcome"]
     list_select_related = ["campaign", "touchpoint", "function", "role"]
     raw_id_fields = ["campaign", "assignment", "touchpoint", "function", "role"]
+
+
+class ScenarioOperationInline(admin.TabularInline):
+    model = ScenarioOperation
+    extra = 0
+    can_delete = False
+    readonly_fields = ["position", "kind", "arguments"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(admin.ModelAdmin):
+    """What-if drafts, read-only: drawn, applied and discarded on their pages, where the checks apply."""
+
+    list_display = ["name", "organization", "status", "created_by", "updated_at"]
+    list_filter = ["status", "organization"]
+    inlines = [ScenarioOperationInline]
+    readonly_fields = [
+        "organization",
+        "name",
+        "created_by",
+        "base_matrix_version",
+        "status",
+        "version",
+        "created_at",
+        "updated_at",
+        "closed_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ScenarioOperation)
+class ScenarioOperationAdmin(admin.ModelAdmin):
+    list_display = ["scenario", "position", "kind"]
+    list_filter = ["kind"]
+    raw_id_fields = ["scenario"]
+    readonly_fields = ["scenario", "position", "kind", "arguments"]
+
+    def has_add_permission(self, request):
+        return False

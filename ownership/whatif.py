@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeAlias
 
-from .constants import LETTERS, Rule
+from .constants import LETTERS, Rule, Severity
 from .rules import Finding, coverage, evaluate
 from .snapshot import AssignmentRow, FunctionRow, OrgSnapshot
 
@@ -75,7 +75,7 @@ def remove_function(snapshot: OrgSnapshot, *, function_id: int) -> OrgSnapshot:
 def role_holder_set(snapshot: OrgSnapshot, *, role_id: int, holder_name: str) -> OrgSnapshot:
     """Someone else holds the role; an empty name leaves it vacant (the holder left)."""
     if role_id not in snapshot.role_by_id:
-        raise OperationError(f"Role {role_id} is not in this organization.")
+        raise OperationError(f"There is no role #{role_id} in this organization (deleted meanwhile?).")
     holder = holder_name.strip()
     return _rebuilt(
         snapshot,
@@ -100,7 +100,7 @@ def set_cells(snapshot: OrgSnapshot, *, cells: Mapping[Cell, Iterable[str]]) -> 
     for (touchpoint_id, function_id), letters in cells.items():
         letters = frozenset(letters)
         if touchpoint_id not in touchpoints:
-            raise OperationError(f"Touchpoint {touchpoint_id} is not in this organization.")
+            raise OperationError(f"There is no touchpoint #{touchpoint_id} in this organization (deleted meanwhile?).")
         _function(snapshot, function_id)
         if not letters <= set(LETTERS):
             raise OperationError(f"Unknown letter(s) {', '.join(sorted(letters - set(LETTERS)))}; use R, A, C or I.")
@@ -224,8 +224,15 @@ def operation_describe(snapshot: OrgSnapshot, operation: Operation) -> str:
             return f"{holder_name} takes over {title}" if holder_name else f"The holder of {title} leaves"
         case MoveLetters(source_id, target_id):
             return f"Move all of {function(source_id)}'s letters to {function(target_id)}"
+        case SetCells(cells) if len(cells) <= 3:
+            touchpoints = {t.id: t.name for t in snapshot.touchpoints}
+            named = [
+                f"{function(f)} on {touchpoints.get(t, f'a deleted touchpoint (#{t})')}: {letters or 'nothing'}"
+                for t, f, letters in cells
+            ]
+            return f"Set {'; '.join(named)}"
         case SetCells(cells):
-            return f"Set {len(cells)} cell{'s' if len(cells) != 1 else ''}"
+            return f"Set {len(cells)} cells"
     return repr(operation)
 
 
@@ -271,6 +278,8 @@ class Comparison:
     coverage_after: float
     loads: tuple[AccountableLoad, ...]  # every function of either side, in the matrix's order
     cells: tuple[CellDifference, ...]  # cells whose letters differ, touchpoints in journey order
+    severities_before: dict[Severity, int]  # findings by severity, every severity present
+    severities_after: dict[Severity, int]
 
     @property
     def opened_bottlenecks(self) -> tuple[AccountableLoad, ...]:
@@ -289,7 +298,16 @@ def compare(before: OrgSnapshot, after: OrgSnapshot) -> Comparison:
         coverage_after=coverage(after),
         loads=_loads(before, after, found_before.values(), found_after.values()),
         cells=cell_differences(before, after),
+        severities_before=_by_severity(found_before.values()),
+        severities_after=_by_severity(found_after.values()),
     )
+
+
+def _by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:
+    counts = dict.fromkeys(Severity, 0)
+    for finding in findings:
+        counts[finding.severity] += 1
+    return counts
 
 
 def cells_of(snapshot: OrgSnapshot) -> dict[Cell, frozenset[str]]:
@@ -350,7 +368,7 @@ def _bottlenecks(findings: Iterable[Finding]) -> set[int]:
 def _function(snapshot: OrgSnapshot, function_id: int) -> FunctionRow:
     function = snapshot.function_by_id.get(function_id)
     if function is None:
-        raise OperationError(f"Function {function_id} is not in this organization.")
+        raise OperationError(f"There is no function #{function_id} in this organization (deleted meanwhile?).")
     return function
 
 

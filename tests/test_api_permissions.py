@@ -20,8 +20,10 @@ from cxowner.orgs.models import ApiToken, ChangeSet, Invitation
 from cxowner.orgs.services import organization_settings_version
 from ownership.campaigns import campaign_start
 from ownership.models import AuditRun, Gap, ImportJob
+from ownership.scenarios import scenario_create
 from ownership.schedules import audit_schedule_get, audit_schedule_version
 from ownership.services import CellChange, cells_write
+from ownership.whatif import SetCells
 
 from .factories import (
     ApiTokenFactory,
@@ -264,6 +266,44 @@ ENDPOINTS = [
         200,
         {"monthly": True, "recipients": ["board@example.com"], "version": 1},
     ),
+    Endpoint("scenarios", "get", "orgs/{org}/scenarios/", "viewer", 200),
+    Endpoint(
+        "scenario create",
+        "post",
+        "orgs/{org}/scenarios/",
+        "editor",
+        201,
+        {
+            "name": "Without the spare",
+            "operations": [{"kind": "remove_function", "arguments": {"function_id": "{spare_function}"}}],
+        },
+    ),
+    Endpoint("scenario", "get", "orgs/{org}/scenarios/{scenario}/", "viewer", 200),
+    Endpoint(
+        "scenario rename", "patch", "orgs/{org}/scenarios/{scenario}/", "editor", 200, {"name": "B", "version": 1}
+    ),
+    Endpoint(
+        "scenario step add",
+        "post",
+        "orgs/{org}/scenarios/{scenario}/operations/",
+        "editor",
+        200,
+        {"kind": "set_role_holder", "arguments": {"role_id": "{role}", "holder_name": ""}, "version": 1},
+    ),
+    Endpoint(
+        "scenario step remove", "delete", "orgs/{org}/scenarios/{scenario}/operations/1/", "editor", 200, {"version": 1}
+    ),
+    Endpoint("scenario compare", "get", "orgs/{org}/scenarios/{scenario}/compare/", "viewer", 200),
+    Endpoint(
+        "scenario apply",
+        "post",
+        "orgs/{org}/scenarios/{scenario}/apply/",
+        "editor",
+        200,
+        {"base_matrix_version": "{scenario_base}"},
+    ),
+    Endpoint("scenario rebase", "post", "orgs/{org}/scenarios/{scenario}/rebase/", "editor", 200, {"version": 1}),
+    Endpoint("scenario discard", "post", "orgs/{org}/scenarios/{scenario}/discard/", "editor", 200, {"version": 1}),
 ]
 
 CALLERS = ["anonymous", "viewer", "editor", "admin", "outsider", "outsider token", "expired token", "revoked token"]
@@ -322,6 +362,11 @@ def build_world():
     campaign = campaign_start(
         organization=org, name=f"{MARKER} review", ends_on=now.date() + timedelta(days=7), today=now.date()
     )
+    scenario = scenario_create(
+        organization=org,
+        name=f"{MARKER} re-org",
+        operations=[SetCells(((spare_touchpoint.pk, spare_function.pk, "C"),))],
+    )
     ids = {
         "org": org.slug,
         # Creating the spare token was recorded: the organization has a change set.
@@ -362,6 +407,8 @@ def build_world():
         "member": spare_membership.pk,
         "campaign": campaign.pk,
         "campaign_item": campaign.items.get().pk,
+        "scenario": scenario.pk,
+        "scenario_base": scenario.base_matrix_version,
     }
     return ids, users, tokens
 

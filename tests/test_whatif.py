@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from ownership.constants import Rule
+from ownership.constants import Rule, Severity
 from ownership.rules import coverage, evaluate
 from ownership.snapshot import RuleSettings
 from ownership.whatif import (
@@ -107,7 +107,7 @@ def test_merge_into_itself_is_refused():
 
 def test_merge_of_an_unknown_function_is_refused():
     before = contested()
-    with pytest.raises(OperationError, match="Function 999"):
+    with pytest.raises(OperationError, match="no function #999"):
         merge_functions(before, source_id=999, target_id=ids(before)["Sales"])
 
 
@@ -153,7 +153,7 @@ def test_reassigning_a_vacant_role_closes_vacant_owner():
 
 
 def test_unknown_role_is_refused():
-    with pytest.raises(OperationError, match="Role 5"):
+    with pytest.raises(OperationError, match="no role #5"):
         role_holder_set(contested(), role_id=5, holder_name="X")
 
 
@@ -207,7 +207,7 @@ def test_set_cells_refuses_unknown_letters():
 
 def test_set_cells_refuses_an_unknown_touchpoint():
     before = contested()
-    with pytest.raises(OperationError, match="Touchpoint 1"):
+    with pytest.raises(OperationError, match="no touchpoint #1"):
         set_cells(before, cells={(1, ids(before)["Sales"]): "A"})
 
 
@@ -299,7 +299,7 @@ def test_replay_reports_operations_that_no_longer_apply():
     result = replay(before, [RemoveFunction(f["Marketing"]), MoveLetters(f["Marketing"], f["Sales"])])
     [skipped] = result.skipped
     assert (skipped.index, skipped.operation) == (1, MoveLetters(f["Marketing"], f["Sales"]))
-    assert "not in this organization" in skipped.reason
+    assert "no function" in skipped.reason
 
 
 def test_operations_are_described_with_the_matrix_names():
@@ -321,3 +321,20 @@ def test_merge_reaches_every_journey():
     )
     after = merge_functions(before, source_id=ids(before)["Marketing"], target_id=ids(before)["Sales"])
     assert {a.function_id for a in after.assignments} == {ids(before)["Sales"]}
+
+
+def test_compare_counts_findings_by_severity_on_both_sides():
+    before = contested()
+    after = merge_functions(before, source_id=ids(before)["Marketing"], target_id=ids(before)["Sales"])
+    comparison = compare(before, after)
+    assert sum(comparison.severities_before.values()) == len(evaluate(before))
+    assert comparison.severities_after == {s: sum(f.severity is s for f in evaluate(after)) for s in Severity}
+
+
+def test_a_few_set_cells_are_described_cell_by_cell():
+    before = contested()
+    f, t = ids(before), tids(before)
+    one = SetCells(((t["Ad"], f["Sales"], "R"), (t["Call"], f["Marketing"], "")))
+    assert operation_describe(before, one) == "Set Sales on Ad: R; Marketing on Call: nothing"
+    many = SetCells(tuple((t["Ad"], f["Sales"], letter) for letter in "RACI"))
+    assert operation_describe(before, many) == "Set 4 cells"

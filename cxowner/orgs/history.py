@@ -22,7 +22,9 @@ a deleted touchpoint outlives it, and this lowest layer does not import the apps
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -184,6 +186,10 @@ def change_set_record(
 
     `reverts_id` names the change set this one puts back (undo, redo, revert)."""
     changes = list(changes)
+    combined = _combined.get()
+    if combined is not None:
+        combined.extend(changes)
+        return None
     if not changes:
         return None
     context = current_change_context()
@@ -216,6 +222,37 @@ def change_set_record(
         batch_size=ITEMS_PER_INSERT,
     )
     return change_set
+
+
+@dataclass
+class CombinedChanges:
+    """What change_set_combined collects, and the change set it wrote (None if nothing changed)."""
+
+    changes: list[Change]
+    change_set: ChangeSet | None = None
+
+
+# Set inside change_set_combined: the changes of every service called there, written as one set.
+_combined: ContextVar[list[Change] | None] = ContextVar("change_set_combined", default=None)
+
+
+@contextmanager
+def change_set_combined(
+    *, organization_id: int, kind: str, summary: str, journey_id: int | None = None
+) -> Iterator[CombinedChanges]:
+    """Record every service called inside as ONE change set (a scenario applied: one operation).
+
+    Call it inside the caller's transaction; nothing is written if the block raises.
+    """
+    combined = CombinedChanges(changes=[])
+    reset = _combined.set(combined.changes)
+    try:
+        yield combined
+    finally:
+        _combined.reset(reset)
+    combined.change_set = change_set_record(
+        organization_id=organization_id, kind=kind, summary=summary, changes=combined.changes, journey_id=journey_id
+    )
 
 
 def object_changes(

@@ -10,6 +10,7 @@ class Migration(migrations.Migration):
         ("ownership", "0011_gap_fixes_leftovers"),
         ("ownership", "0011_report_mail"),
         ("ownership", "0010_review_campaigns"),
+        ("ownership", "0010_scenarios"),
     ]
 
     operations = []

@@ -95,6 +95,7 @@ def walk_every_page(audit: Audit, organization: Organization, screenshot) -> Non
         *[f"{org}/functions/roles/{role.id}/" for role in Role.objects.filter(organization=organization)[:1]],
         f"{org}/reviews/",
         f"{org}/audits/",
+        f"{org}/scenarios/",
         f"{org}/import/",
         f"{org}/members/",
         f"{org}/settings/",

@@ -12,15 +12,18 @@ For each size it generates `bench-N` (generate_org --replace, timed), then times
   (every rule re-evaluated and compared with the live gaps, as done at least daily);
 - one raw SQL GROUP BY over the same assignment rows, fetched in full: the floor that any
   audit reading the matrix cannot beat;
+- the comparison of a what-if scenario (merge the first function into the second) with today:
+  the live snapshot, the scenario replayed, both audited by the rules and compared;
 - from --edit-sizes up (default 50,000 touchpoints): journeys of 20, 2,000 and 10,000
   touchpoints are added to the organization, and --edits cell edits in each (cells_set with
   its live gap update, committed) are timed one by one: the p50 must stay under 50 ms and the
   same, within 1.5x, whatever the journey's size.
 
 Targets: the steady-state audit at most 3x the raw GROUP BY at every size from 10k; the first
-audit of 100k under 10 s; the edit p50 as above. Query logging is switched off while measuring
-(settings.DEBUG=False), as in production; the audit's "repaired" error (the first audit opens
-gaps written behind the services' back) is silenced while timing.
+audit of 100k under 10 s; the edit p50 as above; the scenario comparison under 2 s from 10k.
+Query logging is switched off while measuring (settings.DEBUG=False), as in production; the
+audit's "repaired" error (the first audit opens gaps written behind the services' back) is
+silenced while timing.
 """
 
 from __future__ import annotations
@@ -41,10 +44,12 @@ from django.test.utils import override_settings
 from cxowner.orgs.models import Organization
 from journeys.models import Journey, Touchpoint
 from ownership.audits import audit_organization, collector_paused
-from ownership.models import Assignment, AuditRun, Function, Gap, GapEvent
+from ownership.models import Assignment, AuditRun, Function, Gap, GapEvent, Scenario
 from ownership.rules import evaluate
+from ownership.scenarios import scenario_create, scenario_state
 from ownership.services import CellChange, cells_read, cells_set
 from ownership.snapshot import snapshot_load
+from ownership.whatif import MergeFunctions
 
 from ._synthetic import analyze_tables, delete_organization, purge, sized_journeys_add
 
@@ -55,6 +60,8 @@ FIRST_AUDIT_SIZE = 100_000
 EDIT_JOURNEYS = (20, 2_000, 10_000)
 EDIT_P50_MS = 50.0
 EDIT_SPREAD = 1.5
+SCENARIO_COMPARE_MS = 2000.0  # from SCENARIO_FROM touchpoints
+SCENARIO_FROM = 10_000
 
 
 @dataclass
@@ -71,6 +78,7 @@ class Result:
     audit_full_ms: float
     raw_ms: float
     edit_p50_ms: dict[int, float]  # journey size -> p50 of a cell edit with its live update
+    scenario_ms: float  # a merge scenario compared with today (ownership.scenarios.scenario_state)
 
     @property
     def ratio(self) -> float:
@@ -88,6 +96,9 @@ class Result:
         if self.size >= FIRST_AUDIT_SIZE:
             passed = self.audit_first_ms < FIRST_AUDIT_SECONDS * 1000
             found.append(f"first audit < {FIRST_AUDIT_SECONDS:.0f} s: {'PASS' if passed else 'MISS'}")
+        if self.size >= SCENARIO_FROM:
+            passed = self.scenario_ms < SCENARIO_COMPARE_MS
+            found.append(f"scenario compare < {SCENARIO_COMPARE_MS / 1000:.0f} s: {'PASS' if passed else 'MISS'}")
         if self.edit_p50_ms:
             fast = max(self.edit_p50_ms.values()) < EDIT_P50_MS
             found.append(f"edit p50 < {EDIT_P50_MS:.0f} ms: {'PASS' if fast else 'MISS'}")
@@ -229,6 +240,7 @@ class Command(BaseCommand):
         audit_full_ms = best_ms(
             repeat, lambda: audit_organization(organization=org, trigger=AuditRun.Trigger.MANUAL, full=True)
         )
+        scenario_ms = scenario_compare_ms(org, repeat)
         edit_p50_ms = {len_of(j): self._edit_p50(org, j) for j in edit_journeys}
         return Result(
             size=size,
@@ -243,6 +255,7 @@ class Command(BaseCommand):
             audit_full_ms=audit_full_ms,
             raw_ms=raw_ms,
             edit_p50_ms=edit_p50_ms,
+            scenario_ms=scenario_ms,
         )
 
     def _edit_p50(self, org: Organization, journey: Journey) -> float:
@@ -269,10 +282,10 @@ class Command(BaseCommand):
         write("")
         write(
             "| size | touchpoints | assignments | findings | snapshot ms | rules ms | first audit ms "
-            "| steady audit ms | raw GROUP BY ms | audit/raw | full check ms | edit p50 ms (journey of 20 / 2,000 / "
-            "10,000) | targets |"
+            "| steady audit ms | raw GROUP BY ms | audit/raw | full check ms | scenario compare ms "
+            "| edit p50 ms (journey of 20 / 2,000 / 10,000) | targets |"
         )
-        write("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+        write("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
         for r in results:
             edits = " / ".join(f"{ms:.1f}" for ms in r.edit_p50_ms.values()) or "—"
             if r.edit_p50_ms:
@@ -280,7 +293,7 @@ class Command(BaseCommand):
             write(
                 f"| {r.size:,} | {r.touchpoints:,} | {r.assignments:,} | {r.findings:,} "
                 f"| {r.snapshot_ms:.0f} | {r.rules_ms:.0f} | {r.audit_first_ms:.0f} | {r.audit_repeat_ms:.0f} "
-                f"| {r.raw_ms:.1f} | {r.ratio:.1f}× | {r.audit_full_ms:.0f} | {edits} "
+                f"| {r.raw_ms:.1f} | {r.ratio:.1f}× | {r.audit_full_ms:.0f} | {r.scenario_ms:.0f} | {edits} "
                 f"| {'; '.join(r.verdicts()) or '—'} |"
             )
         write("")
@@ -291,8 +304,24 @@ class Command(BaseCommand):
                 f"organization: checksums and the A aged since the previous run); a full check "
                 f"{r.audit_full_ms:.0f} ms = snapshot {r.snapshot_ms:.0f} + rules {r.rules_ms:.0f} + comparison "
                 f"with the live gaps and run record ≈ {rest:.0f} ms; first audit {r.audit_first_ms:.0f} ms "
-                f"({r.findings:,} gaps opened); generated in {r.generate_s:.1f} s."
+                f"({r.findings:,} gaps opened); a merge scenario compared with today in {r.scenario_ms:.0f} ms "
+                f"(target < {SCENARIO_COMPARE_MS:.0f} ms from {SCENARIO_FROM:,}); generated in {r.generate_s:.1f} s."
             )
+
+
+def scenario_compare_ms(org: Organization, repeat: int) -> float:
+    """Best time to compare "merge the first function into the second" with today, as its page does."""
+    first, second = Function.objects.filter(organization=org).order_by("position", "id")[:2]
+    operation = MergeFunctions(first.pk, second.pk)
+    scenario = scenario_create(
+        organization=org, name=f"Bench: merge {first.name} into {second.name}", operations=[operation]
+    )
+    scenario = Scenario.objects.select_related("organization").get(pk=scenario.pk)
+    try:
+        with collector_paused():
+            return best_ms(repeat, lambda: scenario_state(scenario=scenario))
+    finally:
+        scenario.delete()
 
 
 def len_of(journey: Journey) -> int:
