@@ -71,3 +71,16 @@ class GapFilterSet(django_filters.FilterSet):
         if status == "all":
             return queryset
         return queryset.filter(resolved_at__isnull=status == "open")
+
+
+def gap_filter(request, organization) -> tuple[GapFilterSet, object]:
+    """The gaps page's filters read from the request (open gaps unless `status` says otherwise),
+    highest score first: the page and its CSV/XLSX export list the same gaps."""
+    query = request.GET.copy()
+    query.setdefault("status", "open")
+    gaps = GapFilterSet(
+        query,
+        queryset=organization.gaps.select_related("journey", "assignee").order_by("-score", "rule", "id"),
+        request=request,
+    )
+    return gaps, query
