@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from ownership.audits import audit_organization
 from ownership.dashboard import HEAT_JOURNEYS
+from ownership.models import Gap
 from ownership.services import CellChange, cells_set
 from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory, matrix_build
 
@@ -88,3 +89,78 @@ def test_another_organizations_journey_does_not_open(organization, viewer):
     html = viewer.get(reverse("dashboard", args=[organization.slug]), {"journey": foreign.id}).content.decode()
     assert "Their stage" not in html
     assert "heat-stage-row" not in html
+
+
+def test_the_period_is_read_from_the_address_and_defaults_to_30_days(organization, viewer):
+    matrix_build(organization=organization, touchpoints=5, functions=2, stages=2)
+    url = reverse("dashboard", args=[organization.slug])
+
+    week = viewer.get(url, {"period": "7"}).content.decode()
+    default = viewer.get(url, {"period": "365"}).content.decode()
+
+    assert "on the 7 days before" in week
+    assert "on the 30 days before" in default
+
+
+def test_a_heatmap_cell_with_gaps_links_to_the_gaps_of_its_journey_and_function(organization, viewer):
+    journey = JourneyFactory(organization=organization)
+    stage = StageFactory(journey=journey, organization=organization)
+    touchpoint = TouchpointFactory(journey=journey, stage=stage, organization=organization)
+    sales, service = FunctionFactory(organization=organization), FunctionFactory(organization=organization)
+    cells_set(
+        organization=organization,
+        changes=[
+            CellChange(touchpoint.id, sales.id, frozenset("AR")),
+            CellChange(touchpoint.id, service.id, frozenset("A")),
+        ],
+    )
+    gaps = reverse("ownership:gaps", args=[organization.slug])
+
+    html = viewer.get(reverse("dashboard", args=[organization.slug]), {"journey": journey.id}).content.decode()
+
+    assert f'href="{gaps}?journey={journey.id}&amp;function={service.id}"' in html
+    assert f'href="{gaps}?journey={journey.id}&amp;stage={stage.id}&amp;function={service.id}"' in html
+
+
+def test_the_gaps_page_filtered_by_stage_lists_that_stages_gaps_only(organization, viewer):
+    journey = JourneyFactory(organization=organization)
+    buy, pay = (StageFactory(journey=journey, organization=organization, name=n) for n in ("Buy", "Pay"))
+    TouchpointFactory(journey=journey, stage=buy, organization=organization, name="Shelf")
+    TouchpointFactory(journey=journey, stage=pay, organization=organization, name="Till")
+    audit_organization(organization=organization, trigger="manual")
+
+    html = viewer.get(reverse("ownership:gaps", args=[organization.slug]), {"stage": pay.id}).content.decode()
+
+    assert "Nobody owns Till" in html
+    assert "Nobody owns Shelf" not in html
+
+
+def test_the_top_gaps_name_their_journey_and_open_the_gaps_page(organization, viewer):
+    journey = JourneyFactory(organization=organization, name="Fix my broadband")
+    TouchpointFactory(journey=journey, stage=StageFactory(journey=journey, organization=organization))
+    audit_organization(organization=organization, trigger="manual")
+    gap = Gap.objects.filter(organization=organization, rule="unassigned").get()
+
+    html = viewer.get(reverse("dashboard", args=[organization.slug])).content.decode()
+
+    top = html[html.index('id="top-h"') : html.index('id="journeys-h"')]
+    assert "Fix my broadband" in top
+    assert reverse("ownership:gap", args=[organization.slug, gap.id]) in top
+
+
+def test_the_functions_carrying_gaps_link_to_their_gaps(organization, viewer):
+    journey = JourneyFactory(organization=organization)
+    touchpoint = TouchpointFactory(journey=journey, stage=StageFactory(journey=journey, organization=organization))
+    sales, service = FunctionFactory(organization=organization), FunctionFactory(organization=organization)
+    cells_set(
+        organization=organization,
+        changes=[
+            CellChange(touchpoint.id, sales.id, frozenset("AR")),
+            CellChange(touchpoint.id, service.id, frozenset("A")),
+        ],
+    )
+
+    html = viewer.get(reverse("dashboard", args=[organization.slug])).content.decode()
+
+    carriers = html[html.index('data-testid="function-gaps"') :]
+    assert f"{reverse('ownership:gaps', args=[organization.slug])}?function={service.id}" in carriers
