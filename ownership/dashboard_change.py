@@ -61,14 +61,17 @@ class GapCounts:
 
 @dataclass(frozen=True)
 class Figure:
-    """One figure now and at the start of the period (or, for counts of a period, the one before)."""
+    """One figure now and at the start of the period (or, for counts of a period, the one before).
+
+    `then` is None where the past figure cannot be known (coverage before the organization existed).
+    """
 
     now: int
-    then: int
+    then: int | None
 
     @property
-    def change(self) -> int:
-        return self.now - self.then
+    def change(self) -> int | None:
+        return None if self.then is None else self.now - self.then
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ class PeriodChange:
 
     days: int
     since: date  # the day the period is compared with: its figures are those at its end
-    coverage: Figure  # percent of in-scope touchpoints
+    coverage: Figure  # percent of in-scope touchpoints; then=None for an organization newer than the period
     open_gaps: Figure
     errors: Figure
     accepted_risks: Figure
@@ -283,7 +286,12 @@ def period_change(
     return PeriodChange(
         days=days,
         since=since,
-        coverage=Figure(percent(covered.covered), percent(max(covered_then, 0))),
+        # Before the organization existed there was no coverage to compare with (0 % would
+        # invent a rise, today's touchpoints without their gaps a fall).
+        coverage=Figure(
+            percent(covered.covered),
+            None if organization.created_at >= day_end(since) else percent(max(covered_then, 0)),
+        ),
         open_gaps=Figure(now.open_total, then.open_total),
         errors=Figure(now.errors, then.errors),
         accepted_risks=Figure(now.accepted, then.accepted),

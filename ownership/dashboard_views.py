@@ -89,12 +89,19 @@ def _query(*, period: int, heat: bool = False, journey: int | None = None) -> di
     }
 
 
-def change_words(change: int, *, days: int, unit: str = "", compared: str = "", higher_is_better: bool) -> dict:
+def change_words(change: int | None, *, days: int, unit: str = "", compared: str = "", higher_is_better: bool) -> dict:
     """A figure's change in words, with an arrow and whether it is better or worse: never colour alone.
 
     "+4 since 30 days ago (worse)", "−5 points since 7 days ago (better)", "no change since …".
     """
     compared = compared or f"since {days} days ago"
+    if change is None:
+        return {
+            "arrow": "",
+            "text": f"no figure from {days} days ago: the organization is newer",
+            "tone": "same",
+            "judgement": "",
+        }
     if change == 0:
         return {"arrow": "→", "text": f"no change {compared}", "tone": "same", "judgement": ""}
     better = (change > 0) == higher_is_better

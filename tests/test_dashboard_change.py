@@ -38,6 +38,8 @@ def store(organization):
     """A journey of four touchpoints and two functions, every touchpoint covered and no gap at all
     since day 60: the journey has a manager, Sales is accountable everywhere, Service responsible
     for the parking too."""
+    organization.created_at = timezone.make_aware(datetime(2026, 1, 5, 9))  # well before the period
+    organization.save()
     sales, service = (FunctionFactory(organization=organization, name=n) for n in ("Sales", "Service"))
     journey = JourneyFactory(organization=organization, name="Store visit", owner=RoleFactory(function=sales))
     stage = StageFactory(journey=journey, organization=organization)
@@ -292,3 +294,13 @@ def test_the_period_change_carries_the_same_trend_as_the_daily_trend(organizatio
     assert [(p.day, p.open_total, p.resolved) for p in change.trend] == [
         (p.day, p.open_total, p.resolved) for p in trend
     ]
+
+
+def test_coverage_has_no_past_figure_before_the_organization_existed(organization, store):
+    organization.created_at = timezone.make_aware(datetime(2026, 6, 20, 9))
+    organization.save()
+
+    with on(TODAY):
+        change = period_change(organization=organization, days=30, today=TODAY)
+
+    assert (change.coverage.then, change.coverage.change) == (None, None)
