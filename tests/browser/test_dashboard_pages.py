@@ -98,7 +98,7 @@ def test_a_heatmap_cell_opens_the_gaps_of_its_journey_and_function(demo_with_a_m
     assert "open gap" in label
 
 
-def test_printing_the_dashboard_leaves_out_the_navigation(demo_with_a_month, chromium, log_in):
+def test_printing_the_dashboard_leaves_out_the_navigation(demo_with_a_month, chromium, log_in, screenshot):
     page = log_in(chromium.new_context(), "exec")
 
     page.emulate_media(media="print")
@@ -108,3 +108,4 @@ def test_printing_the_dashboard_leaves_out_the_navigation(demo_with_a_month, chr
     expect(page.locator("table.heatmap")).to_be_visible()
     adjust = page.locator("td.heat").first.evaluate("cell => getComputedStyle(cell).printColorAdjust")
     assert adjust == "exact"
+    screenshot(page, "dashboard-print", full_page=True)
