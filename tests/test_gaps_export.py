@@ -150,3 +150,14 @@ def test_the_export_reads_a_bounded_number_of_queries(organization, viewer, djan
         rows = download(viewer, "csv")
 
     assert len(rows) == Gap.objects.filter(organization=organization, resolved_at=None).count()
+
+
+def test_the_gaps_page_offers_its_filtered_list_for_download(store, viewer):
+    html = viewer.get(
+        reverse("ownership:gaps", args=[viewer.organization.slug]), {"severity": "error", "page": "1"}
+    ).content.decode()
+
+    csv_url = reverse("ownership:gaps_csv", args=[viewer.organization.slug])
+    xlsx_url = reverse("ownership:gaps_xlsx", args=[viewer.organization.slug])
+    assert f'href="{csv_url}?severity=error&amp;status=open"' in html
+    assert f'href="{xlsx_url}?severity=error&amp;status=open"' in html
