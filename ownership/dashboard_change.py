@@ -130,6 +130,9 @@ def _replay(*, organization, days: list[date], by_journey: bool = False) -> list
             "gap__workflow_status",
         )
     )
+    # Moments as numbers: comparing aware datetimes of two time zone classes costs a call each.
+    moments = [event[2].timestamp() for event in events]
+    limits = [boundary.timestamp() for boundary in boundaries]
     # Each gap the events touch, as it stands now, rewound event by event: [resolved?, accepted?].
     gap_state: dict[int, list] = {}
     info: dict[int, tuple] = {}
@@ -159,10 +162,10 @@ def _replay(*, organization, days: list[date], by_journey: bool = False) -> list
     index = len(days) - 1
     position = 0
     while index >= 0:
-        boundary = boundaries[index]
+        boundary = limits[index]
         # Undo every event at or after this day's end: what is left is the state at its end.
-        while position < len(events) and events[position][2] >= boundary:
-            gap_id, kind, at = events[position][:3]
+        while position < len(events) and moments[position] >= boundary:
+            gap_id, kind = events[position][:2]
             severity, covers, journey_id, touchpoint_id = info[gap_id]
             before = place(gap_id)
             if kind in _OPENS:
@@ -204,10 +207,13 @@ def _replay(*, organization, days: list[date], by_journey: bool = False) -> list
     # Resolved on each day: the gaps whose last step that day was a resolution. Oldest first.
     last_step: dict[tuple[int, int], str] = {}
     index = 0
-    for gap_id, kind, at, *_ in reversed(events):
-        if at < first_start or kind not in GAP_LIFE_EVENTS:
+    start = first_start.timestamp()
+    for position in range(len(events) - 1, -1, -1):
+        gap_id, kind = events[position][:2]
+        at = moments[position]
+        if at < start or kind not in GAP_LIFE_EVENTS:
             continue
-        while index < len(days) and at >= boundaries[index]:
+        while index < len(days) and at >= limits[index]:
             index += 1
         if index == len(days):
             break
