@@ -5,6 +5,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from ownership.audits import audit_organization
 from ownership.dashboard import HEAT_JOURNEYS
@@ -164,3 +165,21 @@ def test_the_functions_carrying_gaps_link_to_their_gaps(organization, viewer):
 
     carriers = html[html.index('data-testid="function-gaps"') :]
     assert f"{reverse('ownership:gaps', args=[organization.slug])}?function={service.id}" in carriers
+
+
+def test_the_gaps_api_filters_by_stage_as_the_page_does(organization, member):
+    journey = JourneyFactory(organization=organization)
+    buy, pay = (StageFactory(journey=journey, organization=organization, name=n) for n in ("Buy", "Pay"))
+    TouchpointFactory(journey=journey, stage=buy, organization=organization, name="Shelf")
+    till = TouchpointFactory(journey=journey, stage=pay, organization=organization, name="Till")
+    audit_organization(organization=organization, trigger="manual")
+    client = APIClient()
+    client.force_authenticate(member("viewer"))
+
+    rows = client.get(f"/api/v1/orgs/{organization.slug}/gaps/", {"stage": pay.id}).json()["results"]
+
+    assert [row["id"] for row in rows] == list(
+        Gap.objects.filter(touchpoint=till, resolved_at=None)
+        .order_by("-score", "rule", "id")
+        .values_list("id", flat=True)
+    )
