@@ -75,7 +75,7 @@ def test_an_executive_sees_each_cards_change_over_30_days(demo_with_a_month, chr
     screenshot(page, "dashboard-30-days", full_page=True)
 
 
-def test_the_period_is_chosen_by_a_link_and_kept_in_the_address(demo_with_a_month, chromium, log_in):
+def test_the_period_is_chosen_by_a_link_and_kept_in_the_address(demo_with_a_month, chromium, log_in, screenshot):
     page = log_in(chromium.new_context(), "exec")
 
     page.get_by_role("navigation", name="Period compared").get_by_role("link", name="7 days").click()
@@ -84,6 +84,7 @@ def test_the_period_is_chosen_by_a_link_and_kept_in_the_address(demo_with_a_mont
     expect(page.get_by_test_id("change-resolved")).to_contain_text("on the 7 days before")
     page.get_by_text("The figures by day").click()
     expect(page.get_by_test_id("trend-table").locator("tbody tr")).to_have_count(7)
+    screenshot(page, "dashboard-7-days")
 
 
 def test_a_heatmap_cell_opens_the_gaps_of_its_journey_and_function(demo_with_a_month, chromium, log_in):
