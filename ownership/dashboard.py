@@ -1,9 +1,11 @@
-"""The dashboard's read: the live state of the matrix, and the audit runs for the trend.
+"""The dashboard's read: the live state of the matrix, and what changed over a period.
 
-Coverage comes from the live matrix (one SQL aggregate); open gaps, their rules, the top ten
-and the heatmap's gap marks from the open Gap rows; the share of A from the letters. Only the
-trend reads the audit runs, one point per run. The heatmap rolls up by journey (a 300-stage
-organization stays on two screens); one journey at a time opens to show its stages.
+Coverage comes from the live matrix (one SQL aggregate); open gaps, their rules, the top ten,
+the gaps by function and the heatmap's gap marks from the open Gap rows; the share of A from the
+letters. Every figure's change over the period, and the trend (one point per day), come from
+the gap history (ownership.dashboard_change), so no audit is needed. The heatmap rolls up by
+journey (a 300-stage organization stays on two screens); one journey at a time opens to show
+its stages.
 """
 
 from __future__ import annotations
@@ -17,22 +19,46 @@ from django.db.models import Count, Q
 
 from journeys.models import Journey, Stage, Touchpoint
 
+from .constants import Severity
+from .dashboard_change import DEFAULT_PERIOD, PeriodChange, period_change
 from .models import Assignment, AuditRun, Function, GapStatus
-from .selectors import Coverage, coverage_live, open_gaps
+from .selectors import Coverage, coverage_by_journey, open_gaps
 
-TREND_RUNS = 30
 HEAT_JOURNEYS = 10  # journeys shown in the heatmap before "show all": the ones with most gaps
+WORST_JOURNEYS = 8  # journeys in the worst-first table; the journeys page lists them all
 
 
 @dataclass(frozen=True)
-class ChartPoint:
-    run_id: int
-    at: object  # datetime
-    counts: dict[str, int]  # severity -> open gaps after the run
+class FunctionGaps:
+    """The open gaps naming one function, by severity."""
+
+    id: int
+    name: str
+    by_severity: dict[str, int]
 
     @property
     def total(self) -> int:
-        return sum(self.counts.values())
+        return sum(self.by_severity.values())
+
+
+@dataclass(frozen=True)
+class JourneyRow:
+    """One journey's standing: coverage, errors, open gaps and their change over the period."""
+
+    id: int
+    name: str
+    coverage: Coverage
+    errors: int
+    open_gaps: int
+    change: int  # open gaps now minus at the start of the period
+
+    @property
+    def coverage_percent(self) -> int | None:
+        return round(100 * self.coverage.share) if self.coverage.in_scope else None
+
+    @property
+    def change_size(self) -> int:
+        return abs(self.change)
 
 
 @dataclass(frozen=True)
@@ -49,23 +75,26 @@ class HeatRow:
 
 @dataclass(frozen=True)
 class Dashboard:
-    """The executives' home: live figures, and the trend of the audit runs."""
+    """The executives' home: live figures, and what changed over the period."""
 
     last_run: object | None  # AuditRun
     pending_run: object | None  # AuditRun not yet done
     coverage: Coverage
     open_by_severity: dict[str, int]
     open_by_rule: list[tuple[str, int]]
-    trend: list[ChartPoint]
-    top_gaps: list[tuple[object, int | None]]  # (Gap, touchpoint id to link to)
+    change: PeriodChange  # every card's change over the period, and the daily trend
+    top_gaps: list[tuple[object, int | None, str | None]]  # (Gap, touchpoint id to link to, journey name)
     accountable_share: list[tuple[str, int]]  # (function, touchpoints it is accountable for)
     functions: tuple[str, ...]
+    function_ids: tuple[int, ...]  # in the same order as `functions`
     heatmap: list[HeatRow]
     journey_count: int = 0  # journeys in the organization; the heatmap may show fewer
     open_journey: int | None = None
     all_journeys: bool = False
     has_matrix: bool = field(default=False)
     accepted_risks: int = 0  # open gaps the organization decided to live with for now
+    by_function: list[FunctionGaps] = field(default_factory=list)  # most gaps first
+    journey_rows: list[JourneyRow] = field(default_factory=list)  # worst first
 
     @property
     def open_total(self) -> int:
@@ -90,14 +119,23 @@ def _locate(organization, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], 
     return {(j, n): (t, s) for j, n, t, s in rows.values_list("journey_id", "name", "id", "stage_id")}
 
 
-def dashboard_load(*, organization, open_journey: int | None = None, all_journeys: bool = False) -> Dashboard:
-    """Live coverage and gaps, the trend of the audit runs, the heatmap by journey (and the
-    stages of `open_journey`), the top gaps and the share of A: at most thirteen queries."""
+def dashboard_load(
+    *,
+    organization,
+    open_journey: int | None = None,
+    all_journeys: bool = False,
+    days: int = DEFAULT_PERIOD,
+    today=None,
+) -> Dashboard:
+    """Live coverage and gaps, their change over the last `days` days with the daily trend, the
+    heatmap by journey (and the stages of `open_journey`), the top gaps, the gaps by function,
+    the journeys worst first and the share of A: at most eighteen queries."""
 
-    runs = list(
+    last_run = (
         AuditRun.objects.filter(organization=organization, status=AuditRun.Status.DONE)
         .order_by("-finished_at", "-id")
-        .only("id", "finished_at", "coverage", "counts_by_severity", "in_scope_touchpoints", "trigger")[:TREND_RUNS]
+        .only("id", "finished_at")
+        .first()
     )
     pending = (
         AuditRun.objects.filter(
@@ -156,7 +194,7 @@ def dashboard_load(*, organization, open_journey: int | None = None, all_journey
     # The page's order: journeys in their own order, the open one always among them.
     shown = [(journey_id, name) for journey_id, name in journeys if journey_id in shown_ids]
 
-    # The top ten gaps link to their touchpoint's row.
+    # The top ten gaps link to their page, and name their journey with a link to its row.
     top = ranked[:10]
     located = _locate(
         organization, {(g.journey_id, g.finding["touchpoints"][0]) for g in top if g.finding.get("touchpoints")}
@@ -175,28 +213,72 @@ def dashboard_load(*, organization, open_journey: int | None = None, all_journey
         for journey_id, name in shown
     ]
     names = dict(functions)
+    journey_names = dict(journeys)
     located_top = []
     for gap in top:
         touchpoints = gap.finding.get("touchpoints") or []
         where = located.get((gap.journey_id, touchpoints[0])) if touchpoints else None
-        located_top.append((gap, where[0] if where else None))
+        located_top.append((gap, where[0] if where else None, journey_names.get(gap.journey_id)))
+
+    by_journey = coverage_by_journey(organization=organization)
+    coverage = Coverage(sum(c.in_scope for c in by_journey.values()), sum(c.covered for c in by_journey.values()))
+    change = period_change(organization=organization, days=days, today=today, coverage=coverage)
     return Dashboard(
-        last_run=runs[0] if runs else None,
+        last_run=last_run,
         pending_run=pending,
-        coverage=coverage_live(organization=organization),
+        coverage=coverage,
         open_by_severity=by_severity,
         accepted_risks=accepted,
         open_by_rule=by_rule,
-        trend=[ChartPoint(run.id, run.finished_at, dict(run.counts_by_severity)) for run in reversed(runs)],
+        change=change,
         top_gaps=located_top,
+        by_function=_function_gaps(gaps, functions),
+        journey_rows=_journey_rows(journeys, gaps, by_journey, change),
         accountable_share=[(names[f], n) for f, n in share.most_common()],
         functions=tuple(name for _, name in functions),
+        function_ids=tuple(function_id for function_id, _ in functions),
         heatmap=heatmap,
         journey_count=len(journeys),
         open_journey=open_journey,
         all_journeys=all_journeys,
         has_matrix=bool(journeys),
     )
+
+
+def _function_gaps(gaps, functions: list[tuple[int, str]]) -> list[FunctionGaps]:
+    """Each function's open gaps by severity, most first; functions without gaps left out."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for gap in gaps:
+        for name in gap.finding.get("functions") or []:
+            counts[name][gap.severity] += 1
+    rows = [
+        FunctionGaps(id=function_id, name=name, by_severity={s.value: counts[name][s.value] for s in Severity})
+        for function_id, name in functions
+        if name in counts
+    ]
+    return sorted(rows, key=lambda row: (-row.by_severity[Severity.ERROR], -row.total, row.name))
+
+
+def _journey_rows(journeys, gaps, by_journey: dict[int, Coverage], change: PeriodChange) -> list[JourneyRow]:
+    """Every journey, worst first: most errors, then lowest coverage, then most open gaps."""
+    errors: Counter = Counter()
+    total: Counter = Counter()
+    for gap in gaps:
+        if gap.journey_id is not None:
+            total[gap.journey_id] += 1
+            errors[gap.journey_id] += gap.severity == Severity.ERROR
+    rows = [
+        JourneyRow(
+            id=journey_id,
+            name=name,
+            coverage=by_journey.get(journey_id, Coverage(0, 0)),
+            errors=errors[journey_id],
+            open_gaps=total[journey_id],
+            change=change.open_by_journey[journey_id].change if journey_id in change.open_by_journey else 0,
+        )
+        for journey_id, name in journeys
+    ]
+    return sorted(rows, key=lambda r: (-r.errors, r.coverage.share if r.coverage.in_scope else 1, -r.open_gaps, r.name))
 
 
 def _stage_rows(organization, journey_id, gaps, column, column_by_name, width) -> tuple[HeatRow, ...]:

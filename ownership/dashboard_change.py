@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from .constants import COVERAGE_RULES, Severity
@@ -61,14 +61,17 @@ class GapCounts:
 
 @dataclass(frozen=True)
 class Figure:
-    """One figure now and at the start of the period (or, for counts of a period, the one before)."""
+    """One figure now and at the start of the period (or, for counts of a period, the one before).
+
+    `then` is None where the past figure cannot be known (coverage before the organization existed).
+    """
 
     now: int
-    then: int
+    then: int | None
 
     @property
-    def change(self) -> int:
-        return self.now - self.then
+    def change(self) -> int | None:
+        return None if self.then is None else self.now - self.then
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ class PeriodChange:
 
     days: int
     since: date  # the day the period is compared with: its figures are those at its end
-    coverage: Figure  # percent of in-scope touchpoints
+    coverage: Figure  # percent of in-scope touchpoints; then=None for an organization newer than the period
     open_gaps: Figure
     errors: Figure
     accepted_risks: Figure
@@ -94,21 +97,21 @@ def day_end(day: date) -> datetime:
 def _replay(*, organization, days: list[date], by_journey: bool = False) -> list[GapCounts]:
     """The gap figures at the end of each of `days` (ascending), by undoing the events after each.
 
-    Three queries (four with `by_journey`): the live counts (and per journey), the events since
-    the first day began, with their gaps, and the open coverage gaps on the touchpoints they touch.
+    Three queries: the live counts, the events since the first day began, with their gaps, and
+    the open coverage gaps on the touchpoints those events touch.
     """
     gaps = Gap.objects.filter(organization=organization, resolved_at__isnull=True).order_by()
     by_severity: Counter = Counter()
+    journeys: Counter = Counter()
     accepted = 0
-    for severity, status, n in gaps.values_list("severity", "workflow_status").annotate(n=Count("id")):
+    live = gaps.values_list("severity", "workflow_status", "journey_id").annotate(n=Count("id"))
+    for severity, status, journey_id, n in live:
         if status == GapStatus.ACCEPTED:
             accepted += n
         else:
             by_severity[severity] += n
-    journeys: Counter = Counter()
-    if by_journey:
-        live = gaps.exclude(workflow_status=GapStatus.ACCEPTED).filter(journey__isnull=False)
-        journeys.update(dict(live.values_list("journey_id").annotate(n=Count("id"))))
+            if journey_id is not None:
+                journeys[journey_id] += n
 
     boundaries = [day_end(day) for day in days]  # today's is still to come: nothing to undo
     first_start = day_end(days[0] - timedelta(days=1))  # the first day's resolutions count too
@@ -127,6 +130,9 @@ def _replay(*, organization, days: list[date], by_journey: bool = False) -> list
             "gap__workflow_status",
         )
     )
+    # Moments as numbers: comparing aware datetimes of two time zone classes costs a call each.
+    moments = [event[2].timestamp() for event in events]
+    limits = [boundary.timestamp() for boundary in boundaries]
     # Each gap the events touch, as it stands now, rewound event by event: [resolved?, accepted?].
     gap_state: dict[int, list] = {}
     info: dict[int, tuple] = {}
@@ -156,10 +162,10 @@ def _replay(*, organization, days: list[date], by_journey: bool = False) -> list
     index = len(days) - 1
     position = 0
     while index >= 0:
-        boundary = boundaries[index]
+        boundary = limits[index]
         # Undo every event at or after this day's end: what is left is the state at its end.
-        while position < len(events) and events[position][2] >= boundary:
-            gap_id, kind, at = events[position][:3]
+        while position < len(events) and moments[position] >= boundary:
+            gap_id, kind = events[position][:2]
             severity, covers, journey_id, touchpoint_id = info[gap_id]
             before = place(gap_id)
             if kind in _OPENS:
@@ -201,10 +207,13 @@ def _replay(*, organization, days: list[date], by_journey: bool = False) -> list
     # Resolved on each day: the gaps whose last step that day was a resolution. Oldest first.
     last_step: dict[tuple[int, int], str] = {}
     index = 0
-    for gap_id, kind, at, *_ in reversed(events):
-        if at < first_start or kind not in GAP_LIFE_EVENTS:
+    start = first_start.timestamp()
+    for position in range(len(events) - 1, -1, -1):
+        gap_id, kind = events[position][:2]
+        at = moments[position]
+        if at < start or kind not in GAP_LIFE_EVENTS:
             continue
-        while index < len(days) and at >= boundaries[index]:
+        while index < len(days) and at >= limits[index]:
             index += 1
         if index == len(days):
             break
@@ -224,22 +233,35 @@ def daily_trend(*, organization, days: int, today: date | None = None) -> list[G
     return _replay(organization=organization, days=[today - timedelta(days=n) for n in range(days - 1, -1, -1)])
 
 
-def resolved_between(*, organization, start: datetime, end: datetime) -> int:
-    """Gaps resolved in [start, end) whose last step before `end` is that resolution (one query)."""
-    last_step = (
-        GapEvent.objects.filter(gap_id=OuterRef("pk"), at__lt=end, kind__in=GAP_LIFE_EVENTS)
-        .order_by("-at", "-id")
-        .values("kind")[:1]
+def resolved_in_periods(*, organization, start: datetime, middle: datetime, end: datetime) -> tuple[int, int]:
+    """Gaps resolved in [start, middle) and in [middle, end), each counted when its last step
+    before the period's end is that resolution: one query for both periods."""
+
+    def last_step_before(moment: datetime) -> Subquery:
+        steps = GapEvent.objects.filter(gap_id=OuterRef("pk"), at__lt=moment, kind__in=GAP_LIFE_EVENTS)
+        return Subquery(steps.order_by("-at", "-id").values("kind")[:1])
+
+    def resolved_within(low: datetime, high: datetime) -> Exists:
+        return Exists(
+            GapEvent.objects.filter(gap_id=OuterRef("pk"), kind=GapEvent.Kind.RESOLVED, at__gte=low, at__lt=high)
+        )
+
+    resolved = GapEvent.Kind.RESOLVED
+    candidates = GapEvent.objects.filter(organization=organization, kind=resolved, at__gte=start, at__lt=end)
+    counts = (
+        Gap.objects.filter(organization=organization, pk__in=candidates.values("gap_id"))
+        .annotate(
+            before_last=resolved_within(start, middle),
+            last_before_middle=last_step_before(middle),
+            last=resolved_within(middle, end),
+            last_before_end=last_step_before(end),
+        )
+        .aggregate(
+            before=Count("pk", filter=Q(before_last=True, last_before_middle=resolved)),
+            now=Count("pk", filter=Q(last=True, last_before_end=resolved)),
+        )
     )
-    resolved_in = GapEvent.objects.filter(
-        organization=organization, kind=GapEvent.Kind.RESOLVED, at__gte=start, at__lt=end
-    ).values("gap_id")
-    return (
-        Gap.objects.filter(organization=organization, pk__in=resolved_in)
-        .annotate(last_step=Subquery(last_step))
-        .filter(last_step=GapEvent.Kind.RESOLVED)
-        .count()
-    )
+    return counts["before"], counts["now"]
 
 
 def period_change(
@@ -247,7 +269,7 @@ def period_change(
 ) -> PeriodChange:
     """Every card's figure now and `days` days ago, the resolutions of this period and of the one
     before, each journey's open gaps now and then, and the period's trend, one point per day.
-    Seven queries; six when the caller already read the live `coverage`."""
+    Five queries; four when the caller already read the live `coverage`."""
     today = today or timezone.localdate()
     since = today - timedelta(days=days)
     points = _replay(
@@ -260,19 +282,26 @@ def period_change(
     def percent(count: int) -> int:
         return round(100 * count / covered.in_scope) if covered.in_scope else 0
 
-    period_start, period_end = day_end(since), day_end(today)
+    resolved_before, resolved_now = resolved_in_periods(
+        organization=organization,
+        start=day_end(since - timedelta(days=days)),
+        middle=day_end(since),
+        end=day_end(today),
+    )
     journeys = set(now.open_by_journey) | set(then.open_by_journey)
     return PeriodChange(
         days=days,
         since=since,
-        coverage=Figure(percent(covered.covered), percent(max(covered_then, 0))),
+        # Before the organization existed there was no coverage to compare with (0 % would
+        # invent a rise, today's touchpoints without their gaps a fall).
+        coverage=Figure(
+            percent(covered.covered),
+            None if organization.created_at >= day_end(since) else percent(max(covered_then, 0)),
+        ),
         open_gaps=Figure(now.open_total, then.open_total),
         errors=Figure(now.errors, then.errors),
         accepted_risks=Figure(now.accepted, then.accepted),
-        resolved=Figure(
-            resolved_between(organization=organization, start=period_start, end=period_end),
-            resolved_between(organization=organization, start=day_end(since - timedelta(days=days)), end=period_start),
-        ),
+        resolved=Figure(resolved_now, resolved_before),
         trend=tuple(points[1:]),
         open_by_journey={
             j: Figure(now.open_by_journey.get(j, 0), then.open_by_journey.get(j, 0)) for j in sorted(journeys)

@@ -4,7 +4,7 @@ import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from journeys.models import Journey
+from journeys.models import Journey, Stage
 
 from .constants import Rule, Severity
 from .models import Function, Gap, GapStatus
@@ -24,7 +24,7 @@ def _of_organization(model):
 
 
 class GapFilterSet(django_filters.FilterSet):
-    """Rule, severity, journey, function and status; the open gaps unless `status` says otherwise."""
+    """Rule, severity, journey, stage, function and status; the open gaps unless `status` says otherwise."""
 
     rule = django_filters.ChoiceFilter(choices=[(r.value, RULE_TEXT[r].title) for r in Rule], empty_label="Any rule")
     severity = django_filters.ChoiceFilter(
@@ -37,6 +37,10 @@ class GapFilterSet(django_filters.FilterSet):
         help_text="open, acknowledged, accepted",
     )
     journey = django_filters.ModelChoiceFilter(queryset=_of_organization(Journey), empty_label="Any journey")
+    # The stage of the gap's (first) touchpoint: the dashboard's heatmap opens a stage's gaps.
+    stage = django_filters.ModelChoiceFilter(
+        queryset=_of_organization(Stage), field_name="touchpoint__stage", empty_label="Any stage"
+    )
     function = django_filters.ModelChoiceFilter(
         queryset=_of_organization(Function), method="filter_function", empty_label="Any function", label="Function"
     )
@@ -50,7 +54,7 @@ class GapFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Gap
-        fields = ["rule", "severity", "journey", "function", "status", "workflow_status"]
+        fields = ["rule", "severity", "journey", "stage", "function", "status", "workflow_status"]
 
     @extend_schema_field(OpenApiTypes.INT)  # a function's id
     def filter_function(self, queryset, name, value):
@@ -67,3 +71,16 @@ class GapFilterSet(django_filters.FilterSet):
         if status == "all":
             return queryset
         return queryset.filter(resolved_at__isnull=status == "open")
+
+
+def gap_filter(request, organization) -> tuple[GapFilterSet, object]:
+    """The gaps page's filters read from the request (open gaps unless `status` says otherwise),
+    highest score first: the page and its CSV/XLSX export list the same gaps."""
+    query = request.GET.copy()
+    query.setdefault("status", "open")
+    gaps = GapFilterSet(
+        query,
+        queryset=organization.gaps.select_related("journey", "assignee").order_by("-score", "rule", "id"),
+        request=request,
+    )
+    return gaps, query

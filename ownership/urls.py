@@ -7,6 +7,7 @@ from . import (
     fix_views,
     function_views,
     gap_views,
+    gaps_export_views,
     history_views,
     import_views,
     report_views,
@@ -20,6 +21,8 @@ app_name = "ownership"
 urlpatterns = [
     path("gaps/", views.gap_list, name="gaps"),
     path("gaps/mine/", gap_views.my_gaps, name="my_gaps"),
+    path("gaps.csv", gaps_export_views.gaps_export, {"fmt": "csv"}, name="gaps_csv"),
+    path("gaps.xlsx", gaps_export_views.gaps_export, {"fmt": "xlsx"}, name="gaps_xlsx"),
     path("gaps/<int:gap_id>/", gap_views.gap_detail, name="gap"),
     path("gaps/<int:gap_id>/assign/", gap_views.gap_assign, name="gap_assign"),
     path("gaps/<int:gap_id>/acknowledge/", gap_views.gap_acknowledge, name="gap_acknowledge"),

@@ -21,7 +21,7 @@ from cxowner.orgs.invitations import invitation_create, invitation_revoke
 from cxowner.orgs.models import ApiToken, Invitation, Membership
 from cxowner.views import form_errors, membership_for, render_org
 
-from .filtersets import GapFilterSet
+from .filtersets import gap_filter
 from .forms import FunctionForm, InvitationForm, MemberRoleForm, RoleForm, TokenForm
 from .heartbeat import worker_last_seen, worker_seen_recently
 from .models import AuditRun
@@ -42,13 +42,7 @@ GAPS_PER_PAGE = 50
 def gap_list(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org)
     organization = membership.organization
-    query = request.GET.copy()
-    query.setdefault("status", "open")
-    gaps = GapFilterSet(
-        query,
-        queryset=organization.gaps.select_related("journey", "assignee").order_by("-score", "rule", "id"),
-        request=request,
-    )
+    gaps, query = gap_filter(request, organization)
     page = Paginator(gaps.qs, GAPS_PER_PAGE).get_page(request.GET.get("page"))
     locate = touchpoint_locator(organization) if page.object_list else {}
     rows = []

@@ -11,9 +11,11 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from ownership.audits import audit_organization
 from ownership.dashboard_change import daily_trend, gap_counts_on, period_change
-from ownership.gap_workflow import accepted_risks_reopen, gap_accept_risk, gap_reopen
+from ownership.gap_workflow import accepted_risks_reopen, gap_accept_risk, gap_acknowledge, gap_reopen
 from ownership.models import Gap, GapEvent
+from ownership.selectors import audit_run_changes
 from ownership.services import CellChange, cells_set
 from tests.factories import FunctionFactory, JourneyFactory, RoleFactory, StageFactory, TouchpointFactory
 
@@ -38,6 +40,8 @@ def store(organization):
     """A journey of four touchpoints and two functions, every touchpoint covered and no gap at all
     since day 60: the journey has a manager, Sales is accountable everywhere, Service responsible
     for the parking too."""
+    organization.created_at = timezone.make_aware(datetime(2026, 1, 5, 9))  # well before the period
+    organization.save()
     sales, service = (FunctionFactory(organization=organization, name=n) for n in ("Sales", "Service"))
     journey = JourneyFactory(organization=organization, name="Store visit", owner=RoleFactory(function=sales))
     stage = StageFactory(journey=journey, organization=organization)
@@ -264,9 +268,9 @@ def test_the_period_change_reads_a_bounded_number_of_queries(organization, store
         contest(store, 0, days_ago(day + 1))
         settle(store, 0, days_ago(day))
 
-    # * live counts  * live counts by journey  * events  * coverage gaps they touch
-    # * live coverage  * resolved in the period  * resolved in the period before
-    with on(TODAY), django_assert_max_num_queries(7):
+    # * live counts  * events  * coverage gaps they touch  * live coverage
+    # * resolved in the period and in the period before
+    with on(TODAY), django_assert_max_num_queries(5):
         period_change(organization=organization, days=90, today=TODAY)
 
 
@@ -292,3 +296,52 @@ def test_the_period_change_carries_the_same_trend_as_the_daily_trend(organizatio
     assert [(p.day, p.open_total, p.resolved) for p in change.trend] == [
         (p.day, p.open_total, p.resolved) for p in trend
     ]
+
+
+def test_coverage_has_no_past_figure_before_the_organization_existed(organization, store):
+    organization.created_at = timezone.make_aware(datetime(2026, 6, 20, 9))
+    organization.save()
+
+    with on(TODAY):
+        change = period_change(organization=organization, days=30, today=TODAY)
+
+    assert (change.coverage.then, change.coverage.change) == (None, None)
+
+
+def test_accepting_an_accepted_risk_again_records_no_second_acceptance(organization, store):
+    contest(store, 0, days_ago(40))
+    gap = contested(organization)
+    with on(days_ago(30)):
+        gap = gap_accept_risk(gap=gap, reason="Re-fit", expires_on=TODAY, version=None, today=days_ago(30))
+        gap_accept_risk(gap=gap, reason="Re-fit, later", expires_on=TODAY, version=None, today=days_ago(30))
+
+    assert list(GapEvent.objects.filter(gap=gap).values_list("kind", flat=True)) == ["opened", "accepted"]
+
+
+def test_acknowledging_an_accepted_risk_ends_the_acceptance(organization, store):
+    contest(store, 0, days_ago(40))
+    with on(days_ago(30)):
+        gap = gap_accept_risk(
+            gap=contested(organization), reason="Re-fit", expires_on=TODAY, version=None, today=days_ago(30)
+        )
+    with on(days_ago(20)):
+        gap_acknowledge(gap=gap, version=None)
+
+    assert list(GapEvent.objects.filter(gap=gap).values_list("kind", flat=True)) == [
+        "opened",
+        "accepted",
+        "risk_ended",
+    ]
+
+
+def test_a_decision_is_not_reported_as_an_opened_gap_by_the_next_audit(organization, store):
+    contest(store, 0, days_ago(40))
+    with on(days_ago(39)):
+        audit_organization(organization=organization, trigger="manual")
+    with on(days_ago(30)):
+        gap_accept_risk(
+            gap=contested(organization), reason="Re-fit", expires_on=TODAY, version=None, today=days_ago(30)
+        )
+        run = audit_organization(organization=organization, trigger="manual").run
+
+    assert audit_run_changes(run=run) == ([], [])

@@ -5,9 +5,11 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from ownership.audits import audit_organization
 from ownership.dashboard import HEAT_JOURNEYS
+from ownership.models import Gap
 from ownership.services import CellChange, cells_set
 from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory, matrix_build
 
@@ -75,8 +77,8 @@ def test_many_journeys_show_the_ones_with_most_gaps_first_and_offer_all(organiza
 def test_an_open_journey_costs_a_fixed_number_of_queries(size, organization, viewer, django_assert_max_num_queries):
     journey = matrix_build(organization=organization, touchpoints=size, functions=8, stages=5)
     audit_organization(organization=organization, trigger="manual")
-    # the dashboard's twelve, and the open journey's touchpoints, A per stage, stages
-    with django_assert_max_num_queries(15):
+    # the dashboard's sixteen, and the open journey's touchpoints, A per stage, stages
+    with django_assert_max_num_queries(19):
         response = viewer.get(reverse("dashboard", args=[organization.slug]), {"journey": journey.id})
     assert response.status_code == 200
 
@@ -88,3 +90,96 @@ def test_another_organizations_journey_does_not_open(organization, viewer):
     html = viewer.get(reverse("dashboard", args=[organization.slug]), {"journey": foreign.id}).content.decode()
     assert "Their stage" not in html
     assert "heat-stage-row" not in html
+
+
+def test_the_period_is_read_from_the_address_and_defaults_to_30_days(organization, viewer):
+    matrix_build(organization=organization, touchpoints=5, functions=2, stages=2)
+    url = reverse("dashboard", args=[organization.slug])
+
+    week = viewer.get(url, {"period": "7"}).content.decode()
+    default = viewer.get(url, {"period": "365"}).content.decode()
+
+    assert "on the 7 days before" in week
+    assert "on the 30 days before" in default
+
+
+def test_a_heatmap_cell_with_gaps_links_to_the_gaps_of_its_journey_and_function(organization, viewer):
+    journey = JourneyFactory(organization=organization)
+    stage = StageFactory(journey=journey, organization=organization)
+    touchpoint = TouchpointFactory(journey=journey, stage=stage, organization=organization)
+    sales, service = FunctionFactory(organization=organization), FunctionFactory(organization=organization)
+    cells_set(
+        organization=organization,
+        changes=[
+            CellChange(touchpoint.id, sales.id, frozenset("AR")),
+            CellChange(touchpoint.id, service.id, frozenset("A")),
+        ],
+    )
+    gaps = reverse("ownership:gaps", args=[organization.slug])
+
+    html = viewer.get(reverse("dashboard", args=[organization.slug]), {"journey": journey.id}).content.decode()
+
+    assert f'href="{gaps}?journey={journey.id}&amp;function={service.id}"' in html
+    assert f'href="{gaps}?journey={journey.id}&amp;stage={stage.id}&amp;function={service.id}"' in html
+
+
+def test_the_gaps_page_filtered_by_stage_lists_that_stages_gaps_only(organization, viewer):
+    journey = JourneyFactory(organization=organization)
+    buy, pay = (StageFactory(journey=journey, organization=organization, name=n) for n in ("Buy", "Pay"))
+    TouchpointFactory(journey=journey, stage=buy, organization=organization, name="Shelf")
+    TouchpointFactory(journey=journey, stage=pay, organization=organization, name="Till")
+    audit_organization(organization=organization, trigger="manual")
+
+    html = viewer.get(reverse("ownership:gaps", args=[organization.slug]), {"stage": pay.id}).content.decode()
+
+    assert "Nobody owns Till" in html
+    assert "Nobody owns Shelf" not in html
+
+
+def test_the_top_gaps_name_their_journey_and_open_the_gaps_page(organization, viewer):
+    journey = JourneyFactory(organization=organization, name="Fix my broadband")
+    TouchpointFactory(journey=journey, stage=StageFactory(journey=journey, organization=organization))
+    audit_organization(organization=organization, trigger="manual")
+    gap = Gap.objects.filter(organization=organization, rule="unassigned").get()
+
+    html = viewer.get(reverse("dashboard", args=[organization.slug])).content.decode()
+
+    top = html[html.index('id="top-h"') : html.index('id="journeys-h"')]
+    assert "Fix my broadband" in top
+    assert reverse("ownership:gap", args=[organization.slug, gap.id]) in top
+
+
+def test_the_functions_carrying_gaps_link_to_their_gaps(organization, viewer):
+    journey = JourneyFactory(organization=organization)
+    touchpoint = TouchpointFactory(journey=journey, stage=StageFactory(journey=journey, organization=organization))
+    sales, service = FunctionFactory(organization=organization), FunctionFactory(organization=organization)
+    cells_set(
+        organization=organization,
+        changes=[
+            CellChange(touchpoint.id, sales.id, frozenset("AR")),
+            CellChange(touchpoint.id, service.id, frozenset("A")),
+        ],
+    )
+
+    html = viewer.get(reverse("dashboard", args=[organization.slug])).content.decode()
+
+    carriers = html[html.index('data-testid="function-gaps"') :]
+    assert f"{reverse('ownership:gaps', args=[organization.slug])}?function={service.id}" in carriers
+
+
+def test_the_gaps_api_filters_by_stage_as_the_page_does(organization, member):
+    journey = JourneyFactory(organization=organization)
+    buy, pay = (StageFactory(journey=journey, organization=organization, name=n) for n in ("Buy", "Pay"))
+    TouchpointFactory(journey=journey, stage=buy, organization=organization, name="Shelf")
+    till = TouchpointFactory(journey=journey, stage=pay, organization=organization, name="Till")
+    audit_organization(organization=organization, trigger="manual")
+    client = APIClient()
+    client.force_authenticate(member("viewer"))
+
+    rows = client.get(f"/api/v1/orgs/{organization.slug}/gaps/", {"stage": pay.id}).json()["results"]
+
+    assert [row["id"] for row in rows] == list(
+        Gap.objects.filter(touchpoint=till, resolved_at=None)
+        .order_by("-score", "rule", "id")
+        .values_list("id", flat=True)
+    )

@@ -46,6 +46,8 @@ def page_urls(organization, journey) -> list[str]:
         reverse("ownership:audits", args=[slug]),
         reverse("ownership:import", args=[slug]),
         reverse("ownership:export_csv", args=[slug]),
+        reverse("ownership:gaps_csv", args=[slug]),
+        reverse("ownership:gaps_xlsx", args=[slug]),
     ]
 
 

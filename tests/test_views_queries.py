@@ -12,9 +12,10 @@ pytestmark = pytest.mark.django_db
 # page -> the most queries it may make, whatever the matrix's size. Each includes the session,
 # the user, the membership and the organization switcher (4); the rest is named per page.
 PAGES = {
-    # + runs, pending run, open gaps, functions, A per journey, journeys, the top gaps' touchpoints,
-    # live coverage
-    "dashboard": 12,
+    # + last run, pending run, open gaps, functions, A per journey, journeys, the top gaps' touchpoints,
+    # live coverage; the period's change: live gap counts, the period's gap events, the coverage
+    # gaps they touch, the resolutions of this period and the one before
+    "dashboard": 16,
     # + journeys with their sizes, coverage, open gaps by journey, last letter change by journey
     "journeys:list": 8,
     # nothing else: an empty form
