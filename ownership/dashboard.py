@@ -22,7 +22,7 @@ from journeys.models import Journey, Stage, Touchpoint
 from .constants import Severity
 from .dashboard_change import DEFAULT_PERIOD, PeriodChange, period_change
 from .models import Assignment, AuditRun, Function, GapStatus
-from .selectors import Coverage, coverage_by_journey, open_gaps
+from .selectors import Coverage, coverage_by_journey, open_gaps, open_gaps_by_function
 
 HEAT_JOURNEYS = 10  # journeys shown in the heatmap before "show all": the ones with most gaps
 WORST_JOURNEYS = 8  # journeys in the worst-first table; the journeys page lists them all
@@ -232,7 +232,7 @@ def dashboard_load(
         open_by_rule=by_rule,
         change=change,
         top_gaps=located_top,
-        by_function=_function_gaps(gaps, functions),
+        by_function=_function_gaps(open_gaps_by_function(organization=organization), functions),
         journey_rows=_journey_rows(journeys, gaps, by_journey, change),
         accountable_share=[(names[f], n) for f, n in share.most_common()],
         functions=tuple(name for _, name in functions),
@@ -245,14 +245,11 @@ def dashboard_load(
     )
 
 
-def _function_gaps(gaps, functions: list[tuple[int, str]]) -> list[FunctionGaps]:
-    """Each function's open gaps by severity, most first; functions without gaps left out."""
-    counts: dict[str, Counter] = defaultdict(Counter)
-    for gap in gaps:
-        for name in gap.finding.get("functions") or []:
-            counts[name][gap.severity] += 1
+def _function_gaps(counts: dict[str, dict[str, int]], functions: list[tuple[int, str]]) -> list[FunctionGaps]:
+    """Each function's open gaps by severity (`counts`: selectors.open_gaps_by_function), most
+    first; functions without gaps left out."""
     rows = [
-        FunctionGaps(id=function_id, name=name, by_severity={s.value: counts[name][s.value] for s in Severity})
+        FunctionGaps(id=function_id, name=name, by_severity={s.value: counts[name].get(s.value, 0) for s in Severity})
         for function_id, name in functions
         if name in counts
     ]

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
+from cxowner.orgs.models import Organization
 from journeys.models import Touchpoint
 from ownership import report as report_module
 from ownership.audits import audit_organization
@@ -204,7 +205,14 @@ def test_the_report_reads_a_bounded_number_of_queries(size, organization, django
     assert sum(m.rows_drawn for m in report.matrices) <= report_module.MATRIX_ROWS
 
 
+def _existed_before_the_period(organization) -> None:
+    # Coverage then is only known for an organization that existed 30 days ago.
+    Organization.objects.filter(pk=organization.pk).update(created_at=timezone.now() - timedelta(days=60))
+    organization.refresh_from_db()
+
+
 def test_gaps_opened_within_the_thirty_days_show_as_a_rise(organization, retail):
+    _existed_before_the_period(organization)
     report = report_build(organization=organization, today=timezone.localdate())
     # Every gap of the fixture was opened today: thirty days ago there was none.
     assert (report.open_change.now, report.open_change.then) == (report.open_total, 0)
@@ -212,6 +220,7 @@ def test_gaps_opened_within_the_thirty_days_show_as_a_rise(organization, retail)
 
 
 def test_gaps_older_than_thirty_days_leave_the_figures_unchanged(organization, retail):
+    _existed_before_the_period(organization)
     GapEvent.objects.filter(organization=organization).update(at=timezone.now() - timedelta(days=40))
     report = report_build(organization=organization, today=timezone.localdate())
     assert report.open_change.change == 0 and report.open_change.now == report.open_total
@@ -226,6 +235,7 @@ def test_a_journeys_report_shows_that_journeys_change_of_open_gaps(organization,
 
 
 def test_the_page_says_the_change_in_words(organization, retail):
+    _existed_before_the_period(organization)
     report = report_build(organization=organization, today=timezone.localdate())
     html = report_html(report=report)
     assert f"↓ down {100 - report.coverage_percent} points since" in html

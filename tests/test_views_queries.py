@@ -15,7 +15,7 @@ PAGES = {
     # + last run, pending run, open gaps, functions, A per journey, journeys, the top gaps' touchpoints,
     # live coverage; the period's change: live gap counts, the period's gap events, the coverage
     # gaps they touch, the resolutions of this period and the one before
-    "dashboard": 16,
+    "dashboard": 17,
     # + journeys with their sizes, coverage, open gaps by journey, last letter change by journey
     "journeys:list": 8,
     # nothing else: an empty form
