@@ -114,10 +114,13 @@ def report_mail_send(*, organization: Organization, today: date) -> ReportDelive
     if recipients:
         attachment = report_pdf(report=report)
         subject = f"[cxowner] {organization.name}: ownership report for {today:%B %Y}"
+        points = report.coverage_change_points
+        # No earlier figure for an organization younger than the period (ownership/dashboard_change.py).
+        coverage_change = "no earlier figure" if points is None else f"{points:+d} points in {report.change.days} days"
         body = (
             f"The ownership report of {organization.name} on {today:%d %B %Y} is attached.\n\n"
             f"Coverage: {report.coverage_percent}% of {report.coverage.in_scope} in-scope touchpoints "
-            f"({report.coverage_change_points:+d} points in {report.change.days} days); "
+            f"({coverage_change}); "
             f"{report.open_total} open gap(s) ({report.open_change.change:+d}), "
             f"{report.accepted_total} accepted risk(s).\n\n"
             "You get this because the organization's admins send its report monthly to you in cxowner.\n"

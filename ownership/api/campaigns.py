@@ -21,6 +21,7 @@ from cxowner.orgs.models import Membership
 from journeys.api.serializers import OrganizationPrimaryKeyField
 from journeys.models import Journey
 from ownership import campaigns
+from ownership.api.serializers import VersionSerializer
 from ownership.models import Function, ReviewCampaign, ReviewItem, Role
 
 ADMIN_ACTIONS = {"create", "close"}
@@ -109,10 +110,6 @@ class ConfirmedSerializer(serializers.Serializer):
 class MoveSerializer(serializers.Serializer):
     item = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     function = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The function that takes the A.")
-
-
-class VersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(required=False, help_text="Or send the ETag in If-Match.")
 
 
 def _etag(campaign: ReviewCampaign) -> dict[str, str]:

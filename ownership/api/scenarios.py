@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from cxowner.orgs.api.base import ID_PATTERN, OrganizationScopedMixin, PagePagination, etag, requested_int_version
 from cxowner.orgs.authentication import TokenUser
 from ownership import scenarios
+from ownership.api.serializers import VersionSerializer
 from ownership.models import Scenario, ScenarioOperationKind
 from ownership.rules import Finding
 from ownership.whatif import Comparison
@@ -82,10 +83,6 @@ class ApplySerializer(serializers.Serializer):
         help_text="The live matrix version the comparison was read against (the compare answer's matrix_version)."
     )
     version = serializers.IntegerField(required=False, help_text="The scenario's version (or If-Match); optional.")
-
-
-class VersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(required=False, help_text="Or send the ETag in If-Match.")
 
 
 def finding_data(finding: Finding) -> dict:

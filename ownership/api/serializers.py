@@ -404,3 +404,9 @@ class ImportSummarySerializer(serializers.Serializer):
     journey_ids = serializers.ListField(
         child=serializers.IntegerField(), help_text="The journeys imported (not in a dry run)."
     )
+
+
+class VersionSerializer(serializers.Serializer):
+    """The body of a versioned action that changes nothing else (close, discard, rebase …)."""
+
+    version = serializers.IntegerField(required=False, help_text="Or send the ETag in If-Match.")
