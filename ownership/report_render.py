@@ -25,11 +25,25 @@ def report_html(*, report: Report, pdf: bool = False, context: dict | None = Non
     )
 
 
+class PdfUnavailable(Exception):
+    """This server cannot draw PDFs: WeasyPrint's system libraries (Pango, HarfBuzz) are missing."""
+
+    message = (
+        "This server cannot make PDFs yet: it needs the Pango and HarfBuzz libraries "
+        "(on Debian or Ubuntu: libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 "
+        "fonts-dejavu-core). The report's print page works without them: print it to PDF from the browser."
+    )
+
+
 def report_pdf(*, report: Report) -> bytes:
-    """The report as an A4 PDF."""
-    # Imported here: WeasyPrint loads Pango and its fonts, which only the PDF's callers need.
-    from weasyprint import CSS, HTML
-    from weasyprint.urls import URLFetcher
+    """The report as an A4 PDF; PdfUnavailable when the server lacks WeasyPrint's libraries."""
+    # Imported here: WeasyPrint loads Pango and its fonts, which only the PDF's callers need, and
+    # a machine with Python only (`make run`) still serves everything else.
+    try:
+        from weasyprint import CSS, HTML
+        from weasyprint.urls import URLFetcher
+    except (ImportError, OSError) as error:  # OSError: WeasyPrint is there, Pango is not
+        raise PdfUnavailable(PdfUnavailable.message) from error
 
     no_fetching = URLFetcher(allowed_protocols=())
     stylesheet = CSS(filename=finders.find(STYLESHEET), url_fetcher=no_fetching)

@@ -23,7 +23,7 @@ from journeys.models import Journey
 
 from .report import report_build
 from .report_mail import recipients_parse, report_recipients, report_schedule_get, report_schedule_set
-from .report_render import report_filename, report_html, report_pdf
+from .report_render import PdfUnavailable, report_filename, report_html, report_pdf
 
 
 class ReportMailForm(forms.Form):
@@ -89,7 +89,11 @@ def report_pdf_download(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org)
     organization = membership.organization
     report = report_build(organization=organization, journey=_journey(request, organization), today=_today())
-    response = HttpResponse(report_pdf(report=report), content_type="application/pdf")
+    try:
+        pdf = report_pdf(report=report)
+    except PdfUnavailable as error:
+        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{report_filename(report=report)}"'
     return response
 

@@ -2,6 +2,7 @@
 404, admins set the monthly mail."""
 
 import io
+import sys
 
 import pytest
 from django.test import Client
@@ -138,6 +139,21 @@ def test_the_api_answers_the_pdf_to_a_client_that_asks_for_it(organization, memb
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert journey.name in PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+
+
+def test_without_the_pdf_libraries_the_page_says_what_to_install(organization, member, journey, monkeypatch):
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as on a machine with Python only
+    response = client_of(member("viewer")).get(reverse("ownership:report_pdf", args=[organization.slug]))
+    assert response.status_code == 503
+    assert b"libpango-1.0-0" in response.content and b"print page" in response.content
+
+
+def test_without_the_pdf_libraries_the_api_answers_503_in_json(organization, member, journey, monkeypatch):
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    url = f"/api/v1/orgs/{organization.slug}/report.pdf"
+    response = api_of(member("viewer")).get(url, HTTP_ACCEPT="application/pdf")
+    assert response.status_code == 503
+    assert "Pango" in response.json()["detail"]
 
 
 def test_the_api_answers_a_bad_journey_in_json(organization, member, journey):

@@ -104,11 +104,19 @@ def test_editor_sees_editing_controls(organization, member, journey):
     assert b"Add stage" in html
 
 
-def test_navigation_shows_members_only_to_admins(organization, member):
+def test_navigation_shows_settings_only_to_admins(organization, member):
     url = reverse("dashboard", args=[organization.slug])
+    settings_page = reverse("ownership:settings", args=[organization.slug]).encode()
+    assert settings_page not in client_for(member("editor")).get(url).content
+    assert settings_page in client_for(member("admin")).get(url).content
+
+
+def test_settings_tabs_lead_admins_to_members_and_back(organization, member):
+    admin = client_for(member("admin"))
     members = reverse("ownership:members", args=[organization.slug]).encode()
-    assert members not in client_for(member("editor")).get(url).content
-    assert members in client_for(member("admin")).get(url).content
+    settings_page = reverse("ownership:settings", args=[organization.slug]).encode()
+    assert members in admin.get(settings_page.decode()).content
+    assert settings_page in admin.get(members.decode()).content
 
 
 def test_viewer_posts_are_forbidden(organization, member, journey):

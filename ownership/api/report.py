@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,7 +22,7 @@ from cxowner.orgs.models import Membership
 from journeys.models import Journey
 from ownership.report import report_build
 from ownership.report_mail import recipients_parse, report_recipients, report_schedule_get, report_schedule_set
-from ownership.report_render import report_filename, report_pdf
+from ownership.report_render import PdfUnavailable, report_filename, report_pdf
 
 
 class PDFRenderer(BaseRenderer):
@@ -35,6 +35,11 @@ class PDFRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         return data
+
+
+class PdfServiceUnavailable(exceptions.APIException):
+    status_code = 503
+    default_code = "pdf_unavailable"
 
 
 class ReportPdfView(OrganizationScopedMixin, APIView):
@@ -56,7 +61,11 @@ class ReportPdfView(OrganizationScopedMixin, APIView):
                 raise serializers.ValidationError({"journey": error.detail}) from None
             journey = get_object_or_404(Journey, organization=self.organization, pk=journey_id)
         report = report_build(organization=self.organization, journey=journey, today=timezone.localdate())
-        response = HttpResponse(report_pdf(report=report), content_type="application/pdf")
+        try:
+            pdf = report_pdf(report=report)
+        except PdfUnavailable as error:
+            raise PdfServiceUnavailable(str(error)) from None
+        response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{report_filename(report=report)}"'
         return response
 
