@@ -96,18 +96,48 @@ class ItemView:
 
 
 def items_described(items: Sequence[ChangeItem], *, organization: Organization) -> list[ItemView]:
-    """Name the touchpoints, functions and journeys of these items (three queries at most)."""
+    """Name the touchpoints, functions and journeys of these items (three queries, and one more
+    when some of them are deleted: they are named as their deletion recorded them)."""
     touchpoint_ids = {item.touchpoint_id for item in items if item.touchpoint_id}
     function_ids = {item.function_id for item in items if item.function_id}
     journey_ids = {item.journey_id for item in items if item.journey_id}
     touchpoints = _names(Touchpoint.objects.filter(organization=organization), touchpoint_ids)
     functions = _names(Function.objects.filter(organization=organization), function_ids)
     journeys = _names(Journey.objects.filter(organization=organization), journey_ids)
+    gone = {
+        kind: ids - set(found)
+        for kind, ids, found in (
+            ("touchpoint", touchpoint_ids, touchpoints),
+            ("function", function_ids, functions),
+            ("journey", journey_ids, journeys),
+        )
+        if ids - set(found)
+    }
+    if gone:
+        deleted = _deleted_names(organization, gone)
+        touchpoints = {**deleted.get("touchpoint", {}), **touchpoints}
+        functions = {**deleted.get("function", {}), **functions}
+        journeys = {**deleted.get("journey", {}), **journeys}
     return [_described(item, touchpoints, functions, journeys) for item in items]
 
 
 def _names(rows: QuerySet, ids: set[int]) -> dict[int, str]:
     return dict(rows.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+
+
+def _deleted_names(organization: Organization, gone: dict[str, set[int]]) -> dict[str, dict[int, str]]:
+    """Names of deleted touchpoints, functions and journeys, from the items that recorded their
+    deletion (whole-object items: no field, nothing after)."""
+    wanted = Q()
+    for kind, ids in gone.items():
+        # Through the feeds' indexes: a deletion's item carries its own id as journey_id etc.
+        wanted |= Q(object_type=kind, object_id__in=ids, **{f"{kind}_id__in": ids})
+    rows = ChangeItem.objects.filter(wanted, change_set__organization=organization, field="", after__isnull=True)
+    names: dict[str, dict[int, str]] = {}
+    for kind, object_id, before in rows.values_list("object_type", "object_id", "before"):
+        if isinstance(before, dict) and before.get("name"):
+            names.setdefault(kind, {})[object_id] = f"{before['name']} (deleted)"
+    return names
 
 
 def _recorded_name(item: ChangeItem) -> str | None:
@@ -139,6 +169,15 @@ def _shown(value) -> str:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        # A recorded moment (confirmed_at …): as people read it, in the site's time zone.
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return f"{moment:%-d %b %Y, %H:%M}"
     return str(value)
 
 

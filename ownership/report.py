@@ -206,7 +206,8 @@ class Report:
     @property
     def coverage_change_points(self) -> int | None:
         """The organization's coverage now minus at the start of the period, in percentage points;
-        None for a journey's report (the history counts coverage for the organization only)."""
+        None for a journey's report (the history counts coverage for the organization only) and for
+        an organization younger than the period."""
         return self.change.coverage.change if self.journey is None else None
 
     @property

@@ -6,13 +6,15 @@ import io
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cxowner.orgs.change_context import change_context
 from cxowner.orgs.history import ChangeSet
 from journeys.services import touchpoint_update
 from ownership.imports import matrix_import_file
-from ownership.services import CellChange, cells_set
+from ownership.models import Assignment
+from ownership.services import CellChange, assignment_confirm, cells_set, function_delete
 
 from .factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory, UserFactory
 
@@ -143,3 +145,24 @@ def test_the_api_filters_changes_by_touchpoint_kind_and_actor(organization, stor
     assert client.get(url, {"kind": "import"}).json()["results"] == []
     assert [c["surface"] for c in client.get(url, {"actor": "sam"}).json()["results"]] == ["api"]
     assert client.get(url, {"since": "not a date"}).status_code == 400
+
+
+def test_a_deleted_functions_cells_are_named_as_its_deletion_recorded_it(organization, viewer):
+    touchpoint = TouchpointFactory(stage=StageFactory(journey=JourneyFactory(organization=organization)))
+    function = FunctionFactory(organization=organization, name="Finance")
+    cells_set(organization=organization, changes=[CellChange(touchpoint.pk, function.pk, frozenset("A"), frozenset())])
+    function_delete(function=function)
+    html = viewer.get(reverse("ownership:activity", args=[organization.slug])).content.decode()
+    assert "Finance (deleted)" in html
+    assert f"#{function.pk}" not in html
+
+
+def test_a_recorded_moment_reads_as_a_date_not_an_iso_string(organization, viewer):
+    touchpoint = TouchpointFactory(stage=StageFactory(journey=JourneyFactory(organization=organization)))
+    function = FunctionFactory(organization=organization)
+    cells_set(organization=organization, changes=[CellChange(touchpoint.pk, function.pk, frozenset("A"), frozenset())])
+    assignment_confirm(assignment=Assignment.objects.get(touchpoint=touchpoint, letter="A"))
+    html = viewer.get(reverse("ownership:activity", args=[organization.slug])).content.decode()
+    shown = html.split("confirmed_at")[1].split("</li>")[0].split("→")[1]
+    assert f"{timezone.localtime():%-d %b %Y}" in shown
+    assert "+00:00" not in shown

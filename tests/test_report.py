@@ -227,6 +227,13 @@ def test_gaps_older_than_thirty_days_leave_the_figures_unchanged(organization, r
     assert report.coverage_change_points == 0
 
 
+def test_a_young_organizations_report_says_there_is_no_earlier_coverage(organization, retail):
+    report = report_build(organization=organization, today=timezone.localdate())
+    assert report.coverage_change_points is None
+    assert "the organization is newer than that" in report_html(report=report)
+    assert "see the organization's report" not in report_html(report=report)
+
+
 def test_a_journeys_report_shows_that_journeys_change_of_open_gaps(organization, retail):
     report = report_build(organization=organization, journey=retail["support"], today=timezone.localdate())
     assert report.open_change.now == report.open_total > 0
