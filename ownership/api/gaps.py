@@ -26,7 +26,7 @@ from ownership.filtersets import GapFilterSet
 from ownership.models import Gap, GapComment
 from ownership.vocabulary import rule_text
 
-from .serializers import GapSerializer
+from .serializers import GapSerializer, VersionSerializer
 
 
 class GapAssignSerializer(serializers.Serializer):
@@ -40,10 +40,6 @@ class GapAssignSerializer(serializers.Serializer):
 class GapRiskSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=gap_workflow.RISK_REASON_MAX_CHARS)
     expires_on = serializers.DateField(help_text="The day the accepted risk reopens by itself.")
-    version = serializers.IntegerField(required=False, help_text="Or send the ETag in If-Match.")
-
-
-class GapVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, help_text="Or send the ETag in If-Match.")
 
 
@@ -149,7 +145,7 @@ class GapViewSet(
         version = requested_int_version(request)
         return self._answer(gap_workflow.gap_assign(gap=gap, assignee=assignee, due_on=data["due_on"], version=version))
 
-    @extend_schema(request=GapVersionSerializer, responses=GapSerializer)
+    @extend_schema(request=VersionSerializer, responses=GapSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, org, pk=None):
         gap = self.get_object()
@@ -169,7 +165,7 @@ class GapViewSet(
         )
         return self._answer(accepted)
 
-    @extend_schema(request=GapVersionSerializer, responses=GapSerializer)
+    @extend_schema(request=VersionSerializer, responses=GapSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request, org, pk=None):
         gap = self.get_object()
