@@ -14,22 +14,16 @@ from cxowner.orgs.api.views import (
     PingView,
 )
 from journeys.api.views import JourneyViewSet, StageViewSet, TouchpointViewSet
-from ownership.api.campaigns import ReviewCampaignViewSet
-from ownership.api.changes import ChangeSetViewSet
-from ownership.api.gaps import GapViewSet
-from ownership.api.imports import ImportJobViewSet, MatrixImportView
-from ownership.api.matrix import MatrixView
-from ownership.api.report import ReportPdfView, ReportScheduleView
-from ownership.api.rules import RuleListView
-from ownership.api.scenarios import ScenarioViewSet
-from ownership.api.settings import AuditScheduleView, WebhookViewSet
-from ownership.api.views import (
-    AssignmentViewSet,
-    AuditRunViewSet,
-    FunctionViewSet,
-    MatrixExportView,
-    RoleViewSet,
-)
+from ownership.automation.api import AuditScheduleView, WebhookViewSet
+from ownership.editor.api import AssignmentViewSet, MatrixView
+from ownership.gaps.api import AuditRunViewSet, GapViewSet
+from ownership.gaps.api_rules import RuleListView
+from ownership.history.api import ChangeSetViewSet
+from ownership.imports.api import ImportJobViewSet, MatrixExportView, MatrixImportView
+from ownership.reports.api import ReportPdfView, ReportScheduleView
+from ownership.reviews.api import ReviewCampaignViewSet
+from ownership.scenarios.api import ScenarioViewSet
+from ownership.structure.api import FunctionViewSet, RoleViewSet
 
 app_name = "api"
 

@@ -3,6 +3,8 @@
 import os
 
 from celery import Celery
+from django.db import InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as BrokerError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxowner.settings")
 
@@ -10,4 +12,15 @@ app = Celery("cxowner")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Each worker records a heartbeat, so /healthz can tell whether anybody takes the audits.
-app.steps["worker"].add("ownership.heartbeat:WorkerHeartbeat")
+app.steps["worker"].add("cxowner.heartbeat:WorkerHeartbeat")
+
+# Transient database and broker errors are retried with exponential backoff, a bounded number of
+# times; every app's tasks share this policy.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerError)
+RETRY_OPTIONS = {
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+}

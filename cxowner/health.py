@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from cxowner.celery import app
-from ownership.heartbeat import worker_last_seen, worker_seen_recently
+from cxowner.heartbeat import worker_last_seen, worker_seen_recently
 
 BROKER_TIMEOUT_SECONDS = 3
 

@@ -8,7 +8,7 @@ from cxowner import views as web
 from cxowner.health import healthz
 from cxowner.login import LoginView, PasswordResetConfirmView, PasswordResetView
 from cxowner.orgs.views import invitation
-from ownership.dashboard_views import dashboard
+from ownership.dashboard.views import dashboard
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -34,8 +34,8 @@ urlpatterns = [
     path("switch/", web.switch_organization, name="switch_organization"),
     path("invitations/<str:token>/", invitation, name="invitation"),
     path("o/<slug:org>/", dashboard, name="dashboard"),
-    path("o/<slug:org>/journeys/", include("ownership.editor_urls")),
-    path("o/<slug:org>/scenarios/", include("ownership.scenario_urls")),
+    path("o/<slug:org>/journeys/", include("ownership.editor.urls")),
+    path("o/<slug:org>/scenarios/", include("ownership.scenarios.urls")),
     path("o/<slug:org>/", include("ownership.urls")),
 ]
 

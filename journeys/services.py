@@ -47,7 +47,7 @@ def change_scope(obj: models.Model, changes: dict[str, Any]) -> MatrixScope:
         return MatrixScope.of("journey", journeys=[obj.pk])
     if isinstance(obj, Stage) and "position" in changes:
         return MatrixScope.of("stage", journeys=[obj.journey_id])
-    # A stage's name is in no finding; other models say for themselves (ownership.services).
+    # A stage's name is in no finding; other models say for themselves (ownership.editor.services).
     return MatrixScope.of(obj._meta.model_name)
 
 

@@ -9,8 +9,7 @@ class OwnershipConfig(AppConfig):
     def ready(self):
         # Importing the tasks connects the audit-after-change receiver and beat's start-up hook.
         from cxowner.orgs.models import Organization
-
-        from . import livegaps, tasks  # noqa: F401 (connects the live gaps to matrix_changed)
+        from ownership.automation import tasks
 
         post_delete.connect(
             tasks._schedule_dropped_with_organization, sender=Organization, dispatch_uid="ownership.schedule_dropped"

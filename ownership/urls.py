@@ -2,24 +2,24 @@
 
 from django.urls import path
 
-from . import (
-    campaign_views,
-    fix_views,
-    function_views,
-    gap_views,
-    gaps_export_views,
-    history_views,
-    import_views,
-    report_views,
-    revert_views,
-    settings_views,
-    views,
-)
+from ownership.automation import settings_views
+from ownership.gaps import export_views as gaps_export_views
+from ownership.gaps import fix_views
+from ownership.gaps import views as gap_views
+from ownership.gaps import views as gaps_views
+from ownership.history import revert_views
+from ownership.history import views as history_views
+from ownership.imports import views as import_views
+from ownership.members import views as members_views
+from ownership.reports import views as report_views
+from ownership.reviews import views as campaign_views
+from ownership.structure import views as function_views
+from ownership.structure import views as structure_views
 
 app_name = "ownership"
 
 urlpatterns = [
-    path("gaps/", views.gap_list, name="gaps"),
+    path("gaps/", gaps_views.gap_list, name="gaps"),
     path("gaps/mine/", gap_views.my_gaps, name="my_gaps"),
     path("gaps.csv", gaps_export_views.gaps_export, {"fmt": "csv"}, name="gaps_csv"),
     path("gaps.xlsx", gaps_export_views.gaps_export, {"fmt": "xlsx"}, name="gaps_xlsx"),
@@ -30,9 +30,9 @@ urlpatterns = [
     path("gaps/<int:gap_id>/reopen/", gap_views.gap_reopen, name="gap_reopen"),
     path("gaps/<int:gap_id>/comments/", gap_views.gap_comment, name="gap_comment"),
     path("gaps/<int:gap_id>/fix/", fix_views.gap_fix, name="gap_fix"),
-    path("functions/", views.function_list, name="functions"),
-    path("functions/new/", views.function_add, name="function_add"),
-    path("functions/roles/new/", views.role_add, name="role_add"),
+    path("functions/", structure_views.function_list, name="functions"),
+    path("functions/new/", structure_views.function_add, name="function_add"),
+    path("functions/roles/new/", structure_views.role_add, name="role_add"),
     path("functions/<int:function_id>/rename/", function_views.function_rename, name="function_rename"),
     path("functions/<int:function_id>/move/", function_views.function_move, name="function_move"),
     path("functions/<int:function_id>/merge/", function_views.function_merge_view, name="function_merge"),
@@ -55,7 +55,7 @@ urlpatterns = [
     path(
         "reviews/<int:campaign_id>/items/<int:item_id>/move/", campaign_views.campaign_item_move, name="campaign_move"
     ),
-    path("audits/", views.audit_list, name="audits"),
+    path("audits/", gaps_views.audit_list, name="audits"),
     path("report/", report_views.report_page, name="report"),
     path("report.pdf", report_views.report_pdf_download, name="report_pdf"),
     path("report/mail/", report_views.report_mail_settings, name="report_mail"),
@@ -63,7 +63,7 @@ urlpatterns = [
     path("activity.csv", history_views.activity_csv, name="activity_csv"),
     path("activity/<int:change_set_id>/", history_views.change_set_detail, name="change_set"),
     path("activity/<int:change_set_id>/revert/", revert_views.change_set_revert_page, name="change_set_revert"),
-    path("audits/run/", views.audit_run, name="audit_run"),
+    path("audits/run/", gaps_views.audit_run, name="audit_run"),
     path("import/", import_views.import_export, name="import"),
     path("import/preview/", import_views.import_preview, name="import_preview"),
     path("import/confirm/", import_views.import_confirm, name="import_confirm"),
@@ -73,13 +73,17 @@ urlpatterns = [
     path("import/jobs/<int:job_id>/run/", import_views.import_job_run, name="import_job_run"),
     path("export.csv", import_views.export, {"fmt": "csv"}, name="export_csv"),
     path("export.xlsx", import_views.export, {"fmt": "xlsx"}, name="export_xlsx"),
-    path("members/", views.members, name="members"),
-    path("members/invite/", views.member_invite, name="member_invite"),
-    path("members/invitations/<int:invitation_id>/withdraw/", views.invitation_withdraw, name="invitation_withdraw"),
-    path("members/<int:member_id>/role/", views.member_role, name="member_role"),
-    path("members/<int:member_id>/remove/", views.member_remove, name="member_remove"),
-    path("tokens/new/", views.token_add, name="token_add"),
-    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("members/", members_views.members, name="members"),
+    path("members/invite/", members_views.member_invite, name="member_invite"),
+    path(
+        "members/invitations/<int:invitation_id>/withdraw/",
+        members_views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
+    path("members/<int:member_id>/role/", members_views.member_role, name="member_role"),
+    path("members/<int:member_id>/remove/", members_views.member_remove, name="member_remove"),
+    path("tokens/new/", members_views.token_add, name="token_add"),
+    path("tokens/<int:token_id>/revoke/", members_views.token_revoke, name="token_revoke"),
     path("settings/", settings_views.settings_page, name="settings"),
     path("settings/thresholds/", settings_views.settings_thresholds, name="settings_thresholds"),
     path("settings/schedule/", settings_views.settings_schedule, name="settings_schedule"),

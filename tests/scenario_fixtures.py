@@ -8,7 +8,8 @@ half). Merging Marketing into Sales closes both contested gaps and makes Sales a
 
 from cxowner.orgs.models import Organization
 from journeys.services import journey_create, stage_create, touchpoint_create
-from ownership.services import CellChange, cells_set, function_create, journey_owner_set, role_create
+from ownership.editor.services import CellChange, cells_set
+from ownership.structure.services import function_create, journey_owner_set, role_create
 
 from .factories import OrganizationFactory
 

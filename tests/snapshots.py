@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
 
-from ownership.snapshot import AssignmentRow, FunctionRow, JourneyRow, OrgSnapshot, RoleRow, RuleSettings, TouchpointRow
+from ownership.engine.snapshot import (
+    AssignmentRow,
+    FunctionRow,
+    JourneyRow,
+    OrgSnapshot,
+    RoleRow,
+    RuleSettings,
+    TouchpointRow,
+)
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

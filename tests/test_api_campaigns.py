@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from ownership.editor.services import CellChange, cells_set
 from ownership.models import Assignment, ReviewCampaign, ReviewItem
-from ownership.services import CellChange, cells_set
 
 from .factories import (
     AssignmentFactory,

@@ -2,7 +2,8 @@
 
 import pytest
 
-from ownership.services import CellChange, cells_set, function_update, role_create
+from ownership.editor.services import CellChange, cells_set
+from ownership.structure.services import function_update, role_create
 
 from . import test_api_matrix
 from .test_api_matrix import url

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from ownership.audits import audit_organization
+from ownership.gaps.audits import audit_organization
 from ownership.models import Assignment
 
 from .factories import (

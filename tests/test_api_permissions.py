@@ -18,12 +18,12 @@ from rest_framework.test import APIClient
 
 from cxowner.orgs.models import ApiToken, ChangeSet, Invitation
 from cxowner.orgs.services import organization_settings_version
-from ownership.campaigns import campaign_start
+from ownership.automation.schedules import audit_schedule_get, audit_schedule_version
+from ownership.editor.services import CellChange, cells_write
+from ownership.engine.whatif import SetCells
 from ownership.models import AuditRun, Gap, ImportJob
-from ownership.scenarios import scenario_create
-from ownership.schedules import audit_schedule_get, audit_schedule_version
-from ownership.services import CellChange, cells_write
-from ownership.whatif import SetCells
+from ownership.reviews.services import campaign_start
+from ownership.scenarios.services import scenario_create
 
 from .factories import (
     ApiTokenFactory,

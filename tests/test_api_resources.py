@@ -9,9 +9,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from journeys.models import Journey, Touchpoint
-from ownership.audits import audit_organization
+from ownership.gaps.audits import audit_organization
+from ownership.gaps.selectors import journey_open_gaps
 from ownership.models import Assignment, AuditRun, Gap
-from ownership.selectors import journey_open_gaps
 
 from .factories import (
     AssignmentFactory,

@@ -5,10 +5,10 @@ from rest_framework.test import APIClient
 
 from cxowner.orgs.models import Membership, Organization
 from journeys.models import Touchpoint
+from ownership.editor.services import CellChange, cells_set
+from ownership.engine.whatif import cells_of
+from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Function, Scenario
-from ownership.services import CellChange, cells_set
-from ownership.snapshot import snapshot_load
-from ownership.whatif import cells_of
 
 from .factories import MembershipFactory
 from .scenario_fixtures import acme_build

@@ -6,8 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from cxowner.orgs.history import ChangeSet
+from ownership.automation.schedules import audit_schedule_get, audit_schedule_set, crontab_text
 from ownership.models import Webhook, WebhookDelivery
-from ownership.schedules import audit_schedule_get, audit_schedule_set, crontab_text
 
 from .factories import ApiTokenFactory, MembershipFactory, WebhookFactory
 from .test_notifications import Receiver

@@ -3,9 +3,9 @@
 import pytest
 
 from journeys.services import touchpoint_update
-from ownership.audits import audit_organization, audit_run_create, audit_run_execute
+from ownership.gaps.audits import audit_organization, audit_run_create, audit_run_execute
+from ownership.gaps.snapshots import snapshot_load
 from ownership.models import AuditRun, Gap, GapEvent
-from ownership.snapshot import snapshot_load
 
 from .factories import AssignmentFactory, FunctionFactory, RoleFactory, StageFactory, TouchpointFactory
 

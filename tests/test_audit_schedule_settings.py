@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from cxowner.orgs.history import ChangeItem, ChangeSet
-from ownership.schedules import (
+from ownership.automation.schedules import (
     StaleSchedule,
     audit_schedule_get,
     audit_schedule_set,

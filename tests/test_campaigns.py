@@ -11,8 +11,11 @@ from django.utils import timezone
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import ChangeSet
 from cxowner.orgs.signals import MatrixScope
-from ownership.campaign_reminders import campaign_reminders_send
-from ownership.campaigns import (
+from ownership.editor.services import CellChange, assignment_confirm, assignment_role_set, cells_set
+from ownership.gaps.live import gaps_refresh
+from ownership.models import Assignment, Gap, ReviewCampaign, ReviewItem, ReviewOutcome
+from ownership.reviews.reminders import campaign_reminders_send
+from ownership.reviews.services import (
     ItemsChanged,
     Progress,
     campaign_close,
@@ -25,10 +28,8 @@ from ownership.campaigns import (
     campaign_progress,
     campaign_start,
 )
-from ownership.livegaps import gaps_refresh
-from ownership.models import Assignment, Gap, ReviewCampaign, ReviewItem, ReviewOutcome
-from ownership.services import CellChange, assignment_confirm, assignment_role_set, cells_set, function_delete
-from ownership.tasks import campaign_reminders_task
+from ownership.reviews.tasks import campaign_reminders_task
+from ownership.structure.services import function_delete
 
 from .factories import (
     AssignmentFactory,

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 
 from cxowner.orgs.errors import StaleCells
 from cxowner.orgs.history import ChangeSet
-from ownership.cell_batches import BatchAction, CellEdit, cell_edits_read, cells_batch_set
-from ownership.services import CellChange, cells_read, cells_set
+from ownership.editor.batches import BatchAction, CellEdit, cell_edits_read, cells_batch_set
+from ownership.editor.services import CellChange, cells_read, cells_set
 from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db

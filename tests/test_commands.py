@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from cxowner.orgs.models import Membership, Organization
 from journeys.models import Touchpoint
-from ownership.constants import Rule
-from ownership.gap_workflow import gap_accept_risk
+from ownership.engine.constants import Rule
+from ownership.gaps.workflow import gap_accept_risk
 from ownership.models import AuditRun, Gap
 
 pytestmark = pytest.mark.django_db

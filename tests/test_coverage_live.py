@@ -7,9 +7,9 @@ from django.core.management import call_command
 
 from cxowner.orgs.models import Organization
 from journeys.models import Journey
-from ownership.rules import coverage
-from ownership.selectors import coverage_by_journey, coverage_live
-from ownership.snapshot import snapshot_load
+from ownership.engine.rules import coverage
+from ownership.gaps.selectors import coverage_by_journey, coverage_live
+from ownership.gaps.snapshots import snapshot_load
 
 pytestmark = pytest.mark.django_db
 

@@ -11,12 +11,12 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from ownership.audits import audit_organization
-from ownership.dashboard_change import daily_trend, gap_counts_on, period_change
-from ownership.gap_workflow import accepted_risks_reopen, gap_accept_risk, gap_acknowledge, gap_reopen
+from ownership.dashboard.change import daily_trend, gap_counts_on, period_change
+from ownership.editor.services import CellChange, cells_set
+from ownership.gaps.audits import audit_organization
+from ownership.gaps.selectors import audit_run_changes
+from ownership.gaps.workflow import accepted_risks_reopen, gap_accept_risk, gap_acknowledge, gap_reopen
 from ownership.models import Gap, GapEvent
-from ownership.selectors import audit_run_changes
-from ownership.services import CellChange, cells_set
 from tests.factories import FunctionFactory, JourneyFactory, RoleFactory, StageFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db

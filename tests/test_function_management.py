@@ -7,13 +7,13 @@ from django.utils import timezone
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import ChangeItem, ChangeSet
 from journeys.models import Journey
-from ownership.function_changes import function_delete_plan, function_merge, function_merge_plan, function_move
-from ownership.imports import matrix_sheet
-from ownership.journey_matrix import journey_functions
+from ownership.editor.matrix import journey_functions
+from ownership.engine.rules import evaluate
+from ownership.gaps.snapshots import snapshot_load
+from ownership.imports.services import matrix_sheet
 from ownership.models import Assignment, Function, Gap, Role
-from ownership.rules import evaluate
-from ownership.services import function_delete, journey_owner_set, role_update
-from ownership.snapshot import snapshot_load
+from ownership.structure.changes import function_delete_plan, function_merge, function_merge_plan, function_move
+from ownership.structure.services import function_delete, journey_owner_set, role_update
 
 from .factories import (
     AssignmentFactory,

@@ -11,9 +11,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cxowner.orgs.errors import StaleVersion
-from ownership.audits import audit_organization
-from ownership.dashboard import dashboard_load
-from ownership.gap_workflow import (
+from ownership.automation.notifications import webhook_payload
+from ownership.dashboard.selectors import dashboard_load
+from ownership.editor.services import CellChange, cells_set
+from ownership.gaps.audits import audit_organization
+from ownership.gaps.tasks import accepted_risks_reopen_task
+from ownership.gaps.workflow import (
     accepted_risks_reopen,
     gap_accept_risk,
     gap_acknowledge,
@@ -23,9 +26,6 @@ from ownership.gap_workflow import (
     gap_reopen,
 )
 from ownership.models import Gap, GapStatus
-from ownership.notifications import webhook_payload
-from ownership.services import CellChange, cells_set
-from ownership.tasks import accepted_risks_reopen_task
 
 from .factories import FunctionFactory, MembershipFactory, StageFactory, TouchpointFactory, UserFactory
 

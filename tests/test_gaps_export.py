@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from ownership.audits import audit_organization
-from ownership.gap_workflow import gap_assign
-from ownership.gaps_export import COLUMNS
+from ownership.gaps.audits import audit_organization
+from ownership.gaps.export import COLUMNS
+from ownership.gaps.workflow import gap_assign
 from ownership.models import Gap
 from tests.factories import (
     AssignmentFactory,

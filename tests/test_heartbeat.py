@@ -8,9 +8,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from ownership.heartbeat import heartbeat_key, worker_heartbeat_record
+from cxowner.heartbeat import heartbeat_key, worker_heartbeat_record
+from ownership.gaps.tasks import audit_request_now
 from ownership.models import AuditRun
-from ownership.tasks import audit_request_now
 
 pytestmark = pytest.mark.django_db
 

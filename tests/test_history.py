@@ -22,8 +22,9 @@ from cxowner.orgs.services import (
     token_revoke,
 )
 from journeys.services import journey_create, stage_create, touchpoint_delete, touchpoint_move, touchpoint_update
-from ownership.imports import matrix_import_file
-from ownership.services import CellChange, cells_set, function_create, function_delete, function_update, role_update
+from ownership.editor.services import CellChange, cells_set
+from ownership.imports.services import matrix_import_file
+from ownership.structure.services import function_create, function_delete, function_update, role_update
 
 from .factories import (
     ApiTokenFactory,
@@ -385,7 +386,7 @@ def test_a_deleted_function_records_its_cells_emptied(organization, stage):
 
 
 def test_an_import_job_on_the_worker_is_recorded_as_its_creators_task(organization):
-    from ownership.import_jobs import import_job_create, matrix_import_job_task
+    from ownership.imports.jobs import import_job_create, matrix_import_job_task
 
     creator = UserFactory(username="uploader")
     data = b"journey,stage,touchpoint,Sales\nStore visit,Pay,Cashier,A\n"

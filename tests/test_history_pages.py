@@ -12,9 +12,10 @@ from rest_framework.test import APIClient
 from cxowner.orgs.change_context import change_context
 from cxowner.orgs.history import ChangeSet
 from journeys.services import touchpoint_update
-from ownership.imports import matrix_import_file
+from ownership.editor.services import CellChange, assignment_confirm, cells_set
+from ownership.imports.services import matrix_import_file
 from ownership.models import Assignment
-from ownership.services import CellChange, assignment_confirm, cells_set, function_delete
+from ownership.structure.services import function_delete
 
 from .factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory, UserFactory
 

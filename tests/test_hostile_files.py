@@ -17,8 +17,10 @@ import zipfile
 import pytest
 
 from journeys.models import Journey
-from ownership.imports import matrix_import_file
-from ownership.matrixfile import MatrixFileInvalid, MatrixLimits, read_matrix, write_matrix_xlsx
+from ownership.imports.matrixfile import read_matrix
+from ownership.imports.matrixfile.sheet import MatrixFileInvalid, MatrixLimits
+from ownership.imports.matrixfile.writer import write_matrix_xlsx
+from ownership.imports.services import matrix_import_file
 from ownership.models import Function
 
 from .factories import JourneyFactory
@@ -242,7 +244,7 @@ def test_the_limits_are_settings(settings, organization):
 
 
 def test_a_real_workbook_within_the_limits_still_reads(organization):
-    from ownership.matrixfile import MatrixRow, MatrixSheet
+    from ownership.imports.matrixfile.sheet import MatrixRow, MatrixSheet
 
     rows = tuple(
         MatrixRow(n, "Shop", "Pay", f"Till {n}", "", "", 3, False, (("Sales", frozenset("A")),)) for n in range(2, 502)

@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 
 from cxowner.orgs.names import name_key
 from journeys.models import Journey, Stage, Touchpoint
-from ownership.imports import matrix_import_file, matrix_sheet
-from ownership.matrixfile import MatrixFileInvalid, write_matrix_csv, write_matrix_xlsx
+from ownership.editor.services import assignment_confirm
+from ownership.imports.matrixfile.sheet import MatrixFileInvalid
+from ownership.imports.matrixfile.writer import write_matrix_csv, write_matrix_xlsx
+from ownership.imports.services import matrix_import_file, matrix_sheet
 from ownership.models import Assignment, Function
-from ownership.services import assignment_confirm
 
 from .factories import AssignmentFactory, FunctionFactory, OrganizationFactory, TouchpointFactory
 

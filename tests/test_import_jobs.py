@@ -8,7 +8,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from journeys.models import Touchpoint
-from ownership.import_jobs import import_job_create, import_job_rows_done, matrix_import_job_task
+from ownership.imports.jobs import import_job_create, import_job_rows_done, matrix_import_job_task
 from ownership.models import ImportJob
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +97,7 @@ def test_a_job_that_is_not_a_finished_dry_run_cannot_be_confirmed(api, organizat
 def test_progress_is_reported_while_the_job_runs(organization, monkeypatch):
     job = import_job_create(organization=organization, data=big_file(), filename="big.csv", rows=ROWS, dry_run=False)
     seen: list[int] = []
-    from ownership import imports
+    from ownership.imports import services as imports
 
     real_apply = imports._apply
 

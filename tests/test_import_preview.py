@@ -4,12 +4,12 @@ before → after, computed by the audit's own rules without writing anything."""
 import pytest
 
 from journeys.models import Journey, Stage, Touchpoint
-from ownership.import_preview import CellChange, Gaps, TouchpointLetters, matrix_import_preview
-from ownership.imports import matrix_import_file
-from ownership.matrixfile import read_matrix
+from ownership.engine.rules import coverage, evaluate
+from ownership.gaps.snapshots import snapshot_load
+from ownership.imports.matrixfile import read_matrix
+from ownership.imports.preview import CellChange, Gaps, TouchpointLetters, matrix_import_preview
+from ownership.imports.services import matrix_import_file
 from ownership.models import Assignment, Function
-from ownership.rules import coverage, evaluate
-from ownership.snapshot import snapshot_load
 
 from .factories import AssignmentFactory, FunctionFactory, StageFactory, TouchpointFactory
 

@@ -13,9 +13,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from journeys.models import Journey, Touchpoint
-from ownership.import_reading import PASTED_TEXT, TableRefused, import_options
-from ownership.imports import matrix_export, matrix_import_file
-from ownership.matrixfile import MatrixFileInvalid
+from ownership.imports.matrixfile.sheet import MatrixFileInvalid
+from ownership.imports.reading import PASTED_TEXT, TableRefused, import_options
+from ownership.imports.services import matrix_export, matrix_import_file
 from ownership.models import Assignment
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,9 @@ import io
 import openpyxl
 import pytest
 
-from ownership.import_template import EXAMPLE, LEGEND, template_csv, template_xlsx
-from ownership.matrixfile import STANDARD_COLUMNS, read_matrix
+from ownership.imports.matrixfile import read_matrix
+from ownership.imports.matrixfile.sheet import STANDARD_COLUMNS
+from ownership.imports.template import EXAMPLE, LEGEND, template_csv, template_xlsx
 
 
 def test_csv_template_reads_as_one_example_touchpoint():
@@ -40,7 +41,7 @@ def test_xlsx_template_has_a_letters_sheet_the_import_does_not_read():
 
 @pytest.mark.django_db
 def test_the_template_imports_into_an_organization(organization):
-    from ownership.imports import matrix_import_file
+    from ownership.imports.services import matrix_import_file
 
     summary = matrix_import_file(organization=organization, data=template_csv(), filename="t.csv", max_bytes=10**6)
     assert summary.journeys_created == ["Store visit"] and summary.touchpoints_created == 1

@@ -27,15 +27,14 @@ from journeys.services import (
     touchpoint_move,
     touchpoint_update,
 )
-from ownership.audits import audit_organization
-from ownership.livegaps import gaps_refresh
+from ownership.editor.services import CellChange, assignment_role_set, cells_set
+from ownership.engine.rules import evaluate
+from ownership.gaps.audits import audit_organization
+from ownership.gaps.live import gaps_refresh
+from ownership.gaps.selectors import open_gaps_by_touchpoint
+from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Assignment, Function, Gap, GapEvent, Role
-from ownership.rules import evaluate
-from ownership.selectors import open_gaps_by_touchpoint
-from ownership.services import (
-    CellChange,
-    assignment_role_set,
-    cells_set,
+from ownership.structure.services import (
     function_create,
     function_delete,
     function_update,
@@ -43,7 +42,6 @@ from ownership.services import (
     role_create,
     role_update,
 )
-from ownership.snapshot import snapshot_load
 
 from .factories import OrganizationFactory, StageFactory, matrix_build
 
@@ -53,7 +51,7 @@ pytestmark = pytest.mark.django_db
 @contextmanager
 def freeze(moment):
     """The audit's clock at `moment` (time passing is what stale ownership is about)."""
-    with mock.patch("ownership.audits.timezone.now", return_value=moment):
+    with mock.patch("ownership.gaps.audits.timezone.now", return_value=moment):
         yield
 
 
@@ -240,7 +238,7 @@ def test_audit_repairs_a_forced_drift_and_says_so(caplog):
     Gap.objects.filter(organization=organization, rule="unassigned").first().delete()  # a gap lost
     idle = Gap.objects.filter(organization=organization, rule="idle_function").first()
     Gap.objects.filter(pk=idle.pk).update(finding={"message": "stale text"})  # a gap left behind
-    with caplog.at_level(logging.ERROR, logger="ownership.audits"):
+    with caplog.at_level(logging.ERROR, logger="ownership.gaps.audits"):
         run = audit_organization(organization=organization, trigger="manual").run
     assert run.repaired == 2
     assert "repaired 2 gap(s)" in caplog.text

@@ -18,9 +18,9 @@ from rest_framework.test import APIClient
 from cxowner.middleware import LockConflictMiddleware
 from cxowner.orgs.locks import LOCK_CONFLICT_MESSAGE, is_lock_conflict, rows_locked
 from journeys.models import Touchpoint
-from ownership.audits import audit_organization
+from ownership.editor.services import CellChange, cells_set
+from ownership.gaps.audits import audit_organization
 from ownership.models import Assignment
-from ownership.services import CellChange, cells_set
 
 from .factories import (
     FunctionFactory,

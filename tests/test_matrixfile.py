@@ -1,4 +1,4 @@
-"""Tests for ownership.matrixfile: the CSV/XLSX matrix file, SPEC section 3."""
+"""Tests for ownership.imports.matrixfile: the CSV/XLSX matrix file, SPEC section 3."""
 
 import io
 import zipfile
@@ -9,21 +9,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxowner.orgs.names import name_key
-from ownership.matrixfile import (
+from ownership.engine.constants import LETTERS, format_letters, parse_letters
+from ownership.imports.matrixfile import read_matrix
+from ownership.imports.matrixfile.sheet import (
     DEFAULT_MAX_BYTES,
-    LETTERS,
     MAX_CELL_CHARS,
     MatrixFileError,
     MatrixFileInvalid,
     MatrixRow,
     MatrixSheet,
-    format_letters,
-    iter_matrix_csv,
-    parse_letters,
-    read_matrix,
-    write_matrix_csv,
-    write_matrix_xlsx,
 )
+from ownership.imports.matrixfile.writer import iter_matrix_csv, write_matrix_csv, write_matrix_xlsx
 
 HEADER = "journey,stage,touchpoint,channel,description,importance,out_of_scope,Marketing,Sales"
 

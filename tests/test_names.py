@@ -15,8 +15,9 @@ from rest_framework.test import APIClient
 
 from cxowner.orgs.names import name_key, names_deduplicated
 from journeys.models import Journey, Touchpoint
-from ownership.imports import matrix_export, matrix_import_file
-from ownership.matrixfile import MatrixFileInvalid, read_matrix
+from ownership.imports.matrixfile import read_matrix
+from ownership.imports.matrixfile.sheet import MatrixFileInvalid
+from ownership.imports.services import matrix_export, matrix_import_file
 from ownership.models import Assignment, Function
 
 from .factories import AssignmentFactory, FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory

@@ -12,12 +12,12 @@ import pytest
 from django.core import mail
 
 from cxowner.orgs.models import Membership
-from ownership.audits import audit_organization
-from ownership.gap_workflow import gap_assign
+from ownership.automation.notifications import notice_send, webhook_deliver, webhook_payload, webhook_signature
+from ownership.automation.tasks import audit_notify_task
+from ownership.editor.services import CellChange, cells_set
+from ownership.gaps.audits import audit_organization
+from ownership.gaps.workflow import gap_assign
 from ownership.models import AuditNotice, Gap, WebhookDelivery
-from ownership.notifications import notice_send, webhook_deliver, webhook_payload, webhook_signature
-from ownership.services import CellChange, cells_set
-from ownership.tasks import audit_notify_task
 
 from .factories import (
     AssignmentFactory,

@@ -68,7 +68,7 @@ def test_what_readers_read_is_self_contained(name):
 
 
 def test_the_docs_describe_every_gap_rule():
-    from ownership.constants import Rule
+    from ownership.engine.constants import Rule
 
     rules = DOCS["gap-rules.md"]
     assert all(f"`{rule.value}`" in rules for rule in Rule)

@@ -10,12 +10,12 @@ from pypdf import PdfReader
 
 from cxowner.orgs.models import Organization
 from journeys.models import Touchpoint
-from ownership import report as report_module
-from ownership.audits import audit_organization
-from ownership.gap_workflow import gap_accept_risk
+from ownership.gaps.audits import audit_organization
+from ownership.gaps.workflow import gap_accept_risk
 from ownership.models import Assignment, Function, Gap, GapEvent, GapStatus
-from ownership.report import report_build
-from ownership.report_render import report_filename, report_html, report_pdf
+from ownership.reports import selectors as report_module
+from ownership.reports.render import report_filename, report_html, report_pdf
+from ownership.reports.selectors import report_build
 from tests.factories import (
     AssignmentFactory,
     FunctionFactory,

@@ -7,10 +7,10 @@ import pytest
 from django.core import mail
 from pypdf import PdfReader
 
-from ownership.audits import audit_organization
+from ownership.gaps.audits import audit_organization
 from ownership.models import ReportDelivery
-from ownership.report_mail import report_mail_send, report_mails_due, report_schedule_get, report_schedule_set
-from ownership.tasks import report_mails_due_task
+from ownership.reports.mail import report_mail_send, report_mails_due, report_schedule_get, report_schedule_set
+from ownership.reports.tasks import report_mails_due_task
 from tests.factories import MembershipFactory, UserFactory, matrix_build
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,7 @@ def test_beat_hands_only_the_due_organizations_to_their_tasks(organization, mont
     other = MembershipFactory(role="admin").organization
     report_schedule_set(organization=other, monthly=False, recipients=[], version=None)
     assert report_mails_due(today=TODAY) == [organization.pk]
-    monkeypatch.setattr("ownership.tasks.timezone.localdate", lambda: TODAY)
+    monkeypatch.setattr("ownership.reports.tasks.timezone.localdate", lambda: TODAY)
     assert report_mails_due_task.delay().get() == 1  # eager: the organization's task ran too
     assert len(mail.outbox) == 1
     assert report_mails_due(today=TODAY) == []

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from cxowner.orgs.models import ChangeSet
-from ownership.audits import audit_organization
+from ownership.gaps.audits import audit_organization
 from ownership.models import ReportSchedule
 from tests.factories import MembershipFactory, OrganizationFactory, matrix_build
 

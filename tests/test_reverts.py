@@ -9,10 +9,10 @@ from cxowner.orgs.change_context import change_context
 from cxowner.orgs.history import ChangeSet
 from journeys.models import Touchpoint
 from journeys.services import touchpoint_delete
-from ownership.imports import matrix_import
-from ownership.matrixfile import read_matrix
-from ownership.reverts import RevertRefused, change_set_revert, revert_plan
-from ownership.services import CellChange, cells_read, cells_set
+from ownership.editor.services import CellChange, cells_read, cells_set
+from ownership.history.reverts import RevertRefused, change_set_revert, revert_plan
+from ownership.imports.matrixfile import read_matrix
+from ownership.imports.services import matrix_import
 from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db

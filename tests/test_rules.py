@@ -1,4 +1,4 @@
-"""Tests for ownership.rules: the gap rules of SPEC section 2.
+"""Tests for ownership.engine.rules: the gap rules of SPEC section 2.
 
 No test here is marked django_db: pytest-django refuses database access, which proves the rules
 read only the snapshot.
@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from ownership.constants import Rule
-from ownership.rules import Finding, coverage, evaluate
-from ownership.snapshot import OrgSnapshot, RuleSettings
+from ownership.engine.constants import Rule
+from ownership.engine.rules import Finding, coverage, evaluate
+from ownership.engine.snapshot import OrgSnapshot, RuleSettings
 
 from .snapshots import NOW, journey, matrix, tp
 

@@ -10,10 +10,22 @@ from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.history import ChangeSet, change_set_combined
 from cxowner.orgs.models import Organization
 from journeys.models import Journey, Touchpoint
-from ownership.constants import Rule
+from ownership.editor.services import CellChange, cells_set
+from ownership.engine.constants import Rule
+from ownership.engine.rules import evaluate
+from ownership.engine.snapshot import OrgSnapshot
+from ownership.engine.whatif import (
+    OPERATION_TYPES,
+    MergeFunctions,
+    MoveLetters,
+    RemoveFunction,
+    SetCells,
+    SetRoleHolder,
+    cells_of,
+)
+from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Function, Gap, Role, Scenario, ScenarioOperationKind
-from ownership.rules import evaluate
-from ownership.scenarios import (
+from ownership.scenarios.services import (
     ScenarioClosed,
     ScenarioStale,
     operation_data,
@@ -26,17 +38,7 @@ from ownership.scenarios import (
     scenario_rebase,
     scenario_state,
 )
-from ownership.services import CellChange, cells_set, function_delete
-from ownership.snapshot import OrgSnapshot, snapshot_load
-from ownership.whatif import (
-    OPERATION_TYPES,
-    MergeFunctions,
-    MoveLetters,
-    RemoveFunction,
-    SetCells,
-    SetRoleHolder,
-    cells_of,
-)
+from ownership.structure.services import function_delete
 
 from .scenario_fixtures import acme_build
 
@@ -280,7 +282,7 @@ def test_apply_is_refused_for_a_base_other_than_the_scenario_s(acme):
 def test_apply_is_all_or_nothing(acme):
     scenario = scenario_create(organization=acme, name="Merge", operations=[merge(acme)])
     before = matrix_of(snapshot_load(organization=acme))
-    failing = mock.patch("ownership.scenarios.function_delete", side_effect=RuntimeError("disk full"))
+    failing = mock.patch("ownership.scenarios.services.function_delete", side_effect=RuntimeError("disk full"))
     with failing, pytest.raises(RuntimeError):
         scenario_apply(scenario=scenario, base_matrix_version=scenario.base_matrix_version)
     assert matrix_of(snapshot_load(organization=acme)) == before

@@ -10,10 +10,10 @@ from cxowner.orgs.models import ApiToken, Organization
 from cxowner.orgs.services import token_create
 from journeys.models import Touchpoint
 from journeys.services import touchpoint_update
-from ownership.audits import audit_organization
-from ownership.imports import matrix_export
+from ownership.automation.schedules import audit_schedule_get, crontab_text
+from ownership.gaps.audits import audit_organization
+from ownership.imports.services import matrix_export
 from ownership.models import AuditRun
-from ownership.schedules import audit_schedule_get, crontab_text
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,16 @@
 
 import pytest
 
-from ownership.tables import TableInvalid, name_key, parse_letter_map
-from ownership.tables.cells import LetterReader, is_emphasised, is_none_marker, plain_text, split_names
+from ownership.imports.tables.cells import (
+    LetterReader,
+    is_emphasised,
+    is_none_marker,
+    name_key,
+    plain_text,
+    split_names,
+)
+from ownership.imports.tables.problems import TableInvalid
+from ownership.imports.tables.reading import parse_letter_map
 
 # --- plain text -----------------------------------------------------------------------------------
 

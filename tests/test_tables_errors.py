@@ -2,8 +2,9 @@
 
 import pytest
 
-from ownership.tables import TableInvalid, TableOptions, read_table, tables_from_text
-from ownership.tables.problems import Place, ProblemLog, TableProblem
+from ownership.imports.tables.layout import TableOptions
+from ownership.imports.tables.problems import Place, ProblemLog, TableInvalid, TableProblem
+from ownership.imports.tables.reading import read_table, tables_from_text
 
 
 def problems_of(text: str, **options) -> list[TableProblem]:

@@ -2,17 +2,11 @@
 
 import pytest
 
-from ownership.tables import (
-    CANONICAL_COLUMNS,
-    DEFAULT_STAGE,
-    Layout,
-    TableInvalid,
-    TableLimits,
-    TableOptions,
-    read_table,
-    tables_from_sheets,
-    tables_from_text,
-)
+from ownership.imports.tables.canonical import CANONICAL_COLUMNS
+from ownership.imports.tables.layout import DEFAULT_STAGE, Layout, TableOptions
+from ownership.imports.tables.problems import TableInvalid
+from ownership.imports.tables.reading import read_table, tables_from_text
+from ownership.imports.tables.source import TableLimits, tables_from_sheets
 
 
 def read(text: str, **options):

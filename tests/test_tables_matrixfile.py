@@ -1,6 +1,6 @@
 """The matrix file's own layout through the tables path: every file that imported imports the same.
 
-The import reads CSV and XLSX files through ownership.tables as well as pasted tables, so a
+The import reads CSV and XLSX files through ownership.imports.tables as well as pasted tables, so a
 matrix file written by the export, or by hand in the standard layout, must come out of
 `CanonicalTable.records()` exactly as the matrix file reader reads it directly.
 """
@@ -11,8 +11,12 @@ import io
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ownership.matrixfile import MatrixFileInvalid, MatrixRow, MatrixSheet, read_matrix, write_matrix_csv
-from ownership.tables import Layout, TableInvalid, TableOptions, read_table, tables_from_text
+from ownership.imports.matrixfile import read_matrix
+from ownership.imports.matrixfile.sheet import MatrixFileInvalid, MatrixRow, MatrixSheet
+from ownership.imports.matrixfile.writer import write_matrix_csv
+from ownership.imports.tables.layout import Layout, TableOptions
+from ownership.imports.tables.problems import TableInvalid
+from ownership.imports.tables.reading import read_table, tables_from_text
 
 
 def as_csv(records: list[list[str]]) -> bytes:

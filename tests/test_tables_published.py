@@ -13,17 +13,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ownership.matrixfile import read_matrix, write_matrix_csv
-from ownership.tables import (
-    DEFAULT_STAGE,
-    Layout,
-    TableInvalid,
-    TableLimits,
-    TableOptions,
-    read_table,
-    tables_from_sheets,
-    tables_from_text,
-)
+from ownership.imports.matrixfile import read_matrix
+from ownership.imports.matrixfile.writer import write_matrix_csv
+from ownership.imports.tables.layout import DEFAULT_STAGE, Layout, TableOptions
+from ownership.imports.tables.problems import TableInvalid
+from ownership.imports.tables.reading import read_table, tables_from_text
+from ownership.imports.tables.source import TableLimits, tables_from_sheets
 
 DEMO_MATRIX = Path(__file__).resolve().parent.parent / "ownership" / "demo" / "matrix.csv"
 

@@ -6,8 +6,9 @@ import sys
 
 import pytest
 
-from ownership.tables import TableInvalid, TableLimits, tables_from_sheets, tables_from_text
-from ownership.tables.source import text_format
+from ownership.imports.tables.problems import TableInvalid
+from ownership.imports.tables.reading import tables_from_text
+from ownership.imports.tables.source import TableLimits, tables_from_sheets, text_format
 
 
 def cells(table) -> list[tuple[str, ...]]:
@@ -18,7 +19,7 @@ def cells(table) -> list[tuple[str, ...]]:
 
 
 def test_the_tables_package_imports_nothing_from_django():
-    code = "import sys, ownership.tables; print(any(m.split('.')[0] == 'django' for m in sys.modules))"
+    code = "import sys, ownership.imports.tables; print(any(m.split('.')[0] == 'django' for m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 

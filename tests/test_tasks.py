@@ -21,17 +21,17 @@ from django_celery_beat.models import PeriodicTask
 
 from cxowner.orgs.models import Membership, Organization
 from journeys.services import stage_create
-from ownership import tasks
-from ownership.audits import audit_run_create, audit_run_execute
-from ownership.models import AuditNotice, AuditRun
-from ownership.schedules import (
+from ownership.automation.schedules import (
     audit_schedule_get,
     audit_schedule_name,
     audit_schedule_set,
     audit_schedules_ensure,
     crontab_text,
 )
-from ownership.services import function_create
+from ownership.gaps import tasks
+from ownership.gaps.audits import audit_run_create, audit_run_execute
+from ownership.models import AuditNotice, AuditRun
+from ownership.structure.services import function_create
 
 from .factories import JourneyFactory, OrganizationFactory, StageFactory, TouchpointFactory
 

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from ownership.audits import audit_organization
+from ownership.gaps.audits import audit_organization
 from tests.factories import AssignmentFactory, FunctionFactory, MembershipFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from ownership.campaigns import campaign_progress, campaign_start
+from ownership.editor.services import CellChange, cells_set
 from ownership.models import Assignment, ReviewCampaign, ReviewItem
-from ownership.services import CellChange, cells_set
+from ownership.reviews.services import campaign_progress, campaign_start
 
 from .factories import (
     AssignmentFactory,

@@ -7,10 +7,10 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from ownership.audits import audit_organization
-from ownership.dashboard import HEAT_JOURNEYS
+from ownership.dashboard.selectors import HEAT_JOURNEYS
+from ownership.editor.services import CellChange, cells_set
+from ownership.gaps.audits import audit_organization
 from ownership.models import Gap
-from ownership.services import CellChange, cells_set
 from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory, matrix_build
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from django.test import Client
 from django.urls import reverse
 
 from cxowner.orgs.models import Membership
-from ownership.function_changes import function_delete_plan, function_merge_plan
 from ownership.models import Assignment, Function, Role
+from ownership.structure.changes import function_delete_plan, function_merge_plan
 
 from .factories import (
     AssignmentFactory,

@@ -5,10 +5,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from ownership.audits import audit_organization
-from ownership.gap_fixes import fixes_for
+from ownership.editor.services import CellChange, cells_set
+from ownership.gaps.audits import audit_organization
+from ownership.gaps.fixes import fixes_for
 from ownership.models import Gap
-from ownership.services import CellChange, cells_set
 
 from .factories import FunctionFactory, MembershipFactory, StageFactory, TouchpointFactory
 

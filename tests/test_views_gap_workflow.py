@@ -7,10 +7,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from ownership.audits import audit_organization
-from ownership.gap_workflow import gap_assign
+from ownership.engine.vocabulary import rule_text
+from ownership.gaps.audits import audit_organization
+from ownership.gaps.workflow import gap_assign
 from ownership.models import Gap, GapStatus
-from ownership.vocabulary import rule_text
 
 from .factories import MembershipFactory, StageFactory, TouchpointFactory
 

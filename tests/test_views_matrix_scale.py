@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from ownership.audits import audit_organization
-from ownership.journey_matrix import CHUNK_ROWS, MAP_CARDS, PAGE_ROWS
-from ownership.services import CellChange, cells_set
+from ownership.editor.matrix import CHUNK_ROWS, MAP_CARDS, PAGE_ROWS
+from ownership.editor.services import CellChange, cells_set
+from ownership.gaps.audits import audit_organization
 from tests.factories import matrix_build
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from cxowner.orgs.history import ChangeSet
+from ownership.editor.services import CellChange, cells_set
 from ownership.models import Assignment
-from ownership.services import CellChange, cells_set
 from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db

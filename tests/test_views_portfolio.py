@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from ownership.audits import audit_organization
-from ownership.services import CellChange, cells_set
+from ownership.editor.services import CellChange, cells_set
+from ownership.gaps.audits import audit_organization
 from tests.factories import FunctionFactory, JourneyFactory, RoleFactory, StageFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,10 +5,10 @@ import pytest
 from cxowner.orgs.history import ChangeSet
 from cxowner.orgs.models import Membership
 from journeys.models import Journey, Touchpoint
+from ownership.editor.services import CellChange, cells_set
+from ownership.engine.whatif import MergeFunctions, SetCells
 from ownership.models import Function, Role, Scenario
-from ownership.scenarios import scenario_create
-from ownership.services import CellChange, cells_set
-from ownership.whatif import MergeFunctions, SetCells
+from ownership.scenarios.services import scenario_create
 
 from .factories import MembershipFactory, OrganizationFactory
 from .scenario_fixtures import acme_build

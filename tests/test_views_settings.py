@@ -7,9 +7,9 @@ from django.test import Client
 from django.urls import reverse
 
 from cxowner.orgs.services import organization_settings_update, organization_settings_version
-from ownership.audits import audit_organization
+from ownership.automation.schedules import audit_schedule_get, audit_schedule_set, audit_schedule_version, crontab_text
+from ownership.gaps.audits import audit_organization
 from ownership.models import Gap, Webhook, WebhookDelivery
-from ownership.schedules import audit_schedule_get, audit_schedule_set, audit_schedule_version, crontab_text
 
 from .factories import (
     AssignmentFactory,

@@ -9,10 +9,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from cxowner.orgs.models import Membership
-from ownership.audits import audit_organization
-from ownership.constants import RULE_SEVERITY, Rule, Severity
-from ownership.notifications import notice_send
-from ownership.vocabulary import RULE_TEXT, SEVERITY_TEXT, rule_text
+from ownership.automation.notifications import notice_send
+from ownership.engine.constants import RULE_SEVERITY, Rule, Severity
+from ownership.engine.vocabulary import RULE_TEXT, SEVERITY_TEXT, rule_text
+from ownership.gaps.audits import audit_organization
 
 from .factories import AssignmentFactory, FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory
 

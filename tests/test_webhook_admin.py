@@ -10,15 +10,15 @@ from django.core.exceptions import ValidationError
 from cxowner.orgs.change_context import change_context
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.history import ChangeItem, ChangeSet
-from ownership.models import Webhook, WebhookDelivery
-from ownership.notifications import PING_EVENT, SIGNATURE_HEADER, webhook_signature
-from ownership.webhook_admin import (
+from ownership.automation.notifications import PING_EVENT, SIGNATURE_HEADER, webhook_signature
+from ownership.automation.webhooks import (
     webhook_create,
     webhook_delete,
     webhook_secret_rotate,
     webhook_test_send,
     webhook_update,
 )
+from ownership.models import Webhook, WebhookDelivery
 
 from .factories import MembershipFactory, WebhookFactory
 from .test_notifications import Receiver

@@ -1,6 +1,6 @@
 """Webhook targets: http(s) to public addresses only, when saved and again when delivered.
 
-No real DNS here: `ownership.webhooks.resolve` is replaced by a table of names.
+No real DNS here: `ownership.automation.webhook_targets.resolve` is replaced by a table of names.
 """
 
 import ipaddress
@@ -8,11 +8,11 @@ import ipaddress
 import pytest
 from django.core.exceptions import ValidationError
 
-from ownership import webhooks
-from ownership.audits import audit_organization
+from ownership.automation import webhook_targets as webhooks
+from ownership.automation.notifications import webhook_deliver
+from ownership.automation.webhook_targets import webhook_url_validate
+from ownership.gaps.audits import audit_organization
 from ownership.models import WebhookDelivery
-from ownership.notifications import webhook_deliver
-from ownership.webhooks import webhook_url_validate
 
 from .factories import WebhookFactory
 from .test_notifications import Receiver

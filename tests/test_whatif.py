@@ -1,4 +1,4 @@
-"""Tests for ownership.whatif: operations on a snapshot and their comparison.
+"""Tests for ownership.engine.whatif: operations on a snapshot and their comparison.
 
 No test here touches the database: the engine is pure, like the rules it runs.
 """
@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from ownership.constants import Rule, Severity
-from ownership.rules import coverage, evaluate
-from ownership.snapshot import RuleSettings
-from ownership.whatif import (
+from ownership.engine.constants import Rule, Severity
+from ownership.engine.rules import coverage, evaluate
+from ownership.engine.snapshot import RuleSettings
+from ownership.engine.whatif import (
     MergeFunctions,
     MoveLetters,
     OperationError,

@@ -25,11 +25,11 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from cxowner.heartbeat import worker_last_seen
 from cxowner.orgs.models import Organization
-from ownership.heartbeat import worker_last_seen
+from ownership.automation.schedules import audit_schedule_set
+from ownership.gaps.tasks import audit_request, audit_run_task
 from ownership.models import AuditRun, Gap, GapEvent, WebhookDelivery
-from ownership.schedules import audit_schedule_set
-from ownership.tasks import audit_request, audit_run_task
 
 from .factories import AssignmentFactory, OrganizationFactory, StageFactory, TouchpointFactory, WebhookFactory
 from .test_notifications import Receiver, signature_is_valid

@@ -35,7 +35,7 @@ class Organization(models.Model):
     review_period_days = models.PositiveIntegerField(
         default=180, help_text="An A not confirmed for longer than this is stale_ownership."
     )
-    # Bumped by every write to the matrix, with its open gaps (ownership.livegaps): the ETag and
+    # Bumped by every write to the matrix, with its open gaps (ownership.gaps.live): the ETag and
     # Last-Modified of the API's reads, and the moment the live gap state was last brought up to date.
     matrix_version = models.PositiveBigIntegerField(default=0, editable=False)
     matrix_changed_at = models.DateTimeField(null=True, blank=True, editable=False)

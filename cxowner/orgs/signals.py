@@ -2,7 +2,7 @@
 
 Every write that can change a finding sends `matrix_changed` inside its own transaction, with
 organization_id=… and scope=MatrixScope(…): what it touched. The live gap state
-(ownership.livegaps) brings exactly that part up to date before the write commits.
+(ownership.gaps.live) brings exactly that part up to date before the write commits.
 """
 
 from __future__ import annotations

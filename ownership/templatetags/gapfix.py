@@ -2,7 +2,7 @@
 
 from django import template
 
-from ownership.gap_fixes import FIXABLE_RULES
+from ownership.gaps.fixes import FIXABLE_RULES
 
 register = template.Library()
 

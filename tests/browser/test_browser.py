@@ -7,9 +7,9 @@ from playwright.sync_api import expect
 
 from cxowner.orgs.models import Organization
 from journeys.models import Journey, Touchpoint
-from ownership.audits import audit_organization
+from ownership.editor.services import CellChange, cells_set
+from ownership.gaps.audits import audit_organization
 from ownership.models import Assignment, Function
-from ownership.services import CellChange, cells_set
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

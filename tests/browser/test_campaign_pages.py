@@ -8,9 +8,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from cxowner.orgs.signals import MatrixScope
-from ownership.livegaps import gaps_refresh
+from ownership.editor.services import assignment_role_set
+from ownership.gaps.live import gaps_refresh
 from ownership.models import Assignment, Gap, Role
-from ownership.services import assignment_role_set, role_update
+from ownership.structure.services import role_update
 
 from .axe import assert_accessible
 

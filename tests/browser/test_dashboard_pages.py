@@ -12,8 +12,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from journeys.models import Touchpoint
+from ownership.editor.services import CellChange, cells_set
 from ownership.models import Function, Gap, GapEvent
-from ownership.services import CellChange, cells_set
 
 from .axe import assert_accessible
 

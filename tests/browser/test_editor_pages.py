@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from cxowner.orgs.models import Membership, Organization
 from journeys.models import Journey, Stage
-from ownership.audits import audit_organization
-from ownership.journey_matrix import PAGE_ROWS
+from ownership.editor.matrix import PAGE_ROWS
+from ownership.gaps.audits import audit_organization
 from tests.factories import matrix_build
 
 from .axe import assert_accessible

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from ownership.gap_workflow import accepted_risks_reopen
+from ownership.gaps.workflow import accepted_risks_reopen
 from ownership.models import Gap, GapStatus
 
 from .axe import assert_accessible

@@ -9,8 +9,8 @@ from cxowner.orgs.change_context import change_context
 from cxowner.orgs.history import ChangeSet
 from cxowner.orgs.models import Organization
 from journeys.services import journey_create, stage_create, touchpoint_create
+from ownership.editor.services import CellChange, cells_read, cells_set
 from ownership.models import Function, Gap
-from ownership.services import CellChange, cells_read, cells_set
 
 from .axe import assert_accessible
 

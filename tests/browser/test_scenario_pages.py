@@ -6,11 +6,11 @@ from playwright.sync_api import expect
 
 from cxowner.orgs.models import Organization
 from journeys.models import Journey
+from ownership.engine.whatif import MoveLetters, RemoveFunction, cells_of
+from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Function, Scenario
-from ownership.scenarios import scenario_create, scenario_state
-from ownership.services import function_delete
-from ownership.snapshot import snapshot_load
-from ownership.whatif import MoveLetters, RemoveFunction, cells_of
+from ownership.scenarios.services import scenario_create, scenario_state
+from ownership.structure.services import function_delete
 
 from .axe import assert_accessible
 

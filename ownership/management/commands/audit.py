@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from cxowner.orgs.models import Organization
-from ownership.audits import audit_organization
+from ownership.gaps.audits import audit_organization
 from ownership.models import AuditRun
 
 

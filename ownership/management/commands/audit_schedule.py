@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cxowner.orgs.change_context import change_context
 from cxowner.orgs.models import Organization
-from ownership.schedules import audit_schedule_get, audit_schedule_set, crontab_fields, crontab_text
+from ownership.automation.schedules import audit_schedule_get, audit_schedule_set, crontab_fields, crontab_text
 
 
 class Command(BaseCommand):

@@ -43,15 +43,14 @@ from django.test.utils import override_settings
 
 from cxowner.orgs.models import Organization
 from journeys.models import Journey, Touchpoint
-from ownership.audits import audit_organization, collector_paused
+from ownership.editor.services import CellChange, cells_read, cells_set
+from ownership.engine.rules import evaluate
+from ownership.engine.whatif import MergeFunctions
+from ownership.gaps.audits import audit_organization, collector_paused
+from ownership.gaps.snapshots import snapshot_load
+from ownership.management.commands._synthetic import analyze_tables, delete_organization, purge, sized_journeys_add
 from ownership.models import Assignment, AuditRun, Function, Gap, GapEvent, Scenario
-from ownership.rules import evaluate
-from ownership.scenarios import scenario_create, scenario_state
-from ownership.services import CellChange, cells_read, cells_set
-from ownership.snapshot import snapshot_load
-from ownership.whatif import MergeFunctions
-
-from ._synthetic import analyze_tables, delete_organization, purge, sized_journeys_add
+from ownership.scenarios.services import scenario_create, scenario_state
 
 TARGET_RATIO = 3.0  # steady-state audit / raw GROUP BY, from RATIO_FROM touchpoints
 RATIO_FROM = 10_000
@@ -78,7 +77,7 @@ class Result:
     audit_full_ms: float
     raw_ms: float
     edit_p50_ms: dict[int, float]  # journey size -> p50 of a cell edit with its live update
-    scenario_ms: float  # a merge scenario compared with today (ownership.scenarios.scenario_state)
+    scenario_ms: float  # a merge scenario compared with today (ownership.scenarios.services.scenario_state)
 
     @property
     def ratio(self) -> float:
@@ -229,7 +228,7 @@ class Command(BaseCommand):
         def audit() -> None:
             audit_organization(organization=org, trigger=AuditRun.Trigger.MANUAL)
 
-        audit_logger = logging.getLogger("ownership.audits")
+        audit_logger = logging.getLogger("ownership.gaps.audits")
         audit_logger.disabled = True  # "repaired N gaps": expected after a bulk load
         try:
             audit_first_ms = best_ms(repeat, audit, before=forget_audits)

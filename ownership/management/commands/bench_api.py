@@ -42,10 +42,9 @@ from cxowner.orgs.models import Organization
 from cxowner.orgs.services import token_create
 from cxowner.orgs.signals import MatrixScope
 from journeys.models import Journey, Stage, Touchpoint
-from ownership.livegaps import gaps_refresh
+from ownership.gaps.live import gaps_refresh
+from ownership.management.commands._synthetic import delete_organization
 from ownership.models import Assignment, Function
-
-from ._synthetic import delete_organization
 
 SLUG = "bench-api"
 MATRIX_TOUCHPOINTS = 500

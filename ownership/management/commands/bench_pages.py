@@ -33,10 +33,10 @@ from django.utils import timezone
 
 from cxowner.orgs.models import Membership, Organization
 from journeys.models import Journey, Stage, Touchpoint
-from ownership.audits import audit_organization
+from ownership.editor.services import cells_read
+from ownership.gaps.audits import audit_organization
 from ownership.management.commands.generate_org import FUNCTION_NAMES, analyze_tables, delete_organization
 from ownership.models import Assignment, Function, Gap, GapEvent
-from ownership.services import cells_read
 
 SLUG = "bench-pages"
 SMALL = 20  # the journey a cell edit of the big one is compared with

@@ -6,8 +6,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from cxowner.orgs.models import Organization
-from ownership.imports import matrix_sheet
-from ownership.matrixfile import write_matrix_csv, write_matrix_xlsx
+from ownership.imports.matrixfile.writer import write_matrix_csv, write_matrix_xlsx
+from ownership.imports.services import matrix_sheet
 
 
 class Command(BaseCommand):

@@ -25,10 +25,8 @@ from django.utils import timezone
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import MatrixScope
 from journeys.models import Journey, Stage, Touchpoint
-from ownership.livegaps import gaps_refresh
-from ownership.models import Assignment, Function, Role
-
-from ._synthetic import (
+from ownership.gaps.live import gaps_refresh
+from ownership.management.commands._synthetic import (
     CHANNELS,
     FIRST_NAMES,
     FUNCTION_NAMES,
@@ -43,6 +41,7 @@ from ._synthetic import (
     analyze_tables,
     delete_organization,
 )
+from ownership.models import Assignment, Function, Role
 
 BATCH_SIZE = 2000
 # Journeys are written in chunks so that memory stays flat whatever the size.

@@ -9,9 +9,9 @@ from django.utils.text import slugify
 
 from cxowner.orgs.change_context import change_context
 from cxowner.orgs.models import Organization
-from ownership.import_reading import LAYOUT_CHOICES, import_options
-from ownership.imports import matrix_import_file
-from ownership.matrixfile import MatrixFileInvalid
+from ownership.imports.matrixfile.sheet import MatrixFileInvalid
+from ownership.imports.reading import LAYOUT_CHOICES, import_options
+from ownership.imports.services import matrix_import_file
 
 
 class Command(BaseCommand):

@@ -20,11 +20,12 @@ from cxowner.orgs.change_context import change_context
 from cxowner.orgs.models import Membership, Organization
 from journeys.models import Journey, Touchpoint
 from journeys.services import touchpoint_update
-from ownership.audits import audit_organization
-from ownership.imports import matrix_import_file
+from ownership.automation.schedules import audit_schedule_set, crontab_fields
+from ownership.editor.services import assignment_confirm, assignment_role_set
+from ownership.gaps.audits import audit_organization
+from ownership.imports.services import matrix_import_file
 from ownership.models import Assignment, AuditRun, Function
-from ownership.schedules import audit_schedule_set, crontab_fields
-from ownership.services import assignment_confirm, assignment_role_set, journey_owner_set, role_create
+from ownership.structure.services import journey_owner_set, role_create
 
 DEMO_SLUG = "demo"
 DEMO_MATRIX = Path(__file__).resolve().parents[2] / "demo" / "matrix.csv"

@@ -1,0 +1,250 @@
+"""Telling people what an audit changed: an e-mail digest and signed webhooks.
+
+notice_send runs once per audit run that opened or resolved gaps (an AuditNotice row marks it,
+so a redelivered task never sends twice). Each webhook then gets its own delivery task, so a slow
+or failing receiver never holds up the audit or the other receivers; every attempt is recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from cxowner.orgs.models import Membership, Organization
+from ownership.automation.webhook_targets import webhook_opener
+from ownership.engine.vocabulary import rule_text
+from ownership.gaps.selectors import audit_run_changes
+from ownership.models import AuditNotice, AuditRun, Gap, Webhook, WebhookDelivery
+
+SIGNATURE_HEADER = "X-Cxowner-Signature"
+
+
+EVENT = "audit.completed"
+
+
+# A test delivery an admin sends from the settings page or the API.
+PING_EVENT = "ping"
+
+
+GAP_ASSIGNED = "gap.assigned"  # its own event: an integration opens a ticket for the assignee
+
+
+def webhook_signature(*, secret: str, body: bytes) -> str:
+    """What a receiver recomputes to trust the body: sha256=<hex HMAC-SHA256 of it with the secret>."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_payload(*, run: AuditRun) -> bytes:
+    """The JSON body: the organization, the run and the gaps it opened and resolved."""
+    opened, resolved = audit_run_changes(run=run)
+    document = {
+        "event": EVENT,
+        "organization": run.organization.slug,
+        "run": run.pk,
+        "trigger": run.trigger,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "coverage": run.coverage,
+        "opened": [_gap_record(gap) for gap in opened],
+        "resolved": [_gap_record(gap) for gap in resolved],
+    }
+    # Compact and key-sorted: the exact bytes signed are the bytes sent.
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def gap_assigned_payload(*, gap: Gap) -> bytes:
+    """The JSON body of gap.assigned: the organization and the gap with its assignee and due date."""
+    document = {"event": GAP_ASSIGNED, "organization": gap.organization.slug, "gap": _gap_record(gap)}
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def webhooks_of(*, organization_id: int) -> list[int]:
+    """The ids of the organization's active webhooks."""
+    return list(Webhook.objects.filter(organization_id=organization_id, active=True).values_list("pk", flat=True))
+
+
+def digest_recipients(*, organization: Organization) -> list[str]:
+    """The e-mail addresses of the organization's active admins and editors."""
+    emails = Membership.objects.filter(
+        organization=organization,
+        role__in=[Membership.Role.ADMIN, Membership.Role.EDITOR],
+        user__is_active=True,
+    ).values_list("user__email", flat=True)
+    return sorted({email for email in emails if email})
+
+
+@transaction.atomic
+def notice_send(*, run: AuditRun) -> AuditNotice | None:
+    """Send the run's digest, once; None when the run changed nothing or was already announced.
+
+    The digest goes out inside the transaction that records the notice: if sending fails the
+    notice is not kept and the task tries again.
+    """
+    if run.status != AuditRun.Status.DONE or not (run.opened_count or run.resolved_count):
+        return None
+    notice, created = AuditNotice.objects.get_or_create(run=run)
+    if not created:
+        return None
+    organization = run.organization
+    recipients = digest_recipients(organization=organization)
+    if recipients:
+        opened, resolved = audit_run_changes(run=run)
+        subject, body = _digest(run=run, opened=opened, resolved=resolved)
+        connection = get_connection()
+        # One message per person: colleagues' addresses are not shown to each other.
+        connection.send_messages(
+            [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
+        )
+    notice.recipients = recipients
+    notice.webhooks = Webhook.objects.filter(organization=organization, active=True).count()
+    notice.save(update_fields=["recipients", "webhooks"])
+    return notice
+
+
+def webhooks_to_notify(*, run: AuditRun) -> list[int]:
+    """The ids of the active webhooks of the run's organization."""
+    return webhooks_of(organization_id=run.organization_id)
+
+
+def webhook_deliver(*, webhook: Webhook, run: AuditRun, attempt: int) -> WebhookDelivery:
+    """POST the run's payload to the webhook once and record the attempt, whatever happens."""
+    return _post(
+        webhook=webhook, body=webhook_payload(run=run), event=EVENT, attempt=attempt, run=run, about={"Run": run.pk}
+    )
+
+
+def webhook_ping_payload(*, webhook: Webhook) -> bytes:
+    """The body of a test delivery: says who sends it, carries no gap data."""
+    document = {
+        "event": PING_EVENT,
+        "organization": webhook.organization.slug,
+        "webhook": webhook.pk,
+        "sent_at": timezone.now().isoformat(),
+    }
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def webhook_ping(*, webhook: Webhook) -> WebhookDelivery:
+    """Send one signed `ping` to the webhook, the way audits are delivered, and record it.
+
+    Sent even when the webhook is disabled: an admin tests a receiver before switching it on.
+    """
+    return _post(webhook=webhook, body=webhook_ping_payload(webhook=webhook), event=PING_EVENT, attempt=1, about={})
+
+
+def gap_assigned_deliver(*, webhook: Webhook, gap: Gap, attempt: int) -> WebhookDelivery:
+    """POST gap.assigned for the gap to the webhook once and record the attempt."""
+    body = gap_assigned_payload(gap=gap)
+    return _post(webhook=webhook, body=body, event=GAP_ASSIGNED, attempt=attempt, gap=gap, about={"Gap": gap.pk})
+
+
+def _post(*, webhook: Webhook, body: bytes, event: str, attempt: int, about: dict, **subject) -> WebhookDelivery:
+    request = urllib.request.Request(
+        webhook.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "cxowner-webhook/1",
+            "X-Cxowner-Event": event,
+            **{f"X-Cxowner-{name}": str(value) for name, value in about.items()},
+            "X-Cxowner-Attempt": str(attempt),
+            SIGNATURE_HEADER: webhook_signature(secret=webhook.secret, body=body),
+        },
+    )
+    status_code, error = None, ""
+    started = time.monotonic()
+    try:
+        with _OPENER.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+            status_code = response.status
+    except urllib.error.HTTPError as exc:
+        status_code, error = exc.code, f"HTTP {exc.code} {exc.reason}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        error = str(getattr(exc, "reason", exc)) or type(exc).__name__
+    duration_ms = round((time.monotonic() - started) * 1000)
+    return WebhookDelivery.objects.create(
+        webhook=webhook,
+        event=event,
+        **subject,
+        attempt=attempt,
+        status_code=status_code,
+        error=error[:2000],
+        duration_ms=duration_ms,
+        succeeded=status_code is not None and 200 <= status_code < 300,
+    )
+
+
+def webhook_retry_delay(*, attempt: int) -> int:
+    """Seconds to wait after failed attempt n: base × 2**(n-1), at most an hour."""
+    return min(settings.WEBHOOK_RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1), 3600)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A redirect would turn the signed POST into a GET somewhere else: count it as a failure.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+# Connects only to public addresses, checked at connection time (ownership/webhooks.py).
+_OPENER = webhook_opener(_NoRedirect)
+
+
+def _gap_record(gap: Gap) -> dict:
+    """A gap as integrations read it: the finding, its score, and the people's side of it —
+    its decision, who was asked to fix it (by e-mail address) and by when."""
+    return {
+        **gap.finding,
+        "score": gap.score,
+        "fingerprint": gap.fingerprint,
+        "gap": gap.pk,
+        "workflow_status": gap.workflow_status,
+        "assignee": gap.assignee.email if gap.assignee_id and gap.assignee else None,
+        "due_on": gap.due_on.isoformat() if gap.due_on else None,
+    }
+
+
+def _digest_line(gap: Gap) -> str:
+    text = rule_text(gap.rule)
+    return f"  - [{text.severity_text.label}] {text.title}: {gap.finding.get('message', text.meaning)}"
+
+
+def _how_to_fix(gaps: list[Gap]) -> list[str]:
+    """Each rule among the new gaps once, with why it matters and how to fix it."""
+    rules = sorted({gap.rule for gap in gaps})
+    if not rules:
+        return []
+    lines = ["", "How to fix them:"]
+    for rule in rules:
+        text = rule_text(rule)
+        lines += [f"  {text.title}: {text.meaning}", f"    Why it matters: {text.why}", f"    How to fix: {text.fix}"]
+    return lines
+
+
+def _digest(*, run: AuditRun, opened: list[Gap], resolved: list[Gap]) -> tuple[str, str]:
+    organization = run.organization
+    subject = f"[cxowner] {organization.name}: {len(opened)} gap(s) opened, {len(resolved)} resolved"
+    lines = [
+        f"The {run.get_trigger_display().lower()} audit of {organization.name} "
+        f"finished at {run.finished_at:%Y-%m-%d %H:%M} UTC.",
+        f"Coverage: {run.coverage:.0%} of {run.in_scope_touchpoints} in-scope touchpoints; "
+        f"{run.open_gaps} gap(s) open.",
+    ]
+    for title, gaps in (("Opened", opened), ("Resolved", resolved)):
+        if not gaps:
+            continue
+        lines += ["", f"{title} ({len(gaps)}):"]
+        shown = gaps[: settings.NOTIFICATION_DIGEST_MAX_GAPS]
+        lines += [_digest_line(gap) for gap in shown]
+        if len(gaps) > len(shown):
+            lines.append(f"  … and {len(gaps) - len(shown)} more.")
+    lines += _how_to_fix(opened[: settings.NOTIFICATION_DIGEST_MAX_GAPS])
+    lines += ["", "You get this because you are an admin or editor of this organization in cxowner."]
+    return subject, "\n".join(lines) + "\n"

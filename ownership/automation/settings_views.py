@@ -1,0 +1,238 @@
+"""The organization's settings page: rule thresholds, the audit schedule and webhooks.
+
+Every member may read it; only admins change anything (403 for others, 404 for outsiders).
+Each form posts to its own view, which calls the same service the API calls and comes back
+to the page. A secret is shown on the one response that made it, never again.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.models import Membership
+from cxowner.orgs.services import StaleSettings, organization_settings_update, organization_settings_version
+from cxowner.views import form_errors, membership_for, render_org
+from ownership.automation.schedules import (
+    StaleSchedule,
+    audit_schedule_get,
+    audit_schedule_set,
+    audit_schedule_version,
+    crontab_fields,
+    crontab_text,
+    schedule_preview,
+)
+from ownership.automation.selectors import webhooks_with_deliveries
+from ownership.automation.settings_forms import ScheduleForm, ThresholdsForm, WebhookForm
+from ownership.automation.webhooks import (
+    webhook_create,
+    webhook_delete,
+    webhook_secret_rotate,
+    webhook_test_send,
+    webhook_update,
+)
+from ownership.models import Webhook
+
+ADMIN = Membership.Role.ADMIN
+
+
+STALE_MESSAGE = (
+    "Someone else changed this meanwhile; nothing was saved. The current values are shown: check them and try again."
+)
+
+
+def _thresholds_initial(organization) -> dict:
+    return {
+        "version": organization_settings_version(organization),
+        **{name: getattr(organization, name) for name in ThresholdsForm.SETTINGS},
+    }
+
+
+def _schedule_initial(task) -> dict:
+    return {"version": audit_schedule_version(task), "cron": crontab_text(task.crontab), "enabled": task.enabled}
+
+
+def _preview(cron: str) -> dict:
+    try:
+        return {"preview": schedule_preview(cron=cron)}
+    except ValidationError as error:
+        return {"preview_errors": error.message_dict.get("cron", error.messages)}
+
+
+def _settings_page(
+    request,
+    membership,
+    *,
+    thresholds_form=None,
+    schedule_form=None,
+    webhook_form=None,
+    new_secret=None,
+    stale: str = "",
+    status=200,
+) -> HttpResponse:
+    """The page; `stale` names the form ("thresholds", "schedule") whose save lost a race."""
+    organization = membership.organization
+    schedule = audit_schedule_get(organization=organization)
+    schedule_form = schedule_form or ScheduleForm(initial=_schedule_initial(schedule))
+    cron = schedule_form["cron"].value() or crontab_text(schedule.crontab)
+    context = {
+        "nav": "settings",
+        "thresholds_form": thresholds_form or ThresholdsForm(initial=_thresholds_initial(organization)),
+        "schedule_form": schedule_form,
+        "schedule": schedule,
+        "webhooks": webhooks_with_deliveries(organization=organization),
+        "webhook_form": webhook_form or WebhookForm(),
+        "new_secret": new_secret,
+        "stale": stale,
+        "stale_message": STALE_MESSAGE,
+        **_preview(cron),
+    }
+    return render_org(request, membership, "ownership/settings.html", context, status)
+
+
+@login_required
+@require_GET
+def settings_page(request: HttpRequest, org: str) -> HttpResponse:
+    return _settings_page(request, membership_for(request, org))
+
+
+@login_required
+@require_GET
+def schedule_preview_partial(request: HttpRequest, org: str) -> HttpResponse:
+    """The words and next runs of the cron being typed (htmx): nothing is saved."""
+    membership_for(request, org)
+    return render(request, "ownership/_schedule_preview.html", _preview(request.GET.get("cron", "")))
+
+
+@login_required
+@require_POST
+def settings_thresholds(request: HttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request, org, ADMIN)
+    form = ThresholdsForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, membership, thresholds_form=form, status=400)
+    data = dict(form.cleaned_data)
+    version = data.pop("version")
+    try:
+        organization_settings_update(organization=membership.organization, version=version, **data)
+    except StaleSettings:
+        # The page reads the current values again: the form shows them, with the warning.
+        return _settings_page(request, membership, stale="thresholds", status=409)
+    except ValidationError as error:
+        form_errors(form, error)
+        return _settings_page(request, membership, thresholds_form=form, status=400)
+    messages.success(request, "Rule thresholds saved; the gaps were brought up to date.")
+    return redirect("ownership:settings", org=org)
+
+
+@login_required
+@require_POST
+def settings_schedule(request: HttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request, org, ADMIN)
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, membership, schedule_form=form, status=400)
+    try:
+        fields = crontab_fields(form.cleaned_data["cron"])
+        schedule_preview(cron=form.cleaned_data["cron"])  # a date that never comes is refused too
+        audit_schedule_set(
+            organization=membership.organization,
+            enabled=form.cleaned_data["enabled"],
+            version=form.cleaned_data["version"],
+            **fields,
+        )
+    except StaleSchedule:
+        return _settings_page(request, membership, stale="schedule", status=409)
+    except ValidationError as error:
+        form.add_error("cron", error.messages)
+        return _settings_page(request, membership, schedule_form=form, status=400)
+    messages.success(request, f"Audit schedule saved: “{' '.join(fields.values())}” (UTC).")
+    return redirect("ownership:settings", org=org)
+
+
+@login_required
+@require_POST
+def webhook_add(request: HttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request, org, ADMIN)
+    form = WebhookForm(request.POST)
+    if form.is_valid():
+        try:
+            webhook, secret = webhook_create(organization=membership.organization, **form.cleaned_data)
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            return _settings_page(request, membership, new_secret={"webhook": webhook, "secret": secret, "made": True})
+    return _settings_page(request, membership, webhook_form=form, status=400)
+
+
+def _webhook(membership, webhook_id: int) -> Webhook:
+    return get_object_or_404(Webhook, organization=membership.organization, pk=webhook_id)
+
+
+def _posted_version(request) -> int | None:
+    try:
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _stale_webhook(request, membership, stale: StaleVersion) -> HttpResponse:
+    messages.error(request, f"Webhook {stale.obj.url} was changed by someone else meanwhile; nothing was done.")
+    return _settings_page(request, membership, status=409)
+
+
+@login_required
+@require_POST
+def webhook_toggle(request: HttpRequest, org: str, webhook_id: int) -> HttpResponse:
+    membership = membership_for(request, org, ADMIN)
+    webhook = _webhook(membership, webhook_id)
+    active = request.POST.get("active") == "true"
+    try:
+        webhook_update(webhook=webhook, version=_posted_version(request), active=active)
+    except StaleVersion as stale:
+        return _stale_webhook(request, membership, stale)
+    messages.success(request, f"Webhook {webhook.url} {'enabled' if active else 'disabled'}.")
+    return redirect("ownership:settings", org=org)
+
+
+@login_required
+@require_POST
+def webhook_remove(request: HttpRequest, org: str, webhook_id: int) -> HttpResponse:
+    membership = membership_for(request, org, ADMIN)
+    webhook = _webhook(membership, webhook_id)
+    try:
+        webhook_delete(webhook=webhook, version=_posted_version(request))
+    except StaleVersion as stale:
+        return _stale_webhook(request, membership, stale)
+    messages.success(request, f"Webhook {webhook.url} deleted, with its delivery log.")
+    return redirect("ownership:settings", org=org)
+
+
+@login_required
+@require_POST
+def webhook_test(request: HttpRequest, org: str, webhook_id: int) -> HttpResponse:
+    membership = membership_for(request, org, ADMIN)
+    delivery = webhook_test_send(webhook=_webhook(membership, webhook_id))
+    if delivery.succeeded:
+        messages.success(request, f"Test delivered: HTTP {delivery.status_code} in {delivery.duration_ms} ms.")
+    else:
+        messages.error(request, f"Test not delivered: {delivery.error or f'HTTP {delivery.status_code}'}.")
+    return redirect("ownership:settings", org=org)
+
+
+@login_required
+@require_POST
+def webhook_rotate(request: HttpRequest, org: str, webhook_id: int) -> HttpResponse:
+    membership = membership_for(request, org, ADMIN)
+    try:
+        webhook, secret = webhook_secret_rotate(
+            webhook=_webhook(membership, webhook_id), version=_posted_version(request)
+        )
+    except StaleVersion as stale:
+        return _stale_webhook(request, membership, stale)
+    return _settings_page(request, membership, new_secret={"webhook": webhook, "secret": secret, "made": False})

@@ -1,0 +1,118 @@
+"""Celery tasks of the audit schedules and notifications: thin wrappers that pass ids and call the
+services. Each keeps the name it had in ownership.tasks, which beat and stored schedules call."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.signals import beat_embedded_init, beat_init
+from django.conf import settings
+
+from cxowner.celery import RETRY_OPTIONS, TRANSIENT_ERRORS
+from ownership.automation.notifications import (
+    gap_assigned_deliver,
+    notice_send,
+    webhook_deliver,
+    webhook_retry_delay,
+    webhooks_of,
+    webhooks_to_notify,
+)
+from ownership.automation.schedules import audit_schedule_delete, audit_schedules_ensure
+from ownership.gaps.workflow import gap_assignee_notify
+from ownership.models import AuditRun, Gap, Webhook
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="ownership.tasks.audit_schedules_ensure_task", **RETRY_OPTIONS)
+def audit_schedules_ensure_task() -> int:
+    """Give organizations created since the last check their default schedule."""
+    return audit_schedules_ensure()
+
+
+@beat_init.connect
+@beat_embedded_init.connect
+def _schedules_on_beat_start(sender=None, **kwargs) -> None:
+    # Before the scheduler reads its table, so every organization is on it from the start.
+    created = audit_schedules_ensure()
+    if created:
+        logger.info("Created the default audit schedule for %s organization(s).", created)
+
+
+def _schedule_dropped_with_organization(sender, instance, **kwargs) -> None:
+    audit_schedule_delete(organization_id=instance.pk)
+
+
+# -- notifications ------------------------------------------------------------------------------
+@shared_task(name="ownership.tasks.audit_notify_task", acks_late=True, reject_on_worker_lost=True, **RETRY_OPTIONS)
+def audit_notify_task(run_id: int) -> int:
+    """E-mail the digest of a run once, then hand the run to each webhook's own task."""
+    run = AuditRun.objects.select_related("organization").filter(pk=run_id).first()
+    if run is None or notice_send(run=run) is None:
+        return 0
+    webhook_ids = webhooks_to_notify(run=run)
+    for webhook_id in webhook_ids:
+        webhook_deliver_task.delay(webhook_id, run.pk)
+    return len(webhook_ids)
+
+
+@shared_task(
+    name="ownership.tasks.webhook_deliver_task",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    max_retries=20,
+)
+def webhook_deliver_task(self, webhook_id: int, run_id: int) -> bool:
+    """One delivery attempt; a failed one is retried later with backoff, up to WEBHOOK_MAX_ATTEMPTS."""
+    webhook = Webhook.objects.filter(pk=webhook_id, active=True).first()
+    run = AuditRun.objects.select_related("organization").filter(pk=run_id).first()
+    if webhook is None or run is None:
+        return False
+    attempt = self.request.retries + 1
+    delivery = webhook_deliver(webhook=webhook, run=run, attempt=attempt)
+    if delivery.succeeded:
+        return True
+    logger.warning("Webhook %s, run %s, attempt %s failed: %s", webhook.url, run.pk, attempt, delivery.error)
+    if attempt >= settings.WEBHOOK_MAX_ATTEMPTS:
+        return False
+    raise self.retry(countdown=webhook_retry_delay(attempt=attempt), max_retries=settings.WEBHOOK_MAX_ATTEMPTS - 1)
+
+
+# -- the gap workflow ---------------------------------------------------------------------------
+@shared_task(
+    name="ownership.tasks.gap_assignee_notify_task", acks_late=True, reject_on_worker_lost=True, **RETRY_OPTIONS
+)
+def gap_assignee_notify_task(gap_id: int) -> bool:
+    """E-mail the assignee, then hand gap.assigned to each webhook's own delivery task."""
+    sent = gap_assignee_notify(gap_id=gap_id)
+    gap = Gap.objects.filter(pk=gap_id, assignee__isnull=False).only("organization_id").first()
+    for webhook_id in webhooks_of(organization_id=gap.organization_id) if gap else []:
+        gap_assigned_deliver_task.delay(webhook_id, gap_id)
+    return sent
+
+
+@shared_task(
+    name="ownership.tasks.gap_assigned_deliver_task",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    max_retries=20,
+)
+def gap_assigned_deliver_task(self, webhook_id: int, gap_id: int) -> bool:
+    """One attempt to deliver gap.assigned; retried with backoff like an audit's delivery."""
+    webhook = Webhook.objects.filter(pk=webhook_id, active=True).first()
+    gap = Gap.objects.select_related("organization", "assignee").filter(pk=gap_id).first()
+    if webhook is None or gap is None:
+        return False
+    attempt = self.request.retries + 1
+    delivery = gap_assigned_deliver(webhook=webhook, gap=gap, attempt=attempt)
+    if delivery.succeeded:
+        return True
+    logger.warning("Webhook %s, gap %s assigned, attempt %s failed: %s", webhook.url, gap.pk, attempt, delivery.error)
+    if attempt >= settings.WEBHOOK_MAX_ATTEMPTS:
+        return False
+    raise self.retry(countdown=webhook_retry_delay(attempt=attempt), max_retries=settings.WEBHOOK_MAX_ATTEMPTS - 1)

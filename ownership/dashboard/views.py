@@ -1,0 +1,339 @@
+"""The dashboard, the executives' home: live coverage and gaps with their change over a period
+(7, 30 or 90 days, in the URL), the daily trend, the gaps by function, the journeys worst first,
+the heatmap by journey (one journey open at a time, to see its stages) and the top gaps.
+
+Charts are drawn on the server as SVG: no JavaScript library, nothing to load, readable
+without scripts. Geometry is computed here and the template only places it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from cxowner.views import membership_for, render_org
+from ownership.dashboard.change import DEFAULT_PERIOD, PERIODS
+from ownership.dashboard.selectors import WORST_JOURNEYS, Dashboard, dashboard_load
+from ownership.engine.constants import Severity
+from ownership.engine.vocabulary import SEVERITY_TEXT, rule_text
+
+SEVERITIES = [s.value for s in Severity]
+
+
+SHORT_LIST = 4  # bars in "who owns CX" and "gaps by rule", so that the page stays on two screens
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request, org)
+    try:
+        open_journey = int(request.GET["journey"]) if request.GET.get("journey") else None
+    except ValueError:
+        open_journey = None  # a hand-edited link: show the journeys closed rather than fail
+    days = period_of(request.GET.get("period"))
+    all_journeys = request.GET.get("heat") == "all"
+    organization = membership.organization
+    data = dashboard_load(organization=organization, open_journey=open_journey, all_journeys=all_journeys, days=days)
+    gaps_url = reverse("ownership:gaps", args=[organization.slug])
+    return render_org(
+        request,
+        membership,
+        "dashboard/dashboard.html",
+        {
+            "nav": "dashboard",
+            "data": data,
+            "days": days,
+            "periods": [
+                {"days": n, "query": "?" + urlencode(_query(period=n, heat=all_journeys, journey=open_journey))}
+                for n in PERIODS
+            ],
+            "cards": change_cards(data),
+            "trend": trend_chart(data.change.trend),
+            "severity_bars": severity_bars(data),
+            "rule_bars": [
+                {**bar, "code": code}
+                for bar, (code, _) in zip(
+                    bars([(rule_text(r).title, n) for r, n in data.open_by_rule]), data.open_by_rule, strict=True
+                )
+            ][:SHORT_LIST],
+            "top_gaps": [
+                {"gap": gap, "touchpoint_id": tp, "journey": journey, "text": rule_text(gap.rule)}
+                for gap, tp, journey in data.top_gaps
+            ],
+            # The two bar lists share a column: the longest bars, the rest a link away.
+            "share_bars": bars(data.accountable_share, total=data.accountable_total)[:SHORT_LIST],
+            "share_more": max(len(data.accountable_share) - SHORT_LIST, 0),
+            "rule_more": max(len(data.open_by_rule) - SHORT_LIST, 0),
+            "function_rows": function_rows(data, gaps_url),
+            "journey_rows": data.journey_rows[:WORST_JOURNEYS],
+            "heat_rows": heat_rows(data, gaps_url, days),
+        },
+    )
+
+
+def period_of(value: str | None) -> int:
+    """The period asked for in the URL, in days; anything else is the default."""
+    try:
+        days = int(value or DEFAULT_PERIOD)
+    except ValueError:
+        return DEFAULT_PERIOD
+    return days if days in PERIODS else DEFAULT_PERIOD
+
+
+def _query(*, period: int, heat: bool = False, journey: int | None = None) -> dict:
+    """The dashboard's own parameters, the defaults left out so that links stay short."""
+    return {
+        **({"period": period} if period != DEFAULT_PERIOD else {}),
+        **({"heat": "all"} if heat else {}),
+        **({"journey": journey} if journey else {}),
+    }
+
+
+def change_words(change: int | None, *, days: int, unit: str = "", compared: str = "", higher_is_better: bool) -> dict:
+    """A figure's change in words, with an arrow and whether it is better or worse: never colour alone.
+
+    "+4 since 30 days ago (worse)", "−5 points since 7 days ago (better)", "no change since …".
+    """
+    compared = compared or f"since {days} days ago"
+    if change is None:
+        return {
+            "arrow": "",
+            "text": f"no figure from {days} days ago: the organization is newer",
+            "tone": "same",
+            "judgement": "",
+        }
+    if change == 0:
+        return {"arrow": "→", "text": f"no change {compared}", "tone": "same", "judgement": ""}
+    better = (change > 0) == higher_is_better
+    sign = "+" if change > 0 else "−"
+    return {
+        "arrow": "▲" if change > 0 else "▼",
+        "text": f"{sign}{abs(change)}{unit} {compared}",
+        "tone": "better" if better else "worse",
+        "judgement": "better" if better else "worse",
+    }
+
+
+def change_cards(data: Dashboard) -> list[dict]:
+    """The headline cards: each figure now, and its change over the period."""
+    change, days = data.change, data.change.days
+    return [
+        {
+            "key": "coverage",
+            "label": "Coverage",
+            "value": f"{change.coverage.now}%",
+            "note": f"{data.coverage.covered} of {data.coverage.in_scope} touchpoints with one A and an R",
+            "change": change_words(change.coverage.change, days=days, unit=" points", higher_is_better=True),
+            "href": None,
+        },
+        {
+            "key": "open",
+            "label": "Open gaps",
+            "value": change.open_gaps.now,
+            "note": ", ".join(
+                f"{data.open_by_severity.get(s, 0)} {severity_count_label(s, data.open_by_severity.get(s, 0))}"
+                for s in SEVERITIES
+            ),
+            "change": change_words(change.open_gaps.change, days=days, higher_is_better=False),
+            "href": "",
+        },
+        {
+            "key": "error",
+            "label": SEVERITY_TEXT[Severity.ERROR].plural,
+            "value": change.errors.now,
+            "note": "open error gaps, not accepted",
+            "change": change_words(change.errors.change, days=days, higher_is_better=False),
+            "href": "?severity=error",
+        },
+        {
+            "key": "accepted",
+            "label": "Accepted risks",
+            "value": change.accepted_risks.now,
+            "note": "lived with until their expiry",
+            "change": change_words(change.accepted_risks.change, days=days, higher_is_better=False),
+            "href": "?workflow_status=accepted",
+        },
+        {
+            "key": "resolved",
+            "label": f"Resolved in {days} days",
+            "value": change.resolved.now,
+            "note": f"closed since {change.since:%-d %b}, still closed",
+            "change": change_words(
+                change.resolved.change, days=days, compared=f"on the {days} days before", higher_is_better=True
+            ),
+            "href": "?status=resolved",
+        },
+    ]
+
+
+CHART_WIDTH, CHART_HEIGHT, CHART_PAD, CHART_BOTTOM = 640, 220, 32, 40
+
+
+# Bottom to top: what is still open, what was accepted, what was resolved that day.
+TREND_BANDS = (("open", "open gaps"), ("accepted", "accepted risks"), ("resolved", "resolved that day"))
+
+
+def trend_chart(points) -> dict | None:
+    """Stacked areas, one point per day: open gaps, accepted risks and the day's resolutions.
+
+    The x axis is time: every day has its place whether anything happened or not, and a few
+    dates are written under it (every day for a week, about six for longer periods).
+    """
+    points = list(points)
+    if not points:
+        return None
+    values = [{"open": p.open_total, "accepted": p.accepted, "resolved": p.resolved} for p in points]
+    top = max(max(sum(v.values()) for v in values), 1)
+    inner_w = CHART_WIDTH - 2 * CHART_PAD
+    inner_h = CHART_HEIGHT - CHART_PAD - CHART_BOTTOM
+    step = inner_w / (len(points) - 1) if len(points) > 1 else 0
+
+    def x(index: int) -> float:
+        return round(CHART_PAD + (index * step if len(points) > 1 else inner_w / 2), 1)
+
+    def y(value: float) -> float:
+        return round(CHART_PAD + inner_h - value / top * inner_h, 1)
+
+    layers = []
+    below = [0] * len(points)
+    for key, words in TREND_BANDS:
+        above = [below[i] + values[i][key] for i in range(len(points))]
+        upper = [f"{x(i)},{y(v)}" for i, v in enumerate(above)]
+        lower = [f"{x(i)},{y(v)}" for i, v in reversed(list(enumerate(below)))]
+        layer = {"key": key, "words": words, "points": " ".join(upper + lower)}
+        # The band's name and today's count written on it where it is tall enough, so that
+        # colour is not the only cue.
+        band = y(below[-1]) - y(above[-1])
+        if values[-1][key] and band >= 12:
+            layer["label"] = {
+                "x": CHART_WIDTH - CHART_PAD - 6,
+                "y": round(y(above[-1]) + band / 2, 1),
+                "text": f"{values[-1][key]} {words}",
+            }
+        layers.append(layer)
+        below = above
+    every = 1 if len(points) <= 8 else max(1, round(len(points) / 6))
+    ticks = sorted(range(len(points) - 1, -1, -every))  # counted back from today
+    return {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "layers": layers,
+        "dates": [
+            {
+                "x": x(i),
+                "day": points[i].day,
+                "anchor": "start" if i == 0 else "end" if i == len(points) - 1 else "middle",
+            }
+            for i in ticks
+        ],
+        "ticks": [{"y": y(t), "value": t} for t in sorted({0, top, round(top / 2)})],
+        "left": CHART_PAD,
+        "right": CHART_WIDTH - CHART_PAD,
+        "base": y(0),
+        "rows": [{"day": p.day, **v, "errors": p.errors} for p, v in zip(points, values, strict=True)],
+        "first": points[0].day,
+        "last": points[-1].day,
+    }
+
+
+def severity_count_label(severity: str, count: int) -> str:
+    """ "1 error", "2 errors", "3 info": the severity's own word, as every page writes it."""
+    text = SEVERITY_TEXT[severity]
+    return (text.label if count == 1 else text.plural).lower()
+
+
+def severity_bars(data: Dashboard) -> list[dict]:
+    total = max(data.open_total, 1)
+    return [
+        {
+            "severity": s,
+            "text": SEVERITY_TEXT[s],
+            "count": data.open_by_severity.get(s, 0),
+            "pct": round(100 * data.open_by_severity.get(s, 0) / total),
+        }
+        for s in SEVERITIES
+    ]
+
+
+def bars(rows: list[tuple[str, int]], total: int | None = None) -> list[dict]:
+    """Horizontal bars scaled to the largest value; `pct` is the share of `total` when given."""
+    top = max((count for _, count in rows), default=0) or 1
+    return [
+        {
+            "label": label,
+            "count": count,
+            "width": round(100 * count / top, 1),
+            "pct": round(100 * count / total) if total else None,
+        }
+        for label, count in rows
+    ]
+
+
+def function_rows(data: Dashboard, gaps_url: str) -> list[dict]:
+    """Gaps by function: a stacked bar per function (scaled to the busiest) and its counts."""
+    top = max((row.total for row in data.by_function), default=0) or 1
+    rows = []
+    for row in data.by_function:
+        offset, segments = 0.0, []
+        for severity in SEVERITIES:
+            width = round(100 * row.by_severity[severity] / top, 1)
+            if width:
+                segments.append({"severity": severity, "x": offset, "width": width})
+            offset += width
+        rows.append(
+            {
+                "row": row,
+                "counts": [row.by_severity[s] for s in SEVERITIES],
+                "segments": segments,
+                "href": f"{gaps_url}?{urlencode({'function': row.id})}",
+            }
+        )
+    return rows
+
+
+def _heat_cells(row, data: Dashboard, top: int, gaps_url: str, where: dict) -> list[dict]:
+    """A row's cells; those with open gaps link to the gaps page filtered to the cell."""
+    return [
+        {
+            "count": count,
+            "shade": 0 if not count else max(1, round(5 * count / top)),
+            "gaps": gaps,
+            "function": name,
+            "href": f"{gaps_url}?{urlencode({**where, 'function': function_id})}" if gaps else None,
+        }
+        for count, gaps, name, function_id in zip(
+            row.counts, row.gap_functions, data.functions, data.function_ids, strict=True
+        )
+    ]
+
+
+def heat_rows(data: Dashboard, gaps_url: str, days: int = DEFAULT_PERIOD) -> list[dict]:
+    """The function × journey heatmap, with the open journey's stages under it: a shade of 0–5
+    per cell, journeys scaled to the busiest journey cell and stages to the busiest stage cell."""
+    journey_top = max((c for row in data.heatmap for c in row.counts), default=0) or 1
+    stage_top = max((c for row in data.heatmap for stage in row.stages or () for c in stage.counts), default=0) or 1
+    return [
+        {
+            "row": row,
+            "cells": _heat_cells(row, data, journey_top, gaps_url, {"journey": row.id}),
+            "open": row.stages is not None,
+            "stages": [
+                {
+                    "row": stage,
+                    "cells": _heat_cells(stage, data, stage_top, gaps_url, {"journey": row.id, "stage": stage.id}),
+                }
+                for stage in row.stages or ()
+            ],
+            # Opening a journey closes the open one; the link keeps "all journeys" and the period.
+            "toggle": "?"
+            + urlencode(
+                _query(period=days, heat=data.all_journeys, journey=None if row.stages is not None else row.id)
+            ),
+        }
+        for row in data.heatmap
+    ]

@@ -1,0 +1,241 @@
+"""The matrix endpoint: one journey's RACI matrix with its gaps, read whole or written in bulk.
+
+Reads answer ETag (the matrix's version, then the organization's change counter) and 304 to
+If-None-Match; writes take If-Match (the matrix's version) and are compare-and-set per cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cxowner.orgs.api.base import (
+    ID_PATTERN,
+    IdCursorPagination,
+    OrganizationScopedMixin,
+    PreconditionFailed,
+    etag,
+    requested_int_version,
+)
+from cxowner.orgs.api.conditional import ConditionalListMixin, conditional_headers, etag_matches
+from cxowner.orgs.locks import rows_locked
+from journeys.models import Journey, Stage, Touchpoint
+from ownership.editor import services
+from ownership.editor.filtersets import AssignmentFilterSet
+from ownership.editor.serializers import (
+    AssignmentRoleSerializer,
+    AssignmentSerializer,
+    MatrixSerializer,
+    MatrixWriteSerializer,
+    MatrixWrittenSerializer,
+)
+from ownership.gaps.selectors import coverage_by_journey, journey_open_gaps
+from ownership.models import Assignment, Function
+from ownership.structure.api import _user
+
+
+def matrix_version(touchpoint_versions: list[tuple[int, int]], function_ids: list[int]) -> str:
+    """The matrix's ETag: every cell write bumps its touchpoint's version, so this moves with it."""
+    text = ";".join(f"{t}:{v}" for t, v in sorted(touchpoint_versions)) + "|" + ",".join(map(str, sorted(function_ids)))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+class MatrixView(OrganizationScopedMixin, APIView):
+    """One journey's RACI matrix: read it with its gaps, or write many cells at once."""
+
+    def _journey(self, pk: int) -> Journey:
+        journey = get_object_or_404(Journey, organization=self.organization, pk=pk)
+        journey.organization = self.organization  # the snapshot reads its thresholds
+        return journey
+
+    def _current_version(self, journey: Journey) -> str:
+        versions = list(Touchpoint.objects.filter(journey=journey).values_list("id", "version"))
+        functions = list(Function.objects.filter(organization=self.organization).values_list("id", flat=True))
+        return matrix_version(versions, functions)
+
+    def _gaps(self, journey: Journey) -> list[dict]:
+        # The live gap rows, kept current by every write: the API shows what the pages show.
+        return [
+            {**gap.finding, "score": gap.score, "fingerprint": gap.fingerprint}
+            for gap in journey_open_gaps(journey=journey).only("finding", "score", "fingerprint")
+        ]
+
+    def _coverage(self, journey: Journey) -> float:
+        live = coverage_by_journey(organization=self.organization, journey_ids=[journey.pk]).get(journey.pk)
+        return live.share if live else 0.0
+
+    def _read_tag(self, version: str) -> str:
+        # The matrix's version (what If-Match on a write compares), then the organization's change
+        # counter: names, holders and thresholds elsewhere change the gaps shown here too.
+        return f'"{version}-{self.organization.matrix_version}"'
+
+    @extend_schema(responses={200: MatrixSerializer, 304: OpenApiResponse(description="Not modified")})
+    def get(self, request, org, pk):
+        journey = self._journey(pk)
+        touchpoints = list(
+            journey.touchpoints.order_by("stage__position", "stage_id", "position", "id").values(
+                "id", "stage_id", "name", "position", "importance", "out_of_scope", "version"
+            )
+        )
+        functions = list(Function.objects.filter(organization=self.organization).order_by("position", "id"))
+        version = matrix_version([(t["id"], t["version"]) for t in touchpoints], [f.pk for f in functions])
+        tag = self._read_tag(version)
+        if etag_matches(request, tag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=conditional_headers(request, tag))
+        stages = list(Stage.objects.filter(journey=journey).order_by("position", "id").values("id", "name", "position"))
+        cells: dict[tuple[int, int], set[str]] = {}
+        letters = Assignment.objects.filter(organization=self.organization, touchpoint__journey=journey).order_by()
+        for touchpoint_id, function_id, letter in letters.values_list("touchpoint_id", "function_id", "letter"):
+            cells.setdefault((touchpoint_id, function_id), set()).add(letter)
+        data = {
+            "journey": journey.pk,
+            "version": version,
+            "stages": stages,
+            "touchpoints": [{**t, "stage": t.pop("stage_id")} for t in touchpoints],
+            "functions": [{"id": f.pk, "name": f.name} for f in functions],
+            "cells": [
+                {"touchpoint": t, "function": f, "letters": "".join(x for x in "RACI" if x in held)}
+                for (t, f), held in sorted(cells.items())
+            ],
+            "coverage": self._coverage(journey),
+            "gaps": self._gaps(journey),
+        }
+        return Response(data, headers=conditional_headers(request, tag))
+
+    @extend_schema(
+        request=MatrixWriteSerializer,
+        responses=MatrixWrittenSerializer,
+        parameters=[
+            OpenApiParameter(
+                "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="The matrix's ETag (optional)."
+            )
+        ],
+    )
+    def patch(self, request, org, pk):
+        journey = self._journey(pk)
+        serializer = MatrixWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cells = serializer.validated_data["cells"]
+        wanted = {cell["touchpoint"] for cell in cells}
+        # A read's ETag also carries the change counter after a "-": only the matrix version counts here.
+        if_match = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"').split("-")[0]
+        with transaction.atomic():
+            # Lock the journey's rows first: the version compared below cannot move until commit.
+            # NO KEY, as every cell write (ownership.editor.services.cells_set): see cxowner/orgs/locks.py.
+            touchpoints = Touchpoint.objects.filter(journey=journey)
+            rows = set(rows_locked(touchpoints, no_key=True).values_list("id", flat=True))
+            outside = sorted(wanted - rows)
+            if outside:
+                raise serializers.ValidationError(
+                    {"cells": [f"Touchpoint {t} is not in this journey." for t in outside[:20]]}
+                )
+            if if_match and if_match != "*" and if_match != self._current_version(journey):
+                raise PreconditionFailed("The matrix was changed by someone else; reload it and try again.")
+            written = services.cells_set(
+                organization=self.organization,
+                changes=[
+                    services.CellChange(cell["touchpoint"], cell["function"], cell["letters"], cell["expected"])
+                    for cell in cells
+                ],
+            )
+        version = self._current_version(journey)
+        data = {
+            "version": version,
+            "cells": [
+                {"touchpoint": t, "function": f, "letters": "".join(x for x in "RACI" if x in letters)}
+                for (t, f), letters in sorted(written.items())
+            ],
+            "coverage": self._coverage(journey),
+            "gaps": self._gaps(journey),
+        }
+        return Response(data, headers=etag(version))
+
+
+class AssignmentViewSet(
+    ConditionalListMixin,
+    OrganizationScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """RACI letters, one row per letter. Adding and removing letters is a compare-and-set on the
+    cell (409 if it changed meanwhile); the matrix endpoint writes many cells at once."""
+
+    serializer_class = AssignmentSerializer
+    filterset_class = AssignmentFilterSet
+    pagination_class = IdCursorPagination
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["id"]
+    ordering = ["id"]
+    lookup_value_regex = ID_PATTERN
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return Assignment.objects.filter(organization=self.organization)
+
+    def _set_cell(self, *, touchpoint_id: int, function_id: int, add: str | None = None, remove: str | None = None):
+        cell = (touchpoint_id, function_id)
+        current = services.cells_read(organization=self.organization, cells=[cell])[cell]
+        if add is not None and add in current:
+            raise serializers.ValidationError({"letter": [f"The function already holds {add} on this touchpoint."]})
+        letters = (current | {add}) if add else (current - {remove})
+        services.cells_set(
+            organization=self.organization,
+            changes=[services.CellChange(touchpoint_id, function_id, frozenset(letters), expected=current)],
+        )
+
+    def create(self, request, org):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with transaction.atomic():
+            self._set_cell(touchpoint_id=data["touchpoint"].pk, function_id=data["function"].pk, add=data["letter"])
+            assignment = Assignment.objects.get(
+                touchpoint=data["touchpoint"], function=data["function"], letter=data["letter"]
+            )
+            if data.get("role") is not None:
+                assignment = services.assignment_role_set(assignment=assignment, role=data["role"])
+        return Response(self.get_serializer(assignment).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, org, pk):
+        assignment = self.get_object()
+        return Response(self.get_serializer(assignment).data, headers=etag(assignment.version))
+
+    @extend_schema(request=AssignmentRoleSerializer, responses=AssignmentSerializer)
+    def partial_update(self, request, org, pk):
+        assignment = self.get_object()
+        version = requested_int_version(request)
+        serializer = AssignmentRoleSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        assignment = services.assignment_role_set(
+            assignment=assignment, role=serializer.validated_data["role"], version=version
+        )
+        return Response(self.get_serializer(assignment).data, headers=etag(assignment.version))
+
+    def destroy(self, request, org, pk):
+        assignment = self.get_object()
+        with transaction.atomic():
+            self._set_cell(
+                touchpoint_id=assignment.touchpoint_id, function_id=assignment.function_id, remove=assignment.letter
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, org, pk):
+        """The owner confirms that an accountable (A) letter still holds: it is no longer stale."""
+        assignment = self.get_object()
+        if assignment.letter != "A":
+            raise serializers.ValidationError({"letter": ["Only an accountable (A) letter is confirmed."]})
+        assignment = services.assignment_confirm(assignment=assignment, user=_user(request))
+        return Response(self.get_serializer(assignment).data)

@@ -1,0 +1,264 @@
+"""API for gaps: the list and one gap, and the workflow on it — assign, acknowledge, accept a
+risk, reopen, comment. Every change goes through ownership.gap_workflow with the version read
+(If-Match or the body's `version`; a stale one answers 412).
+
+Who may do what (docs/gap-workflow.md): viewers read and comment, editors (and admins) assign,
+acknowledge, accept risks, reopen, and list and apply the gap's fixes (ownership.gaps.fixes);
+members of other organizations get 404.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from cxowner.orgs.api.base import (
+    ID_PATTERN,
+    MAX_ID,
+    OrganizationScopedMixin,
+    PagePagination,
+    requested_int_version,
+)
+from cxowner.orgs.api.conditional import ConditionalListMixin
+from cxowner.orgs.api.versions import VersionSerializer
+from cxowner.orgs.authentication import TokenUser
+from cxowner.orgs.models import Membership
+from ownership.engine.vocabulary import rule_text
+from ownership.gaps import fixes as gap_fixes
+from ownership.gaps import workflow as gap_workflow
+from ownership.gaps.filtersets import AuditRunFilterSet, GapFilterSet
+from ownership.gaps.serializers import (
+    AuditRequestedSerializer,
+    AuditRunDetailSerializer,
+    AuditRunSerializer,
+    GapSerializer,
+)
+from ownership.gaps.tasks import audit_request_once
+from ownership.models import AuditRun, Gap, GapComment
+
+
+class GapAssignSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, allow_null=True, help_text="A member's user id; null unassigns."
+    )
+    due_on = serializers.DateField(required=False, allow_null=True, default=None)
+    version = serializers.IntegerField(required=False, help_text="Or send the ETag in If-Match.")
+
+
+class GapRiskSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=gap_workflow.RISK_REASON_MAX_CHARS)
+    expires_on = serializers.DateField(help_text="The day the accepted risk reopens by itself.")
+    version = serializers.IntegerField(required=False, help_text="Or send the ETag in If-Match.")
+
+
+class FixSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Send it back to apply the fix.")
+    label = serializers.CharField()
+    seen = serializers.CharField(help_text="What the matrix held when offered; send it back unchanged.")
+    asks = serializers.ListField(child=serializers.CharField(), help_text="Fields the fix needs: holder_name …")
+    group = serializers.CharField()
+
+
+class GapFixesSerializer(serializers.Serializer):
+    gap = serializers.IntegerField()
+    rule = serializers.CharField()
+    title = serializers.CharField()
+    meaning = serializers.CharField()
+    why = serializers.CharField()
+    how_to_fix = serializers.CharField()
+    fixes = FixSerializer(many=True)
+
+
+class FixApplySerializer(serializers.Serializer):
+    fix = serializers.CharField(max_length=100, help_text="A fix's `key` from GET …/fixes/.")
+    seen = serializers.CharField(max_length=2000, help_text="The fix's `seen`, as it was offered.")
+    holder_name = serializers.CharField(max_length=gap_fixes.HOLDER_NAME_MAX_CHARS, required=False, allow_blank=True)
+    holder_email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class FixResultSerializer(serializers.Serializer):
+    resolved = serializers.BooleanField(help_text="The matrix no longer has the gap.")
+    message = serializers.CharField()
+    gap = GapSerializer()
+    fixes = FixSerializer(many=True, help_text="What the gap still allows when it is still open.")
+
+
+class GapCommentSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GapComment
+        fields = ["id", "author", "body", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+        extra_kwargs = {"body": {"max_length": gap_workflow.COMMENT_MAX_CHARS}}
+
+    def get_author(self, comment) -> str:
+        if comment.author is None:
+            return ""
+        return comment.author.get_full_name() or comment.author.get_username()
+
+
+def _etag(gap: Gap) -> dict[str, str]:
+    return {"ETag": f'"{gap.version}"'}
+
+
+class GapViewSet(
+    ConditionalListMixin,
+    OrganizationScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Gaps tracked across audits: the open ones by default, highest score first."""
+
+    serializer_class = GapSerializer
+    filterset_class = GapFilterSet
+    pagination_class = PagePagination
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["score", "first_seen_at", "resolved_at", "due_on", "id"]
+    ordering = ["-score", "rule", "id"]
+    lookup_value_regex = ID_PATTERN
+
+    @property
+    def write_role(self) -> str:
+        # Anyone who may read a gap may discuss it; deciding about it is an editor's.
+        return Membership.Role.VIEWER if getattr(self, "action", None) == "comments" else Membership.Role.EDITOR
+
+    @property
+    def read_role(self) -> str:
+        # The fixes are offered to those who may apply them.
+        return Membership.Role.EDITOR if getattr(self, "action", None) == "fixes" else Membership.Role.VIEWER
+
+    def get_queryset(self):
+        return Gap.objects.filter(organization=self.organization)
+
+    def retrieve(self, request, *args, **kwargs):
+        gap = self.get_object()
+        return Response(self.get_serializer(gap).data, headers=_etag(gap))
+
+    def _answer(self, gap: Gap) -> Response:
+        return Response(self.get_serializer(gap).data, headers=_etag(gap))
+
+    @extend_schema(request=GapAssignSerializer, responses=GapSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, org, pk=None):
+        gap = self.get_object()
+        data = _valid(GapAssignSerializer, request)
+        assignee = None
+        if data["assignee"] is not None:
+            member = Membership.objects.filter(organization=self.organization, user_id=data["assignee"]).first()
+            if member is None:  # nobody's id and another organization's user read alike
+                raise serializers.ValidationError({"assignee": [gap_workflow.NOT_A_MEMBER]})
+            assignee = member.user
+        version = requested_int_version(request)
+        return self._answer(gap_workflow.gap_assign(gap=gap, assignee=assignee, due_on=data["due_on"], version=version))
+
+    @extend_schema(request=VersionSerializer, responses=GapSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, org, pk=None):
+        gap = self.get_object()
+        return self._answer(gap_workflow.gap_acknowledge(gap=gap, version=requested_int_version(request)))
+
+    @extend_schema(request=GapRiskSerializer, responses=GapSerializer)
+    @action(detail=True, methods=["post"], url_path="accept-risk")
+    def accept_risk(self, request, org, pk=None):
+        gap = self.get_object()
+        data = _valid(GapRiskSerializer, request)
+        accepted = gap_workflow.gap_accept_risk(
+            gap=gap,
+            reason=data["reason"],
+            expires_on=data["expires_on"],
+            version=requested_int_version(request),
+            today=timezone.localdate(),
+        )
+        return self._answer(accepted)
+
+    @extend_schema(request=VersionSerializer, responses=GapSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, org, pk=None):
+        gap = self.get_object()
+        return self._answer(gap_workflow.gap_reopen(gap=gap, version=requested_int_version(request)))
+
+    @extend_schema(methods=["get"], request=None, responses=GapCommentSerializer(many=True))
+    @extend_schema(methods=["post"], request=GapCommentSerializer, responses={201: GapCommentSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def comments(self, request, org, pk=None):
+        gap = self.get_object()
+        if request.method == "GET":
+            rows = gap.comments.select_related("author")
+            return Response(GapCommentSerializer(rows, many=True).data)
+        data = _valid(GapCommentSerializer, request)
+        author = None if isinstance(request.user, TokenUser) else request.user
+        comment = gap_workflow.gap_comment_add(gap=gap, author=author, body=data["body"])
+        return Response(GapCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], request=None, responses=GapFixesSerializer)
+    @extend_schema(methods=["post"], request=FixApplySerializer, responses=FixResultSerializer)
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def fixes(self, request, org, pk=None):
+        """GET: the fixes the gap's rule allows now. POST: apply one (409/412 if the matrix changed)."""
+        gap = self.get_object()
+        if request.method == "GET":
+            text = rule_text(gap.rule)
+            return Response(
+                {
+                    "gap": gap.pk,
+                    "rule": gap.rule,
+                    "title": text.title,
+                    "meaning": text.meaning,
+                    "why": text.why,
+                    "how_to_fix": text.fix,
+                    "fixes": [fix.as_dict() for fix in gap_fixes.fixes_for(gap)],
+                }
+            )
+        data = _valid(FixApplySerializer, request)
+        user = None if isinstance(request.user, TokenUser) else request.user
+        result = gap_fixes.fix_apply(gap=gap, key=data["fix"], seen=data["seen"], values=data, user=user)
+        body = {
+            "resolved": result.resolved,
+            "message": result.message,
+            "gap": self.get_serializer(result.gap).data,
+            "fixes": [fix.as_dict() for fix in gap_fixes.fixes_for(result.gap)],
+        }
+        return Response(body, headers=_etag(result.gap))
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class AuditRunViewSet(
+    OrganizationScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Audit runs, newest first. POST asks for one: 202, done by a Celery worker."""
+
+    serializer_class = AuditRunSerializer
+    filterset_class = AuditRunFilterSet
+    pagination_class = PagePagination
+    lookup_value_regex = ID_PATTERN
+
+    def get_queryset(self):
+        return AuditRun.objects.filter(organization=self.organization).order_by("-requested_at", "-id")
+
+    def get_serializer_class(self):
+        return AuditRunDetailSerializer if self.action == "retrieve" else AuditRunSerializer
+
+    @extend_schema(request=None, responses={202: AuditRequestedSerializer})
+    def create(self, request, org):
+        # A run already waiting for a worker is answered again: an eager client cannot stack runs.
+        run = audit_request_once(organization=self.organization, trigger=AuditRun.Trigger.API).run
+        url = request.build_absolute_uri(reverse("api:audit-run-detail", kwargs={"org": org, "pk": run.pk}))
+        return Response(
+            {"id": run.pk, "url": url, "status": run.status}, status=status.HTTP_202_ACCEPTED, headers={"Location": url}
+        )

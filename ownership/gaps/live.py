@@ -1,0 +1,373 @@
+"""The live gap state: every write brings the open gaps it can have changed up to date.
+
+A write announces what it touched (cxowner.orgs.signals.MatrixScope); gaps_refresh recomputes
+the findings of exactly that part with the same rule functions the audit runs (rules.py), over
+a smaller snapshot, and writes only the Gap rows that changed, in the write's transaction:
+
+- touched touchpoints (a cell edit): the touchpoint rules for them, and the handoffs into and
+  out of them, read from a window of the touchpoint and its in-scope neighbours in journey
+  order. The cost does not grow with the journey or the organization;
+- touched journeys (a structural edit): every journey rule over those journeys;
+- functions: idle_function and accountability_bottleneck from two SQL aggregates, never the
+  whole matrix;
+- organization-wide changes (thresholds, a function renamed): everything, as an audit does.
+
+Writes also bump Organization.matrix_version. That UPDATE takes the organization's row lock, so
+writers refresh one after another and never while an audit (which holds the same lock) compares
+its from-scratch result with this state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.dispatch import receiver
+from django.utils import timezone
+
+from cxowner.orgs.models import Organization
+from cxowner.orgs.signals import MatrixScope, matrix_changed
+from journeys.models import Stage, Touchpoint
+from ownership.engine.constants import Rule
+from ownership.engine.rules import (
+    RULES,
+    Finding,
+    consult_overload,
+    evaluate,
+    function_bottleneck,
+    function_idle,
+    handoff_gap,
+    inform_overload,
+    multiple_accountable,
+    no_accountable,
+    no_responsible,
+    stale_ownership,
+    too_many_responsible,
+    unassigned,
+    vacant_owner,
+)
+from ownership.engine.snapshot import FunctionRow
+from ownership.gaps.snapshots import rule_settings_of, snapshot_load, snapshot_of_touchpoints
+from ownership.models import Assignment, AuditRun, Function, Gap, GapEvent, GapStatus
+
+FUNCTION_RULES = frozenset({Rule.IDLE_FUNCTION, Rule.ACCOUNTABILITY_BOTTLENECK})
+
+
+# The rules that judge one touchpoint by its own letters (vacant_owner also judges journeys:
+# only its touchpoint findings are kept on this path).
+TOUCHPOINT_RULES = (
+    unassigned,
+    no_accountable,
+    multiple_accountable,
+    no_responsible,
+    too_many_responsible,
+    consult_overload,
+    inform_overload,
+    vacant_owner,
+    stale_ownership,
+)
+
+
+TOUCHPOINT_RULE_CODES = frozenset(
+    {
+        Rule.UNASSIGNED,
+        Rule.NO_ACCOUNTABLE,
+        Rule.MULTIPLE_ACCOUNTABLE,
+        Rule.NO_RESPONSIBLE,
+        Rule.TOO_MANY_RESPONSIBLE,
+        Rule.CONSULT_OVERLOAD,
+        Rule.INFORM_OVERLOAD,
+        Rule.VACANT_OWNER,
+        Rule.STALE_OWNERSHIP,
+    }
+)
+
+
+# A write touching more touchpoints than this recomputes their journeys whole: a few bulk reads
+# beat four neighbour lookups per touchpoint.
+WINDOW_LIMIT = 40
+
+
+_BATCH = 500
+
+
+@dataclass
+class GapChanges:
+    """What one refresh (or audit) did to the Gap rows: (rule, message) of each change."""
+
+    opened: list[tuple[str, str]] = field(default_factory=list)
+    reopened: list[tuple[str, str]] = field(default_factory=list)
+    resolved: list[tuple[str, str]] = field(default_factory=list)
+    updated: list[tuple[str, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.opened) + len(self.reopened) + len(self.resolved) + len(self.updated)
+
+
+@receiver(matrix_changed, dispatch_uid="ownership.gaps_refresh")
+def _gaps_on_matrix_change(sender, organization_id: int, scope: MatrixScope | None = None, **kwargs) -> None:
+    # A sender that does not say what it touched gets the safe answer: everything.
+    gaps_refresh(organization_id=organization_id, scope=scope or MatrixScope.of("change", organization_wide=True))
+
+
+@transaction.atomic
+def gaps_refresh(*, organization_id: int, scope: MatrixScope) -> GapChanges:
+    """Bring the open gaps of `scope` up to date with the matrix, and bump the change counter."""
+    now = timezone.now()
+    organization = _change_counted(organization_id, now)
+    if scope.organization_wide:
+        snapshot = snapshot_load(organization=organization, at=now)
+        in_scope_count(organization, counted=len(snapshot.in_scope))
+        found = evaluate(snapshot)
+        return gaps_reconcile(organization=organization, found=found, covered=None, cause=scope.cause, at=now)
+
+    found: list[Finding] = []
+    # One query per part, each on its own index: an OR of them, or the organization's index,
+    # would read every open gap. Ids of journeys, touchpoints and functions imply the organization.
+    gaps = Gap.objects.filter(resolved_at__isnull=True)
+    # Gaps whose journey and function were deleted can only be resolved; every refresh does it.
+    covered = [gaps.filter(organization_id=organization_id, journey__isnull=True, function__isnull=True)]
+    journeys, touchpoints = set(scope.journeys), set(scope.touchpoints)
+    located: dict[int, tuple] = {}
+    if touchpoints:
+        rows = Touchpoint.objects.filter(organization_id=organization_id, pk__in=touchpoints)
+        fields = ("pk", "stage_id", "position", "journey_id", "stage__position")
+        located = {row[0]: row for row in rows.values_list(*fields) if row[3] not in journeys}
+        touchpoints = set(located)
+        if len(touchpoints) > WINDOW_LIMIT:
+            journeys |= {row[3] for row in located.values()}
+            touchpoints = set()
+    if journeys:
+        snapshot = snapshot_load(organization=organization, at=now, journey_ids=journeys)
+        found += [f for rule, check in RULES.items() if rule not in FUNCTION_RULES for f in check(snapshot)]
+        covered.append(gaps.filter(journey_id__in=journeys).exclude(rule__in=FUNCTION_RULES))
+    if touchpoints:
+        window, handoff_starts = _window(located.values())
+        snapshot = snapshot_of_touchpoints(organization=organization, touchpoint_ids=window, at=now)
+        found += [
+            f
+            for check in TOUCHPOINT_RULES
+            for f in check(snapshot)
+            if f.touchpoint_ids[:1] and f.touchpoint_ids[0] in touchpoints
+        ]
+        found += [f for f in handoff_gap(snapshot) if f.touchpoint_ids[0] in handoff_starts]
+        own = Q(touchpoint_id__in=touchpoints, rule__in=TOUCHPOINT_RULE_CODES) | Q(rule=Rule.HANDOFF_GAP)
+        covered.append(gaps.filter(own, touchpoint_id__in=handoff_starts))
+    if scope.all_functions or scope.functions:
+        function_ids = None if scope.all_functions else scope.functions
+        in_scope = organization.in_scope_touchpoints
+        if scope.all_functions or in_scope is None:
+            in_scope = in_scope_count(organization)
+        found += function_findings(organization=organization, function_ids=function_ids, in_scope=in_scope)
+        function_gaps = gaps.filter(rule__in=FUNCTION_RULES)
+        if function_ids is None:
+            covered.append(function_gaps.filter(organization_id=organization_id))
+        else:
+            covered.append(function_gaps.filter(function_id__in=function_ids))
+    return gaps_reconcile(organization=organization, found=found, covered=covered, cause=scope.cause, at=now)
+
+
+def _change_counted(organization_id: int, now: datetime) -> Organization:
+    """Bump the change counter and read the organization's thresholds, in one statement.
+
+    UPDATE … RETURNING (PostgreSQL, SQLite 3.35+): it also takes the row lock that serialises
+    writers with each other and with audits.
+    """
+    table = connection.ops.quote_name(Organization._meta.db_table)
+    sql = f"UPDATE {table} SET matrix_version = matrix_version + 1, matrix_changed_at = %s WHERE id = %s RETURNING *"
+    return next(iter(Organization.objects.raw(sql, [now, organization_id])))
+
+
+def _window(touched: Iterable[tuple]) -> tuple[set[int], set[int]]:
+    """The touchpoints to load for the touched ones, and where the handoffs to recompute start.
+
+    A touched touchpoint t can change the handoffs (previous in-scope, t) and (t, next in-scope);
+    if t is out of scope, the chain closes over it: (previous, next). Each handoff is named by
+    where it starts, so the handoffs to recompute are those starting at t or at its previous one.
+    `touched` holds (id, stage id, position, journey id, stage position) rows.
+    """
+    window: set[int] = set()
+    starts: set[int] = set()
+    for here in touched:
+        previous = _neighbour(*here, before=True)
+        following = _neighbour(*here, before=False)
+        window |= {t for t in (here[0], previous, following) if t is not None}
+        starts |= {t for t in (here[0], previous) if t is not None}
+    return window, starts
+
+
+def _neighbour(
+    touchpoint_id: int, stage_id: int, position: int, journey_id: int, stage_position: int, *, before: bool
+) -> int | None:
+    """The nearest in-scope touchpoint before (or after) this one in journey order.
+
+    First within its stage, then in the nearest stage that has one: a lookup by index, not a
+    walk over the journey.
+    """
+    in_scope = Touchpoint.objects.filter(out_of_scope=False)
+    if before:
+        same_stage = Q(position__lt=position) | Q(position=position, pk__lt=touchpoint_id)
+        order, stage_order = ("-position", "-id"), ("-position", "-id")
+        other_stages = Q(position__lt=stage_position) | Q(position=stage_position, pk__lt=stage_id)
+    else:
+        same_stage = Q(position__gt=position) | Q(position=position, pk__gt=touchpoint_id)
+        order, stage_order = ("position", "id"), ("position", "id")
+        other_stages = Q(position__gt=stage_position) | Q(position=stage_position, pk__gt=stage_id)
+    nearest = in_scope.filter(same_stage, stage_id=stage_id).order_by(*order).values_list("pk", flat=True).first()
+    if nearest is not None:
+        return nearest
+    edge = in_scope.filter(stage_id=OuterRef("pk")).order_by(*order).values("pk")[:1]
+    stages = Stage.objects.filter(other_stages, journey_id=journey_id).annotate(edge=Subquery(edge))
+    return stages.filter(edge__isnull=False).order_by(*stage_order).values_list("edge", flat=True).first()
+
+
+def in_scope_count(organization: Organization, *, counted: int | None = None) -> int:
+    """Count the in-scope touchpoints (or take `counted`) and keep the figure on the organization."""
+    if counted is None:
+        counted = Touchpoint.objects.filter(organization=organization, out_of_scope=False).count()
+    if organization.in_scope_touchpoints != counted:
+        Organization.objects.filter(pk=organization.pk).update(in_scope_touchpoints=counted)
+        organization.in_scope_touchpoints = counted
+    return counted
+
+
+def function_findings(
+    *, organization: Organization, in_scope: int, function_ids: Iterable[int] | None = None
+) -> list[Finding]:
+    """idle_function and accountability_bottleneck for some (or all) functions, from aggregates.
+
+    One query: per function whether it holds an R or an A on an in-scope touchpoint and how many
+    A it holds at all (an index-only count). Only a function whose A could pass the bottleneck
+    share of the `in_scope` touchpoints has them counted exactly, in scope.
+    """
+    settings = rule_settings_of(organization)
+    functions = Function.objects.filter(organization=organization).order_by("position", "id")
+    if function_ids is not None:
+        functions = functions.filter(pk__in=list(function_ids))
+    letters = Assignment.objects.filter(function_id=OuterRef("pk")).order_by()
+    working = letters.filter(letter__in=["R", "A"], touchpoint__out_of_scope=False)
+    any_accountable = letters.filter(letter="A").values("function_id").annotate(n=Count("*")).values("n")
+    functions = functions.annotate(working=Exists(working), accountable_at_most=Subquery(any_accountable))
+    found: list[Finding] = []
+    for function in functions:
+        row = FunctionRow(function.pk, function.name)
+        found += function_idle(row, working=function.working)
+        count = function.accountable_at_most or 0
+        if in_scope >= settings.bottleneck_min_touchpoints and count > settings.bottleneck_share * in_scope:
+            count = Assignment.objects.filter(function=function, letter="A", touchpoint__out_of_scope=False).count()
+        found += function_bottleneck(row, accountable=count, in_scope=in_scope, settings=settings)
+    return found
+
+
+def _gap_fields(finding: Finding) -> dict:
+    ids = finding.touchpoint_ids
+    return {
+        "rule": finding.rule.value,
+        "severity": finding.severity.value,
+        "journey_id": finding.journey_id,
+        "touchpoint_id": ids[0] if ids else None,
+        "next_touchpoint_id": ids[1] if len(ids) > 1 else None,
+        "function_id": finding.function_id,
+        "finding": finding.as_dict(),
+        "score": finding.score,
+    }
+
+
+_FIELDS = ("finding", "score", "journey_id", "touchpoint_id", "next_touchpoint_id", "function_id")
+
+
+_COLUMNS = ("id", "fingerprint", "resolved_at", "times_reopened", "rule", *_FIELDS)
+
+
+def _decisions_end(gap_ids: list[int]) -> list[int]:
+    """A gap that comes back starts fresh: what people decided before it resolved (acknowledged,
+    or a risk accepted until some day) was about the matrix then, so it ends now. Returns the
+    gaps whose accepted risk ended, for the record (the reason stays, as after a withdrawal)."""
+    decided = Gap.objects.filter(pk__in=gap_ids).exclude(workflow_status=GapStatus.OPEN)
+    accepted = list(decided.filter(workflow_status=GapStatus.ACCEPTED).values_list("id", flat=True))
+    decided.update(workflow_status=GapStatus.OPEN, version=F("version") + 1)
+    return accepted
+
+
+def gaps_reconcile(
+    *,
+    organization: Organization,
+    found: Iterable[Finding],
+    covered: Iterable[QuerySet] | None,
+    cause: str,
+    at: datetime,
+    run: AuditRun | None = None,
+) -> GapChanges:
+    """Make the open gaps in the `covered` querysets (None: all of them) exactly the `found` findings.
+
+    Opens new gaps, reopens resolved ones that came back, rewrites those whose text or score
+    changed, resolves the rest, and records one GapEvent per opening, reopening and resolution.
+    Rows that did not change are not written.
+    """
+    wanted = {f.fingerprint: f for f in found}
+    gaps = Gap.objects.filter(organization=organization).order_by()
+    if covered is None:
+        # Everything: one read of every gap, open or resolved.
+        known = {row[1]: row for row in gaps.values_list(*_COLUMNS)}
+        open_known = {fp for fp, row in known.items() if row[2] is None}
+    else:
+        known = {row[1]: row for part in covered for row in part.order_by().values_list(*_COLUMNS)}
+        open_known = set(known)
+        missing = [fp for fp in wanted if fp not in known]
+        for start in range(0, len(missing), _BATCH):
+            known |= {
+                row[1]: row
+                for row in gaps.filter(fingerprint__in=missing[start : start + _BATCH]).values_list(*_COLUMNS)
+            }
+
+    changes = GapChanges()
+    events: list[GapEvent] = []
+    created: list[Gap] = []
+    rewritten: list[Gap] = []
+    returned: list[int] = []
+
+    def event(gap_id: int, kind: str) -> None:
+        events.append(GapEvent(organization=organization, gap_id=gap_id, kind=kind, at=at, cause=cause, run=run))
+
+    for fingerprint, finding in wanted.items():
+        fields = _gap_fields(finding)
+        label = (finding.rule.value, finding.message)
+        row = known.get(fingerprint)
+        if row is None:
+            created.append(
+                Gap(organization=organization, fingerprint=fingerprint, first_seen_at=at, first_seen_run=run, **fields)
+            )
+            changes.opened.append(label)
+            continue
+        gap_id, _, resolved_at, times_reopened = row[:4]
+        stored = dict(zip(_FIELDS, row[5:], strict=True))
+        if resolved_at is not None:
+            rewritten.append(Gap(id=gap_id, resolved_at=None, times_reopened=times_reopened + 1, **fields))
+            event(gap_id, GapEvent.Kind.REOPENED)
+            returned.append(gap_id)
+            changes.reopened.append(label)
+        elif any(stored[name] != fields[name] for name in _FIELDS):
+            # Names change (a touchpoint renamed): the gap keeps its history, its text follows.
+            rewritten.append(Gap(id=gap_id, resolved_at=None, times_reopened=times_reopened, **fields))
+            changes.updated.append(label)
+
+    Gap.objects.bulk_create(created, batch_size=1000)
+    # bulk_create returns ids on PostgreSQL and SQLite >= 3.35, both of which we run on.
+    for gap in created:
+        event(gap.id, GapEvent.Kind.OPENED)
+    Gap.objects.bulk_update(rewritten, ["resolved_at", "times_reopened", "rule", "severity", *_FIELDS], batch_size=1000)
+    if returned:
+        for gap_id in _decisions_end(returned):
+            event(gap_id, GapEvent.Kind.RISK_ENDED)
+    gone = [known[fp] for fp in open_known if fp not in wanted]
+    gone_ids = [row[0] for row in gone]
+    for start in range(0, len(gone_ids), 1000):
+        Gap.objects.filter(pk__in=gone_ids[start : start + 1000]).update(resolved_at=at)
+    for row in gone:
+        event(row[0], GapEvent.Kind.RESOLVED)
+        changes.resolved.append((row[4], row[5].get("message", "")))
+    GapEvent.objects.bulk_create(events, batch_size=1000)
+    return changes

@@ -1,0 +1,281 @@
+"""The gap's own page (explained in the rules' words, assigned, discussed, decided) and "My gaps".
+
+Views are thin: every change goes through ownership.gap_workflow with the version the page
+showed, so a decision made meanwhile by someone else is refused with a message, never overwritten.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from cxowner.heartbeat import worker_last_seen, worker_seen_recently
+from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.models import Membership
+from cxowner.views import membership_for, render_org
+from ownership.engine.vocabulary import rule_text
+from ownership.gaps import workflow as gap_workflow
+from ownership.gaps.filtersets import gap_filter
+from ownership.gaps.fix_views import fix_groups
+from ownership.gaps.selectors import audit_history, touchpoint_locator
+from ownership.gaps.tasks import audit_request_now
+from ownership.models import AuditRun, Gap, GapStatus
+
+EDITOR = Membership.Role.EDITOR
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(label="Assigned to", coerce=int, empty_value=None, required=False)
+    due_on = forms.DateField(label="Due", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", "Nobody")] + [(m.user_id, _person(m.user)) for m in members]
+
+
+class RiskForm(forms.Form):
+    reason = forms.CharField(
+        label="Why the risk is accepted",
+        max_length=gap_workflow.RISK_REASON_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    expires_on = forms.DateField(label="Look at it again on", widget=forms.DateInput(attrs={"type": "date"}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment", max_length=gap_workflow.COMMENT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _members(organization):
+    return list(Membership.objects.filter(organization=organization).select_related("user").order_by("user__username"))
+
+
+def _gap(membership: Membership, gap_id: int) -> Gap:
+    rows = Gap.objects.select_related("journey", "assignee")
+    return get_object_or_404(rows, organization=membership.organization, pk=gap_id)
+
+
+@login_required
+@require_GET
+def gap_detail(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
+    membership = membership_for(request, org)
+    gap = _gap(membership, gap_id)
+    initial = {"version": gap.version}
+    members = _members(membership.organization)
+    context = {
+        "nav": "gaps",
+        "gap": gap,
+        "text": rule_text(gap.rule),
+        "overdue": gap_workflow.gap_overdue(gap, today=timezone.localdate()),
+        "comments": gap.comments.select_related("author"),
+        "assign_form": AssignForm(
+            initial={**initial, "assignee": gap.assignee_id, "due_on": gap.due_on}, members=members
+        ),
+        "risk_form": RiskForm(initial={**initial, "reason": gap.risk_reason}, auto_id="risk_%s"),
+        "version_form": VersionForm(initial=initial, auto_id=False),
+        "comment_form": CommentForm(),
+        "statuses": GapStatus,
+        # The fix panel, in the page: its forms post and come back here with the outcome.
+        "groups": fix_groups(gap) if membership.can_edit else [],
+        "surface": "page",
+        "in_page": True,
+    }
+    return render_org(request, membership, "ownership/gap_detail.html", context)
+
+
+def _decide(request: HttpRequest, org: str, gap_id: int, form_class, change, done: str, form_extra=None):
+    """Run one workflow change from a posted form; refusals become messages on the gap's page."""
+    membership = membership_for(request, org, EDITOR)
+    gap = _gap(membership, gap_id)
+    form = form_class(request.POST, **(form_extra(membership) if form_extra else {}))
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label or 'This form'}: {' '.join(errors)}")
+        return redirect("ownership:gap", org, gap.pk)
+    try:
+        change(gap, form.cleaned_data, membership)
+    except StaleVersion:
+        messages.error(request, "Someone else changed this gap meanwhile; it is shown as it is now.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect("ownership:gap", org, gap.pk)
+
+
+@login_required
+@require_POST
+def gap_assign(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
+    def change(gap, data, membership):
+        members = {m.user_id: m.user for m in _members(membership.organization)}
+        assignee = members.get(data["assignee"]) if data["assignee"] is not None else None
+        if data["assignee"] is not None and assignee is None:
+            raise ValidationError(gap_workflow.NOT_A_MEMBER)
+        gap_workflow.gap_assign(gap=gap, assignee=assignee, due_on=data["due_on"], version=data["version"])
+
+    return _decide(
+        request,
+        org,
+        gap_id,
+        AssignForm,
+        change,
+        "Assignment saved.",
+        form_extra=lambda membership: {"members": _members(membership.organization)},
+    )
+
+
+@login_required
+@require_POST
+def gap_acknowledge(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
+    def change(gap, data, membership):
+        gap_workflow.gap_acknowledge(gap=gap, version=data["version"])
+
+    return _decide(request, org, gap_id, VersionForm, change, "Acknowledged: the gap is being dealt with.")
+
+
+@login_required
+@require_POST
+def gap_accept_risk(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
+    def change(gap, data, membership):
+        gap_workflow.gap_accept_risk(
+            gap=gap,
+            reason=data["reason"],
+            expires_on=data["expires_on"],
+            version=data["version"],
+            today=timezone.localdate(),
+        )
+
+    return _decide(request, org, gap_id, RiskForm, change, "Risk accepted until its expiry date.")
+
+
+@login_required
+@require_POST
+def gap_reopen(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
+    def change(gap, data, membership):
+        gap_workflow.gap_reopen(gap=gap, version=data["version"])
+
+    return _decide(request, org, gap_id, VersionForm, change, "Open again.")
+
+
+@login_required
+@require_POST
+def gap_comment(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
+    membership = membership_for(request, org)  # every member may discuss a gap
+    gap = _gap(membership, gap_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            gap_workflow.gap_comment_add(gap=gap, author=request.user, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, "Comment: " + " ".join(form.errors.get("body", ["write something."])))
+    return redirect("ownership:gap", org, gap.pk)
+
+
+@login_required
+@require_GET
+def my_gaps(request: HttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request, org)
+    today = timezone.localdate()
+    gaps = (
+        Gap.objects.filter(organization=membership.organization, assignee=request.user)
+        .select_related("journey")
+        .order_by("resolved_at", "due_on", "-score", "id")  # open first (NULL sorts last), soonest due
+    )
+    rows = [
+        {"gap": gap, "text": rule_text(gap.rule), "overdue": gap_workflow.gap_overdue(gap, today=today)}
+        for gap in gaps[:500]
+    ]
+    return render_org(request, membership, "ownership/my_gaps.html", {"nav": "my_gaps", "rows": rows})
+
+
+EDITOR, ADMIN = Membership.Role.EDITOR, Membership.Role.ADMIN
+
+
+GAPS_PER_PAGE = 50
+
+
+# Gaps ----------------------------------------------------------------------------------------
+@login_required
+@require_GET
+def gap_list(request: HttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request, org)
+    organization = membership.organization
+    gaps, query = gap_filter(request, organization)
+    page = Paginator(gaps.qs, GAPS_PER_PAGE).get_page(request.GET.get("page"))
+    locate = touchpoint_locator(organization) if page.object_list else {}
+    rows = []
+    for gap in page.object_list:
+        names = gap.finding.get("touchpoints") or []
+        located = locate.get((gap.journey_id, names[0])) if names else None
+        rows.append({"gap": gap, "touchpoint_id": located[0] if located else None, "text": rule_text(gap.rule)})
+    params = query.copy()
+    params.pop("page", None)
+    context = {"nav": "gaps", "filter": gaps, "page": page, "rows": rows, "params": params.urlencode()}
+    template = "ownership/_gap_table.html" if request.htmx else "ownership/gap_list.html"
+    return render_org(request, membership, template, context)
+
+
+# Audits --------------------------------------------------------------------------------------
+@login_required
+@require_GET
+def audit_list(request: HttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request, org)
+    runs = audit_history(organization=membership.organization)
+    last_seen = worker_last_seen()
+    context = {
+        "nav": "audits",
+        "runs": runs,
+        "worker_seen": worker_seen_recently(last=last_seen),
+        "worker_last_seen": last_seen,
+    }
+    return render_org(request, membership, "ownership/audit_list.html", context)
+
+
+@login_required
+@require_POST
+def audit_run(request: HttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request, org, EDITOR)
+    run, outcome = audit_request_now(organization=membership.organization, trigger=AuditRun.Trigger.MANUAL)
+    if outcome == "ran_here":
+        messages.success(
+            request,
+            f"No background worker is running, so audit #{run.id} ran now: "
+            f"{run.open_gaps} gap(s) open, coverage {run.coverage or 0:.0%}.",
+        )
+    elif outcome == "waiting":
+        messages.info(request, f"Audit #{run.id} is already waiting for a worker; its results appear here when done.")
+    else:
+        messages.success(request, f"Audit #{run.id} requested; its results appear here when it has run.")
+    return redirect(_safe_next(request, "ownership:audits", org))
+
+
+def _safe_next(request: HttpRequest, default: str, org: str) -> str:
+    """Back to the page the button was on (the dashboard, the history), never to another site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse(default, kwargs={"org": org})

@@ -1,0 +1,97 @@
+"""Read and write the ownership matrix file (CSV and XLSX); the format is described in the README.
+
+This package only turns bytes into plain data and back: it knows nothing about the database or
+organisations. The importer validates a whole file with :func:`read_matrix` (which either
+returns a fully valid :class:`MatrixSheet` or raises :class:`MatrixFileInvalid` listing every
+problem at once) and the exporter renders a sheet with :func:`write_matrix_csv` or
+:func:`write_matrix_xlsx`. Reading what the writers produce gives back an equal sheet, so export
+→ import → export is byte-identical.
+
+- sheet.py: columns, rows, errors and the reading bounds (MatrixLimits)
+- csvfile.py, xlsxfile.py: bytes to records, refusing on the first bound crossed
+- parser.py: records to a sheet, every row error collected
+- writer.py: a sheet to CSV or XLSX bytes
+"""
+
+from ownership.engine.constants import LETTERS, format_letters, parse_letters
+from ownership.imports.matrixfile.csvfile import csv_records
+from ownership.imports.matrixfile.parser import SheetParser
+from ownership.imports.matrixfile.sheet import (
+    CHANNEL_MAX_CHARS,
+    DEFAULT_IMPORTANCE,
+    DEFAULT_MAX_BYTES,
+    MAX_CELL_CHARS,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    STANDARD_COLUMNS,
+    Deadline,
+    MatrixFileError,
+    MatrixFileInvalid,
+    MatrixLimits,
+    MatrixRow,
+    MatrixSheet,
+    file_refused,
+    format_size,
+    normalise_header,
+    not_a_matrix_file,
+)
+from ownership.imports.matrixfile.writer import (
+    function_header_key,
+    iter_matrix_csv,
+    write_matrix_csv,
+    write_matrix_xlsx,
+)
+from ownership.imports.matrixfile.xlsxfile import xlsx_records
+
+__all__ = [
+    "CHANNEL_MAX_CHARS",
+    "DEFAULT_IMPORTANCE",
+    "DEFAULT_MAX_BYTES",
+    "LETTERS",
+    "MAX_CELL_CHARS",
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "STANDARD_COLUMNS",
+    "MatrixFileError",
+    "MatrixFileInvalid",
+    "MatrixLimits",
+    "MatrixRow",
+    "MatrixSheet",
+    "format_letters",
+    "function_header_key",
+    "iter_matrix_csv",
+    "normalise_header",
+    "parse_letters",
+    "read_matrix",
+    "write_matrix_csv",
+    "write_matrix_xlsx",
+]
+
+
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+_XLSX_SUFFIXES = (".xlsx", ".xls", ".xlsm")
+
+
+def read_matrix(
+    data: bytes, *, filename: str, max_bytes: int | None = None, limits: MatrixLimits | None = None
+) -> MatrixSheet:
+    """Raises MatrixFileInvalid with EVERY error found, never returns a partially valid sheet.
+
+    A file crossing one of `limits` is refused as a whole, with the bound it crossed.
+    """
+    limits = limits or MatrixLimits()
+    if max_bytes is not None:
+        limits = MatrixLimits(**{**limits.__dict__, "max_bytes": max_bytes})
+    if len(data) > limits.max_bytes:
+        size, limit = format_size(len(data)), format_size(limits.max_bytes)
+        raise file_refused(f"the file is {size}; the upload limit is {limit}")
+    deadline = Deadline(limits.max_seconds)
+    if data.startswith(_ZIP_MAGIC):
+        records = xlsx_records(data, limits, deadline)
+    elif filename.lower().endswith(_XLSX_SUFFIXES):
+        raise not_a_matrix_file()
+    else:
+        records = csv_records(data, limits, deadline)
+    return SheetParser(limits, deadline).parse(records)

@@ -1,0 +1,191 @@
+"""Reading what people publish into the matrix file's sheet: the one way every import reads.
+
+A file (CSV, XLSX, Markdown, HTML) or pasted text becomes tables (ownership.imports.tables, within the
+MATRIX_* bounds), the chosen table is read in its layout down to the matrix file's own records,
+and those records go through the matrix file's parser, which checks them as it checks any matrix
+file. Problems of both stages point at the published table's rows and columns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from ownership.imports.matrixfile.csvfile import csv_records
+from ownership.imports.matrixfile.parser import SheetParser
+from ownership.imports.matrixfile.sheet import (
+    Deadline,
+    MatrixFileError,
+    MatrixFileInvalid,
+    MatrixLimits,
+    MatrixSheet,
+    file_refused,
+    format_size,
+    not_a_matrix_file,
+)
+from ownership.imports.matrixfile.writer import write_matrix_csv
+from ownership.imports.matrixfile.xlsxfile import xlsx_records
+from ownership.imports.tables.canonical import CanonicalTable
+from ownership.imports.tables.layout import Layout, TableOptions
+from ownership.imports.tables.problems import UNKNOWN_LETTER, TableInvalid, TableProblem
+from ownership.imports.tables.reading import parse_letter_map, read_table, tables_from_text
+from ownership.imports.tables.source import TableLimits, table_from_records, text_format
+
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+_XLSX_SUFFIXES = (".xlsx", ".xls", ".xlsm")
+
+
+_MARKUP_BY_SUFFIX = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".csv": "csv"}
+
+
+PASTED_TEXT = "pasted text"
+
+
+class TableRefused(MatrixFileInvalid):
+    """The table could not be read as a RACI matrix; `unknown_letters` need a letter map."""
+
+    def __init__(self, errors: list[MatrixFileError], unknown_letters: tuple[str, ...] = ()) -> None:
+        super().__init__(errors)
+        self.unknown_letters = unknown_letters
+
+
+@dataclass(frozen=True)
+class MatrixReading:
+    """A published table read as a matrix file: the sheet, and how it was read."""
+
+    sheet: MatrixSheet
+    layout: Layout
+    table: str  # which table of the source ("table 2 'RACI' of 3")
+    notes: tuple[str, ...]  # what the reader should know (columns ignored, letters mapped …)
+
+    def matrix_file(self) -> bytes:
+        """The sheet as a matrix file (CSV): what a confirmation or a worker imports, no options needed."""
+        return write_matrix_csv(self.sheet)
+
+
+def matrix_read_source(
+    *, data: bytes, filename: str, limits: MatrixLimits, options: TableOptions | None = None
+) -> MatrixReading:
+    """Read a file (or pasted text, as UTF-8 bytes named PASTED_TEXT); raises MatrixFileInvalid."""
+    options = options or TableOptions()
+    if len(data) > limits.max_bytes:
+        size, limit = format_size(len(data)), format_size(limits.max_bytes)
+        raise file_refused(f"the file is {size}; the upload limit is {limit}")
+    deadline = Deadline(limits.max_seconds)
+    table_limits = TableLimits(
+        max_rows=limits.max_rows + 1, max_columns=limits.max_columns, max_cell_chars=limits.max_cell_chars
+    )
+    problems = []
+    try:
+        table = read_table(_tables(data, filename, limits, table_limits, deadline), options)
+    except TableInvalid as invalid:
+        if invalid.partial is None:  # the header is wrong: the rows would only repeat it
+            raise TableRefused([_as_error(p) for p in invalid.problems], invalid.unknown_letters) from None
+        table, problems = invalid.partial, invalid.problems
+    deadline.check()
+    # The matrix file's own checks (names' lengths, importance …) on the rows read, so that every
+    # problem is told at once, where the user wrote it.
+    errors = [_as_error(problem) for problem in problems]
+    sheet = None
+    try:
+        if table.rows or not problems:
+            sheet = SheetParser(limits, deadline).parse(iter(table.records()))
+    except MatrixFileInvalid as invalid:
+        errors += [_at_source(error, table) for error in invalid.errors]
+    if errors or sheet is None:
+        unknown = tuple(problem.subject for problem in problems if problem.code == UNKNOWN_LETTER)
+        raise TableRefused(sorted(errors, key=lambda error: error.row or 0), unknown)
+    rows = tuple(dataclasses.replace(row, row_number=table.source_row(row.row_number)) for row in sheet.rows)
+    sheet = MatrixSheet(functions=sheet.functions, rows=rows)
+    return MatrixReading(sheet=sheet, layout=table.layout, table=table.table, notes=table.notes)
+
+
+def _tables(data: bytes, filename: str, limits: MatrixLimits, table_limits: TableLimits, deadline: Deadline):
+    if data.startswith(_ZIP_MAGIC):
+        records = xlsx_records(data, limits, deadline)
+        return [table_from_records(records, markup="xlsx", limits=table_limits)]
+    suffix = PurePath(filename).suffix.lower()
+    if suffix in _XLSX_SUFFIXES:
+        raise not_a_matrix_file()
+    text = _decode(data)
+    markup = _MARKUP_BY_SUFFIX.get(suffix) or text_format(text)
+    if markup == "csv":
+        # The matrix file's own CSV reader: its delimiter detection and its bounds, as before.
+        return [table_from_records(csv_records(data, limits, deadline), markup="csv", limits=table_limits)]
+    return tables_from_text(text, limits=table_limits, markup=markup)
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data:
+        raise not_a_matrix_file()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise not_a_matrix_file()
+
+
+def _at_source(error: MatrixFileError, table: CanonicalTable) -> MatrixFileError:
+    """An error of the canonical records, placed where the user wrote the value."""
+    row = table.source_row(error.row) if error.row is not None else None
+    column = table.source_column(error.column) if error.column is not None else None
+    return dataclasses.replace(error, row=row, column=column)
+
+
+def _as_error(problem: TableProblem) -> MatrixFileError:
+    first = problem.places[0] if problem.places else None
+    return MatrixFileError(
+        row=first.row if first else None,
+        column=(first.column or None) if first else None,
+        value=first.value if first else "",
+        reason=problem.without_first_place(),
+    )
+
+
+_MAP_HINT = re.compile(r"^[A-Za-z]$")
+
+
+LAYOUT_CHOICES = {layout.value: layout.description for layout in Layout}
+
+
+def import_options(
+    *,
+    layout: str = "",
+    journey: str = "",
+    stage: str = "",
+    letter_map: str = "",
+    table: int | None = None,
+    touchpoint_column: str = "",
+    keep_remarks: bool = False,
+    heading_rows: bool = True,
+) -> TableOptions:
+    """The reading options as every surface takes them (text from a command line or a form);
+    raises ValueError with a message for a person."""
+    if layout and layout not in LAYOUT_CHOICES:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUT_CHOICES)} (or empty to detect it)")
+    if table is not None and table < 1:
+        raise ValueError("table counts from 1 (the first table)")
+    try:
+        letters = parse_letter_map(letter_map)
+    except TableInvalid as invalid:
+        raise ValueError(str(invalid.problems[0])) from None
+    return TableOptions(
+        layout=Layout(layout) if layout else None,
+        journey=journey.strip(),
+        stage=stage.strip(),
+        touchpoint_column=touchpoint_column.strip(),
+        table=table,
+        letter_map=letters,
+        keep_remarks=keep_remarks,
+        heading_rows=heading_rows,
+    )
+
+
+def as_matrix_file_name(filename: str) -> str:
+    """The name shown for the matrix file read from `filename` (a worker's job imports that file)."""
+    return filename if filename.lower().endswith(".csv") else f"{filename} (as a matrix file).csv"

@@ -1,0 +1,108 @@
+"""Pipe tables in Markdown text (GitHub's dialect), as wiki pages and READMEs publish RACI charts.
+
+A table is a header line, a delimiter line (`|---|:---:|`) and the body lines that follow up to
+a blank line or a line without a pipe. Cells keep their inline Markdown (`**A/R**`, links): the
+cells module removes it, because whether `*` is emphasis depends on what the cell is for.
+Tables inside fenced code blocks are examples, not tables, and are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ownership.imports.tables.source import SourceRow, SourceTable, TableLimits, check_row, check_table_count
+
+_DELIMITER_CELL = re.compile(r"^\s*:?-+:?\s*$")
+
+
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+
+
+_QUOTE = re.compile(r"^\s{0,3}>\s?")
+
+
+def tables_from_markdown(text: str, *, limits: TableLimits) -> list[SourceTable]:
+    lines = [_QUOTE.sub("", line) for line in text.splitlines()]
+    tables: list[SourceTable] = []
+    heading = ""
+    in_fence = False
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence:
+            if found := _HEADING.match(line):
+                heading = found.group(1)
+            elif "|" in line and index + 1 < len(lines) and _is_delimiter_row(lines[index + 1]):
+                table, index = _read_table(lines, index, len(tables) + 1, heading, limits)
+                tables.append(table)
+                check_table_count(len(tables), limits)
+                continue
+        index += 1
+    return tables
+
+
+def _read_table(
+    lines: list[str], start: int, table_index: int, name: str, limits: TableLimits
+) -> tuple[SourceTable, int]:
+    header = split_row(lines[start])
+    check_row(table_index, 1, header, limits)
+    rows = [SourceRow(1, tuple(header), line=start + 1)]
+    index = start + 2  # past the delimiter row
+    dropped: list[str] = []
+    while index < len(lines) and lines[index].strip() and "|" in lines[index]:
+        cells = split_row(lines[index])
+        number = len(rows) + 1
+        check_row(table_index, number, cells, limits)
+        # GitHub shows no cell beyond the header's width; neither does the import, but it says so.
+        extra = [cell for cell in cells[len(header) :] if cell]
+        if extra:
+            dropped.append(f"row {number} ({', '.join(repr(cell) for cell in extra)})")
+        cells = cells[: len(header)]
+        # GitHub pads a short row with empty cells; the shortness is what marks a heading row.
+        spanning = len(cells) < len(header)
+        cells += [""] * (len(header) - len(cells))
+        rows.append(SourceRow(number, tuple(cells), spanning=spanning, line=index + 1))
+        index += 1
+    notes = ()
+    if dropped:
+        notes = (f"Cells beyond the header's last column were ignored, as Markdown shows them: {'; '.join(dropped)}",)
+    return SourceTable(index=table_index, markup="markdown", rows=tuple(rows), name=name, notes=notes), index
+
+
+def _is_delimiter_row(line: str) -> bool:
+    if "-" not in line:
+        return False
+    cells = split_row(line)
+    return bool(cells) and all(_DELIMITER_CELL.match(cell) for cell in cells)
+
+
+def split_row(line: str) -> list[str]:
+    """Cells of one table line: split on pipes not escaped with a backslash, outer pipes optional."""
+    text = line.strip()
+    cells: list[str] = []
+    current: list[str] = []
+    escaped = False
+    for char in text:
+        if escaped:
+            current.append(char if char == "|" else "\\" + char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "|":
+            cells.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    if escaped:
+        current.append("\\")
+    cells.append("".join(current))
+    if text.startswith("|"):
+        cells = cells[1:]
+    if text.endswith("|") and not text.endswith("\\|") and cells:
+        cells = cells[:-1]
+    return [cell.strip() for cell in cells]

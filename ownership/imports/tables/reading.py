@@ -1,0 +1,153 @@
+"""From what people publish to the matrix file's rows: find the tables, choose one, read it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ownership.imports.tables.canonical import CanonicalTable
+from ownership.imports.tables.cells import LETTER_WORDS, LETTERS, LetterReader, is_none_marker, plain_text
+from ownership.imports.tables.header import read_header
+from ownership.imports.tables.html import tables_from_html
+from ownership.imports.tables.layout import HeaderReading, Layout, Role, TableOptions, letter_of_header, named_role
+from ownership.imports.tables.markdown import tables_from_markdown
+from ownership.imports.tables.problems import TableInvalid, refuse
+from ownership.imports.tables.rows import RowReader
+from ownership.imports.tables.source import SourceTable, TableLimits, table_from_csv_text, text_format
+
+
+def tables_from_text(text: str, *, limits: TableLimits | None = None, markup: str | None = None) -> list[SourceTable]:
+    """The tables in pasted or uploaded text: HTML, Markdown, or CSV/tab-separated (detected)."""
+    limits = limits or TableLimits()
+    markup = markup or text_format(text)
+    if markup == "html":
+        return tables_from_html(text, limits=limits)
+    if markup == "markdown":
+        return tables_from_markdown(text, limits=limits)
+    table = table_from_csv_text(text, limits=limits, known_header=_known_header)
+    return [table] if table.rows else []
+
+
+def _known_header(cell: str) -> bool:
+    text = cell.strip()
+    return (
+        named_role(text) is not None
+        or bool(letter_of_header(text))
+        or text.casefold() in ("touchpoint", "out_of_scope")
+    )
+
+
+def read_table(tables: Sequence[SourceTable], options: TableOptions | None = None) -> CanonicalTable:
+    """The chosen table (or the first holding a RACI matrix) as the matrix file's rows.
+
+    Raises TableInvalid: header problems alone when the header is wrong, otherwise every row
+    problem, each kind once with its count and first places.
+    """
+    options = options or TableOptions()
+    reader = LetterReader(options.letter_map)
+    if not tables:
+        raise refuse(
+            "no_table",
+            reason="no table was found",
+            fix="Paste a Markdown table (a header row, then a |---| row), an HTML table, or CSV or tab-separated rows",
+        )
+    if options.table is not None:
+        if not 1 <= options.table <= len(tables):
+            raise refuse(
+                "no_such_table",
+                reason=f"there is no table {options.table}: the source holds {_count(len(tables))}",
+                fix=f"Choose a table from 1 to {len(tables)}",
+            )
+        table = tables[options.table - 1]
+        reading = read_header(table, options, reader)
+        if not _holds_matrix(reading):
+            raise _no_matrix(table)
+        return _read(table, reading, options, reader, len(tables))
+    first_problem: TableInvalid | None = None
+    for table in tables:
+        if is_legend(table):
+            continue
+        try:
+            reading = read_header(table, options, reader)
+        except TableInvalid as exc:
+            first_problem = first_problem or exc
+            continue
+        if _holds_matrix(reading):
+            return _read(table, reading, options, reader, len(tables))
+        first_problem = first_problem or _no_matrix(table)
+    assert first_problem is not None
+    raise first_problem
+
+
+def _read(
+    table: SourceTable, reading: HeaderReading, options: TableOptions, reader: LetterReader, count: int
+) -> CanonicalTable:
+    canonical = RowReader(table, reading, options, reader).read()
+    if count > 1:
+        canonical = CanonicalTable(**{**canonical.__dict__, "table": f"{canonical.table} of {count}"})
+    return canonical
+
+
+_LEGEND_MAX_ROWS = 12  # a key: a header, the four letters, a few variants
+
+
+def is_legend(table: SourceTable) -> bool:
+    """Whether a table explains the letters (R | Responsible | does the work) rather than assigning them.
+
+    Documents often put such a key before the matrix; its letter column reads like a function.
+    A key lists each letter once, beside the letter's word.
+    """
+    if len(table.rows) > _LEGEND_MAX_ROWS:
+        return False
+    columns = list(zip(*(row.cells for row in table.rows[1:]), strict=False))
+    letters_once = words = False
+    for cells in columns:
+        texts = [plain_text(cell, table.markup).strip() for cell in cells if cell.strip()]
+        singles = [text.upper() for text in texts if len(text) == 1 or is_none_marker(text)]
+        if len(singles) == len(texts) and len(set(singles)) == len(singles) and len(set(singles) & set(LETTERS)) >= 3:
+            letters_once = True
+        elif sum(any(text.casefold().startswith(word) for word in LETTER_WORDS) for text in texts) >= 3:
+            words = True
+    return letters_once and words
+
+
+def _holds_matrix(reading: HeaderReading) -> bool:
+    """A standard file may list touchpoints without functions yet; other tables need letters."""
+    return reading.layout == Layout.STANDARD or bool(reading.of_role(Role.FUNCTION) or reading.of_role(Role.LETTER))
+
+
+def _no_matrix(table: SourceTable) -> TableInvalid:
+    return refuse(
+        "no_matrix",
+        reason=f"{table.describe()} has no column of RACI letters and no R, A, C, I columns",
+        fix="Choose the table holding the RACI matrix (the table option)",
+    )
+
+
+def _count(number: int) -> str:
+    return "1 table" if number == 1 else f"{number} tables"
+
+
+_MAP_ENTRY = re.compile(r"^\s*(\S)\s*(?:=|->|→|:)\s*([A-Za-z/+]*)\s*$")
+
+
+def parse_letter_map(text: str) -> dict[str, str]:
+    """'S=R, W=I, V=C, O=' -> {'S': 'R', 'W': 'I', 'V': 'C', 'O': ''}; an empty target leaves the letter out.
+
+    Raises TableInvalid naming the entry that cannot be read.
+    """
+    letter_map: dict[str, str] = {}
+    for entry in re.split(r"[,;\s]+(?=\S\s*(?:=|->|→|:))", text.strip()):
+        if not entry.strip():
+            continue
+        found = _MAP_ENTRY.match(entry.strip().rstrip(",;"))
+        targets = found.group(2).upper().replace("/", "").replace("+", "") if found else ""
+        if found is None or any(letter not in LETTERS for letter in targets):
+            raise refuse(
+                "bad_letter_map",
+                reason=f"the letter map entry '{entry.strip()}' cannot be read",
+                fix="Write entries like S=R, W=I, V=C, O= (a letter, '=', then R, A, C, I or nothing to leave it out)",
+            )
+        source = found.group(1).upper() if found.group(1).isascii() else found.group(1)
+        letter_map[source] = "".join(letter for letter in LETTERS if letter in targets)
+    return letter_map

@@ -1,0 +1,359 @@
+"""Reading the rows below a table's header into canonical rows (canonical.py).
+
+Section headings name the stage of the rows below them, grouped journey and stage cells fill
+down, letters go through the letter map, and problems are collected by kind.
+
+Identity of a touchpoint: (journey, stage, touchpoint), names compared as people read them
+(case, spaces and hyphens ignored). Real matrices repeat an activity in every phase ("Reconcile
+failures" under Plan, Build and Run); those are different touchpoints. A touchpoint's name is
+unique within its journey in cxowner, so an activity found in several stages of one journey is
+named after its stage, "Reconcile failures (Build)", in every stage it appears in. Re-importing
+the same table gives the same names, so the import updates rather than duplicates. The same
+activity twice in one stage is a mistake and is refused.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from ownership.imports.tables.canonical import CANONICAL_COLUMNS, CanonicalRow, CanonicalTable
+from ownership.imports.tables.cells import (
+    LetterReader,
+    is_emphasised,
+    is_none_marker,
+    name_key,
+    plain_text,
+    split_names,
+)
+from ownership.imports.tables.layout import DEFAULT_STAGE, Column, HeaderReading, Layout, Role, TableOptions
+from ownership.imports.tables.problems import UNKNOWN_LETTER, Place, ProblemLog, refuse, shorten
+from ownership.imports.tables.source import SourceRow, SourceTable
+
+_RESERVED_NAMES = frozenset(name_key(column.replace("_", " ")) for column in CANONICAL_COLUMNS)
+
+
+_SHOWN_NAMES = 3
+
+
+class RowReader:
+    """Reads the rows below the header into canonical rows, collecting problems by kind."""
+
+    def __init__(self, table: SourceTable, reading: HeaderReading, options: TableOptions, reader: LetterReader) -> None:
+        self.table = table
+        self.reading = reading
+        self.options = options
+        self.reader = reader
+        self.problems = ProblemLog()
+        self.functions: dict[str, str] = {}  # name key -> the name as first written, in order
+        self.function_keys = {column.index: name_key(column.header) for column in reading.of_role(Role.FUNCTION)}
+        for column in reading.of_role(Role.FUNCTION):
+            self.functions[self.function_keys[column.index]] = column.header
+        self.last = {Role.JOURNEY: "", Role.STAGE: ""}  # filled down from the rows above
+        self.heading_stage = options.stage or DEFAULT_STAGE
+        self.headings: list[tuple[int, str]] = []
+        self.filled_down = 0
+        self.nobody_cells = 0
+        self.mapped: Counter[str] = Counter()
+        # An activity found in several stages: its key -> [its first spelling, its names per stage].
+        self.repeated_names: dict[str, list[str]] = {}
+        self.repeats: list[tuple[int, int, str]] = []  # (row, the row it repeats exactly, activity)
+
+    def read(self) -> CanonicalTable:
+        reading = self.reading
+        journey_column = reading.first(Role.JOURNEY)
+        if journey_column is None and not self.options.journey.strip():
+            raise refuse(
+                "no_journey",
+                reason=f"the table has no journey column to say which journey its {self._noun()} belong to",
+                fix="Give the journey's name (the journey option); the rows then replace that journey's touchpoints",
+                place=Place(reading.header_row.number, "", ""),
+            )
+        rows: list[CanonicalRow] = []
+        for row in self.table.rows:
+            if row.number > reading.header_row.last:
+                canonical = self._row(row)
+                if canonical is not None:
+                    rows.append(canonical)
+        rows = self._distinct_touchpoints(rows)
+        table = CanonicalTable(
+            layout=reading.layout,
+            table=self.table.describe(),
+            header_row=reading.header_row.number,
+            functions=tuple(self.functions.values()),
+            rows=tuple(rows),
+            notes=(*self.table.notes, *reading.notes, *self._notes(journey_column)),
+            sources=self._sources(),
+        )
+        self.problems.raise_if_any(partial=table)
+        if not rows:
+            raise refuse(
+                "no_rows",
+                reason=f"the table has a header but no {self._noun()} below it",
+                fix="Add one row per activity under the header",
+                place=Place(reading.header_row.number, "", ""),
+            )
+        return table
+
+    def _noun(self) -> str:
+        return "touchpoints" if self.reading.layout == Layout.STANDARD else "activities"
+
+    # -- one row
+
+    def _row(self, row: SourceRow) -> CanonicalRow | None:
+        markup = self.table.markup
+        texts = [plain_text(cell, markup) for cell in row.cells]
+        texts += [""] * (len(self.reading.columns) - len(texts))
+        filled = [index for index, text in enumerate(texts) if text and not is_none_marker(text)]
+        if not filled:
+            return None
+        columns = self.reading.columns
+        # A heading has its other cells empty; "Two | - | —" is an activity that nobody holds.
+        if len(filled) == 1 and sum(1 for text in texts if text) == 1:
+            only = columns[filled[0]]
+            text = texts[filled[0]]
+            if only.role in (Role.JOURNEY, Role.STAGE):
+                self.last[only.role] = text  # a grouping row: the journey or stage of the rows below
+                return None
+            if self._is_heading(row, only, row.cells[filled[0]]):
+                self._heading(row.number, text)
+                return None
+        touchpoint_column = self.reading.first(Role.TOUCHPOINT)
+        assert touchpoint_column is not None  # read_header always chooses one
+        touchpoint = texts[touchpoint_column.index]
+        if not touchpoint:
+            first = texts[filled[0]]
+            self.problems.add(
+                "no_activity_name",
+                reason=f"a row has cells filled but no name in the {touchpoint_column.label()} column",
+                fix="Name the activity in that row, or delete the row",
+                place=Place(row.number, touchpoint_column.label(), first),
+            )
+            return None
+        return CanonicalRow(
+            source_row=row.number,
+            journey=self._grouped(Role.JOURNEY, texts, self.options.journey.strip()),
+            stage=self._grouped(Role.STAGE, texts, self.heading_stage),
+            touchpoint=self._name(touchpoint),
+            channel=self._text(Role.CHANNEL, texts),
+            description=self._description(texts),
+            importance=self._text(Role.IMPORTANCE, texts),
+            out_of_scope=self._text(Role.OUT_OF_SCOPE, texts),
+            cells=self._cells(row.number, texts),
+        )
+
+    def _is_heading(self, row: SourceRow, only: Column, raw: str) -> bool:
+        """A row with one filled cell names the stage of the rows below (a section heading) when it
+        is set apart (bold, spanning, shorter) or the table has no stage column to say otherwise."""
+        if not self.options.heading_rows or only.role in (Role.FUNCTION, Role.LETTER):
+            return False
+        if row.spanning or is_emphasised(raw, self.table.markup):
+            return True
+        has_stage_column = self.reading.first(Role.STAGE) is not None
+        return not (has_stage_column and only.role == Role.TOUCHPOINT)
+
+    def _heading(self, number: int, text: str) -> None:
+        name = " ".join(text.split()).rstrip(":").strip()
+        self.headings.append((number, name))
+        if self.reading.first(Role.STAGE) is not None:
+            self.last[Role.STAGE] = name
+        else:
+            self.heading_stage = name
+
+    def _grouped(self, role: Role, texts: list[str], default: str) -> str:
+        """Journey or stage: this row's cell, else the one above (grouped or merged cells), else
+        `default` (the option, or the heading above) when the table has no such column."""
+        column = self.reading.first(role)
+        if column is None:
+            return default
+        value = self._name(texts[column.index])
+        if value:
+            self.last[role] = value
+            return value
+        if self.last[role]:
+            self.filled_down += 1
+            return self.last[role]
+        fallback = self.options.journey if role == Role.JOURNEY else self.options.stage
+        # Still empty: the matrix file's own check says so, with the row's other problems.
+        return fallback.strip()
+
+    def _name(self, text: str) -> str:
+        """A name on one line: a line break in a Markdown or HTML cell is only layout there."""
+        return text if self.table.markup in ("csv", "xlsx") else text.replace("\n", " ")
+
+    def _text(self, role: Role, texts: list[str]) -> str:
+        column = self.reading.first(role)
+        return texts[column.index] if column is not None else ""
+
+    def _description(self, texts: list[str]) -> str:
+        sources = self.reading.of_role(Role.DESCRIPTION) + self.reading.of_role(Role.NOTE)
+        # A note saying "N/A" says nothing; a description column keeps what it holds.
+        parts = [
+            (column, text)
+            for column in sources
+            if (text := texts[column.index]) and not (column.role == Role.NOTE and is_none_marker(text))
+        ]
+        if len(sources) == 1:
+            return parts[0][1] if parts else ""
+        return "\n".join(f"{column.label()}: {text}" for column, text in parts)
+
+    def _cells(self, number: int, texts: list[str]) -> tuple[tuple[str, frozenset[str]], ...]:
+        held: dict[str, set[str]] = defaultdict(set)
+        for column in self.reading.columns:
+            text = texts[column.index]
+            if not text:
+                continue
+            if is_none_marker(text):
+                self.nobody_cells += column.role in (Role.FUNCTION, Role.LETTER)
+                continue
+            if column.role == Role.FUNCTION:
+                letters = self._letters(number, column, text)
+                if letters:
+                    held[self.function_keys[column.index]].update(letters)
+            elif column.role == Role.LETTER:
+                letters = self.reader.read(column.letter).letters
+                if not letters:
+                    continue  # a letter the letter map leaves out: its names are nobody's business here
+                for name in split_names(text, keep_remarks=self.options.keep_remarks):
+                    key = self._function(number, column, name)
+                    if key:
+                        held[key].update(letters)
+        return tuple((name, frozenset(held[key])) for key, name in self.functions.items() if key in held)
+
+    def _letters(self, number: int, column: Column, text: str) -> frozenset[str]:
+        reading = self.reader.read(text)
+        if reading.mapped:
+            self.mapped.update(reading.mapped)
+        if not reading.unknown:
+            return reading.letters
+        place = Place(number, column.header, text)
+        if reading.unknown and not self.reader.looks_like_letters(text):
+            self.problems.add(
+                "not_letters",
+                reason=f"the column '{column.header}' holds letters, but some of its cells hold other text",
+                fix="Write R, A, C or I (or leave the cell empty), or move the text to a notes column",
+                place=place,
+                subject=column.header,
+            )
+        else:
+            for letter in reading.unknown:
+                self.problems.add(
+                    UNKNOWN_LETTER,
+                    reason=f"unknown letter '{letter}': it is not R, A, C or I",
+                    fix=f"Map it in the letter map: {letter}=R to read it as Responsible, {letter}= to leave it out",
+                    place=place,
+                    subject=letter,
+                )
+        return reading.letters
+
+    def _function(self, number: int, column: Column, name: str) -> str:
+        key = name_key(name)
+        if key in _RESERVED_NAMES:
+            self.problems.add(
+                "reserved_name",
+                reason=f"'{name}' names a column of the matrix file, so it cannot be a function's name",
+                fix="Rename the function (e.g. 'Journey team' instead of 'Journey')",
+                place=Place(number, column.header, name),
+                subject=key,
+            )
+            return ""
+        self.functions.setdefault(key, name)
+        return key
+
+    # -- the whole table
+
+    def _distinct_touchpoints(self, rows: list[CanonicalRow]) -> list[CanonicalRow]:
+        """Refuse an activity twice in one stage; name an activity found in several stages after its stage."""
+        column = self.reading.first(Role.TOUCHPOINT)
+        label = column.label() if column else "touchpoint"
+        first_row: dict[tuple[str, str, str], CanonicalRow] = {}
+        stages_of: dict[tuple[str, str], set[str]] = defaultdict(set)
+        kept = []
+        for row in rows:
+            journey, stage, touchpoint = name_key(row.journey), name_key(row.stage), name_key(row.touchpoint)
+            first = first_row.get((journey, stage, touchpoint))
+            if first is not None and _same_content(first, row):
+                # Published tables repeat a row by mistake; an exact repeat loses nothing when read once.
+                self.repeats.append((row.source_row, first.source_row, row.touchpoint))
+                continue
+            if first is not None:
+                self.problems.add(
+                    "duplicate_activity",
+                    reason="an activity appears twice in one stage, a duplicate touchpoint (its first row in "
+                    "brackets; names are compared ignoring case, spaces and hyphens)",
+                    fix="Rename one of the two rows, or merge their letters into one row",
+                    place=Place(row.source_row, label, f"{row.touchpoint} (row {first.source_row})"),
+                )
+                continue
+            first_row[(journey, stage, touchpoint)] = row
+            stages_of[(journey, touchpoint)].add(stage)
+            kept.append(row)
+        repeated = {key for key, stages in stages_of.items() if len(stages) > 1}
+        if not repeated:
+            return kept
+        renamed = []
+        taken = {(name_key(row.journey), name_key(row.touchpoint)) for row in kept}
+        for row in kept:
+            if (name_key(row.journey), name_key(row.touchpoint)) in repeated:
+                new_name = f"{row.touchpoint} ({row.stage})"
+                if (name_key(row.journey), name_key(new_name)) in taken:
+                    self.problems.add(
+                        "duplicate_activity",
+                        reason="an activity found in several stages is named after its stage, and that name is taken",
+                        fix="Rename the activity in one of its stages",
+                        place=Place(row.source_row, label, new_name),
+                    )
+                spelling = self.repeated_names.setdefault(name_key(row.touchpoint), [row.touchpoint])
+                spelling.append(new_name)
+                row = CanonicalRow(**{**row.__dict__, "touchpoint": new_name})
+            renamed.append(row)
+        return renamed
+
+    def _notes(self, journey_column: Column | None) -> list[str]:
+        notes = []
+        if self.headings:
+            shown = ", ".join(f"'{name}' (row {number})" for number, name in self.headings[:_SHOWN_NAMES])
+            more = f" and {len(self.headings) - _SHOWN_NAMES} more" if len(self.headings) > _SHOWN_NAMES else ""
+            headings = count_rows(len(self.headings)).capitalize()
+            notes.append(f"{headings} with one filled cell read as stage headings: {shown}{more}")
+        if self.filled_down:
+            notes.append(f"An empty journey or stage cell took the value above it in {count_rows(self.filled_down)}")
+        if self.nobody_cells:
+            notes.append(
+                f"{count_cells(self.nobody_cells).capitalize()} saying nobody (N/A, -, —, none, TBD …) read as empty"
+            )
+        if self.mapped:
+            shown = ", ".join(
+                f"{letter} read as {self.reader.letter_map[letter] or 'nothing'} in {count_cells(count)}"
+                for letter, count in self.mapped.items()
+            )
+            notes.append(f"Letter map: {shown}")
+        if journey_column is not None and self.options.journey.strip():
+            notes.append(f"The journey option was not needed: the table has a '{journey_column.label()}' column")
+        for number, first, name in self.repeats[:_SHOWN_NAMES]:
+            notes.append(f"Row {number} repeats row {first} ('{shorten(name)}') exactly: read once")
+        if len(self.repeats) > _SHOWN_NAMES:
+            notes.append(f"{len(self.repeats) - _SHOWN_NAMES} more rows repeat an earlier row exactly: each read once")
+        for original, *names in self.repeated_names.values():
+            shown = ", ".join(f"'{shorten(name)}'" for name in names[:_SHOWN_NAMES])
+            notes.append(f"'{original}' appears in {len(names)} stages: one touchpoint per stage, named {shown}")
+        return notes
+
+    def _sources(self) -> dict[str, str]:
+        sources = {}
+        for column in self.reading.columns:
+            if column.role.value in CANONICAL_COLUMNS and column.role.value not in sources:
+                sources[column.role.value] = column.label()
+        return sources
+
+
+def _same_content(first: CanonicalRow, again: CanonicalRow) -> bool:
+    """A row written twice, exactly: the same name, letters and details."""
+    return {**first.__dict__, "source_row": 0} == {**again.__dict__, "source_row": 0}
+
+
+def count_cells(count: int) -> str:
+    return "1 cell" if count == 1 else f"{count:,} cells"
+
+
+def count_rows(count: int) -> str:
+    return "1 row" if count == 1 else f"{count:,} rows"

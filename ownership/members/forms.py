@@ -1,0 +1,25 @@
+"""Forms of the members and tokens pages."""
+
+from django import forms
+
+from cxowner.orgs.models import Membership
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", help_text="They receive a one-time link to join.")
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.VIEWER)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What the token is for (the HR sync, the BI tool …).")
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.VIEWER)
+    expires_at = forms.DateTimeField(
+        required=False,
+        label="Expires",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Empty: never.",
+    )

@@ -1,0 +1,147 @@
+"""The members and API tokens pages (under Settings): invite, withdraw, change a member's role,
+remove; add and revoke tokens."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.timezone import now
+from django.views.decorators.http import require_GET, require_POST
+
+from cxowner.orgs import services as org_services
+from cxowner.orgs.invitations import invitation_create, invitation_revoke
+from cxowner.orgs.models import ApiToken, Invitation, Membership
+from cxowner.views import form_errors, membership_for, render_org
+from ownership.members.forms import InvitationForm, MemberRoleForm, TokenForm
+
+ADMIN = Membership.Role.ADMIN
+
+
+# Members and tokens (admins) -----------------------------------------------------------------
+def _members_page(request, membership, invite_form=None, token_form=None, new_key=None, status=200) -> HttpResponse:
+    organization = membership.organization
+    members = list(organization.memberships.select_related("user").order_by("user__username"))
+    return render_org(
+        request,
+        membership,
+        "ownership/members.html",
+        {
+            "nav": "members",
+            "members": members,
+            # The last admin can be neither demoted nor removed: the page says so beside them.
+            "admin_count": sum(1 for member in members if member.role == Membership.Role.ADMIN),
+            "tokens": organization.api_tokens.order_by("-created_at", "-id"),
+            "invite_form": invite_form or InvitationForm(),
+            "invitations": Invitation.objects.filter(
+                organization=organization, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now()
+            ).order_by("-id"),
+            "token_form": token_form or TokenForm(),
+            "role_choices": Membership.Role.choices,
+            "new_key": new_key,
+        },
+        status,
+    )
+
+
+@login_required
+@require_GET
+def members(request: HttpRequest, org: str) -> HttpResponse:
+    return _members_page(request, membership_for(request, org, ADMIN))
+
+
+@login_required
+@require_POST
+def member_invite(request: HttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request, org, ADMIN)
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation_create(
+                organization=membership.organization,
+                invited_by=request.user,
+                accept_url=request.build_absolute_uri(reverse("invitation", args=["TOKEN"])).replace(
+                    "TOKEN", "{token}"
+                ),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            # The same words whether or not the address belongs to someone: nothing to probe.
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("ownership:members", org=org)
+    return _members_page(request, membership, invite_form=form, status=400)
+
+
+@login_required
+@require_POST
+def invitation_withdraw(request: HttpRequest, org: str, invitation_id: int) -> HttpResponse:
+    membership = membership_for(request, org, ADMIN)
+    invitation = get_object_or_404(Invitation, organization=membership.organization, pk=invitation_id)
+    invitation_revoke(invitation=invitation)
+    messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
+    return redirect("ownership:members", org=org)
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, org: str, member_id: int) -> HttpResponse:
+    membership = membership_for(request, org, ADMIN)
+    target = get_object_or_404(Membership, organization=membership.organization, pk=member_id)
+    form = MemberRoleForm(request.POST)
+    if form.is_valid():
+        try:
+            org_services.membership_set_role(membership=target, role=form.cleaned_data["role"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{target.user.username} is now {form.cleaned_data['role']}.")
+    return redirect("ownership:members", org=org)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, org: str, member_id: int) -> HttpResponse:
+    membership = membership_for(request, org, ADMIN)
+    target = get_object_or_404(
+        Membership.objects.select_related("user"), organization=membership.organization, pk=member_id
+    )
+    try:
+        org_services.membership_remove(membership=target)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{target.user.username} no longer belongs to {membership.organization}.")
+    return redirect("ownership:members", org=org)
+
+
+@login_required
+@require_POST
+def token_add(request: HttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request, org, ADMIN)
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, key = org_services.token_create(
+                organization=membership.organization, created_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            # The key is shown once, on this response, and never stored.
+            return _members_page(request, membership, new_key={"token": token, "key": key})
+    return _members_page(request, membership, token_form=form, status=400)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, org: str, token_id: int) -> HttpResponse:
+    membership = membership_for(request, org, ADMIN)
+    token = get_object_or_404(ApiToken, organization=membership.organization, pk=token_id)
+    org_services.token_revoke(token=token)
+    messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("ownership:members", org=org)

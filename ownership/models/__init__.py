@@ -1,0 +1,38 @@
+"""The company's side: functions, roles, RACI assignments, and what is built on them (audits and gaps,
+webhooks, imports, reports, reviews, scenarios), one module per capability.
+
+Every model is re-exported here, so `from ownership.models import Gap` does not depend on the module
+that defines it.
+"""
+
+from ownership.models.automation import Webhook, WebhookDelivery
+from ownership.models.gaps import GAP_LIFE_EVENTS, AuditNotice, AuditRun, Gap, GapComment, GapEvent, GapStatus
+from ownership.models.imports import ImportJob
+from ownership.models.reports import ReportDelivery, ReportSchedule
+from ownership.models.reviews import ReviewCampaign, ReviewItem, ReviewOutcome
+from ownership.models.scenarios import Scenario, ScenarioOperation, ScenarioOperationKind
+from ownership.models.structure import Assignment, Function, Role
+
+__all__ = [
+    "GAP_LIFE_EVENTS",
+    "Assignment",
+    "AuditNotice",
+    "AuditRun",
+    "Function",
+    "Gap",
+    "GapComment",
+    "GapEvent",
+    "GapStatus",
+    "ImportJob",
+    "ReportDelivery",
+    "ReportSchedule",
+    "ReviewCampaign",
+    "ReviewItem",
+    "ReviewOutcome",
+    "Role",
+    "Scenario",
+    "ScenarioOperation",
+    "ScenarioOperationKind",
+    "Webhook",
+    "WebhookDelivery",
+]

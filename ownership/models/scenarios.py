@@ -1,0 +1,88 @@
+"""What-if scenarios and their operations."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from cxowner.orgs.models import Organization
+from cxowner.orgs.names import (
+    NAME_MAX_CHARS,
+)
+from journeys.models import Versioned
+
+
+class Scenario(Versioned):
+    """A named what-if draft of the organization's matrix, kept apart from the live one.
+
+    It stores operations, not a copy: its matrix is the live matrix with them replayed
+    (ownership/scenarios.py). `base_matrix_version` is the live matrix it was drawn on; applying
+    is refused once the live matrix has moved on, until the scenario is rebased.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        APPLIED = "applied", "Applied"
+        DISCARDED = "discarded", "Discarded"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="scenarios")
+    name = models.CharField(max_length=NAME_MAX_CHARS)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    base_matrix_version = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="When it was applied or discarded.")
+    change_set = models.ForeignKey(
+        "orgs.ChangeSet",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The change that applied it to the live matrix.",
+    )
+
+    class Meta:
+        ordering = ["organization", "-updated_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="scenario_name_not_empty")]
+        indexes = [models.Index(fields=["organization", "status"], name="scenario_org_status")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScenarioOperationKind(models.TextChoices):
+    """The operations of ownership.engine.whatif, by the `kind` each one carries."""
+
+    MERGE_FUNCTIONS = "merge_functions", "Merge functions"
+    REMOVE_FUNCTION = "remove_function", "Remove a function"
+    SET_ROLE_HOLDER = "set_role_holder", "Change a role's holder"
+    MOVE_LETTERS = "move_letters", "Move all letters"
+    SET_CELLS = "set_cells", "Edit cells"
+
+
+class ScenarioOperation(models.Model):
+    """One step of a scenario, in order: its kind and its arguments (ownership.engine.whatif's operations)."""
+
+    Kind = ScenarioOperationKind
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="operations")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=ScenarioOperationKind.choices)
+    arguments = models.JSONField()
+    # In words, with the names it had when it was added: after the scenario is applied, the
+    # functions it names may be gone from the live matrix.
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["scenario", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["scenario", "position"], name="scenariooperation_unique_position"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ScenarioOperationKind.values), name="scenariooperation_known_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.arguments}"

@@ -1,0 +1,132 @@
+"""The company's side: functions, roles, RACI assignments, and the audits that check them."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from cxowner.orgs.models import Organization
+from cxowner.orgs.names import (
+    DUPLICATE_NAME,
+    NAME_MAX_CHARS,
+    NamedQuerySet,
+    NameKeyed,
+    duplicate_name_message,
+    name_key_field,
+)
+from journeys.models import Touchpoint, Versioned
+from ownership.engine.constants import LETTERS
+
+
+class Function(NameKeyed, Versioned):
+    """A department (Marketing, Customer Service …): a column of the matrix."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="functions")
+    name = models.CharField(max_length=NAME_MAX_CHARS)
+    # Also the function's column header in the matrix file, read by the same normal form.
+    name_key = name_key_field()
+    position = models.PositiveIntegerField(default=0)
+
+    objects = NamedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name_key"],
+                name="function_unique_name_key",
+                violation_error_message=duplicate_name_message("function"),
+                violation_error_code=DUPLICATE_NAME,
+            ),
+            models.UniqueConstraint(fields=["id", "organization"], name="function_id_organization"),
+            models.CheckConstraint(condition=~Q(name=""), name="function_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(Versioned):
+    """A position inside a function (CMO, Journey manager – Service); vacant without a holder."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="roles")
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="roles")
+    title = models.CharField(max_length=200)
+    holder_name = models.CharField(max_length=200, blank=True)
+    holder_email = models.EmailField(blank=True)
+    # The holder as a member of the organization, when they are one: the name and e-mail stay
+    # the record of who holds the role (they outlive a member who leaves).
+    holder_member = models.ForeignKey(
+        "orgs.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="held_roles",
+        help_text="The member of the organization who holds the role, if the holder is one.",
+    )
+
+    class Meta:
+        ordering = ["function__position", "title", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["function", "title"], name="role_unique_title"),
+            models.UniqueConstraint(fields=["id", "organization"], name="role_id_organization"),
+            models.UniqueConstraint(fields=["id", "function"], name="role_id_function"),
+            models.CheckConstraint(condition=~Q(title=""), name="role_title_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.holder_name or 'vacant'})"
+
+    @property
+    def is_vacant(self) -> bool:
+        return not self.holder_name
+
+    def clean(self) -> None:
+        if self.holder_member_id is not None and self.holder_member.organization_id != self.organization_id:
+            raise ValidationError({"holder_member": "The holder must be a member of this organization."})
+
+
+class Assignment(Versioned):
+    """One RACI letter held by one function on one touchpoint.
+
+    Two Accountables on a touchpoint is a finding the product must report, so nothing forbids
+    it; the same letter twice for one function is meaningless, so the database refuses it.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="assignments")
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="assignments")
+    letter = models.CharField(max_length=1, choices=[(letter, letter) for letter in LETTERS])
+    role = models.ForeignKey(
+        Role,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assignments",
+        help_text="The role of this function that carries the letter.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the owner last confirmed this assignment still holds."
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["touchpoint", "function", "letter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["touchpoint", "function", "letter"], name="assignment_one_letter_per_function"
+            ),
+            models.CheckConstraint(condition=Q(letter__in=LETTERS), name="assignment_letter_raci"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "letter"], name="assignment_org_letter"),
+            models.Index(fields=["organization", "id"], name="assignment_org_id"),
+            # How many A a function holds, by index only: the live bottleneck check of a cell edit.
+            models.Index(fields=["function", "letter"], name="assignment_function_letter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.function} {self.letter} on {self.touchpoint}"

@@ -1,0 +1,57 @@
+"""The report as a document: the print page's HTML, and the same template as a PDF.
+
+WeasyPrint lays the PDF out from the HTML and the report's stylesheet, read from the static
+files. It fetches nothing else: no network, no files named by the page (a gap's message is
+text a member typed, so nothing in it may reach out).
+"""
+
+from __future__ import annotations
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+
+from ownership.reports.selectors import Report
+
+STYLESHEET = "css/report.css"
+
+
+def report_html(*, report: Report, pdf: bool = False, context: dict | None = None, request=None) -> str:
+    """The report's page; `pdf` leaves out what only a screen shows (the toolbar, the forms)."""
+    return render_to_string(
+        "report/report.html",
+        {"report": report, "organization": report.organization, "pdf": pdf, **(context or {})},
+        request=request,
+    )
+
+
+class PdfUnavailable(Exception):
+    """This server cannot draw PDFs: WeasyPrint's system libraries (Pango, HarfBuzz) are missing."""
+
+    message = (
+        "This server cannot make PDFs yet: it needs the Pango and HarfBuzz libraries "
+        "(on Debian or Ubuntu: libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 "
+        "fonts-dejavu-core). The report's print page works without them: print it to PDF from the browser."
+    )
+
+
+def report_pdf(*, report: Report) -> bytes:
+    """The report as an A4 PDF; PdfUnavailable when the server lacks WeasyPrint's libraries."""
+    # Imported here: WeasyPrint loads Pango and its fonts, which only the PDF's callers need, and
+    # a machine with Python only (`make run`) still serves everything else.
+    try:
+        from weasyprint import CSS, HTML
+        from weasyprint.urls import URLFetcher
+    except (ImportError, OSError) as error:  # OSError: WeasyPrint is there, Pango is not
+        raise PdfUnavailable(PdfUnavailable.message) from error
+
+    no_fetching = URLFetcher(allowed_protocols=())
+    stylesheet = CSS(filename=finders.find(STYLESHEET), url_fetcher=no_fetching)
+    document = HTML(string=report_html(report=report, pdf=True), url_fetcher=no_fetching)
+    return document.write_pdf(stylesheets=[stylesheet])
+
+
+def report_filename(*, report: Report) -> str:
+    """ "ownership-report-acme-2026-11-29.pdf" (or the journey's name for a journey's report)."""
+    subject = slugify(report.title) or "organization"
+    return f"ownership-report-{subject}-{report.today.isoformat()}.pdf"

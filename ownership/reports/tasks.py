@@ -1,0 +1,29 @@
+"""Celery tasks of the monthly report mail; each keeps the name it had in ownership.tasks."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from cxowner.celery import RETRY_OPTIONS
+from cxowner.orgs.models import Organization
+from ownership.reports.mail import report_mail_send, report_mails_due
+
+
+# -- the monthly report mail --------------------------------------------------------------------
+@shared_task(name="ownership.tasks.report_mails_due_task", **RETRY_OPTIONS)
+def report_mails_due_task() -> int:
+    """Beat, hourly: each organization whose monthly report has not gone out gets its own task."""
+    organization_ids = report_mails_due(today=timezone.localdate())
+    for organization_id in organization_ids:
+        report_mail_task.delay(organization_id)
+    return len(organization_ids)
+
+
+@shared_task(name="ownership.tasks.report_mail_task", acks_late=True, reject_on_worker_lost=True, **RETRY_OPTIONS)
+def report_mail_task(organization_id: int) -> bool:
+    """Mail one organization's report for this month, once (ownership/report_mail.py)."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return False
+    return report_mail_send(organization=organization, today=timezone.localdate()) is not None

@@ -1,0 +1,120 @@
+"""The ownership report's pages: the print-ready page, its PDF, and the monthly mail setting.
+
+Members of every role read the report (of the organization, or of one journey with
+`?journey=<id>`); admins switch the monthly mail on and name its recipients. The report is
+assembled by ownership.report and drawn by ownership.report_render; nothing is computed here.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.models import Membership
+from cxowner.views import membership_for
+from journeys.models import Journey
+from ownership.reports.mail import recipients_parse, report_recipients, report_schedule_get, report_schedule_set
+from ownership.reports.render import PdfUnavailable, report_filename, report_html, report_pdf
+from ownership.reports.selectors import report_build
+
+
+class ReportMailForm(forms.Form):
+    monthly = forms.BooleanField(label="Mail this report as a PDF at the start of every month", required=False)
+    recipients = forms.CharField(
+        label="Recipients",
+        required=False,
+        max_length=5000,
+        help_text="E-mail addresses separated by commas or spaces. Empty: the organization's admins.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean_recipients(self) -> list[str]:
+        try:
+            return recipients_parse(self.cleaned_data["recipients"])
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["recipients"]) from None
+
+
+def _journey(request: HttpRequest, organization) -> Journey | None:
+    """The journey of `?journey=<id>`, or None for the whole organization; another
+    organization's journey, or anything that is not an id, is not found."""
+    value = request.GET.get("journey", "")
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise Http404("No such journey")
+    journey = Journey.objects.filter(organization=organization, pk=int(value)).first()
+    if journey is None:
+        raise Http404("No such journey")
+    return journey
+
+
+def _page(request, membership, *, mail_form: ReportMailForm | None = None, status: int = 200) -> HttpResponse:
+    organization = membership.organization
+    report = report_build(organization=organization, journey=_journey(request, organization), today=_today())
+    context = {
+        "membership": membership,
+        "journey_choices": Journey.objects.filter(organization=organization).order_by("position", "id").only("name"),
+    }
+    if membership.can_manage:
+        schedule = report_schedule_get(organization=organization)
+        context["schedule"] = schedule
+        context["schedule_recipients"] = report_recipients(organization=organization, schedule=schedule)
+        initial = {"monthly": schedule.monthly, "recipients": ", ".join(schedule.recipients)}
+        context["mail_form"] = mail_form or ReportMailForm(initial={**initial, "version": schedule.version})
+    return HttpResponse(report_html(report=report, context=context, request=request), status=status)
+
+
+def _today():
+    return timezone.localdate()
+
+
+@login_required
+@require_GET
+def report_page(request: HttpRequest, org: str) -> HttpResponse:
+    return _page(request, membership_for(request, org))
+
+
+@login_required
+@require_GET
+def report_pdf_download(request: HttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request, org)
+    organization = membership.organization
+    report = report_build(organization=organization, journey=_journey(request, organization), today=_today())
+    try:
+        pdf = report_pdf(report=report)
+    except PdfUnavailable as error:
+        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report_filename(report=report)}"'
+    return response
+
+
+@login_required
+@require_POST
+def report_mail_settings(request: HttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request, org, Membership.Role.ADMIN)
+    form = ReportMailForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            report_schedule_set(
+                organization=membership.organization,
+                monthly=data["monthly"],
+                recipients=data["recipients"],
+                version=data["version"],
+            )
+        except StaleVersion:
+            messages.error(request, "Another admin changed the monthly mail meanwhile; it is shown as it is now.")
+        else:
+            messages.success(request, "The monthly mail is " + ("on." if data["monthly"] else "off."))
+        return redirect("ownership:report", org)
+    # What was typed stays in the form, next to what is wrong with it.
+    return _page(request, membership, mail_form=form, status=400)

@@ -1,0 +1,376 @@
+"""Stored what-if scenarios: a named list of operations drawn on the live matrix, then applied or discarded.
+
+A scenario keeps operations, never a copy of the matrix: its matrix is the live snapshot with
+its operations replayed (ownership.engine.whatif), so it costs a few rows however large the
+organization. It remembers the live matrix it was drawn on (`base_matrix_version`): applying it
+is refused once the live matrix has changed, until someone rebases it — re-reads it on today's
+matrix, looks at the comparison again, and drops the operations that no longer apply.
+
+Applying writes the difference between the live matrix and the scenario's through the existing
+services (cells_set with the letters each cell had, role updates, function_delete), inside one
+transaction and recorded as ONE change set: all or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.history import ChangeSet, change_set_combined, object_created, object_record
+from cxowner.orgs.locks import organization_locked, rows_locked
+from cxowner.orgs.models import Organization
+from cxowner.orgs.names import NAME_MAX_CHARS
+from journeys.services import versioned_update
+from ownership.editor.services import CellChange, cells_set
+from ownership.engine.constants import parse_letters
+from ownership.engine.snapshot import OrgSnapshot
+from ownership.engine.whatif import (
+    OPERATION_TYPES,
+    Comparison,
+    MergeFunctions,
+    MoveLetters,
+    Operation,
+    OperationError,
+    RemoveFunction,
+    Replay,
+    SetCells,
+    SetRoleHolder,
+    Skipped,
+    cell_differences,
+    compare,
+    operation_apply,
+    operation_describe,
+    replay,
+)
+from ownership.gaps.snapshots import snapshot_load
+from ownership.models import Function, Role, Scenario, ScenarioOperation
+from ownership.structure.services import function_delete, role_scope, role_update
+
+MAX_OPERATIONS = 200
+
+
+MAX_CELLS_PER_OPERATION = 5000
+
+
+class ScenarioStale(Exception):
+    """The live matrix changed since the scenario was drawn: rebase it before applying."""
+
+    def __init__(self, *, scenario: Scenario, matrix_version: int):
+        self.scenario, self.matrix_version = scenario, matrix_version
+        super().__init__(
+            f"The live matrix changed since “{scenario.name}” was drawn on it; nothing was applied. "
+            "Rebase the scenario on today's matrix, check the comparison again, then apply it."
+        )
+
+
+class ScenarioClosed(Exception):
+    """The scenario was already applied or discarded: it can no longer change."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        super().__init__(f"“{scenario.name}” was {scenario.get_status_display().lower()}; it can no longer change.")
+
+
+# --- operations as stored rows ---------------------------------------------------------------
+def operation_from_data(kind: str, arguments: Mapping) -> Operation:
+    """An operation from its stored (or posted) form; ValidationError naming what is wrong."""
+    if kind not in OPERATION_TYPES:
+        raise ValidationError({"kind": f"Unknown operation “{kind}”; use one of {', '.join(OPERATION_TYPES)}."})
+    if not isinstance(arguments, Mapping):
+        raise ValidationError({"arguments": "The arguments of an operation are an object."})
+
+    def whole(name: str) -> int:
+        value = arguments.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValidationError({name: f"“{name}” is the id of a row (a whole number)."})
+        return value
+
+    match kind:
+        case MergeFunctions.kind | MoveLetters.kind:
+            return OPERATION_TYPES[kind](source_id=whole("source_id"), target_id=whole("target_id"))
+        case RemoveFunction.kind:
+            return RemoveFunction(function_id=whole("function_id"))
+        case SetRoleHolder.kind:
+            holder = arguments.get("holder_name", "")
+            if not isinstance(holder, str) or len(holder) > 200:
+                raise ValidationError({"holder_name": "A holder's name is text of at most 200 characters."})
+            return SetRoleHolder(role_id=whole("role_id"), holder_name=holder.strip())
+    return SetCells(cells=_cells_from_data(arguments.get("cells")))
+
+
+def _cells_from_data(cells: object) -> tuple[tuple[int, int, str], ...]:
+    if not isinstance(cells, list) or not cells:
+        raise ValidationError({"cells": "Give the cells as a list of {touchpoint, function, letters}."})
+    if len(cells) > MAX_CELLS_PER_OPERATION:
+        raise ValidationError({"cells": f"At most {MAX_CELLS_PER_OPERATION} cells in one operation."})
+    parsed: dict[tuple[int, int], str] = {}
+    for index, cell in enumerate(cells, start=1):
+        ids = [cell.get(name) if isinstance(cell, Mapping) else None for name in ("touchpoint", "function")]
+        letters = cell.get("letters") if isinstance(cell, Mapping) else None
+        if any(isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in ids) or not isinstance(letters, str):
+            raise ValidationError({"cells": f"Cell {index}: give touchpoint and function ids and letters (text)."})
+        try:
+            wanted = parse_letters(letters)
+        except ValueError as error:
+            raise ValidationError({"cells": f"Cell {index}: {error}."}) from None
+        parsed[(ids[0], ids[1])] = "".join(letter for letter in "RACI" if letter in wanted)
+    return tuple((t, f, letters) for (t, f), letters in parsed.items())
+
+
+def operation_data(operation: Operation) -> tuple[str, dict]:
+    """The stored form: the operation's kind and its arguments as JSON."""
+    if isinstance(operation, SetCells):
+        cells = [{"touchpoint": t, "function": f, "letters": letters} for t, f, letters in operation.cells]
+        return operation.kind, {"cells": cells}
+    return operation.kind, {name: getattr(operation, name) for name in operation.__dataclass_fields__}
+
+
+def scenario_operations(scenario: Scenario) -> list[Operation]:
+    """The scenario's steps in order (from its prefetched rows when the caller prefetched them)."""
+    return [operation_from_data(row.kind, row.arguments) for row in scenario.operations.all()]
+
+
+# --- reading a scenario ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScenarioState:
+    """A scenario read against today's matrix: its steps, its matrix, and what it changes."""
+
+    scenario: Scenario
+    live: OrgSnapshot
+    replayed: Replay
+    comparison: Comparison
+    steps: tuple[str, ...]  # each operation in words, with today's names
+    matrix_version: int  # the live matrix's, now
+
+    @property
+    def stale(self) -> bool:
+        return self.matrix_version != self.scenario.base_matrix_version
+
+    @property
+    def skipped(self) -> tuple[Skipped, ...]:
+        return self.replayed.skipped
+
+
+def scenario_state(*, scenario: Scenario) -> ScenarioState:
+    """Today's matrix, the scenario's, and their comparison by the audit's rules."""
+    organization = scenario.organization
+    live = snapshot_load(organization=organization)
+    operations = scenario_operations(scenario)
+    replayed = replay(live, operations)
+    return ScenarioState(
+        scenario=scenario,
+        live=live,
+        replayed=replayed,
+        comparison=compare(live, replayed.snapshot),
+        steps=tuple(operation_describe(live, operation) for operation in operations),
+        matrix_version=Organization.objects.values_list("matrix_version", flat=True).get(pk=organization.pk),
+    )
+
+
+def scenario_list(*, organization: Organization, status: str | None = Scenario.Status.DRAFT):
+    rows = Scenario.objects.filter(organization=organization).select_related("created_by")
+    return rows.filter(status=status) if status else rows
+
+
+# --- writing a scenario ----------------------------------------------------------------------
+def _name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "A scenario needs a name, e.g. “Merge Marketing into Sales”."})
+    if len(name) > NAME_MAX_CHARS:
+        raise ValidationError({"name": f"A scenario's name has at most {NAME_MAX_CHARS} characters."})
+    return name
+
+
+@transaction.atomic
+def scenario_create(
+    *, organization: Organization, name: str, created_by=None, operations: Sequence[Operation] = ()
+) -> Scenario:
+    """A draft drawn on today's matrix; every operation must apply to it."""
+    matrix_version = Organization.objects.values_list("matrix_version", flat=True).get(pk=organization.pk)
+    scenario = Scenario.objects.create(
+        organization=organization, name=_name(name), created_by=created_by, base_matrix_version=matrix_version
+    )
+    if operations:
+        descriptions = _described(snapshot_load(organization=organization), operations)
+        _operations_store(scenario, operations, descriptions, start=1)
+    object_record(obj=scenario, action="create", changes=[object_created(scenario)])
+    return scenario
+
+
+def _described(snapshot: OrgSnapshot, operations: Sequence[Operation]) -> list[str]:
+    """Each operation in words, named in the matrix it applies to; ValidationError if one does not apply.
+
+    The words are kept with the step: once the scenario is applied, its functions may be gone.
+    """
+    if len(operations) > MAX_OPERATIONS:
+        raise ValidationError({"operations": f"A scenario holds at most {MAX_OPERATIONS} operations."})
+    descriptions, errors = [], []
+    for index, operation in enumerate(operations):
+        descriptions.append(operation_describe(snapshot, operation)[:300])
+        try:
+            snapshot = operation_apply(snapshot, operation)
+        except OperationError as error:
+            errors.append(f"Operation {index + 1}: {error}")
+    if errors:
+        raise ValidationError({"operations": errors})
+    return descriptions
+
+
+def _operations_store(
+    scenario: Scenario, operations: Sequence[Operation], descriptions: Sequence[str], *, start: int
+) -> None:
+    rows = []
+    for position, (operation, description) in enumerate(zip(operations, descriptions, strict=True), start=start):
+        kind, arguments = operation_data(operation)
+        rows.append(
+            ScenarioOperation(
+                scenario=scenario, position=position, kind=kind, arguments=arguments, description=description
+            )
+        )
+    ScenarioOperation.objects.bulk_create(rows)
+
+
+def _draft_locked(scenario: Scenario, version: int | None) -> Scenario:
+    """The scenario's row, locked: still a draft, and still at `version` when one is given."""
+    current = rows_locked(Scenario.objects.filter(pk=scenario.pk)).first()
+    if current is None:
+        raise ValidationError("This scenario no longer exists.")
+    if current.status != Scenario.Status.DRAFT:
+        raise ScenarioClosed(current)
+    if version is not None and current.version != version:
+        raise StaleVersion(current)
+    return current
+
+
+def _touched(scenario: Scenario, **changes) -> Scenario:
+    Scenario.objects.filter(pk=scenario.pk).update(**changes, version=F("version") + 1, updated_at=timezone.now())
+    scenario.refresh_from_db()
+    return scenario
+
+
+@transaction.atomic
+def scenario_rename(*, scenario: Scenario, name: str, version: int | None) -> Scenario:
+    scenario = _draft_locked(scenario, version)
+    return _touched(scenario, name=_name(name))
+
+
+@transaction.atomic
+def scenario_operation_add(*, scenario: Scenario, operation: Operation, version: int | None) -> Scenario:
+    """One more step at the end; it must apply to the scenario's matrix as it stands."""
+    scenario = _draft_locked(scenario, version)
+    operations = [*scenario_operations(scenario), operation]
+    descriptions = _described(snapshot_load(organization=scenario.organization), operations)
+    _operations_store(scenario, [operation], descriptions[-1:], start=len(operations))
+    return _touched(scenario)
+
+
+@transaction.atomic
+def scenario_operation_remove(*, scenario: Scenario, position: int, version: int | None) -> Scenario:
+    """Take out step `position` (1 = the first); the later steps must still apply without it."""
+    scenario = _draft_locked(scenario, version)
+    operations = scenario_operations(scenario)
+    if not 1 <= position <= len(operations):
+        raise ValidationError({"position": f"The scenario has no step {position}."})
+    del operations[position - 1]
+    _operations_replace(scenario, operations, _described(snapshot_load(organization=scenario.organization), operations))
+    return _touched(scenario)
+
+
+def _operations_replace(scenario: Scenario, operations: Sequence[Operation], descriptions: Sequence[str]) -> None:
+    ScenarioOperation.objects.filter(scenario=scenario).delete()
+    _operations_store(scenario, operations, descriptions, start=1)
+
+
+@transaction.atomic
+def scenario_discard(*, scenario: Scenario, version: int | None) -> Scenario:
+    """The draft is dropped; it stays listed as discarded, read-only."""
+    scenario = _draft_locked(scenario, version)
+    return _touched(scenario, status=Scenario.Status.DISCARDED, closed_at=timezone.now())
+
+
+@dataclass(frozen=True)
+class Rebased:
+    scenario: Scenario
+    dropped: tuple[str, ...]  # the operations that no longer applied, in words
+
+
+@transaction.atomic
+def scenario_rebase(*, scenario: Scenario, version: int | None) -> Rebased:
+    """Re-draw the scenario on today's matrix; operations that no longer apply are dropped."""
+    scenario = _draft_locked(scenario, version)
+    live = snapshot_load(organization=scenario.organization)
+    operations = scenario_operations(scenario)
+    skipped = replay(live, operations).skipped
+    gone = {s.index for s in skipped}
+    dropped = tuple(f"{operation_describe(live, s.operation)}: {s.reason}" for s in skipped)
+    kept = [op for index, op in enumerate(operations) if index not in gone]
+    _operations_replace(scenario, kept, _described(live, kept))
+    matrix_version = Organization.objects.values_list("matrix_version", flat=True).get(pk=scenario.organization_id)
+    return Rebased(_touched(scenario, base_matrix_version=matrix_version), dropped)
+
+
+# --- applying --------------------------------------------------------------------------------
+@transaction.atomic
+def scenario_apply(*, scenario: Scenario, base_matrix_version: int, version: int | None = None) -> ChangeSet | None:
+    """Make the scenario's matrix the live one, all or nothing, as one change set.
+
+    `base_matrix_version` is the live matrix the person compared against; the scenario is
+    applied only if that is still the live matrix and the scenario's base. Raises ScenarioStale
+    otherwise (nothing written), ScenarioClosed for an applied or discarded scenario, and
+    StaleVersion if the scenario's steps changed since `version` (when given).
+    """
+    organization = scenario.organization
+    # The organization's row first (cxowner/orgs/locks.py): no write to its matrix can slip in
+    # between the version check and the writes below.
+    organization_locked(organization.pk)
+    scenario = _draft_locked(scenario, version)
+    matrix_version = Organization.objects.values_list("matrix_version", flat=True).get(pk=organization.pk)
+    if matrix_version != scenario.base_matrix_version or base_matrix_version != scenario.base_matrix_version:
+        raise ScenarioStale(scenario=scenario, matrix_version=matrix_version)
+    live = snapshot_load(organization=organization)
+    replayed = replay(live, scenario_operations(scenario))
+    if replayed.skipped:  # cannot happen at an unchanged base; refuse rather than apply half
+        raise ScenarioStale(scenario=scenario, matrix_version=matrix_version)
+    summary = f"Scenario “{scenario.name}” applied"
+    with change_set_combined(organization_id=organization.pk, kind="scenario.apply", summary=summary) as combined:
+        _difference_write(organization, live, replayed.snapshot)
+    _touched(scenario, status=Scenario.Status.APPLIED, closed_at=timezone.now(), change_set=combined.change_set)
+    return combined.change_set
+
+
+def _difference_write(organization: Organization, live: OrgSnapshot, target: OrgSnapshot) -> None:
+    """Write what differs between two snapshots of the organization through the services.
+
+    Order matters: letters first (a merged function's letters reach its target), then roles
+    (a merged function's roles move before it goes), then the functions that are gone.
+    """
+    removed = [f.id for f in live.functions if f.id not in target.function_by_id]
+    changes = [
+        CellChange(d.touchpoint_id, d.function_id, d.after, expected=d.before)
+        for d in cell_differences(live, target)
+        if d.function_id not in removed
+    ]
+    if changes:
+        cells_set(organization=organization, changes=changes)
+    roles = {role.pk: role for role in Role.objects.filter(organization=organization)}
+    for row in target.roles:
+        was, role = live.role_by_id[row.id], roles[row.id]
+        if (row.function_id, row.title) != (was.function_id, was.title):
+            # A merge moves the role: role_update keeps roles in their function, so move it
+            # with the shared versioned update (history and live gaps alike).
+            target_function = Function.objects.get(pk=row.function_id)
+            role = versioned_update(
+                obj=role, version=None, scope=role_scope(role), function=target_function, title=row.title
+            )
+        if row.holder_name != was.holder_name:
+            # The e-mail was the previous holder's: a new holder's is not known yet.
+            role_update(role=role, version=None, holder_name=row.holder_name, holder_email="")
+    for function in Function.objects.filter(pk__in=removed).order_by("pk"):
+        function_delete(function=function)

@@ -1,0 +1,107 @@
+"""Forms of managing functions and roles in the browser: each write names the version it read."""
+
+from django import forms
+
+from cxowner.orgs.models import Membership
+from ownership.models import Function
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class FunctionRenameForm(VersionedForm):
+    name = forms.CharField(max_length=200, label="New name")
+
+
+class FunctionMoveForm(VersionedForm):
+    direction = forms.ChoiceField(choices=[("up", "Left"), ("down", "Right")])
+
+
+class PlanConfirmForm(VersionedForm):
+    """The confirmation of a previewed merge or delete: the version and what the preview showed."""
+
+    digest = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+
+class MergeTargetForm(forms.Form):
+    into = forms.ModelChoiceField(
+        queryset=Function.objects.none(), label="Merge into", empty_label="Choose a function…"
+    )
+
+    def __init__(self, *args, function: Function, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = (
+            Function.objects.filter(organization_id=function.organization_id)
+            .exclude(pk=function.pk)
+            .order_by("position")
+        )
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, membership: Membership) -> str:
+        user = membership.user
+        full_name = user.get_full_name()
+        return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
+
+
+class RoleEditForm(VersionedForm):
+    title = forms.CharField(max_length=200)
+    holder_member = MemberChoiceField(
+        queryset=Membership.objects.none(),
+        required=False,
+        label="Held by a member",
+        empty_label="Not a member of cxowner",
+        help_text="Their name and e-mail fill in unless you type others.",
+    )
+    holder_name = forms.CharField(
+        max_length=200, required=False, label="Held by", help_text="Empty (and no member): the role is vacant."
+    )
+    holder_email = forms.EmailField(required=False, label="Holder's e-mail")
+
+    def __init__(self, *args, role, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role = role
+        self.fields["holder_member"].queryset = (
+            Membership.objects.filter(organization_id=role.organization_id)
+            .select_related("user")
+            .order_by("user__username")
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        # Choosing another member with the previous holder's name and e-mail still in the
+        # fields means "this member now": their own name and e-mail fill in.
+        chosen = cleaned.get("holder_member")
+        if chosen is not None and chosen != self.role.holder_member:
+            for name in ("holder_name", "holder_email"):
+                if cleaned.get(name, "") == getattr(self.role, name):
+                    cleaned[name] = ""
+        return cleaned
+
+
+class FunctionForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Function name")
+
+
+class RoleForm(forms.Form):
+    function = forms.ModelChoiceField(queryset=Function.objects.none(), empty_label=None)
+    title = forms.CharField(max_length=200)
+    holder_name = forms.CharField(
+        max_length=200, required=False, label="Held by", help_text="Empty: the role is vacant."
+    )
+    holder_email = forms.EmailField(required=False, label="Holder's e-mail")
+    holder_member = MemberChoiceField(
+        queryset=Membership.objects.none(),
+        required=False,
+        label="Or held by a member",
+        empty_label="Not a member of cxowner",
+        help_text="Their name and e-mail fill in unless you type others.",
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["function"].queryset = Function.objects.filter(organization=organization).order_by("position")
+        self.fields["holder_member"].queryset = (
+            Membership.objects.filter(organization=organization).select_related("user").order_by("user__username")
+        )

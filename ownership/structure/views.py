@@ -1,0 +1,271 @@
+"""Managing functions and roles in the browser: rename, reorder, merge, delete; a role's holder.
+
+A merge or a delete first shows its preview (ownership/function_changes.py): the letters that
+move or go, touchpoint by touchpoint, and the gaps it opens and closes. The confirmation names
+the function's version and what the preview showed, so a change made meanwhile is refused and
+shown again, never done blind.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.models import Membership
+from cxowner.views import form_errors, membership_for, render_org
+from ownership.engine.vocabulary import rule_text
+from ownership.models import Function, Role
+from ownership.structure import services
+from ownership.structure.changes import (
+    FunctionPlan,
+    PlanChanged,
+    function_delete_plan,
+    function_merge,
+    function_merge_plan,
+)
+from ownership.structure.forms import (
+    FunctionForm,
+    FunctionMoveForm,
+    FunctionRenameForm,
+    MergeTargetForm,
+    PlanConfirmForm,
+    RoleEditForm,
+    RoleForm,
+    VersionedForm,
+)
+from ownership.structure.selectors import functions_overview
+from ownership.structure.services import function_create, role_create
+
+EDITOR = Membership.Role.EDITOR
+
+
+STALE = "Someone else changed “{}” meanwhile; it is shown as it is now."
+
+
+def _function(membership: Membership, function_id: int) -> Function:
+    return get_object_or_404(Function, organization=membership.organization, pk=function_id)
+
+
+def _back(org: str, anchor: str = "") -> HttpResponse:
+    return redirect(reverse("ownership:functions", kwargs={"org": org}) + (f"#{anchor}" if anchor else ""))
+
+
+@login_required
+@require_POST
+def function_rename(request: HttpRequest, org: str, function_id: int) -> HttpResponse:
+    membership = membership_for(request, org, EDITOR)
+    function = _function(membership, function_id)
+    form = FunctionRenameForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the function a name (at most 200 characters).")
+        return _back(org, f"function-{function.pk}")
+    previous = function.name
+    try:
+        renamed = services.function_update(
+            function=function, version=form.cleaned_data["version"], name=form.cleaned_data["name"]
+        )
+    except StaleVersion:
+        messages.error(request, STALE.format(previous))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"“{previous}” is now called “{renamed.name}”, in every journey and gap.")
+    return _back(org, f"function-{function.pk}")
+
+
+@login_required
+@require_POST
+def function_move(request: HttpRequest, org: str, function_id: int) -> HttpResponse:
+    membership = membership_for(request, org, EDITOR)
+    function = _function(membership, function_id)
+    form = FunctionMoveForm(request.POST)
+    if form.is_valid():
+        step = -1 if form.cleaned_data["direction"] == "up" else 1
+        ordered = list(Function.objects.filter(organization=membership.organization).values_list("pk", flat=True))
+        position = min(max(ordered.index(function.pk) + 1 + step, 1), len(ordered))
+        try:
+            services.function_update(function=function, version=form.cleaned_data["version"], position=position)
+        except StaleVersion:
+            messages.error(request, STALE.format(function.name))
+        else:
+            messages.success(request, f"“{function.name}” is now column {position} of the matrix.")
+    return _back(org, f"function-{function.pk}")
+
+
+def _preview(request, membership, plan: FunctionPlan, form=None, status: int = 200) -> HttpResponse:
+    form = form or PlanConfirmForm(initial={"version": plan.function.version, "digest": plan.digest})
+    opened = [(finding, rule_text(finding.rule)) for finding in plan.gaps.opened]
+    closed = [(finding, rule_text(finding.rule)) for finding in plan.gaps.closed]
+    context = {"nav": "functions", "plan": plan, "form": form, "opened": opened, "closed": closed}
+    return render_org(request, membership, "ownership/function_preview.html", context, status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def function_delete(request: HttpRequest, org: str, function_id: int) -> HttpResponse:
+    """GET: what deleting the function does. POST: do it, if nothing changed since the preview."""
+    membership = membership_for(request, org, EDITOR)
+    function = _function(membership, function_id)
+    if request.method == "GET":
+        return _preview(request, membership, function_delete_plan(function=function))
+    form = PlanConfirmForm(request.POST)
+    if not form.is_valid():
+        return _preview(request, membership, function_delete_plan(function=function), form, status=400)
+    try:
+        services.function_delete(
+            function=function, version=form.cleaned_data["version"], digest=form.cleaned_data["digest"]
+        )
+    except StaleVersion:
+        messages.error(request, STALE.format(function.name) + " Check the preview again.")
+        return redirect("ownership:function_delete", org=org, function_id=function.pk)
+    except PlanChanged as changed:
+        messages.error(request, str(changed))
+        return _preview(request, membership, changed.plan, status=409)
+    messages.success(request, f"Function “{function.name}” deleted with its letters and roles.")
+    return _back(org)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def function_merge_view(request: HttpRequest, org: str, function_id: int) -> HttpResponse:
+    """GET ?into=: what merging into that function does. POST: do it, if unchanged since."""
+    membership = membership_for(request, org, EDITOR)
+    function = _function(membership, function_id)
+    target_form = MergeTargetForm(request.GET if request.method == "GET" else request.POST, function=function)
+    if not target_form.is_valid():
+        messages.error(request, f"Choose the function that takes over the letters of “{function.name}”.")
+        return _back(org, f"function-{function.pk}")
+    target = target_form.cleaned_data["into"]
+    if request.method == "GET":
+        return _preview(request, membership, function_merge_plan(function=function, target=target))
+    form = PlanConfirmForm(request.POST)
+    if not form.is_valid():
+        return _preview(request, membership, function_merge_plan(function=function, target=target), form, 400)
+    try:
+        function_merge(
+            function=function, target=target, version=form.cleaned_data["version"], digest=form.cleaned_data["digest"]
+        )
+    except StaleVersion:
+        messages.error(request, STALE.format(function.name) + " Check the preview again.")
+        url = reverse("ownership:function_merge", kwargs={"org": org, "function_id": function.pk})
+        return redirect(f"{url}?into={target.pk}")
+    except PlanChanged as changed:
+        messages.error(request, str(changed))
+        return _preview(request, membership, changed.plan, status=409)
+    messages.success(request, f"“{function.name}” merged into “{target.name}”: its letters and roles moved there.")
+    return _back(org, f"function-{target.pk}")
+
+
+# Roles ---------------------------------------------------------------------------------------
+def _role(membership: Membership, role_id: int) -> Role:
+    return get_object_or_404(Role.objects.select_related("function"), organization=membership.organization, pk=role_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def role_edit(request: HttpRequest, org: str, role_id: int) -> HttpResponse:
+    membership = membership_for(request, org, EDITOR)
+    role = _role(membership, role_id)
+    if request.method == "GET":
+        initial = {
+            "version": role.version,
+            "title": role.title,
+            "holder_member": role.holder_member_id,
+            "holder_name": role.holder_name,
+            "holder_email": role.holder_email,
+        }
+        form = RoleEditForm(initial=initial, role=role)
+    else:
+        form = RoleEditForm(request.POST, role=role)
+        if form.is_valid():
+            data, title = dict(form.cleaned_data), role.title
+            try:
+                role = services.role_update(role=role, version=data.pop("version"), **data)
+            except StaleVersion:
+                messages.error(request, STALE.format(title))
+                return redirect("ownership:role_edit", org=org, role_id=role.pk)
+            except ValidationError as error:
+                form_errors(form, error)
+                role = _role(membership, role_id)  # as stored, not as attempted
+            else:
+                holder = f"held by {role.holder_name}" if role.holder_name else "vacant"
+                messages.success(request, f"Role “{role.title}” saved: {holder}.")
+                return _back(org, f"function-{role.function_id}")
+    context = {"nav": "functions", "role": role, "form": form}
+    return render_org(request, membership, "ownership/role_edit.html", context, 400 if form.is_bound else 200)
+
+
+@login_required
+@require_POST
+def role_delete(request: HttpRequest, org: str, role_id: int) -> HttpResponse:
+    membership = membership_for(request, org, EDITOR)
+    role = _role(membership, role_id)
+    form = VersionedForm(request.POST)
+    try:
+        services.role_delete(role=role, version=form.cleaned_data["version"] if form.is_valid() else None)
+    except StaleVersion:
+        messages.error(request, STALE.format(role.title) + " It was not deleted.")
+        return redirect("ownership:role_edit", org=org, role_id=role.pk)
+    messages.success(request, f"Role “{role.title}” deleted from {role.function.name}.")
+    return _back(org, f"function-{role.function_id}")
+
+
+# Functions and roles -------------------------------------------------------------------------
+def _functions_page(request, membership, function_form=None, role_form=None, status=200) -> HttpResponse:
+    organization = membership.organization
+    return render_org(
+        request,
+        membership,
+        "ownership/function_list.html",
+        {
+            "nav": "functions",
+            "functions": functions_overview(organization=organization),
+            "function_form": function_form or FunctionForm(),
+            "role_form": role_form or RoleForm(organization=organization),
+        },
+        status,
+    )
+
+
+@login_required
+@require_GET
+def function_list(request: HttpRequest, org: str) -> HttpResponse:
+    return _functions_page(request, membership_for(request, org))
+
+
+@login_required
+@require_POST
+def function_add(request: HttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request, org, EDITOR)
+    form = FunctionForm(request.POST)
+    if form.is_valid():
+        try:
+            function = function_create(organization=membership.organization, name=form.cleaned_data["name"])
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            messages.success(request, f"Function “{function.name}” added as a new column of the matrix.")
+            return redirect("ownership:functions", org=org)
+    return _functions_page(request, membership, function_form=form, status=400)
+
+
+@login_required
+@require_POST
+def role_add(request: HttpRequest, org: str) -> HttpResponse:
+    membership = membership_for(request, org, EDITOR)
+    form = RoleForm(request.POST, organization=membership.organization)
+    if form.is_valid():
+        try:
+            role = role_create(**form.cleaned_data)
+        except ValidationError as error:
+            form_errors(form, error)
+        else:
+            messages.success(request, f"Role “{role.title}” added to {role.function.name}.")
+            return redirect("ownership:functions", org=org)
+    return _functions_page(request, membership, role_form=form, status=400)
