@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ownership.models import Gap, WebhookDelivery
-from tests.test_notifications import Receiver
+from tests.automation.test_notifications import Receiver
 
 from .axe import assert_accessible
 

@@ -1,0 +1,180 @@
+"""Members join by invitation only: an e-mailed one-time link that expires, accepted by the invitee.
+
+No answer to the admin says whether an address or username exists, here or elsewhere, and no
+answer carries another user's e-mail.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from cxowner.orgs.models import Invitation, Membership
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def outbox(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def admin_api(member, organization):
+    client = APIClient()
+    client.force_login(member("admin"))
+    client.base = f"/api/v1/orgs/{organization.slug}"
+    return client
+
+
+@pytest.fixture
+def admin_browser(member):
+    client = Client()
+    client.force_login(member("admin"))
+    return client
+
+
+def link_in_last_mail() -> str:
+    return re.search(r"https?://[^/\s]+(/invitations/\S+/)", mail.outbox[-1].body).group(1)
+
+
+@pytest.fixture
+def invite(admin_api, django_capture_on_commit_callbacks):
+    """Invite through the API; the e-mail leaves when the transaction commits (run here at once)."""
+
+    def send(email: str = "grace@example.com", role: str = "editor"):
+        with django_capture_on_commit_callbacks(execute=True):
+            return admin_api.post(f"{admin_api.base}/invitations/", {"email": email, "role": role}, format="json")
+
+    return send
+
+
+def test_an_invitation_sends_a_one_time_link_and_answers_without_revealing_anyone(admin_api, invite):
+    outsider = MembershipFactory(organization=OrganizationFactory()).user
+    known = invite(outsider.email)
+    unknown = invite("nobody@example.com")
+    assert known.status_code == unknown.status_code == 201
+    assert set(known.json()) == set(unknown.json()) == {"id", "email", "role", "created_at", "expires_at", "accept_url"}
+    assert len(mail.outbox) == 2
+    assert not Membership.objects.filter(user=outsider, organization__slug=admin_api.base.split("/")[-1]).exists()
+
+
+def test_the_invitee_creates_an_account_and_joins_with_the_role(admin_api, invite, organization):
+    invite()
+    client = Client()
+    page = client.get(link_in_last_mail())
+    assert page.status_code == 200
+    assert organization.name in page.content.decode()
+    response = client.post(
+        link_in_last_mail(),
+        {"username": "grace", "password": "a long pass phrase", "password_again": "a long pass phrase"},
+    )
+    assert response.status_code == 302
+    membership = Membership.objects.get(organization=organization, user__username="grace")
+    assert membership.role == "editor"
+    assert membership.user.email == "grace@example.com"
+    assert client.session["_auth_user_id"] == str(membership.user.pk)
+
+
+def test_an_existing_user_signs_in_and_accepts(admin_api, invite, organization):
+    elsewhere = MembershipFactory(organization=OrganizationFactory()).user
+    invite(elsewhere.email, role="viewer")
+    client = Client()
+    client.force_login(elsewhere)
+    assert client.post(link_in_last_mail()).status_code == 302
+    assert Membership.objects.get(organization=organization, user=elsewhere).role == "viewer"
+
+
+def test_a_link_works_once(admin_api, invite):
+    invite()
+    link = link_in_last_mail()
+    first = Client()
+    first.force_login(UserFactory())
+    assert first.post(link).status_code == 302
+    second = Client()
+    second.force_login(UserFactory())
+    assert second.post(link).status_code == 404
+    assert second.get(link).status_code == 404
+
+
+def test_an_expired_link_is_refused(admin_api, invite):
+    invite()
+    Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    client = Client()
+    client.force_login(UserFactory())
+    response = client.post(link_in_last_mail())
+    assert response.status_code == 404
+    assert "expired" in response.content.decode()
+
+
+def test_a_withdrawn_invitation_stops_working(admin_api, invite):
+    invitation_id = invite().json()["id"]
+    assert admin_api.delete(f"{admin_api.base}/invitations/{invitation_id}/").status_code == 204
+    assert Client().get(link_in_last_mail()).status_code == 404
+    assert admin_api.get(f"{admin_api.base}/invitations/").json()["count"] == 0
+
+
+def test_inviting_again_replaces_the_open_link(admin_api, invite):
+    invite()
+    old = link_in_last_mail()
+    invite()
+    assert Client().get(old).status_code == 404
+    assert Client().get(link_in_last_mail()).status_code == 200
+
+
+def test_a_taken_username_is_refused_on_the_form(admin_api, invite):
+    UserFactory(username="grace")
+    invite()
+    response = Client().post(
+        link_in_last_mail(),
+        {"username": "Grace", "password": "a long pass phrase", "password_again": "a long pass phrase"},
+    )
+    assert response.status_code == 400
+    assert "taken" in response.content.decode()
+
+
+def test_a_weak_password_is_refused_on_the_form(admin_api, invite):
+    invite()
+    response = Client().post(link_in_last_mail(), {"username": "grace", "password": "123", "password_again": "123"})
+    assert response.status_code == 400
+    assert not Membership.objects.filter(user__username="grace").exists()
+
+
+def test_only_admins_invite(member, organization):
+    client = APIClient()
+    client.force_login(member("editor"))
+    response = client.post(
+        f"/api/v1/orgs/{organization.slug}/invitations/", {"email": "x@example.com", "role": "admin"}, format="json"
+    )
+    assert response.status_code == 403
+    assert not mail.outbox
+
+
+def test_the_members_list_carries_no_e_mail(admin_api, invite, organization):
+    MembershipFactory(organization=organization)
+    body = admin_api.get(f"{admin_api.base}/members/").content.decode()
+    assert "@example.com" not in body
+
+
+def test_the_members_page_invites_and_withdraws(admin_browser, organization, django_capture_on_commit_callbacks):
+    url = reverse("ownership:member_invite", args=[organization.slug])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_browser.post(url, {"email": "grace@example.com", "role": "viewer"}).status_code == 302
+    page = admin_browser.get(reverse("ownership:members", args=[organization.slug])).content.decode()
+    assert "grace@example.com as viewer" in page
+    invitation = Invitation.objects.get()
+    admin_browser.post(reverse("ownership:invitation_withdraw", args=[organization.slug, invitation.pk]))
+    assert Client().get(link_in_last_mail()).status_code == 404
+
+
+def test_the_members_page_shows_no_member_e_mail(admin_browser, organization):
+    MembershipFactory(organization=organization)
+    page = admin_browser.get(reverse("ownership:members", args=[organization.slug])).content.decode()
+    assert "@example.com" not in page

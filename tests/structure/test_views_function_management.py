@@ -1,0 +1,238 @@
+"""The browser's pages for managing functions, roles and members (Django's test client)."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cxowner.orgs.models import Membership
+from ownership.models import Assignment, Function, Role
+from ownership.structure.changes import function_delete_plan, function_merge_plan
+from tests.factories import (
+    AssignmentFactory,
+    FunctionFactory,
+    JourneyFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    RoleFactory,
+    StageFactory,
+    TouchpointFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def editor(member):
+    return client_for(member("editor"))
+
+
+@pytest.fixture
+def world(organization):
+    sales = FunctionFactory(organization=organization, name="Sales", position=1)
+    service = FunctionFactory(organization=organization, name="Service", position=2)
+    stage = StageFactory(journey=JourneyFactory(organization=organization, name="Store visit"), name="Buy")
+    till, returns = TouchpointFactory(stage=stage, name="Till"), TouchpointFactory(stage=stage, name="Returns")
+    AssignmentFactory(touchpoint=till, function=sales, letter="A")
+    AssignmentFactory(touchpoint=till, function=service, letter="R")
+    AssignmentFactory(touchpoint=returns, function=sales, letter="A")
+    AssignmentFactory(touchpoint=returns, function=sales, letter="R")
+    return {"sales": sales, "service": service, "till": till, "returns": returns}
+
+
+def url(name: str, organization, *args) -> str:
+    return reverse(f"ownership:{name}", args=[organization.slug, *args])
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_editors_see_the_management_controls_and_viewers_do_not(organization, member, world, editor):
+    assert b"Rename, merge, delete" in editor.get(url("functions", organization)).content
+    assert b"Rename, merge, delete" not in client_for(member("viewer")).get(url("functions", organization)).content
+
+
+def test_renaming_a_function_says_where_it_shows(organization, world, editor):
+    response = editor.post(
+        url("function_rename", organization, world["sales"].pk), {"name": "Retail", "version": 1}, follow=True
+    )
+    assert Function.objects.get(pk=world["sales"].pk).name == "Retail"
+    assert "“Sales” is now called “Retail”, in every journey and gap." in messages_of(response)
+
+
+def test_renaming_to_a_taken_name_explains_and_changes_nothing(organization, world, editor):
+    response = editor.post(
+        url("function_rename", organization, world["sales"].pk), {"name": "service", "version": 1}, follow=True
+    )
+    assert Function.objects.get(pk=world["sales"].pk).name == "Sales"
+    assert any("already exists" in message for message in messages_of(response))
+
+
+def test_renaming_a_function_changed_meanwhile_is_refused(organization, world, editor):
+    editor.post(url("function_rename", organization, world["sales"].pk), {"name": "Retail", "version": 1})
+    response = editor.post(
+        url("function_rename", organization, world["sales"].pk), {"name": "Shop", "version": 1}, follow=True
+    )
+    assert Function.objects.get(pk=world["sales"].pk).name == "Retail"
+    assert "Someone else changed “Retail” meanwhile; it is shown as it is now." in messages_of(response)
+
+
+def test_moving_a_function_right_swaps_the_columns(organization, world, editor):
+    editor.post(url("function_move", organization, world["sales"].pk), {"direction": "down", "version": 1})
+    assert list(Function.objects.filter(organization=organization).values_list("name", flat=True)) == [
+        "Service",
+        "Sales",
+    ]
+
+
+def test_the_delete_preview_lists_letters_and_gaps_in_few_queries(
+    organization, world, editor, django_assert_max_num_queries
+):
+    # session, user, membership, organizations for the switcher, function, snapshot (6),
+    # roles of the function, messages: a constant whatever the matrix's size
+    with django_assert_max_num_queries(16):
+        response = editor.get(url("function_delete", organization, world["sales"].pk))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Letters that go" in page and "Returns" in page
+    assert "Gaps this opens" in page and "Nobody owns Returns" in page
+    assert Function.objects.filter(pk=world["sales"].pk).exists()
+
+
+def test_deleting_after_the_preview_removes_the_function(organization, world, editor):
+    plan = function_delete_plan(function=world["sales"])
+    response = editor.post(
+        url("function_delete", organization, world["sales"].pk), {"version": 1, "digest": plan.digest}
+    )
+    assert response.status_code == 302
+    assert not Function.objects.filter(pk=world["sales"].pk).exists()
+
+
+def test_a_delete_whose_letters_changed_since_the_preview_shows_the_new_preview(organization, world, editor):
+    digest = function_delete_plan(function=world["sales"]).digest
+    AssignmentFactory(touchpoint=world["till"], function=world["sales"], letter="C")
+    response = editor.post(url("function_delete", organization, world["sales"].pk), {"version": 1, "digest": digest})
+    assert response.status_code == 409
+    assert "The matrix changed since the preview" in response.content.decode()
+    assert Function.objects.filter(pk=world["sales"].pk).exists()
+
+
+def test_the_merge_preview_shows_the_cells_after_the_merge(organization, world, editor):
+    response = editor.get(url("function_merge", organization, world["sales"].pk), {"into": world["service"].pk})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Merge “Sales” into “Service”?" in page
+    assert "Service after" in page
+
+
+def test_merging_after_the_preview_moves_the_letters(organization, world, editor):
+    plan = function_merge_plan(function=world["sales"], target=world["service"])
+    response = editor.post(
+        url("function_merge", organization, world["sales"].pk),
+        {"into": world["service"].pk, "version": 1, "digest": plan.digest},
+    )
+    assert response.status_code == 302
+    letters = set(Assignment.objects.filter(touchpoint=world["till"]).values_list("function_id", "letter"))
+    assert letters == {(world["service"].pk, "A"), (world["service"].pk, "R")}
+
+
+def test_a_merge_without_a_target_explains_what_to_choose(organization, world, editor):
+    response = editor.get(url("function_merge", organization, world["sales"].pk), follow=True)
+    assert "Choose the function that takes over the letters of “Sales”." in messages_of(response)
+
+
+def test_a_role_gets_a_member_as_holder(organization, world, editor):
+    role = RoleFactory(function=world["sales"], title="Head", holder_name="")
+    holder = MembershipFactory(organization=organization, user__first_name="Ines", user__last_name="Duarte")
+    response = editor.post(
+        url("role_edit", organization, role.pk),
+        {"version": 1, "title": "Head of Sales", "holder_member": holder.pk, "holder_name": "", "holder_email": ""},
+        follow=True,
+    )
+    role.refresh_from_db()
+    assert (role.title, role.holder_name, role.holder_member_id) == ("Head of Sales", "Ines Duarte", holder.pk)
+    assert "Role “Head of Sales” saved: held by Ines Duarte." in messages_of(response)
+
+
+def test_a_role_form_offers_only_members_of_the_organization(organization, world, editor):
+    role = RoleFactory(function=world["sales"])
+    outsider = MembershipFactory(organization=OrganizationFactory())
+    response = editor.post(
+        url("role_edit", organization, role.pk),
+        {"version": 1, "title": role.title, "holder_member": outsider.pk, "holder_name": "", "holder_email": ""},
+    )
+    assert response.status_code == 400
+    assert Role.objects.get(pk=role.pk).holder_member_id is None
+
+
+def test_a_role_is_deleted(organization, world, editor):
+    role = RoleFactory(function=world["sales"], title="Clerk")
+    editor.post(url("role_delete", organization, role.pk), {"version": 1})
+    assert not Role.objects.filter(pk=role.pk).exists()
+
+
+def test_a_role_changed_meanwhile_is_not_deleted(organization, world, editor):
+    role = RoleFactory(function=world["sales"], title="Clerk")
+    Role.objects.filter(pk=role.pk).update(version=2)
+    response = editor.post(url("role_delete", organization, role.pk), {"version": 1}, follow=True)
+    assert Role.objects.filter(pk=role.pk).exists()
+    assert "Someone else changed “Clerk” meanwhile; it is shown as it is now. It was not deleted." in messages_of(
+        response
+    )
+
+
+@pytest.mark.parametrize(
+    "name, method",
+    [
+        ("function_rename", "post"),
+        ("function_move", "post"),
+        ("function_delete", "get"),
+        ("function_merge", "get"),
+    ],
+)
+def test_viewers_are_forbidden_and_outsiders_not_found(organization, member, world, name, method):
+    path = url(name, organization, world["sales"].pk)
+    assert getattr(client_for(member("viewer")), method)(path).status_code == 403
+    outsider = MembershipFactory(organization=OrganizationFactory(), role="admin").user
+    assert getattr(client_for(outsider), method)(path).status_code == 404
+
+
+@pytest.mark.parametrize("change", ["demote", "remove"])
+def test_the_last_admin_is_neither_demoted_nor_removed_in_the_browser(organization, member, change):
+    admin = member("admin")
+    membership = Membership.objects.get(user=admin, organization=organization)
+    client = client_for(admin)
+    if change == "demote":
+        response = client.post(url("member_role", organization, membership.pk), {"role": "viewer"}, follow=True)
+    else:
+        response = client.post(url("member_remove", organization, membership.pk), follow=True)
+    assert "The organization needs at least one admin." in messages_of(response)
+    assert Membership.objects.get(pk=membership.pk).role == "admin"
+
+
+def test_an_admin_changes_a_members_role(organization, member):
+    client = client_for(member("admin"))
+    editor = MembershipFactory(organization=organization, role="editor")
+    response = client.post(url("member_role", organization, editor.pk), {"role": "viewer"}, follow=True)
+    assert Membership.objects.get(pk=editor.pk).role == "viewer"
+    assert f"{editor.user.username} is now viewer." in messages_of(response)
+
+
+def test_the_members_page_marks_the_only_admin(organization, member):
+    admin = member("admin")
+    page = client_for(admin).get(url("members", organization)).content.decode()
+    assert "The only admin: cannot be demoted or removed" in page
+    member("admin")
+    page = client_for(admin).get(url("members", organization)).content.decode()
+    assert "The only admin" not in page
