@@ -7,7 +7,7 @@ from django.db import models
 class Organization(models.Model):
     """A company modelled in cxowner. Every other object belongs to exactly one.
 
-    The gap-rule thresholds live here because each organization tunes its own (SPEC §2).
+    The gap-rule thresholds live here because each organization tunes its own (docs/gap-rules.md).
     """
 
     name = models.CharField(max_length=200)

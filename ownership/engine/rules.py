@@ -1,6 +1,6 @@
-"""The gap rules of SPEC §2: pure functions from an OrgSnapshot to findings.
+"""The gap rules of docs/gap-rules.md: pure functions from an OrgSnapshot to findings.
 
-No Django here. Each rule reads like its line in the SPEC table; RULES lists them all.
+No Django here. Each rule reads like its line in the table of docs/gap-rules.md; RULES lists them all.
 Out-of-scope touchpoints are skipped by every rule: someone else runs them (the landlord's
 parking lot), so they can neither lack an owner nor break a handoff chain.
 """
@@ -19,7 +19,7 @@ from ownership.engine.snapshot import FunctionRow, OrgSnapshot, RuleSettings, To
 
 @dataclass(frozen=True)
 class Finding:
-    """One gap found by one rule. `as_dict()` is the SPEC §2 JSON shape."""
+    """One gap found by one rule. `as_dict()` is its JSON shape (docs/gap-rules.md, "A finding as JSON")."""
 
     rule: Rule
     journey: str | None
@@ -308,7 +308,7 @@ def _function_finding(rule: Rule, function_id: int, function_name: str, message:
     )
 
 
-# In the order of the SPEC table; findings are reported in this order within a touchpoint.
+# In the order of the table in docs/gap-rules.md; findings are reported in this order within a touchpoint.
 RULES: dict[Rule, Callable[[OrgSnapshot], Iterable[Finding]]] = {
     Rule.UNASSIGNED: unassigned,
     Rule.NO_ACCOUNTABLE: no_accountable,

@@ -65,7 +65,7 @@ _NO_LETTERS: dict[str, frozenset[int]] = {}
 
 @dataclass(frozen=True)
 class RuleSettings:
-    """Per-organization thresholds of SPEC §2, with its defaults."""
+    """Per-organization thresholds of the gap rules (docs/gap-rules.md), with its defaults."""
 
     responsible_limit: int = 3
     consult_limit: int = 3

@@ -259,5 +259,5 @@ def collector_paused() -> Iterator[None]:
 
 
 def finding_as_record(finding: Finding) -> dict:
-    """The SPEC §2 shape plus what ranking and linking need."""
+    """A finding as JSON (docs/gap-rules.md) plus what ranking and linking need."""
     return {**finding.as_dict(), "score": finding.score, "fingerprint": finding.fingerprint}

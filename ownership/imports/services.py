@@ -1,4 +1,4 @@
-"""Import and export of the matrix file (SPEC §3) against the database.
+"""Import and export of the matrix file (docs/matrix-file.md) against the database.
 
 matrixfile.py turns bytes into a MatrixSheet and back; this module turns a sheet into rows of
 one organization and back. Importing replaces, for each journey named in the file, its stages,

@@ -1,4 +1,4 @@
-"""Tests for ownership.engine.rules: the gap rules of SPEC section 2.
+"""Tests for ownership.engine.rules: the gap rules of docs/gap-rules.md.
 
 No test here is marked django_db: pytest-django refuses database access, which proves the rules
 read only the snapshot.

@@ -1,4 +1,4 @@
-"""Importing and exporting the matrix file against the database (SPEC §3)."""
+"""Importing and exporting the matrix file against the database (docs/matrix-file.md)."""
 
 import csv
 import io

@@ -1,4 +1,4 @@
-"""Tests for ownership.imports.matrixfile: the CSV/XLSX matrix file, SPEC section 3."""
+"""Tests for ownership.imports.matrixfile: the CSV/XLSX matrix file, docs/matrix-file.md."""
 
 import io
 import zipfile
