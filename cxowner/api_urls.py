@@ -13,11 +13,12 @@ from cxowner.orgs.api.views import (
     OrganizationViewSet,
     PingView,
 )
-from journeys.api.views import JourneyViewSet, StageViewSet, TouchpointViewSet
+from journeys.api.views import StageViewSet, TouchpointViewSet
 from ownership.api.campaigns import ReviewCampaignViewSet
 from ownership.api.changes import ChangeSetViewSet
 from ownership.api.gaps import GapViewSet
 from ownership.api.imports import ImportJobViewSet, MatrixImportView
+from ownership.api.journeys import JourneyViewSet
 from ownership.api.matrix import MatrixView
 from ownership.api.report import ReportPdfView, ReportScheduleView
 from ownership.api.rules import RuleListView

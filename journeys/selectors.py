@@ -11,10 +11,9 @@ from .models import Journey, Stage, Touchpoint
 
 
 def journeys_overview(*, organization: Organization) -> QuerySet[Journey]:
-    """The organization's journeys in order, with their owner and sizes (one query)."""
+    """The organization's journeys in order, with their sizes (one query)."""
     return (
         Journey.objects.filter(organization=organization)
-        .select_related("owner", "owner__function")
         .annotate(
             stage_count=Count("stages", distinct=True),
             touchpoint_count=Count("touchpoints", distinct=True),
@@ -26,9 +25,7 @@ def journeys_overview(*, organization: Organization) -> QuerySet[Journey]:
 
 def journey_get(*, organization: Organization, journey_id: int) -> Journey:
     """The journey, or 404 when it is not one of this organization's."""
-    return get_object_or_404(
-        Journey.objects.select_related("organization", "owner"), organization=organization, pk=journey_id
-    )
+    return get_object_or_404(Journey.objects.select_related("organization"), organization=organization, pk=journey_id)
 
 
 def stage_get(*, organization: Organization, journey: Journey, stage_id: int) -> Stage:

@@ -37,6 +37,17 @@ class RoleForm(forms.Form):
         )
 
 
+class OwnerForm(forms.Form):
+    """The journey manager of the matrix editor: one of `roles` (id and title), or nobody."""
+
+    owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Journey manager")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "— nobody —"), *((role.id, role.title) for role in roles)]
+
+
 class ImportForm(forms.Form):
     """A RACI chart to import: a file or pasted text, and how to read it (docs/import.md)."""
 

@@ -27,6 +27,7 @@ from journeys.models import Journey, Touchpoint
 
 from .constants import LETTERS, Rule
 from .models import Assignment, Function, Gap, Role
+from .selectors import journey_owner
 from .services import (
     CellChange,
     assignment_confirm,
@@ -303,8 +304,8 @@ def _vacant_role(gap: Gap) -> tuple[Role | None, Assignment | None, Journey | No
     """The vacant role a vacant-owner gap is about: the journey's manager, or the role on an A."""
     title = (gap.finding.get("roles") or [""])[0]
     if gap.touchpoint_id is None:
-        journey = Journey.objects.select_related("owner").filter(pk=gap.journey_id).first()
-        owner = journey.owner if journey is not None else None
+        journey = Journey.objects.select_related("owner_link__role").filter(pk=gap.journey_id).first()
+        owner = journey_owner(journey=journey) if journey is not None else None
         return (owner, None, journey) if owner is not None and owner.is_vacant else (None, None, None)
     rows = Assignment.objects.filter(
         touchpoint_id=gap.touchpoint_id, letter="A", role__holder_name="", role__title=title

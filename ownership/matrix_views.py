@@ -18,12 +18,13 @@ from cxowner.orgs.errors import StaleCells
 from cxowner.orgs.history import letters_text
 from cxowner.orgs.models import Membership
 from cxowner.views import membership_for, render_org
-from journeys.forms import OwnerForm, StageForm, TouchpointCreateForm
+from journeys.forms import StageForm, TouchpointCreateForm
 from journeys.models import Journey
 from journeys.selectors import journey_get, stage_get, touchpoint_get
 
 from .cell_batches import BatchAction, cell_edits_read, cells_batch_set
 from .constants import Rule, parse_letters
+from .forms import OwnerForm
 from .journey_matrix import (
     CHUNK_ROWS,
     MAP_CARDS,
@@ -37,6 +38,7 @@ from .journey_matrix import (
 )
 from .matrix_rows import legend_badge
 from .reverts import RevertRefused, letters_shown
+from .selectors import journey_owner
 from .services import CellChange, cells_set
 from .undo import NothingToStep, redo_step, undo_stacks, undo_step
 from .vocabulary import RULE_TEXT
@@ -68,6 +70,7 @@ def matrix_page(
     bound = bound or {}
     row_filter = RowFilter.from_params(request.GET)
     matrix = journey_matrix(journey=journey, row_filter=row_filter)
+    owner = journey_owner(journey=journey)
     stages = [
         {
             "block": block,
@@ -88,12 +91,15 @@ def matrix_page(
             "matrix": matrix,
             "summary": journey_summary(journey=journey),
             "journey": journey,
+            "journey_owner": owner,
             "stages": stages,
             "row_filter": row_filter,
             "dense": request.GET.get("dense") == "1",
             "stage_form": bound.get("stage") or StageForm(),
             "owner_form": bound.get("owner")
-            or OwnerForm(roles=owner_choices(matrix), initial={"owner": journey.owner_id, "version": journey.version}),
+            or OwnerForm(
+                roles=owner_choices(matrix), initial={"owner": owner.pk if owner else None, "version": journey.version}
+            ),
             "undo": undo_stacks(journey=journey, user=request.user) if membership.can_edit else None,
         },
         status,
@@ -144,6 +150,7 @@ def journey_map(request: HttpRequest, org: str, journey_id: int) -> HttpResponse
             "nav": "journeys",
             "matrix": data,
             "journey": journey,
+            "journey_owner": journey_owner(journey=journey),
             "summary": journey_summary(journey=journey),
             "owner_rules": MAP_OWNER_RULES,
             "legend": [legend_badge(Rule(rule)) for rule in MAP_OWNER_RULES],

@@ -30,7 +30,7 @@ from .constants import Rule, Severity
 from .dashboard_change import Figure, PeriodChange, period_change
 from .matrix_rows import VIEW_FIELDS, MatrixRow, RowBuilder, RowGap, TouchpointView
 from .models import Gap, GapStatus
-from .selectors import Coverage, coverage_by_journey, open_gaps_by_function
+from .selectors import Coverage, coverage_by_journey, journey_owner, open_gaps_by_function
 from .snapshot import FunctionRow
 from .vocabulary import SEVERITY_TEXT, RuleText, SeverityText, rule_text
 
@@ -226,7 +226,7 @@ class Report:
 def report_build(*, organization, today: date, journey: Journey | None = None) -> Report:
     """The organization's (or `journey`'s) report on `today`, in at most twenty queries whatever
     its size."""
-    journeys = Journey.objects.filter(organization=organization).select_related("owner")
+    journeys = Journey.objects.filter(organization=organization).select_related("owner_link__role")
     if journey is not None:
         journeys = journeys.filter(pk=journey.pk)
     journeys = list(journeys.order_by("position", "id"))
@@ -338,7 +338,7 @@ def _one_per_rule(gaps: tuple[RowGap, ...]) -> list[RowGap]:
 
 
 def _owner_label(journey: Journey) -> str:
-    owner = journey.owner
+    owner = journey_owner(journey=journey)
     if owner is None:
         return ""
     return f"{owner.title} ({owner.holder_name or 'vacant'})"

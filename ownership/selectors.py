@@ -32,6 +32,17 @@ from .models import (
 ORGANIZATION_RULES = frozenset({Rule.IDLE_FUNCTION, Rule.ACCOUNTABILITY_BOTTLENECK})
 
 
+def journey_owner(*, journey: Journey) -> Role | None:
+    """The journey manager (the role that answers for the whole journey), or None for nobody.
+
+    Free when the journey was read with select_related("owner_link__role"), else one query.
+    """
+    if Journey.owner_link.is_cached(journey):
+        link = getattr(journey, "owner_link", None)  # None when the select found no manager
+        return link.role if link is not None else None
+    return Role.objects.filter(journey_owners__journey=journey).order_by().first()
+
+
 def journey_open_gaps(*, journey: Journey):
     """The journey's open gaps, worst first (the organization-wide rules name no journey)."""
 

@@ -23,7 +23,9 @@ from cxowner.orgs.history import (
     Change,
     ChangeSet,
     change_set_record,
+    history_ids,
     letters_text,
+    object_changes,
     object_created,
     object_deleted,
     object_record,
@@ -38,7 +40,7 @@ from journeys.services import versioned_update
 from .constants import LETTERS
 from .function_changes import function_delete_plan, function_move, plan_check
 from .matrixfile import STANDARD_COLUMNS, normalise_header
-from .models import Assignment, Function, Role
+from .models import Assignment, Function, JourneyOwner, Role
 
 
 class CellChange(NamedTuple):
@@ -279,11 +281,34 @@ def assignments_confirm(
     return list(Assignment.objects.filter(pk__in=before))
 
 
-def journey_owner_set(*, journey: Journey, owner: Role | None, version: int | None = None) -> Journey:
-    """Name the journey manager (a role of the same organization), or nobody."""
+def journey_owner_set(*, journey: Journey, owner: Role | None, version: int | None = None, **changes) -> Journey:
+    """Name the journey manager (a role of the same organization), or nobody, if the journey is
+    still at `version`; `changes` to the journey's own fields go in the same write (the API's PATCH).
+
+    The manager is a JourneyOwner row, but it is the journey's: its version goes up and its
+    history records `owner` (role ids), as for any other field of the journey.
+    """
     if owner is not None and owner.organization_id != journey.organization_id:
         raise ValidationError({"owner": "The owner must be a role of the same organization."})
-    return versioned_update(obj=journey, version=version, owner=owner)
+
+    def owner_written() -> list[Change]:
+        current = JourneyOwner.objects.filter(journey=journey).first()
+        before = current.role_id if current is not None else None
+        if owner is None:
+            JourneyOwner.objects.filter(journey=journey).delete()
+        elif current is None:
+            JourneyOwner.objects.create(organization_id=journey.organization_id, journey=journey, role=owner)
+        elif before != owner.pk:
+            JourneyOwner.objects.filter(pk=current.pk).update(role=owner)
+        return object_changes(
+            object_type="journey",
+            object_id=journey.pk,
+            before={"owner": before},
+            after={"owner": owner},
+            **history_ids(journey),
+        )
+
+    return versioned_update(obj=journey, version=version, write_related=owner_written, **changes)
 
 
 def assignment_role_set(*, assignment: Assignment, role: Role | None, version: int | None = None) -> Assignment:
@@ -375,7 +400,7 @@ def _holder_filled(changes: dict, *, organization_id: int) -> None:
 
 def role_scope(role: Role) -> MatrixScope:
     """A role's title and holder show in the gaps of the journeys it owns and of the A it carries."""
-    journeys = Journey.objects.filter(owner=role).values_list("pk", flat=True)
+    journeys = JourneyOwner.objects.filter(role=role).values_list("journey_id", flat=True)
     touchpoints = Assignment.objects.filter(role=role, letter="A").values_list("touchpoint_id", flat=True)
     return MatrixScope.of("role", journeys=journeys, touchpoints=touchpoints)
 

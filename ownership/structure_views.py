@@ -16,9 +16,10 @@ from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
 from cxowner.views import form_errors, membership_for, render_org
 from journeys import services as journey_services
-from journeys.forms import AccountableRoleForm, MoveForm, OwnerForm, StageForm, TouchpointCreateForm, TouchpointForm
+from journeys.forms import AccountableRoleForm, MoveForm, StageForm, TouchpointCreateForm, TouchpointForm
 from journeys.selectors import journey_get, stage_get, stages_of, touchpoint_get
 
+from .forms import OwnerForm
 from .matrix_views import EDITOR, OwnerChoice, matrix_page
 from .models import Role
 from .selectors import accountable_assignments

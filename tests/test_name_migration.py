@@ -20,14 +20,6 @@ def same_organization_checks() -> set[str]:
         return {name for (name,) in cursor.fetchall()}
 
 
-@pytest.fixture
-def latest_schema_afterwards(transactional_db):
-    """Whatever the test does, the database ends at the latest migrations for the tests after it."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.usefixtures("latest_schema_afterwards")
 def test_existing_case_variants_are_renamed_and_nothing_is_lost():
     checks = same_organization_checks()
