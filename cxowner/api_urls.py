@@ -13,9 +13,10 @@ from cxowner.orgs.api.views import (
     OrganizationViewSet,
     PingView,
 )
-from journeys.api.views import JourneyViewSet, StageViewSet, TouchpointViewSet
+from journeys.api.views import StageViewSet, TouchpointViewSet
 from ownership.automation.api import AuditScheduleView, WebhookViewSet
 from ownership.editor.api import AssignmentViewSet, MatrixView
+from ownership.editor.api_journeys import JourneyViewSet
 from ownership.gaps.api import AuditRunViewSet, GapViewSet
 from ownership.gaps.api_rules import RuleListView
 from ownership.history.api import ChangeSetViewSet

@@ -11,11 +11,10 @@ class StageInline(admin.TabularInline):
 
 @admin.register(Journey)
 class JourneyAdmin(admin.ModelAdmin):
-    list_display = ["name", "organization", "persona", "owner", "position"]
+    list_display = ["name", "organization", "persona", "position"]
     list_filter = ["organization"]
     search_fields = ["name", "persona"]
-    list_select_related = ["organization", "owner"]
-    raw_id_fields = ["owner"]
+    list_select_related = ["organization"]
     inlines = [StageInline]
 
 

@@ -57,15 +57,6 @@ class MoveForm(forms.Form):
     direction = forms.ChoiceField(choices=[("up", "up"), ("down", "down")])
 
 
-class OwnerForm(forms.Form):
-    owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Journey manager")
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, roles, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "— nobody —"), *((role.id, role.title) for role in roles)]
-
-
 class AccountableRoleForm(forms.Form):
     """Which role of the accountable function carries the A (a vacant one is a finding)."""
 

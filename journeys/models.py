@@ -36,14 +36,8 @@ class Journey(NameKeyed, Versioned):
     name_key = name_key_field()
     persona = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
-    owner = models.ForeignKey(
-        "ownership.Role",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="owned_journeys",
-        help_text="The journey manager: the role that answers for the whole journey.",
-    )
+    # Its manager (the role that answers for the whole journey) is ownership's JourneyOwner:
+    # nothing here points up at the apps built on journeys.
     position = models.PositiveIntegerField(default=0)
 
     objects = NamedQuerySet.as_manager()

@@ -11,10 +11,9 @@ from .models import Journey, Stage, Touchpoint
 
 
 def journeys_overview(*, organization: Organization) -> QuerySet[Journey]:
-    """The organization's journeys in order, with their owner and sizes (one query)."""
+    """The organization's journeys in order, with their sizes (one query)."""
     return (
         Journey.objects.filter(organization=organization)
-        .select_related("owner", "owner__function")
         .annotate(
             stage_count=Count("stages", distinct=True),
             touchpoint_count=Count("touchpoints", distinct=True),
@@ -24,11 +23,14 @@ def journeys_overview(*, organization: Organization) -> QuerySet[Journey]:
     )
 
 
-def journey_get(*, organization: Organization, journey_id: int) -> Journey:
-    """The journey, or 404 when it is not one of this organization's."""
-    return get_object_or_404(
-        Journey.objects.select_related("organization", "owner"), organization=organization, pk=journey_id
-    )
+def journey_get(*, organization: Organization, journey_id: int, related: tuple[str, ...] = ()) -> Journey:
+    """The journey, or 404 when it is not one of this organization's.
+
+    `related` names relations to read in the same query, such as the apps above this one that
+    attach rows to a journey (ownership's journey manager: "owner_link__role").
+    """
+    journeys = Journey.objects.select_related("organization", *related)
+    return get_object_or_404(journeys, organization=organization, pk=journey_id)
 
 
 def stage_get(*, organization: Organization, journey: Journey, stage_id: int) -> Stage:

@@ -8,6 +8,7 @@ MatrixScope): the live gaps of that part are brought up to date before it commit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -52,12 +53,22 @@ def change_scope(obj: models.Model, changes: dict[str, Any]) -> MatrixScope:
 
 
 def versioned_update(
-    *, obj: models.Model, version: int | None, scope: MatrixScope | None = None, **changes: Any
+    *,
+    obj: models.Model,
+    version: int | None,
+    scope: MatrixScope | None = None,
+    write_related: Callable[[], list[Change]] | None = None,
+    **changes: Any,
 ) -> models.Model:
     """Apply `changes` to `obj` if it is still at `version` (None: unconditionally).
 
     Validates the result first (model and database constraints), then writes in one UPDATE
     that also checks the version, so a concurrent writer cannot slip in between.
+
+    `write_related` writes what an app built on this one keeps about the object in rows of its
+    own (a journey's manager is ownership's JourneyOwner). It runs after the UPDATE, so past
+    the version check and under the row's lock, and before the change is announced; the
+    changes it returns are recorded in the same change set. The object's version counts them.
     """
     before = {name: getattr(obj, name) for name in changes}
     for name, value in changes.items():
@@ -74,13 +85,14 @@ def versioned_update(
             if current is None:
                 raise ValidationError(f"This {model._meta.verbose_name} no longer exists.")
             raise StaleVersion(current)
+        related = write_related() if write_related is not None else []
         obj.refresh_from_db()
         _changed(obj.organization_id, scope or change_scope(obj, changes))
         after = {name: getattr(obj, name) for name in changes}
         history = object_changes(
             object_type=obj._meta.model_name, object_id=obj.pk, before=before, after=after, **history_ids(obj)
         )
-        object_record(obj=obj, action="update", changes=history)
+        object_record(obj=obj, action="update", changes=[*history, *related])
     return obj
 
 

@@ -10,6 +10,7 @@ from ownership.models import (
     GapComment,
     GapEvent,
     ImportJob,
+    JourneyOwner,
     ReportDelivery,
     ReportSchedule,
     ReviewCampaign,
@@ -36,6 +37,20 @@ class RoleAdmin(admin.ModelAdmin):
     search_fields = ["title", "holder_name", "holder_email"]
     list_select_related = ["function"]
     raw_id_fields = ["function", "holder_member"]
+
+
+@admin.register(JourneyOwner)
+class JourneyOwnerAdmin(admin.ModelAdmin):
+    list_display = ["journey", "role", "organization"]
+    list_filter = ["organization"]
+    search_fields = ["journey__name", "role__title"]
+    list_select_related = ["journey", "role", "organization"]
+    raw_id_fields = ["journey", "role"]
+    exclude = ["organization"]  # the journey's; the database refuses a role of another one
+
+    def save_model(self, request, obj, form, change):
+        obj.organization_id = obj.journey.organization_id
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Assignment)

@@ -3,6 +3,8 @@
 import os
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from cxowner.orgs.models import Membership
 
@@ -35,6 +37,15 @@ def member(organization):
         return MembershipFactory(organization=organization, role=role).user
 
     return make
+
+
+@pytest.fixture
+def latest_schema_afterwards(transactional_db):
+    """For migration tests: whatever the test does, the database ends at the latest migrations
+    for the tests after it."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.hookimpl(hookwrapper=True)

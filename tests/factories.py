@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from cxowner.orgs.models import Membership, Organization
 from journeys.models import Journey, Stage, Touchpoint
-from ownership.models import Assignment, Function, Role, Webhook
+from ownership.models import Assignment, Function, JourneyOwner, Role, Webhook
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -60,12 +60,20 @@ class RoleFactory(factory.django.DjangoModelFactory):
 
 
 class JourneyFactory(factory.django.DjangoModelFactory):
+    """`owner=role` makes the role its journey manager (ownership's JourneyOwner row)."""
+
     class Meta:
         model = Journey
+        skip_postgeneration_save = True
 
     organization = factory.SubFactory(OrganizationFactory)
     name = factory.Sequence(lambda n: f"Journey {n}")
     position = factory.Sequence(int)
+
+    @factory.post_generation
+    def owner(journey, create, role, **kwargs):
+        if create and role is not None:
+            JourneyOwner.objects.create(organization_id=journey.organization_id, journey=journey, role=role)
 
 
 class StageFactory(factory.django.DjangoModelFactory):

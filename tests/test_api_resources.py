@@ -8,10 +8,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from cxowner.orgs.history import ChangeSet
 from journeys.models import Journey, Touchpoint
 from ownership.gaps.audits import audit_organization
 from ownership.gaps.selectors import journey_open_gaps
-from ownership.models import Assignment, AuditRun, Gap
+from ownership.models import Assignment, AuditRun, Gap, JourneyOwner
 
 from .factories import (
     AssignmentFactory,
@@ -98,6 +99,44 @@ def test_journey_owner_from_another_organization_is_400(client, api):
     response = client.post(f"{api}/journeys/", {"name": "Onboarding", "owner": foreign.pk}, format="json")
     assert response.status_code == 400
     assert "owner" in response.json()
+
+
+def test_journey_manager_is_read_written_and_filtered_as_the_journey_owner(client, api, organization):
+    manager = RoleFactory(function=FunctionFactory(organization=organization))
+    other = RoleFactory(function=FunctionFactory(organization=organization))
+    created = client.post(f"{api}/journeys/", {"name": "Onboarding", "owner": manager.pk}, format="json")
+    assert created.status_code == 201
+    assert (created.json()["owner"], created.json()["version"]) == (manager.pk, 2)  # made, then managed
+    JourneyFactory(organization=organization, name="Support")
+    path = f"{api}/journeys/{created.json()['id']}/"
+
+    changed = client.patch(path, {"name": "Welcome", "owner": other.pk}, format="json", HTTP_IF_MATCH='"2"')
+
+    assert changed.status_code == 200
+    assert (changed.json()["name"], changed.json()["owner"], changed.json()["version"]) == ("Welcome", other.pk, 3)
+    assert changed["ETag"] == '"3"'
+    change_set = ChangeSet.objects.filter(organization=organization).order_by("-id").first()
+    assert change_set.kind == "journey.update"
+    assert [(i.field, i.before, i.after) for i in change_set.items.all()] == [
+        ("name", "Onboarding", "Welcome"),
+        ("owner", manager.pk, other.pk),
+    ]
+    stale = client.patch(path, {"owner": None}, format="json", HTTP_IF_MATCH='"2"')
+    assert (stale.status_code, stale.json()["version"]) == (412, 3)
+    assert client.get(path).json()["owner"] == other.pk
+    names = {
+        query: [j["name"] for j in client.get(f"{api}/journeys/?{query}").json()["results"]]
+        for query in (f"owner={other.pk}", f"owner={manager.pk}", "has_owner=true", "has_owner=false")
+    }
+    assert names == {
+        f"owner={other.pk}": ["Welcome"],
+        f"owner={manager.pk}": [],
+        "has_owner=true": ["Welcome"],
+        "has_owner=false": ["Support"],
+    }
+    cleared = client.patch(path, {"owner": None}, format="json", HTTP_IF_MATCH='"3"')
+    assert (cleared.json()["owner"], cleared.json()["version"]) == (None, 4)
+    assert not JourneyOwner.objects.exists()
 
 
 @pytest.mark.parametrize("body", ["not json", "[1, 2]", '{"name": null}', "null"])

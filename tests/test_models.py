@@ -3,7 +3,8 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from ownership.models import Assignment
+from journeys.models import Journey
+from ownership.models import Assignment, JourneyOwner
 
 from .factories import (
     AssignmentFactory,
@@ -62,7 +63,34 @@ def test_assignment_accepts_a_role_of_its_function():
 def test_journey_owner_must_be_a_role_of_the_same_organization():
     journey = JourneyFactory()
     outsider = RoleFactory()
-    assert refused(lambda: type(journey).objects.filter(pk=journey.pk).update(owner=outsider))
+    assert refused(
+        lambda: JourneyOwner.objects.create(organization=journey.organization, journey=journey, role=outsider)
+    )
+    assert refused(
+        lambda: JourneyOwner.objects.create(organization=outsider.organization, journey=journey, role=outsider)
+    )
+
+
+def manager_of(journey: Journey):
+    return RoleFactory(function=FunctionFactory(organization=journey.organization))
+
+
+def test_a_journey_owner_stays_with_its_journey_and_role_in_their_organization():
+    journey = JourneyFactory()
+    owner = JourneyOwner.objects.create(organization=journey.organization, journey=journey, role=manager_of(journey))
+    assert refused(lambda: JourneyOwner.objects.filter(pk=owner.pk).update(role=RoleFactory()))
+    assert refused(lambda: JourneyOwner.objects.filter(pk=owner.pk).update(journey=JourneyFactory()))
+    assert not refused(lambda: JourneyOwner.objects.filter(pk=owner.pk).update(role=manager_of(journey)))
+
+
+def test_a_journey_has_one_manager_at_most():
+    journey = JourneyFactory()
+    JourneyOwner.objects.create(organization=journey.organization, journey=journey, role=manager_of(journey))
+    assert refused(
+        lambda: JourneyOwner.objects.create(
+            organization=journey.organization, journey=journey, role=manager_of(journey)
+        )
+    )
 
 
 def test_role_refuses_a_function_of_another_organization():
@@ -112,3 +140,5 @@ def test_every_model_has_a_readable_str():
     assignment = AssignmentFactory(letter="A")
     assert str(assignment) == f"{assignment.function} A on {assignment.touchpoint}"
     assert str(RoleFactory(title="CMO", holder_name="")) == "CMO (vacant)"
+    manager = JourneyOwner(journey=JourneyFactory(name="Onboarding"), role=RoleFactory(title="CMO", holder_name=""))
+    assert str(manager) == "CMO (vacant) manages Onboarding"

@@ -9,16 +9,20 @@ BEFORE = [("orgs", "0003_cache_table"), ("journeys", "0003_keyset_indexes"), ("o
 AFTER = [("orgs", "0003_cache_table"), ("journeys", "0004_name_keys"), ("ownership", "0006_function_name_key")]
 
 
-@pytest.fixture
-def latest_schema_afterwards(transactional_db):
-    """Whatever the test does, the database ends at the latest migrations for the tests after it."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+def same_organization_checks() -> set[str]:
+    """The database's same-organization checks (cxowner/orgs/sameorg.py): composite foreign
+    keys on PostgreSQL, triggers on SQLite."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT conname FROM pg_constraint WHERE contype = 'f' AND cardinality(conkey) > 1")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return {name for (name,) in cursor.fetchall()}
 
 
 @pytest.mark.usefixtures("latest_schema_afterwards")
 def test_existing_case_variants_are_renamed_and_nothing_is_lost():
+    checks = same_organization_checks()
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     apps = executor.loader.project_state(BEFORE).apps
@@ -50,3 +54,9 @@ def test_existing_case_variants_are_renamed_and_nothing_is_lost():
     functions = apps.get_model("ownership", "Function").objects.order_by("id")
     assert [(f.pk, f.name) for f in functions] == [(service.pk, "Customer Service"), (other.pk, "customer-service (2)")]
     assert apps.get_model("ownership", "Assignment").objects.get().function_id == other.pk
+
+    # Back to the latest migrations, every same-organization check is there again (on SQLite,
+    # migrations that rebuild a table must keep the triggers that name it).
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert same_organization_checks() == checks

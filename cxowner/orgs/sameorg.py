@@ -105,6 +105,22 @@ class SameParent(migrations.operations.base.Operation):
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {quote(self.name + '_' + suffix)}")
 
 
+class SameParentRemoved(SameParent):
+    """A SameParent check dropped: gone forwards, created again backwards.
+
+    Takes the arguments of the SameParent that created it, vendors included.
+    """
+
+    def describe(self):
+        return f"Stop keeping {self.model}.{self.columns} inside {self.parent}.{self.parent_columns}"
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+
 class SqliteTriggersKept:
     """Keeps SQLite's same-organization triggers across operations that rebuild tables.
 

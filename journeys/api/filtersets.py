@@ -1,20 +1,14 @@
-"""django-filter FilterSets for journeys, stages and touchpoints (shared by the API and the browser)."""
+"""django-filter FilterSets for stages and touchpoints (shared by the API and the browser).
+
+Journeys are filtered by their manager, which is ownership's: see ownership/api/journeys.py.
+"""
 
 import django_filters
 
 from cxowner.orgs.api.base import IdFilter
-from journeys.models import Journey, Stage, Touchpoint
+from journeys.models import Stage, Touchpoint
 
 LETTER_CHOICES = [(letter, letter) for letter in ("R", "A", "C", "I")]
-
-
-class JourneyFilterSet(django_filters.FilterSet):
-    owner = IdFilter(field_name="owner_id")
-    has_owner = django_filters.BooleanFilter(field_name="owner", lookup_expr="isnull", exclude=True)
-
-    class Meta:
-        model = Journey
-        fields = ["owner", "has_owner"]
 
 
 class StageFilterSet(django_filters.FilterSet):

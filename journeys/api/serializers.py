@@ -31,17 +31,11 @@ class OrganizationPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return queryset.filter(organization=organization) if organization else queryset.none()
 
 
+# A journey's own fields; the API serves it with its manager (ownership/api/journeys.py).
 class JourneySerializer(StrictModelSerializer):
-    owner = OrganizationPrimaryKeyField(
-        queryset=Journey._meta.get_field("owner").related_model.objects.all(),
-        allow_null=True,
-        required=False,
-        help_text="The role that answers for the journey (the journey manager).",
-    )
-
     class Meta:
         model = Journey
-        fields = ["id", "name", "persona", "description", "owner", "position", "version"]
+        fields = ["id", "name", "persona", "description", "position", "version"]
         read_only_fields = ["id", "position", "version"]
 
 

@@ -10,7 +10,7 @@ from cxowner.orgs.api.conditional import ConditionalListMixin
 from journeys import services
 from journeys.models import Journey, Stage, Touchpoint
 
-from .filtersets import JourneyFilterSet, StageFilterSet, TouchpointFilterSet
+from .filtersets import StageFilterSet, TouchpointFilterSet
 from .serializers import JourneySerializer, StageSerializer, TouchpointSerializer
 
 # The touchpoint list reads plain values, not model instances: it is the API's busiest list.
@@ -19,10 +19,12 @@ TOUCHPOINT_FIELDS = tuple(name for name in TouchpointSerializer.Meta.fields if n
 
 
 class JourneyViewSet(ConditionalListMixin, VersionedViewSet):
-    """Customer journeys. Editors create, rename, re-own and delete them."""
+    """Customer journeys. Editors create, rename and delete them.
+
+    /journeys/ serves ownership.editor.api_journeys.JourneyViewSet: this one, with the journey manager.
+    """
 
     serializer_class = JourneySerializer
-    filterset_class = JourneyFilterSet
     ordering_fields = ["id", "name", "position"]
     ordering = ["position", "id"]
 
@@ -30,11 +32,7 @@ class JourneyViewSet(ConditionalListMixin, VersionedViewSet):
         return Journey.objects.filter(organization=self.organization)
 
     def service_create(self, data):
-        owner = data.pop("owner", None)
-        journey = services.journey_create(organization=self.organization, **data)
-        if owner is not None:
-            journey = services.journey_update(journey=journey, version=journey.version, owner=owner)
-        return journey
+        return services.journey_create(organization=self.organization, **data)
 
     def service_update(self, journey, version, data):
         return services.journey_update(journey=journey, version=version, **data)

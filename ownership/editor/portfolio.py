@@ -14,11 +14,12 @@ from journeys.selectors import journeys_overview
 from ownership.engine.constants import Rule
 from ownership.gaps.selectors import coverage_by_journey
 from ownership.models import Assignment, Gap
+from ownership.structure.selectors import journey_owner
 
 
 @dataclass(frozen=True)
 class PortfolioRow:
-    journey: object  # Journey, with owner, stage_count, touchpoint_count, out_of_scope_count
+    journey: object  # Journey, with its manager, stage_count, touchpoint_count, out_of_scope_count
     in_scope: int
     covered: int
     errors: int
@@ -35,8 +36,13 @@ class PortfolioRow:
         return None if self.coverage is None else round(100 * self.coverage)
 
     @property
+    def owner(self):
+        """The journey manager (a Role), or None: read with the journey, no query."""
+        return journey_owner(journey=self.journey)
+
+    @property
     def manager_state(self) -> str:
-        owner = self.journey.owner
+        owner = self.owner
         return "nobody" if owner is None else ("vacant" if not owner.holder_name else "held")
 
 
@@ -48,7 +54,7 @@ SORTS = {
     "errors": lambda r: (r.errors, r.journey.name.lower()),
     "warnings": lambda r: (r.warnings, r.journey.name.lower()),
     "handoffs": lambda r: (r.handoff_gaps, r.journey.name.lower()),
-    "manager": lambda r: ((r.journey.owner.title.lower() if r.journey.owner else ""), r.journey.name.lower()),
+    "manager": lambda r: ((r.owner.title.lower() if r.owner else ""), r.journey.name.lower()),
     "touchpoints": lambda r: (r.journey.touchpoint_count, r.journey.name.lower()),
     "changed": lambda r: (r.last_change.timestamp() if r.last_change else 0, r.journey.name.lower()),
 }
@@ -96,7 +102,7 @@ class PortfolioQuery:
 def journey_portfolio(*, organization, query: PortfolioQuery | None = None) -> list[PortfolioRow]:
     """Every journey of the organization with its figures, filtered and sorted (four queries)."""
     query = query or PortfolioQuery()
-    journeys = list(journeys_overview(organization=organization))
+    journeys = list(journeys_overview(organization=organization).select_related("owner_link__role"))
     coverage = coverage_by_journey(organization=organization)
     gaps: dict[int, dict[str, int]] = defaultdict(lambda: {"error": 0, "warning": 0, "handoff": 0})
     open_gaps = (

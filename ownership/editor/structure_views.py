@@ -16,8 +16,9 @@ from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
 from cxowner.views import form_errors, membership_for, render_org
 from journeys import services as journey_services
-from journeys.forms import AccountableRoleForm, MoveForm, OwnerForm, StageForm, TouchpointCreateForm, TouchpointForm
+from journeys.forms import AccountableRoleForm, MoveForm, StageForm, TouchpointCreateForm, TouchpointForm
 from journeys.selectors import journey_get, stage_get, stages_of, touchpoint_get
+from ownership.editor.forms import OwnerForm
 from ownership.editor.services import assignment_confirm, assignment_role_set
 from ownership.editor.views import EDITOR, OwnerChoice, matrix_page
 from ownership.gaps.selectors import accountable_assignments

@@ -18,10 +18,11 @@ from cxowner.orgs.errors import StaleCells
 from cxowner.orgs.history import letters_text
 from cxowner.orgs.models import Membership
 from cxowner.views import membership_for, render_org
-from journeys.forms import OwnerForm, StageForm, TouchpointCreateForm
+from journeys.forms import StageForm, TouchpointCreateForm
 from journeys.models import Journey
 from journeys.selectors import journey_get, stage_get, touchpoint_get
 from ownership.editor.batches import BatchAction, cell_edits_read, cells_batch_set
+from ownership.editor.forms import OwnerForm
 from ownership.editor.matrix import (
     CHUNK_ROWS,
     MAP_CARDS,
@@ -39,6 +40,7 @@ from ownership.editor.undo import NothingToStep, redo_step, undo_stacks, undo_st
 from ownership.engine.constants import Rule, parse_letters
 from ownership.engine.vocabulary import RULE_TEXT
 from ownership.history.reverts import RevertRefused, letters_shown
+from ownership.structure.selectors import WITH_JOURNEY_OWNER, journey_owner
 
 # The rules a journey map card shows on its owner line; its other badges show the rest.
 MAP_OWNER_RULES = (Rule.UNASSIGNED.value, Rule.NO_ACCOUNTABLE.value, Rule.MULTIPLE_ACCOUNTABLE.value)
@@ -68,6 +70,7 @@ def matrix_page(
     bound = bound or {}
     row_filter = RowFilter.from_params(request.GET)
     matrix = journey_matrix(journey=journey, row_filter=row_filter)
+    owner = journey_owner(journey=journey)
     stages = [
         {
             "block": block,
@@ -88,12 +91,15 @@ def matrix_page(
             "matrix": matrix,
             "summary": journey_summary(journey=journey),
             "journey": journey,
+            "journey_owner": owner,
             "stages": stages,
             "row_filter": row_filter,
             "dense": request.GET.get("dense") == "1",
             "stage_form": bound.get("stage") or StageForm(),
             "owner_form": bound.get("owner")
-            or OwnerForm(roles=owner_choices(matrix), initial={"owner": journey.owner_id, "version": journey.version}),
+            or OwnerForm(
+                roles=owner_choices(matrix), initial={"owner": owner.pk if owner else None, "version": journey.version}
+            ),
             "undo": undo_stacks(journey=journey, user=request.user) if membership.can_edit else None,
         },
         status,
@@ -104,7 +110,7 @@ def matrix_page(
 @require_GET
 def matrix(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
     membership = membership_for(request, org)
-    journey = journey_get(organization=membership.organization, journey_id=journey_id)
+    journey = journey_get(organization=membership.organization, journey_id=journey_id, related=WITH_JOURNEY_OWNER)
     return matrix_page(request, membership, journey)
 
 
@@ -134,7 +140,7 @@ def matrix_rows(request: HttpRequest, org: str, journey_id: int, stage_id: int) 
 @require_GET
 def journey_map(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
     membership = membership_for(request, org)
-    journey = journey_get(organization=membership.organization, journey_id=journey_id)
+    journey = journey_get(organization=membership.organization, journey_id=journey_id, related=WITH_JOURNEY_OWNER)
     data = journey_matrix(journey=journey, budget=None, per_stage=MAP_CARDS)
     return render_org(
         request,
@@ -144,6 +150,7 @@ def journey_map(request: HttpRequest, org: str, journey_id: int) -> HttpResponse
             "nav": "journeys",
             "matrix": data,
             "journey": journey,
+            "journey_owner": journey_owner(journey=journey),
             "summary": journey_summary(journey=journey),
             "owner_rules": MAP_OWNER_RULES,
             "legend": [legend_badge(Rule(rule)) for rule in MAP_OWNER_RULES],

@@ -27,6 +27,7 @@ from journeys.models import Journey, Touchpoint
 from ownership.editor.services import CellChange, assignment_confirm, assignment_role_set, cells_read, cells_set
 from ownership.engine.constants import LETTERS, Rule
 from ownership.models import Assignment, Function, Gap, Role
+from ownership.structure.selectors import journey_owner
 from ownership.structure.services import journey_owner_set, role_update
 
 HOLDER_NAME_MAX_CHARS = 200
@@ -297,8 +298,8 @@ def _vacant_role(gap: Gap) -> tuple[Role | None, Assignment | None, Journey | No
     """The vacant role a vacant-owner gap is about: the journey's manager, or the role on an A."""
     title = (gap.finding.get("roles") or [""])[0]
     if gap.touchpoint_id is None:
-        journey = Journey.objects.select_related("owner").filter(pk=gap.journey_id).first()
-        owner = journey.owner if journey is not None else None
+        journey = Journey.objects.select_related("owner_link__role").filter(pk=gap.journey_id).first()
+        owner = journey_owner(journey=journey) if journey is not None else None
         return (owner, None, journey) if owner is not None and owner.is_vacant else (None, None, None)
     rows = Assignment.objects.filter(
         touchpoint_id=gap.touchpoint_id, letter="A", role__holder_name="", role__title=title

@@ -52,7 +52,7 @@ def snapshot_load(
         assignment_rows = assignment_rows.filter(touchpoint__journey_id__in=journey_ids)
     role_rows = Role.objects.filter(organization=org).order_by()
     roles = tuple(RoleRow(*row) for row in role_rows.values_list("id", "function_id", "title", "holder_name"))
-    journeys = tuple(JourneyRow(*row) for row in journeys_rows.values_list("id", "name", "owner_id"))
+    journeys = tuple(JourneyRow(*row) for row in journeys_rows.values_list("id", "name", "owner_link__role"))
     journey_order = {journey.id: index for index, journey in enumerate(journeys)}
     touchpoint_values = touchpoint_rows.values_list(
         "id", "journey_id", "stage_id", "name", "importance", "out_of_scope", "stage__position", "position"
@@ -108,7 +108,7 @@ def snapshot_of_touchpoints(*, organization: Organization, touchpoint_ids: Itera
         taken_at=at,
         functions=_function_rows(organization),
         roles=tuple(RoleRow(*row) for row in roles.values_list("id", "function_id", "title", "holder_name")),
-        journeys=tuple(JourneyRow(*row) for row in journeys.values_list("id", "name", "owner_id")),
+        journeys=tuple(JourneyRow(*row) for row in journeys.values_list("id", "name", "owner_link__role")),
         touchpoints=tuple(TouchpointRow(*row[:6]) for row in ordered),
         assignments=assignments,
         settings=rule_settings_of(organization),

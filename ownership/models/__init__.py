@@ -11,7 +11,7 @@ from ownership.models.imports import ImportJob
 from ownership.models.reports import ReportDelivery, ReportSchedule
 from ownership.models.reviews import ReviewCampaign, ReviewItem, ReviewOutcome
 from ownership.models.scenarios import Scenario, ScenarioOperation, ScenarioOperationKind
-from ownership.models.structure import Assignment, Function, Role
+from ownership.models.structure import Assignment, Function, JourneyOwner, Role
 
 __all__ = [
     "GAP_LIFE_EVENTS",
@@ -24,6 +24,7 @@ __all__ = [
     "GapEvent",
     "GapStatus",
     "ImportJob",
+    "JourneyOwner",
     "ReportDelivery",
     "ReportSchedule",
     "ReviewCampaign",

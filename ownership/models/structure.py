@@ -14,7 +14,7 @@ from cxowner.orgs.names import (
     duplicate_name_message,
     name_key_field,
 )
-from journeys.models import Touchpoint, Versioned
+from journeys.models import Journey, Touchpoint, Versioned
 from ownership.engine.constants import LETTERS
 
 
@@ -84,6 +84,22 @@ class Role(Versioned):
     def clean(self) -> None:
         if self.holder_member_id is not None and self.holder_member.organization_id != self.organization_id:
             raise ValidationError({"holder_member": "The holder must be a member of this organization."})
+
+
+class JourneyOwner(models.Model):
+    """The journey manager: the role that answers for a whole journey (at most one per journey).
+
+    A row on the ownership side rather than a field of the journey, so that the foreign keys run
+    one way (cxowner.orgs ← journeys ← ownership). The journey's version still counts its owner:
+    ownership.structure.services.journey_owner_set bumps it, so a stale write is refused the same way.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    journey = models.OneToOneField(Journey, on_delete=models.CASCADE, related_name="owner_link")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="journey_owners")
+
+    def __str__(self) -> str:
+        return f"{self.role} manages {self.journey}"
 
 
 class Assignment(Versioned):

@@ -32,6 +32,7 @@ from ownership.engine.snapshot import FunctionRow
 from ownership.engine.vocabulary import SEVERITY_TEXT, RuleText, SeverityText, rule_text
 from ownership.gaps.selectors import Coverage, coverage_by_journey, open_gaps_by_function
 from ownership.models import Gap, GapStatus
+from ownership.structure.selectors import journey_owner
 
 # The bounds keep a report readable and its PDF quick: WeasyPrint lays out roughly two pages a
 # second on a busy two-core machine (`make bench` prints it), so a report stays under ~40 pages.
@@ -241,7 +242,7 @@ class Report:
 def report_build(*, organization, today: date, journey: Journey | None = None) -> Report:
     """The organization's (or `journey`'s) report on `today`, in at most twenty queries whatever
     its size."""
-    journeys = Journey.objects.filter(organization=organization).select_related("owner")
+    journeys = Journey.objects.filter(organization=organization).select_related("owner_link__role")
     if journey is not None:
         journeys = journeys.filter(pk=journey.pk)
     journeys = list(journeys.order_by("position", "id"))
@@ -353,7 +354,7 @@ def _one_per_rule(gaps: tuple[RowGap, ...]) -> list[RowGap]:
 
 
 def _owner_label(journey: Journey) -> str:
-    owner = journey.owner
+    owner = journey_owner(journey=journey)
     if owner is None:
         return ""
     return f"{owner.title} ({owner.holder_name or 'vacant'})"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Prefetch
 
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.history import (
@@ -35,7 +35,7 @@ from journeys.models import Touchpoint
 from ownership.engine.snapshot import OrgSnapshot
 from ownership.engine.whatif import Comparison, compare, merge_functions, remove_function
 from ownership.gaps.snapshots import snapshot_load
-from ownership.models import Assignment, Function, Role
+from ownership.models import Assignment, Function, JourneyOwner, Role
 
 
 @dataclass(frozen=True)
@@ -168,8 +168,14 @@ def _cells(snapshot: OrgSnapshot, function_id: int, target_id: int | None):
 
 
 def _roles(function: Function) -> list[tuple[Role, tuple[str, ...]]]:
-    roles = Role.objects.filter(function=function).prefetch_related("owned_journeys").order_by("title", "id")
-    return [(role, tuple(journey.name for journey in role.owned_journeys.all())) for role in roles]
+    """Each role of the function, with the names of the journeys it manages in their order."""
+    managed = JourneyOwner.objects.select_related("journey").order_by("journey__position", "journey_id")
+    roles = (
+        Role.objects.filter(function=function)
+        .prefetch_related(Prefetch("journey_owners", queryset=managed))
+        .order_by("title", "id")
+    )
+    return [(role, tuple(link.journey.name for link in role.journey_owners.all())) for role in roles]
 
 
 def _titles_after_merge(function: Function, target: Function) -> dict[int, str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
+from journeys.models import Journey
 from ownership.engine.constants import LETTERS
 from ownership.gaps.selectors import open_gaps
 from ownership.models import (
@@ -43,3 +44,18 @@ def functions_overview(*, organization) -> list[FunctionSummary]:
         for name in gap.finding.get("functions") or []:
             flags[name].append(gap)
     return [FunctionSummary(function=f, counts=counts[f.id], roles=roles[f.id], flags=flags[f.name]) for f in functions]
+
+
+# Read a journey with this, and journey_owner() costs no query.
+WITH_JOURNEY_OWNER = ("owner_link__role",)
+
+
+def journey_owner(*, journey: Journey) -> Role | None:
+    """The journey manager (the role that answers for the whole journey), or None for nobody.
+
+    Free when the journey was read with select_related("owner_link__role"), else one query.
+    """
+    if Journey.owner_link.is_cached(journey):
+        link = getattr(journey, "owner_link", None)  # None when the select found no manager
+        return link.role if link is not None else None
+    return Role.objects.filter(journey_owners__journey=journey).order_by().first()

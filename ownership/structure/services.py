@@ -9,7 +9,9 @@ from django.db.models import Max
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.history import (
     Change,
+    history_ids,
     letters_text,
+    object_changes,
     object_created,
     object_deleted,
     object_record,
@@ -21,7 +23,7 @@ from cxowner.orgs.signals import MatrixScope, matrix_change_announce
 from journeys.models import Journey
 from journeys.services import versioned_update
 from ownership.imports.matrixfile.sheet import STANDARD_COLUMNS, normalise_header
-from ownership.models import Assignment, Function, Role
+from ownership.models import Assignment, Function, JourneyOwner, Role
 from ownership.structure.changes import function_delete_plan, function_move, plan_check
 
 
@@ -67,11 +69,34 @@ def role_create(
     return role
 
 
-def journey_owner_set(*, journey: Journey, owner: Role | None, version: int | None = None) -> Journey:
-    """Name the journey manager (a role of the same organization), or nobody."""
+def journey_owner_set(*, journey: Journey, owner: Role | None, version: int | None = None, **changes) -> Journey:
+    """Name the journey manager (a role of the same organization), or nobody, if the journey is
+    still at `version`; `changes` to the journey's own fields go in the same write (the API's PATCH).
+
+    The manager is a JourneyOwner row, but it is the journey's: its version goes up and its
+    history records `owner` (role ids), as for any other field of the journey.
+    """
     if owner is not None and owner.organization_id != journey.organization_id:
         raise ValidationError({"owner": "The owner must be a role of the same organization."})
-    return versioned_update(obj=journey, version=version, owner=owner)
+
+    def owner_written() -> list[Change]:
+        current = JourneyOwner.objects.filter(journey=journey).first()
+        before = current.role_id if current is not None else None
+        if owner is None:
+            JourneyOwner.objects.filter(journey=journey).delete()
+        elif current is None:
+            JourneyOwner.objects.create(organization_id=journey.organization_id, journey=journey, role=owner)
+        elif before != owner.pk:
+            JourneyOwner.objects.filter(pk=current.pk).update(role=owner)
+        return object_changes(
+            object_type="journey",
+            object_id=journey.pk,
+            before={"owner": before},
+            after={"owner": owner},
+            **history_ids(journey),
+        )
+
+    return versioned_update(obj=journey, version=version, write_related=owner_written, **changes)
 
 
 @transaction.atomic
@@ -155,7 +180,7 @@ def _holder_filled(changes: dict, *, organization_id: int) -> None:
 
 def role_scope(role: Role) -> MatrixScope:
     """A role's title and holder show in the gaps of the journeys it owns and of the A it carries."""
-    journeys = Journey.objects.filter(owner=role).values_list("pk", flat=True)
+    journeys = JourneyOwner.objects.filter(role=role).values_list("journey_id", flat=True)
     touchpoints = Assignment.objects.filter(role=role, letter="A").values_list("touchpoint_id", flat=True)
     return MatrixScope.of("role", journeys=journeys, touchpoints=touchpoints)
 

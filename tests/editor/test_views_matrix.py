@@ -7,6 +7,7 @@ from django.urls import reverse
 from ownership.editor.services import CellChange, cells_set
 from ownership.gaps.audits import audit_organization
 from ownership.models import Assignment
+from ownership.structure.selectors import journey_owner
 from tests.factories import FunctionFactory, JourneyFactory, RoleFactory, StageFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db
@@ -218,8 +219,7 @@ def test_journey_owner_set(organization, editor, matrix):
     editor.post(
         reverse("journeys:owner", args=[organization.slug, journey.id]), {"owner": role.id, "version": journey.version}
     )
-    journey.refresh_from_db()
-    assert journey.owner == role
+    assert journey_owner(journey=journey) == role
 
 
 def test_journey_create(organization, editor):

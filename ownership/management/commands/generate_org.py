@@ -41,7 +41,7 @@ from ownership.management.commands._synthetic import (
     analyze_tables,
     delete_organization,
 )
-from ownership.models import Assignment, Function, Role
+from ownership.models import Assignment, Function, JourneyOwner, Role
 
 BATCH_SIZE = 2000
 # Journeys are written in chunks so that memory stays flat whatever the size.
@@ -169,28 +169,35 @@ class Generator:
             size = min(rng.randint(20, 60), remaining)
             sizes.append(size)
             remaining -= size
-        journeys = []
+        journeys, owners = [], []
         for i, _size in enumerate(sizes):
             base = JOURNEY_NAMES[i % len(JOURNEY_NAMES)]
             round_ = i // len(JOURNEY_NAMES)
             persona = PERSONAS[round_ % len(PERSONAS)]
             cycle = round_ // len(PERSONAS)
             name = base + (f" – {persona}" if persona else "") + (f" {cycle + 1}" if cycle else "")
-            owner = rng.choice(self.roles) if rng.random() < 0.85 else None
+            owners.append(rng.choice(self.roles) if rng.random() < 0.85 else None)
             journeys.append(
                 Journey(
                     organization=self.org,
                     name=name,
                     persona=persona,
                     description=f"The {base.lower()} journey" + (f" of a {persona.lower()}" if persona else ""),
-                    owner=owner,
                     position=i,
                 )
             )
         self.journeys = Journey.objects.bulk_create(journeys, batch_size=BATCH_SIZE)
+        JourneyOwner.objects.bulk_create(
+            [
+                JourneyOwner(organization=self.org, journey=journey, role=owner)
+                for journey, owner in zip(self.journeys, owners, strict=True)
+                if owner is not None
+            ],
+            batch_size=BATCH_SIZE,
+        )
         self.journey_sizes = {journey.position: size for journey, size in zip(self.journeys, sizes, strict=True)}
         self.counts.journeys = len(self.journeys)
-        self.counts.journeys_without_owner = sum(1 for journey in self.journeys if journey.owner_id is None)
+        self.counts.journeys_without_owner = sum(1 for owner in owners if owner is None)
 
     # Stages, touchpoints, assignments ------------------------------------------------------
 

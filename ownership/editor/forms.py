@@ -1,0 +1,14 @@
+"""Forms of the matrix editor's pages."""
+
+from django import forms
+
+
+class OwnerForm(forms.Form):
+    """The journey manager of the matrix editor: one of `roles` (id and title), or nobody."""
+
+    owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Journey manager")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "— nobody —"), *((role.id, role.title) for role in roles)]
