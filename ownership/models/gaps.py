@@ -98,7 +98,7 @@ class Gap(models.Model):
     function = models.ForeignKey(
         "Function", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Function rules."
     )
-    finding = models.JSONField(help_text="The latest finding, in the SPEC §2 shape.")
+    finding = models.JSONField(help_text='The latest finding, as JSON (docs/gap-rules.md, "A finding as JSON").')
     score = models.PositiveSmallIntegerField()
     first_seen_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
