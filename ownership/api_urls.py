@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 from cxowner.orgs.api.base import ID_PATTERN
 from ownership.automation.api import AuditScheduleView, WebhookViewSet
 from ownership.editor.api import AssignmentViewSet, MatrixView
+from ownership.editor.api_reverts import ChangeSetRevertViewSet
 from ownership.gaps.api import AuditRunViewSet, GapViewSet
 from ownership.gaps.api_rules import RuleListView
 from ownership.history.api import ChangeSetViewSet
@@ -24,6 +25,9 @@ router.register("audits", AuditRunViewSet, basename="audit-run")
 router.register("gaps", GapViewSet, basename="gap")
 router.register("imports", ImportJobViewSet, basename="import-job")
 router.register("changes", ChangeSetViewSet, basename="change-set")
+# The same resource's revert action: a second router, for a router takes each basename once.
+reverts = SimpleRouter()
+reverts.register("changes", ChangeSetRevertViewSet, basename="change-set")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("campaigns", ReviewCampaignViewSet, basename="review-campaign")
 router.register("scenarios", ScenarioViewSet, basename="scenario")
@@ -36,6 +40,7 @@ organization_urls = [
     path("report.pdf", ReportPdfView.as_view(), name="report-pdf"),
     path("report/schedule/", ReportScheduleView.as_view(), name="report-schedule"),
     *router.urls,
+    *reverts.urls,
 ]
 
 urlpatterns = [
