@@ -8,6 +8,7 @@ from cxowner.orgs.api.base import ID_PATTERN
 from ownership.automation.api import AuditScheduleView, WebhookViewSet
 from ownership.editor.api import AssignmentViewSet, MatrixView
 from ownership.editor.api_reverts import ChangeSetRevertViewSet
+from ownership.fixes.api import GapFixViewSet
 from ownership.gaps.api import AuditRunViewSet, GapViewSet
 from ownership.gaps.api_rules import RuleListView
 from ownership.history.api import ChangeSetViewSet
@@ -25,9 +26,12 @@ router.register("audits", AuditRunViewSet, basename="audit-run")
 router.register("gaps", GapViewSet, basename="gap")
 router.register("imports", ImportJobViewSet, basename="import-job")
 router.register("changes", ChangeSetViewSet, basename="change-set")
-# The same resource's revert action: a second router, for a router takes each basename once.
-reverts = SimpleRouter()
-reverts.register("changes", ChangeSetRevertViewSet, basename="change-set")
+# Actions that write the matrix on resources read by a lower capability (a gap's fixes, a change
+# set's revert) come from the capability that writes it: a second router, which takes their
+# basename once more.
+writes = SimpleRouter()
+writes.register("gaps", GapFixViewSet, basename="gap")
+writes.register("changes", ChangeSetRevertViewSet, basename="change-set")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("campaigns", ReviewCampaignViewSet, basename="review-campaign")
 router.register("scenarios", ScenarioViewSet, basename="scenario")
@@ -40,7 +44,7 @@ organization_urls = [
     path("report.pdf", ReportPdfView.as_view(), name="report-pdf"),
     path("report/schedule/", ReportScheduleView.as_view(), name="report-schedule"),
     *router.urls,
-    *reverts.urls,
+    *writes.urls,
 ]
 
 urlpatterns = [

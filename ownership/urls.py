@@ -7,8 +7,8 @@ from django.urls import include, path
 from ownership.automation import settings_views
 from ownership.dashboard import views as dashboard_views
 from ownership.editor import revert_views
+from ownership.fixes import views as fix_views
 from ownership.gaps import export_views as gaps_export_views
-from ownership.gaps import fix_views
 from ownership.gaps import views as gap_views
 from ownership.gaps import views as gaps_views
 from ownership.history import views as history_views

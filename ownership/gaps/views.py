@@ -25,7 +25,6 @@ from cxowner.views import membership_for, render_org
 from ownership.engine.vocabulary import rule_text
 from ownership.gaps import workflow as gap_workflow
 from ownership.gaps.filtersets import gap_filter
-from ownership.gaps.fix_views import fix_groups
 from ownership.gaps.selectors import audit_history, touchpoint_locator
 from ownership.gaps.tasks import audit_request_now
 from ownership.models import AuditRun, Gap, GapStatus
@@ -96,8 +95,8 @@ def gap_detail(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
         "version_form": VersionForm(initial=initial, auto_id=False),
         "comment_form": CommentForm(),
         "statuses": GapStatus,
-        # The fix panel, in the page: its forms post and come back here with the outcome.
-        "groups": fix_groups(gap) if membership.can_edit else [],
+        # The fix panel, in the page (its groups come from the gapfix tags): its forms post and
+        # come back here with the outcome.
         "surface": "page",
         "in_page": True,
     }
