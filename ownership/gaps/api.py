@@ -30,6 +30,7 @@ from cxowner.orgs.api.versions import VersionSerializer
 from cxowner.orgs.authentication import TokenUser
 from cxowner.orgs.models import Membership
 from ownership.gaps import workflow as gap_workflow
+from ownership.gaps.audit_requests import audit_request_once
 from ownership.gaps.filtersets import AuditRunFilterSet, GapFilterSet
 from ownership.gaps.serializers import (
     AuditRequestedSerializer,
@@ -37,7 +38,6 @@ from ownership.gaps.serializers import (
     AuditRunSerializer,
     GapSerializer,
 )
-from ownership.gaps.tasks import audit_request_once
 from ownership.models import AuditRun, Gap, GapComment
 
 

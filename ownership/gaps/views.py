@@ -24,9 +24,9 @@ from cxowner.orgs.models import Membership
 from cxowner.views import membership_for, render_org
 from ownership.engine.vocabulary import rule_text
 from ownership.gaps import workflow as gap_workflow
+from ownership.gaps.audit_requests import audit_request_now
 from ownership.gaps.filtersets import gap_filter
 from ownership.gaps.selectors import audit_history, touchpoint_locator
-from ownership.gaps.tasks import audit_request_now
 from ownership.models import AuditRun, Gap, GapStatus
 
 EDITOR = Membership.Role.EDITOR
