@@ -29,8 +29,8 @@ from cxowner.orgs.api.conditional import ConditionalListMixin
 from cxowner.orgs.api.versions import VersionSerializer
 from cxowner.orgs.authentication import TokenUser
 from cxowner.orgs.models import Membership
+from ownership.gaps import audit_requests
 from ownership.gaps import workflow as gap_workflow
-from ownership.gaps.audit_requests import audit_request_once
 from ownership.gaps.filtersets import AuditRunFilterSet, GapFilterSet
 from ownership.gaps.serializers import (
     AuditRequestedSerializer,
@@ -188,7 +188,7 @@ class AuditRunViewSet(
     @extend_schema(request=None, responses={202: AuditRequestedSerializer})
     def create(self, request, org):
         # A run already waiting for a worker is answered again: an eager client cannot stack runs.
-        run = audit_request_once(organization=self.organization, trigger=AuditRun.Trigger.API).run
+        run = audit_requests.audit_request_once(organization=self.organization, trigger=AuditRun.Trigger.API).run
         url = request.build_absolute_uri(reverse("api:audit-run-detail", kwargs={"org": org, "pk": run.pk}))
         return Response(
             {"id": run.pk, "url": url, "status": run.status}, status=status.HTTP_202_ACCEPTED, headers={"Location": url}

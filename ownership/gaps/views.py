@@ -23,8 +23,8 @@ from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
 from cxowner.views import membership_for, render_org
 from ownership.engine.vocabulary import rule_text
+from ownership.gaps import audit_requests
 from ownership.gaps import workflow as gap_workflow
-from ownership.gaps.audit_requests import audit_request_now
 from ownership.gaps.filtersets import gap_filter
 from ownership.gaps.selectors import audit_history, touchpoint_locator
 from ownership.models import AuditRun, Gap, GapStatus
@@ -258,7 +258,9 @@ def audit_list(request: HttpRequest, org: str) -> HttpResponse:
 @require_POST
 def audit_run(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org, EDITOR)
-    run, outcome = audit_request_now(organization=membership.organization, trigger=AuditRun.Trigger.MANUAL)
+    run, outcome = audit_requests.audit_request_now(
+        organization=membership.organization, trigger=AuditRun.Trigger.MANUAL
+    )
     if outcome == "ran_here":
         messages.success(
             request,
