@@ -26,15 +26,16 @@ router.register("audits", AuditRunViewSet, basename="audit-run")
 router.register("gaps", GapViewSet, basename="gap")
 router.register("imports", ImportJobViewSet, basename="import-job")
 router.register("changes", ChangeSetViewSet, basename="change-set")
-# Actions that write the matrix on resources read by a lower capability (a gap's fixes, a change
-# set's revert) come from the capability that writes it: a second router, which takes their
-# basename once more.
-writes = SimpleRouter()
-writes.register("gaps", GapFixViewSet, basename="gap")
-writes.register("changes", ChangeSetRevertViewSet, basename="change-set")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("campaigns", ReviewCampaignViewSet, basename="review-campaign")
 router.register("scenarios", ScenarioViewSet, basename="scenario")
+
+# Actions that write the matrix on resources read by a lower capability (a gap's fixes, a change
+# set's revert) come from the capability that writes it, on a second router: a router takes
+# each basename once.
+writes = SimpleRouter()
+writes.register("gaps", GapFixViewSet, basename="gap")
+writes.register("changes", ChangeSetRevertViewSet, basename="change-set")
 
 organization_urls = [
     re_path(rf"^journeys/(?P<pk>{ID_PATTERN})/matrix/$", MatrixView.as_view(), name="journey-matrix"),

@@ -15,7 +15,7 @@ from cxowner.orgs.api.base import ID_PATTERN, OrganizationScopedMixin
 from cxowner.orgs.authentication import TokenUser
 from cxowner.orgs.models import Membership
 from ownership.engine.vocabulary import rule_text
-from ownership.fixes import services as fixes
+from ownership.fixes import services as gap_fixes
 from ownership.gaps.api import _etag, _valid
 from ownership.gaps.serializers import GapSerializer
 from ownership.models import Gap
@@ -42,7 +42,7 @@ class GapFixesSerializer(serializers.Serializer):
 class FixApplySerializer(serializers.Serializer):
     fix = serializers.CharField(max_length=100, help_text="A fix's `key` from GET …/fixes/.")
     seen = serializers.CharField(max_length=2000, help_text="The fix's `seen`, as it was offered.")
-    holder_name = serializers.CharField(max_length=fixes.HOLDER_NAME_MAX_CHARS, required=False, allow_blank=True)
+    holder_name = serializers.CharField(max_length=gap_fixes.HOLDER_NAME_MAX_CHARS, required=False, allow_blank=True)
     holder_email = serializers.EmailField(required=False, allow_blank=True)
 
 
@@ -79,16 +79,16 @@ class GapFixViewSet(OrganizationScopedMixin, viewsets.GenericViewSet):
                     "meaning": text.meaning,
                     "why": text.why,
                     "how_to_fix": text.fix,
-                    "fixes": [fix.as_dict() for fix in fixes.fixes_for(gap)],
+                    "fixes": [fix.as_dict() for fix in gap_fixes.fixes_for(gap)],
                 }
             )
         data = _valid(FixApplySerializer, request)
         user = None if isinstance(request.user, TokenUser) else request.user
-        result = fixes.fix_apply(gap=gap, key=data["fix"], seen=data["seen"], values=data, user=user)
+        result = gap_fixes.fix_apply(gap=gap, key=data["fix"], seen=data["seen"], values=data, user=user)
         body = {
             "resolved": result.resolved,
             "message": result.message,
             "gap": self.get_serializer(result.gap).data,
-            "fixes": [fix.as_dict() for fix in fixes.fixes_for(result.gap)],
+            "fixes": [fix.as_dict() for fix in gap_fixes.fixes_for(result.gap)],
         }
         return Response(body, headers=_etag(result.gap))
