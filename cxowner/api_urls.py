@@ -1,10 +1,13 @@
-"""The REST API, mounted at /api/v1/: organizations, and everything else under /orgs/{org}/."""
+"""The REST API, mounted at /api/v1/: organizations, and each app's endpoints under /orgs/{org}/.
+
+The project names the apps' URL modules and imports none of them: journeys.api.urls and
+ownership.api_urls list their own endpoints, in the same `api` names.
+"""
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from cxowner.orgs.api.base import ID_PATTERN
 from cxowner.orgs.api.views import (
     ApiTokenViewSet,
     InvitationViewSet,
@@ -13,18 +16,6 @@ from cxowner.orgs.api.views import (
     OrganizationViewSet,
     PingView,
 )
-from journeys.api.views import StageViewSet, TouchpointViewSet
-from ownership.automation.api import AuditScheduleView, WebhookViewSet
-from ownership.editor.api import AssignmentViewSet, MatrixView
-from ownership.editor.api_journeys import JourneyViewSet
-from ownership.gaps.api import AuditRunViewSet, GapViewSet
-from ownership.gaps.api_rules import RuleListView
-from ownership.history.api import ChangeSetViewSet
-from ownership.imports.api import ImportJobViewSet, MatrixExportView, MatrixImportView
-from ownership.reports.api import ReportPdfView, ReportScheduleView
-from ownership.reviews.api import ReviewCampaignViewSet
-from ownership.scenarios.api import ScenarioViewSet
-from ownership.structure.api import FunctionViewSet, RoleViewSet
 
 app_name = "api"
 
@@ -32,36 +23,18 @@ router = SimpleRouter()
 router.register("members", MembershipViewSet, basename="member")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("tokens", ApiTokenViewSet, basename="token")
-router.register("functions", FunctionViewSet, basename="function")
-router.register("roles", RoleViewSet, basename="role")
-router.register("journeys", JourneyViewSet, basename="journey")
-router.register("stages", StageViewSet, basename="stage")
-router.register("touchpoints", TouchpointViewSet, basename="touchpoint")
-router.register("assignments", AssignmentViewSet, basename="assignment")
-router.register("audits", AuditRunViewSet, basename="audit-run")
-router.register("gaps", GapViewSet, basename="gap")
-router.register("imports", ImportJobViewSet, basename="import-job")
-router.register("changes", ChangeSetViewSet, basename="change-set")
-router.register("webhooks", WebhookViewSet, basename="webhook")
-router.register("campaigns", ReviewCampaignViewSet, basename="review-campaign")
-router.register("scenarios", ScenarioViewSet, basename="scenario")
 
 organization_urls = [
     path("", OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial_update"}), name="organization-detail"),
-    re_path(rf"^journeys/(?P<pk>{ID_PATTERN})/matrix/$", MatrixView.as_view(), name="journey-matrix"),
-    path("import/", MatrixImportView.as_view(), name="matrix-import"),
-    path("export/", MatrixExportView.as_view(), name="matrix-export"),
-    path("audit-schedule/", AuditScheduleView.as_view(), name="audit-schedule"),
-    path("report.pdf", ReportPdfView.as_view(), name="report-pdf"),
-    path("report/schedule/", ReportScheduleView.as_view(), name="report-schedule"),
     *router.urls,
 ]
 
 urlpatterns = [
     path("ping/", PingView.as_view(), name="ping"),
-    path("rules/", RuleListView.as_view(), name="rules"),
     path("orgs/", OrganizationViewSet.as_view({"get": "list"}), name="organization-list"),
     path("orgs/<str:org>/", include(organization_urls)),
+    path("", include("journeys.api.urls")),
+    path("", include("ownership.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

@@ -2,7 +2,7 @@
 
 "The broker accepts messages" says nothing about anybody taking them: /healthz and the audits
 page read this instead, and "run audit now" runs the audit in the request when no worker has
-been seen (ownership.gaps.tasks.audit_request_now).
+been seen (ownership.gaps.audit_requests.audit_request_now).
 """
 
 from __future__ import annotations

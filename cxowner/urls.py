@@ -1,4 +1,7 @@
-"""cxowner's URLs: the browser's pages, the REST API under /api/v1/, the admin and /healthz."""
+"""cxowner's URLs: the browser's pages, the REST API under /api/v1/, the admin and /healthz.
+
+The apps' pages are mounted by the name of their URL module: the project imports no app.
+"""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -8,7 +11,6 @@ from cxowner import views as web
 from cxowner.health import healthz
 from cxowner.login import LoginView, PasswordResetConfirmView, PasswordResetView
 from cxowner.orgs.views import invitation
-from ownership.dashboard.views import dashboard
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -33,9 +35,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", web.switch_organization, name="switch_organization"),
     path("invitations/<str:token>/", invitation, name="invitation"),
-    path("o/<slug:org>/", dashboard, name="dashboard"),
-    path("o/<slug:org>/journeys/", include("ownership.editor.urls")),
-    path("o/<slug:org>/scenarios/", include("ownership.scenarios.urls")),
     path("o/<slug:org>/", include("ownership.urls")),
 ]
 

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete
 
 
 class OwnershipConfig(AppConfig):
@@ -7,10 +6,6 @@ class OwnershipConfig(AppConfig):
     verbose_name = "Ownership"
 
     def ready(self):
-        # Importing the tasks connects the audit-after-change receiver and beat's start-up hook.
-        from cxowner.orgs.models import Organization
-        from ownership.automation import tasks
-
-        post_delete.connect(
-            tasks._schedule_dropped_with_organization, sender=Organization, dispatch_uid="ownership.schedule_dropped"
-        )
+        # Importing them connects the receivers: one module per package that has any.
+        from ownership.automation import receivers as automation_receivers  # noqa: F401
+        from ownership.gaps import receivers as gaps_receivers  # noqa: F401

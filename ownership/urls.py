@@ -1,13 +1,16 @@
-"""The ownership pages, mounted under /o/<org>/."""
+"""The ownership pages, mounted under /o/<org>/ by cxowner.urls: the organization's dashboard, the
+journeys (their matrix editor, in the `journeys` names), the what-if scenarios (`scenarios`) and
+every other page in the `ownership` names."""
 
-from django.urls import path
+from django.urls import include, path
 
 from ownership.automation import settings_views
+from ownership.dashboard import views as dashboard_views
+from ownership.editor import revert_views
+from ownership.fixes import views as fix_views
 from ownership.gaps import export_views as gaps_export_views
-from ownership.gaps import fix_views
 from ownership.gaps import views as gap_views
 from ownership.gaps import views as gaps_views
-from ownership.history import revert_views
 from ownership.history import views as history_views
 from ownership.imports import views as import_views
 from ownership.members import views as members_views
@@ -16,9 +19,7 @@ from ownership.reviews import views as campaign_views
 from ownership.structure import views as function_views
 from ownership.structure import views as structure_views
 
-app_name = "ownership"
-
-urlpatterns = [
+pages = [
     path("gaps/", gaps_views.gap_list, name="gaps"),
     path("gaps/mine/", gap_views.my_gaps, name="my_gaps"),
     path("gaps.csv", gaps_export_views.gaps_export, {"fmt": "csv"}, name="gaps_csv"),
@@ -93,4 +94,11 @@ urlpatterns = [
     path("settings/webhooks/<int:webhook_id>/delete/", settings_views.webhook_remove, name="webhook_delete"),
     path("settings/webhooks/<int:webhook_id>/test/", settings_views.webhook_test, name="webhook_test"),
     path("settings/webhooks/<int:webhook_id>/rotate/", settings_views.webhook_rotate, name="webhook_rotate"),
+]
+
+urlpatterns = [
+    path("", dashboard_views.dashboard, name="dashboard"),
+    path("journeys/", include("ownership.editor.urls")),
+    path("scenarios/", include("ownership.scenarios.urls")),
+    path("", include((pages, "ownership"))),
 ]

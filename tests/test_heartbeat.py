@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cxowner.heartbeat import heartbeat_key, worker_heartbeat_record
-from ownership.gaps.tasks import audit_request_now
+from ownership.gaps.audit_requests import audit_request_now
 from ownership.models import AuditRun
 
 pytestmark = pytest.mark.django_db

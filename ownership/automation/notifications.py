@@ -20,10 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from cxowner.orgs.models import Membership, Organization
-from ownership.automation.webhook_targets import webhook_opener
 from ownership.engine.vocabulary import rule_text
 from ownership.gaps.selectors import audit_run_changes
 from ownership.models import AuditNotice, AuditRun, Gap, Webhook, WebhookDelivery
+from ownership.models.webhook_targets import webhook_opener
 
 SIGNATURE_HEADER = "X-Cxowner-Signature"
 
@@ -193,7 +193,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-# Connects only to public addresses, checked at connection time (ownership/webhooks.py).
+# Connects only to public addresses, checked at connection time (ownership.models.webhook_targets).
 _OPENER = webhook_opener(_NoRedirect)
 
 

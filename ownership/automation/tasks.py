@@ -1,15 +1,18 @@
 """Celery tasks of the audit schedules and notifications: thin wrappers that pass ids and call the
-services. Each keeps the name it had in ownership.tasks, which beat and stored schedules call."""
+services. Each keeps the name it had in ownership.tasks, which beat and stored schedules call.
+Their receivers (beat's start, an organization deleted, an audit's or an assignment's news) are
+in ownership.automation.receivers."""
 
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
-from celery.signals import beat_embedded_init, beat_init
 from django.conf import settings
+from django.db import transaction
 
 from cxowner.celery import RETRY_OPTIONS, TRANSIENT_ERRORS
+from cxowner.orgs.models import Organization
 from ownership.automation.notifications import (
     gap_assigned_deliver,
     notice_send,
@@ -19,6 +22,7 @@ from ownership.automation.notifications import (
     webhooks_to_notify,
 )
 from ownership.automation.schedules import audit_schedule_delete, audit_schedules_ensure
+from ownership.gaps.audit_requests import audit_request
 from ownership.gaps.workflow import gap_assignee_notify
 from ownership.models import AuditRun, Gap, Webhook
 
@@ -31,17 +35,16 @@ def audit_schedules_ensure_task() -> int:
     return audit_schedules_ensure()
 
 
-@beat_init.connect
-@beat_embedded_init.connect
-def _schedules_on_beat_start(sender=None, **kwargs) -> None:
-    # Before the scheduler reads its table, so every organization is on it from the start.
-    created = audit_schedules_ensure()
-    if created:
-        logger.info("Created the default audit schedule for %s organization(s).", created)
-
-
-def _schedule_dropped_with_organization(sender, instance, **kwargs) -> None:
-    audit_schedule_delete(organization_id=instance.pk)
+@shared_task(name="ownership.tasks.audit_scheduled_task", acks_late=True, reject_on_worker_lost=True, **RETRY_OPTIONS)
+def audit_scheduled_task(organization_id: int) -> int | None:
+    """Beat's task for one organization's schedule (ownership.automation.schedules)."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        audit_schedule_delete(organization_id=organization_id)
+        return None
+    with transaction.atomic():
+        run = audit_request(organization=organization, trigger=AuditRun.Trigger.SCHEDULE)
+    return run.pk
 
 
 # -- notifications ------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def webhook_create(
     webhook = Webhook(
         organization=organization, url=url.strip(), description=description.strip(), active=active, secret=secret
     )
-    # full_clean runs the URL checks of ownership/webhooks.py: public http(s) addresses only.
+    # full_clean runs the URL checks of ownership.models.webhook_targets: public http(s) addresses only.
     webhook.full_clean()
     webhook.save()
     object_record(obj=webhook, action="create", changes=[object_created(webhook)])

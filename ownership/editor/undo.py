@@ -14,7 +14,7 @@ other tabs and restarts, and nothing ever has to be updated:
 A step whose cells all belong to touchpoints or functions deleted since is passed over (it has
 nothing to put back); the undo takes the step below it, which the replay then finds under it.
 
-Each step puts cells back through ownership.reverts, all or nothing: if someone else changed
+Each step puts cells back through ownership.editor.reverts, all or nothing: if someone else changed
 one of those cells since, the step is refused with the cell's current letters.
 """
 
@@ -26,7 +26,7 @@ from django.core.exceptions import ValidationError
 
 from cxowner.orgs.history import ChangeSet
 from journeys.models import Journey
-from ownership.history.reverts import NothingLeft, Reverted, change_set_revert
+from ownership.editor.reverts import NothingLeft, Reverted, change_set_revert
 
 # The member's most recent cell change sets in a journey the stacks are rebuilt from: enough
 # for hundreds of steps, in one query on the (journey, id) index.

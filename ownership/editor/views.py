@@ -34,12 +34,12 @@ from ownership.editor.matrix import (
     rows_after_cells_change,
     rows_after_change,
 )
+from ownership.editor.reverts import RevertRefused, letters_shown
 from ownership.editor.rows import legend_badge
 from ownership.editor.services import CellChange, cells_set
 from ownership.editor.undo import NothingToStep, redo_step, undo_stacks, undo_step
 from ownership.engine.constants import Rule, parse_letters
 from ownership.engine.vocabulary import RULE_TEXT
-from ownership.history.reverts import RevertRefused, letters_shown
 from ownership.structure.selectors import WITH_JOURNEY_OWNER, journey_owner
 
 # The rules a journey map card shows on its owner line; its other badges show the rest.

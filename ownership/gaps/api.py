@@ -1,9 +1,9 @@
 """API for gaps: the list and one gap, and the workflow on it — assign, acknowledge, accept a
-risk, reopen, comment. Every change goes through ownership.gap_workflow with the version read
+risk, reopen, comment. Every change goes through ownership.gaps.workflow with the version read
 (If-Match or the body's `version`; a stale one answers 412).
 
 Who may do what (docs/gap-workflow.md): viewers read and comment, editors (and admins) assign,
-acknowledge, accept risks, reopen, and list and apply the gap's fixes (ownership.gaps.fixes);
+acknowledge, accept risks, reopen, and list and apply the gap's fixes (ownership.fixes.api);
 members of other organizations get 404.
 """
 
@@ -29,8 +29,7 @@ from cxowner.orgs.api.conditional import ConditionalListMixin
 from cxowner.orgs.api.versions import VersionSerializer
 from cxowner.orgs.authentication import TokenUser
 from cxowner.orgs.models import Membership
-from ownership.engine.vocabulary import rule_text
-from ownership.gaps import fixes as gap_fixes
+from ownership.gaps import audit_requests
 from ownership.gaps import workflow as gap_workflow
 from ownership.gaps.filtersets import AuditRunFilterSet, GapFilterSet
 from ownership.gaps.serializers import (
@@ -39,7 +38,6 @@ from ownership.gaps.serializers import (
     AuditRunSerializer,
     GapSerializer,
 )
-from ownership.gaps.tasks import audit_request_once
 from ownership.models import AuditRun, Gap, GapComment
 
 
@@ -55,38 +53,6 @@ class GapRiskSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=gap_workflow.RISK_REASON_MAX_CHARS)
     expires_on = serializers.DateField(help_text="The day the accepted risk reopens by itself.")
     version = serializers.IntegerField(required=False, help_text="Or send the ETag in If-Match.")
-
-
-class FixSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="Send it back to apply the fix.")
-    label = serializers.CharField()
-    seen = serializers.CharField(help_text="What the matrix held when offered; send it back unchanged.")
-    asks = serializers.ListField(child=serializers.CharField(), help_text="Fields the fix needs: holder_name …")
-    group = serializers.CharField()
-
-
-class GapFixesSerializer(serializers.Serializer):
-    gap = serializers.IntegerField()
-    rule = serializers.CharField()
-    title = serializers.CharField()
-    meaning = serializers.CharField()
-    why = serializers.CharField()
-    how_to_fix = serializers.CharField()
-    fixes = FixSerializer(many=True)
-
-
-class FixApplySerializer(serializers.Serializer):
-    fix = serializers.CharField(max_length=100, help_text="A fix's `key` from GET …/fixes/.")
-    seen = serializers.CharField(max_length=2000, help_text="The fix's `seen`, as it was offered.")
-    holder_name = serializers.CharField(max_length=gap_fixes.HOLDER_NAME_MAX_CHARS, required=False, allow_blank=True)
-    holder_email = serializers.EmailField(required=False, allow_blank=True)
-
-
-class FixResultSerializer(serializers.Serializer):
-    resolved = serializers.BooleanField(help_text="The matrix no longer has the gap.")
-    message = serializers.CharField()
-    gap = GapSerializer()
-    fixes = FixSerializer(many=True, help_text="What the gap still allows when it is still open.")
 
 
 class GapCommentSerializer(serializers.ModelSerializer):
@@ -129,11 +95,6 @@ class GapViewSet(
     def write_role(self) -> str:
         # Anyone who may read a gap may discuss it; deciding about it is an editor's.
         return Membership.Role.VIEWER if getattr(self, "action", None) == "comments" else Membership.Role.EDITOR
-
-    @property
-    def read_role(self) -> str:
-        # The fixes are offered to those who may apply them.
-        return Membership.Role.EDITOR if getattr(self, "action", None) == "fixes" else Membership.Role.VIEWER
 
     def get_queryset(self):
         return Gap.objects.filter(organization=self.organization)
@@ -198,36 +159,6 @@ class GapViewSet(
         comment = gap_workflow.gap_comment_add(gap=gap, author=author, body=data["body"])
         return Response(GapCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["get"], request=None, responses=GapFixesSerializer)
-    @extend_schema(methods=["post"], request=FixApplySerializer, responses=FixResultSerializer)
-    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
-    def fixes(self, request, org, pk=None):
-        """GET: the fixes the gap's rule allows now. POST: apply one (409/412 if the matrix changed)."""
-        gap = self.get_object()
-        if request.method == "GET":
-            text = rule_text(gap.rule)
-            return Response(
-                {
-                    "gap": gap.pk,
-                    "rule": gap.rule,
-                    "title": text.title,
-                    "meaning": text.meaning,
-                    "why": text.why,
-                    "how_to_fix": text.fix,
-                    "fixes": [fix.as_dict() for fix in gap_fixes.fixes_for(gap)],
-                }
-            )
-        data = _valid(FixApplySerializer, request)
-        user = None if isinstance(request.user, TokenUser) else request.user
-        result = gap_fixes.fix_apply(gap=gap, key=data["fix"], seen=data["seen"], values=data, user=user)
-        body = {
-            "resolved": result.resolved,
-            "message": result.message,
-            "gap": self.get_serializer(result.gap).data,
-            "fixes": [fix.as_dict() for fix in gap_fixes.fixes_for(result.gap)],
-        }
-        return Response(body, headers=_etag(result.gap))
-
 
 def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
@@ -257,7 +188,7 @@ class AuditRunViewSet(
     @extend_schema(request=None, responses={202: AuditRequestedSerializer})
     def create(self, request, org):
         # A run already waiting for a worker is answered again: an eager client cannot stack runs.
-        run = audit_request_once(organization=self.organization, trigger=AuditRun.Trigger.API).run
+        run = audit_requests.audit_request_once(organization=self.organization, trigger=AuditRun.Trigger.API).run
         url = request.build_absolute_uri(reverse("api:audit-run-detail", kwargs={"org": org, "pk": run.pk}))
         return Response(
             {"id": run.pk, "url": url, "status": run.status}, status=status.HTTP_202_ACCEPTED, headers={"Location": url}

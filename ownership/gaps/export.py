@@ -6,7 +6,7 @@ of gaps: rows are read from the database in chunks and the CSV is streamed as it
 XLSX is written by openpyxl's write-only workbook into a temporary file that spills to disk.
 
 Text people typed (journey, touchpoint and function names) may start with = + - @: every cell
-goes through the matrix file's `escape`, so a spreadsheet shows it instead of running it.
+goes through `escape` (ownership.engine.spreadsheets), so a spreadsheet shows it instead of running it.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 
 from openpyxl import Workbook
 
+from ownership.engine.spreadsheets import escape
 from ownership.engine.vocabulary import SEVERITY_TEXT, rule_text
-from ownership.imports.matrixfile.writer import escape
 from ownership.models import Gap
 
 COLUMNS = (

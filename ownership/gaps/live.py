@@ -25,11 +25,10 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.dispatch import receiver
 from django.utils import timezone
 
 from cxowner.orgs.models import Organization
-from cxowner.orgs.signals import MatrixScope, matrix_changed
+from cxowner.orgs.signals import MatrixScope
 from journeys.models import Stage, Touchpoint
 from ownership.engine.constants import Rule
 from ownership.engine.rules import (
@@ -105,12 +104,6 @@ class GapChanges:
 
     def __len__(self) -> int:
         return len(self.opened) + len(self.reopened) + len(self.resolved) + len(self.updated)
-
-
-@receiver(matrix_changed, dispatch_uid="ownership.gaps_refresh")
-def _gaps_on_matrix_change(sender, organization_id: int, scope: MatrixScope | None = None, **kwargs) -> None:
-    # A sender that does not say what it touched gets the safe answer: everything.
-    gaps_refresh(organization_id=organization_id, scope=scope or MatrixScope.of("change", organization_wide=True))
 
 
 @transaction.atomic

@@ -23,11 +23,10 @@ from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
 from cxowner.views import membership_for, render_org
 from ownership.engine.vocabulary import rule_text
+from ownership.gaps import audit_requests
 from ownership.gaps import workflow as gap_workflow
 from ownership.gaps.filtersets import gap_filter
-from ownership.gaps.fix_views import fix_groups
 from ownership.gaps.selectors import audit_history, touchpoint_locator
-from ownership.gaps.tasks import audit_request_now
 from ownership.models import AuditRun, Gap, GapStatus
 
 EDITOR = Membership.Role.EDITOR
@@ -96,8 +95,8 @@ def gap_detail(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
         "version_form": VersionForm(initial=initial, auto_id=False),
         "comment_form": CommentForm(),
         "statuses": GapStatus,
-        # The fix panel, in the page: its forms post and come back here with the outcome.
-        "groups": fix_groups(gap) if membership.can_edit else [],
+        # The fix panel, in the page (its groups come from the gapfix tags): its forms post and
+        # come back here with the outcome.
         "surface": "page",
         "in_page": True,
     }
@@ -259,7 +258,9 @@ def audit_list(request: HttpRequest, org: str) -> HttpResponse:
 @require_POST
 def audit_run(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org, EDITOR)
-    run, outcome = audit_request_now(organization=membership.organization, trigger=AuditRun.Trigger.MANUAL)
+    run, outcome = audit_requests.audit_request_now(
+        organization=membership.organization, trigger=AuditRun.Trigger.MANUAL
+    )
     if outcome == "ran_here":
         messages.success(
             request,

@@ -26,6 +26,7 @@ from django.utils import timezone
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
 from ownership.engine.vocabulary import rule_text
+from ownership.gaps.signals import gap_assigned
 from ownership.models import Gap, GapComment, GapEvent, GapStatus
 
 RISK_REASON_MAX_CHARS = 2000
@@ -80,8 +81,8 @@ def _decision_record(*, gap: Gap, before: str, cause: str = "decision") -> None:
 def gap_assign(*, gap: Gap, assignee, due_on: date | None, version: int | None) -> Gap:
     """Ask a member of the gap's organization to fix it, optionally by a date; None unassigns.
 
-    Once the change is committed the new assignee is told by e-mail, and the organization's
-    webhooks get a gap.assigned event (ownership.notifications).
+    Once the change is committed it is announced (gap_assigned): the new assignee is told by
+    e-mail, and the organization's webhooks get a gap.assigned event (ownership.automation).
     """
     members = Membership.objects.filter(organization_id=gap.organization_id)
     if assignee is not None and not members.filter(user=assignee).exists():
@@ -89,9 +90,7 @@ def gap_assign(*, gap: Gap, assignee, due_on: date | None, version: int | None) 
     previous = gap.assignee_id
     gap = _versioned(gap=gap, version=version, assignee=assignee, due_on=due_on)
     if assignee is not None and assignee.pk != previous:
-        from ownership.automation.tasks import gap_assignee_notify_task
-
-        transaction.on_commit(lambda: gap_assignee_notify_task.delay(gap.pk))
+        transaction.on_commit(lambda: gap_assigned.send(sender=Gap, gap_id=gap.pk))
     return gap
 
 

@@ -3,24 +3,18 @@
 The list gives each change set with its number of items; one change set (`/changes/{id}/`)
 gives its items too. Filters: actor, kind, surface, journey, touchpoint, function, since, until.
 
-POST /changes/{id}/revert/ (admins): put the letters of a change set back, as the history
-page's revert does (ownership.reverts); with `dry_run` it only says what it would do.
+Putting a change set back (POST /changes/{id}/revert/) writes the matrix: ownership.editor.api_reverts.
 """
 
 from __future__ import annotations
 
 import django_filters
 from django.db.models import Count, Q
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
-from rest_framework.response import Response
+from rest_framework import mixins, serializers, viewsets
 
 from cxowner.orgs.api.base import ID_PATTERN, IdFilter, OrganizationScopedMixin
 from cxowner.orgs.api.pagination import IdCursorPagination
 from cxowner.orgs.history import ChangeItem, ChangeSet, Surface
-from cxowner.orgs.models import Membership
-from ownership.history.reverts import CellBack, RevertPlan, RevertRefused, change_set_revert, revert_plan
 
 
 class ChangeItemSerializer(serializers.ModelSerializer):
@@ -93,51 +87,6 @@ class ChangeSetFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=ChangeItem.objects.filter(function_id=value).values("change_set_id"))
 
 
-class RevertRequestSerializer(serializers.Serializer):
-    dry_run = serializers.BooleanField(default=False, help_text="Only say what the revert would do.")
-
-
-class CellBackSerializer(serializers.Serializer):
-    touchpoint = serializers.IntegerField(source="touchpoint_id")
-    function = serializers.IntegerField(source="function_id")
-    subject = serializers.CharField(help_text="Touchpoint × function, by name.")
-    letters_back = serializers.CharField(source="back_shown", help_text="What the revert writes (or wrote).")
-    letters_written = serializers.CharField(source="wrote_shown", help_text="What the change set wrote.")
-    letters_now = serializers.CharField(source="now_shown", help_text="What the cell held when the plan was read.")
-
-
-class StructureItemSerializer(serializers.Serializer):
-    subject = serializers.CharField()
-    field = serializers.CharField()
-    before = serializers.CharField()
-    after = serializers.CharField()
-
-
-class RevertSerializer(serializers.Serializer):
-    change_set = serializers.IntegerField(source="plan.change_set.pk", help_text="The change set put back.")
-    dry_run = serializers.BooleanField()
-    revert = serializers.IntegerField(allow_null=True, help_text="The change set the revert wrote; null for a dry run.")
-    cells = CellBackSerializer(source="plan.cells", many=True, help_text="Cells that go (or went) back.")
-    changed_since = CellBackSerializer(
-        source="plan.changed_since", many=True, help_text="Cells someone changed since: left as they are."
-    )
-    gone = serializers.ListField(
-        source="plan.gone", child=serializers.CharField(), help_text="Cells whose touchpoint or function is deleted."
-    )
-    not_reverted = StructureItemSerializer(
-        source="plan.structure", many=True, help_text="Changes that are not letters (structure): never reverted."
-    )
-    not_reverted_count = serializers.IntegerField(source="plan.structure_count")
-
-
-def _revert_answer(plan: RevertPlan, *, dry_run: bool, revert: int | None) -> dict:
-    return RevertSerializer({"plan": plan, "dry_run": dry_run, "revert": revert}).data
-
-
-def _cells(cells: tuple[CellBack, ...]) -> list:
-    return CellBackSerializer(cells, many=True).data
-
-
 class NewestFirst(IdCursorPagination):
     ordering = "-id"
 
@@ -162,21 +111,3 @@ class ChangeSetViewSet(
 
     def get_serializer_class(self):
         return ChangeSetDetailSerializer if self.action == "retrieve" else ChangeSetSerializer
-
-    @extend_schema(request=RevertRequestSerializer, responses=RevertSerializer)
-    @action(detail=True, methods=["post"], write_role=Membership.Role.ADMIN)
-    def revert(self, request, *args, **kwargs):
-        """Put back the letters this change set wrote; cells changed since stay and are listed."""
-        change_set = self.get_object()
-        asked = RevertRequestSerializer(data=request.data)
-        asked.is_valid(raise_exception=True)
-        if asked.validated_data["dry_run"] or request.query_params.get("dry_run") in {"1", "true"}:
-            plan = revert_plan(organization=self.organization, change_set=change_set)
-            return Response(_revert_answer(plan, dry_run=True, revert=None))
-        try:
-            done = change_set_revert(organization=self.organization, change_set=change_set, all_or_nothing=False)
-        except RevertRefused as refused:
-            return Response(
-                {"detail": refused.message, "changed_since": _cells(refused.cells)}, status=status.HTTP_409_CONFLICT
-            )
-        return Response(_revert_answer(done.plan, dry_run=False, revert=done.change_set.pk))

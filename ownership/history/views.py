@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from cxowner.orgs.history import ChangeItem, ChangeSet
 from cxowner.views import membership_for, render_org
 from journeys.models import Journey, Touchpoint
+from ownership.engine.spreadsheets import FORMULA_STARTS
 from ownership.history.selectors import (
     KINDS,
     ChangeFilter,
@@ -22,7 +23,6 @@ from ownership.history.selectors import (
     items_described,
     touchpoint_history,
 )
-from ownership.imports.matrixfile.sheet import FORMULA_STARTS
 
 FEED_PAGE = 50
 

@@ -2,7 +2,8 @@
 webhooks, imports, reports, reviews, scenarios), one module per capability.
 
 Every model is re-exported here, so `from ownership.models import Gap` does not depend on the module
-that defines it.
+that defines it. webhook_targets holds no model: it is the rule of where a webhook may point, which
+Webhook.clean checks when one is saved and the deliveries again when they connect.
 """
 
 from ownership.models.automation import Webhook, WebhookDelivery

@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from cxowner.orgs.models import Organization
 from ownership.models.gaps import AuditRun, Gap
+from ownership.models.webhook_targets import webhook_url_validate
 
 
 class Webhook(models.Model):
@@ -32,8 +33,6 @@ class Webhook(models.Model):
         return f"{self.url} ({self.organization})"
 
     def clean(self) -> None:
-        from ownership.automation.webhook_targets import webhook_url_validate
-
         if self.url:
             webhook_url_validate(self.url)
 

@@ -1,8 +1,10 @@
-"""Template filters for the fix panel's openers: whether a gap's rule offers one-click fixes."""
+"""Template tags of the fix panel: whether a gap's rule offers one-click fixes (its openers), and
+the fixes themselves for a page that shows the panel in place (the gap's own page)."""
 
 from django import template
 
-from ownership.gaps.fixes import FIXABLE_RULES
+from ownership.fixes.services import FIXABLE_RULES
+from ownership.fixes.views import fix_groups as groups_of_fixes
 
 register = template.Library()
 
@@ -14,3 +16,9 @@ def fixable(gap) -> bool:
     Only the rule is read: lists load gaps with few fields, and they show open gaps' openers only.
     """
     return gap.rule in FIXABLE_RULES
+
+
+@register.simple_tag
+def fix_groups(gap) -> list:
+    """The gap's fixes under their headings, in the order offered."""
+    return groups_of_fixes(gap)

@@ -1,6 +1,6 @@
 """Webhook targets: http(s) to public addresses only, when saved and again when delivered.
 
-No real DNS here: `ownership.automation.webhook_targets.resolve` is replaced by a table of names.
+No real DNS here: `ownership.models.webhook_targets.resolve` is replaced by a table of names.
 """
 
 import ipaddress
@@ -8,11 +8,11 @@ import ipaddress
 import pytest
 from django.core.exceptions import ValidationError
 
-from ownership.automation import webhook_targets as webhooks
 from ownership.automation.notifications import webhook_deliver
-from ownership.automation.webhook_targets import webhook_url_validate
 from ownership.gaps.audits import audit_organization
 from ownership.models import WebhookDelivery
+from ownership.models import webhook_targets as webhooks
+from ownership.models.webhook_targets import webhook_url_validate
 from tests.automation.test_notifications import Receiver
 from tests.factories import WebhookFactory
 

@@ -8,9 +8,9 @@ from cxowner.orgs.change_context import change_context
 from cxowner.orgs.history import ChangeSet
 from journeys.models import Touchpoint
 from journeys.services import touchpoint_delete
+from ownership.editor.reverts import RevertRefused
 from ownership.editor.services import CellChange, cells_read, cells_set, cells_write
 from ownership.editor.undo import NothingToStep, redo_step, undo_stacks, undo_step
-from ownership.history.reverts import RevertRefused
 from ownership.models import Gap
 from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory
 

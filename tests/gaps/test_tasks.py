@@ -21,6 +21,7 @@ from django_celery_beat.models import PeriodicTask
 
 from cxowner.orgs.models import Membership, Organization
 from journeys.services import stage_create
+from ownership.automation import tasks as automation_tasks
 from ownership.automation.schedules import (
     audit_schedule_get,
     audit_schedule_name,
@@ -28,7 +29,7 @@ from ownership.automation.schedules import (
     audit_schedules_ensure,
     crontab_text,
 )
-from ownership.gaps import tasks
+from ownership.gaps import audit_requests, tasks
 from ownership.gaps.audits import audit_run_create, audit_run_execute
 from ownership.models import AuditNotice, AuditRun
 from ownership.structure.services import function_create
@@ -68,7 +69,7 @@ def gapped(organization):
 def test_requested_audit_runs_once_the_request_commits(organization, django_capture_on_commit_callbacks):
     gapped(organization)
     with django_capture_on_commit_callbacks(execute=True):
-        run = tasks.audit_request(organization=organization, trigger=AuditRun.Trigger.API)
+        run = audit_requests.audit_request(organization=organization, trigger=AuditRun.Trigger.API)
         run.refresh_from_db()
         assert run.status == AuditRun.Status.PENDING
 
@@ -201,7 +202,7 @@ def test_request_survives_a_broker_outage(organization, django_capture_on_commit
         mock.patch.object(tasks.audit_run_task, "delay", side_effect=ConnectionRefusedError),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        run = tasks.audit_request(organization=organization, trigger=AuditRun.Trigger.API)
+        run = audit_requests.audit_request(organization=organization, trigger=AuditRun.Trigger.API)
 
     run.refresh_from_db()
     assert run.status == AuditRun.Status.PENDING  # audit_runs_resume_task sends it once the broker is back
@@ -211,7 +212,7 @@ def test_run_that_opened_gaps_is_announced(organization, member, django_capture_
     admin = member(Membership.Role.ADMIN)
     gapped(organization)
     with django_capture_on_commit_callbacks(execute=True):
-        run = tasks.audit_request(organization=organization, trigger=AuditRun.Trigger.MANUAL)
+        run = audit_requests.audit_request(organization=organization, trigger=AuditRun.Trigger.MANUAL)
 
     assert AuditNotice.objects.filter(run=run).exists()
     assert [message.to for message in mail.outbox] == [[admin.email]]
@@ -301,7 +302,7 @@ def test_debounced_audit_records_a_change_run(organization, audits_on_change, dj
 
     [run] = AuditRun.objects.filter(organization=organization)
     assert (run.trigger, run.status) == (AuditRun.Trigger.CHANGE, AuditRun.Status.DONE)
-    assert cache.get(tasks.audit_pending_key(organization.pk)) is None
+    assert cache.get(audit_requests.audit_pending_key(organization.pk)) is None
 
 
 def test_broker_down_does_not_break_the_edit(organization, audits_on_change, django_capture_on_commit_callbacks):
@@ -313,7 +314,7 @@ def test_broker_down_does_not_break_the_edit(organization, audits_on_change, dja
 
     assert function.pk is not None
     # The mark is gone, so the next edit tries again.
-    assert cache.get(tasks.audit_pending_key(organization.pk)) is None
+    assert cache.get(audit_requests.audit_pending_key(organization.pk)) is None
 
 
 # -- schedules ----------------------------------------------------------------------------------
@@ -374,7 +375,7 @@ def test_deleting_an_organization_drops_its_schedule(organization):
 
 def test_scheduled_task_records_a_schedule_run(organization, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.audit_scheduled_task.delay(gapped(organization).pk)
+        automation_tasks.audit_scheduled_task.delay(gapped(organization).pk)
 
     [run] = AuditRun.objects.filter(organization=organization)
     assert (run.trigger, run.status) == (AuditRun.Trigger.SCHEDULE, AuditRun.Status.DONE)
@@ -384,7 +385,7 @@ def test_scheduled_task_of_a_deleted_organization_drops_the_schedule():
     # A schedule left behind, e.g. by a bulk delete that sent no signals.
     schedule = audit_schedule_get(organization=Organization(pk=987654))
 
-    tasks.audit_scheduled_task.delay(987654)
+    automation_tasks.audit_scheduled_task.delay(987654)
 
     assert not PeriodicTask.objects.filter(pk=schedule.pk).exists()
     assert not AuditRun.objects.exists()

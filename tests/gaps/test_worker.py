@@ -28,7 +28,8 @@ from django_celery_beat.models import PeriodicTask
 from cxowner.heartbeat import worker_last_seen
 from cxowner.orgs.models import Organization
 from ownership.automation.schedules import audit_schedule_set
-from ownership.gaps.tasks import audit_request, audit_run_task
+from ownership.gaps.audit_requests import audit_request
+from ownership.gaps.tasks import audit_run_task
 from ownership.models import AuditRun, Gap, GapEvent, WebhookDelivery
 from tests.automation.test_notifications import Receiver, signature_is_valid
 from tests.factories import AssignmentFactory, OrganizationFactory, StageFactory, TouchpointFactory, WebhookFactory

@@ -121,7 +121,7 @@ def test_a_job_runs_once(organization):
 
 def test_another_organization_cannot_see_a_job(organization, member):
     job = import_job_create(organization=organization, data=big_file(), filename="big.csv", rows=ROWS, dry_run=False)
-    from .factories import MembershipFactory
+    from tests.factories import MembershipFactory
 
     outsider = APIClient()
     outsider.force_login(MembershipFactory().user)

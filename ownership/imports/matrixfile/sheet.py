@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from cxowner.orgs.names import NAME_MAX_CHARS, name_key
+from ownership.engine.spreadsheets import FORMULA_STARTS
 
 REQUIRED_COLUMNS = ("journey", "stage", "touchpoint")
 
@@ -30,10 +31,6 @@ CHANNEL_MAX_CHARS = 100
 
 
 NAME_COLUMNS_MAX_CHARS = {"journey": NAME_MAX_CHARS, "stage": NAME_MAX_CHARS, "touchpoint": NAME_MAX_CHARS}
-
-
-# Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 _DISPLAY_CHARS = 80

@@ -14,7 +14,8 @@ from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
 from ownership.engine.constants import format_letters
-from ownership.imports.matrixfile.sheet import FORMULA_STARTS, STANDARD_COLUMNS, MatrixSheet, clean, normalise_header
+from ownership.engine.spreadsheets import escape
+from ownership.imports.matrixfile.sheet import STANDARD_COLUMNS, MatrixSheet, clean, normalise_header
 
 # Fixed so that exporting the same data twice gives the same bytes. Naive on purpose: openpyxl
 # writes it as UTC by appending "Z" to isoformat().
@@ -116,14 +117,3 @@ def _check_writable(sheet: MatrixSheet) -> None:
 def function_header_key(name: str) -> str:
     """How the reader will identify `name` written as a column header."""
     return normalise_header(clean(escape(name)))
-
-
-def escape(value: str) -> str:
-    """Prefix a quote so a spreadsheet shows the text instead of running it as a formula.
-
-    Text that already starts with quotes before such a character gets one more, which keeps
-    reading (which removes exactly one) the inverse of writing.
-    """
-    if value.lstrip("'").startswith(FORMULA_STARTS):
-        return "'" + value
-    return value

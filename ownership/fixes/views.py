@@ -2,7 +2,7 @@
 
 The panel opens as a dialog (an htmx-loaded partial) from the gaps page, the gap's own page, a
 matrix badge and the dashboard's top ten; without JavaScript its link is a page of its own.
-Views are thin: ownership.gaps.fixes lists and applies the fixes, with the `seen` value the
+Views are thin: ownership.fixes.services lists and applies the fixes, with the `seen` value the
 panel showed, so a fix on a matrix someone changed meanwhile is refused with the current value.
 
 From the matrix editor the answer also carries the touchpoint rows the fix changed, in the
@@ -28,7 +28,7 @@ from journeys.models import Touchpoint
 from ownership.editor.matrix import journey_summary, rows_after_change
 from ownership.editor.undo import undo_stacks
 from ownership.engine.vocabulary import rule_text
-from ownership.gaps import fixes as gap_fixes
+from ownership.fixes import services as gap_fixes
 from ownership.models import Function, Gap, Role
 
 EDITOR = Membership.Role.EDITOR

@@ -1,5 +1,5 @@
 """An admin puts a whole change set back (an import, a paste): a preview of what it will do,
-then one change set on confirm. The work is ownership.reverts', shared with the API and undo."""
+then one change set on confirm. The work is ownership.editor.reverts', shared with the API and undo."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from cxowner.orgs.history import ChangeSet
 from cxowner.orgs.models import Membership
 from cxowner.views import membership_for, render_org
-from ownership.history.reverts import PREVIEW_ROWS, RevertPlan, RevertRefused, change_set_revert, listed, revert_plan
+from ownership.editor.reverts import PREVIEW_ROWS, RevertPlan, RevertRefused, change_set_revert, listed, revert_plan
 
 
 @login_required

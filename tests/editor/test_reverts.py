@@ -9,8 +9,8 @@ from cxowner.orgs.change_context import change_context
 from cxowner.orgs.history import ChangeSet
 from journeys.models import Touchpoint
 from journeys.services import touchpoint_delete
+from ownership.editor.reverts import RevertRefused, change_set_revert, revert_plan
 from ownership.editor.services import CellChange, cells_read, cells_set
-from ownership.history.reverts import RevertRefused, change_set_revert, revert_plan
 from ownership.imports.matrixfile import read_matrix
 from ownership.imports.services import matrix_import
 from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory

@@ -1,4 +1,4 @@
-"""Fixing a gap in place (ownership.gaps.fixes): each rule offers its fixes, each fix goes through
+"""Fixing a gap in place (ownership.fixes.services): each rule offers its fixes, each fix goes through
 the services and resolves the gap, and a fix offered on a matrix that changed since is refused
 with the current value."""
 
@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 
 from cxowner.orgs.errors import StaleCells, StaleVersion
 from ownership.editor.services import CellChange, assignment_role_set, cells_read, cells_set
+from ownership.fixes.services import fix_apply, fixes_for
 from ownership.gaps.audits import audit_organization
-from ownership.gaps.fixes import fix_apply, fixes_for
 from ownership.models import Assignment, Gap
 from ownership.structure.selectors import journey_owner
 from ownership.structure.services import journey_owner_set, role_update
