@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cxowner.orgs import services as org_services
 from cxowner.orgs.invitations import invitation_create, invitation_revoke
 from cxowner.orgs.models import ApiToken, Invitation, Membership
-from cxowner.views import form_errors, membership_for, render_org
+from cxowner.views import form_write, membership_for, render_org
 from ownership.members.forms import InvitationForm, MemberRoleForm, TokenForm
 
 ADMIN = Membership.Role.ADMIN
@@ -58,23 +58,18 @@ def members(request: HttpRequest, org: str) -> HttpResponse:
 def member_invite(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org, ADMIN)
     form = InvitationForm(request.POST)
-    if form.is_valid():
-        try:
-            invitation_create(
-                organization=membership.organization,
-                invited_by=request.user,
-                accept_url=request.build_absolute_uri(reverse("invitation", args=["TOKEN"])).replace(
-                    "TOKEN", "{token}"
-                ),
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            form_errors(form, error)
-        else:
-            # The same words whether or not the address belongs to someone: nothing to probe.
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
-            return redirect("ownership:members", org=org)
-    return _members_page(request, membership, invite_form=form, status=400)
+    accept_url = request.build_absolute_uri(reverse("invitation", args=["TOKEN"])).replace("TOKEN", "{token}")
+    invited = form_write(
+        form,
+        lambda data: invitation_create(
+            organization=membership.organization, invited_by=request.user, accept_url=accept_url, **data
+        ),
+    )
+    if invited is None:
+        return _members_page(request, membership, invite_form=form, status=400)
+    # The same words whether or not the address belongs to someone: nothing to probe.
+    messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+    return redirect("ownership:members", org=org)
 
 
 @login_required
@@ -124,17 +119,15 @@ def member_remove(request: HttpRequest, org: str, member_id: int) -> HttpRespons
 def token_add(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org, ADMIN)
     form = TokenForm(request.POST)
-    if form.is_valid():
-        try:
-            token, key = org_services.token_create(
-                organization=membership.organization, created_by=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form_errors(form, error)
-        else:
-            # The key is shown once, on this response, and never stored.
-            return _members_page(request, membership, new_key={"token": token, "key": key})
-    return _members_page(request, membership, token_form=form, status=400)
+    made = form_write(
+        form,
+        lambda data: org_services.token_create(organization=membership.organization, created_by=request.user, **data),
+    )
+    if made is None:
+        return _members_page(request, membership, token_form=form, status=400)
+    token, key = made
+    # The key is shown once, on this response, and never stored.
+    return _members_page(request, membership, new_key={"token": token, "key": key})
 
 
 @login_required
