@@ -20,7 +20,7 @@ from cxowner.orgs.models import Organization
 from cxowner.orgs.names import name_key
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
 from journeys.models import Journey, Stage, Touchpoint
-from ownership.imports.history import import_before, import_record
+from ownership.imports.history import TOUCHPOINT_FIELDS, import_before, import_record
 from ownership.imports.matrixfile.sheet import STANDARD_COLUMNS, MatrixLimits, MatrixRow, MatrixSheet
 from ownership.imports.matrixfile.writer import function_header_key, iter_matrix_csv, write_matrix_xlsx
 from ownership.imports.reading import MatrixReading, matrix_read_source
@@ -248,21 +248,7 @@ def _replace_structure(
             to_update.append(touchpoint)
         kept[name_key(row.touchpoint)] = touchpoint
     Touchpoint.objects.bulk_create(to_create, batch_size=1000)
-    Touchpoint.objects.bulk_update(
-        to_update,
-        [
-            "stage",
-            "name",
-            "position",
-            "channel",
-            "description",
-            "importance",
-            "out_of_scope",
-            "out_of_scope_reason",
-            "version",
-        ],
-        batch_size=1000,
-    )
+    Touchpoint.objects.bulk_update(to_update, [*TOUCHPOINT_FIELDS, "version"], batch_size=1000)
     Touchpoint.objects.filter(pk__in=[t.pk for t in existing.values()]).delete()
     stale_stages = [s.pk for key, s in stages.items() if key not in stage_order]
     Stage.objects.filter(pk__in=stale_stages).delete()
