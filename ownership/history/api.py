@@ -21,22 +21,13 @@ from cxowner.orgs.api.pagination import IdCursorPagination
 from cxowner.orgs.history import ChangeItem, ChangeSet, Surface
 from cxowner.orgs.models import Membership
 from ownership.history.reverts import CellBack, RevertPlan, RevertRefused, change_set_revert, revert_plan
+from ownership.history.selectors import ITEM_COLUMNS
 
 
 class ChangeItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChangeItem
-        fields = [
-            "id",
-            "object_type",
-            "object_id",
-            "journey_id",
-            "touchpoint_id",
-            "function_id",
-            "field",
-            "before",
-            "after",
-        ]
+        fields = ["id", "object_type", *ITEM_COLUMNS]
 
 
 class ChangeSetSerializer(serializers.ModelSerializer):
