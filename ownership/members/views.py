@@ -8,13 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils.timezone import now
 from django.views.decorators.http import require_GET, require_POST
 
 from cxowner.orgs import services as org_services
 from cxowner.orgs.invitations import invitation_create, invitation_revoke
 from cxowner.orgs.models import ApiToken, Invitation, Membership
+from cxowner.orgs.views import accept_url_pattern
 from cxowner.views import form_write, membership_for, render_org
 from ownership.members.forms import InvitationForm, MemberRoleForm, TokenForm
 
@@ -58,11 +58,13 @@ def members(request: HttpRequest, org: str) -> HttpResponse:
 def member_invite(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org, ADMIN)
     form = InvitationForm(request.POST)
-    accept_url = request.build_absolute_uri(reverse("invitation", args=["TOKEN"])).replace("TOKEN", "{token}")
     invited = form_write(
         form,
         lambda data: invitation_create(
-            organization=membership.organization, invited_by=request.user, accept_url=accept_url, **data
+            organization=membership.organization,
+            invited_by=request.user,
+            accept_url=accept_url_pattern(request),
+            **data,
         ),
     )
     if invited is None:
