@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
+from cxowner.orgs.admin import AddedElsewhere
 from ownership.models import (
     Assignment,
     AuditNotice,
@@ -21,15 +22,6 @@ from ownership.models import (
     Webhook,
     WebhookDelivery,
 )
-
-
-class AddedElsewhere:
-    """Rows the product writes where its rules apply (a page, the API, the worker): the admin reads
-    them and never adds one."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
 
 # A delivery attempt, as its log records it.
 DELIVERY_FIELDS = ["run", "attempt", "attempted_at", "status_code", "succeeded", "duration_ms", "error"]
