@@ -32,6 +32,11 @@ from ownership.imports.matrixfile.sheet import (
     not_a_matrix_file,
 )
 
+# A workbook is a zip archive; these names promise one.
+_ZIP_MAGIC = b"PK\x03\x04"
+_XLSX_SUFFIXES = (".xlsx", ".xls", ".xlsm")
+
+
 _CHUNK = 64 * 1024
 
 
@@ -53,6 +58,16 @@ class _Refused(Exception):
 
     def __init__(self, invalid: MatrixFileInvalid):
         self.invalid = invalid
+
+
+def is_workbook(data: bytes, filename: str) -> bool:
+    """Whether the bytes are a workbook, to be read by xlsx_records; a file named like one that is
+    not one is refused rather than read as text."""
+    if data.startswith(_ZIP_MAGIC):
+        return True
+    if filename.lower().endswith(_XLSX_SUFFIXES):
+        raise not_a_matrix_file()
+    return False
 
 
 def xlsx_records(data: bytes, limits: MatrixLimits, deadline: Deadline) -> Iterator[list[str]]:
