@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cxowner.heartbeat import worker_last_seen, worker_seen_recently
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
+from cxowner.orgs.selectors import members_of
 from cxowner.views import membership_for, render_org
 from ownership.engine.vocabulary import rule_text
 from ownership.gaps import workflow as gap_workflow
@@ -68,7 +69,7 @@ def _person(user) -> str:
 
 
 def _members(organization):
-    return list(Membership.objects.filter(organization=organization).select_related("user").order_by("user__username"))
+    return list(members_of(organization_id=organization.pk))
 
 
 def _gap(membership: Membership, gap_id: int) -> Gap:

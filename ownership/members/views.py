@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cxowner.orgs import services as org_services
 from cxowner.orgs.invitations import invitation_create, invitation_revoke
 from cxowner.orgs.models import ApiToken, Invitation, Membership
+from cxowner.orgs.selectors import members_of
 from cxowner.orgs.views import accept_url_pattern
 from cxowner.views import form_write, membership_for, render_org
 from ownership.members.forms import InvitationForm, MemberRoleForm, TokenForm
@@ -24,7 +25,7 @@ ADMIN = Membership.Role.ADMIN
 # Members and tokens (admins) -----------------------------------------------------------------
 def _members_page(request, membership, invite_form=None, token_form=None, new_key=None, status=200) -> HttpResponse:
     organization = membership.organization
-    members = list(organization.memberships.select_related("user").order_by("user__username"))
+    members = list(members_of(organization_id=organization.pk))
     return render_org(
         request,
         membership,

@@ -3,6 +3,7 @@
 from django import forms
 
 from cxowner.orgs.models import Membership
+from cxowner.orgs.selectors import members_of
 from ownership.models import Function
 
 
@@ -62,11 +63,7 @@ class RoleEditForm(VersionedForm):
     def __init__(self, *args, role, **kwargs):
         super().__init__(*args, **kwargs)
         self.role = role
-        self.fields["holder_member"].queryset = (
-            Membership.objects.filter(organization_id=role.organization_id)
-            .select_related("user")
-            .order_by("user__username")
-        )
+        self.fields["holder_member"].queryset = members_of(organization_id=role.organization_id)
 
     def clean(self):
         cleaned = super().clean()
@@ -102,6 +99,4 @@ class RoleForm(forms.Form):
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["function"].queryset = Function.objects.filter(organization=organization).order_by("position")
-        self.fields["holder_member"].queryset = (
-            Membership.objects.filter(organization=organization).select_related("user").order_by("user__username")
-        )
+        self.fields["holder_member"].queryset = members_of(organization_id=organization.pk)
