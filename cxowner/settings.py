@@ -13,39 +13,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from cxowner.env import TESTING, envbool, envint, envlist
+from cxowner.settings_api import API_JSON_MAX_BYTES, API_JSON_MAX_DEPTH, REST_FRAMEWORK, SPECTACULAR_SETTINGS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# The REST API's settings are written in settings_api.py and are settings of this module too;
+# the environment helpers (and TESTING) are in env.py.
+__all__ = ["API_JSON_MAX_BYTES", "API_JSON_MAX_DEPTH", "REST_FRAMEWORK", "SPECTACULAR_SETTINGS"]
 
-def envbool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if value.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
-
-
-def envint(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
-
-
-def envlist(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
-# pytest sets PYTEST_VERSION before anything is imported: tests talk plain HTTP.
-TESTING = "PYTEST_VERSION" in os.environ
 DEBUG = envbool("DEBUG", False)
 # Behind TLS (the production default): secure cookies, HSTS and the HTTPS redirect.
 HTTPS = envbool("HTTPS", not DEBUG and not TESTING)
@@ -326,79 +302,5 @@ LOGGING = {
         # browser knows (print-color-adjust): its errors are what an operator needs.
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},
-    },
-}
-
-
-def envrate(name: str, default: str | None) -> str | None:
-    """A DRF throttle rate such as "60/min"; "off" (or empty) disables that throttle."""
-    value = os.environ.get(name, default)
-    if value is None or value.strip().lower() in {"", "off", "none"}:
-        return None
-    count, _, period = value.partition("/")
-    if not count.strip().isdigit() or period.strip()[:1] not in {"s", "m", "h", "d"}:
-        raise ImproperlyConfigured(f"{name} must look like 60/min, not {value!r}")
-    return value.strip()
-
-
-# The REST API (/api/v1/). Token clients and anonymous callers are throttled; tests are not,
-# unless they set a rate themselves, so no test is throttled by accident.
-# JSON bodies: a bigger one is 413, a deeper one 400 (cxowner/orgs/api/parsers.py).
-API_JSON_MAX_BYTES = envint("API_JSON_MAX_BYTES", 2 * 1024 * 1024)
-API_JSON_MAX_DEPTH = envint("API_JSON_MAX_DEPTH", 20)
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        # The token class comes first: its WWW-Authenticate makes a missing login a 401.
-        "cxowner.orgs.authentication.ApiTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
-    "DEFAULT_PARSER_CLASSES": ["cxowner.orgs.api.parsers.BoundedJSONParser"],
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-    ],
-    "DEFAULT_PAGINATION_CLASS": "cxowner.orgs.api.pagination.PagePagination",
-    "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_CLASSES": [
-        "cxowner.orgs.api.throttles.AnonRateThrottle",
-        "cxowner.orgs.api.throttles.TokenRateThrottle",
-        "cxowner.orgs.api.throttles.UserRateThrottle",
-    ],
-    "DEFAULT_THROTTLE_RATES": {
-        "anon": envrate("API_THROTTLE_ANON", None if TESTING else "60/min"),
-        "token": envrate("API_THROTTLE_TOKEN", None if TESTING else "1200/min"),
-        "user": envrate("API_THROTTLE_USER", None if TESTING else "1200/min"),
-    },
-    "EXCEPTION_HANDLER": "cxowner.orgs.api.base.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "cxowner.orgs.api.schema.OrganizationAutoSchema",
-    # ?format=csv|xlsx chooses the export's file type, not a renderer.
-    "URL_FORMAT_OVERRIDE": None,
-    "TEST_REQUEST_DEFAULT_FORMAT": "json",
-}
-
-SPECTACULAR_SETTINGS = {
-    "TITLE": "cxowner API",
-    "DESCRIPTION": (
-        "Who owns the customer experience: journeys, the RACI matrix, gaps and audits. "
-        "Authenticate with `Authorization: Bearer <token>` (tokens are created by admins) or a browser session. "
-        "Writes name the version they change (If-Match or `version`); a stale one answers 412, a changed cell 409."
-    ),
-    "VERSION": "1",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "COMPONENT_SPLIT_REQUEST": True,
-    "SCHEMA_PATH_PREFIX": "/api/v1",
-    # Swagger UI and ReDoc from drf-spectacular-sidecar: served by the app, no CDN.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    # Two choice sets are called "status": the runs' and jobs' keep the name they always had.
-    "ENUM_NAME_OVERRIDES": {
-        "StatusEnum": "ownership.models.AuditRun.Status",
-        "ScenarioStatusEnum": "ownership.models.Scenario.Status",
     },
 }

@@ -4,6 +4,10 @@ module imports no app, so that every app may build on it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -13,6 +17,8 @@ from django.views.decorators.http import require_GET
 
 from cxowner.orgs.models import Membership
 from cxowner.orgs.selectors import membership_get, organizations_for, role_at_least
+
+Written = TypeVar("Written")
 
 
 def membership_for(request: HttpRequest, slug: str, minimum: str = Membership.Role.VIEWER) -> Membership:
@@ -124,3 +130,20 @@ def form_errors(form, error: ValidationError, *, duplicate_name: str = "") -> No
             continue
         for item in field_errors:
             form.add_error(target, item.messages)
+
+
+def form_write(form: forms.Form, write: Callable[[dict], Written], *, duplicate_name: str = "") -> Written | None:
+    """Pass a valid form's cleaned data to `write` (a service call) and return what it returns.
+
+    None when nothing was written: the form's errors say why, its own or the service's
+    ValidationError put next to its fields (form_errors, with `duplicate_name`, in which
+    "{name}" stands for the name typed). Every service written through here returns an object.
+    """
+    if not form.is_valid():
+        return None
+    try:
+        return write(form.cleaned_data)
+    except ValidationError as error:
+        typed = str(form.cleaned_data.get("name", ""))
+        form_errors(form, error, duplicate_name=duplicate_name.replace("{name}", typed))
+        return None

@@ -4,6 +4,9 @@ from django import forms
 
 from .models import Stage, Touchpoint
 
+# What a page says when a service refuses a name already taken ("{name}": the name typed).
+DUPLICATE_NAME = "“{name}” is already used in this journey."
+
 
 class JourneyForm(forms.Form):
     name = forms.CharField(max_length=200, label="Journey name")

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from cxowner.orgs.models import Membership
-from cxowner.views import form_errors, membership_for, render_org
+from cxowner.views import form_write, membership_for, render_org
 
 from . import services
-from .forms import JourneyForm
+from .forms import DUPLICATE_NAME, JourneyForm
 
 
 @login_required
@@ -22,13 +21,13 @@ from .forms import JourneyForm
 def journey_create(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org, Membership.Role.EDITOR)
     form = JourneyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            journey = services.journey_create(organization=membership.organization, **form.cleaned_data)
-        except ValidationError as error:
-            name = form.cleaned_data.get("name", "")
-            form_errors(form, error, duplicate_name=f"“{name}” is already used in this journey.")
-        else:
+    if request.method == "POST":
+        journey = form_write(
+            form,
+            lambda data: services.journey_create(organization=membership.organization, **data),
+            duplicate_name=DUPLICATE_NAME,
+        )
+        if journey is not None:
             messages.success(request, f"Journey “{journey.name}” created. Add its first stage.")
             return redirect("journeys:matrix", org=org, journey_id=journey.id)
     status = 400 if form.errors else 200

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
+from cxowner.orgs.admin import AddedElsewhere
 from ownership.models import (
     Assignment,
     AuditNotice,
@@ -21,6 +22,9 @@ from ownership.models import (
     Webhook,
     WebhookDelivery,
 )
+
+# A delivery attempt, as its log records it.
+DELIVERY_FIELDS = ["run", "attempt", "attempted_at", "status_code", "succeeded", "duration_ms", "error"]
 
 
 @admin.register(Function)
@@ -87,15 +91,13 @@ class GapAdmin(admin.ModelAdmin):
 
 
 @admin.register(GapComment)
-class GapCommentAdmin(admin.ModelAdmin):
+class GapCommentAdmin(AddedElsewhere, admin.ModelAdmin):
+    # Comments are written on the gap's page, where the workflow rules apply.
     list_display = ["__str__", "gap", "author", "created_at"]
     list_filter = ["organization"]
     raw_id_fields = ["gap", "author"]
     exclude = ["organization"]  # the gap's, set by the service
     readonly_fields = ["gap", "author", "body"]
-
-    def has_add_permission(self, request):
-        return False  # comments are written on the gap's page, where the workflow rules apply
 
 
 @admin.register(GapEvent)
@@ -105,16 +107,13 @@ class GapEventAdmin(admin.ModelAdmin):
     raw_id_fields = ["gap", "run", "organization"]
 
 
-class WebhookDeliveryInline(admin.TabularInline):
+class WebhookDeliveryInline(AddedElsewhere, admin.TabularInline):
     model = WebhookDelivery
     extra = 0
     can_delete = False
     ordering = ["-attempted_at", "-id"]
     raw_id_fields = ["run"]
-    readonly_fields = ["run", "attempt", "attempted_at", "status_code", "succeeded", "duration_ms", "error"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    readonly_fields = DELIVERY_FIELDS
 
 
 @admin.register(Webhook)
@@ -128,17 +127,14 @@ class WebhookAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(AddedElsewhere, admin.ModelAdmin):
     """The delivery log: read-only, it records what happened."""
 
     list_display = ["webhook", "run", "attempt", "attempted_at", "status_code", "succeeded", "duration_ms"]
     list_filter = ["succeeded", "webhook__organization"]
     list_select_related = ["webhook"]
     raw_id_fields = ["webhook", "run"]
-    readonly_fields = ["webhook", "run", "attempt", "attempted_at", "status_code", "succeeded", "duration_ms", "error"]
-
-    def has_add_permission(self, request):
-        return False
+    readonly_fields = ["webhook", *DELIVERY_FIELDS]
 
 
 @admin.register(AuditNotice)
@@ -149,7 +145,7 @@ class AuditNoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(AddedElsewhere, admin.ModelAdmin):
     """Large imports run by the worker: listed to follow them; they start from the import page or the API."""
 
     list_display = ["filename", "organization", "dry_run", "status", "rows", "created_at", "finished_at"]
@@ -172,12 +168,9 @@ class ImportJobAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("data")
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(ReportSchedule)
-class ReportScheduleAdmin(admin.ModelAdmin):
+class ReportScheduleAdmin(AddedElsewhere, admin.ModelAdmin):
     """The monthly report mail: read here; admins change it on the report page or through the API,
     where the change is recorded."""
 
@@ -185,20 +178,14 @@ class ReportScheduleAdmin(admin.ModelAdmin):
     list_filter = ["monthly"]
     readonly_fields = ["organization", "monthly", "recipients", "version"]
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(ReportDelivery)
-class ReportDeliveryAdmin(admin.ModelAdmin):
+class ReportDeliveryAdmin(AddedElsewhere, admin.ModelAdmin):
     """Which month's report went to whom: written by the monthly mail, kept as its record."""
 
     list_display = ["organization", "month", "sent_at", "coverage"]
     list_filter = ["organization"]
     readonly_fields = ["organization", "month", "sent_at", "recipients", "coverage"]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(ReviewCampaign)
@@ -218,18 +205,15 @@ class ReviewItemAdmin(admin.ModelAdmin):
     raw_id_fields = ["campaign", "assignment", "touchpoint", "function", "role"]
 
 
-class ScenarioOperationInline(admin.TabularInline):
+class ScenarioOperationInline(AddedElsewhere, admin.TabularInline):
     model = ScenarioOperation
     extra = 0
     can_delete = False
     readonly_fields = ["position", "kind", "arguments"]
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Scenario)
-class ScenarioAdmin(admin.ModelAdmin):
+class ScenarioAdmin(AddedElsewhere, admin.ModelAdmin):
     """What-if drafts, read-only: drawn, applied and discarded on their pages, where the checks apply."""
 
     list_display = ["name", "organization", "status", "created_by", "updated_at"]
@@ -247,16 +231,10 @@ class ScenarioAdmin(admin.ModelAdmin):
         "closed_at",
     ]
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(ScenarioOperation)
-class ScenarioOperationAdmin(admin.ModelAdmin):
+class ScenarioOperationAdmin(AddedElsewhere, admin.ModelAdmin):
     list_display = ["scenario", "position", "kind"]
     list_filter = ["kind"]
     raw_id_fields = ["scenario"]
     readonly_fields = ["scenario", "position", "kind", "arguments"]
-
-    def has_add_permission(self, request):
-        return False

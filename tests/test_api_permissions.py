@@ -320,58 +320,24 @@ def fast_passwords(settings):
 def build_world():
     """One organization full of marked rows, another organization, and a caller of every kind."""
     org = OrganizationFactory(name=f"{MARKER} Ltd", slug=f"{MARKER}-ltd")
-    users = {role: MembershipFactory(organization=org, role=role).user for role in ("viewer", "editor", "admin")}
-    spare_membership = MembershipFactory(organization=org, role="viewer")
-    other = OrganizationFactory()
-    users["outsider"] = MembershipFactory(organization=other, role="admin").user
-    function = FunctionFactory(organization=org, name=f"{MARKER} Sales")
-    role = RoleFactory(function=function, title=f"{MARKER} Head")
-    journey = JourneyFactory(organization=org, name=f"{MARKER} Visit")
-    stage = StageFactory(journey=journey, name=f"{MARKER} Buy")
-    touchpoint = TouchpointFactory(stage=stage, name=f"{MARKER} Cashier")
-    assignment = AssignmentFactory(touchpoint=touchpoint, function=function, letter="A")
-    spare_journey = JourneyFactory(organization=org, name=f"{MARKER} Spare")
-    spare_stage = StageFactory(journey=journey, name=f"{MARKER} Spare stage")
-    spare_touchpoint = TouchpointFactory(stage=stage, name=f"{MARKER} Spare touchpoint")
-    spare_function = FunctionFactory(organization=org, name=f"{MARKER} Spare function")
-    spare_assignment = AssignmentFactory(touchpoint=spare_touchpoint, function=function, letter="I")
-    cells = cells_write(
-        organization=org, changes=[CellChange(spare_touchpoint.pk, spare_function.pk, frozenset("R"))]
-    ).change_set
+    users, spare_membership, other = _people(org)
+    ids = _matrix(org)
     now = timezone.now()
-    audit = AuditRun.objects.create(organization=org, trigger="manual", status="done")
-    gap = Gap.objects.create(
-        organization=org,
-        fingerprint="f" * 64,
-        rule="no_responsible",
-        severity="warning",
-        journey=journey,
-        touchpoint=touchpoint,  # its Cashier has an A and no R
-        finding={"rule": "no_responsible", "message": f"{MARKER} has no R"},
-        score=6,
-        first_seen_at=now,
-    )
-    tokens = {
-        "outsider token": ApiTokenFactory(organization=other, role="admin"),
-        "expired token": ApiTokenFactory(organization=org, role="admin"),
-        "revoked token": ApiTokenFactory(organization=org, role="admin"),
-    }
-    ApiToken.objects.filter(pk=tokens["expired token"].pk).update(expires_at=now - timedelta(minutes=1))
-    ApiToken.objects.filter(pk=tokens["revoked token"].pk).update(revoked_at=now)
-    spare_token = ApiTokenFactory(organization=org, name=f"{MARKER} sync")
+    ids["audit"] = AuditRun.objects.create(organization=org, trigger="manual", status="done").pk
+    ids["gap"] = _gap(org, ids, now).pk
+    tokens, spare_token = _tokens(org, other, now)
     campaign = campaign_start(
         organization=org, name=f"{MARKER} review", ends_on=now.date() + timedelta(days=7), today=now.date()
     )
     scenario = scenario_create(
         organization=org,
         name=f"{MARKER} re-org",
-        operations=[SetCells(((spare_touchpoint.pk, spare_function.pk, "C"),))],
+        operations=[SetCells(((ids["spare_touchpoint"], ids["spare_function"], "C"),))],
     )
-    ids = {
+    ids |= {
         "org": org.slug,
         # Creating the spare token was recorded: the organization has a change set.
         "change_set": ChangeSet.objects.filter(organization=org).latest("id").pk,
-        "cells_change_set": cells.pk,
         "org_version": organization_settings_version(org),
         "import_job": ImportJob.objects.create(
             organization=org,
@@ -386,20 +352,6 @@ def build_world():
         ).pk,
         "spare_membership": spare_membership.pk,
         "spare_token": spare_token.pk,
-        "function": function.pk,
-        "spare_function": spare_function.pk,
-        "role": role.pk,
-        "spare_role": RoleFactory(function=function, title=f"{MARKER} Spare role").pk,
-        "journey": journey.pk,
-        "spare_journey": spare_journey.pk,
-        "stage": stage.pk,
-        "spare_stage": spare_stage.pk,
-        "touchpoint": touchpoint.pk,
-        "spare_touchpoint": spare_touchpoint.pk,
-        "assignment": assignment.pk,
-        "spare_assignment": spare_assignment.pk,
-        "audit": audit.pk,
-        "gap": gap.pk,
         "member_user": spare_membership.user_id,
         "webhook": WebhookFactory(organization=org, description=f"{MARKER} chat").pk,
         "spare_webhook": WebhookFactory(organization=org, description=f"{MARKER} spare").pk,
@@ -411,6 +363,75 @@ def build_world():
         "scenario_base": scenario.base_matrix_version,
     }
     return ids, users, tokens
+
+
+def _people(org):
+    """A member of each role, a spare member, and an admin of another organization."""
+    users = {role: MembershipFactory(organization=org, role=role).user for role in ("viewer", "editor", "admin")}
+    spare_membership = MembershipFactory(organization=org, role="viewer")
+    other = OrganizationFactory()
+    users["outsider"] = MembershipFactory(organization=other, role="admin").user
+    return users, spare_membership, other
+
+
+def _matrix(org) -> dict:
+    """The ids of a marked matrix: a journey with its stage, touchpoint and A, and spares to change."""
+    function = FunctionFactory(organization=org, name=f"{MARKER} Sales")
+    role = RoleFactory(function=function, title=f"{MARKER} Head")
+    journey = JourneyFactory(organization=org, name=f"{MARKER} Visit")
+    stage = StageFactory(journey=journey, name=f"{MARKER} Buy")
+    touchpoint = TouchpointFactory(stage=stage, name=f"{MARKER} Cashier")
+    assignment = AssignmentFactory(touchpoint=touchpoint, function=function, letter="A")
+    spare_journey = JourneyFactory(organization=org, name=f"{MARKER} Spare")
+    spare_stage = StageFactory(journey=journey, name=f"{MARKER} Spare stage")
+    spare_touchpoint = TouchpointFactory(stage=stage, name=f"{MARKER} Spare touchpoint")
+    spare_function = FunctionFactory(organization=org, name=f"{MARKER} Spare function")
+    spare_assignment = AssignmentFactory(touchpoint=spare_touchpoint, function=function, letter="I")
+    cells = cells_write(
+        organization=org, changes=[CellChange(spare_touchpoint.pk, spare_function.pk, frozenset("R"))]
+    ).change_set
+    spare_role = RoleFactory(function=function, title=f"{MARKER} Spare role")
+    return {
+        "cells_change_set": cells.pk,
+        "function": function.pk,
+        "spare_role": spare_role.pk,
+        "spare_function": spare_function.pk,
+        "role": role.pk,
+        "journey": journey.pk,
+        "spare_journey": spare_journey.pk,
+        "stage": stage.pk,
+        "spare_stage": spare_stage.pk,
+        "touchpoint": touchpoint.pk,
+        "spare_touchpoint": spare_touchpoint.pk,
+        "assignment": assignment.pk,
+        "spare_assignment": spare_assignment.pk,
+    }
+
+
+def _gap(org, ids: dict, now) -> Gap:
+    return Gap.objects.create(
+        organization=org,
+        fingerprint="f" * 64,
+        rule="no_responsible",
+        severity="warning",
+        journey_id=ids["journey"],
+        touchpoint_id=ids["touchpoint"],  # its Cashier has an A and no R
+        finding={"rule": "no_responsible", "message": f"{MARKER} has no R"},
+        score=6,
+        first_seen_at=now,
+    )
+
+
+def _tokens(org, other, now):
+    """A token of each kind that must be refused, and a spare one of the organization's."""
+    tokens = {
+        "outsider token": ApiTokenFactory(organization=other, role="admin"),
+        "expired token": ApiTokenFactory(organization=org, role="admin"),
+        "revoked token": ApiTokenFactory(organization=org, role="admin"),
+    }
+    ApiToken.objects.filter(pk=tokens["expired token"].pk).update(expires_at=now - timedelta(minutes=1))
+    ApiToken.objects.filter(pk=tokens["revoked token"].pk).update(revoked_at=now)
+    return tokens, ApiTokenFactory(organization=org, name=f"{MARKER} sync")
 
 
 def client_for(caller: str, users, tokens) -> APIClient:

@@ -151,85 +151,100 @@ def test_writers_and_a_tight_audit_loop_never_deadlock_or_lose_an_edit(settings)
     touchpoints = [TouchpointFactory(stage=stages[n % 2], position=n) for n in range(6)]
     functions = [FunctionFactory(organization=organization, position=n) for n in range(WRITERS)]
     users = [MembershipFactory(organization=organization, role="editor").user for _ in range(WRITERS + 1)]
-    path = f"/api/v1/orgs/{organization.slug}/journeys/{journey.pk}/matrix/"
-    deadline = time.monotonic() + RUN_SECONDS
-    statuses: list[int] = []
-    accepted_per_touchpoint = {t.pk: 0 for t in touchpoints}
-    final_letters: dict[tuple[int, int], str] = {}
-    record = threading.Lock()
-    errors: list[BaseException] = []
+    race = _Race(organization, journey, touchpoints, functions, users)
+    race.run()
 
-    def writer(number: int) -> None:
+    assert not race.errors
+    assert race.statuses
+    assert set(race.statuses) <= {200, 409, 412}, sorted(set(race.statuses))
+    assert race.statuses.count(409) > 0  # the stale writer was refused, not silently applied
+    for touchpoint in touchpoints:
+        touchpoint.refresh_from_db()
+        assert touchpoint.version == 1 + race.accepted_per_touchpoint[touchpoint.pk]
+    stored = {(t, f): "".join(x for x in "RACI" if x in letters) for (t, f), letters in _cells(organization).items()}
+    assert {cell: letters for cell, letters in race.final_letters.items() if letters} == stored
+
+
+class _Race:
+    """WRITERS writers and one auditor on one journey until RUN_SECONDS have passed; what each
+    request answered, for the test to check."""
+
+    def __init__(self, organization, journey, touchpoints, functions, users) -> None:
+        self.organization = organization
+        self.path = f"/api/v1/orgs/{organization.slug}/journeys/{journey.pk}/matrix/"
+        self.touchpoints, self.functions, self.users = touchpoints, functions, users
+        self.deadline = time.monotonic() + RUN_SECONDS
+        self.statuses: list[int] = []
+        self.accepted_per_touchpoint = {t.pk: 0 for t in touchpoints}
+        self.final_letters: dict[tuple[int, int], str] = {}
+        self.record = threading.Lock()
+        self.errors: list[BaseException] = []
+
+    def run(self) -> None:
+        threads = [threading.Thread(target=self.writer, args=(n,)) for n in range(WRITERS)]
+        threads.append(threading.Thread(target=self.auditor))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(RUN_SECONDS + 60)
+
+    def writer(self, number: int) -> None:
         client = APIClient()
-        client.force_login(users[number])
-        function = functions[number]
-        held = {t.pk: "" for t in touchpoints}
+        client.force_login(self.users[number])
+        function = self.functions[number]
+        held = {t.pk: "" for t in self.touchpoints}
         try:
             for request in range(MAX_REQUESTS_PER_WRITER):
                 # At least one stale request, however slow the machine: then the time bound.
-                if time.monotonic() > deadline and request >= MIN_REQUESTS_PER_WRITER:
+                if time.monotonic() > self.deadline and request >= MIN_REQUESTS_PER_WRITER:
                     break
-                # Three touchpoints per request, in a different order each time: lock order
-                # must not depend on the order of the request.
-                chosen = [touchpoints[(request + number + k * 2) % len(touchpoints)] for k in range(3)][::-1]
-                stale = number == WRITERS - 1 and request % 5 == 4
-                cells = [
-                    {
-                        "touchpoint": t.pk,
-                        "function": function.pk,
-                        "letters": "RACI"[(request + k) % 4],
-                        "expected": "I" if stale and held[t.pk] != "I" else held[t.pk],
-                    }
-                    for k, t in enumerate(chosen)
-                ]
-                response = client.patch(path, {"cells": cells}, format="json")
-                with record:
-                    statuses.append(response.status_code)
+                cells = self._cells(number, request, function, held)
+                response = client.patch(self.path, {"cells": cells}, format="json")
+                with self.record:
+                    self.statuses.append(response.status_code)
                     if response.status_code == 200:
                         for cell in cells:
                             held[cell["touchpoint"]] = cell["letters"]
-                            accepted_per_touchpoint[cell["touchpoint"]] += 1
-            with record:
-                final_letters.update({(t, function.pk): letters for t, letters in held.items()})
-        except BaseException as exc:  # reported below: a thread's assertion would be lost
-            errors.append(exc)
+                            self.accepted_per_touchpoint[cell["touchpoint"]] += 1
+            with self.record:
+                self.final_letters.update({(t, function.pk): letters for t, letters in held.items()})
+        except BaseException as exc:  # reported by the test: a thread's assertion would be lost
+            self.errors.append(exc)
         finally:
             connection.close()
 
-    def auditor() -> None:
+    def _cells(self, number: int, request: int, function, held: dict[int, str]) -> list[dict]:
+        # Three touchpoints per request, in a different order each time: lock order must not
+        # depend on the order of the request. The last writer sends a stale request every fifth.
+        chosen = [self.touchpoints[(request + number + k * 2) % len(self.touchpoints)] for k in range(3)][::-1]
+        stale = number == WRITERS - 1 and request % 5 == 4
+        return [
+            {
+                "touchpoint": t.pk,
+                "function": function.pk,
+                "letters": "RACI"[(request + k) % 4],
+                "expected": "I" if stale and held[t.pk] != "I" else held[t.pk],
+            }
+            for k, t in enumerate(chosen)
+        ]
+
+    def auditor(self) -> None:
         client = APIClient()
-        client.force_login(users[WRITERS])
+        client.force_login(self.users[WRITERS])
         try:
             for run in range(400):
-                if time.monotonic() > deadline:
+                if time.monotonic() > self.deadline:
                     break
                 if run % 2:
-                    audit_organization(organization=organization, trigger="manual")
+                    audit_organization(organization=self.organization, trigger="manual")
                 else:
-                    response = client.post(f"/api/v1/orgs/{organization.slug}/audits/")
-                    with record:
-                        statuses.append(200 if response.status_code == 202 else response.status_code)
+                    response = client.post(f"/api/v1/orgs/{self.organization.slug}/audits/")
+                    with self.record:
+                        self.statuses.append(200 if response.status_code == 202 else response.status_code)
         except BaseException as exc:
-            errors.append(exc)
+            self.errors.append(exc)
         finally:
             connection.close()
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
-    threads.append(threading.Thread(target=auditor))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(RUN_SECONDS + 60)
-
-    assert not errors
-    assert statuses
-    assert set(statuses) <= {200, 409, 412}, sorted(set(statuses))
-    assert statuses.count(409) > 0  # the stale writer was refused, not silently applied
-    for touchpoint in touchpoints:
-        touchpoint.refresh_from_db()
-        assert touchpoint.version == 1 + accepted_per_touchpoint[touchpoint.pk]
-    stored = {(t, f): "".join(x for x in "RACI" if x in letters) for (t, f), letters in _cells(organization).items()}
-    assert {cell: letters for cell, letters in final_letters.items() if letters} == stored
 
 
 def _cells(organization) -> dict[tuple[int, int], set[str]]:

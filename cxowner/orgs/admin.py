@@ -11,6 +11,14 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class AddedElsewhere:
+    """Rows the product writes where its rules apply (a page, the API, the worker): the admin reads
+    them and never adds one."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "created_at"]
@@ -27,7 +35,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AddedElsewhere, admin.ModelAdmin):
     """Tokens are created through the members page or the API (the key is shown once there);
     the admin lists and revokes them, it cannot mint keys it would have to display."""
 
@@ -37,9 +45,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["prefix", "key_hash", "created_by", "created_at", "last_used_at"]
     actions = ["revoke"]
 
-    def has_add_permission(self, request):
-        return False
-
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):
         for token in queryset.filter(revoked_at__isnull=True):
@@ -47,7 +52,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(AddedElsewhere, admin.ModelAdmin):
     """Invitations are sent from the members page or the API (the link is e-mailed once there);
     the admin lists them and withdraws them."""
 
@@ -57,20 +62,14 @@ class InvitationAdmin(admin.ModelAdmin):
     readonly_fields = ["token_hash", "invited_by", "created_at", "accepted_at", "accepted_by"]
     actions = ["withdraw"]
 
-    def has_add_permission(self, request):
-        return False
-
     @admin.action(description="Withdraw the selected invitations")
     def withdraw(self, request, queryset):
         for invitation in queryset.filter(accepted_at__isnull=True, revoked_at__isnull=True):
             invitation_revoke(invitation=invitation)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AddedElsewhere, admin.ModelAdmin):
     """The history is append-only: the admin shows it and changes nothing."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

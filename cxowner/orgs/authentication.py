@@ -31,6 +31,12 @@ class TokenUser(AnonymousUser):
         return f"token {self.token.prefix}"
 
 
+def acting_user(request):
+    """The person behind a request, for the services that record who did something; None when a
+    token acts (it belongs to the organization, not to a person, and has no row in the user table)."""
+    return None if isinstance(request.user, TokenUser) else request.user
+
+
 class ApiTokenAuthentication(authentication.BaseAuthentication):
     """Look the key up by its prefix and compare hashes; refuse revoked and expired tokens."""
 

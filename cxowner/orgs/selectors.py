@@ -28,5 +28,10 @@ def membership_get(*, user, organization_slug: str) -> Membership:
     return membership
 
 
+def members_of(*, organization_id: int) -> QuerySet[Membership]:
+    """The organization's members with their users, by username: what pages list and offer."""
+    return Membership.objects.filter(organization_id=organization_id).select_related("user").order_by("user__username")
+
+
 def role_at_least(role: str, minimum: str) -> bool:
     return ROLE_RANK[Membership.Role(role)] >= ROLE_RANK[Membership.Role(minimum)]

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django import forms
 
+from cxowner.orgs.services import ORGANIZATION_SETTINGS
 from ownership.engine.constants import Rule
 from ownership.engine.vocabulary import rule_text
 
@@ -18,29 +19,21 @@ def _rule(rule: Rule) -> str:
     return f"“{rule_text(rule).title}”"
 
 
+def _per_touchpoint_limit(label: str, rule: Rule) -> forms.IntegerField:
+    # The limits are small integers in the database (PositiveSmallIntegerField).
+    return forms.IntegerField(min_value=0, max_value=32767, label=label, help_text=f"More than this is {_rule(rule)}.")
+
+
 class ThresholdsForm(forms.Form):
     """What organization_settings_update accepts, with the version the admin read."""
 
     version = forms.CharField(widget=forms.HiddenInput)
     name = forms.CharField(max_length=200, label="Organization name")
-    responsible_limit = forms.IntegerField(
-        min_value=0,
-        max_value=32767,
-        label="Most functions responsible (R) per touchpoint",
-        help_text=f"More than this is {_rule(Rule.TOO_MANY_RESPONSIBLE)}.",
+    responsible_limit = _per_touchpoint_limit(
+        "Most functions responsible (R) per touchpoint", Rule.TOO_MANY_RESPONSIBLE
     )
-    consult_limit = forms.IntegerField(
-        min_value=0,
-        max_value=32767,
-        label="Most functions consulted (C) per touchpoint",
-        help_text=f"More than this is {_rule(Rule.CONSULT_OVERLOAD)}.",
-    )
-    inform_limit = forms.IntegerField(
-        min_value=0,
-        max_value=32767,
-        label="Most functions informed (I) per touchpoint",
-        help_text=f"More than this is {_rule(Rule.INFORM_OVERLOAD)}.",
-    )
+    consult_limit = _per_touchpoint_limit("Most functions consulted (C) per touchpoint", Rule.CONSULT_OVERLOAD)
+    inform_limit = _per_touchpoint_limit("Most functions informed (I) per touchpoint", Rule.INFORM_OVERLOAD)
     bottleneck_min_touchpoints = forms.IntegerField(
         min_value=0,
         label="Bottleneck check from this many touchpoints",
@@ -60,15 +53,7 @@ class ThresholdsForm(forms.Form):
         help_text=f"An accountable letter not confirmed for longer is {_rule(Rule.STALE_OWNERSHIP)}.",
     )
 
-    SETTINGS = (
-        "name",
-        "responsible_limit",
-        "consult_limit",
-        "inform_limit",
-        "bottleneck_min_touchpoints",
-        "bottleneck_share",
-        "review_period_days",
-    )
+    SETTINGS = ORGANIZATION_SETTINGS
 
     def setting_fields(self):
         return [self[name] for name in self.SETTINGS]

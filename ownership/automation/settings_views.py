@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
 from cxowner.orgs.services import StaleSettings, organization_settings_update, organization_settings_version
-from cxowner.views import form_errors, membership_for, render_org
+from cxowner.views import form_errors, form_write, membership_for, render_org
 from ownership.automation.schedules import (
     StaleSchedule,
     audit_schedule_get,
@@ -160,14 +160,11 @@ def settings_schedule(request: HttpRequest, org: str) -> HttpResponse:
 def webhook_add(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org, ADMIN)
     form = WebhookForm(request.POST)
-    if form.is_valid():
-        try:
-            webhook, secret = webhook_create(organization=membership.organization, **form.cleaned_data)
-        except ValidationError as error:
-            form_errors(form, error)
-        else:
-            return _settings_page(request, membership, new_secret={"webhook": webhook, "secret": secret, "made": True})
-    return _settings_page(request, membership, webhook_form=form, status=400)
+    made = form_write(form, lambda data: webhook_create(organization=membership.organization, **data))
+    if made is None:
+        return _settings_page(request, membership, webhook_form=form, status=400)
+    webhook, secret = made
+    return _settings_page(request, membership, new_secret={"webhook": webhook, "secret": secret, "made": True})
 
 
 def _webhook(membership, webhook_id: int) -> Webhook:

@@ -6,6 +6,8 @@ in ownership.automation.receivers."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 
 from celery import shared_task
 from django.conf import settings
@@ -24,7 +26,7 @@ from ownership.automation.notifications import (
 from ownership.automation.schedules import audit_schedule_delete, audit_schedules_ensure
 from ownership.gaps.audit_requests import audit_request
 from ownership.gaps.workflow import gap_assignee_notify
-from ownership.models import AuditRun, Gap, Webhook
+from ownership.models import AuditRun, Gap, Webhook, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -60,28 +62,42 @@ def audit_notify_task(run_id: int) -> int:
     return len(webhook_ids)
 
 
-@shared_task(
-    name="ownership.tasks.webhook_deliver_task",
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    max_retries=20,
-)
-def webhook_deliver_task(self, webhook_id: int, run_id: int) -> bool:
-    """One delivery attempt; a failed one is retried later with backoff, up to WEBHOOK_MAX_ATTEMPTS."""
+# A webhook delivery task makes one attempt each time it runs; a failed attempt asks Celery to run it
+# again after webhook_retry_delay, until WEBHOOK_MAX_ATTEMPTS. Transient database or broker errors
+# are retried by Celery itself (autoretry_for).
+DELIVERY_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "max_retries": 20,
+}
+
+
+def _delivery_attempt(task, *, webhook_id: int, deliver: Callable[..., WebhookDelivery], event: str) -> bool:
+    """Make attempt number `task.request.retries + 1` to an active webhook through `deliver`; on
+    failure log it and ask Celery for the next attempt, unless that was the last one."""
     webhook = Webhook.objects.filter(pk=webhook_id, active=True).first()
-    run = AuditRun.objects.select_related("organization").filter(pk=run_id).first()
-    if webhook is None or run is None:
+    if webhook is None:
         return False
-    attempt = self.request.retries + 1
-    delivery = webhook_deliver(webhook=webhook, run=run, attempt=attempt)
+    attempt = task.request.retries + 1
+    delivery = deliver(webhook=webhook, attempt=attempt)
     if delivery.succeeded:
         return True
-    logger.warning("Webhook %s, run %s, attempt %s failed: %s", webhook.url, run.pk, attempt, delivery.error)
+    logger.warning("Webhook %s, %s, attempt %s failed: %s", webhook.url, event, attempt, delivery.error)
     if attempt >= settings.WEBHOOK_MAX_ATTEMPTS:
         return False
-    raise self.retry(countdown=webhook_retry_delay(attempt=attempt), max_retries=settings.WEBHOOK_MAX_ATTEMPTS - 1)
+    raise task.retry(countdown=webhook_retry_delay(attempt=attempt), max_retries=settings.WEBHOOK_MAX_ATTEMPTS - 1)
+
+
+@shared_task(name="ownership.tasks.webhook_deliver_task", **DELIVERY_OPTIONS)
+def webhook_deliver_task(self, webhook_id: int, run_id: int) -> bool:
+    """One delivery attempt; a failed one is retried later with backoff, up to WEBHOOK_MAX_ATTEMPTS."""
+    run = AuditRun.objects.select_related("organization").filter(pk=run_id).first()
+    if run is None:
+        return False
+    deliver = partial(webhook_deliver, run=run)
+    return _delivery_attempt(self, webhook_id=webhook_id, deliver=deliver, event=f"run {run.pk}")
 
 
 # -- the gap workflow ---------------------------------------------------------------------------
@@ -97,25 +113,11 @@ def gap_assignee_notify_task(gap_id: int) -> bool:
     return sent
 
 
-@shared_task(
-    name="ownership.tasks.gap_assigned_deliver_task",
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    max_retries=20,
-)
+@shared_task(name="ownership.tasks.gap_assigned_deliver_task", **DELIVERY_OPTIONS)
 def gap_assigned_deliver_task(self, webhook_id: int, gap_id: int) -> bool:
     """One attempt to deliver gap.assigned; retried with backoff like an audit's delivery."""
-    webhook = Webhook.objects.filter(pk=webhook_id, active=True).first()
     gap = Gap.objects.select_related("organization", "assignee").filter(pk=gap_id).first()
-    if webhook is None or gap is None:
+    if gap is None:
         return False
-    attempt = self.request.retries + 1
-    delivery = gap_assigned_deliver(webhook=webhook, gap=gap, attempt=attempt)
-    if delivery.succeeded:
-        return True
-    logger.warning("Webhook %s, gap %s assigned, attempt %s failed: %s", webhook.url, gap.pk, attempt, delivery.error)
-    if attempt >= settings.WEBHOOK_MAX_ATTEMPTS:
-        return False
-    raise self.retry(countdown=webhook_retry_delay(attempt=attempt), max_retries=settings.WEBHOOK_MAX_ATTEMPTS - 1)
+    deliver = partial(gap_assigned_deliver, gap=gap)
+    return _delivery_attempt(self, webhook_id=webhook_id, deliver=deliver, event=f"gap {gap.pk} assigned")

@@ -28,6 +28,7 @@ from cxowner.orgs.api.base import (
     requested_int_version,
 )
 from cxowner.orgs.api.conditional import ConditionalListMixin, conditional_headers, etag_matches
+from cxowner.orgs.authentication import acting_user
 from cxowner.orgs.locks import rows_locked
 from journeys.models import Journey, Stage, Touchpoint
 from ownership.editor import services
@@ -41,7 +42,6 @@ from ownership.editor.serializers import (
 )
 from ownership.gaps.selectors import coverage_by_journey, journey_open_gaps
 from ownership.models import Assignment, Function
-from ownership.structure.api import _user
 
 
 def matrix_version(touchpoint_versions: list[tuple[int, int]], function_ids: list[int]) -> str:
@@ -237,5 +237,5 @@ class AssignmentViewSet(
         assignment = self.get_object()
         if assignment.letter != "A":
             raise serializers.ValidationError({"letter": ["Only an accountable (A) letter is confirmed."]})
-        assignment = services.assignment_confirm(assignment=assignment, user=_user(request))
+        assignment = services.assignment_confirm(assignment=assignment, user=acting_user(request))
         return Response(self.get_serializer(assignment).data)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -14,9 +15,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
-from cxowner.views import form_errors, membership_for, render_org
+from cxowner.views import form_errors, form_write, membership_for, render_org
 from journeys import services as journey_services
-from journeys.forms import AccountableRoleForm, MoveForm, StageForm, TouchpointCreateForm, TouchpointForm
+from journeys.forms import (
+    DUPLICATE_NAME,
+    AccountableRoleForm,
+    MoveForm,
+    StageForm,
+    TouchpointCreateForm,
+    TouchpointForm,
+)
 from journeys.selectors import journey_get, stage_get, stages_of, touchpoint_get
 from ownership.editor.forms import OwnerForm
 from ownership.editor.services import assignment_confirm, assignment_role_set
@@ -28,7 +36,7 @@ from ownership.structure.services import journey_owner_set
 
 def _form_errors(form, error: ValidationError) -> None:
     name = form.cleaned_data.get("name", "") if hasattr(form, "cleaned_data") else ""
-    form_errors(form, error, duplicate_name=f"“{name}” is already used in this journey.")
+    form_errors(form, error, duplicate_name=DUPLICATE_NAME.replace("{name}", name))
 
 
 def _back(org: str, journey_id: int, anchor: str = "") -> HttpResponse:
@@ -36,15 +44,30 @@ def _back(org: str, journey_id: int, anchor: str = "") -> HttpResponse:
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
-def _one_step(ordered_ids: list[int], moved_id: int, direction: str) -> int:
-    """The 1-based position one place up or down from where `moved_id` stands now."""
-    position = ordered_ids.index(moved_id) + 1
-    return position - 1 if direction == "up" else position + 1
+def _one_step(request: HttpRequest, ordered: QuerySet, moved_id: int) -> int | None:
+    """The 1-based position one place up or down (as posted) from where `moved_id` stands now
+    among `ordered` (read only when the post names a direction; None when it names none)."""
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return None
+    position = list(ordered.values_list("id", flat=True)).index(moved_id) + 1
+    return position - 1 if form.cleaned_data["direction"] == "up" else position + 1
 
 
 def _editor_journey(request: HttpRequest, org: str, journey_id: int):
     membership = membership_for(request, org, EDITOR)
     return membership, journey_get(organization=membership.organization, journey_id=journey_id)
+
+
+def _editor_stage(request: HttpRequest, org: str, journey_id: int, stage_id: int):
+    membership, journey = _editor_journey(request, org, journey_id)
+    return membership, journey, stage_get(organization=membership.organization, journey=journey, stage_id=stage_id)
+
+
+def _editor_touchpoint(request: HttpRequest, org: str, journey_id: int, touchpoint_id: int):
+    membership, journey = _editor_journey(request, org, journey_id)
+    touchpoint = touchpoint_get(organization=membership.organization, journey=journey, touchpoint_id=touchpoint_id)
+    return membership, journey, touchpoint
 
 
 def _with_errors(request, membership, journey, key, form) -> HttpResponse:
@@ -80,22 +103,21 @@ def owner_set(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
 def stage_create(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
     membership, journey = _editor_journey(request, org, journey_id)
     form = StageForm(request.POST)
-    if form.is_valid():
-        try:
-            stage = journey_services.stage_create(journey=journey, name=form.cleaned_data["name"])
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, f"Stage “{stage.name}” added.")
-            return _back(org, journey.id, f"stage-{stage.id}")
-    return _with_errors(request, membership, journey, "stage", form)
+    stage = form_write(
+        form,
+        lambda data: journey_services.stage_create(journey=journey, name=data["name"]),
+        duplicate_name=DUPLICATE_NAME,
+    )
+    if stage is None:
+        return _with_errors(request, membership, journey, "stage", form)
+    messages.success(request, f"Stage “{stage.name}” added.")
+    return _back(org, journey.id, f"stage-{stage.id}")
 
 
 @login_required
 @require_POST
 def stage_rename(request: HttpRequest, org: str, journey_id: int, stage_id: int) -> HttpResponse:
-    membership, journey = _editor_journey(request, org, journey_id)
-    stage = stage_get(organization=membership.organization, journey=journey, stage_id=stage_id)
+    membership, journey, stage = _editor_stage(request, org, journey_id, stage_id)
     form = StageForm(request.POST, prefix=f"s{stage.id}")
     if form.is_valid():
         try:
@@ -116,20 +138,17 @@ def stage_rename(request: HttpRequest, org: str, journey_id: int, stage_id: int)
 @login_required
 @require_POST
 def stage_move(request: HttpRequest, org: str, journey_id: int, stage_id: int) -> HttpResponse:
-    membership, journey = _editor_journey(request, org, journey_id)
-    stage = stage_get(organization=membership.organization, journey=journey, stage_id=stage_id)
-    form = MoveForm(request.POST)
-    if form.is_valid():
-        ids = list(stages_of(journey=journey).values_list("id", flat=True))
-        journey_services.stage_move(stage=stage, position=_one_step(ids, stage.id, form.cleaned_data["direction"]))
+    membership, journey, stage = _editor_stage(request, org, journey_id, stage_id)
+    position = _one_step(request, stages_of(journey=journey), stage.id)
+    if position is not None:
+        journey_services.stage_move(stage=stage, position=position)
     return _back(org, journey.id, f"stage-{stage.id}")
 
 
 @login_required
 @require_POST
 def stage_delete(request: HttpRequest, org: str, journey_id: int, stage_id: int) -> HttpResponse:
-    membership, journey = _editor_journey(request, org, journey_id)
-    stage = stage_get(organization=membership.organization, journey=journey, stage_id=stage_id)
+    membership, journey, stage = _editor_stage(request, org, journey_id, stage_id)
     journey_services.stage_delete(stage=stage)
     messages.success(request, f"Stage “{stage.name}” deleted with its touchpoints.")
     return _back(org, journey.id)
@@ -138,18 +157,15 @@ def stage_delete(request: HttpRequest, org: str, journey_id: int, stage_id: int)
 @login_required
 @require_POST
 def touchpoint_create(request: HttpRequest, org: str, journey_id: int, stage_id: int) -> HttpResponse:
-    membership, journey = _editor_journey(request, org, journey_id)
-    stage = stage_get(organization=membership.organization, journey=journey, stage_id=stage_id)
+    membership, journey, stage = _editor_stage(request, org, journey_id, stage_id)
     form = TouchpointCreateForm(request.POST, prefix=f"t{stage.id}")
-    if form.is_valid():
-        try:
-            touchpoint = journey_services.touchpoint_create(stage=stage, **form.cleaned_data)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, f"Touchpoint “{touchpoint.name}” added.")
-            return _back(org, journey.id, f"tp-{touchpoint.id}")
-    return _with_errors(request, membership, journey, ("add", stage.id), form)
+    touchpoint = form_write(
+        form, lambda data: journey_services.touchpoint_create(stage=stage, **data), duplicate_name=DUPLICATE_NAME
+    )
+    if touchpoint is None:
+        return _with_errors(request, membership, journey, ("add", stage.id), form)
+    messages.success(request, f"Touchpoint “{touchpoint.name}” added.")
+    return _back(org, journey.id, f"tp-{touchpoint.id}")
 
 
 @login_required
@@ -211,8 +227,7 @@ def _touchpoint_page(request, membership, journey, touchpoint, *, form=None, sta
 @require_POST
 def accountable_role(request: HttpRequest, org: str, journey_id: int, touchpoint_id: int, assignment_id: int):
     """Name the role that carries an A on the touchpoint (or none)."""
-    membership, journey = _editor_journey(request, org, journey_id)
-    touchpoint = touchpoint_get(organization=membership.organization, journey=journey, touchpoint_id=touchpoint_id)
+    membership, journey, touchpoint = _editor_touchpoint(request, org, journey_id, touchpoint_id)
     assignment = next((a for a in accountable_assignments(touchpoint=touchpoint) if a.pk == assignment_id), None)
     if assignment is None:
         messages.error(request, f"That letter is no longer an A on {touchpoint.name}.")
@@ -238,22 +253,17 @@ def accountable_role(request: HttpRequest, org: str, journey_id: int, touchpoint
 @login_required
 @require_POST
 def touchpoint_move(request: HttpRequest, org: str, journey_id: int, touchpoint_id: int) -> HttpResponse:
-    membership, journey = _editor_journey(request, org, journey_id)
-    touchpoint = touchpoint_get(organization=membership.organization, journey=journey, touchpoint_id=touchpoint_id)
-    form = MoveForm(request.POST)
-    if form.is_valid():
-        ids = list(touchpoint.stage.touchpoints.order_by("position", "id").values_list("id", flat=True))
-        journey_services.touchpoint_move(
-            touchpoint=touchpoint, position=_one_step(ids, touchpoint.id, form.cleaned_data["direction"])
-        )
+    membership, journey, touchpoint = _editor_touchpoint(request, org, journey_id, touchpoint_id)
+    position = _one_step(request, touchpoint.stage.touchpoints.order_by("position", "id"), touchpoint.id)
+    if position is not None:
+        journey_services.touchpoint_move(touchpoint=touchpoint, position=position)
     return _back(org, journey.id, f"tp-{touchpoint.id}")
 
 
 @login_required
 @require_POST
 def touchpoint_delete(request: HttpRequest, org: str, journey_id: int, touchpoint_id: int) -> HttpResponse:
-    membership, journey = _editor_journey(request, org, journey_id)
-    touchpoint = touchpoint_get(organization=membership.organization, journey=journey, touchpoint_id=touchpoint_id)
+    membership, journey, touchpoint = _editor_touchpoint(request, org, journey_id, touchpoint_id)
     journey_services.touchpoint_delete(touchpoint=touchpoint)
     messages.success(request, f"Touchpoint “{touchpoint.name}” deleted.")
     return _back(org, journey.id)
@@ -263,8 +273,7 @@ def touchpoint_delete(request: HttpRequest, org: str, journey_id: int, touchpoin
 @require_POST
 def touchpoint_confirm(request: HttpRequest, org: str, journey_id: int, touchpoint_id: int) -> HttpResponse:
     """The owner confirms the touchpoint's accountability still holds: it is no longer stale."""
-    membership, journey = _editor_journey(request, org, journey_id)
-    touchpoint = touchpoint_get(organization=membership.organization, journey=journey, touchpoint_id=touchpoint_id)
+    membership, journey, touchpoint = _editor_touchpoint(request, org, journey_id, touchpoint_id)
     assignments = accountable_assignments(touchpoint=touchpoint)
     for assignment in assignments:
         assignment_confirm(assignment=assignment, user=request.user)

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cxowner.orgs.api.base import ID_PATTERN, OrganizationScopedMixin
-from cxowner.orgs.authentication import TokenUser
+from cxowner.orgs.authentication import acting_user
 from cxowner.orgs.models import Membership
 from ownership.engine.vocabulary import rule_text
 from ownership.fixes import services as gap_fixes
@@ -83,7 +83,7 @@ class GapFixViewSet(OrganizationScopedMixin, viewsets.GenericViewSet):
                 }
             )
         data = _valid(FixApplySerializer, request)
-        user = None if isinstance(request.user, TokenUser) else request.user
+        user = acting_user(request)
         result = gap_fixes.fix_apply(gap=gap, key=data["fix"], seen=data["seen"], values=data, user=user)
         body = {
             "resolved": result.resolved,

@@ -27,7 +27,7 @@ from cxowner.orgs.api.base import (
 )
 from cxowner.orgs.api.conditional import ConditionalListMixin
 from cxowner.orgs.api.versions import VersionSerializer
-from cxowner.orgs.authentication import TokenUser
+from cxowner.orgs.authentication import acting_user
 from cxowner.orgs.models import Membership
 from ownership.gaps import audit_requests
 from ownership.gaps import workflow as gap_workflow
@@ -155,7 +155,7 @@ class GapViewSet(
             rows = gap.comments.select_related("author")
             return Response(GapCommentSerializer(rows, many=True).data)
         data = _valid(GapCommentSerializer, request)
-        author = None if isinstance(request.user, TokenUser) else request.user
+        author = acting_user(request)
         comment = gap_workflow.gap_comment_add(gap=gap, author=author, body=data["body"])
         return Response(GapCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 

@@ -25,7 +25,8 @@ from cxowner.orgs.models import Organization
 from journeys.models import Journey, Stage, Touchpoint
 from ownership.engine.constants import RULE_SEVERITY, Rule
 from ownership.engine.rules import Finding, coverage, evaluate, stale_ownership
-from ownership.gaps.live import gaps_reconcile, in_scope_count
+from ownership.gaps.live import in_scope_count
+from ownership.gaps.reconcile import gaps_reconcile
 from ownership.gaps.selectors import gap_changes_between
 from ownership.gaps.snapshots import snapshot_load, snapshot_of_touchpoints
 from ownership.models import Assignment, AuditRun, Function, Gap, GapEvent, GapStatus, Role

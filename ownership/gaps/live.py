@@ -20,11 +20,10 @@ its from-scratch result with this state.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from cxowner.orgs.models import Organization
@@ -49,8 +48,9 @@ from ownership.engine.rules import (
     vacant_owner,
 )
 from ownership.engine.snapshot import FunctionRow
+from ownership.gaps.reconcile import GapChanges, gaps_reconcile
 from ownership.gaps.snapshots import rule_settings_of, snapshot_load, snapshot_of_touchpoints
-from ownership.models import Assignment, AuditRun, Function, Gap, GapEvent, GapStatus
+from ownership.models import Assignment, Function, Gap
 
 FUNCTION_RULES = frozenset({Rule.IDLE_FUNCTION, Rule.ACCOUNTABILITY_BOTTLENECK})
 
@@ -88,22 +88,6 @@ TOUCHPOINT_RULE_CODES = frozenset(
 # A write touching more touchpoints than this recomputes their journeys whole: a few bulk reads
 # beat four neighbour lookups per touchpoint.
 WINDOW_LIMIT = 40
-
-
-_BATCH = 500
-
-
-@dataclass
-class GapChanges:
-    """What one refresh (or audit) did to the Gap rows: (rule, message) of each change."""
-
-    opened: list[tuple[str, str]] = field(default_factory=list)
-    reopened: list[tuple[str, str]] = field(default_factory=list)
-    resolved: list[tuple[str, str]] = field(default_factory=list)
-    updated: list[tuple[str, str]] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.opened) + len(self.reopened) + len(self.resolved) + len(self.updated)
 
 
 @transaction.atomic
@@ -253,114 +237,3 @@ def function_findings(
             count = Assignment.objects.filter(function=function, letter="A", touchpoint__out_of_scope=False).count()
         found += function_bottleneck(row, accountable=count, in_scope=in_scope, settings=settings)
     return found
-
-
-def _gap_fields(finding: Finding) -> dict:
-    ids = finding.touchpoint_ids
-    return {
-        "rule": finding.rule.value,
-        "severity": finding.severity.value,
-        "journey_id": finding.journey_id,
-        "touchpoint_id": ids[0] if ids else None,
-        "next_touchpoint_id": ids[1] if len(ids) > 1 else None,
-        "function_id": finding.function_id,
-        "finding": finding.as_dict(),
-        "score": finding.score,
-    }
-
-
-_FIELDS = ("finding", "score", "journey_id", "touchpoint_id", "next_touchpoint_id", "function_id")
-
-
-_COLUMNS = ("id", "fingerprint", "resolved_at", "times_reopened", "rule", *_FIELDS)
-
-
-def _decisions_end(gap_ids: list[int]) -> list[int]:
-    """A gap that comes back starts fresh: what people decided before it resolved (acknowledged,
-    or a risk accepted until some day) was about the matrix then, so it ends now. Returns the
-    gaps whose accepted risk ended, for the record (the reason stays, as after a withdrawal)."""
-    decided = Gap.objects.filter(pk__in=gap_ids).exclude(workflow_status=GapStatus.OPEN)
-    accepted = list(decided.filter(workflow_status=GapStatus.ACCEPTED).values_list("id", flat=True))
-    decided.update(workflow_status=GapStatus.OPEN, version=F("version") + 1)
-    return accepted
-
-
-def gaps_reconcile(
-    *,
-    organization: Organization,
-    found: Iterable[Finding],
-    covered: Iterable[QuerySet] | None,
-    cause: str,
-    at: datetime,
-    run: AuditRun | None = None,
-) -> GapChanges:
-    """Make the open gaps in the `covered` querysets (None: all of them) exactly the `found` findings.
-
-    Opens new gaps, reopens resolved ones that came back, rewrites those whose text or score
-    changed, resolves the rest, and records one GapEvent per opening, reopening and resolution.
-    Rows that did not change are not written.
-    """
-    wanted = {f.fingerprint: f for f in found}
-    gaps = Gap.objects.filter(organization=organization).order_by()
-    if covered is None:
-        # Everything: one read of every gap, open or resolved.
-        known = {row[1]: row for row in gaps.values_list(*_COLUMNS)}
-        open_known = {fp for fp, row in known.items() if row[2] is None}
-    else:
-        known = {row[1]: row for part in covered for row in part.order_by().values_list(*_COLUMNS)}
-        open_known = set(known)
-        missing = [fp for fp in wanted if fp not in known]
-        for start in range(0, len(missing), _BATCH):
-            known |= {
-                row[1]: row
-                for row in gaps.filter(fingerprint__in=missing[start : start + _BATCH]).values_list(*_COLUMNS)
-            }
-
-    changes = GapChanges()
-    events: list[GapEvent] = []
-    created: list[Gap] = []
-    rewritten: list[Gap] = []
-    returned: list[int] = []
-
-    def event(gap_id: int, kind: str) -> None:
-        events.append(GapEvent(organization=organization, gap_id=gap_id, kind=kind, at=at, cause=cause, run=run))
-
-    for fingerprint, finding in wanted.items():
-        fields = _gap_fields(finding)
-        label = (finding.rule.value, finding.message)
-        row = known.get(fingerprint)
-        if row is None:
-            created.append(
-                Gap(organization=organization, fingerprint=fingerprint, first_seen_at=at, first_seen_run=run, **fields)
-            )
-            changes.opened.append(label)
-            continue
-        gap_id, _, resolved_at, times_reopened = row[:4]
-        stored = dict(zip(_FIELDS, row[5:], strict=True))
-        if resolved_at is not None:
-            rewritten.append(Gap(id=gap_id, resolved_at=None, times_reopened=times_reopened + 1, **fields))
-            event(gap_id, GapEvent.Kind.REOPENED)
-            returned.append(gap_id)
-            changes.reopened.append(label)
-        elif any(stored[name] != fields[name] for name in _FIELDS):
-            # Names change (a touchpoint renamed): the gap keeps its history, its text follows.
-            rewritten.append(Gap(id=gap_id, resolved_at=None, times_reopened=times_reopened, **fields))
-            changes.updated.append(label)
-
-    Gap.objects.bulk_create(created, batch_size=1000)
-    # bulk_create returns ids on PostgreSQL and SQLite >= 3.35, both of which we run on.
-    for gap in created:
-        event(gap.id, GapEvent.Kind.OPENED)
-    Gap.objects.bulk_update(rewritten, ["resolved_at", "times_reopened", "rule", "severity", *_FIELDS], batch_size=1000)
-    if returned:
-        for gap_id in _decisions_end(returned):
-            event(gap_id, GapEvent.Kind.RISK_ENDED)
-    gone = [known[fp] for fp in open_known if fp not in wanted]
-    gone_ids = [row[0] for row in gone]
-    for start in range(0, len(gone_ids), 1000):
-        Gap.objects.filter(pk__in=gone_ids[start : start + 1000]).update(resolved_at=at)
-    for row in gone:
-        event(row[0], GapEvent.Kind.RESOLVED)
-        changes.resolved.append((row[4], row[5].get("message", "")))
-    GapEvent.objects.bulk_create(events, batch_size=1000)
-    return changes

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cxowner.heartbeat import worker_last_seen, worker_seen_recently
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
+from cxowner.orgs.selectors import members_of
 from cxowner.views import membership_for, render_org
 from ownership.engine.vocabulary import rule_text
 from ownership.gaps import audit_requests
@@ -67,7 +68,7 @@ def _person(user) -> str:
 
 
 def _members(organization):
-    return list(Membership.objects.filter(organization=organization).select_related("user").order_by("user__username"))
+    return list(members_of(organization_id=organization.pk))
 
 
 def _gap(membership: Membership, gap_id: int) -> Gap:
@@ -124,6 +125,15 @@ def _decide(request: HttpRequest, org: str, gap_id: int, form_class, change, don
     return redirect("ownership:gap", org, gap.pk)
 
 
+def _version_only(step):
+    """The change of a workflow step that takes nothing but the version the page showed."""
+
+    def change(gap, data, membership):
+        step(gap=gap, version=data["version"])
+
+    return change
+
+
 @login_required
 @require_POST
 def gap_assign(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
@@ -148,9 +158,7 @@ def gap_assign(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def gap_acknowledge(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
-    def change(gap, data, membership):
-        gap_workflow.gap_acknowledge(gap=gap, version=data["version"])
-
+    change = _version_only(gap_workflow.gap_acknowledge)
     return _decide(request, org, gap_id, VersionForm, change, "Acknowledged: the gap is being dealt with.")
 
 
@@ -172,10 +180,7 @@ def gap_accept_risk(request: HttpRequest, org: str, gap_id: int) -> HttpResponse
 @login_required
 @require_POST
 def gap_reopen(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
-    def change(gap, data, membership):
-        gap_workflow.gap_reopen(gap=gap, version=data["version"])
-
-    return _decide(request, org, gap_id, VersionForm, change, "Open again.")
+    return _decide(request, org, gap_id, VersionForm, _version_only(gap_workflow.gap_reopen), "Open again.")
 
 
 @login_required
@@ -209,9 +214,6 @@ def my_gaps(request: HttpRequest, org: str) -> HttpResponse:
         for gap in gaps[:500]
     ]
     return render_org(request, membership, "ownership/my_gaps.html", {"nav": "my_gaps", "rows": rows})
-
-
-EDITOR, ADMIN = Membership.Role.EDITOR, Membership.Role.ADMIN
 
 
 GAPS_PER_PAGE = 50

@@ -15,22 +15,13 @@ from rest_framework import mixins, serializers, viewsets
 from cxowner.orgs.api.base import ID_PATTERN, IdFilter, OrganizationScopedMixin
 from cxowner.orgs.api.pagination import IdCursorPagination
 from cxowner.orgs.history import ChangeItem, ChangeSet, Surface
+from ownership.history.selectors import ITEM_COLUMNS
 
 
 class ChangeItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChangeItem
-        fields = [
-            "id",
-            "object_type",
-            "object_id",
-            "journey_id",
-            "touchpoint_id",
-            "function_id",
-            "field",
-            "before",
-            "after",
-        ]
+        fields = ["id", "object_type", *ITEM_COLUMNS]
 
 
 class ChangeSetSerializer(serializers.ModelSerializer):

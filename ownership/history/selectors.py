@@ -42,6 +42,9 @@ KINDS = {
 # Items shown inline in a feed; longer change sets are opened.
 INLINE_ITEMS = 5
 
+# What a change item says, as the API and the CSV export give it (after its change set's columns).
+ITEM_COLUMNS = ("object_id", "journey_id", "touchpoint_id", "function_id", "field", "before", "after")
+
 
 @dataclass(frozen=True)
 class ChangeFilter:

@@ -15,6 +15,7 @@ from cxowner.views import membership_for, render_org
 from journeys.models import Journey, Touchpoint
 from ownership.engine.spreadsheets import FORMULA_STARTS
 from ownership.history.selectors import (
+    ITEM_COLUMNS,
     KINDS,
     ChangeFilter,
     change_actors,
@@ -131,22 +132,7 @@ def _cell(value) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-CSV_HEADER = [
-    "change",
-    "when",
-    "who",
-    "surface",
-    "kind",
-    "summary",
-    "object",
-    "object_id",
-    "journey_id",
-    "touchpoint_id",
-    "function_id",
-    "field",
-    "before",
-    "after",
-]
+CSV_HEADER = ["change", "when", "who", "surface", "kind", "summary", "object", *ITEM_COLUMNS]
 
 
 @login_required
@@ -168,8 +154,7 @@ def activity_csv(request: HttpRequest, org: str) -> StreamingHttpResponse:
         for item in items:
             cs = item.change_set
             values = [cs.pk, cs.created_at.isoformat(), cs.actor_label, cs.surface, cs.kind, cs.summary]
-            values += [item.object_type, item.object_id, item.journey_id, item.touchpoint_id, item.function_id]
-            values += [item.field, item.before, item.after]
+            values += [item.object_type, *(getattr(item, column) for column in ITEM_COLUMNS)]
             yield writer.writerow([_cell(value) for value in values])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

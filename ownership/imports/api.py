@@ -23,7 +23,7 @@ from cxowner.orgs.api.base import (
     PagePagination,
 )
 from cxowner.orgs.api.parsers import BoundedJSONParser
-from cxowner.orgs.authentication import TokenUser
+from cxowner.orgs.authentication import acting_user
 from journeys.models import Journey
 from ownership.imports.jobs import import_job_confirm, import_job_create, import_runs_on_worker
 from ownership.imports.matrixfile.sheet import MatrixFileInvalid
@@ -31,10 +31,6 @@ from ownership.imports.reading import PASTED_TEXT, as_matrix_file_name
 from ownership.imports.serializers import ImportJobSerializer, ImportSerializer, ImportSummarySerializer
 from ownership.imports.services import EXPORT_FORMATS, XLSX_CONTENT_TYPE, matrix_export, matrix_import, matrix_read
 from ownership.models import ImportJob
-
-
-def _user(request):
-    return request.user if not isinstance(request.user, TokenUser) else None
 
 
 def _job_response(request, job: ImportJob) -> Response:
@@ -80,7 +76,7 @@ class MatrixImportView(OrganizationScopedMixin, APIView):
                     filename=as_matrix_file_name(filename),
                     rows=len(reading.sheet.rows),
                     dry_run=dry_run,
-                    created_by=_user(request),
+                    created_by=acting_user(request),
                 )
                 return _job_response(request, job)
             summary = matrix_import(organization=self.organization, sheet=reading.sheet, dry_run=dry_run)
@@ -113,7 +109,7 @@ class ImportJobViewSet(
         """Import for real the file a finished dry run checked."""
         dry_run = ImportJob.objects.select_related("organization").get(pk=self.get_object().pk)
         try:
-            job = import_job_confirm(job=dry_run, created_by=_user(request))
+            job = import_job_confirm(job=dry_run, created_by=acting_user(request))
         except ValueError as error:
             raise ValidationError({"detail": str(error)}) from None
         return _job_response(request, job)

@@ -17,6 +17,7 @@ from journeys.models import Journey, Touchpoint
 from ownership.imports.matrixfile.sheet import MatrixSheet
 from ownership.models import Assignment, Function
 
+# What an import writes of a touchpoint, and so what its history compares.
 TOUCHPOINT_FIELDS = (
     "name",
     "stage_id",

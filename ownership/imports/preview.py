@@ -14,16 +14,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ownership.engine.constants import LETTERS, Severity
+from ownership.engine.constants import Severity, format_letters
 from ownership.engine.rules import coverage, evaluate
 from ownership.engine.snapshot import AssignmentRow, FunctionRow, JourneyRow, OrgSnapshot, TouchpointRow
 from ownership.imports.matrixfile.sheet import MatrixRow, MatrixSheet
 from ownership.imports.tables.cells import name_key
-
-
-def letters_text(letters: Iterable[str]) -> str:
-    held = set(letters)
-    return "/".join(letter for letter in LETTERS if letter in held)
 
 
 @dataclass(frozen=True)
@@ -205,32 +200,16 @@ def _replace_journey(
     new_id: _NewIds,
     preview: JourneyPreview,
 ) -> tuple[list[TouchpointRow], list[AssignmentRow]]:
-    stage_ids = {name_key(s.name): s.id for s in stages}
-    wanted_stages = list(dict.fromkeys(name_key(row.stage) for row in rows))
-    for row in rows:
-        if name_key(row.stage) not in stage_ids:
-            stage_ids[name_key(row.stage)] = new_id()
-            preview.stages_created.append(row.stage)
-    preview.stages_deleted = [s.name for s in stages if name_key(s.name) not in wanted_stages]
-    stage_name = {s.id: s.name for s in stages}
-
+    """The journey's touchpoints and letters once the sheet's `rows` replace it, as the importer
+    writes them (a touchpoint or letter that stays keeps its id and review date); `preview` says
+    what changed."""
+    stage_ids = _stages_replaced(stages, rows, new_id, preview)
     existing = {name_key(t.name): t for t in before.touchpoints if t.journey_id == journey.id}
-    held_before: dict[int, dict[int, set[str]]] = {}
-    by_letter: dict[tuple[int, int, str], AssignmentRow] = {}
-    existing_ids = {t.id for t in existing.values()}
-    for assignment in before.assignments:
-        if assignment.touchpoint_id in existing_ids:
-            held_before.setdefault(assignment.touchpoint_id, {}).setdefault(assignment.function_id, set()).add(
-                assignment.letter
-            )
-            by_letter[(assignment.touchpoint_id, assignment.function_id, assignment.letter)] = assignment
-
+    held_before, by_letter = _letters_of(before, {t.id for t in existing.values()})
     touchpoints, assignments = [], []
-    seen: set[str] = set()
     for row in rows:
         old = existing.get(name_key(row.touchpoint))
         touchpoint_id = old.id if old else new_id()
-        seen.add(name_key(row.touchpoint))
         stage_id = stage_ids[name_key(row.stage)]
         touchpoints.append(
             TouchpointRow(touchpoint_id, journey.id, stage_id, row.touchpoint, row.importance, row.out_of_scope)
@@ -245,18 +224,11 @@ def _replace_journey(
             preview.touchpoints_created.append(
                 TouchpointLetters(row.touchpoint, row.stage, _named_letters(after, function_names))
             )
-            continue
-        was = held_before.get(old.id, {})
-        for function_id in sorted(set(was) | set(after), key=lambda f: function_names[f].casefold()):
-            if was.get(function_id, set()) != after.get(function_id, set()):
-                preview.cells_changed.append(
-                    CellChange(
-                        row.touchpoint,
-                        function_names[function_id],
-                        letters_text(was.get(function_id, ())),
-                        letters_text(after.get(function_id, ())),
-                    )
-                )
+        else:
+            was = held_before.get(old.id, {})
+            preview.cells_changed += _cells_changed(row.touchpoint, was, after, function_names)
+    stage_name = {s.id: s.name for s in stages}
+    seen = {name_key(row.touchpoint) for row in rows}
     for key, old in existing.items():
         if key not in seen:
             letters = _named_letters(held_before.get(old.id, {}), function_names)
@@ -264,9 +236,55 @@ def _replace_journey(
     return touchpoints, assignments
 
 
+def _stages_replaced(
+    stages: list[StageRow], rows: list[MatrixRow], new_id: _NewIds, preview: JourneyPreview
+) -> dict[str, int]:
+    """The stage id of each stage name in `rows` (a new one for a new stage); `preview` lists the
+    stages created and deleted."""
+    stage_ids = {name_key(s.name): s.id for s in stages}
+    wanted_stages = list(dict.fromkeys(name_key(row.stage) for row in rows))
+    for row in rows:
+        if name_key(row.stage) not in stage_ids:
+            stage_ids[name_key(row.stage)] = new_id()
+            preview.stages_created.append(row.stage)
+    preview.stages_deleted = [s.name for s in stages if name_key(s.name) not in wanted_stages]
+    return stage_ids
+
+
+def _letters_of(
+    before: OrgSnapshot, touchpoint_ids: set[int]
+) -> tuple[dict[int, dict[int, set[str]]], dict[tuple[int, int, str], AssignmentRow]]:
+    """The letters of those touchpoints before the import: per touchpoint and function, and each
+    letter's row by (touchpoint, function, letter)."""
+    held_before: dict[int, dict[int, set[str]]] = {}
+    by_letter: dict[tuple[int, int, str], AssignmentRow] = {}
+    for assignment in before.assignments:
+        if assignment.touchpoint_id in touchpoint_ids:
+            held = held_before.setdefault(assignment.touchpoint_id, {}).setdefault(assignment.function_id, set())
+            held.add(assignment.letter)
+            by_letter[(assignment.touchpoint_id, assignment.function_id, assignment.letter)] = assignment
+    return held_before, by_letter
+
+
+def _cells_changed(
+    touchpoint: str, was: dict[int, set[str]], after: dict[int, set[str]], function_names: dict[int, str]
+) -> list[CellChange]:
+    """The touchpoint's cells whose letters differ, in the functions' alphabetical order."""
+    return [
+        CellChange(
+            touchpoint,
+            function_names[function_id],
+            format_letters(was.get(function_id, ())),
+            format_letters(after.get(function_id, ())),
+        )
+        for function_id in sorted(set(was) | set(after), key=lambda f: function_names[f].casefold())
+        if was.get(function_id, set()) != after.get(function_id, set())
+    ]
+
+
 def _named_letters(held: dict[int, set[str]], function_names: dict[int, str]) -> tuple[tuple[str, str], ...]:
     return tuple(
-        (function_names[function_id], letters_text(letters))
+        (function_names[function_id], format_letters(letters))
         for function_id, letters in sorted(held.items(), key=lambda item: function_names[item[0]].casefold())
         if letters
     )

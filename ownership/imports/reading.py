@@ -21,23 +21,16 @@ from ownership.imports.matrixfile.sheet import (
     MatrixFileInvalid,
     MatrixLimits,
     MatrixSheet,
-    file_refused,
-    format_size,
     not_a_matrix_file,
+    upload_size_check,
 )
 from ownership.imports.matrixfile.writer import write_matrix_csv
-from ownership.imports.matrixfile.xlsxfile import xlsx_records
+from ownership.imports.matrixfile.xlsxfile import is_workbook, xlsx_records
 from ownership.imports.tables.canonical import CanonicalTable
 from ownership.imports.tables.layout import Layout, TableOptions
 from ownership.imports.tables.problems import UNKNOWN_LETTER, TableInvalid, TableProblem
 from ownership.imports.tables.reading import parse_letter_map, read_table, tables_from_text
 from ownership.imports.tables.source import TableLimits, table_from_records, text_format
-
-_ZIP_MAGIC = b"PK\x03\x04"
-
-
-_XLSX_SUFFIXES = (".xlsx", ".xls", ".xlsm")
-
 
 _MARKUP_BY_SUFFIX = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".csv": "csv"}
 
@@ -72,9 +65,7 @@ def matrix_read_source(
 ) -> MatrixReading:
     """Read a file (or pasted text, as UTF-8 bytes named PASTED_TEXT); raises MatrixFileInvalid."""
     options = options or TableOptions()
-    if len(data) > limits.max_bytes:
-        size, limit = format_size(len(data)), format_size(limits.max_bytes)
-        raise file_refused(f"the file is {size}; the upload limit is {limit}")
+    upload_size_check(data, limits)
     deadline = Deadline(limits.max_seconds)
     table_limits = TableLimits(
         max_rows=limits.max_rows + 1, max_columns=limits.max_columns, max_cell_chars=limits.max_cell_chars
@@ -105,12 +96,10 @@ def matrix_read_source(
 
 
 def _tables(data: bytes, filename: str, limits: MatrixLimits, table_limits: TableLimits, deadline: Deadline):
-    if data.startswith(_ZIP_MAGIC):
+    if is_workbook(data, filename):
         records = xlsx_records(data, limits, deadline)
         return [table_from_records(records, markup="xlsx", limits=table_limits)]
     suffix = PurePath(filename).suffix.lower()
-    if suffix in _XLSX_SUFFIXES:
-        raise not_a_matrix_file()
     text = _decode(data)
     markup = _MARKUP_BY_SUFFIX.get(suffix) or text_format(text)
     if markup == "csv":

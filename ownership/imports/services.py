@@ -20,7 +20,7 @@ from cxowner.orgs.models import Organization
 from cxowner.orgs.names import name_key
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
 from journeys.models import Journey, Stage, Touchpoint
-from ownership.imports.history import import_before, import_record
+from ownership.imports.history import TOUCHPOINT_FIELDS, import_before, import_record
 from ownership.imports.matrixfile.sheet import STANDARD_COLUMNS, MatrixLimits, MatrixRow, MatrixSheet
 from ownership.imports.matrixfile.writer import function_header_key, iter_matrix_csv, write_matrix_xlsx
 from ownership.imports.reading import MatrixReading, matrix_read_source
@@ -202,6 +202,18 @@ def _functions_by_key(org: Organization, names: tuple[str, ...], summary: Import
 def _replace_structure(
     org: Organization, journey: Journey, rows: list[MatrixRow], summary: ImportSummary
 ) -> dict[str, Touchpoint]:
+    """Make the journey's stages and touchpoints the file's, in its order; the touchpoints by name."""
+    stages, stage_order = _replace_stages(org, journey, rows)
+    kept = _replace_touchpoints(org, journey, rows, stages, summary)
+    stale_stages = [s.pk for key, s in stages.items() if key not in stage_order]
+    Stage.objects.filter(pk__in=stale_stages).delete()
+    summary.stages_deleted += len(stale_stages)
+    return kept
+
+
+def _replace_stages(org: Organization, journey: Journey, rows: list[MatrixRow]) -> tuple[dict[str, Stage], list[str]]:
+    """Create or rename and renumber the file's stages; every stage of the journey by name, and
+    the file's in its order (the others are to go)."""
     stages = {s.name_key: s for s in Stage.objects.filter(journey=journey)}
     stage_order: list[str] = []
     stage_names: dict[str, str] = {}
@@ -218,7 +230,13 @@ def _replace_structure(
         elif stage.position != position or stage.name != name:
             stage.position, stage.name = position, name
             stage.save(update_fields=["position", "name"])
+    return stages, stage_order
 
+
+def _replace_touchpoints(
+    org: Organization, journey: Journey, rows: list[MatrixRow], stages: dict[str, Stage], summary: ImportSummary
+) -> dict[str, Touchpoint]:
+    """Create, rewrite (only where a value changed) and delete the journey's touchpoints."""
     existing = {t.name_key: t for t in Touchpoint.objects.filter(journey=journey)}
     kept: dict[str, Touchpoint] = {}
     to_create, to_update = [], []
@@ -248,28 +266,11 @@ def _replace_structure(
             to_update.append(touchpoint)
         kept[name_key(row.touchpoint)] = touchpoint
     Touchpoint.objects.bulk_create(to_create, batch_size=1000)
-    Touchpoint.objects.bulk_update(
-        to_update,
-        [
-            "stage",
-            "name",
-            "position",
-            "channel",
-            "description",
-            "importance",
-            "out_of_scope",
-            "out_of_scope_reason",
-            "version",
-        ],
-        batch_size=1000,
-    )
+    Touchpoint.objects.bulk_update(to_update, [*TOUCHPOINT_FIELDS, "version"], batch_size=1000)
     Touchpoint.objects.filter(pk__in=[t.pk for t in existing.values()]).delete()
-    stale_stages = [s.pk for key, s in stages.items() if key not in stage_order]
-    Stage.objects.filter(pk__in=stale_stages).delete()
     summary.touchpoints_created += len(to_create)
     summary.touchpoints_updated += len(to_update)
     summary.touchpoints_deleted += len(existing)
-    summary.stages_deleted += len(stale_stages)
     return kept
 
 

@@ -13,7 +13,7 @@ import io
 import openpyxl
 from openpyxl.styles import Font
 
-from ownership.engine.constants import LETTER_NAMES, LETTERS
+from ownership.engine.constants import LETTER_NAMES, LETTERS, format_letters
 from ownership.imports.matrixfile.sheet import STANDARD_COLUMNS, MatrixRow, MatrixSheet
 from ownership.imports.matrixfile.writer import write_matrix_csv
 
@@ -83,7 +83,7 @@ def template_xlsx() -> bytes:
             EXAMPLE.description,
             EXAMPLE.importance,
             "",
-            *("/".join(letter for letter in LETTERS if letter in held[name]) for name in EXAMPLE_FUNCTIONS),
+            *(format_letters(held[name]) for name in EXAMPLE_FUNCTIONS),
         ]
     )
     matrix.freeze_panes = "D2"

@@ -8,14 +8,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils.timezone import now
 from django.views.decorators.http import require_GET, require_POST
 
 from cxowner.orgs import services as org_services
 from cxowner.orgs.invitations import invitation_create, invitation_revoke
 from cxowner.orgs.models import ApiToken, Invitation, Membership
-from cxowner.views import form_errors, membership_for, render_org
+from cxowner.orgs.selectors import members_of
+from cxowner.orgs.views import accept_url_pattern
+from cxowner.views import form_write, membership_for, render_org
 from ownership.members.forms import InvitationForm, MemberRoleForm, TokenForm
 
 ADMIN = Membership.Role.ADMIN
@@ -24,7 +25,7 @@ ADMIN = Membership.Role.ADMIN
 # Members and tokens (admins) -----------------------------------------------------------------
 def _members_page(request, membership, invite_form=None, token_form=None, new_key=None, status=200) -> HttpResponse:
     organization = membership.organization
-    members = list(organization.memberships.select_related("user").order_by("user__username"))
+    members = list(members_of(organization_id=organization.pk))
     return render_org(
         request,
         membership,
@@ -58,23 +59,20 @@ def members(request: HttpRequest, org: str) -> HttpResponse:
 def member_invite(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org, ADMIN)
     form = InvitationForm(request.POST)
-    if form.is_valid():
-        try:
-            invitation_create(
-                organization=membership.organization,
-                invited_by=request.user,
-                accept_url=request.build_absolute_uri(reverse("invitation", args=["TOKEN"])).replace(
-                    "TOKEN", "{token}"
-                ),
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            form_errors(form, error)
-        else:
-            # The same words whether or not the address belongs to someone: nothing to probe.
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
-            return redirect("ownership:members", org=org)
-    return _members_page(request, membership, invite_form=form, status=400)
+    invited = form_write(
+        form,
+        lambda data: invitation_create(
+            organization=membership.organization,
+            invited_by=request.user,
+            accept_url=accept_url_pattern(request),
+            **data,
+        ),
+    )
+    if invited is None:
+        return _members_page(request, membership, invite_form=form, status=400)
+    # The same words whether or not the address belongs to someone: nothing to probe.
+    messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+    return redirect("ownership:members", org=org)
 
 
 @login_required
@@ -124,17 +122,15 @@ def member_remove(request: HttpRequest, org: str, member_id: int) -> HttpRespons
 def token_add(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org, ADMIN)
     form = TokenForm(request.POST)
-    if form.is_valid():
-        try:
-            token, key = org_services.token_create(
-                organization=membership.organization, created_by=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form_errors(form, error)
-        else:
-            # The key is shown once, on this response, and never stored.
-            return _members_page(request, membership, new_key={"token": token, "key": key})
-    return _members_page(request, membership, token_form=form, status=400)
+    made = form_write(
+        form,
+        lambda data: org_services.token_create(organization=membership.organization, created_by=request.user, **data),
+    )
+    if made is None:
+        return _members_page(request, membership, token_form=form, status=400)
+    token, key = made
+    # The key is shown once, on this response, and never stored.
+    return _members_page(request, membership, new_key={"token": token, "key": key})
 
 
 @login_required

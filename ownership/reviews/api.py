@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from cxowner.orgs.api.base import ID_PATTERN, MAX_ID, OrganizationScopedMixin, PagePagination, requested_int_version
 from cxowner.orgs.api.fields import StrictModelSerializer
 from cxowner.orgs.api.versions import VersionSerializer
-from cxowner.orgs.authentication import TokenUser
+from cxowner.orgs.authentication import acting_user
 from cxowner.orgs.models import Membership
 from journeys.api.serializers import OrganizationPrimaryKeyField
 from journeys.models import Journey
@@ -153,7 +153,7 @@ class ReviewCampaignViewSet(
             name=data["name"],
             ends_on=data["ends_on"],
             journey=data.get("journey"),
-            started_by=_user(request),
+            started_by=acting_user(request),
             today=timezone.localdate(),
         )
         return Response(self.get_serializer(campaign).data, status=status.HTTP_201_CREATED, headers=_etag(campaign))
@@ -177,7 +177,9 @@ class ReviewCampaignViewSet(
         data = _valid(ConfirmSerializer, request)
         try:
             if "item" in data:
-                confirmed = campaigns.campaign_confirm(campaign=campaign, item_ids=[data["item"]], user=_user(request))
+                confirmed = campaigns.campaign_confirm(
+                    campaign=campaign, item_ids=[data["item"]], user=acting_user(request)
+                )
             else:
                 function = _function(self.organization, data["function"])
                 role = None
@@ -186,7 +188,7 @@ class ReviewCampaignViewSet(
                     if role is None:
                         raise serializers.ValidationError({"role": ["No such role in this function."]})
                 confirmed = campaigns.campaign_confirm_function(
-                    campaign=campaign, function=function, role=role, user=_user(request), seen=data.get("items")
+                    campaign=campaign, function=function, role=role, user=acting_user(request), seen=data.get("items")
                 )
         except campaigns.ItemsChanged as changed:
             return _conflict(changed)
@@ -216,10 +218,6 @@ class ReviewCampaignViewSet(
         campaign = self.get_object()
         campaign = campaigns.campaign_close(campaign=campaign, version=requested_int_version(request))
         return Response(self.get_serializer(campaign).data, headers=_etag(campaign))
-
-
-def _user(request):
-    return None if isinstance(request.user, TokenUser) else request.user
 
 
 def _valid(serializer_class, request) -> dict:

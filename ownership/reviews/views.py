@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
-from cxowner.views import form_errors, membership_for, render_org
+from cxowner.views import form_write, membership_for, render_org
 from journeys.models import Journey
 from ownership.models import Function, ReviewCampaign, ReviewItem, ReviewOutcome, Role
 from ownership.reviews import services as campaigns
@@ -89,14 +89,14 @@ def campaign_list(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org, ADMIN if request.method == "POST" else Membership.Role.VIEWER)
     organization = membership.organization
     form = CampaignForm(request.POST or None, organization=organization)
-    if request.method == "POST" and form.is_valid():
-        try:
-            campaign = campaigns.campaign_start(
-                organization=organization, started_by=request.user, today=timezone.localdate(), **form.cleaned_data
-            )
-        except ValidationError as error:
-            form_errors(form, error)
-        else:
+    if request.method == "POST":
+        campaign = form_write(
+            form,
+            lambda data: campaigns.campaign_start(
+                organization=organization, started_by=request.user, today=timezone.localdate(), **data
+            ),
+        )
+        if campaign is not None:
             messages.success(request, f"“{campaign.name}” started: the functions are asked to confirm their A's.")
             return redirect("ownership:campaign", org, campaign.pk)
     rows = list(ReviewCampaign.objects.filter(organization=organization).select_related("journey", "started_by"))

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from cxowner.orgs.api.base import ID_PATTERN, OrganizationScopedMixin, PagePagination, etag, requested_int_version
 from cxowner.orgs.api.versions import VersionSerializer
-from cxowner.orgs.authentication import TokenUser
+from cxowner.orgs.authentication import acting_user
 from ownership.engine.rules import Finding
 from ownership.engine.whatif import Comparison
 from ownership.models import Scenario, ScenarioOperationKind
@@ -161,7 +161,7 @@ class ScenarioViewSet(
     @extend_schema(request=ScenarioCreateSerializer, responses={201: ScenarioSerializer})
     def create(self, request, org):
         data = _valid(ScenarioCreateSerializer, request)
-        author = None if isinstance(request.user, TokenUser) else request.user
+        author = acting_user(request)
         scenario = scenarios.scenario_create(
             organization=self.organization,
             name=data["name"],

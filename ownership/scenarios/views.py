@@ -1,4 +1,5 @@
-"""The what-if pages: the scenarios of an organization, one scenario beside today, its matrix.
+"""The what-if pages: the scenarios of an organization, and one scenario beside today
+(its matrix, journey by journey, is cell_views.py).
 
 Views are thin: every change goes through ownership.scenarios.services with the version the page
 showed, and the comparison is ownership.scenarios.services.scenario_state — the same rules as the audit.
@@ -13,111 +14,25 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
 from cxowner.views import membership_for, render_org
-from ownership.engine.constants import LETTERS, Rule, parse_letters
-from ownership.engine.snapshot import OrgSnapshot
+from ownership.engine.constants import Rule, format_letters
 from ownership.engine.vocabulary import SEVERITY_TEXT, rule_text
 from ownership.engine.whatif import (
-    MergeFunctions,
-    MoveLetters,
-    Operation,
-    RemoveFunction,
-    SetCells,
-    SetRoleHolder,
-    cells_of,
     operation_describe,
 )
 from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Scenario
 from ownership.scenarios import services as scenarios
+from ownership.scenarios.forms import ScenarioForm, StepForm
 
 EDITOR = Membership.Role.EDITOR
 
 
-# The scenario matrix page edits one journey at a time; beyond this many rows, use the API.
-CELL_EDIT_ROWS = 300
-
-
 CELLS_SHOWN = 200
-
-
-STEP_KINDS = [
-    ("", "Nothing yet — I will edit cells"),
-    (MergeFunctions.kind, "Merge a function into another"),
-    (RemoveFunction.kind, "Remove a function"),
-    (SetRoleHolder.kind, "A role's holder leaves or is replaced"),
-    (MoveLetters.kind, "Move all of a function's letters to another"),
-]
-
-
-class StepForm(forms.Form):
-    """One step of a scenario, chosen among the functions and roles of the scenario's matrix."""
-
-    kind = forms.ChoiceField(label="What if", choices=STEP_KINDS, required=False)
-    source = forms.TypedChoiceField(label="Function", coerce=int, required=False, empty_value=None)
-    target = forms.TypedChoiceField(
-        label="Into / to function", coerce=int, required=False, empty_value=None, help_text="For a merge or a move."
-    )
-    role = forms.TypedChoiceField(label="Role", coerce=int, required=False, empty_value=None)
-    holder_name = forms.CharField(
-        label="New holder",
-        max_length=200,
-        required=False,
-        help_text="Leave empty: the holder leaves, the role is vacant.",
-    )
-
-    def __init__(self, *args, snapshot: OrgSnapshot, step_required: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        functions = [("", "—")] + [(f.id, f.name) for f in sorted(snapshot.functions, key=lambda f: f.name.lower())]
-        self.fields["source"].choices = functions
-        self.fields["target"].choices = functions
-        self.fields["role"].choices = [("", "—")] + [
-            (r.id, f"{r.title} ({snapshot.function_by_id[r.function_id].name}) · {r.holder_name or 'vacant'}")
-            for r in sorted(snapshot.roles, key=lambda r: r.title.lower())
-        ]
-        if step_required:
-            self.fields["kind"].choices = STEP_KINDS[1:]
-            self.fields["kind"].required = True
-
-    def clean(self):
-        data = super().clean()
-        kind = data.get("kind")
-        needs = {
-            MergeFunctions.kind: ("source", "target"),
-            MoveLetters.kind: ("source", "target"),
-            RemoveFunction.kind: ("source",),
-            SetRoleHolder.kind: ("role",),
-        }.get(kind, ())
-        for name in needs:
-            if data.get(name) is None:
-                self.add_error(name, "Choose one for this step.")
-        return data
-
-    def operation(self) -> Operation | None:
-        data = self.cleaned_data
-        match data.get("kind"):
-            case MergeFunctions.kind:
-                return MergeFunctions(data["source"], data["target"])
-            case MoveLetters.kind:
-                return MoveLetters(data["source"], data["target"])
-            case RemoveFunction.kind:
-                return RemoveFunction(data["source"])
-            case SetRoleHolder.kind:
-                return SetRoleHolder(data["role"], data["holder_name"].strip())
-        return None
-
-
-class ScenarioForm(forms.Form):
-    name = forms.CharField(
-        label="Name",
-        max_length=200,
-        required=False,
-        help_text="Leave empty to name it after its first step, e.g. “Merge Marketing into Sales”.",
-    )
 
 
 class VersionForm(forms.Form):
@@ -217,8 +132,8 @@ def scenario_detail(request: HttpRequest, org: str, scenario_id: int) -> HttpRes
                 "journey": journeys[touchpoints[cell.touchpoint_id].journey_id],
                 "touchpoint": touchpoints[cell.touchpoint_id].name,
                 "function": names.get(cell.function_id, ""),
-                "before": _letters(cell.before),
-                "after": _letters(cell.after),
+                "before": format_letters(cell.before),
+                "after": format_letters(cell.after),
             }
             for cell in comparison.cells[:CELLS_SHOWN]
         ],
@@ -291,10 +206,6 @@ def _load_row(load) -> dict:
 
 def _gap_rows(findings) -> list[dict]:
     return [{"finding": finding, "text": rule_text(finding.rule)} for finding in findings]
-
-
-def _letters(letters) -> str:
-    return "/".join(letter for letter in LETTERS if letter in letters)
 
 
 def _change(request: HttpRequest, org: str, scenario_id: int, form_class, change, done: str) -> HttpResponse:
@@ -380,89 +291,3 @@ def scenario_discard(request: HttpRequest, org: str, scenario_id: int) -> HttpRe
         return scenarios.scenario_discard(scenario=scenario, version=data["version"])
 
     return _change(request, org, scenario_id, VersionForm, change, "Discarded: the live matrix is unchanged.")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def scenario_cells(request: HttpRequest, org: str, scenario_id: int, journey_id: int) -> HttpResponse:
-    """The scenario's matrix of one journey, every cell editable; saving adds one "set cells" step."""
-    membership = membership_for(request, org, EDITOR if request.method == "POST" else Membership.Role.VIEWER)
-    scenario = _scenario(membership, scenario_id)
-    state = scenarios.scenario_state(scenario=scenario)
-    matrix = state.replayed.snapshot
-    if journey_id not in matrix.journey_by_id:
-        return redirect("scenarios:detail", org, scenario.pk)
-    rows = [t for t in matrix.touchpoints if t.journey_id == journey_id][:CELL_EDIT_ROWS]
-    functions = matrix.functions
-    letters = cells_of(matrix)
-    errors: list[str] = []
-    if request.method == "POST":
-        wanted, errors = _posted_cells(request.POST, rows, functions, letters)
-        version = VersionForm(request.POST)
-        if not version.is_valid():
-            messages.error(request, "The page was out of date; it is shown as it is now.")
-            return redirect("scenarios:cells", org, scenario.pk, journey_id)
-        if not errors and not wanted:
-            messages.info(request, "No cell changed; nothing was added.")
-            return redirect("scenarios:detail", org, scenario.pk)
-        if not errors:
-            try:
-                scenarios.scenario_operation_add(
-                    scenario=scenario, operation=SetCells(tuple(wanted)), version=version.cleaned_data["version"]
-                )
-            except _REFUSALS as error:
-                _refusal(request, error)
-            else:
-                messages.success(request, f"Added: set {len(wanted)} cell{'s' if len(wanted) != 1 else ''}.")
-            return redirect("scenarios:detail", org, scenario.pk)
-    live = cells_of(state.live)
-
-    def shown(t, f) -> str:
-        # After a refusal the page shows what the person typed, not what was stored.
-        return request.POST.get(f"cell-{t.id}-{f.id}", "") if errors else _letters(letters.get((t.id, f.id), ()))
-
-    grid = [
-        {
-            "touchpoint": t,
-            "cells": [
-                {
-                    "name": f"cell-{t.id}-{f.id}",
-                    "label": f"{f.name} on {t.name}",
-                    "value": shown(t, f),
-                    "changed": letters.get((t.id, f.id), frozenset()) != live.get((t.id, f.id), frozenset()),
-                }
-                for f in functions
-            ],
-        }
-        for t in rows
-    ]
-    context = {
-        "nav": "scenarios",
-        "scenario": scenario,
-        "journey": matrix.journey_by_id[journey_id],
-        "functions": functions,
-        "grid": grid,
-        "errors": errors,
-        "truncated": len(rows) == CELL_EDIT_ROWS,
-        "row_limit": CELL_EDIT_ROWS,
-        "is_draft": scenario.status == Scenario.Status.DRAFT,
-        "can_edit_cells": membership.can_edit and scenario.status == Scenario.Status.DRAFT,
-    }
-    return render_org(request, membership, "ownership/scenario_cells.html", context, status=400 if errors else 200)
-
-
-def _posted_cells(post, rows, functions, letters) -> tuple[list[tuple[int, int, str]], list[str]]:
-    wanted, errors = [], []
-    for t in rows:
-        for f in functions:
-            name = f"cell-{t.id}-{f.id}"
-            if name not in post:
-                continue
-            try:
-                value = parse_letters(post[name])
-            except ValueError as error:
-                errors.append(f"{f.name} on {t.name}: {error}.")
-                continue
-            if value != letters.get((t.id, f.id), frozenset()):
-                wanted.append((t.id, f.id, "".join(x for x in LETTERS if x in value)))
-    return wanted, errors

@@ -17,18 +17,12 @@ from cxowner.orgs.api.base import (
     requested_int_version,
 )
 from cxowner.orgs.api.conditional import ConditionalListMixin
-from cxowner.orgs.authentication import TokenUser
 from ownership.models import Function, Role
 from ownership.structure import services
 from ownership.structure.api_plans import FunctionMergeSerializer, FunctionPlanSerializer, plan_data
 from ownership.structure.changes import PlanChanged, function_delete_plan, function_merge, function_merge_plan
 from ownership.structure.filtersets import RoleFilterSet
 from ownership.structure.serializers import FunctionSerializer, RoleSerializer
-
-
-def _user(request):
-    """The person behind the request, or None for a token (it has no row in the user table)."""
-    return None if isinstance(request.user, TokenUser) else request.user
 
 
 class FunctionViewSet(ConditionalListMixin, VersionedViewSet):

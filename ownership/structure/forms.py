@@ -3,6 +3,7 @@
 from django import forms
 
 from cxowner.orgs.models import Membership
+from cxowner.orgs.selectors import members_of
 from ownership.models import Function
 
 
@@ -45,15 +46,20 @@ class MemberChoiceField(forms.ModelChoiceField):
         return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
 
 
-class RoleEditForm(VersionedForm):
-    title = forms.CharField(max_length=200)
-    holder_member = MemberChoiceField(
+def holder_member_field(label: str) -> MemberChoiceField:
+    """The member who holds a role, if one does; the form offers its organization's members."""
+    return MemberChoiceField(
         queryset=Membership.objects.none(),
         required=False,
-        label="Held by a member",
+        label=label,
         empty_label="Not a member of cxowner",
         help_text="Their name and e-mail fill in unless you type others.",
     )
+
+
+class RoleEditForm(VersionedForm):
+    title = forms.CharField(max_length=200)
+    holder_member = holder_member_field("Held by a member")
     holder_name = forms.CharField(
         max_length=200, required=False, label="Held by", help_text="Empty (and no member): the role is vacant."
     )
@@ -62,11 +68,7 @@ class RoleEditForm(VersionedForm):
     def __init__(self, *args, role, **kwargs):
         super().__init__(*args, **kwargs)
         self.role = role
-        self.fields["holder_member"].queryset = (
-            Membership.objects.filter(organization_id=role.organization_id)
-            .select_related("user")
-            .order_by("user__username")
-        )
+        self.fields["holder_member"].queryset = members_of(organization_id=role.organization_id)
 
     def clean(self):
         cleaned = super().clean()
@@ -91,17 +93,9 @@ class RoleForm(forms.Form):
         max_length=200, required=False, label="Held by", help_text="Empty: the role is vacant."
     )
     holder_email = forms.EmailField(required=False, label="Holder's e-mail")
-    holder_member = MemberChoiceField(
-        queryset=Membership.objects.none(),
-        required=False,
-        label="Or held by a member",
-        empty_label="Not a member of cxowner",
-        help_text="Their name and e-mail fill in unless you type others.",
-    )
+    holder_member = holder_member_field("Or held by a member")
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["function"].queryset = Function.objects.filter(organization=organization).order_by("position")
-        self.fields["holder_member"].queryset = (
-            Membership.objects.filter(organization=organization).select_related("user").order_by("user__username")
-        )
+        self.fields["holder_member"].queryset = members_of(organization_id=organization.pk)

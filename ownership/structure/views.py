@@ -8,6 +8,8 @@ shown again, never done blind.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
-from cxowner.views import form_errors, membership_for, render_org
+from cxowner.views import form_errors, form_write, membership_for, render_org
 from ownership.engine.vocabulary import rule_text
 from ownership.models import Function, Role
 from ownership.structure import services
@@ -106,27 +108,37 @@ def _preview(request, membership, plan: FunctionPlan, form=None, status: int = 2
     return render_org(request, membership, "ownership/function_preview.html", context, status)
 
 
+def _confirmed(request, membership, function: Function, *, plan, change, again: str) -> HttpResponse | None:
+    """Do a previewed delete or merge if the function and the preview are still as shown; None
+    when it is done. Otherwise the answer: the preview with the form's errors (400), the new
+    preview when it changed meanwhile (409), or back to `again` when the function itself did."""
+    form = PlanConfirmForm(request.POST)
+    if not form.is_valid():
+        return _preview(request, membership, plan(), form, status=400)
+    try:
+        change(version=form.cleaned_data["version"], digest=form.cleaned_data["digest"])
+    except StaleVersion:
+        messages.error(request, STALE.format(function.name) + " Check the preview again.")
+        return redirect(again)
+    except PlanChanged as changed:
+        messages.error(request, str(changed))
+        return _preview(request, membership, changed.plan, status=409)
+    return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def function_delete(request: HttpRequest, org: str, function_id: int) -> HttpResponse:
     """GET: what deleting the function does. POST: do it, if nothing changed since the preview."""
     membership = membership_for(request, org, EDITOR)
     function = _function(membership, function_id)
+    plan = partial(function_delete_plan, function=function)
     if request.method == "GET":
-        return _preview(request, membership, function_delete_plan(function=function))
-    form = PlanConfirmForm(request.POST)
-    if not form.is_valid():
-        return _preview(request, membership, function_delete_plan(function=function), form, status=400)
-    try:
-        services.function_delete(
-            function=function, version=form.cleaned_data["version"], digest=form.cleaned_data["digest"]
-        )
-    except StaleVersion:
-        messages.error(request, STALE.format(function.name) + " Check the preview again.")
-        return redirect("ownership:function_delete", org=org, function_id=function.pk)
-    except PlanChanged as changed:
-        messages.error(request, str(changed))
-        return _preview(request, membership, changed.plan, status=409)
+        return _preview(request, membership, plan())
+    again = reverse("ownership:function_delete", kwargs={"org": org, "function_id": function.pk})
+    change = partial(services.function_delete, function=function)
+    if refused := _confirmed(request, membership, function, plan=plan, change=change, again=again):
+        return refused
     messages.success(request, f"Function “{function.name}” deleted with its letters and roles.")
     return _back(org)
 
@@ -142,22 +154,14 @@ def function_merge_view(request: HttpRequest, org: str, function_id: int) -> Htt
         messages.error(request, f"Choose the function that takes over the letters of “{function.name}”.")
         return _back(org, f"function-{function.pk}")
     target = target_form.cleaned_data["into"]
+    plan = partial(function_merge_plan, function=function, target=target)
     if request.method == "GET":
-        return _preview(request, membership, function_merge_plan(function=function, target=target))
-    form = PlanConfirmForm(request.POST)
-    if not form.is_valid():
-        return _preview(request, membership, function_merge_plan(function=function, target=target), form, 400)
-    try:
-        function_merge(
-            function=function, target=target, version=form.cleaned_data["version"], digest=form.cleaned_data["digest"]
-        )
-    except StaleVersion:
-        messages.error(request, STALE.format(function.name) + " Check the preview again.")
-        url = reverse("ownership:function_merge", kwargs={"org": org, "function_id": function.pk})
-        return redirect(f"{url}?into={target.pk}")
-    except PlanChanged as changed:
-        messages.error(request, str(changed))
-        return _preview(request, membership, changed.plan, status=409)
+        return _preview(request, membership, plan())
+    preview = reverse("ownership:function_merge", kwargs={"org": org, "function_id": function.pk})
+    again = f"{preview}?into={target.pk}"
+    change = partial(function_merge, function=function, target=target)
+    if refused := _confirmed(request, membership, function, plan=plan, change=change, again=again):
+        return refused
     messages.success(request, f"“{function.name}” merged into “{target.name}”: its letters and roles moved there.")
     return _back(org, f"function-{target.pk}")
 
@@ -244,15 +248,11 @@ def function_list(request: HttpRequest, org: str) -> HttpResponse:
 def function_add(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org, EDITOR)
     form = FunctionForm(request.POST)
-    if form.is_valid():
-        try:
-            function = function_create(organization=membership.organization, name=form.cleaned_data["name"])
-        except ValidationError as error:
-            form_errors(form, error)
-        else:
-            messages.success(request, f"Function “{function.name}” added as a new column of the matrix.")
-            return redirect("ownership:functions", org=org)
-    return _functions_page(request, membership, function_form=form, status=400)
+    function = form_write(form, lambda data: function_create(organization=membership.organization, name=data["name"]))
+    if function is None:
+        return _functions_page(request, membership, function_form=form, status=400)
+    messages.success(request, f"Function “{function.name}” added as a new column of the matrix.")
+    return redirect("ownership:functions", org=org)
 
 
 @login_required
@@ -260,12 +260,8 @@ def function_add(request: HttpRequest, org: str) -> HttpResponse:
 def role_add(request: HttpRequest, org: str) -> HttpResponse:
     membership = membership_for(request, org, EDITOR)
     form = RoleForm(request.POST, organization=membership.organization)
-    if form.is_valid():
-        try:
-            role = role_create(**form.cleaned_data)
-        except ValidationError as error:
-            form_errors(form, error)
-        else:
-            messages.success(request, f"Role “{role.title}” added to {role.function.name}.")
-            return redirect("ownership:functions", org=org)
-    return _functions_page(request, membership, role_form=form, status=400)
+    role = form_write(form, lambda data: role_create(**data))
+    if role is None:
+        return _functions_page(request, membership, role_form=form, status=400)
+    messages.success(request, f"Role “{role.title}” added to {role.function.name}.")
+    return redirect("ownership:functions", org=org)

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from journeys.models import Touchpoint
 from ownership.imports.jobs import import_job_create, import_job_rows_done, matrix_import_job_task
 from ownership.models import ImportJob
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +122,6 @@ def test_a_job_runs_once(organization):
 
 def test_another_organization_cannot_see_a_job(organization, member):
     job = import_job_create(organization=organization, data=big_file(), filename="big.csv", rows=ROWS, dry_run=False)
-    from tests.factories import MembershipFactory
 
     outsider = APIClient()
     outsider.force_login(MembershipFactory().user)

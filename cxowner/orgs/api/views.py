@@ -8,7 +8,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cxowner.orgs.authentication import TokenUser
+from cxowner.orgs.authentication import TokenUser, acting_user
 from cxowner.orgs.invitations import invitation_create, invitation_revoke
 from cxowner.orgs.models import ApiToken, Invitation, Membership, Organization
 from cxowner.orgs.selectors import organizations_for
@@ -125,20 +125,26 @@ class OrganizationViewSet(OrganizationScopedMixin, viewsets.GenericViewSet):
         return Response(data, headers=etag(organization_settings_version(organization)))
 
 
-class MembershipViewSet(
+class AdminListViewSet(
     OrganizationScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
+    """A list of the organization's own people and keys (members, invitations, tokens): a page at
+    a time, read and changed by its admins only."""
+
+    pagination_class = PagePagination
+    read_role = Membership.Role.ADMIN
+    write_role = Membership.Role.ADMIN
+
+
+class MembershipViewSet(AdminListViewSet):
     """Members of the organization and their roles: admins only. People join by invitation."""
 
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
     serializer_class = MembershipSerializer
-    pagination_class = PagePagination
-    read_role = Membership.Role.ADMIN
-    write_role = Membership.Role.ADMIN
 
     def get_queryset(self):
         return Membership.objects.filter(organization=self.organization).select_related("user").order_by("id")
@@ -155,21 +161,13 @@ class MembershipViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class InvitationViewSet(
-    OrganizationScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class InvitationViewSet(AdminListViewSet):
     """Open invitations: admins invite an e-mail address with a role, and withdraw invitations.
 
     The answer is the same whether or not the address belongs to a user, here or elsewhere.
     """
 
     serializer_class = InvitationSerializer
-    pagination_class = PagePagination
-    read_role = Membership.Role.ADMIN
-    write_role = Membership.Role.ADMIN
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
@@ -181,7 +179,7 @@ class InvitationViewSet(
     def create(self, request, org):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = request.user if not isinstance(request.user, TokenUser) else None
+        user = acting_user(request)
         invitation, token = invitation_create(
             organization=self.organization,
             invited_by=user,
@@ -197,18 +195,10 @@ class InvitationViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ApiTokenViewSet(
-    OrganizationScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class ApiTokenViewSet(AdminListViewSet):
     """API tokens of the organization: admins create them (the key is shown once) and revoke them."""
 
     serializer_class = ApiTokenSerializer
-    pagination_class = PagePagination
-    read_role = Membership.Role.ADMIN
-    write_role = Membership.Role.ADMIN
 
     def get_queryset(self):
         return ApiToken.objects.filter(organization=self.organization).order_by("-id")
@@ -217,7 +207,7 @@ class ApiTokenViewSet(
     def create(self, request, org):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = request.user if not isinstance(request.user, TokenUser) else None
+        user = acting_user(request)
         token, key = token_create(organization=self.organization, created_by=user, **serializer.validated_data)
         token.key = key
         return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)

@@ -1,4 +1,4 @@
-"""Read and write the ownership matrix file (CSV and XLSX); the format is described in the README.
+"""Read and write the ownership matrix file (CSV and XLSX); the format is docs/matrix-file.md.
 
 This package only turns bytes into plain data and back: it knows nothing about the database or
 organisations. The importer validates a whole file with :func:`read_matrix` (which either
@@ -13,65 +13,14 @@ problem at once) and the exporter renders a sheet with :func:`write_matrix_csv` 
 - writer.py: a sheet to CSV or XLSX bytes
 """
 
-from ownership.engine.constants import LETTERS, format_letters, parse_letters
 from ownership.imports.matrixfile.csvfile import csv_records
 from ownership.imports.matrixfile.parser import SheetParser
-from ownership.imports.matrixfile.sheet import (
-    CHANNEL_MAX_CHARS,
-    DEFAULT_IMPORTANCE,
-    DEFAULT_MAX_BYTES,
-    MAX_CELL_CHARS,
-    OPTIONAL_COLUMNS,
-    REQUIRED_COLUMNS,
-    STANDARD_COLUMNS,
-    Deadline,
-    MatrixFileError,
-    MatrixFileInvalid,
-    MatrixLimits,
-    MatrixRow,
-    MatrixSheet,
-    file_refused,
-    format_size,
-    normalise_header,
-    not_a_matrix_file,
-)
-from ownership.imports.matrixfile.writer import (
-    function_header_key,
-    iter_matrix_csv,
-    write_matrix_csv,
-    write_matrix_xlsx,
-)
-from ownership.imports.matrixfile.xlsxfile import xlsx_records
+from ownership.imports.matrixfile.sheet import Deadline, MatrixFileInvalid, MatrixLimits, MatrixSheet, upload_size_check
+from ownership.imports.matrixfile.writer import write_matrix_csv, write_matrix_xlsx
+from ownership.imports.matrixfile.xlsxfile import is_workbook, xlsx_records
 
-__all__ = [
-    "CHANNEL_MAX_CHARS",
-    "DEFAULT_IMPORTANCE",
-    "DEFAULT_MAX_BYTES",
-    "LETTERS",
-    "MAX_CELL_CHARS",
-    "OPTIONAL_COLUMNS",
-    "REQUIRED_COLUMNS",
-    "STANDARD_COLUMNS",
-    "MatrixFileError",
-    "MatrixFileInvalid",
-    "MatrixLimits",
-    "MatrixRow",
-    "MatrixSheet",
-    "format_letters",
-    "function_header_key",
-    "iter_matrix_csv",
-    "normalise_header",
-    "parse_letters",
-    "read_matrix",
-    "write_matrix_csv",
-    "write_matrix_xlsx",
-]
-
-
-_ZIP_MAGIC = b"PK\x03\x04"
-
-
-_XLSX_SUFFIXES = (".xlsx", ".xls", ".xlsm")
+# The package's entry points; the rest is imported from the module that defines it.
+__all__ = ["MatrixFileInvalid", "MatrixSheet", "read_matrix", "write_matrix_csv", "write_matrix_xlsx"]
 
 
 def read_matrix(
@@ -84,14 +33,10 @@ def read_matrix(
     limits = limits or MatrixLimits()
     if max_bytes is not None:
         limits = MatrixLimits(**{**limits.__dict__, "max_bytes": max_bytes})
-    if len(data) > limits.max_bytes:
-        size, limit = format_size(len(data)), format_size(limits.max_bytes)
-        raise file_refused(f"the file is {size}; the upload limit is {limit}")
+    upload_size_check(data, limits)
     deadline = Deadline(limits.max_seconds)
-    if data.startswith(_ZIP_MAGIC):
+    if is_workbook(data, filename):
         records = xlsx_records(data, limits, deadline)
-    elif filename.lower().endswith(_XLSX_SUFFIXES):
-        raise not_a_matrix_file()
     else:
         records = csv_records(data, limits, deadline)
     return SheetParser(limits, deadline).parse(records)

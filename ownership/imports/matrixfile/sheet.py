@@ -112,6 +112,13 @@ def not_a_matrix_file() -> MatrixFileInvalid:
     return file_refused(_NOT_A_MATRIX_FILE)
 
 
+def upload_size_check(data: bytes, limits: MatrixLimits) -> None:
+    """Refuse a file over the upload limit before reading any of it."""
+    if len(data) > limits.max_bytes:
+        size, limit = format_size(len(data)), format_size(limits.max_bytes)
+        raise file_refused(f"the file is {size}; the upload limit is {limit}")
+
+
 class Deadline:
     """The parse-time bound: readers call check() in their loops."""
 

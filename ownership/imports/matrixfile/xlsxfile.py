@@ -32,6 +32,11 @@ from ownership.imports.matrixfile.sheet import (
     not_a_matrix_file,
 )
 
+# A workbook is a zip archive; these names promise one.
+_ZIP_MAGIC = b"PK\x03\x04"
+_XLSX_SUFFIXES = (".xlsx", ".xls", ".xlsm")
+
+
 _CHUNK = 64 * 1024
 
 
@@ -53,6 +58,16 @@ class _Refused(Exception):
 
     def __init__(self, invalid: MatrixFileInvalid):
         self.invalid = invalid
+
+
+def is_workbook(data: bytes, filename: str) -> bool:
+    """Whether the bytes are a workbook, to be read by xlsx_records; a file named like one that is
+    not one is refused rather than read as text."""
+    if data.startswith(_ZIP_MAGIC):
+        return True
+    if filename.lower().endswith(_XLSX_SUFFIXES):
+        raise not_a_matrix_file()
+    return False
 
 
 def xlsx_records(data: bytes, limits: MatrixLimits, deadline: Deadline) -> Iterator[list[str]]:
@@ -113,41 +128,7 @@ def _parse(
     """Feed `chunks` to expat with the safety checks; element names arrive without namespace."""
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    depth = 0
-    progress = 0
-
-    def seen() -> None:
-        nonlocal progress
-        progress = parser.CurrentByteIndex
-
-    def refuse_doctype(*args) -> None:
-        raise _Refused(file_refused("the workbook declares a DOCTYPE or entities; that is not a spreadsheet"))
-
-    def on_start(name: str, attributes: dict[str, str]) -> None:
-        nonlocal depth
-        depth += 1
-        if depth > _MAX_DEPTH:
-            raise _Refused(file_refused(f"the workbook's XML nests deeper than {_MAX_DEPTH} levels"))
-        seen()
-        start(name.rpartition(" ")[2], {key.rpartition(" ")[2]: value for key, value in attributes.items()})
-
-    def on_end(name: str) -> None:
-        nonlocal depth
-        depth -= 1
-        seen()
-        end(name.rpartition(" ")[2])
-
-    def on_text(data: str) -> None:
-        seen()
-        text(data)
-
-    parser.StartElementHandler = on_start
-    parser.EndElementHandler = on_end
-    parser.CharacterDataHandler = on_text
-    parser.CommentHandler = lambda data: seen()
-    parser.ProcessingInstructionHandler = lambda target, data: seen()
-    parser.StartDoctypeDeclHandler = refuse_doctype
-    parser.EntityDeclHandler = refuse_doctype
+    guard = _Guard(parser, start=start, end=end, text=text)
     fed = 0
     try:
         for chunk in chunks:
@@ -155,7 +136,7 @@ def _parse(
             fed += len(chunk)
             # expat 2.5 re-reads an unfinished token from its start on every chunk: a token of
             # many chunks (a 20 MB comment) would cost quadratic time. No real token is that long.
-            if fed - progress > token_limit:
+            if fed - guard.progress > token_limit:
                 raise file_refused(
                     f"the workbook holds an XML token (text, comment or tag) over {format_size(token_limit)}"
                 )
@@ -164,6 +145,46 @@ def _parse(
         raise refused.invalid from None
     except expat.ExpatError:
         raise not_a_matrix_file() from None
+
+
+class _Guard:
+    """The handlers _parse gives expat: they refuse a DOCTYPE, entities and deep nesting, strip
+    namespaces, and note where the token being read starts (`progress`)."""
+
+    def __init__(self, parser, *, start, end, text) -> None:
+        self.parser = parser
+        self.start, self.end, self.text = start, end, text
+        self.depth = 0
+        self.progress = 0
+        parser.StartElementHandler = self.on_start
+        parser.EndElementHandler = self.on_end
+        parser.CharacterDataHandler = self.on_text
+        parser.CommentHandler = lambda data: self.seen()
+        parser.ProcessingInstructionHandler = lambda target, data: self.seen()
+        parser.StartDoctypeDeclHandler = self.refuse_doctype
+        parser.EntityDeclHandler = self.refuse_doctype
+
+    def seen(self) -> None:
+        self.progress = self.parser.CurrentByteIndex
+
+    def refuse_doctype(self, *args) -> None:
+        raise _Refused(file_refused("the workbook declares a DOCTYPE or entities; that is not a spreadsheet"))
+
+    def on_start(self, name: str, attributes: dict[str, str]) -> None:
+        self.depth += 1
+        if self.depth > _MAX_DEPTH:
+            raise _Refused(file_refused(f"the workbook's XML nests deeper than {_MAX_DEPTH} levels"))
+        self.seen()
+        self.start(name.rpartition(" ")[2], {key.rpartition(" ")[2]: value for key, value in attributes.items()})
+
+    def on_end(self, name: str) -> None:
+        self.depth -= 1
+        self.seen()
+        self.end(name.rpartition(" ")[2])
+
+    def on_text(self, data: str) -> None:
+        self.seen()
+        self.text(data)
 
 
 def _token_limit(limits: MatrixLimits) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ownership.imports.tables.cells import format_letters
+from ownership.engine.constants import format_letters
 from ownership.imports.tables.layout import Layout
 
 CANONICAL_COLUMNS = ("journey", "stage", "touchpoint", "channel", "description", "importance", "out_of_scope")

@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-LETTERS = ("R", "A", "C", "I")
-
+from ownership.engine.constants import LETTERS
 
 LETTER_WORDS = {"responsible": "R", "accountable": "A", "consulted": "C", "informed": "I"}
 
@@ -205,11 +204,6 @@ class LetterReader:
             if not (token.isupper() or all(char.upper() in known for char in token)):
                 return False
         return True
-
-
-def format_letters(letters: frozenset[str] | set[str]) -> str:
-    """Letters as the matrix file writes them: RACI order, slash-separated ("R/A")."""
-    return "/".join(letter for letter in LETTERS if letter in letters)
 
 
 # --- Names in a transposed cell -----------------------------------------------------------------

@@ -11,6 +11,7 @@ from ownership.imports.tables.layout import (
     Column,
     ColumnValues,
     HeaderReading,
+    HeaderRow,
     Layout,
     Role,
     TableOptions,
@@ -51,14 +52,7 @@ def read_header(table: SourceTable, options: TableOptions, reader: LetterReader)
     width = max(len(header_row.cells), table.width)
     headers = [header_text(cell, markup) for cell in header_row.cells] + [""] * (width - len(header_row.cells))
     values = _column_values(table, header_row.last, width)
-    notes: list[str] = []
-    if header_row.number > 1:
-        skipped = [header_text(cell, markup) for row in table.rows[: header_row.number - 1] for cell in row.cells]
-        shown = "; ".join(shorten(text) for text in skipped if text)
-        notes.append(f"Rows 1–{header_row.number - 1} above the header were skipped" + (f": {shown}" if shown else ""))
-    if header_row.completed:
-        named_below = ", ".join(f"'{text}'" for text in header_row.completed)
-        notes.append(f"Row {header_row.last} completes the header, naming {named_below}")
+    notes = _header_notes(table, header_row)
 
     lenient = {index: named_role(header) for index, header in enumerate(headers) if header}
     strict = {index: _STANDARD_COLUMNS.get(name_key(header)) for index, header in enumerate(headers) if header}
@@ -69,11 +63,51 @@ def read_header(table: SourceTable, options: TableOptions, reader: LetterReader)
     # names, every other named column a function. Synonyms are for the tables people write.
     named = strict if layout == Layout.STANDARD else lenient
 
+    roles = _layout_roles(layout, headers, named, letters, header_row.number, reader, notes)
+    activity = _activity_column(layout, headers, named, roles, values, options, reader, header_row.number)
+    roles[activity] = Role.TOUCHPOINT
+    _named_roles(layout, headers, named, roles, values, reader)
+    _tell_apart_by_group(headers, roles, header_row.groups, notes)
+    columns = tuple(
+        Column(index, headers[index], roles[index], letters.get(index, "") if roles[index] == Role.LETTER else "")
+        for index in range(width)
+    )
+    problems = ProblemLog()
+    _check_functions(columns, header_row.number, values, reader, problems)
+    problems.raise_if_any()
+    notes.extend(_column_notes(columns, values))
+    return HeaderReading(layout=layout, header_row=header_row, columns=columns, notes=tuple(notes))
+
+
+def _header_notes(table: SourceTable, header_row: HeaderRow) -> list[str]:
+    """What the reader should know about where the header was found."""
+    notes: list[str] = []
+    if header_row.number > 1:
+        skipped = [header_text(cell, table.markup) for row in table.rows[: header_row.number - 1] for cell in row.cells]
+        shown = "; ".join(shorten(text) for text in skipped if text)
+        notes.append(f"Rows 1–{header_row.number - 1} above the header were skipped" + (f": {shown}" if shown else ""))
+    if header_row.completed:
+        named_below = ", ".join(f"'{text}'" for text in header_row.completed)
+        notes.append(f"Row {header_row.last} completes the header, naming {named_below}")
+    return notes
+
+
+def _layout_roles(
+    layout: Layout,
+    headers: list[str],
+    named: dict[int, Role | None],
+    letters: dict[int, str],
+    header_number: int,
+    reader: LetterReader,
+    notes: list[str],
+) -> dict[int, Role]:
+    """The roles the layout itself gives (the standard layout's unnamed columns, the transposed
+    layout's letter columns); raises TableInvalid when its columns are not as it needs."""
     problems = ProblemLog()
     roles: dict[int, Role] = {}
     if layout == Layout.STANDARD:
-        _require_standard_columns(named, header_row.number, problems)
-        _refuse_repeated_columns(named, headers, header_row.number, problems)
+        _require_standard_columns(named, header_number, problems)
+        _refuse_repeated_columns(named, headers, header_number, problems)
         roles.update({index: Role.IGNORED for index, header in enumerate(headers) if not header})
     if layout == Layout.TRANSPOSED:
         if not letters:
@@ -81,15 +115,24 @@ def read_header(table: SourceTable, options: TableOptions, reader: LetterReader)
                 "no_letter_columns",
                 reason="a transposed table needs columns named R, A, C, I (or Responsible, Accountable, …)",
                 fix="Rename the columns that list functions, or choose another layout",
-                place=Place(header_row.number, "", " | ".join(header for header in headers if header)),
+                place=Place(header_number, "", " | ".join(header for header in headers if header)),
             )
         for index, letter in letters.items():
             roles[index] = Role.LETTER
-            _check_letter_column(letter, headers[index], header_row.number, reader, problems, notes)
+            _check_letter_column(letter, headers[index], header_number, reader, problems, notes)
     problems.raise_if_any()
+    return roles
 
-    activity = _activity_column(layout, headers, named, roles, values, options, reader, header_row.number)
-    roles[activity] = Role.TOUCHPOINT
+
+def _named_roles(
+    layout: Layout,
+    headers: list[str],
+    named: dict[int, Role | None],
+    roles: dict[int, Role],
+    values: list[ColumnValues],
+    reader: LetterReader,
+) -> None:
+    """Give every column still without a role the one its name says, or else its values."""
     taken: set[Role] = {Role.TOUCHPOINT}
     for index, header in enumerate(headers):
         if index in roles:
@@ -100,16 +143,6 @@ def read_header(table: SourceTable, options: TableOptions, reader: LetterReader)
             role = _role_from_values(layout, header, values[index], reader)
         roles[index] = role
         taken.add(role)
-
-    _tell_apart_by_group(headers, roles, header_row.groups, notes)
-    columns = tuple(
-        Column(index, headers[index], roles[index], letters.get(index, "") if roles[index] == Role.LETTER else "")
-        for index in range(width)
-    )
-    _check_functions(columns, header_row.number, values, reader, problems)
-    problems.raise_if_any()
-    notes.extend(_column_notes(columns, values))
-    return HeaderReading(layout=layout, header_row=header_row, columns=columns, notes=tuple(notes))
 
 
 # Enough rows to tell letters from ids and notes; a column does not change its nature further down.

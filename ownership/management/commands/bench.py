@@ -164,83 +164,18 @@ class Command(BaseCommand):
                 self.stdout.write(f"Deleted {', '.join(slugs)} (pass --keep to keep them).")
 
     def _measure(self, slug: str, size: int, functions: int, repeat: int, seed: int) -> Result:
-        output = io.StringIO()
         timed_edits = size >= self.edits_from
         generated_size = max(size - sum(EDIT_JOURNEYS), 1) if timed_edits else size
         started = time.perf_counter()
-        call_command(
-            "generate_org",
-            slug,
-            touchpoints=generated_size,
-            functions=functions,
-            seed=seed,
-            replace=True,
-            stdout=output,
-        )
+        org = self._generate(slug, generated_size, functions, seed)
         generate_s = time.perf_counter() - started
-        self.stdout.write(output.getvalue().strip())
-
-        org = Organization.objects.get(slug=slug)
-        edit_journeys = []
-        if timed_edits:
-            edit_journeys = sized_journeys_add(org, list(EDIT_JOURNEYS))
+        edit_journeys = sized_journeys_add(org, list(EDIT_JOURNEYS)) if timed_edits else []
         touchpoints = Touchpoint.objects.filter(organization=org).count()
         assignments = Assignment.objects.filter(organization=org).count()
-
-        table = connection.ops.quote_name(Assignment._meta.db_table)
-        raw_sql = (
-            f"SELECT a.touchpoint_id, a.letter, COUNT(*) FROM {table} a "
-            "WHERE a.organization_id = %s GROUP BY a.touchpoint_id, a.letter"
-        )
-
-        def raw_group_by() -> None:
-            with connection.cursor() as cursor:
-                cursor.execute(raw_sql, [org.id])
-                cursor.fetchall()
-
-        raw_ms = best_ms(repeat, raw_group_by)
-
-        # Snapshot and rules apart: each try loads a fresh snapshot (its indexes are cached
-        # properties, built during the first evaluate), so the rules pay for building them.
-        # As in the audit, with the cyclic garbage collector paused.
-        snapshot_ms = rules_ms = float("inf")
-        findings = 0
-        for _ in range(repeat):
-            with collector_paused():
-                started = time.perf_counter()
-                snapshot = snapshot_load(organization=org)
-                loaded = time.perf_counter()
-                findings = len(evaluate(snapshot))
-                evaluated = time.perf_counter()
-            snapshot_ms = min(snapshot_ms, (loaded - started) * 1000)
-            rules_ms = min(rules_ms, (evaluated - loaded) * 1000)
-            del snapshot
-
-        def forget_audits() -> None:
-            purge(
-                [
-                    (GapEvent, {"organization": org}),
-                    (Gap, {"organization": org}),
-                    (AuditRun, {"organization": org}),
-                ]
-            )
-
-        def audit() -> None:
-            audit_organization(organization=org, trigger=AuditRun.Trigger.MANUAL)
-
-        audit_logger = logging.getLogger("ownership.gaps.audits")
-        audit_logger.disabled = True  # "repaired N gaps": expected after a bulk load
-        try:
-            audit_first_ms = best_ms(repeat, audit, before=forget_audits)
-        finally:
-            audit_logger.disabled = False
-        analyze_tables()  # after the bulk loads, as autovacuum would soon
-        audit_repeat_ms = best_ms(repeat, audit)
-        audit_full_ms = best_ms(
-            repeat, lambda: audit_organization(organization=org, trigger=AuditRun.Trigger.MANUAL, full=True)
-        )
-        scenario_ms = scenario_compare_ms(org, repeat)
-        edit_p50_ms = {len_of(j): self._edit_p50(org, j) for j in edit_journeys}
+        raw_ms = raw_group_by_ms(org, repeat)
+        snapshot_ms, rules_ms, findings = snapshot_and_rules_ms(org, repeat)
+        audit_first_ms, audit_repeat_ms, audit_full_ms = audits_ms(org, repeat)
+        scenario_ms = scenario_compare_ms(org, repeat)  # before the edits change the matrix
         return Result(
             size=size,
             touchpoints=touchpoints,
@@ -253,9 +188,23 @@ class Command(BaseCommand):
             audit_repeat_ms=audit_repeat_ms,
             audit_full_ms=audit_full_ms,
             raw_ms=raw_ms,
-            edit_p50_ms=edit_p50_ms,
+            edit_p50_ms={len_of(j): self._edit_p50(org, j) for j in edit_journeys},
             scenario_ms=scenario_ms,
         )
+
+    def _generate(self, slug: str, touchpoints: int, functions: int, seed: int) -> Organization:
+        output = io.StringIO()
+        call_command(
+            "generate_org",
+            slug,
+            touchpoints=touchpoints,
+            functions=functions,
+            seed=seed,
+            replace=True,
+            stdout=output,
+        )
+        self.stdout.write(output.getvalue().strip())
+        return Organization.objects.get(slug=slug)
 
     def _edit_p50(self, org: Organization, journey: Journey) -> float:
         """The median time of a cell edit in `journey` with its live gap update, committed.
@@ -306,6 +255,71 @@ class Command(BaseCommand):
                 f"({r.findings:,} gaps opened); a merge scenario compared with today in {r.scenario_ms:.0f} ms "
                 f"(target < {SCENARIO_COMPARE_MS:.0f} ms from {SCENARIO_FROM:,}); generated in {r.generate_s:.1f} s."
             )
+
+
+def raw_group_by_ms(org: Organization, repeat: int) -> float:
+    """The floor: one GROUP BY over the organization's assignment rows, fetched in full."""
+    table = connection.ops.quote_name(Assignment._meta.db_table)
+    raw_sql = (
+        f"SELECT a.touchpoint_id, a.letter, COUNT(*) FROM {table} a "
+        "WHERE a.organization_id = %s GROUP BY a.touchpoint_id, a.letter"
+    )
+
+    def raw_group_by() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(raw_sql, [org.id])
+            cursor.fetchall()
+
+    return best_ms(repeat, raw_group_by)
+
+
+def snapshot_and_rules_ms(org: Organization, repeat: int) -> tuple[float, float, int]:
+    """The snapshot load and the rules apart, best of `repeat`; and how many findings there are.
+
+    Each try loads a fresh snapshot (its indexes are cached properties, built during the first
+    evaluate), so the rules pay for building them. As in the audit, with the cyclic garbage
+    collector paused.
+    """
+    snapshot_ms = rules_ms = float("inf")
+    findings = 0
+    for _ in range(repeat):
+        with collector_paused():
+            started = time.perf_counter()
+            snapshot = snapshot_load(organization=org)
+            loaded = time.perf_counter()
+            findings = len(evaluate(snapshot))
+            evaluated = time.perf_counter()
+        snapshot_ms = min(snapshot_ms, (loaded - started) * 1000)
+        rules_ms = min(rules_ms, (evaluated - loaded) * 1000)
+        del snapshot
+    return snapshot_ms, rules_ms, findings
+
+
+def audits_ms(org: Organization, repeat: int) -> tuple[float, float, float]:
+    """The first audit (no gap known yet), the steady state (the same matrix again) and a full check."""
+
+    def forget_audits() -> None:
+        purge(
+            [
+                (GapEvent, {"organization": org}),
+                (Gap, {"organization": org}),
+                (AuditRun, {"organization": org}),
+            ]
+        )
+
+    def audit() -> None:
+        audit_organization(organization=org, trigger=AuditRun.Trigger.MANUAL)
+
+    audit_logger = logging.getLogger("ownership.gaps.audits")
+    audit_logger.disabled = True  # "repaired N gaps": expected after a bulk load
+    try:
+        first_ms = best_ms(repeat, audit, before=forget_audits)
+    finally:
+        audit_logger.disabled = False
+    analyze_tables()  # after the bulk loads, as autovacuum would soon
+    repeat_ms = best_ms(repeat, audit)
+    full_ms = best_ms(repeat, lambda: audit_organization(organization=org, trigger=AuditRun.Trigger.MANUAL, full=True))
+    return first_ms, repeat_ms, full_ms
 
 
 def scenario_compare_ms(org: Organization, repeat: int) -> float:

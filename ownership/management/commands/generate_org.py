@@ -202,55 +202,15 @@ class Generator:
     # Stages, touchpoints, assignments ------------------------------------------------------
 
     def _chunk(self, journeys: list[Journey]) -> None:
-        rng, org = self.rng, self.org
-        stages: list[Stage] = []
-        # Per stage: its touchpoint count and its lead function (who holds A on most rows there).
-        stage_plan: list[tuple[int, int]] = []
-        for journey in journeys:
-            size = self.journey_sizes[journey.position]
-            stage_count = min(rng.randint(4, 8), size)
-            names = [STAGE_NAMES[i] for i in sorted(rng.sample(range(len(STAGE_NAMES)), stage_count))]
-            cuts = [0, *sorted(rng.sample(range(1, size), stage_count - 1)), size]
-            for position, name in enumerate(names):
-                stages.append(Stage(organization_id=org.id, journey_id=journey.id, name=name, position=position))
-                stage_plan.append((cuts[position + 1] - cuts[position], rng.randrange(self.function_count)))
-        stages = Stage.objects.bulk_create(stages, batch_size=BATCH_SIZE)
-
-        touchpoints: list[Touchpoint] = []
-        letters_of: list[list[tuple[int, str, int | None, int | None]]] = []
-        used: dict[int, dict[str, int]] = {}
-        for stage, (count, lead) in zip(stages, stage_plan, strict=True):
-            names_used = used.setdefault(stage.journey_id, {})
-            for position in range(count):
-                base = rng.choice(TOUCHPOINT_NAMES)
-                names_used[base] = names_used.get(base, 0) + 1
-                name = base if names_used[base] == 1 else f"{base} {names_used[base]}"
-                out_of_scope = rng.random() < 0.03
-                touchpoints.append(
-                    Touchpoint(
-                        organization_id=org.id,
-                        journey_id=stage.journey_id,
-                        stage_id=stage.id,
-                        name=name,
-                        position=position,
-                        channel=rng.choice(CHANNELS),
-                        description=f"{base} while the customer is at {stage.name}" if rng.random() < 0.3 else "",
-                        importance=rng.choices(range(1, 6), IMPORTANCE_WEIGHTS)[0],
-                        out_of_scope=out_of_scope,
-                        out_of_scope_reason=rng.choice(OUT_OF_SCOPE_REASONS) if out_of_scope else "",
-                    )
-                )
-                letters_of.append(self._letters(lead))
-                self.counts.out_of_scope += out_of_scope
-        touchpoints = Touchpoint.objects.bulk_create(touchpoints, batch_size=BATCH_SIZE)
-
+        stages, stage_plan = self._stages(journeys)
+        touchpoints, letters_of = self._touchpoints(stages, stage_plan)
         assignments: list[Assignment] = []
         for touchpoint, letters in zip(touchpoints, letters_of, strict=True):
             for function_index, letter, role_index, confirmed_days_ago in letters:
                 roles = self.roles_of[function_index]
                 assignments.append(
                     Assignment(
-                        organization_id=org.id,
+                        organization_id=self.org.id,
                         touchpoint_id=touchpoint.id,
                         function_id=self.functions[function_index].id,
                         letter=letter,
@@ -265,8 +225,81 @@ class Generator:
         self.counts.touchpoints += len(touchpoints)
         self.counts.assignments += len(assignments)
 
+    def _stages(self, journeys: list[Journey]) -> tuple[list[Stage], list[tuple[int, int]]]:
+        """The journeys' stages, stored; per stage, its touchpoint count and its lead function
+        (who holds A on most rows there)."""
+        rng = self.rng
+        stages: list[Stage] = []
+        stage_plan: list[tuple[int, int]] = []
+        for journey in journeys:
+            size = self.journey_sizes[journey.position]
+            stage_count = min(rng.randint(4, 8), size)
+            names = [STAGE_NAMES[i] for i in sorted(rng.sample(range(len(STAGE_NAMES)), stage_count))]
+            cuts = [0, *sorted(rng.sample(range(1, size), stage_count - 1)), size]
+            for position, name in enumerate(names):
+                stages.append(Stage(organization_id=self.org.id, journey_id=journey.id, name=name, position=position))
+                stage_plan.append((cuts[position + 1] - cuts[position], rng.randrange(self.function_count)))
+        return Stage.objects.bulk_create(stages, batch_size=BATCH_SIZE), stage_plan
+
+    def _touchpoints(
+        self, stages: list[Stage], stage_plan: list[tuple[int, int]]
+    ) -> tuple[list[Touchpoint], list[list[tuple[int, str, int | None, int | None]]]]:
+        """The stages' touchpoints, stored, and the letters each is to get (see _letters)."""
+        rng = self.rng
+        touchpoints: list[Touchpoint] = []
+        letters_of: list[list[tuple[int, str, int | None, int | None]]] = []
+        used: dict[int, dict[str, int]] = {}
+        for stage, (count, lead) in zip(stages, stage_plan, strict=True):
+            names_used = used.setdefault(stage.journey_id, {})
+            for position in range(count):
+                base = rng.choice(TOUCHPOINT_NAMES)
+                names_used[base] = names_used.get(base, 0) + 1
+                name = base if names_used[base] == 1 else f"{base} {names_used[base]}"
+                out_of_scope = rng.random() < 0.03
+                touchpoints.append(
+                    Touchpoint(
+                        organization_id=self.org.id,
+                        journey_id=stage.journey_id,
+                        stage_id=stage.id,
+                        name=name,
+                        position=position,
+                        channel=rng.choice(CHANNELS),
+                        description=f"{base} while the customer is at {stage.name}" if rng.random() < 0.3 else "",
+                        importance=rng.choices(range(1, 6), IMPORTANCE_WEIGHTS)[0],
+                        out_of_scope=out_of_scope,
+                        out_of_scope_reason=rng.choice(OUT_OF_SCOPE_REASONS) if out_of_scope else "",
+                    )
+                )
+                letters_of.append(self._letters(lead))
+                self.counts.out_of_scope += out_of_scope
+        return Touchpoint.objects.bulk_create(touchpoints, batch_size=BATCH_SIZE), letters_of
+
     def _letters(self, lead: int) -> list[tuple[int, str, int | None, int | None]]:
         """One touchpoint's letters: (function index, letter, role index or None, days since confirmed or None)."""
+        rng = self.rng
+        held = self._held(lead)
+        letters: list[tuple[int, str, int | None, int | None]] = []
+        for letter in ("R", "A", "C", "I"):
+            for function_index in held.get(letter, ()):
+                roles = self.roles_of[function_index]
+                role_index = None
+                confirmed = None
+                if letter == "A":
+                    if roles and rng.random() < 0.5:
+                        role_index = rng.randrange(len(roles))
+                    confirm = rng.random()
+                    if confirm < 0.5:
+                        confirmed = rng.randint(0, 170)
+                    elif confirm < 0.6:
+                        confirmed = rng.randint(200, 700)  # stale
+                elif letter == "R" and roles and rng.random() < 0.2:
+                    role_index = rng.randrange(len(roles))
+                letters.append((function_index, letter, role_index, confirmed))
+        return letters
+
+    def _held(self, lead: int) -> dict[str, list[int]]:
+        """Which functions hold each letter on one touchpoint: mostly clean rows, and each gap the
+        rules look for in a few percent of them."""
         rng, f_count = self.rng, self.function_count
         everyone = range(f_count)
 
@@ -286,17 +319,17 @@ class Generator:
             }
 
         roll = rng.random()
-        held: dict[str, list[int]]
         if roll < 0.03:  # unassigned
-            return []
+            return {}
         if roll < 0.07:  # nobody accountable
             doer = accountable_owner()
-            held = {"R": [doer], **support({doer})}
-        elif roll < 0.10:  # contested: two accountable
+            return {"R": [doer], **support({doer})}
+        if roll < 0.10:  # contested: two accountable
             first = accountable_owner()
             held = {"A": [first, *some(1, {first})]}
             held.update({"R": [rng.choice(held["A"])], **support(set(held["A"]))})
-        elif roll < 0.13:  # overloaded: too many R, C or I
+            return held
+        if roll < 0.13:  # overloaded: too many R, C or I
             owner = accountable_owner()
             kind = rng.choice("RCI")
             held = {"A": [owner], "R": [owner], **support({owner})}
@@ -306,29 +339,11 @@ class Generator:
                 held["C"] = some(rng.randint(4, 6), {owner})
             else:
                 held["I"] = some(rng.randint(6, 8), {owner})
-        elif roll < 0.16:  # accountable but nobody responsible
+            return held
+        if roll < 0.16:  # accountable but nobody responsible
             owner = accountable_owner()
-            held = {"A": [owner], **support({owner})}
-        else:  # clean: one A, usually R by the same function, a few C/I
-            owner = accountable_owner()
-            doer = owner if rng.random() < 0.6 or f_count == 1 else some(1, {owner})[0]
-            held = {"A": [owner], "R": [doer], **support({owner, doer})}
-
-        letters: list[tuple[int, str, int | None, int | None]] = []
-        for letter in ("R", "A", "C", "I"):
-            for function_index in held.get(letter, ()):
-                roles = self.roles_of[function_index]
-                role_index = None
-                confirmed = None
-                if letter == "A":
-                    if roles and rng.random() < 0.5:
-                        role_index = rng.randrange(len(roles))
-                    confirm = rng.random()
-                    if confirm < 0.5:
-                        confirmed = rng.randint(0, 170)
-                    elif confirm < 0.6:
-                        confirmed = rng.randint(200, 700)  # stale
-                elif letter == "R" and roles and rng.random() < 0.2:
-                    role_index = rng.randrange(len(roles))
-                letters.append((function_index, letter, role_index, confirmed))
-        return letters
+            return {"A": [owner], **support({owner})}
+        # clean: one A, usually R by the same function, a few C/I
+        owner = accountable_owner()
+        doer = owner if rng.random() < 0.6 or f_count == 1 else some(1, {owner})[0]
+        return {"A": [owner], "R": [doer], **support({owner, doer})}
