@@ -73,7 +73,8 @@ def import_job_confirm(*, job: ImportJob, created_by=None) -> ImportJob:
     return confirmed
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+# The name it had before the capability packages: jobs queued before an upgrade still run.
+@shared_task(name="ownership.import_jobs.matrix_import_job_task", acks_late=True, reject_on_worker_lost=True)
 def matrix_import_job_task(job_id: int) -> str | None:
     """Import a job's file; a job already finished is left as it is (idempotent)."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
