@@ -215,17 +215,17 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # A separate queue name lets test runs (and several copies on one Redis) keep their tasks apart.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
-# Static beat entries; each organization's audit schedule is a PeriodicTask (ownership/schedules.py).
+# Static beat entries; each organization's audit schedule is a PeriodicTask (ownership/automation/schedules.py).
 CELERY_BEAT_SCHEDULE = {
     "audit-schedules-ensure": {"task": "ownership.tasks.audit_schedules_ensure_task", "schedule": 3600.0},
     "audit-runs-resume": {"task": "ownership.tasks.audit_runs_resume_task", "schedule": 300.0},
     "accepted-risks-reopen": {"task": "ownership.tasks.accepted_risks_reopen_task", "schedule": 3600.0},
-    # Monthly report mails (ownership/report_mail.py): each goes out once a month, in the first hour due.
+    # Monthly report mails (ownership/reports/mail.py): each goes out once a month, in the first hour due.
     "report-mails-due": {"task": "ownership.tasks.report_mails_due_task", "schedule": 3600.0},
     "review-campaign-reminders": {"task": "ownership.tasks.campaign_reminders_task", "schedule": 3600.0},
 }
 
-# Background audits (ownership/tasks.py, ownership/schedules.py).
+# Background audits (ownership/gaps/tasks.py, ownership/automation/schedules.py).
 # The schedule an organization gets until its admins change it: cron fields, in UTC.
 AUDIT_SCHEDULE_DEFAULT = os.environ.get("AUDIT_SCHEDULE_DEFAULT", "0 2 * * *")
 if len(AUDIT_SCHEDULE_DEFAULT.split()) != 5:
@@ -243,10 +243,10 @@ AUDIT_RESUME_AFTER_SECONDS = envint("AUDIT_RESUME_AFTER_SECONDS", 900)
 # mid-audit (tests/test_worker.py). Always 0 outside those tests.
 AUDIT_TEST_DELAY_SECONDS = envint("AUDIT_TEST_DELAY_SECONDS", 0)
 
-# Notifications (ownership/notifications.py).
+# Notifications (ownership/automation/notifications.py).
 WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 5)
 # Hosts webhooks may reach although they resolve to a private or loopback address (on-premises
-# receivers); every other host must be public (ownership/webhooks.py).
+# receivers); every other host must be public (ownership/models/webhook_targets.py).
 WEBHOOK_ALLOWED_HOSTS = envlist("WEBHOOK_ALLOWED_HOSTS", [])
 WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 5)
 # Attempt n waits base × 2**(n-1) seconds after the previous one (capped at one hour).
@@ -255,14 +255,14 @@ WEBHOOK_RETRY_BACKOFF_SECONDS = envint("WEBHOOK_RETRY_BACKOFF_SECONDS", 30)
 NOTIFICATION_DIGEST_MAX_GAPS = envint("NOTIFICATION_DIGEST_MAX_GAPS", 50)
 
 MATRIX_UPLOAD_MAX_BYTES = envint("MATRIX_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
-# Bounds on a matrix file, checked while it is read (ownership/matrixfile/sheet.py): the first
+# Bounds on a matrix file, checked while it is read (ownership/imports/matrixfile/sheet.py): the first
 # one crossed refuses the file with a 400 naming it, before the file is built into rows.
 MATRIX_MAX_ROWS = envint("MATRIX_MAX_ROWS", 200_000)
 MATRIX_MAX_COLUMNS = envint("MATRIX_MAX_COLUMNS", 500)
 MATRIX_XLSX_MAX_PART_BYTES = envint("MATRIX_XLSX_MAX_PART_BYTES", 128 * 1024 * 1024)
 MATRIX_XLSX_MAX_EXPANSION = envint("MATRIX_XLSX_MAX_EXPANSION", 100)
 MATRIX_PARSE_MAX_SECONDS = envint("MATRIX_PARSE_MAX_SECONDS", 30)
-# Imports of more rows than this run on the worker, with progress (ownership/import_jobs.py).
+# Imports of more rows than this run on the worker, with progress (ownership/imports/jobs.py).
 MATRIX_IMPORT_WORKER_ROWS = envint("MATRIX_IMPORT_WORKER_ROWS", 5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MATRIX_UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MATRIX_UPLOAD_MAX_BYTES + 1024 * 1024

@@ -101,7 +101,7 @@ class ChangeSet(AppendOnlyModel):
     # The journey the change is about, when it is about one (the journey's activity feed).
     journey_id = models.BigIntegerField(null=True, blank=True)
     # The change set this one puts back (an undo, a redo, an admin's revert). Rows never change,
-    # so a user's undo and redo stacks are read from these links (ownership/undo.py).
+    # so a user's undo and redo stacks are read from these links (ownership/editor/undo.py).
     reverts = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="reverted_by")
 
     class Meta:

@@ -1,4 +1,4 @@
-"""django-filter FilterSets for roles, assignments and audit runs (gaps: ownership/filtersets.py)."""
+"""django-filter FilterSets for roles, assignments and audit runs (gaps: ownership/gaps/filtersets.py)."""
 
 import django_filters
 

@@ -25,7 +25,7 @@ class Badge(NamedTuple):
     """A gap as a touchpoint row or a map card shows it: the rule's badge in its severity."""
 
     rule: str
-    label: str  # the rule's short badge (ownership/vocabulary.py)
+    label: str  # the rule's short badge (ownership/engine/vocabulary.py)
     severity: str
     severity_label: str  # the word for the severity: colour is never the only signal
     message: str  # the gap's own sentence ("Till is contested: Sales, IT are all accountable")

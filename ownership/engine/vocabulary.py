@@ -2,7 +2,7 @@
 
 The matrix badges, the journey map, the gaps page, the dashboard, the e-mail digest and
 `GET /api/v1/rules/` all read these words, so a rule is never "no owner" in one place and
-"Unassigned" in another. Pure data beside ownership/constants.py: no Django import.
+"Unassigned" in another. Pure data beside ownership/engine/constants.py: no Django import.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """What if we re-organized? Operations on an OrgSnapshot, and what they change in the gaps.
 
 Every operation is a pure function from one snapshot to a new one: the live matrix is never
-touched. `compare` then runs the very rule functions of the live audit (ownership/rules.py) on
+touched. `compare` then runs the very rule functions of the live audit (ownership/engine/rules.py) on
 both snapshots and reports the difference by fingerprint — there is no second rule engine, so a
 scenario's prediction is exactly what an audit of the re-organized matrix would find.
 
-Used by the stored scenarios (ownership/scenarios.py) and by the functions manager's previews of
+Used by the stored scenarios (ownership/scenarios/services.py) and by the functions manager's previews of
 a merge or a delete. No Django here: the operations and the comparison run without a database.
 
 Letters a function receives from another (a merge, a move) are new letters of the receiver:

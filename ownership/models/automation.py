@@ -19,7 +19,7 @@ class Webhook(models.Model):
     description = models.CharField(max_length=200, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Bumped by every change made through ownership/webhook_admin.py: stale edits are refused.
+    # Bumped by every change made through ownership/automation/webhooks.py: stale edits are refused.
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -104,7 +104,7 @@ class Gap(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     first_seen_run = models.ForeignKey(AuditRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     times_reopened = models.PositiveIntegerField(default=0)
-    # The people's side (ownership/gap_workflow.py): who fixes it, by when, and what was decided.
+    # The people's side (ownership/gaps/workflow.py): who fixes it, by when, and what was decided.
     # Only the rules resolve a gap (resolved_at); `workflow_status` is what people decided about an open one.
     workflow_status = models.CharField(max_length=12, choices=GapStatus.choices, default=GapStatus.OPEN)
     assignee = models.ForeignKey(

@@ -15,7 +15,7 @@ class Scenario(Versioned):
     """A named what-if draft of the organization's matrix, kept apart from the live one.
 
     It stores operations, not a copy: its matrix is the live matrix with them replayed
-    (ownership/scenarios.py). `base_matrix_version` is the live matrix it was drawn on; applying
+    (ownership/scenarios/services.py). `base_matrix_version` is the live matrix it was drawn on; applying
     is refused once the live matrix has moved on, until the scenario is rebased.
     """
 

@@ -114,7 +114,7 @@ def report_mail_send(*, organization: Organization, today: date) -> ReportDelive
         attachment = report_pdf(report=report)
         subject = f"[cxowner] {organization.name}: ownership report for {today:%B %Y}"
         points = report.coverage_change_points
-        # No earlier figure for an organization younger than the period (ownership/dashboard_change.py).
+        # No earlier figure for an organization younger than the period (ownership/dashboard/change.py).
         coverage_change = "no earlier figure" if points is None else f"{points:+d} points in {report.change.days} days"
         body = (
             f"The ownership report of {organization.name} on {today:%d %B %Y} is attached.\n\n"

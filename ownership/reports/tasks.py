@@ -22,7 +22,7 @@ def report_mails_due_task() -> int:
 
 @shared_task(name="ownership.tasks.report_mail_task", acks_late=True, reject_on_worker_lost=True, **RETRY_OPTIONS)
 def report_mail_task(organization_id: int) -> bool:
-    """Mail one organization's report for this month, once (ownership/report_mail.py)."""
+    """Mail one organization's report for this month, once (ownership/reports/mail.py)."""
     organization = Organization.objects.filter(pk=organization_id).first()
     if organization is None:
         return False

@@ -1,4 +1,4 @@
-"""Serializers of a function's merge and delete: the request and the preview (ownership/function_changes.py)."""
+"""Serializers of a function's merge and delete: the request and the preview (ownership/structure/changes.py)."""
 
 from rest_framework import serializers
 

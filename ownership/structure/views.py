@@ -1,6 +1,6 @@
 """Managing functions and roles in the browser: rename, reorder, merge, delete; a role's holder.
 
-A merge or a delete first shows its preview (ownership/function_changes.py): the letters that
+A merge or a delete first shows its preview (ownership/structure/changes.py): the letters that
 move or go, touchpoint by touchpoint, and the gaps it opens and closes. The confirmation names
 the function's version and what the preview showed, so a change made meanwhile is refused and
 shown again, never done blind.
