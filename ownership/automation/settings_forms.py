@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django import forms
 
+from cxowner.orgs.forms import VersionField
 from ownership.engine.constants import Rule
 from ownership.engine.vocabulary import rule_text
 
@@ -21,7 +22,7 @@ def _rule(rule: Rule) -> str:
 class ThresholdsForm(forms.Form):
     """What organization_settings_update accepts, with the version the admin read."""
 
-    version = forms.CharField(widget=forms.HiddenInput)
+    version = VersionField()
     name = forms.CharField(max_length=200, label="Organization name")
     responsible_limit = forms.IntegerField(
         min_value=0,
@@ -75,7 +76,7 @@ class ThresholdsForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    version = forms.CharField(widget=forms.HiddenInput)
+    version = VersionField()
     cron = forms.CharField(
         max_length=200,
         label="Audit schedule (cron, UTC)",
