@@ -35,7 +35,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from .errors import StaleVersion
-from .history import ChangeItem, ChangeSet, history_ids
+from .history import ChangeItem, ChangeSet
 from .locks import rows_locked
 
 M = TypeVar("M", bound=models.Model)
@@ -136,19 +136,13 @@ def last_change(obj: models.Model, *, recorded_as: tuple[str, int] | None = None
     scenarios are not recorded there: their refusals say "someone else").
 
     `recorded_as` is the (object type, id) the history knows the object by, where that is not
-    its model's name and id. The journey, touchpoint or function the object belongs to narrows
-    the search to the history's own indexes; a touchpoint's cells count as changes to it, since
-    a cell write moves the touchpoint's version.
+    its model's name and id. A touchpoint's cells count as changes to it, since a cell write
+    moves the touchpoint's version. Both reads have an index of their own (ChangeItem.Meta).
     """
-    if recorded_as is not None:
-        object_type, object_id = recorded_as
-        wanted = Q(object_type=object_type, object_id=object_id)
-    else:
-        ids = {name: value for name, value in history_ids(obj).items() if value is not None}
-        same = Q(object_type=obj._meta.model_name, object_id=obj.pk)
-        if obj._meta.model_name == "touchpoint":
-            same |= Q(object_type="cell")
-        wanted = Q(**ids) & same
+    object_type, object_id = recorded_as or (obj._meta.model_name, obj.pk)
+    wanted = Q(object_type=object_type, object_id=object_id)
+    if recorded_as is None and object_type == "touchpoint":
+        wanted |= Q(object_type="cell", touchpoint_id=obj.pk)
     item = ChangeItem.objects.filter(wanted).select_related("change_set").order_by("-id").first()
     return item.change_set if item else None
 
