@@ -98,7 +98,8 @@ def version_check(
     subject: str = "",
     recorded_as: tuple[str, int] | None = None,
 ) -> M:
-    """`current`, a row the caller holds locked, if it is at `version` (None: any); else StaleVersion.
+    """`current`, just read, if it is at `version` (None: any); else StaleVersion. A caller that
+    writes after the check holds the row locked, so the version cannot move in between.
 
     For an object whose version is a fingerprint, `current_version` is that fingerprint,
     `subject` names the object in the refusal and `recorded_as` is how the history knows it.
