@@ -2,6 +2,8 @@
 
 from django import forms
 
+from cxowner.orgs.forms import VersionField
+
 from .models import Stage, Touchpoint
 
 # What a page says when a service refuses a name already taken ("{name}": the name typed).
@@ -16,7 +18,7 @@ class JourneyForm(forms.Form):
 
 class StageForm(forms.Form):
     name = forms.CharField(max_length=200, label="Stage name")
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField(required=False)
 
 
 class TouchpointCreateForm(forms.Form):
@@ -39,7 +41,7 @@ class TouchpointForm(forms.Form):
     out_of_scope_reason = forms.CharField(
         max_length=500, required=False, label="Reason", help_text="Why it is out of scope (e.g. run by the landlord)."
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = VersionField()
 
     def __init__(self, *args, touchpoint: Touchpoint, **kwargs):
         # The form starts from the touchpoint as it is, version included.
@@ -64,7 +66,7 @@ class AccountableRoleForm(forms.Form):
     """Which role of the accountable function carries the A (a vacant one is a finding)."""
 
     role = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = VersionField()
 
     def __init__(self, *args, assignment, roles, **kwargs):
         kwargs.setdefault("prefix", f"a{assignment.pk}")

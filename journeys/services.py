@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Max
 
-from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.history import (
     Change,
     history_ids,
@@ -28,6 +27,7 @@ from cxowner.orgs.history import (
 from cxowner.orgs.locks import organization_locked, rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
+from cxowner.orgs.versions import versioned_update
 
 from .models import Journey, Stage, Touchpoint
 
@@ -52,7 +52,7 @@ def change_scope(obj: models.Model, changes: dict[str, Any]) -> MatrixScope:
     return MatrixScope.of(obj._meta.model_name)
 
 
-def versioned_update(
+def matrix_object_update(
     *,
     obj: models.Model,
     version: int | None,
@@ -60,10 +60,11 @@ def versioned_update(
     write_related: Callable[[], list[Change]] | None = None,
     **changes: Any,
 ) -> models.Model:
-    """Apply `changes` to `obj` if it is still at `version` (None: unconditionally).
+    """Apply `changes` to a journey, stage, touchpoint, function, role or assignment if it is still
+    at `version` (None: unconditionally); the live gaps hear of it and the history records it.
 
-    Validates the result first (model and database constraints), then writes in one UPDATE
-    that also checks the version, so a concurrent writer cannot slip in between.
+    Validates the result first (model and database constraints), then writes under the version
+    (cxowner.orgs.versions: one UPDATE that also checks it, so no writer can slip in between).
 
     `write_related` writes what an app built on this one keeps about the object in rows of its
     own (a journey's manager is ownership's JourneyOwner). It runs after the UPDATE, so past
@@ -74,19 +75,9 @@ def versioned_update(
     for name, value in changes.items():
         setattr(obj, name, value)
     obj.full_clean(validate_unique=True, validate_constraints=True)
-    model = type(obj)
     with transaction.atomic():
-        rows = model.objects.filter(pk=obj.pk)
-        if version is not None:
-            rows = rows.filter(version=version)
-        updated = rows.update(**changes, version=F("version") + 1)
-        if not updated:
-            current = model.objects.filter(pk=obj.pk).first()
-            if current is None:
-                raise ValidationError(f"This {model._meta.verbose_name} no longer exists.")
-            raise StaleVersion(current)
+        versioned_update(obj, version=version, **changes)
         related = write_related() if write_related is not None else []
-        obj.refresh_from_db()
         _changed(obj.organization_id, scope or change_scope(obj, changes))
         after = {name: getattr(obj, name) for name in changes}
         history = object_changes(
@@ -152,7 +143,7 @@ def journey_create(*, organization: Organization, name: str, persona: str = "", 
 
 
 def journey_update(*, journey: Journey, version: int | None, **changes: Any) -> Journey:
-    return versioned_update(obj=journey, version=version, **changes)
+    return matrix_object_update(obj=journey, version=version, **changes)
 
 
 @transaction.atomic
@@ -176,7 +167,7 @@ def stage_create(*, journey: Journey, name: str) -> Stage:
 
 
 def stage_update(*, stage: Stage, version: int | None, **changes: Any) -> Stage:
-    return versioned_update(obj=stage, version=version, **changes)
+    return matrix_object_update(obj=stage, version=version, **changes)
 
 
 @transaction.atomic
@@ -234,7 +225,7 @@ def touchpoint_update(*, touchpoint: Touchpoint, version: int | None, **changes:
         changes.setdefault("out_of_scope_reason", "")
     if "stage" in changes and changes["stage"].journey_id != touchpoint.journey_id:
         raise ValidationError({"stage": "A touchpoint can only move to a stage of its own journey."})
-    return versioned_update(obj=touchpoint, version=version, **changes)
+    return matrix_object_update(obj=touchpoint, version=version, **changes)
 
 
 @transaction.atomic

@@ -132,11 +132,18 @@ class ChangeItem(AppendOnlyModel):
 
     class Meta:
         ordering = ["id"]
-        # The touchpoint history, and the journey and function filters of the feeds.
+        # The touchpoint history, and the journey and function filters of the feeds; the last
+        # change of one object, which a stale write names (cxowner.orgs.versions). Cells have no
+        # object id: the bulk of an import's items stays out of that index.
         indexes = [
             models.Index(fields=["touchpoint_id", "-id"], name="changeitem_touchpoint_recent"),
             models.Index(fields=["journey_id"], name="changeitem_journey"),
             models.Index(fields=["function_id"], name="changeitem_function"),
+            models.Index(
+                fields=["object_type", "object_id", "-id"],
+                name="changeitem_object_recent",
+                condition=models.Q(object_id__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ from .history import object_changes, object_created, object_deleted, object_reco
 from .locks import rows_locked
 from .models import ApiToken, Membership, Organization
 from .signals import MatrixScope, matrix_change_announce
+from .versions import version_check, version_fingerprint
 
 # Keys look like "cxo_<prefix>_<secret>": the prefix finds the row, the whole key is hashed.
 KEY_SCHEME = "cxo"
@@ -34,14 +35,6 @@ ORGANIZATION_SETTINGS = (
     "bottleneck_share",
     "review_period_days",
 )
-
-
-class StaleSettings(Exception):
-    """The organization's settings changed since the writer read them; nothing was written."""
-
-    def __init__(self, organization: Organization):
-        self.organization = organization
-        super().__init__(f"The settings of {organization} were changed by someone else")
 
 
 def _hash_key(key: str) -> str:
@@ -149,14 +142,14 @@ def membership_remove(*, membership: Membership) -> None:
 # Settings ----------------------------------------------------------------------------------
 
 
-def organization_settings_version(organization: Organization) -> str:
-    """A short fingerprint of the settings: the organization's version for optimistic concurrency."""
+def organization_settings_version(organization: Organization) -> int:
+    """The settings' version: a fingerprint of their values (the organization's row has no counter)."""
     # The share is a Decimal once read back and a float before: format it the same either way.
     values = "|".join(
         f"{float(getattr(organization, name)):.2f}" if name == "bottleneck_share" else str(getattr(organization, name))
         for name in ORGANIZATION_SETTINGS
     )
-    return hashlib.sha256(values.encode()).hexdigest()[:16]
+    return version_fingerprint(values)
 
 
 def _settings_record(organization: Organization, before: dict[str, Any], after: dict[str, Any]) -> None:
@@ -170,14 +163,13 @@ def _settings_record(organization: Organization, before: dict[str, Any], after: 
 
 
 @transaction.atomic
-def organization_settings_update(*, organization: Organization, version: str | None, **changes: Any) -> Organization:
+def organization_settings_update(*, organization: Organization, version: int | None, **changes: Any) -> Organization:
     """Change the name or rule thresholds if they are still at `version` (None: unconditionally)."""
     unknown = set(changes) - set(ORGANIZATION_SETTINGS)
     if unknown:
         raise ValidationError(f"Not a setting: {', '.join(sorted(unknown))}.")
     current = rows_locked(Organization.objects.filter(pk=organization.pk)).get()
-    if version is not None and organization_settings_version(current) != version:
-        raise StaleSettings(current)
+    version_check(current, version=version, current_version=organization_settings_version(current))
     before = {name: getattr(current, name) for name in changes}
     for name, value in changes.items():
         setattr(current, name, value)

@@ -8,6 +8,7 @@ organization's row is a 400 ("does not exist"), never a leak.
 from rest_framework import serializers
 
 from cxowner.orgs.api.fields import StrictModelSerializer
+from cxowner.orgs.api.versions import VersionField
 from journeys.models import Journey, Stage, Touchpoint
 
 # The largest position a client may ask for; services clamp to the real end anyway.
@@ -33,6 +34,8 @@ class OrganizationPrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
 # A journey's own fields; the API serves it with its manager (ownership/api/journeys.py).
 class JourneySerializer(StrictModelSerializer):
+    version = VersionField(read_only=True)
+
     class Meta:
         model = Journey
         fields = ["id", "name", "persona", "description", "position", "version"]
@@ -42,6 +45,7 @@ class JourneySerializer(StrictModelSerializer):
 class StageSerializer(StrictModelSerializer):
     journey = OrganizationPrimaryKeyField(queryset=Journey.objects.all())
     position = serializers.IntegerField(required=False, help_text="1-based place among the journey's stages.")
+    version = VersionField(read_only=True)
 
     class Meta:
         model = Stage
@@ -71,6 +75,7 @@ class TouchpointSerializer(StrictModelSerializer):
     position = serializers.IntegerField(required=False, help_text="1-based place within the stage.")
     importance = serializers.IntegerField(min_value=1, max_value=5, required=False)
     assignments = TouchpointAssignmentSerializer(many=True, read_only=True)
+    version = VersionField(read_only=True)
 
     class Meta:
         model = Touchpoint

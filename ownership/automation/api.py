@@ -19,14 +19,13 @@ from cxowner.orgs.api.base import (
     PagePagination,
     VersionedViewSet,
     etag,
-    requested_int_version,
     requested_version,
 )
 from cxowner.orgs.api.fields import StrictCharField, StrictModelSerializer
+from cxowner.orgs.api.versions import VersionField, VersionSerializer
 from cxowner.orgs.models import Membership
 from ownership.automation.schedules import (
     SchedulePreview,
-    StaleSchedule,
     audit_schedule_get,
     audit_schedule_set,
     audit_schedule_version,
@@ -47,6 +46,7 @@ from ownership.models import Webhook, WebhookDelivery
 class WebhookSerializer(StrictModelSerializer):
     # Text, not a URLField: the service's URL checks say precisely what is wrong.
     url = StrictCharField(max_length=500)
+    version = VersionField(read_only=True)
 
     class Meta:
         model = Webhook
@@ -105,11 +105,11 @@ class WebhookViewSet(VersionedViewSet):
         delivery = webhook_test_send(webhook=self.get_object())
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: WebhookWithSecretSerializer})
+    @extend_schema(request=VersionSerializer, responses={200: WebhookWithSecretSerializer})
     @action(detail=True, methods=["post"], url_path="rotate-secret", url_name="rotate-secret")
     def rotate_secret(self, request, *args, **kwargs):
         """A new signing secret, in this response only; the old one stops signing at once."""
-        version = requested_int_version(request, required=False)
+        version = requested_version(request, required=False)
         webhook, secret = webhook_secret_rotate(webhook=self.get_object(), version=version)
         return Response(_with_secret(webhook, secret), headers=etag(webhook.version))
 
@@ -122,10 +122,9 @@ class WebhookViewSet(VersionedViewSet):
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
 
-class AuditScheduleSerializer(serializers.Serializer):
+class AuditScheduleSerializer(VersionSerializer):
     cron = serializers.CharField(max_length=200, help_text="Five cron fields in UTC, e.g. “0 2 * * *”.")
     enabled = serializers.BooleanField(default=True)
-    version = serializers.CharField(required=False, help_text="Or send the ETag in If-Match.")
 
 
 AUDIT_SCHEDULE_RESPONSE = inline_serializer(
@@ -136,12 +135,12 @@ AUDIT_SCHEDULE_RESPONSE = inline_serializer(
         "description": serializers.CharField(),
         "next_runs": serializers.ListField(child=serializers.DateTimeField()),
         "timezone": serializers.CharField(),
-        "version": serializers.CharField(),
+        "version": VersionField(read_only=True, allow_null=True),
     },
 )
 
 
-def _schedule_document(preview: SchedulePreview, *, enabled: bool | None, version: str | None) -> dict:
+def _schedule_document(preview: SchedulePreview, *, enabled: bool | None, version: int | None) -> dict:
     return {
         "cron": preview.cron,
         "enabled": enabled,
@@ -175,20 +174,12 @@ class AuditScheduleView(OrganizationScopedMixin, APIView):
         serializer.is_valid(raise_exception=True)
         cron = serializer.validated_data["cron"]
         schedule_preview(cron=cron)  # the cron's errors under "cron", before anything is locked
-        try:
-            audit_schedule_set(
-                organization=self.organization,
-                enabled=serializer.validated_data["enabled"],
-                version=version,
-                **crontab_fields(cron),
-            )
-        except StaleSchedule as stale:
-            current = audit_schedule_version(stale.task)
-            return Response(
-                {"detail": str(stale), "version": current},
-                status=status.HTTP_412_PRECONDITION_FAILED,
-                headers=etag(current),
-            )
+        audit_schedule_set(
+            organization=self.organization,
+            enabled=serializer.validated_data["enabled"],
+            version=version,
+            **crontab_fields(cron),
+        )
         return self._current()
 
     def _current(self) -> Response:

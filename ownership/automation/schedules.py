@@ -14,7 +14,6 @@ for the next runs, so the times shown are the times beat will start the audit.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +36,7 @@ from django_celery_beat.validators import (
 
 from cxowner.orgs.history import Change, change_set_record
 from cxowner.orgs.models import Organization
+from cxowner.orgs.versions import version_check, version_fingerprint
 
 AUDIT_TASK = "ownership.tasks.audit_scheduled_task"
 
@@ -67,14 +67,6 @@ _DESCRIPTION_OPTIONS = Options()
 _DESCRIPTION_OPTIONS.use_24hour_time_format = True
 
 
-class StaleSchedule(Exception):
-    """The schedule changed since the writer read it; nothing was written."""
-
-    def __init__(self, task: PeriodicTask):
-        self.task = task
-        super().__init__("The audit schedule was changed by someone else; reload it and try again")
-
-
 @dataclass(frozen=True)
 class SchedulePreview:
     """A schedule as people read it: the cron text, in words, and when it next runs."""
@@ -102,9 +94,9 @@ def crontab_text(schedule: CrontabSchedule) -> str:
     return " ".join(str(getattr(schedule, field)) for field in CRON_FIELDS)
 
 
-def audit_schedule_version(task: PeriodicTask) -> str:
-    """A short fingerprint of what an admin can change: the schedule's version for stale edits."""
-    return hashlib.sha256(f"{crontab_text(task.crontab)}|{task.enabled}".encode()).hexdigest()[:16]
+def audit_schedule_version(task: PeriodicTask) -> int:
+    """The schedule's version: a fingerprint of what an admin can change (beat's row has no counter)."""
+    return version_fingerprint(f"{crontab_text(task.crontab)}|{task.enabled}")
 
 
 def schedule_preview(*, cron: str, now: datetime | None = None, runs: int = PREVIEW_RUNS) -> SchedulePreview:
@@ -158,7 +150,7 @@ def audit_schedule_set(
     """Change when the organization is audited (cron fields, UTC); enabled=False pauses it.
 
     With `version` (audit_schedule_version of what the writer read), a schedule changed since
-    is refused with StaleSchedule. The change is recorded in the organization's history.
+    is refused with StaleVersion. The change is recorded in the organization's history.
     """
     fields = {
         "minute": minute,
@@ -170,8 +162,13 @@ def audit_schedule_set(
     crontab_row = _crontab_get(**fields)
     audit_schedule_get(organization=organization)  # the default, if it has none yet
     task = PeriodicTask.objects.select_for_update().get(name=audit_schedule_name(organization_id=organization.pk))
-    if version is not None and audit_schedule_version(task) != version:
-        raise StaleSchedule(task)
+    version_check(
+        task,
+        version=version,
+        current_version=audit_schedule_version(task),
+        subject="The audit schedule",
+        recorded_as=("auditschedule", task.pk),
+    )
     before = {"schedule": crontab_text(task.crontab), "enabled": task.enabled}
     # save(), not update(): django-celery-beat's signals tell a running beat to reload.
     task.crontab, task.enabled = crontab_row, enabled

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django import forms
 
+from cxowner.orgs.forms import VersionField
 from cxowner.orgs.services import ORGANIZATION_SETTINGS
 from ownership.engine.constants import Rule
 from ownership.engine.vocabulary import rule_text
@@ -27,7 +28,7 @@ def _per_touchpoint_limit(label: str, rule: Rule) -> forms.IntegerField:
 class ThresholdsForm(forms.Form):
     """What organization_settings_update accepts, with the version the admin read."""
 
-    version = forms.CharField(widget=forms.HiddenInput)
+    version = VersionField()
     name = forms.CharField(max_length=200, label="Organization name")
     responsible_limit = _per_touchpoint_limit(
         "Most functions responsible (R) per touchpoint", Rule.TOO_MANY_RESPONSIBLE
@@ -60,7 +61,7 @@ class ThresholdsForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    version = forms.CharField(widget=forms.HiddenInput)
+    version = VersionField()
     cron = forms.CharField(
         max_length=200,
         label="Audit schedule (cron, UTC)",

@@ -15,11 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
-from cxowner.orgs.services import StaleSettings, organization_settings_update, organization_settings_version
+from cxowner.orgs.services import organization_settings_update, organization_settings_version
 from cxowner.views import form_errors, form_write, membership_for, render_org
 from ownership.automation.schedules import (
-    StaleSchedule,
     audit_schedule_get,
     audit_schedule_set,
     audit_schedule_version,
@@ -39,11 +39,6 @@ from ownership.automation.webhooks import (
 from ownership.models import Webhook
 
 ADMIN = Membership.Role.ADMIN
-
-
-STALE_MESSAGE = (
-    "Someone else changed this meanwhile; nothing was saved. The current values are shown: check them and try again."
-)
 
 
 def _thresholds_initial(organization) -> dict:
@@ -72,10 +67,10 @@ def _settings_page(
     schedule_form=None,
     webhook_form=None,
     new_secret=None,
-    stale: str = "",
+    stale: tuple[str, StaleVersion] | None = None,
     status=200,
 ) -> HttpResponse:
-    """The page; `stale` names the form ("thresholds", "schedule") whose save lost a race."""
+    """The page; `stale` names the form ("thresholds", "schedule") whose save lost a race, and why."""
     organization = membership.organization
     schedule = audit_schedule_get(organization=organization)
     schedule_form = schedule_form or ScheduleForm(initial=_schedule_initial(schedule))
@@ -88,8 +83,8 @@ def _settings_page(
         "webhooks": webhooks_with_deliveries(organization=organization),
         "webhook_form": webhook_form or WebhookForm(),
         "new_secret": new_secret,
-        "stale": stale,
-        "stale_message": STALE_MESSAGE,
+        "stale": stale[0] if stale else "",
+        "stale_message": _stale_message(stale[1]) if stale else "",
         **_preview(cron),
     }
     return render_org(request, membership, "ownership/settings.html", context, status)
@@ -120,9 +115,9 @@ def settings_thresholds(request: HttpRequest, org: str) -> HttpResponse:
     version = data.pop("version")
     try:
         organization_settings_update(organization=membership.organization, version=version, **data)
-    except StaleSettings:
+    except StaleVersion as refused:
         # The page reads the current values again: the form shows them, with the warning.
-        return _settings_page(request, membership, stale="thresholds", status=409)
+        return _settings_page(request, membership, stale=("thresholds", refused), status=409)
     except ValidationError as error:
         form_errors(form, error)
         return _settings_page(request, membership, thresholds_form=form, status=400)
@@ -146,8 +141,8 @@ def settings_schedule(request: HttpRequest, org: str) -> HttpResponse:
             version=form.cleaned_data["version"],
             **fields,
         )
-    except StaleSchedule:
-        return _settings_page(request, membership, stale="schedule", status=409)
+    except StaleVersion as refused:
+        return _settings_page(request, membership, stale=("schedule", refused), status=409)
     except ValidationError as error:
         form.add_error("cron", error.messages)
         return _settings_page(request, membership, schedule_form=form, status=400)
@@ -172,14 +167,17 @@ def _webhook(membership, webhook_id: int) -> Webhook:
 
 
 def _posted_version(request) -> int | None:
-    try:
-        return int(request.POST["version"])
-    except (KeyError, ValueError):
-        return None
+    """The version a webhook's buttons post; None (change it whatever its version) if there is none."""
+    form = VersionForm(request.POST)
+    return form.cleaned_data["version"] if form.is_valid() else None
+
+
+def _stale_message(stale: StaleVersion) -> str:
+    return f"{stale.message()}; nothing was saved. The current values are shown: check them and try again."
 
 
 def _stale_webhook(request, membership, stale: StaleVersion) -> HttpResponse:
-    messages.error(request, f"Webhook {stale.obj.url} was changed by someone else meanwhile; nothing was done.")
+    messages.error(request, f"{stale.message(f'Webhook {stale.obj.url}')}; nothing was done.")
     return _settings_page(request, membership, status=409)
 
 

@@ -17,12 +17,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 
-from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.history import Change, object_changes, object_created, object_deleted, object_record
-from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
+from cxowner.orgs.versions import versioned_lock, versioned_update
 from ownership.automation.notifications import webhook_ping
 from ownership.models import Webhook, WebhookDelivery
 
@@ -60,27 +58,25 @@ def webhook_update(*, webhook: Webhook, version: int | None, **changes: Any) -> 
     unknown = set(changes) - set(WEBHOOK_FIELDS)
     if unknown:
         raise ValidationError(f"Not a webhook setting: {', '.join(sorted(unknown))}.")
-    current = _locked(webhook, version)
-    before = {name: getattr(current, name) for name in changes}
+    changes = {name: value.strip() if isinstance(value, str) else value for name, value in changes.items()}
+    before = {name: getattr(webhook, name) for name in changes}
     for name, value in changes.items():
-        setattr(current, name, value.strip() if isinstance(value, str) else value)
+        setattr(webhook, name, value)
     if "url" in changes:
-        current.full_clean()  # with the URL checks (Webhook.clean)
+        webhook.full_clean()  # with the URL checks (Webhook.clean)
     else:
-        current.clean_fields()  # the URL is not resolved again to flip a switch
-    current.version = F("version") + 1
-    current.save(update_fields=[*changes, "version"])
-    current.refresh_from_db()
-    after = {name: getattr(current, name) for name in changes}
-    history = object_changes(object_type="webhook", object_id=current.pk, before=before, after=after)
-    object_record(obj=current, action="update", changes=history)
-    return current
+        webhook.clean_fields()  # the URL is not resolved again to flip a switch
+    webhook = versioned_update(webhook, version=version, **changes)
+    after = {name: getattr(webhook, name) for name in changes}
+    history = object_changes(object_type="webhook", object_id=webhook.pk, before=before, after=after)
+    object_record(obj=webhook, action="update", changes=history)
+    return webhook
 
 
 @transaction.atomic
 def webhook_delete(*, webhook: Webhook, version: int | None = None) -> None:
     """Delete a webhook with its delivery log."""
-    current = _locked(webhook, version)
+    current = versioned_lock(webhook, version=version)
     object_record(obj=current, action="delete", changes=[object_deleted(current)])
     current.delete()
 
@@ -92,13 +88,11 @@ def webhook_secret_rotate(*, webhook: Webhook, version: int | None = None) -> tu
     Deliveries sign with the new secret from now on. The history says the secret was rotated,
     and by whom, but holds neither the old secret nor the new one.
     """
-    current = _locked(webhook, version)
     secret = webhook_secret_new()
-    Webhook.objects.filter(pk=current.pk).update(secret=secret, version=F("version") + 1)
-    current.refresh_from_db()
-    rotated = Change("webhook", current.pk, "secret", "(not recorded)", "(rotated; not recorded)")
-    object_record(obj=current, action="rotate", changes=[rotated])
-    return current, secret
+    webhook = versioned_update(webhook, version=version, secret=secret)
+    rotated = Change("webhook", webhook.pk, "secret", "(not recorded)", "(rotated; not recorded)")
+    object_record(obj=webhook, action="rotate", changes=[rotated])
+    return webhook, secret
 
 
 def webhook_test_send(*, webhook: Webhook) -> WebhookDelivery:
@@ -108,12 +102,3 @@ def webhook_test_send(*, webhook: Webhook) -> WebhookDelivery:
     while a receiver answers.
     """
     return webhook_ping(webhook=webhook)
-
-
-def _locked(webhook: Webhook, version: int | None) -> Webhook:
-    current = rows_locked(Webhook.objects.select_related("organization").filter(pk=webhook.pk)).first()
-    if current is None:
-        raise ValidationError("This webhook no longer exists.")
-    if version is not None and current.version != version:
-        raise StaleVersion(current)
-    return current

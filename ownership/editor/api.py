@@ -6,8 +6,6 @@ If-None-Match; writes take If-Match (the matrix's version) and are compare-and-s
 
 from __future__ import annotations
 
-import hashlib
-
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -25,11 +23,12 @@ from cxowner.orgs.api.base import (
     OrganizationScopedMixin,
     PreconditionFailed,
     etag,
-    requested_int_version,
+    requested_version,
 )
 from cxowner.orgs.api.conditional import ConditionalListMixin, conditional_headers, etag_matches
 from cxowner.orgs.authentication import acting_user
 from cxowner.orgs.locks import rows_locked
+from cxowner.orgs.versions import version_fingerprint
 from journeys.models import Journey, Stage, Touchpoint
 from ownership.editor import services
 from ownership.editor.filtersets import AssignmentFilterSet
@@ -44,10 +43,10 @@ from ownership.gaps.selectors import coverage_by_journey, journey_open_gaps
 from ownership.models import Assignment, Function
 
 
-def matrix_version(touchpoint_versions: list[tuple[int, int]], function_ids: list[int]) -> str:
-    """The matrix's ETag: every cell write bumps its touchpoint's version, so this moves with it."""
+def matrix_version(touchpoint_versions: list[tuple[int, int]], function_ids: list[int]) -> int:
+    """The matrix's version: every cell write bumps its touchpoint's version, so this moves with it."""
     text = ";".join(f"{t}:{v}" for t, v in sorted(touchpoint_versions)) + "|" + ",".join(map(str, sorted(function_ids)))
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+    return version_fingerprint(text)
 
 
 class MatrixView(OrganizationScopedMixin, APIView):
@@ -58,7 +57,7 @@ class MatrixView(OrganizationScopedMixin, APIView):
         journey.organization = self.organization  # the snapshot reads its thresholds
         return journey
 
-    def _current_version(self, journey: Journey) -> str:
+    def _current_version(self, journey: Journey) -> int:
         versions = list(Touchpoint.objects.filter(journey=journey).values_list("id", "version"))
         functions = list(Function.objects.filter(organization=self.organization).values_list("id", flat=True))
         return matrix_version(versions, functions)
@@ -74,7 +73,7 @@ class MatrixView(OrganizationScopedMixin, APIView):
         live = coverage_by_journey(organization=self.organization, journey_ids=[journey.pk]).get(journey.pk)
         return live.share if live else 0.0
 
-    def _read_tag(self, version: str) -> str:
+    def _read_tag(self, version: int) -> str:
         # The matrix's version (what If-Match on a write compares), then the organization's change
         # counter: names, holders and thresholds elsewhere change the gaps shown here too.
         return f'"{version}-{self.organization.matrix_version}"'
@@ -139,7 +138,7 @@ class MatrixView(OrganizationScopedMixin, APIView):
                 raise serializers.ValidationError(
                     {"cells": [f"Touchpoint {t} is not in this journey." for t in outside[:20]]}
                 )
-            if if_match and if_match != "*" and if_match != self._current_version(journey):
+            if if_match and if_match != "*" and if_match != str(self._current_version(journey)):
                 raise PreconditionFailed("The matrix was changed by someone else; reload it and try again.")
             written = services.cells_set(
                 organization=self.organization,
@@ -214,7 +213,7 @@ class AssignmentViewSet(
     @extend_schema(request=AssignmentRoleSerializer, responses=AssignmentSerializer)
     def partial_update(self, request, org, pk):
         assignment = self.get_object()
-        version = requested_int_version(request)
+        version = requested_version(request)
         serializer = AssignmentRoleSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         assignment = services.assignment_role_set(

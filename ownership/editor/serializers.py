@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from cxowner.orgs.api.base import MAX_ID
 from cxowner.orgs.api.fields import StrictModelSerializer
+from cxowner.orgs.api.versions import VersionField, VersionSerializer
 from journeys.api.serializers import OrganizationPrimaryKeyField
 from journeys.models import Touchpoint
 from ownership.engine.constants import LETTERS, parse_letters
@@ -22,6 +23,7 @@ class AssignmentSerializer(StrictModelSerializer):
     function = OrganizationPrimaryKeyField(queryset=Function.objects.all())
     role = OrganizationPrimaryKeyField(queryset=Role.objects.all(), allow_null=True, required=False)
     letter = serializers.ChoiceField(choices=LETTERS)
+    version = VersionField(read_only=True)
 
     class Meta:
         model = Assignment
@@ -41,11 +43,8 @@ class AssignmentSerializer(StrictModelSerializer):
         validators: list = []
 
 
-class AssignmentRoleSerializer(serializers.Serializer):
+class AssignmentRoleSerializer(VersionSerializer):
     role = OrganizationPrimaryKeyField(queryset=Role.objects.all(), allow_null=True)
-    version = serializers.IntegerField(
-        min_value=1, required=False, help_text="The version read (or send it as If-Match)."
-    )
 
 
 class LettersField(serializers.CharField):
@@ -108,7 +107,7 @@ class MatrixTouchpointSerializer(serializers.Serializer):
     position = serializers.IntegerField()
     importance = serializers.IntegerField()
     out_of_scope = serializers.BooleanField()
-    version = serializers.IntegerField()
+    version = VersionField(read_only=True)
 
 
 class MatrixFunctionSerializer(serializers.Serializer):
@@ -120,7 +119,9 @@ class MatrixSerializer(serializers.Serializer):
     """A journey's matrix: its rows, columns, the non-empty cells and the gaps found now."""
 
     journey = serializers.IntegerField()
-    version = serializers.CharField(help_text="The matrix's ETag; If-Match on PATCH refuses a stale write (412).")
+    version = VersionField(
+        read_only=True, help_text="The matrix's version (its ETag): If-Match on PATCH refuses a stale write (412)."
+    )
     stages = MatrixStageSerializer(many=True)
     touchpoints = MatrixTouchpointSerializer(many=True)
     functions = MatrixFunctionSerializer(many=True)
@@ -130,7 +131,7 @@ class MatrixSerializer(serializers.Serializer):
 
 
 class MatrixWrittenSerializer(serializers.Serializer):
-    version = serializers.CharField()
+    version = VersionField(read_only=True)
     cells = CellSerializer(many=True)
     coverage = serializers.FloatField()
     gaps = FindingSerializer(many=True)

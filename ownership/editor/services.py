@@ -30,7 +30,7 @@ from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
 from journeys.models import Touchpoint
-from journeys.services import versioned_update
+from journeys.services import matrix_object_update
 from ownership.engine.constants import LETTERS
 from ownership.models import Assignment, Function, Role
 
@@ -236,4 +236,4 @@ def assignment_role_set(*, assignment: Assignment, role: Role | None, version: i
     if role is not None and role.function_id != assignment.function_id:
         raise ValidationError({"role": "The role must belong to the function that holds the letter."})
     scope = MatrixScope.of("role", touchpoints=[assignment.touchpoint_id])
-    return versioned_update(obj=assignment, version=version, scope=scope, role=role)
+    return matrix_object_update(obj=assignment, version=version, scope=scope, role=role)

@@ -87,8 +87,8 @@ def owner_set(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
         owner = next((role for role in roles if role.pk == owner_id), None)
         try:
             journey_owner_set(journey=journey, owner=owner, version=form.cleaned_data["version"])
-        except StaleVersion:
-            messages.error(request, "Someone else changed this journey meanwhile; its owner is shown as it is now.")
+        except StaleVersion as stale:
+            messages.error(request, f"{stale.message('This journey')}; its owner is shown as it is now.")
             return _back(org, journey.id)
         except ValidationError as error:
             _form_errors(form, error)
@@ -124,8 +124,8 @@ def stage_rename(request: HttpRequest, org: str, journey_id: int, stage_id: int)
             journey_services.stage_update(
                 stage=stage, version=form.cleaned_data["version"], name=form.cleaned_data["name"].strip()
             )
-        except StaleVersion:
-            messages.error(request, "Someone else changed this stage meanwhile; it is shown as it is now.")
+        except StaleVersion as stale:
+            messages.error(request, f"{stale.message('This stage')}; it is shown as it is now.")
             return _back(org, journey.id, f"stage-{stage.id}")
         except ValidationError as error:
             _form_errors(form, error)
@@ -187,7 +187,7 @@ def touchpoint_edit(request: HttpRequest, org: str, journey_id: int, touchpoint_
             journey_services.touchpoint_update(touchpoint=touchpoint, version=form.cleaned_data["version"], **changes)
         except StaleVersion as stale:
             stale_message = (
-                f"Not saved: someone else changed “{stale.obj}” while you edited it. "
+                f"Not saved: {stale.message(f'“{stale.obj}”')}. "
                 "Its current values are shown below; apply your change again."
             )
             touchpoint = stale.obj
@@ -238,8 +238,8 @@ def accountable_role(request: HttpRequest, org: str, journey_id: int, touchpoint
         role = next((r for r in roles if r.pk == form.cleaned_data["role"]), None)
         try:
             assignment_role_set(assignment=assignment, role=role, version=form.cleaned_data["version"])
-        except StaleVersion:
-            messages.error(request, "Not saved: someone else changed this A meanwhile. Its current role is shown.")
+        except StaleVersion as stale:
+            messages.error(request, f"Not saved: {stale.message('this A')}. Its current role is shown.")
             return redirect("journeys:touchpoint_edit", org=org, journey_id=journey.id, touchpoint_id=touchpoint.id)
         except ValidationError as error:
             _form_errors(form, error)

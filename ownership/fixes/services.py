@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from cxowner.orgs.errors import Cell, StaleCells, StaleVersion
+from cxowner.orgs.errors import Cell, StaleCells
+from cxowner.orgs.versions import version_check
 from journeys.models import Journey, Touchpoint
 from ownership.editor.services import CellChange, assignment_confirm, assignment_role_set, cells_read, cells_set
 from ownership.engine.constants import LETTERS, Rule
@@ -371,8 +372,7 @@ def _refuse_if_stale(gap: Gap, seen: str) -> None:
     row = model.objects.filter(pk=int(pk), organization_id=gap.organization_id).first()
     if row is None:
         raise ValidationError(NO_LONGER_OFFERED)
-    if row.version != int(version):
-        raise StaleVersion(row)
+    version_check(row, version=int(version))
 
 
 def _seen_version(seen: str) -> int:

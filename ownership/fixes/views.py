@@ -57,7 +57,7 @@ def _stale_message(error: Exception) -> str:
         return f"Not saved: someone else changed the matrix since this panel opened ({now}). {UP_TO_DATE}"
     obj = error.obj
     what = f"{obj.title} is now held by {obj.holder_name or 'nobody'}" if isinstance(obj, Role) else f"“{obj}” changed"
-    return f"Not saved: someone else changed this meanwhile ({what}). {UP_TO_DATE}"
+    return f"Not saved: {error.message('this')} ({what}). {UP_TO_DATE}"
 
 
 def fix_groups(gap: Gap) -> list[tuple[str, list[gap_fixes.Fix]]]:

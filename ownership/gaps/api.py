@@ -23,7 +23,7 @@ from cxowner.orgs.api.base import (
     MAX_ID,
     OrganizationScopedMixin,
     PagePagination,
-    requested_int_version,
+    requested_version,
 )
 from cxowner.orgs.api.conditional import ConditionalListMixin
 from cxowner.orgs.api.versions import VersionSerializer
@@ -41,18 +41,16 @@ from ownership.gaps.serializers import (
 from ownership.models import AuditRun, Gap, GapComment
 
 
-class GapAssignSerializer(serializers.Serializer):
+class GapAssignSerializer(VersionSerializer):
     assignee = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, allow_null=True, help_text="A member's user id; null unassigns."
     )
     due_on = serializers.DateField(required=False, allow_null=True, default=None)
-    version = serializers.IntegerField(required=False, help_text="Or send the ETag in If-Match.")
 
 
-class GapRiskSerializer(serializers.Serializer):
+class GapRiskSerializer(VersionSerializer):
     reason = serializers.CharField(max_length=gap_workflow.RISK_REASON_MAX_CHARS)
     expires_on = serializers.DateField(help_text="The day the accepted risk reopens by itself.")
-    version = serializers.IntegerField(required=False, help_text="Or send the ETag in If-Match.")
 
 
 class GapCommentSerializer(serializers.ModelSerializer):
@@ -117,14 +115,14 @@ class GapViewSet(
             if member is None:  # nobody's id and another organization's user read alike
                 raise serializers.ValidationError({"assignee": [gap_workflow.NOT_A_MEMBER]})
             assignee = member.user
-        version = requested_int_version(request)
+        version = requested_version(request)
         return self._answer(gap_workflow.gap_assign(gap=gap, assignee=assignee, due_on=data["due_on"], version=version))
 
     @extend_schema(request=VersionSerializer, responses=GapSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, org, pk=None):
         gap = self.get_object()
-        return self._answer(gap_workflow.gap_acknowledge(gap=gap, version=requested_int_version(request)))
+        return self._answer(gap_workflow.gap_acknowledge(gap=gap, version=requested_version(request)))
 
     @extend_schema(request=GapRiskSerializer, responses=GapSerializer)
     @action(detail=True, methods=["post"], url_path="accept-risk")
@@ -135,7 +133,7 @@ class GapViewSet(
             gap=gap,
             reason=data["reason"],
             expires_on=data["expires_on"],
-            version=requested_int_version(request),
+            version=requested_version(request),
             today=timezone.localdate(),
         )
         return self._answer(accepted)
@@ -144,7 +142,7 @@ class GapViewSet(
     @action(detail=True, methods=["post"])
     def reopen(self, request, org, pk=None):
         gap = self.get_object()
-        return self._answer(gap_workflow.gap_reopen(gap=gap, version=requested_int_version(request)))
+        return self._answer(gap_workflow.gap_reopen(gap=gap, version=requested_version(request)))
 
     @extend_schema(methods=["get"], request=None, responses=GapCommentSerializer(many=True))
     @extend_schema(methods=["post"], request=GapCommentSerializer, responses={201: GapCommentSerializer})

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cxowner.orgs.api.fields import StrictModelSerializer
+from cxowner.orgs.api.versions import VersionField
 from ownership.gaps.selectors import audit_run_changes
 from ownership.gaps.workflow import gap_overdue
 from ownership.models import AuditRun, Gap
@@ -98,6 +99,7 @@ class GapSerializer(StrictModelSerializer):
     last_seen_at = serializers.SerializerMethodField(
         help_text="When it was resolved; for an open gap, the organization's last change (it is open now)."
     )
+    version = VersionField(read_only=True)
 
     class Meta:
         model = Gap

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cxowner.heartbeat import worker_last_seen, worker_seen_recently
 from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.forms import VersionField, VersionForm
 from cxowner.orgs.models import Membership
 from cxowner.orgs.selectors import members_of
 from cxowner.views import membership_for, render_org
@@ -36,7 +37,7 @@ EDITOR = Membership.Role.EDITOR
 class AssignForm(forms.Form):
     assignee = forms.TypedChoiceField(label="Assigned to", coerce=int, empty_value=None, required=False)
     due_on = forms.DateField(label="Due", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = VersionField()
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,17 +51,13 @@ class RiskForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     expires_on = forms.DateField(label="Look at it again on", widget=forms.DateInput(attrs={"type": "date"}))
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = VersionField()
 
 
 class CommentForm(forms.Form):
     body = forms.CharField(
         label="Comment", max_length=gap_workflow.COMMENT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3})
     )
-
-
-class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 def _person(user) -> str:
@@ -116,8 +113,8 @@ def _decide(request: HttpRequest, org: str, gap_id: int, form_class, change, don
         return redirect("ownership:gap", org, gap.pk)
     try:
         change(gap, form.cleaned_data, membership)
-    except StaleVersion:
-        messages.error(request, "Someone else changed this gap meanwhile; it is shown as it is now.")
+    except StaleVersion as stale:
+        messages.error(request, f"{stale.message('This gap')}; it is shown as it is now.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -23,8 +23,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Membership
+from cxowner.orgs.versions import versioned_update
 from ownership.engine.vocabulary import rule_text
 from ownership.gaps.signals import gap_assigned
 from ownership.models import Gap, GapComment, GapEvent, GapStatus
@@ -50,23 +51,20 @@ def gap_overdue(gap: Gap, *, today: date) -> bool:
 
 def _versioned(*, gap: Gap, version: int | None, **changes) -> Gap:
     """Write `changes` to an open gap still at `version` (None: whatever its version)."""
-    rows = Gap.objects.filter(pk=gap.pk)
-    if version is not None:
-        rows = rows.filter(version=version)
-    rows = rows.filter(resolved_at__isnull=True)
     with transaction.atomic():
         # The decision before this one, read under the row's lock: whether a risk was accepted.
-        before = rows.select_for_update().values_list("workflow_status", flat=True).first()
-        if before is None or not rows.update(**changes, version=F("version") + 1):
-            current = Gap.objects.filter(pk=gap.pk).first()
-            if current is None:
-                raise ValidationError("This gap no longer exists.")
-            if current.resolved_at is not None:
-                raise ValidationError("The matrix no longer has this gap: it is resolved, nothing is left to decide.")
-            raise StaleVersion(current)
-        gap.refresh_from_db()
+        locked = rows_locked(Gap.objects.filter(pk=gap.pk), no_key=True)
+        before = locked.values_list("workflow_status", flat=True).first()
+        gap = versioned_update(
+            gap, version=version, where={"resolved_at__isnull": True}, refuse=_refuse_resolved, **changes
+        )
         _decision_record(gap=gap, before=before)
     return gap
+
+
+def _refuse_resolved(current: Gap) -> None:
+    if current.resolved_at is not None:
+        raise ValidationError("The matrix no longer has this gap: it is resolved, nothing is left to decide.")
 
 
 def _decision_record(*, gap: Gap, before: str, cause: str = "decision") -> None:

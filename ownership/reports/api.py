@@ -17,7 +17,8 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cxowner.orgs.api.base import MAX_ID, OrganizationScopedMixin, etag, requested_int_version
+from cxowner.orgs.api.base import MAX_ID, OrganizationScopedMixin, etag, requested_version
+from cxowner.orgs.api.versions import VersionSerializer
 from cxowner.orgs.models import Membership
 from journeys.models import Journey
 from ownership.reports.mail import recipients_parse, report_recipients, report_schedule_get, report_schedule_set
@@ -76,7 +77,7 @@ class ReportPdfView(OrganizationScopedMixin, APIView):
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-class ReportScheduleSerializer(serializers.Serializer):
+class ReportScheduleSerializer(VersionSerializer):
     monthly = serializers.BooleanField(help_text="Mail the report as a PDF at the start of every month.")
     recipients = serializers.ListField(
         child=serializers.CharField(max_length=254),
@@ -84,7 +85,6 @@ class ReportScheduleSerializer(serializers.Serializer):
         help_text="E-mail addresses; empty: the organization's admins.",
     )
     sends_to = serializers.ListField(child=serializers.EmailField(), read_only=True)
-    version = serializers.IntegerField(read_only=True)
 
     def validate_recipients(self, value: list[str]) -> list[str]:
         try:
@@ -114,7 +114,7 @@ class ReportScheduleView(OrganizationScopedMixin, APIView):
 
     @extend_schema(request=ReportScheduleSerializer, responses=ReportScheduleSerializer)
     def patch(self, request, org):
-        version = requested_int_version(request)
+        version = requested_version(request)
         current = report_schedule_get(organization=self.organization)
         serializer = ReportScheduleSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

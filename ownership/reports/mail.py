@@ -19,9 +19,9 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.history import object_changes, object_record
 from cxowner.orgs.models import Membership, Organization
+from cxowner.orgs.versions import version_check, versioned_update
 from ownership.models import ReportDelivery, ReportSchedule
 from ownership.reports.render import report_filename, report_pdf
 from ownership.reports.selectors import report_build
@@ -58,19 +58,16 @@ def report_schedule_set(
 ) -> ReportSchedule:
     """Switch the monthly mail on or off and set its recipients, if the setting is still at
     `version` (None: unconditionally); the change is on the organization's record."""
-    ReportSchedule.objects.get_or_create(organization=organization)
-    schedule = ReportSchedule.objects.select_for_update().get(organization=organization)
-    if version is not None and schedule.version != version:
-        raise StaleVersion(schedule)
+    schedule, _ = ReportSchedule.objects.get_or_create(organization=organization)
     recipients = recipients_parse(",".join(recipients))
     before = {"monthly": schedule.monthly, "recipients": schedule.recipients}
-    schedule.monthly, schedule.recipients = monthly, recipients
     after = {"monthly": monthly, "recipients": recipients}
     changes = object_changes(object_type="reportschedule", object_id=schedule.pk, before=before, after=after)
-    if changes:
-        schedule.version += 1
-        schedule.save(update_fields=["monthly", "recipients", "version"])
-        object_record(obj=schedule, action="update", changes=changes)
+    if not changes:
+        # Nothing to write, but a page drawn before someone else's change must still reload.
+        return version_check(schedule, version=version)
+    schedule = versioned_update(schedule, version=version, **after)
+    object_record(obj=schedule, action="update", changes=changes)
     return schedule
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.forms import VersionField
 from cxowner.orgs.models import Membership
 from cxowner.views import membership_for
 from journeys.models import Journey
@@ -33,7 +34,7 @@ class ReportMailForm(forms.Form):
         max_length=5000,
         help_text="E-mail addresses separated by commas or spaces. Empty: the organization's admins.",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = VersionField()
 
     def clean_recipients(self) -> list[str]:
         try:
@@ -111,8 +112,8 @@ def report_mail_settings(request: HttpRequest, org: str) -> HttpResponse:
                 recipients=data["recipients"],
                 version=data["version"],
             )
-        except StaleVersion:
-            messages.error(request, "Another admin changed the monthly mail meanwhile; it is shown as it is now.")
+        except StaleVersion as stale:
+            messages.error(request, f"{stale.message('The monthly mail')}; it is shown as it is now.")
         else:
             messages.success(request, "The monthly mail is " + ("on." if data["monthly"] else "off."))
         return redirect("ownership:report", org)

@@ -14,9 +14,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cxowner.orgs.api.base import ID_PATTERN, MAX_ID, OrganizationScopedMixin, PagePagination, requested_int_version
+from cxowner.orgs.api.base import ID_PATTERN, MAX_ID, OrganizationScopedMixin, PagePagination, requested_version
 from cxowner.orgs.api.fields import StrictModelSerializer
-from cxowner.orgs.api.versions import VersionSerializer
+from cxowner.orgs.api.versions import VersionField, VersionSerializer
 from cxowner.orgs.authentication import acting_user
 from cxowner.orgs.models import Membership
 from journeys.api.serializers import OrganizationPrimaryKeyField
@@ -42,6 +42,7 @@ class CampaignSerializer(StrictModelSerializer):
     progress = serializers.SerializerMethodField()
     # Plain text in the schema: an enum here would collide with the other models' `status`.
     status = serializers.CharField(read_only=True, help_text="open, or closed.")
+    version = VersionField(read_only=True)
 
     class Meta:
         model = ReviewCampaign
@@ -216,7 +217,7 @@ class ReviewCampaignViewSet(
     def close(self, request, org, pk=None):
         """End the campaign; each A's outcome is written down as it stands."""
         campaign = self.get_object()
-        campaign = campaigns.campaign_close(campaign=campaign, version=requested_int_version(request))
+        campaign = campaigns.campaign_close(campaign=campaign, version=requested_version(request))
         return Response(self.get_serializer(campaign).data, headers=_etag(campaign))
 
 

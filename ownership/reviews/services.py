@@ -27,10 +27,10 @@ from django.db import transaction
 from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.history import Change, change_set_record, object_created
 from cxowner.orgs.locks import organization_locked, rows_locked
 from cxowner.orgs.models import Organization
+from cxowner.orgs.versions import versioned_update
 from journeys.models import Journey, Touchpoint
 from ownership.editor.services import CellChange, assignments_confirm, cells_read, cells_set
 from ownership.models import Assignment, Function, ReviewCampaign, ReviewItem, ReviewOutcome, Role
@@ -371,14 +371,14 @@ def campaign_item_move(*, campaign: ReviewCampaign, item: ReviewItem, to_functio
 def campaign_close(*, campaign: ReviewCampaign, version: int | None) -> ReviewCampaign:
     """End the campaign if it is still at `version`, and write each A's outcome down as it stands."""
     _open(campaign)
-    rows = ReviewCampaign.objects.filter(pk=campaign.pk, status=ReviewCampaign.Status.OPEN)
-    if version is not None:
-        rows = rows.filter(version=version)
-    if not rows.update(status=ReviewCampaign.Status.CLOSED, closed_at=timezone.now(), version=F("version") + 1):
-        current = ReviewCampaign.objects.get(pk=campaign.pk)
-        if current.status != ReviewCampaign.Status.OPEN:
-            raise ValidationError(CLOSED)
-        raise StaleVersion(current)
+    campaign = versioned_update(
+        campaign,
+        version=version,
+        where={"status": ReviewCampaign.Status.OPEN},
+        refuse=_open,
+        status=ReviewCampaign.Status.CLOSED,
+        closed_at=timezone.now(),
+    )
     progress = campaign_progress(campaign=campaign)
     items = ReviewItem.objects.filter(campaign=campaign)
     for outcome in (ReviewOutcome.CHANGED, ReviewOutcome.CONFIRMED):
@@ -396,5 +396,4 @@ def campaign_close(*, campaign: ReviewCampaign, version: int | None) -> ReviewCa
         ],
         journey_id=campaign.journey_id,
     )
-    campaign.refresh_from_db()
     return campaign

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
 from cxowner.views import form_write, membership_for, render_org
 from journeys.models import Journey
@@ -224,14 +225,14 @@ def campaign_item_move(request: HttpRequest, org: str, campaign_id: int, item_id
 def campaign_close(request: HttpRequest, org: str, campaign_id: int) -> HttpResponse:
     membership = membership_for(request, org, ADMIN)
     campaign = _campaign(membership, campaign_id)
-    version = request.POST.get("version", "")
-    if not (version.isdigit() and len(version) < 10):
+    form = VersionForm(request.POST)
+    if not form.is_valid():
         messages.error(request, "Reload the campaign before closing it.")
         return redirect("ownership:campaign", org, campaign.pk)
     try:
-        campaigns.campaign_close(campaign=campaign, version=int(version))
-    except StaleVersion:
-        messages.error(request, "Someone else changed this campaign meanwhile; it is shown as it is now.")
+        campaigns.campaign_close(campaign=campaign, version=form.cleaned_data["version"])
+    except StaleVersion as stale:
+        messages.error(request, f"{stale.message('This campaign')}; it is shown as it is now.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -14,8 +14,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cxowner.orgs.api.base import ID_PATTERN, OrganizationScopedMixin, PagePagination, etag, requested_int_version
-from cxowner.orgs.api.versions import VersionSerializer
+from cxowner.orgs.api.base import ID_PATTERN, OrganizationScopedMixin, PagePagination, etag, requested_version
+from cxowner.orgs.api.versions import VersionField, VersionSerializer
 from cxowner.orgs.authentication import acting_user
 from ownership.engine.rules import Finding
 from ownership.engine.whatif import Comparison
@@ -41,6 +41,7 @@ class OperationSerializer(serializers.Serializer):
 class ScenarioSerializer(serializers.ModelSerializer):
     operations = serializers.SerializerMethodField()
     created_by = serializers.SerializerMethodField()
+    version = VersionField(read_only=True)
 
     class Meta:
         model = Scenario
@@ -74,15 +75,14 @@ class ScenarioCreateSerializer(serializers.Serializer):
     operations = OperationSerializer(many=True, required=False, default=list)
 
 
-class OperationAddSerializer(OperationSerializer):
-    version = serializers.IntegerField(required=False, help_text="Or send the ETag in If-Match.")
+class OperationAddSerializer(OperationSerializer, VersionSerializer):
+    pass
 
 
-class ApplySerializer(serializers.Serializer):
+class ApplySerializer(VersionSerializer):
     base_matrix_version = serializers.IntegerField(
         help_text="The live matrix version the comparison was read against (the compare answer's matrix_version)."
     )
-    version = serializers.IntegerField(required=False, help_text="The scenario's version (or If-Match); optional.")
 
 
 def finding_data(finding: Finding) -> dict:
@@ -173,7 +173,7 @@ class ScenarioViewSet(
     @extend_schema(request=inline_serializer("ScenarioRename", {"name": serializers.CharField()}))
     def partial_update(self, request, org, pk=None):
         scenario = self.get_object()
-        version = requested_int_version(request)
+        version = requested_version(request)
         name = request.data.get("name") if hasattr(request.data, "get") else None
         if not isinstance(name, str):
             raise serializers.ValidationError({"name": ["Give the scenario's new name."]})
@@ -185,7 +185,7 @@ class ScenarioViewSet(
         """Add a step at the end; it must apply to the scenario's matrix as it stands."""
         scenario = self.get_object()
         data = _valid(OperationAddSerializer, request)
-        version = requested_int_version(request)
+        version = requested_version(request)
         return self._answer(
             scenarios.scenario_operation_add(scenario=scenario, operation=data["operation"], version=version)
         )
@@ -195,7 +195,7 @@ class ScenarioViewSet(
     def operation_remove(self, request, org, pk=None, position=None):
         """Take out step `position` (1 = the first)."""
         scenario = self.get_object()
-        version = requested_int_version(request)
+        version = requested_version(request)
         return self._answer(
             scenarios.scenario_operation_remove(scenario=scenario, position=int(position), version=version)
         )
@@ -218,7 +218,7 @@ class ScenarioViewSet(
         """Make the scenario's matrix the live one: one change set, all or nothing."""
         scenario = self.get_object()
         data = _valid(ApplySerializer, request)
-        version = requested_int_version(request, required=False)
+        version = requested_version(request, required=False)
         scenarios.scenario_apply(scenario=scenario, base_matrix_version=data["base_matrix_version"], version=version)
         return self._answer(scenario)
 
@@ -232,7 +232,7 @@ class ScenarioViewSet(
     def rebase(self, request, org, pk=None):
         """Re-draw on today's matrix; the steps that no longer apply are dropped and listed."""
         scenario = self.get_object()
-        result = scenarios.scenario_rebase(scenario=scenario, version=requested_int_version(request))
+        result = scenarios.scenario_rebase(scenario=scenario, version=requested_version(request))
         scenario = self.get_queryset().get(pk=result.scenario.pk)
         body = {**self.get_serializer(scenario).data, "dropped": list(result.dropped)}
         return Response(body, headers=etag(scenario.version))
@@ -241,7 +241,7 @@ class ScenarioViewSet(
     @action(detail=True, methods=["post"])
     def discard(self, request, org, pk=None):
         scenario = self.get_object()
-        version = requested_int_version(request)
+        version = requested_version(request)
         return self._answer(scenarios.scenario_discard(scenario=scenario, version=version))
 
     def handle_exception(self, exc):

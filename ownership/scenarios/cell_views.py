@@ -9,13 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
+from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
 from cxowner.views import membership_for, render_org
 from ownership.engine.constants import LETTERS, format_letters, parse_letters
 from ownership.engine.whatif import SetCells, cells_of
 from ownership.models import Scenario
 from ownership.scenarios import services as scenarios
-from ownership.scenarios.views import _REFUSALS, EDITOR, VersionForm, _refusal, _scenario
+from ownership.scenarios.views import _REFUSALS, EDITOR, _refusal, _scenario
 
 # The scenario matrix page edits one journey at a time; beyond this many rows, use the API.
 CELL_EDIT_ROWS = 300

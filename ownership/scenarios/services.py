@@ -18,15 +18,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.history import ChangeSet, change_set_combined, object_created, object_record
-from cxowner.orgs.locks import organization_locked, rows_locked
+from cxowner.orgs.locks import organization_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.names import NAME_MAX_CHARS
-from journeys.services import versioned_update
+from cxowner.orgs.versions import versioned_update
+from journeys.services import matrix_object_update
 from ownership.editor.services import CellChange, cells_set
 from ownership.engine.constants import parse_letters
 from ownership.engine.snapshot import OrgSnapshot
@@ -237,50 +236,60 @@ def _operations_store(
     ScenarioOperation.objects.bulk_create(rows)
 
 
-def _draft_locked(scenario: Scenario, version: int | None) -> Scenario:
-    """The scenario's row, locked: still a draft, and still at `version` when one is given."""
-    current = rows_locked(Scenario.objects.filter(pk=scenario.pk)).first()
-    if current is None:
-        raise ValidationError("This scenario no longer exists.")
+def _draft_claimed(scenario: Scenario, version: int | None, **changes) -> Scenario:
+    """Write `changes` to the scenario if it is still a draft at `version` (None: any version).
+
+    The version is claimed first (cxowner.orgs.versions), so the row is held until commit while
+    the steps are read and rewritten: a second writer waits, then finds the version moved on.
+    """
+    return versioned_update(
+        scenario,
+        version=version,
+        where={"status": Scenario.Status.DRAFT},
+        refuse=_refuse_closed,
+        updated_at=timezone.now(),
+        **changes,
+    )
+
+
+def _refuse_closed(current: Scenario) -> None:
     if current.status != Scenario.Status.DRAFT:
         raise ScenarioClosed(current)
-    if version is not None and current.version != version:
-        raise StaleVersion(current)
-    return current
 
 
-def _touched(scenario: Scenario, **changes) -> Scenario:
-    Scenario.objects.filter(pk=scenario.pk).update(**changes, version=F("version") + 1, updated_at=timezone.now())
-    scenario.refresh_from_db()
+def _set(scenario: Scenario, **changes) -> Scenario:
+    """Columns written after the version was claimed: it has moved on once already."""
+    Scenario.objects.filter(pk=scenario.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(scenario, name, value)
     return scenario
 
 
 @transaction.atomic
 def scenario_rename(*, scenario: Scenario, name: str, version: int | None) -> Scenario:
-    scenario = _draft_locked(scenario, version)
-    return _touched(scenario, name=_name(name))
+    return _draft_claimed(scenario, version, name=_name(name))
 
 
 @transaction.atomic
 def scenario_operation_add(*, scenario: Scenario, operation: Operation, version: int | None) -> Scenario:
     """One more step at the end; it must apply to the scenario's matrix as it stands."""
-    scenario = _draft_locked(scenario, version)
+    scenario = _draft_claimed(scenario, version)
     operations = [*scenario_operations(scenario), operation]
     descriptions = _described(snapshot_load(organization=scenario.organization), operations)
     _operations_store(scenario, [operation], descriptions[-1:], start=len(operations))
-    return _touched(scenario)
+    return scenario
 
 
 @transaction.atomic
 def scenario_operation_remove(*, scenario: Scenario, position: int, version: int | None) -> Scenario:
     """Take out step `position` (1 = the first); the later steps must still apply without it."""
-    scenario = _draft_locked(scenario, version)
+    scenario = _draft_claimed(scenario, version)
     operations = scenario_operations(scenario)
     if not 1 <= position <= len(operations):
         raise ValidationError({"position": f"The scenario has no step {position}."})
     del operations[position - 1]
     _operations_replace(scenario, operations, _described(snapshot_load(organization=scenario.organization), operations))
-    return _touched(scenario)
+    return scenario
 
 
 def _operations_replace(scenario: Scenario, operations: Sequence[Operation], descriptions: Sequence[str]) -> None:
@@ -291,8 +300,7 @@ def _operations_replace(scenario: Scenario, operations: Sequence[Operation], des
 @transaction.atomic
 def scenario_discard(*, scenario: Scenario, version: int | None) -> Scenario:
     """The draft is dropped; it stays listed as discarded, read-only."""
-    scenario = _draft_locked(scenario, version)
-    return _touched(scenario, status=Scenario.Status.DISCARDED, closed_at=timezone.now())
+    return _draft_claimed(scenario, version, status=Scenario.Status.DISCARDED, closed_at=timezone.now())
 
 
 @dataclass(frozen=True)
@@ -304,7 +312,7 @@ class Rebased:
 @transaction.atomic
 def scenario_rebase(*, scenario: Scenario, version: int | None) -> Rebased:
     """Re-draw the scenario on today's matrix; operations that no longer apply are dropped."""
-    scenario = _draft_locked(scenario, version)
+    scenario = _draft_claimed(scenario, version)
     live = snapshot_load(organization=scenario.organization)
     operations = scenario_operations(scenario)
     skipped = replay(live, operations).skipped
@@ -313,7 +321,7 @@ def scenario_rebase(*, scenario: Scenario, version: int | None) -> Rebased:
     kept = [op for index, op in enumerate(operations) if index not in gone]
     _operations_replace(scenario, kept, _described(live, kept))
     matrix_version = Organization.objects.values_list("matrix_version", flat=True).get(pk=scenario.organization_id)
-    return Rebased(_touched(scenario, base_matrix_version=matrix_version), dropped)
+    return Rebased(_set(scenario, base_matrix_version=matrix_version), dropped)
 
 
 # --- applying --------------------------------------------------------------------------------
@@ -330,7 +338,7 @@ def scenario_apply(*, scenario: Scenario, base_matrix_version: int, version: int
     # The organization's row first (cxowner/orgs/locks.py): no write to its matrix can slip in
     # between the version check and the writes below.
     organization_locked(organization.pk)
-    scenario = _draft_locked(scenario, version)
+    scenario = _draft_claimed(scenario, version)
     matrix_version = Organization.objects.values_list("matrix_version", flat=True).get(pk=organization.pk)
     if matrix_version != scenario.base_matrix_version or base_matrix_version != scenario.base_matrix_version:
         raise ScenarioStale(scenario=scenario, matrix_version=matrix_version)
@@ -341,7 +349,7 @@ def scenario_apply(*, scenario: Scenario, base_matrix_version: int, version: int
     summary = f"Scenario “{scenario.name}” applied"
     with change_set_combined(organization_id=organization.pk, kind="scenario.apply", summary=summary) as combined:
         _difference_write(organization, live, replayed.snapshot)
-    _touched(scenario, status=Scenario.Status.APPLIED, closed_at=timezone.now(), change_set=combined.change_set)
+    _set(scenario, status=Scenario.Status.APPLIED, closed_at=timezone.now(), change_set=combined.change_set)
     return combined.change_set
 
 
@@ -364,9 +372,9 @@ def _difference_write(organization: Organization, live: OrgSnapshot, target: Org
         was, role = live.role_by_id[row.id], roles[row.id]
         if (row.function_id, row.title) != (was.function_id, was.title):
             # A merge moves the role: role_update keeps roles in their function, so move it
-            # with the shared versioned update (history and live gaps alike).
+            # with the update every matrix object shares (history and live gaps alike).
             target_function = Function.objects.get(pk=row.function_id)
-            role = versioned_update(
+            role = matrix_object_update(
                 obj=role, version=None, scope=role_scope(role), function=target_function, title=row.title
             )
         if row.holder_name != was.holder_name:

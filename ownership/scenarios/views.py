@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
 from cxowner.views import membership_for, render_org
 from ownership.engine.constants import Rule, format_letters
@@ -35,10 +36,6 @@ EDITOR = Membership.Role.EDITOR
 CELLS_SHOWN = 200
 
 
-class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
-
 class ApplyForm(VersionForm):
     base_matrix_version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -50,7 +47,7 @@ def _scenario(membership: Membership, scenario_id: int) -> Scenario:
 
 def _refusal(request: HttpRequest, error: Exception) -> None:
     if isinstance(error, StaleVersion):
-        messages.error(request, "Someone else changed this scenario meanwhile; it is shown as it is now.")
+        messages.error(request, f"{error.message('This scenario')}; it is shown as it is now.")
     elif isinstance(error, ValidationError):
         messages.error(request, " ".join(error.messages))
     else:

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from cxowner.orgs.api.base import (
     VersionedViewSet,
-    requested_int_version,
+    requested_version,
 )
 from cxowner.orgs.api.conditional import ConditionalListMixin
 from ownership.models import Function, Role
@@ -64,7 +64,7 @@ class FunctionViewSet(ConditionalListMixin, VersionedViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         target, dry_run = data["into"], data["dry_run"]
-        version = None if dry_run else requested_int_version(request)
+        version = None if dry_run else requested_version(request)
         plan = function_merge_plan(function=function, target=target)
         if not dry_run:
             try:

@@ -2,20 +2,20 @@
 
 from rest_framework import serializers
 
+from cxowner.orgs.api.versions import VersionSerializer
 from journeys.api.serializers import OrganizationPrimaryKeyField
 from ownership.gaps.serializers import FindingSerializer
 from ownership.models import Function
 from ownership.structure.changes import FunctionPlan
 
 
-class FunctionMergeSerializer(serializers.Serializer):
+class FunctionMergeSerializer(VersionSerializer):
+    """The merge: `version` is the merged function's."""
+
     into = OrganizationPrimaryKeyField(
         queryset=Function.objects.all(), help_text="The function that takes over the letters and roles."
     )
     dry_run = serializers.BooleanField(default=False, help_text="Only preview: change nothing.")
-    version = serializers.IntegerField(
-        min_value=1, required=False, help_text="The version of the merged function (or send it as If-Match)."
-    )
     digest = serializers.CharField(
         max_length=64,
         required=False,

@@ -19,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Prefetch
 
-from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.history import (
     Change,
     change_set_record,
@@ -31,6 +30,7 @@ from cxowner.orgs.history import (
 )
 from cxowner.orgs.locks import organization_locked, rows_locked
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
+from cxowner.orgs.versions import gone, version_check, versioned_update
 from journeys.models import Touchpoint
 from ownership.engine.snapshot import OrgSnapshot
 from ownership.engine.whatif import Comparison, compare, merge_functions, remove_function
@@ -100,9 +100,8 @@ def function_move(*, function: Function, position: int, version: int | None) -> 
     functions = list(rows_locked(Function.objects.filter(organization_id=function.organization_id), no_key=True))
     current = next((row for row in functions if row.pk == function.pk), None)
     if current is None:
-        raise ValidationError("This function no longer exists.")
-    if version is not None and current.version != version:
-        raise StaleVersion(current)
+        raise gone(Function)
+    version_check(current, version=version)
     functions.remove(current)
     functions.sort(key=lambda row: (row.position, row.id))
     before = current.position
@@ -110,8 +109,7 @@ def function_move(*, function: Function, position: int, version: int | None) -> 
     for index, row in enumerate(functions, start=1):
         row.position = index
     Function.objects.bulk_update(functions, ["position"])
-    Function.objects.filter(pk=current.pk).update(version=F("version") + 1)
-    current.refresh_from_db()
+    versioned_update(current, version=None)  # checked above, under the lock
     # The order of columns is in no finding; announcing it moves the matrix's ETag.
     matrix_change_announce(organization_id=current.organization_id, scope=MatrixScope.of("function"))
     changes = object_changes(
@@ -219,8 +217,7 @@ def function_merge(*, function: Function, target: Function, version: int | None,
     locked = {row.pk: row for row in rows_locked(Function.objects.filter(pk__in=[function.pk, target.pk]))}
     if function.pk not in locked or target.pk not in locked:
         raise ValidationError("One of the two functions no longer exists.")
-    if version is not None and locked[function.pk].version != version:
-        raise StaleVersion(locked[function.pk])
+    version_check(locked[function.pk], version=version)
     function, target = locked[function.pk], locked[target.pk]
     if digest:
         plan_check(function_merge_plan(function=function, target=target), digest)

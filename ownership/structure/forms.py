@@ -2,24 +2,21 @@
 
 from django import forms
 
+from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
 from cxowner.orgs.selectors import members_of
 from ownership.models import Function
 
 
-class VersionedForm(forms.Form):
-    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-
-
-class FunctionRenameForm(VersionedForm):
+class FunctionRenameForm(VersionForm):
     name = forms.CharField(max_length=200, label="New name")
 
 
-class FunctionMoveForm(VersionedForm):
+class FunctionMoveForm(VersionForm):
     direction = forms.ChoiceField(choices=[("up", "Left"), ("down", "Right")])
 
 
-class PlanConfirmForm(VersionedForm):
+class PlanConfirmForm(VersionForm):
     """The confirmation of a previewed merge or delete: the version and what the preview showed."""
 
     digest = forms.CharField(max_length=64, widget=forms.HiddenInput)
@@ -57,7 +54,7 @@ def holder_member_field(label: str) -> MemberChoiceField:
     )
 
 
-class RoleEditForm(VersionedForm):
+class RoleEditForm(VersionForm):
     title = forms.CharField(max_length=200)
     holder_member = holder_member_field("Held by a member")
     holder_name = forms.CharField(

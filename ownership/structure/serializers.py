@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from cxowner.orgs.api.fields import StrictModelSerializer
+from cxowner.orgs.api.versions import VersionField
 from cxowner.orgs.models import Membership
 from journeys.api.serializers import OrganizationPrimaryKeyField
 from ownership.models import Function, Role
@@ -14,6 +15,7 @@ class FunctionSerializer(StrictModelSerializer):
     position = serializers.IntegerField(
         required=False, help_text="The column's place; write 1 for the first column (the others renumber)."
     )
+    version = VersionField(read_only=True)
 
     class Meta:
         model = Function
@@ -35,6 +37,7 @@ class RoleSerializer(StrictModelSerializer):
         help_text="The membership of the holder, if a member holds the role: their name and e-mail fill in.",
     )
     is_vacant = serializers.BooleanField(read_only=True)
+    version = VersionField(read_only=True)
 
     class Meta:
         model = Role

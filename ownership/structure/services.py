@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.history import (
     Change,
     history_ids,
@@ -16,12 +15,13 @@ from cxowner.orgs.history import (
     object_deleted,
     object_record,
 )
-from cxowner.orgs.locks import organization_locked, rows_locked
+from cxowner.orgs.locks import organization_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.names import NAME_MAX_CHARS, name_key
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
+from cxowner.orgs.versions import versioned_lock
 from journeys.models import Journey
-from journeys.services import versioned_update
+from journeys.services import matrix_object_update
 from ownership.imports.matrixfile.sheet import STANDARD_COLUMNS, normalise_header
 from ownership.models import Assignment, Function, JourneyOwner, Role
 from ownership.structure.changes import function_delete_plan, function_move, plan_check
@@ -96,7 +96,7 @@ def journey_owner_set(*, journey: Journey, owner: Role | None, version: int | No
             **history_ids(journey),
         )
 
-    return versioned_update(obj=journey, version=version, write_related=owner_written, **changes)
+    return matrix_object_update(obj=journey, version=version, write_related=owner_written, **changes)
 
 
 @transaction.atomic
@@ -109,7 +109,7 @@ def function_update(*, function: Function, version: int | None, **changes) -> Fu
     if changes:
         # A function's name is in findings all over the organization.
         scope = MatrixScope.of("function", organization_wide="name" in changes, functions=[function.pk])
-        function = versioned_update(obj=function, version=version, scope=scope, **changes)
+        function = matrix_object_update(obj=function, version=version, scope=scope, **changes)
         version = None  # checked by the rename
     if position is not None:
         function = function_move(function=function, position=position, version=version)
@@ -126,11 +126,7 @@ def function_delete(*, function: Function, version: int | None = None, digest: s
     organization_id = function.organization_id
     organization_locked(organization_id)
     if version is not None or digest:
-        function = rows_locked(Function.objects.filter(pk=function.pk)).first()
-        if function is None:
-            raise ValidationError("This function no longer exists.")
-        if version is not None and function.version != version:
-            raise StaleVersion(function)
+        function = versioned_lock(function, version=version)
         if digest:
             plan_check(function_delete_plan(function=function), digest)
     # Its letters go with it: each touchpoint's history shows the function's cell emptied.
@@ -161,7 +157,7 @@ def role_update(*, role: Role, version: int | None, **changes) -> Role:
         if name in changes:
             changes[name] = changes[name].strip()
     _holder_filled(changes, organization_id=role.organization_id)
-    return versioned_update(obj=role, version=version, scope=role_scope(role), **changes)
+    return matrix_object_update(obj=role, version=version, scope=role_scope(role), **changes)
 
 
 def _holder_filled(changes: dict, *, organization_id: int) -> None:
@@ -191,11 +187,7 @@ def role_delete(*, role: Role, version: int | None = None) -> None:
     organization_id, scope = role.organization_id, role_scope(role)
     organization_locked(organization_id)
     if version is not None:
-        current = rows_locked(Role.objects.filter(pk=role.pk)).first()
-        if current is None:
-            raise ValidationError("This role no longer exists.")
-        if current.version != version:
-            raise StaleVersion(current)
+        versioned_lock(role, version=version)
     object_record(obj=role, action="delete", changes=[object_deleted(role)])
     role.delete()
     matrix_change_announce(organization_id=organization_id, scope=scope)

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
 from cxowner.views import form_errors, form_write, membership_for, render_org
 from ownership.engine.vocabulary import rule_text
@@ -39,7 +40,6 @@ from ownership.structure.forms import (
     PlanConfirmForm,
     RoleEditForm,
     RoleForm,
-    VersionedForm,
 )
 from ownership.structure.selectors import functions_overview
 from ownership.structure.services import function_create, role_create
@@ -47,7 +47,8 @@ from ownership.structure.services import function_create, role_create
 EDITOR = Membership.Role.EDITOR
 
 
-STALE = "Someone else changed “{}” meanwhile; it is shown as it is now."
+def _stale(stale: StaleVersion, name: str) -> str:
+    return f"{stale.message(f'“{name}”')}; it is shown as it is now."
 
 
 def _function(membership: Membership, function_id: int) -> Function:
@@ -72,8 +73,8 @@ def function_rename(request: HttpRequest, org: str, function_id: int) -> HttpRes
         renamed = services.function_update(
             function=function, version=form.cleaned_data["version"], name=form.cleaned_data["name"]
         )
-    except StaleVersion:
-        messages.error(request, STALE.format(previous))
+    except StaleVersion as stale:
+        messages.error(request, _stale(stale, previous))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -93,8 +94,8 @@ def function_move(request: HttpRequest, org: str, function_id: int) -> HttpRespo
         position = min(max(ordered.index(function.pk) + 1 + step, 1), len(ordered))
         try:
             services.function_update(function=function, version=form.cleaned_data["version"], position=position)
-        except StaleVersion:
-            messages.error(request, STALE.format(function.name))
+        except StaleVersion as stale:
+            messages.error(request, _stale(stale, function.name))
         else:
             messages.success(request, f"“{function.name}” is now column {position} of the matrix.")
     return _back(org, f"function-{function.pk}")
@@ -117,8 +118,8 @@ def _confirmed(request, membership, function: Function, *, plan, change, again: 
         return _preview(request, membership, plan(), form, status=400)
     try:
         change(version=form.cleaned_data["version"], digest=form.cleaned_data["digest"])
-    except StaleVersion:
-        messages.error(request, STALE.format(function.name) + " Check the preview again.")
+    except StaleVersion as stale:
+        messages.error(request, _stale(stale, function.name) + " Check the preview again.")
         return redirect(again)
     except PlanChanged as changed:
         messages.error(request, str(changed))
@@ -191,8 +192,8 @@ def role_edit(request: HttpRequest, org: str, role_id: int) -> HttpResponse:
             data, title = dict(form.cleaned_data), role.title
             try:
                 role = services.role_update(role=role, version=data.pop("version"), **data)
-            except StaleVersion:
-                messages.error(request, STALE.format(title))
+            except StaleVersion as stale:
+                messages.error(request, _stale(stale, title))
                 return redirect("ownership:role_edit", org=org, role_id=role.pk)
             except ValidationError as error:
                 form_errors(form, error)
@@ -210,11 +211,11 @@ def role_edit(request: HttpRequest, org: str, role_id: int) -> HttpResponse:
 def role_delete(request: HttpRequest, org: str, role_id: int) -> HttpResponse:
     membership = membership_for(request, org, EDITOR)
     role = _role(membership, role_id)
-    form = VersionedForm(request.POST)
+    form = VersionForm(request.POST)
     try:
         services.role_delete(role=role, version=form.cleaned_data["version"] if form.is_valid() else None)
-    except StaleVersion:
-        messages.error(request, STALE.format(role.title) + " It was not deleted.")
+    except StaleVersion as stale:
+        messages.error(request, _stale(stale, role.title) + " It was not deleted.")
         return redirect("ownership:role_edit", org=org, role_id=role.pk)
     messages.success(request, f"Role “{role.title}” deleted from {role.function.name}.")
     return _back(org, f"function-{role.function_id}")

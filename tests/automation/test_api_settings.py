@@ -127,7 +127,9 @@ def test_a_cron_in_the_query_is_previewed_and_not_saved(organization, admin_api)
 def test_put_changes_the_schedule_with_the_version_read(organization, admin_api):
     version = admin_api.get(schedule_url(organization)).json()["version"]
 
-    saved = admin_api.put(schedule_url(organization), {"cron": "15 1 * * *", "enabled": False}, HTTP_IF_MATCH=version)
+    saved = admin_api.put(
+        schedule_url(organization), {"cron": "15 1 * * *", "enabled": False}, HTTP_IF_MATCH=f'"{version}"'
+    )
 
     assert saved.status_code == 200
     assert (saved.json()["cron"], saved.json()["enabled"]) == ("15 1 * * *", False)

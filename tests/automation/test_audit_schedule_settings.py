@@ -9,9 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.history import ChangeItem, ChangeSet
 from ownership.automation.schedules import (
-    StaleSchedule,
     audit_schedule_get,
     audit_schedule_set,
     audit_schedule_version,
@@ -98,7 +98,7 @@ def test_a_schedule_changed_since_it_was_read_is_refused_and_kept(organization):
     read = audit_schedule_version(audit_schedule_get(organization=organization))
     audit_schedule_set(organization=organization, hour="4", version=read)
 
-    with pytest.raises(StaleSchedule):
+    with pytest.raises(StaleVersion):
         audit_schedule_set(organization=organization, hour="5", version=read)
 
     assert crontab_text(audit_schedule_get(organization=organization).crontab) == "0 4 * * *"

@@ -122,7 +122,7 @@ def test_thresholds_saved_from_a_stale_page_are_refused_with_the_current_values(
 
     assert response.status_code == 409
     html = response.content.decode()
-    assert "Someone else changed this meanwhile" in html
+    assert f"Organization “{organization.name}” was changed by someone else at" in html
     assert 'name="consult_limit" value="7"' in html
     organization.refresh_from_db()
     assert organization.inform_limit == 5

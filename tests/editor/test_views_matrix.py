@@ -149,7 +149,7 @@ def test_stage_rename_with_stale_version_is_refused(organization, editor, matrix
     response = editor.post(url, {f"s{stage.id}-name": "Checkout", f"s{stage.id}-version": stage.version}, follow=True)
     stage.refresh_from_db()
     assert stage.name == "Pay"
-    assert "Someone else changed this stage" in response.content.decode()
+    assert "This stage was changed by " in response.content.decode()
 
 
 def test_touchpoint_move_down(organization, editor, matrix):
@@ -203,7 +203,7 @@ def test_touchpoint_edit_with_stale_version_shows_current_values(organization, e
     response = editor.post(url, {**base, "name": "Advisor"})
     touchpoint.refresh_from_db()
     assert touchpoint.name == "Floor staff"
-    assert "someone else changed" in response.content.decode()
+    assert "Not saved: “Floor staff” was changed by " in response.content.decode()
 
 
 def test_touchpoint_delete(organization, editor, matrix):
@@ -307,7 +307,7 @@ def test_stale_role_change_is_refused(organization, editor, matrix, accountable)
     url = accountable_url(organization, matrix, accountable)
     editor.post(url, {f"a{accountable.pk}-role": first.pk, f"a{accountable.pk}-version": 1})
     response = editor.post(url, {f"a{accountable.pk}-role": second.pk, f"a{accountable.pk}-version": 1}, follow=True)
-    assert "someone else changed this A" in response.content.decode()
+    assert "Not saved: this A was changed by " in response.content.decode()
     accountable.refresh_from_db()
     assert accountable.role == first
 

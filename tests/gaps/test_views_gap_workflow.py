@@ -74,7 +74,7 @@ def test_a_stale_form_is_refused_with_a_message_and_changes_nothing(gap, organiz
 
     response = editor.post(url(gap, "gap_reopen"), {"version": 1}, follow=True)
 
-    assert "Someone else changed this gap meanwhile" in response.content.decode()
+    assert "This gap was changed by someone else meanwhile" in response.content.decode()
     gap.refresh_from_db()
     assert gap.workflow_status == GapStatus.ACKNOWLEDGED
 

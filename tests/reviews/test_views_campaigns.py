@@ -215,7 +215,7 @@ def test_closing_a_review_changed_meanwhile_is_refused(organization, store, camp
         page(organization, "campaign_close", campaign.pk), {"version": 5}, follow=True
     )
 
-    assert "changed this campaign meanwhile" in response.content.decode()
+    assert "This campaign was changed by someone else at " in response.content.decode()
     assert ReviewCampaign.objects.get().status == "open"
 
 

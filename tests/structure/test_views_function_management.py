@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from cxowner.orgs.history import ChangeSet
 from cxowner.orgs.models import Membership
 from ownership.models import Assignment, Function, Role
 from ownership.structure.changes import function_delete_plan, function_merge_plan
@@ -85,7 +86,9 @@ def test_renaming_a_function_changed_meanwhile_is_refused(organization, world, e
         url("function_rename", organization, world["sales"].pk), {"name": "Shop", "version": 1}, follow=True
     )
     assert Function.objects.get(pk=world["sales"].pk).name == "Retail"
-    assert "Someone else changed “Retail” meanwhile; it is shown as it is now." in messages_of(response)
+    renamed = ChangeSet.objects.latest("id")
+    changed = f"changed by {renamed.actor_label} at {renamed.created_at:%Y-%m-%d %H:%M} UTC"
+    assert f"“Retail” was {changed}; it is shown as it is now." in messages_of(response)
 
 
 def test_moving_a_function_right_swaps_the_columns(organization, world, editor):
@@ -187,8 +190,8 @@ def test_a_role_changed_meanwhile_is_not_deleted(organization, world, editor):
     Role.objects.filter(pk=role.pk).update(version=2)
     response = editor.post(url("role_delete", organization, role.pk), {"version": 1}, follow=True)
     assert Role.objects.filter(pk=role.pk).exists()
-    assert "Someone else changed “Clerk” meanwhile; it is shown as it is now. It was not deleted." in messages_of(
-        response
+    assert "“Clerk” was changed by someone else meanwhile; it is shown as it is now. It was not deleted." in (
+        messages_of(response)
     )
 
 

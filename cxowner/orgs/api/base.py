@@ -24,12 +24,13 @@ from rest_framework.views import exception_handler
 from cxowner.orgs.authentication import TokenUser
 from cxowner.orgs.change_context import change_context_enter, change_context_exit
 from cxowner.orgs.errors import StaleCells, StaleVersion
-from cxowner.orgs.locks import LOCK_CONFLICT_MESSAGE, is_lock_conflict, organization_locked, rows_locked
+from cxowner.orgs.locks import LOCK_CONFLICT_MESSAGE, is_lock_conflict, organization_locked
 from cxowner.orgs.models import Membership, Organization
 from cxowner.orgs.selectors import membership_get, role_at_least
-from cxowner.orgs.services import StaleSettings, organization_settings_version
+from cxowner.orgs.versions import versioned_lock
 
 from .pagination import IdCursorPagination, PagePagination
+from .versions import VersionField
 
 __all__ = ["IdCursorPagination", "PagePagination"]
 
@@ -57,19 +58,13 @@ def api_exception_handler(exc, context):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, StaleVersion):
-        current = exc.obj.version
-        return Response(
-            {"detail": str(exc), "version": current},
-            status=status.HTTP_412_PRECONDITION_FAILED,
-            headers={"ETag": f'"{current}"'},
-        )
-    elif isinstance(exc, StaleSettings):
-        current = organization_settings_version(exc.organization)
-        return Response(
-            {"detail": str(exc), "version": current},
-            status=status.HTTP_412_PRECONDITION_FAILED,
-            headers={"ETag": f'"{current}"'},
-        )
+        body = {
+            "detail": str(exc),
+            "version": exc.version,
+            "changed_by": exc.changed_by or None,
+            "changed_at": exc.changed_at,
+        }
+        return Response(body, status=status.HTTP_412_PRECONDITION_FAILED, headers=etag(exc.version))
     elif is_lock_conflict(exc):
         return Response(
             {"detail": LOCK_CONFLICT_MESSAGE}, status=status.HTTP_409_CONFLICT, headers={"Retry-After": "2"}
@@ -151,8 +146,10 @@ class OrganizationScopedMixin:
         return context
 
 
-def requested_version(request, *, required: bool = True) -> str | None:
-    """The version the writer read: If-Match (an ETag) or the body's `version`."""
+def requested_version(request, *, required: bool = True) -> int | None:
+    """The version the writer read: If-Match (the ETag) or the body's `version`; 400 if not one.
+
+    `If-Match: *` (and, when not `required`, nothing) writes whatever the version is."""
     header = request.headers.get("If-Match", "").strip()
     if header and header != "*":
         value = header.removeprefix("W/").strip('"')
@@ -162,17 +159,10 @@ def requested_version(request, *, required: bool = True) -> str | None:
         if required and header != "*":
             raise PreconditionRequired()
         return None
-    return str(value)
-
-
-def requested_int_version(request, *, required: bool = True) -> int | None:
-    value = requested_version(request, required=required)
-    if value is None:
-        return None
     try:
-        return int(value)
-    except ValueError:
-        raise exceptions.ValidationError({"version": ["A version is a whole number (the ETag)."]}) from None
+        return VersionField().run_validation(value)
+    except exceptions.ValidationError as error:
+        raise exceptions.ValidationError({"version": error.detail}) from None
 
 
 def etag(version: object) -> dict[str, str]:
@@ -231,7 +221,7 @@ class VersionedViewSet(OrganizationScopedMixin, viewsets.GenericViewSet):
 
     def partial_update(self, request, *args, **kwargs):
         obj = self.get_object()
-        version = requested_int_version(request)
+        version = requested_version(request)
         serializer = self.get_serializer(obj, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
@@ -241,15 +231,14 @@ class VersionedViewSet(OrganizationScopedMixin, viewsets.GenericViewSet):
 
     def destroy(self, request, *args, **kwargs):
         obj = self.get_object()
-        version = requested_int_version(request, required=False)
+        version = requested_version(request, required=False)
         with transaction.atomic():
             # Organization first (cxowner/orgs/locks.py): a delete must not hold its row while
             # waiting for an audit that needs a KEY SHARE lock on it.
             organization_locked(self.organization.pk)
-            locked = rows_locked(type(obj).objects.filter(pk=obj.pk)).first()
-            if locked is None:
-                raise Http404
-            if version is not None and locked.version != version:
-                raise StaleVersion(locked)
+            try:
+                locked = versioned_lock(obj, version=version)
+            except DjangoValidationError:  # deleted meanwhile
+                raise Http404 from None
             self.service_delete(locked)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -18,7 +18,8 @@ COMMON_ERRORS = {
 }
 WRITE_ERRORS = {
     "409": "The cells changed since they were read; the body carries their current letters.",
-    "412": "Stale version (If-Match or `version`); nothing was changed.",
+    "412": "Stale version (If-Match or `version`); nothing was changed. The body says the current `version`, "
+    "and who changed the object last and when (`changed_by`, `changed_at`; null where not recorded).",
     "428": "Updates must say which version they change: If-Match header or `version` field.",
 }
 

@@ -2,16 +2,19 @@
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cxowner.orgs.api.fields import StrictCharField, StrictModelSerializer
+from cxowner.orgs.api.versions import VersionField
 from cxowner.orgs.models import ApiToken, Invitation, Membership, Organization
 from cxowner.orgs.services import ORGANIZATION_SETTINGS, organization_settings_version
 
 
 class OrganizationSerializer(StrictModelSerializer):
     role = serializers.SerializerMethodField(help_text="The caller's role in this organization.")
-    version = serializers.SerializerMethodField(help_text="The settings' version: send it back as If-Match.")
+    # The settings' version is a fingerprint of their values, not a column: read through a method.
+    version = serializers.SerializerMethodField()
     bottleneck_share = serializers.DecimalField(
         max_digits=3, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("1")
     )
@@ -31,7 +34,8 @@ class OrganizationSerializer(StrictModelSerializer):
     def get_role(self, organization) -> str | None:
         return self.context.get("roles", {}).get(organization.pk)
 
-    def get_version(self, organization) -> str:
+    @extend_schema_field(VersionField(read_only=True))
+    def get_version(self, organization) -> int:
         return organization_settings_version(organization)
 
 
