@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.test.utils import override_settings
 
 from cxowner.orgs.models import Membership
 
@@ -11,6 +12,16 @@ from .factories import MembershipFactory, OrganizationFactory
 # CI sets REQUIRE_SERVICES=1: a test that needs PostgreSQL, Redis, Chromium or a worker may
 # not be skipped there (see .ci/run).
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_passwords():
+    """MD5 instead of PBKDF2 for every test: each user a factory or seed_demo makes, and each log-in
+    to the live server, would otherwise hash for about half a second on a 2-core machine. No test
+    is about the hasher itself; the log-in brake (tests/test_login.py) counts failures, not hashes.
+    """
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)

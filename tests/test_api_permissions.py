@@ -311,12 +311,6 @@ CALLERS = ["anonymous", "viewer", "editor", "admin", "outsider", "outsider token
 PUBLIC_ROUTES = {"ping", "rules", "schema", "docs", "redoc", "not-found"}
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The world has seven users; the production hasher would spend seconds on them.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def build_world():
     """One organization full of marked rows, another organization, and a caller of every kind."""
     org = OrganizationFactory(name=f"{MARKER} Ltd", slug=f"{MARKER}-ltd")

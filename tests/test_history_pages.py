@@ -22,11 +22,6 @@ pytestmark = pytest.mark.django_db
 LIMIT = 10 * 1024 * 1024
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def store(organization):
     """Cashier in the store visit; Finance and Sales; Dana made Finance accountable, then Sam added R."""
