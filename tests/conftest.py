@@ -24,6 +24,17 @@ def fast_passwords():
         yield
 
 
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, started after the test database exists.
+
+    Started before it (when the session's first database test is a live-server test), the server
+    would not be handed the in-memory SQLite connection and would open a second one; see
+    tests/browser/conftest.py for what two connections do there.
+    """
+    return live_server
+
+
 @pytest.fixture(autouse=True)
 def no_login_brake(settings):
     """Failed log-ins in one test must not lock out the next (the cache may be a shared Redis).
