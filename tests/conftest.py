@@ -3,11 +3,15 @@
 import os
 
 import pytest
+from django.test import Client
 from django.test.utils import override_settings
+from rest_framework.test import APIClient
 
+from cxowner.celery import app as celery_app
 from cxowner.orgs.models import Membership
 
 from .factories import MembershipFactory, OrganizationFactory
+from .scenario_fixtures import acme_build
 
 # CI sets REQUIRE_SERVICES=1: a test that needs PostgreSQL, Redis, Chromium or a worker may
 # not be skipped there (see .ci/run).
@@ -57,6 +61,57 @@ def member(organization):
         return MembershipFactory(organization=organization, role=role).user
 
     return make
+
+
+@pytest.fixture
+def client_as(member):
+    """client_as("editor") -> a browser client logged in as a new member of `organization` with that role."""
+
+    def log_in(role: str = Membership.Role.VIEWER) -> Client:
+        client = Client()
+        client.force_login(member(role))
+        return client
+
+    return log_in
+
+
+@pytest.fixture
+def api_as(member):
+    """api_as("admin") -> an API client logged in (by session) as a new member with that role."""
+
+    def log_in(role: str = Membership.Role.VIEWER) -> APIClient:
+        client = APIClient()
+        client.force_login(member(role))
+        return client
+
+    return log_in
+
+
+@pytest.fixture
+def viewer(client_as):
+    """A browser client of a viewer of `organization`."""
+    return client_as(Membership.Role.VIEWER)
+
+
+@pytest.fixture
+def editor(client_as):
+    """A browser client of an editor of `organization`."""
+    return client_as(Membership.Role.EDITOR)
+
+
+@pytest.fixture
+def acme():
+    """The scenario tests' organization (tests/scenario_fixtures.py)."""
+    return acme_build()
+
+
+@pytest.fixture
+def eager_retries():
+    """Eager tasks retry synchronously, as a worker would later, instead of raising Retry."""
+    propagates = celery_app.conf.task_eager_propagates
+    celery_app.conf.task_eager_propagates = False
+    yield
+    celery_app.conf.task_eager_propagates = propagates
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -11,14 +11,8 @@ from ownership.snapshot import snapshot_load
 from ownership.whatif import cells_of
 
 from .factories import MembershipFactory
-from .scenario_fixtures import acme_build
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def acme():
-    return acme_build()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import csv
 import io
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -35,13 +34,6 @@ def store(organization):
     with change_context(surface="api", user=sam):
         cells_set(organization=organization, changes=[CellChange(cashier.pk, finance.pk, frozenset("AR"))])
     return {"journey": journey, "cashier": cashier, "finance": finance, "sales": sales}
-
-
-@pytest.fixture
-def viewer(member):
-    client = Client()
-    client.force_login(member("viewer"))
-    return client
 
 
 def test_a_touchpoint_history_lists_each_letter_change_with_actor_before_and_after(organization, store, viewer):

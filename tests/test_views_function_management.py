@@ -29,11 +29,6 @@ def client_for(user) -> Client:
 
 
 @pytest.fixture
-def editor(member):
-    return client_for(member("editor"))
-
-
-@pytest.fixture
 def world(organization):
     sales = FunctionFactory(organization=organization, name="Sales", position=1)
     service = FunctionFactory(organization=organization, name="Service", position=2)

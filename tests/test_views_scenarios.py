@@ -11,14 +11,8 @@ from ownership.services import CellChange, cells_set
 from ownership.whatif import MergeFunctions, SetCells
 
 from .factories import MembershipFactory, OrganizationFactory
-from .scenario_fixtures import acme_build
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def acme():
-    return acme_build()
 
 
 def login(client, organization, role):
