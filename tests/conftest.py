@@ -1,14 +1,17 @@
 """Shared test setup: factories are imported by the tests; fixtures for users and clients live here."""
 
+import io
 import os
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django.test.utils import override_settings
 from rest_framework.test import APIClient
 
 from cxowner.celery import app as celery_app
-from cxowner.orgs.models import Membership
+from cxowner.orgs.models import Membership, Organization
 
 from .factories import MembershipFactory, OrganizationFactory
 from .scenario_fixtures import acme_build
@@ -97,6 +100,27 @@ def viewer(client_as):
 def editor(client_as):
     """A browser client of an editor of `organization`."""
     return client_as(Membership.Role.EDITOR)
+
+
+@pytest.fixture(scope="module")
+def demo_for_reading(django_db_setup, django_db_blocker):
+    """The demo organization (seed_demo), built once for all the tests of a module that only read it.
+
+    It is built in a transaction that stays open while the module's tests run, each test's own
+    transaction nesting inside it as a savepoint, and is rolled back after the last one: no other
+    module sees it and nothing is committed. Not for `transaction=True` tests, which flush it.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        call_command("seed_demo", stdout=io.StringIO())
+        demo = Organization.objects.get(slug="demo")
+    try:
+        yield demo
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture
