@@ -103,24 +103,41 @@ def editor(client_as):
 
 
 @pytest.fixture(scope="module")
-def demo_for_reading(django_db_setup, django_db_blocker):
-    """The demo organization (seed_demo), built once for all the tests of a module that only read it.
+def built_once_per_module(django_db_setup, django_db_blocker):
+    """built_once_per_module(build) -> build(), run once for all the tests of a module that use it.
 
-    It is built in a transaction that stays open while the module's tests run, each test's own
-    transaction nesting inside it as a savepoint, and is rolled back after the last one: no other
-    module sees it and nothing is committed. Not for `transaction=True` tests, which flush it.
+    For data the tests only read, or change and expect back: it is built in a transaction that
+    stays open while the module's tests run, each test's own transaction nesting inside it as a
+    savepoint that is rolled back after the test, and the whole is rolled back after the module.
+    Nothing is committed and no other module sees it. Not for `transaction=True` tests (they
+    flush the tables), nor where a test changes what the database does not keep (the cache, the
+    objects built, which the tests share).
     """
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
-        call_command("seed_demo", stdout=io.StringIO())
-        demo = Organization.objects.get(slug="demo")
+
+    def build(function, *args, **kwargs):
+        with django_db_blocker.unblock():
+            return function(*args, **kwargs)
+
     try:
-        yield demo
+        yield build
     finally:
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+def demo_build() -> Organization:
+    call_command("seed_demo", stdout=io.StringIO())
+    return Organization.objects.get(slug="demo")
+
+
+@pytest.fixture(scope="module")
+def demo_for_reading(built_once_per_module):
+    """The demo organization (seed_demo), built once per module."""
+    return built_once_per_module(demo_build)
 
 
 @pytest.fixture
