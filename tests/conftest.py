@@ -1,9 +1,13 @@
-"""Shared test setup: factories are imported by the tests; fixtures for users and clients live here."""
+"""Shared test setup: factories are imported by the tests; fixtures shared by several modules (users,
+clients, data built once per module) live here, with what applies to the whole run: the password
+hasher, each pytest-xdist worker's Redis database, and CI's rule that a required test may not skip."""
 
 import io
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
@@ -17,8 +21,28 @@ from .factories import MembershipFactory, OrganizationFactory
 from .scenario_fixtures import acme_build
 
 # CI sets REQUIRE_SERVICES=1: a test that needs PostgreSQL, Redis, Chromium or a worker may
-# not be skipped there (see .ci/run).
-REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# not be skipped there (see .ci/run). A list of markers ("browser") fails only the skipped tests
+# that carry one of them: CI's SQLite run, which has Chromium but no database server or broker.
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "")
+REQUIRED_MARKERS = {name.strip() for name in REQUIRE_SERVICES.split(",") if name.strip()} - {"1"}
+
+
+def pytest_configure(config):
+    """Under pytest-xdist each worker gets a Redis database of its own (configured number + worker
+    number), as pytest-django gives it a test database of its own: tests clear the cache, and the
+    cache's keys (audit locks, heartbeats) and the real workers' queues must not meet another
+    worker's. Nothing has used the cache or the broker yet when this runs."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", … ; empty without -n
+    if not (worker and settings.REDIS_URL):
+        return
+    url = urlsplit(settings.REDIS_URL)
+    number = int(url.path.strip("/") or 0) + int(worker.removeprefix("gw"))
+    redis_url = urlunsplit(url._replace(path=f"/{number}"))
+    if settings.CELERY_BROKER_URL == settings.REDIS_URL:
+        settings.CELERY_BROKER_URL = redis_url
+        celery_app.conf.broker_url = redis_url
+    settings.CACHES["default"]["LOCATION"] = redis_url
+    settings.REDIS_URL = redis_url
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -160,6 +184,7 @@ def pytest_runtest_makereport(item, call):
     """In CI a skipped test is a failure: it means a service or the browser was missing."""
     outcome = yield
     report = outcome.get_result()
-    if REQUIRE_SERVICES and report.skipped and not hasattr(report, "wasxfail"):
+    required = REQUIRE_SERVICES == "1" or any(item.get_closest_marker(name) for name in REQUIRED_MARKERS)
+    if required and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
-        report.longrepr = f"Skipped where every service must be present (REQUIRE_SERVICES=1): {report.longrepr}"
+        report.longrepr = f"Skipped where it must run (REQUIRE_SERVICES={REQUIRE_SERVICES}): {report.longrepr}"
