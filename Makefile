@@ -41,8 +41,12 @@ demo-reset: $(VENV)/.installed
 	$(DEV_ENV) $(MANAGE) migrate --noinput
 	$(DEV_ENV) $(MANAGE) seed_demo --reset --audit-schedule "$(DEMO_AUDIT_SCHEDULE)"
 
+# Two pytest-xdist workers by default (each with its own test database and Redis database; see
+# tests/conftest.py); TEST_WORKERS=0 runs the tests in one process, TEST_WORKERS=auto one per core.
+# worksteal hands each worker a run of neighbouring tests and rebalances at the end.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

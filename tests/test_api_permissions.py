@@ -311,12 +311,6 @@ CALLERS = ["anonymous", "viewer", "editor", "admin", "outsider", "outsider token
 PUBLIC_ROUTES = {"ping", "rules", "schema", "docs", "redoc", "not-found"}
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The world has seven users; the production hasher would spend seconds on them.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def build_world():
     """One organization full of marked rows, another organization, and a caller of every kind."""
     org = OrganizationFactory(name=f"{MARKER} Ltd", slug=f"{MARKER}-ltd")
@@ -434,6 +428,13 @@ def _tokens(org, other, now):
     return tokens, ApiTokenFactory(organization=org, name=f"{MARKER} sync")
 
 
+@pytest.fixture(scope="module")
+def world(built_once_per_module):
+    """One world for the module's tests (each test's writes roll back): built per test, it cost
+    five times what the requests do."""
+    return built_once_per_module(build_world)
+
+
 def client_for(caller: str, users, tokens) -> APIClient:
     client = APIClient()
     if caller in users:
@@ -478,8 +479,8 @@ def expected_status(endpoint: Endpoint, caller: str) -> int:
 @pytest.mark.django_db
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
-def test_endpoint_answers_each_caller_with_its_status(endpoint, caller):
-    ids, users, tokens = build_world()
+def test_endpoint_answers_each_caller_with_its_status(world, endpoint, caller):
+    ids, users, tokens = world
     response = call(client_for(caller, users, tokens), endpoint, ids)
     assert response.status_code == expected_status(endpoint, caller), response.content[:300]
     if caller.startswith("outsider"):
@@ -488,8 +489,8 @@ def test_endpoint_answers_each_caller_with_its_status(endpoint, caller):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("caller", CALLERS)
-def test_organization_list_shows_only_the_callers_organizations(caller):
-    ids, users, tokens = build_world()
+def test_organization_list_shows_only_the_callers_organizations(world, caller):
+    ids, users, tokens = world
     response = client_for(caller, users, tokens).get("/api/v1/orgs/")
     if caller in {"anonymous", "expired token", "revoked token"}:
         assert response.status_code == 401

@@ -38,11 +38,6 @@ LISTS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def build(size: int):
     """An organization with `size` rows of everything, written in bulk."""
     org = OrganizationFactory()

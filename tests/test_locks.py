@@ -142,9 +142,8 @@ def test_a_write_that_waits_past_the_lock_timeout_answers_409():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_writers_and_a_tight_audit_loop_never_deadlock_or_lose_an_edit(settings):
+def test_writers_and_a_tight_audit_loop_never_deadlock_or_lose_an_edit():
     needs_postgresql()
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     organization = OrganizationFactory()
     journey = JourneyFactory(organization=organization)
     stages = [StageFactory(journey=journey, position=n) for n in (1, 2)]

@@ -67,16 +67,6 @@ class Receiver:
         self.server.server_close()
 
 
-@pytest.fixture
-def eager_retries():
-    """Eager tasks retry synchronously, as a worker would later, instead of raising Retry."""
-    app = audit_notify_task.app
-    propagates = app.conf.task_eager_propagates
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = propagates
-
-
 def signature_is_valid(secret: str, request: dict) -> bool:
     expected = "sha256=" + hmac.new(secret.encode(), request["body"], hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, request["headers"]["X-Cxowner-Signature"])

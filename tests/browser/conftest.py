@@ -4,6 +4,13 @@ Playwright runs an event loop in the test's thread while the browser is open, so
 async-safety check would refuse the ORM calls the tests make around it. It is switched off
 while this package's browser is open and back on when it closes: the deployment checklist
 (tests/test_settings.py) must still see it on.
+
+The running loop has a second effect: Django keeps database connections per thread, and per
+task where a loop runs, so the test's ORM calls open a connection of their own rather than the
+one the live server was handed. On PostgreSQL that is how it should be. On SQLite's in-memory
+test database two connections lock each other out table by table, at once and without waiting
+("database table is locked"), whenever the test reads while a request writes:
+`live_server_shares_the_test_connection` hands the server the test's connection instead.
 """
 
 import os
@@ -11,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -56,6 +64,22 @@ class Browser:
 
     def new_context(self, **options):
         return self.browser.new_context(viewport={"width": 1280, "height": 800}, **options)
+
+
+@pytest.fixture(autouse=True)
+def live_server_shares_the_test_connection(request):
+    """On in-memory SQLite, the live server's requests use the connection this test's code uses.
+
+    It stays shareable afterwards: a request the browser left running past the test still closes
+    it when it ends.
+    """
+    if "live_server" not in request.fixturenames:
+        return
+    shared = request.getfixturevalue("live_server").thread.connections_override  # empty on PostgreSQL
+    for alias in shared:
+        if not connections[alias].allow_thread_sharing:
+            connections[alias].inc_thread_sharing()
+        shared[alias] = connections[alias]
 
 
 @pytest.fixture

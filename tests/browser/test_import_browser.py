@@ -1,12 +1,15 @@
 """The import page in the browser: a pasted Markdown chart with a letter that is not R, A, C or I,
 mapped on the page, previewed, imported, and the imported journey's matrix shown."""
 
+import pytest
 from playwright.sync_api import expect
 
 from journeys.models import Journey
 from ownership.models import Assignment
 
 from .axe import assert_accessible
+
+pytestmark = pytest.mark.browser
 
 CHART = """| Task | Store manager | Cashier team | Marketing |
 |---|---|---|---|

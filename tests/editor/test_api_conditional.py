@@ -9,11 +9,7 @@ from tests.editor.test_api_matrix import url
 from . import test_api_matrix
 
 # The matrix tests' fixtures: an editor's API client and a small journey.
-editor_client, fast_passwords, matrix = (
-    test_api_matrix.editor_client,
-    test_api_matrix.fast_passwords,
-    test_api_matrix.matrix,
-)
+editor_client, matrix = test_api_matrix.editor_client, test_api_matrix.matrix
 
 pytestmark = pytest.mark.django_db
 

@@ -19,11 +19,6 @@ from tests.factories import (
 )
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def matrix(organization):
     """A journey of two stages, three touchpoints and two functions; Sales holds A on the first."""
@@ -223,11 +218,10 @@ def test_delete_with_a_stale_if_match_is_412_and_keeps_the_row(editor_client, or
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_of_one_cell_exactly_one_wins(settings):
+def test_concurrent_writers_of_one_cell_exactly_one_wins():
     """Two threads, two connections, the same expected value: the row lock lets one through."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL) for real concurrent transactions")
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     organization = OrganizationFactory()
     journey = JourneyFactory(organization=organization)
     touchpoint = TouchpointFactory(stage=StageFactory(journey=journey))

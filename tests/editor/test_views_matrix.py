@@ -14,13 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def editor(member):
-    client = Client()
-    client.force_login(member("editor"))
-    return client
-
-
-@pytest.fixture
 def matrix(organization):
     journey = JourneyFactory(organization=organization, name="Store visit")
     stage = StageFactory(journey=journey, organization=organization, name="Buy", position=1)

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from ownership.editor.services import CellChange, cells_set
@@ -11,13 +10,6 @@ from ownership.gaps.audits import audit_organization
 from tests.factories import FunctionFactory, JourneyFactory, RoleFactory, StageFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def viewer(member):
-    client = Client()
-    client.force_login(member("viewer"))
-    return client
 
 
 def journey_with(organization, name, *, owned: int, unowned: int, owner=None):

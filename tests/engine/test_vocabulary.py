@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -87,13 +86,6 @@ def contested(organization):
         )
     audit_organization(organization=organization, trigger="manual")
     return journey
-
-
-@pytest.fixture
-def viewer(member):
-    client = Client()
-    client.force_login(member("viewer"))
-    return client
 
 
 @pytest.mark.django_db

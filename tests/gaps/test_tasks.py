@@ -40,16 +40,6 @@ postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="ro
 
 
 @pytest.fixture
-def eager_retries():
-    """Eager tasks retry synchronously, as a worker would later, instead of raising Retry."""
-    app = tasks.audit_run_task.app
-    propagates = app.conf.task_eager_propagates
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = propagates
-
-
-@pytest.fixture
 def audits_on_change(settings):
     settings.AUDIT_ON_CHANGE = True
     cache.clear()

@@ -41,11 +41,6 @@ pytestmark = pytest.mark.django_db
 LIMIT = 10 * 1024 * 1024
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def stage(organization):
     return StageFactory(journey=JourneyFactory(organization=organization, name="Store visit"), name="Pay")

@@ -4,7 +4,6 @@ import csv
 import io
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -22,11 +21,6 @@ pytestmark = pytest.mark.django_db
 LIMIT = 10 * 1024 * 1024
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def store(organization):
     """Cashier in the store visit; Finance and Sales; Dana made Finance accountable, then Sam added R."""
@@ -40,13 +34,6 @@ def store(organization):
     with change_context(surface="api", user=sam):
         cells_set(organization=organization, changes=[CellChange(cashier.pk, finance.pk, frozenset("AR"))])
     return {"journey": journey, "cashier": cashier, "finance": finance, "sales": sales}
-
-
-@pytest.fixture
-def viewer(member):
-    client = Client()
-    client.force_login(member("viewer"))
-    return client
 
 
 def test_a_touchpoint_history_lists_each_letter_change_with_actor_before_and_after(organization, store, viewer):

@@ -8,7 +8,6 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -197,13 +196,6 @@ def test_the_api_needs_a_file_or_text(api):
 
 
 # --- the import page --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def editor(member):
-    client = Client()
-    client.force_login(member("editor"))
-    return client
 
 
 def test_the_page_previews_a_pasted_chart_journey_by_journey(editor, organization):

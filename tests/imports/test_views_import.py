@@ -2,7 +2,6 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
 from journeys.models import Touchpoint
@@ -13,13 +12,6 @@ pytestmark = pytest.mark.django_db
 
 GOOD = b"journey,stage,touchpoint,Sales,Finance\nStore visit,Buy,Cashier,R,A\nStore visit,Buy,Receipt,,A/R\n"
 BAD = b"journey,stage,touchpoint,Sales,Finance\nStore visit,Buy,Cashier,R,A\nStore visit,Buy,Receipt,X,A\n"
-
-
-@pytest.fixture
-def editor(member):
-    client = Client()
-    client.force_login(member("editor"))
-    return client
 
 
 def upload(content: bytes, name: str = "matrix.csv") -> SimpleUploadedFile:

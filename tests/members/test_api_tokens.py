@@ -13,11 +13,6 @@ from cxowner.orgs.services import membership_remove, membership_set_role, token_
 from tests.factories import ApiTokenFactory, JourneyFactory, MembershipFactory, OrganizationFactory
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def bearer(token) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")

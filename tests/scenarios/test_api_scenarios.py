@@ -10,14 +10,8 @@ from ownership.engine.whatif import cells_of
 from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Function, Scenario
 from tests.factories import MembershipFactory
-from tests.scenario_fixtures import acme_build
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def acme():
-    return acme_build()
 
 
 @pytest.fixture

@@ -45,11 +45,6 @@ from tests.scenario_fixtures import acme_build
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def acme():
-    return acme_build()
-
-
 def fid(organization, name: str) -> int:
     return Function.objects.get(organization=organization, name=name).pk
 

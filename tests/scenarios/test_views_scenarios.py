@@ -10,14 +10,8 @@ from ownership.engine.whatif import MergeFunctions, SetCells
 from ownership.models import Function, Role, Scenario
 from ownership.scenarios.services import scenario_create
 from tests.factories import MembershipFactory, OrganizationFactory
-from tests.scenario_fixtures import acme_build
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def acme():
-    return acme_build()
 
 
 def login(client, organization, role):
