@@ -15,6 +15,7 @@ from cxowner.orgs.api.base import ID_PATTERN, OrganizationScopedMixin
 from cxowner.orgs.authentication import acting_user
 from cxowner.orgs.models import Membership
 from ownership.engine.vocabulary import rule_text
+from ownership.fixes import offers
 from ownership.fixes import services as gap_fixes
 from ownership.gaps.api import _etag, _valid
 from ownership.gaps.serializers import GapSerializer
@@ -79,7 +80,7 @@ class GapFixViewSet(OrganizationScopedMixin, viewsets.GenericViewSet):
                     "meaning": text.meaning,
                     "why": text.why,
                     "how_to_fix": text.fix,
-                    "fixes": [fix.as_dict() for fix in gap_fixes.fixes_for(gap)],
+                    "fixes": [fix.as_dict() for fix in offers.fixes_for(gap)],
                 }
             )
         data = _valid(FixApplySerializer, request)
@@ -89,6 +90,6 @@ class GapFixViewSet(OrganizationScopedMixin, viewsets.GenericViewSet):
             "resolved": result.resolved,
             "message": result.message,
             "gap": self.get_serializer(result.gap).data,
-            "fixes": [fix.as_dict() for fix in gap_fixes.fixes_for(result.gap)],
+            "fixes": [fix.as_dict() for fix in offers.fixes_for(result.gap)],
         }
         return Response(body, headers=_etag(result.gap))

@@ -28,6 +28,7 @@ from journeys.models import Touchpoint
 from ownership.editor.matrix import journey_summary, rows_after_change
 from ownership.editor.undo import undo_stacks
 from ownership.engine.vocabulary import rule_text
+from ownership.fixes import offers
 from ownership.fixes import services as gap_fixes
 from ownership.models import Function, Gap, Role
 
@@ -60,9 +61,9 @@ def _stale_message(error: Exception) -> str:
     return f"Not saved: {error.message('this')} ({what}). {UP_TO_DATE}"
 
 
-def fix_groups(gap: Gap) -> list[tuple[str, list[gap_fixes.Fix]]]:
+def fix_groups(gap: Gap) -> list[tuple[str, list[offers.Fix]]]:
     """The gap's fixes under their headings, in the order offered (the gap's page lists them too)."""
-    return [(group, list(items)) for group, items in groupby(gap_fixes.fixes_for(gap), key=lambda fix: fix.group)]
+    return [(group, list(items)) for group, items in groupby(offers.fixes_for(gap), key=lambda fix: fix.group)]
 
 
 def _panel(request, membership, gap: Gap, surface: str, *, message="", level="ok", status=200, swap=None):

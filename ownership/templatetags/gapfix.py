@@ -3,7 +3,7 @@ the fixes themselves for a page that shows the panel in place (the gap's own pag
 
 from django import template
 
-from ownership.fixes.services import FIXABLE_RULES
+from ownership.fixes.offers import FIXABLE_RULES
 from ownership.fixes.views import fix_groups as groups_of_fixes
 
 register = template.Library()

@@ -11,7 +11,8 @@ from rest_framework.test import APIClient
 
 from cxowner.orgs.errors import StaleCells, StaleVersion
 from ownership.editor.services import CellChange, assignment_role_set, cells_read, cells_set
-from ownership.fixes.services import fix_apply, fixes_for
+from ownership.fixes.offers import fixes_for
+from ownership.fixes.services import fix_apply
 from ownership.gaps.audits import audit_organization
 from ownership.models import Assignment, Gap
 from ownership.structure.selectors import journey_owner

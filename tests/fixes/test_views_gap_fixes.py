@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from ownership.editor.services import CellChange, cells_set
-from ownership.fixes.services import fixes_for
+from ownership.fixes.offers import fixes_for
 from ownership.gaps.audits import audit_organization
 from ownership.models import Gap
 from tests.factories import FunctionFactory, MembershipFactory, StageFactory, TouchpointFactory
