@@ -47,6 +47,7 @@ from ownership.engine.whatif import (
     operation_describe,
     replay,
 )
+from ownership.gaps.figures import Coverage, Standing, gap_tally_with_accepted
 from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Function, Role, Scenario, ScenarioOperation
 from ownership.structure.services import function_delete, role_scope, role_update
@@ -137,6 +138,14 @@ def scenario_operations(scenario: Scenario) -> list[Operation]:
 
 # --- reading a scenario ----------------------------------------------------------------------
 @dataclass(frozen=True)
+class ScenarioFigures:
+    """Today's figures, as every page shows them, and the same figures with the scenario."""
+
+    before: Standing
+    after: Standing
+
+
+@dataclass(frozen=True)
 class ScenarioState:
     """A scenario read against today's matrix: its steps, its matrix, and what it changes."""
 
@@ -146,6 +155,7 @@ class ScenarioState:
     comparison: Comparison
     steps: tuple[str, ...]  # each operation in words, with today's names
     matrix_version: int  # the live matrix's, now
+    figures: ScenarioFigures
 
     @property
     def stale(self) -> bool:
@@ -162,13 +172,26 @@ def scenario_state(*, scenario: Scenario) -> ScenarioState:
     live = snapshot_load(organization=organization)
     operations = scenario_operations(scenario)
     replayed = replay(live, operations)
+    comparison = compare(live, replayed.snapshot)
     return ScenarioState(
         scenario=scenario,
         live=live,
         replayed=replayed,
-        comparison=compare(live, replayed.snapshot),
+        comparison=comparison,
         steps=tuple(operation_describe(live, operation) for operation in operations),
         matrix_version=Organization.objects.values_list("matrix_version", flat=True).get(pk=organization.pk),
+        figures=_figures(organization, live, replayed.snapshot, comparison),
+    )
+
+
+def _figures(organization: Organization, live: OrgSnapshot, after: OrgSnapshot, comparison: Comparison):
+    """Today's open gaps and accepted risks as every page counts them (the live gaps), and with
+    the scenario: today's, less the gaps it closes, plus those it opens (one query)."""
+    today, accepted = gap_tally_with_accepted(organization=organization)
+    with_scenario = today.changed(opened=comparison.opened, closed=comparison.closed, accepted=accepted)
+    return ScenarioFigures(
+        before=Standing(coverage=Coverage.of_snapshot(live), gaps=today.whole),
+        after=Standing(coverage=Coverage.of_snapshot(after), gaps=with_scenario.whole),
     )
 
 

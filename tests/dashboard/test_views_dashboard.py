@@ -1,12 +1,15 @@
 """The dashboard reads live state, rolls the heatmap up by journey and opens one at a time."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from cxowner.orgs.models import Organization
 from ownership.dashboard.selectors import HEAT_JOURNEYS
 from ownership.editor.services import CellChange, cells_set
 from ownership.gaps.audits import audit_organization
@@ -93,6 +96,8 @@ def test_another_organizations_journey_does_not_open(organization, viewer):
 
 
 def test_the_period_is_read_from_the_address_and_defaults_to_30_days(organization, viewer):
+    # Old enough to have figures from 30 days ago to compare with.
+    Organization.objects.filter(pk=organization.pk).update(created_at=timezone.now() - timedelta(days=100))
     matrix_build(organization=organization, touchpoints=5, functions=2, stages=2)
     url = reverse("dashboard", args=[organization.slug])
 

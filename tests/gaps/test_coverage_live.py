@@ -1,4 +1,4 @@
-"""Live coverage (one SQL aggregate) agrees with the rules' coverage over a snapshot."""
+"""Live coverage (one SQL aggregate, ownership.gaps.figures) agrees with the rules' coverage over a snapshot."""
 
 import os
 
@@ -8,7 +8,7 @@ from django.core.management import call_command
 from cxowner.orgs.models import Organization
 from journeys.models import Journey
 from ownership.engine.rules import coverage
-from ownership.gaps.selectors import coverage_by_journey, coverage_live
+from ownership.gaps.figures import coverage_read
 from ownership.gaps.snapshots import snapshot_load
 
 pytestmark = pytest.mark.django_db
@@ -21,11 +21,13 @@ def demo():
 
 
 def test_organization_coverage_equals_the_rules_coverage(demo):
-    assert coverage_live(organization=demo).share == pytest.approx(coverage(snapshot_load(organization=demo)))
+    assert coverage_read(organization=demo).organization.share == pytest.approx(
+        coverage(snapshot_load(organization=demo))
+    )
 
 
 def test_each_journeys_coverage_equals_the_rules_coverage_of_that_journey(demo):
-    by_journey = coverage_by_journey(organization=demo)
+    by_journey = coverage_read(organization=demo).journeys()
     for journey in Journey.objects.filter(organization=demo):
         expected = coverage(snapshot_load(organization=demo, journey=journey))
         assert by_journey[journey.id].share == pytest.approx(expected), journey.name
@@ -33,8 +35,17 @@ def test_each_journeys_coverage_equals_the_rules_coverage_of_that_journey(demo):
 
 def test_coverage_of_chosen_journeys_only(demo):
     journey = Journey.objects.filter(organization=demo).first()
-    assert set(coverage_by_journey(organization=demo, journey_ids=[journey.id])) == {journey.id}
+    assert set(coverage_read(organization=demo, journey_ids=[journey.id]).journeys()) == {journey.id}
 
 
 def test_an_organization_with_nothing_in_scope_has_no_coverage(organization):
-    assert coverage_live(organization=organization).share == 0.0
+    # No figure (docs/figures.md): neither 0 % nor 100 %.
+    assert coverage_read(organization=organization).organization.share is None
+
+
+def test_each_stages_coverage_adds_up_to_its_journeys(demo):
+    journey = Journey.objects.filter(organization=demo).first()
+    rows = coverage_read(organization=demo, stages_of=journey.id)
+    stages = rows.stages()
+    assert stages and sum(c.covered for c in stages.values()) == rows.journey(journey.id).covered
+    assert rows.organization == coverage_read(organization=demo).organization
