@@ -153,10 +153,7 @@ def change_cards(data: Dashboard) -> list[dict]:
             "key": "open",
             "label": "Open gaps",
             "value": gaps.total,
-            "note": ", ".join(
-                f"{gaps.by_severity.get(s, 0)} {severity_count_label(s, gaps.by_severity.get(s, 0))}"
-                for s in SEVERITIES
-            ),
+            "note": "",  # its split by severity, from severity_bars
             "change": words(change.open_gaps),
             "href": "",
         },
@@ -278,6 +275,7 @@ def severity_bars(gaps: GapFigures) -> list[dict]:
             "severity": s,
             "text": SEVERITY_TEXT[s],
             "count": gaps.by_severity.get(s, 0),
+            "words": severity_count_label(s, gaps.by_severity.get(s, 0)),
             "pct": round(100 * gaps.by_severity.get(s, 0) / total),
         }
         for s in SEVERITIES

@@ -13,6 +13,7 @@ from cxowner.orgs.models import Organization
 from ownership.dashboard.selectors import HEAT_JOURNEYS
 from ownership.editor.services import CellChange, cells_set
 from ownership.gaps.audits import audit_organization
+from ownership.gaps.figures import figures_read
 from ownership.models import Gap
 from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory, matrix_build
 
@@ -74,6 +75,23 @@ def test_many_journeys_show_the_ones_with_most_gaps_first_and_offer_all(organiza
     assert html.count('class="heat-journey-row') == HEAT_JOURNEYS
     assert f"Show all {HEAT_JOURNEYS + 3} journeys" in html
     assert viewer.get(url, {"heat": "all"}).content.decode().count('class="heat-journey-row') == HEAT_JOURNEYS + 3
+
+
+def test_the_heatmap_shows_the_journeys_with_the_most_open_gaps_most_first_and_says_how_many(organization, viewer):
+    for n in range(HEAT_JOURNEYS + 3):
+        journey = JourneyFactory(organization=organization, name=f"Journey {n:02}")
+        stage = StageFactory(journey=journey, organization=organization)
+        for i in range(n % 5):  # unassigned touchpoints, besides the journey's missing manager
+            TouchpointFactory(journey=journey, stage=stage, organization=organization, name=f"Step {i}")
+    audit_organization(organization=organization, trigger="manual")
+
+    html = viewer.get(reverse("dashboard", args=[organization.slug])).content.decode()
+
+    heat = html[html.index('data-testid="heatmap"') :]
+    shown = [int(n) for n in re.findall(r'data-figure="open">(\d+)<', heat)]
+    every = sorted((journey.gaps.total for journey in figures_read(organization=organization).journeys), reverse=True)
+    assert shown == every[:HEAT_JOURNEYS]
+    assert f"the {HEAT_JOURNEYS} journeys with the most open gaps are shown, the most first" in html
 
 
 @pytest.mark.parametrize("size", [10, 200])
