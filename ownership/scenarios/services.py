@@ -47,7 +47,7 @@ from ownership.engine.whatif import (
     operation_describe,
     replay,
 )
-from ownership.gaps.figures import Coverage, Standing, gap_tally_with_accepted
+from ownership.gaps.figures import WhatIf, what_if_read
 from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Function, Role, Scenario, ScenarioOperation
 from ownership.structure.services import function_delete, role_scope, role_update
@@ -138,14 +138,6 @@ def scenario_operations(scenario: Scenario) -> list[Operation]:
 
 # --- reading a scenario ----------------------------------------------------------------------
 @dataclass(frozen=True)
-class ScenarioFigures:
-    """Today's figures, as every page shows them, and the same figures with the scenario."""
-
-    before: Standing
-    after: Standing
-
-
-@dataclass(frozen=True)
 class ScenarioState:
     """A scenario read against today's matrix: its steps, its matrix, and what it changes."""
 
@@ -155,7 +147,7 @@ class ScenarioState:
     comparison: Comparison
     steps: tuple[str, ...]  # each operation in words, with today's names
     matrix_version: int  # the live matrix's, now
-    figures: ScenarioFigures
+    figures: WhatIf  # today's figures, as every page shows them, and with the scenario
 
     @property
     def stale(self) -> bool:
@@ -180,18 +172,13 @@ def scenario_state(*, scenario: Scenario) -> ScenarioState:
         comparison=comparison,
         steps=tuple(operation_describe(live, operation) for operation in operations),
         matrix_version=Organization.objects.values_list("matrix_version", flat=True).get(pk=organization.pk),
-        figures=_figures(organization, live, replayed.snapshot, comparison),
-    )
-
-
-def _figures(organization: Organization, live: OrgSnapshot, after: OrgSnapshot, comparison: Comparison):
-    """Today's open gaps and accepted risks as every page counts them (the live gaps), and with
-    the scenario: today's, less the gaps it closes, plus those it opens (one query)."""
-    today, accepted = gap_tally_with_accepted(organization=organization)
-    with_scenario = today.changed(opened=comparison.opened, closed=comparison.closed, accepted=accepted)
-    return ScenarioFigures(
-        before=Standing(coverage=Coverage.of_snapshot(live), gaps=today.whole),
-        after=Standing(coverage=Coverage.of_snapshot(after), gaps=with_scenario.whole),
+        figures=what_if_read(
+            organization=organization,
+            before=live,
+            after=replayed.snapshot,
+            opened=comparison.opened,
+            closed=comparison.closed,
+        ),
     )
 
 

@@ -34,9 +34,11 @@ from ownership.gaps.figures.read import (
     Figures,
     PlaceFigures,
     Standing,
+    WhatIf,
     figures_read,
     journey_standings,
     standing_read,
+    what_if_read,
     worst_first,
     worst_first_key,
 )
@@ -57,6 +59,7 @@ __all__ = [
     "PeriodChange",
     "PlaceFigures",
     "Standing",
+    "WhatIf",
     "coverage_read",
     "daily_trend",
     "figures_read",
@@ -66,6 +69,7 @@ __all__ = [
     "journey_standings",
     "period_change",
     "standing_read",
+    "what_if_read",
     "worst_first",
     "worst_first_key",
 ]

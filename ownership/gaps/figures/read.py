@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from journeys.models import Journey, Stage
-from ownership.engine.snapshot import FunctionRow
+from ownership.engine.snapshot import FunctionRow, OrgSnapshot
 from ownership.gaps.figures.counts import (
     NO_GAPS,
     FunctionGaps,
@@ -20,6 +20,7 @@ from ownership.gaps.figures.counts import (
     GapTally,
     function_tally_read,
     gap_tally_read,
+    gap_tally_with_accepted,
 )
 from ownership.gaps.figures.coverage import NOTHING_IN_SCOPE, Coverage, CoverageRows, coverage_read
 from ownership.gaps.figures.history import Figure, PeriodChange, period_change
@@ -84,6 +85,27 @@ class Figures:
     @property
     def worst_journeys(self) -> list[PlaceFigures]:
         return self.journeys_worst_first[:WORST_JOURNEYS]
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """Today's figures, as every page shows them, and the same figures after a change of the
+    matrix not made yet (a scenario)."""
+
+    before: Standing
+    after: Standing
+
+
+def what_if_read(*, organization, before: OrgSnapshot, after: OrgSnapshot, opened, closed) -> WhatIf:
+    """Today's open gaps and accepted risks (the live gaps), and after a change that turns the
+    matrix `before` into `after` and opens the findings `opened` and closes `closed`: today's, less
+    the gaps it closes, plus those it opens. Coverage is counted on each snapshot. One query."""
+    today, accepted = gap_tally_with_accepted(organization=organization)
+    changed = today.changed(opened=opened, closed=closed, accepted=accepted)
+    return WhatIf(
+        before=Standing(coverage=Coverage.of_snapshot(before), gaps=today.whole),
+        after=Standing(coverage=Coverage.of_snapshot(after), gaps=changed.whole),
+    )
 
 
 def standing_read(*, organization, journey_id: int | None = None, stage_id: int | None = None) -> Standing:
