@@ -177,6 +177,7 @@ ENDPOINTS = [
     Endpoint("audit request", "post", "orgs/{org}/audits/", "editor", 202),
     Endpoint("audit", "get", "orgs/{org}/audits/{audit}/", "viewer", 200),
     Endpoint("gaps", "get", "orgs/{org}/gaps/", "viewer", 200),
+    Endpoint("gap figures", "get", "orgs/{org}/gaps/figures/", "viewer", 200),
     Endpoint("gap", "get", "orgs/{org}/gaps/{gap}/", "viewer", 200),
     Endpoint(
         "gap assign",

@@ -12,10 +12,10 @@ pytestmark = pytest.mark.django_db
 # page -> the most queries it may make, whatever the matrix's size. Each includes the session,
 # the user, the membership and the organization switcher (4); the rest is named per page.
 PAGES = {
-    # + last run, pending run, open gaps, functions, A per journey, journeys, the top gaps' touchpoints,
-    # live coverage; the period's change: live gap counts, the period's gap events, the coverage
-    # gaps they touch, the resolutions of this period and the one before
-    "dashboard": 17,
+    # + the figures: functions, coverage, open gaps by journey, open gaps by function, journeys; the
+    # period's change: its gap events, the coverage gaps they touch, the resolutions of this period
+    # and the one before; + A per journey, last run, pending run, the top gaps
+    "dashboard": 16,
     # + journeys with their sizes, coverage, open gaps by journey, last letter change by journey
     "journeys:list": 8,
     # nothing else: an empty form
@@ -26,8 +26,9 @@ PAGES = {
     # coverage, open gaps by severity, gaps about the journey, the member's undo/redo history
     "journeys:matrix": 15,
     "journeys:map": 14,
-    # + count, page of gaps, filter choices (2), touchpoint locator, any audit run
-    "ownership:gaps": 11,
+    # + count, page of gaps, filter choices (2), touchpoint locator, any audit run; the header's
+    # figures: coverage, open gaps by severity
+    "ownership:gaps": 13,
     # + functions, letter counts, roles, open gaps, role form choices (functions, members)
     "ownership:functions": 11,
     # + runs, the gap events since the run before each, those gaps, the worker's heartbeat (a

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from cxowner.orgs.models import Membership, Organization
 from ownership.engine.vocabulary import rule_text
+from ownership.gaps.figures import Standing, standing_read
 from ownership.gaps.selectors import audit_run_changes
 from ownership.models import AuditNotice, AuditRun, Gap, Webhook, WebhookDelivery
 from ownership.models.webhook_targets import webhook_opener
@@ -228,14 +229,19 @@ def _how_to_fix(gaps: list[Gap]) -> list[str]:
     return lines
 
 
+def _digest_figures(standing: Standing) -> str:
+    """The figures as every page shows them (docs/figures.md), read when the digest is written."""
+    gaps = standing.gaps
+    return f"Coverage: {standing.coverage.in_words}; {gaps.total} gap(s) open, {gaps.accepted_risks} accepted risk(s)."
+
+
 def _digest(*, run: AuditRun, opened: list[Gap], resolved: list[Gap]) -> tuple[str, str]:
     organization = run.organization
     subject = f"[cxowner] {organization.name}: {len(opened)} gap(s) opened, {len(resolved)} resolved"
     lines = [
         f"The {run.get_trigger_display().lower()} audit of {organization.name} "
         f"finished at {run.finished_at:%Y-%m-%d %H:%M} UTC.",
-        f"Coverage: {run.coverage:.0%} of {run.in_scope_touchpoints} in-scope touchpoints; "
-        f"{run.open_gaps} gap(s) open.",
+        _digest_figures(standing_read(organization=organization)),
     ]
     for title, gaps in (("Opened", opened), ("Resolved", resolved)):
         if not gaps:

@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from cxowner.views import membership_for, render_org
-from ownership.dashboard.change import DEFAULT_PERIOD, PERIODS
-from ownership.dashboard.selectors import WORST_JOURNEYS, Dashboard, dashboard_load
+from ownership.dashboard.selectors import Dashboard, dashboard_load
 from ownership.engine.constants import Severity
 from ownership.engine.vocabulary import SEVERITY_TEXT, rule_text
+from ownership.gaps.figures import DEFAULT_PERIOD, PERIODS, Figure, Figures, GapFigures
 
 SEVERITIES = [s.value for s in Severity]
 
@@ -39,7 +39,9 @@ def dashboard(request: HttpRequest, org: str) -> HttpResponse:
     all_journeys = request.GET.get("heat") == "all"
     organization = membership.organization
     data = dashboard_load(organization=organization, open_journey=open_journey, all_journeys=all_journeys, days=days)
+    figures = data.figures
     gaps_url = reverse("ownership:gaps", args=[organization.slug])
+    rules = figures.gaps.rules_most_first()
     return render_org(
         request,
         membership,
@@ -47,30 +49,31 @@ def dashboard(request: HttpRequest, org: str) -> HttpResponse:
         {
             "nav": "dashboard",
             "data": data,
+            "figures": figures,
             "days": days,
             "periods": [
                 {"days": n, "query": "?" + urlencode(_query(period=n, heat=all_journeys, journey=open_journey))}
                 for n in PERIODS
             ],
             "cards": change_cards(data),
-            "trend": trend_chart(data.change.trend),
-            "severity_bars": severity_bars(data),
+            "trend": trend_chart(figures.change.trend),
+            "severity_bars": severity_bars(figures.gaps),
             "rule_bars": [
                 {**bar, "code": code}
-                for bar, (code, _) in zip(
-                    bars([(rule_text(r).title, n) for r, n in data.open_by_rule]), data.open_by_rule, strict=True
-                )
+                for bar, (code, _) in zip(bars([(rule_text(r).title, n) for r, n in rules]), rules, strict=True)
             ][:SHORT_LIST],
             "top_gaps": [
-                {"gap": gap, "touchpoint_id": tp, "journey": journey, "text": rule_text(gap.rule)}
-                for gap, tp, journey in data.top_gaps
+                {"gap": top.gap, "journey": top.journey, "text": rule_text(top.gap.rule)} for top in data.top_gaps
             ],
             # The two bar lists share a column: the longest bars, the rest a link away.
-            "share_bars": bars(data.accountable_share, total=data.accountable_total)[:SHORT_LIST],
+            "share_bars": bars(list(data.accountable_share), total=data.accountable_total)[:SHORT_LIST],
             "share_more": max(len(data.accountable_share) - SHORT_LIST, 0),
-            "rule_more": max(len(data.open_by_rule) - SHORT_LIST, 0),
-            "function_rows": function_rows(data, gaps_url),
-            "journey_rows": data.journey_rows[:WORST_JOURNEYS],
+            "rule_more": max(len(rules) - SHORT_LIST, 0),
+            "function_rows": function_rows(figures, gaps_url),
+            "journey_rows": [
+                {"place": place, "change": change_words(place.change, days=days, earlier=figures.change.earlier)}
+                for place in figures.worst_journeys
+            ],
             "heat_rows": heat_rows(data, gaps_url, days),
         },
     )
@@ -94,68 +97,80 @@ def _query(*, period: int, heat: bool = False, journey: int | None = None) -> di
     }
 
 
-def change_words(change: int | None, *, days: int, unit: str = "", compared: str = "", higher_is_better: bool) -> dict:
+def change_words(
+    figure: Figure, *, days: int, earlier: bool, unit: str = "", compared: str = "", higher_is_better: bool = False
+) -> dict:
     """A figure's change in words, with an arrow and whether it is better or worse: never colour alone.
 
-    "+4 since 30 days ago (worse)", "−5 points since 7 days ago (better)", "no change since …".
+    "+4 since 30 days ago (worse)", "−5 points since 7 days ago (better)", "no change since …";
+    an organization younger than the period has no earlier figure, nor has a coverage with
+    nothing in scope (docs/figures.md).
     """
     compared = compared or f"since {days} days ago"
+    change = figure.change
+    if not earlier:
+        text = f"no figure from {days} days ago: the organization is newer"
+        return {"arrow": "", "text": text, "short": "—", "title": text, "tone": "same"}
     if change is None:
-        return {
-            "arrow": "",
-            "text": f"no figure from {days} days ago: the organization is newer",
-            "tone": "same",
-            "judgement": "",
-        }
+        text = "no figure: nothing is in scope"
+        return {"arrow": "", "text": text, "short": "—", "title": text, "tone": "same"}
     if change == 0:
-        return {"arrow": "→", "text": f"no change {compared}", "tone": "same", "judgement": ""}
+        return {"arrow": "→", "text": f"no change {compared}", "short": "no change", "tone": "same"}
     better = (change > 0) == higher_is_better
-    sign = "+" if change > 0 else "−"
+    signed = f"{'+' if change > 0 else '−'}{abs(change)}"
+    judgement = "better" if better else "worse"
     return {
         "arrow": "▲" if change > 0 else "▼",
-        "text": f"{sign}{abs(change)}{unit} {compared}",
-        "tone": "better" if better else "worse",
-        "judgement": "better" if better else "worse",
+        "text": f"{signed}{unit} {compared}",
+        "short": signed,
+        "title": f"{signed}{unit} {compared} ({judgement})",
+        "tone": judgement,
+        "judgement": judgement,
     }
 
 
 def change_cards(data: Dashboard) -> list[dict]:
     """The headline cards: each figure now, and its change over the period."""
-    change, days = data.change, data.change.days
+    figures = data.figures
+    change, days = figures.change, figures.change.days
+    coverage, gaps = figures.coverage, figures.gaps
+
+    def words(figure: Figure, **kwargs) -> dict:
+        return change_words(figure, days=days, earlier=change.earlier, **kwargs)
+
     return [
         {
             "key": "coverage",
             "label": "Coverage",
-            "value": f"{change.coverage.now}%",
-            "note": f"{data.coverage.covered} of {data.coverage.in_scope} touchpoints with one A and an R",
-            "change": change_words(change.coverage.change, days=days, unit=" points", higher_is_better=True),
+            "value": "—" if coverage.percent is None else f"{coverage.percent}%",
+            "note": f"{coverage.covered} of {coverage.in_scope} touchpoints with one A and an R"
+            if coverage.in_scope
+            else "no touchpoint is in scope",
+            "change": words(change.coverage, unit=" points", higher_is_better=True),
             "href": None,
         },
         {
             "key": "open",
             "label": "Open gaps",
-            "value": change.open_gaps.now,
-            "note": ", ".join(
-                f"{data.open_by_severity.get(s, 0)} {severity_count_label(s, data.open_by_severity.get(s, 0))}"
-                for s in SEVERITIES
-            ),
-            "change": change_words(change.open_gaps.change, days=days, higher_is_better=False),
+            "value": gaps.total,
+            "note": "",  # its split by severity, from severity_bars
+            "change": words(change.open_gaps),
             "href": "",
         },
         {
             "key": "error",
             "label": SEVERITY_TEXT[Severity.ERROR].plural,
-            "value": change.errors.now,
+            "value": gaps.errors,
             "note": "open error gaps, not accepted",
-            "change": change_words(change.errors.change, days=days, higher_is_better=False),
+            "change": words(change.errors),
             "href": "?severity=error",
         },
         {
             "key": "accepted",
             "label": "Accepted risks",
-            "value": change.accepted_risks.now,
+            "value": gaps.accepted_risks,
             "note": "lived with until their expiry",
-            "change": change_words(change.accepted_risks.change, days=days, higher_is_better=False),
+            "change": words(change.accepted_risks),
             "href": "?workflow_status=accepted",
         },
         {
@@ -163,9 +178,7 @@ def change_cards(data: Dashboard) -> list[dict]:
             "label": f"Resolved in {days} days",
             "value": change.resolved.now,
             "note": f"closed since {change.since:%-d %b}, still closed",
-            "change": change_words(
-                change.resolved.change, days=days, compared=f"on the {days} days before", higher_is_better=True
-            ),
+            "change": words(change.resolved, compared=f"on the {days} days before", higher_is_better=True),
             "href": "?status=resolved",
         },
     ]
@@ -178,6 +191,44 @@ CHART_WIDTH, CHART_HEIGHT, CHART_PAD, CHART_BOTTOM = 640, 220, 32, 40
 TREND_BANDS = (("open", "open gaps"), ("accepted", "accepted risks"), ("resolved", "resolved that day"))
 
 
+class _ChartScale:
+    """Days to x and counts to y, in the chart's own units."""
+
+    def __init__(self, days: int, top: int) -> None:
+        self.days, self.top = days, max(top, 1)
+        self.inner_w = CHART_WIDTH - 2 * CHART_PAD
+        self.inner_h = CHART_HEIGHT - CHART_PAD - CHART_BOTTOM
+        self.step = self.inner_w / (days - 1) if days > 1 else 0
+
+    def x(self, index: int) -> float:
+        return round(CHART_PAD + (index * self.step if self.days > 1 else self.inner_w / 2), 1)
+
+    def y(self, value: float) -> float:
+        return round(CHART_PAD + self.inner_h - value / self.top * self.inner_h, 1)
+
+
+def _trend_layers(values: list[dict], scale: _ChartScale) -> list[dict]:
+    """One stacked band per TREND_BANDS entry, with its name and today's count written on it
+    where it is tall enough, so that colour is not the only cue."""
+    layers = []
+    below = [0] * len(values)
+    for key, words in TREND_BANDS:
+        above = [below[i] + values[i][key] for i in range(len(values))]
+        upper = [f"{scale.x(i)},{scale.y(v)}" for i, v in enumerate(above)]
+        lower = [f"{scale.x(i)},{scale.y(v)}" for i, v in reversed(list(enumerate(below)))]
+        layer = {"key": key, "words": words, "points": " ".join(upper + lower)}
+        band = scale.y(below[-1]) - scale.y(above[-1])
+        if values[-1][key] and band >= 12:
+            layer["label"] = {
+                "x": CHART_WIDTH - CHART_PAD - 6,
+                "y": round(scale.y(above[-1]) + band / 2, 1),
+                "text": f"{values[-1][key]} {words}",
+            }
+        layers.append(layer)
+        below = above
+    return layers
+
+
 def trend_chart(points) -> dict | None:
     """Stacked areas, one point per day: open gaps, accepted risks and the day's resolutions.
 
@@ -188,53 +239,23 @@ def trend_chart(points) -> dict | None:
     if not points:
         return None
     values = [{"open": p.open_total, "accepted": p.accepted, "resolved": p.resolved} for p in points]
-    top = max(max(sum(v.values()) for v in values), 1)
-    inner_w = CHART_WIDTH - 2 * CHART_PAD
-    inner_h = CHART_HEIGHT - CHART_PAD - CHART_BOTTOM
-    step = inner_w / (len(points) - 1) if len(points) > 1 else 0
-
-    def x(index: int) -> float:
-        return round(CHART_PAD + (index * step if len(points) > 1 else inner_w / 2), 1)
-
-    def y(value: float) -> float:
-        return round(CHART_PAD + inner_h - value / top * inner_h, 1)
-
-    layers = []
-    below = [0] * len(points)
-    for key, words in TREND_BANDS:
-        above = [below[i] + values[i][key] for i in range(len(points))]
-        upper = [f"{x(i)},{y(v)}" for i, v in enumerate(above)]
-        lower = [f"{x(i)},{y(v)}" for i, v in reversed(list(enumerate(below)))]
-        layer = {"key": key, "words": words, "points": " ".join(upper + lower)}
-        # The band's name and today's count written on it where it is tall enough, so that
-        # colour is not the only cue.
-        band = y(below[-1]) - y(above[-1])
-        if values[-1][key] and band >= 12:
-            layer["label"] = {
-                "x": CHART_WIDTH - CHART_PAD - 6,
-                "y": round(y(above[-1]) + band / 2, 1),
-                "text": f"{values[-1][key]} {words}",
-            }
-        layers.append(layer)
-        below = above
+    top = max(sum(v.values()) for v in values)
+    scale = _ChartScale(len(points), top)
     every = 1 if len(points) <= 8 else max(1, round(len(points) / 6))
     ticks = sorted(range(len(points) - 1, -1, -every))  # counted back from today
+    last = len(points) - 1
     return {
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,
-        "layers": layers,
+        "layers": _trend_layers(values, scale),
         "dates": [
-            {
-                "x": x(i),
-                "day": points[i].day,
-                "anchor": "start" if i == 0 else "end" if i == len(points) - 1 else "middle",
-            }
+            {"x": scale.x(i), "day": points[i].day, "anchor": "start" if i == 0 else "end" if i == last else "middle"}
             for i in ticks
         ],
-        "ticks": [{"y": y(t), "value": t} for t in sorted({0, top, round(top / 2)})],
+        "ticks": [{"y": scale.y(t), "value": t} for t in sorted({0, scale.top, round(scale.top / 2)})],
         "left": CHART_PAD,
         "right": CHART_WIDTH - CHART_PAD,
-        "base": y(0),
+        "base": scale.y(0),
         "rows": [{"day": p.day, **v, "errors": p.errors} for p, v in zip(points, values, strict=True)],
         "first": points[0].day,
         "last": points[-1].day,
@@ -247,14 +268,15 @@ def severity_count_label(severity: str, count: int) -> str:
     return (text.label if count == 1 else text.plural).lower()
 
 
-def severity_bars(data: Dashboard) -> list[dict]:
-    total = max(data.open_total, 1)
+def severity_bars(gaps: GapFigures) -> list[dict]:
+    total = max(gaps.total, 1)
     return [
         {
             "severity": s,
             "text": SEVERITY_TEXT[s],
-            "count": data.open_by_severity.get(s, 0),
-            "pct": round(100 * data.open_by_severity.get(s, 0) / total),
+            "count": gaps.by_severity.get(s, 0),
+            "words": severity_count_label(s, gaps.by_severity.get(s, 0)),
+            "pct": round(100 * gaps.by_severity.get(s, 0) / total),
         }
         for s in SEVERITIES
     ]
@@ -274,11 +296,11 @@ def bars(rows: list[tuple[str, int]], total: int | None = None) -> list[dict]:
     ]
 
 
-def function_rows(data: Dashboard, gaps_url: str) -> list[dict]:
+def function_rows(figures: Figures, gaps_url: str) -> list[dict]:
     """Gaps by function: a stacked bar per function (scaled to the busiest) and its counts."""
-    top = max((row.total for row in data.by_function), default=0) or 1
+    top = max((row.total for row in figures.by_function), default=0) or 1
     rows = []
-    for row in data.by_function:
+    for row in figures.by_function:
         offset, segments = 0.0, []
         for severity in SEVERITIES:
             width = round(100 * row.by_severity[severity] / top, 1)
@@ -306,9 +328,7 @@ def _heat_cells(row, data: Dashboard, top: int, gaps_url: str, where: dict) -> l
             "function": name,
             "href": f"{gaps_url}?{urlencode({**where, 'function': function_id})}" if gaps else None,
         }
-        for count, gaps, name, function_id in zip(
-            row.counts, row.gap_functions, data.functions, data.function_ids, strict=True
-        )
+        for count, gaps, (function_id, name) in zip(row.counts, row.gap_functions, data.figures.functions, strict=True)
     ]
 
 

@@ -39,7 +39,8 @@ from ownership.editor.serializers import (
     MatrixWriteSerializer,
     MatrixWrittenSerializer,
 )
-from ownership.gaps.selectors import coverage_by_journey, journey_open_gaps
+from ownership.gaps.figures import coverage_read
+from ownership.gaps.selectors import journey_open_gaps
 from ownership.models import Assignment, Function
 
 
@@ -69,9 +70,9 @@ class MatrixView(OrganizationScopedMixin, APIView):
             for gap in journey_open_gaps(journey=journey).only("finding", "score", "fingerprint")
         ]
 
-    def _coverage(self, journey: Journey) -> float:
-        live = coverage_by_journey(organization=self.organization, journey_ids=[journey.pk]).get(journey.pk)
-        return live.share if live else 0.0
+    def _coverage(self, journey: Journey) -> float | None:
+        # The journey's coverage as every surface shows it: null when nothing is in scope.
+        return coverage_read(organization=self.organization, journey_ids=[journey.pk]).organization.share
 
     def _read_tag(self, version: int) -> str:
         # The matrix's version (what If-Match on a write compares), then the organization's change

@@ -11,8 +11,8 @@ write keeps current (ownership.gaps.live); no rule is evaluated here. Two reads:
   in-scope one (whose handoff marker depends on it), so an edit costs the same in a 20-row and
   a 2,000-row journey.
 
-The journey's totals (coverage, open gaps) come from `journey_summary`: coverage from one SQL
-aggregate over the live matrix, the counts from the journey's open Gap rows.
+The journey's totals (coverage, open gaps, accepted risks) come from `journey_summary`, which
+reads them from ownership.gaps.figures like every other surface.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from journeys.models import Journey, Stage, Touchpoint
 from ownership.editor.rows import (
@@ -34,10 +34,10 @@ from ownership.editor.rows import (
     touchpoint_views,
     touchpoints_with_gaps,
 )
-from ownership.engine.constants import Rule
 from ownership.engine.snapshot import FunctionRow, RoleRow
-from ownership.gaps.selectors import coverage_by_journey
-from ownership.models import Function, Gap, Role
+from ownership.gaps.figures import Coverage, GapFigures, Standing, standing_read
+from ownership.gaps.figures.counts import open_gap_rows
+from ownership.models import Function, Role
 
 # Rows drawn with the page; the others are fetched a chunk at a time as the reader nears them.
 PAGE_ROWS = 60
@@ -86,17 +86,19 @@ NO_FILTER = RowFilter()
 
 @dataclass(frozen=True)
 class JourneySummary:
-    """The journey's totals: live coverage, and its open gaps by severity."""
+    """The journey's header: its figures (coverage, open gaps, accepted risks) as every surface
+    shows them, and its gaps about the journey as a whole."""
 
-    in_scope_count: int
-    covered_count: int
-    open_by_severity: dict[str, int]
-    handoff_gaps: int
+    figures: Standing
     journey_findings: tuple[RowGap, ...]  # about the journey as a whole (no owner …)
 
     @property
-    def coverage_percent(self) -> int:
-        return round(100 * self.covered_count / self.in_scope_count) if self.in_scope_count else 0
+    def coverage(self) -> Coverage:
+        return self.figures.coverage
+
+    @property
+    def gaps(self) -> GapFigures:
+        return self.figures.gaps
 
 
 @dataclass(frozen=True)
@@ -115,22 +117,13 @@ class JourneyMatrix:
 
 
 def journey_summary(*, journey: Journey) -> JourneySummary:
-    """Coverage now (one SQL aggregate), the journey's open gaps by severity and its gaps about
-    the journey as a whole, from the live Gap rows (two queries)."""
-    coverage = coverage_by_journey(organization=journey.organization, journey_ids=[journey.id]).get(journey.id)
-    counts = {"error": 0, "warning": 0, "info": 0}
-    handoffs = 0
-    open_gaps = Gap.objects.filter(organization_id=journey.organization_id, journey=journey, resolved_at__isnull=True)
-    for severity, rule, n in open_gaps.order_by().values_list("severity", "rule").annotate(n=Count("id")):
-        counts[severity] = counts.get(severity, 0) + n
-        if rule == Rule.HANDOFF_GAP:
-            handoffs += n
-    about_journey = open_gaps.filter(touchpoint__isnull=True).order_by("-score", "rule", "id")
+    """The journey's figures (ownership.gaps.figures: coverage, open gaps) and its open gaps about
+    the journey as a whole (three queries)."""
+    figures = standing_read(organization=journey.organization, journey_id=journey.id)
+    about_journey = open_gap_rows(organization=journey.organization, journey_id=journey.id)
+    about_journey = about_journey.filter(touchpoint__isnull=True).order_by("-score", "rule", "id")
     return JourneySummary(
-        in_scope_count=coverage.in_scope if coverage else 0,
-        covered_count=coverage.covered if coverage else 0,
-        open_by_severity=counts,
-        handoff_gaps=handoffs,
+        figures=figures,
         journey_findings=tuple(RowGap.of(gap) for gap in about_journey.only("rule", "severity", "finding")),
     )
 
@@ -139,6 +132,41 @@ def journey_functions(*, organization) -> tuple[FunctionRow, ...]:
     """The matrix's columns, in order (one query)."""
     rows = Function.objects.filter(organization=organization).order_by("position", "id").values_list("id", "name")
     return tuple(FunctionRow(*row) for row in rows)
+
+
+class _StagePlan(NamedTuple):
+    stage: Stage
+    shown: list[TouchpointView]  # the rows drawn now
+    total: int
+    matching: int
+    more_from: int | None
+
+
+def _touchpoints_by_stage(journey: Journey) -> dict[int, list[TouchpointView]]:
+    """The journey's touchpoints (light rows) by stage, in journey order (one query)."""
+    rows = Touchpoint.objects.filter(journey=journey).order_by("stage__position", "stage_id", "position", "id")
+    by_stage: dict[int, list[TouchpointView]] = defaultdict(list)
+    for row in rows.values_list(*VIEW_FIELDS):
+        touchpoint = TouchpointView(*row)
+        by_stage[touchpoint.stage_id].append(touchpoint)
+    return by_stage
+
+
+def _plan(stages, by_stage, keeps, *, budget, start: int, per_stage) -> list[_StagePlan]:
+    """Which matching rows of each stage fit the budget (None: all), from `start` in each stage."""
+    plan = []
+    left = budget
+    for stage in stages:
+        members = by_stage.get(stage.id, [])
+        matching = [t for t in members if keeps(t)]
+        take = len(matching) - start if left is None else max(0, min(left, len(matching) - start))
+        if per_stage is not None:
+            take = min(take, per_stage)
+        more = start + take if start + take < len(matching) else None
+        plan.append(_StagePlan(stage, matching[start : start + take], len(members), len(matching), more))
+        if left is not None:
+            left -= take
+    return plan
 
 
 def journey_matrix(
@@ -154,53 +182,36 @@ def journey_matrix(
     `per_stage` rows of each stage, in seven queries whatever its size. With `stage_id`, only
     that stage's matching rows from `offset` on: the next chunk the page asks for as the reader
     scrolls. Letters and open gaps are read for the drawn rows only."""
-
     organization = journey.organization
     functions = journey_functions(organization=organization)
     role_rows = Role.objects.filter(organization=organization).order_by("title", "id")
     roles = tuple(RoleRow(*row) for row in role_rows.values_list("id", "function_id", "title", "holder_name"))
-    touchpoints = [
-        TouchpointView(*row)
-        for row in Touchpoint.objects.filter(journey=journey)
-        .order_by("stage__position", "stage_id", "position", "id")
-        .values_list(*VIEW_FIELDS)
-    ]
+    by_stage = _touchpoints_by_stage(journey)
     with_gaps = touchpoints_with_gaps(journey=journey) if row_filter.gaps_only else set()
-    by_stage: dict[int, list[TouchpointView]] = defaultdict(list)
-    for touchpoint in touchpoints:
-        by_stage[touchpoint.stage_id].append(touchpoint)
     stages = Stage.objects.filter(journey=journey).order_by("position", "id")
     if stage_id is not None:
         stages = stages.filter(pk=stage_id)
-    plan: list[tuple[Stage, list[TouchpointView], int, int, int | None]] = []
-    left = budget
-    for stage in stages:
-        members = by_stage.get(stage.id, [])
-        matching = [t for t in members if row_filter.keeps(t.name, t.id in with_gaps)]
-        start = offset if stage_id is not None else 0
-        take = len(matching) - start if left is None else max(0, min(left, len(matching) - start))
-        if per_stage is not None:
-            take = min(take, per_stage)
-        shown = matching[start : start + take]
-        more = start + take if start + take < len(matching) else None
-        plan.append((stage, shown, len(members), len(matching), more))
-        if left is not None:
-            left -= take
-    rows = RowBuilder(
-        journey=journey, functions=functions, touchpoint_ids=[t.id for _, shown, *_ in plan for t in shown]
+    plan = _plan(
+        stages,
+        by_stage,
+        lambda t: row_filter.keeps(t.name, t.id in with_gaps),
+        budget=budget,
+        start=offset if stage_id is not None else 0,
+        per_stage=per_stage,
     )
+    rows = RowBuilder(journey=journey, functions=functions, touchpoint_ids=[t.id for p in plan for t in p.shown])
     return JourneyMatrix(
         journey=journey,
         functions=functions,
         stages=tuple(
             MatrixStage(
-                stage=stage,
-                rows=tuple(rows.row(t) for t in shown),
-                total=total,
-                matching=matching,
-                more_from=more,
+                stage=p.stage,
+                rows=tuple(rows.row(t) for t in p.shown),
+                total=p.total,
+                matching=p.matching,
+                more_from=p.more_from,
             )
-            for stage, shown, total, matching, more in plan
+            for p in plan
         ),
         roles=roles,
         row_filter=row_filter,

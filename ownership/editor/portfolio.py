@@ -1,39 +1,38 @@
 """The journeys list as a portfolio: each journey's coverage, open gaps, manager, size and
 last letter change, in four queries whatever the organization's size; sorted and filtered
-on the server from plain GET parameters, the worst journeys first by default."""
+on the server from plain GET parameters, the worst journeys first by default. The figures and
+the worst-first order are those of every surface (ownership.gaps.figures)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Max
+from django.db.models import Max
 
 from journeys.selectors import journeys_overview
-from ownership.engine.constants import Rule
-from ownership.gaps.selectors import coverage_by_journey
-from ownership.models import Assignment, Gap
+from ownership.gaps.figures import Coverage, GapFigures, Standing, journey_standings, worst_first_key
+from ownership.models import Assignment
 from ownership.structure.selectors import journey_owner
 
 
 @dataclass(frozen=True)
 class PortfolioRow:
     journey: object  # Journey, with its manager, stage_count, touchpoint_count, out_of_scope_count
-    in_scope: int
-    covered: int
-    errors: int
-    warnings: int
-    handoff_gaps: int
+    figures: Standing  # its coverage and open gaps, as every surface shows them
     last_change: datetime | None  # the latest letter set or confirmed on the journey
 
     @property
-    def coverage(self) -> float | None:
-        return self.covered / self.in_scope if self.in_scope else None
+    def name(self) -> str:
+        return self.journey.name
 
     @property
-    def coverage_percent(self) -> int | None:
-        return None if self.coverage is None else round(100 * self.coverage)
+    def coverage(self) -> Coverage:
+        return self.figures.coverage
+
+    @property
+    def gaps(self) -> GapFigures:
+        return self.figures.gaps
 
     @property
     def owner(self):
@@ -46,17 +45,23 @@ class PortfolioRow:
         return "nobody" if owner is None else ("vacant" if not owner.holder_name else "held")
 
 
-# Sort keys by GET name; a missing coverage sorts as the worst (nothing in scope is covered).
+def _by_coverage(row: PortfolioRow) -> tuple:
+    # A journey with nothing in scope has no coverage figure: it sorts after every journey with one.
+    share = row.coverage.share
+    return (share is None, share or 0.0, row.name.lower())
+
+
+# Sort keys by GET name; "worst" is the one worst-first order of every surface.
 SORTS = {
-    "worst": lambda r: (-r.errors, r.coverage if r.coverage is not None else -1, -r.warnings, r.journey.name.lower()),
-    "name": lambda r: r.journey.name.lower(),
-    "coverage": lambda r: (r.coverage if r.coverage is not None else -1, r.journey.name.lower()),
-    "errors": lambda r: (r.errors, r.journey.name.lower()),
-    "warnings": lambda r: (r.warnings, r.journey.name.lower()),
-    "handoffs": lambda r: (r.handoff_gaps, r.journey.name.lower()),
-    "manager": lambda r: ((r.owner.title.lower() if r.owner else ""), r.journey.name.lower()),
-    "touchpoints": lambda r: (r.journey.touchpoint_count, r.journey.name.lower()),
-    "changed": lambda r: (r.last_change.timestamp() if r.last_change else 0, r.journey.name.lower()),
+    "worst": lambda r: worst_first_key(errors=r.gaps.errors, coverage=r.coverage, open_gaps=r.gaps.total, name=r.name),
+    "name": lambda r: r.name.lower(),
+    "coverage": _by_coverage,
+    "errors": lambda r: (r.gaps.errors, r.name.lower()),
+    "warnings": lambda r: (r.gaps.warnings, r.name.lower()),
+    "handoffs": lambda r: (r.gaps.handoff_gaps, r.name.lower()),
+    "manager": lambda r: ((r.owner.title.lower() if r.owner else ""), r.name.lower()),
+    "touchpoints": lambda r: (r.journey.touchpoint_count, r.name.lower()),
+    "changed": lambda r: (r.last_change.timestamp() if r.last_change else 0, r.name.lower()),
 }
 
 
@@ -94,7 +99,7 @@ class PortfolioQuery:
     def keeps(self, row: PortfolioRow) -> bool:
         return (
             (not self.query or self.query.casefold() in row.journey.name.casefold())
-            and (row.errors > 0 or not self.with_errors)
+            and (row.gaps.errors > 0 or not self.with_errors)
             and (not self.manager or row.manager_state == self.manager)
         )
 
@@ -103,20 +108,7 @@ def journey_portfolio(*, organization, query: PortfolioQuery | None = None) -> l
     """Every journey of the organization with its figures, filtered and sorted (four queries)."""
     query = query or PortfolioQuery()
     journeys = list(journeys_overview(organization=organization).select_related("owner_link__role"))
-    coverage = coverage_by_journey(organization=organization)
-    gaps: dict[int, dict[str, int]] = defaultdict(lambda: {"error": 0, "warning": 0, "handoff": 0})
-    open_gaps = (
-        Gap.objects.filter(organization=organization, resolved_at__isnull=True, journey__isnull=False)
-        .order_by()
-        .values_list("journey_id", "severity", "rule")
-        .annotate(n=Count("id"))
-    )
-    for journey_id, severity, rule, n in open_gaps:
-        counts = gaps[journey_id]
-        if severity in counts:
-            counts[severity] += n
-        if rule == Rule.HANDOFF_GAP:
-            counts["handoff"] += n
+    standings = journey_standings(organization=organization)
     changes = {
         journey_id: max(moment for moment in (created, confirmed) if moment)
         for journey_id, created, confirmed in Assignment.objects.filter(organization=organization)
@@ -125,19 +117,11 @@ def journey_portfolio(*, organization, query: PortfolioQuery | None = None) -> l
         .annotate(created=Max("created_at"), confirmed=Max("confirmed_at"))
         .values_list("touchpoint__journey_id", "created", "confirmed")
     }
-    rows = []
-    for journey in journeys:
-        cov = coverage.get(journey.id)
-        rows.append(
-            PortfolioRow(
-                journey=journey,
-                in_scope=cov.in_scope if cov else 0,
-                covered=cov.covered if cov else 0,
-                errors=gaps[journey.id]["error"],
-                warnings=gaps[journey.id]["warning"],
-                handoff_gaps=gaps[journey.id]["handoff"],
-                last_change=changes.get(journey.id),
-            )
+    rows = [
+        PortfolioRow(
+            journey=journey, figures=standings.get(journey.id, Standing()), last_change=changes.get(journey.id)
         )
+        for journey in journeys
+    ]
     kept = [row for row in rows if query.keeps(row)]
     return sorted(kept, key=SORTS[query.sort], reverse=query.descending)

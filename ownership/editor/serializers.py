@@ -126,12 +126,12 @@ class MatrixSerializer(serializers.Serializer):
     touchpoints = MatrixTouchpointSerializer(many=True)
     functions = MatrixFunctionSerializer(many=True)
     cells = CellSerializer(many=True)
-    coverage = serializers.FloatField()
+    coverage = serializers.FloatField(allow_null=True, help_text="0–1; null when no touchpoint is in scope.")
     gaps = FindingSerializer(many=True)
 
 
 class MatrixWrittenSerializer(serializers.Serializer):
     version = VersionField(read_only=True)
     cells = CellSerializer(many=True)
-    coverage = serializers.FloatField()
+    coverage = serializers.FloatField(allow_null=True, help_text="0–1; null when no touchpoint is in scope.")
     gaps = FindingSerializer(many=True)

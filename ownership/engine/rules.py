@@ -341,14 +341,19 @@ def evaluate(snapshot: OrgSnapshot) -> list[Finding]:
     return sorted(findings, key=position)
 
 
-def coverage(snapshot: OrgSnapshot) -> float:
-    """Share of in-scope touchpoints with exactly one accountable and at least one responsible.
-
-    An organization with no in-scope touchpoint has nothing covered: 0.0.
-    """
-    if not snapshot.in_scope:
-        return 0.0
+def coverage_counts(snapshot: OrgSnapshot) -> tuple[int, int]:
+    """(in-scope touchpoints, those with exactly one accountable and at least one responsible)."""
     covered = sum(
         1 for t in snapshot.in_scope if len(snapshot.holders_of(t.id, "A")) == 1 and snapshot.holders_of(t.id, "R")
     )
-    return covered / len(snapshot.in_scope)
+    return len(snapshot.in_scope), covered
+
+
+def coverage(snapshot: OrgSnapshot) -> float:
+    """Share of in-scope touchpoints with exactly one accountable and at least one responsible.
+
+    An organization with no in-scope touchpoint has nothing covered: 0.0 (the audit's record;
+    the pages show "no figure", ownership.gaps.figures).
+    """
+    in_scope, covered = coverage_counts(snapshot)
+    return covered / in_scope if in_scope else 0.0

@@ -31,6 +31,7 @@ from cxowner.orgs.authentication import acting_user
 from cxowner.orgs.models import Membership
 from ownership.gaps import audit_requests
 from ownership.gaps import workflow as gap_workflow
+from ownership.gaps.figures_api import FIGURES_PARAMETERS, FiguresSerializer, figures_answer
 from ownership.gaps.filtersets import AuditRunFilterSet, GapFilterSet
 from ownership.gaps.serializers import (
     AuditRequestedSerializer,
@@ -117,6 +118,13 @@ class GapViewSet(
             assignee = member.user
         version = requested_version(request)
         return self._answer(gap_workflow.gap_assign(gap=gap, assignee=assignee, due_on=data["due_on"], version=version))
+
+    @extend_schema(request=None, responses=FiguresSerializer, parameters=FIGURES_PARAMETERS)
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def figures(self, request, org):
+        """The figures the pages show (docs/figures.md): coverage, open gaps, accepted risks, the
+        journeys worst first and their change over the period, of the organization, a journey or a stage."""
+        return Response(figures_answer(organization=self.organization, params=request.query_params))
 
     @extend_schema(request=VersionSerializer, responses=GapSerializer)
     @action(detail=True, methods=["post"])

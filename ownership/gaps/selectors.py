@@ -1,25 +1,17 @@
-"""Reads on the ownership side, shared by the browser, the API and the commands."""
+"""Reads on the ownership side, shared by the browser, the API and the commands: lists of gaps
+and audit runs. The figures (coverage, counts, their change) are in ownership.gaps.figures."""
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import NamedTuple
 
-from django.db import connection
 from django.db.models import Q
 
 from journeys.models import Journey, Touchpoint
 from ownership.engine.constants import Rule
-from ownership.models import (
-    GAP_LIFE_EVENTS,
-    Assignment,
-    AuditRun,
-    Gap,
-    GapEvent,
-    GapStatus,
-)
+from ownership.models import GAP_LIFE_EVENTS, Assignment, AuditRun, Gap, GapEvent
 
 # Organization-wide rules say nothing about one journey's rows.
 ORGANIZATION_RULES = frozenset({Rule.IDLE_FUNCTION, Rule.ACCOUNTABILITY_BOTTLENECK})
@@ -32,73 +24,6 @@ def journey_open_gaps(*, journey: Journey):
     return gaps.exclude(rule__in=[rule.value for rule in ORGANIZATION_RULES]).order_by("-score", "rule", "id")
 
 
-class Coverage(NamedTuple):
-    """How many in-scope touchpoints there are, and how many have one A and at least one R."""
-
-    in_scope: int
-    covered: int
-
-    @property
-    def share(self) -> float:
-        # The same convention as rules.coverage: nothing in scope is nothing covered.
-        return self.covered / self.in_scope if self.in_scope else 0.0
-
-
-# One aggregate over the live matrix: per touchpoint its A and R holders, per journey the
-# in-scope and covered counts. Letters are unique per (touchpoint, function), so counting A
-# rows counts accountable functions.
-_COVERAGE_SQL = """
-SELECT t.journey_id,
-       COUNT(*),
-       SUM(CASE WHEN x.accountable = 1 AND x.responsible > 0 THEN 1 ELSE 0 END)
-FROM {touchpoint} t
-LEFT JOIN (
-    SELECT touchpoint_id,
-           SUM(CASE WHEN letter = 'A' THEN 1 ELSE 0 END) AS accountable,
-           SUM(CASE WHEN letter = 'R' THEN 1 ELSE 0 END) AS responsible
-    FROM {assignment}
-    WHERE organization_id = %s {letters_filter}
-    GROUP BY touchpoint_id
-) x ON x.touchpoint_id = t.id
-WHERE t.organization_id = %s AND NOT t.out_of_scope {journey_filter}
-GROUP BY t.journey_id
-"""
-
-
-def coverage_by_journey(*, organization, journey_ids: Iterable[int] | None = None) -> dict[int, Coverage]:
-    """Live coverage of every journey (or of `journey_ids`), in one query; journeys with no
-    in-scope touchpoint are absent."""
-
-    params: list = [organization.pk, organization.pk]
-    journey_filter = letters_filter = ""
-    touchpoint_table = Touchpoint._meta.db_table
-    if journey_ids is not None:
-        ids = [int(pk) for pk in journey_ids]
-        if not ids:
-            return {}
-        marks = ", ".join(["%s"] * len(ids))
-        journey_filter = f"AND t.journey_id IN ({marks})"
-        # The letters of those journeys only: the cost follows the journeys, not the organization.
-        letters_filter = f"AND touchpoint_id IN (SELECT id FROM {touchpoint_table} WHERE journey_id IN ({marks}))"
-        params = [organization.pk, *ids, organization.pk, *ids]
-    with connection.cursor() as cursor:
-        sql = _COVERAGE_SQL.format(
-            touchpoint=touchpoint_table,
-            assignment=Assignment._meta.db_table,
-            journey_filter=journey_filter,
-            letters_filter=letters_filter,
-        )
-        cursor.execute(sql, params)
-        return {journey_id: Coverage(in_scope, covered or 0) for journey_id, in_scope, covered in cursor.fetchall()}
-
-
-def coverage_live(*, organization, journey_ids: Iterable[int] | None = None) -> Coverage:
-    """The organization's (or some journeys') coverage now, from the live matrix."""
-
-    by_journey = coverage_by_journey(organization=organization, journey_ids=journey_ids).values()
-    return Coverage(sum(c.in_scope for c in by_journey), sum(c.covered for c in by_journey))
-
-
 def touchpoint_locator(organization) -> dict[tuple[int, str], tuple[int, int]]:
     """(journey id, touchpoint name) -> (touchpoint id, stage id): gaps name their touchpoints."""
 
@@ -107,7 +32,7 @@ def touchpoint_locator(organization) -> dict[tuple[int, str], tuple[int, int]]:
 
 
 def open_gaps(*, organization):
-
+    """The organization's unresolved gaps, accepted risks included (the figures count those apart)."""
     return Gap.objects.filter(organization=organization, resolved_at__isnull=True)
 
 
@@ -227,31 +152,3 @@ def accountable_assignments(*, touchpoint) -> list:
     """The A letters held on one touchpoint: what its owner confirms still holds."""
 
     return list(Assignment.objects.filter(touchpoint=touchpoint, letter="A").select_related("function"))
-
-
-# Each open gap once per function it names: the finding's JSON list, unnested by the database,
-# so the count is whole however many gaps there are and only functions × severities come back.
-_FUNCTIONS_UNNESTED = {
-    "postgresql": ("f.name", "jsonb_array_elements_text(g.finding -> 'functions') AS f(name)"),
-    "sqlite": ("f.value", "json_each(g.finding, '$.functions') AS f"),
-}
-
-
-def open_gaps_by_function(*, organization, journey=None) -> dict[str, dict[str, int]]:
-    """Function name -> severity -> open gaps naming it, accepted risks apart; a gap naming two
-    functions counts for each. One aggregate query; with `journey`, that journey's gaps only."""
-    name, unnested = _FUNCTIONS_UNNESTED[connection.vendor]
-    sql = (
-        f"SELECT {name}, g.severity, COUNT(*) FROM {Gap._meta.db_table} g, {unnested} "
-        "WHERE g.organization_id = %s AND g.resolved_at IS NULL AND g.workflow_status <> %s"
-    )
-    params: list = [organization.pk, GapStatus.ACCEPTED.value]
-    if journey is not None:
-        sql += " AND g.journey_id = %s"
-        params.append(journey.pk)
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    with connection.cursor() as cursor:
-        cursor.execute(sql + " GROUP BY 1, 2", params)
-        for function, severity, n in cursor.fetchall():
-            counts[function][severity] = n
-    return dict(counts)

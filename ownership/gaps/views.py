@@ -27,6 +27,7 @@ from cxowner.views import membership_for, render_org
 from ownership.engine.vocabulary import rule_text
 from ownership.gaps import audit_requests
 from ownership.gaps import workflow as gap_workflow
+from ownership.gaps.figures import standing_read
 from ownership.gaps.filtersets import gap_filter
 from ownership.gaps.selectors import audit_history, touchpoint_locator
 from ownership.models import AuditRun, Gap, GapStatus
@@ -232,7 +233,23 @@ def gap_list(request: HttpRequest, org: str) -> HttpResponse:
         rows.append({"gap": gap, "touchpoint_id": located[0] if located else None, "text": rule_text(gap.rule)})
     params = query.copy()
     params.pop("page", None)
-    context = {"nav": "gaps", "filter": gaps, "page": page, "rows": rows, "params": params.urlencode()}
+    # The header's figures are those of the journey or stage filtered on (every surface's, docs/figures.md).
+    chosen = gaps.form.cleaned_data if gaps.form.is_valid() else {}
+    journey, stage = chosen.get("journey"), chosen.get("stage")
+    standing = standing_read(
+        organization=organization,
+        journey_id=journey.pk if journey is not None and stage is None else None,
+        stage_id=stage.pk if stage is not None else None,
+    )
+    context = {
+        "nav": "gaps",
+        "filter": gaps,
+        "page": page,
+        "rows": rows,
+        "params": params.urlencode(),
+        "standing": standing,
+        "standing_of": stage or journey,
+    }
     template = "ownership/_gap_table.html" if request.htmx else "ownership/gap_list.html"
     return render_org(request, membership, template, context)
 

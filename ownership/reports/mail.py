@@ -24,7 +24,7 @@ from cxowner.orgs.models import Membership, Organization
 from cxowner.orgs.versions import version_check, versioned_update
 from ownership.models import ReportDelivery, ReportSchedule
 from ownership.reports.render import report_filename, report_pdf
-from ownership.reports.selectors import report_build
+from ownership.reports.selectors import Report, report_build
 
 MAX_RECIPIENTS = 50
 
@@ -81,6 +81,23 @@ def report_recipients(*, organization: Organization, schedule: ReportSchedule) -
     return sorted({email for email in emails if email})
 
 
+def _changed(change: int | None, unit: str, days: int) -> str:
+    # No earlier figure for an organization younger than the period (docs/figures.md).
+    return "no earlier figure" if change is None else f"{change:+d}{unit} in {days} days"
+
+
+def report_mail_figures(report: Report) -> str:
+    """The mail's line of figures, the report's own: "Coverage: 40% of 5 in-scope touchpoints
+    (+3 points in 30 days); 7 open gap(s) (+2 in 30 days), 1 accepted risk(s)."."""
+    days = report.change.days
+    return (
+        f"Coverage: {report.coverage.in_words} "
+        f"({_changed(report.coverage_change_points, ' points', days)}); "
+        f"{report.open_total} open gap(s) ({_changed(report.open_change.change, '', days)}), "
+        f"{report.accepted_total} accepted risk(s)."
+    )
+
+
 def month_of(day: date) -> date:
     return day.replace(day=1)
 
@@ -110,15 +127,9 @@ def report_mail_send(*, organization: Organization, today: date) -> ReportDelive
     if recipients:
         attachment = report_pdf(report=report)
         subject = f"[cxowner] {organization.name}: ownership report for {today:%B %Y}"
-        points = report.coverage_change_points
-        # No earlier figure for an organization younger than the period (ownership/dashboard/change.py).
-        coverage_change = "no earlier figure" if points is None else f"{points:+d} points in {report.change.days} days"
         body = (
             f"The ownership report of {organization.name} on {today:%d %B %Y} is attached.\n\n"
-            f"Coverage: {report.coverage_percent}% of {report.coverage.in_scope} in-scope touchpoints "
-            f"({coverage_change}); "
-            f"{report.open_total} open gap(s) ({report.open_change.change:+d}), "
-            f"{report.accepted_total} accepted risk(s).\n\n"
+            f"{report_mail_figures(report)}\n\n"
             "You get this because the organization's admins send its report monthly to you in cxowner.\n"
         )
         filename = report_filename(report=report)

@@ -91,6 +91,7 @@ def finding_data(finding: Finding) -> dict:
 
 def comparison_data(state: scenarios.ScenarioState) -> dict:
     comparison: Comparison = state.comparison
+    figures = state.figures
     return {
         "scenario": state.scenario.pk,
         "version": state.scenario.version,
@@ -101,7 +102,10 @@ def comparison_data(state: scenarios.ScenarioState) -> dict:
         "skipped": [
             {"position": s.index + 1, "description": state.steps[s.index], "reason": s.reason} for s in state.skipped
         ],
-        "coverage": {"before": comparison.coverage_before, "after": comparison.coverage_after},
+        # The figures every page shows (docs/figures.md): coverage null when nothing is in scope.
+        "coverage": {"before": figures.before.coverage.share, "after": figures.after.coverage.share},
+        "open_gaps": {"before": figures.before.gaps.total, "after": figures.after.gaps.total},
+        "accepted_risks": {"before": figures.before.gaps.accepted_risks, "after": figures.after.gaps.accepted_risks},
         "gaps": {
             "opened": [finding_data(f) for f in comparison.opened],
             "closed": [finding_data(f) for f in comparison.closed],

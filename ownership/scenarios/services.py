@@ -47,6 +47,7 @@ from ownership.engine.whatif import (
     operation_describe,
     replay,
 )
+from ownership.gaps.figures import WhatIf, what_if_read
 from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Function, Role, Scenario, ScenarioOperation
 from ownership.structure.services import function_delete, role_scope, role_update
@@ -146,6 +147,7 @@ class ScenarioState:
     comparison: Comparison
     steps: tuple[str, ...]  # each operation in words, with today's names
     matrix_version: int  # the live matrix's, now
+    figures: WhatIf  # today's figures, as every page shows them, and with the scenario
 
     @property
     def stale(self) -> bool:
@@ -162,13 +164,21 @@ def scenario_state(*, scenario: Scenario) -> ScenarioState:
     live = snapshot_load(organization=organization)
     operations = scenario_operations(scenario)
     replayed = replay(live, operations)
+    comparison = compare(live, replayed.snapshot)
     return ScenarioState(
         scenario=scenario,
         live=live,
         replayed=replayed,
-        comparison=compare(live, replayed.snapshot),
+        comparison=comparison,
         steps=tuple(operation_describe(live, operation) for operation in operations),
         matrix_version=Organization.objects.values_list("matrix_version", flat=True).get(pk=organization.pk),
+        figures=what_if_read(
+            organization=organization,
+            before=live,
+            after=replayed.snapshot,
+            opened=comparison.opened,
+            closed=comparison.closed,
+        ),
     )
 
 

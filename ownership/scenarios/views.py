@@ -20,7 +20,7 @@ from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
 from cxowner.views import membership_for, render_org
-from ownership.engine.constants import Rule, format_letters
+from ownership.engine.constants import Rule, Severity, format_letters
 from ownership.engine.vocabulary import SEVERITY_TEXT, rule_text
 from ownership.engine.whatif import (
     operation_describe,
@@ -118,7 +118,7 @@ def scenario_detail(request: HttpRequest, org: str, scenario_id: int) -> HttpRes
         "comparison": comparison,
         "closed": _gap_rows(comparison.closed),
         "opened": _gap_rows(comparison.opened),
-        "measures": _measures(comparison),
+        "measures": _measures(state.figures),
         "loads": [_load_row(load) for load in comparison.loads],
         "bottleneck_title": rule_text(Rule.ACCOUNTABILITY_BOTTLENECK).title,
         "bottleneck_share": f"{state.live.settings.bottleneck_share:.0%}",
@@ -156,34 +156,39 @@ def _change_text(before: int, after: int, *, unit: str = "", more_is_better: boo
     return f"{'▲ +' if after > before else '▼ −'}{abs(after - before)}{unit}", "better" if better else "worse"
 
 
-def _measure(key: str, before: int, after: int, *, label: str = "", severity=None, percent: bool = False) -> dict:
-    """One row of the side-by-side table; more coverage is better, more gaps worse."""
-    change, direction = _change_text(before, after, unit=" points" if percent else "", more_is_better=percent)
+def _measure(
+    key: str, before: int | None, after: int | None, *, label: str = "", severity=None, percent: bool = False
+) -> dict:
+    """One row of the side-by-side table; more coverage is better, more gaps worse. A coverage
+    with nothing in scope has no figure: "—", and no change to speak of."""
+    if before is None or after is None:
+        change, direction = "", ""
+    else:
+        change, direction = _change_text(before, after, unit=" points" if percent else "", more_is_better=percent)
     suffix = "%" if percent else ""
     return {
         "key": key,
         "label": label,
         "severity": severity,
-        "before": f"{before}{suffix}",
-        "after": f"{after}{suffix}",
+        "before": "—" if before is None else f"{before}{suffix}",
+        "after": "—" if after is None else f"{after}{suffix}",
         "change": change,
         "direction": direction,
     }
 
 
-def _measures(comparison) -> list[dict]:
-    """Coverage and the gaps by severity, today and with the scenario."""
-    before, after = comparison.severities_before, comparison.severities_after
+def _measures(figures) -> list[dict]:
+    """Coverage, the open gaps by severity and the accepted risks, today (the figures every page
+    shows) and with the scenario."""
+    before, after = figures.before, figures.after
     return [
-        _measure(
-            "coverage",
-            round(comparison.coverage_before * 100),
-            round(comparison.coverage_after * 100),
-            label="Coverage",
-            percent=True,
+        _measure("coverage", before.coverage.percent, after.coverage.percent, label="Coverage", percent=True),
+        _measure("gaps", before.gaps.total, after.gaps.total, label="Open gaps"),
+        *(
+            _measure(s.value, before.gaps.by_severity[s], after.gaps.by_severity[s], severity=SEVERITY_TEXT[s])
+            for s in Severity
         ),
-        _measure("gaps", sum(before.values()), sum(after.values()), label="Gaps"),
-        *(_measure(s.value, before[s], after[s], severity=SEVERITY_TEXT[s]) for s in before),
+        _measure("accepted", before.gaps.accepted_risks, after.gaps.accepted_risks, label="Accepted risks"),
     ]
 
 

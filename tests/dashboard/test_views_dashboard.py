@@ -1,15 +1,19 @@
 """The dashboard reads live state, rolls the heatmap up by journey and opens one at a time."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from cxowner.orgs.models import Organization
 from ownership.dashboard.selectors import HEAT_JOURNEYS
 from ownership.editor.services import CellChange, cells_set
 from ownership.gaps.audits import audit_organization
+from ownership.gaps.figures import figures_read
 from ownership.models import Gap
 from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory, matrix_build
 
@@ -73,6 +77,23 @@ def test_many_journeys_show_the_ones_with_most_gaps_first_and_offer_all(organiza
     assert viewer.get(url, {"heat": "all"}).content.decode().count('class="heat-journey-row') == HEAT_JOURNEYS + 3
 
 
+def test_the_heatmap_shows_the_journeys_with_the_most_open_gaps_most_first_and_says_how_many(organization, viewer):
+    for n in range(HEAT_JOURNEYS + 3):
+        journey = JourneyFactory(organization=organization, name=f"Journey {n:02}")
+        stage = StageFactory(journey=journey, organization=organization)
+        for i in range(n % 5):  # unassigned touchpoints, besides the journey's missing manager
+            TouchpointFactory(journey=journey, stage=stage, organization=organization, name=f"Step {i}")
+    audit_organization(organization=organization, trigger="manual")
+
+    html = viewer.get(reverse("dashboard", args=[organization.slug])).content.decode()
+
+    heat = html[html.index('data-testid="heatmap"') :]
+    shown = [int(n) for n in re.findall(r'data-figure="open">(\d+)<', heat)]
+    every = sorted((journey.gaps.total for journey in figures_read(organization=organization).journeys), reverse=True)
+    assert shown == every[:HEAT_JOURNEYS]
+    assert f"the {HEAT_JOURNEYS} journeys with the most open gaps are shown, the most first" in html
+
+
 @pytest.mark.parametrize("size", [10, 200])
 def test_an_open_journey_costs_a_fixed_number_of_queries(size, organization, viewer, django_assert_max_num_queries):
     journey = matrix_build(organization=organization, touchpoints=size, functions=8, stages=5)
@@ -93,6 +114,8 @@ def test_another_organizations_journey_does_not_open(organization, viewer):
 
 
 def test_the_period_is_read_from_the_address_and_defaults_to_30_days(organization, viewer):
+    # Old enough to have figures from 30 days ago to compare with.
+    Organization.objects.filter(pk=organization.pk).update(created_at=timezone.now() - timedelta(days=100))
     matrix_build(organization=organization, touchpoints=5, functions=2, stages=2)
     url = reverse("dashboard", args=[organization.slug])
 

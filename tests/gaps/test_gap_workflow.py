@@ -253,8 +253,8 @@ def test_the_dashboard_counts_accepted_risks_apart_from_open_gaps(gap, organizat
 
     after = dashboard_load(organization=organization)
 
-    assert (after.open_total, after.accepted_risks) == (before.open_total - 1, 1)
-    assert gap.pk not in [top.pk for top, *_ in after.top_gaps]
+    assert (after.figures.gaps.total, after.figures.gaps.accepted_risks) == (before.figures.gaps.total - 1, 1)
+    assert gap.pk not in [top.gap.pk for top in after.top_gaps]
 
 
 def test_the_webhook_payload_carries_each_gaps_decision_assignee_and_due_date(organization):

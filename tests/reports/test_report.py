@@ -13,7 +13,7 @@ from journeys.models import Touchpoint
 from ownership.gaps.audits import audit_organization
 from ownership.gaps.workflow import gap_accept_risk
 from ownership.models import Assignment, Function, Gap, GapEvent, GapStatus
-from ownership.reports import selectors as report_module
+from ownership.reports import matrices as report_module
 from ownership.reports.render import report_filename, report_html, report_pdf
 from ownership.reports.selectors import report_build
 from tests.factories import (
@@ -94,7 +94,7 @@ def open_counts(organization, **filters) -> dict[str, int]:
 def test_coverage_counts_in_scope_touchpoints_with_one_a_and_an_r(organization, retail):
     report = report_build(organization=organization, today=TODAY)
     assert (report.coverage.covered, report.coverage.in_scope) == (2, 5)
-    assert report.coverage_percent == 40
+    assert report.coverage.percent == 40
 
 
 def test_open_gaps_by_severity_are_the_live_gap_rows(organization, retail):
@@ -118,7 +118,7 @@ def test_accepted_risks_are_counted_apart_from_the_open_gaps(organization, retai
 
 def test_a_gap_naming_two_functions_counts_for_each(organization, retail):
     report = report_build(organization=organization, today=TODAY)
-    by_function = {row.name: row.counts for row in report.by_function}
+    by_function = {row.name: row.by_severity for row in report.by_function}
     # The contested order form is an error of both Sales and Service.
     assert by_function["Sales"]["error"] >= 1
     assert by_function["Service"]["error"] >= 1
@@ -128,7 +128,7 @@ def test_a_gap_naming_two_functions_counts_for_each(organization, retail):
 
 def test_the_worst_journeys_come_lowest_coverage_first(organization, retail):
     report = report_build(organization=organization, today=TODAY)
-    assert [(j.name, j.coverage_percent) for j in report.worst_journeys] == [("Store visit", 33), ("Support", 50)]
+    assert [(j.name, j.coverage.percent) for j in report.worst_journeys] == [("Store visit", 33), ("Support", 50)]
 
 
 def test_the_worst_journeys_are_at_most_five(organization):
@@ -216,7 +216,7 @@ def test_gaps_opened_within_the_thirty_days_show_as_a_rise(organization, retail)
     report = report_build(organization=organization, today=timezone.localdate())
     # Every gap of the fixture was opened today: thirty days ago there was none.
     assert (report.open_change.now, report.open_change.then) == (report.open_total, 0)
-    assert report.coverage_change_points == report.coverage_percent - 100
+    assert report.coverage_change_points == report.coverage.percent - 100
 
 
 def test_gaps_older_than_thirty_days_leave_the_figures_unchanged(organization, retail):
@@ -234,18 +234,25 @@ def test_a_young_organizations_report_says_there_is_no_earlier_coverage(organiza
     assert "see the organization's report" not in report_html(report=report)
 
 
-def test_a_journeys_report_shows_that_journeys_change_of_open_gaps(organization, retail):
+def test_a_journeys_report_shows_that_journeys_change_of_open_gaps_and_coverage(organization, retail):
+    _existed_before_the_period(organization)
     report = report_build(organization=organization, journey=retail["support"], today=timezone.localdate())
     assert report.open_change.now == report.open_total > 0
     assert report.open_change.then == 0
-    assert report.coverage_change_points is None
+    assert report.coverage_change_points == report.coverage.percent - 100
+
+
+def test_a_young_organizations_report_has_no_earlier_count_of_open_gaps(organization, retail):
+    report = report_build(organization=organization, today=timezone.localdate())
+    assert (report.open_change.then, report.open_change.change) == (None, None)
+    assert "↑ up" not in report_html(report=report)
 
 
 def test_the_page_says_the_change_in_words(organization, retail):
     _existed_before_the_period(organization)
     report = report_build(organization=organization, today=timezone.localdate())
     html = report_html(report=report)
-    assert f"↓ down {100 - report.coverage_percent} points since" in html
+    assert f"↓ down {100 - report.coverage.percent} points since" in html
     assert f"↑ up {report.open_total} gaps since" in html
 
 
@@ -291,5 +298,5 @@ def test_the_file_is_named_for_the_subject_and_the_day(organization, retail):
 
 def test_an_organization_with_no_journeys_has_an_empty_report():
     report = report_build(organization=OrganizationFactory(), today=TODAY)
-    assert report.coverage_percent == 0 and report.matrices == () and report.worst_journeys == ()
+    assert report.coverage.percent is None and report.matrices == () and not report.worst_journeys
     assert "No journeys yet." in pdf_text(report_pdf(report=report))

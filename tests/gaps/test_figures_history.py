@@ -1,4 +1,5 @@
-"""The figures of past days, read back from the live gaps and their history (no audit needed).
+"""The figures of past days, read back from the live gaps and their history (no audit needed):
+ownership.gaps.figures.history, whose change over a period every surface shows.
 
 Days are frozen by running the services at chosen moments: every gap event carries the moment
 its edit was made.
@@ -11,9 +12,9 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from ownership.dashboard.change import daily_trend, gap_counts_on, period_change
 from ownership.editor.services import CellChange, cells_set
 from ownership.gaps.audits import audit_organization
+from ownership.gaps.figures import Figure, daily_trend, gap_counts_on, period_change
 from ownership.gaps.selectors import audit_run_changes
 from ownership.gaps.workflow import accepted_risks_reopen, gap_accept_risk, gap_acknowledge, gap_reopen
 from ownership.models import Gap, GapEvent
@@ -230,6 +231,8 @@ def test_the_last_trend_point_is_the_live_state(organization, store):
 
 def test_another_organizations_gaps_do_not_count(organization, store):
     other = FunctionFactory().organization
+    other.created_at = organization.created_at  # old enough to have figures from 30 days ago
+    other.save()
     contest(store, 0, days_ago(3))
 
     with on(TODAY):
@@ -306,6 +309,45 @@ def test_coverage_has_no_past_figure_before_the_organization_existed(organizatio
         change = period_change(organization=organization, days=30, today=TODAY)
 
     assert (change.coverage.then, change.coverage.change) == (None, None)
+
+
+def test_no_gap_count_has_a_past_figure_before_the_organization_existed(organization, store):
+    organization.created_at = timezone.make_aware(datetime(2026, 6, 20, 9))
+    organization.save()
+    contest(store, 0, days_ago(5))
+
+    with on(TODAY):
+        change = period_change(organization=organization, days=30, today=TODAY)
+
+    assert not change.earlier
+    figures = (change.open_gaps, change.errors, change.accepted_risks, change.resolved)
+    assert [(f.then, f.change) for f in figures] == [(None, None)] * 4
+    assert change.journey(store["journey"].id) == Figure(1, None)
+
+
+def test_a_journeys_change_counts_that_journeys_gaps_only(organization, store):
+    other = JourneyFactory(organization=organization, name="Returns", owner=RoleFactory(function=store["sales"]))
+    TouchpointFactory(journey=other, stage=StageFactory(journey=other, organization=organization), name="Desk")
+    contest(store, 0, days_ago(40))
+    contest(store, 1, days_ago(3))
+
+    with on(TODAY):
+        change = period_change(organization=organization, days=30, today=TODAY, journey_id=store["journey"].id)
+
+    assert (change.open_gaps.then, change.open_gaps.now) == (1, 2)
+    # Four touchpoints of this journey: one contested thirty days ago (75 %), two now (50 %).
+    assert (change.coverage.then, change.coverage.now) == (75, 50)
+
+
+def test_a_stages_change_counts_the_gaps_of_its_touchpoints(organization, store):
+    contest(store, 0, days_ago(40))
+    contest(store, 1, days_ago(3))
+    stage_id = store["touchpoints"][0].stage_id
+
+    with on(TODAY):
+        change = period_change(organization=organization, days=30, today=TODAY, stage_id=stage_id)
+
+    assert (change.open_gaps.then, change.open_gaps.now) == (1, 2)
 
 
 def test_accepting_an_accepted_risk_again_records_no_second_acceptance(organization, store):

@@ -1,0 +1,374 @@
+"""What changed: the gap figures of any past day, read back from the live gaps and their history.
+
+No audit is needed. The open Gap rows are the state now; every step of a gap's life since then
+is a GapEvent (opened, resolved, reopened, a risk accepted, an acceptance ended). Walking the
+events of a period backwards from now and undoing each one gives the state at the end of every
+day of the period, so the cost follows what happened in the period, never the whole history.
+The walk covers the organization, or one journey or one stage (only that part's gaps and events).
+
+Figures, as docs/figures.md defines them:
+- open gaps: open and not an accepted risk (accepted risks are counted apart), by severity;
+- accepted risks: open gaps someone decided to live with for now;
+- resolved: gaps whose resolution on that day (or in that period) still holds at its end;
+- coverage: in-scope touchpoints with exactly one A and an R. A touchpoint is uncovered exactly
+  when one of the COVERAGE_RULES is open on it, so the touchpoints covered on a past day are
+  today's covered ones, plus those uncovered now but not then, minus the reverse. The count of
+  in-scope touchpoints is today's: the history does not say which touchpoints existed then;
+- an organization younger than the period has no earlier figure at all: every "then" is None.
+
+Days are calendar days in the site's time zone; a day's figures are those at its end (for today,
+now).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from ownership.engine.constants import COVERAGE_RULES, Severity
+from ownership.gaps.figures.counts import SEVERITIES, GapTally, gap_tally_read, open_gap_rows
+from ownership.gaps.figures.coverage import Coverage, coverage_read
+from ownership.models import GAP_LIFE_EVENTS, Gap, GapEvent, GapStatus
+
+PERIODS = (7, 30, 90)  # the periods the dashboard offers, in days
+
+
+DEFAULT_PERIOD = 30
+
+
+_OPENS = {GapEvent.Kind.OPENED, GapEvent.Kind.REOPENED}
+
+
+@dataclass(frozen=True)
+class GapCounts:
+    """The gaps at the end of one day: open by severity, accepted risks, resolved that day."""
+
+    day: date
+    open_by_severity: dict[str, int]
+    accepted: int
+    resolved: int  # gaps resolved on this day and still resolved at its end
+    # Touchpoints uncovered at the day's end minus those uncovered now.
+    uncovered_vs_now: int = 0
+    open_by_journey: dict[int, int] = field(default_factory=dict)  # only when asked for
+
+    @property
+    def open_total(self) -> int:
+        return sum(self.open_by_severity.values())
+
+    @property
+    def errors(self) -> int:
+        return self.open_by_severity.get(Severity.ERROR, 0)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure now and at the start of the period (or, for counts of a period, the one before).
+
+    `then` is None where there is no earlier figure: the organization is younger than the
+    period, or (coverage) nothing was in scope.
+    """
+
+    now: int | None
+    then: int | None
+
+    @property
+    def change(self) -> int | None:
+        return None if self.then is None or self.now is None else self.now - self.then
+
+
+@dataclass(frozen=True)
+class PeriodChange:
+    """Every headline figure now and its change over the last `days` days."""
+
+    days: int
+    since: date  # the day the period is compared with: its figures are those at its end
+    coverage: Figure  # percent of in-scope touchpoints
+    open_gaps: Figure
+    errors: Figure
+    accepted_risks: Figure
+    resolved: Figure  # resolved in the period, and in the period of the same length before it
+    open_by_journey: dict[int, Figure]  # journeys with open gaps now or then
+    trend: tuple[GapCounts, ...]  # the period's days, oldest first, today last (as daily_trend)
+    earlier: bool = True  # False: the organization is younger than the period, nothing to compare
+
+    def journey(self, journey_id: int) -> Figure:
+        """A journey's open gaps now and then (0 and 0 for a journey without gaps)."""
+        return self.open_by_journey.get(journey_id, Figure(0, 0 if self.earlier else None))
+
+
+def day_end(day: date) -> datetime:
+    """The first moment after `day`, in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def _scoped(rows, *, journey_id: int | None, stage_id: int | None, prefix: str = ""):
+    if stage_id is not None:
+        return rows.filter(**{f"{prefix}touchpoint__stage_id": stage_id})
+    if journey_id is not None:
+        return rows.filter(**{f"{prefix}journey_id": journey_id})
+    return rows
+
+
+_EVENT_FIELDS = (
+    "gap_id",
+    "kind",
+    "at",
+    "gap__severity",
+    "gap__rule",
+    "gap__journey_id",
+    "gap__touchpoint_id",
+    "gap__resolved_at",
+    "gap__workflow_status",
+)
+
+
+class _Rewind:
+    """The figures of the live state, walked back one event at a time.
+
+    Each gap the events touch is kept as it stands now ([resolved?, accepted?]) and rewound event
+    by event; the counts follow every gap that changes place (nowhere, open, accepted).
+    """
+
+    def __init__(self, *, live: GapTally, events: list[tuple]) -> None:
+        whole = live.whole
+        self.by_severity: Counter = Counter(whole.by_severity)
+        self.accepted = whole.accepted_risks
+        self.journeys: Counter = Counter(live.open_by_journey())
+        self.coverage_open: Counter = Counter()  # open coverage gaps per touchpoint (-gap id: none)
+        self.uncovered_vs_now = 0
+        self.state: dict[int, list[bool]] = {}
+        self.info: dict[int, tuple] = {}
+        for gap_id, _, _, severity, rule, journey_id, touchpoint_id, resolved_at, status in events:
+            if gap_id not in self.state:  # the newest event first: the gap as it is now
+                self.state[gap_id] = [resolved_at is not None, status == GapStatus.ACCEPTED]
+                self.info[gap_id] = (severity, rule in COVERAGE_RULES, journey_id, touchpoint_id)
+
+    def place(self, gap_id: int) -> str | None:
+        """Where the gap counts: nowhere (resolved or not yet opened), "accepted" or "open"."""
+        resolved, accepted = self.state[gap_id]
+        return None if resolved else "accepted" if accepted else "open"
+
+    def undo(self, gap_id: int, kind: str) -> None:
+        severity, covers, journey_id, touchpoint_id = self.info[gap_id]
+        before = self.place(gap_id)
+        if kind in _OPENS:
+            self.state[gap_id][0] = True  # before it opened (again), it was not open
+        elif kind == GapEvent.Kind.RESOLVED:
+            self.state[gap_id][0] = False
+        elif kind == GapEvent.Kind.ACCEPTED:
+            self.state[gap_id][1] = False
+        elif kind == GapEvent.Kind.RISK_ENDED:
+            self.state[gap_id][1] = True
+        after = self.place(gap_id)
+        if before == after:
+            return
+        for where, step in ((before, -1), (after, 1)):
+            if where == "open":
+                self.by_severity[severity] += step
+                if journey_id is not None:
+                    self.journeys[journey_id] += step
+            elif where == "accepted":
+                self.accepted += step
+        if covers and (before is None) != (after is None):
+            key = touchpoint_id if touchpoint_id is not None else -gap_id
+            was = self.coverage_open[key]
+            self.coverage_open[key] += 1 if after is not None else -1
+            if (was > 0) != (self.coverage_open[key] > 0):
+                self.uncovered_vs_now += 1 if self.coverage_open[key] > 0 else -1
+
+    def counts(self, day: date, *, by_journey: bool) -> GapCounts:
+        return GapCounts(
+            day=day,
+            open_by_severity={s: self.by_severity[s] for s in SEVERITIES},
+            accepted=self.accepted,
+            resolved=0,
+            uncovered_vs_now=self.uncovered_vs_now,
+            open_by_journey={j: n for j, n in self.journeys.items() if n} if by_journey else {},
+        )
+
+    def touched(self) -> set[int]:
+        """The touchpoints whose coverage gaps the events open or resolve."""
+        return {info[3] for info in self.info.values() if info[1] and info[3] is not None}
+
+
+def _coverage_open(gaps, touched: set[int]) -> Counter:
+    """How many coverage gaps are open now on each of the `touched` touchpoints (one query)."""
+    if not touched:
+        return Counter()
+    rows = gaps.filter(rule__in=COVERAGE_RULES, touchpoint_id__in=touched).values_list("touchpoint_id")
+    return Counter(dict(rows.order_by().annotate(n=Count("id"))))
+
+
+def _resolved_per_day(events: list[tuple], moments: list[float], limits: list[float], start: float) -> Counter:
+    """Day index -> the gaps whose last step that day was a resolution (events newest first)."""
+    last_step: dict[tuple[int, int], str] = {}
+    index = 0
+    for position in range(len(events) - 1, -1, -1):
+        gap_id, kind = events[position][:2]
+        at = moments[position]
+        if at < start or kind not in GAP_LIFE_EVENTS:
+            continue
+        while index < len(limits) and at >= limits[index]:
+            index += 1
+        if index == len(limits):
+            break
+        last_step[(index, gap_id)] = kind
+    return Counter(i for (i, _), kind in last_step.items() if kind == GapEvent.Kind.RESOLVED)
+
+
+def _replay(
+    *,
+    organization,
+    days: list[date],
+    by_journey: bool = False,
+    journey_id: int | None = None,
+    stage_id: int | None = None,
+    live: GapTally | None = None,
+) -> list[GapCounts]:
+    """The gap figures at the end of each of `days` (ascending), by undoing the events after each.
+
+    Three queries: the live counts (none when the caller passes `live`, read for the same part),
+    the events since the first day began, with their gaps, and the open coverage gaps on the
+    touchpoints those events touch.
+    """
+    scope = {"journey_id": journey_id, "stage_id": stage_id}
+    live = live or gap_tally_read(organization=organization, **scope)
+    first_start = day_end(days[0] - timedelta(days=1))  # the first day's resolutions count too
+    events_in_period = GapEvent.objects.filter(organization=organization, at__gte=first_start)
+    events = list(_scoped(events_in_period, prefix="gap__", **scope).order_by("-at", "-id").values_list(*_EVENT_FIELDS))
+    # Moments as numbers: comparing aware datetimes of two time zone classes costs a call each.
+    moments = [event[2].timestamp() for event in events]
+    limits = [day_end(day).timestamp() for day in days]  # today's is still to come: nothing to undo
+    rewind = _Rewind(live=live, events=events)
+    rewind.coverage_open = _coverage_open(open_gap_rows(organization=organization, **scope), rewind.touched())
+
+    results: list[GapCounts] = []
+    position = 0
+    for index in range(len(days) - 1, -1, -1):
+        # Undo every event at or after this day's end: what is left is the state at its end.
+        while position < len(events) and moments[position] >= limits[index]:
+            rewind.undo(*events[position][:2])
+            position += 1
+        results.append(rewind.counts(days[index], by_journey=by_journey))
+    results.reverse()
+    resolved = _resolved_per_day(events, moments, limits, first_start.timestamp())
+    return [replace(counts, resolved=resolved[i]) for i, counts in enumerate(results)]
+
+
+def gap_counts_on(*, organization, day: date) -> GapCounts:
+    """The gap figures at the end of `day` (today: now). Three queries."""
+    return _replay(organization=organization, days=[day])[0]
+
+
+def daily_trend(*, organization, days: int, today: date | None = None) -> list[GapCounts]:
+    """One point per day for the last `days` days, oldest first, today last. Three queries."""
+    today = today or timezone.localdate()
+    return _replay(organization=organization, days=[today - timedelta(days=n) for n in range(days - 1, -1, -1)])
+
+
+def resolved_in_periods(
+    *,
+    organization,
+    start: datetime,
+    middle: datetime,
+    end: datetime,
+    journey_id: int | None = None,
+    stage_id: int | None = None,
+) -> tuple[int, int]:
+    """Gaps resolved in [start, middle) and in [middle, end), each counted when its last step
+    before the period's end is that resolution: one query for both periods."""
+
+    def last_step_before(moment: datetime) -> Subquery:
+        steps = GapEvent.objects.filter(gap_id=OuterRef("pk"), at__lt=moment, kind__in=GAP_LIFE_EVENTS)
+        return Subquery(steps.order_by("-at", "-id").values("kind")[:1])
+
+    def resolved_within(low: datetime, high: datetime) -> Exists:
+        return Exists(
+            GapEvent.objects.filter(gap_id=OuterRef("pk"), kind=GapEvent.Kind.RESOLVED, at__gte=low, at__lt=high)
+        )
+
+    resolved = GapEvent.Kind.RESOLVED
+    candidates = GapEvent.objects.filter(organization=organization, kind=resolved, at__gte=start, at__lt=end)
+    gaps = Gap.objects.filter(organization=organization, pk__in=candidates.values("gap_id"))
+    counts = (
+        _scoped(gaps, journey_id=journey_id, stage_id=stage_id)
+        .annotate(
+            before_last=resolved_within(start, middle),
+            last_before_middle=last_step_before(middle),
+            last=resolved_within(middle, end),
+            last_before_end=last_step_before(end),
+        )
+        .aggregate(
+            before=Count("pk", filter=Q(before_last=True, last_before_middle=resolved)),
+            now=Count("pk", filter=Q(last=True, last_before_end=resolved)),
+        )
+    )
+    return counts["before"], counts["now"]
+
+
+def period_change(
+    *,
+    organization,
+    days: int,
+    today: date | None = None,
+    journey_id: int | None = None,
+    stage_id: int | None = None,
+    coverage: Coverage | None = None,
+    live: GapTally | None = None,
+) -> PeriodChange:
+    """Every figure now and `days` days ago, the resolutions of this period and of the one before,
+    each journey's open gaps now and then, and the period's trend, one point per day — of the
+    organization, or of one journey or stage. Five queries; three when the caller already read
+    the live `coverage` and gap tally `live` of the same part."""
+    today = today or timezone.localdate()
+    since = today - timedelta(days=days)
+    scope = {"journey_id": journey_id, "stage_id": stage_id}
+    points = _replay(
+        organization=organization,
+        days=[since + timedelta(days=n) for n in range(days + 1)],
+        by_journey=True,
+        live=live,
+        **scope,
+    )
+    then, now = points[0], points[-1]
+    if coverage is None:
+        rows = coverage_read(organization=organization, journey_ids=_ids(journey_id), stage_id=stage_id)
+        coverage = rows.organization
+    covered_then = Coverage(coverage.in_scope, max(coverage.covered + now.uncovered_vs_now - then.uncovered_vs_now, 0))
+    resolved_before, resolved_now = resolved_in_periods(
+        organization=organization,
+        start=day_end(since - timedelta(days=days)),
+        middle=day_end(since),
+        end=day_end(today),
+        **scope,
+    )
+    # Before the organization existed there is nothing to compare with: 0 gaps would invent a
+    # rise, today's touchpoints without their gaps a fall in coverage.
+    earlier = organization.created_at < day_end(since)
+
+    def figure(now_value: int | None, then_value: int | None) -> Figure:
+        return Figure(now_value, then_value if earlier else None)
+
+    journeys = set(now.open_by_journey) | set(then.open_by_journey)
+    return PeriodChange(
+        days=days,
+        since=since,
+        coverage=figure(coverage.percent, covered_then.percent),
+        open_gaps=figure(now.open_total, then.open_total),
+        errors=figure(now.errors, then.errors),
+        accepted_risks=figure(now.accepted, then.accepted),
+        resolved=figure(resolved_now, resolved_before),
+        trend=tuple(points[1:]),
+        open_by_journey={
+            j: figure(now.open_by_journey.get(j, 0), then.open_by_journey.get(j, 0)) for j in sorted(journeys)
+        },
+        earlier=earlier,
+    )
+
+
+def _ids(journey_id: int | None) -> list[int] | None:
+    return None if journey_id is None else [journey_id]
