@@ -27,7 +27,6 @@ REASON = "Long because"
 BEING_SPLIT = {
     "ownership/editor/services.py:cells_write",
     "ownership/reviews/services.py:campaign_start",
-    "ownership/structure/changes.py:function_merge",
 }
 
 

@@ -222,37 +222,9 @@ def function_merge(*, function: Function, target: Function, version: int | None,
     if digest:
         plan_check(function_merge_plan(function=function, target=target), digest)
 
-    # touchpoint -> function -> letters, for the two functions.
-    cells: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-    journey_of: dict[int, int] = {}
-    rows = Assignment.objects.filter(function_id__in=[function.pk, target.pk]).values_list(
-        "touchpoint_id", "touchpoint__journey_id", "function_id", "letter"
-    )
-    for touchpoint_id, journey_id, function_id, letter in rows:
-        cells[touchpoint_id][function_id].add(letter)
-        journey_of[touchpoint_id] = journey_id
-
+    cells, journey_of = _letters_of_both(function, target)
     changes = _merge_roles(function, target)
-    # The source's letters arrive as new letters of the target, as a cell edit writes them: no
-    # role, and an A its new owner has yet to confirm (what ownership.engine.whatif previews). A letter
-    # the target already holds stays as it is, with its role and confirmation: A is kept once.
-    Assignment.objects.filter(function=function).delete()
-    Assignment.objects.bulk_create(
-        Assignment(organization_id=organization_id, touchpoint_id=touchpoint_id, function=target, letter=letter)
-        for touchpoint_id, held in sorted(cells.items())
-        for letter in sorted(held[function.pk] - held[target.pk])
-    )
-    touched = [t for t in cells if cells[t][function.pk]]
-    Touchpoint.objects.filter(pk__in=touched).update(version=F("version") + 1)
-    for touchpoint_id in sorted(touched):
-        held = cells[touchpoint_id]
-        ids = {"journey_id": journey_of[touchpoint_id], "touchpoint_id": touchpoint_id}
-        before, after = letters_text(held[target.pk]), letters_text(held[target.pk] | held[function.pk])
-        changes.append(
-            Change("cell", None, "letters", letters_text(held[function.pk]), "", function_id=function.pk, **ids)
-        )
-        if before != after:
-            changes.append(Change("cell", None, "letters", before, after, function_id=target.pk, **ids))
+    changes += _letters_moved(function, target, cells, journey_of)
     changes.append(object_deleted(function))
     Function.objects.filter(pk=target.pk).update(version=F("version") + 1)
     function.delete()
@@ -266,6 +238,49 @@ def function_merge(*, function: Function, target: Function, version: int | None,
     matrix_change_announce(organization_id=organization_id, scope=MatrixScope.of("function", organization_wide=True))
     target.refresh_from_db()
     return target
+
+
+def _letters_of_both(function: Function, target: Function) -> tuple[dict[int, dict[int, set[str]]], dict[int, int]]:
+    """touchpoint -> function -> letters, for the two functions; and each touchpoint's journey."""
+    cells: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    journey_of: dict[int, int] = {}
+    rows = Assignment.objects.filter(function_id__in=[function.pk, target.pk]).values_list(
+        "touchpoint_id", "touchpoint__journey_id", "function_id", "letter"
+    )
+    for touchpoint_id, journey_id, function_id, letter in rows:
+        cells[touchpoint_id][function_id].add(letter)
+        journey_of[touchpoint_id] = journey_id
+    return cells, journey_of
+
+
+def _letters_moved(
+    function: Function, target: Function, cells: dict[int, dict[int, set[str]]], journey_of: dict[int, int]
+) -> list[Change]:
+    """Move the source's letters to the target; the history of each cell that changed."""
+    # The source's letters arrive as new letters of the target, as a cell edit writes them: no
+    # role, and an A its new owner has yet to confirm (what ownership.engine.whatif previews). A letter
+    # the target already holds stays as it is, with its role and confirmation: A is kept once.
+    Assignment.objects.filter(function=function).delete()
+    Assignment.objects.bulk_create(
+        Assignment(
+            organization_id=function.organization_id, touchpoint_id=touchpoint_id, function=target, letter=letter
+        )
+        for touchpoint_id, held in sorted(cells.items())
+        for letter in sorted(held[function.pk] - held[target.pk])
+    )
+    touched = [t for t in cells if cells[t][function.pk]]
+    Touchpoint.objects.filter(pk__in=touched).update(version=F("version") + 1)
+    changes = []
+    for touchpoint_id in sorted(touched):
+        held = cells[touchpoint_id]
+        ids = {"journey_id": journey_of[touchpoint_id], "touchpoint_id": touchpoint_id}
+        before, after = letters_text(held[target.pk]), letters_text(held[target.pk] | held[function.pk])
+        changes.append(
+            Change("cell", None, "letters", letters_text(held[function.pk]), "", function_id=function.pk, **ids)
+        )
+        if before != after:
+            changes.append(Change("cell", None, "letters", before, after, function_id=target.pk, **ids))
+    return changes
 
 
 def _merge_roles(function: Function, target: Function) -> list[Change]:
