@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                 ('fingerprint', models.CharField(max_length=64)),
                 ('rule', models.CharField(choices=[('unassigned', 'unassigned'), ('no_accountable', 'no_accountable'), ('multiple_accountable', 'multiple_accountable'), ('no_responsible', 'no_responsible'), ('too_many_responsible', 'too_many_responsible'), ('consult_overload', 'consult_overload'), ('inform_overload', 'inform_overload'), ('handoff_gap', 'handoff_gap'), ('journey_without_owner', 'journey_without_owner'), ('vacant_owner', 'vacant_owner'), ('idle_function', 'idle_function'), ('accountability_bottleneck', 'accountability_bottleneck'), ('stale_ownership', 'stale_ownership')], max_length=40)),
                 ('severity', models.CharField(choices=[('error', 'error'), ('warning', 'warning'), ('info', 'info')], max_length=10)),
-                ('finding', models.JSONField(help_text='The latest finding, in the SPEC §2 shape.')),
+                ('finding', models.JSONField(help_text='The latest finding, as JSON (docs/gap-rules.md).')),
                 ('score', models.PositiveSmallIntegerField()),
                 ('first_seen_at', models.DateTimeField()),
                 ('last_seen_at', models.DateTimeField()),
