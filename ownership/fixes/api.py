@@ -11,13 +11,13 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cxowner.orgs.api.base import ID_PATTERN, OrganizationScopedMixin
+from cxowner.orgs.api.base import ID_PATTERN, OrganizationScopedMixin, etag
+from cxowner.orgs.api.validation import valid_data
 from cxowner.orgs.authentication import acting_user
 from cxowner.orgs.models import Membership
 from ownership.engine.vocabulary import rule_text
 from ownership.fixes import offers
 from ownership.fixes import services as gap_fixes
-from ownership.gaps.api import _etag, _valid
 from ownership.gaps.serializers import GapSerializer
 from ownership.models import Gap
 
@@ -83,7 +83,7 @@ class GapFixViewSet(OrganizationScopedMixin, viewsets.GenericViewSet):
                     "fixes": [fix.as_dict() for fix in offers.fixes_for(gap)],
                 }
             )
-        data = _valid(FixApplySerializer, request)
+        data = valid_data(FixApplySerializer, request)
         user = acting_user(request)
         result = gap_fixes.fix_apply(gap=gap, key=data["fix"], seen=data["seen"], values=data, user=user)
         body = {
@@ -92,4 +92,4 @@ class GapFixViewSet(OrganizationScopedMixin, viewsets.GenericViewSet):
             "gap": self.get_serializer(result.gap).data,
             "fixes": [fix.as_dict() for fix in offers.fixes_for(result.gap)],
         }
-        return Response(body, headers=_etag(result.gap))
+        return Response(body, headers=etag(result.gap.version))

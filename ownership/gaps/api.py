@@ -23,9 +23,11 @@ from cxowner.orgs.api.base import (
     MAX_ID,
     OrganizationScopedMixin,
     PagePagination,
+    etag,
     requested_version,
 )
 from cxowner.orgs.api.conditional import ConditionalListMixin
+from cxowner.orgs.api.validation import valid_data
 from cxowner.orgs.api.versions import VersionSerializer
 from cxowner.orgs.authentication import acting_user
 from cxowner.orgs.models import Membership
@@ -69,10 +71,6 @@ class GapCommentSerializer(serializers.ModelSerializer):
         return comment.author.get_full_name() or comment.author.get_username()
 
 
-def _etag(gap: Gap) -> dict[str, str]:
-    return {"ETag": f'"{gap.version}"'}
-
-
 class GapViewSet(
     ConditionalListMixin,
     OrganizationScopedMixin,
@@ -100,16 +98,16 @@ class GapViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         gap = self.get_object()
-        return Response(self.get_serializer(gap).data, headers=_etag(gap))
+        return Response(self.get_serializer(gap).data, headers=etag(gap.version))
 
     def _answer(self, gap: Gap) -> Response:
-        return Response(self.get_serializer(gap).data, headers=_etag(gap))
+        return Response(self.get_serializer(gap).data, headers=etag(gap.version))
 
     @extend_schema(request=GapAssignSerializer, responses=GapSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, org, pk=None):
         gap = self.get_object()
-        data = _valid(GapAssignSerializer, request)
+        data = valid_data(GapAssignSerializer, request)
         assignee = None
         if data["assignee"] is not None:
             member = Membership.objects.filter(organization=self.organization, user_id=data["assignee"]).first()
@@ -136,7 +134,7 @@ class GapViewSet(
     @action(detail=True, methods=["post"], url_path="accept-risk")
     def accept_risk(self, request, org, pk=None):
         gap = self.get_object()
-        data = _valid(GapRiskSerializer, request)
+        data = valid_data(GapRiskSerializer, request)
         accepted = gap_workflow.gap_accept_risk(
             gap=gap,
             reason=data["reason"],
@@ -160,16 +158,10 @@ class GapViewSet(
         if request.method == "GET":
             rows = gap.comments.select_related("author")
             return Response(GapCommentSerializer(rows, many=True).data)
-        data = _valid(GapCommentSerializer, request)
+        data = valid_data(GapCommentSerializer, request)
         author = acting_user(request)
         comment = gap_workflow.gap_comment_add(gap=gap, author=author, body=data["body"])
         return Response(GapCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
-
-
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class AuditRunViewSet(

@@ -14,8 +14,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cxowner.orgs.api.base import ID_PATTERN, MAX_ID, OrganizationScopedMixin, PagePagination, requested_version
+from cxowner.orgs.api.base import ID_PATTERN, MAX_ID, OrganizationScopedMixin, PagePagination, etag, requested_version
 from cxowner.orgs.api.fields import StrictModelSerializer
+from cxowner.orgs.api.validation import valid_data
 from cxowner.orgs.api.versions import VersionField, VersionSerializer
 from cxowner.orgs.authentication import acting_user
 from cxowner.orgs.models import Membership
@@ -113,10 +114,6 @@ class MoveSerializer(serializers.Serializer):
     function = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The function that takes the A.")
 
 
-def _etag(campaign: ReviewCampaign) -> dict[str, str]:
-    return {"ETag": f'"{campaign.version}"'}
-
-
 class ReviewCampaignViewSet(
     OrganizationScopedMixin,
     mixins.ListModelMixin,
@@ -143,7 +140,7 @@ class ReviewCampaignViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         campaign = self.get_object()
-        return Response(self.get_serializer(campaign).data, headers=_etag(campaign))
+        return Response(self.get_serializer(campaign).data, headers=etag(campaign.version))
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -157,7 +154,9 @@ class ReviewCampaignViewSet(
             started_by=acting_user(request),
             today=timezone.localdate(),
         )
-        return Response(self.get_serializer(campaign).data, status=status.HTTP_201_CREATED, headers=_etag(campaign))
+        return Response(
+            self.get_serializer(campaign).data, status=status.HTTP_201_CREATED, headers=etag(campaign.version)
+        )
 
     @extend_schema(request=None, responses=ItemSerializer(many=True))
     @action(detail=True, methods=["get"], filter_backends=[])
@@ -175,7 +174,7 @@ class ReviewCampaignViewSet(
     def confirm(self, request, org, pk=None):
         """Confirm one A (`item`), or all of one function's still waiting (`function`), in one change set."""
         campaign = self.get_object()
-        data = _valid(ConfirmSerializer, request)
+        data = valid_data(ConfirmSerializer, request)
         try:
             if "item" in data:
                 confirmed = campaigns.campaign_confirm(
@@ -201,7 +200,7 @@ class ReviewCampaignViewSet(
     def move(self, request, org, pk=None):
         """Change one: the item's A goes to another function (a cell edit of the matrix)."""
         campaign = self.get_object()
-        data = _valid(MoveSerializer, request)
+        data = valid_data(MoveSerializer, request)
         item = ReviewItem.objects.filter(campaign=campaign, pk=data["item"]).first()
         if item is None:
             raise serializers.ValidationError({"item": ["Not an item of this review campaign."]})
@@ -218,13 +217,7 @@ class ReviewCampaignViewSet(
         """End the campaign; each A's outcome is written down as it stands."""
         campaign = self.get_object()
         campaign = campaigns.campaign_close(campaign=campaign, version=requested_version(request))
-        return Response(self.get_serializer(campaign).data, headers=_etag(campaign))
-
-
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+        return Response(self.get_serializer(campaign).data, headers=etag(campaign.version))
 
 
 def _function(organization, value, *, field: str = "function") -> Function:

@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cxowner.orgs.api.base import ID_PATTERN, OrganizationScopedMixin, PagePagination, etag, requested_version
+from cxowner.orgs.api.validation import valid_data
 from cxowner.orgs.api.versions import VersionField, VersionSerializer
 from cxowner.orgs.authentication import acting_user
 from ownership.engine.rules import Finding
@@ -164,7 +165,7 @@ class ScenarioViewSet(
 
     @extend_schema(request=ScenarioCreateSerializer, responses={201: ScenarioSerializer})
     def create(self, request, org):
-        data = _valid(ScenarioCreateSerializer, request)
+        data = valid_data(ScenarioCreateSerializer, request)
         author = acting_user(request)
         scenario = scenarios.scenario_create(
             organization=self.organization,
@@ -188,7 +189,7 @@ class ScenarioViewSet(
     def operations(self, request, org, pk=None):
         """Add a step at the end; it must apply to the scenario's matrix as it stands."""
         scenario = self.get_object()
-        data = _valid(OperationAddSerializer, request)
+        data = valid_data(OperationAddSerializer, request)
         version = requested_version(request)
         return self._answer(
             scenarios.scenario_operation_add(scenario=scenario, operation=data["operation"], version=version)
@@ -221,7 +222,7 @@ class ScenarioViewSet(
     def apply(self, request, org, pk=None):
         """Make the scenario's matrix the live one: one change set, all or nothing."""
         scenario = self.get_object()
-        data = _valid(ApplySerializer, request)
+        data = valid_data(ApplySerializer, request)
         version = requested_version(request, required=False)
         scenarios.scenario_apply(scenario=scenario, base_matrix_version=data["base_matrix_version"], version=version)
         return self._answer(scenario)
@@ -257,9 +258,3 @@ class ScenarioViewSet(
         if isinstance(exc, scenarios.ScenarioClosed):
             return _conflict(exc, status=exc.scenario.status)
         return super().handle_exception(exc)
-
-
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
