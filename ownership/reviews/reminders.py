@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 
 from cxowner.orgs.models import Membership
 from ownership.models import ReviewCampaign, ReviewOutcome
-from ownership.reviews.services import campaign_items
+from ownership.reviews.selectors import campaign_items
 
 
 def campaigns_to_remind(*, today: date) -> QuerySet[ReviewCampaign]:

@@ -24,7 +24,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from cxowner.orgs.history import Change, change_set_record, object_created
@@ -34,34 +34,17 @@ from cxowner.orgs.versions import versioned_update
 from journeys.models import Journey, Touchpoint
 from ownership.editor.services import CellChange, assignments_confirm, cells_read, cells_set
 from ownership.models import Assignment, Function, ReviewCampaign, ReviewItem, ReviewOutcome, Role
+from ownership.reviews.selectors import OUTCOME, campaign_items
+from ownership.reviews.tasks import campaign_remind_task
 
-NAME_MAX_CHARS = 200
-
+# The campaign's rules keep their place on this module, where the API and the form read them.
+from ownership.reviews.validation import NAME_MAX_CHARS as NAME_MAX_CHARS
+from ownership.reviews.validation import campaign_fields_check
 
 NOTHING_TO_REVIEW = "Nothing to review: no in-scope touchpoint has an accountable function yet."
 
 
 CLOSED = "This review campaign is closed: nothing more can be confirmed in it."
-
-
-# The A is gone, or carried by a role other than the one it had when the campaign started.
-# A removed A leaves its id behind (ReviewItem.assignment): the join finds no row, so a column
-# that is never empty (the letter) reads as NULL.
-_CHANGED = (
-    Q(assignment__letter__isnull=True)
-    | Q(assignment__role__isnull=True, role__isnull=False)
-    | Q(assignment__role__isnull=False, role__isnull=True)
-    | (Q(assignment__role__isnull=False, role__isnull=False) & ~Q(assignment__role=F("role")))
-)
-
-
-OUTCOME = Case(
-    When(~Q(outcome=""), then=F("outcome")),  # a closed campaign's record
-    When(_CHANGED, then=Value(ReviewOutcome.CHANGED)),
-    When(assignment__confirmed_at__gte=F("campaign__started_at"), then=Value(ReviewOutcome.CONFIRMED)),
-    default=Value(ReviewOutcome.PENDING),
-    output_field=CharField(),
-)
 
 
 class ItemsChanged(Exception):
@@ -112,25 +95,6 @@ class HolderReview:
 
 
 # -- reads ----------------------------------------------------------------------------------------
-def campaign_items(
-    *, campaign: ReviewCampaign, function: Function | None = None, role: Role | None = None
-) -> QuerySet[ReviewItem]:
-    """The campaign's A's in journey order, each with its `state` (a ReviewOutcome value).
-
-    `function`: one function's; `role`: those its holder carried when the campaign started.
-    """
-    items = ReviewItem.objects.filter(campaign=campaign)
-    if function is not None:
-        items = items.filter(function=function)
-    if role is not None:
-        items = items.filter(role=role)
-    return (
-        items.annotate(state=OUTCOME)
-        .select_related("touchpoint__stage", "touchpoint__journey", "function", "role", "assignment__role")
-        .order_by("touchpoint__journey__position", "touchpoint__stage__position", "touchpoint__position", "id")
-    )
-
-
 def _progress(counts: Iterable[tuple[str, int]]) -> Progress:
     by_state = dict(counts)
     return Progress(
@@ -203,32 +167,9 @@ def campaign_start(
     today: date,
 ) -> ReviewCampaign:
     """Ask every function to confirm its A's (of the organization, or of one journey) by `ends_on`."""
-    name = (name or "").strip()
-    errors = {}
-    if not name:
-        errors["name"] = "Give the campaign a name people will recognise in their reminders."
-    elif len(name) > NAME_MAX_CHARS:
-        errors["name"] = f"A campaign's name has at most {NAME_MAX_CHARS} characters."
-    if ends_on is None:
-        errors["ends_on"] = "A campaign needs an end date: reminders go out until then."
-    elif ends_on < today:
-        errors["ends_on"] = "The end date cannot be in the past."
-    if journey is not None and journey.organization_id != organization.pk:
-        errors["journey"] = "The journey must belong to this organization."
-    if errors:
-        raise ValidationError(errors)
-    # Two admins starting the same campaign at once: the second one sees the first.
-    organization_locked(organization.pk)
-    running = ReviewCampaign.objects.filter(organization=organization, journey=journey, status="open").first()
-    if running is not None:
-        scope = f"the journey “{journey.name}”" if journey else "the whole organization"
-        raise ValidationError(f"“{running.name}” already reviews {scope}; close it before starting another.")
-    accountable = Assignment.objects.filter(organization=organization, letter="A", touchpoint__out_of_scope=False)
-    if journey is not None:
-        accountable = accountable.filter(touchpoint__journey=journey)
-    rows = list(accountable.values_list("pk", "touchpoint_id", "function_id", "role_id"))
-    if not rows:
-        raise ValidationError(NOTHING_TO_REVIEW)
+    name = campaign_fields_check(organization=organization, name=name, ends_on=ends_on, journey=journey, today=today)
+    _none_running(organization=organization, journey=journey)
+    rows = _accountable_rows(organization=organization, journey=journey)
     campaign = ReviewCampaign.objects.create(
         organization=organization,
         journey=journey,
@@ -250,11 +191,30 @@ def campaign_start(
         changes=[object_created(campaign)],
         journey_id=journey.pk if journey else None,
     )
-    from ownership.reviews.tasks import campaign_remind_task
-
     # The first round of reminders is the invitation to review: sent as soon as it is committed.
     transaction.on_commit(lambda: campaign_remind_task.delay(campaign.pk))
     return campaign
+
+
+def _none_running(*, organization: Organization, journey: Journey | None) -> None:
+    """Refuse a second open campaign over the same scope."""
+    # Two admins starting the same campaign at once: the second one sees the first.
+    organization_locked(organization.pk)
+    running = ReviewCampaign.objects.filter(organization=organization, journey=journey, status="open").first()
+    if running is not None:
+        scope = f"the journey “{journey.name}”" if journey else "the whole organization"
+        raise ValidationError(f"“{running.name}” already reviews {scope}; close it before starting another.")
+
+
+def _accountable_rows(*, organization: Organization, journey: Journey | None) -> list[tuple[int, int, int, int | None]]:
+    """The in-scope A's to review, as (assignment, touchpoint, function, role) ids; refused if none."""
+    accountable = Assignment.objects.filter(organization=organization, letter="A", touchpoint__out_of_scope=False)
+    if journey is not None:
+        accountable = accountable.filter(touchpoint__journey=journey)
+    rows = list(accountable.values_list("pk", "touchpoint_id", "function_id", "role_id"))
+    if not rows:
+        raise ValidationError(NOTHING_TO_REVIEW)
+    return rows
 
 
 def _open(campaign: ReviewCampaign) -> None:

@@ -15,6 +15,7 @@ from ownership.editor.services import CellChange, assignment_confirm, assignment
 from ownership.gaps.live import gaps_refresh
 from ownership.models import Assignment, Gap, ReviewCampaign, ReviewItem, ReviewOutcome
 from ownership.reviews.reminders import campaign_reminders_send
+from ownership.reviews.selectors import campaign_items
 from ownership.reviews.services import (
     ItemsChanged,
     Progress,
@@ -24,7 +25,6 @@ from ownership.reviews.services import (
     campaign_functions,
     campaign_holders,
     campaign_item_move,
-    campaign_items,
     campaign_progress,
     campaign_start,
 )
