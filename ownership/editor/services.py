@@ -77,6 +77,32 @@ def cells_write(
     reverts_id: int | None = None,
 ) -> CellsWritten:
     """cells_set, naming the change set (a paste, an undo) and the set it puts back, if any."""
+    _letters_check(changes)
+    touchpoint_ids = {change.touchpoint_id for change in changes}
+    function_ids = {change.function_id for change in changes}
+    journey_of = _touchpoints_locked(
+        organization=organization, touchpoint_ids=touchpoint_ids, function_ids=function_ids
+    )
+    current = _cells_unchanged_since_read(organization=organization, changes=changes)
+    history = _letters_written(organization=organization, changes=changes, current=current, journey_of=journey_of)
+    Touchpoint.objects.filter(pk__in=touchpoint_ids).update(version=F("version") + 1)
+    scope = MatrixScope.of("cells", touchpoints=touchpoint_ids, functions=function_ids)
+    matrix_change_announce(organization_id=organization.id, scope=scope)
+    journeys = {journey_of[touchpoint_id] for touchpoint_id in touchpoint_ids}
+    change_set = change_set_record(
+        organization_id=organization.id,
+        kind="cells",
+        summary=summary or f"{len(history)} cell{'s' if len(history) != 1 else ''} changed",
+        changes=history,
+        journey_id=journeys.pop() if len(journeys) == 1 else None,
+        reverts_id=reverts_id,
+    )
+    values = {(c.touchpoint_id, c.function_id): current[(c.touchpoint_id, c.function_id)] for c in changes}
+    return CellsWritten(values, change_set)
+
+
+def _letters_check(changes: Sequence[CellChange]) -> None:
+    """Refuse letters other than R, A, C and I, one message per cell."""
     errors = [
         f"Unknown letter(s) {', '.join(sorted(change.letters - set(LETTERS)))}; use R, A, C or I."
         for change in changes
@@ -84,8 +110,13 @@ def cells_write(
     ]
     if errors:
         raise ValidationError(errors)
-    touchpoint_ids = {change.touchpoint_id for change in changes}
-    function_ids = {change.function_id for change in changes}
+
+
+def _touchpoints_locked(
+    *, organization: Organization, touchpoint_ids: set[int], function_ids: set[int]
+) -> dict[int, int]:
+    """Lock the touchpoints written, and answer each one's journey; refused if a touchpoint or a
+    function is not the organization's."""
     # Locking the touchpoints serialises writers of the same rows: the second one reads the
     # first one's letters and is refused if they differ from what it expected. NO KEY: an audit
     # writing gaps that name these touchpoints (KEY SHARE) does not wait for the edit.
@@ -100,7 +131,13 @@ def cells_write(
     )
     if locked != touchpoint_ids or known_functions != function_ids:
         raise ValidationError("A touchpoint or function does not exist in this organization.")
+    return journey_of
 
+
+def _cells_unchanged_since_read(
+    *, organization: Organization, changes: Sequence[CellChange]
+) -> dict[Cell, frozenset[str]]:
+    """The cells' letters now; StaleCells if one differs from what its writer expected."""
     current = cells_read(organization=organization, cells=[(c.touchpoint_id, c.function_id) for c in changes])
     stale = {
         (c.touchpoint_id, c.function_id): current[(c.touchpoint_id, c.function_id)]
@@ -109,7 +146,18 @@ def cells_write(
     }
     if stale:
         raise StaleCells(current=stale)
+    return current
 
+
+def _letters_written(
+    *,
+    organization: Organization,
+    changes: Sequence[CellChange],
+    current: dict[Cell, frozenset[str]],
+    journey_of: dict[int, int],
+) -> list[Change]:
+    """Add and remove the letters that differ, leaving `current` as the cells now are; the history
+    of each cell that changed."""
     to_create, removed, history = [], [], []
     for change in changes:
         cell = (change.touchpoint_id, change.function_id)
@@ -126,20 +174,7 @@ def cells_write(
             reduce(operator.or_, (Q(touchpoint_id=t, function_id=f, letter=letter) for (t, f), letter in removed))
         ).delete()
     Assignment.objects.bulk_create(to_create)
-    Touchpoint.objects.filter(pk__in=touchpoint_ids).update(version=F("version") + 1)
-    scope = MatrixScope.of("cells", touchpoints=touchpoint_ids, functions=function_ids)
-    matrix_change_announce(organization_id=organization.id, scope=scope)
-    journeys = {journey_of[touchpoint_id] for touchpoint_id in touchpoint_ids}
-    change_set = change_set_record(
-        organization_id=organization.id,
-        kind="cells",
-        summary=summary or f"{len(history)} cell{'s' if len(history) != 1 else ''} changed",
-        changes=history,
-        journey_id=journeys.pop() if len(journeys) == 1 else None,
-        reverts_id=reverts_id,
-    )
-    values = {(c.touchpoint_id, c.function_id): current[(c.touchpoint_id, c.function_id)] for c in changes}
-    return CellsWritten(values, change_set)
+    return history
 
 
 def _cell_change(cell: Cell, journey_id: int, before: frozenset[str], after: frozenset[str]) -> Change:
