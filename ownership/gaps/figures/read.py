@@ -185,18 +185,9 @@ def _journeys(organization, journey_id, stage_id, coverage: CoverageRows, tally:
     journeys = Journey.objects.filter(organization=organization).order_by("position", "id")
     if journey_id is not None:
         journeys = journeys.filter(pk=journey_id)
-    by_journey = coverage.journeys()
-    return tuple(
-        PlaceFigures(
-            id=j,
-            name=name,
-            coverage=by_journey.get(j, NOTHING_IN_SCOPE),
-            gaps=tally.journey(j),
-            function_gaps=by_function.cells(("journey", j)),
-            change=change.journey(j) if change is not None else None,
-        )
-        for j, name in journeys.values_list("id", "name")
-    )
+    change_of = change.journey if change is not None else None
+    rows = journeys.values_list("id", "name")
+    return _places("journey", rows, coverage.journeys(), tally.journey, by_function, change_of)
 
 
 def _stages(organization, stages_of, stage_id, coverage: CoverageRows, tally: GapTally, by_function):
@@ -207,14 +198,20 @@ def _stages(organization, stages_of, stage_id, coverage: CoverageRows, tally: Ga
     stages = Stage.objects.filter(organization=organization, journey_id=stages_of).order_by("position", "id")
     if stage_id is not None:
         stages = stages.filter(pk=stage_id)
-    by_stage = coverage.stages()
+    return _places("stage", stages.values_list("id", "name"), coverage.stages(), tally.stage, by_function)
+
+
+def _places(kind: str, rows, by_place: dict[int, Coverage], gaps_of, by_function, change_of=None):
+    """Each (id, name) of the journeys or stages (`kind`) read, with its figures: coverage, open
+    gaps, gaps by function and, where `change_of` is given, its change over the period."""
     return tuple(
         PlaceFigures(
-            id=s,
+            id=pk,
             name=name,
-            coverage=by_stage.get(s, NOTHING_IN_SCOPE),
-            gaps=tally.stage(s),
-            function_gaps=by_function.cells(("stage", s)),
+            coverage=by_place.get(pk, NOTHING_IN_SCOPE),
+            gaps=gaps_of(pk),
+            function_gaps=by_function.cells((kind, pk)),
+            change=change_of(pk) if change_of is not None else None,
         )
-        for s, name in stages.values_list("id", "name")
+        for pk, name in rows
     )
