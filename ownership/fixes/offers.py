@@ -179,26 +179,21 @@ def _handoff_gap(gap: Gap) -> list[Fix]:
         return []  # the live gap is about to change with the matrix; nothing sensible to offer
     (f,), (g,) = giving, receiving
     touchpoints = dict(Touchpoint.objects.filter(pk__in=[t, u]).values_list("pk", "name"))
-    fixes = []
-    for letter in "CI":
-        fixes.append(
-            _cells_fix(
-                f"bridge:{t}:{g}:{letter}",
-                f"Add {matrix.name[g]} as {letter} on {touchpoints[t]}",
-                [matrix.change(t, g, matrix.cell(t, g) | {letter})],
-                "The receiving function on the handing-over touchpoint",
-            )
+    # The bridge is either function on the other's touchpoint, as C or as I.
+    sides = (
+        (t, g, "The receiving function on the handing-over touchpoint"),
+        (u, f, "Or the handing-over function on the receiving touchpoint"),
+    )
+    return [
+        _cells_fix(
+            f"bridge:{touchpoint}:{function}:{letter}",
+            f"Add {matrix.name[function]} as {letter} on {touchpoints[touchpoint]}",
+            [matrix.change(touchpoint, function, matrix.cell(touchpoint, function) | {letter})],
+            group,
         )
-    for letter in "CI":
-        fixes.append(
-            _cells_fix(
-                f"bridge:{u}:{f}:{letter}",
-                f"Add {matrix.name[f]} as {letter} on {touchpoints[u]}",
-                [matrix.change(u, f, matrix.cell(u, f) | {letter})],
-                "Or the handing-over function on the receiving touchpoint",
-            )
-        )
-    return fixes
+        for touchpoint, function, group in sides
+        for letter in "CI"
+    ]
 
 
 def _role_label(role: Role) -> str:
