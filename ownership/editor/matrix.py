@@ -35,8 +35,9 @@ from ownership.editor.rows import (
     touchpoints_with_gaps,
 )
 from ownership.engine.snapshot import FunctionRow, RoleRow
-from ownership.gaps.figures import Coverage, GapFigures, Standing, standing_read
+from ownership.gaps.figures import Standing, standing_read
 from ownership.gaps.figures.counts import open_gap_rows
+from ownership.gaps.figures.read import ShowsStanding
 from ownership.models import Function, Role
 
 # Rows drawn with the page; the others are fetched a chunk at a time as the reader nears them.
@@ -85,20 +86,12 @@ NO_FILTER = RowFilter()
 
 
 @dataclass(frozen=True)
-class JourneySummary:
+class JourneySummary(ShowsStanding):
     """The journey's header: its figures (coverage, open gaps, accepted risks) as every surface
     shows them, and its gaps about the journey as a whole."""
 
     figures: Standing
     journey_findings: tuple[RowGap, ...]  # about the journey as a whole (no owner …)
-
-    @property
-    def coverage(self) -> Coverage:
-        return self.figures.coverage
-
-    @property
-    def gaps(self) -> GapFigures:
-        return self.figures.gaps
 
 
 @dataclass(frozen=True)

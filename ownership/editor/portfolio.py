@@ -11,13 +11,14 @@ from datetime import datetime
 from django.db.models import Max
 
 from journeys.selectors import journeys_overview
-from ownership.gaps.figures import Coverage, GapFigures, Standing, journey_standings, worst_first_key
+from ownership.gaps.figures import Standing, journey_standings, worst_first_key
+from ownership.gaps.figures.read import ShowsStanding
 from ownership.models import Assignment
 from ownership.structure.selectors import journey_owner
 
 
 @dataclass(frozen=True)
-class PortfolioRow:
+class PortfolioRow(ShowsStanding):
     journey: object  # Journey, with its manager, stage_count, touchpoint_count, out_of_scope_count
     figures: Standing  # its coverage and open gaps, as every surface shows them
     last_change: datetime | None  # the latest letter set or confirmed on the journey
@@ -25,14 +26,6 @@ class PortfolioRow:
     @property
     def name(self) -> str:
         return self.journey.name
-
-    @property
-    def coverage(self) -> Coverage:
-        return self.figures.coverage
-
-    @property
-    def gaps(self) -> GapFigures:
-        return self.figures.gaps
 
     @property
     def owner(self):

@@ -39,6 +39,21 @@ class Standing:
     gaps: GapFigures = NO_GAPS
 
 
+class ShowsStanding:
+    """What shows a place's figures (a Standing, its `figures`) as its own coverage and open gaps:
+    the journey's header in the matrix, a row of the portfolio."""
+
+    figures: Standing
+
+    @property
+    def coverage(self) -> Coverage:
+        return self.figures.coverage
+
+    @property
+    def gaps(self) -> GapFigures:
+        return self.figures.gaps
+
+
 @dataclass(frozen=True)
 class PlaceFigures(Standing):
     """A journey's or a stage's figures, named."""
