@@ -233,26 +233,21 @@ def _vacant_owner(gap: Gap) -> list[Fix]:
     ]
     held = Role.objects.filter(organization_id=gap.organization_id).exclude(holder_name="").select_related("function")
     if assignment is not None:  # an A carried by the vacant role moves to a held role of its function
-        for other in held.filter(function_id=assignment.function_id).order_by("title", "id"):
-            fixes.append(
-                Fix(
-                    key=f"move_a:{assignment.id}:{other.id}",
-                    label=f"Move the A to {_role_label(other)}",
-                    seen=_seen_row(assignment),
-                    group="Or move the ownership",
-                )
-            )
+        fixes += [
+            _ownership_move(f"move_a:{assignment.id}:{other.id}", f"Move the A to {_role_label(other)}", assignment)
+            for other in held.filter(function_id=assignment.function_id).order_by("title", "id")
+        ]
     elif journey is not None:
-        for other in held.order_by("title", "id"):
-            fixes.append(
-                Fix(
-                    key=f"manager:{other.id}",
-                    label=f"Make {_role_label(other)} the journey manager",
-                    seen=_seen_row(journey),
-                    group="Or move the ownership",
-                )
-            )
+        fixes += [
+            _ownership_move(f"manager:{other.id}", f"Make {_role_label(other)} the journey manager", journey)
+            for other in held.order_by("title", "id")
+        ]
     return fixes
+
+
+def _ownership_move(key: str, label: str, moved) -> Fix:
+    """A fix that moves the ownership off a vacant role; `moved` is the row it writes (an A, a journey)."""
+    return Fix(key=key, label=label, seen=_seen_row(moved), group="Or move the ownership")
 
 
 def _vacant_role(gap: Gap) -> tuple[Role | None, Assignment | None, Journey | None]:
