@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
-from cxowner.views import form_write, membership_for, render_org
+from cxowner.views import form_write, org_object, org_view, render_org
 from journeys.models import Journey
 from ownership.models import Function, ReviewCampaign, ReviewItem, ReviewOutcome, Role
 from ownership.reviews import services as campaigns
@@ -69,11 +67,11 @@ class ConfirmForm(forms.Form):
 
 def _campaign(membership: Membership, campaign_id: int) -> ReviewCampaign:
     rows = ReviewCampaign.objects.select_related("journey", "started_by", "organization")
-    return get_object_or_404(rows, organization=membership.organization, pk=campaign_id)
+    return org_object(membership, rows, campaign_id)
 
 
 def _function(membership: Membership, function_id: int) -> Function:
-    return get_object_or_404(Function, organization=membership.organization, pk=function_id)
+    return org_object(membership, Function, function_id)
 
 
 def _role(function: Function, value: str) -> Role | None:
@@ -83,11 +81,9 @@ def _role(function: Function, value: str) -> Role | None:
     return Role.objects.filter(function=function, pk=int(value)).first()
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def campaign_list(request: HttpRequest, org: str) -> HttpResponse:
+@org_view({"GET": Membership.Role.VIEWER, "POST": ADMIN})
+def campaign_list(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     """Every campaign with its progress; admins start one with the form below the list."""
-    membership = membership_for(request, org, ADMIN if request.method == "POST" else Membership.Role.VIEWER)
     organization = membership.organization
     form = CampaignForm(request.POST or None, organization=organization)
     if request.method == "POST":
@@ -112,10 +108,8 @@ def campaign_list(request: HttpRequest, org: str) -> HttpResponse:
     return render_org(request, membership, "ownership/campaign_list.html", context, status=status)
 
 
-@login_required
-@require_GET
-def campaign_detail(request: HttpRequest, org: str, campaign_id: int) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def campaign_detail(request: HttpRequest, membership: Membership, org: str, campaign_id: int) -> HttpResponse:
     campaign = _campaign(membership, campaign_id)
     context = {
         "nav": "functions",
@@ -128,11 +122,11 @@ def campaign_detail(request: HttpRequest, org: str, campaign_id: int) -> HttpRes
     return render_org(request, membership, "ownership/campaign_detail.html", context)
 
 
-@login_required
-@require_GET
-def campaign_function(request: HttpRequest, org: str, campaign_id: int, function_id: int) -> HttpResponse:
+@org_view()
+def campaign_function(
+    request: HttpRequest, membership: Membership, org: str, campaign_id: int, function_id: int
+) -> HttpResponse:
     """One function's A's in the campaign: confirm them all at once, or confirm or change one."""
-    membership = membership_for(request, org)
     campaign = _campaign(membership, campaign_id)
     function = _function(membership, function_id)
     role = _role(function, request.GET.get("role", ""))
@@ -159,11 +153,11 @@ def campaign_function(request: HttpRequest, org: str, campaign_id: int, function
     return render_org(request, membership, "ownership/campaign_function.html", context)
 
 
-@login_required
-@require_POST
-def campaign_confirm(request: HttpRequest, org: str, campaign_id: int, function_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def campaign_confirm(
+    request: HttpRequest, membership: Membership, org: str, campaign_id: int, function_id: int
+) -> HttpResponse:
     """Confirm one A of the function (`item`), or all the page showed (`items`, with the holder's `role`)."""
-    membership = membership_for(request, org, EDITOR)
     campaign = _campaign(membership, campaign_id)
     function = _function(membership, function_id)
     role = _role(function, request.POST.get("role", ""))
@@ -193,11 +187,11 @@ def campaign_confirm(request: HttpRequest, org: str, campaign_id: int, function_
     return back
 
 
-@login_required
-@require_POST
-def campaign_item_move(request: HttpRequest, org: str, campaign_id: int, item_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def campaign_item_move(
+    request: HttpRequest, membership: Membership, org: str, campaign_id: int, item_id: int
+) -> HttpResponse:
     """Change one: the A goes to the function chosen on the row."""
-    membership = membership_for(request, org, EDITOR)
     campaign = _campaign(membership, campaign_id)
     item = get_object_or_404(ReviewItem, campaign=campaign, pk=item_id)
     back = redirect("ownership:campaign_function", org, campaign.pk, item.function_id)
@@ -220,10 +214,8 @@ def campaign_item_move(request: HttpRequest, org: str, campaign_id: int, item_id
     return back
 
 
-@login_required
-@require_POST
-def campaign_close(request: HttpRequest, org: str, campaign_id: int) -> HttpResponse:
-    membership = membership_for(request, org, ADMIN)
+@org_view(ADMIN, "POST")
+def campaign_close(request: HttpRequest, membership: Membership, org: str, campaign_id: int) -> HttpResponse:
     campaign = _campaign(membership, campaign_id)
     form = VersionForm(request.POST)
     if not form.is_valid():
