@@ -9,6 +9,7 @@ from functools import wraps
 from typing import TypeVar
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db.models import Model, QuerySet
@@ -17,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
 from cxowner.orgs.selectors import membership_get, organizations_for, role_at_least
 
@@ -180,3 +182,22 @@ def form_write(form: forms.Form, write: Callable[[dict], Written], *, duplicate_
         typed = str(form.cleaned_data.get("name", ""))
         form_errors(form, error, duplicate_name=duplicate_name.replace("{name}", typed))
         return None
+
+
+def write_and_say(
+    request: HttpRequest, write: Callable[[], Written], *, done: str | Callable[[Written], str], stale_subject: str = ""
+) -> Written | None:
+    """Run `write` (a service call) for a page that then redirects, and leave the message that
+    says how it went: `done` (or done(what write returned)), or why nothing was written: a
+    change made meanwhile to `stale_subject` (the page shows it as it is now), or the rule the
+    service's ValidationError names. None when nothing was written."""
+    try:
+        written = write()
+    except StaleVersion as stale:
+        messages.error(request, f"{stale.message(stale_subject)}; it is shown as it is now.")
+        return None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return None
+    messages.success(request, done(written) if callable(done) else done)
+    return written

@@ -7,6 +7,8 @@ to the page. A secret is shown on the one response that made it, never again.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -170,27 +172,30 @@ def _stale_webhook(request, membership, stale: StaleVersion) -> HttpResponse:
     return _settings_page(request, membership, status=409)
 
 
-@org_view(ADMIN, "POST")
-def webhook_toggle(request: HttpRequest, membership: Membership, org: str, webhook_id: int) -> HttpResponse:
+def _webhook_change(request, membership, org: str, webhook_id: int, change, done: str) -> HttpResponse:
+    """Change a webhook at the version its button posted; `done` says what was done to "{url}".
+    A change made meanwhile shows the page as it is now (409)."""
     webhook = _webhook(membership, webhook_id)
-    active = request.POST.get("active") == "true"
     try:
-        webhook_update(webhook=webhook, version=_posted_version(request), active=active)
+        change(webhook=webhook, version=_posted_version(request))
     except StaleVersion as stale:
         return _stale_webhook(request, membership, stale)
-    messages.success(request, f"Webhook {webhook.url} {'enabled' if active else 'disabled'}.")
+    messages.success(request, done.replace("{url}", webhook.url))
     return redirect("ownership:settings", org=org)
+
+
+@org_view(ADMIN, "POST")
+def webhook_toggle(request: HttpRequest, membership: Membership, org: str, webhook_id: int) -> HttpResponse:
+    active = request.POST.get("active") == "true"
+    change = partial(webhook_update, active=active)
+    done = f"Webhook {{url}} {'enabled' if active else 'disabled'}."
+    return _webhook_change(request, membership, org, webhook_id, change, done)
 
 
 @org_view(ADMIN, "POST")
 def webhook_remove(request: HttpRequest, membership: Membership, org: str, webhook_id: int) -> HttpResponse:
-    webhook = _webhook(membership, webhook_id)
-    try:
-        webhook_delete(webhook=webhook, version=_posted_version(request))
-    except StaleVersion as stale:
-        return _stale_webhook(request, membership, stale)
-    messages.success(request, f"Webhook {webhook.url} deleted, with its delivery log.")
-    return redirect("ownership:settings", org=org)
+    done = "Webhook {url} deleted, with its delivery log."
+    return _webhook_change(request, membership, org, webhook_id, webhook_delete, done)
 
 
 @org_view(ADMIN, "POST")

@@ -4,6 +4,8 @@ errors (400). Reading needs the viewer role; every POST needs the editor role.""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -42,14 +44,14 @@ def _back(org: str, journey_id: int, anchor: str = "") -> HttpResponse:
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
-def _one_step(request: HttpRequest, ordered: QuerySet, moved_id: int) -> int | None:
-    """The 1-based position one place up or down (as posted) from where `moved_id` stands now
-    among `ordered` (read only when the post names a direction; None when it names none)."""
+def _move_one_step(request: HttpRequest, ordered: QuerySet, moved_id: int, move) -> None:
+    """move(position=…) to the 1-based place one up or down (as posted) from where `moved_id`
+    stands now among `ordered` (read only when the post names a direction; when it names none,
+    nothing moves)."""
     form = MoveForm(request.POST)
-    if not form.is_valid():
-        return None
-    position = list(ordered.values_list("id", flat=True)).index(moved_id) + 1
-    return position - 1 if form.cleaned_data["direction"] == "up" else position + 1
+    if form.is_valid():
+        position = list(ordered.values_list("id", flat=True)).index(moved_id) + 1
+        move(position=position - 1 if form.cleaned_data["direction"] == "up" else position + 1)
 
 
 def _journey(membership: Membership, journey_id: int):
@@ -133,9 +135,7 @@ def stage_rename(
 @org_view(EDITOR, "POST")
 def stage_move(request: HttpRequest, membership: Membership, org: str, journey_id: int, stage_id: int) -> HttpResponse:
     journey, stage = _stage(membership, journey_id, stage_id)
-    position = _one_step(request, stages_of(journey=journey), stage.id)
-    if position is not None:
-        journey_services.stage_move(stage=stage, position=position)
+    _move_one_step(request, stages_of(journey=journey), stage.id, partial(journey_services.stage_move, stage=stage))
     return _back(org, journey.id, f"stage-{stage.id}")
 
 
@@ -251,9 +251,8 @@ def touchpoint_move(
     request: HttpRequest, membership: Membership, org: str, journey_id: int, touchpoint_id: int
 ) -> HttpResponse:
     journey, touchpoint = _touchpoint(membership, journey_id, touchpoint_id)
-    position = _one_step(request, touchpoint.stage.touchpoints.order_by("position", "id"), touchpoint.id)
-    if position is not None:
-        journey_services.touchpoint_move(touchpoint=touchpoint, position=position)
+    siblings = touchpoint.stage.touchpoints.order_by("position", "id")
+    _move_one_step(request, siblings, touchpoint.id, partial(journey_services.touchpoint_move, touchpoint=touchpoint))
     return _back(org, journey.id, f"tp-{touchpoint.id}")
 
 

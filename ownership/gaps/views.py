@@ -17,11 +17,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from cxowner.heartbeat import worker_last_seen, worker_seen_recently
-from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.forms import VersionField, VersionForm
 from cxowner.orgs.models import Membership
 from cxowner.orgs.selectors import members_of
-from cxowner.views import org_object, org_view, render_org
+from cxowner.views import org_object, org_view, render_org, write_and_say
 from ownership.engine.vocabulary import rule_text
 from ownership.gaps import audit_requests
 from ownership.gaps import workflow as gap_workflow
@@ -109,14 +108,7 @@ def _decide(
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label or 'This form'}: {' '.join(errors)}")
         return redirect("ownership:gap", org, gap.pk)
-    try:
-        change(gap, form.cleaned_data, membership)
-    except StaleVersion as stale:
-        messages.error(request, f"{stale.message('This gap')}; it is shown as it is now.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, done)
+    write_and_say(request, lambda: change(gap, form.cleaned_data, membership), done=done, stale_subject="This gap")
     return redirect("ownership:gap", org, gap.pk)
 
 

@@ -3,8 +3,9 @@ remove; add and revoke tokens."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.timezone import now
@@ -14,7 +15,7 @@ from cxowner.orgs.invitations import invitation_create, invitation_revoke
 from cxowner.orgs.models import ApiToken, Invitation, Membership
 from cxowner.orgs.selectors import members_of
 from cxowner.orgs.views import accept_url_pattern
-from cxowner.views import form_write, org_object, org_view, render_org
+from cxowner.views import form_write, org_object, org_view, render_org, write_and_say
 from ownership.members.forms import InvitationForm, MemberRoleForm, TokenForm
 
 ADMIN = Membership.Role.ADMIN
@@ -83,24 +84,23 @@ def member_role(request: HttpRequest, membership: Membership, org: str, member_i
     target = org_object(membership, Membership, member_id)
     form = MemberRoleForm(request.POST)
     if form.is_valid():
-        try:
-            org_services.membership_set_role(membership=target, role=form.cleaned_data["role"])
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"{target.user.username} is now {form.cleaned_data['role']}.")
+        role = form.cleaned_data["role"]
+        write_and_say(
+            request,
+            partial(org_services.membership_set_role, membership=target, role=role),
+            done=lambda _: f"{target.user.username} is now {role}.",
+        )
     return redirect("ownership:members", org=org)
 
 
 @org_view(ADMIN, "POST")
 def member_remove(request: HttpRequest, membership: Membership, org: str, member_id: int) -> HttpResponse:
     target = org_object(membership, Membership.objects.select_related("user"), member_id)
-    try:
-        org_services.membership_remove(membership=target)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"{target.user.username} no longer belongs to {membership.organization}.")
+    write_and_say(
+        request,
+        partial(org_services.membership_remove, membership=target),
+        done=f"{target.user.username} no longer belongs to {membership.organization}.",
+    )
     return redirect("ownership:members", org=org)
 
 

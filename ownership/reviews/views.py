@@ -8,6 +8,8 @@ the items it showed, so an A changed meanwhile refuses the confirmation with a m
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,10 +18,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
-from cxowner.views import form_write, org_object, org_view, render_org
+from cxowner.views import form_write, org_object, org_view, render_org, write_and_say
 from journeys.models import Journey
 from ownership.models import Function, ReviewCampaign, ReviewItem, ReviewOutcome, Role
 from ownership.reviews import services as campaigns
@@ -70,15 +71,14 @@ def _campaign(membership: Membership, campaign_id: int) -> ReviewCampaign:
     return org_object(membership, rows, campaign_id)
 
 
-def _function(membership: Membership, function_id: int) -> Function:
-    return org_object(membership, Function, function_id)
-
-
-def _role(function: Function, value: str) -> Role | None:
-    """The role of `function` named in the request (?role= or a form field), or None."""
-    if not (value.isdigit() and len(value) < 19):
-        return None
-    return Role.objects.filter(function=function, pk=int(value)).first()
+def _function_list(membership: Membership, campaign_id: int, function_id: int, role: str):
+    """The campaign, its function whose list is shown, and the role of that function the list
+    is narrowed to (`role`, from ?role= or the form; None when it names none)."""
+    campaign = _campaign(membership, campaign_id)
+    function = org_object(membership, Function, function_id)
+    if not (role.isdigit() and len(role) < 19):
+        return campaign, function, None
+    return campaign, function, Role.objects.filter(function=function, pk=int(role)).first()
 
 
 @org_view({"GET": Membership.Role.VIEWER, "POST": ADMIN})
@@ -127,9 +127,7 @@ def campaign_function(
     request: HttpRequest, membership: Membership, org: str, campaign_id: int, function_id: int
 ) -> HttpResponse:
     """One function's A's in the campaign: confirm them all at once, or confirm or change one."""
-    campaign = _campaign(membership, campaign_id)
-    function = _function(membership, function_id)
-    role = _role(function, request.GET.get("role", ""))
+    campaign, function, role = _function_list(membership, campaign_id, function_id, request.GET.get("role", ""))
     items = list(campaigns.campaign_items(campaign=campaign, function=function, role=role))
     if not items:
         messages.info(request, f"{function.name} holds no A in this campaign.")
@@ -158,9 +156,7 @@ def campaign_confirm(
     request: HttpRequest, membership: Membership, org: str, campaign_id: int, function_id: int
 ) -> HttpResponse:
     """Confirm one A of the function (`item`), or all the page showed (`items`, with the holder's `role`)."""
-    campaign = _campaign(membership, campaign_id)
-    function = _function(membership, function_id)
-    role = _role(function, request.POST.get("role", ""))
+    campaign, function, role = _function_list(membership, campaign_id, function_id, request.POST.get("role", ""))
     item_ids = ReviewItem.objects.filter(campaign=campaign, function=function).values_list("pk", flat=True)
     form = ConfirmForm(request.POST, item_ids=list(item_ids))
     back = reverse("ownership:campaign_function", args=[org, campaign.pk, function.pk])
@@ -221,12 +217,10 @@ def campaign_close(request: HttpRequest, membership: Membership, org: str, campa
     if not form.is_valid():
         messages.error(request, "Reload the campaign before closing it.")
         return redirect("ownership:campaign", org, campaign.pk)
-    try:
-        campaigns.campaign_close(campaign=campaign, version=form.cleaned_data["version"])
-    except StaleVersion as stale:
-        messages.error(request, f"{stale.message('This campaign')}; it is shown as it is now.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"“{campaign.name}” closed; its outcome is kept as it stands.")
+    write_and_say(
+        request,
+        partial(campaigns.campaign_close, campaign=campaign, version=form.cleaned_data["version"]),
+        done=f"“{campaign.name}” closed; its outcome is kept as it stands.",
+        stale_subject="This campaign",
+    )
     return redirect("ownership:campaign", org, campaign.pk)

@@ -19,7 +19,7 @@ from django.urls import reverse
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
-from cxowner.views import form_errors, form_write, org_object, org_view, render_org
+from cxowner.views import form_errors, form_write, org_object, org_view, render_org, write_and_say
 from ownership.engine.vocabulary import rule_text
 from ownership.models import Function, Role
 from ownership.structure import services
@@ -64,17 +64,13 @@ def function_rename(request: HttpRequest, membership: Membership, org: str, func
     if not form.is_valid():
         messages.error(request, "Give the function a name (at most 200 characters).")
         return _back(org, f"function-{function.pk}")
-    previous = function.name
-    try:
-        renamed = services.function_update(
-            function=function, version=form.cleaned_data["version"], name=form.cleaned_data["name"]
-        )
-    except StaleVersion as stale:
-        messages.error(request, _stale(stale, previous))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"“{previous}” is now called “{renamed.name}”, in every journey and gap.")
+    previous, data = function.name, form.cleaned_data
+    write_and_say(
+        request,
+        partial(services.function_update, function=function, version=data["version"], name=data["name"]),
+        done=lambda renamed: f"“{previous}” is now called “{renamed.name}”, in every journey and gap.",
+        stale_subject=f"“{previous}”",
+    )
     return _back(org, f"function-{function.pk}")
 
 
