@@ -5,20 +5,25 @@ module imports no app, so that every app may build on it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import TypeVar
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
 from cxowner.orgs.selectors import membership_get, organizations_for, role_at_least
 
 Written = TypeVar("Written")
+Owned = TypeVar("Owned", bound=Model)
 
 
 def membership_for(request: HttpRequest, slug: str, minimum: str = Membership.Role.VIEWER) -> Membership:
@@ -28,6 +33,36 @@ def membership_for(request: HttpRequest, slug: str, minimum: str = Membership.Ro
     if not role_at_least(membership.role, minimum):
         raise PermissionDenied(f"This needs the {minimum} role.")
     return membership
+
+
+def org_view(minimum: str | dict[str, str] = Membership.Role.VIEWER, *methods: str):
+    """Make a view a page of the organization in its URL (`org`), open to members of at least
+    the `minimum` role, answering only `methods` (GET when none is named; 405 otherwise).
+    `minimum` may name a role per method instead ({"GET": viewer, "POST": editor}): those
+    methods are the ones answered.
+
+    The checks run in the order every page had them: anonymous users go to the login page,
+    whatever the method; then the method; then membership_for (404 for outsiders, 403 below
+    the role). The view is called as view(request, membership, org=..., **other URL kwargs).
+    """
+    roles = minimum if isinstance(minimum, dict) else dict.fromkeys(methods or ["GET"], minimum)
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @require_http_methods(list(roles))
+        @wraps(view)
+        def page(request: HttpRequest, org: str, **kwargs) -> HttpResponse:
+            return view(request, membership_for(request, org, roles[request.method]), org=org, **kwargs)
+
+        return page
+
+    return decorate
+
+
+def org_object(membership: Membership, model: type[Owned] | QuerySet[Owned], pk: int) -> Owned:
+    """The `model` (or queryset's) object `pk` of the membership's organization; 404 for any
+    other, so that another organization's ids are not found rather than forbidden."""
+    return get_object_or_404(model, organization=membership.organization, pk=pk)
 
 
 def render_org(
@@ -147,3 +182,22 @@ def form_write(form: forms.Form, write: Callable[[dict], Written], *, duplicate_
         typed = str(form.cleaned_data.get("name", ""))
         form_errors(form, error, duplicate_name=duplicate_name.replace("{name}", typed))
         return None
+
+
+def write_and_say(
+    request: HttpRequest, write: Callable[[], Written], *, done: str | Callable[[Written], str], stale_subject: str = ""
+) -> Written | None:
+    """Run `write` (a service call) for a page that then redirects, and leave the message that
+    says how it went: `done` (or done(what write returned)), or why nothing was written: a
+    change made meanwhile to `stale_subject` (the page shows it as it is now), or the rule the
+    service's ValidationError names. None when nothing was written."""
+    try:
+        written = write()
+    except StaleVersion as stale:
+        messages.error(request, f"{stale.message(stale_subject)}; it is shown as it is now.")
+        return None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return None
+    messages.success(request, done(written) if callable(done) else done)
+    return written

@@ -10,17 +10,15 @@ from ownership.editor import revert_views
 from ownership.fixes import views as fix_views
 from ownership.gaps import export_views as gaps_export_views
 from ownership.gaps import views as gap_views
-from ownership.gaps import views as gaps_views
 from ownership.history import views as history_views
 from ownership.imports import views as import_views
 from ownership.members import views as members_views
 from ownership.reports import views as report_views
 from ownership.reviews import views as campaign_views
 from ownership.structure import views as function_views
-from ownership.structure import views as structure_views
 
 pages = [
-    path("gaps/", gaps_views.gap_list, name="gaps"),
+    path("gaps/", gap_views.gap_list, name="gaps"),
     path("gaps/mine/", gap_views.my_gaps, name="my_gaps"),
     path("gaps.csv", gaps_export_views.gaps_export, {"fmt": "csv"}, name="gaps_csv"),
     path("gaps.xlsx", gaps_export_views.gaps_export, {"fmt": "xlsx"}, name="gaps_xlsx"),
@@ -31,9 +29,9 @@ pages = [
     path("gaps/<int:gap_id>/reopen/", gap_views.gap_reopen, name="gap_reopen"),
     path("gaps/<int:gap_id>/comments/", gap_views.gap_comment, name="gap_comment"),
     path("gaps/<int:gap_id>/fix/", fix_views.gap_fix, name="gap_fix"),
-    path("functions/", structure_views.function_list, name="functions"),
-    path("functions/new/", structure_views.function_add, name="function_add"),
-    path("functions/roles/new/", structure_views.role_add, name="role_add"),
+    path("functions/", function_views.function_list, name="functions"),
+    path("functions/new/", function_views.function_add, name="function_add"),
+    path("functions/roles/new/", function_views.role_add, name="role_add"),
     path("functions/<int:function_id>/rename/", function_views.function_rename, name="function_rename"),
     path("functions/<int:function_id>/move/", function_views.function_move, name="function_move"),
     path("functions/<int:function_id>/merge/", function_views.function_merge_view, name="function_merge"),
@@ -56,7 +54,7 @@ pages = [
     path(
         "reviews/<int:campaign_id>/items/<int:item_id>/move/", campaign_views.campaign_item_move, name="campaign_move"
     ),
-    path("audits/", gaps_views.audit_list, name="audits"),
+    path("audits/", gap_views.audit_list, name="audits"),
     path("report/", report_views.report_page, name="report"),
     path("report.pdf", report_views.report_pdf_download, name="report_pdf"),
     path("report/mail/", report_views.report_mail_settings, name="report_mail"),
@@ -64,7 +62,7 @@ pages = [
     path("activity.csv", history_views.activity_csv, name="activity_csv"),
     path("activity/<int:change_set_id>/", history_views.change_set_detail, name="change_set"),
     path("activity/<int:change_set_id>/revert/", revert_views.change_set_revert_page, name="change_set_revert"),
-    path("audits/run/", gaps_views.audit_run, name="audit_run"),
+    path("audits/run/", gap_views.audit_run, name="audit_run"),
     path("import/", import_views.import_export, name="import"),
     path("import/preview/", import_views.import_preview, name="import_preview"),
     path("import/confirm/", import_views.import_confirm, name="import_confirm"),

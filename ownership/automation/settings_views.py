@@ -7,18 +7,18 @@ to the page. A secret is shown on the one response that made it, never again.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import redirect, render
 
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
 from cxowner.orgs.services import organization_settings_update, organization_settings_version
-from cxowner.views import form_errors, form_write, membership_for, render_org
+from cxowner.views import form_errors, form_write, org_object, org_view, render_org
 from ownership.automation.schedules import (
     audit_schedule_get,
     audit_schedule_set,
@@ -90,24 +90,19 @@ def _settings_page(
     return render_org(request, membership, "ownership/settings.html", context, status)
 
 
-@login_required
-@require_GET
-def settings_page(request: HttpRequest, org: str) -> HttpResponse:
-    return _settings_page(request, membership_for(request, org))
+@org_view()
+def settings_page(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
+    return _settings_page(request, membership)
 
 
-@login_required
-@require_GET
-def schedule_preview_partial(request: HttpRequest, org: str) -> HttpResponse:
+@org_view()
+def schedule_preview_partial(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     """The words and next runs of the cron being typed (htmx): nothing is saved."""
-    membership_for(request, org)
     return render(request, "ownership/_schedule_preview.html", _preview(request.GET.get("cron", "")))
 
 
-@login_required
-@require_POST
-def settings_thresholds(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org, ADMIN)
+@org_view(ADMIN, "POST")
+def settings_thresholds(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     form = ThresholdsForm(request.POST)
     if not form.is_valid():
         return _settings_page(request, membership, thresholds_form=form, status=400)
@@ -125,10 +120,8 @@ def settings_thresholds(request: HttpRequest, org: str) -> HttpResponse:
     return redirect("ownership:settings", org=org)
 
 
-@login_required
-@require_POST
-def settings_schedule(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org, ADMIN)
+@org_view(ADMIN, "POST")
+def settings_schedule(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     form = ScheduleForm(request.POST)
     if not form.is_valid():
         return _settings_page(request, membership, schedule_form=form, status=400)
@@ -150,10 +143,8 @@ def settings_schedule(request: HttpRequest, org: str) -> HttpResponse:
     return redirect("ownership:settings", org=org)
 
 
-@login_required
-@require_POST
-def webhook_add(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org, ADMIN)
+@org_view(ADMIN, "POST")
+def webhook_add(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     form = WebhookForm(request.POST)
     made = form_write(form, lambda data: webhook_create(organization=membership.organization, **data))
     if made is None:
@@ -163,7 +154,7 @@ def webhook_add(request: HttpRequest, org: str) -> HttpResponse:
 
 
 def _webhook(membership, webhook_id: int) -> Webhook:
-    return get_object_or_404(Webhook, organization=membership.organization, pk=webhook_id)
+    return org_object(membership, Webhook, webhook_id)
 
 
 def _posted_version(request) -> int | None:
@@ -181,37 +172,34 @@ def _stale_webhook(request, membership, stale: StaleVersion) -> HttpResponse:
     return _settings_page(request, membership, status=409)
 
 
-@login_required
-@require_POST
-def webhook_toggle(request: HttpRequest, org: str, webhook_id: int) -> HttpResponse:
-    membership = membership_for(request, org, ADMIN)
+def _webhook_change(request, membership, org: str, webhook_id: int, change, done: str) -> HttpResponse:
+    """Change a webhook at the version its button posted; `done` says what was done to "{url}".
+    A change made meanwhile shows the page as it is now (409)."""
     webhook = _webhook(membership, webhook_id)
+    try:
+        change(webhook=webhook, version=_posted_version(request))
+    except StaleVersion as stale:
+        return _stale_webhook(request, membership, stale)
+    messages.success(request, done.replace("{url}", webhook.url))
+    return redirect("ownership:settings", org=org)
+
+
+@org_view(ADMIN, "POST")
+def webhook_toggle(request: HttpRequest, membership: Membership, org: str, webhook_id: int) -> HttpResponse:
     active = request.POST.get("active") == "true"
-    try:
-        webhook_update(webhook=webhook, version=_posted_version(request), active=active)
-    except StaleVersion as stale:
-        return _stale_webhook(request, membership, stale)
-    messages.success(request, f"Webhook {webhook.url} {'enabled' if active else 'disabled'}.")
-    return redirect("ownership:settings", org=org)
+    change = partial(webhook_update, active=active)
+    done = f"Webhook {{url}} {'enabled' if active else 'disabled'}."
+    return _webhook_change(request, membership, org, webhook_id, change, done)
 
 
-@login_required
-@require_POST
-def webhook_remove(request: HttpRequest, org: str, webhook_id: int) -> HttpResponse:
-    membership = membership_for(request, org, ADMIN)
-    webhook = _webhook(membership, webhook_id)
-    try:
-        webhook_delete(webhook=webhook, version=_posted_version(request))
-    except StaleVersion as stale:
-        return _stale_webhook(request, membership, stale)
-    messages.success(request, f"Webhook {webhook.url} deleted, with its delivery log.")
-    return redirect("ownership:settings", org=org)
+@org_view(ADMIN, "POST")
+def webhook_remove(request: HttpRequest, membership: Membership, org: str, webhook_id: int) -> HttpResponse:
+    done = "Webhook {url} deleted, with its delivery log."
+    return _webhook_change(request, membership, org, webhook_id, webhook_delete, done)
 
 
-@login_required
-@require_POST
-def webhook_test(request: HttpRequest, org: str, webhook_id: int) -> HttpResponse:
-    membership = membership_for(request, org, ADMIN)
+@org_view(ADMIN, "POST")
+def webhook_test(request: HttpRequest, membership: Membership, org: str, webhook_id: int) -> HttpResponse:
     delivery = webhook_test_send(webhook=_webhook(membership, webhook_id))
     if delivery.succeeded:
         messages.success(request, f"Test delivered: HTTP {delivery.status_code} in {delivery.duration_ms} ms.")
@@ -220,10 +208,8 @@ def webhook_test(request: HttpRequest, org: str, webhook_id: int) -> HttpRespons
     return redirect("ownership:settings", org=org)
 
 
-@login_required
-@require_POST
-def webhook_rotate(request: HttpRequest, org: str, webhook_id: int) -> HttpResponse:
-    membership = membership_for(request, org, ADMIN)
+@org_view(ADMIN, "POST")
+def webhook_rotate(request: HttpRequest, membership: Membership, org: str, webhook_id: int) -> HttpResponse:
     try:
         webhook, secret = webhook_secret_rotate(
             webhook=_webhook(membership, webhook_id), version=_posted_version(request)

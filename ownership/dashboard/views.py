@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET
 
-from cxowner.views import membership_for, render_org
+from cxowner.orgs.models import Membership
+from cxowner.views import org_view, render_org
 from ownership.dashboard.selectors import Dashboard, dashboard_load
 from ownership.engine.constants import Severity
 from ownership.engine.vocabulary import SEVERITY_TEXT, rule_text
@@ -27,10 +26,8 @@ SEVERITIES = [s.value for s in Severity]
 SHORT_LIST = 4  # bars in "who owns CX" and "gaps by rule", so that the page stays on two screens
 
 
-@login_required
-@require_GET
-def dashboard(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def dashboard(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     try:
         open_journey = int(request.GET["journey"]) if request.GET.get("journey") else None
     except ValueError:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
 
-from cxowner.views import membership_for, render_org
+from cxowner.orgs.models import Membership
+from cxowner.views import org_view, render_org
 from ownership.editor.portfolio import MANAGER_FILTERS, PortfolioQuery, journey_portfolio
 
 # The table's sortable columns: (GET key, heading, the direction a first click sorts in).
@@ -38,10 +37,8 @@ def _headings(query: PortfolioQuery, params) -> list[dict]:
     return headings
 
 
-@login_required
-@require_GET
-def journey_list(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def journey_list(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     query = PortfolioQuery.from_params(request.GET)
     rows = journey_portfolio(organization=membership.organization, query=query)
     return render_org(

@@ -4,22 +4,18 @@ then one change set on confirm. The work is ownership.editor.reverts', shared wi
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_http_methods
 
 from cxowner.orgs.history import ChangeSet
 from cxowner.orgs.models import Membership
-from cxowner.views import membership_for, render_org
+from cxowner.views import org_view, render_org
 from ownership.editor.reverts import PREVIEW_ROWS, RevertPlan, RevertRefused, change_set_revert, listed, revert_plan
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def change_set_revert_page(request: HttpRequest, org: str, change_set_id: int) -> HttpResponse:
-    membership = membership_for(request, org, Membership.Role.ADMIN)
+@org_view(Membership.Role.ADMIN, "GET", "POST")
+def change_set_revert_page(request: HttpRequest, membership: Membership, org: str, change_set_id: int) -> HttpResponse:
     organization = membership.organization
     change_set = get_object_or_404(ChangeSet, pk=change_set_id, organization=organization)
     error = ""

@@ -4,18 +4,18 @@ errors (400). Reading needs the viewer role; every POST needs the editor role.""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
 
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.models import Membership
-from cxowner.views import form_errors, form_write, membership_for, render_org
+from cxowner.views import form_errors, form_write, org_view, render_org
 from journeys import services as journey_services
 from journeys.forms import (
     DUPLICATE_NAME,
@@ -44,40 +44,37 @@ def _back(org: str, journey_id: int, anchor: str = "") -> HttpResponse:
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
-def _one_step(request: HttpRequest, ordered: QuerySet, moved_id: int) -> int | None:
-    """The 1-based position one place up or down (as posted) from where `moved_id` stands now
-    among `ordered` (read only when the post names a direction; None when it names none)."""
+def _move_one_step(request: HttpRequest, ordered: QuerySet, moved_id: int, move) -> None:
+    """move(position=…) to the 1-based place one up or down (as posted) from where `moved_id`
+    stands now among `ordered` (read only when the post names a direction; when it names none,
+    nothing moves)."""
     form = MoveForm(request.POST)
-    if not form.is_valid():
-        return None
-    position = list(ordered.values_list("id", flat=True)).index(moved_id) + 1
-    return position - 1 if form.cleaned_data["direction"] == "up" else position + 1
+    if form.is_valid():
+        position = list(ordered.values_list("id", flat=True)).index(moved_id) + 1
+        move(position=position - 1 if form.cleaned_data["direction"] == "up" else position + 1)
 
 
-def _editor_journey(request: HttpRequest, org: str, journey_id: int):
-    membership = membership_for(request, org, EDITOR)
-    return membership, journey_get(organization=membership.organization, journey_id=journey_id)
+def _journey(membership: Membership, journey_id: int):
+    return journey_get(organization=membership.organization, journey_id=journey_id)
 
 
-def _editor_stage(request: HttpRequest, org: str, journey_id: int, stage_id: int):
-    membership, journey = _editor_journey(request, org, journey_id)
-    return membership, journey, stage_get(organization=membership.organization, journey=journey, stage_id=stage_id)
+def _stage(membership: Membership, journey_id: int, stage_id: int):
+    journey = _journey(membership, journey_id)
+    return journey, stage_get(organization=membership.organization, journey=journey, stage_id=stage_id)
 
 
-def _editor_touchpoint(request: HttpRequest, org: str, journey_id: int, touchpoint_id: int):
-    membership, journey = _editor_journey(request, org, journey_id)
-    touchpoint = touchpoint_get(organization=membership.organization, journey=journey, touchpoint_id=touchpoint_id)
-    return membership, journey, touchpoint
+def _touchpoint(membership: Membership, journey_id: int, touchpoint_id: int):
+    journey = _journey(membership, journey_id)
+    return journey, touchpoint_get(organization=membership.organization, journey=journey, touchpoint_id=touchpoint_id)
 
 
 def _with_errors(request, membership, journey, key, form) -> HttpResponse:
     return matrix_page(request, membership, journey, {key: form}, status=400)
 
 
-@login_required
-@require_POST
-def owner_set(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
-    membership, journey = _editor_journey(request, org, journey_id)
+@org_view(EDITOR, "POST")
+def owner_set(request: HttpRequest, membership: Membership, org: str, journey_id: int) -> HttpResponse:
+    journey = _journey(membership, journey_id)
     organization = membership.organization
     roles = list(Role.objects.filter(organization=organization).select_related("function").order_by("title", "id"))
     functions = {role.function_id: role.function.name for role in roles}
@@ -98,10 +95,9 @@ def owner_set(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
     return _with_errors(request, membership, journey, "owner", form)
 
 
-@login_required
-@require_POST
-def stage_create(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
-    membership, journey = _editor_journey(request, org, journey_id)
+@org_view(EDITOR, "POST")
+def stage_create(request: HttpRequest, membership: Membership, org: str, journey_id: int) -> HttpResponse:
+    journey = _journey(membership, journey_id)
     form = StageForm(request.POST)
     stage = form_write(
         form,
@@ -114,10 +110,11 @@ def stage_create(request: HttpRequest, org: str, journey_id: int) -> HttpRespons
     return _back(org, journey.id, f"stage-{stage.id}")
 
 
-@login_required
-@require_POST
-def stage_rename(request: HttpRequest, org: str, journey_id: int, stage_id: int) -> HttpResponse:
-    membership, journey, stage = _editor_stage(request, org, journey_id, stage_id)
+@org_view(EDITOR, "POST")
+def stage_rename(
+    request: HttpRequest, membership: Membership, org: str, journey_id: int, stage_id: int
+) -> HttpResponse:
+    journey, stage = _stage(membership, journey_id, stage_id)
     form = StageForm(request.POST, prefix=f"s{stage.id}")
     if form.is_valid():
         try:
@@ -135,29 +132,28 @@ def stage_rename(request: HttpRequest, org: str, journey_id: int, stage_id: int)
     return _with_errors(request, membership, journey, ("rename", stage.id), form)
 
 
-@login_required
-@require_POST
-def stage_move(request: HttpRequest, org: str, journey_id: int, stage_id: int) -> HttpResponse:
-    membership, journey, stage = _editor_stage(request, org, journey_id, stage_id)
-    position = _one_step(request, stages_of(journey=journey), stage.id)
-    if position is not None:
-        journey_services.stage_move(stage=stage, position=position)
+@org_view(EDITOR, "POST")
+def stage_move(request: HttpRequest, membership: Membership, org: str, journey_id: int, stage_id: int) -> HttpResponse:
+    journey, stage = _stage(membership, journey_id, stage_id)
+    _move_one_step(request, stages_of(journey=journey), stage.id, partial(journey_services.stage_move, stage=stage))
     return _back(org, journey.id, f"stage-{stage.id}")
 
 
-@login_required
-@require_POST
-def stage_delete(request: HttpRequest, org: str, journey_id: int, stage_id: int) -> HttpResponse:
-    membership, journey, stage = _editor_stage(request, org, journey_id, stage_id)
+@org_view(EDITOR, "POST")
+def stage_delete(
+    request: HttpRequest, membership: Membership, org: str, journey_id: int, stage_id: int
+) -> HttpResponse:
+    journey, stage = _stage(membership, journey_id, stage_id)
     journey_services.stage_delete(stage=stage)
     messages.success(request, f"Stage “{stage.name}” deleted with its touchpoints.")
     return _back(org, journey.id)
 
 
-@login_required
-@require_POST
-def touchpoint_create(request: HttpRequest, org: str, journey_id: int, stage_id: int) -> HttpResponse:
-    membership, journey, stage = _editor_stage(request, org, journey_id, stage_id)
+@org_view(EDITOR, "POST")
+def touchpoint_create(
+    request: HttpRequest, membership: Membership, org: str, journey_id: int, stage_id: int
+) -> HttpResponse:
+    journey, stage = _stage(membership, journey_id, stage_id)
     form = TouchpointCreateForm(request.POST, prefix=f"t{stage.id}")
     touchpoint = form_write(
         form, lambda data: journey_services.touchpoint_create(stage=stage, **data), duplicate_name=DUPLICATE_NAME
@@ -168,12 +164,11 @@ def touchpoint_create(request: HttpRequest, org: str, journey_id: int, stage_id:
     return _back(org, journey.id, f"tp-{touchpoint.id}")
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def touchpoint_edit(request: HttpRequest, org: str, journey_id: int, touchpoint_id: int) -> HttpResponse:
-    membership = membership_for(request, org, EDITOR if request.method == "POST" else Membership.Role.VIEWER)
-    journey = journey_get(organization=membership.organization, journey_id=journey_id)
-    touchpoint = touchpoint_get(organization=membership.organization, journey=journey, touchpoint_id=touchpoint_id)
+@org_view({"GET": Membership.Role.VIEWER, "POST": EDITOR})
+def touchpoint_edit(
+    request: HttpRequest, membership: Membership, org: str, journey_id: int, touchpoint_id: int
+) -> HttpResponse:
+    journey, touchpoint = _touchpoint(membership, journey_id, touchpoint_id)
     if not membership.can_edit:
         return redirect(
             reverse("journeys:matrix", kwargs={"org": org, "journey_id": journey.id}) + f"#tp-{touchpoint.id}"
@@ -223,11 +218,12 @@ def _touchpoint_page(request, membership, journey, touchpoint, *, form=None, sta
     return render_org(request, membership, "journeys/touchpoint_form.html", context, status)
 
 
-@login_required
-@require_POST
-def accountable_role(request: HttpRequest, org: str, journey_id: int, touchpoint_id: int, assignment_id: int):
+@org_view(EDITOR, "POST")
+def accountable_role(
+    request: HttpRequest, membership: Membership, org: str, journey_id: int, touchpoint_id: int, assignment_id: int
+):
     """Name the role that carries an A on the touchpoint (or none)."""
-    membership, journey, touchpoint = _editor_touchpoint(request, org, journey_id, touchpoint_id)
+    journey, touchpoint = _touchpoint(membership, journey_id, touchpoint_id)
     assignment = next((a for a in accountable_assignments(touchpoint=touchpoint) if a.pk == assignment_id), None)
     if assignment is None:
         messages.error(request, f"That letter is no longer an A on {touchpoint.name}.")
@@ -250,30 +246,32 @@ def accountable_role(request: HttpRequest, org: str, journey_id: int, touchpoint
     return _touchpoint_page(request, membership, journey, touchpoint, role_forms=[form], status=400)
 
 
-@login_required
-@require_POST
-def touchpoint_move(request: HttpRequest, org: str, journey_id: int, touchpoint_id: int) -> HttpResponse:
-    membership, journey, touchpoint = _editor_touchpoint(request, org, journey_id, touchpoint_id)
-    position = _one_step(request, touchpoint.stage.touchpoints.order_by("position", "id"), touchpoint.id)
-    if position is not None:
-        journey_services.touchpoint_move(touchpoint=touchpoint, position=position)
+@org_view(EDITOR, "POST")
+def touchpoint_move(
+    request: HttpRequest, membership: Membership, org: str, journey_id: int, touchpoint_id: int
+) -> HttpResponse:
+    journey, touchpoint = _touchpoint(membership, journey_id, touchpoint_id)
+    siblings = touchpoint.stage.touchpoints.order_by("position", "id")
+    _move_one_step(request, siblings, touchpoint.id, partial(journey_services.touchpoint_move, touchpoint=touchpoint))
     return _back(org, journey.id, f"tp-{touchpoint.id}")
 
 
-@login_required
-@require_POST
-def touchpoint_delete(request: HttpRequest, org: str, journey_id: int, touchpoint_id: int) -> HttpResponse:
-    membership, journey, touchpoint = _editor_touchpoint(request, org, journey_id, touchpoint_id)
+@org_view(EDITOR, "POST")
+def touchpoint_delete(
+    request: HttpRequest, membership: Membership, org: str, journey_id: int, touchpoint_id: int
+) -> HttpResponse:
+    journey, touchpoint = _touchpoint(membership, journey_id, touchpoint_id)
     journey_services.touchpoint_delete(touchpoint=touchpoint)
     messages.success(request, f"Touchpoint “{touchpoint.name}” deleted.")
     return _back(org, journey.id)
 
 
-@login_required
-@require_POST
-def touchpoint_confirm(request: HttpRequest, org: str, journey_id: int, touchpoint_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def touchpoint_confirm(
+    request: HttpRequest, membership: Membership, org: str, journey_id: int, touchpoint_id: int
+) -> HttpResponse:
     """The owner confirms the touchpoint's accountability still holds: it is no longer stale."""
-    membership, journey, touchpoint = _editor_touchpoint(request, org, journey_id, touchpoint_id)
+    journey, touchpoint = _touchpoint(membership, journey_id, touchpoint_id)
     assignments = accountable_assignments(touchpoint=touchpoint)
     for assignment in assignments:
         assignment_confirm(assignment=assignment, user=request.user)

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET, require_POST
 
 from cxowner.orgs.errors import StaleCells
 from cxowner.orgs.history import letters_text
 from cxowner.orgs.models import Membership
-from cxowner.views import membership_for, render_org
+from cxowner.views import org_view, render_org
 from journeys.forms import StageForm, TouchpointCreateForm
 from journeys.models import Journey
 from journeys.selectors import journey_get, stage_get, touchpoint_get
@@ -106,19 +104,15 @@ def matrix_page(
     )
 
 
-@login_required
-@require_GET
-def matrix(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def matrix(request: HttpRequest, membership: Membership, org: str, journey_id: int) -> HttpResponse:
     journey = journey_get(organization=membership.organization, journey_id=journey_id, related=WITH_JOURNEY_OWNER)
     return matrix_page(request, membership, journey)
 
 
-@login_required
-@require_GET
-def matrix_rows(request: HttpRequest, org: str, journey_id: int, stage_id: int) -> HttpResponse:
+@org_view()
+def matrix_rows(request: HttpRequest, membership: Membership, org: str, journey_id: int, stage_id: int) -> HttpResponse:
     """The next chunk of one stage's rows (same filter as the page), for the editor's scroll."""
-    membership = membership_for(request, org)
     journey = journey_get(organization=membership.organization, journey_id=journey_id)
     stage = stage_get(organization=membership.organization, journey=journey, stage_id=stage_id)
     try:
@@ -136,10 +130,8 @@ def matrix_rows(request: HttpRequest, org: str, journey_id: int, stage_id: int) 
     )
 
 
-@login_required
-@require_GET
-def journey_map(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def journey_map(request: HttpRequest, membership: Membership, org: str, journey_id: int) -> HttpResponse:
     journey = journey_get(organization=membership.organization, journey_id=journey_id, related=WITH_JOURNEY_OWNER)
     data = journey_matrix(journey=journey, budget=None, per_stage=MAP_CARDS)
     return render_org(
@@ -192,11 +184,9 @@ def _text(message: str, status: int = 400) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain")
 
 
-@login_required
-@require_POST
-def cell_set(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def cell_set(request: HttpRequest, membership: Membership, org: str, journey_id: int) -> HttpResponse:
     """Set one cell's letters if it still holds what the page saw; 409 with the current value if not."""
-    membership = membership_for(request, org, EDITOR)
     organization = membership.organization
     journey = journey_get(organization=organization, journey_id=journey_id)
     try:
@@ -228,12 +218,10 @@ def cell_set(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
     return _cell_response(request, membership, journey, changed, f"Saved {touchpoint.name}.")
 
 
-@login_required
-@require_POST
-def cells_batch(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def cells_batch(request: HttpRequest, membership: Membership, org: str, journey_id: int) -> HttpResponse:
     """Paste, fill down or clear many cells: one change set, all or nothing, each cell checked
     against what the page showed. JSON body: {"action": "paste", "cells": [...]}."""
-    membership = membership_for(request, org, EDITOR)
     journey = journey_get(organization=membership.organization, journey_id=journey_id)
     try:
         body = json.loads(request.body or b"null")
@@ -276,8 +264,7 @@ def _cells_named(changed: ChangedRows, current: dict, limit: int = 5) -> str:
     return "; ".join(named[:limit]) + (f" and {len(named) - limit} more" if len(named) > limit else "")
 
 
-def _step(request: HttpRequest, org: str, journey_id: int, *, redo: bool) -> HttpResponse:
-    membership = membership_for(request, org, EDITOR)
+def _step(request: HttpRequest, membership: Membership, journey_id: int, *, redo: bool) -> HttpResponse:
     journey = journey_get(organization=membership.organization, journey_id=journey_id)
     word = "Redo" if redo else "Undo"
     try:
@@ -295,15 +282,13 @@ def _step(request: HttpRequest, org: str, journey_id: int, *, redo: bool) -> Htt
     return _cell_response(request, membership, journey, changed, message)
 
 
-@login_required
-@require_POST
-def undo(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def undo(request: HttpRequest, membership: Membership, org: str, journey_id: int) -> HttpResponse:
     """Put back the member's last change in this journey, unless someone changed its cells since."""
-    return _step(request, org, journey_id, redo=False)
+    return _step(request, membership, journey_id, redo=False)
 
 
-@login_required
-@require_POST
-def redo(request: HttpRequest, org: str, journey_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def redo(request: HttpRequest, membership: Membership, org: str, journey_id: int) -> HttpResponse:
     """Make again the change the member last undid in this journey."""
-    return _step(request, org, journey_id, redo=True)
+    return _step(request, membership, journey_id, redo=True)

@@ -15,15 +15,13 @@ from __future__ import annotations
 from itertools import groupby
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import redirect
 
 from cxowner.orgs.errors import StaleCells, StaleVersion
 from cxowner.orgs.models import Membership
-from cxowner.views import membership_for, render_org
+from cxowner.views import org_object, org_view, render_org
 from journeys.models import Touchpoint
 from ownership.editor.matrix import journey_summary, rows_after_change
 from ownership.editor.undo import undo_stacks
@@ -100,12 +98,10 @@ def _matrix_pieces(gap: Gap, touchpoint_ids, request) -> dict:
     }
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def gap_fix(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
+@org_view(EDITOR, "GET", "POST")
+def gap_fix(request: HttpRequest, membership: Membership, org: str, gap_id: int) -> HttpResponse:
     """GET: the panel. POST: apply one of its fixes (`fix`, `seen`, and a holder's name and e-mail)."""
-    membership = membership_for(request, org, EDITOR)
-    gap = get_object_or_404(Gap.objects.select_related("journey"), organization=membership.organization, pk=gap_id)
+    gap = org_object(membership, Gap.objects.select_related("journey"), gap_id)
     surface = request.GET.get("from") or request.POST.get("from") or "page"
     surface = surface if surface in SURFACES else "page"
     if request.method == "GET":

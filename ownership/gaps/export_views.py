@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
 
-from cxowner.views import membership_for
+from cxowner.orgs.models import Membership
+from cxowner.views import org_view
 from ownership.gaps.export import gap_rows, gaps_csv, gaps_for_export, gaps_xlsx
 from ownership.gaps.filtersets import gap_filter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@login_required
-@require_GET
-def gaps_export(request: HttpRequest, org: str, fmt: str) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def gaps_export(request: HttpRequest, membership: Membership, org: str, fmt: str) -> HttpResponse:
     gaps, _ = gap_filter(request, membership.organization)
     if not gaps.is_valid():
         # A hand-edited link: say which filter is wrong rather than export something else.

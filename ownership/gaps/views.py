@@ -8,22 +8,19 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
 
 from cxowner.heartbeat import worker_last_seen, worker_seen_recently
-from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.forms import VersionField, VersionForm
 from cxowner.orgs.models import Membership
 from cxowner.orgs.selectors import members_of
-from cxowner.views import membership_for, render_org
+from cxowner.views import org_object, org_view, render_org, write_and_say
 from ownership.engine.vocabulary import rule_text
 from ownership.gaps import audit_requests
 from ownership.gaps import workflow as gap_workflow
@@ -71,13 +68,11 @@ def _members(organization):
 
 def _gap(membership: Membership, gap_id: int) -> Gap:
     rows = Gap.objects.select_related("journey", "assignee")
-    return get_object_or_404(rows, organization=membership.organization, pk=gap_id)
+    return org_object(membership, rows, gap_id)
 
 
-@login_required
-@require_GET
-def gap_detail(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def gap_detail(request: HttpRequest, membership: Membership, org: str, gap_id: int) -> HttpResponse:
     gap = _gap(membership, gap_id)
     initial = {"version": gap.version}
     members = _members(membership.organization)
@@ -102,9 +97,10 @@ def gap_detail(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
     return render_org(request, membership, "ownership/gap_detail.html", context)
 
 
-def _decide(request: HttpRequest, org: str, gap_id: int, form_class, change, done: str, form_extra=None):
+def _decide(
+    request: HttpRequest, membership: Membership, org: str, gap_id: int, form_class, change, done: str, form_extra=None
+):
     """Run one workflow change from a posted form; refusals become messages on the gap's page."""
-    membership = membership_for(request, org, EDITOR)
     gap = _gap(membership, gap_id)
     form = form_class(request.POST, **(form_extra(membership) if form_extra else {}))
     if not form.is_valid():
@@ -112,14 +108,7 @@ def _decide(request: HttpRequest, org: str, gap_id: int, form_class, change, don
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label or 'This form'}: {' '.join(errors)}")
         return redirect("ownership:gap", org, gap.pk)
-    try:
-        change(gap, form.cleaned_data, membership)
-    except StaleVersion as stale:
-        messages.error(request, f"{stale.message('This gap')}; it is shown as it is now.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, done)
+    write_and_say(request, lambda: change(gap, form.cleaned_data, membership), done=done, stale_subject="This gap")
     return redirect("ownership:gap", org, gap.pk)
 
 
@@ -132,9 +121,8 @@ def _version_only(step):
     return change
 
 
-@login_required
-@require_POST
-def gap_assign(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def gap_assign(request: HttpRequest, membership: Membership, org: str, gap_id: int) -> HttpResponse:
     def change(gap, data, membership):
         members = {m.user_id: m.user for m in _members(membership.organization)}
         assignee = members.get(data["assignee"]) if data["assignee"] is not None else None
@@ -144,6 +132,7 @@ def gap_assign(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
 
     return _decide(
         request,
+        membership,
         org,
         gap_id,
         AssignForm,
@@ -153,16 +142,14 @@ def gap_assign(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def gap_acknowledge(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def gap_acknowledge(request: HttpRequest, membership: Membership, org: str, gap_id: int) -> HttpResponse:
     change = _version_only(gap_workflow.gap_acknowledge)
-    return _decide(request, org, gap_id, VersionForm, change, "Acknowledged: the gap is being dealt with.")
+    return _decide(request, membership, org, gap_id, VersionForm, change, "Acknowledged: the gap is being dealt with.")
 
 
-@login_required
-@require_POST
-def gap_accept_risk(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def gap_accept_risk(request: HttpRequest, membership: Membership, org: str, gap_id: int) -> HttpResponse:
     def change(gap, data, membership):
         gap_workflow.gap_accept_risk(
             gap=gap,
@@ -172,19 +159,16 @@ def gap_accept_risk(request: HttpRequest, org: str, gap_id: int) -> HttpResponse
             today=timezone.localdate(),
         )
 
-    return _decide(request, org, gap_id, RiskForm, change, "Risk accepted until its expiry date.")
+    return _decide(request, membership, org, gap_id, RiskForm, change, "Risk accepted until its expiry date.")
 
 
-@login_required
-@require_POST
-def gap_reopen(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
-    return _decide(request, org, gap_id, VersionForm, _version_only(gap_workflow.gap_reopen), "Open again.")
+@org_view(EDITOR, "POST")
+def gap_reopen(request: HttpRequest, membership: Membership, org: str, gap_id: int) -> HttpResponse:
+    return _decide(request, membership, org, gap_id, VersionForm, _version_only(gap_workflow.gap_reopen), "Open again.")
 
 
-@login_required
-@require_POST
-def gap_comment(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
-    membership = membership_for(request, org)  # every member may discuss a gap
+@org_view(Membership.Role.VIEWER, "POST")  # every member may discuss a gap
+def gap_comment(request: HttpRequest, membership: Membership, org: str, gap_id: int) -> HttpResponse:
     gap = _gap(membership, gap_id)
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -197,10 +181,8 @@ def gap_comment(request: HttpRequest, org: str, gap_id: int) -> HttpResponse:
     return redirect("ownership:gap", org, gap.pk)
 
 
-@login_required
-@require_GET
-def my_gaps(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def my_gaps(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     today = timezone.localdate()
     gaps = (
         Gap.objects.filter(organization=membership.organization, assignee=request.user)
@@ -218,10 +200,8 @@ GAPS_PER_PAGE = 50
 
 
 # Gaps ----------------------------------------------------------------------------------------
-@login_required
-@require_GET
-def gap_list(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def gap_list(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     organization = membership.organization
     gaps, query = gap_filter(request, organization)
     page = Paginator(gaps.qs, GAPS_PER_PAGE).get_page(request.GET.get("page"))
@@ -255,10 +235,8 @@ def gap_list(request: HttpRequest, org: str) -> HttpResponse:
 
 
 # Audits --------------------------------------------------------------------------------------
-@login_required
-@require_GET
-def audit_list(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def audit_list(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     runs = audit_history(organization=membership.organization)
     last_seen = worker_last_seen()
     context = {
@@ -270,10 +248,8 @@ def audit_list(request: HttpRequest, org: str) -> HttpResponse:
     return render_org(request, membership, "ownership/audit_list.html", context)
 
 
-@login_required
-@require_POST
-def audit_run(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org, EDITOR)
+@org_view(EDITOR, "POST")
+def audit_run(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     run, outcome = audit_requests.audit_request_now(
         organization=membership.organization, trigger=AuditRun.Trigger.MANUAL
     )

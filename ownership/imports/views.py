@@ -6,14 +6,12 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import redirect
 
 from cxowner.orgs.models import Membership
-from cxowner.views import membership_for, render_org
+from cxowner.views import org_object, org_view, render_org
 from journeys.selectors import journey_get
 from ownership.imports.forms import ImportForm
 from ownership.imports.jobs import import_job_confirm, import_job_create, import_job_rows_done, import_runs_on_worker
@@ -50,10 +48,8 @@ def _import_page(request, membership, context, status=200) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def import_export(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def import_export(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     return _import_page(request, membership, {"form": ImportForm()})
 
 
@@ -73,13 +69,11 @@ def _pending_set(request, organization, source: dict, token: str = "") -> str:
     return token
 
 
-@login_required
-@require_POST
-def import_preview(request: HttpRequest, org: str) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def import_preview(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     """Read the upload or the pasted table and show what importing it would change, journey by
     journey; nothing is changed yet. Letters other than R, A, C, I are asked about, one choice
     each, without uploading again. A large file is checked here and dry-run by a worker."""
-    membership = membership_for(request, org, EDITOR)
     organization = membership.organization
     token = request.POST.get("token", "")
     waiting = _pending_get(request, organization, token)
@@ -132,11 +126,9 @@ def import_preview(request: HttpRequest, org: str) -> HttpResponse:
     return _import_page(request, membership, context)
 
 
-@login_required
-@require_POST
-def import_confirm(request: HttpRequest, org: str) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def import_confirm(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     """Import what the preview showed, then show the (first) imported journey's matrix."""
-    membership = membership_for(request, org, EDITOR)
     organization = membership.organization
     token = request.POST.get("token", "")
     stored = _pending_get(request, organization, token)
@@ -163,11 +155,9 @@ def import_confirm(request: HttpRequest, org: str) -> HttpResponse:
     return redirect("ownership:import", org=org)
 
 
-@login_required
-@require_GET
-def import_template(request: HttpRequest, org: str, fmt: str) -> HttpResponse:
+@org_view()
+def import_template(request: HttpRequest, membership: Membership, org: str, fmt: str) -> HttpResponse:
     """The matrix file template: one example row and the letters explained."""
-    membership_for(request, org)
     data, content_type = (
         (template_xlsx(), XLSX_CONTENT_TYPE) if fmt == "xlsx" else (template_csv(), "text/csv; charset=utf-8")
     )
@@ -176,10 +166,8 @@ def import_template(request: HttpRequest, org: str, fmt: str) -> HttpResponse:
     return response
 
 
-@login_required
-@require_GET
-def export(request: HttpRequest, org: str, fmt: str) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def export(request: HttpRequest, membership: Membership, org: str, fmt: str) -> HttpResponse:
     journey = None
     if request.GET.get("journey"):
         try:
@@ -193,23 +181,19 @@ def export(request: HttpRequest, org: str, fmt: str) -> HttpResponse:
 
 
 # Import jobs (large files, on the worker) -----------------------------------------------------
-@login_required
-@require_GET
-def import_job(request: HttpRequest, org: str, job_id: int) -> HttpResponse:
+@org_view()
+def import_job(request: HttpRequest, membership: Membership, org: str, job_id: int) -> HttpResponse:
     """A job's progress; htmx asks again every few seconds until it is done (the partial)."""
-    membership = membership_for(request, org)
-    job = get_object_or_404(ImportJob.objects.defer("data"), organization=membership.organization, pk=job_id)
+    job = org_object(membership, ImportJob.objects.defer("data"), job_id)
     context = {"nav": "import", "job": job, "rows_done": import_job_rows_done(job), "can_confirm": job.dry_run}
     template = "ownership/_import_job.html" if request.htmx else "ownership/import_job.html"
     return render_org(request, membership, template, context)
 
 
-@login_required
-@require_POST
-def import_job_run(request: HttpRequest, org: str, job_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def import_job_run(request: HttpRequest, membership: Membership, org: str, job_id: int) -> HttpResponse:
     """Import for real the file a finished dry run checked."""
-    membership = membership_for(request, org, EDITOR)
-    dry_run = get_object_or_404(ImportJob, organization=membership.organization, pk=job_id)
+    dry_run = org_object(membership, ImportJob, job_id)
     try:
         job = import_job_confirm(job=dry_run, created_by=request.user)
     except ValueError as error:

@@ -3,20 +3,19 @@ remove; add and revoke tokens."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.timezone import now
-from django.views.decorators.http import require_GET, require_POST
 
 from cxowner.orgs import services as org_services
 from cxowner.orgs.invitations import invitation_create, invitation_revoke
 from cxowner.orgs.models import ApiToken, Invitation, Membership
 from cxowner.orgs.selectors import members_of
 from cxowner.orgs.views import accept_url_pattern
-from cxowner.views import form_write, membership_for, render_org
+from cxowner.views import form_write, org_object, org_view, render_org, write_and_say
 from ownership.members.forms import InvitationForm, MemberRoleForm, TokenForm
 
 ADMIN = Membership.Role.ADMIN
@@ -48,16 +47,13 @@ def _members_page(request, membership, invite_form=None, token_form=None, new_ke
     )
 
 
-@login_required
-@require_GET
-def members(request: HttpRequest, org: str) -> HttpResponse:
-    return _members_page(request, membership_for(request, org, ADMIN))
+@org_view(ADMIN)
+def members(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
+    return _members_page(request, membership)
 
 
-@login_required
-@require_POST
-def member_invite(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org, ADMIN)
+@org_view(ADMIN, "POST")
+def member_invite(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     form = InvitationForm(request.POST)
     invited = form_write(
         form,
@@ -75,52 +71,41 @@ def member_invite(request: HttpRequest, org: str) -> HttpResponse:
     return redirect("ownership:members", org=org)
 
 
-@login_required
-@require_POST
-def invitation_withdraw(request: HttpRequest, org: str, invitation_id: int) -> HttpResponse:
-    membership = membership_for(request, org, ADMIN)
-    invitation = get_object_or_404(Invitation, organization=membership.organization, pk=invitation_id)
+@org_view(ADMIN, "POST")
+def invitation_withdraw(request: HttpRequest, membership: Membership, org: str, invitation_id: int) -> HttpResponse:
+    invitation = org_object(membership, Invitation, invitation_id)
     invitation_revoke(invitation=invitation)
     messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
     return redirect("ownership:members", org=org)
 
 
-@login_required
-@require_POST
-def member_role(request: HttpRequest, org: str, member_id: int) -> HttpResponse:
-    membership = membership_for(request, org, ADMIN)
-    target = get_object_or_404(Membership, organization=membership.organization, pk=member_id)
+@org_view(ADMIN, "POST")
+def member_role(request: HttpRequest, membership: Membership, org: str, member_id: int) -> HttpResponse:
+    target = org_object(membership, Membership, member_id)
     form = MemberRoleForm(request.POST)
     if form.is_valid():
-        try:
-            org_services.membership_set_role(membership=target, role=form.cleaned_data["role"])
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"{target.user.username} is now {form.cleaned_data['role']}.")
+        role = form.cleaned_data["role"]
+        write_and_say(
+            request,
+            partial(org_services.membership_set_role, membership=target, role=role),
+            done=lambda _: f"{target.user.username} is now {role}.",
+        )
     return redirect("ownership:members", org=org)
 
 
-@login_required
-@require_POST
-def member_remove(request: HttpRequest, org: str, member_id: int) -> HttpResponse:
-    membership = membership_for(request, org, ADMIN)
-    target = get_object_or_404(
-        Membership.objects.select_related("user"), organization=membership.organization, pk=member_id
+@org_view(ADMIN, "POST")
+def member_remove(request: HttpRequest, membership: Membership, org: str, member_id: int) -> HttpResponse:
+    target = org_object(membership, Membership.objects.select_related("user"), member_id)
+    write_and_say(
+        request,
+        partial(org_services.membership_remove, membership=target),
+        done=f"{target.user.username} no longer belongs to {membership.organization}.",
     )
-    try:
-        org_services.membership_remove(membership=target)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"{target.user.username} no longer belongs to {membership.organization}.")
     return redirect("ownership:members", org=org)
 
 
-@login_required
-@require_POST
-def token_add(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org, ADMIN)
+@org_view(ADMIN, "POST")
+def token_add(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     form = TokenForm(request.POST)
     made = form_write(
         form,
@@ -133,11 +118,9 @@ def token_add(request: HttpRequest, org: str) -> HttpResponse:
     return _members_page(request, membership, new_key={"token": token, "key": key})
 
 
-@login_required
-@require_POST
-def token_revoke(request: HttpRequest, org: str, token_id: int) -> HttpResponse:
-    membership = membership_for(request, org, ADMIN)
-    token = get_object_or_404(ApiToken, organization=membership.organization, pk=token_id)
+@org_view(ADMIN, "POST")
+def token_revoke(request: HttpRequest, membership: Membership, org: str, token_id: int) -> HttpResponse:
+    token = org_object(membership, ApiToken, token_id)
     org_services.token_revoke(token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("ownership:members", org=org)

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
 
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.forms import VersionField
 from cxowner.orgs.models import Membership
-from cxowner.views import membership_for
+from cxowner.views import org_view
 from journeys.models import Journey
 from ownership.reports.mail import recipients_parse, report_recipients, report_schedule_get, report_schedule_set
 from ownership.reports.render import PdfUnavailable, report_filename, report_html, report_pdf
@@ -77,16 +75,13 @@ def _today():
     return timezone.localdate()
 
 
-@login_required
-@require_GET
-def report_page(request: HttpRequest, org: str) -> HttpResponse:
-    return _page(request, membership_for(request, org))
+@org_view()
+def report_page(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
+    return _page(request, membership)
 
 
-@login_required
-@require_GET
-def report_pdf_download(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def report_pdf_download(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     organization = membership.organization
     report = report_build(organization=organization, journey=_journey(request, organization), today=_today())
     try:
@@ -98,10 +93,8 @@ def report_pdf_download(request: HttpRequest, org: str) -> HttpResponse:
     return response
 
 
-@login_required
-@require_POST
-def report_mail_settings(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org, Membership.Role.ADMIN)
+@org_view(Membership.Role.ADMIN, "POST")
+def report_mail_settings(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     form = ReportMailForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data

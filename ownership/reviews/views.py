@@ -8,20 +8,19 @@ the items it showed, so an A changed meanwhile refuses the confirmation with a m
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
-from cxowner.views import form_write, membership_for, render_org
+from cxowner.views import form_write, org_object, org_view, render_org, write_and_say
 from journeys.models import Journey
 from ownership.models import Function, ReviewCampaign, ReviewItem, ReviewOutcome, Role
 from ownership.reviews import services as campaigns
@@ -69,25 +68,22 @@ class ConfirmForm(forms.Form):
 
 def _campaign(membership: Membership, campaign_id: int) -> ReviewCampaign:
     rows = ReviewCampaign.objects.select_related("journey", "started_by", "organization")
-    return get_object_or_404(rows, organization=membership.organization, pk=campaign_id)
+    return org_object(membership, rows, campaign_id)
 
 
-def _function(membership: Membership, function_id: int) -> Function:
-    return get_object_or_404(Function, organization=membership.organization, pk=function_id)
+def _function_list(membership: Membership, campaign_id: int, function_id: int, role: str):
+    """The campaign, its function whose list is shown, and the role of that function the list
+    is narrowed to (`role`, from ?role= or the form; None when it names none)."""
+    campaign = _campaign(membership, campaign_id)
+    function = org_object(membership, Function, function_id)
+    if not (role.isdigit() and len(role) < 19):
+        return campaign, function, None
+    return campaign, function, Role.objects.filter(function=function, pk=int(role)).first()
 
 
-def _role(function: Function, value: str) -> Role | None:
-    """The role of `function` named in the request (?role= or a form field), or None."""
-    if not (value.isdigit() and len(value) < 19):
-        return None
-    return Role.objects.filter(function=function, pk=int(value)).first()
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def campaign_list(request: HttpRequest, org: str) -> HttpResponse:
+@org_view({"GET": Membership.Role.VIEWER, "POST": ADMIN})
+def campaign_list(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     """Every campaign with its progress; admins start one with the form below the list."""
-    membership = membership_for(request, org, ADMIN if request.method == "POST" else Membership.Role.VIEWER)
     organization = membership.organization
     form = CampaignForm(request.POST or None, organization=organization)
     if request.method == "POST":
@@ -112,10 +108,8 @@ def campaign_list(request: HttpRequest, org: str) -> HttpResponse:
     return render_org(request, membership, "ownership/campaign_list.html", context, status=status)
 
 
-@login_required
-@require_GET
-def campaign_detail(request: HttpRequest, org: str, campaign_id: int) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def campaign_detail(request: HttpRequest, membership: Membership, org: str, campaign_id: int) -> HttpResponse:
     campaign = _campaign(membership, campaign_id)
     context = {
         "nav": "functions",
@@ -128,14 +122,12 @@ def campaign_detail(request: HttpRequest, org: str, campaign_id: int) -> HttpRes
     return render_org(request, membership, "ownership/campaign_detail.html", context)
 
 
-@login_required
-@require_GET
-def campaign_function(request: HttpRequest, org: str, campaign_id: int, function_id: int) -> HttpResponse:
+@org_view()
+def campaign_function(
+    request: HttpRequest, membership: Membership, org: str, campaign_id: int, function_id: int
+) -> HttpResponse:
     """One function's A's in the campaign: confirm them all at once, or confirm or change one."""
-    membership = membership_for(request, org)
-    campaign = _campaign(membership, campaign_id)
-    function = _function(membership, function_id)
-    role = _role(function, request.GET.get("role", ""))
+    campaign, function, role = _function_list(membership, campaign_id, function_id, request.GET.get("role", ""))
     items = list(campaigns.campaign_items(campaign=campaign, function=function, role=role))
     if not items:
         messages.info(request, f"{function.name} holds no A in this campaign.")
@@ -159,14 +151,12 @@ def campaign_function(request: HttpRequest, org: str, campaign_id: int, function
     return render_org(request, membership, "ownership/campaign_function.html", context)
 
 
-@login_required
-@require_POST
-def campaign_confirm(request: HttpRequest, org: str, campaign_id: int, function_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def campaign_confirm(
+    request: HttpRequest, membership: Membership, org: str, campaign_id: int, function_id: int
+) -> HttpResponse:
     """Confirm one A of the function (`item`), or all the page showed (`items`, with the holder's `role`)."""
-    membership = membership_for(request, org, EDITOR)
-    campaign = _campaign(membership, campaign_id)
-    function = _function(membership, function_id)
-    role = _role(function, request.POST.get("role", ""))
+    campaign, function, role = _function_list(membership, campaign_id, function_id, request.POST.get("role", ""))
     item_ids = ReviewItem.objects.filter(campaign=campaign, function=function).values_list("pk", flat=True)
     form = ConfirmForm(request.POST, item_ids=list(item_ids))
     back = reverse("ownership:campaign_function", args=[org, campaign.pk, function.pk])
@@ -193,11 +183,11 @@ def campaign_confirm(request: HttpRequest, org: str, campaign_id: int, function_
     return back
 
 
-@login_required
-@require_POST
-def campaign_item_move(request: HttpRequest, org: str, campaign_id: int, item_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def campaign_item_move(
+    request: HttpRequest, membership: Membership, org: str, campaign_id: int, item_id: int
+) -> HttpResponse:
     """Change one: the A goes to the function chosen on the row."""
-    membership = membership_for(request, org, EDITOR)
     campaign = _campaign(membership, campaign_id)
     item = get_object_or_404(ReviewItem, campaign=campaign, pk=item_id)
     back = redirect("ownership:campaign_function", org, campaign.pk, item.function_id)
@@ -220,21 +210,17 @@ def campaign_item_move(request: HttpRequest, org: str, campaign_id: int, item_id
     return back
 
 
-@login_required
-@require_POST
-def campaign_close(request: HttpRequest, org: str, campaign_id: int) -> HttpResponse:
-    membership = membership_for(request, org, ADMIN)
+@org_view(ADMIN, "POST")
+def campaign_close(request: HttpRequest, membership: Membership, org: str, campaign_id: int) -> HttpResponse:
     campaign = _campaign(membership, campaign_id)
     form = VersionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Reload the campaign before closing it.")
         return redirect("ownership:campaign", org, campaign.pk)
-    try:
-        campaigns.campaign_close(campaign=campaign, version=form.cleaned_data["version"])
-    except StaleVersion as stale:
-        messages.error(request, f"{stale.message('This campaign')}; it is shown as it is now.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"“{campaign.name}” closed; its outcome is kept as it stands.")
+    write_and_say(
+        request,
+        partial(campaigns.campaign_close, campaign=campaign, version=form.cleaned_data["version"]),
+        done=f"“{campaign.name}” closed; its outcome is kept as it stands.",
+        stale_subject="This campaign",
+    )
     return redirect("ownership:campaign", org, campaign.pk)

@@ -4,14 +4,12 @@ saving adds one "set cells" step. Viewers read it; editors save."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.views.decorators.http import require_http_methods
 
 from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
-from cxowner.views import membership_for, render_org
+from cxowner.views import org_view, render_org
 from ownership.engine.constants import LETTERS, format_letters, parse_letters
 from ownership.engine.whatif import SetCells, cells_of
 from ownership.models import Scenario
@@ -22,11 +20,11 @@ from ownership.scenarios.views import _REFUSALS, EDITOR, _refusal, _scenario
 CELL_EDIT_ROWS = 300
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def scenario_cells(request: HttpRequest, org: str, scenario_id: int, journey_id: int) -> HttpResponse:
+@org_view({"GET": Membership.Role.VIEWER, "POST": EDITOR})
+def scenario_cells(
+    request: HttpRequest, membership: Membership, org: str, scenario_id: int, journey_id: int
+) -> HttpResponse:
     """The scenario's matrix of one journey, every cell editable; saving adds one "set cells" step."""
-    membership = membership_for(request, org, EDITOR if request.method == "POST" else Membership.Role.VIEWER)
     scenario = _scenario(membership, scenario_id)
     state = scenarios.scenario_state(scenario=scenario)
     matrix = state.replayed.snapshot

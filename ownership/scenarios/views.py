@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import redirect
 
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
-from cxowner.views import membership_for, render_org
+from cxowner.views import org_object, org_view, render_org
 from ownership.engine.constants import Rule, Severity, format_letters
 from ownership.engine.vocabulary import SEVERITY_TEXT, rule_text
 from ownership.engine.whatif import (
@@ -42,7 +40,7 @@ class ApplyForm(VersionForm):
 
 def _scenario(membership: Membership, scenario_id: int) -> Scenario:
     rows = Scenario.objects.select_related("organization", "created_by")
-    return get_object_or_404(rows, organization=membership.organization, pk=scenario_id)
+    return org_object(membership, rows, scenario_id)
 
 
 def _refusal(request: HttpRequest, error: Exception) -> None:
@@ -57,10 +55,8 @@ def _refusal(request: HttpRequest, error: Exception) -> None:
 _REFUSALS = (StaleVersion, ValidationError, scenarios.ScenarioClosed, scenarios.ScenarioStale)
 
 
-@login_required
-@require_GET
-def scenario_list(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def scenario_list(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     return _list_page(request, membership)
 
 
@@ -74,10 +70,8 @@ def _list_page(request, membership, name_form=None, step_form=None, status=200) 
     return render_org(request, membership, "ownership/scenario_list.html", context, status=status)
 
 
-@login_required
-@require_POST
-def scenario_create(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org, EDITOR)
+@org_view(EDITOR, "POST")
+def scenario_create(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     organization = membership.organization
     live = snapshot_load(organization=organization)
     name_form = ScenarioForm(request.POST)
@@ -96,10 +90,8 @@ def scenario_create(request: HttpRequest, org: str) -> HttpResponse:
     return redirect("scenarios:detail", org, scenario.pk)
 
 
-@login_required
-@require_GET
-def scenario_detail(request: HttpRequest, org: str, scenario_id: int) -> HttpResponse:
-    membership = membership_for(request, org)
+@org_view()
+def scenario_detail(request: HttpRequest, membership: Membership, org: str, scenario_id: int) -> HttpResponse:
     scenario = _scenario(membership, scenario_id)
     if scenario.status == Scenario.Status.APPLIED:
         # Its matrix is today's (or was, until later changes): what it did is its change set.
@@ -210,9 +202,10 @@ def _gap_rows(findings) -> list[dict]:
     return [{"finding": finding, "text": rule_text(finding.rule)} for finding in findings]
 
 
-def _change(request: HttpRequest, org: str, scenario_id: int, form_class, change, done: str) -> HttpResponse:
+def _change(
+    request: HttpRequest, membership: Membership, org: str, scenario_id: int, form_class, change, done: str
+) -> HttpResponse:
     """Run one change from a posted form; refusals become messages on the scenario's page."""
-    membership = membership_for(request, org, EDITOR)
     scenario = _scenario(membership, scenario_id)
     form = form_class(request.POST)
     if not form.is_valid():
@@ -227,10 +220,8 @@ def _change(request: HttpRequest, org: str, scenario_id: int, form_class, change
     return redirect("scenarios:detail", org, scenario.pk)
 
 
-@login_required
-@require_POST
-def scenario_step_add(request: HttpRequest, org: str, scenario_id: int) -> HttpResponse:
-    membership = membership_for(request, org, EDITOR)
+@org_view(EDITOR, "POST")
+def scenario_step_add(request: HttpRequest, membership: Membership, org: str, scenario_id: int) -> HttpResponse:
     scenario = _scenario(membership, scenario_id)
     state = scenarios.scenario_state(scenario=scenario)
     form = StepForm(request.POST, snapshot=state.replayed.snapshot, step_required=True)
@@ -252,29 +243,30 @@ def scenario_step_add(request: HttpRequest, org: str, scenario_id: int) -> HttpR
     return redirect("scenarios:detail", org, scenario.pk)
 
 
-@login_required
-@require_POST
-def scenario_step_remove(request: HttpRequest, org: str, scenario_id: int, position: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def scenario_step_remove(
+    request: HttpRequest, membership: Membership, org: str, scenario_id: int, position: int
+) -> HttpResponse:
     def change(scenario, data):
         return scenarios.scenario_operation_remove(scenario=scenario, position=position, version=data["version"])
 
-    return _change(request, org, scenario_id, VersionForm, change, f"Step {position} taken out.")
+    return _change(request, membership, org, scenario_id, VersionForm, change, f"Step {position} taken out.")
 
 
-@login_required
-@require_POST
-def scenario_apply(request: HttpRequest, org: str, scenario_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def scenario_apply(request: HttpRequest, membership: Membership, org: str, scenario_id: int) -> HttpResponse:
     def change(scenario, data):
         return scenarios.scenario_apply(
             scenario=scenario, base_matrix_version=data["base_matrix_version"], version=data["version"]
         )
 
-    return _change(request, org, scenario_id, ApplyForm, change, "Applied: the live matrix is now this scenario's.")
+    return _change(
+        request, membership, org, scenario_id, ApplyForm, change, "Applied: the live matrix is now this scenario's."
+    )
 
 
-@login_required
-@require_POST
-def scenario_rebase(request: HttpRequest, org: str, scenario_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def scenario_rebase(request: HttpRequest, membership: Membership, org: str, scenario_id: int) -> HttpResponse:
     def change(scenario, data):
         return scenarios.scenario_rebase(scenario=scenario, version=data["version"])
 
@@ -283,13 +275,14 @@ def scenario_rebase(request: HttpRequest, org: str, scenario_id: int) -> HttpRes
             return "Rebased on today's matrix; every step still applies. Check the comparison, then apply."
         return "Rebased on today's matrix. Steps that no longer apply were dropped: " + "; ".join(rebased.dropped)
 
-    return _change(request, org, scenario_id, VersionForm, change, done)
+    return _change(request, membership, org, scenario_id, VersionForm, change, done)
 
 
-@login_required
-@require_POST
-def scenario_discard(request: HttpRequest, org: str, scenario_id: int) -> HttpResponse:
+@org_view(EDITOR, "POST")
+def scenario_discard(request: HttpRequest, membership: Membership, org: str, scenario_id: int) -> HttpResponse:
     def change(scenario, data):
         return scenarios.scenario_discard(scenario=scenario, version=data["version"])
 
-    return _change(request, org, scenario_id, VersionForm, change, "Discarded: the live matrix is unchanged.")
+    return _change(
+        request, membership, org, scenario_id, VersionForm, change, "Discarded: the live matrix is unchanged."
+    )

@@ -11,17 +11,15 @@ from __future__ import annotations
 from functools import partial
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
-from cxowner.views import form_errors, form_write, membership_for, render_org
+from cxowner.views import form_errors, form_write, org_object, org_view, render_org, write_and_say
 from ownership.engine.vocabulary import rule_text
 from ownership.models import Function, Role
 from ownership.structure import services
@@ -52,40 +50,32 @@ def _stale(stale: StaleVersion, name: str) -> str:
 
 
 def _function(membership: Membership, function_id: int) -> Function:
-    return get_object_or_404(Function, organization=membership.organization, pk=function_id)
+    return org_object(membership, Function, function_id)
 
 
 def _back(org: str, anchor: str = "") -> HttpResponse:
     return redirect(reverse("ownership:functions", kwargs={"org": org}) + (f"#{anchor}" if anchor else ""))
 
 
-@login_required
-@require_POST
-def function_rename(request: HttpRequest, org: str, function_id: int) -> HttpResponse:
-    membership = membership_for(request, org, EDITOR)
+@org_view(EDITOR, "POST")
+def function_rename(request: HttpRequest, membership: Membership, org: str, function_id: int) -> HttpResponse:
     function = _function(membership, function_id)
     form = FunctionRenameForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the function a name (at most 200 characters).")
         return _back(org, f"function-{function.pk}")
-    previous = function.name
-    try:
-        renamed = services.function_update(
-            function=function, version=form.cleaned_data["version"], name=form.cleaned_data["name"]
-        )
-    except StaleVersion as stale:
-        messages.error(request, _stale(stale, previous))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"“{previous}” is now called “{renamed.name}”, in every journey and gap.")
+    previous, data = function.name, form.cleaned_data
+    write_and_say(
+        request,
+        partial(services.function_update, function=function, version=data["version"], name=data["name"]),
+        done=lambda renamed: f"“{previous}” is now called “{renamed.name}”, in every journey and gap.",
+        stale_subject=f"“{previous}”",
+    )
     return _back(org, f"function-{function.pk}")
 
 
-@login_required
-@require_POST
-def function_move(request: HttpRequest, org: str, function_id: int) -> HttpResponse:
-    membership = membership_for(request, org, EDITOR)
+@org_view(EDITOR, "POST")
+def function_move(request: HttpRequest, membership: Membership, org: str, function_id: int) -> HttpResponse:
     function = _function(membership, function_id)
     form = FunctionMoveForm(request.POST)
     if form.is_valid():
@@ -127,11 +117,9 @@ def _confirmed(request, membership, function: Function, *, plan, change, again: 
     return None
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def function_delete(request: HttpRequest, org: str, function_id: int) -> HttpResponse:
+@org_view(EDITOR, "GET", "POST")
+def function_delete(request: HttpRequest, membership: Membership, org: str, function_id: int) -> HttpResponse:
     """GET: what deleting the function does. POST: do it, if nothing changed since the preview."""
-    membership = membership_for(request, org, EDITOR)
     function = _function(membership, function_id)
     plan = partial(function_delete_plan, function=function)
     if request.method == "GET":
@@ -144,11 +132,9 @@ def function_delete(request: HttpRequest, org: str, function_id: int) -> HttpRes
     return _back(org)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def function_merge_view(request: HttpRequest, org: str, function_id: int) -> HttpResponse:
+@org_view(EDITOR, "GET", "POST")
+def function_merge_view(request: HttpRequest, membership: Membership, org: str, function_id: int) -> HttpResponse:
     """GET ?into=: what merging into that function does. POST: do it, if unchanged since."""
-    membership = membership_for(request, org, EDITOR)
     function = _function(membership, function_id)
     target_form = MergeTargetForm(request.GET if request.method == "GET" else request.POST, function=function)
     if not target_form.is_valid():
@@ -169,13 +155,11 @@ def function_merge_view(request: HttpRequest, org: str, function_id: int) -> Htt
 
 # Roles ---------------------------------------------------------------------------------------
 def _role(membership: Membership, role_id: int) -> Role:
-    return get_object_or_404(Role.objects.select_related("function"), organization=membership.organization, pk=role_id)
+    return org_object(membership, Role.objects.select_related("function"), role_id)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def role_edit(request: HttpRequest, org: str, role_id: int) -> HttpResponse:
-    membership = membership_for(request, org, EDITOR)
+@org_view(EDITOR, "GET", "POST")
+def role_edit(request: HttpRequest, membership: Membership, org: str, role_id: int) -> HttpResponse:
     role = _role(membership, role_id)
     if request.method == "GET":
         initial = {
@@ -206,10 +190,8 @@ def role_edit(request: HttpRequest, org: str, role_id: int) -> HttpResponse:
     return render_org(request, membership, "ownership/role_edit.html", context, 400 if form.is_bound else 200)
 
 
-@login_required
-@require_POST
-def role_delete(request: HttpRequest, org: str, role_id: int) -> HttpResponse:
-    membership = membership_for(request, org, EDITOR)
+@org_view(EDITOR, "POST")
+def role_delete(request: HttpRequest, membership: Membership, org: str, role_id: int) -> HttpResponse:
     role = _role(membership, role_id)
     form = VersionForm(request.POST)
     try:
@@ -238,16 +220,13 @@ def _functions_page(request, membership, function_form=None, role_form=None, sta
     )
 
 
-@login_required
-@require_GET
-def function_list(request: HttpRequest, org: str) -> HttpResponse:
-    return _functions_page(request, membership_for(request, org))
+@org_view()
+def function_list(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
+    return _functions_page(request, membership)
 
 
-@login_required
-@require_POST
-def function_add(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org, EDITOR)
+@org_view(EDITOR, "POST")
+def function_add(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     form = FunctionForm(request.POST)
     function = form_write(form, lambda data: function_create(organization=membership.organization, name=data["name"]))
     if function is None:
@@ -256,10 +235,8 @@ def function_add(request: HttpRequest, org: str) -> HttpResponse:
     return redirect("ownership:functions", org=org)
 
 
-@login_required
-@require_POST
-def role_add(request: HttpRequest, org: str) -> HttpResponse:
-    membership = membership_for(request, org, EDITOR)
+@org_view(EDITOR, "POST")
+def role_add(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     form = RoleForm(request.POST, organization=membership.organization)
     role = form_write(form, lambda data: role_create(**data))
     if role is None:
