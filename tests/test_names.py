@@ -9,9 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from cxowner.orgs.names import name_key, names_deduplicated
 from journeys.models import Journey, Touchpoint
@@ -26,18 +24,13 @@ LONG = "x" * 201
 
 
 @pytest.fixture
-def api(member, organization):
-    client = APIClient()
-    client.force_login(member("admin"))
-    client.base = f"/api/v1/orgs/{organization.slug}"
-    return client
+def api(api_as):
+    return api_as("admin")
 
 
 @pytest.fixture
-def editor_client(member):
-    client = Client()
-    client.force_login(member("editor"))
-    return client
+def editor_client(editor):
+    return editor
 
 
 @pytest.fixture
@@ -169,10 +162,9 @@ def test_browser_refuses_a_journey_spelled_like_another(editor_client, organizat
     assert Journey.objects.filter(organization=organization).count() == 1
 
 
-def test_browser_refuses_a_function_that_would_be_the_same_matrix_column(editor_client, organization, member):
+def test_browser_refuses_a_function_that_would_be_the_same_matrix_column(editor_client, organization, client_as):
     FunctionFactory(organization=organization, name="Customer Service")
-    admin = Client()
-    admin.force_login(member("admin"))
+    admin = client_as("admin")
     response = admin.post(reverse("ownership:function_add", args=[organization.slug]), {"name": "customer_service"})
     assert "Customer Service" in response.content.decode()
     assert Function.objects.filter(organization=organization).count() == 1

@@ -3,14 +3,13 @@ progress and outcome the browser and the API show."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from journeys.models import Touchpoint
 from ownership.imports.jobs import import_job_create, import_job_rows_done, matrix_import_job_task
 from ownership.models import ImportJob
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -28,18 +27,13 @@ def big_file(rows: int = ROWS, letter: str = "A") -> bytes:
 
 
 @pytest.fixture
-def api(member, organization):
-    client = APIClient()
-    client.force_login(member("editor"))
-    client.base = f"/api/v1/orgs/{organization.slug}"
-    return client
+def api(api_as):
+    return api_as("editor")
 
 
 @pytest.fixture
-def editor_browser(member):
-    client = Client()
-    client.force_login(member("editor"))
-    return client
+def editor_browser(editor):
+    return editor
 
 
 def upload(api, data: bytes, dry_run: bool = False):
@@ -122,9 +116,7 @@ def test_a_job_runs_once(organization):
 
 def test_another_organization_cannot_see_a_job(organization, member):
     job = import_job_create(organization=organization, data=big_file(), filename="big.csv", rows=ROWS, dry_run=False)
-
-    outsider = APIClient()
-    outsider.force_login(MembershipFactory().user)
+    outsider = client_for(MembershipFactory().user, APIClient)
     assert outsider.get(f"/api/v1/orgs/{organization.slug}/imports/{job.pk}/").status_code == 404
 
 
