@@ -12,10 +12,8 @@ GOOD = "journey,stage,touchpoint,Sales\nBuy online,Checkout,Basket,A\n"
 
 
 @pytest.fixture
-def good_file(tmp_path):
-    path = tmp_path / "matrix.csv"
-    path.write_text(GOOD)
-    return path
+def good_file(text_file):
+    return text_file(GOOD)
 
 
 def test_a_dry_run_with_create_org_creates_nothing(good_file, capsys):
@@ -25,9 +23,8 @@ def test_a_dry_run_with_create_org_creates_nothing(good_file, capsys):
     assert not Journey.objects.exists()
 
 
-def test_a_failed_import_with_create_org_leaves_no_organization(tmp_path):
-    path = tmp_path / "bad.csv"
-    path.write_text("journey,stage,touchpoint,Sales\nJ,S,T,Q\n")
+def test_a_failed_import_with_create_org_leaves_no_organization(text_file):
+    path = text_file("journey,stage,touchpoint,Sales\nJ,S,T,Q\n", "bad.csv")
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("import_matrix", "acme", str(path), "--create-org")
     assert not Organization.objects.exists()

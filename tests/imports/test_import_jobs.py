@@ -31,11 +31,6 @@ def api(api_as):
     return api_as("editor")
 
 
-@pytest.fixture
-def editor_browser(editor):
-    return editor
-
-
 def upload(api, data: bytes, dry_run: bool = False):
     body = {"file": SimpleUploadedFile("big.csv", data), "dry_run": dry_run}
     return api.post(f"{api.base}/import/", body, format="multipart")
@@ -121,26 +116,24 @@ def test_another_organization_cannot_see_a_job(organization, member):
 
 
 def test_the_browser_preview_of_a_large_file_shows_the_job_then_imports(
-    editor_browser, organization, django_capture_on_commit_callbacks
+    editor, organization, django_capture_on_commit_callbacks
 ):
     url = reverse("ownership:import_preview", args=[organization.slug])
     with django_capture_on_commit_callbacks(execute=True):
-        response = editor_browser.post(url, {"file": SimpleUploadedFile("big.csv", big_file())})
+        response = editor.post(url, {"file": SimpleUploadedFile("big.csv", big_file())})
     job = ImportJob.objects.get()
     assert response["Location"] == reverse("ownership:import_job", args=[organization.slug, job.pk])
-    page = editor_browser.get(response["Location"]).content.decode()
+    page = editor.get(response["Location"]).content.decode()
     assert "Nothing has changed yet" in page
     with django_capture_on_commit_callbacks(execute=True):
-        run = editor_browser.post(reverse("ownership:import_job_run", args=[organization.slug, job.pk]))
+        run = editor.post(reverse("ownership:import_job_run", args=[organization.slug, job.pk]))
     assert Touchpoint.objects.filter(organization=organization).count() == ROWS
-    assert "Imported:" in editor_browser.get(run["Location"]).content.decode()
+    assert "Imported:" in editor.get(run["Location"]).content.decode()
 
 
-def test_a_running_job_s_partial_asks_again(editor_browser, organization):
+def test_a_running_job_s_partial_asks_again(editor, organization):
     job = import_job_create(organization=organization, data=big_file(), filename="big.csv", rows=ROWS, dry_run=True)
-    partial = editor_browser.get(
-        reverse("ownership:import_job", args=[organization.slug, job.pk]), HTTP_HX_REQUEST="true"
-    )
+    partial = editor.get(reverse("ownership:import_job", args=[organization.slug, job.pk]), HTTP_HX_REQUEST="true")
     html = partial.content.decode()
     assert 'hx-trigger="every 2s"' in html
     assert "0 of 30 rows" in html
