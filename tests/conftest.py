@@ -195,6 +195,14 @@ def text_file(tmp_path):
 
 
 @pytest.fixture
+def matrix_file(text_file):
+    """A matrix file the import takes: Buy online's Basket (Sales A/R) and Payment (IT A only)."""
+    return text_file(
+        "journey,stage,touchpoint,Sales,IT\nBuy online,Checkout,Basket,A/R,\nBuy online,Checkout,Payment,,A\n"
+    )
+
+
+@pytest.fixture
 def eager_retries():
     """Eager tasks retry synchronously, as a worker would later, instead of raising Retry."""
     propagates = celery_app.conf.task_eager_propagates

@@ -15,13 +15,6 @@ from ownership.models import AuditRun, Gap
 
 pytestmark = pytest.mark.django_db
 
-MATRIX = "journey,stage,touchpoint,Sales,IT\nBuy online,Checkout,Basket,A/R,\nBuy online,Checkout,Payment,,A\n"
-
-
-@pytest.fixture
-def matrix_file(text_file):
-    return text_file(MATRIX)
-
 
 def test_import_matrix_creates_the_organization_when_asked(matrix_file, capsys):
     call_command("import_matrix", "acme", str(matrix_file), "--create-org")
