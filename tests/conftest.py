@@ -108,8 +108,8 @@ def client_as(member):
 
 @pytest.fixture
 def api_as(member, organization):
-    """api_as("admin") -> an API client logged in (by session) as a new member with that role; its
-    `base` is the organization's API root, f"{api.base}/journeys/"."""
+    """api_as("admin") -> an API client logged in (by session) as a new member with that role, its
+    `base` the organization's API root: api.get(f"{api.base}/journeys/")."""
 
     def log_in(role: str = Membership.Role.VIEWER) -> APIClient:
         client = client_for(member(role), APIClient)
