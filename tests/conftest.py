@@ -8,17 +8,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.test import Client
 from django.test.utils import override_settings
 from rest_framework.test import APIClient
 
 from cxowner.celery import app as celery_app
 from cxowner.orgs.models import Membership, Organization
 
-from .factories import MembershipFactory, OrganizationFactory
+from .factories import MembershipFactory, OrganizationFactory, client_for
 from .scenario_fixtures import acme_build
 
 # CI sets REQUIRE_SERVICES=1: a test that needs PostgreSQL, Redis, Chromium or a worker may
@@ -103,22 +103,17 @@ def latest_schema_afterwards(transactional_db):
 @pytest.fixture
 def client_as(member):
     """client_as("editor") -> a browser client logged in as a new member of `organization` with that role."""
-
-    def log_in(role: str = Membership.Role.VIEWER) -> Client:
-        client = Client()
-        client.force_login(member(role))
-        return client
-
-    return log_in
+    return lambda role=Membership.Role.VIEWER: client_for(member(role))
 
 
 @pytest.fixture
-def api_as(member):
-    """api_as("admin") -> an API client logged in (by session) as a new member with that role."""
+def api_as(member, organization):
+    """api_as("admin") -> an API client logged in (by session) as a new member with that role, its
+    `base` the organization's API root: api.get(f"{api.base}/journeys/")."""
 
     def log_in(role: str = Membership.Role.VIEWER) -> APIClient:
-        client = APIClient()
-        client.force_login(member(role))
+        client = client_for(member(role), APIClient)
+        client.base = f"/api/v1/orgs/{organization.slug}"
         return client
 
     return log_in
@@ -178,6 +173,33 @@ def demo_for_reading(built_once_per_module):
 def acme():
     """The scenario tests' organization (tests/scenario_fixtures.py)."""
     return acme_build()
+
+
+@pytest.fixture
+def outbox(settings):
+    """The e-mails the test sends, kept in memory by Django's locmem backend: mail.outbox."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    return mail.outbox
+
+
+@pytest.fixture
+def text_file(tmp_path):
+    """text_file(text, name="matrix.csv") -> the path of a file holding `text` in the test's own folder."""
+
+    def write(text: str, name: str = "matrix.csv"):
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def matrix_file(text_file):
+    """A matrix file the import takes: Buy online's Basket (Sales A/R) and Payment (IT A only)."""
+    return text_file(
+        "journey,stage,touchpoint,Sales,IT\nBuy online,Checkout,Basket,A/R,\nBuy online,Checkout,Payment,,A\n"
+    )
 
 
 @pytest.fixture

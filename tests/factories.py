@@ -1,7 +1,9 @@
-"""factory_boy factories for every model; each keeps its rows inside one organization."""
+"""factory_boy factories for every model; each keeps its rows inside one organization. With them
+what tests build again and again: a client logged in as a user, a small matrix named cell by cell."""
 
 import factory
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from cxowner.orgs.models import Membership, Organization
 from journeys.models import Journey, Stage, Touchpoint
@@ -177,3 +179,28 @@ def matrix_build(*, organization, touchpoints: int, functions: int = 15, stages:
         )
     Assignment.objects.bulk_create(letters)
     return journey
+
+
+def client_for(user, client_class: type[Client] = Client) -> Client:
+    """A browser client logged in (by session) as `user`; `client_class=APIClient` for the API."""
+    client = client_class()
+    client.force_login(user)
+    return client
+
+
+def letters_build(organization, cells, *, journey: str = "Store visit", stage: str = "Buy") -> dict:
+    """A journey of one stage whose touchpoints carry `cells`: (touchpoint, function, letters) by
+    name, e.g. ("Till", "Sales", "AR"). Functions and touchpoints are made in the order they are
+    first named, the functions at positions 1, 2, …; letters in the order written.
+    -> {lower-case name: the function or touchpoint}, with "journey" and "stage"."""
+    made = {"journey": JourneyFactory(organization=organization, name=journey)}
+    made["stage"] = StageFactory(journey=made["journey"], name=stage)
+    functions = {}
+    for touchpoint, function, letters in cells:
+        if touchpoint.lower() not in made:
+            made[touchpoint.lower()] = TouchpointFactory(stage=made["stage"], name=touchpoint)
+        if function not in functions:
+            functions[function] = FunctionFactory(organization=organization, name=function, position=len(functions) + 1)
+        for letter in letters:
+            AssignmentFactory(touchpoint=made[touchpoint.lower()], function=functions[function], letter=letter)
+    return made | {name.lower(): row for name, row in functions.items()}

@@ -6,7 +6,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from cxowner.orgs.history import ChangeSet
 from journeys.models import Journey, Touchpoint
@@ -26,10 +25,8 @@ from .factories import (
 
 
 @pytest.fixture
-def client(member):
-    client = APIClient()
-    client.force_login(member("editor"))
-    return client
+def client(api_as):
+    return api_as("editor")
 
 
 @pytest.fixture
@@ -390,9 +387,8 @@ def test_export_in_an_unknown_format_is_400(client, api):
     assert client.get(f"{api}/export/", {"format": "pdf"}).status_code == 400
 
 
-def test_organization_settings_are_changed_by_admins_with_their_version(member, organization):
-    client = APIClient()
-    client.force_login(member("admin"))
+def test_organization_settings_are_changed_by_admins_with_their_version(api_as, organization):
+    client = api_as("admin")
     path = f"/api/v1/orgs/{organization.slug}/"
     etag = client.get(path)["ETag"]
     assert client.patch(path, {"inform_limit": 7}, format="json", HTTP_IF_MATCH=etag).status_code == 200
@@ -401,9 +397,8 @@ def test_organization_settings_are_changed_by_admins_with_their_version(member, 
     assert organization.inform_limit == 7
 
 
-def test_organization_settings_out_of_range_are_400(member, organization):
-    client = APIClient()
-    client.force_login(member("admin"))
+def test_organization_settings_out_of_range_are_400(api_as, organization):
+    client = api_as("admin")
     path = f"/api/v1/orgs/{organization.slug}/"
     response = client.patch(path, {"bottleneck_share": "1.5"}, format="json", HTTP_IF_MATCH="*")
     assert response.status_code == 400

@@ -15,15 +15,6 @@ from ownership.models import AuditRun, Gap
 
 pytestmark = pytest.mark.django_db
 
-MATRIX = "journey,stage,touchpoint,Sales,IT\nBuy online,Checkout,Basket,A/R,\nBuy online,Checkout,Payment,,A\n"
-
-
-@pytest.fixture
-def matrix_file(tmp_path):
-    path = tmp_path / "matrix.csv"
-    path.write_text(MATRIX)
-    return path
-
 
 def test_import_matrix_creates_the_organization_when_asked(matrix_file, capsys):
     call_command("import_matrix", "acme", str(matrix_file), "--create-org")
@@ -37,9 +28,8 @@ def test_import_matrix_refuses_an_unknown_organization_without_create_org(matrix
     assert not Organization.objects.exists()
 
 
-def test_import_matrix_prints_row_errors_and_changes_nothing(tmp_path, capsys):
-    path = tmp_path / "bad.csv"
-    path.write_text("journey,stage,touchpoint,Sales\nJ,S,T,Q\n")
+def test_import_matrix_prints_row_errors_and_changes_nothing(text_file, capsys):
+    path = text_file("journey,stage,touchpoint,Sales\nJ,S,T,Q\n", "bad.csv")
     with pytest.raises(CommandError, match="1 error"):
         call_command("import_matrix", "acme", str(path), "--create-org")
     assert "Row 2, column 'Sales', value 'Q'" in capsys.readouterr().err

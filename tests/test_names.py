@@ -9,9 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from cxowner.orgs.names import name_key, names_deduplicated
 from journeys.models import Journey, Touchpoint
@@ -26,18 +24,8 @@ LONG = "x" * 201
 
 
 @pytest.fixture
-def api(member, organization):
-    client = APIClient()
-    client.force_login(member("admin"))
-    client.base = f"/api/v1/orgs/{organization.slug}"
-    return client
-
-
-@pytest.fixture
-def editor_client(member):
-    client = Client()
-    client.force_login(member("editor"))
-    return client
+def api(api_as):
+    return api_as("admin")
 
 
 @pytest.fixture
@@ -162,24 +150,23 @@ def test_api_refuses_a_name_of_only_separators(api):
 # -- browser -----------------------------------------------------------------------------------
 
 
-def test_browser_refuses_a_journey_spelled_like_another(editor_client, organization, journey):
-    response = editor_client.post(reverse("journeys:create", args=[organization.slug]), {"name": "onboarding"})
+def test_browser_refuses_a_journey_spelled_like_another(editor, organization, journey):
+    response = editor.post(reverse("journeys:create", args=[organization.slug]), {"name": "onboarding"})
     assert response.status_code == 400
     assert "already exists" in response.content.decode()
     assert Journey.objects.filter(organization=organization).count() == 1
 
 
-def test_browser_refuses_a_function_that_would_be_the_same_matrix_column(editor_client, organization, member):
+def test_browser_refuses_a_function_that_would_be_the_same_matrix_column(editor, organization, client_as):
     FunctionFactory(organization=organization, name="Customer Service")
-    admin = Client()
-    admin.force_login(member("admin"))
+    admin = client_as("admin")
     response = admin.post(reverse("ownership:function_add", args=[organization.slug]), {"name": "customer_service"})
     assert "Customer Service" in response.content.decode()
     assert Function.objects.filter(organization=organization).count() == 1
 
 
-def test_browser_refuses_an_over_long_journey_name(editor_client, organization):
-    response = editor_client.post(reverse("journeys:create", args=[organization.slug]), {"name": LONG})
+def test_browser_refuses_an_over_long_journey_name(editor, organization):
+    response = editor.post(reverse("journeys:create", args=[organization.slug]), {"name": LONG})
     assert response.status_code == 400
     assert not Journey.objects.filter(organization=organization).exists()
 
@@ -199,9 +186,9 @@ def test_importing_another_spelling_replaces_the_stored_journey_and_says_so(orga
     assert list(Journey.objects.filter(organization=organization).values_list("name", flat=True)) == ["ONBOARDING"]
 
 
-def test_import_preview_in_the_browser_names_the_matched_journey(editor_client, organization, journey):
+def test_import_preview_in_the_browser_names_the_matched_journey(editor, organization, journey):
     upload = SimpleUploadedFile("m.csv", b"journey,stage,touchpoint\nOnboarding,Sign up,Form\n")
-    response = editor_client.post(reverse("ownership:import_preview", args=[organization.slug]), {"file": upload})
+    response = editor.post(reverse("ownership:import_preview", args=[organization.slug]), {"file": upload})
     assert "is the journey “ONBOARDING”" in response.content.decode()
 
 

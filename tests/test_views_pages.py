@@ -5,33 +5,14 @@ from django.test import Client
 from django.urls import reverse
 
 from ownership.gaps.audits import audit_organization
-from tests.factories import (
-    AssignmentFactory,
-    FunctionFactory,
-    JourneyFactory,
-    MembershipFactory,
-    StageFactory,
-    TouchpointFactory,
-)
+from tests.factories import FunctionFactory, MembershipFactory, client_for, letters_build
 
 pytestmark = pytest.mark.django_db
 
 
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def journey(organization):
-    journey = JourneyFactory(organization=organization, name="Store visit")
-    stage = StageFactory(journey=journey, organization=organization, name="Buy")
-    touchpoint = TouchpointFactory(stage=stage, journey=journey, organization=organization, name="Cashier")
-    AssignmentFactory(
-        touchpoint=touchpoint, organization=organization, function=FunctionFactory(organization=organization)
-    )
-    return journey
+    return letters_build(organization, [("Cashier", "Sales", "A")])["journey"]
 
 
 def page_urls(organization, journey) -> list[str]:

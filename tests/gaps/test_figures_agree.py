@@ -521,6 +521,11 @@ def readings(django_db_setup, django_db_blocker) -> dict:
     return found
 
 
+# The organization's coverage and gap counts, which the gaps page and a scenario's page both show.
+SCOREBOARD = ["coverage", "open", "error", "warning", "info", "accepted"]
+# The figures the report's page and its PDF both show.
+REPORT_SUMMARY = ["coverage", "covered", "in_scope", "open", "error", "warning", "info", "accepted", "change", "order"]
+
 # (surface, figure) for every figure each surface shows.
 SHOWN = [
     (surface, figure)
@@ -553,12 +558,7 @@ SHOWN = [
             "journey accepted",
         ],
         "gaps page": [
-            "coverage",
-            "open",
-            "error",
-            "warning",
-            "info",
-            "accepted",
+            *SCOREBOARD,
             "journey coverage",
             "journey errors",
             "journey open",
@@ -567,39 +567,19 @@ SHOWN = [
             "stage open",
         ],
         "report page": [
-            "coverage",
-            "covered",
-            "in_scope",
-            "open",
-            "error",
-            "warning",
-            "info",
-            "accepted",
-            "change",
-            "order",
+            *REPORT_SUMMARY,
             "journey coverage",
             "journey open",
             "journey errors",
             "function gaps",
         ],
-        "report pdf": [
-            "coverage",
-            "covered",
-            "in_scope",
-            "open",
-            "error",
-            "warning",
-            "info",
-            "accepted",
-            "change",
-            "order",
-        ],
+        "report pdf": REPORT_SUMMARY,
         "report mail": ["coverage", "in_scope", "open", "accepted", "change"],
         "digest": ["coverage", "in_scope", "open", "accepted"],
         "api": [key for key in EXPECTED if key not in ("covered",)] + ["covered"],
         "api, one journey": ["stage coverage", "stage open"],
         "matrix api": ["journey coverage"],
-        "scenario page": ["coverage", "open", "error", "warning", "info", "accepted"],
+        "scenario page": SCOREBOARD,
         "scenario api": ["coverage", "open", "accepted"],
     }.items()
     for figure in figures

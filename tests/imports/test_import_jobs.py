@@ -3,14 +3,13 @@ progress and outcome the browser and the API show."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from journeys.models import Touchpoint
 from ownership.imports.jobs import import_job_create, import_job_rows_done, matrix_import_job_task
 from ownership.models import ImportJob
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -28,18 +27,8 @@ def big_file(rows: int = ROWS, letter: str = "A") -> bytes:
 
 
 @pytest.fixture
-def api(member, organization):
-    client = APIClient()
-    client.force_login(member("editor"))
-    client.base = f"/api/v1/orgs/{organization.slug}"
-    return client
-
-
-@pytest.fixture
-def editor_browser(member):
-    client = Client()
-    client.force_login(member("editor"))
-    return client
+def api(api_as):
+    return api_as("editor")
 
 
 def upload(api, data: bytes, dry_run: bool = False):
@@ -122,33 +111,29 @@ def test_a_job_runs_once(organization):
 
 def test_another_organization_cannot_see_a_job(organization, member):
     job = import_job_create(organization=organization, data=big_file(), filename="big.csv", rows=ROWS, dry_run=False)
-
-    outsider = APIClient()
-    outsider.force_login(MembershipFactory().user)
+    outsider = client_for(MembershipFactory().user, APIClient)
     assert outsider.get(f"/api/v1/orgs/{organization.slug}/imports/{job.pk}/").status_code == 404
 
 
 def test_the_browser_preview_of_a_large_file_shows_the_job_then_imports(
-    editor_browser, organization, django_capture_on_commit_callbacks
+    editor, organization, django_capture_on_commit_callbacks
 ):
     url = reverse("ownership:import_preview", args=[organization.slug])
     with django_capture_on_commit_callbacks(execute=True):
-        response = editor_browser.post(url, {"file": SimpleUploadedFile("big.csv", big_file())})
+        response = editor.post(url, {"file": SimpleUploadedFile("big.csv", big_file())})
     job = ImportJob.objects.get()
     assert response["Location"] == reverse("ownership:import_job", args=[organization.slug, job.pk])
-    page = editor_browser.get(response["Location"]).content.decode()
+    page = editor.get(response["Location"]).content.decode()
     assert "Nothing has changed yet" in page
     with django_capture_on_commit_callbacks(execute=True):
-        run = editor_browser.post(reverse("ownership:import_job_run", args=[organization.slug, job.pk]))
+        run = editor.post(reverse("ownership:import_job_run", args=[organization.slug, job.pk]))
     assert Touchpoint.objects.filter(organization=organization).count() == ROWS
-    assert "Imported:" in editor_browser.get(run["Location"]).content.decode()
+    assert "Imported:" in editor.get(run["Location"]).content.decode()
 
 
-def test_a_running_job_s_partial_asks_again(editor_browser, organization):
+def test_a_running_job_s_partial_asks_again(editor, organization):
     job = import_job_create(organization=organization, data=big_file(), filename="big.csv", rows=ROWS, dry_run=True)
-    partial = editor_browser.get(
-        reverse("ownership:import_job", args=[organization.slug, job.pk]), HTTP_HX_REQUEST="true"
-    )
+    partial = editor.get(reverse("ownership:import_job", args=[organization.slug, job.pk]), HTTP_HX_REQUEST="true")
     html = partial.content.decode()
     assert 'hx-trigger="every 2s"' in html
     assert "0 of 30 rows" in html

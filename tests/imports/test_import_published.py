@@ -9,7 +9,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from journeys.models import Journey, Touchpoint
 from ownership.imports.matrixfile.sheet import MatrixFileInvalid
@@ -157,10 +156,9 @@ def test_the_command_refuses_a_letter_map_it_cannot_read(organization, tmp_path:
 
 
 @pytest.fixture
-def api(member, organization):
-    client = APIClient()
-    client.force_login(member("editor"))
-    client.base = f"/api/v1/orgs/{organization.slug}/import/"
+def api(api_as):
+    client = api_as("editor")
+    client.base += "/import/"
     return client
 
 

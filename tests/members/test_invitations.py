@@ -12,32 +12,21 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from cxowner.orgs.models import Invitation, Membership
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, client_for
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def outbox(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox")]
 
 
 @pytest.fixture
-def admin_api(member, organization):
-    client = APIClient()
-    client.force_login(member("admin"))
-    client.base = f"/api/v1/orgs/{organization.slug}"
-    return client
+def admin_api(api_as):
+    return api_as("admin")
 
 
 @pytest.fixture
-def admin_browser(member):
-    client = Client()
-    client.force_login(member("admin"))
-    return client
+def admin_browser(client_as):
+    return client_as("admin")
 
 
 def link_in_last_mail() -> str:
@@ -85,8 +74,7 @@ def test_the_invitee_creates_an_account_and_joins_with_the_role(admin_api, invit
 def test_an_existing_user_signs_in_and_accepts(admin_api, invite, organization):
     elsewhere = MembershipFactory(organization=OrganizationFactory()).user
     invite(elsewhere.email, role="viewer")
-    client = Client()
-    client.force_login(elsewhere)
+    client = client_for(elsewhere)
     assert client.post(link_in_last_mail()).status_code == 302
     assert Membership.objects.get(organization=organization, user=elsewhere).role == "viewer"
 
@@ -94,11 +82,9 @@ def test_an_existing_user_signs_in_and_accepts(admin_api, invite, organization):
 def test_a_link_works_once(admin_api, invite):
     invite()
     link = link_in_last_mail()
-    first = Client()
-    first.force_login(UserFactory())
+    first = client_for(UserFactory())
     assert first.post(link).status_code == 302
-    second = Client()
-    second.force_login(UserFactory())
+    second = client_for(UserFactory())
     assert second.post(link).status_code == 404
     assert second.get(link).status_code == 404
 
@@ -106,9 +92,7 @@ def test_a_link_works_once(admin_api, invite):
 def test_an_expired_link_is_refused(admin_api, invite):
     invite()
     Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    client = Client()
-    client.force_login(UserFactory())
-    response = client.post(link_in_last_mail())
+    response = client_for(UserFactory()).post(link_in_last_mail())
     assert response.status_code == 404
     assert "expired" in response.content.decode()
 
@@ -146,12 +130,9 @@ def test_a_weak_password_is_refused_on_the_form(admin_api, invite):
     assert not Membership.objects.filter(user__username="grace").exists()
 
 
-def test_only_admins_invite(member, organization):
-    client = APIClient()
-    client.force_login(member("editor"))
-    response = client.post(
-        f"/api/v1/orgs/{organization.slug}/invitations/", {"email": "x@example.com", "role": "admin"}, format="json"
-    )
+def test_only_admins_invite(api_as):
+    client = api_as("editor")
+    response = client.post(f"{client.base}/invitations/", {"email": "x@example.com", "role": "admin"}, format="json")
     assert response.status_code == 403
     assert not mail.outbox
 

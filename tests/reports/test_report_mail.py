@@ -13,13 +13,8 @@ from ownership.reports.mail import report_mail_send, report_mails_due, report_sc
 from ownership.reports.tasks import report_mails_due_task
 from tests.factories import MembershipFactory, UserFactory, matrix_build
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox")]
 TODAY = date(2026, 12, 1)
-
-
-@pytest.fixture(autouse=True)
-def locmem(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
 @pytest.fixture

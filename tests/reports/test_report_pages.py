@@ -5,7 +5,6 @@ import io
 import sys
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 from rest_framework.test import APIClient
@@ -13,15 +12,9 @@ from rest_framework.test import APIClient
 from cxowner.orgs.models import ChangeSet
 from ownership.gaps.audits import audit_organization
 from ownership.models import ReportSchedule
-from tests.factories import MembershipFactory, OrganizationFactory, matrix_build
+from tests.factories import MembershipFactory, OrganizationFactory, client_for, matrix_build
 
 pytestmark = pytest.mark.django_db
-
-
-def client_of(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -32,7 +25,7 @@ def journey(organization):
 
 
 def test_a_viewer_reads_the_print_page_without_the_navigation(organization, member, journey):
-    response = client_of(member("viewer")).get(reverse("ownership:report", args=[organization.slug]))
+    response = client_for(member("viewer")).get(reverse("ownership:report", args=[organization.slug]))
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="report-coverage"' in html
@@ -43,30 +36,30 @@ def test_a_viewer_reads_the_print_page_without_the_navigation(organization, memb
 
 def test_the_page_reports_on_one_journey_when_asked(organization, member, journey):
     url = reverse("ownership:report", args=[organization.slug])
-    html = client_of(member("viewer")).get(url, {"journey": journey.id}).content.decode()
+    html = client_for(member("viewer")).get(url, {"journey": journey.id}).content.decode()
     assert f'<h1 id="cover-h">{journey.name}</h1>' in html
 
 
 @pytest.mark.parametrize("value", ["abc", "999999999", "-1"])
 def test_a_journey_that_is_not_one_of_the_organization_is_not_found(organization, member, journey, value):
     url = reverse("ownership:report", args=[organization.slug])
-    assert client_of(member("viewer")).get(url, {"journey": value}).status_code == 404
+    assert client_for(member("viewer")).get(url, {"journey": value}).status_code == 404
 
 
 def test_another_organizations_journey_is_not_found(organization, member, journey):
     other = matrix_build(organization=OrganizationFactory(), touchpoints=2, functions=1, stages=1)
     url = reverse("ownership:report_pdf", args=[organization.slug])
-    assert client_of(member("viewer")).get(url, {"journey": other.id}).status_code == 404
+    assert client_for(member("viewer")).get(url, {"journey": other.id}).status_code == 404
 
 
 @pytest.mark.parametrize("name", ["ownership:report", "ownership:report_pdf"])
 def test_an_outsider_gets_404(organization, journey, name):
     outsider = MembershipFactory(role="admin").user
-    assert client_of(outsider).get(reverse(name, args=[organization.slug])).status_code == 404
+    assert client_for(outsider).get(reverse(name, args=[organization.slug])).status_code == 404
 
 
 def test_the_pdf_downloads_as_an_attachment_named_for_the_day(organization, member, journey):
-    response = client_of(member("viewer")).get(reverse("ownership:report_pdf", args=[organization.slug]))
+    response = client_for(member("viewer")).get(reverse("ownership:report_pdf", args=[organization.slug]))
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith(f'attachment; filename="ownership-report-{organization.slug}-')
     text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
@@ -74,7 +67,7 @@ def test_the_pdf_downloads_as_an_attachment_named_for_the_day(organization, memb
 
 
 def test_the_page_costs_a_bounded_number_of_queries(organization, member, journey, django_assert_max_num_queries):
-    client = client_of(member("viewer"))
+    client = client_for(member("viewer"))
     url = reverse("ownership:report", args=[organization.slug])
     # session, user, membership · the report's twenty · the journey choices
     with django_assert_max_num_queries(25):
@@ -82,7 +75,7 @@ def test_the_page_costs_a_bounded_number_of_queries(organization, member, journe
 
 
 def test_an_admin_switches_the_monthly_mail_on_and_it_is_on_the_record(organization, member, journey):
-    admin = client_of(member("admin"))
+    admin = client_for(member("admin"))
     response = admin.post(
         reverse("ownership:report_mail", args=[organization.slug]),
         {"monthly": "on", "recipients": "Board@example.com, cfo@example.com", "version": 1},
@@ -97,7 +90,7 @@ def test_an_admin_switches_the_monthly_mail_on_and_it_is_on_the_record(organizat
 
 
 def test_a_wrong_address_is_named_and_what_was_typed_stays(organization, member, journey):
-    response = client_of(member("admin")).post(
+    response = client_for(member("admin")).post(
         reverse("ownership:report_mail", args=[organization.slug]),
         {"monthly": "on", "recipients": "board@example.com, not-an-address", "version": 1},
     )
@@ -109,7 +102,7 @@ def test_a_wrong_address_is_named_and_what_was_typed_stays(organization, member,
 
 
 def test_a_stale_mail_setting_is_refused_with_a_message(organization, member, journey):
-    admin = client_of(member("admin"))
+    admin = client_for(member("admin"))
     url = reverse("ownership:report_mail", args=[organization.slug])
     admin.post(url, {"monthly": "on", "recipients": "", "version": 1})
     response = admin.post(url, {"recipients": "late@example.com", "version": 1}, follow=True)
@@ -118,7 +111,7 @@ def test_a_stale_mail_setting_is_refused_with_a_message(organization, member, jo
 
 
 def test_an_editor_may_not_set_the_monthly_mail(organization, member, journey):
-    response = client_of(member("editor")).post(
+    response = client_for(member("editor")).post(
         reverse("ownership:report_mail", args=[organization.slug]), {"monthly": "on", "version": 1}
     )
     assert response.status_code == 403
@@ -127,15 +120,9 @@ def test_an_editor_may_not_set_the_monthly_mail(organization, member, journey):
 # The API ------------------------------------------------------------------------------------
 
 
-def api_of(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
 def test_the_api_answers_the_pdf_to_a_client_that_asks_for_it(organization, member, journey):
     url = f"/api/v1/orgs/{organization.slug}/report.pdf"
-    response = api_of(member("viewer")).get(url, {"journey": journey.id}, HTTP_ACCEPT="application/pdf")
+    response = client_for(member("viewer"), APIClient).get(url, {"journey": journey.id}, HTTP_ACCEPT="application/pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert journey.name in PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
@@ -143,7 +130,7 @@ def test_the_api_answers_the_pdf_to_a_client_that_asks_for_it(organization, memb
 
 def test_without_the_pdf_libraries_the_page_says_what_to_install(organization, member, journey, monkeypatch):
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # as on a machine with Python only
-    response = client_of(member("viewer")).get(reverse("ownership:report_pdf", args=[organization.slug]))
+    response = client_for(member("viewer")).get(reverse("ownership:report_pdf", args=[organization.slug]))
     assert response.status_code == 503
     assert b"libpango-1.0-0" in response.content and b"print page" in response.content
 
@@ -151,20 +138,20 @@ def test_without_the_pdf_libraries_the_page_says_what_to_install(organization, m
 def test_without_the_pdf_libraries_the_api_answers_503_in_json(organization, member, journey, monkeypatch):
     monkeypatch.setitem(sys.modules, "weasyprint", None)
     url = f"/api/v1/orgs/{organization.slug}/report.pdf"
-    response = api_of(member("viewer")).get(url, HTTP_ACCEPT="application/pdf")
+    response = client_for(member("viewer"), APIClient).get(url, HTTP_ACCEPT="application/pdf")
     assert response.status_code == 503
     assert "Pango" in response.json()["detail"]
 
 
 def test_the_api_answers_a_bad_journey_in_json(organization, member, journey):
     url = f"/api/v1/orgs/{organization.slug}/report.pdf"
-    response = api_of(member("viewer")).get(url, {"journey": "x"}, HTTP_ACCEPT="application/pdf")
+    response = client_for(member("viewer"), APIClient).get(url, {"journey": "x"}, HTTP_ACCEPT="application/pdf")
     assert response.status_code == 400
     assert response.json() == {"journey": ["A valid integer is required."]}
 
 
 def test_the_api_changes_the_mail_at_its_version_only(organization, member):
-    client = api_of(member("admin"))
+    client = client_for(member("admin"), APIClient)
     url = f"/api/v1/orgs/{organization.slug}/report/schedule/"
     current = client.get(url)
     assert current.json()["monthly"] is False and current["ETag"] == '"1"'
@@ -178,6 +165,6 @@ def test_the_api_changes_the_mail_at_its_version_only(organization, member):
 def test_the_api_names_the_wrong_addresses(organization, member):
     url = f"/api/v1/orgs/{organization.slug}/report/schedule/"
     body = {"recipients": ["ok@example.com", "nope"], "version": 1}
-    response = api_of(member("admin")).patch(url, body, format="json")
+    response = client_for(member("admin"), APIClient).patch(url, body, format="json")
     assert response.status_code == 400
     assert response.json() == {"recipients": ["Not an e-mail address: nope."]}

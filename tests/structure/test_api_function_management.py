@@ -8,12 +8,11 @@ from ownership.models import Assignment, Function, Role
 from tests.factories import (
     AssignmentFactory,
     FunctionFactory,
-    JourneyFactory,
     MembershipFactory,
     OrganizationFactory,
     RoleFactory,
-    StageFactory,
-    TouchpointFactory,
+    client_for,
+    letters_build,
 )
 
 pytestmark = pytest.mark.django_db
@@ -24,27 +23,14 @@ def api(organization):
     return f"/api/v1/orgs/{organization.slug}"
 
 
-def client_of(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
-def editor(member):
-    return client_of(member("editor"))
+def editor(api_as):
+    return api_as("editor")
 
 
 @pytest.fixture
 def world(organization):
-    sales = FunctionFactory(organization=organization, name="Sales", position=1)
-    service = FunctionFactory(organization=organization, name="Service", position=2)
-    stage = StageFactory(journey=JourneyFactory(organization=organization, name="Store visit"), name="Buy")
-    till = TouchpointFactory(stage=stage, name="Till")
-    AssignmentFactory(touchpoint=till, function=sales, letter="A")
-    AssignmentFactory(touchpoint=till, function=service, letter="A")
-    AssignmentFactory(touchpoint=till, function=service, letter="R")
-    return {"sales": sales, "service": service, "till": till}
+    return letters_build(organization, [("Till", "Sales", "A"), ("Till", "Service", "AR")])
 
 
 def test_patching_the_position_reorders_the_columns(editor, api, world):
@@ -163,7 +149,7 @@ def test_a_role_renamed_with_a_stale_version_answers_412(editor, api, world):
 def test_the_last_admin_can_be_neither_demoted_nor_removed_through_the_api(member, organization, api, change):
     admin = member("admin")
     membership = Membership.objects.get(user=admin, organization=organization)
-    client = client_of(admin)
+    client = client_for(admin, APIClient)
     url = f"{api}/members/{membership.pk}/"
     response = client.patch(url, {"role": "viewer"}, format="json") if change == "demote" else client.delete(url)
     assert response.status_code == 400

@@ -14,16 +14,7 @@ from ownership.imports.services import matrix_sheet
 from ownership.models import Assignment, Function, Gap, Role
 from ownership.structure.changes import function_delete_plan, function_merge, function_merge_plan, function_move
 from ownership.structure.services import function_delete, journey_owner_set, role_update
-from tests.factories import (
-    AssignmentFactory,
-    FunctionFactory,
-    JourneyFactory,
-    MembershipFactory,
-    OrganizationFactory,
-    RoleFactory,
-    StageFactory,
-    TouchpointFactory,
-)
+from tests.factories import FunctionFactory, MembershipFactory, OrganizationFactory, RoleFactory, letters_build
 
 pytestmark = pytest.mark.django_db
 
@@ -31,21 +22,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(organization):
     """Sales and Service share the Till (both A); Sales alone runs Returns; Service alone the Door."""
-    sales = FunctionFactory(organization=organization, name="Sales", position=1)
-    service = FunctionFactory(organization=organization, name="Service", position=2)
-    it = FunctionFactory(organization=organization, name="IT", position=3)
-    stage = StageFactory(journey=JourneyFactory(organization=organization, name="Store visit"), name="Buy")
-    till, returns, door = (TouchpointFactory(stage=stage, name=name) for name in ("Till", "Returns", "Door"))
-    for touchpoint, function, letters in [
-        (till, sales, "AR"),
-        (till, service, "AC"),
-        (returns, sales, "AR"),
-        (door, service, "AR"),
-        (door, it, "I"),
-    ]:
-        for letter in letters:
-            AssignmentFactory(touchpoint=touchpoint, function=function, letter=letter)
-    return {"sales": sales, "service": service, "it": it, "till": till, "returns": returns, "door": door}
+    return letters_build(
+        organization,
+        [
+            ("Till", "Sales", "AR"),
+            ("Till", "Service", "AC"),
+            ("Returns", "Sales", "AR"),
+            ("Door", "Service", "AR"),
+            ("Door", "IT", "I"),
+        ],
+    )
 
 
 def cell(touchpoint, function) -> set[str]:

@@ -1,7 +1,6 @@
 """The browser's pages for managing functions, roles and members (Django's test client)."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from cxowner.orgs.history import ChangeSet
@@ -10,35 +9,19 @@ from ownership.models import Assignment, Function, Role
 from ownership.structure.changes import function_delete_plan, function_merge_plan
 from tests.factories import (
     AssignmentFactory,
-    FunctionFactory,
-    JourneyFactory,
     MembershipFactory,
     OrganizationFactory,
     RoleFactory,
-    StageFactory,
-    TouchpointFactory,
+    client_for,
+    letters_build,
 )
 
 pytestmark = pytest.mark.django_db
 
 
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def world(organization):
-    sales = FunctionFactory(organization=organization, name="Sales", position=1)
-    service = FunctionFactory(organization=organization, name="Service", position=2)
-    stage = StageFactory(journey=JourneyFactory(organization=organization, name="Store visit"), name="Buy")
-    till, returns = TouchpointFactory(stage=stage, name="Till"), TouchpointFactory(stage=stage, name="Returns")
-    AssignmentFactory(touchpoint=till, function=sales, letter="A")
-    AssignmentFactory(touchpoint=till, function=service, letter="R")
-    AssignmentFactory(touchpoint=returns, function=sales, letter="A")
-    AssignmentFactory(touchpoint=returns, function=sales, letter="R")
-    return {"sales": sales, "service": service, "till": till, "returns": returns}
+    return letters_build(organization, [("Till", "Sales", "A"), ("Till", "Service", "R"), ("Returns", "Sales", "AR")])
 
 
 def url(name: str, organization, *args) -> str:
