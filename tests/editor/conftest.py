@@ -15,3 +15,23 @@ def matrix(organization):
     sales = FunctionFactory(organization=organization, name="Sales", position=1)
     finance = FunctionFactory(organization=organization, name="Finance", position=2)
     return {"journey": journey, "stage": stage, "first": first, "second": second, "sales": sales, "finance": finance}
+
+
+@pytest.fixture
+def one_stage_journey(organization):
+    """one_stage_journey(journey, stage, touchpoints, functions) -> {"journey", "touchpoints", "functions"}:
+    a journey of `organization` with one stage, the touchpoints named in this order and the functions named."""
+
+    def build(journey_name: str, stage_name: str, touchpoints: list[str], functions: tuple[str, ...]) -> dict:
+        journey = JourneyFactory(organization=organization, name=journey_name)
+        stage = StageFactory(journey=journey, organization=organization, name=stage_name)
+        return {
+            "journey": journey,
+            "touchpoints": [
+                TouchpointFactory(stage=stage, journey=journey, organization=organization, name=name, position=i)
+                for i, name in enumerate(touchpoints)
+            ],
+            "functions": [FunctionFactory(organization=organization, name=name) for name in functions],
+        }
+
+    return build
