@@ -10,15 +10,8 @@ from django.utils import timezone
 from ownership.editor.services import CellChange, cells_set
 from ownership.models import Assignment, ReviewCampaign, ReviewItem
 from ownership.reviews.services import campaign_progress, campaign_start
-from tests.factories import (
-    AssignmentFactory,
-    FunctionFactory,
-    JourneyFactory,
-    MembershipFactory,
-    RoleFactory,
-    StageFactory,
-    TouchpointFactory,
-)
+from tests.factories import MembershipFactory, RoleFactory
+from tests.reviews.accountabilities import store_visit
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -26,14 +19,7 @@ TODAY = timezone.localdate()
 
 @pytest.fixture
 def store(organization):
-    sales = FunctionFactory(organization=organization, name="Sales")
-    service = FunctionFactory(organization=organization, name="Customer Service")
-    journey = JourneyFactory(organization=organization, name="Store visit")
-    stage = StageFactory(journey=journey, name="Buy")
-    touchpoints = [TouchpointFactory(stage=stage, name=f"Till {n}") for n in range(1, 4)]
-    for touchpoint in touchpoints:
-        AssignmentFactory(touchpoint=touchpoint, function=sales)
-    return {"sales": sales, "service": service, "journey": journey, "touchpoints": touchpoints}
+    return store_visit(organization, ["Till 1", "Till 2", "Till 3"])
 
 
 @pytest.fixture
