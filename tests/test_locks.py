@@ -8,6 +8,7 @@ deadlocked (`relation "orgs_organization"`) and lost edits.
 import json
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from django.db import OperationalError, connection
@@ -21,12 +22,12 @@ from journeys.models import Touchpoint
 from ownership.editor.services import CellChange, cells_set
 from ownership.gaps.audits import audit_organization
 from ownership.models import Assignment
+from tests.row_locks import rows_held_elsewhere
 
 from .factories import (
     FunctionFactory,
     JourneyFactory,
     MembershipFactory,
-    OrganizationFactory,
     StageFactory,
     TouchpointFactory,
 )
@@ -88,11 +89,29 @@ def test_a_touchpoint_lock_joins_no_other_table():
     assert "JOIN" not in sql.upper()
 
 
+@pytest.fixture
+def pg_journey(organization):
+    """A journey of `organization` on PostgreSQL, where row locks are real (skipped elsewhere)."""
+    needs_postgresql()
+    return JourneyFactory(organization=organization)
+
+
+@contextmanager
+def lock_timeout(timeout: str):
+    """This connection waits at most `timeout` for a lock within the block."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = '{timeout}'")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_a_cell_write_locks_touchpoints_of_self_only(organization):
-    needs_postgresql()
-    touchpoint = TouchpointFactory(stage=StageFactory(journey=JourneyFactory(organization=organization)))
+def test_a_cell_write_locks_touchpoints_of_self_only(organization, pg_journey):
+    touchpoint = TouchpointFactory(stage=StageFactory(journey=pg_journey))
     function = FunctionFactory(organization=organization)
     with CaptureQueriesContext(connection) as queries:
         cells_set(organization=organization, changes=[CellChange(touchpoint.pk, function.pk, frozenset("A"))])
@@ -103,38 +122,15 @@ def test_a_cell_write_locks_touchpoints_of_self_only(organization):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_write_that_waits_past_the_lock_timeout_answers_409():
-    needs_postgresql()
-    organization = OrganizationFactory()
-    journey = JourneyFactory(organization=organization)
-    touchpoint = TouchpointFactory(stage=StageFactory(journey=journey))
+def test_a_write_that_waits_past_the_lock_timeout_answers_409(organization, pg_journey, api_as):
+    touchpoint = TouchpointFactory(stage=StageFactory(journey=pg_journey))
     function = FunctionFactory(organization=organization)
-    client = APIClient()
-    client.force_login(MembershipFactory(organization=organization, role="editor").user)
-    locked, release = threading.Event(), threading.Event()
+    client = api_as("editor")
+    cell = {"touchpoint": touchpoint.pk, "function": function.pk, "letters": "A", "expected": ""}
 
-    def hold_the_row():
-        from django.db import transaction
+    with rows_held_elsewhere(rows_locked(Touchpoint.objects.filter(pk=touchpoint.pk))), lock_timeout("200ms"):
+        response = client.patch(f"/api/v1/orgs/{organization.slug}/journeys/{pg_journey.pk}/matrix/", {"cells": [cell]})
 
-        with transaction.atomic():
-            list(rows_locked(Touchpoint.objects.filter(pk=touchpoint.pk)))
-            locked.set()
-            release.wait(10)
-        connection.close()
-
-    holder = threading.Thread(target=hold_the_row)
-    holder.start()
-    try:
-        assert locked.wait(10)
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '200ms'")
-        cell = {"touchpoint": touchpoint.pk, "function": function.pk, "letters": "A", "expected": ""}
-        response = client.patch(f"/api/v1/orgs/{organization.slug}/journeys/{journey.pk}/matrix/", {"cells": [cell]})
-    finally:
-        release.set()
-        holder.join()
-        with connection.cursor() as cursor:
-            cursor.execute("RESET lock_timeout")
     assert response.status_code == 409
     assert response.json()["detail"] == LOCK_CONFLICT_MESSAGE
     assert not Assignment.objects.filter(touchpoint=touchpoint).exists()
@@ -142,10 +138,8 @@ def test_a_write_that_waits_past_the_lock_timeout_answers_409():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_writers_and_a_tight_audit_loop_never_deadlock_or_lose_an_edit():
-    needs_postgresql()
-    organization = OrganizationFactory()
-    journey = JourneyFactory(organization=organization)
+def test_writers_and_a_tight_audit_loop_never_deadlock_or_lose_an_edit(organization, pg_journey):
+    journey = pg_journey
     stages = [StageFactory(journey=journey, position=n) for n in (1, 2)]
     touchpoints = [TouchpointFactory(stage=stages[n % 2], position=n) for n in range(6)]
     functions = [FunctionFactory(organization=organization, position=n) for n in range(WRITERS)]

@@ -21,7 +21,6 @@ from ownership.models import AuditNotice, Gap, WebhookDelivery
 from tests.factories import (
     AssignmentFactory,
     FunctionFactory,
-    MembershipFactory,
     StageFactory,
     TouchpointFactory,
     WebhookFactory,
@@ -102,10 +101,10 @@ def test_payload_lists_the_gaps_a_run_opened_and_resolved(organization):
     assert set(payload["opened"][0]) >= {"severity", "message", "touchpoints", "functions", "score", "fingerprint"}
 
 
-def test_digest_goes_to_admins_and_editors_only(organization):
-    admin = MembershipFactory(organization=organization, role=Membership.Role.ADMIN).user
-    editor = MembershipFactory(organization=organization, role=Membership.Role.EDITOR).user
-    MembershipFactory(organization=organization, role=Membership.Role.VIEWER)
+def test_digest_goes_to_admins_and_editors_only(organization, member):
+    admin = member(Membership.Role.ADMIN)
+    editor = member(Membership.Role.EDITOR)
+    member(Membership.Role.VIEWER)
     run = audited_with_gaps(organization)
 
     notice = notice_send(run=run)
@@ -243,10 +242,12 @@ def test_a_run_announces_what_edits_changed_since_the_previous_run(organization)
     assert (run.opened_count, run.repaired) == (1, 0)
 
 
-def test_assigning_a_gap_sends_its_own_signed_gap_assigned_event(organization, django_capture_on_commit_callbacks):
+def test_assigning_a_gap_sends_its_own_signed_gap_assigned_event(
+    organization, member, django_capture_on_commit_callbacks
+):
     audited_with_gaps(organization)
     gap = Gap.objects.get(organization=organization, rule="unassigned", resolved_at__isnull=True)
-    assignee = MembershipFactory(organization=organization, role="editor").user
+    assignee = member("editor")
     with Receiver() as receiver:
         webhook = WebhookFactory(organization=organization, url=receiver.url)
         with django_capture_on_commit_callbacks(execute=True):

@@ -23,12 +23,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def client_for(organization, role):
-    client = Client()
-    client.force_login(MembershipFactory(organization=organization, role=role).user)
-    return client
-
-
 def url(organization, name, *args):
     return reverse(f"ownership:{name}", args=[organization.slug, *args])
 
@@ -52,9 +46,9 @@ def schedule_form(organization, cron, **changes):
     return {"version": audit_schedule_version(task), "cron": cron, "enabled": "on", **changes}
 
 
-def test_a_viewer_reads_the_settings_without_any_control(organization):
+def test_a_viewer_reads_the_settings_without_any_control(organization, client_as):
     WebhookFactory(organization=organization, url="https://hooks.example.com/in")
-    viewer = client_for(organization, "viewer")
+    viewer = client_as("viewer")
 
     html = viewer.get(url(organization, "settings")).content.decode()
 
@@ -72,8 +66,8 @@ def test_the_settings_page_is_not_found_for_outsiders(organization):
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])
-def test_only_admins_change_settings(organization, role):
-    client = client_for(organization, role)
+def test_only_admins_change_settings(organization, role, client_as):
+    client = client_as(role)
 
     refused = [
         client.post(url(organization, "settings_thresholds"), thresholds(organization, consult_limit=1)),
@@ -87,14 +81,14 @@ def test_only_admins_change_settings(organization, role):
     assert not Webhook.objects.exists()
 
 
-def test_a_lower_threshold_opens_gaps_at_once(organization):
+def test_a_lower_threshold_opens_gaps_at_once(organization, client_as):
     touchpoint = TouchpointFactory(stage=StageFactory(journey__organization=organization))
     for name in ("Sales", "Legal"):
         AssignmentFactory(
             touchpoint=touchpoint, function=FunctionFactory(organization=organization, name=name), letter="C"
         )
     audit_organization(organization=organization, trigger="manual")
-    admin = client_for(organization, "admin")
+    admin = client_as("admin")
 
     response = admin.post(url(organization, "settings_thresholds"), thresholds(organization, consult_limit=1))
 
@@ -102,8 +96,8 @@ def test_a_lower_threshold_opens_gaps_at_once(organization):
     assert Gap.objects.filter(organization=organization, rule="consult_overload", resolved_at__isnull=True).exists()
 
 
-def test_an_out_of_range_threshold_is_shown_next_to_its_field_and_nothing_is_saved(organization):
-    admin = client_for(organization, "admin")
+def test_an_out_of_range_threshold_is_shown_next_to_its_field_and_nothing_is_saved(organization, client_as):
+    admin = client_as("admin")
 
     response = admin.post(url(organization, "settings_thresholds"), thresholds(organization, bottleneck_share="1.5"))
 
@@ -113,8 +107,8 @@ def test_an_out_of_range_threshold_is_shown_next_to_its_field_and_nothing_is_sav
     assert str(organization.bottleneck_share) == "0.50"
 
 
-def test_thresholds_saved_from_a_stale_page_are_refused_with_the_current_values(organization):
-    admin = client_for(organization, "admin")
+def test_thresholds_saved_from_a_stale_page_are_refused_with_the_current_values(organization, client_as):
+    admin = client_as("admin")
     read = thresholds(organization)
     organization_settings_update(organization=organization, version=None, consult_limit=7)
 
@@ -128,8 +122,8 @@ def test_thresholds_saved_from_a_stale_page_are_refused_with_the_current_values(
     assert organization.inform_limit == 5
 
 
-def test_an_admin_sets_the_schedule_and_it_is_saved(organization):
-    admin = client_for(organization, "admin")
+def test_an_admin_sets_the_schedule_and_it_is_saved(organization, client_as):
+    admin = client_as("admin")
 
     response = admin.post(url(organization, "settings_schedule"), schedule_form(organization, "30 6 * * 1-5"))
 
@@ -138,8 +132,8 @@ def test_an_admin_sets_the_schedule_and_it_is_saved(organization):
     assert (crontab_text(task.crontab), task.enabled) == ("30 6 * * 1-5", True)
 
 
-def test_an_invalid_cron_is_explained_and_nothing_is_saved(organization):
-    admin = client_for(organization, "admin")
+def test_an_invalid_cron_is_explained_and_nothing_is_saved(organization, client_as):
+    admin = client_as("admin")
 
     response = admin.post(url(organization, "settings_schedule"), schedule_form(organization, "0 0 31 2 *"))
 
@@ -148,8 +142,8 @@ def test_an_invalid_cron_is_explained_and_nothing_is_saved(organization):
     assert crontab_text(audit_schedule_get(organization=organization).crontab) == "0 2 * * *"
 
 
-def test_a_schedule_saved_from_a_stale_page_is_refused(organization):
-    admin = client_for(organization, "admin")
+def test_a_schedule_saved_from_a_stale_page_is_refused(organization, client_as):
+    admin = client_as("admin")
     read = schedule_form(organization, "0 5 * * *")
     audit_schedule_set(organization=organization, hour="4")
 
@@ -159,8 +153,8 @@ def test_a_schedule_saved_from_a_stale_page_is_refused(organization):
     assert crontab_text(audit_schedule_get(organization=organization).crontab) == "0 4 * * *"
 
 
-def test_the_preview_describes_what_is_being_typed(organization):
-    viewer = client_for(organization, "viewer")
+def test_the_preview_describes_what_is_being_typed(organization, client_as):
+    viewer = client_as("viewer")
 
     html = viewer.get(url(organization, "schedule_preview"), {"cron": "15 3 * * 0"}, HTTP_HX_REQUEST="true")
 
@@ -169,17 +163,17 @@ def test_the_preview_describes_what_is_being_typed(organization):
     assert text.count("<li>") == 5
 
 
-def test_the_preview_of_a_bad_cron_says_why(organization):
-    viewer = client_for(organization, "viewer")
+def test_the_preview_of_a_bad_cron_says_why(organization, client_as):
+    viewer = client_as("viewer")
 
     text = viewer.get(url(organization, "schedule_preview"), {"cron": "0 2 * *"}).content.decode()
 
     assert "five fields" in text and "<li>" not in text
 
 
-def test_adding_a_webhook_shows_its_secret_once(organization, settings):
+def test_adding_a_webhook_shows_its_secret_once(organization, settings, client_as):
     settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
-    admin = client_for(organization, "admin")
+    admin = client_as("admin")
 
     added = admin.post(url(organization, "webhook_add"), {"url": "http://127.0.0.1:8080/in", "description": "Chat"})
 
@@ -189,8 +183,8 @@ def test_adding_a_webhook_shows_its_secret_once(organization, settings):
     assert webhook.secret not in admin.get(url(organization, "settings")).content.decode()
 
 
-def test_a_webhook_to_a_private_address_is_refused_with_the_reason(organization):
-    admin = client_for(organization, "admin")
+def test_a_webhook_to_a_private_address_is_refused_with_the_reason(organization, client_as):
+    admin = client_as("admin")
 
     response = admin.post(url(organization, "webhook_add"), {"url": "http://192.168.1.20/hook"})
 
@@ -199,9 +193,9 @@ def test_a_webhook_to_a_private_address_is_refused_with_the_reason(organization)
     assert not Webhook.objects.exists()
 
 
-def test_disabling_a_webhook_from_a_stale_page_is_refused(organization):
+def test_disabling_a_webhook_from_a_stale_page_is_refused(organization, client_as):
     webhook = WebhookFactory(organization=organization)
-    admin = client_for(organization, "admin")
+    admin = client_as("admin")
     admin.post(url(organization, "webhook_toggle", webhook.pk), {"version": 1, "active": "false"})
 
     stale = admin.post(url(organization, "webhook_toggle", webhook.pk), {"version": 1, "active": "true"})
@@ -211,9 +205,9 @@ def test_disabling_a_webhook_from_a_stale_page_is_refused(organization):
     assert (webhook.active, webhook.version) == (False, 2)
 
 
-def test_a_test_delivery_lands_in_the_delivery_log_with_its_response_time(organization, settings):
+def test_a_test_delivery_lands_in_the_delivery_log_with_its_response_time(organization, settings, client_as):
     settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
-    admin = client_for(organization, "admin")
+    admin = client_as("admin")
     with Receiver() as receiver:
         webhook = WebhookFactory(organization=organization, url=receiver.url)
         response = admin.post(url(organization, "webhook_test", webhook.pk), follow=True)
@@ -224,9 +218,9 @@ def test_a_test_delivery_lands_in_the_delivery_log_with_its_response_time(organi
     assert "<code>ping</code>" in html and f"{delivery.duration_ms} ms" in html
 
 
-def test_rotating_shows_the_new_secret_once(organization):
+def test_rotating_shows_the_new_secret_once(organization, client_as):
     webhook = WebhookFactory(organization=organization)
-    admin = client_for(organization, "admin")
+    admin = client_as("admin")
 
     response = admin.post(url(organization, "webhook_rotate", webhook.pk), {"version": 1})
 
@@ -234,9 +228,9 @@ def test_rotating_shows_the_new_secret_once(organization):
     assert "Secret rotated" in response.content.decode() and webhook.secret in response.content.decode()
 
 
-def test_deleting_a_webhook(organization):
+def test_deleting_a_webhook(organization, client_as):
     webhook = WebhookFactory(organization=organization)
-    admin = client_for(organization, "admin")
+    admin = client_as("admin")
 
     response = admin.post(url(organization, "webhook_delete", webhook.pk), {"version": 1})
 
@@ -244,9 +238,9 @@ def test_deleting_a_webhook(organization):
     assert not Webhook.objects.filter(pk=webhook.pk).exists()
 
 
-def test_a_webhook_of_another_organization_is_not_found(organization):
+def test_a_webhook_of_another_organization_is_not_found(organization, client_as):
     stranger = WebhookFactory()
-    admin = client_for(organization, "admin")
+    admin = client_as("admin")
 
     response = admin.post(url(organization, "webhook_delete", stranger.pk), {"version": 1})
 
@@ -254,13 +248,15 @@ def test_a_webhook_of_another_organization_is_not_found(organization):
     assert Webhook.objects.filter(pk=stranger.pk).exists()
 
 
-def test_the_settings_page_reads_in_a_constant_number_of_queries(organization, django_assert_max_num_queries):
+def test_the_settings_page_reads_in_a_constant_number_of_queries(
+    organization, django_assert_max_num_queries, client_as
+):
     for _ in range(5):
         webhook = WebhookFactory(organization=organization)
         WebhookDelivery.objects.bulk_create(
             [WebhookDelivery(webhook=webhook, event="ping", attempt=1, status_code=200, succeeded=True)] * 12
         )
-    admin = client_for(organization, "admin")
+    admin = client_as("admin")
     audit_schedule_get(organization=organization)
 
     # session, user, membership (+ organization), organizations for the switcher, the schedule
@@ -272,8 +268,8 @@ def test_the_settings_page_reads_in_a_constant_number_of_queries(organization, d
     assert html.count("✓ Delivered") == 50  # ten per webhook
 
 
-def test_webhook_and_schedule_changes_have_their_own_filters_in_the_activity_feed(organization):
-    admin = client_for(organization, "admin")
+def test_webhook_and_schedule_changes_have_their_own_filters_in_the_activity_feed(organization, client_as):
+    admin = client_as("admin")
     WebhookFactory(organization=organization)
     webhook = WebhookFactory(organization=organization, url="http://127.0.0.1:9/other")
     admin.post(url(organization, "webhook_rotate", webhook.pk), {"version": 1})

@@ -142,6 +142,21 @@ def test_shift_click_fill_down_and_delete(live_server, chromium, log_in, sheet):
     assert [row[:2] for row in letters_in_db(sheet)] == [["", ""]] * 3
 
 
+def step_back_or_forth(page, sheet, keys: str, said: str, expected: list[list[str]]) -> None:
+    """Press the undo or redo `keys`: the status says `said`, and the page's first three rows and
+    then the database come to hold `expected`. The status is emptied for the next step."""
+    status = page.locator("#matrix-status")
+    page.keyboard.press(keys)
+    expect(status).to_contain_text(said)
+    page.wait_for_function(
+        "([ids, want]) => ids.every((tp, r) => Array.from(document.querySelectorAll('#tp-' + tp + ' td.cell'))"
+        ".slice(0, 4).every((cell, c) => cell.getAttribute('data-letters') === want[r][c]))",
+        arg=[[t.pk for t in sheet["touchpoints"][:3]], expected],
+    )
+    assert letters_in_db(sheet) == expected
+    status.evaluate("node => node.textContent = ''")
+
+
 def test_three_undos_and_two_redos_restore_the_exact_states(live_server, chromium, log_in, sheet):
     page = log_in(chromium.new_context(), "cxlead")
     open_editor(page, live_server, sheet)
@@ -165,25 +180,9 @@ def test_three_undos_and_two_redos_restore_the_exact_states(live_server, chromiu
     assert len({str(state) for state in states}) == 4
 
     for expected in (states[2], states[1], states[0]):
-        page.keyboard.press("Control+z")
-        expect(status).to_contain_text("Undone")
-        page.wait_for_function(
-            "([ids, want]) => ids.every((tp, r) => Array.from(document.querySelectorAll('#tp-' + tp + ' td.cell'))"
-            ".slice(0, 4).every((cell, c) => cell.getAttribute('data-letters') === want[r][c]))",
-            arg=[[t.pk for t in sheet["touchpoints"][:3]], expected],
-        )
-        assert letters_in_db(sheet) == expected
-        status.evaluate("node => node.textContent = ''")
+        step_back_or_forth(page, sheet, "Control+z", "Undone", expected)
     for expected, keys in ((states[1], "Control+Shift+z"), (states[2], "Control+y")):
-        page.keyboard.press(keys)
-        expect(status).to_contain_text("Redone")
-        page.wait_for_function(
-            "([ids, want]) => ids.every((tp, r) => Array.from(document.querySelectorAll('#tp-' + tp + ' td.cell'))"
-            ".slice(0, 4).every((cell, c) => cell.getAttribute('data-letters') === want[r][c]))",
-            arg=[[t.pk for t in sheet["touchpoints"][:3]], expected],
-        )
-        assert letters_in_db(sheet) == expected
-        status.evaluate("node => node.textContent = ''")
+        step_back_or_forth(page, sheet, keys, "Redone", expected)
     assert letters_on_page(page, sheet) == states[2]
 
 

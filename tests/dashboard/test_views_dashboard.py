@@ -126,7 +126,9 @@ def test_the_period_is_read_from_the_address_and_defaults_to_30_days(organizatio
     assert "on the 30 days before" in default
 
 
-def test_a_heatmap_cell_with_gaps_links_to_the_gaps_of_its_journey_and_function(organization, viewer):
+@pytest.fixture
+def contested(organization):
+    """A journey of one touchpoint whose A both Sales (with the R) and Service hold: Service carries a gap."""
     journey = JourneyFactory(organization=organization)
     stage = StageFactory(journey=journey, organization=organization)
     touchpoint = TouchpointFactory(journey=journey, stage=stage, organization=organization)
@@ -138,6 +140,11 @@ def test_a_heatmap_cell_with_gaps_links_to_the_gaps_of_its_journey_and_function(
             CellChange(touchpoint.id, service.id, frozenset("A")),
         ],
     )
+    return {"journey": journey, "stage": stage, "service": service}
+
+
+def test_a_heatmap_cell_with_gaps_links_to_the_gaps_of_its_journey_and_function(organization, viewer, contested):
+    journey, stage, service = contested["journey"], contested["stage"], contested["service"]
     gaps = reverse("ownership:gaps", args=[organization.slug])
 
     html = viewer.get(reverse("dashboard", args=[organization.slug]), {"journey": journey.id}).content.decode()
@@ -172,22 +179,11 @@ def test_the_top_gaps_name_their_journey_and_open_the_gaps_page(organization, vi
     assert reverse("ownership:gap", args=[organization.slug, gap.id]) in top
 
 
-def test_the_functions_carrying_gaps_link_to_their_gaps(organization, viewer):
-    journey = JourneyFactory(organization=organization)
-    touchpoint = TouchpointFactory(journey=journey, stage=StageFactory(journey=journey, organization=organization))
-    sales, service = FunctionFactory(organization=organization), FunctionFactory(organization=organization)
-    cells_set(
-        organization=organization,
-        changes=[
-            CellChange(touchpoint.id, sales.id, frozenset("AR")),
-            CellChange(touchpoint.id, service.id, frozenset("A")),
-        ],
-    )
-
+def test_the_functions_carrying_gaps_link_to_their_gaps(organization, viewer, contested):
     html = viewer.get(reverse("dashboard", args=[organization.slug])).content.decode()
 
     carriers = html[html.index('data-testid="function-gaps"') :]
-    assert f"{reverse('ownership:gaps', args=[organization.slug])}?function={service.id}" in carriers
+    assert f"{reverse('ownership:gaps', args=[organization.slug])}?function={contested['service'].id}" in carriers
 
 
 def test_the_gaps_api_filters_by_stage_as_the_page_does(organization, member):

@@ -41,10 +41,8 @@ def matrix(organization):
 
 
 @pytest.fixture
-def editor_client(member):
-    client = APIClient()
-    client.force_login(member("editor"))
-    return client
+def editor_client(api_as):
+    return api_as("editor")
 
 
 def url(organization, journey):

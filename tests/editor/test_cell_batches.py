@@ -7,21 +7,14 @@ from cxowner.orgs.errors import StaleCells
 from cxowner.orgs.history import ChangeSet
 from ownership.editor.batches import BatchAction, CellEdit, cell_edits_read, cells_batch_set
 from ownership.editor.services import CellChange, cells_read, cells_set
-from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory
+from tests.factories import JourneyFactory, StageFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def block(organization):
-    journey = JourneyFactory(organization=organization, name="Returns")
-    stage = StageFactory(journey=journey, organization=organization, name="Return")
-    touchpoints = [
-        TouchpointFactory(stage=stage, journey=journey, organization=organization, name=f"Step {i}", position=i)
-        for i in range(3)
-    ]
-    functions = [FunctionFactory(organization=organization, name=n) for n in ("Sales", "Finance", "Legal", "IT")]
-    return {"journey": journey, "touchpoints": touchpoints, "functions": functions}
+def block(one_stage_journey):
+    return one_stage_journey("Returns", "Return", [f"Step {i}" for i in range(3)], ("Sales", "Finance", "Legal", "IT"))
 
 
 def edits(block, rows: list[list[str]], expected: str = "") -> list[CellEdit]:

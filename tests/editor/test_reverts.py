@@ -13,28 +13,21 @@ from ownership.editor.reverts import RevertRefused, change_set_revert, revert_pl
 from ownership.editor.services import CellChange, cells_read, cells_set
 from ownership.imports.matrixfile import read_matrix
 from ownership.imports.services import matrix_import
-from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pasted(organization, member):
+def pasted(organization, member, one_stage_journey):
     """A journey whose 2 × 2 cells one change set wrote: R, A / C, I."""
-    journey = JourneyFactory(organization=organization, name="Visit")
-    stage = StageFactory(journey=journey, organization=organization, name="Buy")
-    touchpoints = [
-        TouchpointFactory(stage=stage, journey=journey, organization=organization, name=n, position=i)
-        for i, n in enumerate(["Till", "Bag"])
-    ]
-    functions = [FunctionFactory(organization=organization, name=n) for n in ("Sales", "Finance")]
-    cells = [(t.id, f.id) for t in touchpoints for f in functions]
+    built = one_stage_journey("Visit", "Buy", ["Till", "Bag"], ("Sales", "Finance"))
+    cells = [(t.id, f.id) for t in built["touchpoints"] for f in built["functions"]]
     with change_context(surface="browser", user=member("editor")):
         cells_set(
             organization=organization,
             changes=[CellChange(*cell, frozenset(letter)) for cell, letter in zip(cells, "RACI", strict=True)],
         )
-    return {"change_set": ChangeSet.objects.latest("id"), "cells": cells, "journey": journey}
+    return {"change_set": ChangeSet.objects.latest("id"), "cells": cells, "journey": built["journey"]}
 
 
 def now(organization, cells) -> list[str]:

@@ -12,21 +12,15 @@ from ownership.editor.reverts import RevertRefused
 from ownership.editor.services import CellChange, cells_read, cells_set, cells_write
 from ownership.editor.undo import NothingToStep, redo_step, undo_stacks, undo_step
 from ownership.models import Gap
-from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory
+from tests.factories import TouchpointFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sheet(organization, member):
-    journey = JourneyFactory(organization=organization, name="Store visit")
-    stage = StageFactory(journey=journey, organization=organization, name="Buy")
-    touchpoints = [
-        TouchpointFactory(stage=stage, journey=journey, organization=organization, name=f"Step {i}", position=i)
-        for i in range(3)
-    ]
-    functions = [FunctionFactory(organization=organization, name=name) for name in ("Sales", "Finance")]
-    return {"journey": journey, "touchpoints": touchpoints, "functions": functions, "user": member("editor")}
+def sheet(one_stage_journey, member):
+    journey = one_stage_journey("Store visit", "Buy", [f"Step {i}" for i in range(3)], ("Sales", "Finance"))
+    return {**journey, "user": member("editor")}
 
 
 def write(sheet, letters: str, *, touchpoint: int = 0, function: int = 0, user=None):

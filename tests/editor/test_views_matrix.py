@@ -8,20 +8,9 @@ from ownership.editor.services import CellChange, cells_set
 from ownership.gaps.audits import audit_organization
 from ownership.models import Assignment
 from ownership.structure.selectors import journey_owner
-from tests.factories import FunctionFactory, JourneyFactory, RoleFactory, StageFactory, TouchpointFactory
+from tests.factories import RoleFactory, StageFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def matrix(organization):
-    journey = JourneyFactory(organization=organization, name="Store visit")
-    stage = StageFactory(journey=journey, organization=organization, name="Buy", position=1)
-    first = TouchpointFactory(stage=stage, journey=journey, organization=organization, name="Sales person", position=1)
-    second = TouchpointFactory(stage=stage, journey=journey, organization=organization, name="Cashier", position=2)
-    sales = FunctionFactory(organization=organization, name="Sales", position=1)
-    finance = FunctionFactory(organization=organization, name="Finance", position=2)
-    return {"journey": journey, "stage": stage, "first": first, "second": second, "sales": sales, "finance": finance}
 
 
 def letters(touchpoint, function) -> set[str]:
@@ -250,11 +239,13 @@ def test_confirming_the_owner_clears_stale_ownership(organization, editor, matri
     assert "Confirm owner" not in editor.get(url).content.decode()
 
 
-def accountable_url(organization, matrix, assignment) -> str:
-    return reverse(
-        "journeys:accountable_role",
-        args=[organization.slug, matrix["journey"].id, matrix["first"].id, assignment.pk],
+def post_role(client, matrix, accountable, role, **kwargs):
+    """POST `role` as the one carrying the A `accountable`, seen at its first version."""
+    journey = matrix["journey"]
+    url = reverse(
+        "journeys:accountable_role", args=[journey.organization.slug, journey.id, matrix["first"].id, accountable.pk]
     )
+    return client.post(url, {f"a{accountable.pk}-role": role.pk, f"a{accountable.pk}-version": 1}, **kwargs)
 
 
 @pytest.fixture
@@ -275,10 +266,7 @@ def test_touchpoint_page_offers_the_roles_of_the_accountable_function(organizati
 
 def test_editor_names_the_role_carrying_the_a(organization, editor, matrix, accountable):
     role = RoleFactory(function=matrix["sales"], title="Head of Sales")
-    response = editor.post(
-        accountable_url(organization, matrix, accountable),
-        {f"a{accountable.pk}-role": role.pk, f"a{accountable.pk}-version": 1},
-    )
+    response = post_role(editor, matrix, accountable, role)
     assert response.status_code == 302
     accountable.refresh_from_db()
     assert accountable.role == role
@@ -286,10 +274,7 @@ def test_editor_names_the_role_carrying_the_a(organization, editor, matrix, acco
 
 def test_role_of_another_function_is_refused(organization, editor, matrix, accountable):
     other = RoleFactory(function=matrix["finance"], title="CFO")
-    response = editor.post(
-        accountable_url(organization, matrix, accountable),
-        {f"a{accountable.pk}-role": other.pk, f"a{accountable.pk}-version": 1},
-    )
+    response = post_role(editor, matrix, accountable, other)
     assert response.status_code == 400
     accountable.refresh_from_db()
     assert accountable.role is None
@@ -297,9 +282,8 @@ def test_role_of_another_function_is_refused(organization, editor, matrix, accou
 
 def test_stale_role_change_is_refused(organization, editor, matrix, accountable):
     first, second = RoleFactory(function=matrix["sales"]), RoleFactory(function=matrix["sales"])
-    url = accountable_url(organization, matrix, accountable)
-    editor.post(url, {f"a{accountable.pk}-role": first.pk, f"a{accountable.pk}-version": 1})
-    response = editor.post(url, {f"a{accountable.pk}-role": second.pk, f"a{accountable.pk}-version": 1}, follow=True)
+    post_role(editor, matrix, accountable, first)
+    response = post_role(editor, matrix, accountable, second, follow=True)
     assert "Not saved: this A was changed by " in response.content.decode()
     accountable.refresh_from_db()
     assert accountable.role == first
@@ -309,8 +293,5 @@ def test_viewer_cannot_name_the_role(organization, member, matrix, accountable):
     viewer = Client()
     viewer.force_login(member("viewer"))
     role = RoleFactory(function=matrix["sales"])
-    response = viewer.post(
-        accountable_url(organization, matrix, accountable),
-        {f"a{accountable.pk}-role": role.pk, f"a{accountable.pk}-version": 1},
-    )
+    response = post_role(viewer, matrix, accountable, role)
     assert response.status_code == 403

@@ -9,7 +9,7 @@ from django.urls import reverse
 from cxowner.orgs.history import ChangeSet
 from ownership.editor.services import CellChange, cells_set
 from ownership.models import Assignment
-from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory
+from tests.factories import TouchpointFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,17 +24,6 @@ def editor(editor_user):
     client = Client()
     client.force_login(editor_user)
     return client
-
-
-@pytest.fixture
-def matrix(organization):
-    journey = JourneyFactory(organization=organization, name="Store visit")
-    stage = StageFactory(journey=journey, organization=organization, name="Buy", position=1)
-    first = TouchpointFactory(stage=stage, journey=journey, organization=organization, name="Sales person", position=1)
-    second = TouchpointFactory(stage=stage, journey=journey, organization=organization, name="Cashier", position=2)
-    sales = FunctionFactory(organization=organization, name="Sales", position=1)
-    finance = FunctionFactory(organization=organization, name="Finance", position=2)
-    return {"journey": journey, "first": first, "second": second, "sales": sales, "finance": finance}
 
 
 def letters(touchpoint, function) -> str:

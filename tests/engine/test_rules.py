@@ -15,18 +15,6 @@ from ownership.engine.snapshot import OrgSnapshot, RuleSettings
 from tests.snapshots import NOW, journey, matrix, tp
 
 OWNED = {"owners": {"J": "Lead"}, "roles": {"Lead": ("Sales", "Ann")}}
-TOUCHPOINT_RULES = {
-    Rule.UNASSIGNED,
-    Rule.NO_ACCOUNTABLE,
-    Rule.MULTIPLE_ACCOUNTABLE,
-    Rule.NO_RESPONSIBLE,
-    Rule.TOO_MANY_RESPONSIBLE,
-    Rule.CONSULT_OVERLOAD,
-    Rule.INFORM_OVERLOAD,
-    Rule.HANDOFF_GAP,
-    Rule.VACANT_OWNER,
-    Rule.STALE_OWNERSHIP,
-}
 
 
 def found(snapshot: OrgSnapshot, rule: Rule) -> list[Finding]:

@@ -21,6 +21,9 @@ from tests.factories import FunctionFactory, JourneyFactory, RoleFactory, StageF
 
 pytestmark = pytest.mark.django_db
 
+# Two touchpoints in a row, each owned by another function: a handoff_gap between them.
+HANDOFF = ["RA . . .", ". RA . ."]
+
 
 @pytest.fixture
 def functions(organization):
@@ -63,14 +66,73 @@ def apply(gap: Gap, key: str, **values):
     return fix_apply(gap=gap, key=key, seen=fix.seen, values=values)
 
 
-def test_an_unassigned_touchpoint_gets_an_accountable_and_responsible_function(organization, functions, stage):
-    (till,) = matrix(organization, stage, [". . . ."])
-    gap = gap_of(organization, "unassigned")
+def stale_a(organization, stage) -> Assignment:
+    """The A of a touchpoint given 400 days ago and audited in full since: a stale_ownership gap."""
+    (till,) = matrix(organization, stage, [". RA . ."])
+    Assignment.objects.filter(touchpoint=till).update(created_at=timezone.now() - timedelta(days=400))
+    audit_organization(organization=organization, trigger="manual", full=True)
+    return Assignment.objects.get(touchpoint=till, letter="A")
 
-    result = apply(gap, f"accountable:{functions[1].id}")
+
+@pytest.fixture
+def vacant_manager(organization, stage):
+    """The journey manager of `stage` without a holder: a vacant_owner gap."""
+    matrix(organization, stage, ["RA . . ."])
+    manager = journey_owner(journey=stage.journey)
+    role_update(role=manager, version=manager.version, holder_name="")
+    return manager
+
+
+@pytest.fixture
+def ownerless_journey(organization, functions):
+    """A journey without owner (a journey_without_owner gap) and a held role of Service that could own it."""
+    stage = StageFactory(journey=JourneyFactory(organization=organization))
+    matrix(organization, stage, ["RA . . ."])
+    return stage.journey, RoleFactory(function=functions[1], title="Head of Service", holder_name="Sam")
+
+
+@pytest.mark.parametrize(
+    ("rows", "rule", "key", "touchpoint", "function", "expected"),
+    [
+        pytest.param([". . . ."], "unassigned", "accountable:{function}", 0, 1, "RA", id="unassigned-gets-an-a-and-r"),
+        pytest.param([". . R C"], "no_accountable", "accountable:{function}", 0, 2, "RA", id="no-a-made-accountable"),
+        pytest.param(["A . C ."], "no_responsible", "responsible:{function}", 0, 0, "RA", id="no-r-adds-an-r"),
+        pytest.param(
+            ["RA R R R"], "too_many_responsible", "step_down:{function}:RC", 0, 3, "C", id="r-steps-down-to-c"
+        ),
+        pytest.param(["RA R R RC"], "too_many_responsible", "drop:{function}:R", 0, 3, "C", id="r-dropped"),
+        pytest.param(["RAC C C C"], "consult_overload", "drop:{function}:C", 0, 2, "", id="c-dropped"),
+        pytest.param(["RAC C C C"], "consult_overload", "step_down:{function}:CI", 0, 1, "I", id="c-steps-down-to-i"),
+        pytest.param(HANDOFF, "handoff_gap", "bridge:{touchpoint}:{function}:C", 0, 1, "C", id="handoff-bridged-as-c"),
+        pytest.param(HANDOFF, "handoff_gap", "bridge:{touchpoint}:{function}:I", 1, 0, "I", id="handoff-bridged-back"),
+    ],
+)
+def test_a_fix_resolves_its_gap_and_leaves_the_cell_with_its_letters(
+    organization, functions, stage, rows, rule, key, touchpoint, function, expected
+):
+    touchpoints = matrix(organization, stage, rows)
+    cell = (touchpoints[touchpoint], functions[function])
+
+    result = apply(gap_of(organization, rule), key.format(touchpoint=cell[0].id, function=cell[1].id))
 
     assert result.resolved
-    assert letters(organization, till, functions[1]) == "RA"
+    assert letters(organization, *cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("row", "key", "expected"),
+    [
+        pytest.param("A A R .", "keep_a:{sales}:r", ["A", "R", "R", ""], id="the-others-become-r"),
+        pytest.param("A AC R .", "keep_a:{sales}:drop", ["A", "C", "R", ""], id="the-others-drop-out"),
+    ],
+)
+def test_contested_keeps_one_accountable(organization, functions, stage, row, key, expected):
+    (till,) = matrix(organization, stage, [row])
+
+    result = apply(gap_of(organization, "multiple_accountable"), key.format(sales=functions[0].id))
+
+    assert result.resolved
+    assert [letters(organization, till, f) for f in functions] == expected
 
 
 def test_no_accountable_lists_the_responsible_functions_first(organization, functions, stage):
@@ -80,33 +142,6 @@ def test_no_accountable_lists_the_responsible_functions_first(organization, func
 
     assert fixes[0].label == "Make IT accountable"
     assert [f.group for f in fixes][:2] == ["Responsible now", "Other functions"]
-
-
-def test_no_accountable_is_fixed_by_making_a_function_accountable(organization, functions, stage):
-    (till,) = matrix(organization, stage, [". . R C"])
-
-    result = apply(gap_of(organization, "no_accountable"), f"accountable:{functions[2].id}")
-
-    assert result.resolved
-    assert letters(organization, till, functions[2]) == "RA"
-
-
-def test_contested_keeps_one_accountable_and_the_others_become_responsible(organization, functions, stage):
-    (till,) = matrix(organization, stage, ["A A R ."])
-
-    result = apply(gap_of(organization, "multiple_accountable"), f"keep_a:{functions[0].id}:r")
-
-    assert result.resolved
-    assert [letters(organization, till, f) for f in functions] == ["A", "R", "R", ""]
-
-
-def test_contested_keeps_one_accountable_and_the_others_drop_out(organization, functions, stage):
-    (till,) = matrix(organization, stage, ["A AC R ."])
-
-    result = apply(gap_of(organization, "multiple_accountable"), f"keep_a:{functions[0].id}:drop")
-
-    assert result.resolved
-    assert [letters(organization, till, f) for f in functions] == ["A", "C", "R", ""]
 
 
 def test_contested_offers_to_keep_each_accountable_function(organization, functions, stage):
@@ -135,51 +170,6 @@ def test_a_fix_offered_on_cells_that_changed_since_is_refused_with_the_current_l
     assert [letters(organization, till, f) for f in functions] == ["A", "AI", "R", ""]
 
 
-def test_no_responsible_is_fixed_by_adding_an_r(organization, functions, stage):
-    (till,) = matrix(organization, stage, ["A . C ."])
-
-    result = apply(gap_of(organization, "no_responsible"), f"responsible:{functions[0].id}")
-
-    assert result.resolved
-    assert letters(organization, till, functions[0]) == "RA"
-
-
-def test_too_many_responsible_steps_one_r_down_to_c(organization, functions, stage):
-    (till,) = matrix(organization, stage, ["RA R R R"])
-
-    result = apply(gap_of(organization, "too_many_responsible"), f"step_down:{functions[3].id}:RC")
-
-    assert result.resolved
-    assert letters(organization, till, functions[3]) == "C"
-
-
-def test_too_many_consulted_drops_a_c(organization, functions, stage):
-    (till,) = matrix(organization, stage, ["RAC C C C"])
-
-    result = apply(gap_of(organization, "consult_overload"), f"drop:{functions[2].id}:C")
-
-    assert result.resolved
-    assert letters(organization, till, functions[2]) == ""
-
-
-def test_too_many_responsible_drops_one_r(organization, functions, stage):
-    (till,) = matrix(organization, stage, ["RA R R RC"])
-
-    result = apply(gap_of(organization, "too_many_responsible"), f"drop:{functions[3].id}:R")
-
-    assert result.resolved
-    assert letters(organization, till, functions[3]) == "C"
-
-
-def test_too_many_consulted_steps_one_c_down_to_i(organization, functions, stage):
-    (till,) = matrix(organization, stage, ["RAC C C C"])
-
-    result = apply(gap_of(organization, "consult_overload"), f"step_down:{functions[1].id}:CI")
-
-    assert result.resolved
-    assert letters(organization, till, functions[1]) == "I"
-
-
 def test_too_many_informed_drops_an_i(organization, functions, stage):
     for name in ("Legal", "HR"):
         FunctionFactory(organization=organization, name=name)
@@ -204,29 +194,8 @@ def test_dropping_one_letter_of_many_leaves_the_gap_open_with_what_it_still_allo
     assert len(fixes_for(result.gap)) == 6
 
 
-def test_a_handoff_gap_is_bridged_by_the_receiving_function_as_c(organization, functions, stage):
-    shop, delivery = matrix(organization, stage, ["RA . . .", ". RA . ."])
-    gap = gap_of(organization, "handoff_gap")
-
-    result = apply(gap, f"bridge:{shop.id}:{functions[1].id}:C")
-
-    assert result.resolved
-    assert letters(organization, shop, functions[1]) == "C"
-
-
-def test_a_handoff_gap_is_bridged_the_other_way_round(organization, functions, stage):
-    shop, delivery = matrix(organization, stage, ["RA . . .", ". RA . ."])
-
-    result = apply(gap_of(organization, "handoff_gap"), f"bridge:{delivery.id}:{functions[0].id}:I")
-
-    assert result.resolved
-    assert letters(organization, delivery, functions[0]) == "I"
-
-
-def test_a_journey_without_owner_gets_a_journey_manager(organization, functions):
-    stage = StageFactory(journey=JourneyFactory(organization=organization))
-    matrix(organization, stage, ["RA . . ."])
-    held = RoleFactory(function=functions[1], title="Head of Service", holder_name="Sam")
+def test_a_journey_without_owner_gets_a_journey_manager(organization, functions, ownerless_journey):
+    journey, held = ownerless_journey
     RoleFactory(function=functions[2], title="CIO", holder_name="")
     gap = gap_of(organization, "journey_without_owner")
     assert [f.group for f in fixes_for(gap)] == ["Roles with a holder", "Vacant roles"]
@@ -234,40 +203,33 @@ def test_a_journey_without_owner_gets_a_journey_manager(organization, functions)
     result = apply(gap, f"manager:{held.id}")
 
     assert result.resolved
-    stage.journey.refresh_from_db()
-    assert journey_owner(journey=stage.journey) == held
+    journey.refresh_from_db()
+    assert journey_owner(journey=journey) == held
 
 
-def test_a_vacant_journey_manager_is_fixed_by_naming_the_holder(organization, functions, stage):
-    matrix(organization, stage, ["RA . . ."])
-    manager = journey_owner(journey=stage.journey)
-    role_update(role=manager, version=manager.version, holder_name="")
+def test_a_vacant_journey_manager_is_fixed_by_naming_the_holder(organization, functions, vacant_manager):
     gap = gap_of(organization, "vacant_owner")
 
-    result = apply(gap, f"holder:{manager.id}", holder_name="Nora Noor", holder_email="nora@example.com")
+    result = apply(gap, f"holder:{vacant_manager.id}", holder_name="Nora Noor", holder_email="nora@example.com")
 
     assert result.resolved
-    manager.refresh_from_db()
-    assert (manager.holder_name, manager.holder_email) == ("Nora Noor", "nora@example.com")
+    vacant_manager.refresh_from_db()
+    assert (vacant_manager.holder_name, vacant_manager.holder_email) == ("Nora Noor", "nora@example.com")
 
 
-def test_naming_a_holder_needs_a_name_and_changes_nothing_without_one(organization, functions, stage):
-    matrix(organization, stage, ["RA . . ."])
-    manager = journey_owner(journey=stage.journey)
-    role_update(role=manager, version=manager.version, holder_name="")
+def test_naming_a_holder_needs_a_name_and_changes_nothing_without_one(organization, functions, vacant_manager):
     gap = gap_of(organization, "vacant_owner")
 
     with pytest.raises(ValidationError, match="Name the person"):
-        apply(gap, f"holder:{manager.id}", holder_name="  ")
+        apply(gap, f"holder:{vacant_manager.id}", holder_name="  ")
 
     gap.refresh_from_db()
     assert gap.resolved_at is None
 
 
-def test_a_vacant_journey_manager_is_fixed_by_moving_the_journey_to_a_held_role(organization, functions, stage):
-    matrix(organization, stage, ["RA . . ."])
-    manager = journey_owner(journey=stage.journey)
-    role_update(role=manager, version=manager.version, holder_name="")
+def test_a_vacant_journey_manager_is_fixed_by_moving_the_journey_to_a_held_role(
+    organization, functions, vacant_manager
+):
     other = RoleFactory(function=functions[0], title="Head of Sales", holder_name="Hana")
 
     result = apply(gap_of(organization, "vacant_owner"), f"manager:{other.id}")
@@ -309,26 +271,20 @@ def test_a_vacant_role_on_an_a_is_fixed_by_moving_the_a_to_a_held_role_of_its_fu
 
 
 def test_a_holder_named_meanwhile_by_someone_else_refuses_the_fix_with_the_current_version(
-    organization, functions, stage
+    organization, functions, vacant_manager
 ):
-    matrix(organization, stage, ["RA . . ."])
-    manager = journey_owner(journey=stage.journey)
-    role_update(role=manager, version=manager.version, holder_name="")
     gap = gap_of(organization, "vacant_owner")
     fix = fixes_for(gap)[0]
-    role_update(role=manager, version=manager.version, title="Journey lead")
+    role_update(role=vacant_manager, version=vacant_manager.version, title="Journey lead")
 
     with pytest.raises(StaleVersion):
         fix_apply(gap=gap, key=fix.key, seen=fix.seen, values={"holder_name": "Nora"})
-    manager.refresh_from_db()
-    assert manager.holder_name == ""
+    vacant_manager.refresh_from_db()
+    assert vacant_manager.holder_name == ""
 
 
 def test_stale_ownership_is_fixed_by_confirming_the_a(organization, functions, stage):
-    (till,) = matrix(organization, stage, [". RA . ."])
-    Assignment.objects.filter(touchpoint=till).update(created_at=timezone.now() - timedelta(days=400))
-    audit_organization(organization=organization, trigger="manual", full=True)
-    a = Assignment.objects.get(touchpoint=till, letter="A")
+    a = stale_a(organization, stage)
 
     result = apply(gap_of(organization, "stale_ownership"), f"confirm:{a.id}")
 
@@ -367,19 +323,16 @@ def test_a_key_the_gap_does_not_offer_is_refused(organization, functions, stage)
         fix_apply(gap=gap, key="keep_a:1:r", seen=fix.seen)
 
 
-def test_a_journey_manager_changed_meanwhile_refuses_the_fix(organization, functions):
-    stage = StageFactory(journey=JourneyFactory(organization=organization))
-    matrix(organization, stage, ["RA . . ."])
-    held = RoleFactory(function=functions[1], title="Head of Service", holder_name="Sam")
+def test_a_journey_manager_changed_meanwhile_refuses_the_fix(organization, ownerless_journey):
+    journey, _ = ownerless_journey
     gap = gap_of(organization, "journey_without_owner")
     fix = fixes_for(gap)[0]
-    journey_owner_set(journey=stage.journey, owner=None, version=stage.journey.version)  # a save by someone else
+    journey_owner_set(journey=journey, owner=None, version=journey.version)  # a save by someone else
 
     with pytest.raises(StaleVersion):
         fix_apply(gap=gap, key=fix.key, seen=fix.seen)
-    stage.journey.refresh_from_db()
-    assert journey_owner(journey=stage.journey) is None
-    assert held.pk
+    journey.refresh_from_db()
+    assert journey_owner(journey=journey) is None
 
 
 # The API: GET and POST /api/v1/orgs/{org}/gaps/{id}/fixes/ -----------------------------------
@@ -394,6 +347,11 @@ def editor_api(organization, member):
 
 def fixes_url(gap: Gap) -> str:
     return f"/api/v1/orgs/{gap.organization.slug}/gaps/{gap.pk}/fixes/"
+
+
+def post_fix(api: APIClient, gap: Gap, fix, **values):
+    """POST `fix` as offered (its key and what it saw) with the values it asks for."""
+    return api.post(fixes_url(gap), {"fix": fix.key, "seen": fix.seen, **values}, format="json")
 
 
 def test_the_api_explains_the_gap_and_lists_its_fixes(organization, functions, stage, editor_api):
@@ -418,9 +376,8 @@ def test_the_api_explains_the_gap_and_lists_its_fixes(organization, functions, s
 def test_the_api_applies_a_fix_and_answers_with_the_resolved_gap(organization, functions, stage, editor_api):
     (till,) = matrix(organization, stage, ["A A R ."])
     gap = gap_of(organization, "multiple_accountable")
-    fix = fixes_for(gap)[0]
 
-    response = editor_api.post(fixes_url(gap), {"fix": fix.key, "seen": fix.seen}, format="json")
+    response = post_fix(editor_api, gap, fixes_for(gap)[0])
 
     assert response.status_code == 200
     assert (response.json()["resolved"], response.json()["gap"]["is_open"], response.json()["fixes"]) == (
@@ -439,36 +396,29 @@ def test_the_api_refuses_a_fix_on_changed_cells_with_409_and_the_current_letters
     fix = fixes_for(gap)[0]
     cells_set(organization=organization, changes=[CellChange(till.id, functions[1].id, frozenset("AC"))])
 
-    response = editor_api.post(fixes_url(gap), {"fix": fix.key, "seen": fix.seen}, format="json")
+    response = post_fix(editor_api, gap, fix)
 
     assert response.status_code == 409
     assert response.json()["current"] == [{"touchpoint": till.id, "function": functions[1].id, "letters": "AC"}]
 
 
-def test_the_api_refuses_a_holder_fix_on_a_changed_role_with_412(organization, functions, stage, editor_api):
-    matrix(organization, stage, ["RA . . ."])
-    manager = journey_owner(journey=stage.journey)
-    role_update(role=manager, version=manager.version, holder_name="")
+def test_the_api_refuses_a_holder_fix_on_a_changed_role_with_412(organization, functions, vacant_manager, editor_api):
     gap = gap_of(organization, "vacant_owner")
     fix = fixes_for(gap)[0]
-    role_update(role=manager, version=manager.version, title="Journey lead")
+    role_update(role=vacant_manager, version=vacant_manager.version, title="Journey lead")
 
-    response = editor_api.post(fixes_url(gap), {"fix": fix.key, "seen": fix.seen, "holder_name": "Nora"}, format="json")
+    response = post_fix(editor_api, gap, fix, holder_name="Nora")
 
     assert response.status_code == 412
-    assert response.json()["version"] == manager.version  # the title change made it newer than the offer
+    assert response.json()["version"] == vacant_manager.version  # the title change made it newer than the offer
 
 
-def test_the_api_names_a_holder_and_refuses_a_bad_e_mail(organization, functions, stage, editor_api):
-    matrix(organization, stage, ["RA . . ."])
-    manager = journey_owner(journey=stage.journey)
-    role_update(role=manager, version=manager.version, holder_name="")
+def test_the_api_names_a_holder_and_refuses_a_bad_e_mail(organization, functions, vacant_manager, editor_api):
     gap = gap_of(organization, "vacant_owner")
     fix = fixes_for(gap)[0]
-    body = {"fix": fix.key, "seen": fix.seen, "holder_name": "Nora"}
 
-    refused = editor_api.post(fixes_url(gap), {**body, "holder_email": "not an address"}, format="json")
-    named = editor_api.post(fixes_url(gap), {**body, "holder_email": "nora@example.com"}, format="json")
+    refused = post_fix(editor_api, gap, fix, holder_name="Nora", holder_email="not an address")
+    named = post_fix(editor_api, gap, fix, holder_name="Nora", holder_email="nora@example.com")
 
     assert (refused.status_code, list(refused.json())) == (400, ["holder_email"])
     assert (named.status_code, named.json()["resolved"]) == (200, True)
@@ -504,7 +454,7 @@ def test_a_malformed_seen_is_refused_as_bad_input(organization, functions, stage
         ("no_responsible", ["A . C ."]),
         ("too_many_responsible", ["RA R R R"]),
         ("consult_overload", ["RAC C C C"]),
-        ("handoff_gap", ["RA . . .", ". RA . ."]),
+        ("handoff_gap", HANDOFF),
     ],
 )
 def test_the_api_resolves_each_touchpoint_rules_gap_with_its_first_fix(
@@ -512,32 +462,24 @@ def test_the_api_resolves_each_touchpoint_rules_gap_with_its_first_fix(
 ):
     matrix(organization, stage, rows)
     gap = gap_of(organization, rule)
-    fix = fixes_for(gap)[0]
 
-    response = editor_api.post(fixes_url(gap), {"fix": fix.key, "seen": fix.seen}, format="json")
+    response = post_fix(editor_api, gap, fixes_for(gap)[0])
 
     assert (response.status_code, response.json()["resolved"]) == (200, True)
 
 
 def test_the_api_confirms_stale_ownership(organization, functions, stage, editor_api):
-    (till,) = matrix(organization, stage, [". RA . ."])
-    Assignment.objects.filter(touchpoint=till).update(created_at=timezone.now() - timedelta(days=400))
-    audit_organization(organization=organization, trigger="manual", full=True)
+    stale_a(organization, stage)
     gap = gap_of(organization, "stale_ownership")
-    fix = fixes_for(gap)[0]
 
-    response = editor_api.post(fixes_url(gap), {"fix": fix.key, "seen": fix.seen}, format="json")
+    response = post_fix(editor_api, gap, fixes_for(gap)[0])
 
     assert (response.status_code, response.json()["resolved"]) == (200, True)
 
 
-def test_the_api_picks_a_journey_manager(organization, functions, editor_api):
-    stage = StageFactory(journey=JourneyFactory(organization=organization))
-    matrix(organization, stage, ["RA . . ."])
-    RoleFactory(function=functions[1], title="Head of Service", holder_name="Sam")
+def test_the_api_picks_a_journey_manager(organization, ownerless_journey, editor_api):
     gap = gap_of(organization, "journey_without_owner")
-    fix = fixes_for(gap)[0]
 
-    response = editor_api.post(fixes_url(gap), {"fix": fix.key, "seen": fix.seen}, format="json")
+    response = post_fix(editor_api, gap, fixes_for(gap)[0])
 
     assert (response.status_code, response.json()["resolved"]) == (200, True)

@@ -87,12 +87,23 @@ def contested(organization) -> Gap:
     return Gap.objects.filter(organization=organization, rule="multiple_accountable").latest("id")
 
 
+def change_today(organization, days: int = 30, **scope):
+    """The change over the last `days` as read today."""
+    with on(TODAY):
+        return period_change(organization=organization, days=days, today=TODAY, **scope)
+
+
+def trend_today(organization, days: int):
+    """The daily trend of the last `days` as read today."""
+    with on(TODAY):
+        return daily_trend(organization=organization, days=days, today=TODAY)
+
+
 def test_a_gap_opened_within_the_period_counts_as_a_change_of_the_open_gaps(organization, store):
     contest(store, 0, days_ago(10))
     contest(store, 1, days_ago(5))
 
-    with on(TODAY):
-        change = period_change(organization=organization, days=30, today=TODAY)
+    change = change_today(organization)
 
     assert (change.open_gaps.then, change.open_gaps.now, change.open_gaps.change) == (0, 2, 2)
     assert (change.errors.then, change.errors.now) == (0, 2)
@@ -101,8 +112,7 @@ def test_a_gap_opened_within_the_period_counts_as_a_change_of_the_open_gaps(orga
 def test_a_gap_opened_before_the_period_is_no_change(organization, store):
     contest(store, 0, days_ago(45))
 
-    with on(TODAY):
-        change = period_change(organization=organization, days=30, today=TODAY)
+    change = change_today(organization)
 
     assert (change.open_gaps.then, change.open_gaps.now) == (1, 1)
 
@@ -115,8 +125,7 @@ def test_gaps_resolved_in_the_period_are_counted_against_the_period_before(organ
     settle(store, 1, days_ago(20))
     settle(store, 2, days_ago(3))
 
-    with on(TODAY):
-        change = period_change(organization=organization, days=30, today=TODAY)
+    change = change_today(organization)
 
     assert (change.resolved.now, change.resolved.then) == (2, 1)
     assert (change.open_gaps.then, change.open_gaps.now) == (2, 0)
@@ -127,8 +136,7 @@ def test_a_gap_resolved_and_reopened_in_the_period_is_not_counted_resolved(organ
     settle(store, 0, days_ago(20))
     contest(store, 0, days_ago(10))
 
-    with on(TODAY):
-        change = period_change(organization=organization, days=30, today=TODAY)
+    change = change_today(organization)
 
     assert change.resolved.now == 0
     assert change.open_gaps.change == 0
@@ -139,8 +147,7 @@ def test_coverage_then_counts_the_touchpoints_contested_then(organization, store
     contest(store, 1, days_ago(40))
     settle(store, 0, days_ago(10))
 
-    with on(TODAY):
-        change = period_change(organization=organization, days=30, today=TODAY)
+    change = change_today(organization)
 
     # Four touchpoints: two contested thirty days ago (50 %), one now (75 %).
     assert (change.coverage.then, change.coverage.now, change.coverage.change) == (50, 75, 25)
@@ -157,8 +164,8 @@ def test_an_accepted_risk_counts_apart_from_the_open_gaps_from_the_day_it_was_ac
             today=days_ago(5),
         )
 
+    change = change_today(organization)
     with on(TODAY):
-        change = period_change(organization=organization, days=30, today=TODAY)
         six_days_ago = gap_counts_on(organization=organization, day=days_ago(6))
 
     assert (change.accepted_risks.then, change.accepted_risks.now) == (0, 1)
@@ -201,8 +208,7 @@ def test_an_expired_acceptance_is_recorded_as_its_end(organization, store):
 
 
 def test_the_trend_has_one_point_per_day_ending_today(organization, store):
-    with on(TODAY):
-        trend = daily_trend(organization=organization, days=30, today=TODAY)
+    trend = trend_today(organization, days=30)
 
     assert [point.day for point in trend] == [days_ago(n) for n in range(29, -1, -1)]
 
@@ -212,8 +218,7 @@ def test_each_trend_point_is_the_state_at_the_end_of_its_day(organization, store
     contest(store, 1, days_ago(4))
     settle(store, 0, days_ago(2))
 
-    with on(TODAY):
-        trend = daily_trend(organization=organization, days=7, today=TODAY)
+    trend = trend_today(organization, days=7)
 
     assert [point.open_total for point in trend] == [1, 1, 2, 2, 1, 1, 1]
     assert [point.resolved for point in trend] == [0, 0, 0, 0, 1, 0, 0]
@@ -223,8 +228,7 @@ def test_the_last_trend_point_is_the_live_state(organization, store):
     contest(store, 0, days_ago(6))
     contest(store, 1, TODAY)
 
-    with on(TODAY):
-        trend = daily_trend(organization=organization, days=7, today=TODAY)
+    trend = trend_today(organization, days=7)
 
     assert trend[-1].open_total == Gap.objects.filter(organization=organization, resolved_at__isnull=True).count()
 
@@ -235,8 +239,7 @@ def test_another_organizations_gaps_do_not_count(organization, store):
     other.save()
     contest(store, 0, days_ago(3))
 
-    with on(TODAY):
-        change = period_change(organization=other, days=30, today=TODAY)
+    change = change_today(other)
 
     assert (change.open_gaps.now, change.open_gaps.then, change.resolved.now) == (0, 0, 0)
 
@@ -245,8 +248,7 @@ def test_each_journey_has_its_open_gaps_now_and_then(organization, store):
     contest(store, 0, days_ago(40))
     contest(store, 1, days_ago(3))
 
-    with on(TODAY):
-        change = period_change(organization=organization, days=30, today=TODAY)
+    change = change_today(organization)
 
     figure = change.open_by_journey[store["journey"].id]
     assert (figure.then, figure.now) == (1, 2)
@@ -282,8 +284,7 @@ def test_days_are_calendar_days_of_the_site(organization, store, settings):
     timezone.deactivate()
     contest(store, 0, days_ago(2), hour=23)  # 01:00 the next day in Berlin
 
-    with on(TODAY):
-        trend = daily_trend(organization=organization, days=3, today=TODAY)
+    trend = trend_today(organization, days=3)
 
     assert [point.open_total for point in trend] == [0, 1, 1]
 
@@ -292,9 +293,8 @@ def test_the_period_change_carries_the_same_trend_as_the_daily_trend(organizatio
     contest(store, 0, days_ago(6))
     settle(store, 0, days_ago(2))
 
-    with on(TODAY):
-        change = period_change(organization=organization, days=7, today=TODAY)
-        trend = daily_trend(organization=organization, days=7, today=TODAY)
+    change = change_today(organization, days=7)
+    trend = trend_today(organization, days=7)
 
     assert [(p.day, p.open_total, p.resolved) for p in change.trend] == [
         (p.day, p.open_total, p.resolved) for p in trend
@@ -305,8 +305,7 @@ def test_coverage_has_no_past_figure_before_the_organization_existed(organizatio
     organization.created_at = timezone.make_aware(datetime(2026, 6, 20, 9))
     organization.save()
 
-    with on(TODAY):
-        change = period_change(organization=organization, days=30, today=TODAY)
+    change = change_today(organization)
 
     assert (change.coverage.then, change.coverage.change) == (None, None)
 
@@ -316,8 +315,7 @@ def test_no_gap_count_has_a_past_figure_before_the_organization_existed(organiza
     organization.save()
     contest(store, 0, days_ago(5))
 
-    with on(TODAY):
-        change = period_change(organization=organization, days=30, today=TODAY)
+    change = change_today(organization)
 
     assert not change.earlier
     figures = (change.open_gaps, change.errors, change.accepted_risks, change.resolved)
@@ -331,8 +329,7 @@ def test_a_journeys_change_counts_that_journeys_gaps_only(organization, store):
     contest(store, 0, days_ago(40))
     contest(store, 1, days_ago(3))
 
-    with on(TODAY):
-        change = period_change(organization=organization, days=30, today=TODAY, journey_id=store["journey"].id)
+    change = change_today(organization, journey_id=store["journey"].id)
 
     assert (change.open_gaps.then, change.open_gaps.now) == (1, 2)
     # Four touchpoints of this journey: one contested thirty days ago (75 %), two now (50 %).
@@ -344,8 +341,7 @@ def test_a_stages_change_counts_the_gaps_of_its_touchpoints(organization, store)
     contest(store, 1, days_ago(3))
     stage_id = store["touchpoints"][0].stage_id
 
-    with on(TODAY):
-        change = period_change(organization=organization, days=30, today=TODAY, stage_id=stage_id)
+    change = change_today(organization, stage_id=stage_id)
 
     assert (change.open_gaps.then, change.open_gaps.now) == (1, 2)
 

@@ -4,7 +4,6 @@ and its cost, which does not grow with the organization; and the API that serves
 from datetime import date, timedelta
 
 import pytest
-from rest_framework.test import APIClient
 
 from ownership.gaps.audits import audit_organization
 from ownership.gaps.figures import Coverage, GapFigures, figures_read, standing_read, worst_first
@@ -98,10 +97,8 @@ def test_a_stages_figures_are_those_of_its_touchpoints(organization):
 
 
 @pytest.fixture
-def api(member):
-    client = APIClient()
-    client.force_authenticate(member("viewer"))
-    return client
+def api(api_as):
+    return api_as("viewer")
 
 
 def test_the_api_answers_400_for_a_period_it_does_not_offer(api, organization):

@@ -32,14 +32,6 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2026, 6, 1)
 
 
-@pytest.fixture
-def gap(organization):
-    """The open `unassigned` gap of the flagship store's till."""
-    TouchpointFactory(stage=StageFactory(journey__organization=organization), name="Flagship till")
-    audit_organization(organization=organization, trigger="manual")
-    return Gap.objects.get(organization=organization, rule="unassigned")
-
-
 def resolve(gap):
     """Fix the matrix: give the till an accountable and a responsible function."""
     function = FunctionFactory(organization=gap.organization)

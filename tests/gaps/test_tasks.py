@@ -5,7 +5,6 @@ Celery is eager here; tests/test_worker.py shows the same with a real worker, be
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from io import StringIO
 from unittest import mock
@@ -34,6 +33,7 @@ from ownership.gaps.audits import audit_run_create, audit_run_execute
 from ownership.models import AuditNotice, AuditRun
 from ownership.structure.services import function_create
 from tests.factories import JourneyFactory, OrganizationFactory, StageFactory, TouchpointFactory
+from tests.row_locks import rows_held_elsewhere
 
 pytestmark = pytest.mark.django_db
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
@@ -152,24 +152,11 @@ def test_audit_finding_the_lock_free_on_retry_completes(organization, eager_retr
 def test_audit_refuses_to_start_while_another_holds_the_organization():
     organization = gapped(OrganizationFactory())
     run = audit_run_create(organization=organization, trigger="manual")
-    locked, release = threading.Event(), threading.Event()
+    another_audit = Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk)
 
-    def other_audit():
-        with transaction.atomic():
-            list(Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk))
-            locked.set()
-            release.wait(10)
-        connection.close()
+    with rows_held_elsewhere(another_audit), pytest.raises(tasks.AuditLocked):
+        tasks._audit_run_locked(run)
 
-    thread = threading.Thread(target=other_audit)
-    thread.start()
-    try:
-        assert locked.wait(10)
-        with pytest.raises(tasks.AuditLocked):
-            tasks._audit_run_locked(run)
-    finally:
-        release.set()
-        thread.join(10)
     run.refresh_from_db()
     assert run.status == AuditRun.Status.PENDING
     assert tasks._audit_run_locked(run).status == AuditRun.Status.DONE

@@ -8,19 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ownership.engine.vocabulary import rule_text
-from ownership.gaps.audits import audit_organization
 from ownership.gaps.workflow import gap_assign
-from ownership.models import Gap, GapStatus
-from tests.factories import MembershipFactory, StageFactory, TouchpointFactory
+from ownership.models import GapStatus
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def gap(organization):
-    TouchpointFactory(stage=StageFactory(journey__organization=organization), name="Flagship till")
-    audit_organization(organization=organization, trigger="manual")
-    return Gap.objects.get(organization=organization, rule="unassigned")
 
 
 def client_for(user):

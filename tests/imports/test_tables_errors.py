@@ -64,11 +64,33 @@ def test_text_in_a_letter_column_is_one_message_per_column():
     assert "R, A, C or I" in problem.fix
 
 
-def test_a_header_problem_stops_before_the_rows():
-    text = "Task,Ann,Ann\nOne,Q,Q\nTwo,Q,Q\n"
+@pytest.mark.parametrize(
+    ("text", "code", "place"),
+    [
+        pytest.param(
+            "Task,Ann,Ann\nOne,Q,Q\nTwo,Q,Q\n",
+            "duplicate_function",
+            "row 1, column 'Ann'",
+            id="a-header-problem-stops-before-the-rows",
+        ),
+        pytest.param(
+            "| Task | Ann | Bob |\n|---|---|---|\n| One | A | R |\n|  | A | C |\n",
+            "no_activity_name",
+            "row 3, column 'Task', value 'A'",
+            id="a-row-with-letters-but-no-activity-name-is-named",
+        ),
+        pytest.param(
+            "Task,Ann\nOne,A\nTwo,R\nOne,C\n",
+            "duplicate_activity",
+            "row 4, column 'Task', value 'One (row 2)'",
+            id="the-same-activity-twice-in-one-stage-with-other-letters-is-refused",
+        ),
+    ],
+)
+def test_a_table_with_one_problem_names_it_and_its_first_place(text, code, place):
     [problem] = problems_of(text, journey="J")
-    assert problem.code == "duplicate_function"
-    assert str(problem.places[0]) == "row 1, column 'Ann'"
+    assert problem.code == code
+    assert str(problem.places[0]) == place
 
 
 def test_function_names_differing_in_case_or_hyphens_are_one_column_twice():
@@ -83,19 +105,6 @@ def test_a_column_of_letters_without_a_name_is_refused_at_the_header():
         "A column holds letters but has no name, so it cannot say whose letters they are "
         "(row 1, column 'column 3', value 'R'). Write the function's name in the header of that column"
     )
-
-
-def test_a_row_with_letters_but_no_activity_name_is_named():
-    text = "| Task | Ann | Bob |\n|---|---|---|\n| One | A | R |\n|  | A | C |\n"
-    [problem] = problems_of(text, journey="J")
-    assert problem.code == "no_activity_name"
-    assert str(problem.places[0]) == "row 3, column 'Task', value 'A'"
-
-
-def test_the_same_activity_twice_in_one_stage_with_other_letters_is_refused():
-    [problem] = problems_of("Task,Ann\nOne,A\nTwo,R\nOne,C\n", journey="J")
-    assert problem.code == "duplicate_activity"
-    assert str(problem.places[0]) == "row 4, column 'Task', value 'One (row 2)'"
 
 
 def test_an_exact_repeat_of_a_row_is_read_once_and_reported():

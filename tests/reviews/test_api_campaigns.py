@@ -9,14 +9,8 @@ from rest_framework.test import APIClient
 
 from ownership.editor.services import CellChange, cells_set
 from ownership.models import Assignment, ReviewCampaign, ReviewItem
-from tests.factories import (
-    AssignmentFactory,
-    FunctionFactory,
-    JourneyFactory,
-    RoleFactory,
-    StageFactory,
-    TouchpointFactory,
-)
+from tests.factories import AssignmentFactory, JourneyFactory, RoleFactory, StageFactory
+from tests.reviews.accountabilities import shelves, store_visit
 
 pytestmark = pytest.mark.django_db
 ENDS = str(timezone.localdate() + timedelta(days=14))
@@ -24,12 +18,8 @@ ENDS = str(timezone.localdate() + timedelta(days=14))
 
 @pytest.fixture
 def world(organization, member):
-    sales = FunctionFactory(organization=organization, name="Sales")
-    service = FunctionFactory(organization=organization, name="Customer Service")
-    stage = StageFactory(journey=JourneyFactory(organization=organization, name="Store visit"))
-    till, counter = TouchpointFactory(stage=stage, name="Till"), TouchpointFactory(stage=stage, name="Counter")
-    AssignmentFactory(touchpoint=till, function=sales)
-    AssignmentFactory(touchpoint=counter, function=sales)
+    store = store_visit(organization, ["Till", "Counter"])
+    sales, service, (till, counter) = store["sales"], store["service"], store["touchpoints"]
     AssignmentFactory(touchpoint=counter, function=service, letter="R")
     admin = APIClient()
     admin.force_login(member("admin"))
@@ -196,9 +186,7 @@ def test_the_campaign_list_reads_progress_in_constant_queries(organization, worl
 
 
 def test_the_items_list_reads_in_constant_queries(organization, world, django_assert_max_num_queries):
-    stage = StageFactory(journey__organization=organization)
-    for n in range(30):
-        AssignmentFactory(touchpoint=TouchpointFactory(stage=stage, name=f"Shelf {n}"), function=world["service"])
+    shelves(StageFactory(journey__organization=organization), world["service"], 30)
     campaign = started(organization, world)
 
     # * session  * user  * membership  * campaign  * count  * the page of items with their rows

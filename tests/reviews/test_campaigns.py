@@ -38,6 +38,7 @@ from tests.factories import (
     StageFactory,
     TouchpointFactory,
 )
+from tests.reviews.accountabilities import shelves
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -348,9 +349,7 @@ def test_reminders_go_to_each_holder_and_to_the_admins_for_accountabilities_nobo
 
 
 def test_a_long_reminder_lists_fifty_and_counts_the_rest(store, admin):
-    stage = StageFactory(journey=store.support)
-    for n in range(60):
-        AssignmentFactory(touchpoint=TouchpointFactory(stage=stage, name=f"Shelf {n}"), function=store.service)
+    shelves(StageFactory(journey=store.support), store.service, 60)
     start(store)
 
     campaign_reminders_send(today=TODAY)

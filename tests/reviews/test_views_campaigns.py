@@ -10,15 +10,8 @@ from django.utils import timezone
 from ownership.editor.services import CellChange, cells_set
 from ownership.models import Assignment, ReviewCampaign, ReviewItem
 from ownership.reviews.services import campaign_progress, campaign_start
-from tests.factories import (
-    AssignmentFactory,
-    FunctionFactory,
-    JourneyFactory,
-    MembershipFactory,
-    RoleFactory,
-    StageFactory,
-    TouchpointFactory,
-)
+from tests.factories import MembershipFactory, RoleFactory
+from tests.reviews.accountabilities import store_visit
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -26,14 +19,7 @@ TODAY = timezone.localdate()
 
 @pytest.fixture
 def store(organization):
-    sales = FunctionFactory(organization=organization, name="Sales")
-    service = FunctionFactory(organization=organization, name="Customer Service")
-    journey = JourneyFactory(organization=organization, name="Store visit")
-    stage = StageFactory(journey=journey, name="Buy")
-    touchpoints = [TouchpointFactory(stage=stage, name=f"Till {n}") for n in range(1, 4)]
-    for touchpoint in touchpoints:
-        AssignmentFactory(touchpoint=touchpoint, function=sales)
-    return {"sales": sales, "service": service, "journey": journey, "touchpoints": touchpoints}
+    return store_visit(organization, ["Till 1", "Till 2", "Till 3"])
 
 
 @pytest.fixture
@@ -43,18 +29,12 @@ def campaign(organization, store):
     )
 
 
-def client_for(organization, role):
-    client = Client()
-    client.force_login(MembershipFactory(organization=organization, role=role).user)
-    return client
-
-
 def page(organization, name, *args):
     return reverse(f"ownership:{name}", args=[organization.slug, *args])
 
 
-def test_an_admin_starts_a_review_from_the_list_page(organization, store):
-    admin = client_for(organization, "admin")
+def test_an_admin_starts_a_review_from_the_list_page(organization, store, client_as):
+    admin = client_as("admin")
 
     response = admin.post(
         page(organization, "campaigns"),
@@ -67,8 +47,8 @@ def test_an_admin_starts_a_review_from_the_list_page(organization, store):
     assert campaign.journey == store["journey"]
 
 
-def test_a_review_ending_in_the_past_is_refused_next_to_its_date(organization, store):
-    admin = client_for(organization, "admin")
+def test_a_review_ending_in_the_past_is_refused_next_to_its_date(organization, store, client_as):
+    admin = client_as("admin")
 
     response = admin.post(page(organization, "campaigns"), {"name": "Late", "ends_on": str(TODAY - timedelta(days=1))})
 
@@ -78,8 +58,8 @@ def test_a_review_ending_in_the_past_is_refused_next_to_its_date(organization, s
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])
-def test_only_admins_start_reviews(organization, store, role):
-    response = client_for(organization, role).post(
+def test_only_admins_start_reviews(organization, store, role, client_as):
+    response = client_as(role).post(
         page(organization, "campaigns"), {"name": "Mine", "ends_on": str(TODAY + timedelta(days=7))}
     )
 
@@ -87,8 +67,8 @@ def test_only_admins_start_reviews(organization, store, role):
     assert not ReviewCampaign.objects.exists()
 
 
-def test_a_viewer_sees_the_progress_but_no_buttons(organization, store, campaign):
-    viewer = client_for(organization, "viewer")
+def test_a_viewer_sees_the_progress_but_no_buttons(organization, store, campaign, client_as):
+    viewer = client_as("viewer")
 
     detail = viewer.get(page(organization, "campaign", campaign.pk)).content.decode()
     function = viewer.get(page(organization, "campaign_function", campaign.pk, store["sales"].pk)).content.decode()
@@ -125,8 +105,8 @@ def test_outsiders_posting_get_404_and_change_nothing(organization, store, campa
     assert ReviewCampaign.objects.get().status == "open"
 
 
-def test_confirm_all_confirms_every_accountability_shown(organization, store, campaign):
-    editor = client_for(organization, "editor")
+def test_confirm_all_confirms_every_accountability_shown(organization, store, campaign, client_as):
+    editor = client_as("editor")
     function_page = page(organization, "campaign_function", campaign.pk, store["sales"].pk)
     assert "Confirm all 3" in editor.get(function_page).content.decode()
     shown = list(ReviewItem.objects.values_list("pk", flat=True))
@@ -139,8 +119,8 @@ def test_confirm_all_confirms_every_accountability_shown(organization, store, ca
     assert campaign_progress(campaign=campaign).confirmed == 3
 
 
-def test_confirm_all_confirms_nothing_when_an_accountability_shown_changed(organization, store, campaign):
-    editor = client_for(organization, "editor")
+def test_confirm_all_confirms_nothing_when_an_accountability_shown_changed(organization, store, campaign, client_as):
+    editor = client_as("editor")
     shown = list(ReviewItem.objects.values_list("pk", flat=True))
     moved = store["touchpoints"][0]
     cells_set(organization=organization, changes=[CellChange(moved.pk, store["sales"].pk, frozenset())])
@@ -153,11 +133,11 @@ def test_confirm_all_confirms_nothing_when_an_accountability_shown_changed(organ
     assert campaign_progress(campaign=campaign).confirmed == 0
 
 
-def test_a_holders_page_lists_and_confirms_only_the_as_their_role_carried(organization, store, campaign):
+def test_a_holders_page_lists_and_confirms_only_the_as_their_role_carried(organization, store, campaign, client_as):
     role = RoleFactory(function=store["sales"], title="Head of Sales", holder_name="Tom Berger")
     ReviewItem.objects.filter(touchpoint=store["touchpoints"][0]).update(role=role)
     Assignment.objects.filter(touchpoint=store["touchpoints"][0]).update(role=role)
-    editor = client_for(organization, "editor")
+    editor = client_as("editor")
     holder_page = page(organization, "campaign_function", campaign.pk, store["sales"].pk) + f"?role={role.pk}"
     assert "Tom Berger" in editor.get(page(organization, "campaign", campaign.pk)).content.decode()
     assert "Confirm all 1" in editor.get(holder_page).content.decode()
@@ -171,20 +151,18 @@ def test_a_holders_page_lists_and_confirms_only_the_as_their_role_carried(organi
     assert campaign_progress(campaign=campaign).confirmed == 1
 
 
-def test_an_editor_confirms_one(organization, store, campaign):
+def test_an_editor_confirms_one(organization, store, campaign, client_as):
     item = ReviewItem.objects.first()
 
-    client_for(organization, "editor").post(
-        page(organization, "campaign_confirm", campaign.pk, store["sales"].pk), {"item": item.pk}
-    )
+    client_as("editor").post(page(organization, "campaign_confirm", campaign.pk, store["sales"].pk), {"item": item.pk})
 
     assert campaign_progress(campaign=campaign).confirmed == 1
 
 
-def test_an_editor_moves_one_a_to_another_function(organization, store, campaign):
+def test_an_editor_moves_one_a_to_another_function(organization, store, campaign, client_as):
     item = ReviewItem.objects.first()
 
-    client_for(organization, "editor").post(
+    client_as("editor").post(
         page(organization, "campaign_move", campaign.pk, item.pk), {"function": store["service"].pk}
     )
 
@@ -192,8 +170,8 @@ def test_an_editor_moves_one_a_to_another_function(organization, store, campaign
     assert campaign_progress(campaign=campaign).changed == 1
 
 
-def test_a_viewer_cannot_confirm(organization, store, campaign):
-    response = client_for(organization, "viewer").post(
+def test_a_viewer_cannot_confirm(organization, store, campaign, client_as):
+    response = client_as("viewer").post(
         page(organization, "campaign_confirm", campaign.pk, store["sales"].pk), {"item": ReviewItem.objects.first().pk}
     )
 
@@ -201,26 +179,26 @@ def test_a_viewer_cannot_confirm(organization, store, campaign):
     assert campaign_progress(campaign=campaign).confirmed == 0
 
 
-def test_an_admin_closes_the_review_and_an_editor_cannot(organization, store, campaign):
+def test_an_admin_closes_the_review_and_an_editor_cannot(organization, store, campaign, client_as):
     close = page(organization, "campaign_close", campaign.pk)
 
-    assert client_for(organization, "editor").post(close, {"version": 1}).status_code == 403
-    client_for(organization, "admin").post(close, {"version": 1})
+    assert client_as("editor").post(close, {"version": 1}).status_code == 403
+    client_as("admin").post(close, {"version": 1})
 
     assert ReviewCampaign.objects.get().status == "closed"
 
 
-def test_closing_a_review_changed_meanwhile_is_refused(organization, store, campaign):
-    response = client_for(organization, "admin").post(
-        page(organization, "campaign_close", campaign.pk), {"version": 5}, follow=True
-    )
+def test_closing_a_review_changed_meanwhile_is_refused(organization, store, campaign, client_as):
+    response = client_as("admin").post(page(organization, "campaign_close", campaign.pk), {"version": 5}, follow=True)
 
     assert "This campaign was changed by someone else at " in response.content.decode()
     assert ReviewCampaign.objects.get().status == "open"
 
 
-def test_the_review_pages_read_in_constant_queries(organization, store, campaign, django_assert_max_num_queries):
-    admin = client_for(organization, "admin")
+def test_the_review_pages_read_in_constant_queries(
+    organization, store, campaign, django_assert_max_num_queries, client_as
+):
+    admin = client_as("admin")
     admin.get(page(organization, "campaigns"))  # warm the session
 
     # * session, user, membership, organizations of the switcher, messages

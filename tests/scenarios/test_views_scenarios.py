@@ -134,12 +134,18 @@ def test_adding_a_step_that_lets_a_holder_leave(client, acme):
     assert "Vacant owner" in response.content.decode()
 
 
-def test_editing_cells_adds_one_set_cells_step(client, acme):
+def chat_cells_as_editor(client, acme):
+    """Log `client` in as an editor: the merge scenario, the Support chat touchpoint and the URL of
+    the scenario's cells page of its journey (Get help)."""
     scenario = merge_scenario(acme)
     journey = Journey.objects.get(organization=acme, name="Get help")
     chat = Touchpoint.objects.get(organization=acme, name="Support chat")
     login(client, acme, Membership.Role.EDITOR)
-    url = f"/o/acme/scenarios/{scenario.pk}/journeys/{journey.pk}/cells/"
+    return scenario, chat, f"/o/acme/scenarios/{scenario.pk}/journeys/{journey.pk}/cells/"
+
+
+def test_editing_cells_adds_one_set_cells_step(client, acme):
+    scenario, chat, url = chat_cells_as_editor(client, acme)
     assert 'aria-label="IT on Support chat"' in client.get(url).content.decode()
     response = client.post(url, {"version": scenario.version, f"cell-{chat.pk}-{fid(acme, 'IT')}": "c/i"})
     assert response.status_code == 302
@@ -151,11 +157,7 @@ def test_editing_cells_adds_one_set_cells_step(client, acme):
 
 
 def test_unknown_letters_in_a_cell_are_refused_and_kept_on_the_page(client, acme):
-    scenario = merge_scenario(acme)
-    journey = Journey.objects.get(organization=acme, name="Get help")
-    chat = Touchpoint.objects.get(organization=acme, name="Support chat")
-    login(client, acme, Membership.Role.EDITOR)
-    url = f"/o/acme/scenarios/{scenario.pk}/journeys/{journey.pk}/cells/"
+    scenario, chat, url = chat_cells_as_editor(client, acme)
     response = client.post(url, {"version": scenario.version, f"cell-{chat.pk}-{fid(acme, 'IT')}": "AX"})
     assert response.status_code == 400
     assert "IT on Support chat: unknown letter &#x27;X&#x27;" in response.content.decode()
