@@ -349,11 +349,8 @@ def coverage_counts(snapshot: OrgSnapshot) -> tuple[int, int]:
     return len(snapshot.in_scope), covered
 
 
-def coverage(snapshot: OrgSnapshot) -> float:
-    """Share of in-scope touchpoints with exactly one accountable and at least one responsible.
-
-    An organization with no in-scope touchpoint has nothing covered: 0.0 (the audit's record;
-    the pages show "no figure", ownership.gaps.figures).
-    """
+def coverage(snapshot: OrgSnapshot) -> float | None:
+    """Share of in-scope touchpoints with exactly one accountable and at least one responsible;
+    None when no touchpoint is in scope: no figure, neither 0 % nor 100 % (docs/figures.md)."""
     in_scope, covered = coverage_counts(snapshot)
-    return covered / in_scope if in_scope else 0.0
+    return covered / in_scope if in_scope else None

@@ -270,8 +270,8 @@ class Comparison:
     opened: tuple[Finding, ...]  # found after, not before (by fingerprint)
     closed: tuple[Finding, ...]  # found before, not after
     unchanged: int  # findings present on both sides
-    coverage_before: float
-    coverage_after: float
+    coverage_before: float | None  # None: no touchpoint in scope, no figure
+    coverage_after: float | None
     loads: tuple[AccountableLoad, ...]  # every function of either side, in the matrix's order
     cells: tuple[CellDifference, ...]  # cells whose letters differ, touchpoints in journey order
     severities_before: dict[Severity, int]  # findings by severity, every severity present

@@ -80,14 +80,14 @@ def audit_run_task(self, run_id: int) -> int | None:
             countdown = min(2**self.request.retries, settings.AUDIT_LOCK_RETRY_MAX_SECONDS)
             raise self.retry(exc=exc, countdown=countdown, max_retries=settings.AUDIT_LOCK_RETRIES) from exc
         logger.info(
-            "Audit of %s done: run %s (%s), %s gap(s) open, %s opened, %s resolved, coverage %.0f%%.",
+            "Audit of %s done: run %s (%s), %s gap(s) open, %s opened, %s resolved, coverage %s.",
             run.organization,
             run.pk,
             run.trigger,
             run.open_gaps,
             run.opened_count,
             run.resolved_count,
-            (run.coverage or 0) * 100,
+            "—" if run.coverage is None else f"{run.coverage:.0%}",
         )
     # Also for a run found done: its worker may have died between the commit and this line.
     if (run.opened_count or run.resolved_count) and not AuditNotice.objects.filter(run=run).exists():

@@ -257,7 +257,7 @@ def audit_run(request: HttpRequest, membership: Membership, org: str) -> HttpRes
         messages.success(
             request,
             f"No background worker is running, so audit #{run.id} ran now: "
-            f"{run.open_gaps} gap(s) open, coverage {run.coverage or 0:.0%}.",
+            f"{run.open_gaps} gap(s) open, coverage {'—' if run.coverage is None else f'{run.coverage:.0%}'}.",
         )
     elif outcome == "waiting":
         messages.info(request, f"Audit #{run.id} is already waiting for a worker; its results appear here when done.")

@@ -60,8 +60,8 @@ class JourneyPreview:
     touchpoints_created: list[TouchpointLetters] = field(default_factory=list)
     touchpoints_deleted: list[TouchpointLetters] = field(default_factory=list)
     cells_changed: list[CellChange] = field(default_factory=list)
-    coverage_before: float | None = None  # None: the journey does not exist yet
-    coverage_after: float = 0.0
+    coverage_before: float | None = None  # None: the journey does not exist yet, or has nothing in scope
+    coverage_after: float | None = None  # None: nothing in scope
     gaps_before: Gaps = field(default_factory=Gaps)
     gaps_after: Gaps = field(default_factory=Gaps)
 
@@ -81,8 +81,8 @@ class JourneyPreview:
 class ImportPreview:
     journeys: tuple[JourneyPreview, ...]
     functions_created: tuple[str, ...]
-    coverage_before: float
-    coverage_after: float
+    coverage_before: float | None  # None: no touchpoint in scope, no figure
+    coverage_after: float | None
     gaps_before: Gaps
     gaps_after: Gaps
 

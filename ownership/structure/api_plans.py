@@ -52,8 +52,10 @@ class FunctionPlanSerializer(serializers.Serializer):
     roles = RolePlanSerializer(many=True)
     gaps_opened = FindingSerializer(many=True)
     gaps_closed = FindingSerializer(many=True)
-    coverage_before = serializers.FloatField(help_text="Coverage now, 0–1.")
-    coverage_after = serializers.FloatField(help_text="Coverage after the change, 0–1.")
+    coverage_before = serializers.FloatField(allow_null=True, help_text="Coverage now, 0–1; null: nothing in scope.")
+    coverage_after = serializers.FloatField(
+        allow_null=True, help_text="Coverage after the change, 0–1; null: nothing in scope."
+    )
     digest = serializers.CharField(help_text="Names the letters and roles shown; send it back to confirm them.")
 
 

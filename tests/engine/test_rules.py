@@ -525,12 +525,12 @@ def test_coverage_is_share_of_in_scope_touchpoints_with_one_a_and_an_r():
     assert coverage(snapshot) == 2 / 6
 
 
-def test_coverage_of_empty_organization_is_zero():
-    assert coverage(matrix({})) == 0.0
+def test_coverage_of_empty_organization_is_no_figure():
+    assert coverage(matrix({})) is None
 
 
-def test_coverage_with_only_out_of_scope_touchpoints_is_zero():
-    assert coverage(journey(tp("Parking", {"Sales": "AR"}, out_of_scope=True))) == 0.0
+def test_coverage_with_only_out_of_scope_touchpoints_is_no_figure():
+    assert coverage(journey(tp("Parking", {"Sales": "AR"}, out_of_scope=True))) is None
 
 
 # --- Finding.as_dict / fingerprint ------------------------------------------------------------

@@ -131,4 +131,12 @@ def test_audit_only_sees_its_own_organization(organization):
     TouchpointFactory()  # another organization's unassigned touchpoint
     result = audit_organization(organization=organization, trigger="manual")
     assert result.findings == []
-    assert result.run.coverage == 0.0
+    assert result.run.coverage is None  # nothing in scope: no figure
+
+
+def test_an_audit_with_nothing_in_scope_shows_no_figure_on_the_audits_page(organization, client_as):
+    TouchpointFactory(stage__journey__organization=organization, out_of_scope=True)
+    audit_organization(organization=organization, trigger="manual")
+    page = client_as("viewer").get(f"/o/{organization.slug}/audits/").content.decode()
+    row = page.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert "—" in row and "0%" not in row

@@ -26,11 +26,12 @@ class Command(BaseCommand):
             self._print_json(org, result)
             return
         run = result.run
+        share = "—" if run.coverage is None else f"{run.coverage:.0%}"
         for finding in result.findings:
             self.stdout.write(f"{finding.severity.value:7}  {finding.rule.value:26}  {finding.message}")
         self.stdout.write(
             f"\n{len(result.findings)} gap(s), {run.accepted_risks} of them accepted as risks; coverage "
-            f"{run.coverage:.0%} of {run.in_scope_touchpoints} in-scope touchpoints; {run.opened_count} opened, "
+            f"{share} of {run.in_scope_touchpoints} in-scope touchpoints; {run.opened_count} opened, "
             f"{run.resolved_count} resolved since the last audit."
         )
 
