@@ -9,14 +9,8 @@ from django.db import models
 from django.db.models import Q
 
 from cxowner.orgs.models import Organization
-from cxowner.orgs.names import (
-    DUPLICATE_NAME,
-    NAME_MAX_CHARS,
-    NamedQuerySet,
-    NameKeyed,
-    duplicate_name_message,
-    name_key_field,
-)
+from cxowner.orgs.names import NAME_MAX_CHARS, NamedQuerySet, NameKeyed, name_key_field
+from cxowner.orgs.rules import name_rules
 
 
 class Versioned(models.Model):
@@ -45,14 +39,8 @@ class Journey(NameKeyed, Versioned):
     class Meta:
         ordering = ["organization", "position", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "name_key"],
-                name="journey_unique_name_key",
-                violation_error_message=duplicate_name_message("journey"),
-                violation_error_code=DUPLICATE_NAME,
-            ),
+            *name_rules("journey", parent="organization"),
             models.UniqueConstraint(fields=["id", "organization"], name="journey_id_organization"),
-            models.CheckConstraint(condition=~Q(name=""), name="journey_name_not_empty"),
         ]
 
     def __str__(self) -> str:
@@ -73,14 +61,8 @@ class Stage(NameKeyed, Versioned):
     class Meta:
         ordering = ["journey", "position", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["journey", "name_key"],
-                name="stage_unique_name_key",
-                violation_error_message=duplicate_name_message("stage", "in this journey"),
-                violation_error_code=DUPLICATE_NAME,
-            ),
+            *name_rules("stage", parent="journey", scope="in this journey"),
             models.UniqueConstraint(fields=["id", "journey"], name="stage_id_journey"),
-            models.CheckConstraint(condition=~Q(name=""), name="stage_name_not_empty"),
         ]
 
     def __str__(self) -> str:
@@ -107,14 +89,8 @@ class Touchpoint(NameKeyed, Versioned):
     class Meta:
         ordering = ["journey", "stage__position", "position", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["journey", "name_key"],
-                name="touchpoint_unique_name_key",
-                violation_error_message=duplicate_name_message("touchpoint", "in this journey"),
-                violation_error_code=DUPLICATE_NAME,
-            ),
+            *name_rules("touchpoint", parent="journey", scope="in this journey"),
             models.UniqueConstraint(fields=["id", "organization"], name="touchpoint_id_organization"),
-            models.CheckConstraint(condition=~Q(name=""), name="touchpoint_name_not_empty"),
             models.CheckConstraint(
                 condition=Q(importance__gte=1, importance__lte=5), name="touchpoint_importance_1_to_5"
             ),

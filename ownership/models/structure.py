@@ -6,14 +6,8 @@ from django.db import models
 from django.db.models import Q
 
 from cxowner.orgs.models import Organization
-from cxowner.orgs.names import (
-    DUPLICATE_NAME,
-    NAME_MAX_CHARS,
-    NamedQuerySet,
-    NameKeyed,
-    duplicate_name_message,
-    name_key_field,
-)
+from cxowner.orgs.names import NAME_MAX_CHARS, NamedQuerySet, NameKeyed, name_key_field
+from cxowner.orgs.rules import name_rules
 from journeys.models import Journey, Touchpoint, Versioned
 from ownership.engine.constants import LETTERS
 
@@ -32,14 +26,8 @@ class Function(NameKeyed, Versioned):
     class Meta:
         ordering = ["organization", "position", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "name_key"],
-                name="function_unique_name_key",
-                violation_error_message=duplicate_name_message("function"),
-                violation_error_code=DUPLICATE_NAME,
-            ),
+            *name_rules("function", parent="organization"),
             models.UniqueConstraint(fields=["id", "organization"], name="function_id_organization"),
-            models.CheckConstraint(condition=~Q(name=""), name="function_name_not_empty"),
         ]
 
     def __str__(self) -> str:
