@@ -17,8 +17,8 @@ from django.db.models import F, Max
 
 from cxowner.orgs.history import (
     Change,
+    cell_emptied,
     history_ids,
-    letters_text,
     object_changes,
     object_created,
     object_deleted,
@@ -125,9 +125,7 @@ def _deleted(obj: models.Model, touchpoints: models.QuerySet[Touchpoint], scope:
             for pk, (journey_id, name) in sorted(gone.items())
         ]
     changes += [
-        Change(
-            "cell", None, "letters", letters_text(letters), "", journey_id=gone[t][0], touchpoint_id=t, function_id=f
-        )
+        cell_emptied(letters, journey_id=gone[t][0], touchpoint_id=t, function_id=f)
         for (t, f), letters in sorted(cells.items())
     ]
     object_record(obj=obj, action="delete", changes=changes)
