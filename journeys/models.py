@@ -69,6 +69,11 @@ class Stage(NameKeyed, Versioned):
         return f"{self.journey} › {self.name}"
 
 
+# A touchpoint's own details besides its name and place: what the API shows and edits, and what
+# an import writes over (and its history compares).
+TOUCHPOINT_DETAILS = ("channel", "description", "importance", "out_of_scope", "out_of_scope_reason")
+
+
 class Touchpoint(NameKeyed, Versioned):
     """An interaction inside a stage: the row of the RACI matrix."""
 
