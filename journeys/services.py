@@ -79,11 +79,7 @@ def matrix_object_update(
         versioned_update(obj, version=version, **changes)
         related = write_related() if write_related is not None else []
         _changed(obj.organization_id, scope or change_scope(obj, changes))
-        after = {name: getattr(obj, name) for name in changes}
-        history = object_changes(
-            object_type=obj._meta.model_name, object_id=obj.pk, before=before, after=after, **history_ids(obj)
-        )
-        object_record(obj=obj, action="update", changes=[*history, *related])
+        object_record(obj=obj, action="update", changes=[*_field_changes(obj, before), *related])
     return obj
 
 
@@ -172,10 +168,7 @@ def stage_move(*, stage: Stage, position: int) -> Stage:
     """Put the stage at `position` (1-based) among its journey's stages, renumbering the rest."""
     before = {"position": stage.position}
     _placed(stage, Stage.objects.filter(journey_id=stage.journey_id), position)
-    _changed(stage.organization_id, MatrixScope.of("stage", journeys=[stage.journey_id]))
-    stage.refresh_from_db()
-    _moved(stage, before)
-    return stage
+    return _moved(stage, before, MatrixScope.of("stage", journeys=[stage.journey_id]))
 
 
 def stage_delete(*, stage: Stage) -> None:
@@ -227,10 +220,7 @@ def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage | None = None, posit
     touchpoint.stage = stage
     _placed(touchpoint, Touchpoint.objects.filter(stage=stage), position)
     Touchpoint.objects.filter(pk=touchpoint.pk).update(stage=stage, version=F("version") + 1)
-    _changed(touchpoint.organization_id, MatrixScope.of("touchpoint", journeys=[touchpoint.journey_id]))
-    touchpoint.refresh_from_db()
-    _moved(touchpoint, before)
-    return touchpoint
+    return _moved(touchpoint, before, MatrixScope.of("touchpoint", journeys=[touchpoint.journey_id]))
 
 
 def touchpoint_delete(*, touchpoint: Touchpoint) -> None:
@@ -238,11 +228,20 @@ def touchpoint_delete(*, touchpoint: Touchpoint) -> None:
     _deleted(touchpoint, Touchpoint.objects.filter(pk=touchpoint.pk), scope)
 
 
-def _moved(obj: models.Model, before: dict[str, Any]) -> None:
+def _moved(obj: models.Model, before: dict[str, Any], scope: MatrixScope) -> models.Model:
+    """Announce a stage or touchpoint placed anew and record where it was and where it is."""
+    _changed(obj.organization_id, scope)
+    obj.refresh_from_db()
+    object_record(obj=obj, action="move", changes=_field_changes(obj, before))
+    return obj
+
+
+def _field_changes(obj: models.Model, before: dict[str, Any]) -> list[Change]:
+    """The fields named in `before` whose values the object no longer has, for its history."""
     after = {name: getattr(obj, name) for name in before}
-    ids = history_ids(obj)
-    changes = object_changes(object_type=obj._meta.model_name, object_id=obj.pk, before=before, after=after, **ids)
-    object_record(obj=obj, action="move", changes=changes)
+    return object_changes(
+        object_type=obj._meta.model_name, object_id=obj.pk, before=before, after=after, **history_ids(obj)
+    )
 
 
 def _placed(obj: models.Model, siblings: models.QuerySet, position: int) -> None:
