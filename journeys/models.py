@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import Q
 
 from cxowner.orgs.models import Organization
-from cxowner.orgs.names import NAME_MAX_CHARS, NamedQuerySet, NameKeyed, name_key_field
-from cxowner.orgs.rules import name_rules
+from cxowner.orgs.named import NamedRow, name_rules
+from cxowner.orgs.names import NAME_MAX_CHARS, name_key_field
 
 
 class Versioned(models.Model):
@@ -22,7 +22,7 @@ class Versioned(models.Model):
         abstract = True
 
 
-class Journey(NameKeyed, Versioned):
+class Journey(NamedRow, Versioned):
     """A customer journey (acquisition, onboarding, service …), optionally for a persona."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="journeys")
@@ -33,8 +33,6 @@ class Journey(NameKeyed, Versioned):
     # Its manager (the role that answers for the whole journey) is ownership's JourneyOwner:
     # nothing here points up at the apps built on journeys.
     position = models.PositiveIntegerField(default=0)
-
-    objects = NamedQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "position", "id"]
@@ -47,7 +45,7 @@ class Journey(NameKeyed, Versioned):
         return self.name
 
 
-class Stage(NameKeyed, Versioned):
+class Stage(NamedRow, Versioned):
     """An ordered step of a journey (Discover, Compare, Buy …)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
@@ -55,8 +53,6 @@ class Stage(NameKeyed, Versioned):
     name = models.CharField(max_length=NAME_MAX_CHARS)
     name_key = name_key_field()
     position = models.PositiveIntegerField(default=0)
-
-    objects = NamedQuerySet.as_manager()
 
     class Meta:
         ordering = ["journey", "position", "id"]
@@ -74,7 +70,7 @@ class Stage(NameKeyed, Versioned):
 TOUCHPOINT_DETAILS = ("channel", "description", "importance", "out_of_scope", "out_of_scope_reason")
 
 
-class Touchpoint(NameKeyed, Versioned):
+class Touchpoint(NamedRow, Versioned):
     """An interaction inside a stage: the row of the RACI matrix."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
@@ -88,8 +84,6 @@ class Touchpoint(NameKeyed, Versioned):
     importance = models.PositiveSmallIntegerField(default=3)
     out_of_scope = models.BooleanField(default=False)
     out_of_scope_reason = models.CharField(max_length=500, blank=True)
-
-    objects = NamedQuerySet.as_manager()
 
     class Meta:
         ordering = ["journey", "stage__position", "position", "id"]

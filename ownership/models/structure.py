@@ -6,13 +6,13 @@ from django.db import models
 from django.db.models import Q
 
 from cxowner.orgs.models import Organization
-from cxowner.orgs.names import NAME_MAX_CHARS, NamedQuerySet, NameKeyed, name_key_field
-from cxowner.orgs.rules import name_rules
+from cxowner.orgs.named import NamedRow, name_rules
+from cxowner.orgs.names import NAME_MAX_CHARS, name_key_field
 from journeys.models import Journey, Touchpoint, Versioned
 from ownership.engine.constants import LETTERS
 
 
-class Function(NameKeyed, Versioned):
+class Function(NamedRow, Versioned):
     """A department (Marketing, Customer Service …): a column of the matrix."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="functions")
@@ -20,8 +20,6 @@ class Function(NameKeyed, Versioned):
     # Also the function's column header in the matrix file, read by the same normal form.
     name_key = name_key_field()
     position = models.PositiveIntegerField(default=0)
-
-    objects = NamedQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "position", "id"]

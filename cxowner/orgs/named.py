@@ -1,7 +1,8 @@
-"""The database's rules of a named row (journey, stage, touchpoint, function), built in one place.
+"""A named row (journey, stage, touchpoint, function): its key kept in step, its rules built once.
 
-Every named model states the same two rules about its name; building them here keeps them
-alike. Each constraint keeps the name, fields, condition and message the migrations know.
+Every named model declares `name` and `name_key` itself (the fields keep their order) and
+states the same two rules about its name; building them here keeps them alike. Each constraint
+keeps the name, fields, condition and message the migrations know.
 """
 
 from __future__ import annotations
@@ -9,7 +10,16 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from .names import DUPLICATE_NAME, duplicate_name_message
+from .names import DUPLICATE_NAME, NamedQuerySet, NameKeyed, duplicate_name_message
+
+
+class NamedRow(NameKeyed, models.Model):
+    """A row people know by its name: the key follows the name on save and on bulk writes alike."""
+
+    objects = NamedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
 
 
 def name_rules(noun: str, *, parent: str, scope: str = "") -> list[models.BaseConstraint]:
