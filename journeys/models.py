@@ -9,14 +9,8 @@ from django.db import models
 from django.db.models import Q
 
 from cxowner.orgs.models import Organization
-from cxowner.orgs.names import (
-    DUPLICATE_NAME,
-    NAME_MAX_CHARS,
-    NamedQuerySet,
-    NameKeyed,
-    duplicate_name_message,
-    name_key_field,
-)
+from cxowner.orgs.named import NamedRow, name_rules
+from cxowner.orgs.names import NAME_MAX_CHARS, name_key_field
 
 
 class Versioned(models.Model):
@@ -28,7 +22,7 @@ class Versioned(models.Model):
         abstract = True
 
 
-class Journey(NameKeyed, Versioned):
+class Journey(NamedRow, Versioned):
     """A customer journey (acquisition, onboarding, service …), optionally for a persona."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="journeys")
@@ -40,26 +34,18 @@ class Journey(NameKeyed, Versioned):
     # nothing here points up at the apps built on journeys.
     position = models.PositiveIntegerField(default=0)
 
-    objects = NamedQuerySet.as_manager()
-
     class Meta:
         ordering = ["organization", "position", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "name_key"],
-                name="journey_unique_name_key",
-                violation_error_message=duplicate_name_message("journey"),
-                violation_error_code=DUPLICATE_NAME,
-            ),
+            *name_rules("journey", parent="organization"),
             models.UniqueConstraint(fields=["id", "organization"], name="journey_id_organization"),
-            models.CheckConstraint(condition=~Q(name=""), name="journey_name_not_empty"),
         ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Stage(NameKeyed, Versioned):
+class Stage(NamedRow, Versioned):
     """An ordered step of a journey (Discover, Compare, Buy …)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
@@ -68,26 +54,23 @@ class Stage(NameKeyed, Versioned):
     name_key = name_key_field()
     position = models.PositiveIntegerField(default=0)
 
-    objects = NamedQuerySet.as_manager()
-
     class Meta:
         ordering = ["journey", "position", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["journey", "name_key"],
-                name="stage_unique_name_key",
-                violation_error_message=duplicate_name_message("stage", "in this journey"),
-                violation_error_code=DUPLICATE_NAME,
-            ),
+            *name_rules("stage", parent="journey", scope="in this journey"),
             models.UniqueConstraint(fields=["id", "journey"], name="stage_id_journey"),
-            models.CheckConstraint(condition=~Q(name=""), name="stage_name_not_empty"),
         ]
 
     def __str__(self) -> str:
         return f"{self.journey} › {self.name}"
 
 
-class Touchpoint(NameKeyed, Versioned):
+# A touchpoint's own details besides its name and place: what the API shows and edits, and what
+# an import writes over (and its history compares).
+TOUCHPOINT_DETAILS = ("channel", "description", "importance", "out_of_scope", "out_of_scope_reason")
+
+
+class Touchpoint(NamedRow, Versioned):
     """An interaction inside a stage: the row of the RACI matrix."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
@@ -102,19 +85,11 @@ class Touchpoint(NameKeyed, Versioned):
     out_of_scope = models.BooleanField(default=False)
     out_of_scope_reason = models.CharField(max_length=500, blank=True)
 
-    objects = NamedQuerySet.as_manager()
-
     class Meta:
         ordering = ["journey", "stage__position", "position", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["journey", "name_key"],
-                name="touchpoint_unique_name_key",
-                violation_error_message=duplicate_name_message("touchpoint", "in this journey"),
-                violation_error_code=DUPLICATE_NAME,
-            ),
+            *name_rules("touchpoint", parent="journey", scope="in this journey"),
             models.UniqueConstraint(fields=["id", "organization"], name="touchpoint_id_organization"),
-            models.CheckConstraint(condition=~Q(name=""), name="touchpoint_name_not_empty"),
             models.CheckConstraint(
                 condition=Q(importance__gte=1, importance__lte=5), name="touchpoint_importance_1_to_5"
             ),

@@ -17,8 +17,8 @@ from django.db.models import F, Max
 
 from cxowner.orgs.history import (
     Change,
+    cell_emptied,
     history_ids,
-    letters_text,
     object_changes,
     object_created,
     object_deleted,
@@ -79,11 +79,7 @@ def matrix_object_update(
         versioned_update(obj, version=version, **changes)
         related = write_related() if write_related is not None else []
         _changed(obj.organization_id, scope or change_scope(obj, changes))
-        after = {name: getattr(obj, name) for name in changes}
-        history = object_changes(
-            object_type=obj._meta.model_name, object_id=obj.pk, before=before, after=after, **history_ids(obj)
-        )
-        object_record(obj=obj, action="update", changes=[*history, *related])
+        object_record(obj=obj, action="update", changes=[*_field_changes(obj, before), *related])
     return obj
 
 
@@ -106,9 +102,11 @@ def _created(obj: models.Model) -> models.Model:
     return obj
 
 
-def _deleted(obj: models.Model, touchpoints: models.QuerySet[Touchpoint]) -> None:
-    """Record a journey, stage or touchpoint as deleted, before it goes, with the touchpoints it
+@transaction.atomic
+def _deleted(obj: models.Model, touchpoints: models.QuerySet[Touchpoint], scope: MatrixScope) -> None:
+    """Delete a journey, stage or touchpoint, recorded before it goes with the touchpoints it
     takes along and their letters: each touchpoint's history shows its cells emptied."""
+    organization_locked(obj.organization_id)
     changes = [object_deleted(obj)]
     cells: dict[tuple[int, int], list[str]] = {}
     gone: dict[int, tuple[int, str]] = {}
@@ -123,12 +121,12 @@ def _deleted(obj: models.Model, touchpoints: models.QuerySet[Touchpoint]) -> Non
             for pk, (journey_id, name) in sorted(gone.items())
         ]
     changes += [
-        Change(
-            "cell", None, "letters", letters_text(letters), "", journey_id=gone[t][0], touchpoint_id=t, function_id=f
-        )
+        cell_emptied(letters, journey_id=gone[t][0], touchpoint_id=t, function_id=f)
         for (t, f), letters in sorted(cells.items())
     ]
     object_record(obj=obj, action="delete", changes=changes)
+    obj.delete()
+    _changed(obj.organization_id, scope)
 
 
 def journey_create(*, organization: Organization, name: str, persona: str = "", description: str = "") -> Journey:
@@ -146,14 +144,9 @@ def journey_update(*, journey: Journey, version: int | None, **changes: Any) -> 
     return matrix_object_update(obj=journey, version=version, **changes)
 
 
-@transaction.atomic
 def journey_delete(*, journey: Journey) -> None:
-    organization_id = journey.organization_id
-    organization_locked(organization_id)
-    _deleted(journey, Touchpoint.objects.filter(journey=journey))
-    journey.delete()
     # Its gaps lose their journey and are resolved as orphans; the functions' shares change.
-    _changed(organization_id, MatrixScope.of("journey", all_functions=True))
+    _deleted(journey, Touchpoint.objects.filter(journey=journey), MatrixScope.of("journey", all_functions=True))
 
 
 def stage_create(*, journey: Journey, name: str) -> Stage:
@@ -174,25 +167,14 @@ def stage_update(*, stage: Stage, version: int | None, **changes: Any) -> Stage:
 def stage_move(*, stage: Stage, position: int) -> Stage:
     """Put the stage at `position` (1-based) among its journey's stages, renumbering the rest."""
     before = {"position": stage.position}
-    stages = list(rows_locked(Stage.objects.filter(journey_id=stage.journey_id).exclude(pk=stage.pk), no_key=True))
-    stages.sort(key=lambda row: (row.position, row.id))
-    index = min(max(position, 1), len(stages) + 1) - 1
-    stages.insert(index, stage)
-    _renumber(stages)
-    _changed(stage.organization_id, MatrixScope.of("stage", journeys=[stage.journey_id]))
-    stage.refresh_from_db()
-    _moved(stage, before)
-    return stage
+    _placed(stage, Stage.objects.filter(journey_id=stage.journey_id), position)
+    return _moved(stage, before, MatrixScope.of("stage", journeys=[stage.journey_id]))
 
 
-@transaction.atomic
 def stage_delete(*, stage: Stage) -> None:
     """Delete the stage with its touchpoints and their letters."""
-    organization_id = stage.organization_id
-    organization_locked(organization_id)
-    _deleted(stage, Touchpoint.objects.filter(stage=stage))
-    stage.delete()
-    _changed(organization_id, MatrixScope.of("stage", journeys=[stage.journey_id], all_functions=True))
+    scope = MatrixScope.of("stage", journeys=[stage.journey_id], all_functions=True)
+    _deleted(stage, Touchpoint.objects.filter(stage=stage), scope)
 
 
 def touchpoint_create(
@@ -235,37 +217,38 @@ def touchpoint_move(*, touchpoint: Touchpoint, stage: Stage | None = None, posit
     if stage.journey_id != touchpoint.journey_id:
         raise ValidationError({"stage": "A touchpoint can only move to a stage of its own journey."})
     before = {"stage_id": touchpoint.stage_id, "position": touchpoint.position}
-    siblings = list(rows_locked(Touchpoint.objects.filter(stage=stage).exclude(pk=touchpoint.pk), no_key=True))
-    siblings.sort(key=lambda row: (row.position, row.id))
-    index = min(max(position, 1), len(siblings) + 1) - 1
     touchpoint.stage = stage
-    siblings.insert(index, touchpoint)
+    _placed(touchpoint, Touchpoint.objects.filter(stage=stage), position)
     Touchpoint.objects.filter(pk=touchpoint.pk).update(stage=stage, version=F("version") + 1)
-    _renumber(siblings)
-    _changed(touchpoint.organization_id, MatrixScope.of("touchpoint", journeys=[touchpoint.journey_id]))
-    touchpoint.refresh_from_db()
-    _moved(touchpoint, before)
-    return touchpoint
+    return _moved(touchpoint, before, MatrixScope.of("touchpoint", journeys=[touchpoint.journey_id]))
 
 
-@transaction.atomic
 def touchpoint_delete(*, touchpoint: Touchpoint) -> None:
-    organization_id, journey_id = touchpoint.organization_id, touchpoint.journey_id
-    organization_locked(organization_id)
-    _deleted(touchpoint, Touchpoint.objects.filter(pk=touchpoint.pk))
-    touchpoint.delete()
-    _changed(organization_id, MatrixScope.of("touchpoint", journeys=[journey_id], all_functions=True))
+    scope = MatrixScope.of("touchpoint", journeys=[touchpoint.journey_id], all_functions=True)
+    _deleted(touchpoint, Touchpoint.objects.filter(pk=touchpoint.pk), scope)
 
 
-def _moved(obj: models.Model, before: dict[str, Any]) -> None:
+def _moved(obj: models.Model, before: dict[str, Any], scope: MatrixScope) -> models.Model:
+    """Announce a stage or touchpoint placed anew and record where it was and where it is."""
+    _changed(obj.organization_id, scope)
+    obj.refresh_from_db()
+    object_record(obj=obj, action="move", changes=_field_changes(obj, before))
+    return obj
+
+
+def _field_changes(obj: models.Model, before: dict[str, Any]) -> list[Change]:
+    """The fields named in `before` whose values the object no longer has, for its history."""
     after = {name: getattr(obj, name) for name in before}
-    ids = history_ids(obj)
-    changes = object_changes(object_type=obj._meta.model_name, object_id=obj.pk, before=before, after=after, **ids)
-    object_record(obj=obj, action="move", changes=changes)
+    return object_changes(
+        object_type=obj._meta.model_name, object_id=obj.pk, before=before, after=after, **history_ids(obj)
+    )
 
 
-def _renumber(rows: list[models.Model]) -> None:
-    for position, row in enumerate(rows, start=1):
-        row.position = position
-    if rows:
-        type(rows[0]).objects.bulk_update(rows, ["position"])
+def _placed(obj: models.Model, siblings: models.QuerySet, position: int) -> None:
+    """Put `obj` at `position` (1-based, kept within bounds) among `siblings`, locked, and renumber them all."""
+    rows = list(rows_locked(siblings.exclude(pk=obj.pk), no_key=True))
+    rows.sort(key=lambda row: (row.position, row.id))
+    rows.insert(min(max(position, 1), len(rows) + 1) - 1, obj)
+    for number, row in enumerate(rows, start=1):
+        row.position = number
+    type(obj).objects.bulk_update(rows, ["position"])

@@ -180,6 +180,11 @@ def letters_text(letters: Iterable[str]) -> str:
     return "".join(letter for letter in "RACI" if letter in set(letters))
 
 
+def cell_emptied(letters: Iterable[str], *, journey_id: int, touchpoint_id: int, function_id: int) -> Change:
+    """A cell whose letters go with its touchpoint or its function: the history shows it emptied."""
+    return Change("cell", None, "letters", letters_text(letters), "", journey_id, touchpoint_id, function_id)
+
+
 def change_set_record(
     *,
     organization_id: int,

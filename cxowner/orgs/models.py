@@ -59,13 +59,23 @@ class Organization(models.Model):
         return self.name
 
 
+class MemberRole(models.TextChoices):
+    """What a member may do in an organization; an API token and an invitation carry one too."""
+
+    ADMIN = "admin", "Admin"
+    EDITOR = "editor", "Editor"
+    VIEWER = "viewer", "Viewer"
+
+
+def role_rule(noun: str) -> models.CheckConstraint:
+    """The database's check that a `role` field holds one of the MemberRole values."""
+    return models.CheckConstraint(condition=models.Q(role__in=MemberRole.values), name=f"{noun}_role_valid")
+
+
 class Membership(models.Model):
     """A user's role in one organization; a user may belong to several."""
 
-    class Role(models.TextChoices):
-        ADMIN = "admin", "Admin"
-        EDITOR = "editor", "Editor"
-        VIEWER = "viewer", "Viewer"
+    Role = MemberRole
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
@@ -76,9 +86,7 @@ class Membership(models.Model):
         ordering = ["organization", "user"]
         constraints = [
             models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org"),
-            models.CheckConstraint(
-                condition=models.Q(role__in=["admin", "editor", "viewer"]), name="membership_role_valid"
-            ),
+            role_rule("membership"),
         ]
 
     def __str__(self) -> str:
@@ -117,9 +125,7 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["organization", "-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(role__in=["admin", "editor", "viewer"]), name="apitoken_role_valid"
-            ),
+            role_rule("apitoken"),
             models.CheckConstraint(condition=~models.Q(name=""), name="apitoken_name_not_empty"),
         ]
 
@@ -155,9 +161,7 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["organization", "-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(role__in=["admin", "editor", "viewer"]), name="invitation_role_valid"
-            ),
+            role_rule("invitation"),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from cxowner.orgs.api.fields import StrictModelSerializer
 from cxowner.orgs.api.versions import VersionField
-from journeys.models import Journey, Stage, Touchpoint
+from journeys.models import TOUCHPOINT_DETAILS, Journey, Stage, Touchpoint
 
 # The largest position a client may ask for; services clamp to the real end anyway.
 MAX_POSITION = 100_000
@@ -79,20 +79,7 @@ class TouchpointSerializer(StrictModelSerializer):
 
     class Meta:
         model = Touchpoint
-        fields = [
-            "id",
-            "journey",
-            "stage",
-            "name",
-            "position",
-            "channel",
-            "description",
-            "importance",
-            "out_of_scope",
-            "out_of_scope_reason",
-            "version",
-            "assignments",
-        ]
+        fields = ["id", "journey", "stage", "name", "position", *TOUCHPOINT_DETAILS, "version", "assignments"]
         read_only_fields = ["id", "journey", "version", "assignments"]
 
     def validate_position(self, value):

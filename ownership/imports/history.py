@@ -13,21 +13,12 @@ from dataclasses import dataclass
 from cxowner.orgs.history import Change, ChangeSet, change_set_record, letters_text
 from cxowner.orgs.models import Organization
 from cxowner.orgs.names import name_key
-from journeys.models import Journey, Touchpoint
+from journeys.models import TOUCHPOINT_DETAILS, Journey, Touchpoint
 from ownership.imports.matrixfile.sheet import MatrixSheet
 from ownership.models import Assignment, Function
 
 # What an import writes of a touchpoint, and so what its history compares.
-TOUCHPOINT_FIELDS = (
-    "name",
-    "stage_id",
-    "position",
-    "channel",
-    "description",
-    "importance",
-    "out_of_scope",
-    "out_of_scope_reason",
-)
+TOUCHPOINT_FIELDS = ("name", "stage_id", "position", *TOUCHPOINT_DETAILS)
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,13 @@ from django.db import models
 from django.db.models import Q
 
 from cxowner.orgs.models import Organization
-from cxowner.orgs.names import (
-    DUPLICATE_NAME,
-    NAME_MAX_CHARS,
-    NamedQuerySet,
-    NameKeyed,
-    duplicate_name_message,
-    name_key_field,
-)
+from cxowner.orgs.named import NamedRow, name_rules
+from cxowner.orgs.names import NAME_MAX_CHARS, name_key_field
 from journeys.models import Journey, Touchpoint, Versioned
 from ownership.engine.constants import LETTERS
 
 
-class Function(NameKeyed, Versioned):
+class Function(NamedRow, Versioned):
     """A department (Marketing, Customer Service …): a column of the matrix."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="functions")
@@ -27,19 +21,11 @@ class Function(NameKeyed, Versioned):
     name_key = name_key_field()
     position = models.PositiveIntegerField(default=0)
 
-    objects = NamedQuerySet.as_manager()
-
     class Meta:
         ordering = ["organization", "position", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "name_key"],
-                name="function_unique_name_key",
-                violation_error_message=duplicate_name_message("function"),
-                violation_error_code=DUPLICATE_NAME,
-            ),
+            *name_rules("function", parent="organization"),
             models.UniqueConstraint(fields=["id", "organization"], name="function_id_organization"),
-            models.CheckConstraint(condition=~Q(name=""), name="function_name_not_empty"),
         ]
 
     def __str__(self) -> str:
