@@ -21,6 +21,7 @@ from django.db.models import F, Prefetch
 
 from cxowner.orgs.history import (
     Change,
+    cell_emptied,
     change_set_record,
     history_ids,
     letters_text,
@@ -275,9 +276,7 @@ def _letters_moved(
         held = cells[touchpoint_id]
         ids = {"journey_id": journey_of[touchpoint_id], "touchpoint_id": touchpoint_id}
         before, after = letters_text(held[target.pk]), letters_text(held[target.pk] | held[function.pk])
-        changes.append(
-            Change("cell", None, "letters", letters_text(held[function.pk]), "", function_id=function.pk, **ids)
-        )
+        changes.append(cell_emptied(held[function.pk], function_id=function.pk, **ids))
         if before != after:
             changes.append(Change("cell", None, "letters", before, after, function_id=target.pk, **ids))
     return changes

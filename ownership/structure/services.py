@@ -8,8 +8,8 @@ from django.db.models import Max
 
 from cxowner.orgs.history import (
     Change,
+    cell_emptied,
     history_ids,
-    letters_text,
     object_changes,
     object_created,
     object_deleted,
@@ -135,9 +135,7 @@ def function_delete(*, function: Function, version: int | None = None, digest: s
     for touchpoint_id, journey_id, letter in rows:
         cells.setdefault((touchpoint_id, journey_id), []).append(letter)
     emptied = [
-        Change(
-            "cell", None, "letters", letters_text(letters), "", journey_id=j, touchpoint_id=t, function_id=function.pk
-        )
+        cell_emptied(letters, journey_id=j, touchpoint_id=t, function_id=function.pk)
         for (t, j), letters in sorted(cells.items())
     ]
     object_record(obj=function, action="delete", changes=[object_deleted(function), *emptied])
