@@ -68,11 +68,15 @@ def matrix_read_source(
     upload_size_check(data, limits)
     deadline = Deadline(limits.max_seconds)
     table_limits = TableLimits(
-        max_rows=limits.max_rows + 1, max_columns=limits.max_columns, max_cell_chars=limits.max_cell_chars
+        max_rows=limits.max_rows + 1,
+        max_columns=limits.max_columns,
+        max_cell_chars=limits.max_cell_chars,
+        max_chars=limits.max_chars,
+        deadline=deadline,
     )
     problems = []
     try:
-        table = read_table(_tables(data, filename, limits, table_limits, deadline), options)
+        table = read_table(_tables(data, filename, limits, table_limits, deadline), options, deadline=deadline)
     except TableInvalid as invalid:
         if invalid.partial is None:  # the header is wrong: the rows would only repeat it
             raise TableRefused([_as_error(p) for p in invalid.problems], invalid.unknown_letters) from None

@@ -53,7 +53,10 @@ class MatrixLimits:
     max_cell_chars: int = MAX_CELL_CHARS
     max_part_bytes: int = 128 * 1024 * 1024  # one XML part of a workbook, unpacked
     max_expansion: int = 100  # unpacked / packed size of one part
-    max_seconds: float = 30.0
+    # All cells together, a shared string counted in every cell that shows it: a 9,000-character
+    # string in a million cells is a few megabytes packed and nine gigabytes read.
+    max_chars: int = 40_000_000
+    max_seconds: float = 10.0
 
 
 @dataclass(frozen=True)

@@ -284,6 +284,7 @@ class _SheetReader:
         self.value: list[str] = []
         self.value_length = 0
         self.in_value = False
+        self.chars = 0
 
     def refuse(self, reason: str) -> None:
         raise _Refused(file_refused(reason))
@@ -351,6 +352,12 @@ class _SheetReader:
         elif name == "row" and self.row is not None:
             width = max(self.row, default=0)
             self.records.append([self.row.get(index, "") for index in range(1, width + 1)])
+            self.chars += sum(map(len, self.row.values()))
+            if self.chars > self.limits.max_chars:
+                self.refuse(
+                    f"the sheet's cells hold more than {self.limits.max_chars:,} characters in all "
+                    f"(by row {self.row_number:,}; a shared string counts in every cell that shows it)"
+                )
             self.row = None
 
     def cell_text(self, kind: str, raw: str) -> str:

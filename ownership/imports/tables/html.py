@@ -15,13 +15,24 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from ownership.imports.tables.source import SourceRow, SourceTable, TableLimits, check_row, check_table_count, too_big
+from ownership.imports.tables.source import (
+    Budget,
+    SourceRow,
+    SourceTable,
+    TableLimits,
+    check_row,
+    check_table_count,
+    too_big,
+)
 
 # Browsers clamp spans to these; a page asking for more is hostile or broken.
 _MAX_COLSPAN = 1000
 
 
 _MAX_ROWSPAN = 65534
+
+
+_FEED_CHARS = 64 * 1024
 
 
 _LINE_BREAK_TAGS = frozenset({"br", "p", "div", "li", "tr", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"})
@@ -41,25 +52,129 @@ class _Cell:
     parts: list[str] = field(default_factory=list)
     colspan: int = 1
     rowspan: int = 1
+    chars: int = 0
 
     def text(self) -> str:
         lines = "".join(self.parts).split("\n")
         return "\n".join(line.strip() for line in lines if line.strip())
 
 
-@dataclass
 class _TableBuilder:
-    index: int
-    name: str
-    rows: list[list[_Cell]] = field(default_factory=list)
-    cell: _Cell | None = None
-    caption: list[str] | None = None
+    """One table's grid, laid out row by row as the page is read, so that a bound crossed by
+    spans is found at the row that crosses it, not after the whole page is held in memory."""
+
+    def __init__(self, index: int, name: str, budget: Budget) -> None:
+        self.index = index
+        self.name = name
+        self.budget = budget
+        self.cell: _Cell | None = None
+        self.caption: list[str] | None = None
+        self.pending: list[_Cell] | None = None  # the cells of the row being read
+        self.grid: list[list[str]] = []
+        self.spanning: list[bool] = []
+        self.spread = _Spread(index, budget.limits)
+
+    @property
+    def row_number(self) -> int:
+        return len(self.grid) + (self.pending is not None)
+
+    def start_row(self) -> None:
+        self._lay_out_pending()
+        if len(self.grid) >= self.budget.limits.max_rows:
+            raise too_big(f"table {self.index} has more than {self.budget.limits.max_rows:,} rows")
+        self.pending = []
+
+    def add_cell(self, cell: _Cell) -> None:
+        if self.pending is None:
+            self.start_row()
+        self.pending.append(cell)
+        self.cell = cell
+
+    def finish(self) -> SourceTable:
+        """Lay the cells out on a grid: spans taken into account, every row as wide as the widest."""
+        self._lay_out_pending()
+        width = max((len(row) for row in self.grid), default=0)
+        rows = []
+        for number, (row, wide) in enumerate(zip(self.grid, self.spanning, strict=True), start=1):
+            # A row with one cell where the others have several is a heading written without colspan.
+            short = 0 < len(row) < width and sum(1 for cell in row if cell) == 1
+            padded = tuple(row + [""] * (width - len(row)))
+            rows.append(SourceRow(number, padded, spanning=wide or short))
+        return SourceTable(index=self.index, markup="html", rows=tuple(rows), name=self.name)
+
+    def _lay_out_pending(self) -> None:
+        if self.pending is None:
+            return
+        cells, self.pending, self.cell = self.pending, None, None
+        number = len(self.grid) + 1
+        self.spread.written += len(cells)
+        row: list[str] = []
+        wide = False
+        for cell in cells:
+            self.spread.fill_at(row)
+            text = self.spread.place(cell, row)
+            wide = wide or (cell.colspan > 1 and bool(text))
+            if len(row) > self.budget.limits.max_columns:
+                check_row(self.index, number, row, self.budget.limits)
+        self.spread.fill_end(row)
+        self.budget.row(self.index, number, row)
+        self.grid.append(row)
+        self.spanning.append(wide)
+
+
+class _Spread:
+    """The cells that row and column spans repeat, and a bound on how many they may make: spans
+    may multiply the cells written so far by `max_span_ratio`, no more."""
+
+    def __init__(self, index: int, limits: TableLimits) -> None:
+        self.index = index
+        self.ratio = limits.max_span_ratio
+        self.written = 0
+        self.made = 0
+        self.covered: dict[int, tuple[int, str]] = {}  # column -> (rows still covered from above, text)
+
+    def place(self, cell: _Cell, row: list[str]) -> str:
+        text = cell.text()
+        for offset in range(cell.colspan):
+            if cell.rowspan > 1:
+                self.covered[len(row)] = (cell.rowspan - 1, text if offset == 0 else "")
+            row.append(text if offset == 0 else "")
+        self._made(cell.colspan - 1)
+        return text
+
+    def fill_at(self, row: list[str]) -> None:
+        """The cells covered from above where the row stands now, before its next cell."""
+        while len(row) in self.covered:
+            row.append(self._from_above(len(row)))
+
+    def fill_end(self, row: list[str]) -> None:
+        """The cells covered from above beyond the row's last cell."""
+        last = max(self.covered, default=-1)
+        while len(row) <= last:
+            row.append(self._from_above(len(row)) if len(row) in self.covered else "")
+
+    def _from_above(self, column: int) -> str:
+        left, text = self.covered.pop(column)
+        if left > 1:
+            self.covered[column] = (left - 1, text)
+        self._made(1)
+        return text
+
+    def _made(self, cells: int) -> None:
+        self.made += cells
+        allowed = self.ratio * max(self.written, 100)
+        if self.made > allowed:
+            raise too_big(
+                f"the merged cells of table {self.index} spread over more than {allowed:,} cells, "
+                f"over {self.ratio} times the cells written"
+            )
 
 
 class _TableParser(HTMLParser):
     def __init__(self, limits: TableLimits) -> None:
         super().__init__(convert_charrefs=True)
         self.limits = limits
+        self.budget = Budget(limits)
         self.open: list[_TableBuilder] = []
         self.done: list[SourceTable] = []
         self.count = 0
@@ -76,7 +191,7 @@ class _TableParser(HTMLParser):
         if tag == "table":
             self.count += 1
             check_table_count(self.count, self.limits)
-            self.open.append(_TableBuilder(index=self.count, name=self.last_heading))
+            self.open.append(_TableBuilder(self.count, self.last_heading, self.budget))
             return
         if tag in _HEADINGS and not self.open:
             self.heading = []
@@ -86,17 +201,15 @@ class _TableParser(HTMLParser):
         if tag == "caption":
             table.caption = []
         elif tag == "tr":
-            self._close_cell(table)
-            table.rows.append([])
+            table.start_row()
         elif tag in ("td", "th"):
-            self._close_cell(table)
-            if not table.rows:
-                table.rows.append([])
             values = dict(attrs)
-            table.cell = _Cell(
-                colspan=_span(values.get("colspan"), _MAX_COLSPAN), rowspan=_span(values.get("rowspan"), _MAX_ROWSPAN)
+            table.add_cell(
+                _Cell(
+                    colspan=_span(values.get("colspan"), _MAX_COLSPAN),
+                    rowspan=_span(values.get("rowspan"), _MAX_ROWSPAN),
+                )
             )
-            table.rows[-1].append(table.cell)
         elif tag in _LINE_BREAK_TAGS and table.cell is not None:
             table.cell.parts.append("\n")
 
@@ -115,14 +228,13 @@ class _TableParser(HTMLParser):
             return
         table = self.open[-1]
         if tag == "table":
-            self._close_cell(table)
             self.open.pop()
-            self.done.append(_grid(table, self.limits))
+            self.done.append(table.finish())
         elif tag == "caption" and table.caption is not None:
             table.name = " ".join("".join(table.caption).split()) or table.name
             table.caption = None
         elif tag in ("td", "th", "tr"):
-            self._close_cell(table)
+            table.cell = None
         elif tag in _LINE_BREAK_TAGS and table.cell is not None:
             table.cell.parts.append("\n")
 
@@ -139,18 +251,15 @@ class _TableParser(HTMLParser):
             table.caption.append(text)
         elif table.cell is not None:
             table.cell.parts.append(text)
-            if sum(len(part) for part in table.cell.parts) > self.limits.max_cell_chars:
+            table.cell.chars += len(text)
+            if table.cell.chars > self.limits.max_cell_chars:
                 limit = self.limits.max_cell_chars
-                raise too_big(f"a cell in row {len(table.rows)} of table {table.index} is over {limit:,} characters")
-
-    def _close_cell(self, table: _TableBuilder) -> None:
-        table.cell = None
+                raise too_big(f"a cell in row {table.row_number} of table {table.index} is over {limit:,} characters")
 
     def close_all(self) -> list[SourceTable]:
         self.close()
         while self.open:  # tables left open by a truncated page still count
-            table = self.open.pop()
-            self.done.append(_grid(table, self.limits))
+            self.done.append(self.open.pop().finish())
         return sorted(self.done, key=lambda table: table.index)
 
 
@@ -161,50 +270,10 @@ def _span(value: str | None, limit: int) -> int:
         return 1
 
 
-def _grid(table: _TableBuilder, limits: TableLimits) -> SourceTable:
-    """Lay the cells out on a grid: spans taken into account, every row as wide as the widest."""
-    if len(table.rows) > limits.max_rows:
-        raise too_big(f"table {table.index} has more than {limits.max_rows:,} rows")
-    grid: list[list[str]] = []
-    spanning: list[bool] = []
-    covered: dict[int, tuple[int, str]] = {}  # column -> (rows still covered from above, text)
-
-    def from_above(column: int) -> str:
-        left, text = covered.pop(column)
-        if left > 1:
-            covered[column] = (left - 1, text)
-        return text
-
-    for number, cells in enumerate(table.rows, start=1):
-        row: list[str] = []
-        wide = False
-        for cell in cells:
-            while len(row) in covered:
-                row.append(from_above(len(row)))
-            text = cell.text()
-            for offset in range(cell.colspan):
-                if cell.rowspan > 1:
-                    covered[len(row)] = (cell.rowspan - 1, text if offset == 0 else "")
-                row.append(text if offset == 0 else "")
-            wide = wide or (cell.colspan > 1 and bool(text))
-            if len(row) > limits.max_columns:
-                check_row(table.index, number, row, limits)
-        while any(column >= len(row) for column in covered):
-            row.append(from_above(len(row)) if len(row) in covered else "")
-        grid.append(row)
-        spanning.append(wide)
-    width = max((len(row) for row in grid), default=0)
-    rows = []
-    for number, (row, wide) in enumerate(zip(grid, spanning, strict=True), start=1):
-        # A row with one cell where the others have several is a heading written without colspan.
-        short = 0 < len(row) < width and sum(1 for cell in row if cell) == 1
-        padded = tuple(row + [""] * (width - len(row)))
-        check_row(table.index, number, padded, limits)
-        rows.append(SourceRow(number, padded, spanning=wide or short))
-    return SourceTable(index=table.index, markup="html", rows=tuple(rows), name=table.name)
-
-
 def tables_from_html(text: str, *, limits: TableLimits) -> list[SourceTable]:
     parser = _TableParser(limits)
-    parser.feed(text)
+    # Fed in pieces so that a page of millions of tags still meets the deadline between them.
+    for start in range(0, len(text), _FEED_CHARS):
+        parser.feed(text[start : start + _FEED_CHARS])
+        parser.budget.check_time()
     return parser.close_all()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ownership.imports.tables.source import SourceRow, SourceTable, TableLimits, check_row, check_table_count
+from ownership.imports.tables.source import Budget, SourceRow, SourceTable, TableLimits, check_table_count
 
 _DELIMITER_CELL = re.compile(r"^\s*:?-+:?\s*$")
 
@@ -27,6 +27,7 @@ _QUOTE = re.compile(r"^\s{0,3}>\s?")
 def tables_from_markdown(text: str, *, limits: TableLimits) -> list[SourceTable]:
     lines = [_QUOTE.sub("", line) for line in text.splitlines()]
     tables: list[SourceTable] = []
+    budget = Budget(limits)
     heading = ""
     in_fence = False
     index = 0
@@ -38,7 +39,7 @@ def tables_from_markdown(text: str, *, limits: TableLimits) -> list[SourceTable]
             if found := _HEADING.match(line):
                 heading = found.group(1)
             elif "|" in line and index + 1 < len(lines) and _is_delimiter_row(lines[index + 1]):
-                table, index = _read_table(lines, index, len(tables) + 1, heading, limits)
+                table, index = _read_table(lines, index, len(tables) + 1, heading, budget)
                 tables.append(table)
                 check_table_count(len(tables), limits)
                 continue
@@ -46,18 +47,16 @@ def tables_from_markdown(text: str, *, limits: TableLimits) -> list[SourceTable]
     return tables
 
 
-def _read_table(
-    lines: list[str], start: int, table_index: int, name: str, limits: TableLimits
-) -> tuple[SourceTable, int]:
+def _read_table(lines: list[str], start: int, table_index: int, name: str, budget: Budget) -> tuple[SourceTable, int]:
     header = split_row(lines[start])
-    check_row(table_index, 1, header, limits)
+    budget.row(table_index, 1, header)
     rows = [SourceRow(1, tuple(header), line=start + 1)]
     index = start + 2  # past the delimiter row
     dropped: list[str] = []
     while index < len(lines) and lines[index].strip() and "|" in lines[index]:
         cells = split_row(lines[index])
         number = len(rows) + 1
-        check_row(table_index, number, cells, limits)
+        budget.row(table_index, number, cells)
         # GitHub shows no cell beyond the header's width; neither does the import, but it says so.
         extra = [cell for cell in cells[len(header) :] if cell]
         if extra:

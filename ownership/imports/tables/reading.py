@@ -13,7 +13,7 @@ from ownership.imports.tables.layout import HeaderReading, Layout, Role, TableOp
 from ownership.imports.tables.markdown import tables_from_markdown
 from ownership.imports.tables.problems import TableInvalid, refuse
 from ownership.imports.tables.rows import RowReader
-from ownership.imports.tables.source import SourceTable, TableLimits, table_from_csv_text, text_format
+from ownership.imports.tables.source import Deadline, SourceTable, TableLimits, table_from_csv_text, text_format
 
 
 def tables_from_text(text: str, *, limits: TableLimits | None = None, markup: str | None = None) -> list[SourceTable]:
@@ -37,7 +37,9 @@ def _known_header(cell: str) -> bool:
     )
 
 
-def read_table(tables: Sequence[SourceTable], options: TableOptions | None = None) -> CanonicalTable:
+def read_table(
+    tables: Sequence[SourceTable], options: TableOptions | None = None, *, deadline: Deadline | None = None
+) -> CanonicalTable:
     """The chosen table (or the first holding a RACI matrix) as the matrix file's rows.
 
     Raises TableInvalid: header problems alone when the header is wrong, otherwise every row
@@ -62,7 +64,7 @@ def read_table(tables: Sequence[SourceTable], options: TableOptions | None = Non
         reading = read_header(table, options, reader)
         if not _holds_matrix(reading):
             raise _no_matrix(table)
-        return _read(table, reading, options, reader, len(tables))
+        return _read(table, reading, options, reader, len(tables), deadline)
     first_problem: TableInvalid | None = None
     for table in tables:
         if is_legend(table):
@@ -73,16 +75,21 @@ def read_table(tables: Sequence[SourceTable], options: TableOptions | None = Non
             first_problem = first_problem or exc
             continue
         if _holds_matrix(reading):
-            return _read(table, reading, options, reader, len(tables))
+            return _read(table, reading, options, reader, len(tables), deadline)
         first_problem = first_problem or _no_matrix(table)
     assert first_problem is not None
     raise first_problem
 
 
 def _read(
-    table: SourceTable, reading: HeaderReading, options: TableOptions, reader: LetterReader, count: int
+    table: SourceTable,
+    reading: HeaderReading,
+    options: TableOptions,
+    reader: LetterReader,
+    count: int,
+    deadline: Deadline | None,
 ) -> CanonicalTable:
-    canonical = RowReader(table, reading, options, reader).read()
+    canonical = RowReader(table, reading, options, reader, deadline).read()
     if count > 1:
         canonical = CanonicalTable(**{**canonical.__dict__, "table": f"{canonical.table} of {count}"})
     return canonical

@@ -27,7 +27,7 @@ from ownership.imports.tables.cells import (
 )
 from ownership.imports.tables.layout import DEFAULT_STAGE, Column, HeaderReading, Layout, Role, TableOptions
 from ownership.imports.tables.problems import UNKNOWN_LETTER, Place, ProblemLog, refuse, shorten
-from ownership.imports.tables.source import SourceRow, SourceTable
+from ownership.imports.tables.source import Deadline, SourceRow, SourceTable
 
 _RESERVED_NAMES = frozenset(name_key(column.replace("_", " ")) for column in CANONICAL_COLUMNS)
 
@@ -38,8 +38,16 @@ _SHOWN_NAMES = 3
 class RowReader:
     """Reads the rows below the header into canonical rows, collecting problems by kind."""
 
-    def __init__(self, table: SourceTable, reading: HeaderReading, options: TableOptions, reader: LetterReader) -> None:
+    def __init__(
+        self,
+        table: SourceTable,
+        reading: HeaderReading,
+        options: TableOptions,
+        reader: LetterReader,
+        deadline: Deadline | None = None,
+    ) -> None:
         self.table = table
+        self.deadline = deadline
         self.reading = reading
         self.options = options
         self.reader = reader
@@ -70,6 +78,8 @@ class RowReader:
             )
         rows: list[CanonicalRow] = []
         for row in self.table.rows:
+            if self.deadline is not None and row.number % 256 == 0:
+                self.deadline.check()
             if row.number > reading.header_row.last:
                 canonical = self._row(row)
                 if canonical is not None:

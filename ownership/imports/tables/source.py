@@ -14,20 +14,64 @@ import datetime
 import io
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
+from typing import Protocol
 
 from ownership.imports.tables.problems import TableInvalid, refuse
 
 
+class Deadline(Protocol):
+    """The caller's bound on time: check() raises once it has passed."""
+
+    def check(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class TableLimits:
-    """Bounds on what one source may hold; the first crossed refuses the whole source."""
+    """Bounds on what one source may hold; the first crossed refuses the whole source.
+
+    A few kilobytes can ask for millions of cells (a row span of 65,534 under 500 columns, one long
+    shared string in a million workbook cells), so the cells and characters a source grows into
+    are bounded as well as what was written, and merged cells may spread over at most
+    `max_span_ratio` times the cells written.
+    """
 
     max_rows: int = 200_000
     max_columns: int = 500
     max_cell_chars: int = 10_000
     max_tables: int = 200
+    max_cells: int = 4_000_000
+    max_chars: int = 40_000_000
+    max_span_ratio: int = 100
+    deadline: Deadline | None = field(default=None, compare=False)
+
+
+class Budget:
+    """What one source has used of its limits so far; readers charge every row they make."""
+
+    def __init__(self, limits: TableLimits) -> None:
+        self.limits = limits
+        self.cells = 0
+        self.chars = 0
+
+    def row(self, table_index: int, row_number: int, cells: Sequence[str]) -> None:
+        check_row(table_index, row_number, cells, self.limits)
+        self.cells += len(cells)
+        self.chars += sum(map(len, cells))
+        if self.cells > self.limits.max_cells:
+            raise too_big(
+                f"the source holds more than {self.limits.max_cells:,} cells"
+                " (a merged cell counts once per cell it covers)"
+            )
+        if self.chars > self.limits.max_chars:
+            raise too_big(f"the source's cells hold more than {self.limits.max_chars:,} characters in all")
+        if row_number % 256 == 0:
+            self.check_time()
+
+    def check_time(self) -> None:
+        if self.limits.deadline is not None:
+            self.limits.deadline.check()
 
 
 @dataclass(frozen=True)
@@ -83,13 +127,20 @@ def too_big(reason: str) -> TableInvalid:
 # ---------------------------------------------------------------------------------------------
 # Rows of values: CSV records and workbook sheets
 def table_from_records(
-    records: Iterable[Sequence[str]], *, markup: str = "csv", index: int = 1, name: str = "", limits: TableLimits
+    records: Iterable[Sequence[str]],
+    *,
+    markup: str = "csv",
+    index: int = 1,
+    name: str = "",
+    limits: TableLimits,
+    budget: Budget | None = None,
 ) -> SourceTable:
     """A table from records already split into cells (a CSV reader's, a workbook reader's)."""
+    budget = budget or Budget(limits)
     rows = []
     for number, record in enumerate(records, start=1):
         cells = tuple(record)
-        check_row(index, number, cells, limits)
+        budget.row(index, number, cells)
         rows.append(SourceRow(number, cells))
     return SourceTable(index=index, markup=markup, rows=tuple(rows), name=name)
 
@@ -99,10 +150,11 @@ def tables_from_sheets(
 ) -> list[SourceTable]:
     """One table per worksheet, from (sheet name, rows of cell values) as a workbook reader gives them."""
     tables = []
+    budget = Budget(limits)
     for index, (name, rows) in enumerate(sheets, start=1):
         check_table_count(index, limits)
         records = ([cell_text(value) for value in row] for row in rows)
-        tables.append(table_from_records(records, markup="xlsx", index=index, name=name, limits=limits))
+        tables.append(table_from_records(records, markup="xlsx", index=index, name=name, limits=limits, budget=budget))
     return tables
 
 
@@ -167,7 +219,10 @@ def detect_delimiter(text: str, known_header: Callable[[str], bool] = lambda _: 
 _MARKDOWN_DELIMITER_ROW = re.compile(r"^[ \t]*(?:>[ \t]?)*\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 
 
-_HTML_TABLE = re.compile(r"<table[\s>].*?<t[dh][\s>]", re.IGNORECASE | re.DOTALL)
+_HTML_TABLE = re.compile(r"<table[\s>]", re.IGNORECASE)
+
+
+_HTML_CELL = re.compile(r"<t[dh][\s>]", re.IGNORECASE)
 
 
 def text_format(text: str) -> str:
@@ -176,7 +231,10 @@ def text_format(text: str) -> str:
     Markdown needs a header line with a pipe directly above a delimiter line (`|---|---|`);
     HTML needs a table with a cell. Anything else is read as CSV or tab-separated rows.
     """
-    if _HTML_TABLE.search(text):
+    # Two searches, not one pattern with .*? between: that pattern scans to the end of the text
+    # again from every "<table" without a cell after it.
+    table = _HTML_TABLE.search(text)
+    if table and _HTML_CELL.search(text, table.end()):
         return "html"
     lines = text.splitlines()
     for above, line in zip(lines, lines[1:], strict=False):
