@@ -37,7 +37,8 @@ def client_address(request: HttpRequest) -> str:
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
     """django-axes' answer to a paused (username, address) pair: 429 with Retry-After."""
-    response = render(request, "registration/locked.html", status=429)
+    pause = {"minutes": -(-settings.LOGIN_LOCKOUT_SECONDS // 60), "failures": settings.AXES_FAILURE_LIMIT}
+    response = render(request, "registration/locked.html", {"pause": pause}, status=429)
     response["Retry-After"] = str(settings.LOGIN_LOCKOUT_SECONDS)
     return response
 

@@ -138,6 +138,9 @@ AXES_FAILURE_LIMIT = LOGIN_MAX_FAILURES
 AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_LOCKOUT_SECONDS)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# An attempt during the pause is refused without being counted: counting it (axes' default) made
+# the right password restart the pause, and a person who kept trying stayed locked out.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "cxowner.login.client_address"
 AXES_LOCKOUT_CALLABLE = "cxowner.login.locked_out"
 AXES_VERBOSE = False

@@ -55,6 +55,43 @@ def test_repeated_wrong_passwords_pause_that_account_from_that_address_with_429(
     assert "_auth_user_id" not in client.session
 
 
+def test_attempts_during_the_pause_are_not_counted(client):
+    from axes.handlers.proxy import AxesProxyHandler
+
+    user = UserFactory()
+    fail(client, user.username, 5)
+    request_like = client.post(LOGIN, {"username": user.username, "password": PASSWORD}).wsgi_request
+    fail(client, user.username, 3)
+    credentials = {"username": user.username}
+    assert AxesProxyHandler.get_failures(request_like, credentials) == 5
+
+
+def test_the_right_password_logs_in_once_the_pause_ends_though_tried_during_it(client, settings):
+    import datetime
+    import time
+
+    # The pause would restart at each attempt if they were counted: here it ends 1 s after the
+    # fifth failure whatever was tried at 0.6 s.
+    settings.AXES_COOLOFF_TIME = datetime.timedelta(seconds=1)
+    user = UserFactory()
+    fail(client, user.username, 5)
+    started = time.monotonic()
+    time.sleep(0.6)
+    assert client.post(LOGIN, {"username": user.username, "password": PASSWORD}).status_code == 429
+    time.sleep(max(0.0, 1.15 - (time.monotonic() - started)))
+    assert client.post(LOGIN, {"username": user.username, "password": PASSWORD}).status_code == 302
+
+
+def test_the_pause_page_says_how_long_it_lasts(client, settings):
+    settings.LOGIN_LOCKOUT_SECONDS = 900
+    user = UserFactory()
+    response = client.post(LOGIN, {"username": user.username, "password": "wrong"})
+    for _ in range(4):
+        response = client.post(LOGIN, {"username": user.username, "password": "wrong"})
+    assert response.status_code == 429
+    assert "paused for 15 minutes after 5 wrong passwords" in " ".join(response.content.decode().split())
+
+
 def test_failures_under_the_limit_do_not_lock(client):
     user = UserFactory()
     assert fail(client, user.username, 4) == [200] * 4
