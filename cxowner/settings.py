@@ -264,7 +264,10 @@ MATRIX_MAX_ROWS = envint("MATRIX_MAX_ROWS", 200_000)
 MATRIX_MAX_COLUMNS = envint("MATRIX_MAX_COLUMNS", 500)
 MATRIX_XLSX_MAX_PART_BYTES = envint("MATRIX_XLSX_MAX_PART_BYTES", 128 * 1024 * 1024)
 MATRIX_XLSX_MAX_EXPANSION = envint("MATRIX_XLSX_MAX_EXPANSION", 100)
-MATRIX_PARSE_MAX_SECONDS = envint("MATRIX_PARSE_MAX_SECONDS", 30)
+# Reading a file in a web request stops well before gunicorn's 30 s timeout kills the worker (the
+# refusal must win that race); the worker's import jobs and the command line may read longer.
+MATRIX_PARSE_MAX_SECONDS = envint("MATRIX_PARSE_MAX_SECONDS", 10)
+MATRIX_WORKER_PARSE_MAX_SECONDS = envint("MATRIX_WORKER_PARSE_MAX_SECONDS", 300)
 # Imports of more rows than this run on the worker, with progress (ownership/imports/jobs.py).
 MATRIX_IMPORT_WORKER_ROWS = envint("MATRIX_IMPORT_WORKER_ROWS", 5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MATRIX_UPLOAD_MAX_BYTES + 1024 * 1024

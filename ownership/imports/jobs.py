@@ -99,6 +99,7 @@ def matrix_import_job_task(job_id: int) -> str | None:
                 max_bytes=settings.MATRIX_UPLOAD_MAX_BYTES,
                 dry_run=job.dry_run,
                 progress=progress,
+                max_seconds=settings.MATRIX_WORKER_PARSE_MAX_SECONDS,
             )
     except MatrixFileInvalid as invalid:
         changes.update(status=ImportJob.Status.FAILED, errors=[str(error) for error in invalid.errors])

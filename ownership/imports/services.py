@@ -82,15 +82,17 @@ class _DryRun(Exception):
     pass
 
 
-def matrix_limits(*, max_bytes: int) -> MatrixLimits:
-    """The reading bounds of the settings (MATRIX_*), with the caller's upload size."""
+def matrix_limits(*, max_bytes: int, max_seconds: float | None = None) -> MatrixLimits:
+    """The reading bounds of the settings (MATRIX_*), with the caller's upload size; a web request
+    reads for MATRIX_PARSE_MAX_SECONDS at most, well under the web server's timeout, and the worker
+    and the command line for as long as they pass (MATRIX_WORKER_PARSE_MAX_SECONDS)."""
     return MatrixLimits(
         max_bytes=max_bytes,
         max_rows=settings.MATRIX_MAX_ROWS,
         max_columns=settings.MATRIX_MAX_COLUMNS,
         max_part_bytes=settings.MATRIX_XLSX_MAX_PART_BYTES,
         max_expansion=settings.MATRIX_XLSX_MAX_EXPANSION,
-        max_seconds=settings.MATRIX_PARSE_MAX_SECONDS,
+        max_seconds=settings.MATRIX_PARSE_MAX_SECONDS if max_seconds is None else max_seconds,
     )
 
 
@@ -103,16 +105,20 @@ def matrix_import_file(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
     options: TableOptions | None = None,
+    max_seconds: float | None = None,
 ) -> ImportSummary:
     """Read and import a file or pasted text (import_reading). Raises MatrixFileInvalid with every problem."""
-    reading = matrix_read(data=data, filename=filename, max_bytes=max_bytes, options=options)
+    reading = matrix_read(data=data, filename=filename, max_bytes=max_bytes, options=options, max_seconds=max_seconds)
     summary = matrix_import(organization=organization, sheet=reading.sheet, dry_run=dry_run, progress=progress)
     return summary.read_from(reading)
 
 
-def matrix_read(*, data: bytes, filename: str, max_bytes: int, options: TableOptions | None = None) -> MatrixReading:
+def matrix_read(
+    *, data: bytes, filename: str, max_bytes: int, options: TableOptions | None = None, max_seconds: float | None = None
+) -> MatrixReading:
     """The file as a sheet, within the settings' bounds, and how it was read; raises MatrixFileInvalid."""
-    return matrix_read_source(data=data, filename=filename, limits=matrix_limits(max_bytes=max_bytes), options=options)
+    limits = matrix_limits(max_bytes=max_bytes, max_seconds=max_seconds)
+    return matrix_read_source(data=data, filename=filename, limits=limits, options=options)
 
 
 def matrix_import(

@@ -153,3 +153,16 @@ def _journey(name: str):
     from ownership.imports.tables.layout import TableOptions
 
     return TableOptions(journey=name)
+
+
+def test_a_web_request_reads_within_its_own_bound_and_the_worker_within_its_own(settings):
+    from ownership.imports.services import matrix_read
+
+    settings.MATRIX_PARSE_MAX_SECONDS = 0
+    data = b"journey,stage,touchpoint,Sales\n" + b"".join(b"J,S,T%d,R\n" % n for n in range(3_000))
+    with pytest.raises(MatrixFileInvalid, match="took over 0 seconds"):
+        matrix_read(data=data, filename="m.csv", max_bytes=10**6)
+    worker = matrix_read(
+        data=data, filename="m.csv", max_bytes=10**6, max_seconds=settings.MATRIX_WORKER_PARSE_MAX_SECONDS
+    )
+    assert len(worker.sheet.rows) == 3_000

@@ -90,6 +90,7 @@ class Command(BaseCommand):
                     max_bytes=settings.MATRIX_UPLOAD_MAX_BYTES,
                     dry_run=dry_run,
                     options=reading,
+                    max_seconds=settings.MATRIX_WORKER_PARSE_MAX_SECONDS,
                 )
             except MatrixFileInvalid as invalid:
                 for error in invalid.errors:
