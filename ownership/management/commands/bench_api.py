@@ -21,14 +21,10 @@
 from __future__ import annotations
 
 import http.client
-import os
 import random
 import re
-import secrets
 import shutil
-import socket
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -43,6 +39,7 @@ from cxowner.orgs.services import token_create
 from cxowner.orgs.signals import MatrixScope
 from journeys.models import Journey, Stage, Touchpoint
 from ownership.gaps.live import gaps_refresh
+from ownership.management.commands._loopback import free_port, get, gunicorn_start, percentile_ms, stop, wait_until_up
 from ownership.management.commands._synthetic import delete_organization
 from ownership.models import Assignment, Function
 
@@ -87,7 +84,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         organization, journey, key = self._build(touchpoints)
         self.stdout.write(f"Built {SLUG} in {time.perf_counter() - started:.1f} s.")
-        port = port or _free_port()
+        port = port or free_port()
         base = f"http://127.0.0.1:{port}"
         auth = {"Authorization": f"Bearer {key}"}
         list_path = f"/api/v1/orgs/{SLUG}/touchpoints/?page_size=50"
@@ -97,11 +94,11 @@ class Command(BaseCommand):
             ("touchpoint list, 50 per page with letters", list_path, auth),
             (f"matrix of a {MATRIX_TOUCHPOINTS}-touchpoint journey", matrix_path, auth),
         ]
-        server = self._start_server(port, workers)
+        server = gunicorn_start(port, workers)
         try:
-            _wait_until_up(base + "/api/v1/ping/", server)
+            wait_until_up(base + "/api/v1/ping/", server)
             for _, path, headers in endpoints:
-                status = _get(base, path, headers)[0]
+                status = get(base, path, headers)[0]
                 if status != 200:
                     raise CommandError(f"GET {path} answered {status}; not benchmarking a failing endpoint.")
             # The 304 path: what a poller sends once it holds the ETag, while nothing changes.
@@ -109,8 +106,8 @@ class Command(BaseCommand):
                 ("touchpoint list, unchanged (304)", list_path),
                 ("matrix, unchanged (304)", matrix_path),
             ):
-                conditional = {**auth, "If-None-Match": _get(base, path, auth)[2]}
-                if _get(base, path, conditional)[0] != 304:
+                conditional = {**auth, "If-None-Match": get(base, path, auth)[2]}
+                if get(base, path, conditional)[0] != 304:
                     raise CommandError(f"GET {path} with its own ETag did not answer 304.")
                 endpoints.append((name, path, conditional))
             tool = "wrk" if shutil.which("wrk") else "python threads"
@@ -119,11 +116,7 @@ class Command(BaseCommand):
                 _load(tool, base, path, headers, connections=connections, duration=min(duration, 2))  # warm-up
                 results.append(_load(tool, base, path, headers, connections=connections, duration=duration, name=name))
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server)
             if not keep:
                 delete_organization(organization)
         self._report(results, tool=tool, workers=workers, connections=connections, duration=duration)
@@ -176,33 +169,6 @@ class Command(BaseCommand):
 
     # Server -----------------------------------------------------------------------------------
 
-    def _start_server(self, port: int, workers: int) -> subprocess.Popen:
-        env = {
-            **os.environ,
-            "DEBUG": "false",
-            "HTTPS": "false",
-            "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-" + secrets.token_urlsafe(40),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "API_THROTTLE_ANON": "off",
-            "API_THROTTLE_TOKEN": "off",
-            "API_THROTTLE_USER": "off",
-            "LOG_LEVEL": "WARNING",
-        }
-        env.pop("PYTEST_VERSION", None)
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "cxowner.wsgi",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ]
-        return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env)
-
     # Report -----------------------------------------------------------------------------------
 
     def _report(self, results: list[Load], *, tool: str, workers: int, connections: int, duration: float) -> None:
@@ -231,38 +197,6 @@ class Command(BaseCommand):
                 f"| {result.name} | {result.rate:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | "
                 f"{result.errors} | {ratio:.2f} | {target} |"
             )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 30.0) -> None:
-    base, path = url.split("/api/", 1)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise CommandError("gunicorn exited before answering; see its output above.")
-        try:
-            if _get(base, "/api/" + path, {})[0] == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise CommandError(f"gunicorn did not answer within {timeout:.0f} s.")
-
-
-def _get(base: str, path: str, headers: dict[str, str]) -> tuple[int, int, str]:
-    """Status, body length and ETag of one GET."""
-    host, port = base.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    try:
-        connection.request("GET", path, headers=headers)
-        response = connection.getresponse()
-        return response.status, len(response.read()), response.getheader("ETag") or ""
-    finally:
-        connection.close()
 
 
 def _load(tool: str, base: str, path: str, headers, *, connections: int, duration: float, name: str = "") -> Load:
@@ -341,13 +275,7 @@ def _load_threads(base, path, headers, *, connections, duration, name) -> Load:
         name=name,
         requests=len(latencies),
         seconds=seconds,
-        p50_ms=_percentile_ms(latencies, 0.5),
-        p99_ms=_percentile_ms(latencies, 0.99),
+        p50_ms=percentile_ms(latencies, 0.5),
+        p99_ms=percentile_ms(latencies, 0.99),
         errors=errors,
     )
-
-
-def _percentile_ms(ordered: list[float], share: float) -> float:
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
