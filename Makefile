@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 DEV_ENV := DEBUG=true
 
-.PHONY: run demo-reset test lint format bench check-deploy clean
+.PHONY: run demo-reset test lint format bench load check-deploy clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ bench: $(VENV)/.installed
 	$(DEV_ENV) $(MANAGE) bench $(BENCH_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_api $(BENCH_API_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_pages $(BENCH_PAGES_ARGS)
+
+# Editors, audits, a scenario and imports at once on gunicorn and a worker: 5xx and p50/p99 per kind.
+load: $(VENV)/.installed
+	$(DEV_ENV) $(MANAGE) migrate --noinput -v0
+	$(DEV_ENV) $(MANAGE) bench_load $(LOAD_ARGS)
 
 # The production settings must pass Django's deployment checklist without a warning.
 check-deploy: $(VENV)/.installed

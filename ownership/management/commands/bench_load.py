@@ -1,0 +1,267 @@
+"""A busy organization on a real server: editors, audits, a scenario and imports at once.
+
+`bench_load [--touchpoints 5000] [--duration 60] [--editors 8] [--shared 2] [--audit-every 0.5] [--workers 2]`
+
+1. Builds `bench-load` (generate_org --replace) and an editor token for each person below.
+2. Starts gunicorn (--workers sync workers, 30 s timeout) and a Celery worker on a loopback port
+   against the configured database and broker.
+3. For --duration seconds, all at once:
+   - each of --editors editors changes cells of a journey of their own through the matrix API
+     (PATCH with the letters they read as `expected`), one request after another;
+   - --shared editors change the same few cells of one journey: some of their writes are refused
+     as stale (409/412), which is the product working, and counted apart;
+   - an integration asks for an audit every --audit-every seconds;
+   - a planner draws a scenario on a journey nobody else edits, compares it and applies it, again
+     and again;
+   - an importer uploads the matrix file of a journey of its own every few seconds.
+4. Prints a Markdown table per kind of request (count, refusals, 5xx, p50, p99) and whether the
+   targets hold: no 5xx and no worker killed, p99 of the editors' writes under 300 ms.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from cxowner.orgs.models import Organization
+from cxowner.orgs.services import token_create
+from journeys.models import Journey
+from ownership.management.commands._loopback import (
+    free_port,
+    gunicorn_start,
+    percentile_ms,
+    send,
+    stop,
+    wait_until_up,
+    worker_start,
+)
+from ownership.management.commands._synthetic import delete_organization
+
+SLUG = "bench-load"
+EDIT_P99_TARGET_MS = 300
+STALE = (409, 412)
+IMPORT_ROWS = 200
+
+
+@dataclass
+class Tally:
+    """What one kind of request met."""
+
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, status: int, seconds: float) -> None:
+        self.latencies.append(seconds)
+        self.statuses[status] += 1
+
+    def count(self, test) -> int:
+        return sum(n for status, n in self.statuses.items() if test(status))
+
+
+class Run:
+    """The shared state of one load: the server's address, the clock, the tallies."""
+
+    def __init__(self, base: str, duration: float) -> None:
+        self.base = base
+        self.ends = time.monotonic() + duration
+        self.lock = threading.Lock()
+        self.tallies: dict[str, Tally] = defaultdict(Tally)
+
+    def going(self) -> bool:
+        return time.monotonic() < self.ends
+
+    def call(self, kind: str, method: str, path: str, key: str, body=None, headers=None) -> tuple[int, dict | None]:
+        began = time.perf_counter()
+        try:
+            status, raw, _ = send(self.base, method, path, {"Authorization": f"Bearer {key}", **(headers or {})}, body)
+        except OSError:
+            status, raw = 599, b""  # the connection failed: counted with the server errors
+        with self.lock:
+            self.tallies[kind].add(status, time.perf_counter() - began)
+        try:
+            return status, _json(raw)
+        except ValueError:
+            return status, None
+
+
+def _json(raw: bytes):
+    import json
+
+    return json.loads(raw) if raw else None
+
+
+class Command(BaseCommand):
+    help = "Editors, audits, a scenario and imports at once on gunicorn: 5xx count and p50/p99 per request kind."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--touchpoints", type=int, default=5000)
+        parser.add_argument("--duration", type=float, default=60.0)
+        parser.add_argument("--editors", type=int, default=8)
+        parser.add_argument("--shared", type=int, default=2, help="editors sharing the same cells")
+        parser.add_argument("--audit-every", type=float, default=0.5)
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+        parser.add_argument("--keep", action="store_true", help="keep the bench-load organization afterwards")
+
+    def handle(self, *args, touchpoints, duration, editors, shared, audit_every, workers, keep, **options):
+        if not 5 <= duration <= 600:
+            raise CommandError("--duration must be between 5 and 600 seconds.")
+        organization, journeys = self._build(touchpoints, editors + 3)
+        keys = [token_create(organization=organization, name=f"person {n}", role="editor")[1] for n in range(20)]
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        with tempfile.TemporaryDirectory() as folder:
+            log_path = Path(folder) / "gunicorn.log"
+            with log_path.open("w") as log:
+                server, worker = gunicorn_start(port, workers, log=log), worker_start()
+                try:
+                    wait_until_up(base + "/api/v1/ping/", server)
+                    run = Run(base, duration)
+                    people = self._people(run, journeys, keys, editors=editors, shared=shared, audit_every=audit_every)
+                    for person in people:
+                        person.start()
+                    for person in people:
+                        person.join()
+                finally:
+                    stop(server)
+                    stop(worker)
+                    if not keep:
+                        delete_organization(organization)
+            killed = log_path.read_text().count("WORKER TIMEOUT")
+        self._report(run, workers=workers, duration=duration, killed=killed, editors=editors, shared=shared)
+
+    def _build(self, touchpoints: int, journeys_needed: int) -> tuple[Organization, list[int]]:
+        call_command("generate_org", SLUG, touchpoints=touchpoints, replace=True, stdout=self.stdout)
+        organization = Organization.objects.get(slug=SLUG)
+        journeys = list(
+            Journey.objects.filter(organization=organization).order_by("position").values_list("pk", flat=True)
+        )
+        if len(journeys) < journeys_needed:
+            raise CommandError(f"{SLUG} has {len(journeys)} journeys; give more --touchpoints for {journeys_needed}.")
+        return organization, journeys
+
+    def _people(self, run: Run, journeys: list[int], keys: list[str], *, editors, shared, audit_every):
+        people = [threading.Thread(target=_editor, args=(run, keys[n], journeys[n], False)) for n in range(editors)]
+        shared_journey = journeys[editors]
+        people += [
+            threading.Thread(target=_editor, args=(run, keys[editors + n], shared_journey, True)) for n in range(shared)
+        ]
+        people.append(threading.Thread(target=_auditor, args=(run, keys[-1], audit_every)))
+        people.append(threading.Thread(target=_planner, args=(run, keys[-2], journeys[editors + 1])))
+        people.append(threading.Thread(target=_importer, args=(run, keys[-3])))
+        return people
+
+    def _report(self, run: Run, *, workers, duration, killed, editors, shared) -> None:
+        database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        self.stdout.write("")
+        self.stdout.write(
+            f"Load: gunicorn {workers} sync workers (30 s timeout) and a Celery worker on loopback, {database}; "
+            f"{editors} editors + {shared} on shared cells, audits, a scenario and imports for {duration:g} s."
+        )
+        self.stdout.write("")
+        self.stdout.write("| request | count | 2xx | refused as stale | other 4xx | 5xx | p50 ms | p99 ms |")
+        self.stdout.write("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        server_errors = 0
+        for kind, tally in sorted(run.tallies.items()):
+            ordered = sorted(tally.latencies)
+            errors = tally.count(lambda status: status >= 500)
+            server_errors += errors
+            self.stdout.write(
+                f"| {kind} | {len(ordered)} | {tally.count(lambda s: s < 300)} | {tally.count(lambda s: s in STALE)} "
+                f"| {tally.count(lambda s: 400 <= s < 500 and s not in STALE)} | {errors} "
+                f"| {percentile_ms(ordered, 0.5):.0f} | {percentile_ms(ordered, 0.99):.0f} |"
+            )
+        edits = sorted(run.tallies["cell edit"].latencies + run.tallies["cell edit, shared cells"].latencies)
+        p99 = percentile_ms(edits, 0.99)
+        self.stdout.write("")
+        self.stdout.write(
+            f"- 5xx and failed connections: {server_errors}; workers killed by gunicorn: {killed} "
+            f"(target 0): {'PASS' if server_errors == killed == 0 else 'MISS'}"
+        )
+        self.stdout.write(
+            f"- p99 of cell edits: {p99:.0f} ms (target < {EDIT_P99_TARGET_MS} ms): "
+            f"{'PASS' if p99 < EDIT_P99_TARGET_MS else 'MISS'}"
+        )
+
+
+def _matrix(run: Run, key: str, journey: int, kind: str) -> tuple[list[int], list[int], dict]:
+    status, body = run.call(kind, "GET", f"/api/v1/orgs/{SLUG}/journeys/{journey}/matrix/", key)
+    if status != 200 or body is None:
+        return [], [], {}
+    touchpoints = [row["id"] for row in body["touchpoints"]]
+    functions = [column["id"] for column in body["functions"]]
+    cells = {(cell["touchpoint"], cell["function"]): cell["letters"] for cell in body["cells"]}
+    return touchpoints, functions, cells
+
+
+def _editor(run: Run, key: str, journey: int, shared: bool) -> None:
+    """Read the journey's matrix, then toggle a C in one cell after another, as its reader."""
+    rng = random.Random(journey * 7 + shared + hash(key) % 1000)
+    kind = "cell edit, shared cells" if shared else "cell edit"
+    touchpoints, functions, cells = _matrix(run, key, journey, "matrix read")
+    if shared:
+        touchpoints = touchpoints[:3]
+    while run.going() and touchpoints and functions:
+        cell = (rng.choice(touchpoints), rng.choice(functions))
+        held = cells.get(cell, "")
+        wanted = held.replace("C", "") if "C" in held else "".join(x for x in "RACI" if x in held + "C")
+        body = {"cells": [{"touchpoint": cell[0], "function": cell[1], "letters": wanted, "expected": held}]}
+        status, answer = run.call(kind, "PATCH", f"/api/v1/orgs/{SLUG}/journeys/{journey}/matrix/", key, body)
+        if status == 200 and answer:
+            cells.update({(c["touchpoint"], c["function"]): c["letters"] for c in answer["cells"]})
+        elif status in STALE:
+            _, _, cells = _matrix(run, key, journey, "matrix read")
+
+
+def _auditor(run: Run, key: str, every: float) -> None:
+    while run.going():
+        run.call("audit request", "POST", f"/api/v1/orgs/{SLUG}/audits/", key)
+        time.sleep(every)
+
+
+def _planner(run: Run, key: str, journey: int) -> None:
+    """Draw a scenario that changes a few cells of its journey, compare it, apply it; again."""
+    rng = random.Random(journey)
+    touchpoints, functions, cells = _matrix(run, key, journey, "matrix read")
+    root = f"/api/v1/orgs/{SLUG}/scenarios/"
+    while run.going() and touchpoints and functions:
+        chosen = [(rng.choice(touchpoints), rng.choice(functions)) for _ in range(3)]
+        changes = [{"touchpoint": t, "function": f, "letters": rng.choice(["R", "C", "I", ""])} for t, f in set(chosen)]
+        operation = {"kind": "set_cells", "arguments": {"cells": changes}}
+        status, scenario = run.call("scenario draw", "POST", root, key, {"name": "Load", "operations": [operation]})
+        if status != 201 or scenario is None:
+            time.sleep(1)
+            continue
+        status, compared = run.call("scenario compare", "GET", f"{root}{scenario['id']}/compare/", key)
+        if status == 200 and compared:
+            body = {"base_matrix_version": compared["matrix_version"], "version": compared["version"]}
+            run.call("scenario apply", "POST", f"{root}{scenario['id']}/apply/", key, body)
+        time.sleep(2)
+
+
+def _importer(run: Run, key: str) -> None:
+    """Replace one journey of its own by a matrix file, every few seconds."""
+    lines = ["journey,stage,touchpoint,Load Sales,Load Support"]
+    lines += [f"Imported,Stage {n // 20 + 1},Step {n},A,{'R' if n % 2 else 'C'}" for n in range(IMPORT_ROWS)]
+    data = ("\n".join(lines) + "\n").encode()
+    boundary = "bench-load-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="matrix.csv"\r\n'
+            f"Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    while run.going():
+        run.call("import (200 rows)", "POST", f"/api/v1/orgs/{SLUG}/import/", key, body, headers)
+        time.sleep(3)
