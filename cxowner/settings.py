@@ -197,7 +197,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CONTROL_DIR.mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Above the longest audit, so an unacknowledged audit is not redelivered while it runs.
+        # Above the longest audit and MATRIX_IMPORT_TIME_LIMIT_SECONDS, so an unacknowledged
+        # task is not redelivered while it still runs.
         "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600),
         # How often a worker looks for messages a dead worker left unacknowledged (every
         # interval × throttle seconds); the worker tests shorten it with the visibility timeout.
@@ -223,6 +224,8 @@ CELERY_BEAT_SCHEDULE = {
     # Monthly report mails (ownership/reports/mail.py): each goes out once a month, in the first hour due.
     "report-mails-due": {"task": "ownership.tasks.report_mails_due_task", "schedule": 3600.0},
     "review-campaign-reminders": {"task": "ownership.tasks.campaign_reminders_task", "schedule": 3600.0},
+    # Jobs whose worker died or ran out of time are marked failed, with the reason (ownership/tasks.py).
+    "jobs-sweep": {"task": "ownership.tasks.jobs_sweep_task", "schedule": 300.0},
 }
 
 # Background audits (ownership/gaps/tasks.py, ownership/automation/schedules.py).
@@ -264,6 +267,11 @@ MATRIX_XLSX_MAX_EXPANSION = envint("MATRIX_XLSX_MAX_EXPANSION", 100)
 MATRIX_PARSE_MAX_SECONDS = envint("MATRIX_PARSE_MAX_SECONDS", 30)
 # Imports of more rows than this run on the worker, with progress (ownership/imports/jobs.py).
 MATRIX_IMPORT_WORKER_ROWS = envint("MATRIX_IMPORT_WORKER_ROWS", 5000)
+# A worker's import is stopped (and its job marked failed, nothing imported) after this long;
+# below the broker's visibility timeout.
+MATRIX_IMPORT_TIME_LIMIT_SECONDS = envint("MATRIX_IMPORT_TIME_LIMIT_SECONDS", 1800)
+# A job still pending this long after it was made is sent to the workers again (jobs_sweep_task).
+MATRIX_IMPORT_RESEND_AFTER_SECONDS = envint("MATRIX_IMPORT_RESEND_AFTER_SECONDS", 600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MATRIX_UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MATRIX_UPLOAD_MAX_BYTES + 1024 * 1024
 
