@@ -197,8 +197,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CONTROL_DIR.mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Above the longest audit and MATRIX_IMPORT_TIME_LIMIT_SECONDS, so an unacknowledged
-        # task is not redelivered while it still runs.
+        # Above every task's time limit (AUDIT_TIME_LIMIT_SECONDS, MATRIX_IMPORT_TIME_LIMIT_SECONDS),
+        # so an unacknowledged task is not redelivered while it still runs.
         "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600),
         # How often a worker looks for messages a dead worker left unacknowledged (every
         # interval × throttle seconds); the worker tests shorten it with the visibility timeout.
@@ -242,6 +242,11 @@ AUDIT_LOCK_RETRIES = envint("AUDIT_LOCK_RETRIES", 12)
 AUDIT_LOCK_RETRY_MAX_SECONDS = envint("AUDIT_LOCK_RETRY_MAX_SECONDS", 60)
 # A run still pending this long after it was requested is sent to the workers again.
 AUDIT_RESUME_AFTER_SECONDS = envint("AUDIT_RESUME_AFTER_SECONDS", 900)
+# An audit is stopped (and its run marked failed, nothing written) after this long; below the
+# broker's visibility timeout. A run still not done this long after it was requested is marked
+# failed by the sweep: its worker died or ran out of memory every time.
+AUDIT_TIME_LIMIT_SECONDS = envint("AUDIT_TIME_LIMIT_SECONDS", 1800)
+AUDIT_RUN_EXPIRE_SECONDS = envint("AUDIT_RUN_EXPIRE_SECONDS", 4 * 3600)
 # Test-only: hold a finished audit this long before it commits, so a test can kill the worker
 # mid-audit (tests/test_worker.py). Always 0 outside those tests.
 AUDIT_TEST_DELAY_SECONDS = envint("AUDIT_TEST_DELAY_SECONDS", 0)

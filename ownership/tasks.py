@@ -10,6 +10,7 @@ from celery import shared_task
 from cxowner.celery import RETRY_OPTIONS
 from ownership.automation import tasks as automation_tasks
 from ownership.gaps import tasks as gaps_tasks
+from ownership.gaps.audit_requests import audit_runs_expire
 from ownership.imports import jobs as import_jobs
 from ownership.imports.jobs import import_jobs_sweep
 from ownership.reports import tasks as reports_tasks
@@ -24,10 +25,11 @@ def jobs_sweep_task() -> dict[str, int]:
 
     Each kind of job is marked failed, with the reason its page shows, once it is older than its
     time limit and no live worker holds it: import jobs (running past MATRIX_IMPORT_TIME_LIMIT_SECONDS;
-    pending ones are sent again).
+    pending ones are sent again) and audit runs (pending past AUDIT_RUN_EXPIRE_SECONDS).
     """
     imports = import_jobs_sweep()
     return {
         "import_jobs_failed": imports["failed"],
         "import_jobs_resent": imports["resent"],
+        "audit_runs_failed": audit_runs_expire(),
     }
