@@ -197,8 +197,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CONTROL_DIR.mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Above every task's time limit (AUDIT_TIME_LIMIT_SECONDS, MATRIX_IMPORT_TIME_LIMIT_SECONDS),
-        # so an unacknowledged task is not redelivered while it still runs.
+        # Above the audit's and the import's time limits (AUDIT_TIME_LIMIT_SECONDS and
+        # MATRIX_IMPORT_TIME_LIMIT_SECONDS), so an unacknowledged task is not redelivered while
+        # it still runs.
         "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600),
         # How often a worker looks for messages a dead worker left unacknowledged (every
         # interval × throttle seconds); the worker tests shorten it with the visibility timeout.
