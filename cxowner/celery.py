@@ -24,3 +24,13 @@ RETRY_OPTIONS = {
     "retry_jitter": True,
     "max_retries": 5,
 }
+
+
+def time_limits(seconds: int) -> dict[str, int]:
+    """A task's hard time limit, and a soft one a little before it that the task can catch to
+    record why it stopped (the hard limit kills the process; only a sweep can say so then).
+
+    Kept below the broker's visibility timeout (settings), so the broker never hands a task that
+    still runs to a second worker.
+    """
+    return {"time_limit": seconds, "soft_time_limit": max(seconds - max(seconds // 20, 5), 1)}

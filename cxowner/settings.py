@@ -200,7 +200,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CONTROL_DIR.mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Above the longest audit, so an unacknowledged audit is not redelivered while it runs.
+        # Above the audit's and the import's time limits (AUDIT_TIME_LIMIT_SECONDS and
+        # MATRIX_IMPORT_TIME_LIMIT_SECONDS), so an unacknowledged task is not redelivered while
+        # it still runs.
         "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600),
         # How often a worker looks for messages a dead worker left unacknowledged (every
         # interval × throttle seconds); the worker tests shorten it with the visibility timeout.
@@ -226,6 +228,8 @@ CELERY_BEAT_SCHEDULE = {
     # Monthly report mails (ownership/reports/mail.py): each goes out once a month, in the first hour due.
     "report-mails-due": {"task": "ownership.tasks.report_mails_due_task", "schedule": 3600.0},
     "review-campaign-reminders": {"task": "ownership.tasks.campaign_reminders_task", "schedule": 3600.0},
+    # Jobs whose worker died or ran out of time are marked failed, with the reason (ownership/tasks.py).
+    "jobs-sweep": {"task": "ownership.tasks.jobs_sweep_task", "schedule": 300.0},
 }
 
 # Background audits (ownership/gaps/tasks.py, ownership/automation/schedules.py).
@@ -242,6 +246,11 @@ AUDIT_LOCK_RETRIES = envint("AUDIT_LOCK_RETRIES", 12)
 AUDIT_LOCK_RETRY_MAX_SECONDS = envint("AUDIT_LOCK_RETRY_MAX_SECONDS", 60)
 # A run still pending this long after it was requested is sent to the workers again.
 AUDIT_RESUME_AFTER_SECONDS = envint("AUDIT_RESUME_AFTER_SECONDS", 900)
+# An audit is stopped (and its run marked failed, nothing written) after this long; below the
+# broker's visibility timeout. A run still not done this long after it was requested is marked
+# failed by the sweep: its worker died or ran out of memory every time.
+AUDIT_TIME_LIMIT_SECONDS = envint("AUDIT_TIME_LIMIT_SECONDS", 1800)
+AUDIT_RUN_EXPIRE_SECONDS = envint("AUDIT_RUN_EXPIRE_SECONDS", 4 * 3600)
 # Test-only: hold a finished audit this long before it commits, so a test can kill the worker
 # mid-audit (tests/test_worker.py). Always 0 outside those tests.
 AUDIT_TEST_DELAY_SECONDS = envint("AUDIT_TEST_DELAY_SECONDS", 0)
@@ -270,6 +279,11 @@ MATRIX_PARSE_MAX_SECONDS = envint("MATRIX_PARSE_MAX_SECONDS", 10)
 MATRIX_WORKER_PARSE_MAX_SECONDS = envint("MATRIX_WORKER_PARSE_MAX_SECONDS", 300)
 # Imports of more rows than this run on the worker, with progress (ownership/imports/jobs.py).
 MATRIX_IMPORT_WORKER_ROWS = envint("MATRIX_IMPORT_WORKER_ROWS", 5000)
+# A worker's import is stopped (and its job marked failed, nothing imported) after this long;
+# below the broker's visibility timeout.
+MATRIX_IMPORT_TIME_LIMIT_SECONDS = envint("MATRIX_IMPORT_TIME_LIMIT_SECONDS", 1800)
+# A job still pending this long after it was made is sent to the workers again (jobs_sweep_task).
+MATRIX_IMPORT_RESEND_AFTER_SECONDS = envint("MATRIX_IMPORT_RESEND_AFTER_SECONDS", 600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MATRIX_UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MATRIX_UPLOAD_MAX_BYTES + 1024 * 1024
 

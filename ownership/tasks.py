@@ -1,13 +1,35 @@
 """Every Celery task of the ownership app, for Celery's autodiscovery (it imports `<app>.tasks`).
 
 Each capability keeps its tasks in its own package; their names stay `ownership.tasks.<task>` (the
-names beat and stored schedules call).
+names beat and stored schedules call). The sweep of every package's job rows lives here, the one
+module that may import them all.
 """
 
+from celery import shared_task
+
+from cxowner.celery import RETRY_OPTIONS
 from ownership.automation import tasks as automation_tasks
 from ownership.gaps import tasks as gaps_tasks
+from ownership.gaps.audit_requests import audit_runs_expire
 from ownership.imports import jobs as import_jobs
+from ownership.imports.jobs import import_jobs_sweep
 from ownership.reports import tasks as reports_tasks
 from ownership.reviews import tasks as reviews_tasks
 
-__all__ = ["automation_tasks", "gaps_tasks", "import_jobs", "reports_tasks", "reviews_tasks"]
+__all__ = ["automation_tasks", "gaps_tasks", "import_jobs", "jobs_sweep_task", "reports_tasks", "reviews_tasks"]
+
+
+@shared_task(name="ownership.tasks.jobs_sweep_task", **RETRY_OPTIONS)
+def jobs_sweep_task() -> dict[str, int]:
+    """Beat, every five minutes: no job row stays pending or running for ever.
+
+    Each kind of job is marked failed, with the reason its page shows, once it is older than its
+    time limit and no live worker holds it: import jobs (running past MATRIX_IMPORT_TIME_LIMIT_SECONDS;
+    pending ones are sent again) and audit runs (pending past AUDIT_RUN_EXPIRE_SECONDS).
+    """
+    imports = import_jobs_sweep()
+    return {
+        "import_jobs_failed": imports["failed"],
+        "import_jobs_resent": imports["resent"],
+        "audit_runs_failed": audit_runs_expire(),
+    }

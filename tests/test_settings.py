@@ -70,3 +70,18 @@ def test_favicon_redirects_to_the_static_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response.headers["Location"].endswith("img/favicon.svg")
+
+
+def test_the_long_tasks_stop_before_the_broker_would_hand_them_to_another_worker():
+    """Redis hands an unacknowledged task out again after its visibility timeout: a task still
+    running then would run twice. The import and the audit stop at their time limits first."""
+    code = (
+        "from django.conf import settings; from cxowner.celery import app; app.loader.import_default_modules(); "
+        "print(settings.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout']); "
+        "print(app.tasks['ownership.import_jobs.matrix_import_job_task'].time_limit); "
+        "print(app.tasks['ownership.tasks.audit_run_task'].time_limit)"
+    )
+    result = manage("shell", "-c", code, REDIS_URL="redis://127.0.0.1:6379/15", DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    visibility_timeout, *time_limits = (int(line) for line in result.stdout.split()[-3:])
+    assert all(0 < limit < visibility_timeout for limit in time_limits)

@@ -16,6 +16,7 @@ NAMES_CALLED_FROM_OUTSIDE_THE_CODE = {
     "ownership.tasks.campaign_remind_task",
     "ownership.tasks.campaign_reminders_task",
     "ownership.tasks.gap_assigned_deliver_task",
+    "ownership.tasks.jobs_sweep_task",
     "ownership.tasks.gap_assignee_notify_task",
     "ownership.tasks.report_mail_task",
     "ownership.tasks.report_mails_due_task",

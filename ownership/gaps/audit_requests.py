@@ -8,6 +8,8 @@ audit now" runs the audit here. Matrix changes ask for one debounced audit.
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
@@ -20,6 +22,8 @@ from cxowner.orgs.models import Organization
 from ownership.gaps.audits import audit_run_create, audit_run_execute
 from ownership.gaps.signals import audit_changes_committed
 from ownership.models import AuditRun
+
+logger = logging.getLogger(__name__)
 
 
 def audit_request(*, organization: Organization, trigger: str) -> AuditRun:
@@ -74,6 +78,33 @@ def audit_request_now(*, organization: Organization, trigger: str) -> AuditAsked
     if run.opened_count or run.resolved_count:
         transaction.on_commit(lambda: audit_changes_committed.send(sender=AuditRun, run=run), robust=True)
     return AuditAsked(run, "ran_here")
+
+
+def audit_runs_expire(*, now: datetime | None = None) -> int:
+    """Mark failed the runs still pending AUDIT_RUN_EXPIRE_SECONDS after they were requested.
+
+    A killed audit leaves its run pending (nothing written) and is redone when its message is
+    handed out again; one whose worker dies every time (out of memory, say) would be redone for
+    ever. A run an audit holds locked right now is skipped: a live audit is never failed.
+    """
+    now = now or timezone.now()
+    hours = settings.AUDIT_RUN_EXPIRE_SECONDS / 3600
+    expired = AuditRun.objects.filter(
+        status=AuditRun.Status.PENDING, requested_at__lt=now - timedelta(seconds=settings.AUDIT_RUN_EXPIRE_SECONDS)
+    )
+    with transaction.atomic():
+        run_ids = list(expired.select_for_update(of=("self",), skip_locked=True).values_list("pk", flat=True))
+        AuditRun.objects.filter(pk__in=run_ids).update(
+            status=AuditRun.Status.FAILED,
+            finished_at=now,
+            error=(
+                f"No worker finished this audit within {hours:g} hours (workers were down, restarted or "
+                "out of memory); nothing was changed. The next audit checks everything again."
+            ),
+        )
+    if run_ids:
+        logger.warning("Expired %s audit run(s) no worker finished: %s.", len(run_ids), run_ids)
+    return len(run_ids)
 
 
 # -- audits after matrix changes (debounced) ----------------------------------------------------

@@ -11,7 +11,11 @@ guarantees:
   run already done; the task is acknowledged only when it finishes (acks_late) and handed back
   to the broker if its worker dies (reject_on_worker_lost), so a killed audit is simply redone;
 - transient database and broker errors are retried with exponential backoff, a bounded number
-  of times; a run that still fails is marked failed with the error.
+  of times; a run that still fails is marked failed with the error;
+- never pending for ever: an audit is stopped at AUDIT_TIME_LIMIT_SECONDS (below the broker's
+  visibility timeout, so a live audit is not handed to a second worker) and its run marked
+  failed; a run whose workers kept dying (out of memory, say) is marked failed by the sweep
+  once AUDIT_RUN_EXPIRE_SECONDS have passed (audit_runs_expire), and a failed run stays failed.
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ import time
 from datetime import timedelta
 
 from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from cxowner.celery import RETRY_OPTIONS
+from cxowner.celery import RETRY_OPTIONS, time_limits
 from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
 from ownership.gaps.audit_requests import audit_pending_key, audit_request
@@ -50,7 +55,12 @@ class AuditRunTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         """Out of retries or a real bug: the run says so instead of staying pending forever."""
         run_id = args[0] if args else kwargs.get("run_id")
-        error = "Another audit of this organization held the lock too long." if isinstance(exc, AuditLocked) else ""
+        error = ""
+        if isinstance(exc, AuditLocked):
+            error = "Another audit of this organization held the lock too long."
+        elif isinstance(exc, SoftTimeLimitExceeded):
+            minutes = settings.AUDIT_TIME_LIMIT_SECONDS // 60
+            error = f"Stopped after {minutes} minutes (its time limit); nothing was changed. The next audit checks all."
         AuditRun.objects.filter(pk=run_id).exclude(status=AuditRun.Status.DONE).update(
             status=AuditRun.Status.FAILED,
             error=(error or f"{type(exc).__name__}: {exc}")[:2000],
@@ -65,12 +75,20 @@ class AuditRunTask(Task):
     acks_late=True,
     reject_on_worker_lost=True,
     **RETRY_OPTIONS,
+    **time_limits(settings.AUDIT_TIME_LIMIT_SECONDS),
 )
 def audit_run_task(self, run_id: int) -> int | None:
-    """Execute a recorded audit run; a run already done is left as it is (idempotent)."""
+    """Execute a recorded audit run; a run already done is left as it is (idempotent).
+
+    A failed run is left as it is too: it says why (out of retries, out of time, or expired by
+    the sweep after its workers kept dying), and a later audit checks everything again.
+    """
     run = AuditRun.objects.select_related("organization").filter(pk=run_id).first()
     if run is None:
         logger.info("Audit run %s no longer exists: its organization was deleted.", run_id)
+        return None
+    if run.status == AuditRun.Status.FAILED:
+        logger.info("Audit run %s failed before (%s): left as it is.", run_id, run.error)
         return None
     if run.status != AuditRun.Status.DONE:
         try:
