@@ -108,18 +108,25 @@ def touched_changes(
     )
 
 
-def conflicts_named(changes: Sequence[Changed], *, limit: int = NAMED_CHANGES) -> list[Conflict]:
-    """The first `limit` changes, each with the last change the history records of its row."""
-    return [Conflict(changed, *_last_change(changed.key)) for changed in changes[:limit]]
+def conflicts_named(scenario: Scenario, changes: Sequence[Changed], *, limit: int = NAMED_CHANGES) -> list[Conflict]:
+    """The first `limit` changes, each with the last change the history records of its row since
+    the scenario was drawn (an earlier one cannot be it: the refusal then names no one)."""
+    return [Conflict(changed, *_last_change(changed.key, scenario.created_at)) for changed in changes[:limit]]
 
 
-def _last_change(key: tuple) -> tuple[str, datetime | None]:
+def _last_change(key: tuple, since: datetime) -> tuple[str, datetime | None]:
     kind, *ids = key
     if kind == "cell":
-        wanted = Q(object_type="cell", touchpoint_id=ids[0], function_id=ids[1])
+        # A cell also goes with its touchpoint or its function, which the history records as gone.
+        wanted = (
+            Q(object_type="cell", touchpoint_id=ids[0], function_id=ids[1])
+            | Q(object_type="touchpoint", object_id=ids[0], field="")
+            | Q(object_type="function", object_id=ids[1], field="")
+        )
     else:
         wanted = Q(object_type=kind, object_id=ids[0])
-    item = ChangeItem.objects.filter(wanted).select_related("change_set").order_by("-id").first()
+    items = ChangeItem.objects.filter(wanted, change_set__created_at__gte=since)
+    item = items.select_related("change_set").order_by("-id").first()
     if item is None:
         return "", None
     return item.change_set.actor_label or "someone", item.change_set.created_at
@@ -136,7 +143,7 @@ def stale_refusal(
     return ScenarioStale(
         scenario=scenario,
         matrix_version=matrix_version,
-        conflicts=conflicts_named(changes),
+        conflicts=conflicts_named(scenario, changes),
         more=max(0, len(changes) - NAMED_CHANGES),
         skipped=[f"{s.index + 1} (“{steps[s.index]}”: {s.reason})" for s in skipped],
     )

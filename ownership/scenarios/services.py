@@ -56,7 +56,6 @@ from ownership.structure.services import function_delete, role_scope, role_updat
 
 MAX_OPERATIONS = 200
 
-
 MAX_CELLS_PER_OPERATION = 5000
 
 
@@ -161,7 +160,7 @@ def scenario_state(*, scenario: Scenario) -> ScenarioState:
     comparison = compare(live, replayed.snapshot)
     matrix_version = Organization.objects.values_list("matrix_version", flat=True).get(pk=organization.pk)
     changes = touched_changes(scenario, live, operations, matrix_version=matrix_version)
-    conflicts = conflicts_named(changes)
+    conflicts = conflicts_named(scenario, changes)
     return ScenarioState(
         scenario=scenario,
         live=live,
@@ -205,11 +204,12 @@ def scenario_create(
     scenario = Scenario.objects.create(
         organization=organization, name=_name(name), created_by=created_by, base_matrix_version=matrix_version
     )
+    # Recorded before its base is set: a base can hold whole columns of cells, the history needs none.
+    object_record(obj=scenario, action="create", changes=[object_created(scenario)])
     if operations:
         live = snapshot_load(organization=organization)
         _operations_store(scenario, operations, _described(live, operations), start=1)
         _set(scenario, base=scenario_base(live, operations))
-    object_record(obj=scenario, action="create", changes=[object_created(scenario)])
     return scenario
 
 

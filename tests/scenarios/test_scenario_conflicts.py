@@ -124,12 +124,13 @@ def test_a_deleted_touchpoint_is_named_and_its_step_no_longer_applies(acme):
     scenario = scenario_create(
         organization=acme, name="IT informed", operations=[SetCells(((hotline, fid(acme, "IT"), "I"),))]
     )
-    touchpoint_delete(touchpoint=Touchpoint.objects.get(pk=hotline))
+    with as_user("carol"):
+        touchpoint_delete(touchpoint=Touchpoint.objects.get(pk=hotline))
     state = scenario_state(scenario=scenario)
     assert state.stale
     with pytest.raises(ScenarioStale) as refused:
         scenario_apply(scenario=scenario)
-    assert f"the cell a deleted touchpoint (#{hotline}) × IT was changed" in str(refused.value)
+    assert f"the cell a deleted touchpoint (#{hotline}) × IT was changed by carol at " in str(refused.value)
     assert "step 1 (“Set IT on a deleted touchpoint" in str(refused.value)
 
 
