@@ -16,6 +16,7 @@ from cxowner.orgs.errors import StaleCells
 from cxowner.orgs.models import Organization
 from ownership.editor.services import CellChange, cells_set
 from ownership.engine.rules import evaluate
+from ownership.engine.whatif import SetCells
 from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Function, Scenario
 from ownership.scenarios import services
@@ -118,3 +119,44 @@ def test_an_edit_during_the_apply_waits_and_is_refused_as_stale():
     assert open_fingerprints(organization) == {
         f.fingerprint for f in evaluate(snapshot_load(organization=organization))
     }
+
+
+def test_scenarios_apply_during_continuous_edits_elsewhere():
+    """Issue 18, item 8, as seen: edits elsewhere never stopped, and 0 of 40 applies succeeded."""
+    needs_postgresql()
+    acme = acme_build()
+    stop, edits, errors = threading.Event(), [], []
+
+    def edit_elsewhere():  # Hotline × IT, which none of the scenarios below touches
+        try:
+            for n in range(10_000):
+                if stop.is_set():
+                    break
+                cells_set(
+                    organization=acme,
+                    changes=[CellChange(tid(acme, "Hotline"), fid(acme, "IT"), frozenset("CI"[n % 2]))],
+                )
+                edits.append(n)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    editor = threading.Thread(target=edit_elsewhere)
+    editor.start()
+    try:
+        for n, wanted in enumerate(("R", "C", "RC", "I", "")):
+            scenario = scenario_create(
+                organization=acme, name=f"Ad {n}", operations=[SetCells(((tid(acme, "Ad"), fid(acme, "IT"), wanted),))]
+            )
+            seen, deadline = len(edits), time.monotonic() + WAIT
+            while len(edits) < seen + 2:  # the organization's matrix moves on between draw and apply
+                assert not errors and time.monotonic() < deadline, errors
+                time.sleep(0.01)
+            scenario_apply(scenario=scenario)
+            assert letters(acme, "Ad", "IT") == wanted
+    finally:
+        stop.set()
+        editor.join(WAIT)
+    assert not errors
+    assert Scenario.objects.filter(organization=acme, status=Scenario.Status.APPLIED).count() == 5
