@@ -224,6 +224,7 @@ class ScenarioAdmin(AddedElsewhere, admin.ModelAdmin):
         "name",
         "created_by",
         "base_matrix_version",
+        "base",
         "status",
         "version",
         "created_at",

@@ -15,8 +15,10 @@ class Scenario(Versioned):
     """A named what-if draft of the organization's matrix, kept apart from the live one.
 
     It stores operations, not a copy: its matrix is the live matrix with them replayed
-    (ownership/scenarios/services.py). `base_matrix_version` is the live matrix it was drawn on; applying
-    is refused once the live matrix has moved on, until the scenario is rebased.
+    (ownership/scenarios/services.py). `base` is the state, when each step was drawn, of what the
+    steps touch (ownership/engine/footprint.py): applying is refused once one of those rows has
+    changed, until the scenario is rebased; changes elsewhere never block it.
+    `base_matrix_version` is the live matrix it was drawn (or last rebased) on.
     """
 
     class Status(models.TextChoices):
@@ -30,6 +32,9 @@ class Scenario(Versioned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     base_matrix_version = models.BigIntegerField()
+    base = models.JSONField(
+        default=dict, blank=True, help_text="The state of the cells, functions and roles its steps touch, as drawn."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,9 +1,10 @@
 """API for what-if scenarios: draw one, edit its steps, compare it with today, apply or discard it.
 
 Every change goes through ownership.scenarios.services with the version read (If-Match or the body's
-`version`; stale: 412). Applying also names the live matrix the caller compared against
-(`base_matrix_version`): if the live matrix has moved on, 409 with today's version, nothing
-applied — rebase, compare again, apply. Viewers read and compare; editors draw, edit, apply.
+`version`; stale: 412). Applying is refused with 409 when a cell, function or role the scenario
+touches changed since it was drawn, naming each one (`changed`), nothing applied — rebase, compare
+again, apply; edits elsewhere in the organization never block it. Viewers read and compare;
+editors draw, edit, apply.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ownership.engine.rules import Finding
 from ownership.engine.whatif import Comparison
 from ownership.models import Scenario, ScenarioOperationKind
 from ownership.scenarios import services as scenarios
+from ownership.scenarios.conflicts import ScenarioStale
 
 
 class OperationSerializer(serializers.Serializer):
@@ -80,12 +82,6 @@ class OperationAddSerializer(OperationSerializer, VersionSerializer):
     pass
 
 
-class ApplySerializer(VersionSerializer):
-    base_matrix_version = serializers.IntegerField(
-        help_text="The live matrix version the comparison was read against (the compare answer's matrix_version)."
-    )
-
-
 def finding_data(finding: Finding) -> dict:
     return {**finding.as_dict(), "fingerprint": finding.fingerprint, "function_id": finding.function_id}
 
@@ -99,6 +95,9 @@ def comparison_data(state: scenarios.ScenarioState) -> dict:
         "base_matrix_version": state.scenario.base_matrix_version,
         "matrix_version": state.matrix_version,
         "stale": state.stale,
+        # What it touches that changed since it was drawn: why it is stale (the first few, then a count).
+        "changed": [conflict.data() for conflict in state.conflicts],
+        "changed_more": state.more_conflicts,
         "steps": [{"position": index, "description": step} for index, step in enumerate(state.steps, start=1)],
         "skipped": [
             {"position": s.index + 1, "description": state.steps[s.index], "reason": s.reason} for s in state.skipped
@@ -209,7 +208,9 @@ class ScenarioViewSet(
         request=None,
         responses=inline_serializer("ScenarioComparison", {"stale": serializers.BooleanField()}),
         description="Today's matrix against the scenario's, by the audit's own rules: gaps opened and closed, "
-        "coverage before and after, each function's accountable load, the cells that differ.",
+        "coverage before and after, each function's accountable load, the cells that differ. `stale`: applying "
+        "is refused until a rebase, because of what `changed` names (cells, functions and roles the scenario "
+        "touches that changed since it was drawn) or `skipped` steps.",
     )
     @action(detail=True, methods=["get"])
     def compare(self, request, org, pk=None):
@@ -217,14 +218,15 @@ class ScenarioViewSet(
         state = scenarios.scenario_state(scenario=scenario)
         return Response(comparison_data(state), headers=etag(scenario.version))
 
-    @extend_schema(request=ApplySerializer, responses=ScenarioSerializer)
+    @extend_schema(request=VersionSerializer, responses=ScenarioSerializer)
     @action(detail=True, methods=["post"])
     def apply(self, request, org, pk=None):
-        """Make the scenario's matrix the live one: one change set, all or nothing."""
+        """Make the scenario's matrix the live one: one change set, all or nothing.
+
+        409 naming each touched cell, function or role that changed since the scenario was drawn."""
         scenario = self.get_object()
-        data = valid_data(ApplySerializer, request)
         version = requested_version(request, required=False)
-        scenarios.scenario_apply(scenario=scenario, base_matrix_version=data["base_matrix_version"], version=version)
+        scenarios.scenario_apply(scenario=scenario, version=version)
         return self._answer(scenario)
 
     @extend_schema(
@@ -251,9 +253,14 @@ class ScenarioViewSet(
 
     def handle_exception(self, exc):
         """The scenario refusals: 409 with what the caller needs to decide what to do next."""
-        if isinstance(exc, scenarios.ScenarioStale):
+        if isinstance(exc, ScenarioStale):
             return _conflict(
-                exc, matrix_version=exc.matrix_version, base_matrix_version=exc.scenario.base_matrix_version
+                exc,
+                changed=[conflict.data() for conflict in exc.conflicts],
+                changed_more=exc.more,
+                skipped=list(exc.skipped),
+                matrix_version=exc.matrix_version,
+                base_matrix_version=exc.scenario.base_matrix_version,
             )
         if isinstance(exc, scenarios.ScenarioClosed):
             return _conflict(exc, status=exc.scenario.status)

@@ -2,9 +2,10 @@
 
 A scenario keeps operations, never a copy of the matrix: its matrix is the live snapshot with
 its operations replayed (ownership.engine.whatif), so it costs a few rows however large the
-organization. It remembers the live matrix it was drawn on (`base_matrix_version`): applying it
-is refused once the live matrix has changed, until someone rebases it — re-reads it on today's
-matrix, looks at the comparison again, and drops the operations that no longer apply.
+organization. It also keeps the state of what its steps touch as they were drawn (`base`,
+ownership/scenarios/conflicts.py): applying it is refused once one of those cells, functions or
+roles has changed — edits elsewhere never block it — until someone rebases it: re-reads it on
+today's matrix, looks at the comparison again, and drops the operations that no longer apply.
 
 Applying writes the difference between the live matrix and the scenario's through the existing
 services (cells_set with the letters each cell had, role updates, function_delete), inside one
@@ -50,23 +51,12 @@ from ownership.engine.whatif import (
 from ownership.gaps.figures import WhatIf, what_if_read
 from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Function, Role, Scenario, ScenarioOperation
+from ownership.scenarios.conflicts import Conflict, conflicts_named, scenario_base, stale_refusal, touched_changes
 from ownership.structure.services import function_delete, role_scope, role_update
 
 MAX_OPERATIONS = 200
 
-
 MAX_CELLS_PER_OPERATION = 5000
-
-
-class ScenarioStale(Exception):
-    """The live matrix changed since the scenario was drawn: rebase it before applying."""
-
-    def __init__(self, *, scenario: Scenario, matrix_version: int):
-        self.scenario, self.matrix_version = scenario, matrix_version
-        super().__init__(
-            f"The live matrix changed since “{scenario.name}” was drawn on it; nothing was applied. "
-            "Rebase the scenario on today's matrix, check the comparison again, then apply it."
-        )
 
 
 class ScenarioClosed(Exception):
@@ -148,10 +138,13 @@ class ScenarioState:
     steps: tuple[str, ...]  # each operation in words, with today's names
     matrix_version: int  # the live matrix's, now
     figures: WhatIf  # today's figures, as every page shows them, and with the scenario
+    conflicts: tuple[Conflict, ...]  # what it touches that changed since it was drawn (the first few)
+    more_conflicts: int  # how many more
 
     @property
     def stale(self) -> bool:
-        return self.matrix_version != self.scenario.base_matrix_version
+        """Whether applying is refused until a rebase: something it touches changed, or a step no longer applies."""
+        return bool(self.conflicts or self.replayed.skipped)
 
     @property
     def skipped(self) -> tuple[Skipped, ...]:
@@ -165,13 +158,18 @@ def scenario_state(*, scenario: Scenario) -> ScenarioState:
     operations = scenario_operations(scenario)
     replayed = replay(live, operations)
     comparison = compare(live, replayed.snapshot)
+    matrix_version = Organization.objects.values_list("matrix_version", flat=True).get(pk=organization.pk)
+    changes = touched_changes(scenario, live, operations, matrix_version=matrix_version)
+    conflicts = conflicts_named(scenario, changes)
     return ScenarioState(
         scenario=scenario,
         live=live,
         replayed=replayed,
         comparison=comparison,
         steps=tuple(operation_describe(live, operation) for operation in operations),
-        matrix_version=Organization.objects.values_list("matrix_version", flat=True).get(pk=organization.pk),
+        matrix_version=matrix_version,
+        conflicts=tuple(conflicts),
+        more_conflicts=len(changes) - len(conflicts),
         figures=what_if_read(
             organization=organization,
             before=live,
@@ -206,10 +204,12 @@ def scenario_create(
     scenario = Scenario.objects.create(
         organization=organization, name=_name(name), created_by=created_by, base_matrix_version=matrix_version
     )
-    if operations:
-        descriptions = _described(snapshot_load(organization=organization), operations)
-        _operations_store(scenario, operations, descriptions, start=1)
+    # Recorded before its base is set: a base can hold whole columns of cells, the history needs none.
     object_record(obj=scenario, action="create", changes=[object_created(scenario)])
+    if operations:
+        live = snapshot_load(organization=organization)
+        _operations_store(scenario, operations, _described(live, operations), start=1)
+        _set(scenario, base=scenario_base(live, operations))
     return scenario
 
 
@@ -285,9 +285,11 @@ def scenario_operation_add(*, scenario: Scenario, operation: Operation, version:
     """One more step at the end; it must apply to the scenario's matrix as it stands."""
     scenario = _draft_claimed(scenario, version)
     operations = [*scenario_operations(scenario), operation]
-    descriptions = _described(snapshot_load(organization=scenario.organization), operations)
+    live = snapshot_load(organization=scenario.organization)
+    descriptions = _described(live, operations)
     _operations_store(scenario, [operation], descriptions[-1:], start=len(operations))
-    return scenario
+    # The rows only this step touches are drawn on today's matrix; the others keep their base.
+    return _set(scenario, base=scenario_base(live, operations, previous=scenario.base))
 
 
 @transaction.atomic
@@ -298,8 +300,9 @@ def scenario_operation_remove(*, scenario: Scenario, position: int, version: int
     if not 1 <= position <= len(operations):
         raise ValidationError({"position": f"The scenario has no step {position}."})
     del operations[position - 1]
-    _operations_replace(scenario, operations, _described(snapshot_load(organization=scenario.organization), operations))
-    return scenario
+    live = snapshot_load(organization=scenario.organization)
+    _operations_replace(scenario, operations, _described(live, operations))
+    return _set(scenario, base=scenario_base(live, operations, previous=scenario.base))
 
 
 def _operations_replace(scenario: Scenario, operations: Sequence[Operation], descriptions: Sequence[str]) -> None:
@@ -331,31 +334,34 @@ def scenario_rebase(*, scenario: Scenario, version: int | None) -> Rebased:
     kept = [op for index, op in enumerate(operations) if index not in gone]
     _operations_replace(scenario, kept, _described(live, kept))
     matrix_version = Organization.objects.values_list("matrix_version", flat=True).get(pk=scenario.organization_id)
-    return Rebased(_set(scenario, base_matrix_version=matrix_version), dropped)
+    return Rebased(_set(scenario, base_matrix_version=matrix_version, base=scenario_base(live, kept)), dropped)
 
 
 # --- applying --------------------------------------------------------------------------------
 @transaction.atomic
-def scenario_apply(*, scenario: Scenario, base_matrix_version: int, version: int | None = None) -> ChangeSet | None:
+def scenario_apply(*, scenario: Scenario, version: int | None = None) -> ChangeSet | None:
     """Make the scenario's matrix the live one, all or nothing, as one change set.
 
-    `base_matrix_version` is the live matrix the person compared against; the scenario is
-    applied only if that is still the live matrix and the scenario's base. Raises ScenarioStale
-    otherwise (nothing written), ScenarioClosed for an applied or discarded scenario, and
-    StaleVersion if the scenario's steps changed since `version` (when given).
+    Applied only if none of the cells, functions and roles its steps touch changed since they
+    were drawn (conflicts.py); changes elsewhere in the organization do not matter. Raises
+    ScenarioStale naming what changed otherwise (nothing written), ScenarioClosed for an
+    applied or discarded scenario, and StaleVersion if its steps changed since `version` (when given).
     """
     organization = scenario.organization
-    # The organization's row first (cxowner/orgs/locks.py): no write to its matrix can slip in
-    # between the version check and the writes below.
+    # The organization's row first (cxowner/orgs/locks.py): every matrix write moves the
+    # organization's matrix_version under this lock, so none commits between the check below
+    # and the writes; a writer already holding a touched row is refused by the compare-and-set
+    # of cells_set, or the lock wait answers 409: one of the two wins, nothing is half-written.
     organization_locked(organization.pk)
     scenario = _draft_claimed(scenario, version)
     matrix_version = Organization.objects.values_list("matrix_version", flat=True).get(pk=organization.pk)
-    if matrix_version != scenario.base_matrix_version or base_matrix_version != scenario.base_matrix_version:
-        raise ScenarioStale(scenario=scenario, matrix_version=matrix_version)
     live = snapshot_load(organization=organization)
-    replayed = replay(live, scenario_operations(scenario))
-    if replayed.skipped:  # cannot happen at an unchanged base; refuse rather than apply half
-        raise ScenarioStale(scenario=scenario, matrix_version=matrix_version)
+    operations = scenario_operations(scenario)
+    replayed = replay(live, operations)
+    changes = touched_changes(scenario, live, operations, matrix_version=matrix_version)
+    if changes or replayed.skipped:
+        steps = [operation_describe(live, operation) for operation in operations]
+        raise stale_refusal(scenario, changes, replayed.skipped, steps, matrix_version)
     summary = f"Scenario “{scenario.name}” applied"
     with change_set_combined(organization_id=organization.pk, kind="scenario.apply", summary=summary) as combined:
         _difference_write(organization, live, replayed.snapshot)

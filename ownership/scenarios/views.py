@@ -8,7 +8,6 @@ Viewers read; editors draw, edit, apply and discard.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -26,16 +25,13 @@ from ownership.engine.whatif import (
 from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Scenario
 from ownership.scenarios import services as scenarios
+from ownership.scenarios.conflicts import ScenarioStale
 from ownership.scenarios.forms import ScenarioForm, StepForm
 
 EDITOR = Membership.Role.EDITOR
 
 
 CELLS_SHOWN = 200
-
-
-class ApplyForm(VersionForm):
-    base_matrix_version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 def _scenario(membership: Membership, scenario_id: int) -> Scenario:
@@ -52,7 +48,7 @@ def _refusal(request: HttpRequest, error: Exception) -> None:
         messages.error(request, str(error))
 
 
-_REFUSALS = (StaleVersion, ValidationError, scenarios.ScenarioClosed, scenarios.ScenarioStale)
+_REFUSALS = (StaleVersion, ValidationError, scenarios.ScenarioClosed, ScenarioStale)
 
 
 @org_view()
@@ -134,9 +130,6 @@ def scenario_detail(request: HttpRequest, membership: Membership, org: str, scen
     if membership.can_edit and context["is_draft"]:
         context["step_form"] = StepForm(snapshot=state.replayed.snapshot, step_required=True)
         context["version_form"] = VersionForm(initial={"version": scenario.version}, auto_id=False)
-        context["apply_form"] = ApplyForm(
-            initial={"version": scenario.version, "base_matrix_version": state.matrix_version}, auto_id=False
-        )
     return render_org(request, membership, "ownership/scenario_detail.html", context)
 
 
@@ -256,12 +249,10 @@ def scenario_step_remove(
 @org_view(EDITOR, "POST")
 def scenario_apply(request: HttpRequest, membership: Membership, org: str, scenario_id: int) -> HttpResponse:
     def change(scenario, data):
-        return scenarios.scenario_apply(
-            scenario=scenario, base_matrix_version=data["base_matrix_version"], version=data["version"]
-        )
+        return scenarios.scenario_apply(scenario=scenario, version=data["version"])
 
     return _change(
-        request, membership, org, scenario_id, ApplyForm, change, "Applied: the live matrix is now this scenario's."
+        request, membership, org, scenario_id, VersionForm, change, "Applied: the live matrix is now this scenario's."
     )
 
 

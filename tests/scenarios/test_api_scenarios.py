@@ -92,39 +92,63 @@ def test_compare_takes_a_few_queries(api, acme, django_assert_max_num_queries):
 
 def test_apply_makes_the_live_matrix_the_scenario_s(api, acme):
     scenario = created(api, acme)
-    compared = api.get(url(f"{scenario['id']}/compare/")).json()
-    response = api.post(
-        url(f"{scenario['id']}/apply/"), {"base_matrix_version": compared["matrix_version"]}, format="json"
-    )
+    response = api.post(url(f"{scenario['id']}/apply/"), {"version": scenario["version"]}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "applied"
     live = cells_of(snapshot_load(organization=Organization.objects.get(pk=acme.pk)))
     assert {f for _, f in live} == {fid(acme, "Sales"), fid(acme, "Service"), fid(acme, "IT")}
 
 
-def test_apply_on_a_moved_matrix_answers_409_with_today_s_version(api, acme):
+def cell_set(acme, touchpoint, function, letters):
+    touchpoint_id = Touchpoint.objects.get(organization=acme, name=touchpoint).pk
+    cells_set(organization=acme, changes=[CellChange(touchpoint_id, fid(acme, function), frozenset(letters))])
+
+
+def test_apply_after_edits_elsewhere_answers_200(api, acme):
     scenario = created(api, acme)
-    hotline = Touchpoint.objects.get(organization=acme, name="Hotline")
-    cells_set(organization=acme, changes=[CellChange(hotline.pk, fid(acme, "IT"), frozenset("I"))])
-    response = api.post(
-        url(f"{scenario['id']}/apply/"), {"base_matrix_version": scenario["base_matrix_version"]}, format="json"
-    )
+    compared = api.get(url(f"{scenario['id']}/compare/")).json()
+    cell_set(acme, "Hotline", "IT", "I")
+    cell_set(acme, "Delivery", "Sales", "R")
+    # What an older client sends: the matrix version of the comparison it read, now moved on.
+    body = {"base_matrix_version": compared["matrix_version"], "version": scenario["version"]}
+    response = api.post(url(f"{scenario['id']}/apply/"), body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "applied"
+
+
+def test_apply_after_a_touched_cell_changed_answers_409_naming_it(api, acme):
+    scenario = created(api, acme)
+    cell_set(acme, "Ad", "Marketing", "R")
+    response = api.post(url(f"{scenario['id']}/apply/"), {"version": scenario["version"]}, format="json")
     assert response.status_code == 409
     body = response.json()
+    [changed] = body["changed"]
+    ad = Touchpoint.objects.get(organization=acme, name="Ad").pk
+    assert (changed["object"], changed["touchpoint"], changed["function"]) == ("cell", ad, fid(acme, "Marketing"))
+    assert changed["description"].startswith("the cell Buy › Ad × Marketing was changed by ")
+    assert changed["description"].endswith("(RA → R)")
+    assert changed["description"] in body["detail"] and "Rebase" in body["detail"]
     assert body["matrix_version"] == Organization.objects.get(pk=acme.pk).matrix_version
-    assert "Rebase" in body["detail"]
     assert Function.objects.filter(organization=acme, name="Marketing").exists()
+
+
+def test_compare_says_stale_and_what_changed(api, acme):
+    scenario = created(api, acme)
+    cell_set(acme, "Hotline", "IT", "I")
+    assert api.get(url(f"{scenario['id']}/compare/")).json()["stale"] is False
+    cell_set(acme, "Quote", "Sales", "R")
+    body = api.get(url(f"{scenario['id']}/compare/")).json()
+    assert body["stale"] is True
+    assert [c["description"].split(" was ")[0] for c in body["changed"]] == ["the cell Buy › Quote × Sales"]
+    assert body["changed_more"] == 0
 
 
 def test_rebase_then_apply(api, acme):
     scenario = created(api, acme)
-    hotline = Touchpoint.objects.get(organization=acme, name="Hotline")
-    cells_set(organization=acme, changes=[CellChange(hotline.pk, fid(acme, "IT"), frozenset("I"))])
+    cell_set(acme, "Ad", "Marketing", "R")
     rebased = api.post(url(f"{scenario['id']}/rebase/"), {"version": scenario["version"]}, format="json").json()
     assert rebased["dropped"] == []
-    response = api.post(
-        url(f"{scenario['id']}/apply/"), {"base_matrix_version": rebased["base_matrix_version"]}, format="json"
-    )
+    response = api.post(url(f"{scenario['id']}/apply/"), {"version": rebased["version"]}, format="json")
     assert response.status_code == 200
 
 
@@ -153,7 +177,5 @@ def test_removing_a_step_that_is_not_there_answers_400(api, acme):
 def test_a_discarded_scenario_answers_409_to_apply(api, acme):
     scenario = created(api, acme)
     assert api.post(url(f"{scenario['id']}/discard/"), {"version": 1}, format="json").status_code == 200
-    response = api.post(
-        url(f"{scenario['id']}/apply/"), {"base_matrix_version": scenario["base_matrix_version"]}, format="json"
-    )
+    response = api.post(url(f"{scenario['id']}/apply/"), {}, format="json")
     assert (response.status_code, response.json()["status"]) == (409, "discarded")

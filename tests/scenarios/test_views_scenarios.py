@@ -46,8 +46,7 @@ def test_viewer_cannot_draw_or_apply(client, acme):
     scenario = merge_scenario(acme)
     login(client, acme, Membership.Role.VIEWER)
     assert client.post("/o/acme/scenarios/new/", {"name": "x"}).status_code == 403
-    body = {"version": 1, "base_matrix_version": scenario.base_matrix_version}
-    assert client.post(f"/o/acme/scenarios/{scenario.pk}/apply/", body).status_code == 403
+    assert client.post(f"/o/acme/scenarios/{scenario.pk}/apply/", {"version": 1}).status_code == 403
     assert Function.objects.filter(organization=acme, name="Marketing").exists()
 
 
@@ -90,8 +89,7 @@ def test_the_detail_page_takes_a_few_queries(client, acme, django_assert_max_num
 def test_apply_from_the_page_changes_the_live_matrix(client, acme):
     scenario = merge_scenario(acme)
     login(client, acme, Membership.Role.EDITOR)
-    body = {"version": scenario.version, "base_matrix_version": scenario.base_matrix_version}
-    response = client.post(f"/o/acme/scenarios/{scenario.pk}/apply/", body, follow=True)
+    response = client.post(f"/o/acme/scenarios/{scenario.pk}/apply/", {"version": scenario.version}, follow=True)
     page = response.content.decode()
     assert "Applied: the live matrix is now this scenario" in page
     scenario.refresh_from_db()
@@ -100,24 +98,38 @@ def test_apply_from_the_page_changes_the_live_matrix(client, acme):
     assert not Function.objects.filter(organization=acme, name="Marketing").exists()
 
 
-def test_a_stale_scenario_offers_a_rebase_and_refuses_apply(client, acme):
+def cell_set(acme, touchpoint, function, letters):
+    touchpoint_id = Touchpoint.objects.get(organization=acme, name=touchpoint).pk
+    cells_set(organization=acme, changes=[CellChange(touchpoint_id, fid(acme, function), frozenset(letters))])
+
+
+def test_edits_elsewhere_leave_the_apply_button_and_apply_works(client, acme):
     scenario = merge_scenario(acme)
-    hotline = Touchpoint.objects.get(organization=acme, name="Hotline")
-    cells_set(organization=acme, changes=[CellChange(hotline.pk, fid(acme, "IT"), frozenset("I"))])
+    cell_set(acme, "Hotline", "IT", "I")
     login(client, acme, Membership.Role.EDITOR)
     page = client.get(f"/o/acme/scenarios/{scenario.pk}/").content.decode()
-    assert "The live matrix changed since this scenario was drawn" in page
-    assert 'data-testid="apply"' not in page
-    body = {"version": scenario.version, "base_matrix_version": scenario.base_matrix_version}
-    response = client.post(f"/o/acme/scenarios/{scenario.pk}/apply/", body, follow=True)
+    assert 'data-testid="stale"' not in page and 'data-testid="apply"' in page
+    response = client.post(f"/o/acme/scenarios/{scenario.pk}/apply/", {"version": scenario.version}, follow=True)
+    assert "Applied: the live matrix is now this scenario" in response.content.decode()
+
+
+def test_a_stale_scenario_names_what_changed_offers_a_rebase_and_refuses_apply(client, acme):
+    scenario = merge_scenario(acme)
+    cell_set(acme, "Ad", "Marketing", "R")
+    login(client, acme, Membership.Role.EDITOR)
+    page = client.get(f"/o/acme/scenarios/{scenario.pk}/").content.decode()
+    assert "What this scenario touches changed since it was drawn" in page
+    assert "The cell Buy › Ad × Marketing was changed by " in page and "(RA → R)" in page
+    assert 'data-testid="apply"' not in page and 'data-testid="rebase"' in page
+    response = client.post(f"/o/acme/scenarios/{scenario.pk}/apply/", {"version": scenario.version}, follow=True)
+    assert "the cell Buy › Ad × Marketing was changed by " in response.content.decode()
     assert "Rebase the scenario" in response.content.decode()
     assert Function.objects.filter(organization=acme, name="Marketing").exists()
 
 
 def test_rebase_from_the_page_makes_it_applicable_again(client, acme):
     scenario = merge_scenario(acme)
-    hotline = Touchpoint.objects.get(organization=acme, name="Hotline")
-    cells_set(organization=acme, changes=[CellChange(hotline.pk, fid(acme, "IT"), frozenset("I"))])
+    cell_set(acme, "Ad", "Marketing", "R")
     login(client, acme, Membership.Role.EDITOR)
     response = client.post(f"/o/acme/scenarios/{scenario.pk}/rebase/", {"version": scenario.version}, follow=True)
     assert "every step still applies" in response.content.decode()
@@ -187,8 +199,7 @@ def test_the_list_takes_a_few_queries_however_many_scenarios(client, acme, djang
 def test_an_applied_scenario_is_one_change_in_the_activity(client, acme):
     scenario = merge_scenario(acme)
     login(client, acme, Membership.Role.EDITOR)
-    body = {"version": scenario.version, "base_matrix_version": scenario.base_matrix_version}
-    client.post(f"/o/acme/scenarios/{scenario.pk}/apply/", body)
+    client.post(f"/o/acme/scenarios/{scenario.pk}/apply/", {"version": scenario.version})
     change_set = ChangeSet.objects.filter(organization=acme, kind="scenario.apply").get()
     assert "Scenario “Merge Marketing into Sales” applied" in client.get("/o/acme/activity/").content.decode()
     page = client.get(f"/o/acme/activity/{change_set.pk}/")

@@ -1,0 +1,351 @@
+"""What a scenario's steps touch, the state of it they were drawn against, and what changed since.
+
+A scenario may be applied while the rest of the organization keeps changing: what it must not do
+is write over a change it never saw. So each scenario keeps the state of exactly what its steps
+touch (its *footprint*) as it was when the step was drawn — its *base* — and applying compares,
+object by object, that base with today's state: the three-way check. Where they are equal the
+scenario's result is written; where one differs, nothing is written and the change is named.
+
+The footprint of a step:
+
+- edit cells: those cells;
+- a role's holder: that role;
+- remove a function: the function (its name), every cell of its column, its roles;
+- merge a function into another: both functions, every cell of the source's column, the
+  target's cells on the touchpoints the source holds letters on, the source's roles, and which
+  roles each function has with their titles (a moved role's title depends on the target's);
+- move letters: both functions, the source's column, the target's cells on the source's
+  touchpoints.
+
+Steps are read on the matrix the earlier steps left, but the state recorded is always the live
+one's: a step only ever touches rows that exist live (steps create no rows).
+
+The base is plain JSON (Scenario.base): {"functions": {id: name}, "roles": {id: [function id,
+title, holder]}, "role_sets": {function id: {role id: title}}, "cells": {function id:
+{touchpoint id: "RA"}}, "columns": [function id]}. A function in "columns" has every non-empty
+cell recorded: a cell of it that is not listed was empty. A deleted object's state is null.
+No Django here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from ownership.engine.constants import LETTERS
+from ownership.engine.snapshot import OrgSnapshot
+from ownership.engine.whatif import (
+    MergeFunctions,
+    MoveLetters,
+    Operation,
+    OperationError,
+    RemoveFunction,
+    SetCells,
+    SetRoleHolder,
+    cells_of,
+    operation_apply,
+)
+
+Cell = tuple[int, int]  # (touchpoint id, function id)
+
+
+@dataclass
+class Footprint:
+    """The rows a scenario's steps read or write, by kind."""
+
+    functions: set[int] = field(default_factory=set)
+    roles: set[int] = field(default_factory=set)
+    cells: set[Cell] = field(default_factory=set)
+    columns: set[int] = field(default_factory=set)  # every cell of these functions
+    role_sets: set[int] = field(default_factory=set)  # which roles these functions have, and their titles
+
+    def update(self, other: Footprint) -> None:
+        for name in ("functions", "roles", "cells", "columns", "role_sets"):
+            getattr(self, name).update(getattr(other, name))
+
+
+def footprint(snapshot: OrgSnapshot, operations: Iterable[Operation]) -> Footprint:
+    """What the steps touch, each read on the matrix the earlier steps left.
+
+    A step that no longer applies still touches the rows it names (their deletion is the change
+    to report)."""
+    touched = Footprint()
+    for operation in operations:
+        _touch(touched, snapshot, operation)
+        with suppress(OperationError):
+            snapshot = operation_apply(snapshot, operation)
+    return touched
+
+
+def _touch(touched: Footprint, snapshot: OrgSnapshot, operation: Operation) -> None:
+    match operation:
+        case SetCells(cells):
+            touched.cells.update((t, f) for t, f, _ in cells)
+        case SetRoleHolder(role_id, _):
+            touched.roles.add(role_id)
+        case RemoveFunction(function_id):
+            touched.functions.add(function_id)
+            touched.columns.add(function_id)
+            touched.role_sets.add(function_id)
+            touched.roles.update(r.id for r in snapshot.roles if r.function_id == function_id)
+        case MergeFunctions(source_id, target_id) | MoveLetters(source_id, target_id):
+            touched.functions.update((source_id, target_id))
+            touched.columns.add(source_id)
+            held = {t for t, f in cells_of(snapshot) if f == source_id}
+            touched.cells.update((t, target_id) for t in held)
+            if isinstance(operation, MergeFunctions):
+                touched.role_sets.update((source_id, target_id))
+                touched.roles.update(r.id for r in snapshot.roles if r.function_id == source_id)
+
+
+# --- the base: the state of a footprint --------------------------------------------------------
+_UNKNOWN = object()
+
+
+def _letters(letters: Iterable[str]) -> str:
+    return "".join(letter for letter in LETTERS if letter in set(letters))
+
+
+@dataclass(frozen=True)
+class Base:
+    """A recorded base, read from its JSON form; what it does not know answers _UNKNOWN."""
+
+    functions: dict[int, str | None]
+    roles: dict[int, tuple | None]
+    role_sets: dict[int, dict[int, str]]
+    cells: dict[int, dict[int, str]]
+    columns: frozenset[int]
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any] | None) -> Base:
+        data = data or {}
+        return cls(
+            functions={int(k): v for k, v in data.get("functions", {}).items()},
+            roles={int(k): (tuple(v) if v is not None else None) for k, v in data.get("roles", {}).items()},
+            role_sets={int(k): {int(r): t for r, t in v.items()} for k, v in data.get("role_sets", {}).items()},
+            cells={int(k): {int(t): v for t, v in col.items()} for k, col in data.get("cells", {}).items()},
+            columns=frozenset(int(f) for f in data.get("columns", ())),
+        )
+
+    def data(self) -> dict:
+        return {
+            "functions": {str(k): v for k, v in self.functions.items()},
+            "roles": {str(k): (list(v) if v is not None else None) for k, v in self.roles.items()},
+            "role_sets": {str(k): {str(r): t for r, t in v.items()} for k, v in self.role_sets.items()},
+            "cells": {str(k): {str(t): v for t, v in col.items()} for k, col in self.cells.items()},
+            "columns": sorted(self.columns),
+        }
+
+    def function(self, function_id: int):
+        return self.functions.get(function_id, _UNKNOWN)
+
+    def role(self, role_id: int):
+        return self.roles.get(role_id, _UNKNOWN)
+
+    def role_set(self, function_id: int):
+        return self.role_sets.get(function_id, _UNKNOWN)
+
+    def cell(self, touchpoint_id: int, function_id: int):
+        column = self.cells.get(function_id, {})
+        if touchpoint_id in column:
+            return column[touchpoint_id]
+        return "" if function_id in self.columns else _UNKNOWN
+
+    def footprint(self) -> Footprint:
+        """What this base records, as a footprint."""
+        return Footprint(
+            functions=set(self.functions),
+            roles=set(self.roles),
+            cells={(t, f) for f, column in self.cells.items() for t in column},
+            columns=set(self.columns),
+            role_sets=set(self.role_sets),
+        )
+
+
+class _Live:
+    """Today's state of footprint rows, read from a snapshot."""
+
+    def __init__(self, snapshot: OrgSnapshot):
+        self.snapshot = snapshot
+        self.cells = cells_of(snapshot)
+
+    def function(self, function_id: int) -> str | None:
+        row = self.snapshot.function_by_id.get(function_id)
+        return row.name if row else None
+
+    def role(self, role_id: int) -> tuple | None:
+        row = self.snapshot.role_by_id.get(role_id)
+        return (row.function_id, row.title, row.holder_name) if row else None
+
+    def role_set(self, function_id: int) -> dict[int, str]:
+        return {r.id: r.title for r in self.snapshot.roles if r.function_id == function_id}
+
+    def cell(self, touchpoint_id: int, function_id: int) -> str:
+        return _letters(self.cells.get((touchpoint_id, function_id), ()))
+
+    def column(self, function_id: int) -> dict[int, str]:
+        return {t: _letters(letters) for (t, f), letters in self.cells.items() if f == function_id}
+
+
+def base_record(snapshot: OrgSnapshot, touched: Footprint, previous: Base | None = None) -> Base:
+    """The base of `touched`: what `previous` recorded of it, and today's state of the rest.
+
+    A step added later is drawn on the matrix of its day, so the rows only it touches get
+    today's state; rows an earlier step touched keep the state that step was drawn against."""
+    previous = previous or Base.of(None)
+    live = _Live(snapshot)
+
+    def known(value, today):
+        return today if value is _UNKNOWN else value
+
+    cells: dict[int, dict[int, str]] = {}
+    for function_id in touched.columns:
+        if function_id in previous.columns:
+            cells[function_id] = dict(previous.cells.get(function_id, {}))
+        else:
+            today = live.column(function_id)
+            recorded = previous.cells.get(function_id, {})
+            cells[function_id] = {t: recorded.get(t, today.get(t, "")) for t in today.keys() | recorded.keys()}
+    for t, f in touched.cells:
+        column = cells.setdefault(f, {})
+        if t not in column and f not in touched.columns:
+            column[t] = known(previous.cell(t, f), live.cell(t, f))
+    return Base(
+        functions={f: known(previous.function(f), live.function(f)) for f in touched.functions},
+        roles={r: known(previous.role(r), live.role(r)) for r in touched.roles},
+        role_sets={f: known(previous.role_set(f), live.role_set(f)) for f in touched.role_sets},
+        cells=cells,
+        columns=frozenset(touched.columns),
+    )
+
+
+# --- what changed since ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Changed:
+    """One touched row whose state differs from the base: what to name and how it changed.
+
+    `key` is how the history knows it: ("cell", touchpoint id, function id) or ("function" |
+    "role", id). In words: "{subject} {verb} by … at … ({detail})"."""
+
+    key: tuple
+    subject: str
+    verb: str = "was changed"
+    detail: str = ""
+
+
+def changed_since(base: Base, snapshot: OrgSnapshot, touched: Footprint, *, unknown_is_today: bool) -> list[Changed]:
+    """Every row of `touched` (and of what `base` records) whose state today differs from its base.
+
+    A row the base does not know counts as unchanged when `unknown_is_today`, otherwise as
+    changed. Give True for a recorded base: what the steps touch depends only on rows they
+    touch (a source's column, its roles), so a row it does not know is reached only through a
+    recorded row that changed, and that one is named. For a scenario drawn before bases were
+    recorded, True only if nothing in the organization changed since the drawing."""
+    everything = base.footprint()
+    everything.update(touched)
+    live = _Live(snapshot)
+    words = _Words(base, snapshot)
+    found: list[Changed] = []
+
+    def differs(value, today) -> bool:
+        return (not unknown_is_today) if value is _UNKNOWN else value != today
+
+    for f in sorted(everything.functions):
+        was, now = base.function(f), live.function(f)
+        if differs(was, now):
+            found.append(words.function(f, was, now))
+    in_recorded_sets = {r for f in base.role_sets for r in live.role_set(f)}
+    for r in sorted(everything.roles):
+        was, now = base.role(r), live.role(r)
+        if was is _UNKNOWN and r in in_recorded_sets:
+            continue  # a role that joined a recorded function since: its role set names it
+        if differs(was, now):
+            found.append(words.role(r, was, now))
+    for f in sorted(everything.role_sets):
+        was, now = base.role_set(f), live.role_set(f)
+        if differs(was, now):
+            found.extend(words.role_set(f, was, now, skip=set(base.roles)))
+    for t, f in _cells_to_check(base, live, everything):
+        was, now = base.cell(t, f), live.cell(t, f)
+        if differs(was, now):
+            found.append(words.cell(t, f, was, now))
+    return found
+
+
+def _cells_to_check(base: Base, live: _Live, everything: Footprint) -> list[Cell]:
+    cells = set(everything.cells)
+    for f in everything.columns:
+        cells.update((t, f) for t in live.column(f))
+    order = {t.id: index for index, t in enumerate(live.snapshot.touchpoints)}
+    return sorted(cells, key=lambda cell: (order.get(cell[0], len(order)), cell))
+
+
+class _Words:
+    """Names for the refusal: today's where the row still exists, else the base's."""
+
+    def __init__(self, base: Base, snapshot: OrgSnapshot):
+        self.base, self.snapshot = base, snapshot
+        self.touchpoints = {t.id: t for t in snapshot.touchpoints}
+
+    def function_name(self, function_id: int) -> str:
+        row = self.snapshot.function_by_id.get(function_id)
+        if row:
+            return row.name
+        was = self.base.functions.get(function_id)
+        return was if isinstance(was, str) else f"a deleted function (#{function_id})"
+
+    def function(self, f: int, was, now) -> Changed:
+        key = ("function", f)
+        if was is _UNKNOWN:
+            return Changed(key, f"the function {self.function_name(f)}")
+        if now is None:
+            return Changed(key, f"the function {was}", "was deleted")
+        if was is None:
+            return Changed(key, f"the function {now}", "was created")
+        return Changed(key, f"the function {was}", f"was renamed to {now}")
+
+    def role(self, r: int, was, now) -> Changed:
+        key = ("role", r)
+        if now is None:
+            title = f"{was[1]} ({self.function_name(was[0])})" if isinstance(was, tuple) else f"#{r}"
+            return Changed(key, f"the role {title}", "was deleted")
+        function_id, title, holder = now
+        subject = f"the role {title} ({self.function_name(function_id)})"
+        if not isinstance(was, tuple):
+            return Changed(key, subject)
+        details = []
+        if was[0] != function_id:
+            details.append(f"moved from {self.function_name(was[0])}")
+        if was[1] != title:
+            details.append(f"title {was[1]} → {title}")
+        if was[2] != holder:
+            details.append(f"holder {was[2] or 'vacant'} → {holder or 'vacant'}")
+        return Changed(key, subject, detail="; ".join(details))
+
+    def role_set(self, f: int, was, now: dict[int, str], *, skip: set[int]) -> list[Changed]:
+        function = self.function_name(f)
+        if not isinstance(was, dict):
+            return [Changed(("function", f), f"the roles of {function}")]
+        found = []
+        for r in sorted(was.keys() | now.keys()):
+            if r in skip or was.get(r) == now.get(r):
+                continue  # a role recorded on its own is reported on its own
+            if r not in was:
+                found.append(Changed(("role", r), f"a role {now[r]}", f"was added to {function}"))
+            elif r not in now:
+                found.append(Changed(("role", r), f"the role {was[r]}", f"left {function}"))
+            else:
+                found.append(Changed(("role", r), f"the role {was[r]} ({function})", f"was renamed to {now[r]}"))
+        return found
+
+    def cell(self, t: int, f: int, was, now: str) -> Changed:
+        touchpoint = self.touchpoints.get(t)
+        if touchpoint is None:
+            place = f"a deleted touchpoint (#{t})"
+        else:
+            journey = self.snapshot.journey_by_id.get(touchpoint.journey_id)
+            place = f"{journey.name} › {touchpoint.name}" if journey else touchpoint.name
+        detail = "" if was is _UNKNOWN else f"{was or '—'} → {now or '—'}"
+        return Changed(("cell", t, f), f"the cell {place} × {self.function_name(f)}", detail=detail)
