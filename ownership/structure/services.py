@@ -28,13 +28,16 @@ from ownership.structure.changes import function_delete_plan, function_move, pla
 
 
 @transaction.atomic
-def function_create(*, organization: Organization, name: str) -> Function:
+def function_create(*, organization: Organization, name: str, position: int | None = None) -> Function:
+    """A new function: its column comes last, or at `position` (1 for the first; the others move right)."""
     name = name.strip()
     _validate_function_name(organization=organization, name=name)
     last = Function.objects.filter(organization=organization).aggregate(last=Max("position"))["last"]
     function = Function.objects.create(organization=organization, name=name, position=(last or 0) + 1)
     matrix_change_announce(organization_id=organization.id, scope=MatrixScope.of("function", functions=[function.pk]))
     object_record(obj=function, action="create", changes=[object_created(function)])
+    if position is not None and position != function.position:
+        function = function_move(function=function, position=position, version=None)
     return function
 
 
