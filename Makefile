@@ -61,6 +61,7 @@ bench: $(VENV)/.installed
 	$(DEV_ENV) $(MANAGE) bench $(BENCH_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_api $(BENCH_API_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_pages $(BENCH_PAGES_ARGS)
+	$(DEV_ENV) $(MANAGE) bench_reports $(BENCH_REPORTS_ARGS)
 
 # The production settings must pass Django's deployment checklist without a warning.
 check-deploy: $(VENV)/.installed
