@@ -57,12 +57,14 @@ def test_asking_for_the_pdf_queues_a_job_and_the_request_draws_nothing(
     with (
         mock.patch.object(jobs, "report_build") as build,
         mock.patch.object(jobs, "report_pdf") as render,
-        django_capture_on_commit_callbacks(execute=False) as queued,
+        mock.patch.object(jobs.report_render_task, "delay") as queue,
+        django_capture_on_commit_callbacks(execute=True),
     ):
         response = viewer.post(pdf_url(organization))
     job = ReportJob.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/report/jobs/{job.pk}/")
-    assert job.status == ReportJob.Status.PENDING and len(queued) == 1
+    assert job.status == ReportJob.Status.PENDING
+    queue.assert_called_once_with(job.pk)  # the worker's task, instead of drawing it here
     build.assert_not_called()
     render.assert_not_called()
 
