@@ -61,6 +61,7 @@ bench: $(VENV)/.installed
 	$(DEV_ENV) $(MANAGE) bench $(BENCH_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_api $(BENCH_API_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_pages $(BENCH_PAGES_ARGS)
+	$(DEV_ENV) $(MANAGE) bench_reports $(BENCH_REPORTS_ARGS)
 
 # Editors, audits, a scenario and imports at once on gunicorn and a worker: 5xx and p50/p99 per kind.
 load: $(VENV)/.installed

@@ -21,7 +21,7 @@ from cxowner.orgs.services import organization_settings_version
 from ownership.automation.schedules import audit_schedule_get, audit_schedule_version
 from ownership.editor.services import CellChange, cells_write
 from ownership.engine.whatif import SetCells
-from ownership.models import AuditRun, Gap, ImportJob
+from ownership.models import AuditRun, Gap, ImportJob, ReportJob
 from ownership.reviews.services import campaign_start
 from ownership.scenarios.services import scenario_create
 
@@ -257,7 +257,10 @@ ENDPOINTS = [
         200,
         {"cron": "0 3 * * *", "version": "{schedule_version}"},
     ),
-    Endpoint("report pdf", "get", "orgs/{org}/report.pdf", "viewer", 200),
+    # Drawn by a worker: 202 and the job (the PDF itself once drawn, test_report_jobs.py).
+    Endpoint("report pdf", "get", "orgs/{org}/report.pdf", "viewer", 202),
+    Endpoint("report job", "get", "orgs/{org}/report/jobs/{report_job}/", "viewer", 200),
+    Endpoint("report job pdf", "get", "orgs/{org}/report/jobs/{report_job}/pdf", "viewer", 200),
     Endpoint("report schedule", "get", "orgs/{org}/report/schedule/", "admin", 200),
     Endpoint(
         "report schedule update",
@@ -341,6 +344,14 @@ def build_world():
             rows=1,
             dry_run=True,
             status=ImportJob.Status.DONE,
+        ).pk,
+        "report_job": ReportJob.objects.create(
+            organization=org,
+            key="0" * 64,
+            today=now.date(),
+            status=ReportJob.Status.DONE,
+            filename=f"{MARKER}.pdf",
+            pdf=f"%PDF {MARKER}".encode(),
         ).pk,
         "spare_invitation": Invitation.objects.create(
             organization=org, email=f"{MARKER}@example.com", token_hash="0" * 64, expires_at=now + timedelta(days=1)

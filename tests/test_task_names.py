@@ -20,6 +20,7 @@ NAMES_CALLED_FROM_OUTSIDE_THE_CODE = {
     "ownership.tasks.gap_assignee_notify_task",
     "ownership.tasks.report_mail_task",
     "ownership.tasks.report_mails_due_task",
+    "ownership.tasks.report_render_task",
     "ownership.tasks.webhook_deliver_task",
 }
 

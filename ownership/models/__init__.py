@@ -9,7 +9,7 @@ Webhook.clean checks when one is saved and the deliveries again when they connec
 from ownership.models.automation import Webhook, WebhookDelivery
 from ownership.models.gaps import GAP_LIFE_EVENTS, AuditNotice, AuditRun, Gap, GapComment, GapEvent, GapStatus
 from ownership.models.imports import ImportJob
-from ownership.models.reports import ReportDelivery, ReportSchedule
+from ownership.models.reports import ReportDelivery, ReportJob, ReportSchedule
 from ownership.models.reviews import ReviewCampaign, ReviewItem, ReviewOutcome
 from ownership.models.scenarios import Scenario, ScenarioOperation, ScenarioOperationKind
 from ownership.models.structure import Assignment, Function, JourneyOwner, Role
@@ -27,6 +27,7 @@ __all__ = [
     "ImportJob",
     "JourneyOwner",
     "ReportDelivery",
+    "ReportJob",
     "ReportSchedule",
     "ReviewCampaign",
     "ReviewItem",

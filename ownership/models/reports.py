@@ -1,10 +1,11 @@
-"""The monthly report mail's schedule and deliveries."""
+"""The monthly report mail's schedule and deliveries, and the report's PDF jobs."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from cxowner.orgs.models import Organization
-from journeys.models import Versioned
+from journeys.models import Journey, Versioned
 
 
 class ReportSchedule(Versioned):
@@ -40,3 +41,53 @@ class ReportDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"Report of {self.organization} for {self.month:%B %Y} to {len(self.recipients)} recipient(s)"
+
+
+class ReportJob(models.Model):
+    """A PDF of the ownership report, drawn by a worker and never in a web request.
+
+    `key` fingerprints what the report is drawn from (the organization's change counter, its
+    latest gap decision, its name, the journey and the day): a request with the key of a finished
+    job gets that PDF, one with the key of a waiting or running job joins it. One render runs per
+    organization at a time (the constraint below); the finished jobs kept are bounded
+    (ownership.reports.jobs).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="report_jobs")
+    journey = models.ForeignKey(Journey, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    key = models.CharField(max_length=64)
+    today = models.DateField(help_text="The day the report is of.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    filename = models.CharField(max_length=255, blank=True)
+    pdf = models.BinaryField(default=b"", editable=False)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization", "-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "key"], name="reportjob_org_key")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"], condition=Q(status="running"), name="reportjob_one_running_per_org"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "key"],
+                condition=Q(status__in=["pending", "running"]),
+                name="reportjob_one_waiting_per_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report PDF of {self.organization} for {self.today} ({self.status})"

@@ -1,6 +1,7 @@
-"""The ownership report for integrations: its PDF, and the monthly mail setting.
+"""The ownership report for integrations: its PDF (drawn by a worker, ownership.reports.jobs), and
+the monthly mail setting.
 
-The PDF is the same document the browser downloads (ownership.report → ownership.report_render);
+The PDF is the same document the browser downloads;
 the mail setting is changed through ownership.report_mail with the version it was read at.
 """
 
@@ -9,9 +10,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -19,11 +21,12 @@ from rest_framework.views import APIView
 
 from cxowner.orgs.api.base import MAX_ID, OrganizationScopedMixin, etag, requested_version
 from cxowner.orgs.api.versions import VersionSerializer
+from cxowner.orgs.authentication import acting_user
 from cxowner.orgs.models import Membership
 from journeys.models import Journey
+from ownership.models import ReportJob
+from ownership.reports.jobs import ReportBusy, report_job_ask, report_job_pdf
 from ownership.reports.mail import recipients_parse, report_recipients, report_schedule_get, report_schedule_set
-from ownership.reports.render import PdfUnavailable, report_filename, report_pdf
-from ownership.reports.selectors import report_build
 
 
 class PDFRenderer(BaseRenderer):
@@ -38,19 +41,58 @@ class PDFRenderer(BaseRenderer):
         return data
 
 
-class PdfServiceUnavailable(exceptions.APIException):
-    status_code = 503
-    default_code = "pdf_unavailable"
+class ReportBusyError(exceptions.APIException):
+    status_code = 429
+    default_code = "reports_busy"
 
 
-class ReportPdfView(OrganizationScopedMixin, APIView):
-    """The organization's (or one journey's) ownership report as a PDF, as of today."""
+class ReportJobSerializer(serializers.ModelSerializer):
+    pdf = serializers.SerializerMethodField(help_text="Where the PDF is once the job is done; null before.")
+
+    class Meta:
+        model = ReportJob
+        fields = ["id", "status", "journey", "today", "error", "created_at", "started_at", "finished_at", "pdf"]
+        read_only_fields = fields
+
+    def get_pdf(self, job) -> str | None:
+        if job.status != ReportJob.Status.DONE:
+            return None
+        return reverse("api:report-job-pdf", kwargs={"org": job.organization.slug, "pk": job.pk})
+
+
+def _pdf_response(job: ReportJob) -> HttpResponse:
+    response = HttpResponse(report_job_pdf(job), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+    return response
+
+
+class _JsonAnswers:
+    """Everything but the PDF itself is JSON, even for a client that asked for the PDF only."""
 
     renderer_classes = [JSONRenderer, PDFRenderer]
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, Response):
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class ReportPdfView(_JsonAnswers, OrganizationScopedMixin, APIView):
+    """The organization's (or one journey's) ownership report as a PDF, as of today.
+
+    A worker draws it: the answer is the PDF when the organization has not changed since it was
+    last drawn, else 202 with the job, to follow at its Location (its `pdf` link once done).
+    Asking again while it is drawn joins the same job; 429 when the organization already has
+    five reports under way.
+    """
+
     @extend_schema(
         parameters=[OpenApiParameter("journey", int, description="Only this journey.")],
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            202: ReportJobSerializer,
+            429: OpenApiResponse(description="Too many reports of the organization under way"),
+        },
     )
     def get(self, request, org):
         journey = None
@@ -61,20 +103,41 @@ class ReportPdfView(OrganizationScopedMixin, APIView):
             except serializers.ValidationError as error:
                 raise serializers.ValidationError({"journey": error.detail}) from None
             journey = get_object_or_404(Journey, organization=self.organization, pk=journey_id)
-        report = report_build(organization=self.organization, journey=journey, today=timezone.localdate())
         try:
-            pdf = report_pdf(report=report)
-        except PdfUnavailable as error:
-            raise PdfServiceUnavailable(str(error)) from None
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{report_filename(report=report)}"'
-        return response
+            job = report_job_ask(
+                organization=self.organization,
+                journey=journey,
+                today=timezone.localdate(),
+                created_by=acting_user(request),
+            )
+        except ReportBusy as busy:
+            raise ReportBusyError(str(busy)) from None
+        if job.status == ReportJob.Status.DONE:
+            return _pdf_response(job)
+        location = reverse("api:report-job", kwargs={"org": org, "pk": job.pk})
+        return Response(ReportJobSerializer(job).data, status=202, headers={"Location": location})
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are JSON even for a client that asked for the PDF only.
-        if isinstance(response, Response) and response.status_code >= 400:
-            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
+
+class ReportJobView(_JsonAnswers, OrganizationScopedMixin, APIView):
+    """A report PDF being drawn: its status, then where its PDF is (or why it failed)."""
+
+    @extend_schema(responses=ReportJobSerializer)
+    def get(self, request, org, pk):
+        job = get_object_or_404(ReportJob.objects.defer("pdf"), organization=self.organization, pk=pk)
+        return Response(ReportJobSerializer(job).data)
+
+
+class ReportJobPdfView(_JsonAnswers, OrganizationScopedMixin, APIView):
+    """A finished report job's PDF; 409 while it is drawn or when it failed."""
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 409: OpenApiResponse(description="Not done")}
+    )
+    def get(self, request, org, pk):
+        job = get_object_or_404(ReportJob.objects.defer("pdf"), organization=self.organization, pk=pk)
+        if job.status != ReportJob.Status.DONE:
+            return Response({"detail": job.error or "The PDF is not done yet.", "status": job.status}, status=409)
+        return _pdf_response(job)
 
 
 class ReportScheduleSerializer(VersionSerializer):

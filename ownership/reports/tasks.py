@@ -1,4 +1,5 @@
-"""Celery tasks of the monthly report mail; each keeps the name it had in ownership.tasks."""
+"""Celery tasks of the monthly report mail and of the report's PDF jobs (ownership.reports.jobs);
+each keeps the name it had in ownership.tasks."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from django.utils import timezone
 
 from cxowner.celery import RETRY_OPTIONS
 from cxowner.orgs.models import Organization
+from ownership.reports.jobs import report_render_task
 from ownership.reports.mail import report_mail_send, report_mails_due
+
+__all__ = ["report_mail_task", "report_mails_due_task", "report_render_task"]
 
 
 # -- the monthly report mail --------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The ownership report's pages: the print-ready page, its PDF, and the monthly mail setting.
+"""The ownership report's pages: the print-ready page, its PDF (drawn by a worker), and the
+monthly mail setting.
 
 Members of every role read the report (of the organization, or of one journey with
 `?journey=<id>`); admins switch the monthly mail on and name its recipients. The report is
@@ -17,10 +18,12 @@ from django.utils import timezone
 from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.forms import VersionField
 from cxowner.orgs.models import Membership
-from cxowner.views import org_view
+from cxowner.views import org_object, org_view, render_org
 from journeys.models import Journey
+from ownership.models import ReportJob
+from ownership.reports.jobs import ReportBusy, report_job_ask, report_job_pdf
 from ownership.reports.mail import recipients_parse, report_recipients, report_schedule_get, report_schedule_set
-from ownership.reports.render import PdfUnavailable, report_filename, report_html, report_pdf
+from ownership.reports.render import report_html
 from ownership.reports.selectors import report_build
 
 
@@ -80,17 +83,46 @@ def report_page(request: HttpRequest, membership: Membership, org: str) -> HttpR
     return _page(request, membership)
 
 
-@org_view()
-def report_pdf_download(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
-    organization = membership.organization
-    report = report_build(organization=organization, journey=_journey(request, organization), today=_today())
-    try:
-        pdf = report_pdf(report=report)
-    except PdfUnavailable as error:
-        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{report_filename(report=report)}"'
+def _pdf_response(job: ReportJob) -> HttpResponse:
+    response = HttpResponse(report_job_pdf(job), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
     return response
+
+
+@org_view(Membership.Role.VIEWER, "GET", "POST")
+def report_pdf_download(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
+    """Ask for the PDF: a worker draws it (ownership.reports.jobs). A link followed (GET) gets the
+    file at once when the organization has not changed since it was last drawn; otherwise, and
+    from the page's button (POST), the job's page, which offers the file when it is done."""
+    organization = membership.organization
+    journey = _journey(request, organization)
+    try:
+        job = report_job_ask(organization=organization, journey=journey, today=_today(), created_by=request.user)
+    except ReportBusy as busy:
+        return HttpResponse(str(busy), status=429, content_type="text/plain; charset=utf-8")
+    if request.method == "GET" and job.status == ReportJob.Status.DONE:
+        return _pdf_response(job)
+    return redirect("ownership:report_job", org, job.pk)
+
+
+def _job(membership: Membership, job_id: int) -> ReportJob:
+    return org_object(membership, ReportJob.objects.defer("pdf").select_related("journey"), job_id)
+
+
+@org_view()
+def report_job(request: HttpRequest, membership: Membership, org: str, job_id: int) -> HttpResponse:
+    """A PDF being drawn; htmx asks again every two seconds until it is done (the partial)."""
+    job = _job(membership, job_id)
+    template = "report/_job.html" if request.htmx else "report/job.html"
+    return render_org(request, membership, template, {"nav": "report", "job": job})
+
+
+@org_view()
+def report_job_download(request: HttpRequest, membership: Membership, org: str, job_id: int) -> HttpResponse:
+    job = _job(membership, job_id)
+    if job.status != ReportJob.Status.DONE:
+        return redirect("ownership:report_job", org, job.pk)
+    return _pdf_response(job)
 
 
 @org_view(Membership.Role.ADMIN, "POST")

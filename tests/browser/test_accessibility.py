@@ -130,6 +130,12 @@ def walk_every_page(audit: Audit, organization: Organization, screenshot) -> Non
     expect(page.locator(".key")).to_be_visible()
     audit.check(f"{org}/members/ with a new token")
 
+    # The report's PDF job, drawn (the worker is eager in tests) and offered for download.
+    page.goto(f"{audit.base_url}{org}/report/")
+    page.get_by_test_id("report-pdf").click()
+    expect(page.get_by_test_id("report-job")).to_have_attribute("data-status", "done")
+    audit.check(f"{org}/report/jobs/ with the PDF ready")
+
 
 def test_every_page_of_the_demo_is_accessible(demo, live_server, chromium, screenshot):
     context = chromium.new_context()

@@ -58,8 +58,15 @@ def test_an_outsider_gets_404(organization, journey, name):
     assert client_for(outsider).get(reverse(name, args=[organization.slug])).status_code == 404
 
 
-def test_the_pdf_downloads_as_an_attachment_named_for_the_day(organization, member, journey):
-    response = client_for(member("viewer")).get(reverse("ownership:report_pdf", args=[organization.slug]))
+def test_the_pdf_downloads_as_an_attachment_named_for_the_day(
+    organization, member, journey, django_capture_on_commit_callbacks
+):
+    viewer = client_for(member("viewer"))
+    url = reverse("ownership:report_pdf", args=[organization.slug])
+    with django_capture_on_commit_callbacks(execute=True):  # the worker draws it (eager in tests)
+        asked = viewer.get(url)
+    assert asked.status_code == 302  # to the job's page
+    response = viewer.get(url)  # drawn since, and nothing changed: the file itself
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith(f'attachment; filename="ownership-report-{organization.slug}-')
     text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
@@ -120,27 +127,41 @@ def test_an_editor_may_not_set_the_monthly_mail(organization, member, journey):
 # The API ------------------------------------------------------------------------------------
 
 
-def test_the_api_answers_the_pdf_to_a_client_that_asks_for_it(organization, member, journey):
+def test_the_api_answers_the_pdf_to_a_client_that_asks_for_it(
+    organization, member, journey, django_capture_on_commit_callbacks
+):
     url = f"/api/v1/orgs/{organization.slug}/report.pdf"
-    response = client_for(member("viewer"), APIClient).get(url, {"journey": journey.id}, HTTP_ACCEPT="application/pdf")
+    api = client_for(member("viewer"), APIClient)
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = api.get(url, {"journey": journey.id}, HTTP_ACCEPT="application/pdf")
+    assert asked.status_code == 202 and asked.json()["status"] == "pending"
+    response = api.get(url, {"journey": journey.id}, HTTP_ACCEPT="application/pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert journey.name in PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
 
 
-def test_without_the_pdf_libraries_the_page_says_what_to_install(organization, member, journey, monkeypatch):
+def test_without_the_pdf_libraries_the_job_says_what_to_install(
+    organization, member, journey, monkeypatch, django_capture_on_commit_callbacks
+):
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # as on a machine with Python only
-    response = client_for(member("viewer")).get(reverse("ownership:report_pdf", args=[organization.slug]))
-    assert response.status_code == 503
-    assert b"libpango-1.0-0" in response.content and b"print page" in response.content
+    viewer = client_for(member("viewer"))
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = viewer.post(reverse("ownership:report_pdf", args=[organization.slug]))
+    response = viewer.get(asked["Location"])
+    assert b'data-status="failed"' in response.content
+    assert b"libpango-1.0-0" in response.content and b"print the report" in response.content
 
 
-def test_without_the_pdf_libraries_the_api_answers_503_in_json(organization, member, journey, monkeypatch):
+def test_without_the_pdf_libraries_the_api_job_fails_with_the_reason(
+    organization, member, journey, monkeypatch, django_capture_on_commit_callbacks
+):
     monkeypatch.setitem(sys.modules, "weasyprint", None)
-    url = f"/api/v1/orgs/{organization.slug}/report.pdf"
-    response = client_for(member("viewer"), APIClient).get(url, HTTP_ACCEPT="application/pdf")
-    assert response.status_code == 503
-    assert "Pango" in response.json()["detail"]
+    api = client_for(member("viewer"), APIClient)
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = api.get(f"/api/v1/orgs/{organization.slug}/report.pdf", HTTP_ACCEPT="application/pdf")
+    job = api.get(asked["Location"]).json()
+    assert job["status"] == "failed" and "Pango" in job["error"] and job["pdf"] is None
 
 
 def test_the_api_answers_a_bad_journey_in_json(organization, member, journey):

@@ -1,0 +1,192 @@
+"""The report's PDF is drawn by a worker, never in a web request: a 110k-touchpoint organization
+takes seconds of CPU per PDF, and four at once used to hold every web worker.
+
+Asking for the PDF (the page's button, `report.pdf` in the API) gives a ReportJob:
+
+- a finished one, if the organization has not changed since it was drawn (same `key`): its
+  PDF is served at once, nothing is drawn again;
+- the waiting or running one of the same key: the asker joins it;
+- otherwise a new one, handed to report_render_task once the transaction commits.
+
+One render runs per organization at a time: a job of another key (another journey, or the
+organization changed meanwhile) waits, its task retried every few seconds until the running one
+ends. At most ACTIVE_PER_ORGANIZATION jobs wait or run per organization; more is refused. Only
+the KEPT_PER_ORGANIZATION newest finished jobs (and their PDFs) are kept.
+
+A job's task that dies with its worker is delivered again (acks_late): it draws the job again,
+at most MAX_ATTEMPTS times, then marks it failed with the reason. A job left waiting or running
+longer than LOST_AFTER is marked failed by the next request for the same report, which then
+starts a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import date, timedelta
+
+from celery import shared_task
+from celery.exceptions import MaxRetriesExceededError, SoftTimeLimitExceeded
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cxowner.orgs.models import Organization
+from journeys.models import Journey
+from ownership.models import GapEvent, ReportJob
+from ownership.reports.render import PdfUnavailable, report_filename, report_pdf
+from ownership.reports.selectors import report_build
+
+logger = logging.getLogger(__name__)
+
+ACTIVE = (ReportJob.Status.PENDING, ReportJob.Status.RUNNING)
+FINISHED = (ReportJob.Status.DONE, ReportJob.Status.FAILED)
+ACTIVE_PER_ORGANIZATION = 5  # reports waiting or running; one more is refused
+KEPT_PER_ORGANIZATION = 5  # finished jobs kept with their PDF; older ones are deleted
+RENDER_SECONDS = 300  # one render's time limit on the worker
+LOST_AFTER = timedelta(seconds=3 * RENDER_SECONDS)  # a job waiting or running longer is lost
+WAIT_SECONDS = 3  # how often a job waiting for its organization's running render asks again
+MAX_ATTEMPTS = 2
+
+
+class ReportBusy(Exception):
+    """The organization already has ACTIVE_PER_ORGANIZATION reports waiting or running."""
+
+    def __init__(self):
+        super().__init__(
+            f"{ACTIVE_PER_ORGANIZATION} reports of this organization are being drawn; "
+            "ask again when one of them is done."
+        )
+
+
+def report_key(*, organization: Organization, journey: Journey | None, today: date) -> str:
+    """What the report is drawn from: every matrix write moves the change counter, a risk
+    accepted or ended writes a gap event, and the title shows the organization's name."""
+    version, name = Organization.objects.values_list("matrix_version", "name").get(pk=organization.pk)
+    decision = GapEvent.objects.filter(organization=organization).order_by("-id").values_list("id", flat=True).first()
+    parts = (version, decision or 0, journey.pk if journey else "", today.isoformat(), name)
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
+
+
+def _lost_mark(organization: Organization) -> None:
+    """Fail the organization's jobs that have waited or run longer than any render takes."""
+    before = timezone.now() - LOST_AFTER
+    ReportJob.objects.filter(organization=organization, status__in=ACTIVE, created_at__lt=before).update(
+        status=ReportJob.Status.FAILED,
+        finished_at=timezone.now(),
+        error="No worker finished this report in time; it was asked for again.",
+    )
+
+
+def report_job_ask(*, organization: Organization, journey: Journey | None, today: date, created_by=None) -> ReportJob:
+    """The job that has, or will have, this report's PDF (see the module's docstring); ReportBusy
+    when the organization has too many reports under way. Nothing is drawn here."""
+    key = report_key(organization=organization, journey=journey, today=today)
+    same = ReportJob.objects.filter(organization=organization, key=key).defer("pdf")
+    done = same.filter(status=ReportJob.Status.DONE).order_by("-finished_at", "-id").first()
+    if done is not None:
+        return done
+    _lost_mark(organization)
+    waiting = same.filter(status__in=ACTIVE).first()
+    if waiting is not None:
+        return waiting
+    if ReportJob.objects.filter(organization=organization, status__in=ACTIVE).count() >= ACTIVE_PER_ORGANIZATION:
+        raise ReportBusy
+    try:
+        with transaction.atomic():
+            job = ReportJob.objects.create(
+                organization=organization, journey=journey, key=key, today=today, created_by=created_by
+            )
+    except IntegrityError:  # the same report asked for at the same moment: join that one
+        return same.filter(status__in=ACTIVE).get()
+    transaction.on_commit(lambda: report_render_task.delay(job.pk), robust=True)
+    return job
+
+
+def report_job_pdf(job: ReportJob) -> bytes:
+    """A finished job's PDF (read only when it is downloaded)."""
+    return bytes(ReportJob.objects.values_list("pdf", flat=True).get(pk=job.pk))
+
+
+def _finish(job_id: int, **changes) -> None:
+    # Only a job still running is finished: one marked lost meanwhile stays as it was marked.
+    ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.RUNNING).update(finished_at=timezone.now(), **changes)
+
+
+def _prune(organization_id: int) -> None:
+    finished = ReportJob.objects.filter(organization_id=organization_id, status__in=FINISHED)
+    kept = list(finished.order_by("-finished_at", "-id").values_list("id", flat=True)[:KEPT_PER_ORGANIZATION])
+    finished.exclude(pk__in=kept).delete()
+
+
+class _Wait(Exception):
+    """Another render of the organization runs: ask again in a few seconds."""
+
+
+def _claim(job: ReportJob) -> bool:
+    """Mark the job running; _Wait while another of its organization runs. A job found running
+    is its own task delivered again after its worker died: it is drawn again."""
+    try:
+        with transaction.atomic():
+            return bool(
+                ReportJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
+                    status=ReportJob.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
+                )
+            )
+    except IntegrityError:
+        raise _Wait from None
+
+
+def report_job_run(job_id: int) -> str | None:
+    """Draw a job's PDF; None when there is nothing to draw (gone, finished, lost)."""
+    job = ReportJob.objects.select_related("organization", "journey").defer("pdf").filter(pk=job_id).first()
+    if job is None or job.status in FINISHED:
+        return None
+    if job.attempts >= MAX_ATTEMPTS:
+        ReportJob.objects.filter(pk=job_id, status__in=ACTIVE).update(
+            status=ReportJob.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"The report stopped {job.attempts} times before it was done; ask for it again.",
+        )
+        return ReportJob.Status.FAILED
+    if not _claim(job):
+        return None
+    try:
+        report = report_build(organization=job.organization, journey=job.journey, today=job.today)
+        pdf = report_pdf(report=report)
+    except PdfUnavailable as error:
+        _finish(job_id, status=ReportJob.Status.FAILED, error=str(error))
+    except SoftTimeLimitExceeded:
+        _finish(job_id, status=ReportJob.Status.FAILED, error=f"The report took over {RENDER_SECONDS} seconds.")
+    except Exception:
+        logger.exception("Report job %s failed.", job_id)
+        _finish(job_id, status=ReportJob.Status.FAILED, error="The report could not be drawn on our side.")
+    else:
+        _finish(job_id, status=ReportJob.Status.DONE, pdf=pdf, filename=report_filename(report=report))
+    _prune(job.organization_id)
+    return ReportJob.objects.values_list("status", flat=True).get(pk=job_id)
+
+
+@shared_task(
+    name="ownership.tasks.report_render_task",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=RENDER_SECONDS,
+    time_limit=RENDER_SECONDS + 30,
+    max_retries=int(LOST_AFTER.total_seconds()) // WAIT_SECONDS,
+)
+def report_render_task(self, job_id: int) -> str | None:
+    """Draw one report job's PDF, waiting while another render of its organization runs."""
+    try:
+        return report_job_run(job_id)
+    except _Wait:
+        try:
+            raise self.retry(countdown=WAIT_SECONDS) from None
+        except MaxRetriesExceededError:
+            ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.PENDING).update(
+                status=ReportJob.Status.FAILED,
+                finished_at=timezone.now(),
+                error="The report waited too long for the organization's other reports.",
+            )
+            return ReportJob.Status.FAILED
