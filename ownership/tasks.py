@@ -14,6 +14,7 @@ from ownership.gaps.audit_requests import audit_runs_expire
 from ownership.imports import jobs as import_jobs
 from ownership.imports.jobs import import_jobs_sweep
 from ownership.reports import tasks as reports_tasks
+from ownership.reports.jobs import report_jobs_expire
 from ownership.reviews import tasks as reviews_tasks
 
 __all__ = ["automation_tasks", "gaps_tasks", "import_jobs", "jobs_sweep_task", "reports_tasks", "reviews_tasks"]
@@ -25,11 +26,13 @@ def jobs_sweep_task() -> dict[str, int]:
 
     Each kind of job is marked failed, with the reason its page shows, once it is older than its
     time limit and no live worker holds it: import jobs (running past MATRIX_IMPORT_TIME_LIMIT_SECONDS;
-    pending ones are sent again) and audit runs (pending past AUDIT_RUN_EXPIRE_SECONDS).
+    pending ones are sent again), audit runs (pending past AUDIT_RUN_EXPIRE_SECONDS) and report
+    PDFs (waiting or running past three render time limits).
     """
     imports = import_jobs_sweep()
     return {
         "import_jobs_failed": imports["failed"],
         "import_jobs_resent": imports["resent"],
         "audit_runs_failed": audit_runs_expire(),
+        "report_jobs_failed": report_jobs_expire(),
     }

@@ -68,13 +68,17 @@ def report_key(*, organization: Organization, journey: Journey | None, today: da
     return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
 
 
-def _lost_mark(organization: Organization) -> None:
-    """Fail the organization's jobs that have waited or run longer than any render takes."""
+def report_jobs_expire(organization: Organization | None = None) -> int:
+    """Fail the jobs (of one organization, or all: the sweep) that have waited or run longer than
+    any render takes; how many."""
     before = timezone.now() - LOST_AFTER
-    ReportJob.objects.filter(organization=organization, status__in=ACTIVE, created_at__lt=before).update(
+    jobs = ReportJob.objects.filter(status__in=ACTIVE, created_at__lt=before)
+    if organization is not None:
+        jobs = jobs.filter(organization=organization)
+    return jobs.update(
         status=ReportJob.Status.FAILED,
         finished_at=timezone.now(),
-        error="No worker finished this report in time; it was asked for again.",
+        error="No worker finished this report in time; ask for it again.",
     )
 
 
@@ -86,7 +90,7 @@ def report_job_ask(*, organization: Organization, journey: Journey | None, today
     done = same.filter(status=ReportJob.Status.DONE).order_by("-finished_at", "-id").first()
     if done is not None:
         return done
-    _lost_mark(organization)
+    report_jobs_expire(organization)
     waiting = same.filter(status__in=ACTIVE).first()
     if waiting is not None:
         return waiting

@@ -156,7 +156,12 @@ def test_the_sweep_sends_a_job_nobody_picked_up_again(organization, settings):
     ImportJob.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=11))
     on_its_way = new_job(OrganizationFactory())
 
-    assert jobs_sweep_task.delay().get() == {"import_jobs_failed": 0, "import_jobs_resent": 1, "audit_runs_failed": 0}
+    assert jobs_sweep_task.delay().get() == {
+        "import_jobs_failed": 0,
+        "import_jobs_resent": 1,
+        "audit_runs_failed": 0,
+        "report_jobs_failed": 0,
+    }
 
     lost.refresh_from_db()
     assert lost.status == ImportJob.Status.DONE  # eager: sent again, it ran

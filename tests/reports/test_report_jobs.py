@@ -182,6 +182,18 @@ def test_a_job_nobody_finished_in_time_is_failed_and_asked_again(organization, j
     assert ReportJob.objects.get(pk=lost.pk).status == ReportJob.Status.FAILED
 
 
+def test_the_sweep_fails_a_report_nobody_finished_in_time_and_leaves_a_young_one(organization, journey):
+    from ownership.tasks import jobs_sweep_task
+
+    lost = report_job_ask(organization=organization, journey=None, today=timezone.localdate())
+    young = report_job_ask(organization=organization, journey=journey, today=timezone.localdate())
+    ReportJob.objects.filter(pk=lost.pk).update(created_at=timezone.now() - jobs.LOST_AFTER - timedelta(seconds=1))
+    assert jobs_sweep_task.delay().get()["report_jobs_failed"] == 1
+    lost.refresh_from_db()
+    assert lost.status == ReportJob.Status.FAILED and lost.finished_at and "in time" in lost.error
+    assert ReportJob.objects.get(pk=young.pk).status in (ReportJob.Status.PENDING, ReportJob.Status.DONE)
+
+
 def test_only_the_newest_finished_pdfs_are_kept(organization, journey, drawn):
     today = timezone.localdate()
     for day in range(jobs.KEPT_PER_ORGANIZATION + 2):
