@@ -16,6 +16,7 @@ from cxowner.orgs.names import (
     NameKeyed,
     duplicate_name_message,
     name_key_field,
+    one_line_validator,
 )
 
 
@@ -32,9 +33,9 @@ class Journey(NameKeyed, Versioned):
     """A customer journey (acquisition, onboarding, service …), optionally for a persona."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="journeys")
-    name = models.CharField(max_length=NAME_MAX_CHARS)
+    name = models.CharField(max_length=NAME_MAX_CHARS, validators=[one_line_validator])
     name_key = name_key_field()
-    persona = models.CharField(max_length=200, blank=True)
+    persona = models.CharField(max_length=200, blank=True, validators=[one_line_validator])
     description = models.TextField(blank=True)
     # Its manager (the role that answers for the whole journey) is ownership's JourneyOwner:
     # nothing here points up at the apps built on journeys.
@@ -64,7 +65,7 @@ class Stage(NameKeyed, Versioned):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="stages")
-    name = models.CharField(max_length=NAME_MAX_CHARS)
+    name = models.CharField(max_length=NAME_MAX_CHARS, validators=[one_line_validator])
     name_key = name_key_field()
     position = models.PositiveIntegerField(default=0)
 
@@ -93,14 +94,14 @@ class Touchpoint(NameKeyed, Versioned):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="touchpoints")
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="touchpoints")
-    name = models.CharField(max_length=NAME_MAX_CHARS)
+    name = models.CharField(max_length=NAME_MAX_CHARS, validators=[one_line_validator])
     name_key = name_key_field()
     position = models.PositiveIntegerField(default=0)
-    channel = models.CharField(max_length=100, blank=True)
+    channel = models.CharField(max_length=100, blank=True, validators=[one_line_validator])
     description = models.TextField(blank=True)
     importance = models.PositiveSmallIntegerField(default=3)
     out_of_scope = models.BooleanField(default=False)
-    out_of_scope_reason = models.CharField(max_length=500, blank=True)
+    out_of_scope_reason = models.CharField(max_length=500, blank=True, validators=[one_line_validator])
 
     objects = NamedQuerySet.as_manager()
 

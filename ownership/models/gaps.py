@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from cxowner.orgs.models import Organization
+from cxowner.orgs.names import one_line_validator
 from journeys.models import Journey, Touchpoint
 from ownership.engine.constants import Rule, Severity
 
@@ -148,6 +149,9 @@ class GapComment(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     gap = models.ForeignKey(Gap, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Set when an API token wrote it: a token has no user row, so the comment keeps the name of the
+    # integration (the token's name when it wrote) that the page and the API show as its author.
+    integration = models.CharField(max_length=100, blank=True, default="", validators=[one_line_validator])
     body = models.TextField(max_length=5000)
     created_at = models.DateTimeField(auto_now_add=True)
 
