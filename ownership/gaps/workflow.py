@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from cxowner.orgs.locks import rows_locked
+from cxowner.orgs.mail import mail_send
 from cxowner.orgs.models import Membership
 from cxowner.orgs.versions import versioned_update
 from ownership.engine.vocabulary import rule_text
@@ -170,10 +169,7 @@ def gap_assignee_notify(*, gap_id: int) -> bool:
         f"[{text.severity_text.label}] {text.title}: {gap.finding.get('message', text.meaning)}{due}\n\n"
         f"Why it matters: {text.why}\nHow to fix: {text.fix}\n"
     )
-    send_mail(
-        f"[cxowner] {gap.organization.name}: {text.title} assigned to you",
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [gap.assignee.email],
+    mail_send(
+        subject=f"[cxowner] {gap.organization.name}: {text.title} assigned to you", body=body, to=gap.assignee.email
     )
     return True

@@ -206,6 +206,17 @@ class AuditNotice(models.Model):
     recipients = models.JSONField(default=list, blank=True, help_text="Who got the e-mail digest.")
     webhooks = models.PositiveIntegerField(default=0, help_text="How many webhooks were handed the run.")
 
+    class MailState(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Could not be sent"
+        NONE = "none", "Nobody to send to"
+
+    # The digest goes out apart from the webhooks (they are queued whatever happens to the mail),
+    # retried while the mail server fails; a final failure stays here for the admins to see.
+    mail_state = models.CharField(max_length=8, choices=MailState.choices, default=MailState.SENT)
+    mail_error = models.CharField(max_length=300, blank=True, default="")
+
     class Meta:
         ordering = ["-sent_at"]
 
