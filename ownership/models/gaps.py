@@ -162,6 +162,15 @@ class GapComment(models.Model):
     def __str__(self) -> str:
         return self.body[:60]
 
+    @property
+    def author_text(self) -> str:
+        """Who wrote it, as the page and the API name them."""
+        if self.author is not None:
+            return self.author.get_full_name() or self.author.get_username()
+        if self.integration:
+            return f"{self.integration} (integration)"
+        return "A former member or an integration"  # the account was deleted, or written before tokens were named
+
 
 class GapEvent(models.Model):
     """One step of a gap's life: opened, resolved or reopened, by an edit or by an audit run;
