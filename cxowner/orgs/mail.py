@@ -41,8 +41,12 @@ def mail_body(text: str) -> str:
 
 
 def mail_message(*, subject: str, body: str, to: str) -> EmailMessage:
-    """One message to one address (colleagues never see each other's addresses)."""
-    return EmailMessage(mail_subject(subject), mail_body(body), settings.DEFAULT_FROM_EMAIL, [to])
+    """One message to one address (colleagues never see each other's addresses).
+
+    The address is a header too: one written past the e-mail checks (a holder's address from an
+    old import) loses its line breaks, so the server refuses it rather than it adding headers."""
+    address = _SPACES.sub(" ", one_line(to)).strip()
+    return EmailMessage(mail_subject(subject), mail_body(body), settings.DEFAULT_FROM_EMAIL, [address])
 
 
 def mails_send(messages: list[EmailMessage]) -> int:

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from cxowner.orgs.mail import mail_subject
+from cxowner.orgs.mail import mail_message, mail_subject
 from cxowner.orgs.models import Invitation, Membership
 from ownership.automation import tasks as automation_tasks
 from ownership.automation.tasks import audit_notify_task
@@ -215,3 +215,10 @@ def test_an_assignee_mail_that_fails_never_stops_the_gap_assigned_webhooks(
     [message] = mail.outbox
     assert message.to == [assignee.email]
     assert "\r" not in message.subject
+
+
+def test_an_address_with_a_line_break_adds_no_header():
+    message = mail_message(subject="Hi", body="Body", to="a@example.test\r\nBcc: victim@example.test")
+
+    assert "Bcc" not in message.message()
+    assert message.to == ["a@example.test Bcc: victim@example.test"]
