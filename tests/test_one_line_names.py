@@ -152,3 +152,14 @@ def test_an_organization_made_by_a_command_or_the_admin_is_stored_cleaned():
 
     organization.refresh_from_db()
     assert organization.name == "Acme Ltd"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["scenarios/", "campaigns/"])
+def test_scenarios_and_reviews_refuse_a_name_on_two_lines(organization, api_as, path):
+    body = {"name": "Re-org\r\nBcc: victim@example.test", "ends_on": "2999-01-01", "operations": []}
+
+    answer = api_as("admin").post(f"/api/v1/orgs/{organization.slug}/{path}", body, format="json")
+
+    assert answer.status_code == 400
+    assert ONE_LINE_MESSAGE in answer.json()["name"]
