@@ -18,7 +18,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import connection, models
 from django.test import Client
@@ -97,7 +96,7 @@ def build(text) -> dict:
     organization = OrganizationFactory(name="Org" + text("org") + "\ud800")
     write_raw(organization, name="Org" + text("org"))
     admin = MembershipFactory(organization=organization, role="admin").user
-    get_user_model().objects.filter(pk=admin.pk).update(first_name="Ann" + text("first"), last_name=text("last"))
+    write_raw(admin, first_name="Ann" + text("first"), last_name=text("last"))
     function = FunctionFactory(organization=organization, name="Fn\ud800")
     write_raw(function, name="Fn" + text("function"))
     role = RoleFactory(function=function, title="Head", holder_name="Holder", holder_email="holder@example.test")
