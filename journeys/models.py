@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from cxowner.orgs.models import Organization
 from cxowner.orgs.named import NamedRow, name_rules
-from cxowner.orgs.names import NAME_MAX_CHARS, name_key_field
+from cxowner.orgs.names import NAME_MAX_CHARS, name_key_field, one_line_validator
 
 
 class Versioned(models.Model):
@@ -26,9 +26,9 @@ class Journey(NamedRow, Versioned):
     """A customer journey (acquisition, onboarding, service …), optionally for a persona."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="journeys")
-    name = models.CharField(max_length=NAME_MAX_CHARS)
+    name = models.CharField(max_length=NAME_MAX_CHARS, validators=[one_line_validator])
     name_key = name_key_field()
-    persona = models.CharField(max_length=200, blank=True)
+    persona = models.CharField(max_length=200, blank=True, validators=[one_line_validator])
     description = models.TextField(blank=True)
     # Its manager (the role that answers for the whole journey) is ownership's JourneyOwner:
     # nothing here points up at the apps built on journeys.
@@ -50,7 +50,7 @@ class Stage(NamedRow, Versioned):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="stages")
-    name = models.CharField(max_length=NAME_MAX_CHARS)
+    name = models.CharField(max_length=NAME_MAX_CHARS, validators=[one_line_validator])
     name_key = name_key_field()
     position = models.PositiveIntegerField(default=0)
 
@@ -76,14 +76,14 @@ class Touchpoint(NamedRow, Versioned):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="touchpoints")
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="touchpoints")
-    name = models.CharField(max_length=NAME_MAX_CHARS)
+    name = models.CharField(max_length=NAME_MAX_CHARS, validators=[one_line_validator])
     name_key = name_key_field()
     position = models.PositiveIntegerField(default=0)
-    channel = models.CharField(max_length=100, blank=True)
+    channel = models.CharField(max_length=100, blank=True, validators=[one_line_validator])
     description = models.TextField(blank=True)
     importance = models.PositiveSmallIntegerField(default=3)
     out_of_scope = models.BooleanField(default=False)
-    out_of_scope_reason = models.CharField(max_length=500, blank=True)
+    out_of_scope_reason = models.CharField(max_length=500, blank=True, validators=[one_line_validator])
 
     class Meta:
         ordering = ["journey", "stage__position", "position", "id"]

@@ -28,6 +28,9 @@ pages = [
     path("gaps/<int:gap_id>/accept-risk/", gap_views.gap_accept_risk, name="gap_accept_risk"),
     path("gaps/<int:gap_id>/reopen/", gap_views.gap_reopen, name="gap_reopen"),
     path("gaps/<int:gap_id>/comments/", gap_views.gap_comment, name="gap_comment"),
+    path(
+        "gaps/<int:gap_id>/comments/<int:comment_id>/delete/", gap_views.gap_comment_delete, name="gap_comment_delete"
+    ),
     path("gaps/<int:gap_id>/fix/", fix_views.gap_fix, name="gap_fix"),
     path("functions/", function_views.function_list, name="functions"),
     path("functions/new/", function_views.function_add, name="function_add"),

@@ -21,6 +21,7 @@ from cxowner.orgs.services import organization_settings_version
 from ownership.automation.schedules import audit_schedule_get, audit_schedule_version
 from ownership.editor.services import CellChange, cells_write
 from ownership.engine.whatif import SetCells
+from ownership.gaps.workflow import gap_comment_add
 from ownership.models import AuditRun, Gap, ImportJob, ReportJob
 from ownership.reviews.services import campaign_start
 from ownership.scenarios.services import scenario_create
@@ -199,6 +200,8 @@ ENDPOINTS = [
     Endpoint("gap reopen", "post", "orgs/{org}/gaps/{gap}/reopen/", "editor", 200, {"version": 1}),
     Endpoint("gap comments", "get", "orgs/{org}/gaps/{gap}/comments/", "viewer", 200),
     Endpoint("gap comment", "post", "orgs/{org}/gaps/{gap}/comments/", "viewer", 201, {"body": "Who owns this?"}),
+    # An integration's comment: besides its author, only an admin deletes a comment.
+    Endpoint("gap comment delete", "delete", "orgs/{org}/gaps/{gap}/comments/{spare_comment}/", "admin", 204),
     Endpoint("gap fixes", "get", "orgs/{org}/gaps/{gap}/fixes/", "editor", 200),
     Endpoint(
         "gap fix apply",
@@ -323,6 +326,9 @@ def build_world():
     now = timezone.now()
     ids["audit"] = AuditRun.objects.create(organization=org, trigger="manual", status="done").pk
     ids["gap"] = _gap(org, ids, now).pk
+    ids["spare_comment"] = gap_comment_add(
+        gap=Gap.objects.get(pk=ids["gap"]), author=None, body=f"{MARKER} note", integration="Sync"
+    ).pk
     tokens, spare_token = _tokens(org, other, now)
     campaign = campaign_start(
         organization=org, name=f"{MARKER} review", ends_on=now.date() + timedelta(days=7), today=now.date()

@@ -9,6 +9,7 @@ belongs to an existing user, here or in another organization.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
@@ -16,16 +17,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from .change_context import change_context, current_change_context
 from .history import object_changes, object_created, object_record
 from .locks import rows_locked
+from .mail import mail_error_text, mail_send
 from .models import Invitation, Membership, Organization
 
 TOKEN_BYTES = 32
+
+logger = logging.getLogger(__name__)
 
 
 class InvitationInvalid(Exception):
@@ -58,25 +61,38 @@ def invitation_create(
     invitation.full_clean()
     # Members are told apart by their account, never by a guess at an address: an existing
     # member invited again simply gets a link, which changes nothing when accepted.
+    # Set once the e-mail was tried, after the commit: True sent, False failed (the admin gets the
+    # link to pass on instead), None not yet (the caller's own transaction is still open).
+    invitation.mail_sent = None
     Invitation.objects.filter(
         organization=organization, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
     invitation.save()
     object_record(obj=invitation, action="create", changes=[object_created(invitation)])
     link = accept_url.replace("{token}", token)
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=f"You are invited to {organization.name} on cxowner",
-            message=(
-                f"{organization.name} invites you to join as {role} on cxowner.\n\n"
+    transaction.on_commit(lambda: _invitation_mail(invitation=invitation, link=link))
+    return invitation, token
+
+
+def _invitation_mail(*, invitation: Invitation, link: str) -> None:
+    """Send the link, after the commit; a failure is logged and left on `mail_sent`, never raised:
+    the invitation is made, and the admin is shown its link to pass on another way."""
+    name = invitation.organization.name
+    try:
+        mail_send(
+            subject=f"You are invited to {name} on cxowner",
+            body=(
+                f"{name} invites you to join as {invitation.role} on cxowner.\n\n"
                 f"Open this link to accept; it works once, until {invitation.expires_at:%d %B %Y}:\n{link}\n\n"
                 "If you did not expect this, ignore this e-mail."
             ),
-            from_email=None,
-            recipient_list=[email],
+            to=invitation.email,
         )
-    )
-    return invitation, token
+    except Exception as error:
+        logger.error("Invitation %s: the e-mail could not be sent: %s", invitation.pk, mail_error_text(error))
+        invitation.mail_sent = False
+    else:
+        invitation.mail_sent = True
 
 
 def invitation_for_token(*, token: str) -> Invitation:

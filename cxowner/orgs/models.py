@@ -3,14 +3,16 @@
 from django.conf import settings
 from django.db import models
 
+from .names import OneLine, OneLineQuerySet, one_line_validator
 
-class Organization(models.Model):
+
+class Organization(OneLine, models.Model):
     """A company modelled in cxowner. Every other object belongs to exactly one.
 
     The gap-rule thresholds live here because each organization tunes its own (docs/gap-rules.md).
     """
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[one_line_validator])
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -42,6 +44,8 @@ class Organization(models.Model):
     # How many touchpoints are in scope, kept by the same refresh: a cell edit's bottleneck check
     # reads it instead of counting 100k rows. Empty until first counted.
     in_scope_touchpoints = models.PositiveIntegerField(null=True, blank=True, editable=False)
+
+    objects = OneLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -101,7 +105,7 @@ class Membership(models.Model):
         return self.role == self.Role.ADMIN
 
 
-class ApiToken(models.Model):
+class ApiToken(OneLine, models.Model):
     """An integration's key to one organization's API, with one role.
 
     Only a SHA-256 hash of the key is stored: the key is 32 random bytes, so a plain hash is
@@ -110,7 +114,9 @@ class ApiToken(models.Model):
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100, help_text="What the token is for (the HR sync, the BI tool …).")
+    name = models.CharField(
+        max_length=100, help_text="What the token is for (the HR sync, the BI tool …).", validators=[one_line_validator]
+    )
     role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.VIEWER)
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
@@ -121,6 +127,8 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OneLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "-created_at", "-id"]

@@ -7,6 +7,13 @@ must be; the matrix file's headers and the importer compare names by the same ke
 
 The key is kept up to date on every path that writes a name: Model.save/full_clean through
 `NameKeyed`, and QuerySet.update/bulk_create/bulk_update through `NamedQuerySet`.
+
+Names and the other one-line texts (titles, holder names, descriptions shown on one line) hold no
+control characters: a CR in an organization's name once became a mail header and stopped every
+e-mail and webhook of the organization. A field marked with `one_line_validator` is refused at the
+edges (forms, the API, full_clean: a clear error) and cleaned by `one_line` wherever a write skips
+validation (save, QuerySet.update/bulk_create/bulk_update through `OneLineQuerySet`), so no stored
+row can hold them.
 """
 
 from __future__ import annotations
@@ -23,23 +30,91 @@ NAME_MAX_CHARS = 200
 NAME_KEY_MAX_CHARS = 400
 _SEPARATORS = re.compile(r"[\s_-]+")
 
+# Controls that separate words (tab, line and paragraph breaks, the C1 next-line): each run
+# becomes one space, so "Inj\r\nBcc" still reads as two words. Every other control character
+# (C0, DEL, C1) and lone surrogates (which no database encodes) are dropped.
+_SPACING_CONTROLS = re.compile(r"[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]+")
+_OTHER_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+ONE_LINE_MESSAGE = "Keep it on one line: line breaks, tabs and other control characters are not allowed."
+ONE_LINE = "one_line"
+
+
+def one_line(text: str) -> str:
+    """`text` without control characters: spacing controls become one space, others are removed."""
+    return _OTHER_CONTROLS.sub("", _SPACING_CONTROLS.sub(" ", text))
+
+
+def one_line_validator(value) -> None:
+    """Refuse a text with control characters (the error a form or the API shows)."""
+    if isinstance(value, str) and value != one_line(value):
+        raise ValidationError(ONE_LINE_MESSAGE, code=ONE_LINE)
+
+
+def one_line_fields(model) -> list[str]:
+    """The attribute names of the model's fields marked one-line (they carry one_line_validator)."""
+    return [
+        field.attname
+        for field in model._meta.concrete_fields
+        if any(validator is one_line_validator for validator in field.validators)
+    ]
+
+
+def one_line_clean(obj) -> None:
+    """Clean the one-line fields of a model instance in place, before a write that skips validation."""
+    for attname in one_line_fields(type(obj)):
+        value = getattr(obj, attname)
+        if isinstance(value, str):
+            setattr(obj, attname, one_line(value))
+
+
+class OneLine:
+    """Mixin: a model whose one-line fields are cleaned on every save, whatever path wrote them."""
+
+    def save(self, *args, **kwargs):
+        one_line_clean(self)
+        return super().save(*args, **kwargs)
+
+
+class OneLineQuerySet(models.QuerySet):
+    """Writes that bypass save() still store one-line fields without control characters."""
+
+    def update(self, **kwargs):
+        for attname in one_line_fields(self.model):
+            if isinstance(kwargs.get(attname), str):
+                kwargs[attname] = one_line(kwargs[attname])
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            one_line_clean(obj)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            one_line_clean(obj)
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
 
 def name_key(name: str) -> str:
     """The normal form: compatibility-composed, case-folded, runs of spaces, "-" and "_" as one space."""
     return _SEPARATORS.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip()[:NAME_KEY_MAX_CHARS]
 
 
-class NamedQuerySet(models.QuerySet):
-    """Writes that bypass save() still keep `name_key` in step with `name`."""
+class NamedQuerySet(OneLineQuerySet):
+    """Writes that bypass save() still keep `name_key` in step with `name` (and names on one line)."""
 
     def update(self, **kwargs):
         if isinstance(kwargs.get("name"), str):
+            kwargs["name"] = one_line(kwargs["name"])
             kwargs["name_key"] = name_key(kwargs["name"])
         return super().update(**kwargs)
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         for obj in objs:
+            one_line_clean(obj)
             obj.name_key = name_key(obj.name)
         return super().bulk_create(objs, *args, **kwargs)
 
@@ -47,6 +122,7 @@ class NamedQuerySet(models.QuerySet):
         objs = list(objs)
         if "name" in fields:
             for obj in objs:
+                one_line_clean(obj)
                 obj.name_key = name_key(obj.name)
             fields = [*fields, "name_key"]
         return super().bulk_update(objs, fields, *args, **kwargs)
@@ -111,6 +187,7 @@ class NameKeyed:
             raise ValidationError(errors) from None
 
     def save(self, *args, **kwargs):
+        one_line_clean(self)
         self.name_key = name_key(self.name or "")
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:

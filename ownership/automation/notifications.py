@@ -1,8 +1,11 @@
 """Telling people what an audit changed: an e-mail digest and signed webhooks.
 
-notice_send runs once per audit run that opened or resolved gaps (an AuditNotice row marks it,
-so a redelivered task never sends twice). Each webhook then gets its own delivery task, so a slow
-or failing receiver never holds up the audit or the other receivers; every attempt is recorded.
+notice_claim runs once per audit run that opened or resolved gaps (an AuditNotice row marks it,
+so a redelivered task never announces twice). Each webhook then gets its own delivery task, so a
+slow or failing receiver never holds up the audit or the other receivers; every attempt is
+recorded. The digest is sent apart (digest_send): a mail server that fails never keeps the
+webhooks of the run from being queued; the mail is retried, and a final failure is kept on the
+notice (digest_failed) and shown on the settings page.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ import urllib.error
 import urllib.request
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
+from cxowner.orgs.locks import rows_locked
+from cxowner.orgs.mail import mail_message, mails_send
 from cxowner.orgs.models import Membership, Organization
 from ownership.engine.vocabulary import rule_text
 from ownership.gaps.figures import Standing, standing_read
@@ -83,30 +87,56 @@ def digest_recipients(*, organization: Organization) -> list[str]:
 
 
 @transaction.atomic
-def notice_send(*, run: AuditRun) -> AuditNotice | None:
-    """Send the run's digest, once; None when the run changed nothing or was already announced.
-
-    The digest goes out inside the transaction that records the notice: if sending fails the
-    notice is not kept and the task tries again.
-    """
+def notice_claim(*, run: AuditRun) -> AuditNotice | None:
+    """Claim the announcement of the run, once: the notice, with who gets the digest and how many
+    webhooks are handed the run; None when the run changed nothing or was already claimed."""
     if run.status != AuditRun.Status.DONE or not (run.opened_count or run.resolved_count):
         return None
-    notice, created = AuditNotice.objects.get_or_create(run=run)
-    if not created:
-        return None
-    organization = run.organization
-    recipients = digest_recipients(organization=organization)
-    if recipients:
+    recipients = digest_recipients(organization=run.organization)
+    state = AuditNotice.MailState.PENDING if recipients else AuditNotice.MailState.NONE
+    notice, created = AuditNotice.objects.get_or_create(
+        run=run,
+        defaults={
+            "recipients": recipients,
+            "mail_state": state,
+            "webhooks": Webhook.objects.filter(organization_id=run.organization_id, active=True).count(),
+        },
+    )
+    return notice if created else None
+
+
+def digest_send(*, run: AuditRun) -> bool:
+    """Send the digest of a claimed run if it is still waiting; False when there is none to send.
+
+    The notice is locked while sending, so two workers never both send; MAIL_ERRORS from the mail
+    server propagate (nothing is marked sent) for the caller to retry.
+    """
+    with transaction.atomic():
+        waiting = AuditNotice.objects.filter(run=run, mail_state=AuditNotice.MailState.PENDING)
+        notice = rows_locked(waiting).first()
+        if notice is None:
+            return False
         opened, resolved = audit_run_changes(run=run)
         subject, body = _digest(run=run, opened=opened, resolved=resolved)
-        connection = get_connection()
         # One message per person: colleagues' addresses are not shown to each other.
-        connection.send_messages(
-            [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
-        )
-    notice.recipients = recipients
-    notice.webhooks = Webhook.objects.filter(organization=organization, active=True).count()
-    notice.save(update_fields=["recipients", "webhooks"])
+        mails_send([mail_message(subject=subject, body=body, to=email) for email in notice.recipients])
+        AuditNotice.objects.filter(pk=notice.pk).update(mail_state=AuditNotice.MailState.SENT, mail_error="")
+    return True
+
+
+def digest_failed(*, run: AuditRun, error: str) -> None:
+    """The digest could not be sent after its last try: say so on the notice, for the admins."""
+    AuditNotice.objects.filter(run=run, mail_state=AuditNotice.MailState.PENDING).update(
+        mail_state=AuditNotice.MailState.FAILED, mail_error=error[:300]
+    )
+
+
+def notice_send(*, run: AuditRun) -> AuditNotice | None:
+    """Claim the run's announcement and send its digest now (MAIL_ERRORS propagate; the notice
+    then waits, pending); None when the run changed nothing or was already announced."""
+    notice = notice_claim(run=run)
+    if notice is not None and digest_send(run=run):
+        notice.mail_state = AuditNotice.MailState.SENT
     return notice
 
 

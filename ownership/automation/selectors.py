@@ -1,4 +1,4 @@
-"""Reads of the organization's webhooks and their deliveries."""
+"""Reads of the organization's webhooks and their deliveries, and of its digests that failed."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 
 from cxowner.orgs.models import Organization
 from ownership.models import (
+    AuditNotice,
     Webhook,
     WebhookDelivery,
 )
@@ -23,3 +24,9 @@ def webhooks_with_deliveries(*, organization: Organization, deliveries: int = 10
         .order_by("id")
         .prefetch_related(Prefetch("deliveries", queryset=recent, to_attr="recent_deliveries"))
     )
+
+
+def digests_failed(*, organization: Organization, shown: int = 5) -> list[AuditNotice]:
+    """The latest audit digests that could not be e-mailed after their last try, newest first."""
+    failed = AuditNotice.objects.filter(run__organization=organization, mail_state=AuditNotice.MailState.FAILED)
+    return list(failed.order_by("-sent_at", "-id")[:shown])

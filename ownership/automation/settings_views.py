@@ -27,7 +27,7 @@ from ownership.automation.schedules import (
     crontab_text,
     schedule_preview,
 )
-from ownership.automation.selectors import webhooks_with_deliveries
+from ownership.automation.selectors import digests_failed, webhooks_with_deliveries
 from ownership.automation.settings_forms import ScheduleForm, ThresholdsForm, WebhookForm
 from ownership.automation.webhooks import (
     webhook_create,
@@ -81,6 +81,7 @@ def _settings_page(
         "schedule_form": schedule_form,
         "schedule": schedule,
         "webhooks": webhooks_with_deliveries(organization=organization),
+        "digests_failed": digests_failed(organization=organization),
         "webhook_form": webhook_form or WebhookForm(),
         "new_secret": new_secret,
         "stale": stale[0] if stale else "",

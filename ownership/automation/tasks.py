@@ -14,10 +14,13 @@ from django.conf import settings
 from django.db import transaction
 
 from cxowner.celery import RETRY_OPTIONS, TRANSIENT_ERRORS
+from cxowner.orgs.mail import MAIL_ERRORS, mail_error_text
 from cxowner.orgs.models import Organization
 from ownership.automation.notifications import (
+    digest_failed,
+    digest_send,
     gap_assigned_deliver,
-    notice_send,
+    notice_claim,
     webhook_deliver,
     webhook_retry_delay,
     webhooks_of,
@@ -50,16 +53,49 @@ def audit_scheduled_task(organization_id: int) -> int | None:
 
 
 # -- notifications ------------------------------------------------------------------------------
-@shared_task(name="ownership.tasks.audit_notify_task", acks_late=True, reject_on_worker_lost=True, **RETRY_OPTIONS)
-def audit_notify_task(run_id: int) -> int:
-    """E-mail the digest of a run once, then hand the run to each webhook's own task."""
+# A mail server that fails is asked again after MAIL_RETRY_SECONDS × 2**(n-1), MAIL_MAX_ATTEMPTS
+# times in all (about half an hour); then the failure is logged at ERROR and kept where admins see it.
+MAIL_MAX_ATTEMPTS = 5
+MAIL_RETRY_SECONDS = 60
+
+
+def _mail_retry(task, error: Exception, *, what: str, failed: Callable[[str], None] | None = None) -> bool:
+    """Ask Celery to try the mail again later, or, after the last attempt, report the failure."""
+    attempt = task.request.retries + 1
+    text = mail_error_text(error)
+    if attempt >= MAIL_MAX_ATTEMPTS:
+        logger.error("%s: the e-mail could not be sent after %s attempts: %s", what, attempt, text)
+        if failed is not None:
+            failed(text)
+        return False
+    logger.warning("%s: the e-mail could not be sent (attempt %s), trying again: %s", what, attempt, text)
+    countdown = MAIL_RETRY_SECONDS * 2 ** (attempt - 1)
+    raise task.retry(exc=error, countdown=countdown, max_retries=MAIL_MAX_ATTEMPTS - 1)
+
+
+@shared_task(
+    name="ownership.tasks.audit_notify_task", bind=True, acks_late=True, reject_on_worker_lost=True, **RETRY_OPTIONS
+)
+def audit_notify_task(self, run_id: int) -> int:
+    """Hand a run to each webhook's own task once, then e-mail its digest (retried apart: the
+    webhooks are queued whatever happens to the mail). The number of webhooks handed the run."""
     run = AuditRun.objects.select_related("organization").filter(pk=run_id).first()
-    if run is None or notice_send(run=run) is None:
+    if run is None:
         return 0
-    webhook_ids = webhooks_to_notify(run=run)
-    for webhook_id in webhook_ids:
-        webhook_deliver_task.delay(webhook_id, run.pk)
+    webhook_ids = []
+    if notice_claim(run=run) is not None:
+        webhook_ids = webhooks_to_notify(run=run)
+        for webhook_id in webhook_ids:
+            webhook_deliver_task.delay(webhook_id, run.pk)
+    try:
+        digest_send(run=run)
+    except MAIL_ERRORS as error:
+        _mail_retry(self, error, what=f"Digest of audit run {run.pk}", failed=partial(_digest_failed, run))
     return len(webhook_ids)
+
+
+def _digest_failed(run: AuditRun, error: str) -> None:
+    digest_failed(run=run, error=error)
 
 
 # A webhook delivery task makes one attempt each time it runs; a failed attempt asks Celery to run it
@@ -102,15 +138,23 @@ def webhook_deliver_task(self, webhook_id: int, run_id: int) -> bool:
 
 # -- the gap workflow ---------------------------------------------------------------------------
 @shared_task(
-    name="ownership.tasks.gap_assignee_notify_task", acks_late=True, reject_on_worker_lost=True, **RETRY_OPTIONS
+    name="ownership.tasks.gap_assignee_notify_task",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    **RETRY_OPTIONS,
 )
-def gap_assignee_notify_task(gap_id: int) -> bool:
-    """E-mail the assignee, then hand gap.assigned to each webhook's own delivery task."""
-    sent = gap_assignee_notify(gap_id=gap_id)
-    gap = Gap.objects.filter(pk=gap_id, assignee__isnull=False).only("organization_id").first()
-    for webhook_id in webhooks_of(organization_id=gap.organization_id) if gap else []:
-        gap_assigned_deliver_task.delay(webhook_id, gap_id)
-    return sent
+def gap_assignee_notify_task(self, gap_id: int) -> bool:
+    """Hand gap.assigned to each webhook's own delivery task, then e-mail the assignee; a failing
+    mail server is asked again later (the webhooks were queued on the first attempt only)."""
+    if self.request.retries == 0:
+        gap = Gap.objects.filter(pk=gap_id, assignee__isnull=False).only("organization_id").first()
+        for webhook_id in webhooks_of(organization_id=gap.organization_id) if gap else []:
+            gap_assigned_deliver_task.delay(webhook_id, gap_id)
+    try:
+        return gap_assignee_notify(gap_id=gap_id)
+    except MAIL_ERRORS as error:
+        return _mail_retry(self, error, what=f"Assignment of gap {gap_id}")
 
 
 @shared_task(name="ownership.tasks.gap_assigned_deliver_task", **DELIVERY_OPTIONS)

@@ -9,6 +9,7 @@ members of other organizations get 404.
 
 from __future__ import annotations
 
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
@@ -66,9 +67,8 @@ class GapCommentSerializer(serializers.ModelSerializer):
         extra_kwargs = {"body": {"max_length": gap_workflow.COMMENT_MAX_CHARS}}
 
     def get_author(self, comment) -> str:
-        if comment.author is None:
-            return ""
-        return comment.author.get_full_name() or comment.author.get_username()
+        """The member's name, or the integration's ("Jira sync (integration)") for a token's comment."""
+        return comment.author_text
 
 
 class GapViewSet(
@@ -90,8 +90,10 @@ class GapViewSet(
 
     @property
     def write_role(self) -> str:
-        # Anyone who may read a gap may discuss it; deciding about it is an editor's.
-        return Membership.Role.VIEWER if getattr(self, "action", None) == "comments" else Membership.Role.EDITOR
+        # Anyone who may read a gap may discuss it (and delete their own comment: the service checks
+        # the author or an admin); deciding about it is an editor's.
+        discussing = getattr(self, "action", None) in {"comments", "comment_delete"}
+        return Membership.Role.VIEWER if discussing else Membership.Role.EDITOR
 
     def get_queryset(self):
         return Gap.objects.filter(organization=self.organization)
@@ -160,8 +162,28 @@ class GapViewSet(
             return Response(GapCommentSerializer(rows, many=True).data)
         data = valid_data(GapCommentSerializer, request)
         author = acting_user(request)
-        comment = gap_workflow.gap_comment_add(gap=gap, author=author, body=data["body"])
+        token = getattr(request.user, "token", None) if author is None else None
+        integration = token.name if token is not None else ""
+        comment = gap_workflow.gap_comment_add(gap=gap, author=author, body=data["body"], integration=integration)
         return Response(GapCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        description="Delete a comment for everyone: its author may, and an admin (recorded in the history).",
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"comments/(?P<comment_id>[0-9]{1,18})",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def comment_delete(self, request, org, pk=None, comment_id=None):
+        gap = self.get_object()
+        comment = get_object_or_404(GapComment.objects.select_related("author"), gap=gap, pk=comment_id)
+        gap_workflow.gap_comment_delete(comment=comment, user=acting_user(request), role=request.role)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AuditRunViewSet(

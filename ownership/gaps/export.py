@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ownership.engine.spreadsheets import escape
 from ownership.engine.vocabulary import SEVERITY_TEXT, rule_text
@@ -115,7 +116,9 @@ def gaps_xlsx(rows: Iterable[list[str]]):
     sheet = workbook.create_sheet("Gaps")
     sheet.append(COLUMNS)
     for row in rows:
-        sheet.append(row)
+        # XML cannot carry control characters: a stored text holding one (a description with a
+        # bell, a name from before names were cleaned) would otherwise stop the whole download.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell for cell in row])
     spool = tempfile.SpooledTemporaryFile(max_size=SPILL_BYTES)  # noqa: SIM115 - the response closes it
     workbook.save(spool)
     spool.seek(0)

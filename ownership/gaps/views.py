@@ -27,7 +27,7 @@ from ownership.gaps import workflow as gap_workflow
 from ownership.gaps.figures import standing_read
 from ownership.gaps.filtersets import gap_filter
 from ownership.gaps.selectors import audit_history, touchpoint_locator
-from ownership.models import AuditRun, Gap, GapStatus
+from ownership.models import AuditRun, Gap, GapComment, GapStatus
 
 EDITOR = Membership.Role.EDITOR
 
@@ -82,6 +82,9 @@ def gap_detail(request: HttpRequest, membership: Membership, org: str, gap_id: i
         "text": rule_text(gap.rule),
         "overdue": gap_workflow.gap_overdue(gap, today=timezone.localdate()),
         "comments": gap.comments.select_related("author"),
+        # Who may delete which comment, as the service decides it: its author, or an admin.
+        "comments_deletable_by": None if membership.can_manage else request.user.pk,
+        "can_delete_any_comment": membership.can_manage,
         "assign_form": AssignForm(
             initial={**initial, "assignee": gap.assignee_id, "due_on": gap.due_on}, members=members
         ),
@@ -178,6 +181,18 @@ def gap_comment(request: HttpRequest, membership: Membership, org: str, gap_id: 
             messages.error(request, " ".join(error.messages))
     else:
         messages.error(request, "Comment: " + " ".join(form.errors.get("body", ["write something."])))
+    return redirect("ownership:gap", org, gap.pk)
+
+
+@org_view(Membership.Role.VIEWER, "POST")  # its author may delete a comment, whatever their role
+def gap_comment_delete(
+    request: HttpRequest, membership: Membership, org: str, gap_id: int, comment_id: int
+) -> HttpResponse:
+    gap = _gap(membership, gap_id)
+    comment = org_object(membership, GapComment.objects.filter(gap=gap), comment_id)
+    # Someone else's comment, for a member who is not an admin: PermissionDenied, a 403 page.
+    gap_workflow.gap_comment_delete(comment=comment, user=request.user, role=membership.role)
+    messages.success(request, "Comment deleted.")
     return redirect("ownership:gap", org, gap.pk)
 
 

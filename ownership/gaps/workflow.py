@@ -16,15 +16,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cxowner.orgs.history import object_deleted, object_record
 from cxowner.orgs.locks import rows_locked
+from cxowner.orgs.mail import mail_send
 from cxowner.orgs.models import Membership
+from cxowner.orgs.names import one_line
 from cxowner.orgs.versions import versioned_update
 from ownership.engine.vocabulary import rule_text
 from ownership.gaps.signals import gap_assigned
@@ -148,14 +149,35 @@ def accepted_risks_reopen(*, today: date) -> int:
 
 
 @transaction.atomic
-def gap_comment_add(*, gap: Gap, author, body: str) -> GapComment:
-    """A note on a gap, open or resolved (the discussion stays with its history)."""
+def gap_comment_add(*, gap: Gap, author, body: str, integration: str = "") -> GapComment:
+    """A note on a gap, open or resolved (the discussion stays with its history).
+
+    `author` is the member who wrote it; an API token has no user row, so its comment keeps
+    `integration`, the token's name, and reads "Jira sync (integration)".
+    """
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": "Write something: an empty comment says nothing."})
     if len(body) > COMMENT_MAX_CHARS:
         raise ValidationError({"body": f"Keep a comment under {COMMENT_MAX_CHARS} characters."})
-    return GapComment.objects.create(organization_id=gap.organization_id, gap=gap, author=author, body=body)
+    integration = "" if author is not None else one_line(integration or "")[:100]
+    return GapComment.objects.create(
+        organization_id=gap.organization_id, gap=gap, author=author, integration=integration, body=body
+    )
+
+
+COMMENT_NOT_YOURS = "Only the comment's author or an admin of the organization can delete it."
+
+
+@transaction.atomic
+def gap_comment_delete(*, comment: GapComment, user, role: str) -> None:
+    """Delete a comment for everyone. Its author may, and an admin (a person or an admin token);
+    the comment, with its text, stays in the organization's history as deleted."""
+    is_author = user is not None and comment.author_id is not None and comment.author_id == user.pk
+    if not (is_author or role == Membership.Role.ADMIN):
+        raise PermissionDenied(COMMENT_NOT_YOURS)
+    object_record(obj=comment, action="delete", changes=[object_deleted(comment)])
+    comment.delete()
 
 
 def gap_assignee_notify(*, gap_id: int) -> bool:
@@ -170,10 +192,7 @@ def gap_assignee_notify(*, gap_id: int) -> bool:
         f"[{text.severity_text.label}] {text.title}: {gap.finding.get('message', text.meaning)}{due}\n\n"
         f"Why it matters: {text.why}\nHow to fix: {text.fix}\n"
     )
-    send_mail(
-        f"[cxowner] {gap.organization.name}: {text.title} assigned to you",
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [gap.assignee.email],
+    mail_send(
+        subject=f"[cxowner] {gap.organization.name}: {text.title} assigned to you", body=body, to=gap.assignee.email
     )
     return True

@@ -66,6 +66,16 @@ def member_invite(request: HttpRequest, membership: Membership, org: str) -> Htt
     )
     if invited is None:
         return _members_page(request, membership, invite_form=form, status=400)
+    invitation, token = invited
+    if invitation.mail_sent is False:
+        # The invitation stands: the admin passes its link on, since the e-mail did not go out.
+        link = accept_url_pattern(request).replace("{token}", token)
+        messages.warning(
+            request,
+            f"Invitation made, but the e-mail to {invitation.email} could not be sent. "
+            f"Pass this one-time link on yourself: {link}",
+        )
+        return redirect("ownership:members", org=org)
     # The same words whether or not the address belongs to someone: nothing to probe.
     messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
     return redirect("ownership:members", org=org)

@@ -4,11 +4,12 @@ from django.db import models
 from django.db.models import Q
 
 from cxowner.orgs.models import Organization
+from cxowner.orgs.names import OneLine, OneLineQuerySet, one_line_validator
 from ownership.models.gaps import AuditRun, Gap
 from ownership.models.webhook_targets import webhook_url_validate
 
 
-class Webhook(models.Model):
+class Webhook(OneLine, models.Model):
     """An integration's endpoint: receives the opened and resolved gaps of every audit, signed."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhooks")
@@ -16,11 +17,13 @@ class Webhook(models.Model):
     secret = models.CharField(
         max_length=200, help_text="Signs the body: X-Cxowner-Signature: sha256=<HMAC-SHA256 of the body>."
     )
-    description = models.CharField(max_length=200, blank=True)
+    description = models.CharField(max_length=200, blank=True, validators=[one_line_validator])
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped by every change made through ownership/automation/webhooks.py: stale edits are refused.
     version = models.PositiveIntegerField(default=1)
+
+    objects = OneLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "id"]

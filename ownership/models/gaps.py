@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from cxowner.orgs.models import Organization
+from cxowner.orgs.names import one_line_validator
 from journeys.models import Journey, Touchpoint
 from ownership.engine.constants import Rule, Severity
 
@@ -148,6 +149,9 @@ class GapComment(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     gap = models.ForeignKey(Gap, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Set when an API token wrote it: a token has no user row, so the comment keeps the name of the
+    # integration (the token's name when it wrote) that the page and the API show as its author.
+    integration = models.CharField(max_length=100, blank=True, default="", validators=[one_line_validator])
     body = models.TextField(max_length=5000)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -157,6 +161,15 @@ class GapComment(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+    @property
+    def author_text(self) -> str:
+        """Who wrote it, as the page and the API name them."""
+        if self.author is not None:
+            return self.author.get_full_name() or self.author.get_username()
+        if self.integration:
+            return f"{self.integration} (integration)"
+        return "A former member or an integration"  # the account was deleted, or written before tokens were named
 
 
 class GapEvent(models.Model):
@@ -201,6 +214,17 @@ class AuditNotice(models.Model):
     sent_at = models.DateTimeField(auto_now_add=True)
     recipients = models.JSONField(default=list, blank=True, help_text="Who got the e-mail digest.")
     webhooks = models.PositiveIntegerField(default=0, help_text="How many webhooks were handed the run.")
+
+    class MailState(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Could not be sent"
+        NONE = "none", "Nobody to send to"
+
+    # The digest goes out apart from the webhooks (they are queued whatever happens to the mail),
+    # retried while the mail server fails; a final failure stays here for the admins to see.
+    mail_state = models.CharField(max_length=8, choices=MailState.choices, default=MailState.SENT)
+    mail_error = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         ordering = ["-sent_at"]

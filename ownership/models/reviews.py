@@ -5,11 +5,12 @@ from django.db import models
 from django.db.models import Q
 
 from cxowner.orgs.models import Organization
+from cxowner.orgs.names import OneLine, OneLineQuerySet, one_line_validator
 from journeys.models import Journey, Touchpoint, Versioned
 from ownership.models.structure import Assignment, Function, Role
 
 
-class ReviewCampaign(Versioned):
+class ReviewCampaign(OneLine, Versioned):
     """An attestation round: every accountable function is asked to confirm its A's by a date.
 
     The A's to review are fixed when the campaign starts (ReviewItem); confirming one goes
@@ -29,7 +30,7 @@ class ReviewCampaign(Versioned):
         related_name="review_campaigns",
         help_text="Review one journey's A's; empty: the whole organization's.",
     )
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[one_line_validator])
     started_at = models.DateTimeField()
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -39,6 +40,8 @@ class ReviewCampaign(Versioned):
     closed_at = models.DateTimeField(null=True, blank=True)
     # At most one reminder round a day: the day of the last one.
     last_reminded_on = models.DateField(null=True, blank=True)
+
+    objects = OneLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "-started_at", "-id"]

@@ -7,11 +7,14 @@ from django.db.models import Q
 from cxowner.orgs.models import Organization
 from cxowner.orgs.names import (
     NAME_MAX_CHARS,
+    OneLine,
+    OneLineQuerySet,
+    one_line_validator,
 )
 from journeys.models import Versioned
 
 
-class Scenario(Versioned):
+class Scenario(OneLine, Versioned):
     """A named what-if draft of the organization's matrix, kept apart from the live one.
 
     It stores operations, not a copy: its matrix is the live matrix with them replayed
@@ -27,7 +30,7 @@ class Scenario(Versioned):
         DISCARDED = "discarded", "Discarded"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="scenarios")
-    name = models.CharField(max_length=NAME_MAX_CHARS)
+    name = models.CharField(max_length=NAME_MAX_CHARS, validators=[one_line_validator])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -47,6 +50,8 @@ class Scenario(Versioned):
         related_name="+",
         help_text="The change that applied it to the live matrix.",
     )
+
+    objects = OneLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "-updated_at", "-id"]

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from cxowner.orgs.models import Organization
 from cxowner.orgs.named import NamedRow, name_rules
-from cxowner.orgs.names import NAME_MAX_CHARS, name_key_field
+from cxowner.orgs.names import NAME_MAX_CHARS, OneLine, OneLineQuerySet, name_key_field, one_line_validator
 from journeys.models import Journey, Touchpoint, Versioned
 from ownership.engine.constants import LETTERS
 
@@ -16,7 +16,7 @@ class Function(NamedRow, Versioned):
     """A department (Marketing, Customer Service …): a column of the matrix."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="functions")
-    name = models.CharField(max_length=NAME_MAX_CHARS)
+    name = models.CharField(max_length=NAME_MAX_CHARS, validators=[one_line_validator])
     # Also the function's column header in the matrix file, read by the same normal form.
     name_key = name_key_field()
     position = models.PositiveIntegerField(default=0)
@@ -32,13 +32,13 @@ class Function(NamedRow, Versioned):
         return self.name
 
 
-class Role(Versioned):
+class Role(OneLine, Versioned):
     """A position inside a function (CMO, Journey manager – Service); vacant without a holder."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="roles")
     function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="roles")
-    title = models.CharField(max_length=200)
-    holder_name = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=200, validators=[one_line_validator])
+    holder_name = models.CharField(max_length=200, blank=True, validators=[one_line_validator])
     holder_email = models.EmailField(blank=True)
     # The holder as a member of the organization, when they are one: the name and e-mail stay
     # the record of who holds the role (they outlive a member who leaves).
@@ -50,6 +50,8 @@ class Role(Versioned):
         related_name="held_roles",
         help_text="The member of the organization who holds the role, if the holder is one.",
     )
+
+    objects = OneLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["function__position", "title", "id"]

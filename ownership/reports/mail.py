@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from cxowner.orgs.history import object_changes, object_record
+from cxowner.orgs.mail import mail_message, mails_send
 from cxowner.orgs.models import Membership, Organization
 from cxowner.orgs.versions import version_check, versioned_update
 from ownership.models import ReportDelivery, ReportSchedule
@@ -136,10 +135,10 @@ def report_mail_send(*, organization: Organization, today: date) -> ReportDelive
         messages = []
         # One message per person: recipients do not see each other's addresses.
         for email in recipients:
-            message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+            message = mail_message(subject=subject, body=body, to=email)
             message.attach(filename, attachment, "application/pdf")
             messages.append(message)
-        get_connection().send_messages(messages)
+        mails_send(messages)
     delivery.recipients = recipients
     delivery.coverage = report.coverage.share
     delivery.save(update_fields=["recipients", "coverage"])

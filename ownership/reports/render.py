@@ -7,6 +7,8 @@ text a member typed, so nothing in it may reach out).
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.text import slugify
@@ -14,6 +16,16 @@ from django.utils.text import slugify
 from ownership.reports.selectors import Report
 
 STYLESHEET = "css/report.css"
+
+# Control characters have no glyph: drawn, they pull a fallback font into the PDF whose text then
+# reads back garbled (copy, search, screen readers). A stored description may hold one; the
+# page's own markup never does. Line and paragraph separators become a space, the others go.
+_PDF_SEPARATORS = re.compile(r"[\u2028\u2029\x85]")
+_PDF_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _drawable(html: str) -> str:
+    return _PDF_CONTROLS.sub("", _PDF_SEPARATORS.sub(" ", html))
 
 
 def report_html(*, report: Report, pdf: bool = False, context: dict | None = None, request=None) -> str:
@@ -47,7 +59,7 @@ def report_pdf(*, report: Report) -> bytes:
 
     no_fetching = URLFetcher(allowed_protocols=())
     stylesheet = CSS(filename=finders.find(STYLESHEET), url_fetcher=no_fetching)
-    document = HTML(string=report_html(report=report, pdf=True), url_fetcher=no_fetching)
+    document = HTML(string=_drawable(report_html(report=report, pdf=True)), url_fetcher=no_fetching)
     return document.write_pdf(stylesheets=[stylesheet])
 
 

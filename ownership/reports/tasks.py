@@ -3,15 +3,20 @@ each keeps the name it had in ownership.tasks."""
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.utils import timezone
 
 from cxowner.celery import RETRY_OPTIONS
+from cxowner.orgs.mail import MAIL_ERRORS, mail_error_text
 from cxowner.orgs.models import Organization
 from ownership.reports.jobs import report_render_task
 from ownership.reports.mail import report_mail_send, report_mails_due
 
 __all__ = ["report_mail_task", "report_mails_due_task", "report_render_task"]
+
+logger = logging.getLogger(__name__)
 
 
 # -- the monthly report mail --------------------------------------------------------------------
@@ -30,4 +35,13 @@ def report_mail_task(organization_id: int) -> bool:
     organization = Organization.objects.filter(pk=organization_id).first()
     if organization is None:
         return False
-    return report_mail_send(organization=organization, today=timezone.localdate()) is not None
+    try:
+        return report_mail_send(organization=organization, today=timezone.localdate()) is not None
+    except MAIL_ERRORS as error:
+        # Nothing was kept: beat's next hourly round tries this month's report again.
+        logger.error(
+            "Monthly report of organization %s not sent, tried again next hour: %s",
+            organization_id,
+            mail_error_text(error),
+        )
+        return False

@@ -7,16 +7,18 @@ with an e-mail carries go to the organization's admins.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import date
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db.models import Q, QuerySet
 
+from cxowner.orgs.mail import MAIL_ERRORS, mail_error_text, mail_send
 from cxowner.orgs.models import Membership
 from ownership.models import ReviewCampaign, ReviewOutcome
 from ownership.reviews.selectors import campaign_items
+
+logger = logging.getLogger(__name__)
 
 
 def campaigns_to_remind(*, today: date) -> QuerySet[ReviewCampaign]:
@@ -50,16 +52,15 @@ def campaign_remind(*, campaign_id: int, today: date) -> int:
         admins = Membership.objects.filter(organization=campaign.organization, role=Membership.Role.ADMIN)
         for email in admins.exclude(user__email="").values_list("user__email", flat=True):
             waiting[email] += unowned
-    for email, lines in waiting.items():
-        _reminder_send(campaign=campaign, email=email, lines=lines)
-    return len(waiting)
+    return sum(_reminder_send(campaign=campaign, email=email, lines=lines) for email, lines in waiting.items())
 
 
 # One e-mail lists at most this many A's; the page lists them all.
 REMINDER_LINES = 50
 
 
-def _reminder_send(*, campaign: ReviewCampaign, email: str, lines: list[str]) -> None:
+def _reminder_send(*, campaign: ReviewCampaign, email: str, lines: list[str]) -> bool:
+    """One person's reminder; a failing mail server is logged and never stops the others' reminders."""
     organization = campaign.organization.name
     more = len(lines) - REMINDER_LINES
     listed = "\n".join(lines[:REMINDER_LINES]) + (f"\n… and {more} more" if more > 0 else "")
@@ -71,7 +72,14 @@ def _reminder_send(*, campaign: ReviewCampaign, email: str, lines: list[str]) ->
     )
     plural = "y" if len(lines) == 1 else "ies"
     subject = f"[cxowner] {organization}: please confirm {len(lines)} accountabilit{plural} by {campaign.ends_on:%d %b}"
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    try:
+        mail_send(subject=subject, body=body, to=email)
+    except MAIL_ERRORS as error:
+        logger.error(
+            "Review campaign %s: the reminder to %s could not be sent: %s", campaign.pk, email, mail_error_text(error)
+        )
+        return False
+    return True
 
 
 def campaign_reminders_send(*, today: date) -> int:

@@ -10,6 +10,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 
 from cxowner.orgs.models import Organization
+from cxowner.orgs.names import ONE_LINE_MESSAGE, one_line
 from journeys.models import Journey
 
 NAME_MAX_CHARS = 200
@@ -25,6 +26,8 @@ def campaign_fields_check(
         errors["name"] = "Give the campaign a name people will recognise in their reminders."
     elif len(name) > NAME_MAX_CHARS:
         errors["name"] = f"A campaign's name has at most {NAME_MAX_CHARS} characters."
+    elif name != one_line(name):
+        errors["name"] = ONE_LINE_MESSAGE  # it heads every reminder's subject
     if ends_on is None:
         errors["ends_on"] = "A campaign needs an end date: reminders go out until then."
     elif ends_on < today:

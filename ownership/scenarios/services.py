@@ -24,7 +24,7 @@ from django.utils import timezone
 from cxowner.orgs.history import ChangeSet, change_set_combined, object_created, object_record
 from cxowner.orgs.locks import organization_locked
 from cxowner.orgs.models import Organization
-from cxowner.orgs.names import NAME_MAX_CHARS
+from cxowner.orgs.names import NAME_MAX_CHARS, ONE_LINE_MESSAGE, one_line
 from cxowner.orgs.versions import versioned_update
 from journeys.services import matrix_object_update
 from ownership.editor.services import CellChange, cells_set
@@ -192,6 +192,8 @@ def _name(name: str) -> str:
         raise ValidationError({"name": "A scenario needs a name, e.g. “Merge Marketing into Sales”."})
     if len(name) > NAME_MAX_CHARS:
         raise ValidationError({"name": f"A scenario's name has at most {NAME_MAX_CHARS} characters."})
+    if name != one_line(name):
+        raise ValidationError({"name": ONE_LINE_MESSAGE})
     return name
 
 

@@ -49,7 +49,9 @@ def test_an_invitation_sends_a_one_time_link_and_answers_without_revealing_anyon
     known = invite(outsider.email)
     unknown = invite("nobody@example.com")
     assert known.status_code == unknown.status_code == 201
-    assert set(known.json()) == set(unknown.json()) == {"id", "email", "role", "created_at", "expires_at", "accept_url"}
+    fields = {"id", "email", "role", "created_at", "expires_at", "accept_url", "mail_sent"}
+    assert set(known.json()) == set(unknown.json()) == fields
+    assert known.json()["mail_sent"] == unknown.json()["mail_sent"]
     assert len(mail.outbox) == 2
     assert not Membership.objects.filter(user=outsider, organization__slug=admin_api.base.split("/")[-1]).exists()
 

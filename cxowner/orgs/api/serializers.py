@@ -61,10 +61,15 @@ class InvitationCreatedSerializer(InvitationSerializer):
     accept_url = serializers.CharField(
         read_only=True, help_text="The one-time link, also sent by e-mail: shown once, never stored."
     )
+    mail_sent = serializers.BooleanField(
+        read_only=True,
+        allow_null=True,
+        help_text="Whether the e-mail with the link went out; false: pass the link on yourself.",
+    )
 
     class Meta(InvitationSerializer.Meta):
-        fields = [*InvitationSerializer.Meta.fields, "accept_url"]
-        read_only_fields = [*InvitationSerializer.Meta.fields, "accept_url"]
+        fields = [*InvitationSerializer.Meta.fields, "accept_url", "mail_sent"]
+        read_only_fields = [*InvitationSerializer.Meta.fields, "accept_url", "mail_sent"]
 
 
 class MembershipRoleSerializer(StrictModelSerializer):
