@@ -121,9 +121,9 @@ def test_writes_that_skip_validation_store_names_cleaned(organization):
 BEFORE = [
     ("orgs", "0010_one_line_names"),
     ("journeys", "0006_one_line_names"),
-    ("ownership", "0016_one_line_names_comment_integration"),
+    ("ownership", "0018_one_line_names_comment_integration"),
 ]
-AFTER = [("ownership", "0017_one_line_names_cleaned")]
+AFTER = [("ownership", "0019_one_line_names_cleaned")]
 
 
 @pytest.mark.django_db

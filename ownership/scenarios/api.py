@@ -24,6 +24,7 @@ from ownership.engine.whatif import Comparison
 from ownership.models import Scenario, ScenarioOperationKind
 from ownership.scenarios import services as scenarios
 from ownership.scenarios.conflicts import ScenarioStale
+from ownership.scenarios.operations import operation_from_data
 
 
 class OperationSerializer(serializers.Serializer):
@@ -35,7 +36,7 @@ class OperationSerializer(serializers.Serializer):
 
     def validate(self, data):
         try:
-            data["operation"] = scenarios.operation_from_data(data["kind"], data["arguments"])
+            data["operation"] = operation_from_data(data["kind"], data["arguments"])
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None
         return data

@@ -14,7 +14,7 @@ transaction and recorded as ONE change set: all or nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -28,19 +28,12 @@ from cxowner.orgs.names import NAME_MAX_CHARS, ONE_LINE_MESSAGE, one_line
 from cxowner.orgs.versions import versioned_update
 from journeys.services import matrix_object_update
 from ownership.editor.services import CellChange, cells_set
-from ownership.engine.constants import parse_letters
 from ownership.engine.snapshot import OrgSnapshot
 from ownership.engine.whatif import (
-    OPERATION_TYPES,
     Comparison,
-    MergeFunctions,
-    MoveLetters,
     Operation,
     OperationError,
-    RemoveFunction,
     Replay,
-    SetCells,
-    SetRoleHolder,
     Skipped,
     cell_differences,
     compare,
@@ -52,11 +45,10 @@ from ownership.gaps.figures import WhatIf, what_if_read
 from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Function, Role, Scenario, ScenarioOperation
 from ownership.scenarios.conflicts import Conflict, conflicts_named, scenario_base, stale_refusal, touched_changes
+from ownership.scenarios.operations import operation_data, operation_from_data
 from ownership.structure.services import function_delete, role_scope, role_update
 
 MAX_OPERATIONS = 200
-
-MAX_CELLS_PER_OPERATION = 5000
 
 
 class ScenarioClosed(Exception):
@@ -65,60 +57,6 @@ class ScenarioClosed(Exception):
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
         super().__init__(f"“{scenario.name}” was {scenario.get_status_display().lower()}; it can no longer change.")
-
-
-# --- operations as stored rows ---------------------------------------------------------------
-def operation_from_data(kind: str, arguments: Mapping) -> Operation:
-    """An operation from its stored (or posted) form; ValidationError naming what is wrong."""
-    if kind not in OPERATION_TYPES:
-        raise ValidationError({"kind": f"Unknown operation “{kind}”; use one of {', '.join(OPERATION_TYPES)}."})
-    if not isinstance(arguments, Mapping):
-        raise ValidationError({"arguments": "The arguments of an operation are an object."})
-
-    def whole(name: str) -> int:
-        value = arguments.get(name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValidationError({name: f"“{name}” is the id of a row (a whole number)."})
-        return value
-
-    match kind:
-        case MergeFunctions.kind | MoveLetters.kind:
-            return OPERATION_TYPES[kind](source_id=whole("source_id"), target_id=whole("target_id"))
-        case RemoveFunction.kind:
-            return RemoveFunction(function_id=whole("function_id"))
-        case SetRoleHolder.kind:
-            holder = arguments.get("holder_name", "")
-            if not isinstance(holder, str) or len(holder) > 200:
-                raise ValidationError({"holder_name": "A holder's name is text of at most 200 characters."})
-            return SetRoleHolder(role_id=whole("role_id"), holder_name=holder.strip())
-    return SetCells(cells=_cells_from_data(arguments.get("cells")))
-
-
-def _cells_from_data(cells: object) -> tuple[tuple[int, int, str], ...]:
-    if not isinstance(cells, list) or not cells:
-        raise ValidationError({"cells": "Give the cells as a list of {touchpoint, function, letters}."})
-    if len(cells) > MAX_CELLS_PER_OPERATION:
-        raise ValidationError({"cells": f"At most {MAX_CELLS_PER_OPERATION} cells in one operation."})
-    parsed: dict[tuple[int, int], str] = {}
-    for index, cell in enumerate(cells, start=1):
-        ids = [cell.get(name) if isinstance(cell, Mapping) else None for name in ("touchpoint", "function")]
-        letters = cell.get("letters") if isinstance(cell, Mapping) else None
-        if any(isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in ids) or not isinstance(letters, str):
-            raise ValidationError({"cells": f"Cell {index}: give touchpoint and function ids and letters (text)."})
-        try:
-            wanted = parse_letters(letters)
-        except ValueError as error:
-            raise ValidationError({"cells": f"Cell {index}: {error}."}) from None
-        parsed[(ids[0], ids[1])] = "".join(letter for letter in "RACI" if letter in wanted)
-    return tuple((t, f, letters) for (t, f), letters in parsed.items())
-
-
-def operation_data(operation: Operation) -> tuple[str, dict]:
-    """The stored form: the operation's kind and its arguments as JSON."""
-    if isinstance(operation, SetCells):
-        cells = [{"touchpoint": t, "function": f, "letters": letters} for t, f, letters in operation.cells]
-        return operation.kind, {"cells": cells}
-    return operation.kind, {name: getattr(operation, name) for name in operation.__dataclass_fields__}
 
 
 def scenario_operations(scenario: Scenario) -> list[Operation]:

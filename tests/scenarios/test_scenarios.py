@@ -26,10 +26,9 @@ from ownership.engine.whatif import (
 from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Function, Gap, Role, Scenario, ScenarioOperationKind
 from ownership.scenarios.conflicts import ScenarioStale
+from ownership.scenarios.operations import operation_data, operation_from_data
 from ownership.scenarios.services import (
     ScenarioClosed,
-    operation_data,
-    operation_from_data,
     scenario_apply,
     scenario_create,
     scenario_discard,
