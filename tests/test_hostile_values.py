@@ -205,7 +205,9 @@ def mails_sent(world: dict, django_capture_on_commit_callbacks) -> None:
     assert report_mail_send(organization=organization, today=TODAY) is not None
     assert campaign_remind(campaign_id=world["campaign"].pk, today=TODAY) >= 1
     kinds = {"invited", "gap(s) opened", "assigned to you", "ownership report", "please confirm"}
-    assert all(any(kind in message.subject for message in mail.outbox) for kind in kinds), kinds
+    assert all(any(kind in message.subject for message in mail.outbox) for kind in kinds), [
+        m.subject for m in mail.outbox
+    ]
     for message in mail.outbox:
         assert not set(message.subject) & {"\r", "\n", "\x00", "\u2028"}, message.subject
         assert message.message().as_bytes()  # builds every header: no BadHeaderError

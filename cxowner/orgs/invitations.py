@@ -23,7 +23,7 @@ from django.utils import timezone
 from .change_context import change_context, current_change_context
 from .history import object_changes, object_created, object_record
 from .locks import rows_locked
-from .mail import mail_error_text, mail_send
+from .mail import mail_error_text, mail_send, subject_name
 from .models import Invitation, Membership, Organization
 
 TOKEN_BYTES = 32
@@ -80,7 +80,7 @@ def _invitation_mail(*, invitation: Invitation, link: str) -> None:
     name = invitation.organization.name
     try:
         mail_send(
-            subject=f"You are invited to {name} on cxowner",
+            subject=f"You are invited to {subject_name(name)} on cxowner",
             body=(
                 f"{name} invites you to join as {invitation.role} on cxowner.\n\n"
                 f"Open this link to accept; it works once, until {invitation.expires_at:%d %B %Y}:\n{link}\n\n"

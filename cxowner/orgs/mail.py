@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 # Longer subjects are folded or cut by mail clients anyway; the organization's name comes first.
 SUBJECT_MAX_CHARS = 200
+SUBJECT_NAME_MAX_CHARS = 60
 _SPACES = re.compile(r" {2,}")
 _BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
@@ -33,6 +34,18 @@ def mail_subject(text: str) -> str:
     """`text` as one header line: no control characters, single spaces, at most SUBJECT_MAX_CHARS."""
     subject = _SPACES.sub(" ", one_line(str(text))).strip()
     return subject if len(subject) <= SUBJECT_MAX_CHARS else subject[: SUBJECT_MAX_CHARS - 1] + "…"
+
+
+def subject_name(name: object) -> str:
+    """A name as a subject shows it: one line, cut to SUBJECT_NAME_MAX_CHARS, so that what the mail
+    is about still shows after a long organization name."""
+    text = _SPACES.sub(" ", one_line(str(name))).strip()
+    return text if len(text) <= SUBJECT_NAME_MAX_CHARS else text[: SUBJECT_NAME_MAX_CHARS - 1] + "…"
+
+
+def organization_subject(organization: object, what: str) -> str:
+    """ "[cxowner] Acme: 3 gap(s) opened, 1 resolved": the product, whose mail it is, what it says."""
+    return f"[cxowner] {subject_name(organization)}: {what}"
 
 
 def mail_body(text: str) -> str:

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cxowner.orgs.locks import rows_locked
-from cxowner.orgs.mail import mail_message, mails_send
+from cxowner.orgs.mail import mail_message, mails_send, organization_subject
 from cxowner.orgs.models import Membership, Organization
 from ownership.engine.vocabulary import rule_text
 from ownership.gaps.figures import Standing, standing_read
@@ -267,7 +267,7 @@ def _digest_figures(standing: Standing) -> str:
 
 def _digest(*, run: AuditRun, opened: list[Gap], resolved: list[Gap]) -> tuple[str, str]:
     organization = run.organization
-    subject = f"[cxowner] {organization.name}: {len(opened)} gap(s) opened, {len(resolved)} resolved"
+    subject = organization_subject(organization.name, f"{len(opened)} gap(s) opened, {len(resolved)} resolved")
     lines = [
         f"The {run.get_trigger_display().lower()} audit of {organization.name} "
         f"finished at {run.finished_at:%Y-%m-%d %H:%M} UTC.",

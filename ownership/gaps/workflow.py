@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from cxowner.orgs.history import object_deleted, object_record
 from cxowner.orgs.locks import rows_locked
-from cxowner.orgs.mail import mail_send
+from cxowner.orgs.mail import mail_send, organization_subject
 from cxowner.orgs.models import Membership
 from cxowner.orgs.names import one_line
 from cxowner.orgs.versions import versioned_update
@@ -193,6 +193,8 @@ def gap_assignee_notify(*, gap_id: int) -> bool:
         f"Why it matters: {text.why}\nHow to fix: {text.fix}\n"
     )
     mail_send(
-        subject=f"[cxowner] {gap.organization.name}: {text.title} assigned to you", body=body, to=gap.assignee.email
+        subject=organization_subject(gap.organization.name, f"{text.title} assigned to you"),
+        body=body,
+        to=gap.assignee.email,
     )
     return True

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from cxowner.orgs.history import object_changes, object_record
-from cxowner.orgs.mail import mail_message, mails_send
+from cxowner.orgs.mail import mail_message, mails_send, organization_subject
 from cxowner.orgs.models import Membership, Organization
 from cxowner.orgs.versions import version_check, versioned_update
 from ownership.models import ReportDelivery, ReportSchedule
@@ -125,7 +125,7 @@ def report_mail_send(*, organization: Organization, today: date) -> ReportDelive
     report = report_build(organization=organization, today=today)
     if recipients:
         attachment = report_pdf(report=report)
-        subject = f"[cxowner] {organization.name}: ownership report for {today:%B %Y}"
+        subject = organization_subject(organization.name, f"ownership report for {today:%B %Y}")
         body = (
             f"The ownership report of {organization.name} on {today:%d %B %Y} is attached.\n\n"
             f"{report_mail_figures(report)}\n\n"

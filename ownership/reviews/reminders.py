@@ -13,7 +13,7 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from cxowner.orgs.mail import MAIL_ERRORS, mail_error_text, mail_send
+from cxowner.orgs.mail import MAIL_ERRORS, mail_error_text, mail_send, organization_subject
 from cxowner.orgs.models import Membership
 from ownership.models import ReviewCampaign, ReviewOutcome
 from ownership.reviews.selectors import campaign_items
@@ -71,7 +71,8 @@ def _reminder_send(*, campaign: ReviewCampaign, email: str, lines: list[str]) ->
         "list: “Confirm all” confirms them in one go.\n"
     )
     plural = "y" if len(lines) == 1 else "ies"
-    subject = f"[cxowner] {organization}: please confirm {len(lines)} accountabilit{plural} by {campaign.ends_on:%d %b}"
+    what = f"please confirm {len(lines)} accountabilit{plural} by {campaign.ends_on:%d %b}"
+    subject = organization_subject(organization, what)
     try:
         mail_send(subject=subject, body=body, to=email)
     except MAIL_ERRORS as error:
