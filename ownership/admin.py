@@ -13,6 +13,7 @@ from ownership.models import (
     ImportJob,
     JourneyOwner,
     ReportDelivery,
+    ReportJob,
     ReportSchedule,
     ReviewCampaign,
     ReviewItem,
@@ -167,6 +168,33 @@ class ImportJobAdmin(AddedElsewhere, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("data")
+
+
+@admin.register(ReportJob)
+class ReportJobAdmin(AddedElsewhere, admin.ModelAdmin):
+    """Report PDFs drawn by the worker: listed to follow them; people ask for them on the report
+    page or through the API."""
+
+    list_display = ["organization", "journey", "today", "status", "attempts", "created_at", "finished_at"]
+    list_filter = ["status", "organization"]
+    exclude = ["pdf"]
+    readonly_fields = [
+        "organization",
+        "journey",
+        "created_by",
+        "key",
+        "today",
+        "status",
+        "attempts",
+        "filename",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("pdf")
 
 
 @admin.register(ReportSchedule)
