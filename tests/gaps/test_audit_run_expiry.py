@@ -2,13 +2,12 @@
 with the reason, and a failed run stays so. Celery is eager here (tests/gaps/test_worker.py kills
 a real worker mid-audit: its run is redone)."""
 
-import threading
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from ownership.gaps.audit_requests import audit_runs_expire
 from ownership.gaps.audits import audit_run_create
 from ownership.models import AuditRun
 from tests.factories import OrganizationFactory, StageFactory, TouchpointFactory
+from tests.row_locks import rows_held_elsewhere
 
 pytestmark = pytest.mark.django_db
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
@@ -88,22 +88,8 @@ def test_the_audits_page_and_the_api_show_why_a_run_failed(organization, setting
 def test_the_sweep_never_fails_a_run_an_audit_holds(settings):
     settings.AUDIT_RUN_EXPIRE_SECONDS = 3600
     run = requested(OrganizationFactory(), hours_ago=2)
-    locked, release = threading.Event(), threading.Event()
-
-    def live_audit():  # audit_run_execute locks its run's row for the whole audit
-        with transaction.atomic():
-            list(AuditRun.objects.select_for_update().filter(pk=run.pk).values_list("pk"))
-            locked.set()
-            release.wait(10)
-        connection.close()
-
-    thread = threading.Thread(target=live_audit)
-    thread.start()
-    try:
-        assert locked.wait(10)
+    # audit_run_execute locks its run's row for the whole audit
+    with rows_held_elsewhere(AuditRun.objects.select_for_update().filter(pk=run.pk).values_list("pk")):
         assert audit_runs_expire() == 0
-    finally:
-        release.set()
-        thread.join(10)
     run.refresh_from_db()
     assert run.status == AuditRun.Status.PENDING

@@ -47,13 +47,15 @@ def _services_missing() -> str:
     return ""
 
 
-pytestmark = [
+# Every test with a real worker: PostgreSQL and Redis, committed transactions the worker sees.
+WORKER_MARKS = [
     pytest.mark.worker,
     pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.skipif(bool(_services_missing()), reason=_services_missing() or "services present"),
     pytest.mark.django_db(transaction=True),
 ]
+pytestmark = WORKER_MARKS
 
 
 class Celery:

@@ -2,13 +2,12 @@
 that still runs is never failed or run twice (tests/imports/test_import_job_worker.py kills a
 real worker). Celery is eager here: calling the task again is what a redelivery does."""
 
-import threading
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from ownership.imports.jobs import STOPPED, import_job_confirm, import_job_creat
 from ownership.models import ImportJob
 from ownership.tasks import jobs_sweep_task
 from tests.factories import OrganizationFactory
+from tests.row_locks import rows_held_elsewhere
 
 pytestmark = pytest.mark.django_db
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
@@ -175,23 +175,8 @@ def test_the_sweep_sends_a_job_nobody_picked_up_again(organization, settings):
 
 def held_by_a_live_run(job: ImportJob, then):
     """Call `then` while another connection holds the job's row lock, as a live import does."""
-    locked, release = threading.Event(), threading.Event()
-
-    def live_run():
-        with transaction.atomic():
-            list(ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("pk"))
-            locked.set()
-            release.wait(10)
-        connection.close()
-
-    thread = threading.Thread(target=live_run)
-    thread.start()
-    try:
-        assert locked.wait(10)
+    with rows_held_elsewhere(ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("pk")):
         return then()
-    finally:
-        release.set()
-        thread.join(10)
 
 
 @postgres_only

@@ -5,22 +5,15 @@ time, and nothing imported; it stayed `running` for ever before.
 Uses the worker helper of tests/gaps/test_worker.py (PostgreSQL and Redis; skipped without them,
 failed in CI)."""
 
-import pytest
 from django.db import transaction
 
 from journeys.models import Touchpoint
 from ownership.imports.jobs import STOPPED, import_job_create, import_job_rows_done
 from ownership.models import ImportJob
 from tests.factories import OrganizationFactory
-from tests.gaps.test_worker import _services_missing, celery  # noqa: F401  (celery: the fixture)
+from tests.gaps.test_worker import WORKER_MARKS, celery  # noqa: F401  (celery: the fixture)
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    pytest.mark.skipif(bool(_services_missing()), reason=_services_missing() or "services present"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = WORKER_MARKS
 
 JOURNEYS, ROWS = 40, 20_000  # long enough to be caught half-way: progress is told journey by journey
 
