@@ -136,7 +136,14 @@ def _row(row: MatrixRow, status: str, changes, columns: dict[str, int]) -> GridR
         else:
             before[column] = change.before
     cells = tuple(GridCell(held, before.get(column)) for column, held in enumerate(letters))
-    return GridRow(row.touchpoint, status, cells, row.description, row.out_of_scope, tuple(others))
+    return GridRow(
+        row.touchpoint,
+        status,
+        cells,
+        description=row.description,
+        out_of_scope=row.out_of_scope,
+        other_changes=tuple(others),
+    )
 
 
 def _deleted_row(touchpoint: TouchpointLetters, columns: dict[str, int]) -> GridRow:

@@ -199,11 +199,13 @@ def test_the_grid_marks_changed_letters_and_lists_the_touchpoints_the_import_del
     sales = FunctionFactory(organization=organization, name="Sales")
     quote = TouchpointFactory(stage=stage, journey=journey, organization=organization, name="Send the quote")
     AssignmentFactory(touchpoint=quote, function=sales, letter="R")
+    AssignmentFactory(touchpoint=quote, function=FunctionFactory(organization=organization, name="Legal"), letter="C")
     gone = TouchpointFactory(stage=stage, journey=journey, organization=organization, name="Fax the order")
     AssignmentFactory(touchpoint=gone, function=sales, letter="A")
     rows = grid_rows(preview(editor, organization, text=CHART, journey="Checkout", heading_rows="on"))
     touchpoints = {row[1]: row[2:] for row in rows if row[0] == "row"}
-    assert touchpoints["Send the quote changed"] == ("changed", "A was R", "R was —", "")
+    # Legal has no column in the file: its letter goes, said beside the touchpoint.
+    assert touchpoints["Send the quote changed Legal C → —"] == ("changed", "A was R", "R was —", "")
     assert touchpoints["Fax the order deleted from Order"] == ("deleted", "A", "", "")
     assert ("stage", "Deleted by this import touchpoints of Checkout the file does not have") in rows
 
