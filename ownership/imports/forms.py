@@ -90,6 +90,8 @@ class ImportForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if self.has_error("file") or self.has_error("text"):
+            return cleaned  # the file or the text was refused: saying "choose one" as well would contradict it
         if not (cleaned.get("file") or (cleaned.get("text") or "").strip() or self.source_waiting):
             self.add_error("file", "Choose a file or paste a table.")
             return cleaned

@@ -16,9 +16,11 @@ from ownership.imports.matrixfile.sheet import MatrixRow, MatrixSheet
 from ownership.imports.preview import CellChange, ImportPreview, JourneyPreview, TouchpointLetters
 from ownership.imports.tables.cells import name_key
 
-# Rows of the file drawn in the grid, and touchpoints to be deleted listed, at most.
+# Rows of the file drawn in the grid, and touchpoints to be deleted listed, at most; a file with
+# hundreds of function columns gets fewer rows, so that the page holds GRID_CELLS cells at most.
 GRID_ROWS = 200
 GRID_DELETED_ROWS = 200
+GRID_CELLS = 20_000
 
 NEW, CHANGED, SAME, DELETED = "new", "changed", "same", "deleted"
 
@@ -78,11 +80,13 @@ class PreviewGrid:
         return self.rows - self.rows_shown
 
 
-def preview_grid(
-    *, sheet: MatrixSheet, preview: ImportPreview, max_rows: int = GRID_ROWS, max_deleted: int = GRID_DELETED_ROWS
-) -> PreviewGrid:
-    """The grid of `sheet` with the changes `preview` found; at most `max_rows` of the file's rows
-    and `max_deleted` deleted touchpoints are drawn, in the file's order within each journey."""
+def preview_grid(*, sheet: MatrixSheet, preview: ImportPreview) -> PreviewGrid:
+    """The grid of `sheet` with the changes `preview` found; its first rows are drawn (GRID_ROWS,
+    fewer for a very wide file) in the file's order within each journey, and GRID_DELETED_ROWS
+    deleted touchpoints at most."""
+    width = max(len(sheet.functions), 1)
+    max_rows = min(GRID_ROWS, max(GRID_CELLS // width, 10))
+    max_deleted = min(GRID_DELETED_ROWS, max(GRID_CELLS // width, 10))
     columns = {name_key(name): index for index, name in enumerate(sheet.functions)}
     by_journey: dict[str, list[MatrixRow]] = {}
     for row in sheet.rows:

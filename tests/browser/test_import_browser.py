@@ -130,3 +130,22 @@ def test_a_file_dropped_on_the_zone_is_previewed_as_a_grid_of_its_letters(
         .touchpoints.filter(name="Self-checkout")
         .exists()
     )
+
+
+def test_a_dropped_file_over_the_size_limit_is_said_at_once_and_refused_by_the_server(
+    demo, settings, live_server, chromium, log_in, screenshot
+):
+    settings.MATRIX_UPLOAD_MAX_BYTES = 100
+    page = log_in(chromium.new_context(), "cxlead")
+    page.goto(f"{live_server.url}/o/demo/import/")
+    zone = page.get_by_test_id("drop-zone")
+    drop_file(page, zone, "retail-store.md", RETAIL_PAGE, "text/markdown")
+    expect(zone).to_contain_text("It is over the limit of 100 bytes; choose a smaller file.")
+    screenshot(page, "import-drop-zone-too-big")
+    page.get_by_role("button", name="Preview import").click()
+    expect(page.locator(".field-error")).to_have_text(
+        f"The file is {len(RETAIL_PAGE.encode())} bytes; the limit is 100."
+    )
+    zone = page.get_by_test_id("drop-zone")
+    zone.get_by_role("button", name="Remove the file").wait_for(state="hidden")
+    assert_accessible(page)

@@ -77,6 +77,13 @@ def test_missing_file_error_is_next_to_the_field(organization, editor):
     assert 'class="field-error"' in response.content.decode()
 
 
+def test_a_file_over_the_size_limit_is_refused_with_its_size_only(organization, editor, settings):
+    settings.MATRIX_UPLOAD_MAX_BYTES = 20
+    response = editor.post(reverse("ownership:import_preview", args=[organization.slug]), {"file": upload(GOOD)})
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == [f"The file is {len(GOOD)} bytes; the limit is 20."]
+
+
 def test_export_csv_downloads_the_matrix(organization, editor):
     journey = JourneyFactory(organization=organization, name="Store visit")
     stage = StageFactory(journey=journey, organization=organization, name="Buy")
@@ -220,6 +227,15 @@ def test_a_big_file_shows_its_first_rows_and_says_how_many_more(organization, ed
     assert "The grid shows the first 200 of the 5000 rows; the other 4800 are imported too" in (
         response.content.decode()
     )
+
+
+def test_a_very_wide_file_draws_fewer_rows_so_that_the_page_stays_light(organization, editor):
+    functions = [f"Team {n}" for n in range(400)]
+    lines = [",".join(["Wide", "Stage", f"Touchpoint {n}", "A", *[""] * 399]) for n in range(60)]
+    data = "\n".join([",".join(["journey", "stage", "touchpoint", *functions]), *lines])
+    response = preview(editor, organization, file=upload(data.encode(), "wide.csv"))
+    assert len([row for row in grid_rows(response) if row[0] == "row"]) == 50
+    assert "The grid shows the first 50 of the 60 rows; the other 10 are imported too" in response.content.decode()
 
 
 def test_the_preview_of_a_big_file_makes_no_query_per_row(organization, editor, django_assert_max_num_queries):
