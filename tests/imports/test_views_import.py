@@ -229,6 +229,16 @@ def test_a_big_file_shows_its_first_rows_and_says_how_many_more(organization, ed
     )
 
 
+def test_every_journey_is_counted_in_full_when_its_rows_are_past_the_drawn_ones(organization, editor, monkeypatch):
+    monkeypatch.setattr("ownership.imports.grid.GRID_ROWS", 2)
+    data = GOOD + b"Store visit,Pay,Refund,R,A\nOnline,Browse,Search,A,\nOnline,Browse,Wishlist,,A\n"
+    response = preview(editor, organization, file=upload(data))
+    assert [row[1] for row in grid_rows(response) if row[0] == "row"] == ["Cashier new", "Receipt new"]
+    page = response.content.decode()
+    assert "3 rows: 3 new touchpoints, 0 changed" in page and "The first 2 of its 3 rows are drawn" in page
+    assert "New journey Online" in page and "None of its 2 rows are drawn; all are imported." in page
+
+
 def test_a_very_wide_file_draws_fewer_rows_so_that_the_page_stays_light(organization, editor):
     functions = [f"Team {n}" for n in range(400)]
     lines = [",".join(["Wide", "Stage", f"Touchpoint {n}", "A", *[""] * 399]) for n in range(60)]
