@@ -5,6 +5,9 @@ from django.conf import settings
 
 from ownership.imports.reading import LAYOUT_CHOICES, import_options
 
+# What the file chooser offers; the reader also recognises a table in a file named otherwise.
+FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".md", ".markdown", ".html", ".htm")
+
 
 class ImportForm(forms.Form):
     """A RACI chart to import: a file or pasted text, and how to read it (docs/import.md)."""
@@ -13,6 +16,7 @@ class ImportForm(forms.Form):
         required=False,
         label="File (CSV, XLSX, Markdown or HTML)",
         help_text="The matrix file, or a RACI chart as published: one row per activity.",
+        widget=forms.FileInput(attrs={"accept": ",".join(FILE_SUFFIXES)}),
     )
     text = forms.CharField(
         required=False,
@@ -66,6 +70,9 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         # A file already uploaded waits on the server while the user maps letters: no new one needed.
         self.source_waiting = source_waiting
+        # The drop zone says which file was chosen (templates/ownership/_import_drop.html).
+        file_id = self["file"].auto_id
+        self.fields["file"].widget.attrs["aria-describedby"] = f"{file_id}_helptext {file_id}_chosen"
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -83,6 +90,8 @@ class ImportForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if self.has_error("file") or self.has_error("text"):
+            return cleaned  # the file or the text was refused: saying "choose one" as well would contradict it
         if not (cleaned.get("file") or (cleaned.get("text") or "").strip() or self.source_waiting):
             self.add_error("file", "Choose a file or paste a table.")
             return cleaned

@@ -14,6 +14,7 @@ from cxowner.orgs.models import Membership
 from cxowner.views import org_object, org_view, render_org
 from journeys.selectors import journey_get
 from ownership.imports.forms import ImportForm
+from ownership.imports.grid import preview_grid
 from ownership.imports.jobs import import_job_confirm, import_job_create, import_job_rows_done, import_runs_on_worker
 from ownership.imports.matrixfile.sheet import MatrixFileInvalid
 from ownership.imports.preview import matrix_import_preview
@@ -44,7 +45,11 @@ LETTER_CHOICES = [
 def _import_page(request, membership, context, status=200) -> HttpResponse:
     journeys = membership.organization.journeys.order_by("position", "id").only("id", "name")
     return render_org(
-        request, membership, "ownership/import_export.html", {"nav": "import", "journeys": journeys, **context}, status
+        request,
+        membership,
+        "ownership/import_export.html",
+        {"nav": "import", "journeys": journeys, "max_upload_bytes": settings.MATRIX_UPLOAD_MAX_BYTES, **context},
+        status,
     )
 
 
@@ -71,9 +76,10 @@ def _pending_set(request, organization, source: dict, token: str = "") -> str:
 
 @org_view(EDITOR, "POST")
 def import_preview(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
-    """Read the upload or the pasted table and show what importing it would change, journey by
-    journey; nothing is changed yet. Letters other than R, A, C, I are asked about, one choice
-    each, without uploading again. A large file is checked here and dry-run by a worker."""
+    """Read the upload (chosen or dropped: the same field) or the pasted table and show the matrix
+    read, as a grid, and what importing it would change, journey by journey; nothing is changed
+    yet. Letters other than R, A, C, I are asked about, one choice each, without uploading again.
+    A large file is checked here and dry-run by a worker."""
     organization = membership.organization
     token = request.POST.get("token", "")
     waiting = _pending_get(request, organization, token)
@@ -120,6 +126,7 @@ def import_preview(request: HttpRequest, membership: Membership, org: str) -> Ht
         "form": ImportForm(),
         "summary": summary,
         "preview": preview,
+        "grid": preview_grid(sheet=reading.sheet, preview=preview),
         "filename": source["filename"],
         "token": token,
     }
