@@ -25,12 +25,12 @@ from ownership.imports.matrixfile.sheet import (
     upload_size_check,
 )
 from ownership.imports.matrixfile.writer import write_matrix_csv
-from ownership.imports.matrixfile.xlsxfile import is_workbook, xlsx_records
+from ownership.imports.matrixfile.xlsxfile import is_workbook, xlsx_sheets
 from ownership.imports.tables.canonical import CanonicalTable
 from ownership.imports.tables.layout import Layout, TableOptions
 from ownership.imports.tables.problems import UNKNOWN_LETTER, TableInvalid, TableProblem
 from ownership.imports.tables.reading import parse_letter_map, read_table, tables_from_text
-from ownership.imports.tables.source import TableLimits, table_from_records, text_format
+from ownership.imports.tables.source import Budget, TableLimits, table_from_records, text_format
 
 _MARKUP_BY_SUFFIX = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".csv": "csv"}
 
@@ -65,6 +65,8 @@ def matrix_read_source(
 ) -> MatrixReading:
     """Read a file (or pasted text, as UTF-8 bytes named PASTED_TEXT); raises MatrixFileInvalid."""
     options = options or TableOptions()
+    if not options.source_name and filename != PASTED_TEXT:
+        options = dataclasses.replace(options, source_name=filename)
     upload_size_check(data, limits)
     deadline = Deadline(limits.max_seconds)
     table_limits = TableLimits(
@@ -101,8 +103,14 @@ def matrix_read_source(
 
 def _tables(data: bytes, filename: str, limits: MatrixLimits, table_limits: TableLimits, deadline: Deadline):
     if is_workbook(data, filename):
-        records = xlsx_records(data, limits, deadline)
-        return [table_from_records(records, markup="xlsx", limits=table_limits)]
+        # Every sheet, charged to one budget: the sheets together stay within the bounds of one.
+        budget = Budget(table_limits)
+        sheets = xlsx_sheets(data, limits, deadline, max_sheets=table_limits.max_tables)
+        tables = [
+            table_from_records(records, markup="xlsx", index=index, name=name, limits=table_limits, budget=budget)
+            for index, (name, records) in enumerate(sheets, start=1)
+        ]
+        return [table for table in tables if any(not row.is_blank() for row in table.rows)]
     suffix = PurePath(filename).suffix.lower()
     text = _decode(data)
     markup = _MARKUP_BY_SUFFIX.get(suffix) or text_format(text)

@@ -157,7 +157,7 @@ def test_a_header_without_rows_is_refused():
 def test_every_problem_names_a_fix():
     cases = [
         ("Task,Ann\nOne,S\n", {"journey": "J"}),
-        ("Task,Ann\nOne,A\n", {}),
+        ("Task,Ann\nOne,Q\n", {}),
         ("Task,Ann,Ann\nOne,A,A\n", {"journey": "J"}),
         ("Task,Ann\nOne,Yes\nTwo,A\nThree,A\n", {"journey": "J"}),
         ("Task,R,A,W\nOne,Ann,Bob,Cy\n", {"journey": "J"}),

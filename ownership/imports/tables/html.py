@@ -11,6 +11,7 @@ a lenient tokenizer with a few rules beats a full DOM here.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -181,6 +182,7 @@ class _TableParser(HTMLParser):
         self.ignored = 0  # depth inside script/style
         self.heading: list[str] | None = None
         self.last_heading = ""
+        self.first_heading = ""
 
     # -- tags
 
@@ -223,6 +225,7 @@ class _TableParser(HTMLParser):
             return
         if tag in _HEADINGS and self.heading is not None:
             self.last_heading = " ".join("".join(self.heading).split())
+            self.first_heading = self.first_heading or self.last_heading
             self.heading = None
         if not self.open:
             return
@@ -276,4 +279,4 @@ def tables_from_html(text: str, *, limits: TableLimits) -> list[SourceTable]:
     for start in range(0, len(text), _FEED_CHARS):
         parser.feed(text[start : start + _FEED_CHARS])
         parser.budget.check_time()
-    return parser.close_all()
+    return [dataclasses.replace(table, title=parser.first_heading) for table in parser.close_all()]

@@ -63,6 +63,7 @@ class TableOptions:
     letter_map: Mapping[str, str] = field(default_factory=dict)  # {"S": "R", "O": ""}
     keep_remarks: bool = False  # keep "(…)" after function names in transposed cells
     heading_rows: bool = True  # a row with one filled cell names the stage of the rows below
+    source_name: str = ""  # the file's name ("" for pasted text): a journey's name of last resort
 
 
 class Role(StrEnum):

@@ -8,6 +8,7 @@ Tables inside fenced code blocks are examples, not tables, and are skipped.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from ownership.imports.tables.source import Budget, SourceRow, SourceTable, TableLimits, check_table_count
@@ -28,7 +29,7 @@ def tables_from_markdown(text: str, *, limits: TableLimits) -> list[SourceTable]
     lines = [_QUOTE.sub("", line) for line in text.splitlines()]
     tables: list[SourceTable] = []
     budget = Budget(limits)
-    heading = ""
+    heading = title = ""
     in_fence = False
     index = 0
     while index < len(lines):
@@ -38,9 +39,10 @@ def tables_from_markdown(text: str, *, limits: TableLimits) -> list[SourceTable]
         elif not in_fence:
             if found := _HEADING.match(line):
                 heading = found.group(1)
+                title = title or heading
             elif "|" in line and index + 1 < len(lines) and _is_delimiter_row(lines[index + 1]):
                 table, index = _read_table(lines, index, len(tables) + 1, heading, budget)
-                tables.append(table)
+                tables.append(dataclasses.replace(table, title=title))
                 check_table_count(len(tables), limits)
                 continue
         index += 1

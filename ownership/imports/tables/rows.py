@@ -28,6 +28,7 @@ from ownership.imports.tables.cells import (
 from ownership.imports.tables.layout import DEFAULT_STAGE, Column, HeaderReading, Layout, Role, TableOptions
 from ownership.imports.tables.problems import UNKNOWN_LETTER, Place, ProblemLog, refuse, shorten
 from ownership.imports.tables.source import Deadline, SourceRow, SourceTable
+from ownership.imports.tables.titles import journey_name
 
 _RESERVED_NAMES = frozenset(name_key(column.replace("_", " ")) for column in CANONICAL_COLUMNS)
 
@@ -65,17 +66,14 @@ class RowReader:
         # An activity found in several stages: its key -> [its first spelling, its names per stage].
         self.repeated_names: dict[str, list[str]] = {}
         self.repeats: list[tuple[int, int, str]] = []  # (row, the row it repeats exactly, activity)
+        self.named_from: list[SourceTable] = [table]  # the tables whose title may name the journey
+        self.journey = ""
+        self.journey_note = ""
 
     def read(self) -> CanonicalTable:
         reading = self.reading
         journey_column = reading.first(Role.JOURNEY)
-        if journey_column is None and not self.options.journey.strip():
-            raise refuse(
-                "no_journey",
-                reason=f"the table has no journey column to say which journey its {self._noun()} belong to",
-                fix="Give the journey's name (the journey option); the rows then replace that journey's touchpoints",
-                place=Place(reading.header_row.number, "", ""),
-            )
+        self._name_journey(journey_column)
         rows: list[CanonicalRow] = []
         for row in self.table.rows:
             if self.deadline is not None and row.number % 256 == 0:
@@ -103,6 +101,14 @@ class RowReader:
                 place=Place(reading.header_row.number, "", ""),
             )
         return table
+
+    def _name_journey(self, journey_column: Column | None) -> None:
+        """A table without a journey column is named after its title, sheet or file (titles.py)."""
+        self.journey = self.options.journey.strip()
+        if journey_column is None and not self.journey:
+            named = journey_name(self.named_from, self.options.source_name)
+            self.journey = named.name
+            self.journey_note = named.note()
 
     def _noun(self) -> str:
         return "touchpoints" if self.reading.layout == Layout.STANDARD else "activities"
@@ -141,7 +147,7 @@ class RowReader:
             return None
         return CanonicalRow(
             source_row=row.number,
-            journey=self._grouped(Role.JOURNEY, texts, self.options.journey.strip()),
+            journey=self._grouped(Role.JOURNEY, texts, self.journey),
             stage=self._grouped(Role.STAGE, texts, self.heading_stage),
             touchpoint=self._name(touchpoint),
             channel=self._text(Role.CHANNEL, texts),
@@ -319,7 +325,7 @@ class RowReader:
         return renamed
 
     def _notes(self, journey_column: Column | None) -> list[str]:
-        notes = []
+        notes = [self.journey_note] if self.journey_note else []
         if self.headings:
             shown = ", ".join(f"'{name}' (row {number})" for number, name in self.headings[:_SHOWN_NAMES])
             more = f" and {len(self.headings) - _SHOWN_NAMES} more" if len(self.headings) > _SHOWN_NAMES else ""

@@ -94,6 +94,7 @@ class SourceTable:
     rows: tuple[SourceRow, ...]
     name: str = ""  # the sheet's name or the table's caption, when it has one
     notes: tuple[str, ...] = ()  # what reading the source dropped, for the summary
+    title: str = ""  # the page's first heading (Markdown, HTML): the chart's title
 
     @property
     def width(self) -> int:

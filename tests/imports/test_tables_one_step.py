@@ -1,0 +1,105 @@
+"""Published charts read with no option at all (issue 19): each shape a careful reader would
+read without being told how, and the decision said in the notes.
+
+The tables are written for these tests, in the shapes published charts take.
+"""
+
+import io
+
+import openpyxl
+import pytest
+
+from ownership.imports.matrixfile.sheet import MatrixLimits
+from ownership.imports.reading import PASTED_TEXT, matrix_read_source
+from ownership.imports.tables.layout import TableOptions
+from ownership.imports.tables.reading import read_table, tables_from_text
+
+LIMITS = MatrixLimits(max_bytes=10**7, max_rows=10_000, max_columns=200)
+
+
+def read(text: str, **options):
+    return read_table(tables_from_text(text), TableOptions(**options))
+
+
+def read_file(data: bytes, filename: str):
+    return matrix_read_source(data=data, filename=filename, limits=LIMITS)
+
+
+def grid(sheet) -> dict[tuple[str, str, str], dict[str, str]]:
+    """(journey, stage, touchpoint) -> {function: letters} of a read sheet or table."""
+    return {
+        (row.journey, row.stage, row.touchpoint): {name: "/".join(sorted(held)) for name, held in row.cells}
+        for row in sheet.rows
+    }
+
+
+def workbook(*sheets: tuple[str, list[tuple]]) -> bytes:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def noted(notes, *words: str) -> bool:
+    return any(all(word in note for word in words) for note in notes)
+
+
+# --- 1. the journey of a chart without a journey column ------------------------------------------
+
+
+def test_the_journey_is_named_from_the_heading_above_the_chart():
+    text = "# RACI Matrix — Checkout\n\n| Activity | Payments | Support |\n|---|---|---|\n| Refund | A | R |\n"
+    table = read(text)
+    assert {row.journey for row in table.rows} == {"Checkout"}
+    assert noted(table.notes, "journey named 'Checkout'", "RACI Matrix — Checkout")
+
+
+@pytest.mark.parametrize(
+    ("title", "journey"),
+    [
+        ("Checkout RACI", "Checkout"),
+        ("RACI chart for the parcel returns", "Parcel returns"),
+        ("Project Atlas: responsibilities", "Project Atlas"),
+        ("Responsibility Assignment Matrix (RAM) - Onboarding", "Onboarding"),
+        ("Matrice RACI du recrutement", "Recrutement"),
+        ("Phase 1: Discovery", "Phase 1: Discovery"),
+    ],
+)
+def test_the_words_that_only_say_raci_chart_are_not_the_journey(title, journey):
+    text = f"<h2>{title}</h2><table><tr><th>Task</th><th>Ops</th></tr><tr><td>Ship</td><td>R</td></tr></table>"
+    assert read(text).rows[0].journey == journey
+
+
+def test_a_heading_that_only_says_raci_gives_way_to_the_page_title():
+    text = "# Warehouse moves\n\n## RACI matrix\n\n| Task | Ops | Finance |\n|---|---|---|\n| Count stock | R | A |\n"
+    assert read(text).rows[0].journey == "Warehouse moves"
+
+
+def test_a_workbook_chart_is_named_after_its_sheet():
+    data = workbook(("Supplier onboarding", [("Task", "Buyer", "Legal"), ("Vet supplier", "R", "C")]))
+    reading = read_file(data, "raci.xlsx")
+    assert reading.sheet.rows[0].journey == "Supplier onboarding"
+    assert noted(reading.notes, "the sheet's name 'Supplier onboarding'")
+
+
+def test_a_default_sheet_name_gives_way_to_the_file_name():
+    data = workbook(("Sheet1", [("Task", "Buyer", "Legal"), ("Vet supplier", "R", "C")]))
+    reading = read_file(data, "supplier_onboarding-RACI.xlsx")
+    assert reading.sheet.rows[0].journey == "Supplier onboarding"
+    assert noted(reading.notes, "the file's name")
+
+
+def test_pasted_text_without_a_title_is_an_imported_chart():
+    reading = read_file(b"Task,Buyer\nVet supplier,R\n", PASTED_TEXT)
+    assert reading.sheet.rows[0].journey == "Imported chart"
+
+
+def test_the_journey_option_overrides_the_name_read():
+    text = "# RACI Matrix — Checkout\n\n| Activity | Payments |\n|---|---|\n| Refund | A |\n"
+    table = read(text, journey="Refunds")
+    assert table.rows[0].journey == "Refunds" and not noted(table.notes, "journey named")
