@@ -12,6 +12,7 @@ import pytest
 from ownership.imports.matrixfile.sheet import MatrixLimits
 from ownership.imports.reading import PASTED_TEXT, matrix_read_source
 from ownership.imports.tables.layout import TableOptions
+from ownership.imports.tables.problems import TableInvalid
 from ownership.imports.tables.reading import read_table, tables_from_text
 
 LIMITS = MatrixLimits(max_bytes=10**7, max_rows=10_000, max_columns=200)
@@ -103,3 +104,78 @@ def test_the_journey_option_overrides_the_name_read():
     text = "# RACI Matrix — Checkout\n\n| Activity | Payments |\n|---|---|\n| Refund | A |\n"
     table = read(text, journey="Refunds")
     assert table.rows[0].journey == "Refunds" and not noted(table.notes, "journey named")
+
+
+# --- 2. the letter key beside or below the chart ------------------------------------------------
+
+
+def test_a_key_block_beside_a_workbook_chart_is_read_not_imported():
+    rows = [
+        ("Vendor selection", None, None, None, None, None, None),
+        (None,) * 7,
+        ("Task", "Buyer", "Legal", "Finance", None, None, None),
+        ("Shortlist", "R", "I", "C", None, None, None),
+        ("Negotiate", "A", "S", "R", None, "Key", None),
+        ("Sign", "I", "R", "A", None, "R", "Responsible"),
+        ("Pay", "N", "I", "R", None, "A", "Accountable"),
+        ("Review", "C", "W", "A", None, "S", "Support"),
+        (None, None, None, None, None, "N", "Not involved"),
+        (None, None, None, None, None, "W", "Witness"),
+    ]
+    reading = read_file(workbook(("Sheet1", rows)), "vendor.xlsx")
+    assert reading.sheet.functions == ("Buyer", "Legal", "Finance")
+    assert grid(reading.sheet)[("Vendor selection", "Activities", "Negotiate")] == {
+        "Buyer": "A",
+        "Legal": "R",
+        "Finance": "R",
+    }
+    assert grid(reading.sheet)[("Vendor selection", "Activities", "Pay")] == {"Legal": "I", "Finance": "R"}
+    assert grid(reading.sheet)[("Vendor selection", "Activities", "Review")] == {
+        "Buyer": "C",
+        "Legal": "I",
+        "Finance": "A",
+    }
+    assert noted(reading.notes, "key read", "S → R (Support)", "N → nothing (Not involved)", "W → I (Witness)")
+
+
+def test_legend_rows_below_a_markdown_chart_are_not_activities():
+    text = (
+        "| Step | Ops | QA |\n|---|---|---|\n| Build | R | C |\n| Verify | I | V |\n"
+        "| R: Responsible |\n| V: Verifier |\n| C: Consulted, I: Informed |\n"
+    )
+    table = read(text, journey="Release")
+    assert [row.touchpoint for row in table.rows] == ["Build", "Verify"]
+    assert letters_of(table, "Verify") == {"Ops": "I", "QA": "C"}
+
+
+def test_a_key_cell_in_columns_of_its_own_beside_a_csv_chart():
+    text = "Task,PM,Dev,,Legend\nPlan,A,R,,S = Support\nBuild,S,A,,N = Not involved\nTest,N,R,,\n"
+    table = read(text)
+    assert table.functions == ("PM", "Dev")
+    assert letters_of(table, "Build") == {"PM": "R", "Dev": "A"}
+    assert letters_of(table, "Test") == {"Dev": "R"}
+
+
+def test_a_key_table_before_the_chart_teaches_its_letters():
+    text = (
+        "| Code | Role |\n|---|---|\n| R | Responsible |\n| S | Support |\n| W | Witness |\n\n"
+        "| Activity | Desk | Field |\n|---|---|---|\n| Dispatch | R | S |\n| Close | W | R |\n"
+    )
+    table = read(text, journey="Repairs")
+    assert letters_of(table, "Dispatch") == {"Desk": "R", "Field": "R"}
+    assert letters_of(table, "Close") == {"Desk": "I", "Field": "R"}
+
+
+def test_a_letter_the_key_does_not_explain_is_refused_quoting_the_key():
+    text = "| Task | Ops | QA |\n|---|---|---|\n| Build | R | Q |\n| Ship | A | P |\n\nR: Responsible\n"
+    text = text.replace("| Ship | A | P |\n", "| Ship | A | P |\n| P = Primary contact |\n| R: Responsible |\n")
+    with pytest.raises(TableInvalid) as caught:
+        read(text, journey="Release")
+    reasons = {problem.subject: problem.reason for problem in caught.value.problems}
+    assert "key says 'P = Primary contact'" in reasons["P"]
+    assert "does not explain it" in reasons["Q"]
+
+
+def letters_of(table, touchpoint: str) -> dict[str, str]:
+    [row] = [row for row in table.rows if row.touchpoint == touchpoint]
+    return {name: "/".join(sorted(held)) for name, held in row.cells}

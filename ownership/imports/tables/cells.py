@@ -151,8 +151,9 @@ class LetterReading:
 class LetterReader:
     """Reads the letters of one cell; `letter_map` turns variant letters into R, A, C, I or nothing."""
 
-    def __init__(self, letter_map: Mapping[str, str] | None = None) -> None:
+    def __init__(self, letter_map: Mapping[str, str] | None = None, explained: Mapping[str, str] | None = None) -> None:
         self.letter_map = {key.upper(): value.upper() for key, value in (letter_map or {}).items()}
+        self.explained = dict(explained or {})  # letter -> what the file's key says it means
         # A matrix repeats a handful of spellings ("A/R", "C") thousands of times.
         self._read = lru_cache(maxsize=1024)(self._reading)
 

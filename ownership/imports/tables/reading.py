@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 
@@ -9,6 +10,7 @@ from ownership.imports.tables.canonical import CanonicalTable
 from ownership.imports.tables.cells import LETTER_WORDS, LETTERS, LetterReader, is_none_marker, plain_text
 from ownership.imports.tables.header import read_header
 from ownership.imports.tables.html import tables_from_html
+from ownership.imports.tables.key import LetterKey, combined, meaning, take_key
 from ownership.imports.tables.layout import HeaderReading, Layout, Role, TableOptions, letter_of_header, named_role
 from ownership.imports.tables.markdown import tables_from_markdown
 from ownership.imports.tables.problems import TableInvalid, refuse
@@ -46,13 +48,16 @@ def read_table(
     problem, each kind once with its count and first places.
     """
     options = options or TableOptions()
-    reader = LetterReader(options.letter_map)
     if not tables:
         raise refuse(
             "no_table",
             reason="no table was found",
             fix="Paste a Markdown table (a header row, then a |---| row), an HTML table, or CSV or tab-separated rows",
         )
+    tables, key = _keys_taken(tables)
+    # The key says what the file's own letters mean; the letter map given overrides it.
+    options = dataclasses.replace(options, letter_map={**key.letter_map(), **options.letter_map})
+    reader = LetterReader(options.letter_map, explained=key.entries)
     if options.table is not None:
         if not 1 <= options.table <= len(tables):
             raise refuse(
@@ -64,7 +69,7 @@ def read_table(
         reading = read_header(table, options, reader)
         if not _holds_matrix(reading):
             raise _no_matrix(table)
-        return _read(table, reading, options, reader, len(tables), deadline)
+        return _with_key(_read(table, reading, options, reader, len(tables), deadline), key)
     first_problem: TableInvalid | None = None
     for table in tables:
         if is_legend(table):
@@ -75,10 +80,31 @@ def read_table(
             first_problem = first_problem or exc
             continue
         if _holds_matrix(reading):
-            return _read(table, reading, options, reader, len(tables), deadline)
+            return _with_key(_read(table, reading, options, reader, len(tables), deadline), key)
         first_problem = first_problem or _no_matrix(table)
     assert first_problem is not None
     raise first_problem
+
+
+def _keys_taken(tables: Sequence[SourceTable]) -> tuple[list[SourceTable], LetterKey]:
+    """The tables without the letter keys written in them, and every key's entries (legend tables'
+    too: a legend table stays in the list, to be skipped, so that table numbers keep their meaning)."""
+    kept, keys = [], []
+    for table in tables:
+        if is_legend(table):
+            keys.append(take_key(table, whole=True)[1])
+            kept.append(table)
+        else:
+            without, key = take_key(table)
+            keys.append(key)
+            kept.append(without)
+    return kept, combined(keys)
+
+
+def _with_key(table: CanonicalTable, key: LetterKey) -> CanonicalTable:
+    if not key.entries:
+        return table
+    return dataclasses.replace(table, notes=(key.note(), *table.notes))
 
 
 def _read(
@@ -111,11 +137,34 @@ def is_legend(table: SourceTable) -> bool:
     for cells in columns:
         texts = [plain_text(cell, table.markup).strip() for cell in cells if cell.strip()]
         singles = [text.upper() for text in texts if len(text) == 1 or is_none_marker(text)]
-        if len(singles) == len(texts) and len(set(singles)) == len(singles) and len(set(singles) & set(LETTERS)) >= 3:
-            letters_once = True
+        if len(singles) == len(texts) >= 2 and len(set(singles)) == len(singles):
+            letters_once = letters_once or len(set(singles) & set(LETTERS)) >= 3 or _names_a_key(table)
         elif sum(any(text.casefold().startswith(word) for word in LETTER_WORDS) for text in texts) >= 3:
             words = True
-    return letters_once and words
+    return letters_once and (words or _names_a_key(table) or _explains_letters(table))
+
+
+_KEY_HEADERS = frozenset({"code", "letter", "key", "legend", "symbol", "abbreviation", "acronym", "meaning", "role"})
+
+
+def _explains_letters(table: SourceTable) -> bool:
+    """Two rows or more pairing a letter with what it means ("S | Support", "W | Witness")."""
+    explained = 0
+    for row in table.rows[1:]:
+        texts = [plain_text(cell, table.markup).strip() for cell in row.cells]
+        letters = [text.upper() for text in texts if len(text) == 1 and text.isascii() and text.isalpha()]
+        meanings = [meaning(text) for text in texts if len(text) > 1]
+        explained += any(
+            found is not None and (found == letter or letter not in LETTERS) for letter in letters for found in meanings
+        )
+    return explained >= 2
+
+
+def _names_a_key(table: SourceTable) -> bool:
+    """A header such as `Code | Role` or `Letter | Meaning`."""
+    header = table.rows[0].cells if table.rows else ()
+    named = {plain_text(cell, table.markup).strip().casefold() for cell in header}
+    return len(named & _KEY_HEADERS) >= 1 and len(header) <= 4
 
 
 def _holds_matrix(reading: HeaderReading) -> bool:

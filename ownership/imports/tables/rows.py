@@ -106,9 +106,17 @@ class RowReader:
         """A table without a journey column is named after its title, sheet or file (titles.py)."""
         self.journey = self.options.journey.strip()
         if journey_column is None and not self.journey:
-            named = journey_name(self.named_from, self.options.source_name)
+            named = journey_name(self.named_from, self.options.source_name, self._title_above())
             self.journey = named.name
             self.journey_note = named.note()
+
+    def _title_above(self) -> str:
+        """The first row above the header when it holds one text alone: the chart's title."""
+        first = self.table.rows[0] if self.table.rows else None
+        if first is None or first.number >= self.reading.header_row.number:
+            return ""
+        texts = [text for cell in first.cells if (text := plain_text(cell, self.table.markup))]
+        return texts[0] if len(texts) == 1 else ""
 
     def _noun(self) -> str:
         return "touchpoints" if self.reading.layout == Layout.STANDARD else "activities"
@@ -254,7 +262,7 @@ class RowReader:
             for letter in reading.unknown:
                 self.problems.add(
                     UNKNOWN_LETTER,
-                    reason=f"unknown letter '{letter}': it is not R, A, C or I",
+                    reason=f"unknown letter '{letter}': it is not R, A, C or I" + _explained(self.reader, letter),
                     fix=f"Map it in the letter map: {letter}=R to read it as Responsible, {letter}= to leave it out",
                     place=place,
                     subject=letter,
@@ -360,6 +368,15 @@ class RowReader:
             if column.role.value in CANONICAL_COLUMNS and column.role.value not in sources:
                 sources[column.role.value] = column.label()
         return sources
+
+
+def _explained(reader: LetterReader, letter: str) -> str:
+    explanation = reader.explained.get(letter)
+    if not reader.explained:
+        return ""
+    if explanation is None:
+        return ", and the chart's key does not explain it"
+    return f", and the chart's key says '{letter} = {explanation}', which is none of them"
 
 
 def _same_content(first: CanonicalRow, again: CanonicalRow) -> bool:

@@ -91,10 +91,13 @@ def is_default_sheet_name(name: str) -> bool:
     return bool(_DEFAULT_SHEET.match(name.strip()))
 
 
-def journey_name(tables: Sequence[SourceTable], source_name: str) -> JourneyName:
-    """The journey of the chart made of `tables` (one, or several read as stages of one journey)."""
+def journey_name(tables: Sequence[SourceTable], source_name: str, above: str = "") -> JourneyName:
+    """The journey of the chart made of `tables` (one, or several read as stages of one journey);
+    `above`: a title written in the rows above the header (a workbook's first row)."""
     first = tables[0]
     candidates: list[tuple[str, str]] = []
+    if above:
+        candidates.append((above, "the title above the table"))
     if len(tables) == 1:
         candidates.append((first.name, _what_names(first)))
     if first.title and (len(tables) == 1 or all(first.title != table.name for table in tables)):
