@@ -179,3 +179,40 @@ def test_a_letter_the_key_does_not_explain_is_refused_quoting_the_key():
 def letters_of(table, touchpoint: str) -> dict[str, str]:
     [row] = [row for row in table.rows if row.touchpoint == touchpoint]
     return {name: "/".join(sorted(held)) for name, held in row.cells}
+
+
+# --- 3. letters with a remark ---------------------------------------------------------------------
+
+
+def test_letters_with_a_remark_are_read_and_the_remark_kept_in_the_description():
+    text = (
+        "| Task | Product | Engineering | Design |\n|---|---|---|---|\n"
+        '| Build | (C) | R (backend) | R (A) |\n| Launch | A | "R (Build)" | "(R)" |\n'
+    )
+    table = read(text, journey="Launch")
+    assert letters_of(table, "Build") == {"Product": "C", "Engineering": "R", "Design": "A/R"}
+    assert letters_of(table, "Launch") == {"Product": "A", "Engineering": "R", "Design": "R"}
+    [build, launch] = table.rows
+    assert build.description == "Engineering: backend" and launch.description == "Engineering: Build"
+    [note] = [note for note in table.notes if "remark" in note]
+    assert note.count("R (backend)") == 1 and "2 cells" in note
+
+
+def test_a_remark_in_a_csv_cell_with_a_notes_column_keeps_both():
+    table = read('Task,Notes,Ops\nDeploy,Friday only,"R (on call)"\n', journey="Ops")
+    assert table.rows[0].description == "Friday only\nOps: on call"
+
+
+# --- 8. names differing only in case; rows holding only a letter -----------------------------------
+
+
+def test_names_differing_only_in_case_with_the_same_letters_are_one_activity():
+    table = read("Task,Ann,Bo\nReview,A,R\nreview,A,R\n", journey="J")
+    assert [row.touchpoint for row in table.rows] == ["Review"]
+
+
+def test_names_differing_only_in_case_with_other_letters_are_both_kept():
+    table = read("Task,Ann,Bo\nReview,A,R\nreview,C,A\n", journey="J")
+    assert [row.touchpoint for row in table.rows] == ["Review", "review (2)"]
+    assert letters_of(table, "review (2)") == {"Ann": "C", "Bo": "A"}
+    assert noted(table.notes, "both kept", "'review (2)'")

@@ -25,8 +25,9 @@ from ownership.imports.tables.cells import (
     plain_text,
     split_names,
 )
+from ownership.imports.tables.distinct import Distinct, count_cells, count_rows
 from ownership.imports.tables.layout import DEFAULT_STAGE, Column, HeaderReading, Layout, Role, TableOptions
-from ownership.imports.tables.problems import UNKNOWN_LETTER, Place, ProblemLog, refuse, shorten
+from ownership.imports.tables.problems import UNKNOWN_LETTER, Place, ProblemLog, refuse
 from ownership.imports.tables.source import Deadline, SourceRow, SourceTable
 from ownership.imports.tables.titles import journey_name
 
@@ -63,12 +64,12 @@ class RowReader:
         self.filled_down = 0
         self.nobody_cells = 0
         self.mapped: Counter[str] = Counter()
-        # An activity found in several stages: its key -> [its first spelling, its names per stage].
-        self.repeated_names: dict[str, list[str]] = {}
-        self.repeats: list[tuple[int, int, str]] = []  # (row, the row it repeats exactly, activity)
+        self.distinct = Distinct(self.problems)
         self.named_from: list[SourceTable] = [table]  # the tables whose title may name the journey
         self.journey = ""
         self.journey_note = ""
+        self.row_remarks: list[str] = []  # the row being read: remarks beside its letters
+        self.remarks: list[Place] = []  # every cell whose letters came with a remark
 
     def read(self) -> CanonicalTable:
         reading = self.reading
@@ -82,7 +83,8 @@ class RowReader:
                 canonical = self._row(row)
                 if canonical is not None:
                     rows.append(canonical)
-        rows = self._distinct_touchpoints(rows)
+        column = self.reading.first(Role.TOUCHPOINT)
+        rows = self.distinct.rows(rows, column.label() if column else "touchpoint")
         table = CanonicalTable(
             layout=reading.layout,
             table=self.table.describe(),
@@ -153,16 +155,19 @@ class RowReader:
                 place=Place(row.number, touchpoint_column.label(), first),
             )
             return None
+        self.row_remarks = []
+        cells = self._cells(row.number, texts)
+        description = "\n".join(part for part in (self._description(texts), *self.row_remarks) if part)
         return CanonicalRow(
             source_row=row.number,
             journey=self._grouped(Role.JOURNEY, texts, self.journey),
             stage=self._grouped(Role.STAGE, texts, self.heading_stage),
             touchpoint=self._name(touchpoint),
             channel=self._text(Role.CHANNEL, texts),
-            description=self._description(texts),
+            description=description,
             importance=self._text(Role.IMPORTANCE, texts),
             out_of_scope=self._text(Role.OUT_OF_SCOPE, texts),
-            cells=self._cells(row.number, texts),
+            cells=cells,
         )
 
     def _is_heading(self, row: SourceRow, only: Column, raw: str) -> bool:
@@ -247,6 +252,10 @@ class RowReader:
         reading = self.reader.read(text)
         if reading.mapped:
             self.mapped.update(reading.mapped)
+        if reading.remark and not reading.unknown:
+            # "R (backend)": the letters are read, the remark goes to the touchpoint's description.
+            self.row_remarks.append(f"{column.header}: {reading.remark}")
+            self.remarks.append(Place(number, column.header, text))
         if not reading.unknown:
             return reading.letters
         place = Place(number, column.header, text)
@@ -285,53 +294,6 @@ class RowReader:
 
     # -- the whole table
 
-    def _distinct_touchpoints(self, rows: list[CanonicalRow]) -> list[CanonicalRow]:
-        """Refuse an activity twice in one stage; name an activity found in several stages after its stage."""
-        column = self.reading.first(Role.TOUCHPOINT)
-        label = column.label() if column else "touchpoint"
-        first_row: dict[tuple[str, str, str], CanonicalRow] = {}
-        stages_of: dict[tuple[str, str], set[str]] = defaultdict(set)
-        kept = []
-        for row in rows:
-            journey, stage, touchpoint = name_key(row.journey), name_key(row.stage), name_key(row.touchpoint)
-            first = first_row.get((journey, stage, touchpoint))
-            if first is not None and _same_content(first, row):
-                # Published tables repeat a row by mistake; an exact repeat loses nothing when read once.
-                self.repeats.append((row.source_row, first.source_row, row.touchpoint))
-                continue
-            if first is not None:
-                self.problems.add(
-                    "duplicate_activity",
-                    reason="an activity appears twice in one stage, a duplicate touchpoint (its first row in "
-                    "brackets; names are compared ignoring case, spaces and hyphens)",
-                    fix="Rename one of the two rows, or merge their letters into one row",
-                    place=Place(row.source_row, label, f"{row.touchpoint} (row {first.source_row})"),
-                )
-                continue
-            first_row[(journey, stage, touchpoint)] = row
-            stages_of[(journey, touchpoint)].add(stage)
-            kept.append(row)
-        repeated = {key for key, stages in stages_of.items() if len(stages) > 1}
-        if not repeated:
-            return kept
-        renamed = []
-        taken = {(name_key(row.journey), name_key(row.touchpoint)) for row in kept}
-        for row in kept:
-            if (name_key(row.journey), name_key(row.touchpoint)) in repeated:
-                new_name = f"{row.touchpoint} ({row.stage})"
-                if (name_key(row.journey), name_key(new_name)) in taken:
-                    self.problems.add(
-                        "duplicate_activity",
-                        reason="an activity found in several stages is named after its stage, and that name is taken",
-                        fix="Rename the activity in one of its stages",
-                        place=Place(row.source_row, label, new_name),
-                    )
-                spelling = self.repeated_names.setdefault(name_key(row.touchpoint), [row.touchpoint])
-                spelling.append(new_name)
-                row = CanonicalRow(**{**row.__dict__, "touchpoint": new_name})
-            renamed.append(row)
-        return renamed
-
     def _notes(self, journey_column: Column | None) -> list[str]:
         notes = [self.journey_note] if self.journey_note else []
         if self.headings:
@@ -345,6 +307,13 @@ class RowReader:
             notes.append(
                 f"{count_cells(self.nobody_cells).capitalize()} saying nobody (N/A, -, —, none, TBD …) read as empty"
             )
+        if self.remarks:
+            shown = "; ".join(str(place) for place in self.remarks[:_SHOWN_NAMES])
+            more = f"; and {len(self.remarks) - _SHOWN_NAMES} more" if len(self.remarks) > _SHOWN_NAMES else ""
+            notes.append(
+                f"Letters with a remark read as the letters, the remark kept in the touchpoint's description: "
+                f"{count_cells(len(self.remarks))} ({shown}{more})"
+            )
         if self.mapped:
             shown = ", ".join(
                 f"{letter} read as {self.reader.letter_map[letter] or 'nothing'} in {count_cells(count)}"
@@ -353,13 +322,7 @@ class RowReader:
             notes.append(f"Letter map: {shown}")
         if journey_column is not None and self.options.journey.strip():
             notes.append(f"The journey option was not needed: the table has a '{journey_column.label()}' column")
-        for number, first, name in self.repeats[:_SHOWN_NAMES]:
-            notes.append(f"Row {number} repeats row {first} ('{shorten(name)}') exactly: read once")
-        if len(self.repeats) > _SHOWN_NAMES:
-            notes.append(f"{len(self.repeats) - _SHOWN_NAMES} more rows repeat an earlier row exactly: each read once")
-        for original, *names in self.repeated_names.values():
-            shown = ", ".join(f"'{shorten(name)}'" for name in names[:_SHOWN_NAMES])
-            notes.append(f"'{original}' appears in {len(names)} stages: one touchpoint per stage, named {shown}")
+        notes.extend(self.distinct.notes())
         return notes
 
     def _sources(self) -> dict[str, str]:
@@ -377,16 +340,3 @@ def _explained(reader: LetterReader, letter: str) -> str:
     if explanation is None:
         return ", and the chart's key does not explain it"
     return f", and the chart's key says '{letter} = {explanation}', which is none of them"
-
-
-def _same_content(first: CanonicalRow, again: CanonicalRow) -> bool:
-    """A row written twice, exactly: the same name, letters and details."""
-    return {**first.__dict__, "source_row": 0} == {**again.__dict__, "source_row": 0}
-
-
-def count_cells(count: int) -> str:
-    return "1 cell" if count == 1 else f"{count:,} cells"
-
-
-def count_rows(count: int) -> str:
-    return "1 row" if count == 1 else f"{count:,} rows"
