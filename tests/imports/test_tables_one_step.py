@@ -216,3 +216,29 @@ def test_names_differing_only_in_case_with_other_letters_are_both_kept():
     assert [row.touchpoint for row in table.rows] == ["Review", "review (2)"]
     assert letters_of(table, "review (2)") == {"Ann": "C", "Bo": "A"}
     assert noted(table.notes, "both kept", "'review (2)'")
+
+
+# --- 4. an id column before the activity -------------------------------------------------------------
+
+
+def test_an_id_column_is_ignored_and_bold_numbered_rows_are_stages():
+    text = (
+        "## Marketplace RACI\n\n| ID | Use Case | Customer | Vendor | Platform |\n|---|---|---|---|---|\n"
+        "| **1** | **Catalog** | | | |\n| 1_0 | List a product | I | R | A |\n| 1_1 | Update stock | | R | C |\n"
+        "| **2** | **Orders** | | | |\n| 2_0 | Place an order | R | I | A |\n"
+    )
+    table = read(text)
+    assert [(row.stage, row.touchpoint) for row in table.rows] == [
+        ("Catalog", "List a product"),
+        ("Catalog", "Update stock"),
+        ("Orders", "Place an order"),
+    ]
+    assert table.functions == ("Customer", "Vendor", "Platform")
+    assert noted(table.notes, "Column 'ID'", "ignored")
+
+
+def test_an_id_column_in_a_workbook_is_ignored():
+    rows = [("No.", "Activity", "Ops", "Audit"), ("A-1", "Open the vault", "R", "I"), ("A-2", "Count", "R", "A")]
+    reading = read_file(workbook(("Vault", rows)), "vault.xlsx")
+    assert [row.touchpoint for row in reading.sheet.rows] == ["Open the vault", "Count"]
+    assert reading.sheet.functions == ("Ops", "Audit")

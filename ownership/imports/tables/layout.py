@@ -93,7 +93,18 @@ _NAMED_ROLES: dict[Role, frozenset[str]] = {
 
 
 ACTIVITY_WORDS = frozenset(
-    {"touchpoint", "touch point", "activity", "task", "deliverable", "decision", "step", "process", "action"}
+    {
+        "touchpoint",
+        "touch point",
+        "activity",
+        "task",
+        "deliverable",
+        "decision",
+        "step",
+        "process",
+        "action",
+        "use case",
+    }
 )
 
 
@@ -103,7 +114,7 @@ _PLURALS = {"activities": "activity", "processes": "process", "touch points": "t
 _ID_WORDS = frozenset({"id", "ids", "no", "nr", "number", "num", "ref", "reference", "code", "key", "#", "seq"})
 
 
-_ID_VALUE = re.compile(r"^[A-Za-z]{0,4}[-.]?\d+(?:[.-]\d+)*[.)]?$")
+_ID_VALUE = re.compile(r"^[A-Za-z]{0,4}[-._]?\d+(?:[._-]\d+)*[.)]?$")
 
 
 _ROLE_LETTER_WORDS = {**LETTER_WORDS, **VARIANT_WORDS}
@@ -250,6 +261,12 @@ def named_role(header: str) -> Role | None:
     if _singular(key) in ACTIVITY_WORDS:
         return Role.TOUCHPOINT
     return None
+
+
+def names_ids(header: str) -> bool:
+    """'ID', 'No.', 'Ref #', 'Step Id': a column numbering the rows."""
+    words = header_key(header).replace("/", " ").split()
+    return bool(words) and (words[-1] in _ID_WORDS or header.strip() == "#")
 
 
 def mentions_activity(header: str) -> bool:

@@ -129,18 +129,22 @@ class RowReader:
         markup = self.table.markup
         texts = [plain_text(cell, markup) for cell in row.cells]
         texts += [""] * (len(self.reading.columns) - len(texts))
-        filled = [index for index, text in enumerate(texts) if text and not is_none_marker(text)]
+        columns = self.reading.columns
+        # Ids ("| **1** | **Catalog** |") say nothing about whether a row is a heading.
+        texts_read = [text if columns[index].role != Role.IGNORED else "" for index, text in enumerate(texts)]
+        filled = [index for index, text in enumerate(texts_read) if text and not is_none_marker(text)]
         if not filled:
             return None
-        columns = self.reading.columns
         # A heading has its other cells empty; "Two | - | —" is an activity that nobody holds.
-        if len(filled) == 1 and sum(1 for text in texts if text) == 1:
+        if len(filled) == 1 and sum(1 for text in texts_read if text) == 1:
             only = columns[filled[0]]
             text = texts[filled[0]]
             if only.role in (Role.JOURNEY, Role.STAGE):
                 self.last[only.role] = text  # a grouping row: the journey or stage of the rows below
                 return None
-            if self._is_heading(row, only, row.cells[filled[0]]):
+            numbered = any(texts_read[index] != text for index, text in enumerate(texts))
+            # A numbered row ("3 | Ship |") is an activity nobody holds, unless set apart as a heading.
+            if self._is_heading(row, only, row.cells[filled[0]], numbered):
                 self._heading(row.number, text)
                 return None
         touchpoint_column = self.reading.first(Role.TOUCHPOINT)
@@ -170,7 +174,7 @@ class RowReader:
             cells=cells,
         )
 
-    def _is_heading(self, row: SourceRow, only: Column, raw: str) -> bool:
+    def _is_heading(self, row: SourceRow, only: Column, raw: str, numbered: bool = False) -> bool:
         """A row with one filled cell names the stage of the rows below (a section heading) when it
         is set apart (bold, spanning, shorter) or the table has no stage column to say otherwise."""
         if not self.options.heading_rows or only.role in (Role.FUNCTION, Role.LETTER):
@@ -178,7 +182,7 @@ class RowReader:
         if row.spanning or is_emphasised(raw, self.table.markup):
             return True
         has_stage_column = self.reading.first(Role.STAGE) is not None
-        return not (has_stage_column and only.role == Role.TOUCHPOINT)
+        return not numbered and not (has_stage_column and only.role == Role.TOUCHPOINT)
 
     def _heading(self, number: int, text: str) -> None:
         name = " ".join(text.split()).rstrip(":").strip()
