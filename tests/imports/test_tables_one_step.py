@@ -242,3 +242,57 @@ def test_an_id_column_in_a_workbook_is_ignored():
     reading = read_file(workbook(("Vault", rows)), "vault.xlsx")
     assert [row.touchpoint for row in reading.sheet.rows] == ["Open the vault", "Count"]
     assert reading.sheet.functions == ("Ops", "Audit")
+
+
+# --- 5. a grouping column before the activity ----------------------------------------------------------
+
+
+def test_a_repeated_grouping_column_is_the_stage():
+    text = (
+        "| Level / Phase | Activity | Architect | Developer |\n|---|---|---|---|\n"
+        "| Business | Define the need | A | C |\n| Business | Reconcile failures | R | I |\n"
+        "| System | Design the flow | A | R |\n| System | Reconcile failures | C | R |\n"
+        "| Component | Reconcile failures | I | A |\n"
+    )
+    table = read(text, journey="Payments")
+    assert [(row.stage, row.touchpoint) for row in table.rows] == [
+        ("Business", "Define the need"),
+        ("Business", "Reconcile failures (Business)"),
+        ("System", "Design the flow"),
+        ("System", "Reconcile failures (System)"),
+        ("Component", "Reconcile failures (Component)"),
+    ]
+    assert noted(table.notes, "'Level / Phase' groups the activities")
+
+
+def test_a_grouping_column_written_once_per_group_is_the_stage_of_the_rows_below():
+    text = (
+        "Key Management Area,Activity,Security,Platform\n"
+        "Generation,Create keys,A,R\n,Store keys,C,R\n"
+        "Rotation,Rotate yearly,A,R\n,Revoke on leak,R,A\n"
+    )
+    table = read(text, journey="Keys")
+    assert [(row.stage, row.touchpoint) for row in table.rows] == [
+        ("Generation", "Create keys"),
+        ("Generation", "Store keys"),
+        ("Rotation", "Rotate yearly"),
+        ("Rotation", "Revoke on leak"),
+    ]
+    assert all(row.description == "" for row in table.rows)
+
+
+# --- 7. an empty descriptor column ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("header", ["Priority", "PRIORITY", "Due date"])
+def test_an_empty_descriptor_column_is_not_a_function(header):
+    text = f"| {header} | Activity | PM | Dev |\n|---|---|---|---|\n|  | Plan | A | R |\n|  | Build | I | A |\n"
+    assert read(text, journey="J").functions == ("PM", "Dev")
+
+
+def test_a_pandas_export_with_an_empty_priority_column():
+    text = (
+        "| Unnamed: 0 | PRIORITY | ACTIVITY | Owner Team | Ops |\n| --- | --- | --- | --- | --- |\n"
+        "| 0 | NaN | Plan | A | R |\n| 1 | NaN | Run | I | A |\n"
+    )
+    assert read(text, journey="J").functions == ("Owner Team", "Ops")

@@ -301,6 +301,15 @@ class ColumnValues:
     """A column's cells below the header, as a reader sees them, for telling letters from notes."""
 
     filled: list[str] = field(default_factory=list)
+    rows: int = 0  # the rows looked at (the table's rows, not its headings or blank rows)
+    repeats: int = 0  # cells holding the same text as the filled cell above them
+
+    def groups(self) -> bool:
+        """Whether the column groups rows: a value repeated down its rows, or written once per group
+        with the cells below it left blank."""
+        if len(self.filled) < 1 or self.is_ids() or self.rows < 2:
+            return False
+        return self.repeats > 0 or len(self.filled) < self.rows
 
     def letter_share(self, reader: LetterReader) -> float:
         values = [value for value in self.filled if not is_none_marker(value)]
