@@ -296,3 +296,17 @@ def test_a_pandas_export_with_an_empty_priority_column():
         "| 0 | NaN | Plan | A | R |\n| 1 | NaN | Run | I | A |\n"
     )
     assert read(text, journey="J").functions == ("Owner Team", "Ops")
+
+
+def test_workbook_rows_holding_only_a_letter_are_not_activities():
+    rows = [
+        ("Activity", "Finance", "HR"),
+        ("Approve budget", "A", "C"),
+        ("Hire", "I", "A"),
+        (None, None, None),
+        ("N", None, None),
+        ("N", None, None),
+    ]
+    reading = read_file(workbook(("Budget", rows)), "budget.xlsx")
+    assert [row.touchpoint for row in reading.sheet.rows] == ["Approve budget", "Hire"]
+    assert noted(reading.notes, "2 rows holding one letter alone skipped")

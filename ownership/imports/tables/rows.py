@@ -70,6 +70,7 @@ class RowReader:
         self.journey_note = ""
         self.row_remarks: list[str] = []  # the row being read: remarks beside its letters
         self.remarks: list[Place] = []  # every cell whose letters came with a remark
+        self.lone_letters: list[Place] = []  # rows holding nothing but one letter
 
     def read(self) -> CanonicalTable:
         reading = self.reading
@@ -134,6 +135,16 @@ class RowReader:
         texts_read = [text if columns[index].role != Role.IGNORED else "" for index, text in enumerate(texts)]
         filled = [index for index, text in enumerate(texts_read) if text and not is_none_marker(text)]
         if not filled:
+            return None
+        lone = [texts_read[index] for index in filled]
+        if (
+            len(lone) == 1
+            and len(lone[0]) == 1
+            and sum(1 for text in texts_read if text) == 1
+            and (columns[filled[0]].role == Role.TOUCHPOINT or not self.reader.read(lone[0]).letters)
+        ):
+            # A row holding one letter alone ("N" under a workbook's chart) names no activity.
+            self.lone_letters.append(Place(row.number, "", lone[0]))
             return None
         # A heading has its other cells empty; "Two | - | —" is an activity that nobody holds.
         if len(filled) == 1 and sum(1 for text in texts_read if text) == 1:
@@ -311,6 +322,9 @@ class RowReader:
             notes.append(
                 f"{count_cells(self.nobody_cells).capitalize()} saying nobody (N/A, -, —, none, TBD …) read as empty"
             )
+        if self.lone_letters:
+            shown = ", ".join(f"{place.row} ('{place.value}')" for place in self.lone_letters[:_SHOWN_NAMES])
+            notes.append(f"{count_rows(len(self.lone_letters)).capitalize()} holding one letter alone skipped: {shown}")
         if self.remarks:
             shown = "; ".join(str(place) for place in self.remarks[:_SHOWN_NAMES])
             more = f"; and {len(self.remarks) - _SHOWN_NAMES} more" if len(self.remarks) > _SHOWN_NAMES else ""
