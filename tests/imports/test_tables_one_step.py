@@ -310,3 +310,85 @@ def test_workbook_rows_holding_only_a_letter_are_not_activities():
     reading = read_file(workbook(("Budget", rows)), "budget.xlsx")
     assert [row.touchpoint for row in reading.sheet.rows] == ["Approve budget", "Hire"]
     assert noted(reading.notes, "2 rows holding one letter alone skipped")
+
+
+# --- 6. several tables ------------------------------------------------------------------------------------
+
+PHASES = """# Website relaunch RACI
+
+| Code | Role |
+|---|---|
+| R | Responsible |
+| A | Accountable |
+| S | Support |
+
+## Phase 1: Initiation
+
+| Activity | Sponsor | Lead | Studio |
+|---|---|---|---|
+| Write the brief | A | R | S |
+| Pick the studio | A | R | |
+
+## Phase 2: Build
+
+| Activity | Lead | Studio | QA |
+|---|---|---|---|
+| Build the pages | A | R | C |
+| Review | I | R | A |
+
+## Phase 3: Launch
+
+<table>
+<tr><th>Activity</th><th>Sponsor</th><th>Lead</th></tr>
+<tr><td>Go live</td><td>A</td><td>R</td></tr>
+<tr><td>Review</td><td>I</td><td>A</td></tr>
+</table>
+"""
+
+
+def test_a_page_of_one_table_per_phase_is_one_journey_each_table_a_stage():
+    reading = read_file(PHASES.encode(), "relaunch.md")
+    assert {row.journey for row in reading.sheet.rows} == {"Website relaunch"}
+    assert [(row.stage, row.touchpoint) for row in reading.sheet.rows] == [
+        ("Phase 1: Initiation", "Write the brief"),
+        ("Phase 1: Initiation", "Pick the studio"),
+        ("Phase 2: Build", "Build the pages"),
+        ("Phase 2: Build", "Review (Phase 2: Build)"),
+        ("Phase 3: Launch", "Go live"),
+        ("Phase 3: Launch", "Review (Phase 3: Launch)"),
+    ]
+    assert reading.sheet.functions == ("Sponsor", "Lead", "Studio", "QA")
+    assert grid(reading.sheet)[("Website relaunch", "Phase 1: Initiation", "Write the brief")] == {
+        "Sponsor": "A",
+        "Lead": "R",
+        "Studio": "R",
+    }
+    assert noted(reading.notes, "3 tables read as one journey", "'Phase 3: Launch'")
+    assert noted(reading.notes, "key read: S → R (Support)")
+
+
+def test_one_table_of_the_page_can_still_be_chosen():
+    table = read_table(tables_from_text(PHASES), TableOptions(table=3))
+    assert [row.touchpoint for row in table.rows] == ["Build the pages", "Review"]
+    assert table.rows[0].journey == "Website relaunch"
+
+
+def test_an_html_table_inside_markdown_is_read():
+    text = "# Intake\n\n<table><tr><th>Task</th><th>Desk</th></tr><tr><td>Triage</td><td>R</td></tr></table>\n"
+    reading = read_file(text.encode(), "intake.md")
+    assert grid(reading.sheet) == {("Intake", "Activities", "Triage"): {"Desk": "R"}}
+
+
+def test_a_workbook_of_one_sheet_per_phase_is_one_journey():
+    data = workbook(
+        ("Plan", [("Task", "PMO", "Finance"), ("Budget", "R", "A")]),
+        ("Key", [("Letter", "Meaning"), ("R", "Responsible"), ("A", "Accountable"), ("W", "Witness")]),
+        ("Deliver", [("Task", "PMO", "Vendor"), ("Ship", "A", "R"), ("Audit", "W", "R")]),
+    )
+    reading = read_file(data, "office-move.xlsx")
+    assert [(row.journey, row.stage, row.touchpoint) for row in reading.sheet.rows] == [
+        ("Office move", "Plan", "Budget"),
+        ("Office move", "Deliver", "Ship"),
+        ("Office move", "Deliver", "Audit"),
+    ]
+    assert grid(reading.sheet)[("Office move", "Deliver", "Audit")] == {"PMO": "I", "Vendor": "R"}

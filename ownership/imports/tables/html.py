@@ -172,10 +172,10 @@ class _Spread:
 
 
 class _TableParser(HTMLParser):
-    def __init__(self, limits: TableLimits) -> None:
+    def __init__(self, limits: TableLimits, budget: Budget | None = None) -> None:
         super().__init__(convert_charrefs=True)
         self.limits = limits
-        self.budget = Budget(limits)
+        self.budget = budget or Budget(limits)
         self.open: list[_TableBuilder] = []
         self.done: list[SourceTable] = []
         self.count = 0
@@ -273,8 +273,8 @@ def _span(value: str | None, limit: int) -> int:
         return 1
 
 
-def tables_from_html(text: str, *, limits: TableLimits) -> list[SourceTable]:
-    parser = _TableParser(limits)
+def tables_from_html(text: str, *, limits: TableLimits, budget: Budget | None = None) -> list[SourceTable]:
+    parser = _TableParser(limits, budget)
     # Fed in pieces so that a page of millions of tags still meets the deadline between them.
     for start in range(0, len(text), _FEED_CHARS):
         parser.feed(text[start : start + _FEED_CHARS])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from ownership.imports.tables.html import tables_from_html
 from ownership.imports.tables.source import Budget, SourceRow, SourceTable, TableLimits, check_table_count
 
 _DELIMITER_CELL = re.compile(r"^\s*:?-+:?\s*$")
@@ -23,6 +24,12 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 
 
 _QUOTE = re.compile(r"^\s{0,3}>\s?")
+
+
+_HTML_TABLE = re.compile(r"^\s*<table[\s>]", re.IGNORECASE)
+
+
+_HTML_TABLE_END = re.compile(r"</table\s*>", re.IGNORECASE)
 
 
 def tables_from_markdown(text: str, *, limits: TableLimits) -> list[SourceTable]:
@@ -40,6 +47,15 @@ def tables_from_markdown(text: str, *, limits: TableLimits) -> list[SourceTable]
             if found := _HEADING.match(line):
                 heading = found.group(1)
                 title = title or heading
+            elif _HTML_TABLE.match(line):
+                # GitHub renders an HTML table written in Markdown: it is one of the page's tables.
+                end = next((at for at in range(index, len(lines)) if _HTML_TABLE_END.search(lines[at])), len(lines) - 1)
+                for found in tables_from_html("\n".join(lines[index : end + 1]), limits=limits, budget=budget):
+                    name = found.name if found.name != "" else heading
+                    tables.append(dataclasses.replace(found, index=len(tables) + 1, name=name, title=title))
+                    check_table_count(len(tables), limits)
+                index = end + 1
+                continue
             elif "|" in line and index + 1 < len(lines) and _is_delimiter_row(lines[index + 1]):
                 table, index = _read_table(lines, index, len(tables) + 1, heading, budget)
                 tables.append(dataclasses.replace(table, title=title))

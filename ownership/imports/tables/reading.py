@@ -69,8 +69,12 @@ def read_table(
         reading = read_header(table, options, reader)
         if not _holds_matrix(reading):
             raise _no_matrix(table)
-        return _with_key(_read(table, reading, options, reader, len(tables), deadline), key)
+        several = sum(1 for other in tables if not is_legend(other)) > 1
+        canonical = RowReader(table, reading, options, reader, deadline, one_of_several=several).read()
+        return _with_key(_described(canonical, len(tables)), key)
     first_problem: TableInvalid | None = None
+    charts: list[tuple[SourceTable, HeaderReading]] = []
+    skipped: list[str] = []
     for table in tables:
         if is_legend(table):
             continue
@@ -78,12 +82,21 @@ def read_table(
             reading = read_header(table, options, reader)
         except TableInvalid as exc:
             first_problem = first_problem or exc
+            skipped.append(f"{table.describe().capitalize()} was not read: {exc.problems[0]}")
             continue
         if _holds_matrix(reading):
-            return _with_key(_read(table, reading, options, reader, len(tables), deadline), key)
-        first_problem = first_problem or _no_matrix(table)
-    assert first_problem is not None
-    raise first_problem
+            charts.append((table, reading))
+        else:
+            first_problem = first_problem or _no_matrix(table)
+            skipped.append(f"{table.describe().capitalize()} holds no RACI letters: not imported")
+    if not charts:
+        assert first_problem is not None
+        raise first_problem
+    # Every chart of the page is one journey, each table a stage (the table option reads one).
+    (table, reading), *more = charts
+    canonical = RowReader(table, reading, options, reader, deadline, more).read()
+    canonical = dataclasses.replace(canonical, notes=(*canonical.notes, *skipped))
+    return _with_key(_described(canonical, len(tables)), key)
 
 
 def _keys_taken(tables: Sequence[SourceTable]) -> tuple[list[SourceTable], LetterKey]:
@@ -107,18 +120,10 @@ def _with_key(table: CanonicalTable, key: LetterKey) -> CanonicalTable:
     return dataclasses.replace(table, notes=(key.note(), *table.notes))
 
 
-def _read(
-    table: SourceTable,
-    reading: HeaderReading,
-    options: TableOptions,
-    reader: LetterReader,
-    count: int,
-    deadline: Deadline | None,
-) -> CanonicalTable:
-    canonical = RowReader(table, reading, options, reader, deadline).read()
-    if count > 1:
-        canonical = CanonicalTable(**{**canonical.__dict__, "table": f"{canonical.table} of {count}"})
-    return canonical
+def _described(canonical: CanonicalTable, count: int) -> CanonicalTable:
+    if count == 1:
+        return canonical
+    return dataclasses.replace(canonical, table=f"{canonical.table} of {count}")
 
 
 _LEGEND_MAX_ROWS = 12  # a key: a header, the four letters, a few variants

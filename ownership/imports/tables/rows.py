@@ -15,6 +15,7 @@ activity twice in one stage is a mistake and is refused.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 
 from ownership.imports.tables.canonical import CANONICAL_COLUMNS, CanonicalRow, CanonicalTable
 from ownership.imports.tables.cells import (
@@ -47,52 +48,69 @@ class RowReader:
         options: TableOptions,
         reader: LetterReader,
         deadline: Deadline | None = None,
+        more: Sequence[tuple[SourceTable, HeaderReading]] = (),
+        *,
+        one_of_several: bool = False,
     ) -> None:
-        self.table = table
+        # Several tables (one per phase) are one chart: each table's heading is the stage of its
+        # rows above any heading of their own.
+        self.parts = [(table, reading), *more]
+        # One table chosen from a page of several charts: a stage of the page's journey too.
+        self.several = len(self.parts) > 1 or one_of_several
         self.deadline = deadline
-        self.reading = reading
         self.options = options
         self.reader = reader
         self.problems = ProblemLog()
         self.functions: dict[str, str] = {}  # name key -> the name as first written, in order
-        self.function_keys = {column.index: name_key(column.header) for column in reading.of_role(Role.FUNCTION)}
-        for column in reading.of_role(Role.FUNCTION):
-            self.functions[self.function_keys[column.index]] = column.header
         self.last = {Role.JOURNEY: "", Role.STAGE: ""}  # filled down from the rows above
-        self.heading_stage = options.stage or DEFAULT_STAGE
         self.headings: list[tuple[int, str]] = []
         self.filled_down = 0
         self.nobody_cells = 0
         self.mapped: Counter[str] = Counter()
         self.distinct = Distinct(self.problems)
-        self.named_from: list[SourceTable] = [table]  # the tables whose title may name the journey
         self.journey = ""
         self.journey_note = ""
         self.row_remarks: list[str] = []  # the row being read: remarks beside its letters
         self.remarks: list[Place] = []  # every cell whose letters came with a remark
         self.lone_letters: list[Place] = []  # rows holding nothing but one letter
+        self._start(table, reading)
+
+    def _start(self, table: SourceTable, reading: HeaderReading) -> None:
+        """Read `table` next (the first, or the next of several)."""
+        self.table, self.reading = table, reading
+        self.function_keys = {column.index: name_key(column.header) for column in reading.of_role(Role.FUNCTION)}
+        for column in reading.of_role(Role.FUNCTION):
+            self.functions.setdefault(self.function_keys[column.index], column.header)
+        self.last = {Role.JOURNEY: "", Role.STAGE: ""}
+        self.heading_stage = self.options.stage or (table_stage(table) if self.several else "") or DEFAULT_STAGE
 
     def read(self) -> CanonicalTable:
-        reading = self.reading
+        first_table, reading = self.parts[0]
         journey_column = reading.first(Role.JOURNEY)
-        self._name_journey(journey_column)
+        self._name_journey(any(part.first(Role.JOURNEY) is None for _, part in self.parts))
         rows: list[CanonicalRow] = []
-        for row in self.table.rows:
-            if self.deadline is not None and row.number % 256 == 0:
-                self.deadline.check()
-            if row.number > reading.header_row.last:
-                canonical = self._row(row)
-                if canonical is not None:
-                    rows.append(canonical)
-        column = self.reading.first(Role.TOUCHPOINT)
+        notes: list[str] = []
+        for table, part in self.parts:
+            self._start(table, part)
+            prefix = f"{table.describe().capitalize()}: " if len(self.parts) > 1 else ""
+            notes.extend(prefix + note for note in (*table.notes, *part.notes))
+            for row in table.rows:
+                if self.deadline is not None and row.number % 256 == 0:
+                    self.deadline.check()
+                if row.number > part.header_row.last:
+                    canonical = self._row(row)
+                    if canonical is not None:
+                        rows.append(canonical)
+        self._start(first_table, reading)
+        column = reading.first(Role.TOUCHPOINT)
         rows = self.distinct.rows(rows, column.label() if column else "touchpoint")
         table = CanonicalTable(
             layout=reading.layout,
-            table=self.table.describe(),
+            table=self._described(),
             header_row=reading.header_row.number,
             functions=tuple(self.functions.values()),
             rows=tuple(rows),
-            notes=(*self.table.notes, *reading.notes, *self._notes(journey_column)),
+            notes=(*self._several_note(), *notes, *self._notes(journey_column)),
             sources=self._sources(),
         )
         self.problems.raise_if_any(partial=table)
@@ -105,16 +123,31 @@ class RowReader:
             )
         return table
 
-    def _name_journey(self, journey_column: Column | None) -> None:
+    def _described(self) -> str:
+        if len(self.parts) == 1:
+            return self.table.describe()
+        return "tables " + ", ".join(str(table.index) for table, _ in self.parts)
+
+    def _several_note(self) -> list[str]:
+        if len(self.parts) == 1:
+            return []
+        stages = [table_stage(table) for table, _ in self.parts]
+        shown = ", ".join(f"'{stage}'" for stage in stages if stage)
+        return [f"{len(self.parts)} tables read as one journey, each table's heading a stage: {shown}"]
+
+    def _name_journey(self, without_journey_column: bool) -> None:
         """A table without a journey column is named after its title, sheet or file (titles.py)."""
         self.journey = self.options.journey.strip()
-        if journey_column is None and not self.journey:
-            named = journey_name(self.named_from, self.options.source_name, self._title_above())
+        if without_journey_column and not self.journey:
+            tables = [table for table, _ in self.parts]
+            named = journey_name(tables, self.options.source_name, self._title_above(), several=self.several)
             self.journey = named.name
             self.journey_note = named.note()
 
     def _title_above(self) -> str:
         """The first row above the header when it holds one text alone: the chart's title."""
+        if self.several:
+            return ""
         first = self.table.rows[0] if self.table.rows else None
         if first is None or first.number >= self.reading.header_row.number:
             return ""
@@ -358,3 +391,8 @@ def _explained(reader: LetterReader, letter: str) -> str:
     if explanation is None:
         return ", and the chart's key does not explain it"
     return f", and the chart's key says '{letter} = {explanation}', which is none of them"
+
+
+def table_stage(table: SourceTable) -> str:
+    """The stage a table of several is: its heading or sheet name ("Phase 1: Initiation")."""
+    return " ".join(plain_text(table.name, "markdown").split()).rstrip(":").strip() or f"Table {table.index}"

@@ -91,16 +91,19 @@ def is_default_sheet_name(name: str) -> bool:
     return bool(_DEFAULT_SHEET.match(name.strip()))
 
 
-def journey_name(tables: Sequence[SourceTable], source_name: str, above: str = "") -> JourneyName:
+def journey_name(
+    tables: Sequence[SourceTable], source_name: str, above: str = "", *, several: bool = False
+) -> JourneyName:
     """The journey of the chart made of `tables` (one, or several read as stages of one journey);
     `above`: a title written in the rows above the header (a workbook's first row)."""
     first = tables[0]
     candidates: list[tuple[str, str]] = []
     if above:
         candidates.append((above, "the title above the table"))
-    if len(tables) == 1:
+    several = several or len(tables) > 1
+    if not several:
         candidates.append((first.name, _what_names(first)))
-    if first.title and (len(tables) == 1 or all(first.title != table.name for table in tables)):
+    if first.title and (not several or all(first.title != table.name for table in tables)):
         candidates.append((first.title, "the page's title"))
     if source_name:
         stem = PurePath(source_name).stem
