@@ -54,6 +54,7 @@ class MatrixReading:
     layout: Layout
     table: str  # which table of the source ("table 2 'RACI' of 3")
     notes: tuple[str, ...]  # what the reader should know (columns ignored, letters mapped …)
+    replace: bool = False  # the user asked to replace the journeys: what the file does not list goes
 
     def matrix_file(self) -> bytes:
         """The sheet as a matrix file (CSV): what a confirmation or a worker imports, no options needed."""
@@ -98,7 +99,22 @@ def matrix_read_source(
         raise TableRefused(sorted(errors, key=lambda error: error.row or 0), unknown)
     rows = tuple(dataclasses.replace(row, row_number=table.source_row(row.row_number)) for row in sheet.rows)
     sheet = MatrixSheet(functions=sheet.functions, rows=rows)
-    return MatrixReading(sheet=sheet, layout=table.layout, table=table.table, notes=table.notes)
+    return MatrixReading(
+        sheet=sheet,
+        layout=table.layout,
+        table=table.table,
+        notes=(*table.notes, _replace_note(options.replace)),
+        replace=options.replace,
+    )
+
+
+def _replace_note(replace: bool) -> str:
+    if replace:
+        return "Replaces its journeys: their touchpoints and stages that the file does not list are deleted"
+    return (
+        "Adds to its journeys: their touchpoints and stages that the file does not list are kept"
+        " (replace the journeys to delete them)"
+    )
 
 
 def _tables(data: bytes, filename: str, limits: MatrixLimits, table_limits: TableLimits, deadline: Deadline):
@@ -164,6 +180,7 @@ def import_options(
     touchpoint_column: str = "",
     keep_remarks: bool = False,
     heading_rows: bool = True,
+    replace: bool = False,
 ) -> TableOptions:
     """The reading options as every surface takes them (text from a command line or a form);
     raises ValueError with a message for a person."""
@@ -184,6 +201,7 @@ def import_options(
         letter_map=letters,
         keep_remarks=keep_remarks,
         heading_rows=heading_rows,
+        replace=replace,
     )
 
 

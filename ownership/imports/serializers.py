@@ -35,6 +35,11 @@ class ImportSerializer(serializers.Serializer):
         default=False, help_text='Keep "(…)" after function names in transposed cells.'
     )
     heading_rows = serializers.BooleanField(default=True, help_text="Read one-cell rows as stage headings.")
+    replace = serializers.BooleanField(
+        default=False,
+        help_text="Replace the file's journeys: delete their touchpoints and stages the file does not list "
+        "(default: kept).",
+    )
 
     def validate(self, attrs):
         if not attrs.get("file") and not attrs.get("text", "").strip():
@@ -45,6 +50,7 @@ class ImportSerializer(serializers.Serializer):
                 touchpoint_column=attrs["touchpoint_column"],
                 keep_remarks=attrs["keep_remarks"],
                 heading_rows=attrs["heading_rows"],
+                replace=attrs["replace"],
             )
         except ValueError as error:
             raise serializers.ValidationError(

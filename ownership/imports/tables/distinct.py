@@ -23,8 +23,11 @@ _SHOWN = 3
 
 
 class Distinct:
-    def __init__(self, problems: ProblemLog) -> None:
+    def __init__(self, problems: ProblemLog, *, lenient: bool = True) -> None:
         self.problems = problems
+        # The matrix file (the standard layout) is cxowner's own: two spellings of one name in it
+        # are refused as they always were; published charts are read as a person reads them.
+        self.lenient = lenient
         # An activity found in several stages: its key -> [its first spelling, its names per stage].
         self.repeated_names: dict[str, list[str]] = {}
         self.repeats: list[tuple[int, int, str]] = []  # (row, the row it repeats exactly, activity)
@@ -38,18 +41,18 @@ class Distinct:
         for row in rows:
             journey, stage, touchpoint = name_key(row.journey), name_key(row.stage), name_key(row.touchpoint)
             first = first_row.get((journey, stage, touchpoint))
-            if first is not None and _same_content(first, row, spelling=False):
+            if first is not None and _same_content(first, row, spelling=not self.lenient):
                 # Published tables repeat a row by mistake; an exact repeat loses nothing when read once.
                 self.repeats.append((row.source_row, first.source_row, row.touchpoint))
                 continue
-            if first is not None and first.touchpoint != row.touchpoint:
+            if first is not None and first.touchpoint != row.touchpoint and self.lenient:
                 row = self._numbered(row, first, first_row)
                 touchpoint = name_key(row.touchpoint)
             elif first is not None:
                 self.problems.add(
                     "duplicate_activity",
-                    reason="an activity appears twice in one stage with different letters, so the two rows "
-                    "contradict each other (its first row in brackets)",
+                    reason="an activity appears twice in one stage, a duplicate touchpoint whose rows contradict "
+                    "each other (its first row in brackets; names are compared ignoring case, spaces and hyphens)",
                     fix="Rename one of the two rows, or merge their letters into one row",
                     place=Place(row.source_row, label, f"{row.touchpoint} (row {first.source_row})"),
                 )

@@ -64,6 +64,7 @@ class TableOptions:
     keep_remarks: bool = False  # keep "(…)" after function names in transposed cells
     heading_rows: bool = True  # a row with one filled cell names the stage of the rows below
     source_name: str = ""  # the file's name ("" for pasted text): a journey's name of last resort
+    replace: bool = False  # delete the touchpoints of the file's journeys that it does not list
 
 
 class Role(StrEnum):

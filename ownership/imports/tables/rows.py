@@ -67,7 +67,7 @@ class RowReader:
         self.filled_down = 0
         self.nobody_cells = 0
         self.mapped: Counter[str] = Counter()
-        self.distinct = Distinct(self.problems)
+        self.distinct = Distinct(self.problems, lenient=reading.layout != Layout.STANDARD)
         self.journey = ""
         self.journey_note = ""
         self.row_remarks: list[str] = []  # the row being read: remarks beside its letters

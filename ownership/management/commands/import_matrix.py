@@ -43,6 +43,11 @@ class Command(BaseCommand):
         reading.add_argument(
             "--no-headings", action="store_true", help="read one-cell rows as activities, not stage headings"
         )
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="replace the file's journeys: delete their touchpoints and stages the file does not list",
+        )
 
     def handle(self, *args, **options):
         # What the command changes is recorded as made on the command line.
@@ -60,6 +65,7 @@ class Command(BaseCommand):
                 touchpoint_column=options["touchpoint_column"],
                 keep_remarks=options["keep_remarks"],
                 heading_rows=not options["no_headings"],
+                replace=options["replace"],
             )
         except ValueError as error:
             raise CommandError(str(error)) from None
