@@ -66,11 +66,12 @@ def read_header(table: SourceTable, options: TableOptions, reader: LetterReader)
     named = strict if layout == Layout.STANDARD else lenient
 
     roles = _layout_roles(layout, headers, named, letters, header_row.number, reader, notes)
-    if layout != Layout.STANDARD:
-        # An id column ("ID" holding 1_0, 1_1) numbers the rows: neither the activity nor a function.
-        for index, header in enumerate(headers):
-            if index not in roles and names_ids(header) and values[index].letter_share(reader) < 0.5:
-                roles[index] = Role.IGNORED
+    # An id column ("ID" holding 1_0, 1_1) numbers the rows: neither the activity nor a function
+    # (in the matrix file's layout too, where such a column could only be refused).
+    for index, header in enumerate(headers):
+        ids = index not in roles and names_ids(header) and values[index].letter_share(reader) < 0.5
+        if ids and (layout != Layout.STANDARD or values[index].is_ids()):
+            roles[index] = Role.IGNORED
     activity = _activity_column(layout, headers, named, roles, values, options, reader, header_row.number)
     roles[activity] = Role.TOUCHPOINT
     _named_roles(layout, headers, named, roles, values, reader)

@@ -54,7 +54,7 @@ def read_table(
             reason="no table was found",
             fix="Paste a Markdown table (a header row, then a |---| row), an HTML table, or CSV or tab-separated rows",
         )
-    tables, key = _keys_taken(tables)
+    tables, key, legends = _keys_taken(tables)
     # The key says what the file's own letters mean; the letter map given overrides it.
     options = dataclasses.replace(options, letter_map={**key.letter_map(), **options.letter_map})
     reader = LetterReader(options.letter_map, explained=key.entries)
@@ -69,14 +69,14 @@ def read_table(
         reading = read_header(table, options, reader)
         if not _holds_matrix(reading):
             raise _no_matrix(table)
-        several = sum(1 for other in tables if not is_legend(other)) > 1
+        several = sum(1 for other in tables if other.index not in legends) > 1
         canonical = RowReader(table, reading, options, reader, deadline, one_of_several=several).read()
         return _with_key(_described(canonical, len(tables)), key)
     first_problem: TableInvalid | None = None
     charts: list[tuple[SourceTable, HeaderReading]] = []
     skipped: list[str] = []
     for table in tables:
-        if is_legend(table):
+        if table.index in legends:
             continue
         try:
             reading = read_header(table, options, reader)
@@ -99,19 +99,29 @@ def read_table(
     return _with_key(_described(canonical, len(tables)), key)
 
 
-def _keys_taken(tables: Sequence[SourceTable]) -> tuple[list[SourceTable], LetterKey]:
-    """The tables without the letter keys written in them, and every key's entries (legend tables'
-    too: a legend table stays in the list, to be skipped, so that table numbers keep their meaning)."""
-    kept, keys = [], []
+def _keys_taken(tables: Sequence[SourceTable]) -> tuple[list[SourceTable], LetterKey, set[int]]:
+    """The tables without the letter keys written in them, every key's entries, and the indexes of
+    the tables that are keys (legend tables stay in the list, so that table numbers keep their
+    meaning, to be skipped). A key beside a chart is taken first: the chart is then no key."""
+    kept, keys, legends = [], [], set()
     for table in tables:
-        if is_legend(table):
+        without, key = take_key(table)
+        if is_legend(without) or (is_legend(table) and not _letters_left(without)):
             keys.append(take_key(table, whole=True)[1])
             kept.append(table)
+            legends.add(table.index)
         else:
-            without, key = take_key(table)
             keys.append(key)
             kept.append(without)
-    return kept, combined(keys)
+    return kept, combined(keys), legends
+
+
+_RACI_CELL = re.compile(r"^[RACI](?:[\s/,+;&]*[RACI])*$")
+
+
+def _letters_left(table: SourceTable) -> bool:
+    """Whether a table still assigns letters once a key is taken out of it: then it is a chart."""
+    return any(_RACI_CELL.match(plain_text(cell, table.markup)) for row in table.rows[1:] for cell in row.cells)
 
 
 def _with_key(table: CanonicalTable, key: LetterKey) -> CanonicalTable:
