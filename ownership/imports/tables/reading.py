@@ -7,7 +7,14 @@ import re
 from collections.abc import Sequence
 
 from ownership.imports.tables.canonical import CanonicalTable
-from ownership.imports.tables.cells import LETTER_WORDS, LETTERS, LetterReader, is_none_marker, plain_text
+from ownership.imports.tables.cells import (
+    LETTER_WORDS,
+    LETTERS,
+    LetterReader,
+    is_none_marker,
+    plain_text,
+    split_remark,
+)
 from ownership.imports.tables.header import read_header
 from ownership.imports.tables.html import tables_from_html
 from ownership.imports.tables.key import LetterKey, combined, meaning, take_key
@@ -106,7 +113,7 @@ def _keys_taken(tables: Sequence[SourceTable]) -> tuple[list[SourceTable], Lette
     kept, keys, legends = [], [], set()
     for table in tables:
         without, key = take_key(table)
-        if is_legend(without) or (is_legend(table) and not _letters_left(without)):
+        if is_legend(without) or (is_legend(table) and not _letters_left(without) and not _names_rows(without)):
             keys.append(take_key(table, whole=True)[1])
             kept.append(table)
             legends.add(table.index)
@@ -121,7 +128,18 @@ _RACI_CELL = re.compile(r"^[RACI](?:[\s/,+;&]*[RACI])*$")
 
 def _letters_left(table: SourceTable) -> bool:
     """Whether a table still assigns letters once a key is taken out of it: then it is a chart."""
-    return any(_RACI_CELL.match(plain_text(cell, table.markup)) for row in table.rows[1:] for cell in row.cells)
+    return any(
+        _RACI_CELL.match(split_remark(plain_text(cell, table.markup))[0])
+        for row in table.rows[1:]
+        for cell in row.cells
+    )
+
+
+def _names_rows(table: SourceTable) -> bool:
+    """Whether the header names a chart's rows (journey, stage, activity): a chart that assigns nothing yet."""
+    header = table.rows[0].cells if table.rows else ()
+    roles = {named_role(plain_text(cell, table.markup)) for cell in header}
+    return bool(roles & {Role.JOURNEY, Role.STAGE, Role.TOUCHPOINT})
 
 
 def _with_key(table: CanonicalTable, key: LetterKey) -> CanonicalTable:
