@@ -392,3 +392,9 @@ def test_a_workbook_of_one_sheet_per_phase_is_one_journey():
         ("Office move", "Deliver", "Audit"),
     ]
     assert grid(reading.sheet)[("Office move", "Deliver", "Audit")] == {"PMO": "I", "Vendor": "R"}
+
+
+def test_a_column_listing_the_key_letters_apart_from_the_chart_is_not_a_function():
+    table = read("Task,PM,Dev,,\nPlan,A,R,,R\nBuild,R,A,,A\nTest,C,R,,C\nShip,I,A,,I\n", journey="J")
+    assert table.functions == ("PM", "Dev")
+    assert letters_of(table, "Plan") == {"PM": "A", "Dev": "R"}

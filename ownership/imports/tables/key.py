@@ -144,9 +144,29 @@ def take_key(table: SourceTable, *, whole: bool = False) -> tuple[SourceTable, L
         for r, letter, explanation in found:
             entries.setdefault(letter, explanation)
             taken |= {(r, letter_column), (r, meaning_column)}
+    for c, letters, rows in _letter_columns(texts):
+        entries.update((letter, _WORDS[letter]) for letter in letters if letter not in entries)
+        taken |= {(r, c) for r in rows}
     if not taken:
         return table, LetterKey({})
     return _without(table, texts, taken), LetterKey(entries)
+
+
+_WORDS = {"R": "Responsible", "A": "Accountable", "C": "Consulted", "I": "Informed"}
+
+
+def _letter_columns(texts: list[list[str]]) -> list[tuple[int, list[str], set[int]]]:
+    """Key columns listing the letters alone (R, A, C, I down a column of its own, set apart from
+    the matrix by an empty column): letters in RACI's order, each once, nothing else in the column."""
+    width = max((len(row) for row in texts), default=0)
+    found = []
+    for c in range(1, width):
+        column = [(r, row[c].strip()) for r, row in enumerate(texts) if c < len(row) and row[c].strip()]
+        letters = [text.upper() for _, text in column]
+        beside_empty = all(c - 1 >= len(row) or not row[c - 1].strip() for row in texts)
+        if beside_empty and len(letters) >= 2 and "RACI".startswith("".join(letters)):
+            found.append((c, letters, {r for r, _ in column}))
+    return found
 
 
 def _apart(texts: list[list[str]], rows: set[int], columns: set[int], *, by_column: bool = False) -> bool:
