@@ -22,13 +22,17 @@ class ImportSerializer(serializers.Serializer):
     layout = serializers.ChoiceField(
         choices=["", *LAYOUT_CHOICES], default="", help_text="standard, activity or transposed; empty: detected."
     )
-    journey = serializers.CharField(default="", max_length=200, help_text="The journey of a table without one.")
+    journey = serializers.CharField(
+        default="",
+        max_length=200,
+        help_text="The journey of a table without one; default: named from its title, sheet or file.",
+    )
     stage = serializers.CharField(default="", max_length=200, help_text="The stage of rows above any heading.")
     letter_map = serializers.CharField(
         default="", max_length=200, help_text='Other letters as R, A, C, I: "S=R,W=I,V=C,O=" (empty: left out).'
     )
     table = serializers.IntegerField(
-        required=False, min_value=1, help_text="Read the Nth table; default: the first RACI one."
+        required=False, min_value=1, help_text="Read only the Nth table; default: every RACI table, one stage each."
     )
     touchpoint_column = serializers.CharField(default="", max_length=200, help_text="The activity column's header.")
     keep_remarks = serializers.BooleanField(
