@@ -160,7 +160,7 @@ def _as_error(problem: TableProblem) -> MatrixFileError:
         row=first.row if first else None,
         column=(first.column or None) if first else None,
         value=first.value if first else "",
-        reason=problem.without_first_place(),
+        reason=(f"In {first.table}: " if first and first.table else "") + problem.without_first_place(),
     )
 
 

@@ -398,3 +398,11 @@ def test_a_column_listing_the_key_letters_apart_from_the_chart_is_not_a_function
     table = read("Task,PM,Dev,,\nPlan,A,R,,R\nBuild,R,A,,A\nTest,C,R,,C\nShip,I,A,,I\n", journey="J")
     assert table.functions == ("PM", "Dev")
     assert letters_of(table, "Plan") == {"PM": "A", "Dev": "R"}
+
+
+def test_a_problem_in_one_of_several_tables_names_the_table():
+    text = PHASES.replace("| Review | I | R | A |", "| Review | I | Q | A |")
+    with pytest.raises(TableInvalid) as caught:
+        read(text)
+    [problem] = caught.value.problems
+    assert "row 3 of table 3 'Phase 2: Build'" in str(problem)

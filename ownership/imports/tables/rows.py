@@ -92,6 +92,7 @@ class RowReader:
         notes: list[str] = []
         for table, part in self.parts:
             self._start(table, part)
+            self.problems.table = table.describe() if len(self.parts) > 1 else ""
             prefix = f"{table.describe().capitalize()}: " if len(self.parts) > 1 else ""
             notes.extend(prefix + note for note in (*table.notes, *part.notes))
             for row in table.rows:
@@ -102,6 +103,7 @@ class RowReader:
                     if canonical is not None:
                         rows.append(canonical)
         self._start(first_table, reading)
+        self.problems.table = ""
         column = reading.first(Role.TOUCHPOINT)
         rows = self.distinct.rows(rows, column.label() if column else "touchpoint")
         table = CanonicalTable(
