@@ -406,3 +406,27 @@ def test_a_problem_in_one_of_several_tables_names_the_table():
         read(text)
     [problem] = caught.value.problems
     assert "row 3 of table 3 'Phase 2: Build'" in str(problem)
+
+
+def test_a_key_line_above_a_csv_chart_and_a_second_key_pair_beside_it_are_read():
+    above = "R = Responsible, A = Accountable, W = Witness\n\nActivity,PM,Dev\nPlan,A,W\nBuild,R,A\n"
+    assert letters_of(read(above, journey="J"), "Plan") == {"PM": "A", "Dev": "I"}
+    beside = "Activity,PM,Dev,,,,,\nPlan,A,W,,R,Responsible,W,Witness\nBuild,R,A,,A,Accountable,,\n"
+    assert letters_of(read(beside, journey="J"), "Plan") == {"PM": "A", "Dev": "I"}
+
+
+def test_activities_named_like_a_keys_words_stay_activities():
+    text = "Activity,Design\nReview the design,C\nInform the customer,I\nSupport the launch,R\n"
+    table = read(text, journey="J")
+    assert [row.touchpoint for row in table.rows] == ["Review the design", "Inform the customer", "Support the launch"]
+
+
+def test_a_key_written_as_lines_of_a_markdown_page_teaches_its_letters():
+    text = (
+        "# Onboarding\n\n| Step | HR | IT | Security |\n|---|---|---|---|\n| Laptop | I | R | W |\n"
+        "| Badge | R | S | A |\n\n**Legend:** R = Responsible, I = Informed\n\n- S = Support\n- **W**: Witness\n"
+    )
+    table = read(text)
+    assert letters_of(table, "Laptop") == {"HR": "I", "IT": "R", "Security": "I"}
+    assert letters_of(table, "Badge") == {"HR": "R", "IT": "R", "Security": "A"}
+    assert table.table == "table 1 'Onboarding'"

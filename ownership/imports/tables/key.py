@@ -123,27 +123,26 @@ def take_key(table: SourceTable, *, whole: bool = False) -> tuple[SourceTable, L
     understood = any(
         meaning(text) is not None for found in cells.values() for _, entry in found for text in entry.values()
     )
+    key_cells = {(r, c) for c, found in cells.items() for r, _ in found}
     for c, found in cells.items():
         rows = {r for r, _ in found}
         for r, entry in found:
+            # A row of key cells ("R = Responsible | A = Accountable") is apart from the chart.
+            row_apart = all(not text or (r, other) in key_cells for other, text in enumerate(texts[r]))
             # "P = Primary contact" is a key's line when another line of it is understood.
-            if understood and (_apart(texts, {r}, {c}) or _apart(texts, rows, {c}, by_column=True)):
+            if understood and (row_apart or _apart(texts, rows, {c}, by_column=True)):
                 entries.update((k, v) for k, v in entry.items() if k not in entries)
                 taken.add((r, c))
-    for (letter_column, meaning_column), found in pairs.items():
-        letters = [letter for _, letter, _ in found]
-        rows = {r for r, _, _ in found}
-        columns = {letter_column, meaning_column}
-        if not whole and (
-            len(found) < 2
-            or len(set(letters)) < len(letters)  # a key lists each letter once
-            or any(letter in LETTERS and meaning(text) != letter for _, letter, text in found)
-            or not (_apart(texts, rows, columns) or _apart(texts, rows, columns, by_column=True))
-        ):
-            continue
-        for r, letter, explanation in found:
-            entries.setdefault(letter, explanation)
-            taken |= {(r, letter_column), (r, meaning_column)}
+    # A pair of columns with one entry belongs to a key block only beside one of two entries or more.
+    for fewest in (2, 1):
+        for (letter_column, meaning_column), found in pairs.items():
+            if (min(r for r, _, _ in found), letter_column) in taken:
+                continue  # accepted in the first pass
+            columns = (letter_column, meaning_column)
+            if whole or _pair_is_key(texts, found, columns, fewest=fewest, beside=bool(taken)):
+                for r, letter, explanation in found:
+                    entries.setdefault(letter, explanation)
+                    taken |= {(r, letter_column), (r, meaning_column)}
     for c, letters, rows in _letter_columns(texts):
         entries.update((letter, _WORDS[letter]) for letter in letters if letter not in entries)
         taken |= {(r, c) for r in rows}
@@ -169,6 +168,26 @@ def _letter_columns(texts: list[list[str]]) -> list[tuple[int, list[str], set[in
     return found
 
 
+def _pair_is_key(
+    texts: list[list[str]], found: list[tuple[int, str, str]], pair: tuple[int, int], *, fewest: int, beside: bool
+) -> bool:
+    """Whether letter | meaning pairs down two columns are a key: two entries or more, each letter
+    once, R, A, C, I meaning what they mean, apart from the chart: in columns of their own, or in
+    rows of their own with the letter first ("R | Responsible | does the work" below the chart;
+    "Review the design | C" is a chart's row). A single entry is a key's only beside another key
+    block, and in columns of its own."""
+    columns = set(pair)
+    letters = [letter for _, letter, _ in found]
+    rows = {r for r, _, _ in found}
+    if len(found) < fewest or (fewest == 1 and not beside) or len(set(letters)) < len(letters):
+        return False
+    if any(letter in LETTERS and meaning(text) != letter for _, letter, text in found):
+        return False
+    if fewest == 1 or pair[0] > pair[1]:
+        return _apart(texts, rows, columns, by_column=True)
+    return _apart(texts, rows, columns) or _apart(texts, rows, columns, by_column=True)
+
+
 def _apart(texts: list[list[str]], rows: set[int], columns: set[int], *, by_column: bool = False) -> bool:
     """Whether the key's cells fill their rows (nothing else in them but to their right), or with
     `by_column`, their columns (nothing else in them but a heading such as "Key")."""
@@ -179,7 +198,11 @@ def _apart(texts: list[list[str]], rows: set[int], columns: set[int], *, by_colu
             for c in columns
             if c < len(row)
         )
-    return all(not text or c in columns or c > max(columns) for r in rows for c, text in enumerate(texts[r]))
+    return all(
+        not text or c in columns or (c > max(columns) and not _is_letter(text))
+        for r in rows
+        for c, text in enumerate(texts[r])
+    )
 
 
 def _without(table: SourceTable, texts: list[list[str]], taken: set[tuple[int, int]]) -> SourceTable:

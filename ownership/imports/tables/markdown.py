@@ -26,6 +26,13 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?")
 
 
+# A line of a letter key written as text: "S = Support", "- **W**: Witness", "1. N - Not involved".
+_KEY_LINE = re.compile(
+    r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?=(?:\*\*|__)?(?:(?:raci\s+)?(?:key|legend)\b|[A-Za-z](?:\*\*|__)?\s*(?:=|:|–|—|-\s)))",
+    re.IGNORECASE,
+)
+
+
 _HTML_TABLE = re.compile(r"^\s*<table[\s>]", re.IGNORECASE)
 
 
@@ -37,6 +44,7 @@ def tables_from_markdown(text: str, *, limits: TableLimits) -> list[SourceTable]
     tables: list[SourceTable] = []
     budget = Budget(limits)
     heading = title = ""
+    key_lines: list[str] = []
     in_fence = False
     index = 0
     while index < len(lines):
@@ -61,8 +69,16 @@ def tables_from_markdown(text: str, *, limits: TableLimits) -> list[SourceTable]
                 tables.append(dataclasses.replace(table, title=title))
                 check_table_count(len(tables), limits)
                 continue
+            elif _KEY_LINE.match(line) and len(key_lines) < _MAX_KEY_LINES:
+                key_lines.append(_KEY_LINE.sub("", line).strip())
         index += 1
+    if key_lines:
+        rows = tuple(SourceRow(number, (text,)) for number, text in enumerate(key_lines, start=1))
+        tables.append(SourceTable(index=0, markup="markdown", rows=rows, key_only=True))
     return tables
+
+
+_MAX_KEY_LINES = 50
 
 
 def _read_table(lines: list[str], start: int, table_index: int, name: str, budget: Budget) -> tuple[SourceTable, int]:

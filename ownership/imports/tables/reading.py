@@ -55,13 +55,15 @@ def read_table(
     problem, each kind once with its count and first places.
     """
     options = options or TableOptions()
+    # Key lines written as text beside the tables only teach letters: they are no table to choose.
+    key_lines, tables = [t for t in tables if t.key_only], [t for t in tables if not t.key_only]
     if not tables:
         raise refuse(
             "no_table",
             reason="no table was found",
             fix="Paste a Markdown table (a header row, then a |---| row), an HTML table, or CSV or tab-separated rows",
         )
-    tables, key, legends = _keys_taken(tables)
+    tables, key, legends = _keys_taken(tables, key_lines)
     # The key says what the file's own letters mean; the letter map given overrides it.
     options = dataclasses.replace(options, letter_map={**key.letter_map(), **options.letter_map})
     reader = LetterReader(options.letter_map, explained=key.entries)
@@ -79,6 +81,18 @@ def read_table(
         several = sum(1 for other in tables if other.index not in legends) > 1
         canonical = RowReader(table, reading, options, reader, deadline, one_of_several=several).read()
         return _with_key(_described(canonical, len(tables)), key)
+    canonical = _read_charts(tables, legends, options, reader, deadline)
+    return _with_key(_described(canonical, len(tables)), key)
+
+
+def _read_charts(
+    tables: Sequence[SourceTable],
+    legends: set[int],
+    options: TableOptions,
+    reader: LetterReader,
+    deadline: Deadline | None,
+) -> CanonicalTable:
+    """Every table holding RACI letters, read as one chart; those that are not are named in the notes."""
     first_problem: TableInvalid | None = None
     charts: list[tuple[SourceTable, HeaderReading]] = []
     skipped: list[str] = []
@@ -102,18 +116,20 @@ def read_table(
     # Every chart of the page is one journey, each table a stage (the table option reads one).
     (table, reading), *more = charts
     canonical = RowReader(table, reading, options, reader, deadline, more).read()
-    canonical = dataclasses.replace(canonical, notes=(*canonical.notes, *skipped))
-    return _with_key(_described(canonical, len(tables)), key)
+    return dataclasses.replace(canonical, notes=(*canonical.notes, *skipped))
 
 
-def _keys_taken(tables: Sequence[SourceTable]) -> tuple[list[SourceTable], LetterKey, set[int]]:
+def _keys_taken(
+    tables: Sequence[SourceTable], key_lines: Sequence[SourceTable] = ()
+) -> tuple[list[SourceTable], LetterKey, set[int]]:
     """The tables without the letter keys written in them, every key's entries, and the indexes of
     the tables that are keys (legend tables stay in the list, so that table numbers keep their
     meaning, to be skipped). A key beside a chart is taken first: the chart is then no key."""
-    kept, keys, legends = [], [], set()
+    kept, keys, legends = [], [take_key(lines)[1] for lines in key_lines], set()
     for table in tables:
         without, key = take_key(table)
-        if is_legend(without) or (is_legend(table) and not _letters_left(without) and not _names_rows(without)):
+        chart = _names_rows(without)  # a header naming activities: a chart, however small
+        if not chart and (is_legend(without) or (is_legend(table) and not _letters_left(without))):
             keys.append(take_key(table, whole=True)[1])
             kept.append(table)
             legends.add(table.index)

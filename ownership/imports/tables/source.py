@@ -95,6 +95,7 @@ class SourceTable:
     name: str = ""  # the sheet's name or the table's caption, when it has one
     notes: tuple[str, ...] = ()  # what reading the source dropped, for the summary
     title: str = ""  # the page's first heading (Markdown, HTML): the chart's title
+    key_only: bool = False  # lines of a page that explain letters ("- S = Support"), not a table
 
     @property
     def width(self) -> int:
