@@ -69,6 +69,18 @@ class MatrixImportView(OrganizationScopedMixin, APIView):
         options = serializer.validated_data["options"]
         try:
             reading = matrix_read(data=data, filename=filename, max_bytes=max_bytes, options=options)
+            if import_runs_on_worker(rows=len(reading.sheet.rows)) and reading.replace:
+                # A background job imports the matrix file, which adds to its journeys.
+                return Response(
+                    {
+                        "detail": "Replacing journeys is done for imports that run at once; this file is large "
+                        "enough to run in the background. Import it without replace, or delete the touchpoints "
+                        "it no longer lists in the editor.",
+                        "errors": [],
+                        "unknown_letters": [],
+                    },
+                    status=400,
+                )
             if import_runs_on_worker(rows=len(reading.sheet.rows)):
                 job = import_job_create(
                     organization=self.organization,
@@ -79,7 +91,9 @@ class MatrixImportView(OrganizationScopedMixin, APIView):
                     created_by=acting_user(request),
                 )
                 return _job_response(request, job)
-            summary = matrix_import(organization=self.organization, sheet=reading.sheet, dry_run=dry_run)
+            summary = matrix_import(
+                organization=self.organization, sheet=reading.sheet, dry_run=dry_run, replace=reading.replace
+            )
         except MatrixFileInvalid as invalid:
             errors = [{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason} for e in invalid.errors]
             body = {"detail": "The file was not imported.", "errors": errors}

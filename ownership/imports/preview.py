@@ -94,9 +94,12 @@ class StageRow:
     name: str
 
 
-def preview_of(*, before: OrgSnapshot, stages: Iterable[StageRow], sheet: MatrixSheet) -> ImportPreview:
-    """The preview of importing `sheet` into the organization `before` shows; pure."""
-    after, journeys = _applied(before, list(stages), sheet)
+def preview_of(
+    *, before: OrgSnapshot, stages: Iterable[StageRow], sheet: MatrixSheet, replace: bool = False
+) -> ImportPreview:
+    """The preview of importing `sheet` into the organization `before` shows; pure. Without
+    `replace`, what the sheet does not list stays, as the importer keeps it."""
+    after, journeys = _applied(before, list(stages), sheet, replace)
     findings_before, findings_after = evaluate(before), evaluate(after)
     for preview, journey_id in journeys:
         preview.coverage_after = coverage(_journey_only(after, journey_id))
@@ -140,7 +143,7 @@ class _NewIds:
 
 
 def _applied(
-    before: OrgSnapshot, stages: list[StageRow], sheet: MatrixSheet
+    before: OrgSnapshot, stages: list[StageRow], sheet: MatrixSheet, replace: bool
 ) -> tuple[OrgSnapshot, list[tuple[JourneyPreview, int]]]:
     new_id = _NewIds()
     functions = list(before.functions)
@@ -167,8 +170,9 @@ def _applied(
             journey = JourneyRow(new_id(), rows[0].journey, None)
             journeys.append(journey)
         journey_stages = [stage for stage in stages if stage.journey_id == journey.id]
+        file_functions = None if replace else {function_ids[name_key(name)] for name in sheet.functions}
         touchpoints, kept_letters = _replace_journey(
-            before, journey, journey_stages, rows, function_ids, function_names, new_id, preview
+            before, journey, journey_stages, rows, function_ids, function_names, new_id, preview, file_functions
         )
         replaced[journey.id] = touchpoints
         gone.update(t.id for t in before.touchpoints if t.journey_id == journey.id)
@@ -199,11 +203,15 @@ def _replace_journey(
     function_names: dict[int, str],
     new_id: _NewIds,
     preview: JourneyPreview,
+    file_functions: set[int] | None,
 ) -> tuple[list[TouchpointRow], list[AssignmentRow]]:
-    """The journey's touchpoints and letters once the sheet's `rows` replace it, as the importer
+    """The journey's touchpoints and letters once the sheet's `rows` are written, as the importer
     writes them (a touchpoint or letter that stays keeps its id and review date); `preview` says
-    what changed."""
-    stage_ids = _stages_replaced(stages, rows, new_id, preview)
+    what changed. `file_functions` (None when the journey is replaced): the sheet's columns; the
+    touchpoints it does not list and the letters outside its columns stay.
+
+    Long because it mirrors the importer's three cases (created, rewritten, deleted or kept)."""
+    stage_ids = _stages_replaced(stages, rows, new_id, preview, replace=file_functions is None)
     existing = {name_key(t.name): t for t in before.touchpoints if t.journey_id == journey.id}
     held_before, by_letter = _letters_of(before, {t.id for t in existing.values()})
     touchpoints, assignments = [], []
@@ -215,6 +223,9 @@ def _replace_journey(
             TouchpointRow(touchpoint_id, journey.id, stage_id, row.touchpoint, row.importance, row.out_of_scope)
         )
         after = {function_ids[name_key(name)]: set(letters) for name, letters in row.cells}
+        if old is not None and file_functions is not None:
+            held = held_before.get(old.id, {})
+            after.update({f: set(held[f]) for f in held if f not in file_functions and held[f]})
         for function_id, letters in after.items():
             for letter in sorted(letters):
                 kept = by_letter.get((touchpoint_id, function_id, letter))
@@ -230,14 +241,17 @@ def _replace_journey(
     stage_name = {s.id: s.name for s in stages}
     seen = {name_key(row.touchpoint) for row in rows}
     for key, old in existing.items():
-        if key not in seen:
+        if key not in seen and file_functions is not None:
+            touchpoints.append(old)  # kept as it is, with its letters
+            assignments.extend(a for a in before.assignments if a.touchpoint_id == old.id)
+        elif key not in seen:
             letters = _named_letters(held_before.get(old.id, {}), function_names)
             preview.touchpoints_deleted.append(TouchpointLetters(old.name, stage_name.get(old.stage_id, ""), letters))
     return touchpoints, assignments
 
 
 def _stages_replaced(
-    stages: list[StageRow], rows: list[MatrixRow], new_id: _NewIds, preview: JourneyPreview
+    stages: list[StageRow], rows: list[MatrixRow], new_id: _NewIds, preview: JourneyPreview, *, replace: bool
 ) -> dict[str, int]:
     """The stage id of each stage name in `rows` (a new one for a new stage); `preview` lists the
     stages created and deleted."""
@@ -247,7 +261,8 @@ def _stages_replaced(
         if name_key(row.stage) not in stage_ids:
             stage_ids[name_key(row.stage)] = new_id()
             preview.stages_created.append(row.stage)
-    preview.stages_deleted = [s.name for s in stages if name_key(s.name) not in wanted_stages]
+    if replace:
+        preview.stages_deleted = [s.name for s in stages if name_key(s.name) not in wanted_stages]
     return stage_ids
 
 
@@ -290,8 +305,8 @@ def _named_letters(held: dict[int, set[str]], function_names: dict[int, str]) ->
     )
 
 
-def matrix_import_preview(*, organization, sheet: MatrixSheet) -> ImportPreview:
-    """Load the organization (six queries) and preview importing `sheet` into it."""
+def matrix_import_preview(*, organization, sheet: MatrixSheet, replace: bool = False) -> ImportPreview:
+    """Load the organization (six queries) and preview importing `sheet` into it (`replace`: as matrix_import)."""
     from journeys.models import Stage
     from ownership.gaps.snapshots import snapshot_load
 
@@ -300,4 +315,4 @@ def matrix_import_preview(*, organization, sheet: MatrixSheet) -> ImportPreview:
         StageRow(*row)
         for row in Stage.objects.filter(organization=organization).values_list("id", "journey_id", "name")
     ]
-    return preview_of(before=before, stages=stages, sheet=sheet)
+    return preview_of(before=before, stages=stages, sheet=sheet, replace=replace)

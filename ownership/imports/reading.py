@@ -25,12 +25,12 @@ from ownership.imports.matrixfile.sheet import (
     upload_size_check,
 )
 from ownership.imports.matrixfile.writer import write_matrix_csv
-from ownership.imports.matrixfile.xlsxfile import is_workbook, xlsx_records
+from ownership.imports.matrixfile.xlsxfile import is_workbook, xlsx_sheets
 from ownership.imports.tables.canonical import CanonicalTable
 from ownership.imports.tables.layout import Layout, TableOptions
 from ownership.imports.tables.problems import UNKNOWN_LETTER, TableInvalid, TableProblem
 from ownership.imports.tables.reading import parse_letter_map, read_table, tables_from_text
-from ownership.imports.tables.source import TableLimits, table_from_records, text_format
+from ownership.imports.tables.source import Budget, TableLimits, table_from_records, text_format
 
 _MARKUP_BY_SUFFIX = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".csv": "csv"}
 
@@ -54,6 +54,7 @@ class MatrixReading:
     layout: Layout
     table: str  # which table of the source ("table 2 'RACI' of 3")
     notes: tuple[str, ...]  # what the reader should know (columns ignored, letters mapped …)
+    replace: bool = False  # the user asked to replace the journeys: what the file does not list goes
 
     def matrix_file(self) -> bytes:
         """The sheet as a matrix file (CSV): what a confirmation or a worker imports, no options needed."""
@@ -65,6 +66,8 @@ def matrix_read_source(
 ) -> MatrixReading:
     """Read a file (or pasted text, as UTF-8 bytes named PASTED_TEXT); raises MatrixFileInvalid."""
     options = options or TableOptions()
+    if not options.source_name and filename != PASTED_TEXT:
+        options = dataclasses.replace(options, source_name=filename)
     upload_size_check(data, limits)
     deadline = Deadline(limits.max_seconds)
     table_limits = TableLimits(
@@ -96,13 +99,34 @@ def matrix_read_source(
         raise TableRefused(sorted(errors, key=lambda error: error.row or 0), unknown)
     rows = tuple(dataclasses.replace(row, row_number=table.source_row(row.row_number)) for row in sheet.rows)
     sheet = MatrixSheet(functions=sheet.functions, rows=rows)
-    return MatrixReading(sheet=sheet, layout=table.layout, table=table.table, notes=table.notes)
+    return MatrixReading(
+        sheet=sheet,
+        layout=table.layout,
+        table=table.table,
+        notes=(*table.notes, _replace_note(options.replace)),
+        replace=options.replace,
+    )
+
+
+def _replace_note(replace: bool) -> str:
+    if replace:
+        return "Replaces its journeys: their touchpoints and stages that the file does not list are deleted"
+    return (
+        "Adds to its journeys: their touchpoints and stages that the file does not list are kept"
+        " (replace the journeys to delete them)"
+    )
 
 
 def _tables(data: bytes, filename: str, limits: MatrixLimits, table_limits: TableLimits, deadline: Deadline):
     if is_workbook(data, filename):
-        records = xlsx_records(data, limits, deadline)
-        return [table_from_records(records, markup="xlsx", limits=table_limits)]
+        # Every sheet, charged to one budget: the sheets together stay within the bounds of one.
+        budget = Budget(table_limits)
+        sheets = xlsx_sheets(data, limits, deadline, max_sheets=table_limits.max_tables)
+        tables = [
+            table_from_records(records, markup="xlsx", index=index, name=name, limits=table_limits, budget=budget)
+            for index, (name, records) in enumerate(sheets, start=1)
+        ]
+        return [table for table in tables if any(not row.is_blank() for row in table.rows)]
     suffix = PurePath(filename).suffix.lower()
     text = _decode(data)
     markup = _MARKUP_BY_SUFFIX.get(suffix) or text_format(text)
@@ -136,7 +160,7 @@ def _as_error(problem: TableProblem) -> MatrixFileError:
         row=first.row if first else None,
         column=(first.column or None) if first else None,
         value=first.value if first else "",
-        reason=problem.without_first_place(),
+        reason=(f"In {first.table}: " if first and first.table else "") + problem.without_first_place(),
     )
 
 
@@ -156,6 +180,7 @@ def import_options(
     touchpoint_column: str = "",
     keep_remarks: bool = False,
     heading_rows: bool = True,
+    replace: bool = False,
 ) -> TableOptions:
     """The reading options as every surface takes them (text from a command line or a form);
     raises ValueError with a message for a person."""
@@ -176,6 +201,7 @@ def import_options(
         letter_map=letters,
         keep_remarks=keep_remarks,
         heading_rows=heading_rows,
+        replace=replace,
     )
 
 

@@ -22,19 +22,28 @@ class ImportSerializer(serializers.Serializer):
     layout = serializers.ChoiceField(
         choices=["", *LAYOUT_CHOICES], default="", help_text="standard, activity or transposed; empty: detected."
     )
-    journey = serializers.CharField(default="", max_length=200, help_text="The journey of a table without one.")
+    journey = serializers.CharField(
+        default="",
+        max_length=200,
+        help_text="The journey of a table without one; default: named from its title, sheet or file.",
+    )
     stage = serializers.CharField(default="", max_length=200, help_text="The stage of rows above any heading.")
     letter_map = serializers.CharField(
         default="", max_length=200, help_text='Other letters as R, A, C, I: "S=R,W=I,V=C,O=" (empty: left out).'
     )
     table = serializers.IntegerField(
-        required=False, min_value=1, help_text="Read the Nth table; default: the first RACI one."
+        required=False, min_value=1, help_text="Read only the Nth table; default: every RACI table, one stage each."
     )
     touchpoint_column = serializers.CharField(default="", max_length=200, help_text="The activity column's header.")
     keep_remarks = serializers.BooleanField(
         default=False, help_text='Keep "(…)" after function names in transposed cells.'
     )
     heading_rows = serializers.BooleanField(default=True, help_text="Read one-cell rows as stage headings.")
+    replace = serializers.BooleanField(
+        default=False,
+        help_text="Replace the file's journeys: delete their touchpoints and stages the file does not list "
+        "(default: kept).",
+    )
 
     def validate(self, attrs):
         if not attrs.get("file") and not attrs.get("text", "").strip():
@@ -45,6 +54,7 @@ class ImportSerializer(serializers.Serializer):
                 touchpoint_column=attrs["touchpoint_column"],
                 keep_remarks=attrs["keep_remarks"],
                 heading_rows=attrs["heading_rows"],
+                replace=attrs["replace"],
             )
         except ValueError as error:
             raise serializers.ValidationError(

@@ -1,15 +1,17 @@
 """Import and export of the matrix file (docs/matrix-file.md) against the database.
 
 matrixfile.py turns bytes into a MatrixSheet and back; this module turns a sheet into rows of
-one organization and back. Importing replaces, for each journey named in the file, its stages,
-touchpoints and letters with the file's, in one transaction. Rows that survive keep their ids,
-confirmations and roles: a re-import of an unchanged file changes nothing.
+one organization and back. Importing writes, for each journey named in the file, the file's
+stages, touchpoints and letters, in one transaction; touchpoints and stages the file does not
+list are kept unless the user asked to replace the journeys (`replace`), which deletes them.
+Rows that survive keep their ids, confirmations and roles: a re-import of an unchanged file
+changes nothing.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -20,12 +22,26 @@ from cxowner.orgs.models import Organization
 from cxowner.orgs.names import name_key
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
 from journeys.models import Journey, Stage, Touchpoint
+from ownership.imports.export import EXPORT_FORMATS, XLSX_CONTENT_TYPE, MatrixExport, matrix_export, matrix_sheet
 from ownership.imports.history import TOUCHPOINT_FIELDS, import_before, import_record
-from ownership.imports.matrixfile.sheet import STANDARD_COLUMNS, MatrixLimits, MatrixRow, MatrixSheet
-from ownership.imports.matrixfile.writer import function_header_key, iter_matrix_csv, write_matrix_xlsx
+from ownership.imports.matrixfile.sheet import MatrixLimits, MatrixRow, MatrixSheet
 from ownership.imports.reading import MatrixReading, matrix_read_source
 from ownership.imports.tables.layout import Layout, TableOptions
 from ownership.models import Assignment, Function
+
+# Export lives in export.py; these names stay importable from here, where callers found them.
+__all__ = [
+    "EXPORT_FORMATS",
+    "XLSX_CONTENT_TYPE",
+    "ImportSummary",
+    "MatrixExport",
+    "matrix_export",
+    "matrix_import",
+    "matrix_import_file",
+    "matrix_limits",
+    "matrix_read",
+    "matrix_sheet",
+]
 
 
 @dataclass
@@ -109,7 +125,9 @@ def matrix_import_file(
 ) -> ImportSummary:
     """Read and import a file or pasted text (import_reading). Raises MatrixFileInvalid with every problem."""
     reading = matrix_read(data=data, filename=filename, max_bytes=max_bytes, options=options, max_seconds=max_seconds)
-    summary = matrix_import(organization=organization, sheet=reading.sheet, dry_run=dry_run, progress=progress)
+    summary = matrix_import(
+        organization=organization, sheet=reading.sheet, dry_run=dry_run, progress=progress, replace=reading.replace
+    )
     return summary.read_from(reading)
 
 
@@ -127,8 +145,10 @@ def matrix_import(
     sheet: MatrixSheet,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    replace: bool = False,
 ) -> ImportSummary:
-    """Apply a sheet; with dry_run, compute the same summary and change nothing.
+    """Apply a sheet; with dry_run, compute the same summary and change nothing. With `replace`,
+    the touchpoints and stages of the sheet's journeys that it does not list are deleted.
 
     `progress` hears the number of rows applied so far, journey by journey (the worker's jobs
     show it); what it hears is not committed until the whole import is.
@@ -137,7 +157,7 @@ def matrix_import(
     try:
         with transaction.atomic():
             before = None if dry_run else import_before(organization=organization, sheet=sheet)
-            journey_ids = _apply(organization, sheet, summary, progress or (lambda done: None))
+            journey_ids = _apply(organization, sheet, summary, progress or (lambda done: None), replace)
             if dry_run:
                 raise _DryRun
             import_record(organization=organization, before=before, journey_ids=journey_ids, rows=len(sheet.rows))
@@ -148,8 +168,10 @@ def matrix_import(
     return summary
 
 
-def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary, progress: Callable[[int], None]) -> set[int]:
-    """Write the sheet; returns the ids of the journeys it replaced or created."""
+def _apply(
+    org: Organization, sheet: MatrixSheet, summary: ImportSummary, progress: Callable[[int], None], replace: bool
+) -> set[int]:
+    """Write the sheet; returns the ids of the journeys it wrote to or created."""
     functions = _functions_by_key(org, sheet.functions, summary)
     rows_by_journey: dict[str, list[MatrixRow]] = defaultdict(list)
     for row in sheet.rows:
@@ -162,6 +184,7 @@ def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary, progre
     next_position = max((j.position for j in existing_journeys.values()), default=0) + 1
     wanted_letters: dict[tuple[int, int], set[str]] = {}
     replaced_journeys: set[int] = set()
+    described: set[int] = set()  # the touchpoints the file lists
     done = 0
     for key, rows in rows_by_journey.items():
         name = rows[0].journey
@@ -173,16 +196,19 @@ def _apply(org: Organization, sheet: MatrixSheet, summary: ImportSummary, progre
         else:
             summary.journeys_replaced.append(journey.name)
             summary.matched("journey", name, journey.name)
-        touchpoints = _replace_structure(org, journey, rows, summary)
+        touchpoints = _replace_structure(org, journey, rows, summary, replace)
         for row in rows:
             touchpoint = touchpoints[name_key(row.touchpoint)]
+            described.add(touchpoint.id)
             for function_name, letters in row.cells:
                 wanted_letters[(touchpoint.id, functions[name_key(function_name)].id)] = set(letters)
         replaced_journeys.add(journey.id)
         summary.journey_ids.append(journey.id)
         done += len(rows)
         progress(done)
-    _replace_letters(org, replaced_journeys, wanted_letters, summary)
+    # Without replace, only the cells the file describes change: its touchpoints, in its columns.
+    scope = None if replace else (described, {f.id for f in functions.values()})
+    _replace_letters(org, replaced_journeys, wanted_letters, summary, scope)
     return replaced_journeys
 
 
@@ -206,20 +232,25 @@ def _functions_by_key(org: Organization, names: tuple[str, ...], summary: Import
 
 
 def _replace_structure(
-    org: Organization, journey: Journey, rows: list[MatrixRow], summary: ImportSummary
+    org: Organization, journey: Journey, rows: list[MatrixRow], summary: ImportSummary, replace: bool
 ) -> dict[str, Touchpoint]:
-    """Make the journey's stages and touchpoints the file's, in its order; the touchpoints by name."""
-    stages, stage_order = _replace_stages(org, journey, rows)
-    kept = _replace_touchpoints(org, journey, rows, stages, summary)
+    """Write the file's stages and touchpoints, in its order (with `replace`, only those); the
+    touchpoints by name."""
+    stages, stage_order = _replace_stages(org, journey, rows, replace)
+    kept = _replace_touchpoints(org, journey, rows, stages, summary, replace)
+    if not replace:
+        return kept
     stale_stages = [s.pk for key, s in stages.items() if key not in stage_order]
     Stage.objects.filter(pk__in=stale_stages).delete()
     summary.stages_deleted += len(stale_stages)
     return kept
 
 
-def _replace_stages(org: Organization, journey: Journey, rows: list[MatrixRow]) -> tuple[dict[str, Stage], list[str]]:
-    """Create or rename and renumber the file's stages; every stage of the journey by name, and
-    the file's in its order (the others are to go)."""
+def _replace_stages(
+    org: Organization, journey: Journey, rows: list[MatrixRow], replace: bool
+) -> tuple[dict[str, Stage], list[str]]:
+    """Create or rename and renumber the file's stages (without `replace`, stored stages keep their
+    place and new ones follow them); every stage of the journey by name, and the file's in order."""
     stages = {s.name_key: s for s in Stage.objects.filter(journey=journey)}
     stage_order: list[str] = []
     stage_names: dict[str, str] = {}
@@ -228,9 +259,12 @@ def _replace_stages(org: Organization, journey: Journey, rows: list[MatrixRow]) 
         if key not in stage_names:
             stage_order.append(key)
             stage_names[key] = row.stage
+    after = 0 if replace else max((s.position for s in stages.values()), default=0)
     for position, key in enumerate(stage_order, start=1):
         name = stage_names[key]
         stage = stages.get(key)
+        if not replace:
+            position = stage.position if stage is not None else after + position
         if stage is None:
             stages[key] = Stage.objects.create(organization=org, journey=journey, name=name, position=position)
         elif stage.position != position or stage.name != name:
@@ -240,9 +274,14 @@ def _replace_stages(org: Organization, journey: Journey, rows: list[MatrixRow]) 
 
 
 def _replace_touchpoints(
-    org: Organization, journey: Journey, rows: list[MatrixRow], stages: dict[str, Stage], summary: ImportSummary
+    org: Organization,
+    journey: Journey,
+    rows: list[MatrixRow],
+    stages: dict[str, Stage],
+    summary: ImportSummary,
+    replace: bool,
 ) -> dict[str, Touchpoint]:
-    """Create, rewrite (only where a value changed) and delete the journey's touchpoints."""
+    """Create, rewrite (only where a value changed) and, with `replace`, delete the journey's touchpoints."""
     existing = {t.name_key: t for t in Touchpoint.objects.filter(journey=journey)}
     kept: dict[str, Touchpoint] = {}
     to_create, to_update = [], []
@@ -273,24 +312,32 @@ def _replace_touchpoints(
         kept[name_key(row.touchpoint)] = touchpoint
     Touchpoint.objects.bulk_create(to_create, batch_size=1000)
     Touchpoint.objects.bulk_update(to_update, [*TOUCHPOINT_FIELDS, "version"], batch_size=1000)
-    Touchpoint.objects.filter(pk__in=[t.pk for t in existing.values()]).delete()
+    if replace:
+        Touchpoint.objects.filter(pk__in=[t.pk for t in existing.values()]).delete()
+        summary.touchpoints_deleted += len(existing)
     summary.touchpoints_created += len(to_create)
     summary.touchpoints_updated += len(to_update)
-    summary.touchpoints_deleted += len(existing)
     return kept
 
 
 def _replace_letters(
-    org: Organization, journey_ids: set[int], wanted: dict[tuple[int, int], set[str]], summary: ImportSummary
+    org: Organization,
+    journey_ids: set[int],
+    wanted: dict[tuple[int, int], set[str]],
+    summary: ImportSummary,
+    scope: tuple[set[int], set[int]] | None,
 ) -> None:
     """Make the letters in these journeys exactly `wanted`; letters of functions the file
-    does not name are removed too."""
+    does not name are removed too. With a `scope` (the cells the file holds, the functions it
+    has columns for), only the letters of its touchpoints in its columns change."""
     stale_ids = []
     have: dict[tuple[int, int], set[str]] = defaultdict(set)
     for assignment_id, touchpoint_id, function_id, letter in Assignment.objects.filter(
         organization=org, touchpoint__journey_id__in=journey_ids
     ).values_list("id", "touchpoint_id", "function_id", "letter"):
         cell = (touchpoint_id, function_id)
+        if scope is not None and (touchpoint_id not in scope[0] or function_id not in scope[1]):
+            continue
         if letter in wanted.get(cell, set()):
             have[cell].add(letter)
         else:
@@ -305,93 +352,3 @@ def _replace_letters(
     Assignment.objects.bulk_create(to_create, batch_size=1000)
     summary.letters_added += len(to_create)
     summary.letters_removed += len(stale_ids)
-
-
-def _export_headers(functions) -> list[tuple[int, str]]:
-    """(id, header) per function: its name, unless the name would not read back as its own column.
-
-    Names are unique by the same normal form and never a standard column, so this only matters
-    for rows stored before those checks (a function called "-"): export must still succeed.
-    """
-    seen = set(STANDARD_COLUMNS)
-    headers = []
-    for function_id, name in functions:
-        header = name
-        if not function_header_key(header) or function_header_key(header) in seen:
-            header = f"{name} (function {function_id})".strip()
-        seen.add(function_header_key(header))
-        headers.append((function_id, header))
-    return headers
-
-
-def matrix_sheet(*, organization: Organization, journey: Journey | None = None) -> MatrixSheet:
-    """The organization's matrix (or one journey's) as a sheet, in journey order."""
-    functions = _export_headers(Function.objects.filter(organization=organization).values_list("id", "name"))
-    touchpoints = Touchpoint.objects.filter(organization=organization).order_by(
-        "journey__position", "journey_id", "stage__position", "stage_id", "position", "id"
-    )
-    if journey is not None:
-        touchpoints = touchpoints.filter(journey=journey)
-    letters: dict[tuple[int, int], set[str]] = defaultdict(set)
-    assignments = Assignment.objects.filter(organization=organization)
-    if journey is not None:
-        assignments = assignments.filter(touchpoint__journey=journey)
-    for touchpoint_id, function_id, letter in assignments.values_list("touchpoint_id", "function_id", "letter"):
-        letters[(touchpoint_id, function_id)].add(letter)
-    rows = tuple(
-        MatrixRow(
-            row_number=index,
-            journey=journey_name,
-            stage=stage_name,
-            touchpoint=name,
-            channel=channel,
-            description=description,
-            importance=importance,
-            out_of_scope=out_of_scope,
-            cells=tuple(
-                (function_name, frozenset(letters[(touchpoint_id, function_id)]))
-                for function_id, function_name in functions
-                if letters.get((touchpoint_id, function_id))
-            ),
-        )
-        for index, (
-            touchpoint_id,
-            journey_name,
-            stage_name,
-            name,
-            channel,
-            description,
-            importance,
-            out_of_scope,
-        ) in enumerate(
-            touchpoints.values_list(
-                "id", "journey__name", "stage__name", "name", "channel", "description", "importance", "out_of_scope"
-            ),
-            start=2,
-        )
-    )
-    return MatrixSheet(functions=tuple(name for _, name in functions), rows=rows)
-
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-EXPORT_FORMATS: dict[str, tuple[str, Callable[[MatrixSheet], Iterator[bytes]]]] = {
-    "csv": ("text/csv; charset=utf-8", iter_matrix_csv),
-    # A workbook is a zip: it is whole or nothing, one chunk.
-    "xlsx": (XLSX_CONTENT_TYPE, lambda sheet: iter([write_matrix_xlsx(sheet)])),
-}
-
-
-@dataclass(frozen=True)
-class MatrixExport:
-    filename: str
-    content_type: str
-    chunks: Iterator[bytes]
-
-
-def matrix_export(*, organization: Organization, fmt: str, journey: Journey | None = None) -> MatrixExport:
-    """The matrix file in `fmt` (csv or xlsx), ready to stream: the browser's and the API's download."""
-    content_type, write = EXPORT_FORMATS[fmt]
-    sheet = matrix_sheet(organization=organization, journey=journey)
-    return MatrixExport(filename=f"{organization.slug}-matrix.{fmt}", content_type=content_type, chunks=write(sheet))

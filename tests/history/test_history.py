@@ -23,6 +23,7 @@ from cxowner.orgs.services import (
 )
 from journeys.services import journey_create, stage_create, touchpoint_delete, touchpoint_move, touchpoint_update
 from ownership.editor.services import CellChange, cells_set
+from ownership.imports.reading import import_options
 from ownership.imports.services import matrix_import_file
 from ownership.structure.services import function_create, function_delete, function_update, role_update
 from tests.factories import (
@@ -196,7 +197,10 @@ def test_an_import_records_cells_changed_and_touchpoints_gone(organization):
     first = "journey,stage,touchpoint,Sales\nStore visit,Pay,Cashier,A\nStore visit,Pay,Parking lot,R\n"
     second = "journey,stage,touchpoint,Sales\nStore visit,Pay,Cashier,R\n"
     matrix_import_file(organization=organization, data=first.encode(), filename="a.csv", max_bytes=LIMIT)
-    matrix_import_file(organization=organization, data=second.encode(), filename="b.csv", max_bytes=LIMIT)
+    replace = import_options(replace=True)
+    matrix_import_file(
+        organization=organization, data=second.encode(), filename="b.csv", max_bytes=LIMIT, options=replace
+    )
     items = latest().items
     assert set(items.filter(object_type="cell").values_list("before", "after")) == {("A", "R"), ("R", "")}
     gone = items.get(object_type="touchpoint", after__isnull=True)

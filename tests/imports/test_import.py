@@ -12,6 +12,7 @@ from journeys.models import Journey, Stage, Touchpoint
 from ownership.editor.services import assignment_confirm
 from ownership.imports.matrixfile.sheet import MatrixFileInvalid
 from ownership.imports.matrixfile.writer import write_matrix_csv, write_matrix_xlsx
+from ownership.imports.reading import import_options
 from ownership.imports.services import matrix_import_file, matrix_sheet
 from ownership.models import Assignment, Function
 from tests.factories import AssignmentFactory, FunctionFactory, OrganizationFactory, TouchpointFactory
@@ -68,9 +69,13 @@ def test_import_keeps_the_order_of_the_file(organization):
     assert list(repair.touchpoints.values_list("name", flat=True)) == ["Technician visit", "Street cabinet"]
 
 
-def test_reimport_replaces_only_the_journeys_named_in_the_file(organization):
+def test_reimport_asked_to_replace_replaces_only_the_journeys_named_in_the_file(organization):
     run_import(organization, BROADBAND)
-    run_import(organization, "journey,stage,touchpoint,Marketing\nFix my broadband,Report,Support chat,C\n")
+    run_import(
+        organization,
+        "journey,stage,touchpoint,Marketing\nFix my broadband,Report,Support chat,C\n",
+        options=import_options(replace=True),
+    )
     assert set(Touchpoint.objects.filter(organization=organization).values_list("name", flat=True)) == {
         "Support chat",
         "Order page",
@@ -80,6 +85,24 @@ def test_reimport_replaces_only_the_journeys_named_in_the_file(organization):
         ("Order page", "Marketing", "A"),
         ("Order page", "Marketing", "R"),
     }
+
+
+def test_reimport_keeps_what_the_file_does_not_list_unless_asked_to_replace(organization):
+    run_import(organization, BROADBAND)
+    summary = run_import(organization, "journey,stage,touchpoint,Marketing\nFix my broadband,Report,Support chat,C\n")
+    assert summary.touchpoints_deleted == 0 and summary.stages_deleted == 0
+    assert set(Touchpoint.objects.filter(organization=organization).values_list("name", flat=True)) == {
+        "Support chat",
+        "Technician visit",
+        "Street cabinet",
+        "Order page",
+    }
+    # The file's column changes; the letters of functions it has no column for stay.
+    assert ("Support chat", "Marketing", "C") in letters(organization)
+    assert ("Support chat", "Customer Service", "A") in letters(organization)
+    assert ("Support chat", "Marketing", "I") not in letters(organization)
+    assert ("Technician visit", "Field Operations", "A") in letters(organization)
+    assert any("are kept" in note for note in summary.notes)
 
 
 def test_reimport_of_the_same_file_changes_nothing(organization):

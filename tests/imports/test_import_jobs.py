@@ -91,12 +91,12 @@ def test_progress_is_reported_while_the_job_runs(organization, monkeypatch):
 
     real_apply = imports._apply
 
-    def watching_apply(org, sheet, summary, progress):
+    def watching_apply(org, sheet, summary, progress, *rest):
         def report(done):
             progress(done)
             seen.append(import_job_rows_done(ImportJob.objects.get(pk=job.pk)))
 
-        return real_apply(org, sheet, summary, report)
+        return real_apply(org, sheet, summary, report, *rest)
 
     monkeypatch.setattr(imports, "_apply", watching_apply)
     assert matrix_import_job_task(job.pk) == "done"

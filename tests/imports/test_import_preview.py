@@ -45,7 +45,7 @@ def store(organization):
 
 
 def test_preview_names_what_is_created_deleted_and_changed(organization, store):
-    preview = matrix_import_preview(organization=organization, sheet=sheet_of(FILE))
+    preview = matrix_import_preview(organization=organization, sheet=sheet_of(FILE), replace=True)
     [journey] = preview.journeys
     assert (journey.name, journey.created) == ("Store visit", False)
     assert journey.stages_created == [] and journey.stages_deleted == ["Browse"]
@@ -74,7 +74,7 @@ def test_preview_names_functions_to_be_created(organization, store):
 
 def test_preview_matches_names_as_people_read_them(organization, store):
     text = "journey,stage,touchpoint,SALES\nstore  visit,arrive,parking-lot,A\n"
-    [journey] = matrix_import_preview(organization=organization, sheet=sheet_of(text)).journeys
+    [journey] = matrix_import_preview(organization=organization, sheet=sheet_of(text), replace=True).journeys
     assert journey.touchpoints_created == [] and journey.cells_changed == []
     assert journey.stages_deleted == ["Browse", "Pay"]
 

@@ -93,9 +93,9 @@ def test_every_problem_is_told_at_once_where_it_was_written(organization):
 
 def test_a_header_problem_stops_before_the_rows(organization):
     with pytest.raises(MatrixFileInvalid) as caught:
-        run(organization, b"Task,Sales\nQuote,Q\nOrder,Q\n", "chart.csv")
+        run(organization, b"Task,Sales,SALES\nQuote,Q,R\nOrder,Q,A\n", "chart.csv")
     [error] = caught.value.errors
-    assert "no journey column" in error.reason
+    assert "Two columns name the same function" in error.reason
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

@@ -141,12 +141,10 @@ def test_a_phase_column_gives_the_stage_and_fills_down():
     assert any("took the value above" in note for note in table.notes)
 
 
-def test_activity_table_without_a_journey_asks_for_one_before_reading_rows():
-    with pytest.raises(TableInvalid) as caught:
-        read("Task,Sales\nQuote,Q\n")
-    [problem] = caught.value.problems
-    assert problem.code == "no_journey"
-    assert "journey option" in problem.fix
+def test_activity_table_without_a_journey_or_a_title_is_an_imported_chart():
+    table = read("Task,Sales\nQuote,R\n")
+    assert [row[0] for row in matrix(table)] == ["Imported chart"]
+    assert any("journey named 'Imported chart'" in note for note in table.notes)
 
 
 def test_activity_table_with_a_journey_column_needs_no_option():

@@ -158,6 +158,7 @@ def test_chart_with_an_unusual_activity_header_a_repeated_row_and_a_stray_cell()
     assert [row.touchpoint for row in table.rows] == ["Prerequisites", "Kick-off", "Triggering", "Report", "Review"]
     assert {row.stage for row in table.rows} == {DEFAULT_STAGE}
     assert table.notes == (
+        "The letter key (R = Responsible) was read, not imported",
         "Cells beyond the header's last column were ignored, as Markdown shows them: row 7 ('C')",
         "Row 6 repeats row 4 ('Triggering') exactly: read once",
     )

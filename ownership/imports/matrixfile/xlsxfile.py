@@ -71,15 +71,25 @@ def is_workbook(data: bytes, filename: str) -> bool:
 
 
 def xlsx_records(data: bytes, limits: MatrixLimits, deadline: Deadline) -> Iterator[list[str]]:
+    """The first worksheet's records."""
+    _name, records = next(xlsx_sheets(data, limits, deadline, max_sheets=1))
+    return iter(records)
+
+
+def xlsx_sheets(
+    data: bytes, limits: MatrixLimits, deadline: Deadline, *, max_sheets: int = 50
+) -> Iterator[tuple[str, list[list[str]]]]:
+    """(name, records) of each worksheet in the workbook's order, one sheet read at a time, each
+    within the limits; the caller bounds what they add up to (sheets past `max_sheets` are not read)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError):
         raise not_a_matrix_file() from None
     with archive:
-        sheet_path = _first_sheet_path(archive, limits, deadline)
+        sheets = _sheet_paths(archive, limits, deadline)[:max_sheets]
         strings = _shared_strings(archive, limits, deadline)
-        records = list(_SheetReader(limits, strings).read(_part_chunks(archive, sheet_path, limits, deadline)))
-    return iter(records)
+        for name, path in sheets:
+            yield name, list(_SheetReader(limits, strings).read(_part_chunks(archive, path, limits, deadline)))
 
 
 def _part_info(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo | None:
@@ -192,15 +202,15 @@ def _token_limit(limits: MatrixLimits) -> int:
     return max(limits.max_cell_chars * 6 + 4096, 2 * _CHUNK)
 
 
-def _first_sheet_path(archive: zipfile.ZipFile, limits: MatrixLimits, deadline: Deadline) -> str:
-    """The first worksheet in the workbook's own order, as openpyxl and Excel show it."""
+def _sheet_paths(archive: zipfile.ZipFile, limits: MatrixLimits, deadline: Deadline) -> list[tuple[str, str]]:
+    """(name, part) of the worksheets in the workbook's own order, as openpyxl and Excel show them."""
     small = MatrixLimits(**{**limits.__dict__, "max_part_bytes": min(limits.max_part_bytes, _MAX_METADATA_BYTES)})
-    first_id: list[str] = []
+    listed: list[tuple[str, str]] = []  # (relationship id, sheet name)
     targets: dict[str, str] = {}
 
     def on_workbook(name: str, attributes: dict[str, str]) -> None:
-        if name == "sheet" and not first_id:
-            first_id.append(attributes.get("id", ""))
+        if name == "sheet":
+            listed.append((attributes.get("id", ""), attributes.get("name", "")))
 
     def on_rels(name: str, attributes: dict[str, str]) -> None:
         if name == "Relationship":
@@ -213,15 +223,18 @@ def _first_sheet_path(archive: zipfile.ZipFile, limits: MatrixLimits, deadline: 
     if _part_info(archive, "xl/_rels/workbook.xml.rels") is not None:
         rels = _part_chunks(archive, "xl/_rels/workbook.xml.rels", small, deadline)
         _parse(rels, start=on_rels, token_limit=token_limit)
-    target = targets.get(first_id[0], "") if first_id else ""
-    if target:
+    found = []
+    for sheet_id, name in listed:
+        target = targets.get(sheet_id, "")
         path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        if _part_info(archive, path) is not None:
-            return path
+        if target and _part_info(archive, path) is not None and path not in (p for _, p in found):
+            found.append((name, path))
+    if found:
+        return found
     sheets = sorted(name for name in archive.namelist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", name))
     if not sheets:
         raise not_a_matrix_file()
-    return sheets[0]
+    return [("", sheets[0])]
 
 
 def _shared_strings(archive: zipfile.ZipFile, limits: MatrixLimits, deadline: Deadline) -> list[str]:

@@ -146,13 +146,42 @@ class LetterReading:
     letters: frozenset[str]  # R, A, C, I after the letter map
     unknown: tuple[str, ...]  # letters (upper case) or signs neither RACI nor mapped, in order
     mapped: tuple[str, ...]  # letters the map changed or dropped, in order
+    remark: str = ""  # what the cell says beside its letters: "backend" in "R (backend)"
+
+
+_QUOTED = re.compile("^\\s*[\"'\u201c\u2018](.*)[\"'\u201d\u2019]\\s*$", re.DOTALL)
+
+
+_BRACKETED = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
+
+
+def split_remark(text: str, known: frozenset[str] | set[str] = frozenset(LETTERS)) -> tuple[str, str]:
+    """'R (backend)' -> ('R', 'backend'); '(C)' -> ('C', ''); 'R (A)' -> ('R A', ''); '"R (Build)"' ->
+    ('R', 'Build'). Letters in brackets are letters; other bracketed text is a remark. A cell
+    without letters outside a remark is returned whole: it is not letters with a remark."""
+    if quoted := _QUOTED.match(text):
+        text = quoted.group(1)
+    if "(" not in text and "[" not in text:
+        return text, ""
+    letters, remarks = [_BRACKETED.sub(" ", text).strip()], []
+    for found in _BRACKETED.finditer(text):
+        inside = (found.group(1) if found.group(1) is not None else found.group(2)).strip()
+        tokens = [token for token in _TOKEN_SPLIT.split(inside) if token]
+        if tokens and all(len(token) == 1 and token.upper() in known for token in tokens):
+            letters.append(inside)
+        elif inside:
+            remarks.append(inside)
+    joined = " ".join(part for part in letters if part)
+    return (joined, "; ".join(remarks)) if joined else (text, "")
 
 
 class LetterReader:
     """Reads the letters of one cell; `letter_map` turns variant letters into R, A, C, I or nothing."""
 
-    def __init__(self, letter_map: Mapping[str, str] | None = None) -> None:
+    def __init__(self, letter_map: Mapping[str, str] | None = None, explained: Mapping[str, str] | None = None) -> None:
         self.letter_map = {key.upper(): value.upper() for key, value in (letter_map or {}).items()}
+        self.explained = dict(explained or {})  # letter -> what the file's key says it means
+        self.known = frozenset(LETTERS) | frozenset(self.letter_map)
         # A matrix repeats a handful of spellings ("A/R", "C") thousands of times.
         self._read = lru_cache(maxsize=1024)(self._reading)
 
@@ -165,6 +194,7 @@ class LetterReader:
         mapped: list[str] = []
         if is_none_marker(text):
             return LetterReading(frozenset(), (), ())
+        text, remark = split_remark(text, self.known)
         for token in _TOKEN_SPLIT.split(text):
             word = LETTER_WORDS.get(token.casefold()) or VARIANT_WORDS.get(token.casefold())
             for char in word or token:
@@ -179,7 +209,7 @@ class LetterReader:
                     letters.add(letter)
                 elif letter not in unknown:
                     unknown.append(letter)
-        return LetterReading(frozenset(letters), tuple(unknown), tuple(mapped))
+        return LetterReading(frozenset(letters), tuple(unknown), tuple(mapped), remark)
 
     def looks_like_letters(self, text: str) -> bool:
         """Whether a cell is written the way RACI letters are: short tokens of letters.
@@ -189,10 +219,11 @@ class LetterReader:
         """
         if is_none_marker(text):
             return True
+        text = split_remark(text, self.known)[0]
         tokens = [token for token in _TOKEN_SPLIT.split(text) if token]
         if not tokens:
             return True
-        known = set(LETTERS) | set(self.letter_map)
+        known = self.known
         for token in tokens:
             folded = token.casefold()
             if folded in LETTER_WORDS or folded in VARIANT_WORDS:

@@ -7,6 +7,7 @@ columns for one function) stops reading before the rows: every row would otherwi
 from __future__ import annotations
 
 from ownership.imports.tables.cells import LETTERS, LetterReader, header_key, is_none_marker, name_key, plain_text
+from ownership.imports.tables.grouping import describes, grouping_stage
 from ownership.imports.tables.layout import (
     Column,
     ColumnValues,
@@ -20,6 +21,7 @@ from ownership.imports.tables.layout import (
     letter_of_header,
     mentions_activity,
     named_role,
+    names_ids,
 )
 from ownership.imports.tables.problems import UNKNOWN_LETTER, Place, ProblemLog, refuse, shorten
 from ownership.imports.tables.source import SourceTable
@@ -64,9 +66,17 @@ def read_header(table: SourceTable, options: TableOptions, reader: LetterReader)
     named = strict if layout == Layout.STANDARD else lenient
 
     roles = _layout_roles(layout, headers, named, letters, header_row.number, reader, notes)
+    # An id column ("ID" holding 1_0, 1_1) numbers the rows: neither the activity nor a function
+    # (in the matrix file's layout too, where such a column could only be refused).
+    for index, header in enumerate(headers):
+        ids = index not in roles and names_ids(header) and values[index].letter_share(reader) < 0.5
+        if ids and (layout != Layout.STANDARD or values[index].is_ids()):
+            roles[index] = Role.IGNORED
     activity = _activity_column(layout, headers, named, roles, values, options, reader, header_row.number)
     roles[activity] = Role.TOUCHPOINT
     _named_roles(layout, headers, named, roles, values, reader)
+    if layout == Layout.ACTIVITY and Role.STAGE not in roles.values():
+        grouping_stage(headers, roles, activity, values, notes)
     _tell_apart_by_group(headers, roles, header_row.groups, notes)
     columns = tuple(
         Column(index, headers[index], roles[index], letters.get(index, "") if roles[index] == Role.LETTER else "")
@@ -162,9 +172,14 @@ def _column_values(table: SourceTable, header_number: int, width: int) -> list[C
         # Headings and blank rows say nothing about what a column holds.
         if sum(1 for cell in cells if cell) <= 1:
             continue
+        for column in values[len(cells) :]:
+            column.rows += 1
         for index, cell in enumerate(cells):
+            column = values[index]
+            column.rows += 1
             if cell:
-                values[index].filled.append(cell)
+                column.repeats += bool(column.filled) and column.filled[-1] == cell
+                column.filled.append(cell)
     return values
 
 
@@ -303,6 +318,8 @@ def _activity_column(
 def _role_from_values(layout: Layout, header: str, values: ColumnValues, reader: LetterReader) -> Role:
     if not header and all(is_none_marker(value) for value in values.filled):
         return Role.IGNORED  # nothing in it, or only "nobody"
+    if layout != Layout.STANDARD and describes(header) and all(is_none_marker(value) for value in values.filled):
+        return Role.IGNORED  # "Priority", left empty: no function is called so
     if values.is_ids():
         return Role.IGNORED
     if layout != Layout.TRANSPOSED and values.letter_share(reader) >= 0.5:

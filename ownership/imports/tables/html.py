@@ -11,6 +11,7 @@ a lenient tokenizer with a few rules beats a full DOM here.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -171,16 +172,17 @@ class _Spread:
 
 
 class _TableParser(HTMLParser):
-    def __init__(self, limits: TableLimits) -> None:
+    def __init__(self, limits: TableLimits, budget: Budget | None = None) -> None:
         super().__init__(convert_charrefs=True)
         self.limits = limits
-        self.budget = Budget(limits)
+        self.budget = budget or Budget(limits)
         self.open: list[_TableBuilder] = []
         self.done: list[SourceTable] = []
         self.count = 0
         self.ignored = 0  # depth inside script/style
         self.heading: list[str] | None = None
         self.last_heading = ""
+        self.first_heading = ""
 
     # -- tags
 
@@ -223,6 +225,7 @@ class _TableParser(HTMLParser):
             return
         if tag in _HEADINGS and self.heading is not None:
             self.last_heading = " ".join("".join(self.heading).split())
+            self.first_heading = self.first_heading or self.last_heading
             self.heading = None
         if not self.open:
             return
@@ -270,10 +273,10 @@ def _span(value: str | None, limit: int) -> int:
         return 1
 
 
-def tables_from_html(text: str, *, limits: TableLimits) -> list[SourceTable]:
-    parser = _TableParser(limits)
+def tables_from_html(text: str, *, limits: TableLimits, budget: Budget | None = None) -> list[SourceTable]:
+    parser = _TableParser(limits, budget)
     # Fed in pieces so that a page of millions of tags still meets the deadline between them.
     for start in range(0, len(text), _FEED_CHARS):
         parser.feed(text[start : start + _FEED_CHARS])
         parser.budget.check_time()
-    return parser.close_all()
+    return [dataclasses.replace(table, title=parser.first_heading) for table in parser.close_all()]

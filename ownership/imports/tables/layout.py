@@ -63,6 +63,8 @@ class TableOptions:
     letter_map: Mapping[str, str] = field(default_factory=dict)  # {"S": "R", "O": ""}
     keep_remarks: bool = False  # keep "(…)" after function names in transposed cells
     heading_rows: bool = True  # a row with one filled cell names the stage of the rows below
+    source_name: str = ""  # the file's name ("" for pasted text): a journey's name of last resort
+    replace: bool = False  # delete the touchpoints of the file's journeys that it does not list
 
 
 class Role(StrEnum):
@@ -92,7 +94,18 @@ _NAMED_ROLES: dict[Role, frozenset[str]] = {
 
 
 ACTIVITY_WORDS = frozenset(
-    {"touchpoint", "touch point", "activity", "task", "deliverable", "decision", "step", "process", "action"}
+    {
+        "touchpoint",
+        "touch point",
+        "activity",
+        "task",
+        "deliverable",
+        "decision",
+        "step",
+        "process",
+        "action",
+        "use case",
+    }
 )
 
 
@@ -102,7 +115,7 @@ _PLURALS = {"activities": "activity", "processes": "process", "touch points": "t
 _ID_WORDS = frozenset({"id", "ids", "no", "nr", "number", "num", "ref", "reference", "code", "key", "#", "seq"})
 
 
-_ID_VALUE = re.compile(r"^[A-Za-z]{0,4}[-.]?\d+(?:[.-]\d+)*[.)]?$")
+_ID_VALUE = re.compile(r"^[A-Za-z]{0,4}[-._]?\d+(?:[._-]\d+)*[.)]?$")
 
 
 _ROLE_LETTER_WORDS = {**LETTER_WORDS, **VARIANT_WORDS}
@@ -251,6 +264,12 @@ def named_role(header: str) -> Role | None:
     return None
 
 
+def names_ids(header: str) -> bool:
+    """'ID', 'No.', 'Ref #', 'Step Id': a column numbering the rows."""
+    words = header_key(header).replace("/", " ").split()
+    return bool(words) and (words[-1] in _ID_WORDS or header.strip() == "#")
+
+
 def mentions_activity(header: str) -> bool:
     """'Key activities', 'Decision / action', 'Process step' name the activity column; 'Step Id' does not."""
     words = header_key(header).replace("/", " ").split()
@@ -283,6 +302,15 @@ class ColumnValues:
     """A column's cells below the header, as a reader sees them, for telling letters from notes."""
 
     filled: list[str] = field(default_factory=list)
+    rows: int = 0  # the rows looked at (the table's rows, not its headings or blank rows)
+    repeats: int = 0  # cells holding the same text as the filled cell above them
+
+    def groups(self) -> bool:
+        """Whether the column groups rows: a value repeated down its rows, or written once per group
+        with the cells below it left blank."""
+        if len(self.filled) < 1 or self.is_ids() or self.rows < 2:
+            return False
+        return self.repeats > 0 or len(self.filled) < self.rows
 
     def letter_share(self, reader: LetterReader) -> float:
         values = [value for value in self.filled if not is_none_marker(value)]

@@ -8,8 +8,10 @@ Tables inside fenced code blocks are examples, not tables, and are skipped.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
+from ownership.imports.tables.html import tables_from_html
 from ownership.imports.tables.source import Budget, SourceRow, SourceTable, TableLimits, check_table_count
 
 _DELIMITER_CELL = re.compile(r"^\s*:?-+:?\s*$")
@@ -27,11 +29,25 @@ _QUOTE = re.compile(r"^\s{0,3}>\s?")
 _ROW_TOKEN = re.compile(r"[^\\|]+|\\(.?)|\|", re.S)
 
 
+# A line of a letter key written as text: "S = Support", "- **W**: Witness", "1. N - Not involved".
+_KEY_LINE = re.compile(
+    r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?=(?:\*\*|__)?(?:(?:raci\s+)?(?:key|legend)\b|[A-Za-z](?:\*\*|__)?\s*(?:=|:|–|—|-\s)))",
+    re.IGNORECASE,
+)
+
+
+_HTML_TABLE = re.compile(r"^\s*<table[\s>]", re.IGNORECASE)
+
+
+_HTML_TABLE_END = re.compile(r"</table\s*>", re.IGNORECASE)
+
+
 def tables_from_markdown(text: str, *, limits: TableLimits) -> list[SourceTable]:
     lines = [_QUOTE.sub("", line) for line in text.splitlines()]
     tables: list[SourceTable] = []
     budget = Budget(limits)
-    heading = ""
+    heading = title = ""
+    key_lines: list[str] = []
     in_fence = False
     index = 0
     while index < len(lines):
@@ -41,13 +57,31 @@ def tables_from_markdown(text: str, *, limits: TableLimits) -> list[SourceTable]
         elif not in_fence:
             if found := _HEADING.match(line):
                 heading = found.group(1)
+                title = title or heading
+            elif _HTML_TABLE.match(line):
+                # GitHub renders an HTML table written in Markdown: it is one of the page's tables.
+                end = next((at for at in range(index, len(lines)) if _HTML_TABLE_END.search(lines[at])), len(lines) - 1)
+                for found in tables_from_html("\n".join(lines[index : end + 1]), limits=limits, budget=budget):
+                    name = found.name if found.name != "" else heading
+                    tables.append(dataclasses.replace(found, index=len(tables) + 1, name=name, title=title))
+                    check_table_count(len(tables), limits)
+                index = end + 1
+                continue
             elif "|" in line and index + 1 < len(lines) and _is_delimiter_row(lines[index + 1]):
                 table, index = _read_table(lines, index, len(tables) + 1, heading, budget)
-                tables.append(table)
+                tables.append(dataclasses.replace(table, title=title))
                 check_table_count(len(tables), limits)
                 continue
+            elif _KEY_LINE.match(line) and len(key_lines) < _MAX_KEY_LINES:
+                key_lines.append(_KEY_LINE.sub("", line).strip())
         index += 1
+    if key_lines:
+        rows = tuple(SourceRow(number, (text,)) for number, text in enumerate(key_lines, start=1))
+        tables.append(SourceTable(index=0, markup="markdown", rows=rows, key_only=True))
     return tables
+
+
+_MAX_KEY_LINES = 50
 
 
 def _read_table(lines: list[str], start: int, table_index: int, name: str, budget: Budget) -> tuple[SourceTable, int]:

@@ -24,9 +24,10 @@ class Place:
     row: int
     column: str
     value: str
+    table: str = ""  # which table of several ("table 3 'Phase 2: Build'"); "" for one table
 
     def __str__(self) -> str:
-        text = f"row {self.row}"
+        text = f"row {self.row}" + (f" of {self.table}" if self.table else "")
         if self.column:
             text += f", column '{self.column}'"
         if self.value:
@@ -102,9 +103,12 @@ class ProblemLog:
 
     def __init__(self) -> None:
         self._collected: dict[tuple[str, str], _Collected] = {}
+        self.table = ""  # the table being read, when a source's several tables are read as one chart
 
     def add(self, code: str, *, reason: str, fix: str, place: Place | None = None, subject: str = "") -> None:
         collected = self._collected.setdefault((code, subject), _Collected(reason, fix))
+        if place is not None and self.table and not place.table:
+            place = Place(place.row, place.column, place.value, self.table)
         if place is not None:
             collected.count += 1
             if len(collected.places) < SHOWN_PLACES:

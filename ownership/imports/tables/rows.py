@@ -15,6 +15,7 @@ activity twice in one stage is a mistake and is refused.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 
 from ownership.imports.tables.canonical import CANONICAL_COLUMNS, CanonicalRow, CanonicalTable
 from ownership.imports.tables.cells import (
@@ -25,9 +26,11 @@ from ownership.imports.tables.cells import (
     plain_text,
     split_names,
 )
+from ownership.imports.tables.distinct import Distinct, count_cells, count_rows
 from ownership.imports.tables.layout import DEFAULT_STAGE, Column, HeaderReading, Layout, Role, TableOptions
-from ownership.imports.tables.problems import UNKNOWN_LETTER, Place, ProblemLog, refuse, shorten
+from ownership.imports.tables.problems import UNKNOWN_LETTER, Place, ProblemLog, refuse
 from ownership.imports.tables.source import Deadline, SourceRow, SourceTable
+from ownership.imports.tables.titles import journey_name
 
 _RESERVED_NAMES = frozenset(name_key(column.replace("_", " ")) for column in CANONICAL_COLUMNS)
 
@@ -45,53 +48,71 @@ class RowReader:
         options: TableOptions,
         reader: LetterReader,
         deadline: Deadline | None = None,
+        more: Sequence[tuple[SourceTable, HeaderReading]] = (),
+        *,
+        one_of_several: bool = False,
     ) -> None:
-        self.table = table
+        # Several tables (one per phase) are one chart: each table's heading is the stage of its
+        # rows above any heading of their own.
+        self.parts = [(table, reading), *more]
+        # One table chosen from a page of several charts: a stage of the page's journey too.
+        self.several = len(self.parts) > 1 or one_of_several
         self.deadline = deadline
-        self.reading = reading
         self.options = options
         self.reader = reader
         self.problems = ProblemLog()
         self.functions: dict[str, str] = {}  # name key -> the name as first written, in order
-        self.function_keys = {column.index: name_key(column.header) for column in reading.of_role(Role.FUNCTION)}
-        for column in reading.of_role(Role.FUNCTION):
-            self.functions[self.function_keys[column.index]] = column.header
         self.last = {Role.JOURNEY: "", Role.STAGE: ""}  # filled down from the rows above
-        self.heading_stage = options.stage or DEFAULT_STAGE
         self.headings: list[tuple[int, str]] = []
         self.filled_down = 0
         self.nobody_cells = 0
         self.mapped: Counter[str] = Counter()
-        # An activity found in several stages: its key -> [its first spelling, its names per stage].
-        self.repeated_names: dict[str, list[str]] = {}
-        self.repeats: list[tuple[int, int, str]] = []  # (row, the row it repeats exactly, activity)
+        self.distinct = Distinct(self.problems, lenient=reading.layout != Layout.STANDARD)
+        self.journey = ""
+        self.journey_note = ""
+        self.row_remarks: list[str] = []  # the row being read: remarks beside its letters
+        self.remarks: list[Place] = []  # every cell whose letters came with a remark
+        self.lone_letters: list[Place] = []  # rows holding nothing but one letter
+        self._start(table, reading)
+
+    def _start(self, table: SourceTable, reading: HeaderReading) -> None:
+        """Read `table` next (the first, or the next of several)."""
+        self.table, self.reading = table, reading
+        self.function_keys = {column.index: name_key(column.header) for column in reading.of_role(Role.FUNCTION)}
+        for column in reading.of_role(Role.FUNCTION):
+            self.functions.setdefault(self.function_keys[column.index], column.header)
+        self.last = {Role.JOURNEY: "", Role.STAGE: ""}
+        self.heading_stage = self.options.stage or (table_stage(table) if self.several else "") or DEFAULT_STAGE
 
     def read(self) -> CanonicalTable:
-        reading = self.reading
+        first_table, reading = self.parts[0]
         journey_column = reading.first(Role.JOURNEY)
-        if journey_column is None and not self.options.journey.strip():
-            raise refuse(
-                "no_journey",
-                reason=f"the table has no journey column to say which journey its {self._noun()} belong to",
-                fix="Give the journey's name (the journey option); the rows then replace that journey's touchpoints",
-                place=Place(reading.header_row.number, "", ""),
-            )
+        self._name_journey(any(part.first(Role.JOURNEY) is None for _, part in self.parts))
         rows: list[CanonicalRow] = []
-        for row in self.table.rows:
-            if self.deadline is not None and row.number % 256 == 0:
-                self.deadline.check()
-            if row.number > reading.header_row.last:
-                canonical = self._row(row)
-                if canonical is not None:
-                    rows.append(canonical)
-        rows = self._distinct_touchpoints(rows)
+        notes: list[str] = []
+        for table, part in self.parts:
+            self._start(table, part)
+            self.problems.table = table.describe() if len(self.parts) > 1 else ""
+            prefix = f"{table.describe().capitalize()}: " if len(self.parts) > 1 else ""
+            notes.extend(prefix + note for note in (*table.notes, *part.notes))
+            for row in table.rows:
+                if self.deadline is not None and row.number % 256 == 0:
+                    self.deadline.check()
+                if row.number > part.header_row.last:
+                    canonical = self._row(row)
+                    if canonical is not None:
+                        rows.append(canonical)
+        self._start(first_table, reading)
+        self.problems.table = ""
+        column = reading.first(Role.TOUCHPOINT)
+        rows = self.distinct.rows(rows, column.label() if column else "touchpoint")
         table = CanonicalTable(
             layout=reading.layout,
-            table=self.table.describe(),
+            table=self._described(),
             header_row=reading.header_row.number,
             functions=tuple(self.functions.values()),
             rows=tuple(rows),
-            notes=(*self.table.notes, *reading.notes, *self._notes(journey_column)),
+            notes=(*self._several_note(), *notes, *self._notes(journey_column)),
             sources=self._sources(),
         )
         self.problems.raise_if_any(partial=table)
@@ -104,6 +125,37 @@ class RowReader:
             )
         return table
 
+    def _described(self) -> str:
+        if len(self.parts) == 1:
+            return self.table.describe()
+        return "tables " + ", ".join(str(table.index) for table, _ in self.parts)
+
+    def _several_note(self) -> list[str]:
+        if len(self.parts) == 1:
+            return []
+        stages = [table_stage(table) for table, _ in self.parts]
+        shown = ", ".join(f"'{stage}'" for stage in stages if stage)
+        return [f"{len(self.parts)} tables read as one journey, each table's heading a stage: {shown}"]
+
+    def _name_journey(self, without_journey_column: bool) -> None:
+        """A table without a journey column is named after its title, sheet or file (titles.py)."""
+        self.journey = self.options.journey.strip()
+        if without_journey_column and not self.journey:
+            tables = [table for table, _ in self.parts]
+            named = journey_name(tables, self.options.source_name, self._title_above(), several=self.several)
+            self.journey = named.name
+            self.journey_note = named.note()
+
+    def _title_above(self) -> str:
+        """The first row above the header when it holds one text alone: the chart's title."""
+        if self.several:
+            return ""
+        first = self.table.rows[0] if self.table.rows else None
+        if first is None or first.number >= self.reading.header_row.number:
+            return ""
+        texts = [text for cell in first.cells if (text := plain_text(cell, self.table.markup))]
+        return texts[0] if len(texts) == 1 else ""
+
     def _noun(self) -> str:
         return "touchpoints" if self.reading.layout == Layout.STANDARD else "activities"
 
@@ -113,18 +165,32 @@ class RowReader:
         markup = self.table.markup
         texts = [plain_text(cell, markup) for cell in row.cells]
         texts += [""] * (len(self.reading.columns) - len(texts))
-        filled = [index for index, text in enumerate(texts) if text and not is_none_marker(text)]
+        columns = self.reading.columns
+        # Ids ("| **1** | **Catalog** |") say nothing about whether a row is a heading.
+        texts_read = [text if columns[index].role != Role.IGNORED else "" for index, text in enumerate(texts)]
+        filled = [index for index, text in enumerate(texts_read) if text and not is_none_marker(text)]
         if not filled:
             return None
-        columns = self.reading.columns
+        lone = [texts_read[index] for index in filled]
+        if (
+            len(lone) == 1
+            and len(lone[0]) == 1
+            and sum(1 for text in texts_read if text) == 1
+            and (columns[filled[0]].role == Role.TOUCHPOINT or not self.reader.read(lone[0]).letters)
+        ):
+            # A row holding one letter alone ("N" under a workbook's chart) names no activity.
+            self.lone_letters.append(Place(row.number, "", lone[0]))
+            return None
         # A heading has its other cells empty; "Two | - | —" is an activity that nobody holds.
-        if len(filled) == 1 and sum(1 for text in texts if text) == 1:
+        if len(filled) == 1 and sum(1 for text in texts_read if text) == 1:
             only = columns[filled[0]]
             text = texts[filled[0]]
             if only.role in (Role.JOURNEY, Role.STAGE):
                 self.last[only.role] = text  # a grouping row: the journey or stage of the rows below
                 return None
-            if self._is_heading(row, only, row.cells[filled[0]]):
+            numbered = any(texts_read[index] != text for index, text in enumerate(texts))
+            # A numbered row ("3 | Ship |") is an activity nobody holds, unless set apart as a heading.
+            if self._is_heading(row, only, row.cells[filled[0]], numbered):
                 self._heading(row.number, text)
                 return None
         touchpoint_column = self.reading.first(Role.TOUCHPOINT)
@@ -139,19 +205,22 @@ class RowReader:
                 place=Place(row.number, touchpoint_column.label(), first),
             )
             return None
+        self.row_remarks = []
+        cells = self._cells(row.number, texts)
+        description = "\n".join(part for part in (self._description(texts), *self.row_remarks) if part)
         return CanonicalRow(
             source_row=row.number,
-            journey=self._grouped(Role.JOURNEY, texts, self.options.journey.strip()),
+            journey=self._grouped(Role.JOURNEY, texts, self.journey),
             stage=self._grouped(Role.STAGE, texts, self.heading_stage),
             touchpoint=self._name(touchpoint),
             channel=self._text(Role.CHANNEL, texts),
-            description=self._description(texts),
+            description=description,
             importance=self._text(Role.IMPORTANCE, texts),
             out_of_scope=self._text(Role.OUT_OF_SCOPE, texts),
-            cells=self._cells(row.number, texts),
+            cells=cells,
         )
 
-    def _is_heading(self, row: SourceRow, only: Column, raw: str) -> bool:
+    def _is_heading(self, row: SourceRow, only: Column, raw: str, numbered: bool = False) -> bool:
         """A row with one filled cell names the stage of the rows below (a section heading) when it
         is set apart (bold, spanning, shorter) or the table has no stage column to say otherwise."""
         if not self.options.heading_rows or only.role in (Role.FUNCTION, Role.LETTER):
@@ -159,7 +228,7 @@ class RowReader:
         if row.spanning or is_emphasised(raw, self.table.markup):
             return True
         has_stage_column = self.reading.first(Role.STAGE) is not None
-        return not (has_stage_column and only.role == Role.TOUCHPOINT)
+        return not numbered and not (has_stage_column and only.role == Role.TOUCHPOINT)
 
     def _heading(self, number: int, text: str) -> None:
         name = " ".join(text.split()).rstrip(":").strip()
@@ -233,6 +302,10 @@ class RowReader:
         reading = self.reader.read(text)
         if reading.mapped:
             self.mapped.update(reading.mapped)
+        if reading.remark and not reading.unknown:
+            # "R (backend)": the letters are read, the remark goes to the touchpoint's description.
+            self.row_remarks.append(f"{column.header}: {reading.remark}")
+            self.remarks.append(Place(number, column.header, text))
         if not reading.unknown:
             return reading.letters
         place = Place(number, column.header, text)
@@ -248,7 +321,7 @@ class RowReader:
             for letter in reading.unknown:
                 self.problems.add(
                     UNKNOWN_LETTER,
-                    reason=f"unknown letter '{letter}': it is not R, A, C or I",
+                    reason=f"unknown letter '{letter}': it is not R, A, C or I" + _explained(self.reader, letter),
                     fix=f"Map it in the letter map: {letter}=R to read it as Responsible, {letter}= to leave it out",
                     place=place,
                     subject=letter,
@@ -271,55 +344,8 @@ class RowReader:
 
     # -- the whole table
 
-    def _distinct_touchpoints(self, rows: list[CanonicalRow]) -> list[CanonicalRow]:
-        """Refuse an activity twice in one stage; name an activity found in several stages after its stage."""
-        column = self.reading.first(Role.TOUCHPOINT)
-        label = column.label() if column else "touchpoint"
-        first_row: dict[tuple[str, str, str], CanonicalRow] = {}
-        stages_of: dict[tuple[str, str], set[str]] = defaultdict(set)
-        kept = []
-        for row in rows:
-            journey, stage, touchpoint = name_key(row.journey), name_key(row.stage), name_key(row.touchpoint)
-            first = first_row.get((journey, stage, touchpoint))
-            if first is not None and _same_content(first, row):
-                # Published tables repeat a row by mistake; an exact repeat loses nothing when read once.
-                self.repeats.append((row.source_row, first.source_row, row.touchpoint))
-                continue
-            if first is not None:
-                self.problems.add(
-                    "duplicate_activity",
-                    reason="an activity appears twice in one stage, a duplicate touchpoint (its first row in "
-                    "brackets; names are compared ignoring case, spaces and hyphens)",
-                    fix="Rename one of the two rows, or merge their letters into one row",
-                    place=Place(row.source_row, label, f"{row.touchpoint} (row {first.source_row})"),
-                )
-                continue
-            first_row[(journey, stage, touchpoint)] = row
-            stages_of[(journey, touchpoint)].add(stage)
-            kept.append(row)
-        repeated = {key for key, stages in stages_of.items() if len(stages) > 1}
-        if not repeated:
-            return kept
-        renamed = []
-        taken = {(name_key(row.journey), name_key(row.touchpoint)) for row in kept}
-        for row in kept:
-            if (name_key(row.journey), name_key(row.touchpoint)) in repeated:
-                new_name = f"{row.touchpoint} ({row.stage})"
-                if (name_key(row.journey), name_key(new_name)) in taken:
-                    self.problems.add(
-                        "duplicate_activity",
-                        reason="an activity found in several stages is named after its stage, and that name is taken",
-                        fix="Rename the activity in one of its stages",
-                        place=Place(row.source_row, label, new_name),
-                    )
-                spelling = self.repeated_names.setdefault(name_key(row.touchpoint), [row.touchpoint])
-                spelling.append(new_name)
-                row = CanonicalRow(**{**row.__dict__, "touchpoint": new_name})
-            renamed.append(row)
-        return renamed
-
     def _notes(self, journey_column: Column | None) -> list[str]:
-        notes = []
+        notes = [self.journey_note] if self.journey_note else []
         if self.headings:
             shown = ", ".join(f"'{name}' (row {number})" for number, name in self.headings[:_SHOWN_NAMES])
             more = f" and {len(self.headings) - _SHOWN_NAMES} more" if len(self.headings) > _SHOWN_NAMES else ""
@@ -331,6 +357,16 @@ class RowReader:
             notes.append(
                 f"{count_cells(self.nobody_cells).capitalize()} saying nobody (N/A, -, —, none, TBD …) read as empty"
             )
+        if self.lone_letters:
+            shown = ", ".join(f"{place.row} ('{place.value}')" for place in self.lone_letters[:_SHOWN_NAMES])
+            notes.append(f"{count_rows(len(self.lone_letters)).capitalize()} holding one letter alone skipped: {shown}")
+        if self.remarks:
+            shown = "; ".join(str(place) for place in self.remarks[:_SHOWN_NAMES])
+            more = f"; and {len(self.remarks) - _SHOWN_NAMES} more" if len(self.remarks) > _SHOWN_NAMES else ""
+            notes.append(
+                f"Letters with a remark read as the letters, the remark kept in the touchpoint's description: "
+                f"{count_cells(len(self.remarks))} ({shown}{more})"
+            )
         if self.mapped:
             shown = ", ".join(
                 f"{letter} read as {self.reader.letter_map[letter] or 'nothing'} in {count_cells(count)}"
@@ -339,13 +375,7 @@ class RowReader:
             notes.append(f"Letter map: {shown}")
         if journey_column is not None and self.options.journey.strip():
             notes.append(f"The journey option was not needed: the table has a '{journey_column.label()}' column")
-        for number, first, name in self.repeats[:_SHOWN_NAMES]:
-            notes.append(f"Row {number} repeats row {first} ('{shorten(name)}') exactly: read once")
-        if len(self.repeats) > _SHOWN_NAMES:
-            notes.append(f"{len(self.repeats) - _SHOWN_NAMES} more rows repeat an earlier row exactly: each read once")
-        for original, *names in self.repeated_names.values():
-            shown = ", ".join(f"'{shorten(name)}'" for name in names[:_SHOWN_NAMES])
-            notes.append(f"'{original}' appears in {len(names)} stages: one touchpoint per stage, named {shown}")
+        notes.extend(self.distinct.notes())
         return notes
 
     def _sources(self) -> dict[str, str]:
@@ -356,14 +386,15 @@ class RowReader:
         return sources
 
 
-def _same_content(first: CanonicalRow, again: CanonicalRow) -> bool:
-    """A row written twice, exactly: the same name, letters and details."""
-    return {**first.__dict__, "source_row": 0} == {**again.__dict__, "source_row": 0}
+def _explained(reader: LetterReader, letter: str) -> str:
+    explanation = reader.explained.get(letter)
+    if not reader.explained:
+        return ""
+    if explanation is None:
+        return ", and the chart's key does not explain it"
+    return f", and the chart's key says '{letter} = {explanation}', which is none of them"
 
 
-def count_cells(count: int) -> str:
-    return "1 cell" if count == 1 else f"{count:,} cells"
-
-
-def count_rows(count: int) -> str:
-    return "1 row" if count == 1 else f"{count:,} rows"
+def table_stage(table: SourceTable) -> str:
+    """The stage a table of several is: its heading or sheet name ("Phase 1: Initiation")."""
+    return " ".join(plain_text(table.name, "markdown").split()).rstrip(":").strip() or f"Table {table.index}"

@@ -94,6 +94,8 @@ class SourceTable:
     rows: tuple[SourceRow, ...]
     name: str = ""  # the sheet's name or the table's caption, when it has one
     notes: tuple[str, ...] = ()  # what reading the source dropped, for the summary
+    title: str = ""  # the page's first heading (Markdown, HTML): the chart's title
+    key_only: bool = False  # lines of a page that explain letters ("- S = Support"), not a table
 
     @property
     def width(self) -> int:
@@ -228,16 +230,18 @@ _HTML_CELL = re.compile(r"<t[dh][\s>]", re.IGNORECASE)
 def text_format(text: str) -> str:
     """ "html", "markdown" or "csv": what pasted text most likely is.
 
-    Markdown needs a header line with a pipe directly above a delimiter line (`|---|---|`);
-    HTML needs a table with a cell. Anything else is read as CSV or tab-separated rows.
+    Markdown needs a header line with a pipe directly above a delimiter line (`|---|---|`), and
+    wins over HTML (GitHub renders HTML tables inside Markdown); HTML needs a table with a cell.
+    Anything else is read as CSV or tab-separated rows.
     """
+    # Markdown first: a Markdown page may hold an HTML table too (its reader reads both).
+    lines = text.splitlines()
+    for above, line in zip(lines, lines[1:], strict=False):
+        if "|" in above and "-" in line and _MARKDOWN_DELIMITER_ROW.match(line):
+            return "markdown"
     # Two searches, not one pattern with .*? between: that pattern scans to the end of the text
     # again from every "<table" without a cell after it.
     table = _HTML_TABLE.search(text)
     if table and _HTML_CELL.search(text, table.end()):
         return "html"
-    lines = text.splitlines()
-    for above, line in zip(lines, lines[1:], strict=False):
-        if "|" in above and "-" in line and _MARKDOWN_DELIMITER_ROW.match(line):
-            return "markdown"
     return "csv"

@@ -30,18 +30,30 @@ class Command(BaseCommand):
         reading.add_argument(
             "--layout", choices=sorted(LAYOUT_CHOICES), default="", help="the table's layout (default: detected)"
         )
-        reading.add_argument("--journey", default="", metavar="NAME", help="the journey of a table without one")
+        reading.add_argument(
+            "--journey",
+            default="",
+            metavar="NAME",
+            help="the journey of a table without one (default: named from its title, sheet or file)",
+        )
         reading.add_argument("--stage", default="", metavar="NAME", help="the stage of rows above any heading")
         reading.add_argument(
             "--letter-map", default="", metavar="MAP", help='other letters as RACI: "S=R,W=I,V=C,O=" (empty: left out)'
         )
-        reading.add_argument("--table", type=int, metavar="N", help="read the Nth table (default: the first RACI one)")
+        reading.add_argument(
+            "--table", type=int, metavar="N", help="read only the Nth table (default: every RACI table, one stage each)"
+        )
         reading.add_argument("--touchpoint-column", default="", metavar="HEADER", help="the activity column's header")
         reading.add_argument(
             "--keep-remarks", action="store_true", help='keep "(…)" after function names in transposed tables'
         )
         reading.add_argument(
             "--no-headings", action="store_true", help="read one-cell rows as activities, not stage headings"
+        )
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="replace the file's journeys: delete their touchpoints and stages the file does not list",
         )
 
     def handle(self, *args, **options):
@@ -60,6 +72,7 @@ class Command(BaseCommand):
                 touchpoint_column=options["touchpoint_column"],
                 keep_remarks=options["keep_remarks"],
                 heading_rows=not options["no_headings"],
+                replace=options["replace"],
             )
         except ValueError as error:
             raise CommandError(str(error)) from None
