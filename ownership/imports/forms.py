@@ -25,7 +25,9 @@ class ImportForm(forms.Form):
         help_text="A Markdown or HTML table, or rows copied from a spreadsheet.",
     )
     journey = forms.CharField(
-        required=False, max_length=200, help_text="For a table without a journey column: the journey it describes."
+        required=False,
+        max_length=200,
+        help_text="For a table without a journey column; empty: named from the chart's heading, sheet or file.",
     )
     stage = forms.CharField(
         required=False, max_length=200, help_text="For rows above any section heading; empty: one stage, Activities."
@@ -45,6 +47,11 @@ class ImportForm(forms.Form):
     )
     keep_remarks = forms.BooleanField(required=False, label="Keep remarks in brackets after function names")
     heading_rows = forms.BooleanField(required=False, initial=True, label="Read one-cell rows as stage headings")
+    replace = forms.BooleanField(
+        required=False,
+        label="Replace the journeys the file names",
+        help_text="Delete their touchpoints and stages the file does not list. Unticked, those are kept.",
+    )
 
     OPTION_FIELDS = (
         "journey",
@@ -55,13 +62,14 @@ class ImportForm(forms.Form):
         "touchpoint_column",
         "keep_remarks",
         "heading_rows",
+        "replace",
     )
 
     def main_fields(self):
-        return [self[name] for name in ("file", "text", "journey", "stage")]
+        return [self[name] for name in ("file", "text", "journey", "stage", "replace")]
 
     def reading_fields(self):
-        return [self[name] for name in self.OPTION_FIELDS if name not in ("journey", "stage")]
+        return [self[name] for name in self.OPTION_FIELDS if name not in ("journey", "stage", "replace")]
 
     def option_fields(self):
         return [self[name] for name in self.OPTION_FIELDS]
@@ -114,5 +122,6 @@ class ImportForm(forms.Form):
         values = {name: self.cleaned_data.get(name) for name in self.OPTION_FIELDS}
         for name in ("journey", "stage", "layout", "letter_map", "touchpoint_column"):
             values[name] = values[name] or ""
-        values["keep_remarks"], values["heading_rows"] = bool(values["keep_remarks"]), bool(values["heading_rows"])
+        for name in ("keep_remarks", "heading_rows", "replace"):
+            values[name] = bool(values[name])
         return values

@@ -112,8 +112,10 @@ def import_preview(request: HttpRequest, membership: Membership, org: str) -> Ht
                 created_by=request.user,
             )
             return redirect("ownership:import_job", org=org, job_id=job.pk)
-        summary = matrix_import(organization=organization, sheet=reading.sheet, dry_run=True).read_from(reading)
-        preview = matrix_import_preview(organization=organization, sheet=reading.sheet)
+        summary = matrix_import(
+            organization=organization, sheet=reading.sheet, dry_run=True, replace=reading.replace
+        ).read_from(reading)
+        preview = matrix_import_preview(organization=organization, sheet=reading.sheet, replace=reading.replace)
     except MatrixFileInvalid as invalid:
         unknown = getattr(invalid, "unknown_letters", ())
         context = {"form": form, "errors": invalid.errors, "filename": source["filename"], "unknown_letters": unknown}

@@ -104,6 +104,7 @@ def test_a_file_dropped_on_the_zone_is_previewed_as_a_grid_of_its_letters(
     drop_file(page, zone, "retail-store.md", RETAIL_PAGE, "text/markdown")
     expect(zone).to_contain_text(f"Chosen: retail-store.md ({len(RETAIL_PAGE.encode())} bytes).")
     page.get_by_label("Journey", exact=True).fill("Retail store visit")
+    page.get_by_label("Replace the journeys the file names").check()
     screenshot(page, "import-drop-zone-with-file")
     assert_accessible(page)
     page.get_by_role("button", name="Preview import").click()

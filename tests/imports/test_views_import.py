@@ -209,12 +209,23 @@ def test_the_grid_marks_changed_letters_and_lists_the_touchpoints_the_import_del
     AssignmentFactory(touchpoint=quote, function=FunctionFactory(organization=organization, name="Legal"), letter="C")
     gone = TouchpointFactory(stage=stage, journey=journey, organization=organization, name="Fax the order")
     AssignmentFactory(touchpoint=gone, function=sales, letter="A")
-    rows = grid_rows(preview(editor, organization, text=CHART, journey="Checkout", heading_rows="on"))
+    rows = grid_rows(preview(editor, organization, text=CHART, journey="Checkout", heading_rows="on", replace="on"))
     touchpoints = {row[1]: row[2:] for row in rows if row[0] == "row"}
-    # Legal has no column in the file: its letter goes, said beside the touchpoint.
+    # Replacing: Legal has no column in the file, so its letter goes, said beside the touchpoint.
     assert touchpoints["Send the quote changed Legal C → —"] == ("changed", "A was R", "R was —", "")
     assert touchpoints["Fax the order deleted from Order"] == ("deleted", "A", "", "")
     assert ("stage", "Deleted by this import touchpoints of Checkout the file does not have") in rows
+
+
+def test_without_replace_the_grid_deletes_nothing_the_file_does_not_list(organization, editor):
+    journey = JourneyFactory(organization=organization, name="Checkout")
+    stage = StageFactory(journey=journey, organization=organization, name="Order")
+    kept = TouchpointFactory(stage=stage, journey=journey, organization=organization, name="Fax the order")
+    AssignmentFactory(touchpoint=kept, function=FunctionFactory(organization=organization, name="Sales"), letter="A")
+    response = preview(editor, organization, text=CHART, journey="Checkout", heading_rows="on")
+    rows = grid_rows(response)
+    assert not [row for row in rows if row[0] == "row" and "deleted" in row[1]]
+    assert "kept" in response.content.decode()
 
 
 def test_a_big_file_shows_its_first_rows_and_says_how_many_more(organization, editor):
