@@ -367,6 +367,13 @@ def test_a_page_of_one_table_per_phase_is_one_journey_each_table_a_stage():
     assert noted(reading.notes, "key read: S → R (Support)")
 
 
+def test_a_note_about_one_table_names_it_as_it_is_written():
+    page = "## Phase 1: Sign-up\n\n| ID | Activity | Sales |\n|---|---|---|\n| 1 | Open the account | A |\n\n"
+    page += "## Phase 2: First use\n\n| ID | Activity | Sales |\n|---|---|---|\n| 2 | Take the tour | R |\n"
+    reading = read_file(page.encode(), "onboarding.md")
+    assert noted(reading.notes, "Table 1 'Phase 1: Sign-up': Column 'ID'")
+
+
 def test_one_table_of_the_page_can_still_be_chosen():
     table = read_table(tables_from_text(PHASES), TableOptions(table=3))
     assert [row.touchpoint for row in table.rows] == ["Build the pages", "Review"]

@@ -56,7 +56,7 @@ class TableProblem:
             # Places in the header are columns; anywhere else they are cells.
             unit = "columns" if all(place.column and not place.value for place in self.places) else "cells"
             text += f" ({self.count:,} {unit}: {where})" if self.count > 1 else f" ({where})"
-        return f"{text[:1].upper()}{text[1:]}. {self.fix}"
+        return f"{sentence(text)}. {self.fix}"
 
     def without_first_place(self) -> str:
         """The message for a display that shows the first place in columns of its own (row,
@@ -68,7 +68,7 @@ class TableProblem:
             others.append(f"and {more:,} more")
         if others:
             text += f" ({self.count:,} in all; also {'; '.join(others)})"
-        return f"{text[:1].upper()}{text[1:]}. {self.fix}"
+        return f"{sentence(text)}. {self.fix}"
 
 
 class TableInvalid(Exception):
@@ -137,3 +137,9 @@ def refuse(code: str, *, reason: str, fix: str, place: Place | None = None) -> T
 def shorten(value: str) -> str:
     value = " ".join(value.split())
     return value if len(value) <= _DISPLAY_CHARS else value[: _DISPLAY_CHARS - 1] + "…"
+
+
+def sentence(text: str) -> str:
+    """`text` with its first letter in capitals and the rest as written ("table 2 'Phase 1: Sign-up'"
+    must not become "Table 2 'phase 1: sign-up'", as str.capitalize() makes it)."""
+    return text[:1].upper() + text[1:]

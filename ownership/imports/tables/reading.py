@@ -20,7 +20,7 @@ from ownership.imports.tables.html import tables_from_html
 from ownership.imports.tables.key import LetterKey, combined, meaning, take_key
 from ownership.imports.tables.layout import HeaderReading, Layout, Role, TableOptions, letter_of_header, named_role
 from ownership.imports.tables.markdown import tables_from_markdown
-from ownership.imports.tables.problems import TableInvalid, refuse
+from ownership.imports.tables.problems import TableInvalid, refuse, sentence
 from ownership.imports.tables.rows import RowReader
 from ownership.imports.tables.source import Deadline, SourceTable, TableLimits, table_from_csv_text, text_format
 
@@ -103,13 +103,13 @@ def _read_charts(
             reading = read_header(table, options, reader)
         except TableInvalid as exc:
             first_problem = first_problem or exc
-            skipped.append(f"{table.describe().capitalize()} was not read: {exc.problems[0]}")
+            skipped.append(f"{sentence(table.describe())} was not read: {exc.problems[0]}")
             continue
         if _holds_matrix(reading):
             charts.append((table, reading))
         else:
             first_problem = first_problem or _no_matrix(table)
-            skipped.append(f"{table.describe().capitalize()} holds no RACI letters: not imported")
+            skipped.append(f"{sentence(table.describe())} holds no RACI letters: not imported")
     if not charts:
         assert first_problem is not None
         raise first_problem

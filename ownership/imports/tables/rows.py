@@ -28,7 +28,7 @@ from ownership.imports.tables.cells import (
 )
 from ownership.imports.tables.distinct import Distinct, count_cells, count_rows
 from ownership.imports.tables.layout import DEFAULT_STAGE, Column, HeaderReading, Layout, Role, TableOptions
-from ownership.imports.tables.problems import UNKNOWN_LETTER, Place, ProblemLog, refuse
+from ownership.imports.tables.problems import UNKNOWN_LETTER, Place, ProblemLog, refuse, sentence
 from ownership.imports.tables.source import Deadline, SourceRow, SourceTable
 from ownership.imports.tables.titles import journey_name
 
@@ -93,7 +93,7 @@ class RowReader:
         for table, part in self.parts:
             self._start(table, part)
             self.problems.table = table.describe() if len(self.parts) > 1 else ""
-            prefix = f"{table.describe().capitalize()}: " if len(self.parts) > 1 else ""
+            prefix = f"{sentence(table.describe())}: " if len(self.parts) > 1 else ""
             notes.extend(prefix + note for note in (*table.notes, *part.notes))
             for row in table.rows:
                 if self.deadline is not None and row.number % 256 == 0:
@@ -349,17 +349,17 @@ class RowReader:
         if self.headings:
             shown = ", ".join(f"'{name}' (row {number})" for number, name in self.headings[:_SHOWN_NAMES])
             more = f" and {len(self.headings) - _SHOWN_NAMES} more" if len(self.headings) > _SHOWN_NAMES else ""
-            headings = count_rows(len(self.headings)).capitalize()
+            headings = sentence(count_rows(len(self.headings)))
             notes.append(f"{headings} with one filled cell read as stage headings: {shown}{more}")
         if self.filled_down:
             notes.append(f"An empty journey or stage cell took the value above it in {count_rows(self.filled_down)}")
         if self.nobody_cells:
             notes.append(
-                f"{count_cells(self.nobody_cells).capitalize()} saying nobody (N/A, -, —, none, TBD …) read as empty"
+                f"{sentence(count_cells(self.nobody_cells))} saying nobody (N/A, -, —, none, TBD …) read as empty"
             )
         if self.lone_letters:
             shown = ", ".join(f"{place.row} ('{place.value}')" for place in self.lone_letters[:_SHOWN_NAMES])
-            notes.append(f"{count_rows(len(self.lone_letters)).capitalize()} holding one letter alone skipped: {shown}")
+            notes.append(f"{sentence(count_rows(len(self.lone_letters)))} holding one letter alone skipped: {shown}")
         if self.remarks:
             shown = "; ".join(str(place) for place in self.remarks[:_SHOWN_NAMES])
             more = f"; and {len(self.remarks) - _SHOWN_NAMES} more" if len(self.remarks) > _SHOWN_NAMES else ""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from ownership.imports.tables.cells import plain_text
+from ownership.imports.tables.problems import sentence
 from ownership.imports.tables.source import SourceTable
 
 FALLBACK_JOURNEY = "Imported chart"
@@ -76,7 +77,7 @@ def name_from_title(title: str) -> str:
     name = "".join(segment + separator for segment, separator in kept[:-1])
     name = (name + kept[-1][0] if kept else "").strip(" .,;:-–—|/([")
     name += ")" * (name.count("(") - name.count(")")) + "]" * (name.count("[") - name.count("]"))
-    return name[:1].upper() + name[1:]
+    return sentence(name)
 
 
 def _chart_word(word: str) -> bool:
