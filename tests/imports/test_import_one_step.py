@@ -8,14 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from journeys.models import Journey, Touchpoint
-from ownership.imports.reading import import_options
-from ownership.imports.services import matrix_import_file
-from ownership.models import Assignment
+from tests.imports.importing import letters, run
 from tests.imports.test_tables_one_step import PHASES
 
 pytestmark = pytest.mark.django_db
 
-LIMIT = 10 * 1024 * 1024
 
 CHECKOUT = """# RACI Matrix — Checkout
 
@@ -27,18 +24,6 @@ CHECKOUT = """# RACI Matrix — Checkout
 
 S = Support, N = Not involved
 """
-
-
-def letters(organization) -> set[tuple[str, str, str]]:
-    return set(
-        Assignment.objects.filter(organization=organization).values_list("touchpoint__name", "function__name", "letter")
-    )
-
-
-def run(organization, data: bytes, filename: str, **options):
-    return matrix_import_file(
-        organization=organization, data=data, filename=filename, max_bytes=LIMIT, options=import_options(**options)
-    )
 
 
 def test_a_chart_with_no_journey_column_an_id_column_and_remarks_imports_with_no_option(organization):

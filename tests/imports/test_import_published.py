@@ -12,13 +12,12 @@ from django.urls import reverse
 
 from journeys.models import Journey, Touchpoint
 from ownership.imports.matrixfile.sheet import MatrixFileInvalid
-from ownership.imports.reading import PASTED_TEXT, TableRefused, import_options
-from ownership.imports.services import matrix_export, matrix_import_file
-from ownership.models import Assignment
+from ownership.imports.reading import PASTED_TEXT, TableRefused
+from ownership.imports.services import matrix_export
+from tests.imports.importing import letters, run
 
 pytestmark = pytest.mark.django_db
 
-LIMIT = 10 * 1024 * 1024
 WIKI = """# Release process
 
 | Activity | Product Owner | Developers | QA Lead |
@@ -34,18 +33,6 @@ TRANSPOSED_HTML = b"""<h2>Launch</h2><table>
 <tr><td>Launch plan</td><td>Marketing</td><td>Head of Product</td><td>Sales, Legal</td><td>&mdash;</td></tr>
 <tr><td>Price list</td><td>Finance and Sales</td><td>CFO</td><td>Marketing</td><td>Execs</td></tr>
 </table>"""
-
-
-def letters(organization) -> set[tuple[str, str, str]]:
-    return set(
-        Assignment.objects.filter(organization=organization).values_list("touchpoint__name", "function__name", "letter")
-    )
-
-
-def run(organization, data: bytes, filename: str, **options):
-    return matrix_import_file(
-        organization=organization, data=data, filename=filename, max_bytes=LIMIT, options=import_options(**options)
-    )
 
 
 # --- the service ------------------------------------------------------------------------------------
