@@ -61,9 +61,25 @@ class Browser:
 
     def __init__(self, browser):
         self.browser = browser
+        self.contexts = []
 
     def new_context(self, **options):
-        return self.browser.new_context(viewport={"width": 1280, "height": 800}, **options)
+        context = self.browser.new_context(viewport={"width": 1280, "height": 800}, **options)
+        self.contexts.append(context)
+        return context
+
+    def close_contexts(self) -> None:
+        while self.contexts:
+            self.contexts.pop().close()
+
+
+@pytest.fixture(autouse=True)
+def contexts_closed_after_each_test(request):
+    """A context left open keeps its keep-alive sockets to the live server, and each socket's
+    server thread its database connection: over a run they once passed PostgreSQL's 100."""
+    yield
+    if "chromium" in request.fixturenames:
+        request.getfixturevalue("chromium").close_contexts()
 
 
 @pytest.fixture(autouse=True)
