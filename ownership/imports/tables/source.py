@@ -56,9 +56,8 @@ class Budget:
         self.chars = 0
 
     def row(self, table_index: int, row_number: int, cells: Sequence[str]) -> None:
-        check_row(table_index, row_number, cells, self.limits)
+        self.chars += check_row(table_index, row_number, cells, self.limits)
         self.cells += len(cells)
-        self.chars += sum(map(len, cells))
         if self.cells > self.limits.max_cells:
             raise too_big(
                 f"the source holds more than {self.limits.max_cells:,} cells"
@@ -106,15 +105,18 @@ class SourceTable:
         return f"table {self.index}{named}"
 
 
-def check_row(table_index: int, row_number: int, cells: Sequence[str], limits: TableLimits) -> None:
-    """Refuse a row (and so the source) that crosses a bound."""
+def check_row(table_index: int, row_number: int, cells: Sequence[str], limits: TableLimits) -> int:
+    """Refuse a row (and so the source) that crosses a bound; the characters its cells hold."""
     if row_number > limits.max_rows:
         raise too_big(f"table {table_index} has more than {limits.max_rows:,} rows")
     if len(cells) > limits.max_columns:
         raise too_big(f"row {row_number} of table {table_index} has more than {limits.max_columns:,} columns")
+    chars = 0
     for cell in cells:
         if len(cell) > limits.max_cell_chars:
             raise too_big(f"a cell in row {row_number} of table {table_index} has {len(cell):,} characters")
+        chars += len(cell)
+    return chars
 
 
 def check_table_count(count: int, limits: TableLimits) -> None:

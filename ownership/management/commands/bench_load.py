@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import tempfile
 import threading
@@ -88,15 +89,9 @@ class Run:
         with self.lock:
             self.tallies[kind].add(status, time.perf_counter() - began)
         try:
-            return status, _json(raw)
+            return status, json.loads(raw) if raw else None
         except ValueError:
             return status, None
-
-
-def _json(raw: bytes):
-    import json
-
-    return json.loads(raw) if raw else None
 
 
 class Command(BaseCommand):
