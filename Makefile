@@ -56,12 +56,16 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Each benchmark prints its own tables and the targets it checked; the last step prints every
+# target of the run together, with PASS or MISS and the database it was measured on.
 bench: $(VENV)/.installed
 	$(DEV_ENV) $(MANAGE) migrate --noinput -v0
+	$(DEV_ENV) $(MANAGE) bench_summary --forget
 	$(DEV_ENV) $(MANAGE) bench $(BENCH_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_api $(BENCH_API_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_pages $(BENCH_PAGES_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_reports $(BENCH_REPORTS_ARGS)
+	$(DEV_ENV) $(MANAGE) bench_summary
 
 # Editors, audits, a scenario and imports at once on gunicorn and a worker: 5xx and p50/p99 per kind.
 load: $(VENV)/.installed
