@@ -32,16 +32,24 @@ class Verdict:
         return "PASS" if self.passed else "MISS"
 
 
+def _figure(value: float, unit: str, digits: int) -> str:
+    return f"{value:,.{digits}f}" + (unit if unit in ("", "×") else f" {unit}")
+
+
+def _limit(sign: str, limit: float, unit: str) -> str:
+    return f"{sign} {limit:,g}" + (unit if unit in ("", "×") else f" {unit}")
+
+
 def at_most(measure: str, value: float, limit: float, unit: str, *, digits: int = 1) -> Verdict:
-    return Verdict(measure, f"{value:,.{digits}f} {unit}".strip(), f"≤ {limit:,g} {unit}".strip(), value <= limit)
+    return Verdict(measure, _figure(value, unit, digits), _limit("≤", limit, unit), value <= limit)
 
 
 def below(measure: str, value: float, limit: float, unit: str, *, digits: int = 1) -> Verdict:
-    return Verdict(measure, f"{value:,.{digits}f} {unit}".strip(), f"< {limit:,g} {unit}".strip(), value < limit)
+    return Verdict(measure, _figure(value, unit, digits), _limit("<", limit, unit), value < limit)
 
 
 def at_least(measure: str, value: float, limit: float, unit: str, *, digits: int = 2) -> Verdict:
-    return Verdict(measure, f"{value:,.{digits}f} {unit}".strip(), f"≥ {limit:,g} {unit}".strip(), value >= limit)
+    return Verdict(measure, _figure(value, unit, digits), _limit("≥", limit, unit), value >= limit)
 
 
 def table(verdicts: Iterable[Verdict], *, with_database: bool = False) -> str:

@@ -46,6 +46,7 @@ from ownership.management.commands._loopback import (
     worker_start,
 )
 from ownership.management.commands._synthetic import delete_organization
+from ownership.management.commands._targets import below, record
 
 SLUG = "bench-load"
 EDIT_P99_TARGET_MS = 300
@@ -184,6 +185,20 @@ class Command(BaseCommand):
         self.stdout.write(
             f"- p99 of cell edits: {p99:.0f} ms (target < {EDIT_P99_TARGET_MS} ms): "
             f"{'PASS' if p99 < EDIT_P99_TARGET_MS else 'MISS'}"
+        )
+        every = sorted(latency for tally in run.tallies.values() for latency in tally.latencies)
+        self.stdout.write(
+            f"- every request: {len(every)} in {duration:g} s ({len(every) / duration:.0f} req/s), "
+            f"p50 {percentile_ms(every, 0.5):.0f} ms, p99 {percentile_ms(every, 0.99):.0f} ms"
+        )
+        load = f"{editors} editors + {shared} on shared cells + audits + scenario + import"
+        record(
+            self.stdout,
+            [
+                below(f"{load}: 5xx and workers killed", server_errors + killed, 1, "", digits=0),
+                below(f"{load}: p99 of cell edits", p99, EDIT_P99_TARGET_MS, "ms", digits=0),
+                below(f"{load}: p99 of every request", percentile_ms(every, 0.99), EDIT_P99_TARGET_MS, "ms", digits=0),
+            ],
         )
 
 
