@@ -6,6 +6,7 @@ If-None-Match; writes take If-Match (the matrix's version) and are compare-and-s
 
 from __future__ import annotations
 
+import orjson
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -17,6 +18,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cxowner.orgs.api.answers import answer_get, answer_keep, answer_key
 from cxowner.orgs.api.base import (
     ID_PATTERN,
     IdCursorPagination,
@@ -28,10 +30,10 @@ from cxowner.orgs.api.base import (
 from cxowner.orgs.api.conditional import ConditionalListMixin, conditional_headers, etag_matches
 from cxowner.orgs.authentication import acting_user
 from cxowner.orgs.locks import rows_locked
-from cxowner.orgs.versions import version_fingerprint
-from journeys.models import Journey, Stage, Touchpoint
+from journeys.models import Journey, Touchpoint
 from ownership.editor import services
 from ownership.editor.filtersets import AssignmentFilterSet
+from ownership.editor.matrix_reads import matrix_answer, matrix_rows, matrix_version, open_gap_findings
 from ownership.editor.serializers import (
     AssignmentRoleSerializer,
     AssignmentSerializer,
@@ -40,14 +42,7 @@ from ownership.editor.serializers import (
     MatrixWrittenSerializer,
 )
 from ownership.gaps.figures import coverage_read
-from ownership.gaps.selectors import journey_open_gaps
 from ownership.models import Assignment, Function
-
-
-def matrix_version(touchpoint_versions: list[tuple[int, int]], function_ids: list[int]) -> int:
-    """The matrix's version: every cell write bumps its touchpoint's version, so this moves with it."""
-    text = ";".join(f"{t}:{v}" for t, v in sorted(touchpoint_versions)) + "|" + ",".join(map(str, sorted(function_ids)))
-    return version_fingerprint(text)
 
 
 class MatrixView(OrganizationScopedMixin, APIView):
@@ -64,11 +59,7 @@ class MatrixView(OrganizationScopedMixin, APIView):
         return matrix_version(versions, functions)
 
     def _gaps(self, journey: Journey) -> list[dict]:
-        # The live gap rows, kept current by every write: the API shows what the pages show.
-        return [
-            {**gap.finding, "score": gap.score, "fingerprint": gap.fingerprint}
-            for gap in journey_open_gaps(journey=journey).only("finding", "score", "fingerprint")
-        ]
+        return open_gap_findings(journey=journey)
 
     def _coverage(self, journey: Journey) -> float | None:
         # The journey's coverage as every surface shows it: null when nothing is in scope.
@@ -81,36 +72,23 @@ class MatrixView(OrganizationScopedMixin, APIView):
 
     @extend_schema(responses={200: MatrixSerializer, 304: OpenApiResponse(description="Not modified")})
     def get(self, request, org, pk):
-        journey = self._journey(pk)
-        touchpoints = list(
-            journey.touchpoints.order_by("stage__position", "stage_id", "position", "id").values(
-                "id", "stage_id", "name", "position", "importance", "out_of_scope", "version"
-            )
-        )
-        functions = list(Function.objects.filter(organization=self.organization).order_by("position", "id"))
-        version = matrix_version([(t["id"], t["version"]) for t in touchpoints], [f.pk for f in functions])
-        tag = self._read_tag(version)
+        # The answer as written for the organization's current change counter, if this worker
+        # has written it already (cxowner/orgs/api/answers.py): its tag, and its JSON once read whole.
+        key = answer_key(request, "matrix", pk)
+        tag, written = answer_get(key) or (None, None)
+        if tag is None or (written is None and not etag_matches(request, tag)):
+            journey = self._journey(pk)
+            rows = matrix_rows(journey=journey)
+            tag = self._read_tag(rows.version)
+            if not etag_matches(request, tag):
+                data = matrix_answer(journey=journey, rows=rows, coverage=self._coverage(journey))
+                if key is None:
+                    return Response(data, headers=conditional_headers(request, tag))
+                written = request.accepted_renderer.render(data)
+            answer_keep(key, (tag, written))
         if etag_matches(request, tag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=conditional_headers(request, tag))
-        stages = list(Stage.objects.filter(journey=journey).order_by("position", "id").values("id", "name", "position"))
-        cells: dict[tuple[int, int], set[str]] = {}
-        letters = Assignment.objects.filter(organization=self.organization, touchpoint__journey=journey).order_by()
-        for touchpoint_id, function_id, letter in letters.values_list("touchpoint_id", "function_id", "letter"):
-            cells.setdefault((touchpoint_id, function_id), set()).add(letter)
-        data = {
-            "journey": journey.pk,
-            "version": version,
-            "stages": stages,
-            "touchpoints": [{**t, "stage": t.pop("stage_id")} for t in touchpoints],
-            "functions": [{"id": f.pk, "name": f.name} for f in functions],
-            "cells": [
-                {"touchpoint": t, "function": f, "letters": "".join(x for x in "RACI" if x in held)}
-                for (t, f), held in sorted(cells.items())
-            ],
-            "coverage": self._coverage(journey),
-            "gaps": self._gaps(journey),
-        }
-        return Response(data, headers=conditional_headers(request, tag))
+        return Response(orjson.Fragment(written), headers=conditional_headers(request, tag))
 
     @extend_schema(
         request=MatrixWriteSerializer,
