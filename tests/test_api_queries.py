@@ -33,8 +33,8 @@ LISTS = [
     ("assignments/?page_size=500", 4),
     ("audits/", 5),
     ("gaps/", 5),
-    # session, user, membership, journey, snapshot (5), stages, touchpoint positions
-    ("journeys/{journey}/matrix/", 12),
+    # session, user, membership, journey, touchpoints, functions, coverage, stages, cells, gaps
+    ("journeys/{journey}/matrix/", 10),
     ("export/", 7),
 ]
 
