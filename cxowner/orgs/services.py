@@ -19,6 +19,7 @@ from .history import object_changes, object_created, object_deleted, object_reco
 from .locks import rows_locked
 from .models import ApiToken, Membership, Organization
 from .signals import MatrixScope, matrix_change_announce
+from .token_lookup import token_with_organization
 from .versions import version_check, version_fingerprint
 
 # Keys look like "cxo_<prefix>_<secret>": the prefix finds the row, the whole key is hashed.
@@ -99,8 +100,8 @@ def token_authenticate(*, key: str, now: datetime | None = None) -> ApiToken | N
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_SCHEME:
         return None
-    # No ORDER BY: the prefix is unique, and this query runs on every token request.
-    token = next(iter(ApiToken.objects.select_related("organization").filter(prefix=parts[1]).order_by()[:1]), None)
+    # One query written once (token_lookup): it runs on every token request.
+    token = token_with_organization(parts[1])
     now = now or timezone.now()
     if token is None or not hmac.compare_digest(token.key_hash, _hash_key(key)) or not token.is_active(now):
         return None
