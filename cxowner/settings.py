@@ -97,7 +97,7 @@ DATABASES = {
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'cxowner.sqlite3'}"),
         # Persistent connections: measured 135 -> 785 requests/s on PostgreSQL.
         conn_max_age=envint("CONN_MAX_AGE", 60),
-        conn_health_checks=envbool("CONN_HEALTH_CHECKS", True),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
