@@ -8,15 +8,20 @@ query of tuples, turned into the answer's dicts once; the cells come sorted from
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import combinations, groupby
 
 from cxowner.orgs.versions import version_fingerprint
 from journeys.models import Journey, Stage, Touchpoint
 from ownership.gaps.selectors import journey_open_gaps
 from ownership.models import Assignment, Function
 
-# A cell's letters are written in RACI order, whatever order they were read in.
-_RACI = {letter: rank for rank, letter in enumerate("RACI")}
+# A cell's letters are read in alphabetical order and written in RACI order: every combination
+# of the four letters, from the one to the other (a lookup, not a sort per cell).
+_RACI = {
+    "".join(sorted(combination)): "".join(combination)
+    for size in range(1, 5)
+    for combination in combinations("RACI", size)
+}
 
 _TOUCHPOINT_COLUMNS = ("id", "stage_id", "name", "position", "importance", "out_of_scope", "version")
 
@@ -77,15 +82,11 @@ def matrix_cells(*, journey: Journey) -> list[dict]:
     """
     letters = (
         Assignment.objects.filter(touchpoint__journey=journey)
-        .order_by("touchpoint_id", "function_id")
+        .order_by("touchpoint_id", "function_id", "letter")
         .values_list("touchpoint_id", "function_id", "letter")
     )
     return [
-        {
-            "touchpoint": touchpoint_id,
-            "function": function_id,
-            "letters": "".join(sorted((row[2] for row in held), key=_RACI.__getitem__)),
-        }
+        {"touchpoint": touchpoint_id, "function": function_id, "letters": _RACI["".join(row[2] for row in held)]}
         for (touchpoint_id, function_id), held in groupby(letters, key=lambda row: (row[0], row[1]))
     ]
 
