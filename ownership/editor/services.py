@@ -47,7 +47,8 @@ def cells_read(*, organization: Organization, cells: Iterable[Cell]) -> dict[Cel
     wanted = set(cells)
     touchpoint_ids = {touchpoint_id for touchpoint_id, _ in wanted}
     letters: dict[Cell, set[str]] = {cell: set() for cell in wanted}
-    rows = Assignment.objects.filter(organization=organization, touchpoint_id__in=touchpoint_ids)
+    # No ordering: the model's default one joins four tables to sort rows read into a dict.
+    rows = Assignment.objects.filter(organization=organization, touchpoint_id__in=touchpoint_ids).order_by()
     for touchpoint_id, function_id, letter in rows.values_list("touchpoint_id", "function_id", "letter"):
         if (touchpoint_id, function_id) in letters:
             letters[(touchpoint_id, function_id)].add(letter)
@@ -127,7 +128,7 @@ def _touchpoints_locked(
     )
     locked = set(journey_of)
     known_functions = set(
-        Function.objects.filter(organization=organization, pk__in=function_ids).values_list("pk", flat=True)
+        Function.objects.filter(organization=organization, pk__in=function_ids).order_by().values_list("pk", flat=True)
     )
     if locked != touchpoint_ids or known_functions != function_ids:
         raise ValidationError("A touchpoint or function does not exist in this organization.")

@@ -124,9 +124,9 @@ def _now() -> datetime:
 def _function_rows(organization: Organization) -> tuple[FunctionRow, ...]:
     from ownership.models import Function
 
-    return tuple(
-        FunctionRow(*row) for row in Function.objects.filter(organization=organization).values_list("id", "name")
-    )
+    # The default ordering's first key, the organization, joins its table to sort by its name.
+    rows = Function.objects.filter(organization=organization).order_by("position", "id")
+    return tuple(FunctionRow(*row) for row in rows.values_list("id", "name"))
 
 
 def _assignment_rows(assignments) -> tuple[AssignmentRow, ...]:
