@@ -87,9 +87,9 @@ def cells_write(
     current = _cells_unchanged_since_read(organization=organization, changes=changes)
     history = _letters_written(organization=organization, changes=changes, current=current, journey_of=journey_of)
     Touchpoint.objects.filter(pk__in=touchpoint_ids).update(version=F("version") + 1)
-    scope = MatrixScope.of("cells", touchpoints=touchpoint_ids, functions=function_ids)
-    matrix_change_announce(organization_id=organization.id, scope=scope)
     journeys = {journey_of[touchpoint_id] for touchpoint_id in touchpoint_ids}
+    # The history first: the live gap update takes the organization's row lock, which every other
+    # writer and the audits wait for until this transaction ends; nothing after it but the gaps.
     change_set = change_set_record(
         organization_id=organization.id,
         kind="cells",
@@ -98,6 +98,8 @@ def cells_write(
         journey_id=journeys.pop() if len(journeys) == 1 else None,
         reverts_id=reverts_id,
     )
+    scope = MatrixScope.of("cells", touchpoints=touchpoint_ids, functions=function_ids)
+    matrix_change_announce(organization_id=organization.id, scope=scope)
     values = {(c.touchpoint_id, c.function_id): current[(c.touchpoint_id, c.function_id)] for c in changes}
     return CellsWritten(values, change_set)
 
