@@ -47,8 +47,10 @@ def cells_read(*, organization: Organization, cells: Iterable[Cell]) -> dict[Cel
     wanted = set(cells)
     touchpoint_ids = {touchpoint_id for touchpoint_id, _ in wanted}
     letters: dict[Cell, set[str]] = {cell: set() for cell in wanted}
-    # No ordering: the model's default one joins four tables to sort rows read into a dict.
-    rows = Assignment.objects.filter(organization=organization, touchpoint_id__in=touchpoint_ids).order_by()
+    # No ordering: the model's default one joins four tables to sort rows read into a dict. The
+    # organization through the touchpoint: on the letters' own column, SQLite (no statistics) read
+    # every letter of the organization to find a few touchpoints'.
+    rows = Assignment.objects.filter(touchpoint__organization=organization, touchpoint_id__in=touchpoint_ids).order_by()
     for touchpoint_id, function_id, letter in rows.values_list("touchpoint_id", "function_id", "letter"):
         if (touchpoint_id, function_id) in letters:
             letters[(touchpoint_id, function_id)].add(letter)

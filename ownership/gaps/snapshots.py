@@ -95,7 +95,9 @@ def snapshot_of_touchpoints(*, organization: Organization, touchpoint_ids: Itera
     )
     ordered = sorted(values, key=lambda r: (r[6], r[1], r[7], r[2], r[8], r[0]))
     assignments = _assignment_rows(
-        Assignment.objects.filter(organization=organization, touchpoint_id__in=ids).order_by()
+        # The organization through the touchpoint: on the letters' own column, SQLite (no
+        # statistics) read every letter of the organization to find the window's.
+        Assignment.objects.filter(touchpoint__organization=organization, touchpoint_id__in=ids).order_by()
     )
     role_ids = {a.role_id for a in assignments if a.role_id is not None}
     roles = Role.objects.filter(organization=organization, pk__in=role_ids).order_by()
