@@ -104,10 +104,11 @@ class Command(BaseCommand):
         parser.add_argument("--editors", type=int, default=8)
         parser.add_argument("--shared", type=int, default=2, help="editors sharing the same cells")
         parser.add_argument("--audit-every", type=float, default=0.5)
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+        parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread when > 1)")
         parser.add_argument("--keep", action="store_true", help="keep the bench-load organization afterwards")
 
-    def handle(self, *args, touchpoints, duration, editors, shared, audit_every, workers, keep, **options):
+    def handle(self, *args, touchpoints, duration, editors, shared, audit_every, workers, threads, keep, **options):
         if not 5 <= duration <= 600:
             raise CommandError("--duration must be between 5 and 600 seconds.")
         organization, journeys = self._build(touchpoints, editors + 3)
@@ -117,7 +118,7 @@ class Command(BaseCommand):
         with tempfile.TemporaryDirectory() as folder:
             log_path = Path(folder) / "gunicorn.log"
             with log_path.open("w") as log:
-                server, worker = gunicorn_start(port, workers, log=log), worker_start()
+                server, worker = gunicorn_start(port, workers, threads=threads, log=log), worker_start()
                 try:
                     wait_until_up(base + "/api/v1/ping/", server)
                     run = Run(base, duration)
@@ -132,7 +133,8 @@ class Command(BaseCommand):
                     if not keep:
                         delete_organization(organization)
             killed = log_path.read_text().count("WORKER TIMEOUT")
-        self._report(run, workers=workers, duration=duration, killed=killed, editors=editors, shared=shared)
+        served = f"{workers} sync workers" if threads == 1 else f"{workers} workers × {threads} threads (gthread)"
+        self._report(run, served=served, duration=duration, killed=killed, editors=editors, shared=shared)
 
     def _build(self, touchpoints: int, journeys_needed: int) -> tuple[Organization, list[int]]:
         call_command("generate_org", SLUG, touchpoints=touchpoints, replace=True, stdout=self.stdout)
@@ -155,11 +157,11 @@ class Command(BaseCommand):
         people.append(threading.Thread(target=_importer, args=(run, keys[-3])))
         return people
 
-    def _report(self, run: Run, *, workers, duration, killed, editors, shared) -> None:
+    def _report(self, run: Run, *, served, duration, killed, editors, shared) -> None:
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         self.stdout.write("")
         self.stdout.write(
-            f"Load: gunicorn {workers} sync workers (30 s timeout) and a Celery worker on loopback, {database}; "
+            f"Load: gunicorn {served} (30 s timeout) and a Celery worker on loopback, {database}; "
             f"{editors} editors + {shared} on shared cells, audits, a scenario and imports for {duration:g} s."
         )
         self.stdout.write("")
