@@ -1,10 +1,11 @@
 """A busy organization on a real server: editors, audits, a scenario and imports at once.
 
-`bench_load [--touchpoints 5000] [--duration 60] [--editors 8] [--shared 2] [--audit-every 0.5] [--workers 2]`
+`bench_load [--touchpoints 5000] [--duration 60] [--editors 8] [--shared 2] [--audit-every 0.5]
+[--workers 3] [--threads 4]`
 
 1. Builds `bench-load` (generate_org --replace) and an editor token for each person below.
-2. Starts gunicorn (--workers sync workers, 30 s timeout) and a Celery worker on a loopback port
-   against the configured database and broker.
+2. Starts gunicorn as production runs it (docker-compose.yml: 3 workers × 4 threads; 30 s timeout)
+   and a Celery worker on a loopback port, against the configured database and broker.
 3. For --duration seconds, all at once:
    - each of --editors editors changes cells of a journey of their own through the matrix API
      (PATCH with the letters they read as `expected`), one request after another;
@@ -104,8 +105,11 @@ class Command(BaseCommand):
         parser.add_argument("--editors", type=int, default=8)
         parser.add_argument("--shared", type=int, default=2, help="editors sharing the same cells")
         parser.add_argument("--audit-every", type=float, default=0.5)
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-        parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread when > 1)")
+        # As production (docker-compose.yml, Dockerfile): threads keep a worker answering while one
+        # of its requests waits for a lock; 2 sync workers both stuck behind an import's lock left
+        # every other request queued (issue 23).
+        parser.add_argument("--workers", type=int, default=3, help="gunicorn workers, default 3")
+        parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread when > 1), default 4")
         parser.add_argument("--keep", action="store_true", help="keep the bench-load organization afterwards")
 
     def handle(self, *args, touchpoints, duration, editors, shared, audit_every, workers, threads, keep, **options):
