@@ -15,4 +15,4 @@ RUN DEBUG=true python manage.py collectstatic --noinput
 RUN useradd --system cxowner
 USER cxowner
 EXPOSE 8000
-CMD ["gunicorn", "cxowner.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "cxowner.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-"]

@@ -77,11 +77,11 @@ def test_cell_change_query_count_does_not_grow_with_the_matrix(sized, organizati
     client, journey = sized
     touchpoint = journey.touchpoints.order_by("id").first()
     function = organization.functions.order_by("position").last()
-    # session, user, membership, journey, touchpoint; cells_set (savepoints, lock, functions, read,
-    # write, version); the live gaps (up to 21, tests/test_livegaps.py names them); the two
-    # affected rows (next in-scope touchpoint, fields, functions, letters, open gaps), coverage,
-    # open gaps by severity, gaps about the journey (8); the member's undo/redo history
-    with django_assert_max_num_queries(43):
+    # session, user, membership, journey, touchpoint; cells_set (lock, functions, read, write,
+    # version, history); the live gaps (no savepoint; tests/test_livegaps.py names them); the
+    # two affected rows (next in-scope touchpoint, fields, functions, letters, open gaps),
+    # coverage, open gaps by severity, gaps about the journey (8); the member's undo/redo history
+    with django_assert_max_num_queries(38):
         response = client.post(
             reverse("journeys:cell", args=[organization.slug, journey.id]),
             {"touchpoint": touchpoint.id, "function": function.id, "expected": "", "letters": "I"},

@@ -22,8 +22,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Q
-
 from journeys.models import Journey, Stage, Touchpoint
 from ownership.editor.rows import (
     VIEW_FIELDS,
@@ -38,6 +36,7 @@ from ownership.engine.snapshot import FunctionRow, RoleRow
 from ownership.gaps.figures import Standing, standing_read
 from ownership.gaps.figures.counts import open_gap_rows
 from ownership.gaps.figures.read import ShowsStanding
+from ownership.gaps.live import in_scope_neighbour
 from ownership.models import Function, Role
 
 # Rows drawn with the page; the others are fetched a chunk at a time as the reader nears them.
@@ -211,29 +210,6 @@ def journey_matrix(
     )
 
 
-# A cell edit: the edited touchpoint and the next in-scope one ------------------------------
-def _after_in_journey_order(touchpoint: Touchpoint) -> Q:
-    """Touchpoints after `touchpoint` in journey order: stage position, stage, position, id —
-    the order the handoff rule walks."""
-    stage_position, stage_id, position = touchpoint.stage.position, touchpoint.stage_id, touchpoint.position
-    return (
-        Q(stage__position__gt=stage_position)
-        | Q(stage__position=stage_position, stage_id__gt=stage_id)
-        | Q(stage_id=stage_id, position__gt=position)
-        | Q(stage_id=stage_id, position=position, pk__gt=touchpoint.pk)
-    )
-
-
-def _next_in_scope(touchpoint: Touchpoint) -> int | None:
-    return (
-        Touchpoint.objects.filter(journey_id=touchpoint.journey_id, out_of_scope=False)
-        .filter(_after_in_journey_order(touchpoint))
-        .order_by("stage__position", "stage_id", "position", "id")
-        .values_list("id", flat=True)
-        .first()
-    )
-
-
 class ChangedRows(NamedTuple):
     rows: list[MatrixRow]
     functions: tuple[FunctionRow, ...]
@@ -245,7 +221,15 @@ def rows_after_change(*, journey: Journey, touchpoint: Touchpoint) -> ChangedRow
     (the write brought them up to date in its transaction), in five queries whatever the
     journey's size (`touchpoint` must come with its stage)."""
 
-    following = _next_in_scope(touchpoint)
+    # By index, stage by stage, as the live gap update finds it: never a walk over the journey.
+    following = in_scope_neighbour(
+        touchpoint.pk,
+        touchpoint.stage_id,
+        touchpoint.position,
+        touchpoint.journey_id,
+        touchpoint.stage.position,
+        before=False,
+    )
     ids = [pk for pk in (touchpoint.pk, following) if pk is not None]
     views = touchpoint_views(ids)
     functions = journey_functions(organization=journey.organization)

@@ -47,7 +47,10 @@ def cells_read(*, organization: Organization, cells: Iterable[Cell]) -> dict[Cel
     wanted = set(cells)
     touchpoint_ids = {touchpoint_id for touchpoint_id, _ in wanted}
     letters: dict[Cell, set[str]] = {cell: set() for cell in wanted}
-    rows = Assignment.objects.filter(organization=organization, touchpoint_id__in=touchpoint_ids)
+    # No ordering: the model's default one joins four tables to sort rows read into a dict. The
+    # organization through the touchpoint: on the letters' own column, SQLite (no statistics) read
+    # every letter of the organization to find a few touchpoints'.
+    rows = Assignment.objects.filter(touchpoint__organization=organization, touchpoint_id__in=touchpoint_ids).order_by()
     for touchpoint_id, function_id, letter in rows.values_list("touchpoint_id", "function_id", "letter"):
         if (touchpoint_id, function_id) in letters:
             letters[(touchpoint_id, function_id)].add(letter)
@@ -86,9 +89,9 @@ def cells_write(
     current = _cells_unchanged_since_read(organization=organization, changes=changes)
     history = _letters_written(organization=organization, changes=changes, current=current, journey_of=journey_of)
     Touchpoint.objects.filter(pk__in=touchpoint_ids).update(version=F("version") + 1)
-    scope = MatrixScope.of("cells", touchpoints=touchpoint_ids, functions=function_ids)
-    matrix_change_announce(organization_id=organization.id, scope=scope)
     journeys = {journey_of[touchpoint_id] for touchpoint_id in touchpoint_ids}
+    # The history first: the live gap update takes the organization's row lock, which every other
+    # writer and the audits wait for until this transaction ends; nothing after it but the gaps.
     change_set = change_set_record(
         organization_id=organization.id,
         kind="cells",
@@ -97,6 +100,8 @@ def cells_write(
         journey_id=journeys.pop() if len(journeys) == 1 else None,
         reverts_id=reverts_id,
     )
+    scope = MatrixScope.of("cells", touchpoints=touchpoint_ids, functions=function_ids)
+    matrix_change_announce(organization_id=organization.id, scope=scope)
     values = {(c.touchpoint_id, c.function_id): current[(c.touchpoint_id, c.function_id)] for c in changes}
     return CellsWritten(values, change_set)
 
@@ -127,7 +132,7 @@ def _touchpoints_locked(
     )
     locked = set(journey_of)
     known_functions = set(
-        Function.objects.filter(organization=organization, pk__in=function_ids).values_list("pk", flat=True)
+        Function.objects.filter(organization=organization, pk__in=function_ids).order_by().values_list("pk", flat=True)
     )
     if locked != touchpoint_ids or known_functions != function_ids:
         raise ValidationError("A touchpoint or function does not exist in this organization.")

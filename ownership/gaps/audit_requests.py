@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from cxowner.heartbeat import worker_seen_recently
 from cxowner.orgs.models import Organization
+from ownership.gaps.audit_locks import audit_exclusive
 from ownership.gaps.audits import audit_run_create, audit_run_execute
 from ownership.gaps.signals import audit_changes_committed
 from ownership.models import AuditRun
@@ -71,6 +72,7 @@ def audit_request_now(*, organization: Organization, trigger: str) -> AuditAsked
     waiting = audit_waiting(organization=organization)
     with transaction.atomic():
         # Waits for an audit that may still be running elsewhere, as the command line does.
+        audit_exclusive(organization.pk, wait=True)
         list(Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).values_list("pk"))
         run = waiting or audit_run_create(organization=organization, trigger=trigger)
         run = audit_run_execute(run=run).run

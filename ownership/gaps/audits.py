@@ -25,6 +25,7 @@ from cxowner.orgs.models import Organization
 from journeys.models import Journey, Stage, Touchpoint
 from ownership.engine.constants import RULE_SEVERITY, Rule
 from ownership.engine.rules import Finding, coverage, evaluate, stale_ownership
+from ownership.gaps.audit_locks import audit_exclusive
 from ownership.gaps.live import in_scope_count
 from ownership.gaps.reconcile import gaps_reconcile
 from ownership.gaps.selectors import gap_changes_between
@@ -56,10 +57,11 @@ def audit_run_create(*, organization: Organization, trigger: str) -> AuditRun:
 def audit_organization(*, organization: Organization, trigger: str, full: bool = False) -> AuditResult:
     """Create and execute an audit at once, in this process: the command line's path.
 
-    It waits for the organization's audit lock (the row lock ownership.gaps.tasks takes), so it
-    never overlaps an audit running on a worker. `full` always re-evaluates every rule (the
-    command line prints the findings).
+    It waits for the organization's audit lock (ownership.gaps.audit_locks), so it never
+    overlaps an audit running on a worker, then holds the organization's row as it audits.
+    `full` always re-evaluates every rule (the command line prints the findings).
     """
+    audit_exclusive(organization.pk, wait=True)
     organization_locked(organization.pk)
     return audit_run_execute(run=audit_run_create(organization=organization, trigger=trigger), full=full)
 

@@ -95,7 +95,9 @@ def snapshot_of_touchpoints(*, organization: Organization, touchpoint_ids: Itera
     )
     ordered = sorted(values, key=lambda r: (r[6], r[1], r[7], r[2], r[8], r[0]))
     assignments = _assignment_rows(
-        Assignment.objects.filter(organization=organization, touchpoint_id__in=ids).order_by()
+        # The organization through the touchpoint: on the letters' own column, SQLite (no
+        # statistics) read every letter of the organization to find the window's.
+        Assignment.objects.filter(touchpoint__organization=organization, touchpoint_id__in=ids).order_by()
     )
     role_ids = {a.role_id for a in assignments if a.role_id is not None}
     roles = Role.objects.filter(organization=organization, pk__in=role_ids).order_by()
@@ -124,9 +126,9 @@ def _now() -> datetime:
 def _function_rows(organization: Organization) -> tuple[FunctionRow, ...]:
     from ownership.models import Function
 
-    return tuple(
-        FunctionRow(*row) for row in Function.objects.filter(organization=organization).values_list("id", "name")
-    )
+    # The default ordering's first key, the organization, joins its table to sort by its name.
+    rows = Function.objects.filter(organization=organization).order_by("position", "id")
+    return tuple(FunctionRow(*row) for row in rows.values_list("id", "name"))
 
 
 def _assignment_rows(assignments) -> tuple[AssignmentRow, ...]:

@@ -4,9 +4,10 @@ Whatever asks for an audit (the schedule, a matrix change, the API, a button) re
 and hands its id to audit_run_task (ownership.gaps.audit_requests), so every path shares the same
 guarantees:
 
-- one audit at a time per organization: the task holds a row lock on the organization for the
-  whole audit; a second audit finds it taken and tries again later, backing off. The lock dies
-  with the database connection, so a killed worker never leaves it behind;
+- one audit at a time per organization: the task holds the organization's audit lock (an
+  advisory lock, ownership.gaps.audit_locks) for the whole audit; a second audit finds it taken
+  and tries again later, backing off. The lock dies with the database connection, so a killed
+  worker never leaves it behind. Edits do not wait for an audit that repairs nothing;
 - nothing half-written, nothing lost: audit_run_execute is one transaction and does nothing to a
   run already done; the task is acknowledged only when it finishes (acks_late) and handed back
   to the broker if its worker dies (reject_on_worker_lost), so a killed audit is simply redone;
@@ -28,12 +29,13 @@ from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from cxowner.celery import RETRY_OPTIONS, time_limits
-from cxowner.orgs.locks import rows_locked
+from cxowner.orgs.locks import organization_locked
 from cxowner.orgs.models import Organization
+from ownership.gaps.audit_locks import AuditLocked, MatrixMoved, audit_exclusive, on_one_snapshot, snapshot_possible
 from ownership.gaps.audit_requests import audit_pending_key, audit_request
 from ownership.gaps.audits import audit_run_execute
 from ownership.gaps.signals import audit_changes_committed
@@ -41,14 +43,6 @@ from ownership.gaps.workflow import accepted_risks_reopen
 from ownership.models import AuditNotice, AuditRun
 
 logger = logging.getLogger(__name__)
-
-
-# PostgreSQL's lock_not_available: FOR UPDATE NOWAIT found the row locked.
-LOCK_NOT_AVAILABLE = "55P03"
-
-
-class AuditLocked(Exception):
-    """Another audit of the organization is running."""
 
 
 class AuditRunTask(Task):
@@ -135,25 +129,32 @@ def audit_runs_resume_task() -> int:
 
 
 def _audit_run_locked(run: AuditRun) -> AuditRun:
-    with transaction.atomic():
+    """Execute the run as the only audit of its organization (AuditLocked if another runs).
+
+    On one snapshot first, so that edits do not wait for it (ownership.gaps.audit_locks); if an
+    edit committed before the audit could write its repairs, again holding the organization's row
+    from the start: the repairs are then computed on the matrix as it is."""
+    if snapshot_possible():
         try:
-            # NO KEY UPDATE: conflicts with another audit's lock, not with edits that insert
-            # rows pointing at the organization (those take KEY SHARE). SQLite has no row
-            # locks; it runs one writing transaction at a time anyway.
-            list(
-                rows_locked(Organization.objects.filter(pk=run.organization_id), nowait=True, no_key=True).values_list(
-                    "pk", flat=True
-                )
-            )
-        except OperationalError as exc:
-            if getattr(exc.__cause__, "pgcode", None) == LOCK_NOT_AVAILABLE:
-                raise AuditLocked(f"An audit of organization {run.organization_id} is running.") from exc
-            raise
-        result = audit_run_execute(run=run)
-        if settings.AUDIT_TEST_DELAY_SECONDS:
-            # Test-only (always 0 otherwise): the audit is written but not committed, the moment
-            # tests/test_worker.py kills the worker to show nothing half-done survives.
-            time.sleep(settings.AUDIT_TEST_DELAY_SECONDS)
+            with on_one_snapshot(run.organization_id):
+                return _audit_run_executed(run)
+        except MatrixMoved:
+            logger.info("Audit run %s: the matrix changed before its repairs; run again holding it.", run.pk)
+    with transaction.atomic():
+        audit_exclusive(run.organization_id)
+        # NO KEY UPDATE: waits for the edit in flight, not for edits that insert rows pointing
+        # at the organization (those take KEY SHARE). SQLite has no row locks; it runs one
+        # writing transaction at a time anyway.
+        organization_locked(run.organization_id)
+        return _audit_run_executed(run)
+
+
+def _audit_run_executed(run: AuditRun) -> AuditRun:
+    result = audit_run_execute(run=run)
+    if settings.AUDIT_TEST_DELAY_SECONDS:
+        # Test-only (always 0 otherwise): the audit is written but not committed, the moment
+        # tests/test_worker.py kills the worker to show nothing half-done survives.
+        time.sleep(settings.AUDIT_TEST_DELAY_SECONDS)
     return result.run
 
 

@@ -120,10 +120,11 @@ def test_a_cell_edit_query_count_does_not_grow_with_the_journey(
     # The organization's first edit also fills its in-scope count: measure an ordinary one.
     editor.post(url, {"touchpoint": touchpoint.id, "function": function.id, "expected": "", "letters": "C"})
     # session, user, membership, journey, touchpoint; cells_set with its live gap refresh (up to
-    # 25: savepoints, lock, read, write, versions, the window's rows, gap reads and writes);
-    # the next in-scope touchpoint, the two rows' fields, functions, letters and open gaps;
-    # coverage, open gaps by severity, gaps about the journey; the member's undo/redo history
-    with django_assert_max_num_queries(41):
+    # 20: lock, functions, read, write, version, history, counter, the window's rows, gap reads
+    # and writes; no savepoint); the next in-scope touchpoint, the two rows' fields, functions,
+    # letters and open gaps; coverage, open gaps by severity, gaps about the journey; the
+    # member's undo/redo history
+    with django_assert_max_num_queries(38):
         response = editor.post(
             url, {"touchpoint": touchpoint.id, "function": function.id, "expected": "C", "letters": "I"}
         )
@@ -135,3 +136,23 @@ def test_the_map_of_a_long_stage_shows_its_first_cards_and_links_to_the_rest(org
     html = editor.get(reverse("journeys:map", args=[organization.slug, journey.id])).content.decode()
     assert html.count('<li class="map-card') == MAP_CARDS
     assert "5 more touchpoints of" in html
+
+
+@pytest.mark.parametrize("size", [10, 300])
+def test_a_matrix_patch_query_count_does_not_grow_with_the_journey(
+    size, organization, api_as, django_assert_max_num_queries
+):
+    journey = matrix_build(organization=organization, touchpoints=size, functions=12)
+    touchpoint = journey.touchpoints.order_by("position")[size // 2]
+    function = organization.functions.order_by("position").last()
+    api = api_as("editor")
+    url = f"{api.base}/journeys/{journey.pk}/matrix/"
+    # The organization's first edit also fills its in-scope count: measure an ordinary one.
+    cell = {"touchpoint": touchpoint.id, "function": function.id}
+    api.patch(url, {"cells": [{**cell, "letters": "C", "expected": ""}]}, format="json")
+    # session, user, membership, organization; the journey, its touchpoints locked; cells_set with
+    # its live gap refresh (up to 20, as the page's edit); the matrix version (touchpoints,
+    # functions), coverage and the journey's open gaps for the answer
+    with django_assert_max_num_queries(34):
+        response = api.patch(url, {"cells": [{**cell, "letters": "I", "expected": "C"}]}, format="json")
+    assert response.status_code == 200

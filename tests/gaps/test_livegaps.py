@@ -130,7 +130,9 @@ def apply(organization, step) -> None:
     elif operation == "delete" and len(touchpoints) > 2:
         touchpoint_delete(touchpoint=touchpoint)
     elif operation == "create":
-        touchpoint_create(stage=stages[b % len(stages)], name=f"New {a}-{b}-{len(touchpoints)}")
+        # After the highest id, not the count: a delete then a create repeated a name (refused).
+        last = touchpoints[-1].pk if touchpoints else 0
+        touchpoint_create(stage=stages[b % len(stages)], name=f"New {a}-{b}-{last + 1}")
     elif operation == "scope" and touchpoint:
         touchpoint_update(touchpoint=touchpoint, version=None, out_of_scope=not touchpoint.out_of_scope)
     elif operation == "importance" and touchpoint:

@@ -29,6 +29,7 @@ from ownership.automation.schedules import (
     crontab_text,
 )
 from ownership.gaps import audit_requests, tasks
+from ownership.gaps.audit_locks import AUDIT_LOCK_SPACE
 from ownership.gaps.audits import audit_run_create, audit_run_execute
 from ownership.models import AuditNotice, AuditRun
 from ownership.structure.services import function_create
@@ -149,10 +150,13 @@ def test_audit_finding_the_lock_free_on_retry_completes(organization, eager_retr
 @postgres_only
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_audit_refuses_to_start_while_another_holds_the_organization():
+def test_audit_refuses_to_start_while_another_audit_runs():
     organization = gapped(OrganizationFactory())
     run = audit_run_create(organization=organization, trigger="manual")
-    another_audit = Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk)
+    another_audit = Organization.objects.raw(
+        "SELECT id FROM orgs_organization WHERE id = %s AND pg_advisory_xact_lock(%s, id::integer) IS NOT NULL",
+        [organization.pk, AUDIT_LOCK_SPACE],
+    )
 
     with rows_held_elsewhere(another_audit), pytest.raises(tasks.AuditLocked):
         tasks._audit_run_locked(run)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from journeys.models import Touchpoint
+from journeys.models import Journey, Touchpoint
 from ownership.engine.rules import coverage_counts
 from ownership.engine.snapshot import OrgSnapshot
 from ownership.models import Assignment
@@ -74,10 +74,10 @@ LEFT JOIN (
            SUM(CASE WHEN letter = 'A' THEN 1 ELSE 0 END) AS accountable,
            SUM(CASE WHEN letter = 'R' THEN 1 ELSE 0 END) AS responsible
     FROM {assignment}
-    WHERE organization_id = %s {letters_filter}
+    WHERE {letters_where}
     GROUP BY touchpoint_id
 ) x ON x.touchpoint_id = t.id
-WHERE t.organization_id = %s AND NOT t.out_of_scope {touchpoint_filter}
+WHERE {touchpoint_where} AND NOT t.out_of_scope
 GROUP BY 1, 2
 """
 
@@ -113,20 +113,25 @@ def coverage_read(
     one query; the stages of journey `stages_of` (or the asked stage) come apart. Journeys and
     stages with nothing in scope have no row."""
     params: list = [organization.pk]
-    letters_filter = touchpoint_filter = ""
+    letters_where, touchpoint_where = "organization_id = %s", "t.organization_id = %s"
     touchpoint_table = Touchpoint._meta.db_table
     if stage_id is not None:
         # The letters of that stage only: the cost follows the part read, not the organization.
-        letters_filter = f"AND touchpoint_id IN (SELECT id FROM {touchpoint_table} WHERE stage_id = %s)"
-        touchpoint_filter = "AND t.stage_id = %s"
+        letters_where += f" AND touchpoint_id IN (SELECT id FROM {touchpoint_table} WHERE stage_id = %s)"
+        touchpoint_where += " AND t.stage_id = %s"
         params = [organization.pk, stage_id, organization.pk, stage_id]
     elif journey_ids is not None:
         ids = [int(pk) for pk in journey_ids]
         if not ids:
             return CoverageRows()
+        # Reached through the organization's journeys, by the journey and touchpoint indexes: with
+        # an organization filter on the letters or the touchpoints too, SQLite read the whole
+        # organization's rows to count one journey (a cell edit's header in a 20-row journey
+        # cost as much as in a 2,000-row one).
         marks = ", ".join(["%s"] * len(ids))
-        letters_filter = f"AND touchpoint_id IN (SELECT id FROM {touchpoint_table} WHERE journey_id IN ({marks}))"
-        touchpoint_filter = f"AND t.journey_id IN ({marks})"
+        journeys = f"SELECT id FROM {Journey._meta.db_table} WHERE organization_id = %s AND id IN ({marks})"
+        letters_where = f"touchpoint_id IN (SELECT id FROM {touchpoint_table} WHERE journey_id IN ({journeys}))"
+        touchpoint_where = f"t.journey_id IN ({journeys})"
         params = [organization.pk, *ids, organization.pk, *ids]
     else:
         params = [organization.pk, organization.pk]
@@ -141,8 +146,8 @@ def coverage_read(
         stage=stage,
         touchpoint=touchpoint_table,
         assignment=Assignment._meta.db_table,
-        letters_filter=letters_filter,
-        touchpoint_filter=touchpoint_filter,
+        letters_where=letters_where,
+        touchpoint_where=touchpoint_where,
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

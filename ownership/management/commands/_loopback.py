@@ -32,8 +32,9 @@ def server_env() -> dict[str, str]:
     return env
 
 
-def gunicorn_start(port: int, workers: int, *, timeout: int = 30, log=None) -> subprocess.Popen:
-    """gunicorn's sync workers with gunicorn's default timeout; its log to `log` (a file), if given."""
+def gunicorn_start(port: int, workers: int, *, threads: int = 1, timeout: int = 30, log=None) -> subprocess.Popen:
+    """gunicorn's workers (sync, or gthread with `threads` > 1) with gunicorn's default timeout;
+    its log to `log` (a file), if given."""
     command = [
         sys.executable,
         "-m",
@@ -41,6 +42,8 @@ def gunicorn_start(port: int, workers: int, *, timeout: int = 30, log=None) -> s
         "cxowner.wsgi",
         "--workers",
         str(workers),
+        "--threads",
+        str(threads),
         "--timeout",
         str(timeout),
         "--bind",

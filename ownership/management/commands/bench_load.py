@@ -1,10 +1,11 @@
 """A busy organization on a real server: editors, audits, a scenario and imports at once.
 
-`bench_load [--touchpoints 5000] [--duration 60] [--editors 8] [--shared 2] [--audit-every 0.5] [--workers 2]`
+`bench_load [--touchpoints 5000] [--duration 60] [--editors 8] [--shared 2] [--audit-every 0.5]
+[--workers 3] [--threads 4]`
 
 1. Builds `bench-load` (generate_org --replace) and an editor token for each person below.
-2. Starts gunicorn (--workers sync workers, 30 s timeout) and a Celery worker on a loopback port
-   against the configured database and broker.
+2. Starts gunicorn as production runs it (docker-compose.yml: 3 workers × 4 threads; 30 s timeout)
+   and a Celery worker on a loopback port, against the configured database and broker.
 3. For --duration seconds, all at once:
    - each of --editors editors changes cells of a journey of their own through the matrix API
      (PATCH with the letters they read as `expected`), one request after another;
@@ -104,10 +105,14 @@ class Command(BaseCommand):
         parser.add_argument("--editors", type=int, default=8)
         parser.add_argument("--shared", type=int, default=2, help="editors sharing the same cells")
         parser.add_argument("--audit-every", type=float, default=0.5)
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+        # As production (docker-compose.yml, Dockerfile): threads keep a worker answering while one
+        # of its requests waits for a lock; 2 sync workers both stuck behind an import's lock left
+        # every other request queued (issue 23).
+        parser.add_argument("--workers", type=int, default=3, help="gunicorn workers, default 3")
+        parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread when > 1), default 4")
         parser.add_argument("--keep", action="store_true", help="keep the bench-load organization afterwards")
 
-    def handle(self, *args, touchpoints, duration, editors, shared, audit_every, workers, keep, **options):
+    def handle(self, *args, touchpoints, duration, editors, shared, audit_every, workers, threads, keep, **options):
         if not 5 <= duration <= 600:
             raise CommandError("--duration must be between 5 and 600 seconds.")
         organization, journeys = self._build(touchpoints, editors + 3)
@@ -117,7 +122,7 @@ class Command(BaseCommand):
         with tempfile.TemporaryDirectory() as folder:
             log_path = Path(folder) / "gunicorn.log"
             with log_path.open("w") as log:
-                server, worker = gunicorn_start(port, workers, log=log), worker_start()
+                server, worker = gunicorn_start(port, workers, threads=threads, log=log), worker_start()
                 try:
                     wait_until_up(base + "/api/v1/ping/", server)
                     run = Run(base, duration)
@@ -132,7 +137,8 @@ class Command(BaseCommand):
                     if not keep:
                         delete_organization(organization)
             killed = log_path.read_text().count("WORKER TIMEOUT")
-        self._report(run, workers=workers, duration=duration, killed=killed, editors=editors, shared=shared)
+        served = f"{workers} sync workers" if threads == 1 else f"{workers} workers × {threads} threads (gthread)"
+        self._report(run, served=served, duration=duration, killed=killed, editors=editors, shared=shared)
 
     def _build(self, touchpoints: int, journeys_needed: int) -> tuple[Organization, list[int]]:
         call_command("generate_org", SLUG, touchpoints=touchpoints, replace=True, stdout=self.stdout)
@@ -155,11 +161,11 @@ class Command(BaseCommand):
         people.append(threading.Thread(target=_importer, args=(run, keys[-3])))
         return people
 
-    def _report(self, run: Run, *, workers, duration, killed, editors, shared) -> None:
+    def _report(self, run: Run, *, served, duration, killed, editors, shared) -> None:
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         self.stdout.write("")
         self.stdout.write(
-            f"Load: gunicorn {workers} sync workers (30 s timeout) and a Celery worker on loopback, {database}; "
+            f"Load: gunicorn {served} (30 s timeout) and a Celery worker on loopback, {database}; "
             f"{editors} editors + {shared} on shared cells, audits, a scenario and imports for {duration:g} s."
         )
         self.stdout.write("")
