@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from cxowner.orgs.admin import AnnouncesMatrixChanges
+
 from .models import Journey, Stage, Touchpoint
 
 
@@ -10,7 +12,7 @@ class StageInline(admin.TabularInline):
 
 
 @admin.register(Journey)
-class JourneyAdmin(admin.ModelAdmin):
+class JourneyAdmin(AnnouncesMatrixChanges, admin.ModelAdmin):
     list_display = ["name", "organization", "persona", "position"]
     list_filter = ["organization"]
     search_fields = ["name", "persona"]
@@ -19,7 +21,7 @@ class JourneyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(AnnouncesMatrixChanges, admin.ModelAdmin):
     list_display = ["name", "journey", "position"]
     list_filter = ["journey__organization"]
     search_fields = ["name", "journey__name"]
@@ -28,7 +30,7 @@ class StageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Touchpoint)
-class TouchpointAdmin(admin.ModelAdmin):
+class TouchpointAdmin(AnnouncesMatrixChanges, admin.ModelAdmin):
     list_display = ["name", "journey", "stage", "position", "importance", "out_of_scope"]
     list_filter = ["organization", "out_of_scope", "importance"]
     search_fields = ["name", "journey__name", "stage__name"]

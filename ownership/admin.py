@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from cxowner.orgs.admin import AddedElsewhere
+from cxowner.orgs.admin import AddedElsewhere, AnnouncesMatrixChanges
 from ownership.models import (
     Assignment,
     AuditNotice,
@@ -29,14 +29,14 @@ DELIVERY_FIELDS = ["run", "attempt", "attempted_at", "status_code", "succeeded",
 
 
 @admin.register(Function)
-class FunctionAdmin(admin.ModelAdmin):
+class FunctionAdmin(AnnouncesMatrixChanges, admin.ModelAdmin):
     list_display = ["name", "organization", "position"]
     list_filter = ["organization"]
     search_fields = ["name"]
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(AnnouncesMatrixChanges, admin.ModelAdmin):
     list_display = ["title", "function", "holder_name", "holder_email"]
     list_filter = ["organization"]
     search_fields = ["title", "holder_name", "holder_email"]
@@ -45,7 +45,7 @@ class RoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(JourneyOwner)
-class JourneyOwnerAdmin(admin.ModelAdmin):
+class JourneyOwnerAdmin(AnnouncesMatrixChanges, admin.ModelAdmin):
     list_display = ["journey", "role", "organization"]
     list_filter = ["organization"]
     search_fields = ["journey__name", "role__title"]
@@ -59,7 +59,7 @@ class JourneyOwnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(AnnouncesMatrixChanges, admin.ModelAdmin):
     list_display = ["touchpoint", "function", "letter", "role", "created_at", "confirmed_at"]
     list_filter = ["organization", "letter"]
     search_fields = ["touchpoint__name", "function__name"]

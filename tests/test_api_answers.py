@@ -3,13 +3,17 @@ nothing changed, cost the token's query; any write shows at once; no other organ
 """
 
 import pytest
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from cxowner.orgs.api.answers import answers_forget
 from journeys import services as journey_services
 from ownership.editor import services
-from ownership.models import Function
-from tests.factories import ApiTokenFactory, OrganizationFactory, TouchpointFactory, matrix_build
+from ownership.engine.rules import evaluate
+from ownership.gaps.snapshots import snapshot_load
+from ownership.models import Assignment, Function
+from tests.factories import ApiTokenFactory, OrganizationFactory, TouchpointFactory, UserFactory, matrix_build
+from tests.scenarios.test_scenarios import open_fingerprints
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +159,49 @@ def test_browsable_api_is_written_each_time(token_client, organization, matrix):
     response = token_client.get(matrix_url(organization, matrix), HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.fixture
+def admin_client_logged_in(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_matrix_shows_a_touchpoint_renamed_in_the_admin_after_it_was_kept(
+    token_client, admin_client_logged_in, organization, matrix
+):
+    token_client.get(matrix_url(organization, matrix))
+    touchpoint = matrix.touchpoints.order_by("id").first()
+    form = {
+        "name": "Renamed in the admin",
+        "description": touchpoint.description,
+        "journey": touchpoint.journey_id,
+        "stage": touchpoint.stage_id or "",
+        "position": touchpoint.position,
+        "importance": touchpoint.importance,
+        "channel": touchpoint.channel,
+        "organization": organization.pk,
+    }
+    url = reverse("admin:journeys_touchpoint_change", args=[touchpoint.pk])
+    response = admin_client_logged_in.post(url, form)
+    assert response.status_code == 302, response.context["adminform"].errors if response.context else response
+    assert "Renamed in the admin" in token_client.get(matrix_url(organization, matrix)).content.decode()
+
+
+def test_touchpoint_page_drops_a_letter_deleted_in_the_admin_after_it_was_kept(
+    token_client, admin_client_logged_in, organization, matrix
+):
+    assignment = Assignment.objects.filter(organization=organization).order_by("id").first()
+    kept = token_client.get(list_url(organization)).json()
+    url = reverse("admin:ownership_assignment_delete", args=[assignment.pk])
+    assert admin_client_logged_in.post(url, {"post": "yes"}).status_code == 302
+    assert token_client.get(list_url(organization)).json() != kept
+
+
+def test_letter_deleted_in_the_admin_leaves_the_live_gaps_equal_to_a_fresh_audit(admin_client_logged_in, matrix):
+    organization = matrix.organization
+    for assignment in Assignment.objects.filter(organization=organization, letter="A")[:3]:
+        url = reverse("admin:ownership_assignment_delete", args=[assignment.pk])
+        assert admin_client_logged_in.post(url, {"post": "yes"}).status_code == 302
+    live = snapshot_load(organization=organization)
+    assert open_fingerprints(organization) == {finding.fingerprint for finding in evaluate(live)}

@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.db import transaction
 
 from .invitations import invitation_revoke
 from .models import ApiToken, ChangeItem, ChangeSet, Invitation, Membership, Organization
 from .services import token_revoke
+from .signals import MatrixScope, matrix_change_announce
 
 
 class MembershipInline(admin.TabularInline):
@@ -17,6 +19,35 @@ class AddedElsewhere:
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+class AnnouncesMatrixChanges:
+    """For rows of the matrix (journeys, stages, touchpoints, functions, roles, letters) changed in
+    the admin, behind the services: the write is announced to the whole organization in its
+    transaction, as a service would announce it, so the live gaps are brought up to date and the
+    organization's change counter moves. The API's 304s and kept answers are keyed on that counter
+    (cxowner/orgs/api/answers.py): without it they would go on serving the matrix as it was."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        _announce({form.instance.organization_id})
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            _announce({obj.organization_id})
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            organizations = set(queryset.values_list("organization_id", flat=True))
+            super().delete_queryset(request, queryset)
+            _announce(organizations)
+
+
+def _announce(organizations: set[int]) -> None:
+    scope = MatrixScope.of("admin", organization_wide=True)
+    for organization_id in sorted(organizations):
+        matrix_change_announce(organization_id=organization_id, scope=scope)
 
 
 @admin.register(Organization)
