@@ -9,7 +9,7 @@ tests hold the two equal. No Django here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -109,16 +109,21 @@ def by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:
     return counts
 
 
-def cells_of(snapshot: OrgSnapshot) -> dict[Cell, frozenset[str]]:
-    """Every non-empty cell of the matrix."""
+def cells_of(snapshot: OrgSnapshot, *, only: Set[Cell] | None = None) -> dict[Cell, frozenset[str]]:
+    """Every non-empty cell of the matrix (or of the cells `only`)."""
     collected: dict[Cell, set[str]] = {}
     for a in snapshot.assignments:
-        collected.setdefault((a.touchpoint_id, a.function_id), set()).add(a.letter)
+        cell = (a.touchpoint_id, a.function_id)
+        if only is None or cell in only:
+            collected.setdefault(cell, set()).add(a.letter)
     return {cell: frozenset(letters) for cell, letters in collected.items()}
 
 
-def cell_differences(before: OrgSnapshot, after: OrgSnapshot) -> tuple[CellDifference, ...]:
-    old, new = cells_of(before), cells_of(after)
+def cell_differences(
+    before: OrgSnapshot, after: OrgSnapshot, *, only: Set[Cell] | None = None
+) -> tuple[CellDifference, ...]:
+    """The cells whose letters differ (among `only`, when given), in journey order then column order."""
+    old, new = cells_of(before, only=only), cells_of(after, only=only)
     order = {t.id: index for index, t in enumerate(after.touchpoints)}
     order.update({t.id: index for index, t in enumerate(before.touchpoints)})
     columns = {f.id: index for index, f in enumerate((*before.functions, *after.functions))}

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from ownership.engine.comparison import (
+    Cell,
     Comparison,
     by_severity,
     cell_differences,
@@ -46,67 +47,65 @@ def compare(
     `found_before`: how many findings a full audit of `before` finds, by severity, when the
     caller knows it; otherwise every rule runs over `before` once to count them.
     """
-    region = _region(before, after)
-    if region is None:  # thresholds or the instant differ: every finding may differ
+    difference = _difference(before, after)
+    if difference is None:  # thresholds or the instant differ: every finding may differ
         return compare_whole(before, after)
-    window = _window(before, region)
-    side_before, side_after = _within(before, window), _within(after, window)
+    region, window = difference.region, _window(before, difference.region)
+    was, now = _Side.of(before, region, window), _Side.of(after, region, window)
     tally_before = _Tally.of(before)
-    tally_after = tally_before.moved(gone=_Tally.of(side_before), came=_Tally.of(side_after))
-    found = {
-        "before": {f.fingerprint: f for f in _findings(side_before, region, tally_before)},
-        "after": {f.fingerprint: f for f in _findings(side_after, region, tally_after)},
-    }
-    opened = tuple(f for key, f in found["after"].items() if key not in found["before"])
-    closed = tuple(f for key, f in found["before"].items() if key not in found["after"])
+    tally_after = tally_before.moved(gone=_Tally.of(was.region), came=_Tally.of(now.region))
+    found_was = {f.fingerprint: f for f in _findings(was, region, tally_before)}
+    found_now = {f.fingerprint: f for f in _findings(now, region, tally_after)}
+    opened = tuple(f for key, f in found_now.items() if key not in found_was)
+    closed = tuple(f for key, f in found_was.items() if key not in found_now)
     severities_before = dict(found_before) if found_before is not None else by_severity(evaluate(before))
     severities_after = dict(severities_before)
     for finding in opened:
         severities_after[finding.severity] += 1
     for finding in closed:
         severities_after[finding.severity] -= 1
+    counts_before, counts_after = tally_before.accountable_of(before), tally_after.accountable_of(after)
     return Comparison(
         opened=opened,
         closed=closed,
         unchanged=sum(severities_before.values()) - len(closed),
         covered_before=(tally_before.in_scope, tally_before.covered),
         covered_after=(tally_after.in_scope, tally_after.covered),
-        loads=loads_of(
-            before,
-            after,
-            tally_before.accountable_of(before),
-            tally_after.accountable_of(after),
-            found["before"].values(),
-            found["after"].values(),
-        ),
-        cells=cell_differences(side_before, side_after),
+        loads=loads_of(before, after, counts_before, counts_after, found_was.values(), found_now.values()),
+        cells=cell_differences(was.region, now.region, only=difference.cells),
         severities_before=severities_before,
         severities_after=severities_after,
     )
 
 
-def _region(before: OrgSnapshot, after: OrgSnapshot) -> set[int] | None:
-    """The touchpoints whose findings can differ; None if every one can.
+@dataclass(frozen=True)
+class _Difference:
+    region: set[int]  # the touchpoints whose findings can differ
+    cells: set[Cell]  # the cells with a letter row on one side only
+
+
+def _difference(before: OrgSnapshot, after: OrgSnapshot) -> _Difference | None:
+    """What differs between the two matrices; None if every finding can.
 
     Rows are immutable and the operations keep the rows they do not change (whatif.py), so a row
-    present on both sides is the same object: comparing identities finds the changed letters in
-    one pass, without hashing every row. A row rebuilt equal only makes the region larger.
+    present on both sides is the same object: comparing identities finds the changed letters
+    without hashing every row. A row rebuilt equal only makes the region larger.
     """
     if (before.settings, before.taken_at) != (after.settings, after.taken_at) or (
         before.touchpoints is not after.touchpoints and before.touchpoints != after.touchpoints
     ):
         return None
-    region: set[int] = set()
-    if before.assignments is not after.assignments:
-        ids_before = {id(row) for row in before.assignments}
-        ids_after = {id(row) for row in after.assignments}
-        region.update(row.touchpoint_id for row in before.assignments if id(row) not in ids_after)
-        region.update(row.touchpoint_id for row in after.assignments if id(row) not in ids_before)
+    rows_before = dict(zip(map(id, before.assignments), before.assignments, strict=True))
+    rows_after = dict(zip(map(id, after.assignments), after.assignments, strict=True))
+    changed = [rows_before[key] for key in rows_before.keys() - rows_after.keys()]
+    changed += [rows_after[key] for key in rows_after.keys() - rows_before.keys()]
+    cells = {(row.touchpoint_id, row.function_id) for row in changed}
+    region = {touchpoint_id for touchpoint_id, _ in cells}
     roles = {role.id for role in set(before.roles) ^ set(after.roles)}
     if roles:  # vacant_owner reads the role each A names
         for side in (before, after):
             region.update(row.touchpoint_id for row in side.assignments if row.role_id in roles)
-    return region
+    return _Difference(region, cells)
 
 
 def _window(snapshot: OrgSnapshot, region: set[int]) -> set[int]:
@@ -125,32 +124,47 @@ def _window(snapshot: OrgSnapshot, region: set[int]) -> set[int]:
     return window
 
 
-def _within(snapshot: OrgSnapshot, window: set[int]) -> OrgSnapshot:
-    """The snapshot with only the window's touchpoints and letters (every journey, function, role)."""
-    return replace(
-        snapshot,
-        touchpoints=tuple(t for t in snapshot.touchpoints if t.id in window),
-        assignments=tuple(a for a in snapshot.assignments if a.touchpoint_id in window),
-    )
+@dataclass(frozen=True)
+class _Side:
+    """One side's matrix cut to the region (the touchpoint rules) and to the window (the handoffs);
+    every journey, function and role is kept."""
+
+    region: OrgSnapshot
+    window: OrgSnapshot
+
+    @classmethod
+    def of(cls, snapshot: OrgSnapshot, region: set[int], window: set[int]) -> _Side:
+        touchpoints = [t for t in snapshot.touchpoints if t.id in window]
+        letters = [a for a in snapshot.assignments if a.touchpoint_id in window]
+        return cls(
+            region=replace(
+                snapshot,
+                touchpoints=tuple(t for t in touchpoints if t.id in region),
+                assignments=tuple(a for a in letters if a.touchpoint_id in region),
+            ),
+            window=replace(snapshot, touchpoints=tuple(touchpoints), assignments=tuple(letters)),
+        )
 
 
-def _findings(side: OrgSnapshot, region: set[int], tally: _Tally) -> list[Finding]:
-    """The findings of the region (touchpoints and handoffs touching it), of every journey, and of
-    every function (from the whole matrix's tally), in the audit's order."""
+def _findings(side: _Side, region: set[int], tally: _Tally) -> list[Finding]:
+    """The findings of the region's touchpoints and of the handoffs into and out of it, of every
+    journey, and of every function (from the whole matrix's tally), in the audit's order."""
     found: list[Finding] = []
     for rule, check in RULES.items():
         if rule is Rule.IDLE_FUNCTION:
-            for function in side.functions:
+            for function in side.region.functions:
                 found += function_idle(function, working=tally.working.get(function.id, 0) > 0)
         elif rule is Rule.ACCOUNTABILITY_BOTTLENECK:
-            for function in side.functions:
+            for function in side.region.functions:
                 accountable = tally.accountable.get(function.id, 0)
                 found += function_bottleneck(
-                    function, accountable=accountable, in_scope=tally.in_scope, settings=side.settings
+                    function, accountable=accountable, in_scope=tally.in_scope, settings=side.region.settings
                 )
+        elif rule is Rule.HANDOFF_GAP:
+            found += [f for f in check(side.window) if not region.isdisjoint(f.touchpoint_ids)]
         else:
-            found += [f for f in check(side) if not f.touchpoint_ids or not region.isdisjoint(f.touchpoint_ids)]
-    return in_audit_order(side, found)
+            found += check(side.region)
+    return in_audit_order(side.window, found)
 
 
 @dataclass(frozen=True)
