@@ -26,11 +26,12 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Case, F, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from ownership.engine.constants import COVERAGE_RULES, Severity
-from ownership.gaps.figures.counts import SEVERITIES, GapTally, gap_tally_read, open_gap_rows
+from ownership.gaps.figures.counts import SEVERITIES, GapTally, gap_tally_read
 from ownership.gaps.figures.coverage import Coverage, coverage_read
 from ownership.models import GAP_LIFE_EVENTS, Gap, GapEvent, GapStatus
 
@@ -113,17 +114,11 @@ def _scoped(rows, *, journey_id: int | None, stage_id: int | None, prefix: str =
     return rows
 
 
-_EVENT_FIELDS = (
-    "gap_id",
-    "kind",
-    "at",
-    "gap__severity",
-    "gap__rule",
-    "gap__journey_id",
-    "gap__touchpoint_id",
-    "gap__resolved_at",
-    "gap__workflow_status",
-)
+# The events are read alone, newest first, and each gap they touch once (a busy quarter is tens
+# of thousands of events about a few hundred gaps): joining every event to its gap and sorting
+# the wide rows cost five times the events' own read (EXPLAIN ANALYZE in docs/figures.md).
+_EVENT_FIELDS = ("gap_id", "kind", "at")
+_GAP_FIELDS = ("id", "severity", "rule", "journey_id", "touchpoint_id", "resolved_at", "workflow_status")
 
 
 class _Rewind:
@@ -133,7 +128,7 @@ class _Rewind:
     by event; the counts follow every gap that changes place (nowhere, open, accepted).
     """
 
-    def __init__(self, *, live: GapTally, events: list[tuple]) -> None:
+    def __init__(self, *, live: GapTally, gaps: dict[int, tuple]) -> None:
         whole = live.whole
         self.by_severity: Counter = Counter(whole.by_severity)
         self.accepted = whole.accepted_risks
@@ -142,10 +137,9 @@ class _Rewind:
         self.uncovered_vs_now = 0
         self.state: dict[int, list[bool]] = {}
         self.info: dict[int, tuple] = {}
-        for gap_id, _, _, severity, rule, journey_id, touchpoint_id, resolved_at, status in events:
-            if gap_id not in self.state:  # the newest event first: the gap as it is now
-                self.state[gap_id] = [resolved_at is not None, status == GapStatus.ACCEPTED]
-                self.info[gap_id] = (severity, rule in COVERAGE_RULES, journey_id, touchpoint_id)
+        for gap_id, (severity, rule, journey_id, touchpoint_id, resolved_at, status) in gaps.items():
+            self.state[gap_id] = [resolved_at is not None, status == GapStatus.ACCEPTED]  # as it is now
+            self.info[gap_id] = (severity, rule in COVERAGE_RULES, journey_id, touchpoint_id)
 
     def place(self, gap_id: int) -> str | None:
         """Where the gap counts: nowhere (resolved or not yet opened), "accepted" or "open"."""
@@ -195,12 +189,21 @@ class _Rewind:
         return {info[3] for info in self.info.values() if info[1] and info[3] is not None}
 
 
-def _coverage_open(gaps, touched: set[int]) -> Counter:
-    """How many coverage gaps are open now on each of the `touched` touchpoints (one query)."""
-    if not touched:
-        return Counter()
-    rows = gaps.filter(rule__in=COVERAGE_RULES, touchpoint_id__in=touched).values_list("touchpoint_id")
-    return Counter(dict(rows.order_by().annotate(n=Count("id"))))
+def _gaps_read(organization, events_in_period, scope: dict, touched: set[int]) -> tuple[dict[int, tuple], Counter]:
+    """The gaps of `touched`, the ids the period's events name, as they are now; and how many
+    coverage gaps are open now on each touchpoint of those that are coverage gaps (one query)."""
+    named = events_in_period.values("gap_id")
+    gaps = Gap.objects.filter(organization=organization)
+    covering = gaps.filter(pk__in=named, rule__in=COVERAGE_RULES, touchpoint__isnull=False).values("touchpoint_id")
+    open_covering = Q(resolved_at__isnull=True, rule__in=COVERAGE_RULES, touchpoint_id__in=covering)
+    rows = _scoped(gaps.filter(Q(pk__in=named) | open_covering), **scope).order_by().values_list(*_GAP_FIELDS)
+    found, coverage_open = {}, Counter()
+    for gap_id, severity, rule, journey_id, touchpoint_id, resolved_at, status in rows:
+        if gap_id in touched:
+            found[gap_id] = (severity, rule, journey_id, touchpoint_id, resolved_at, status)
+        if rule in COVERAGE_RULES and touchpoint_id is not None and resolved_at is None:
+            coverage_open[touchpoint_id] += 1
+    return found, coverage_open
 
 
 def _resolved_per_day(events: list[tuple], moments: list[float], limits: list[float], start: float) -> Counter:
@@ -238,13 +241,18 @@ def _replay(
     scope = {"journey_id": journey_id, "stage_id": stage_id}
     live = live or gap_tally_read(organization=organization, **scope)
     first_start = day_end(days[0] - timedelta(days=1))  # the first day's resolutions count too
-    events_in_period = GapEvent.objects.filter(organization=organization, at__gte=first_start)
-    events = list(_scoped(events_in_period, prefix="gap__", **scope).order_by("-at", "-id").values_list(*_EVENT_FIELDS))
+    events_in_period = _scoped(
+        GapEvent.objects.filter(organization=organization, at__gte=first_start), prefix="gap__", **scope
+    )
+    events = list(events_in_period.order_by("-at", "-id").values_list(*_EVENT_FIELDS))
     # Moments as numbers: comparing aware datetimes of two time zone classes costs a call each.
     moments = [event[2].timestamp() for event in events]
     limits = [day_end(day).timestamp() for day in days]  # today's is still to come: nothing to undo
-    rewind = _Rewind(live=live, events=events)
-    rewind.coverage_open = _coverage_open(open_gap_rows(organization=organization, **scope), rewind.touched())
+    named = {event[0] for event in events}
+    gaps, coverage_open = _gaps_read(organization, events_in_period, scope, named) if events else ({}, Counter())
+    rewind = _Rewind(live=live, gaps=gaps)
+    touched = rewind.touched()  # the open coverage gaps read are on these touchpoints, or none
+    rewind.coverage_open = Counter({t: n for t, n in coverage_open.items() if t in touched})
 
     results: list[GapCounts] = []
     position = 0
@@ -280,34 +288,23 @@ def resolved_in_periods(
     stage_id: int | None = None,
 ) -> tuple[int, int]:
     """Gaps resolved in [start, middle) and in [middle, end), each counted when its last step
-    before the period's end is that resolution: one query for both periods."""
+    before the period's end is that resolution: one query for both periods.
 
-    def last_step_before(moment: datetime) -> Subquery:
-        steps = GapEvent.objects.filter(gap_id=OuterRef("pk"), at__lt=moment, kind__in=GAP_LIFE_EVENTS)
-        return Subquery(steps.order_by("-at", "-id").values("kind")[:1])
-
-    def resolved_within(low: datetime, high: datetime) -> Exists:
-        return Exists(
-            GapEvent.objects.filter(gap_id=OuterRef("pk"), kind=GapEvent.Kind.RESOLVED, at__gte=low, at__lt=high)
-        )
-
-    resolved = GapEvent.Kind.RESOLVED
-    candidates = GapEvent.objects.filter(organization=organization, kind=resolved, at__gte=start, at__lt=end)
-    gaps = Gap.objects.filter(organization=organization, pk__in=candidates.values("gap_id"))
-    counts = (
-        _scoped(gaps, journey_id=journey_id, stage_id=stage_id)
-        .annotate(
-            before_last=resolved_within(start, middle),
-            last_before_middle=last_step_before(middle),
-            last=resolved_within(middle, end),
-            last_before_end=last_step_before(end),
-        )
-        .aggregate(
-            before=Count("pk", filter=Q(before_last=True, last_before_middle=resolved)),
-            now=Count("pk", filter=Q(last=True, last_before_end=resolved)),
-        )
+    A gap resolved within a period has its last step before the period's end within the period,
+    so only the period's own steps are read: per gap and period, the newest step (a window
+    function over the events' (organization, at) index) must be a resolution. One row comes
+    back per gap and period, none per event.
+    """
+    period = Case(When(at__lt=middle, then=Value(0)), default=Value(1))
+    steps = GapEvent.objects.filter(organization=organization, at__gte=start, at__lt=end, kind__in=GAP_LIFE_EVENTS)
+    newest_first = [F("at").desc(), F("id").desc()]
+    last_steps = _scoped(steps, prefix="gap__", journey_id=journey_id, stage_id=stage_id).annotate(
+        period=period, newest=Window(RowNumber(), partition_by=[F("gap_id"), period], order_by=newest_first)
     )
-    return counts["before"], counts["now"]
+    # The kind is checked here: a condition beside the window's would be applied before it.
+    last = last_steps.filter(newest=1).values_list("period", "kind")
+    counted = Counter(period for period, kind in last if kind == GapEvent.Kind.RESOLVED)
+    return counted[0], counted[1]
 
 
 def period_change(
