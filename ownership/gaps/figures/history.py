@@ -41,9 +41,6 @@ PERIODS = (7, 30, 90)  # the periods the dashboard offers, in days
 DEFAULT_PERIOD = 30
 
 
-_OPENS = {GapEvent.Kind.OPENED, GapEvent.Kind.REOPENED}
-
-
 @dataclass(frozen=True)
 class GapCounts:
     """The gaps at the end of one day: open by severity, accepted risks, resolved that day."""
@@ -122,10 +119,12 @@ _GAP_FIELDS = ("id", "severity", "rule", "journey_id", "touchpoint_id", "resolve
 
 
 class _Rewind:
-    """The figures of the live state, walked back one event at a time.
+    """The figures of the live state, walked back one day at a time.
 
-    Each gap the events touch is kept as it stands now ([resolved?, accepted?]) and rewound event
-    by event; the counts follow every gap that changes place (nowhere, open, accepted).
+    Each gap the events touch is kept as it stands now ([resolved?, accepted?]) and moved, day
+    by day, to its state before that day's events; the counts follow every gap that changes
+    place (nowhere, open, accepted). Only where a gap starts and ends a day matters to the
+    counts, so a gap resolved and reopened the same day costs one comparison, not two moves.
     """
 
     def __init__(self, *, live: GapTally, gaps: dict[int, tuple]) -> None:
@@ -135,31 +134,29 @@ class _Rewind:
         self.journeys: Counter = Counter(live.open_by_journey())
         self.coverage_open: Counter = Counter()  # open coverage gaps per touchpoint (-gap id: none)
         self.uncovered_vs_now = 0
-        self.state: dict[int, list[bool]] = {}
+        self.state: dict[int, tuple[bool, bool]] = {}
         self.info: dict[int, tuple] = {}
         for gap_id, (severity, rule, journey_id, touchpoint_id, resolved_at, status) in gaps.items():
-            self.state[gap_id] = [resolved_at is not None, status == GapStatus.ACCEPTED]  # as it is now
+            self.state[gap_id] = (resolved_at is not None, status == GapStatus.ACCEPTED)  # as it is now
             self.info[gap_id] = (severity, rule in COVERAGE_RULES, journey_id, touchpoint_id)
 
-    def place(self, gap_id: int) -> str | None:
-        """Where the gap counts: nowhere (resolved or not yet opened), "accepted" or "open"."""
-        resolved, accepted = self.state[gap_id]
-        return None if resolved else "accepted" if accepted else "open"
+    def undo_day(self, steps: dict[int, list]) -> None:
+        """Undo one day's events: `steps` holds, per gap, the kind of its earliest step of its
+        life (opened, resolved, reopened) and of its acceptance that day, or None."""
+        for gap_id, (life, acceptance, _) in steps.items():
+            resolved, accepted = self.state[gap_id]
+            if life is not None:
+                resolved = life != GapEvent.Kind.RESOLVED  # before it opened (again), it was not open
+            if acceptance is not None:
+                accepted = acceptance == GapEvent.Kind.RISK_ENDED
+            self._move(gap_id, (resolved, accepted))
 
-    def undo(self, gap_id: int, kind: str) -> None:
-        severity, covers, journey_id, touchpoint_id = self.info[gap_id]
-        before = self.place(gap_id)
-        if kind in _OPENS:
-            self.state[gap_id][0] = True  # before it opened (again), it was not open
-        elif kind == GapEvent.Kind.RESOLVED:
-            self.state[gap_id][0] = False
-        elif kind == GapEvent.Kind.ACCEPTED:
-            self.state[gap_id][1] = False
-        elif kind == GapEvent.Kind.RISK_ENDED:
-            self.state[gap_id][1] = True
-        after = self.place(gap_id)
+    def _move(self, gap_id: int, state: tuple[bool, bool]) -> None:
+        before, after = _place(self.state[gap_id]), _place(state)
+        self.state[gap_id] = state
         if before == after:
             return
+        severity, covers, journey_id, touchpoint_id = self.info[gap_id]
         for where, step in ((before, -1), (after, 1)):
             if where == "open":
                 self.by_severity[severity] += step
@@ -206,21 +203,35 @@ def _gaps_read(organization, events_in_period, scope: dict, touched: set[int]) -
     return found, coverage_open
 
 
-def _resolved_per_day(events: list[tuple], moments: list[float], limits: list[float], start: float) -> Counter:
-    """Day index -> the gaps whose last step that day was a resolution (events newest first)."""
-    last_step: dict[tuple[int, int], str] = {}
-    index = 0
-    for position in range(len(events) - 1, -1, -1):
-        gap_id, kind = events[position][:2]
-        at = moments[position]
-        if at < start or kind not in GAP_LIFE_EVENTS:
-            continue
-        while index < len(limits) and at >= limits[index]:
-            index += 1
-        if index == len(limits):
-            break
-        last_step[(index, gap_id)] = kind
-    return Counter(i for (i, _), kind in last_step.items() if kind == GapEvent.Kind.RESOLVED)
+def _place(state: tuple[bool, bool]) -> str | None:
+    """Where a gap counts: nowhere (resolved or not yet opened), "accepted" or "open"."""
+    resolved, accepted = state
+    return None if resolved else "accepted" if accepted else "open"
+
+
+_ACCEPTANCE = {GapEvent.Kind.ACCEPTED, GapEvent.Kind.RISK_ENDED}
+
+
+def _steps_by_day(events: list[tuple], moments: list[float], limits: list[float]) -> list[dict[int, list]]:
+    """Per day (index of `limits`, the days' ends; the last one: after the last day), per gap:
+    [its earliest life step, its earliest acceptance step, its latest life step] that day.
+
+    Events come newest first, so each day's are met together and a later-met step is earlier."""
+    days: list[dict[int, list]] = [{} for _ in range(len(limits) + 1)]
+    day = len(limits)
+    for (gap_id, kind, _), at in zip(events, moments, strict=True):
+        while day > 0 and at < limits[day - 1]:
+            day -= 1
+        steps = days[day].get(gap_id)
+        if steps is None:
+            steps = days[day][gap_id] = [None, None, None]
+        if kind in GAP_LIFE_EVENTS:
+            steps[0] = kind
+            if steps[2] is None:
+                steps[2] = kind
+        elif kind in _ACCEPTANCE:
+            steps[1] = kind
+    return days
 
 
 def _replay(
@@ -254,17 +265,16 @@ def _replay(
     touched = rewind.touched()  # the open coverage gaps read are on these touchpoints, or none
     rewind.coverage_open = Counter({t: n for t, n in coverage_open.items() if t in touched})
 
+    steps = _steps_by_day(events, moments, limits)
     results: list[GapCounts] = []
-    position = 0
     for index in range(len(days) - 1, -1, -1):
-        # Undo every event at or after this day's end: what is left is the state at its end.
-        while position < len(events) and moments[position] >= limits[index]:
-            rewind.undo(*events[position][:2])
-            position += 1
-        results.append(rewind.counts(days[index], by_journey=by_journey))
+        # Undo every event after this day's end: what is left is the state at its end.
+        rewind.undo_day(steps[index + 1])
+        # Resolved that day: the gaps whose last step of the day is a resolution.
+        resolved = sum(1 for *_, last in steps[index].values() if last == GapEvent.Kind.RESOLVED)
+        results.append(replace(rewind.counts(days[index], by_journey=by_journey), resolved=resolved))
     results.reverse()
-    resolved = _resolved_per_day(events, moments, limits, first_start.timestamp())
-    return [replace(counts, resolved=resolved[i]) for i, counts in enumerate(results)]
+    return results
 
 
 def gap_counts_on(*, organization, day: date) -> GapCounts:
