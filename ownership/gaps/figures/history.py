@@ -26,8 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, F, Q, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Q
 from django.utils import timezone
 
 from ownership.engine.constants import COVERAGE_RULES, Severity
@@ -234,6 +233,39 @@ def _steps_by_day(events: list[tuple], moments: list[float], limits: list[float]
     return days
 
 
+@dataclass(frozen=True)
+class _Events:
+    """The events of a part since a moment, newest first, with their moments as numbers
+    (comparing aware datetimes of two time zone classes costs a call each)."""
+
+    rows: list[tuple]
+    moments: list[float]
+
+    @classmethod
+    def read(cls, organization, since: datetime, scope: dict) -> _Events:
+        rows = list(_events_since(organization, since, scope).order_by("-at", "-id").values_list(*_EVENT_FIELDS))
+        return cls(rows, [row[2].timestamp() for row in rows])
+
+    def since(self, moment: datetime) -> _Events:
+        """Those at or after `moment` (a prefix: the newest come first)."""
+        cut = moment.timestamp()
+        count = next((i for i, at in enumerate(self.moments) if at < cut), len(self.moments))
+        return _Events(self.rows[:count], self.moments[:count])
+
+    def resolved_within(self, start: datetime, end: datetime) -> int:
+        """Gaps whose last step of their life in [start, end) is a resolution."""
+        low, high = start.timestamp(), end.timestamp()
+        last: dict[int, str] = {}
+        for (gap_id, kind, _), at in zip(self.rows, self.moments, strict=True):
+            if low <= at < high and kind in GAP_LIFE_EVENTS and gap_id not in last:
+                last[gap_id] = kind
+        return sum(1 for kind in last.values() if kind == GapEvent.Kind.RESOLVED)
+
+
+def _events_since(organization, moment: datetime, scope: dict):
+    return _scoped(GapEvent.objects.filter(organization=organization, at__gte=moment), prefix="gap__", **scope)
+
+
 def _replay(
     *,
     organization,
@@ -242,30 +274,30 @@ def _replay(
     journey_id: int | None = None,
     stage_id: int | None = None,
     live: GapTally | None = None,
+    events: _Events | None = None,
 ) -> list[GapCounts]:
     """The gap figures at the end of each of `days` (ascending), by undoing the events after each.
 
     Three queries: the live counts (none when the caller passes `live`, read for the same part),
-    the events since the first day began, with their gaps, and the open coverage gaps on the
-    touchpoints those events touch.
+    the events since the first day began (none when the caller passes `events`, read from
+    earlier), and the gaps they touch with the open coverage gaps on their touchpoints.
     """
     scope = {"journey_id": journey_id, "stage_id": stage_id}
     live = live or gap_tally_read(organization=organization, **scope)
     first_start = day_end(days[0] - timedelta(days=1))  # the first day's resolutions count too
-    events_in_period = _scoped(
-        GapEvent.objects.filter(organization=organization, at__gte=first_start), prefix="gap__", **scope
-    )
-    events = list(events_in_period.order_by("-at", "-id").values_list(*_EVENT_FIELDS))
-    # Moments as numbers: comparing aware datetimes of two time zone classes costs a call each.
-    moments = [event[2].timestamp() for event in events]
+    if events is None:
+        events = _Events.read(organization, first_start, scope)
+    events = events.since(first_start)
     limits = [day_end(day).timestamp() for day in days]  # today's is still to come: nothing to undo
-    named = {event[0] for event in events}
-    gaps, coverage_open = _gaps_read(organization, events_in_period, scope, named) if events else ({}, Counter())
+    named = {event[0] for event in events.rows}
+    gaps, coverage_open = {}, Counter()
+    if named:
+        gaps, coverage_open = _gaps_read(organization, _events_since(organization, first_start, scope), scope, named)
     rewind = _Rewind(live=live, gaps=gaps)
     touched = rewind.touched()  # the open coverage gaps read are on these touchpoints, or none
     rewind.coverage_open = Counter({t: n for t, n in coverage_open.items() if t in touched})
 
-    steps = _steps_by_day(events, moments, limits)
+    steps = _steps_by_day(events.rows, events.moments, limits)
     results: list[GapCounts] = []
     for index in range(len(days) - 1, -1, -1):
         # Undo every event after this day's end: what is left is the state at its end.
@@ -288,35 +320,6 @@ def daily_trend(*, organization, days: int, today: date | None = None) -> list[G
     return _replay(organization=organization, days=[today - timedelta(days=n) for n in range(days - 1, -1, -1)])
 
 
-def resolved_in_periods(
-    *,
-    organization,
-    start: datetime,
-    middle: datetime,
-    end: datetime,
-    journey_id: int | None = None,
-    stage_id: int | None = None,
-) -> tuple[int, int]:
-    """Gaps resolved in [start, middle) and in [middle, end), each counted when its last step
-    before the period's end is that resolution: one query for both periods.
-
-    A gap resolved within a period has its last step before the period's end within the period,
-    so only the period's own steps are read: per gap and period, the newest step (a window
-    function over the events' (organization, at) index) must be a resolution. One row comes
-    back per gap and period, none per event.
-    """
-    period = Case(When(at__lt=middle, then=Value(0)), default=Value(1))
-    steps = GapEvent.objects.filter(organization=organization, at__gte=start, at__lt=end, kind__in=GAP_LIFE_EVENTS)
-    newest_first = [F("at").desc(), F("id").desc()]
-    last_steps = _scoped(steps, prefix="gap__", journey_id=journey_id, stage_id=stage_id).annotate(
-        period=period, newest=Window(RowNumber(), partition_by=[F("gap_id"), period], order_by=newest_first)
-    )
-    # The kind is checked here: a condition beside the window's would be applied before it.
-    last = last_steps.filter(newest=1).values_list("period", "kind")
-    counted = Counter(period for period, kind in last if kind == GapEvent.Kind.RESOLVED)
-    return counted[0], counted[1]
-
-
 def period_change(
     *,
     organization,
@@ -329,16 +332,22 @@ def period_change(
 ) -> PeriodChange:
     """Every figure now and `days` days ago, the resolutions of this period and of the one before,
     each journey's open gaps now and then, and the period's trend, one point per day — of the
-    organization, or of one journey or stage. Five queries; three when the caller already read
-    the live `coverage` and gap tally `live` of the same part."""
+    organization, or of one journey or stage. Four queries (the live counts, the events of both
+    periods, the gaps they touch, the coverage); two when the caller already read the live
+    `coverage` and gap tally `live` of the same part."""
     today = today or timezone.localdate()
     since = today - timedelta(days=days)
     scope = {"journey_id": journey_id, "stage_id": stage_id}
+    # One read of the events serves the trend and the resolutions of both periods: a gap
+    # resolved within a period has its last step before the period's end within the period.
+    start, middle, end = day_end(since - timedelta(days=days)), day_end(since), day_end(today)
+    events = _Events.read(organization, start, scope)
     points = _replay(
         organization=organization,
         days=[since + timedelta(days=n) for n in range(days + 1)],
         by_journey=True,
         live=live,
+        events=events,
         **scope,
     )
     then, now = points[0], points[-1]
@@ -346,13 +355,7 @@ def period_change(
         rows = coverage_read(organization=organization, journey_ids=_ids(journey_id), stage_id=stage_id)
         coverage = rows.organization
     covered_then = Coverage(coverage.in_scope, max(coverage.covered + now.uncovered_vs_now - then.uncovered_vs_now, 0))
-    resolved_before, resolved_now = resolved_in_periods(
-        organization=organization,
-        start=day_end(since - timedelta(days=days)),
-        middle=day_end(since),
-        end=day_end(today),
-        **scope,
-    )
+    resolved_before, resolved_now = events.resolved_within(start, middle), events.resolved_within(middle, end)
     # Before the organization existed there is nothing to compare with: 0 gaps would invent a
     # rise, today's touchpoints without their gaps a fall in coverage.
     earlier = organization.created_at < day_end(since)

@@ -154,8 +154,8 @@ def figures_read(
     stage, or the journey `stages_of`) each stage's; with `days`, their change over that period.
 
     Queries, whatever the organization's size: journeys · functions · coverage · gap counts ·
-    gaps by function · stages (when any are asked for) · the change: events of the period, the
-    coverage gaps they touch, the resolutions of this period and the one before.
+    gaps by function · stages (when any are asked for) · the change: the events of this period
+    and the one before, the gaps they touch with the open coverage gaps on their touchpoints.
     """
     journey_id = stage.journey_id if stage is not None else journey.pk if journey is not None else None
     stage_id = stage.pk if stage is not None else None
