@@ -112,7 +112,8 @@ def _scoped(rows, *, journey_id: int | None, stage_id: int | None, prefix: str =
 
 # The events are read alone, newest first, and each gap they touch once (a busy quarter is tens
 # of thousands of events about a few hundred gaps): joining every event to its gap and sorting
-# the wide rows cost five times the events' own read (EXPLAIN ANALYZE in docs/figures.md).
+# the wide rows cost three times the events' own read (EXPLAIN ANALYZE, 17.5k events of 657
+# gaps on PostgreSQL: 84 ms joined by a nested loop and sorted, 29 ms alone).
 _EVENT_FIELDS = ("gap_id", "kind", "at")
 _GAP_FIELDS = ("id", "severity", "rule", "journey_id", "touchpoint_id", "resolved_at", "workflow_status")
 
