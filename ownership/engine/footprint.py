@@ -44,7 +44,6 @@ from ownership.engine.whatif import (
     RemoveFunction,
     SetCells,
     SetRoleHolder,
-    cells_of,
     operation_apply,
 )
 
@@ -72,10 +71,12 @@ def footprint(snapshot: OrgSnapshot, operations: Iterable[Operation]) -> Footpri
     A step that no longer applies still touches the rows it names (their deletion is the change
     to report)."""
     touched = Footprint()
-    for operation in operations:
+    operations = list(operations)
+    for index, operation in enumerate(operations):
         _touch(touched, snapshot, operation)
-        with suppress(OperationError):
-            snapshot = operation_apply(snapshot, operation)
+        if index < len(operations) - 1:  # the last step's result is read by no step
+            with suppress(OperationError):
+                snapshot = operation_apply(snapshot, operation)
     return touched
 
 
@@ -93,7 +94,7 @@ def _touch(touched: Footprint, snapshot: OrgSnapshot, operation: Operation) -> N
         case MergeFunctions(source_id, target_id) | MoveLetters(source_id, target_id):
             touched.functions.update((source_id, target_id))
             touched.columns.add(source_id)
-            held = {t for t, f in cells_of(snapshot) if f == source_id}
+            held = {a.touchpoint_id for a in snapshot.assignments if a.function_id == source_id}
             touched.cells.update((t, target_id) for t in held)
             if isinstance(operation, MergeFunctions):
                 touched.role_sets.update((source_id, target_id))
@@ -165,11 +166,16 @@ class Base:
 
 
 class _Live:
-    """Today's state of footprint rows, read from a snapshot."""
+    """Today's state of footprint rows, read from a snapshot.
 
-    def __init__(self, snapshot: OrgSnapshot):
+    Only the cells of the footprint's functions are indexed, in one pass over the letters: a
+    footprint names a few functions, and indexing every cell of a 100k-touchpoint matrix costs
+    a second."""
+
+    def __init__(self, snapshot: OrgSnapshot, touched: Footprint):
         self.snapshot = snapshot
-        self.cells = cells_of(snapshot)
+        self._wanted = touched.columns | {f for _, f in touched.cells}
+        self._columns: dict[int, dict[int, str]] | None = None
 
     def function(self, function_id: int) -> str | None:
         row = self.snapshot.function_by_id.get(function_id)
@@ -183,10 +189,22 @@ class _Live:
         return {r.id: r.title for r in self.snapshot.roles if r.function_id == function_id}
 
     def cell(self, touchpoint_id: int, function_id: int) -> str:
-        return _letters(self.cells.get((touchpoint_id, function_id), ()))
+        return self._column(function_id).get(touchpoint_id, "")
 
     def column(self, function_id: int) -> dict[int, str]:
-        return {t: _letters(letters) for (t, f), letters in self.cells.items() if f == function_id}
+        """touchpoint id -> the function's letters there, for its non-empty cells."""
+        return dict(self._column(function_id))
+
+    def _column(self, function_id: int) -> dict[int, str]:
+        if self._columns is None or function_id not in self._columns:
+            self._wanted.add(function_id)
+            held: dict[int, dict[int, set[str]]] = {f: {} for f in self._wanted}
+            for a in self.snapshot.assignments:
+                column = held.get(a.function_id)
+                if column is not None:
+                    column.setdefault(a.touchpoint_id, set()).add(a.letter)
+            self._columns = {f: {t: _letters(x) for t, x in column.items()} for f, column in held.items()}
+        return self._columns[function_id]
 
 
 def base_record(snapshot: OrgSnapshot, touched: Footprint, previous: Base | None = None) -> Base:
@@ -195,7 +213,7 @@ def base_record(snapshot: OrgSnapshot, touched: Footprint, previous: Base | None
     A step added later is drawn on the matrix of its day, so the rows only it touches get
     today's state; rows an earlier step touched keep the state that step was drawn against."""
     previous = previous or Base.of(None)
-    live = _Live(snapshot)
+    live = _Live(snapshot, touched)
 
     def known(value, today):
         return today if value is _UNKNOWN else value
@@ -245,7 +263,7 @@ def changed_since(base: Base, snapshot: OrgSnapshot, touched: Footprint, *, unkn
     recorded, True only if nothing in the organization changed since the drawing."""
     everything = base.footprint()
     everything.update(touched)
-    live = _Live(snapshot)
+    live = _Live(snapshot, everything)
     words = _Words(base, snapshot)
     found: list[Changed] = []
 
@@ -267,18 +285,25 @@ def changed_since(base: Base, snapshot: OrgSnapshot, touched: Footprint, *, unkn
         was, now = base.role_set(f), live.role_set(f)
         if differs(was, now):
             found.extend(words.role_set(f, was, now, skip=set(base.roles)))
-    for t, f in _cells_to_check(base, live, everything):
-        was, now = base.cell(t, f), live.cell(t, f)
-        if differs(was, now):
-            found.append(words.cell(t, f, was, now))
+    cells = [(t, f) for t, f in _cells_to_check(live, everything) if differs(base.cell(t, f), live.cell(t, f))]
+    for t, f in _in_journey_order(live.snapshot, cells):
+        found.append(words.cell(t, f, base.cell(t, f), live.cell(t, f)))
     return found
 
 
-def _cells_to_check(base: Base, live: _Live, everything: Footprint) -> list[Cell]:
+def _cells_to_check(live: _Live, everything: Footprint) -> set[Cell]:
     cells = set(everything.cells)
     for f in everything.columns:
         cells.update((t, f) for t in live.column(f))
-    order = {t.id: index for index, t in enumerate(live.snapshot.touchpoints)}
+    return cells
+
+
+def _in_journey_order(snapshot: OrgSnapshot, cells: list[Cell]) -> list[Cell]:
+    """Touchpoints in journey order (deleted ones last), then by function; only the cells that
+    changed are sorted: a column holds tens of thousands."""
+    if not cells:
+        return cells
+    order = {t.id: index for index, t in enumerate(snapshot.touchpoints)}
     return sorted(cells, key=lambda cell: (order.get(cell[0], len(order)), cell))
 
 

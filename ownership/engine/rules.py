@@ -328,10 +328,14 @@ RULES: dict[Rule, Callable[[OrgSnapshot], Iterable[Finding]]] = {
 
 def evaluate(snapshot: OrgSnapshot) -> list[Finding]:
     """Every finding of every rule, journeys in order, then touchpoints in order, then functions."""
+    return in_audit_order(snapshot, [finding for rule in RULES.values() for finding in rule(snapshot)])
+
+
+def in_audit_order(snapshot: OrgSnapshot, findings: Iterable[Finding]) -> list[Finding]:
+    """Findings (listed rule by rule, in RULES' order) in the audit's order over `snapshot`."""
     touchpoint_order = {t.id: index for index, t in enumerate(snapshot.touchpoints)}
     journey_order = {j.id: index for index, j in enumerate(snapshot.journeys)}
     rule_order = {rule: index for index, rule in enumerate(RULES)}
-    findings = [finding for rule in RULES.values() for finding in rule(snapshot)]
 
     def position(finding: Finding) -> tuple[float, float, int]:
         journey = journey_order.get(finding.journey_id, float("inf"))

@@ -2,8 +2,9 @@
 
 Every operation is a pure function from one snapshot to a new one: the live matrix is never
 touched. `compare` then runs the very rule functions of the live audit (ownership/engine/rules.py) on
-both snapshots and reports the difference by fingerprint — there is no second rule engine, so a
-scenario's prediction is exactly what an audit of the re-organized matrix would find.
+both snapshots — over what differs between them (region.py) — and reports the difference by
+fingerprint: there is no second rule engine, so a scenario's prediction is exactly what an
+audit of the re-organized matrix would find (comparison.py).
 
 Used by the stored scenarios (ownership/scenarios/services.py) and by the functions manager's previews of
 a merge or a delete. No Django here: the operations and the comparison run without a database.
@@ -19,8 +20,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeAlias
 
-from ownership.engine.constants import LETTERS, Rule, Severity
-from ownership.engine.rules import Finding, coverage, evaluate
+# The comparison lives in its own modules; these names stay importable from here.
+from ownership.engine.comparison import AccountableLoad as AccountableLoad
+from ownership.engine.comparison import CellDifference as CellDifference
+from ownership.engine.comparison import Comparison as Comparison
+from ownership.engine.comparison import accountable_counts as accountable_counts
+from ownership.engine.comparison import cell_differences as cell_differences
+from ownership.engine.comparison import cells_of as cells_of
+from ownership.engine.constants import LETTERS
+from ownership.engine.region import compare as compare
 from ownership.engine.snapshot import AssignmentRow, FunctionRow, OrgSnapshot
 
 Cell: TypeAlias = tuple[int, int]  # (touchpoint id, function id)
@@ -232,130 +240,6 @@ def operation_describe(snapshot: OrgSnapshot, operation: Operation) -> str:
         case SetCells(cells):
             return f"Set {len(cells)} cells"
     return repr(operation)
-
-
-# --- the comparison ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class AccountableLoad:
-    """How many in-scope touchpoints one function is accountable for, before and after."""
-
-    function_id: int
-    name: str
-    before: int | None  # None: the function does not exist before (or after)
-    after: int | None
-    bottleneck_before: bool
-    bottleneck_after: bool
-
-    @property
-    def change(self) -> int:
-        return (self.after or 0) - (self.before or 0)
-
-    @property
-    def opens_bottleneck(self) -> bool:
-        return self.bottleneck_after and not self.bottleneck_before
-
-
-@dataclass(frozen=True)
-class CellDifference:
-    touchpoint_id: int
-    function_id: int
-    before: frozenset[str]
-    after: frozenset[str]
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """What a change of the matrix does to its gaps, coverage and accountability."""
-
-    opened: tuple[Finding, ...]  # found after, not before (by fingerprint)
-    closed: tuple[Finding, ...]  # found before, not after
-    unchanged: int  # findings present on both sides
-    coverage_before: float | None  # None: no touchpoint in scope, no figure
-    coverage_after: float | None
-    loads: tuple[AccountableLoad, ...]  # every function of either side, in the matrix's order
-    cells: tuple[CellDifference, ...]  # cells whose letters differ, touchpoints in journey order
-    severities_before: dict[Severity, int]  # findings by severity, every severity present
-    severities_after: dict[Severity, int]
-
-    @property
-    def opened_bottlenecks(self) -> tuple[AccountableLoad, ...]:
-        return tuple(load for load in self.loads if load.opens_bottleneck)
-
-
-def compare(before: OrgSnapshot, after: OrgSnapshot) -> Comparison:
-    """The gaps `after` opens and closes compared with `before`, by the audit's own rules."""
-    found_before = {finding.fingerprint: finding for finding in evaluate(before)}
-    found_after = {finding.fingerprint: finding for finding in evaluate(after)}
-    return Comparison(
-        opened=tuple(f for key, f in found_after.items() if key not in found_before),
-        closed=tuple(f for key, f in found_before.items() if key not in found_after),
-        unchanged=len(found_before.keys() & found_after.keys()),
-        coverage_before=coverage(before),
-        coverage_after=coverage(after),
-        loads=_loads(before, after, found_before.values(), found_after.values()),
-        cells=cell_differences(before, after),
-        severities_before=_by_severity(found_before.values()),
-        severities_after=_by_severity(found_after.values()),
-    )
-
-
-def _by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:
-    counts = dict.fromkeys(Severity, 0)
-    for finding in findings:
-        counts[finding.severity] += 1
-    return counts
-
-
-def cells_of(snapshot: OrgSnapshot) -> dict[Cell, frozenset[str]]:
-    """Every non-empty cell of the matrix."""
-    collected: dict[Cell, set[str]] = {}
-    for a in snapshot.assignments:
-        collected.setdefault((a.touchpoint_id, a.function_id), set()).add(a.letter)
-    return {cell: frozenset(letters) for cell, letters in collected.items()}
-
-
-def cell_differences(before: OrgSnapshot, after: OrgSnapshot) -> tuple[CellDifference, ...]:
-    old, new = cells_of(before), cells_of(after)
-    order = {t.id: index for index, t in enumerate(after.touchpoints)}
-    order.update({t.id: index for index, t in enumerate(before.touchpoints)})
-    columns = {f.id: index for index, f in enumerate((*before.functions, *after.functions))}
-    differing = [cell for cell in old.keys() | new.keys() if old.get(cell, frozenset()) != new.get(cell, frozenset())]
-    differing.sort(key=lambda cell: (order.get(cell[0], len(order)), columns.get(cell[1], len(columns)), cell))
-    return tuple(CellDifference(t, f, old.get((t, f), frozenset()), new.get((t, f), frozenset())) for t, f in differing)
-
-
-def accountable_counts(snapshot: OrgSnapshot) -> dict[int, int]:
-    """function id -> how many in-scope touchpoints it holds A on (the bottleneck rule's count)."""
-    counts = dict.fromkeys(snapshot.function_by_id, 0)
-    for t in snapshot.in_scope:
-        for function_id in snapshot.holders_of(t.id, "A"):
-            counts[function_id] += 1
-    return counts
-
-
-def _loads(
-    before: OrgSnapshot, after: OrgSnapshot, found_before: Iterable[Finding], found_after: Iterable[Finding]
-) -> tuple[AccountableLoad, ...]:
-    counts_before, counts_after = accountable_counts(before), accountable_counts(after)
-    bottlenecks_before = _bottlenecks(found_before)
-    bottlenecks_after = _bottlenecks(found_after)
-    functions: dict[int, FunctionRow] = {f.id: f for f in before.functions}
-    functions.update({f.id: f for f in after.functions})
-    return tuple(
-        AccountableLoad(
-            function_id=function.id,
-            name=function.name,
-            before=counts_before.get(function.id),
-            after=counts_after.get(function.id),
-            bottleneck_before=function.id in bottlenecks_before,
-            bottleneck_after=function.id in bottlenecks_after,
-        )
-        for function in functions.values()
-    )
-
-
-def _bottlenecks(findings: Iterable[Finding]) -> set[int]:
-    return {f.function_id for f in findings if f.rule is Rule.ACCOUNTABILITY_BOTTLENECK}
 
 
 # --- helpers ----------------------------------------------------------------------------------

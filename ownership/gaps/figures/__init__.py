@@ -15,8 +15,9 @@ from ownership.gaps.figures.counts import (
     FunctionGaps,
     GapFigures,
     GapTally,
+    LiveGaps,
     gap_tally_read,
-    gap_tally_with_accepted,
+    live_gaps_read,
 )
 from ownership.gaps.figures.coverage import NOTHING_IN_SCOPE, Coverage, coverage_read
 from ownership.gaps.figures.history import (
@@ -38,7 +39,6 @@ from ownership.gaps.figures.read import (
     figures_read,
     journey_standings,
     standing_read,
-    what_if_read,
     worst_first,
     worst_first_key,
 )
@@ -56,6 +56,7 @@ __all__ = [
     "GapCounts",
     "GapFigures",
     "GapTally",
+    "LiveGaps",
     "PeriodChange",
     "PlaceFigures",
     "Standing",
@@ -65,11 +66,10 @@ __all__ = [
     "figures_read",
     "gap_counts_on",
     "gap_tally_read",
-    "gap_tally_with_accepted",
     "journey_standings",
+    "live_gaps_read",
     "period_change",
     "standing_read",
-    "what_if_read",
     "worst_first",
     "worst_first_key",
 ]

@@ -22,6 +22,8 @@ from django.db.models import Case, Count, F, When
 
 from journeys.models import Touchpoint
 from ownership.engine.constants import Rule, Severity
+from ownership.engine.rules import stale_ownership
+from ownership.engine.snapshot import OrgSnapshot
 from ownership.gaps.selectors import open_gaps
 from ownership.models import Gap, GapStatus
 
@@ -185,19 +187,43 @@ def gap_tally_read(
     return tally
 
 
-def gap_tally_with_accepted(*, organization) -> tuple[GapTally, set[str]]:
-    """The organization's tally, as gap_tally_read, and the fingerprints of its accepted risks
-    (what a scenario's comparison needs): one query over the open gap rows."""
-    tally, accepted = GapTally(), set()
+@dataclass(frozen=True)
+class LiveGaps:
+    """The organization's open gap rows as a scenario's comparison reads them."""
+
+    tally: GapTally
+    accepted: frozenset[str]  # the fingerprints of its accepted risks
+    by_rule: Mapping[tuple[str, str], int]  # (rule, severity) -> open gaps, accepted risks included
+
+    def audit_totals(self, snapshot: OrgSnapshot) -> dict[Severity, int]:
+        """How many findings a fresh audit of `snapshot`, the live matrix, finds, by severity.
+
+        The open gap rows are those findings (ownership/gaps/live.py keeps them so on every
+        write), except stale ownership, which time changes with no write until the next audit:
+        that rule runs on the snapshot instead (one pass over its letters, no query)."""
+        totals = dict.fromkeys(Severity, 0)
+        for (rule, severity), n in self.by_rule.items():
+            if rule != Rule.STALE_OWNERSHIP:
+                totals[Severity(severity)] += n
+        for finding in stale_ownership(snapshot):
+            totals[finding.severity] += 1
+        return totals
+
+
+def live_gaps_read(*, organization) -> LiveGaps:
+    """The organization's tally, as gap_tally_read, the fingerprints of its accepted risks and its
+    open gaps by rule (what a scenario's comparison needs): one query over the open gap rows."""
+    tally, accepted, by_rule = GapTally(), set(), Counter()
     rows = open_gap_rows(organization=organization).order_by()
     for journey_id, rule, severity, status, fingerprint in rows.values_list(
         "journey_id", "rule", "severity", "workflow_status", "fingerprint"
     ):
         is_accepted = status == GapStatus.ACCEPTED
         tally.add(rule=rule, severity=severity, accepted=is_accepted, journey_id=journey_id)
+        by_rule[(rule, severity)] += 1
         if is_accepted:
             accepted.add(fingerprint)
-    return tally, accepted
+    return LiveGaps(tally, frozenset(accepted), by_rule)
 
 
 # By function ---------------------------------------------------------------------------------

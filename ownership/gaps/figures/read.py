@@ -12,15 +12,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from journeys.models import Journey, Stage
-from ownership.engine.snapshot import FunctionRow, OrgSnapshot
+from ownership.engine.comparison import Comparison
+from ownership.engine.snapshot import FunctionRow
 from ownership.gaps.figures.counts import (
     NO_GAPS,
     FunctionGaps,
     GapFigures,
     GapTally,
+    LiveGaps,
     function_tally_read,
     gap_tally_read,
-    gap_tally_with_accepted,
 )
 from ownership.gaps.figures.coverage import NOTHING_IN_SCOPE, Coverage, CoverageRows, coverage_read
 from ownership.gaps.figures.history import Figure, PeriodChange, period_change
@@ -110,17 +111,16 @@ class WhatIf:
     before: Standing
     after: Standing
 
-
-def what_if_read(*, organization, before: OrgSnapshot, after: OrgSnapshot, opened, closed) -> WhatIf:
-    """Today's open gaps and accepted risks (the live gaps), and after a change that turns the
-    matrix `before` into `after` and opens the findings `opened` and closes `closed`: today's, less
-    the gaps it closes, plus those it opens. Coverage is counted on each snapshot. One query."""
-    today, accepted = gap_tally_with_accepted(organization=organization)
-    changed = today.changed(opened=opened, closed=closed, accepted=accepted)
-    return WhatIf(
-        before=Standing(coverage=Coverage.of_snapshot(before), gaps=today.whole),
-        after=Standing(coverage=Coverage.of_snapshot(after), gaps=changed.whole),
-    )
+    @classmethod
+    def of(cls, live: LiveGaps, comparison: Comparison) -> WhatIf:
+        """Today's open gaps and accepted risks (the live gaps), and after the change `comparison`
+        describes: today's, less the gaps it closes, plus those it opens. Coverage on each side
+        as the comparison counted it (the rules' definition, on the matrix and on the scenario's)."""
+        changed = live.tally.changed(opened=comparison.opened, closed=comparison.closed, accepted=live.accepted)
+        return cls(
+            before=Standing(coverage=Coverage(*comparison.covered_before), gaps=live.tally.whole),
+            after=Standing(coverage=Coverage(*comparison.covered_after), gaps=changed.whole),
+        )
 
 
 def standing_read(*, organization, journey_id: int | None = None, stage_id: int | None = None) -> Standing:
@@ -154,8 +154,8 @@ def figures_read(
     stage, or the journey `stages_of`) each stage's; with `days`, their change over that period.
 
     Queries, whatever the organization's size: journeys · functions · coverage · gap counts ·
-    gaps by function · stages (when any are asked for) · the change: events of the period, the
-    coverage gaps they touch, the resolutions of this period and the one before.
+    gaps by function · stages (when any are asked for) · the change: the events of this period
+    and the one before, the gaps they touch with the open coverage gaps on their touchpoints.
     """
     journey_id = stage.journey_id if stage is not None else journey.pk if journey is not None else None
     stage_id = stage.pk if stage is not None else None

@@ -1,0 +1,171 @@
+"""What a change of the matrix does to its gaps, coverage and accountability: the comparison of
+two snapshots by the audit's own rules, and its definition over the whole matrix.
+
+`compare_whole` runs every rule on both snapshots and reports the difference by fingerprint:
+it is what the comparison means. ownership/engine/region.py computes the same result over only
+what differs between the two (the scenario pages and the function previews use that one); the
+tests hold the two equal. No Django here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Set
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from ownership.engine.constants import Rule, Severity
+from ownership.engine.rules import Finding, coverage_counts, evaluate
+from ownership.engine.snapshot import FunctionRow, OrgSnapshot
+
+Cell: TypeAlias = tuple[int, int]  # (touchpoint id, function id)
+
+
+@dataclass(frozen=True)
+class AccountableLoad:
+    """How many in-scope touchpoints one function is accountable for, before and after."""
+
+    function_id: int
+    name: str
+    before: int | None  # None: the function does not exist before (or after)
+    after: int | None
+    bottleneck_before: bool
+    bottleneck_after: bool
+
+    @property
+    def change(self) -> int:
+        return (self.after or 0) - (self.before or 0)
+
+    @property
+    def opens_bottleneck(self) -> bool:
+        return self.bottleneck_after and not self.bottleneck_before
+
+
+@dataclass(frozen=True)
+class CellDifference:
+    touchpoint_id: int
+    function_id: int
+    before: frozenset[str]
+    after: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What a change of the matrix does to its gaps, coverage and accountability."""
+
+    opened: tuple[Finding, ...]  # found after, not before (by fingerprint)
+    closed: tuple[Finding, ...]  # found before, not after
+    unchanged: int  # findings present on both sides
+    covered_before: tuple[int, int]  # (in-scope touchpoints, covered ones): rules.coverage_counts
+    covered_after: tuple[int, int]
+    loads: tuple[AccountableLoad, ...]  # every function of either side, in the matrix's order
+    cells: tuple[CellDifference, ...]  # cells whose letters differ, touchpoints in journey order
+    severities_before: dict[Severity, int]  # findings by severity, every severity present
+    severities_after: dict[Severity, int]
+
+    @property
+    def coverage_before(self) -> float | None:
+        """Share of in-scope touchpoints covered; None when none is in scope (rules.coverage)."""
+        in_scope, covered = self.covered_before
+        return covered / in_scope if in_scope else None
+
+    @property
+    def coverage_after(self) -> float | None:
+        in_scope, covered = self.covered_after
+        return covered / in_scope if in_scope else None
+
+    @property
+    def opened_bottlenecks(self) -> tuple[AccountableLoad, ...]:
+        return tuple(load for load in self.loads if load.opens_bottleneck)
+
+
+def compare_whole(before: OrgSnapshot, after: OrgSnapshot) -> Comparison:
+    """The gaps `after` opens and closes compared with `before`: every rule over both whole matrices."""
+    found_before = {finding.fingerprint: finding for finding in evaluate(before)}
+    found_after = {finding.fingerprint: finding for finding in evaluate(after)}
+    return Comparison(
+        opened=tuple(f for key, f in found_after.items() if key not in found_before),
+        closed=tuple(f for key, f in found_before.items() if key not in found_after),
+        unchanged=len(found_before.keys() & found_after.keys()),
+        covered_before=coverage_counts(before),
+        covered_after=coverage_counts(after),
+        loads=loads_of(
+            before,
+            after,
+            accountable_counts(before),
+            accountable_counts(after),
+            found_before.values(),
+            found_after.values(),
+        ),
+        cells=cell_differences(before, after),
+        severities_before=by_severity(found_before.values()),
+        severities_after=by_severity(found_after.values()),
+    )
+
+
+def by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:
+    counts = dict.fromkeys(Severity, 0)
+    for finding in findings:
+        counts[finding.severity] += 1
+    return counts
+
+
+def cells_of(snapshot: OrgSnapshot, *, only: Set[Cell] | None = None) -> dict[Cell, frozenset[str]]:
+    """Every non-empty cell of the matrix (or of the cells `only`)."""
+    collected: dict[Cell, set[str]] = {}
+    for a in snapshot.assignments:
+        cell = (a.touchpoint_id, a.function_id)
+        if only is None or cell in only:
+            collected.setdefault(cell, set()).add(a.letter)
+    return {cell: frozenset(letters) for cell, letters in collected.items()}
+
+
+def cell_differences(
+    before: OrgSnapshot, after: OrgSnapshot, *, only: Set[Cell] | None = None
+) -> tuple[CellDifference, ...]:
+    """The cells whose letters differ (among `only`, when given), in journey order then column order."""
+    old, new = cells_of(before, only=only), cells_of(after, only=only)
+    order = {t.id: index for index, t in enumerate(after.touchpoints)}
+    order.update({t.id: index for index, t in enumerate(before.touchpoints)})
+    columns = {f.id: index for index, f in enumerate((*before.functions, *after.functions))}
+    differing = [cell for cell in old.keys() | new.keys() if old.get(cell, frozenset()) != new.get(cell, frozenset())]
+    differing.sort(key=lambda cell: (order.get(cell[0], len(order)), columns.get(cell[1], len(columns)), cell))
+    return tuple(CellDifference(t, f, old.get((t, f), frozenset()), new.get((t, f), frozenset())) for t, f in differing)
+
+
+def accountable_counts(snapshot: OrgSnapshot) -> dict[int, int]:
+    """function id -> how many in-scope touchpoints it holds A on (the bottleneck rule's count)."""
+    counts = dict.fromkeys(snapshot.function_by_id, 0)
+    for t in snapshot.in_scope:
+        for function_id in snapshot.holders_of(t.id, "A"):
+            counts[function_id] += 1
+    return counts
+
+
+def loads_of(
+    before: OrgSnapshot,
+    after: OrgSnapshot,
+    counts_before: dict[int, int],
+    counts_after: dict[int, int],
+    found_before: Iterable[Finding],
+    found_after: Iterable[Finding],
+) -> tuple[AccountableLoad, ...]:
+    """Each function's A count before and after, and whether the bottleneck rule finds it on each side."""
+    bottlenecks_before = _bottlenecks(found_before)
+    bottlenecks_after = _bottlenecks(found_after)
+    functions: dict[int, FunctionRow] = {f.id: f for f in before.functions}
+    functions.update({f.id: f for f in after.functions})
+    return tuple(
+        AccountableLoad(
+            function_id=function.id,
+            name=function.name,
+            before=counts_before.get(function.id),
+            after=counts_after.get(function.id),
+            bottleneck_before=function.id in bottlenecks_before,
+            bottleneck_after=function.id in bottlenecks_after,
+        )
+        for function in functions.values()
+    )
+
+
+def _bottlenecks(findings: Iterable[Finding]) -> set[int]:
+    return {f.function_id for f in findings if f.rule is Rule.ACCOUNTABILITY_BOTTLENECK}

@@ -1,0 +1,218 @@
+"""The comparison of two matrices, computed over only what differs between them.
+
+A scenario (or a previewed merge or delete) changes some letters and roles; every other
+touchpoint keeps its findings. The rules say exactly how far a change reaches
+(docs/gap-rules.md): a touchpoint rule judges one touchpoint by its own letters and the roles
+they name; a handoff, two consecutive in-scope touchpoints of a journey; a journey rule, the
+journeys and their managers' roles; a function rule, counts over the whole matrix. So:
+
+- the *region* is the touchpoints whose letters differ, or whose letters name a role that differs;
+- the touchpoint rules and the handoffs run on both sides over the region and its in-scope
+  neighbours (the window), every journey rule over every journey (a few thousand rows at most);
+- the function rules, coverage and the A each function holds come from counts tallied once over
+  the matrix before and moved by the region's difference (the window's other touchpoints are
+  the same on both sides: they cancel out).
+
+The same rule functions as the audit's run on the window, so the findings the change opens
+and closes are the ones two full audits would give (tests/engine/test_region.py holds
+`compare` equal to comparison.compare_whole). What a full audit of `before` finds in total, by
+severity (for `unchanged`), is given by the caller that knows it — the live gaps are a fresh
+audit (ownership/gaps/live.py) — or evaluated. No Django here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from ownership.engine.comparison import (
+    Cell,
+    Comparison,
+    by_severity,
+    cell_differences,
+    compare_whole,
+    loads_of,
+)
+from ownership.engine.constants import Rule, Severity
+from ownership.engine.rules import RULES, Finding, evaluate, function_bottleneck, function_idle, in_audit_order
+from ownership.engine.snapshot import OrgSnapshot
+
+
+def compare(
+    before: OrgSnapshot, after: OrgSnapshot, *, found_before: Mapping[Severity, int] | None = None
+) -> Comparison:
+    """What `after` opens and closes compared with `before`, as compare_whole says, over what differs.
+
+    `found_before`: how many findings a full audit of `before` finds, by severity, when the
+    caller knows it; otherwise every rule runs over `before` once to count them.
+    """
+    difference = _difference(before, after)
+    if difference is None:  # thresholds or the instant differ: every finding may differ
+        return compare_whole(before, after)
+    region, window = difference.region, _window(before, difference.region)
+    was, now = _Side.of(before, region, window), _Side.of(after, region, window)
+    tally_before = _Tally.of(before)
+    tally_after = tally_before.moved(gone=_Tally.of(was.region), came=_Tally.of(now.region))
+    found_was = {f.fingerprint: f for f in _findings(was, region, tally_before)}
+    found_now = {f.fingerprint: f for f in _findings(now, region, tally_after)}
+    opened = tuple(f for key, f in found_now.items() if key not in found_was)
+    closed = tuple(f for key, f in found_was.items() if key not in found_now)
+    severities_before = dict(found_before) if found_before is not None else by_severity(evaluate(before))
+    severities_after = dict(severities_before)
+    for finding in opened:
+        severities_after[finding.severity] += 1
+    for finding in closed:
+        severities_after[finding.severity] -= 1
+    counts_before, counts_after = tally_before.accountable_of(before), tally_after.accountable_of(after)
+    return Comparison(
+        opened=opened,
+        closed=closed,
+        unchanged=sum(severities_before.values()) - len(closed),
+        covered_before=(tally_before.in_scope, tally_before.covered),
+        covered_after=(tally_after.in_scope, tally_after.covered),
+        loads=loads_of(before, after, counts_before, counts_after, found_was.values(), found_now.values()),
+        cells=cell_differences(was.region, now.region, only=difference.cells),
+        severities_before=severities_before,
+        severities_after=severities_after,
+    )
+
+
+@dataclass(frozen=True)
+class _Difference:
+    region: set[int]  # the touchpoints whose findings can differ
+    cells: set[Cell]  # the cells with a letter row on one side only
+
+
+def _difference(before: OrgSnapshot, after: OrgSnapshot) -> _Difference | None:
+    """What differs between the two matrices; None if every finding can.
+
+    Rows are immutable and the operations keep the rows they do not change (whatif.py), so a row
+    present on both sides is the same object: comparing identities finds the changed letters
+    without hashing every row. A row rebuilt equal only makes the region larger.
+    """
+    if (before.settings, before.taken_at) != (after.settings, after.taken_at) or (
+        before.touchpoints is not after.touchpoints and before.touchpoints != after.touchpoints
+    ):
+        return None
+    rows_before = dict(zip(map(id, before.assignments), before.assignments, strict=True))
+    rows_after = dict(zip(map(id, after.assignments), after.assignments, strict=True))
+    changed = [rows_before[key] for key in rows_before.keys() - rows_after.keys()]
+    changed += [rows_after[key] for key in rows_after.keys() - rows_before.keys()]
+    cells = {(row.touchpoint_id, row.function_id) for row in changed}
+    region = {touchpoint_id for touchpoint_id, _ in cells}
+    roles = {role.id for role in set(before.roles) ^ set(after.roles)}
+    if roles:  # vacant_owner reads the role each A names
+        for side in (before, after):
+            region.update(row.touchpoint_id for row in side.assignments if row.role_id in roles)
+    return _Difference(region, cells)
+
+
+def _window(snapshot: OrgSnapshot, region: set[int]) -> set[int]:
+    """The region and each of its in-scope touchpoints' in-scope neighbours in its journey."""
+    in_scope = snapshot.in_scope
+    position = {t.id: index for index, t in enumerate(in_scope)}
+    window = set(region)
+    for touchpoint_id in region:
+        index = position.get(touchpoint_id)
+        if index is None:
+            continue  # out of scope: no rule judges it, no handoff passes through it
+        journey_id = in_scope[index].journey_id
+        for neighbour in (index - 1, index + 1):
+            if 0 <= neighbour < len(in_scope) and in_scope[neighbour].journey_id == journey_id:
+                window.add(in_scope[neighbour].id)
+    return window
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One side's matrix cut to the region (the touchpoint rules) and to the window (the handoffs);
+    every journey, function and role is kept."""
+
+    region: OrgSnapshot
+    window: OrgSnapshot
+
+    @classmethod
+    def of(cls, snapshot: OrgSnapshot, region: set[int], window: set[int]) -> _Side:
+        touchpoints = [t for t in snapshot.touchpoints if t.id in window]
+        letters = [a for a in snapshot.assignments if a.touchpoint_id in window]
+        return cls(
+            region=replace(
+                snapshot,
+                touchpoints=tuple(t for t in touchpoints if t.id in region),
+                assignments=tuple(a for a in letters if a.touchpoint_id in region),
+            ),
+            window=replace(snapshot, touchpoints=tuple(touchpoints), assignments=tuple(letters)),
+        )
+
+
+def _findings(side: _Side, region: set[int], tally: _Tally) -> list[Finding]:
+    """The findings of the region's touchpoints and of the handoffs into and out of it, of every
+    journey, and of every function (from the whole matrix's tally), in the audit's order."""
+    found: list[Finding] = []
+    for rule, check in RULES.items():
+        if rule is Rule.IDLE_FUNCTION:
+            for function in side.region.functions:
+                found += function_idle(function, working=tally.working.get(function.id, 0) > 0)
+        elif rule is Rule.ACCOUNTABILITY_BOTTLENECK:
+            for function in side.region.functions:
+                accountable = tally.accountable.get(function.id, 0)
+                found += function_bottleneck(
+                    function, accountable=accountable, in_scope=tally.in_scope, settings=side.region.settings
+                )
+        elif rule is Rule.HANDOFF_GAP:
+            found += [f for f in check(side.window) if not region.isdisjoint(f.touchpoint_ids)]
+        else:
+            found += check(side.region)
+    return in_audit_order(side.window, found)
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """Whole-matrix counts the function rules and coverage read, over in-scope touchpoints.
+
+    Letters are unique per (touchpoint, function, letter), so counting A rows counts the
+    functions accountable for a touchpoint (as the coverage SQL does, ownership/gaps/figures)."""
+
+    in_scope: int
+    covered: int  # touchpoints with exactly one A and at least one R (rules.coverage_counts)
+    accountable: Mapping[int, int]  # function id -> in-scope touchpoints it holds A on
+    working: Mapping[int, int]  # function id -> its R and A letters on in-scope touchpoints (idle_function)
+
+    @classmethod
+    def of(cls, snapshot: OrgSnapshot) -> _Tally:
+        in_scope = {t.id for t in snapshot.in_scope}
+        accountable: Counter = Counter()
+        working: Counter = Counter()
+        accountable_on: Counter = Counter()
+        responsible_on: set[int] = set()
+        for touchpoint_id, function_id, letter, *_ in snapshot.assignments:
+            if touchpoint_id not in in_scope:
+                continue
+            if letter == "A":
+                accountable[function_id] += 1
+                working[function_id] += 1
+                accountable_on[touchpoint_id] += 1
+            elif letter == "R":
+                working[function_id] += 1
+                responsible_on.add(touchpoint_id)
+        covered = sum(1 for t, n in accountable_on.items() if n == 1 and t in responsible_on)
+        return cls(len(in_scope), covered, accountable, working)
+
+    def moved(self, *, gone: _Tally, came: _Tally) -> _Tally:
+        """This tally with `gone`'s part replaced by `came` (the window before and after)."""
+
+        def counts(name: str) -> dict[int, int]:
+            mine, out, into = getattr(self, name), getattr(gone, name), getattr(came, name)
+            return {f: mine.get(f, 0) - out.get(f, 0) + into.get(f, 0) for f in mine.keys() | into.keys()}
+
+        return _Tally(
+            in_scope=self.in_scope - gone.in_scope + came.in_scope,
+            covered=self.covered - gone.covered + came.covered,
+            accountable=counts("accountable"),
+            working=counts("working"),
+        )
+
+    def accountable_of(self, snapshot: OrgSnapshot) -> dict[int, int]:
+        """comparison.accountable_counts: every function of `snapshot`, 0 when it holds no A."""
+        return {f.id: self.accountable.get(f.id, 0) for f in snapshot.functions}

@@ -1,0 +1,112 @@
+"""ownership.engine.region.compare equals the comparison of two full audits (comparison.compare_whole).
+
+The region's comparison runs the rules only where the matrices differ; these tests draw varied
+matrices and scenarios and hold every field of its result equal to running every rule on both
+whole matrices. No database: the engine is pure.
+"""
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from ownership.engine.comparison import by_severity, compare_whole
+from ownership.engine.rules import evaluate
+from ownership.engine.snapshot import RuleSettings
+from ownership.engine.whatif import (
+    MergeFunctions,
+    MoveLetters,
+    RemoveFunction,
+    SetCells,
+    SetRoleHolder,
+    compare,
+    replay,
+)
+from tests.snapshots import NOW, matrix, tp
+
+FUNCTIONS = ("Sales", "Marketing", "Service", "IT", "Finance")
+ROLES = {
+    "Head of Sales": ("Sales", "Sam"),
+    "CMO": ("Marketing", ""),  # vacant
+    "Service lead": ("Service", "Sue"),
+    "CIO": ("IT", ""),  # vacant
+}
+SETTINGS = RuleSettings(responsible_limit=2, consult_limit=2, inform_limit=2, bottleneck_min_touchpoints=4)
+
+
+def random_matrix(rng: random.Random):
+    """Journeys of stages of touchpoints with every kind of gap: no letters, two A, overloads,
+    out of scope, A's carried by vacant roles, A's last reviewed long ago."""
+    journeys = {}
+    for j in range(rng.randint(1, 3)):
+        stages = []
+        for _ in range(rng.randint(1, 3)):
+            stage = []
+            for _ in range(rng.randint(0, 4)):
+                letters = {}
+                for function in rng.sample(FUNCTIONS, rng.randint(0, 4)):
+                    held = "".join(x for x in "RACI" if rng.random() < 0.4)
+                    if held:
+                        letters[function] = held
+                roles = {f: title for title, (f, _) in ROLES.items() if f in letters and rng.random() < 0.5}
+                reviewed = {f: NOW - timedelta(days=400) for f in letters if rng.random() < 0.2}
+                stage.append(
+                    tp(
+                        f"T{j}.{len(stages)}.{len(stage)}",
+                        letters,
+                        rng.randint(1, 5),
+                        rng.random() < 0.15,
+                        roles,
+                        reviewed,
+                    )
+                )
+            stages.append(stage)
+        journeys[f"J{j}"] = stages
+    owners = {name: rng.choice([*ROLES, None]) for name in journeys}
+    owners = {name: role for name, role in owners.items() if role}
+    return matrix(journeys, owners=owners, roles=ROLES, functions=FUNCTIONS, settings=SETTINGS)
+
+
+def random_operations(rng: random.Random, snapshot):
+    functions = [f.id for f in snapshot.functions]
+    touchpoints = [t.id for t in snapshot.touchpoints]
+    roles = [r.id for r in snapshot.roles]
+    operations = []
+    for _ in range(rng.randint(1, 3)):
+        kind = rng.choice(["merge", "move", "remove", "cells", "holder"])
+        if kind in ("merge", "move"):
+            source, target = rng.sample(functions, 2)
+            operations.append((MergeFunctions if kind == "merge" else MoveLetters)(source, target))
+        elif kind == "remove":
+            operations.append(RemoveFunction(rng.choice(functions)))
+        elif kind == "cells" and touchpoints:
+            cells = {(rng.choice(touchpoints), rng.choice(functions)) for _ in range(rng.randint(1, 4))}
+            operations.append(SetCells(tuple((t, f, rng.choice(["", "A", "R", "AR", "CI", "RACI"])) for t, f in cells)))
+        elif kind == "holder":
+            operations.append(SetRoleHolder(rng.choice(roles), rng.choice(["", "Kim"])))
+    return operations
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_the_comparison_over_what_differs_equals_two_full_audits(seed):
+    rng = random.Random(seed)
+    before = random_matrix(rng)
+    after = replay(before, random_operations(rng, before)).snapshot
+    assert compare(before, after) == compare_whole(before, after)
+
+
+@pytest.mark.parametrize("seed", range(60, 80))
+def test_the_comparison_counts_unchanged_gaps_from_the_totals_it_is_given(seed):
+    rng = random.Random(seed)
+    before = random_matrix(rng)
+    after = replay(before, random_operations(rng, before)).snapshot
+    found_before = by_severity(evaluate(before))
+    assert compare(before, after, found_before=found_before) == compare_whole(before, after)
+
+
+def test_a_change_of_thresholds_compares_the_whole_matrices():
+    before = matrix({"J": [[tp("Ad", {"Sales": "R", "IT": "R", "Service": "R"})]]}, settings=SETTINGS)
+    after = before.__class__(**{**before.__dict__, "settings": RuleSettings(responsible_limit=3)})
+    comparison = compare(before, after)
+    assert comparison == compare_whole(before, after)
+    assert [f.rule.value for f in comparison.closed] == ["too_many_responsible"]
