@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
@@ -85,3 +87,22 @@ def test_the_long_tasks_stop_before_the_broker_would_hand_them_to_another_worker
     assert result.returncode == 0, result.stderr
     visibility_timeout, *time_limits = (int(line) for line in result.stdout.split()[-3:])
     assert all(0 < limit < visibility_timeout for limit in time_limits)
+
+
+@pytest.mark.parametrize("value", ["cheap", "0", "-1"])
+def test_a_bad_random_page_cost_stops_start_up_on_postgresql(value):
+    result = manage(
+        "check", DATABASE_URL="postgres://nobody@127.0.0.1:1/none", DATABASE_RANDOM_PAGE_COST=value, DEBUG="true"
+    )
+    assert result.returncode != 0
+    assert "DATABASE_RANDOM_PAGE_COST must be" in result.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_connections_plan_for_random_reads_as_cheap():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert float(cursor.fetchone()[0]) == settings.DATABASE_RANDOM_PAGE_COST == 1.1
