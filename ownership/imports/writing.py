@@ -14,10 +14,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cxowner.orgs.bulk import columns_insert
 from cxowner.orgs.locks import organization_locked, rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.names import name_key
-from journeys.models import Journey, Stage, Touchpoint
+from journeys.models import TOUCHPOINT_DETAILS, Journey, Stage, Touchpoint
 from ownership.imports.history import TOUCHPOINT_FIELDS
 from ownership.imports.matrixfile.sheet import MatrixRow, MatrixSheet
 from ownership.models import Assignment, Function
@@ -257,15 +258,17 @@ def import_write(org: Organization, plan: ImportPlan, progress: Callable[[int], 
         Assignment.objects.filter(pk__in=plan.stale_letters[start : start + IDS_PER_DELETE]).delete()
     done = 0
     for batch in plan.batches:
-        Touchpoint.objects.bulk_create(batch.created, batch_size=ROWS_PER_WRITE)
+        _touchpoints_insert(batch.created)
         Touchpoint.objects.bulk_update(batch.updated, [*TOUCHPOINT_FIELDS, "version"], batch_size=1000)
-        Assignment.objects.bulk_create(
-            [
-                Assignment(organization=org, touchpoint=cell.touchpoint, function=cell.function, letter=letter)
-                for cell in batch.cells
-                for letter in cell.letters
-            ],
-            batch_size=ROWS_PER_WRITE * 2,
+        letters = [(cell, letter) for cell in batch.cells for letter in cell.letters]
+        columns_insert(
+            Assignment,
+            {
+                "organization_id": [org.pk] * len(letters),
+                "touchpoint_id": [cell.touchpoint.pk for cell, _ in letters],
+                "function_id": [cell.function.pk for cell, _ in letters],
+                "letter": [letter for _, letter in letters],
+            },
         )
         done += batch.rows
         progress(done)
@@ -273,3 +276,15 @@ def import_write(org: Organization, plan: ImportPlan, progress: Callable[[int], 
         Touchpoint.objects.filter(pk__in=plan.stale_touchpoints).delete()
     if plan.stale_stages:
         Stage.objects.filter(pk__in=plan.stale_stages).delete()
+
+
+def _touchpoints_insert(touchpoints: list[Touchpoint]) -> None:
+    """Insert new touchpoints in one statement and give each its id (their letters need it)."""
+    fields = ["organization_id", "name", "position", *TOUCHPOINT_DETAILS]
+    columns = {name: [getattr(touchpoint, name) for touchpoint in touchpoints] for name in fields}
+    # The stage may be new too: its id is known only now that it is written.
+    columns["stage_id"] = [touchpoint.stage.pk for touchpoint in touchpoints]
+    columns["journey_id"] = [touchpoint.journey.pk for touchpoint in touchpoints]
+    for touchpoint, pk in zip(touchpoints, columns_insert(Touchpoint, columns, returning=True), strict=True):
+        touchpoint.pk = pk
+        touchpoint._state.adding = False
