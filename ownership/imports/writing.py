@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cxowner.orgs.bulk import columns_insert
+from cxowner.orgs.bulk import columns_insert, columns_update
 from cxowner.orgs.locks import organization_locked, rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.names import name_key
@@ -252,14 +252,17 @@ def import_write(org: Organization, plan: ImportPlan, progress: Callable[[int], 
     """Write the plan; `progress` hears the file rows written so far, batch by batch."""
     Function.objects.bulk_create(plan.functions)
     Journey.objects.bulk_create(plan.journeys_created)
-    Stage.objects.bulk_update(plan.stages_changed, ["position", "name"], batch_size=1000)
+    stages = plan.stages_changed
+    columns_update(
+        Stage, [s.pk for s in stages], {"position": [s.position for s in stages], "name": [s.name for s in stages]}
+    )
     Stage.objects.bulk_create(plan.stages_created, batch_size=1000)
     for start in range(0, len(plan.stale_letters), IDS_PER_DELETE):
         Assignment.objects.filter(pk__in=plan.stale_letters[start : start + IDS_PER_DELETE]).delete()
     done = 0
     for batch in plan.batches:
         _touchpoints_insert(batch.created)
-        Touchpoint.objects.bulk_update(batch.updated, [*TOUCHPOINT_FIELDS, "version"], batch_size=1000)
+        _touchpoints_update(batch.updated)
         letters = [(cell, letter) for cell in batch.cells for letter in cell.letters]
         columns_insert(
             Assignment,
@@ -288,3 +291,10 @@ def _touchpoints_insert(touchpoints: list[Touchpoint]) -> None:
     for touchpoint, pk in zip(touchpoints, columns_insert(Touchpoint, columns, returning=True), strict=True):
         touchpoint.pk = pk
         touchpoint._state.adding = False
+
+
+def _touchpoints_update(touchpoints: list[Touchpoint]) -> None:
+    """Rewrite the touchpoints whose values changed, in one statement."""
+    columns = {name: [getattr(t, name) for t in touchpoints] for name in [*TOUCHPOINT_FIELDS, "version"]}
+    columns["stage_id"] = [t.stage.pk for t in touchpoints]  # a new stage's id is known only now
+    columns_update(Touchpoint, [t.pk for t in touchpoints], columns)
