@@ -30,9 +30,32 @@ ROWS_PER_WRITE = 2000
 IDS_PER_DELETE = 5000
 
 
+@dataclass(slots=True, eq=False)
+class _Touchpoint:
+    """A touchpoint as the import plans it: stored (with its id) or new. Not a model instance:
+    100,000 of those cost seconds to build and are only read back column by column."""
+
+    pk: int | None
+    journey: Journey
+    stage: Stage | None  # the stage it goes to, once planned
+    stage_id: int | None  # the stage it is stored in
+    name: str
+    position: int
+    channel: str
+    description: str
+    importance: int
+    out_of_scope: bool
+    out_of_scope_reason: str = ""
+    version: int = 1
+
+
+# What is read of a stored touchpoint: _Touchpoint's fields after its journey and stage, by name_key.
+_STORED = ("id", "journey_id", "stage_id", "name_key", "name", "position", *TOUCHPOINT_DETAILS, "version")
+
+
 @dataclass
 class _Cell:
-    touchpoint: Touchpoint
+    touchpoint: _Touchpoint
     function: Function
     letters: list[str]  # the letters to add, in RACI order
 
@@ -40,8 +63,8 @@ class _Cell:
 @dataclass
 class _Batch:
     rows: int = 0
-    created: list[Touchpoint] = field(default_factory=list)
-    updated: list[Touchpoint] = field(default_factory=list)
+    created: list[_Touchpoint] = field(default_factory=list)
+    updated: list[_Touchpoint] = field(default_factory=list)
     cells: list[_Cell] = field(default_factory=list)
 
 
@@ -90,12 +113,15 @@ def import_plan(org: Organization, sheet: MatrixSheet, summary, replace: bool) -
     stages_of: dict[int, dict[str, Stage]] = defaultdict(dict)
     for stage in Stage.objects.filter(journey_id__in=stored):
         stages_of[stage.journey_id][stage.name_key] = stage
-    touchpoints_of: dict[int, dict[str, Touchpoint]] = defaultdict(dict)
-    for touchpoint in Touchpoint.objects.filter(journey_id__in=stored):
-        touchpoints_of[touchpoint.journey_id][touchpoint.name_key] = touchpoint
+    by_id = {journey.pk: journey for journey in plan.journeys if journey.pk is not None}
+    touchpoints_of: dict[int, dict[str, _Touchpoint]] = defaultdict(dict)
+    for pk, journey_id, stage_id, key, *values in Touchpoint.objects.filter(journey_id__in=stored).values_list(
+        *_STORED
+    ):
+        touchpoints_of[journey_id][key] = _Touchpoint(pk, by_id[journey_id], None, stage_id, *values)
 
     described: set[int] = set()  # the stored touchpoints the file lists
-    wanted: list[tuple[Touchpoint, MatrixRow]] = []
+    wanted: list[tuple[_Touchpoint, MatrixRow]] = []
     batch = _Batch()
     for journey, rows in zip(plan.journeys, rows_by_journey.values(), strict=True):
         stages = _stages_planned(org, journey, rows, stages_of.get(journey.pk, {}), replace, plan, summary)
@@ -176,10 +202,10 @@ def _touchpoint_planned(
     journey: Journey,
     row: MatrixRow,
     stages: dict[str, Stage],
-    existing: dict[str, Touchpoint],
+    existing: dict[str, _Touchpoint],
     positions: dict[str, int],
     batch: _Batch,
-) -> Touchpoint:
+) -> _Touchpoint:
     """The row's touchpoint, new or stored; rewritten only where a value changed."""
     stage = stages[name_key(row.stage)]
     positions[stage.name] += 1
@@ -193,9 +219,9 @@ def _touchpoint_planned(
     }
     touchpoint = existing.pop(name_key(row.touchpoint), None)
     if touchpoint is None:
-        touchpoint = Touchpoint(organization=org, journey=journey, stage=stage, **values)
+        touchpoint = _Touchpoint(pk=None, journey=journey, stage=stage, stage_id=None, **values)
         batch.created.append(touchpoint)
-    # The stage is compared by id: reading touchpoint.stage would load it, a query per row.
+    # The stage is compared by id (a new stage has none yet).
     elif touchpoint.stage_id != stage.pk or any(getattr(touchpoint, key) != value for key, value in values.items()):
         touchpoint.stage = stage
         for key, value in values.items():
@@ -210,7 +236,7 @@ def _touchpoint_planned(
 def _letters_planned(
     org: Organization,
     plan: ImportPlan,
-    wanted: list[tuple[Touchpoint, MatrixRow]],
+    wanted: list[tuple[_Touchpoint, MatrixRow]],
     functions: dict[str, Function],
     described: set[int],
     replace: bool,
@@ -261,7 +287,7 @@ def import_write(org: Organization, plan: ImportPlan, progress: Callable[[int], 
         Assignment.objects.filter(pk__in=plan.stale_letters[start : start + IDS_PER_DELETE]).delete()
     done = 0
     for batch in plan.batches:
-        _touchpoints_insert(batch.created)
+        _touchpoints_insert(org, batch.created)
         _touchpoints_update(batch.updated)
         letters = [(cell, letter) for cell in batch.cells for letter in cell.letters]
         columns_insert(
@@ -281,19 +307,18 @@ def import_write(org: Organization, plan: ImportPlan, progress: Callable[[int], 
         Stage.objects.filter(pk__in=plan.stale_stages).delete()
 
 
-def _touchpoints_insert(touchpoints: list[Touchpoint]) -> None:
+def _touchpoints_insert(org: Organization, touchpoints: list[_Touchpoint]) -> None:
     """Insert new touchpoints in one statement and give each its id (their letters need it)."""
-    fields = ["organization_id", "name", "position", *TOUCHPOINT_DETAILS]
-    columns = {name: [getattr(touchpoint, name) for touchpoint in touchpoints] for name in fields}
-    # The stage may be new too: its id is known only now that it is written.
-    columns["stage_id"] = [touchpoint.stage.pk for touchpoint in touchpoints]
-    columns["journey_id"] = [touchpoint.journey.pk for touchpoint in touchpoints]
+    columns = {name: [getattr(t, name) for t in touchpoints] for name in ["name", "position", *TOUCHPOINT_DETAILS]}
+    columns["organization_id"] = [org.pk] * len(touchpoints)
+    # The journey and the stage may be new too: their ids are known only now that they are written.
+    columns["journey_id"] = [t.journey.pk for t in touchpoints]
+    columns["stage_id"] = [t.stage.pk for t in touchpoints]
     for touchpoint, pk in zip(touchpoints, columns_insert(Touchpoint, columns, returning=True), strict=True):
         touchpoint.pk = pk
-        touchpoint._state.adding = False
 
 
-def _touchpoints_update(touchpoints: list[Touchpoint]) -> None:
+def _touchpoints_update(touchpoints: list[_Touchpoint]) -> None:
     """Rewrite the touchpoints whose values changed, in one statement."""
     columns = {name: [getattr(t, name) for t in touchpoints] for name in [*TOUCHPOINT_FIELDS, "version"]}
     columns["stage_id"] = [t.stage.pk for t in touchpoints]  # a new stage's id is known only now
