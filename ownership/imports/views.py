@@ -75,6 +75,21 @@ def _pending_set(request, organization, source: dict, token: str = "") -> str:
     return token
 
 
+def _dry_run_job(request, organization, source: dict, reading) -> ImportJob:
+    """A large file's dry run on the worker; it, then the import confirming it, take this reading
+    rather than read the file again."""
+    reading_keep(source["data"], source["options"], reading)
+    return import_job_create(
+        organization=organization,
+        data=source["data"],
+        filename=source["filename"],
+        rows=len(reading.sheet.rows),
+        dry_run=True,
+        created_by=request.user,
+        options=source["options"],
+    )
+
+
 @org_view(EDITOR, "POST")
 def import_preview(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     """Read the upload (chosen or dropped: the same field) or the pasted table and show the matrix
@@ -104,17 +119,7 @@ def import_preview(request: HttpRequest, membership: Membership, org: str) -> Ht
             options=options,
         )
         if import_runs_on_worker(rows=len(reading.sheet.rows)):
-            # The worker's dry run, then its import, take this reading rather than read the file again.
-            reading_keep(source["data"], source["options"], reading)
-            job = import_job_create(
-                organization=organization,
-                data=source["data"],
-                filename=source["filename"],
-                rows=len(reading.sheet.rows),
-                dry_run=True,
-                created_by=request.user,
-                options=source["options"],
-            )
+            job = _dry_run_job(request, organization, source, reading)
             return redirect("ownership:import_job", org=org, job_id=job.pk)
         summary = matrix_import(
             organization=organization, sheet=reading.sheet, dry_run=True, replace=reading.replace

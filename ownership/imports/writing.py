@@ -92,33 +92,8 @@ def import_plan(org: Organization, sheet: MatrixSheet, summary, replace: bool) -
     for row in sheet.rows:
         rows_by_journey[name_key(row.journey)].append(row)
 
-    # An import deletes touchpoints and stages: it waits for a running audit (see locks.py).
-    organization_locked(org.pk)
-    # NO KEY: an audit recording gaps of these journeys (KEY SHARE) need not wait for the import.
-    existing_journeys = {j.name_key: j for j in rows_locked(Journey.objects.filter(organization=org), no_key=True)}
-    next_position = max((j.position for j in existing_journeys.values()), default=0) + 1
-    for key, rows in rows_by_journey.items():
-        journey = existing_journeys.get(key)
-        if journey is None:
-            journey = Journey(organization=org, name=rows[0].journey, position=next_position)
-            next_position += 1
-            plan.journeys_created.append(journey)
-            summary.journeys_created.append(journey.name)
-        else:
-            summary.journeys_replaced.append(journey.name)
-            summary.matched("journey", rows[0].journey, journey.name)
-        plan.journeys.append(journey)
-
-    stored = [journey.pk for journey in plan.journeys if journey.pk is not None]
-    stages_of: dict[int, dict[str, Stage]] = defaultdict(dict)
-    for stage in Stage.objects.filter(journey_id__in=stored):
-        stages_of[stage.journey_id][stage.name_key] = stage
-    by_id = {journey.pk: journey for journey in plan.journeys if journey.pk is not None}
-    touchpoints_of: dict[int, dict[str, _Touchpoint]] = defaultdict(dict)
-    for pk, journey_id, stage_id, key, *values in Touchpoint.objects.filter(journey_id__in=stored).values_list(
-        *_STORED
-    ):
-        touchpoints_of[journey_id][key] = _Touchpoint(pk, by_id[journey_id], None, stage_id, *values)
+    _journeys_planned(org, rows_by_journey, plan, summary)
+    stages_of, touchpoints_of = _stored(plan)
 
     described: set[int] = set()  # the stored touchpoints the file lists
     wanted: list[tuple[_Touchpoint, MatrixRow]] = []
@@ -145,6 +120,41 @@ def import_plan(org: Organization, sheet: MatrixSheet, summary, replace: bool) -
     summary.touchpoints_updated = sum(len(b.updated) for b in plan.batches)
     _letters_planned(org, plan, wanted, functions, described, replace, summary)
     return plan
+
+
+def _journeys_planned(org: Organization, rows_by_journey: dict[str, list[MatrixRow]], plan: ImportPlan, summary):
+    """The file's journeys in its order, stored (locked) or new."""
+    # An import deletes touchpoints and stages: it waits for a running audit (see locks.py).
+    organization_locked(org.pk)
+    # NO KEY: an audit recording gaps of these journeys (KEY SHARE) need not wait for the import.
+    existing_journeys = {j.name_key: j for j in rows_locked(Journey.objects.filter(organization=org), no_key=True)}
+    next_position = max((j.position for j in existing_journeys.values()), default=0) + 1
+    for key, rows in rows_by_journey.items():
+        journey = existing_journeys.get(key)
+        if journey is None:
+            journey = Journey(organization=org, name=rows[0].journey, position=next_position)
+            next_position += 1
+            plan.journeys_created.append(journey)
+            summary.journeys_created.append(journey.name)
+        else:
+            summary.journeys_replaced.append(journey.name)
+            summary.matched("journey", rows[0].journey, journey.name)
+        plan.journeys.append(journey)
+
+
+def _stored(plan: ImportPlan) -> tuple[dict[int, dict[str, Stage]], dict[int, dict[str, _Touchpoint]]]:
+    """The stages and touchpoints of the file's stored journeys, by journey and name key."""
+    stored = [journey.pk for journey in plan.journeys if journey.pk is not None]
+    stages_of: dict[int, dict[str, Stage]] = defaultdict(dict)
+    for stage in Stage.objects.filter(journey_id__in=stored):
+        stages_of[stage.journey_id][stage.name_key] = stage
+    by_id = {journey.pk: journey for journey in plan.journeys if journey.pk is not None}
+    touchpoints_of: dict[int, dict[str, _Touchpoint]] = defaultdict(dict)
+    for pk, journey_id, stage_id, key, *values in Touchpoint.objects.filter(journey_id__in=stored).values_list(
+        *_STORED
+    ):
+        touchpoints_of[journey_id][key] = _Touchpoint(pk, by_id[journey_id], None, stage_id, *values)
+    return stages_of, touchpoints_of
 
 
 def _functions_by_key(org: Organization, names: tuple[str, ...], summary, plan: ImportPlan) -> dict[str, Function]:
