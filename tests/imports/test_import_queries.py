@@ -60,3 +60,15 @@ def test_a_dry_run_of_500_rows_takes_no_more_queries_than_one_of_50(django_asser
         matrix_import(organization=organization, sheet=sheet(50), dry_run=True)
     with django_assert_max_num_queries(len(small)):
         matrix_import(organization=organization, sheet=sheet(500), dry_run=True)
+
+
+def test_the_live_gaps_after_a_batched_import_and_a_replacing_reimport_are_what_an_audit_finds(monkeypatch):
+    from ownership.gaps.audits import audit_organization
+    from ownership.imports import writing
+
+    monkeypatch.setattr(writing, "ROWS_PER_WRITE", 7)  # several batches, cut inside journeys
+    organization = OrganizationFactory()
+    matrix_import(organization=organization, sheet=sheet(60, letters="A,A"))
+    assert audit_organization(organization=organization, trigger="manual").run.repaired == 0
+    matrix_import(organization=organization, sheet=sheet(40, stage="Phase", letters="R,"), replace=True)
+    assert audit_organization(organization=organization, trigger="manual").run.repaired == 0
