@@ -64,6 +64,7 @@ bench: $(VENV)/.installed
 	$(DEV_ENV) $(MANAGE) bench $(BENCH_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_api $(BENCH_API_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_pages $(BENCH_PAGES_ARGS)
+	$(DEV_ENV) $(MANAGE) bench_imports $(BENCH_IMPORTS_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_reports $(BENCH_REPORTS_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_summary
 

@@ -34,10 +34,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from .bulk import columns_insert
 from .change_context import current_change_context
-
-# Items per INSERT. PostgreSQL takes them all at once; Django caps it lower on SQLite.
-ITEMS_PER_INSERT = 50_000
 
 
 class AppendOnly(Exception):
@@ -216,22 +214,20 @@ def change_set_record(
         journey_id=journey_id,
         reverts_id=reverts_id,
     )
-    ChangeItem.objects.bulk_create(
-        [
-            ChangeItem(
-                change_set=change_set,
-                object_type=change.object_type,
-                object_id=change.object_id,
-                journey_id=change.journey_id,
-                touchpoint_id=change.touchpoint_id,
-                function_id=change.function_id,
-                field=change.field,
-                before=change.before,
-                after=change.after,
-            )
-            for change in changes
-        ],
-        batch_size=ITEMS_PER_INSERT,
+    # Column by column, without an instance per item: an import records tens of thousands.
+    columns_insert(
+        ChangeItem,
+        {
+            "change_set_id": [change_set.pk] * len(changes),
+            "object_type": [change.object_type for change in changes],
+            "object_id": [change.object_id for change in changes],
+            "journey_id": [change.journey_id for change in changes],
+            "touchpoint_id": [change.touchpoint_id for change in changes],
+            "function_id": [change.function_id for change in changes],
+            "field": [change.field for change in changes],
+            "before": [change.before for change in changes],
+            "after": [change.after for change in changes],
+        },
     )
     return change_set
 

@@ -26,10 +26,18 @@ from cxowner.orgs.api.parsers import BoundedJSONParser
 from cxowner.orgs.authentication import acting_user
 from journeys.models import Journey
 from ownership.imports.jobs import import_job_confirm, import_job_create, import_runs_on_worker
-from ownership.imports.matrixfile.sheet import MatrixFileInvalid
-from ownership.imports.reading import PASTED_TEXT, as_matrix_file_name
+from ownership.imports.matrixfile.sheet import MatrixFileInvalid, upload_size_check
+from ownership.imports.reading import PASTED_TEXT
 from ownership.imports.serializers import ImportJobSerializer, ImportSerializer, ImportSummarySerializer
-from ownership.imports.services import EXPORT_FORMATS, XLSX_CONTENT_TYPE, matrix_export, matrix_import, matrix_read
+from ownership.imports.services import (
+    EXPORT_FORMATS,
+    XLSX_CONTENT_TYPE,
+    matrix_export,
+    matrix_import,
+    matrix_limits,
+    matrix_read,
+)
+from ownership.imports.sources import source_rows_estimate
 from ownership.models import ImportJob
 
 
@@ -42,8 +50,9 @@ def _job_response(request, job: ImportJob) -> Response:
 class MatrixImportView(OrganizationScopedMixin, APIView):
     """Upload the matrix file (CSV or XLSX): all rows or nothing.
 
-    A file of more than MATRIX_IMPORT_WORKER_ROWS rows is checked here and imported by a worker:
-    the answer is 202 with the job, to follow at its Location.
+    A file of more than MATRIX_IMPORT_WORKER_ROWS rows (counted roughly: its lines) is read,
+    checked and imported by a worker: the answer is 202 with the job at once, to follow at its
+    Location; a file the worker refuses ends the job failed with every problem.
     """
 
     parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
@@ -68,29 +77,21 @@ class MatrixImportView(OrganizationScopedMixin, APIView):
             data, filename = serializer.validated_data["text"].encode(), PASTED_TEXT
         options = serializer.validated_data["options"]
         try:
-            reading = matrix_read(data=data, filename=filename, max_bytes=max_bytes, options=options)
-            if import_runs_on_worker(rows=len(reading.sheet.rows)) and reading.replace:
-                # A background job imports the matrix file, which adds to its journeys.
-                return Response(
-                    {
-                        "detail": "Replacing journeys is done for imports that run at once; this file is large "
-                        "enough to run in the background. Import it without replace, or delete the touchpoints "
-                        "it no longer lists in the editor.",
-                        "errors": [],
-                        "unknown_letters": [],
-                    },
-                    status=400,
-                )
-            if import_runs_on_worker(rows=len(reading.sheet.rows)):
+            # Only the size is checked before a large file goes to the worker, which reads it.
+            upload_size_check(data, matrix_limits(max_bytes=max_bytes))
+            rows = source_rows_estimate(data, filename)
+            if import_runs_on_worker(rows=rows):
                 job = import_job_create(
                     organization=self.organization,
-                    data=reading.matrix_file(),
-                    filename=as_matrix_file_name(filename),
-                    rows=len(reading.sheet.rows),
+                    data=data,
+                    filename=filename,
+                    rows=rows,
                     dry_run=dry_run,
                     created_by=acting_user(request),
+                    options=serializer.option_values(),
                 )
                 return _job_response(request, job)
+            reading = matrix_read(data=data, filename=filename, max_bytes=max_bytes, options=options)
             summary = matrix_import(
                 organization=self.organization, sheet=reading.sheet, dry_run=dry_run, replace=reading.replace
             )

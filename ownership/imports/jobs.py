@@ -1,7 +1,8 @@
 """Large imports run on a worker: an ImportJob records the file, its progress and its outcome.
 
-A file with more rows than MATRIX_IMPORT_WORKER_ROWS is read (and so validated) in the request,
-then handed to matrix_import_job_task; the browser and the API poll the job. Progress lives in
+A file with more rows than MATRIX_IMPORT_WORKER_ROWS is handed to matrix_import_job_task with
+its reading options: the API only counts its rows (sources.py) and answers 202 at once, the
+worker reads, checks and imports it; the browser and the API poll the job. Progress lives in
 the cache, since the rows being written are not visible until the import's one transaction
 commits. A job always ends done or failed with its reason: a worker that dies leaves it to the
 next delivery of its message or to the sweep (matrix_import_job_task, import_jobs_sweep).
@@ -10,6 +11,7 @@ next delivery of its message or to the sweep (matrix_import_job_task, import_job
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
@@ -25,7 +27,9 @@ from cxowner.orgs.change_context import change_context
 from cxowner.orgs.locks import is_lock_conflict, rows_locked
 from cxowner.orgs.models import Organization
 from ownership.imports.matrixfile.sheet import MatrixFileInvalid
-from ownership.imports.services import matrix_import_file
+from ownership.imports.reading import import_options
+from ownership.imports.services import ImportSummary, matrix_import, matrix_read
+from ownership.imports.sources import reading_keep, reading_kept
 from ownership.models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -39,11 +43,25 @@ def import_runs_on_worker(*, rows: int) -> bool:
 
 
 def import_job_create(
-    *, organization: Organization, data: bytes, filename: str, rows: int, dry_run: bool, created_by=None
+    *,
+    organization: Organization,
+    data: bytes,
+    filename: str,
+    rows: int,
+    dry_run: bool,
+    created_by=None,
+    options: dict | None = None,
 ) -> ImportJob:
-    """Record the job and hand it to a worker once the surrounding transaction commits."""
+    """Record the job and hand it to a worker once the surrounding transaction commits. `options`
+    are the reading options as import_options takes them (none: a matrix file as it is)."""
     job = ImportJob.objects.create(
-        organization=organization, data=data, filename=filename[:255], rows=rows, dry_run=dry_run, created_by=created_by
+        organization=organization,
+        data=data,
+        filename=filename[:255],
+        rows=rows,
+        dry_run=dry_run,
+        created_by=created_by,
+        options=options or {},
     )
     transaction.on_commit(lambda: matrix_import_job_task.delay(job.pk), robust=True)
     return job
@@ -77,6 +95,7 @@ def import_job_confirm(*, job: ImportJob, created_by=None) -> ImportJob:
         rows=job.rows,
         dry_run=False,
         created_by=created_by,
+        options=job.options,
     )
     # The file moves to the real import: confirming the same dry run twice would import it twice.
     ImportJob.objects.filter(pk=job.pk).update(data=b"")
@@ -154,15 +173,7 @@ def _import(job: ImportJob) -> dict:
     try:
         # The import is the job's creator's, made through a background task.
         with transaction.atomic(), change_context(surface="task", user=job.created_by):
-            summary = matrix_import_file(
-                organization=job.organization,
-                data=bytes(job.data),
-                filename=job.filename,
-                max_bytes=settings.MATRIX_UPLOAD_MAX_BYTES,
-                dry_run=job.dry_run,
-                progress=progress,
-                max_seconds=settings.MATRIX_WORKER_PARSE_MAX_SECONDS,
-            )
+            summary = _read_and_import(job, progress)
     except MatrixFileInvalid as invalid:
         changes.update(status=ImportJob.Status.FAILED, errors=[str(error) for error in invalid.errors])
     except SoftTimeLimitExceeded:
@@ -172,11 +183,38 @@ def _import(job: ImportJob) -> dict:
         logger.exception("Import job %s failed.", job.pk)
         changes.update(status=ImportJob.Status.FAILED, errors=["The import failed on our side; nothing was changed."])
     else:
-        changes.update(status=ImportJob.Status.DONE, summary={"dry_run": job.dry_run, **asdict(summary)})
+        changes.update(
+            status=ImportJob.Status.DONE, rows=summary.rows, summary={"dry_run": job.dry_run, **asdict(summary)}
+        )
         if not job.dry_run:
             changes["data"] = b""  # imported: the file is no longer needed
     changes["finished_at"] = timezone.now()
     return changes
+
+
+def _read_and_import(job: ImportJob, progress: Callable[[int], None]) -> ImportSummary:
+    """Read the job's file with its options (or take the reading a step before kept), then import it.
+    A dry run keeps its reading for the import that confirms it."""
+    data = bytes(job.data)
+    reading = reading_kept(data, job.options)
+    if reading is None:
+        reading = matrix_read(
+            data=data,
+            filename=job.filename,
+            max_bytes=settings.MATRIX_UPLOAD_MAX_BYTES,
+            options=import_options(**job.options) if job.options else None,
+            max_seconds=settings.MATRIX_WORKER_PARSE_MAX_SECONDS,
+        )
+        if job.dry_run:
+            reading_keep(data, job.options, reading)
+    summary = matrix_import(
+        organization=job.organization,
+        sheet=reading.sheet,
+        dry_run=job.dry_run,
+        progress=progress,
+        replace=reading.replace,
+    )
+    return summary.read_from(reading)
 
 
 def _redelivered(job_id: int) -> str | None:

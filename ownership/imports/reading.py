@@ -24,7 +24,6 @@ from ownership.imports.matrixfile.sheet import (
     not_a_matrix_file,
     upload_size_check,
 )
-from ownership.imports.matrixfile.writer import write_matrix_csv
 from ownership.imports.matrixfile.xlsxfile import is_workbook, xlsx_sheets
 from ownership.imports.tables.canonical import CanonicalTable
 from ownership.imports.tables.layout import Layout, TableOptions
@@ -55,10 +54,6 @@ class MatrixReading:
     table: str  # which table of the source ("table 2 'RACI' of 3")
     notes: tuple[str, ...]  # what the reader should know (columns ignored, letters mapped …)
     replace: bool = False  # the user asked to replace the journeys: what the file does not list goes
-
-    def matrix_file(self) -> bytes:
-        """The sheet as a matrix file (CSV): what a confirmation or a worker imports, no options needed."""
-        return write_matrix_csv(self.sheet)
 
 
 def matrix_read_source(
@@ -203,8 +198,3 @@ def import_options(
         heading_rows=heading_rows,
         replace=replace,
     )
-
-
-def as_matrix_file_name(filename: str) -> str:
-    """The name shown for the matrix file read from `filename` (a worker's job imports that file)."""
-    return filename if filename.lower().endswith(".csv") else f"{filename} (as a matrix file).csv"

@@ -45,6 +45,22 @@ class ImportSerializer(serializers.Serializer):
         "(default: kept).",
     )
 
+    OPTION_FIELDS = (
+        "layout",
+        "journey",
+        "stage",
+        "letter_map",
+        "table",
+        "touchpoint_column",
+        "keep_remarks",
+        "heading_rows",
+        "replace",
+    )
+
+    def option_values(self) -> dict:
+        """The reading options as import_options takes them: kept with a job that reads the file later."""
+        return {name: self.validated_data.get(name) for name in self.OPTION_FIELDS}
+
     def validate(self, attrs):
         if not attrs.get("file") and not attrs.get("text", "").strip():
             raise serializers.ValidationError({"file": "Send a file, or the table as text."})

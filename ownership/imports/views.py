@@ -18,8 +18,9 @@ from ownership.imports.grid import preview_grid
 from ownership.imports.jobs import import_job_confirm, import_job_create, import_job_rows_done, import_runs_on_worker
 from ownership.imports.matrixfile.sheet import MatrixFileInvalid
 from ownership.imports.preview import matrix_import_preview
-from ownership.imports.reading import PASTED_TEXT, as_matrix_file_name, import_options
-from ownership.imports.services import matrix_export, matrix_import, matrix_import_file, matrix_read
+from ownership.imports.reading import PASTED_TEXT, import_options
+from ownership.imports.services import matrix_export, matrix_import, matrix_read
+from ownership.imports.sources import reading_keep, reading_kept
 from ownership.imports.template import XLSX_CONTENT_TYPE, template_csv, template_xlsx
 from ownership.models import ImportJob
 
@@ -74,6 +75,21 @@ def _pending_set(request, organization, source: dict, token: str = "") -> str:
     return token
 
 
+def _dry_run_job(request, organization, source: dict, reading) -> ImportJob:
+    """A large file's dry run on the worker; it, then the import confirming it, take this reading
+    rather than read the file again."""
+    reading_keep(source["data"], source["options"], reading)
+    return import_job_create(
+        organization=organization,
+        data=source["data"],
+        filename=source["filename"],
+        rows=len(reading.sheet.rows),
+        dry_run=True,
+        created_by=request.user,
+        options=source["options"],
+    )
+
+
 @org_view(EDITOR, "POST")
 def import_preview(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     """Read the upload (chosen or dropped: the same field) or the pasted table and show the matrix
@@ -103,18 +119,12 @@ def import_preview(request: HttpRequest, membership: Membership, org: str) -> Ht
             options=options,
         )
         if import_runs_on_worker(rows=len(reading.sheet.rows)):
-            job = import_job_create(
-                organization=organization,
-                data=reading.matrix_file(),
-                filename=as_matrix_file_name(source["filename"]),
-                rows=len(reading.sheet.rows),
-                dry_run=True,
-                created_by=request.user,
-            )
+            job = _dry_run_job(request, organization, source, reading)
             return redirect("ownership:import_job", org=org, job_id=job.pk)
         summary = matrix_import(
             organization=organization, sheet=reading.sheet, dry_run=True, replace=reading.replace
         ).read_from(reading)
+        reading_keep(source["data"], source["options"], reading)
         preview = matrix_import_preview(organization=organization, sheet=reading.sheet, replace=reading.replace)
     except MatrixFileInvalid as invalid:
         unknown = getattr(invalid, "unknown_letters", ())
@@ -145,13 +155,15 @@ def import_confirm(request: HttpRequest, membership: Membership, org: str) -> Ht
         messages.error(request, "That preview has expired; upload the file or paste the table again.")
         return redirect("ownership:import", org=org)
     try:
-        summary = matrix_import_file(
-            organization=organization,
+        # The reading the preview kept (the same bytes and options), else the file read again.
+        reading = reading_kept(stored["data"], stored["options"]) or matrix_read(
             data=stored["data"],
             filename=stored["filename"],
             max_bytes=settings.MATRIX_UPLOAD_MAX_BYTES,
             options=import_options(**stored["options"]),
         )
+        summary = matrix_import(organization=organization, sheet=reading.sheet, replace=reading.replace)
+        summary.read_from(reading)
     except MatrixFileInvalid as invalid:
         context = {"form": ImportForm(), "errors": invalid.errors, "filename": stored["filename"]}
         return _import_page(request, membership, context, 400)

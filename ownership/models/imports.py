@@ -24,8 +24,11 @@ class ImportJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     filename = models.CharField(max_length=255)
+    # The upload as sent, read by the worker with `options` (ownership.imports.reading.import_options).
     data = models.BinaryField(editable=False)
+    options = models.JSONField(default=dict, blank=True)
     dry_run = models.BooleanField(default=False)
+    # Counted roughly when the job is made (its lines), exactly once the worker has read the file.
     rows = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     summary = models.JSONField(null=True, blank=True)

@@ -58,13 +58,60 @@ def test_a_small_import_still_answers_at_once(api, organization):
     assert response.json()["touchpoints_created"] == 5
 
 
-def test_a_bad_large_file_is_refused_in_the_request_and_makes_no_job(api, organization):
-    response = upload(api, big_file(letter="Q"))
-    assert response.status_code == 400
+def test_a_bad_large_file_ends_its_job_failed_with_the_problems_the_page_shows(
+    api, organization, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api, big_file(letter="Q"))
+    assert response.status_code == 202
+    job = api.get(response["Location"]).json()
+    assert job["status"] == "failed"
     # One message for one problem in many cells, with their count.
-    [error] = response.json()["errors"]
-    assert f"{ROWS} in all" in error["reason"]
-    assert not ImportJob.objects.exists()
+    [error] = job["errors"]
+    assert f"{ROWS} in all" in error
+    assert not Touchpoint.objects.filter(organization=organization).exists()
+
+
+def test_the_api_answers_a_large_file_before_reading_it(api, organization, monkeypatch):
+    from ownership.imports import api as imports_api
+
+    def never(**kwargs):
+        raise AssertionError("the request read the file")
+
+    monkeypatch.setattr(imports_api, "matrix_read", never)
+    response = upload(api, big_file())
+    assert response.status_code == 202
+    assert response.json()["status"] == "pending"
+
+
+def test_a_large_import_through_the_api_can_replace_its_journeys(api, organization, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(api, big_file())
+    fewer = big_file(rows=ROWS - 3)
+    body = {"file": SimpleUploadedFile("big.csv", fewer), "replace": True}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"{api.base}/import/", body, format="multipart")
+    assert response.status_code == 202
+    job = api.get(response["Location"]).json()
+    assert (job["status"], job["summary"]["touchpoints_deleted"]) == ("done", 3)
+    assert Touchpoint.objects.filter(organization=organization).count() == ROWS - 3
+
+
+def test_the_import_that_confirms_a_dry_run_takes_its_reading_without_reading_again(
+    api, organization, monkeypatch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        dry = upload(api, big_file(), dry_run=True).json()
+    from ownership.imports import jobs
+
+    def never(**kwargs):
+        raise AssertionError("the file was read again")
+
+    monkeypatch.setattr(jobs, "matrix_read", never)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = api.post(f"{api.base}/imports/{dry['id']}/confirm/").json()
+    assert api.get(f"{api.base}/imports/{confirmed['id']}/").json()["status"] == "done"
+    assert Touchpoint.objects.filter(organization=organization).count() == ROWS
 
 
 def test_a_large_dry_run_changes_nothing_and_can_be_confirmed(api, organization, django_capture_on_commit_callbacks):
@@ -88,6 +135,7 @@ def test_progress_is_reported_while_the_job_runs(organization, monkeypatch):
     job = import_job_create(organization=organization, data=big_file(), filename="big.csv", rows=ROWS, dry_run=False)
     seen: list[int] = []
     from ownership.imports import services as imports
+    from ownership.imports import writing
 
     real_apply = imports._apply
 
@@ -99,8 +147,9 @@ def test_progress_is_reported_while_the_job_runs(organization, monkeypatch):
         return real_apply(org, sheet, summary, report, *rest)
 
     monkeypatch.setattr(imports, "_apply", watching_apply)
+    monkeypatch.setattr(writing, "ROWS_PER_WRITE", 10)
     assert matrix_import_job_task(job.pk) == "done"
-    assert seen == [10, 20, 30]  # three journeys of ten rows
+    assert seen == [10, 20, 30]  # thirty rows written ten at a time
 
 
 def test_a_job_runs_once(organization):

@@ -217,7 +217,7 @@ def test_the_page_offers_templates(editor, organization, fmt):
     assert response["Content-Disposition"] == f'attachment; filename="cxowner-template.{fmt}"'
 
 
-def test_a_large_chart_goes_to_the_worker_as_the_matrix_file_it_was_read_into(
+def test_a_large_chart_goes_to_the_worker_with_its_reading_options(
     api, organization, settings, django_capture_on_commit_callbacks
 ):
     settings.MATRIX_IMPORT_WORKER_ROWS = 5
@@ -227,6 +227,6 @@ def test_a_large_chart_goes_to_the_worker_as_the_matrix_file_it_was_read_into(
         response = api.post(api.base, {"text": text, "journey": "Big", "letter_map": "S=R"}, format="json")
     assert response.status_code == 202
     job = api.get(response["Location"]).json()
-    assert (job["status"], job["rows"], job["filename"]) == ("done", 12, "pasted text (as a matrix file).csv")
+    assert (job["status"], job["rows"], job["filename"]) == ("done", 12, "pasted text")
     assert Touchpoint.objects.filter(organization=organization, journey__name="Big").count() == 12
     assert ("Step 3", "Helper", "R") in letters(organization)

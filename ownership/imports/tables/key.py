@@ -50,6 +50,9 @@ _KEY_WORDS = frozenset(
 _ENTRY = re.compile(r"([A-Za-z])\s*(?:=|:|–|—|\)|-(?=\s))\s*([^,;=\n]+?)\s*(?=[,;\n]|\s+[A-Za-z]\s*[=:]|$)")
 
 
+# The signs an _ENTRY puts between its letter and its meaning.
+_ENTRY_SIGNS = frozenset("=:–—)-")
+
 _PREFIX = re.compile(r"^\s*(?:raci\s+)?(?:key|legend|legenda|légende)\s*[:\-–—]?\s*", re.IGNORECASE)
 
 
@@ -86,6 +89,8 @@ class LetterKey:
 
 def _cell_entries(text: str) -> dict[str, str] | None:
     """The entries of a cell written wholly as a key ("R: Responsible", "S = Support, N = Not involved")."""
+    if _ENTRY_SIGNS.isdisjoint(text):
+        return None  # every entry has one of these signs after its letter: most cells, skipped cheaply
     text = _PREFIX.sub("", text)
     found = {match.group(1).upper(): match.group(2) for match in _ENTRY.finditer(text)}
     rest = _ENTRY.sub("", text).strip(" ,;.\n")
