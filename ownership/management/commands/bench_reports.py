@@ -36,9 +36,10 @@ from django.core.management.base import BaseCommand, CommandError
 from cxowner.orgs.models import Organization
 from cxowner.orgs.services import token_create
 from journeys.models import Journey
+from ownership.management.commands._loopback import free_port, gunicorn_start, percentile_ms, wait_until_up
 from ownership.management.commands._synthetic import delete_organization
-from ownership.management.commands.bench_api import Command as ApiBench
-from ownership.management.commands.bench_api import Load, _free_port, _percentile_ms, _wait_until_up
+from ownership.management.commands._targets import below, record
+from ownership.management.commands.bench_api import Load
 
 SLUG = "bench-reports"
 REPORTS = 4
@@ -67,7 +68,7 @@ class Command(BaseCommand):
         _, key = token_create(organization=organization, name="bench_reports", role="viewer")
         journeys = list(Journey.objects.filter(organization=organization).order_by("position", "id")[: REPORTS - 1])
         self.stdout.write(f"Built {SLUG} in {time.perf_counter() - started:.1f} s.")
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         auth = {"Authorization": f"Bearer {key}"}
         cheap = [
@@ -80,7 +81,7 @@ class Command(BaseCommand):
         queue = f"bench-reports-{secrets.token_hex(4)}"
         processes = [self._server(port, workers, queue), self._worker(queue)]
         try:
-            _wait_until_up(base + "/api/v1/ping/", processes[0])
+            wait_until_up(base + "/api/v1/ping/", processes[0])
             stop = time.monotonic() + duration
             baseline = _cheap_load(base, cheap, connections, lambda: time.monotonic() >= stop)
             during, asked, drawn = self._with_reports(base, cheap, asks, auth, connections, duration)
@@ -128,7 +129,7 @@ class Command(BaseCommand):
 
     def _server(self, port: int, workers: int, queue: str) -> subprocess.Popen:
         os.environ["CELERY_TASK_DEFAULT_QUEUE"] = queue  # read by the server's and the worker's settings
-        return ApiBench()._start_server(port, workers)
+        return gunicorn_start(port, workers)
 
     def _worker(self, queue: str) -> subprocess.Popen:
         env = {**os.environ, "DEBUG": "false", "CELERY_TASK_DEFAULT_QUEUE": queue, "CELERY_TASK_ALWAYS_EAGER": "false"}
@@ -159,6 +160,13 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(
             f"The {REPORTS} asks answered 202 in {answers} ms; all {REPORTS} PDFs drawn after {drawn:.1f} s."
+        )
+        record(
+            self.stdout,
+            [
+                below(f"{load.name} while {REPORTS} report PDFs are drawn: p99", load.p99_ms, P99_TARGET_MS, "ms")
+                for load in during
+            ],
         )
 
 
@@ -201,8 +209,8 @@ def _cheap_load(base, cheap, connections: int, until) -> list[Load]:
             name=name,
             requests=len(rows),
             seconds=seconds,
-            p50_ms=_percentile_ms(latencies, 0.5),
-            p99_ms=_percentile_ms(latencies, 0.99),
+            p50_ms=percentile_ms(latencies, 0.5),
+            p99_ms=percentile_ms(latencies, 0.99),
             errors=sum(status != 200 for _, status in rows),
         )
         load.server_errors = sum(status >= 500 for _, status in rows)
