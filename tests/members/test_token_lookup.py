@@ -1,6 +1,7 @@
 """The token lookup written once (cxowner/orgs/token_lookup.py) reads what the ORM would."""
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from cxowner.orgs.models import ApiToken, Organization
@@ -39,3 +40,29 @@ def test_lookup_reads_a_revocation_made_after_a_first_lookup():
     assert token_with_organization(token.prefix).revoked_at is None
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     assert token_with_organization(token.prefix).revoked_at is not None
+
+
+def health_check_pending():
+    """A reused connection at the start of a request: Django would check it before its first query."""
+    connection.ensure_connection()
+    connection.health_check_done = False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lookup_stands_in_for_the_connection_health_check(monkeypatch):
+    token = ApiTokenFactory()
+    health_check_pending()
+    checks = []
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or True)
+    assert token_with_organization(token.prefix).pk == token.pk
+    assert checks == []
+    assert connection.health_check_done
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="only a database server can drop a connection")
+@pytest.mark.django_db(transaction=True)
+def test_lookup_on_a_dead_connection_reconnects_and_reads_the_token():
+    token = ApiTokenFactory()
+    health_check_pending()
+    connection.connection.close()  # cut behind Django's back, as a server restart would
+    assert token_with_organization(token.prefix).pk == token.pk
