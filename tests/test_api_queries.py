@@ -129,3 +129,20 @@ def test_token_request_reads_one_query_for_the_token(django_assert_num_queries):
     # token (with its organization), the page of touchpoints, their letters
     with django_assert_num_queries(3):
         assert client.get(f"/api/v1/orgs/{org.slug}/touchpoints/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unchanged_list_from_a_token_is_one_round_trip_to_the_database(django_assert_num_queries, monkeypatch):
+    org, _, _ = build(10)
+    token = ApiTokenFactory(organization=org)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")
+    url = f"/api/v1/orgs/{org.slug}/touchpoints/"
+    tag = client.get(url)["ETag"]  # records last_used_at once
+    # As at the start of a request on a reused connection: Django would SELECT 1 before the token.
+    connection.health_check_done = False
+    checks = []
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or True)
+    with django_assert_num_queries(1):
+        assert client.get(url, HTTP_IF_NONE_MATCH=tag).status_code == 304
+    assert checks == []

@@ -1,13 +1,15 @@
 """Benchmark the REST API on a real gunicorn server, each endpoint next to a trivial one.
 
-`bench_api [--touchpoints 5000] [--duration 10] [--connections 16] [--workers 2] [--port 0] [--keep]`
+`bench_api [--touchpoints 5000] [--duration 10] [--connections 16] [--workers 2] [--port 0] [--keep] [--client auto|python]`
 
 1. Builds `bench-api`: generate_org --replace with --touchpoints, plus one journey of 500
    touchpoints (8 stages, about 3.5 letters per row) for the matrix, and an editor token.
 2. Starts gunicorn (--workers, sync) on a loopback port against the configured database, with
    DEBUG off and the API throttles off (they would measure the throttle, not the endpoint).
 3. Loads each endpoint for --duration seconds with --connections concurrent connections: wrk
-   when it is installed, otherwise a bounded pool of Python threads (also capped in count).
+   when it is installed (and --client is not python), otherwise Python processes writing raw
+   requests on sockets (also capped in count): a Python client must not cost the ping more CPU
+   than the ping costs the server.
    - the trivial DRF endpoint: GET /api/v1/ping/ (APIView, no database): the ceiling;
    - the touchpoint list, 50 per page with their letters, with the token;
    - the matrix of the 500-touchpoint journey (rows, columns, cells and its live gaps);
@@ -21,10 +23,11 @@
 
 from __future__ import annotations
 
-import http.client
+import multiprocessing
 import random
 import re
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -53,6 +56,8 @@ MATRIX_TARGET = 0.15  # the matrix's rate / the ping's
 MATRIX_P50_MS = 100.0
 # The Python load generator stops after this many requests per endpoint, whatever the time.
 MAX_REQUESTS = 200_000
+# ... and spreads its connections over this many processes (one core's worth of load each at most).
+PROCESSES = 2
 
 
 @dataclass
@@ -79,8 +84,11 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, default 2")
         parser.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
         parser.add_argument("--keep", action="store_true", help="keep the bench-api organization afterwards")
+        parser.add_argument(
+            "--client", choices=["auto", "python"], default="auto", help="load generator: wrk when installed, or python"
+        )
 
-    def handle(self, *args, touchpoints, duration, connections, workers, port, keep, **options):
+    def handle(self, *args, touchpoints, duration, connections, workers, port, keep, client="auto", **options):
         if not 1 <= duration <= 120:
             raise CommandError("--duration must be between 1 and 120 seconds.")
         if not 1 <= connections <= 256:
@@ -114,7 +122,9 @@ class Command(BaseCommand):
                 if get(base, path, conditional)[0] != 304:
                     raise CommandError(f"GET {path} with its own ETag did not answer 304.")
                 endpoints.append((name, path, conditional))
-            tool = "wrk" if shutil.which("wrk") else "python threads"
+            tool = (
+                "wrk" if shutil.which("wrk") and client != "python" else f"python ({PROCESSES} processes, raw sockets)"
+            )
             results = []
             for name, path, headers in endpoints:
                 _load(tool, base, path, headers, connections=connections, duration=min(duration, 2))  # warm-up
@@ -218,7 +228,7 @@ class Command(BaseCommand):
 def _load(tool: str, base: str, path: str, headers, *, connections: int, duration: float, name: str = "") -> Load:
     if tool == "wrk":
         return _load_wrk(base, path, headers, connections=connections, duration=duration, name=name)
-    return _load_threads(base, path, headers, connections=connections, duration=duration, name=name)
+    return _load_python(base, path, headers, connections=connections, duration=duration, name=name)
 
 
 def _load_wrk(base, path, headers, *, connections, duration, name) -> Load:
@@ -250,41 +260,39 @@ def _wrk_ms(output: str, percentile: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def _load_threads(base, path, headers, *, connections, duration, name) -> Load:
-    """`connections` threads, each one request at a time, until the time or the count runs out."""
+def _load_python(base, path, headers, *, connections, duration, name) -> Load:
+    """Without wrk: `connections` connections spread over a few processes, each request written once.
+
+    One process of Python threads (http.client, a GIL) spent more CPU per request than the ping
+    itself: it capped the ping's rate, not the server, and squeezed every ratio towards 1. Here
+    PROCESSES processes share the connections, and each request is the same bytes sent on a raw
+    socket and read to the end (gunicorn's sync workers close the connection after answering).
+    """
+    processes = min(PROCESSES, connections)
+    shares = [connections // processes + (i < connections % processes) for i in range(processes)]
     host, port = base.removeprefix("http://").split(":")
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+    request = ("\r\n".join(lines + [f"{k}: {v}" for k, v in headers.items()]) + "\r\n\r\n").encode()
+    context = multiprocessing.get_context("fork")  # the children only send bytes: no Django in them
+    results = context.Queue()
+    deadline = time.monotonic() + duration
+    began = time.perf_counter()
+    children = [
+        context.Process(
+            target=_generate, args=(results, (host, int(port)), request, share, deadline, MAX_REQUESTS // connections)
+        )
+        for share in shares
+    ]
+    for child in children:
+        child.start()
     latencies: list[float] = []
     errors = 0
-    lock = threading.Lock()
-    deadline = time.monotonic() + duration
-    per_thread = MAX_REQUESTS // connections
-
-    def worker():
-        nonlocal errors
-        mine, failed = [], 0
-        while time.monotonic() < deadline and len(mine) < per_thread:
-            began = time.perf_counter()
-            connection = http.client.HTTPConnection(host, int(port), timeout=30)
-            try:
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                failed += response.status not in (200, 304)
-            except OSError:
-                failed += 1
-            finally:
-                connection.close()
-            mine.append(time.perf_counter() - began)
-        with lock:
-            latencies.extend(mine)
-            errors += failed
-
-    began = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    for _ in children:
+        mine, failed = results.get(timeout=duration + 60)
+        latencies += mine
+        errors += failed
+    for child in children:
+        child.join()
     seconds = time.perf_counter() - began
     latencies.sort()
     return Load(
@@ -295,3 +303,36 @@ def _load_threads(base, path, headers, *, connections, duration, name) -> Load:
         p99_ms=percentile_ms(latencies, 0.99),
         errors=errors,
     )
+
+
+def _generate(results, address, request: bytes, connections: int, deadline: float, per_connection: int) -> None:
+    """One load process: `connections` threads, each one request at a time until the deadline."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def connection_loop():
+        nonlocal errors
+        mine, failed = [], 0
+        while time.monotonic() < deadline and len(mine) < per_connection:
+            began = time.perf_counter()
+            try:
+                with socket.create_connection(address, timeout=30) as sock:
+                    sock.sendall(request)
+                    answer = first = sock.recv(65536)
+                    while answer:
+                        answer = sock.recv(65536)
+                failed += first[9:12] not in (b"200", b"304")
+            except OSError:
+                failed += 1
+            mine.append(time.perf_counter() - began)
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    threads = [threading.Thread(target=connection_loop) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.put((latencies, errors))
