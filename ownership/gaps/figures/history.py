@@ -26,7 +26,7 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from operator import neg
+from operator import countOf, neg
 
 from django.db import connections
 from django.db.models import IntegerField, Q
@@ -298,6 +298,8 @@ class _Events:
         of `day`. The rows are newest first: the last one a dict keeps is the earliest."""
         start, stop = self.span(day, day + 1)
         gaps, kinds = self.gaps[start:stop], self.kinds[start:stop]
+        if _LIFE.issuperset(kinds):  # most days: steps of the gaps' lives only, read by dict() itself
+            return dict(zip(gaps, kinds, strict=True)), {}, dict(zip(gaps[::-1], kinds[::-1], strict=True))
         earliest_life = {gap: kind for gap, kind in zip(gaps, kinds, strict=True) if kind in _LIFE}
         earliest_acceptance = {gap: kind for gap, kind in zip(gaps, kinds, strict=True) if kind in _ACCEPTANCE}
         latest_life = {gap: kind for gap, kind in zip(gaps[::-1], kinds[::-1], strict=True) if kind in _LIFE}
@@ -306,9 +308,12 @@ class _Events:
     def resolved_within(self, low: int, high: int) -> int:
         """Gaps whose last step of their life in the days `low` to `high` (excluded) is a resolution."""
         start, stop = self.span(low, high)
-        pairs = zip(self.gaps[start:stop][::-1], self.kinds[start:stop][::-1], strict=True)
-        latest = {gap: kind for gap, kind in pairs if kind in _LIFE}
-        return sum(1 for kind in latest.values() if kind == GapEvent.Kind.RESOLVED)
+        gaps, kinds = self.gaps[start:stop][::-1], self.kinds[start:stop][::-1]
+        if _LIFE.issuperset(kinds):
+            latest = dict(zip(gaps, kinds, strict=True))
+        else:
+            latest = {gap: kind for gap, kind in zip(gaps, kinds, strict=True) if kind in _LIFE}
+        return countOf(latest.values(), GapEvent.Kind.RESOLVED)
 
 
 def _events_since(organization, moment: datetime, scope: dict):
@@ -354,7 +359,7 @@ def _replay(
         rewind.undo_day(later[0], later[1])
         later = events.steps(index + 1)
         # Resolved that day: the gaps whose last step of the day is a resolution.
-        resolved = sum(1 for kind in later[2].values() if kind == GapEvent.Kind.RESOLVED)
+        resolved = countOf(later[2].values(), GapEvent.Kind.RESOLVED)
         results.append(replace(rewind.counts(days[index], by_journey=by_journey), resolved=resolved))
     results.reverse()
     return results
