@@ -140,7 +140,12 @@ def _top_gaps(organization, figures: Figures) -> tuple[TopGap, ...]:
 def _held(organization, place: str, journey_id: int | None, columns: dict[int, int]) -> dict[int, list[int]]:
     """Place id -> A held on in-scope touchpoints per function column, for each journey (or each
     stage of `journey_id`): one query."""
-    rows = Assignment.objects.filter(organization=organization, letter="A", touchpoint__out_of_scope=False)
+    # The touchpoints are the organization's too, said again so the join reads them by their
+    # organization's index: without it PostgreSQL hashed every organization's touchpoints
+    # (EXPLAIN ANALYZE, two organizations of 2,000: 9.1 ms, with it 1.4 ms).
+    rows = Assignment.objects.filter(
+        organization=organization, letter="A", touchpoint__out_of_scope=False, touchpoint__organization=organization
+    )
     if journey_id is not None:
         rows = rows.filter(touchpoint__journey_id=journey_id)
     held: dict[int, list[int]] = defaultdict(lambda: [0] * len(columns))

@@ -14,7 +14,7 @@ from ownership.dashboard.selectors import HEAT_JOURNEYS
 from ownership.editor.services import CellChange, cells_set
 from ownership.gaps.audits import audit_organization
 from ownership.gaps.figures import figures_read
-from ownership.models import Gap
+from ownership.models import Gap, GapEvent
 from tests.factories import FunctionFactory, JourneyFactory, StageFactory, TouchpointFactory, matrix_build
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +102,28 @@ def test_an_open_journey_costs_a_fixed_number_of_queries(size, organization, vie
     with django_assert_max_num_queries(20):
         response = viewer.get(reverse("dashboard", args=[organization.slug]), {"journey": journey.id})
     assert response.status_code == 200
+
+
+def test_a_busy_quarter_costs_the_90_day_dashboard_no_more_queries_than_a_quiet_week(
+    organization, viewer, django_assert_max_num_queries
+):
+    matrix_build(organization=organization, touchpoints=30, functions=4, stages=3)
+    audit_organization(organization=organization, trigger="manual")
+    now = timezone.now()
+    events = [
+        GapEvent(organization=organization, gap=gap, kind=kind, at=now - timedelta(days=day, hours=hour), cause="busy")
+        for gap in Gap.objects.filter(organization=organization, resolved_at__isnull=True)
+        for day in range(1, 90, 3)
+        for kind, hour in ((GapEvent.Kind.RESOLVED, 3), (GapEvent.Kind.REOPENED, 2))
+    ]
+    GapEvent.objects.bulk_create(events)
+    url = reverse("dashboard", args=[organization.slug])
+    # The request's own (session, user, membership, organization), the figures (the period's
+    # events read once, the gaps they name once), the A held, the audits, the top gaps.
+    with django_assert_max_num_queries(15):
+        assert viewer.get(url, {"period": 90}).status_code == 200
+    with django_assert_max_num_queries(15):
+        assert viewer.get(url, {"period": 7}).status_code == 200
 
 
 def test_another_organizations_journey_does_not_open(organization, viewer):
