@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("orgs", "0010_one_line_names"),
-        ("ownership", "0020_audit_notice_mail_state"),
+        ("ownership", "0021_import_job_options"),
     ]
 
     operations = [
