@@ -111,10 +111,19 @@ def gaps_refresh(*, organization_id: int, scope: MatrixScope) -> GapChanges:
     return _refreshed(_change_counted(organization_id, now), scope, now)
 
 
+# Letters and their confirmations. Not a role given to a letter, nor a touchpoint's fields: a role's
+# holder judges every A it carries, and a role's update refreshes the A that carry it when it is
+# written, which a letter given the role beside it would not be among.
+SIDE_BY_SIDE_CAUSES = frozenset({"cells", "confirmation"})
+
+
 def side_by_side(scope: MatrixScope) -> bool:
     """Whether this refresh can run beside other cell writes' (PostgreSQL): it reads touchpoints,
-    their neighbours in their journeys and some functions' letters, no thresholds or structure."""
-    return connection.vendor == "postgresql" and not (scope.organization_wide or scope.journeys or scope.all_functions)
+    their neighbours in their journeys and some functions' R and A, no thresholds, roles or
+    structure."""
+    if connection.vendor != "postgresql" or scope.cause not in SIDE_BY_SIDE_CAUSES:
+        return False
+    return not (scope.organization_wide or scope.journeys or scope.all_functions)
 
 
 def _cells_locked(organization_id: int, scope: MatrixScope) -> Organization:
