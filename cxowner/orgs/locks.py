@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.db import OperationalError, connection
@@ -56,6 +57,29 @@ def organization_exclusive(organization_id: int) -> None:
 def organization_shared(organization_id: int) -> None:
     """Compute a cell write's live gaps beside the others, not beside an exclusive writer."""
     _advisory(organization_id, "pg_advisory_xact_lock_shared")
+
+
+# Cell writes' refreshes of one journey, or of one function's R and A, one at a time. Advisory,
+# not the rows' locks: a journey or function edited beside them waits for the organization's
+# exclusive lock while holding its row, which a refresh holding the shared lock would then wait for.
+JOURNEY_REFRESH_SPACE = 0x6A7266  # "jrf"
+FUNCTION_REFRESH_SPACE = 0x667266  # "frf"
+
+
+def refresh_exclusive(*, journeys: QuerySet, functions: Iterable[int]) -> None:
+    """Take the refresh locks of these journeys (ids from a query) and functions in one statement,
+    always in the same (space, id) order (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return
+    journey_sql, journey_params = journeys.distinct().query.sql_with_params()
+    sql = (
+        "SELECT pg_advisory_xact_lock(k.space, k.id) FROM ("
+        f"SELECT %s::integer AS space, j.id::integer AS id FROM ({journey_sql}) AS j(id) "
+        "UNION SELECT %s::integer, f::integer FROM unnest(%s::integer[]) AS f ORDER BY 1, 2) AS k"
+    )
+    params = [JOURNEY_REFRESH_SPACE, *journey_params, FUNCTION_REFRESH_SPACE, sorted(functions)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _advisory(organization_id: int, function: str) -> None:

@@ -29,10 +29,10 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from cxowner.orgs.locks import organization_exclusive, organization_hold_noted, organization_shared, rows_locked
+from cxowner.orgs.locks import organization_exclusive, organization_hold_noted, organization_shared, refresh_exclusive
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import MatrixScope
-from journeys.models import Journey, Stage, Touchpoint
+from journeys.models import Stage, Touchpoint
 from ownership.engine.constants import Rule
 from ownership.engine.rules import (
     RULES,
@@ -129,19 +129,14 @@ def side_by_side(scope: MatrixScope) -> bool:
 def _cells_locked(organization_id: int, scope: MatrixScope) -> Organization:
     """Lock what a cell write's refresh reads and others could change meanwhile; the organization.
 
-    The touchpoints themselves are locked by their writer. Their journeys' rows serialise the
-    writes whose handoff windows can overlap (a handoff never leaves its journey), the functions'
-    rows those counting the same function's R and A (idle, bottleneck); the shared lock keeps
-    writers that change thresholds, roles or structure out (cxowner/orgs/locks.py). Journeys
-    before functions, each in id order, as every cell write takes them.
+    The touchpoints themselves are locked by their writer. A lock per journey serialises the
+    writes whose handoff windows can overlap (a handoff never leaves its journey), one per
+    function those counting the same function's R and A (idle, bottleneck); the shared lock keeps
+    writers that change thresholds, roles or structure out (cxowner/orgs/locks.py).
     """
     organization_shared(organization_id)
     touched = Touchpoint.objects.filter(organization_id=organization_id, pk__in=scope.touchpoints).order_by()
-    journeys = Journey.objects.filter(pk__in=touched.values("journey_id"))
-    list(rows_locked(journeys, no_key=True).values_list("pk", flat=True))
-    if scope.functions:
-        functions = Function.objects.filter(organization_id=organization_id, pk__in=scope.functions)
-        list(rows_locked(functions, no_key=True).values_list("pk", flat=True))
+    refresh_exclusive(journeys=touched.values_list("journey_id", flat=True), functions=scope.functions)
     return Organization.objects.get(pk=organization_id)
 
 

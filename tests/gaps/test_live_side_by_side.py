@@ -117,6 +117,13 @@ def test_a_cell_write_moving_the_same_functions_a_waits_for_its_count():
     assert live_equals_a_fresh_audit(acme)
 
 
+def test_a_cell_write_moving_only_a_c_of_the_same_function_does_not_wait():
+    needs_postgresql()
+    acme = acme_build()
+    assert not waits_for_the_paused_write(acme, cell_write(acme, "Invoice question", "Sales", "ARC"))  # Get help
+    assert live_equals_a_fresh_audit(acme)
+
+
 def test_a_threshold_change_waits_for_a_cell_write_refreshing():
     needs_postgresql()
     acme = acme_build()
