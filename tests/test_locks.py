@@ -110,7 +110,7 @@ def lock_timeout(timeout: str):
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_a_cell_write_locks_touchpoints_of_self_only(organization, pg_journey):
+def test_a_cell_write_row_locks_its_touchpoints_of_self_only(organization, pg_journey):
     touchpoint = TouchpointFactory(stage=StageFactory(journey=pg_journey))
     function = FunctionFactory(organization=organization)
     with CaptureQueriesContext(connection) as queries:
@@ -118,6 +118,8 @@ def test_a_cell_write_locks_touchpoints_of_self_only(organization, pg_journey):
     locks = [q["sql"] for q in queries.captured_queries if "FOR NO KEY UPDATE" in q["sql"]]
     assert locks
     assert all('FOR NO KEY UPDATE OF "journeys_touchpoint"' in sql and "JOIN" not in sql for sql in locks)
+    # Its journey and function are serialised by advisory locks, not their rows (ownership.gaps.live).
+    assert any("pg_advisory_xact_lock(k.space, k.id)" in q["sql"] for q in queries.captured_queries)
 
 
 @pytest.mark.postgres

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .history import object_changes, object_created, object_deleted, object_record
-from .locks import rows_locked
+from .locks import organization_locked, rows_locked
 from .models import ApiToken, Membership, Organization
 from .signals import MatrixScope, matrix_change_announce
 from .token_lookup import token_with_organization
@@ -169,6 +169,8 @@ def organization_settings_update(*, organization: Organization, version: int | N
     unknown = set(changes) - set(ORGANIZATION_SETTINGS)
     if unknown:
         raise ValidationError(f"Not a setting: {', '.join(sorted(unknown))}.")
+    # The exclusive lock before the row (cxowner/orgs/locks.py): thresholds judge every cell.
+    organization_locked(organization.pk)
     current = rows_locked(Organization.objects.filter(pk=organization.pk)).get()
     version_check(current, version=version, current_version=organization_settings_version(current))
     before = {name: getattr(current, name) for name in changes}

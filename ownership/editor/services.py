@@ -34,6 +34,9 @@ from journeys.services import matrix_object_update
 from ownership.engine.constants import LETTERS
 from ownership.models import Assignment, Function, Role
 
+# The letters the function rules count (ownership.engine.rules: function_idle, function_bottleneck).
+WORKING_LETTERS = frozenset({"R", "A"})
+
 
 class CellChange(NamedTuple):
     touchpoint_id: int
@@ -87,6 +90,7 @@ def cells_write(
         organization=organization, touchpoint_ids=touchpoint_ids, function_ids=function_ids
     )
     current = _cells_unchanged_since_read(organization=organization, changes=changes)
+    working_changed = _working_letters_changed(changes, current)
     history = _letters_written(organization=organization, changes=changes, current=current, journey_of=journey_of)
     Touchpoint.objects.filter(pk__in=touchpoint_ids).update(version=F("version") + 1)
     journeys = {journey_of[touchpoint_id] for touchpoint_id in touchpoint_ids}
@@ -100,10 +104,21 @@ def cells_write(
         journey_id=journeys.pop() if len(journeys) == 1 else None,
         reverts_id=reverts_id,
     )
-    scope = MatrixScope.of("cells", touchpoints=touchpoint_ids, functions=function_ids)
+    scope = MatrixScope.of("cells", touchpoints=touchpoint_ids, functions=working_changed)
     matrix_change_announce(organization_id=organization.id, scope=scope)
     values = {(c.touchpoint_id, c.function_id): current[(c.touchpoint_id, c.function_id)] for c in changes}
     return CellsWritten(values, change_set)
+
+
+def _working_letters_changed(changes: Sequence[CellChange], current: dict[Cell, frozenset[str]]) -> set[int]:
+    """The functions whose R or A letters the changes move: only those can change the function
+    rules (idle, bottleneck), whose refresh runs holding the organization's row. A C or an I
+    toggled leaves them as they are."""
+    return {
+        change.function_id
+        for change in changes
+        if (change.letters ^ current[(change.touchpoint_id, change.function_id)]) & WORKING_LETTERS
+    }
 
 
 def _letters_check(changes: Sequence[CellChange]) -> None:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cxowner.heartbeat import worker_seen_recently
+from cxowner.orgs.locks import organization_locked
 from cxowner.orgs.models import Organization
 from ownership.gaps.audit_locks import audit_exclusive
 from ownership.gaps.audits import audit_run_create, audit_run_execute
@@ -73,7 +74,7 @@ def audit_request_now(*, organization: Organization, trigger: str) -> AuditAsked
     with transaction.atomic():
         # Waits for an audit that may still be running elsewhere, as the command line does.
         audit_exclusive(organization.pk, wait=True)
-        list(Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).values_list("pk"))
+        organization_locked(organization.pk)
         run = waiting or audit_run_create(organization=organization, trigger=trigger)
         run = audit_run_execute(run=run).run
     # A worker that was handed the waiting run finds it done and leaves it; the notices still go.

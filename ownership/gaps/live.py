@@ -12,13 +12,16 @@ a smaller snapshot, and writes only the Gap rows that changed, in the write's tr
   whole matrix;
 - organization-wide changes (thresholds, a function renamed): everything, as an audit does.
 
-Writes also bump Organization.matrix_version. That UPDATE takes the organization's row lock, so
-writers refresh one after another and never while an audit (which holds the same lock) compares
-its from-scratch result with this state.
+Writes also bump Organization.matrix_version. That UPDATE takes the organization's row lock
+until commit. A cell write (PostgreSQL) refreshes first, beside other cell writes, holding the
+locks of exactly what it reads (`_cells_locked`), and bumps last: the row, which every writer
+queues on, is held for the commit only. Any other write takes the organization's exclusive lock
+and row first (cxowner/orgs/locks.py) and refreshes holding them, as an audit that repairs does.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -26,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from cxowner.orgs.locks import organization_exclusive, organization_hold_noted, organization_shared, refresh_exclusive
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import MatrixScope
 from journeys.models import Stage, Touchpoint
@@ -96,7 +100,48 @@ WINDOW_LIMIT = 40
 def gaps_refresh(*, organization_id: int, scope: MatrixScope) -> GapChanges:
     """Bring the open gaps of `scope` up to date with the matrix, and bump the change counter."""
     now = timezone.now()
-    organization = _change_counted(organization_id, now)
+    if side_by_side(scope):
+        organization = _cells_locked(organization_id, scope)
+        changes = _refreshed(organization, scope, now)
+        # Last: the organization's row, which every writer's counter bump waits for, is held
+        # for the commit only, not for the refresh (bench_load, issue 23).
+        _change_counted(organization_id, now)
+        return changes
+    organization_exclusive(organization_id)
+    return _refreshed(_change_counted(organization_id, now), scope, now)
+
+
+# Letters and their confirmations. Not a role given to a letter, nor a touchpoint's fields: a role's
+# holder judges every A it carries, and a role's update refreshes the A that carry it when it is
+# written, which a letter given the role beside it would not be among.
+SIDE_BY_SIDE_CAUSES = frozenset({"cells", "confirmation"})
+
+
+def side_by_side(scope: MatrixScope) -> bool:
+    """Whether this refresh can run beside other cell writes' (PostgreSQL): it reads touchpoints,
+    their neighbours in their journeys and some functions' R and A, no thresholds, roles or
+    structure."""
+    if connection.vendor != "postgresql" or scope.cause not in SIDE_BY_SIDE_CAUSES:
+        return False
+    return not (scope.organization_wide or scope.journeys or scope.all_functions)
+
+
+def _cells_locked(organization_id: int, scope: MatrixScope) -> Organization:
+    """Lock what a cell write's refresh reads and others could change meanwhile; the organization.
+
+    The touchpoints themselves are locked by their writer. A lock per journey serialises the
+    writes whose handoff windows can overlap (a handoff never leaves its journey), one per
+    function those counting the same function's R and A (idle, bottleneck); the shared lock keeps
+    writers that change thresholds, roles or structure out (cxowner/orgs/locks.py).
+    """
+    organization_shared(organization_id)
+    touched = Touchpoint.objects.filter(organization_id=organization_id, pk__in=scope.touchpoints).order_by()
+    refresh_exclusive(journeys=touched.values_list("journey_id", flat=True), functions=scope.functions)
+    return Organization.objects.get(pk=organization_id)
+
+
+def _refreshed(organization: Organization, scope: MatrixScope, now: datetime) -> GapChanges:
+    organization_id = organization.pk
     if scope.organization_wide:
         snapshot = snapshot_load(organization=organization, at=now)
         in_scope_count(organization, counted=len(snapshot.in_scope))
@@ -157,7 +202,10 @@ def _change_counted(organization_id: int, now: datetime) -> Organization:
     """
     table = connection.ops.quote_name(Organization._meta.db_table)
     sql = f"UPDATE {table} SET matrix_version = matrix_version + 1, matrix_changed_at = %s WHERE id = %s RETURNING *"
-    return next(iter(Organization.objects.raw(sql, [now, organization_id])))
+    began = time.perf_counter()
+    organization = next(iter(Organization.objects.raw(sql, [now, organization_id])))
+    organization_hold_noted(began)
+    return organization
 
 
 def _window(touched: Iterable[tuple]) -> tuple[set[int], set[int]]:

@@ -164,9 +164,11 @@ def test_an_undo_costs_a_constant_number_of_queries_more_than_its_write(sheet):
         undo(sheet)
     # The stacks, the change set, the journey's organization; the plan: its items, which
     # touchpoints and functions still exist, their letters, the names of touchpoints, functions
-    # and journeys. The write itself (with the live gaps, whose handoff window grows with the
-    # touchpoints touched) costs what the edit's did.
-    assert len(step) <= len(write) + 10
+    # and journeys; a savepoint more. The write itself (with the live gaps, whose handoff window
+    # grows with the touchpoints touched) costs what the edit's did. (The bound was 10 while the
+    # edit, toggling I only, still counted the in-scope touchpoints for the function rules the
+    # undo then found counted: an I moves no function rule now, in neither.)
+    assert len(step) <= len(write) + 12
     assert cells_read(organization=organization, cells=[changes[0][:2]]) == {changes[0][:2]: frozenset()}
 
 

@@ -120,11 +120,12 @@ def test_a_cell_edit_query_count_does_not_grow_with_the_journey(
     # The organization's first edit also fills its in-scope count: measure an ordinary one.
     editor.post(url, {"touchpoint": touchpoint.id, "function": function.id, "expected": "", "letters": "C"})
     # session, user, membership, journey, touchpoint; cells_set with its live gap refresh (up to
-    # 20: lock, functions, read, write, version, history, counter, the window's rows, gap reads
-    # and writes; no savepoint); the next in-scope touchpoint, the two rows' fields, functions,
-    # letters and open gaps; coverage, open gaps by severity, gaps about the journey; the
-    # member's undo/redo history
-    with django_assert_max_num_queries(38):
+    # 21: lock, functions, read, write, version, history, on PostgreSQL the organization's shared
+    # lock, the journey's row and the organization read before the refresh, the window's rows, gap
+    # reads and writes, the counter last; a C or an I counts no function; no savepoint); the next
+    # in-scope touchpoint, the two rows' fields, functions, letters and open gaps; coverage, open
+    # gaps by severity, gaps about the journey; the member's undo/redo history
+    with django_assert_max_num_queries(39):
         response = editor.post(
             url, {"touchpoint": touchpoint.id, "function": function.id, "expected": "C", "letters": "I"}
         )
@@ -151,8 +152,8 @@ def test_a_matrix_patch_query_count_does_not_grow_with_the_journey(
     cell = {"touchpoint": touchpoint.id, "function": function.id}
     api.patch(url, {"cells": [{**cell, "letters": "C", "expected": ""}]}, format="json")
     # session, user, membership, organization; the journey, its touchpoints locked; cells_set with
-    # its live gap refresh (up to 20, as the page's edit); the matrix version (touchpoints,
+    # its live gap refresh (up to 21, as the page's edit); the matrix version (touchpoints,
     # functions), coverage and the journey's open gaps for the answer
-    with django_assert_max_num_queries(34):
+    with django_assert_max_num_queries(35):
         response = api.patch(url, {"cells": [{**cell, "letters": "I", "expected": "C"}]}, format="json")
     assert response.status_code == 200

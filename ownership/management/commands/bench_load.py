@@ -17,11 +17,15 @@
    - an importer uploads the matrix file of a journey of its own every few seconds.
 4. Prints a Markdown table per kind of request (count, refusals, 5xx, p50, p99) and whether the
    targets hold: no 5xx and no worker killed, p99 of the editors' writes under 300 ms.
+5. Prints, per kind of transaction, how long it waited for the organization's row and held it until
+   commit (cxowner.orgs.locks.HOLD_LOG_ENV): every writer of an organization queues on that row, so
+   a long hold is every other writer's latency.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import tempfile
 import threading
@@ -34,6 +38,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from cxowner.orgs.locks import HOLD_LOG_ENV
 from cxowner.orgs.models import Organization
 from cxowner.orgs.services import token_create
 from journeys.models import Journey
@@ -121,6 +126,9 @@ class Command(BaseCommand):
         base = f"http://127.0.0.1:{port}"
         with tempfile.TemporaryDirectory() as folder:
             log_path = Path(folder) / "gunicorn.log"
+            holds = Path(folder) / "holds"
+            holds.mkdir()
+            os.environ[HOLD_LOG_ENV] = str(holds)  # the server and the worker inherit it
             with log_path.open("w") as log:
                 server, worker = gunicorn_start(port, workers, threads=threads, log=log), worker_start()
                 try:
@@ -137,8 +145,11 @@ class Command(BaseCommand):
                     if not keep:
                         delete_organization(organization)
             killed = log_path.read_text().count("WORKER TIMEOUT")
+            os.environ.pop(HOLD_LOG_ENV, None)
+            held = _holds_read(holds)
         served = f"{workers} sync workers" if threads == 1 else f"{workers} workers × {threads} threads (gthread)"
         self._report(run, served=served, duration=duration, killed=killed, editors=editors, shared=shared)
+        self._holds_report(held, duration)
 
     def _build(self, touchpoints: int, journeys_needed: int) -> tuple[Organization, list[int]]:
         call_command("generate_org", SLUG, touchpoints=touchpoints, replace=True, stdout=self.stdout)
@@ -206,6 +217,32 @@ class Command(BaseCommand):
                 below(f"{load}: p99 of every request", percentile_ms(every, 0.99), EDIT_P99_TARGET_MS, "ms", digits=0),
             ],
         )
+
+    def _holds_report(self, held: dict[str, list[tuple[float, float]]], duration: float) -> None:
+        self.stdout.write("")
+        self.stdout.write("The organization's row, per kind of transaction that took it (committed ones):")
+        self.stdout.write("")
+        self.stdout.write("| holder | count | wait p50 ms | wait p99 ms | hold p50 ms | hold p99 ms | max | held s |")
+        self.stdout.write("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for holder, rows in sorted(held.items(), key=lambda item: -sum(h for _, h in item[1])):
+            waits, holds = sorted(w / 1000 for w, _ in rows), sorted(h / 1000 for _, h in rows)
+            self.stdout.write(
+                f"| {holder} | {len(rows)} | {percentile_ms(waits, 0.5):.1f} | {percentile_ms(waits, 0.99):.0f} "
+                f"| {percentile_ms(holds, 0.5):.1f} | {percentile_ms(holds, 0.99):.0f} | {holds[-1] * 1000:.0f} "
+                f"| {sum(holds):.1f} |"
+            )
+        total = sum(h for rows in held.values() for _, h in rows) / 1000
+        self.stdout.write(f"\nHeld {total:.1f} s of {duration:g} s ({total / duration:.0%}).")
+
+
+def _holds_read(folder: Path) -> dict[str, list[tuple[float, float]]]:
+    """(wait ms, hold ms) per holder, from the lines the server's and the worker's processes wrote."""
+    held: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for path in folder.glob("*.tsv"):
+        for line in path.read_text().splitlines():
+            holder, waited, kept = line.split("\t")
+            held[holder].append((float(waited), float(kept)))
+    return held
 
 
 def _matrix(run: Run, key: str, journey: int, kind: str) -> tuple[list[int], list[int], dict]:
