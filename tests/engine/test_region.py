@@ -110,3 +110,43 @@ def test_a_change_of_thresholds_compares_the_whole_matrices():
     comparison = compare(before, after)
     assert comparison == compare_whole(before, after)
     assert [f.rule.value for f in comparison.closed] == ["too_many_responsible"]
+
+
+def _function_id(snapshot, name):
+    return next(f.id for f in snapshot.functions if f.name == name)
+
+
+def test_a_vacant_role_moved_by_a_merge_keeps_its_gap_unchanged():
+    # The merge moves the CMO role (vacant) to Sales; the A it carries elsewhere stays Marketing's.
+    before = matrix(
+        {"J": [[tp("Ad", {"Marketing": "A", "Sales": "R"}, roles={"Marketing": "CMO"}), tp("Web", {"IT": "RA"})]]},
+        roles={"CMO": ("Marketing", "")},
+        functions=("Sales", "IT"),
+    )
+    after = replay(before, [MergeFunctions(_function_id(before, "IT"), _function_id(before, "Sales"))]).snapshot
+    comparison = compare(before, after)
+    assert comparison == compare_whole(before, after)
+    assert "vacant_owner" not in {f.rule.value for f in (*comparison.opened, *comparison.closed)}
+
+
+def test_a_role_handed_to_someone_else_while_held_opens_and_closes_nothing():
+    before = matrix(
+        {"J": [[tp("Ad", {"Sales": "RA"}, roles={"Sales": "Head of Sales"})]]},
+        roles={"Head of Sales": ("Sales", "Sam")},
+    )
+    role_id = before.roles[0].id
+    after = replay(before, [SetRoleHolder(role_id, "Kim")]).snapshot
+    comparison = compare(before, after)
+    assert comparison == compare_whole(before, after)
+    assert (comparison.opened, comparison.closed) == ((), ())
+
+
+def test_a_role_left_vacant_opens_the_gap_of_each_accountability_it_carries():
+    before = matrix(
+        {"J": [[tp("Ad", {"Sales": "RA"}, roles={"Sales": "Head of Sales"}), tp("Web", {"Sales": "R"})]]},
+        roles={"Head of Sales": ("Sales", "Sam")},
+    )
+    after = replay(before, [SetRoleHolder(before.roles[0].id, "")]).snapshot
+    comparison = compare(before, after)
+    assert comparison == compare_whole(before, after)
+    assert ("vacant_owner", ("Ad",)) in {(f.rule.value, f.touchpoints) for f in comparison.opened}
