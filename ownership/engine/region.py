@@ -37,17 +37,32 @@ from ownership.engine.comparison import (
     loads_of,
 )
 from ownership.engine.constants import Rule, Severity
-from ownership.engine.rules import RULES, Finding, evaluate, function_bottleneck, function_idle, in_audit_order
+from ownership.engine.rules import (
+    RULES,
+    Finding,
+    evaluate,
+    function_bottleneck,
+    function_idle,
+    in_audit_order,
+    stale_ownership,
+)
 from ownership.engine.snapshot import OrgSnapshot
 
 
 def compare(
-    before: OrgSnapshot, after: OrgSnapshot, *, found_before: Mapping[Severity, int] | None = None
+    before: OrgSnapshot,
+    after: OrgSnapshot,
+    *,
+    found_before: Mapping[Severity, int] | None = None,
+    known_before: Mapping[str, tuple[int, ...]] | None = None,
 ) -> Comparison:
     """What `after` opens and closes compared with `before`, as compare_whole says, over what differs.
 
     `found_before`: how many findings a full audit of `before` finds, by severity, when the
     caller knows it; otherwise every rule runs over `before` once to count them.
+    `known_before`: the fingerprints of the findings about touchpoints a full audit of `before`
+    finds, stale ownership apart (time changes it), each with the touchpoints it is about: the
+    live gaps. Given, the rules run on `before` only where a finding closes (_found_before).
     """
     difference = _difference(before, after)
     if difference is None:  # thresholds or the instant differ: every finding may differ
@@ -56,10 +71,15 @@ def compare(
     was, now = _Side.of(before, region, window), _Side.of(after, region, window)
     tally_before = _Tally.of(before)
     tally_after = tally_before.moved(gone=_Tally.of(was.region), came=_Tally.of(now.region))
-    found_was = {f.fingerprint: f for f in _findings(was, region, tally_before)}
     found_now = {f.fingerprint: f for f in _findings(now, region, tally_after)}
-    opened = tuple(f for key, f in found_now.items() if key not in found_was)
-    closed = tuple(f for key, f in found_was.items() if key not in found_now)
+    known = None if known_before is None else _known_before(before, was, region, tally_before, known_before, found_now)
+    if known is None:
+        found_was = _findings(was, region, tally_before)
+        keys_was = {f.fingerprint for f in found_was}
+    else:
+        keys_was, found_was = known
+    opened = tuple(f for key, f in found_now.items() if key not in keys_was)
+    closed = tuple(f for f in found_was if f.fingerprint not in found_now)
     severities_before = dict(found_before) if found_before is not None else by_severity(evaluate(before))
     severities_after = dict(severities_before)
     for finding in opened:
@@ -73,7 +93,7 @@ def compare(
         unchanged=sum(severities_before.values()) - len(closed),
         covered_before=(tally_before.in_scope, tally_before.covered),
         covered_after=(tally_after.in_scope, tally_after.covered),
-        loads=loads_of(before, after, counts_before, counts_after, found_was.values(), found_now.values()),
+        loads=loads_of(before, after, counts_before, counts_after, found_was, found_now.values()),
         cells=cell_differences(was.region, now.region, only=difference.cells),
         severities_before=severities_before,
         severities_after=severities_after,
@@ -160,15 +180,16 @@ class _Side:
             ),
             window=replace(snapshot, touchpoints=tuple(touchpoints), assignments=tuple(letters)),
         )
-        # The rules read holders by touchpoint, and only for the snapshot's own touchpoints: the
-        # region can read the window's (a superset) instead of building its own from its letters.
-        side.region.__dict__["holders"] = side.window.holders
         return side
 
 
-def _findings(side: _Side, region: set[int], tally: _Tally) -> list[Finding]:
+def _findings(side: _Side, region: set[int], tally: _Tally, *, stale: bool = True) -> list[Finding]:
     """The findings of the region's touchpoints and of the handoffs into and out of it, of every
-    journey, and of every function (from the whole matrix's tally), in the audit's order."""
+    journey, and of every function (from the whole matrix's tally), in the audit's order;
+    without stale ownership if not `stale`."""
+    # The rules read holders by touchpoint, and only for the snapshot's own touchpoints: the
+    # region can read the window's (a superset) instead of building its own from its letters.
+    side.region.__dict__.setdefault("holders", side.window.holders)
     found: list[Finding] = []
     for rule, check in RULES.items():
         if rule is Rule.IDLE_FUNCTION:
@@ -180,11 +201,44 @@ def _findings(side: _Side, region: set[int], tally: _Tally) -> list[Finding]:
                 found += function_bottleneck(
                     function, accountable=accountable, in_scope=tally.in_scope, settings=side.region.settings
                 )
+        elif rule is Rule.STALE_OWNERSHIP and not stale:
+            continue
         elif rule is Rule.HANDOFF_GAP:
             found += [f for f in check(side.window) if not region.isdisjoint(f.touchpoint_ids)]
         else:
             found += check(side.region)
     return in_audit_order(side.window, found)
+
+
+def _known_before(
+    before: OrgSnapshot,
+    was: _Side,
+    region: set[int],
+    tally: _Tally,
+    known: Mapping[str, tuple[int, ...]],
+    found_now: Mapping[str, Finding],
+) -> tuple[set[str], list[Finding]] | None:
+    """What _findings(was) finds, from what is known of it: (every fingerprint it finds, the
+    findings among them that close or that compare needs, in the audit's order).
+
+    What a full audit of `before` finds about the region's touchpoints is `known` (the live gaps
+    equal a fresh audit): a finding found after too closes nothing, so the rules run only on the
+    touchpoints of the findings that close, to word them. Stale ownership is evaluated over the
+    region (time opens it, no write); the journey and function rules as usual. None when the
+    rules find there what `known` does not say (a write came between the two reads): the caller
+    then evaluates the whole region.
+    """
+    in_region = {key for key, ids in known.items() if not region.isdisjoint(ids)}
+    closing = in_region - found_now.keys()
+    worded = {t for key in closing for t in known[key] if t in region}
+    # Stale ownership is evaluated over the whole region below.
+    found = _findings(_Side.of(before, worded, _window(before, worded)), worded, tally, stale=False)
+    keys = {finding.fingerprint for finding in found}
+    if not closing <= keys or any(f.touchpoint_ids and f.fingerprint not in in_region for f in found):
+        return None
+    found += stale_ownership(was.region)
+    keys.update(in_region, (finding.fingerprint for finding in found))
+    return keys, in_audit_order(was.window, found)
 
 
 @dataclass(frozen=True)
