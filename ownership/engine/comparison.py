@@ -9,13 +9,15 @@ tests hold the two equal. No Django here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
+from itertools import compress
+from operator import itemgetter
 from typing import TypeAlias
 
 from ownership.engine.constants import Rule, Severity
 from ownership.engine.rules import Finding, coverage_counts, evaluate
-from ownership.engine.snapshot import FunctionRow, OrgSnapshot
+from ownership.engine.snapshot import AssignmentRow, FunctionRow, OrgSnapshot
 
 Cell: TypeAlias = tuple[int, int]  # (touchpoint id, function id)
 
@@ -111,12 +113,20 @@ def by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:
 
 def cells_of(snapshot: OrgSnapshot, *, only: Set[Cell] | None = None) -> dict[Cell, frozenset[str]]:
     """Every non-empty cell of the matrix (or of the cells `only`)."""
+    rows = snapshot.assignments
+    if only is not None:  # the rows of those cells picked out in C: a scenario's are a fraction
+        rows = list(compress(rows, map(only.__contains__, _cells(rows))))
     collected: dict[Cell, set[str]] = {}
-    for a in snapshot.assignments:
-        cell = (a.touchpoint_id, a.function_id)
-        if only is None or cell in only:
-            collected.setdefault(cell, set()).add(a.letter)
+    for cell, letter in zip(_cells(rows), map(itemgetter(2), rows), strict=True):
+        if cell in collected:
+            collected[cell].add(letter)
+        else:
+            collected[cell] = {letter}
     return {cell: frozenset(letters) for cell, letters in collected.items()}
+
+
+def _cells(rows: Sequence[AssignmentRow]) -> Iterator[Cell]:
+    return zip(map(itemgetter(0), rows), map(itemgetter(1), rows), strict=True)
 
 
 def cell_differences(

@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from itertools import compress
+from operator import itemgetter
 
 from ownership.engine.comparison import (
     Cell,
@@ -35,17 +37,32 @@ from ownership.engine.comparison import (
     loads_of,
 )
 from ownership.engine.constants import Rule, Severity
-from ownership.engine.rules import RULES, Finding, evaluate, function_bottleneck, function_idle, in_audit_order
+from ownership.engine.rules import (
+    RULES,
+    Finding,
+    evaluate,
+    function_bottleneck,
+    function_idle,
+    in_audit_order,
+    stale_ownership,
+)
 from ownership.engine.snapshot import OrgSnapshot
 
 
 def compare(
-    before: OrgSnapshot, after: OrgSnapshot, *, found_before: Mapping[Severity, int] | None = None
+    before: OrgSnapshot,
+    after: OrgSnapshot,
+    *,
+    found_before: Mapping[Severity, int] | None = None,
+    known_before: Mapping[str, tuple[int, ...]] | None = None,
 ) -> Comparison:
     """What `after` opens and closes compared with `before`, as compare_whole says, over what differs.
 
     `found_before`: how many findings a full audit of `before` finds, by severity, when the
     caller knows it; otherwise every rule runs over `before` once to count them.
+    `known_before`: the fingerprints of the findings about touchpoints a full audit of `before`
+    finds, stale ownership apart (time changes it), each with the touchpoints it is about: the
+    live gaps. Given, the rules run on `before` only where a finding closes (_found_before).
     """
     difference = _difference(before, after)
     if difference is None:  # thresholds or the instant differ: every finding may differ
@@ -54,10 +71,15 @@ def compare(
     was, now = _Side.of(before, region, window), _Side.of(after, region, window)
     tally_before = _Tally.of(before)
     tally_after = tally_before.moved(gone=_Tally.of(was.region), came=_Tally.of(now.region))
-    found_was = {f.fingerprint: f for f in _findings(was, region, tally_before)}
     found_now = {f.fingerprint: f for f in _findings(now, region, tally_after)}
-    opened = tuple(f for key, f in found_now.items() if key not in found_was)
-    closed = tuple(f for key, f in found_was.items() if key not in found_now)
+    known = None if known_before is None else _known_before(before, was, region, tally_before, known_before, found_now)
+    if known is None:
+        found_was = _findings(was, region, tally_before)
+        keys_was = {f.fingerprint for f in found_was}
+    else:
+        keys_was, found_was = known
+    opened = tuple(f for key, f in found_now.items() if key not in keys_was)
+    closed = tuple(f for f in found_was if f.fingerprint not in found_now)
     severities_before = dict(found_before) if found_before is not None else by_severity(evaluate(before))
     severities_after = dict(severities_before)
     for finding in opened:
@@ -71,7 +93,7 @@ def compare(
         unchanged=sum(severities_before.values()) - len(closed),
         covered_before=(tally_before.in_scope, tally_before.covered),
         covered_after=(tally_after.in_scope, tally_after.covered),
-        loads=loads_of(before, after, counts_before, counts_after, found_was.values(), found_now.values()),
+        loads=loads_of(before, after, counts_before, counts_after, found_was, found_now.values()),
         cells=cell_differences(was.region, now.region, only=difference.cells),
         severities_before=severities_before,
         severities_after=severities_after,
@@ -87,25 +109,38 @@ class _Difference:
 def _difference(before: OrgSnapshot, after: OrgSnapshot) -> _Difference | None:
     """What differs between the two matrices; None if every finding can.
 
-    Rows are immutable and the operations keep the rows they do not change (whatif.py), so a row
-    present on both sides is the same object: comparing identities finds the changed letters
-    without hashing every row. A row rebuilt equal only makes the region larger.
+    Rows are immutable values: a row on both sides is the same letter, with the same role and
+    review date. Set differences of the rows (hashed in C) find the changed letters; a row rebuilt
+    equal is rightly unchanged.
     """
     if (before.settings, before.taken_at) != (after.settings, after.taken_at) or (
         before.touchpoints is not after.touchpoints and before.touchpoints != after.touchpoints
     ):
         return None
-    rows_before = dict(zip(map(id, before.assignments), before.assignments, strict=True))
-    rows_after = dict(zip(map(id, after.assignments), after.assignments, strict=True))
-    changed = [rows_before[key] for key in rows_before.keys() - rows_after.keys()]
-    changed += [rows_after[key] for key in rows_after.keys() - rows_before.keys()]
+    rows_before, rows_after = set(before.assignments), set(after.assignments)
+    changed = [*(rows_before - rows_after), *(rows_after - rows_before)]
     cells = {(row.touchpoint_id, row.function_id) for row in changed}
     region = {touchpoint_id for touchpoint_id, _ in cells}
-    roles = {role.id for role in set(before.roles) ^ set(after.roles)}
-    if roles:  # vacant_owner reads the role each A names
+    roles = _vacancy_changed(before, after)
+    if roles:  # vacant_owner finds an A whose role is vacant
         for side in (before, after):
             region.update(row.touchpoint_id for row in side.assignments if row.role_id in roles)
     return _Difference(region, cells)
+
+
+def _vacancy_changed(before: OrgSnapshot, after: OrgSnapshot) -> set[int]:
+    """The roles vacant on one side only (or vacant on one side, gone on the other).
+
+    A touchpoint rule reads a role only through vacant_owner, which finds an A whose role exists
+    and is vacant: a role moved or renamed (a merge moves every role of the source) keeps those
+    findings' fingerprints, so their A rows need no scan of the matrix. Their words may differ,
+    but a finding found on both sides is neither opened nor closed.
+    """
+
+    def vacant(snapshot: OrgSnapshot) -> set[int]:
+        return {role.id for role in snapshot.roles if role.is_vacant}
+
+    return vacant(before) ^ vacant(after)
 
 
 def _window(snapshot: OrgSnapshot, region: set[int]) -> set[int]:
@@ -135,8 +170,9 @@ class _Side:
     @classmethod
     def of(cls, snapshot: OrgSnapshot, region: set[int], window: set[int]) -> _Side:
         touchpoints = [t for t in snapshot.touchpoints if t.id in window]
-        letters = [a for a in snapshot.assignments if a.touchpoint_id in window]
-        return cls(
+        rows = snapshot.assignments
+        letters = list(compress(rows, map(window.__contains__, map(itemgetter(0), rows))))  # in C
+        side = cls(
             region=replace(
                 snapshot,
                 touchpoints=tuple(t for t in touchpoints if t.id in region),
@@ -144,11 +180,16 @@ class _Side:
             ),
             window=replace(snapshot, touchpoints=tuple(touchpoints), assignments=tuple(letters)),
         )
+        return side
 
 
-def _findings(side: _Side, region: set[int], tally: _Tally) -> list[Finding]:
+def _findings(side: _Side, region: set[int], tally: _Tally, *, stale: bool = True) -> list[Finding]:
     """The findings of the region's touchpoints and of the handoffs into and out of it, of every
-    journey, and of every function (from the whole matrix's tally), in the audit's order."""
+    journey, and of every function (from the whole matrix's tally), in the audit's order;
+    without stale ownership if not `stale`."""
+    # The rules read holders by touchpoint, and only for the snapshot's own touchpoints: the
+    # region can read the window's (a superset) instead of building its own from its letters.
+    side.region.__dict__.setdefault("holders", side.window.holders)
     found: list[Finding] = []
     for rule, check in RULES.items():
         if rule is Rule.IDLE_FUNCTION:
@@ -160,11 +201,44 @@ def _findings(side: _Side, region: set[int], tally: _Tally) -> list[Finding]:
                 found += function_bottleneck(
                     function, accountable=accountable, in_scope=tally.in_scope, settings=side.region.settings
                 )
+        elif rule is Rule.STALE_OWNERSHIP and not stale:
+            continue
         elif rule is Rule.HANDOFF_GAP:
             found += [f for f in check(side.window) if not region.isdisjoint(f.touchpoint_ids)]
         else:
             found += check(side.region)
     return in_audit_order(side.window, found)
+
+
+def _known_before(
+    before: OrgSnapshot,
+    was: _Side,
+    region: set[int],
+    tally: _Tally,
+    known: Mapping[str, tuple[int, ...]],
+    found_now: Mapping[str, Finding],
+) -> tuple[set[str], list[Finding]] | None:
+    """What _findings(was) finds, from what is known of it: (every fingerprint it finds, the
+    findings among them that close or that compare needs, in the audit's order).
+
+    What a full audit of `before` finds about the region's touchpoints is `known` (the live gaps
+    equal a fresh audit): a finding found after too closes nothing, so the rules run only on the
+    touchpoints of the findings that close, to word them. Stale ownership is evaluated over the
+    region (time opens it, no write); the journey and function rules as usual. None when the
+    rules find there what `known` does not say (a write came between the two reads): the caller
+    then evaluates the whole region.
+    """
+    in_region = {key for key, ids in known.items() if not region.isdisjoint(ids)}
+    closing = in_region - found_now.keys()
+    worded = {t for key in closing for t in known[key] if t in region}
+    # Stale ownership is evaluated over the whole region below.
+    found = _findings(_Side.of(before, worded, _window(before, worded)), worded, tally, stale=False)
+    keys = {finding.fingerprint for finding in found}
+    if not closing <= keys or any(f.touchpoint_ids and f.fingerprint not in in_region for f in found):
+        return None
+    found += stale_ownership(was.region)
+    keys.update(in_region, (finding.fingerprint for finding in found))
+    return keys, in_audit_order(was.window, found)
 
 
 @dataclass(frozen=True)
@@ -181,21 +255,24 @@ class _Tally:
 
     @classmethod
     def of(cls, snapshot: OrgSnapshot) -> _Tally:
+        # Column by column with map, compress and Counter, which loop in C: the whole matrix's
+        # letters are counted on every comparison, a third of a second row by row at 100k.
         in_scope = {t.id for t in snapshot.in_scope}
-        accountable: Counter = Counter()
-        working: Counter = Counter()
-        accountable_on: Counter = Counter()
-        responsible_on: set[int] = set()
-        for touchpoint_id, function_id, letter, *_ in snapshot.assignments:
-            if touchpoint_id not in in_scope:
-                continue
-            if letter == "A":
-                accountable[function_id] += 1
-                working[function_id] += 1
-                accountable_on[touchpoint_id] += 1
-            elif letter == "R":
-                working[function_id] += 1
-                responsible_on.add(touchpoint_id)
+        rows = snapshot.assignments
+        touchpoint_ids = list(map(itemgetter(0), rows))
+        function_ids = list(map(itemgetter(1), rows))
+        letters = list(map(itemgetter(2), rows))
+        if len(in_scope) < len(snapshot.touchpoints):
+            counted = list(map(in_scope.__contains__, touchpoint_ids))
+            touchpoint_ids, function_ids, letters = (
+                list(compress(column, counted)) for column in (touchpoint_ids, function_ids, letters)
+            )
+        is_a = list(map("A".__eq__, letters))
+        is_r = list(map("R".__eq__, letters))
+        accountable = Counter(compress(function_ids, is_a))
+        working = accountable + Counter(compress(function_ids, is_r))
+        accountable_on = Counter(compress(touchpoint_ids, is_a))
+        responsible_on = set(compress(touchpoint_ids, is_r))
         covered = sum(1 for t, n in accountable_on.items() if n == 1 and t in responsible_on)
         return cls(len(in_scope), covered, accountable, working)
 

@@ -294,6 +294,18 @@ def stale_ownership(snapshot: OrgSnapshot) -> Iterator[Finding]:
         )
 
 
+def stale_ownership_count(snapshot: OrgSnapshot) -> int:
+    """How many findings stale_ownership yields, without building them (the whole matrix's count
+    is read on every scenario comparison: ten thousand findings built only to be counted)."""
+    oldest_fresh = snapshot.taken_at - timedelta(days=snapshot.settings.review_period_days)
+    in_scope = {t.id for t in snapshot.in_scope}
+    return sum(
+        1
+        for touchpoint_id, _, letter, _, reviewed_at in snapshot.assignments
+        if letter == "A" and reviewed_at < oldest_fresh and touchpoint_id in in_scope
+    )
+
+
 def _function_finding(rule: Rule, function_id: int, function_name: str, message: str) -> Finding:
     return Finding(
         rule=rule,

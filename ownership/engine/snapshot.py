@@ -7,6 +7,7 @@ Rows are NamedTuples, not model instances: building 350k model instances costs 5
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -60,7 +61,7 @@ class AssignmentRow(NamedTuple):
 _NOBODY: frozenset[int] = frozenset()
 
 
-_NO_LETTERS: dict[str, frozenset[int]] = {}
+_NO_LETTERS: dict[str, Set[int]] = {}
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,12 @@ class OrgSnapshot:
         return tuple(t for t in self.touchpoints if not t.out_of_scope)
 
     @cached_property
-    def holders(self) -> dict[int, dict[str, frozenset[int]]]:
+    def holders(self) -> dict[int, dict[str, Set[int]]]:
         """touchpoint id -> letter -> ids of the functions holding that letter there.
 
-        Only touchpoints with letters appear, and only the letters they hold.
+        Only touchpoints with letters appear, and only the letters they hold. The sets are left
+        as built, not frozen (a copy of every set of the matrix costs as much as building them):
+        read them, never change them.
         """
         collected: dict[int, dict[str, set[int]]] = {}
         for touchpoint_id, function_id, letter, *_ in self.assignments:
@@ -123,12 +126,9 @@ class OrgSnapshot:
                 letters[letter].add(function_id)
             else:
                 letters[letter] = {function_id}
-        return {
-            touchpoint_id: {letter: frozenset(ids) for letter, ids in letters.items()}
-            for touchpoint_id, letters in collected.items()
-        }
+        return collected
 
-    def holders_of(self, touchpoint_id: int, letter: str) -> frozenset[int]:
+    def holders_of(self, touchpoint_id: int, letter: str) -> Set[int]:
         return self.holders.get(touchpoint_id, _NO_LETTERS).get(letter, _NOBODY)
 
     def parties_of(self, touchpoint_id: int) -> frozenset[int]:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from itertools import compress
+from operator import itemgetter
 from typing import TypeAlias
 
 # The comparison lives in its own modules; these names stay importable from here.
@@ -262,10 +264,13 @@ def _new_letter(snapshot: OrgSnapshot, cell: Cell, letter: str) -> AssignmentRow
 
 
 def _letters_moved(snapshot: OrgSnapshot, *, source_id: int, target_id: int) -> tuple[AssignmentRow, ...]:
-    held_by_target = {(a.touchpoint_id, a.letter) for a in snapshot.assignments if a.function_id == target_id}
-    kept = [a for a in snapshot.assignments if a.function_id != source_id]
-    for a in snapshot.assignments:
-        if a.function_id == source_id and (a.touchpoint_id, a.letter) not in held_by_target:
+    rows = snapshot.assignments
+    # The two functions' columns picked out in C (map, compress): the matrix has 350k letters at 100k.
+    functions = list(map(itemgetter(1), rows))
+    held_by_target = {(a.touchpoint_id, a.letter) for a in compress(rows, map(target_id.__eq__, functions))}
+    kept = list(compress(rows, map(source_id.__ne__, functions)))
+    for a in compress(rows, map(source_id.__eq__, functions)):
+        if (a.touchpoint_id, a.letter) not in held_by_target:
             kept.append(_new_letter(snapshot, (a.touchpoint_id, target_id), a.letter))
     return tuple(kept)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -53,18 +55,13 @@ def snapshot_load(
     role_rows = Role.objects.filter(organization=org).order_by()
     roles = tuple(RoleRow(*row) for row in role_rows.values_list("id", "function_id", "title", "holder_name"))
     journeys = tuple(JourneyRow(*row) for row in journeys_rows.values_list("id", "name", "owner_link__role"))
-    journey_order = {journey.id: index for index, journey in enumerate(journeys)}
-    touchpoint_values = touchpoint_rows.values_list(
-        "id", "journey_id", "stage_id", "name", "importance", "out_of_scope", "stage__position", "position"
-    )
-    ordered = sorted(touchpoint_values, key=lambda r: (journey_order[r[1]], r[6], r[2], r[7], r[0]))
     return OrgSnapshot(
         organization=org.slug,
         taken_at=at or _now(),
         functions=_function_rows(org),
         roles=roles,
         journeys=journeys,
-        touchpoints=tuple(TouchpointRow(*row[:6]) for row in ordered),
+        touchpoints=_touchpoint_rows(touchpoint_rows),
         assignments=_assignment_rows(assignment_rows),
         settings=rule_settings_of(org),
     )
@@ -82,18 +79,7 @@ def snapshot_of_touchpoints(*, organization: Organization, touchpoint_ids: Itera
 
     ids = list(touchpoint_ids)
     rows = Touchpoint.objects.filter(organization=organization, pk__in=ids).order_by()
-    values = rows.values_list(
-        "id",
-        "journey_id",
-        "stage_id",
-        "name",
-        "importance",
-        "out_of_scope",
-        "journey__position",
-        "stage__position",
-        "position",
-    )
-    ordered = sorted(values, key=lambda r: (r[6], r[1], r[7], r[2], r[8], r[0]))
+    touchpoints = _touchpoint_rows(rows)
     assignments = _assignment_rows(
         # The organization through the touchpoint: on the letters' own column, SQLite (no
         # statistics) read every letter of the organization to find the window's.
@@ -103,7 +89,7 @@ def snapshot_of_touchpoints(*, organization: Organization, touchpoint_ids: Itera
     roles = Role.objects.filter(organization=organization, pk__in=role_ids).order_by()
     if not role_ids:
         roles = roles.none()  # no query
-    journey_ids = {row[1] for row in ordered}
+    journey_ids = {row.journey_id for row in touchpoints}
     journeys = Journey.objects.filter(pk__in=journey_ids).order_by("position", "id")
     return OrgSnapshot(
         organization=organization.slug,
@@ -111,7 +97,7 @@ def snapshot_of_touchpoints(*, organization: Organization, touchpoint_ids: Itera
         functions=_function_rows(organization),
         roles=tuple(RoleRow(*row) for row in roles.values_list("id", "function_id", "title", "holder_name")),
         journeys=tuple(JourneyRow(*row) for row in journeys.values_list("id", "name", "owner_link__role")),
-        touchpoints=tuple(TouchpointRow(*row[:6]) for row in ordered),
+        touchpoints=touchpoints,
         assignments=assignments,
         settings=rule_settings_of(organization),
     )
@@ -131,14 +117,34 @@ def _function_rows(organization: Organization) -> tuple[FunctionRow, ...]:
     return tuple(FunctionRow(*row) for row in rows.values_list("id", "name"))
 
 
+def _touchpoint_rows(touchpoints) -> tuple[TouchpointRow, ...]:
+    """The touchpoints in journey order: journeys by position, stages by position, touchpoints
+    by position, ids breaking ties. Sorted and cut here with itemgetter, which runs in C (100k
+    touchpoints at the limit); the database's ordering would join and sort by the models'."""
+    values = touchpoints.values_list(
+        "id",
+        "journey_id",
+        "stage_id",
+        "name",
+        "importance",
+        "out_of_scope",
+        "journey__position",
+        "stage__position",
+        "position",
+    )
+    ordered = sorted(values, key=itemgetter(6, 1, 7, 2, 8, 0))
+    return tuple(map(partial(tuple.__new__, TouchpointRow), map(itemgetter(0, 1, 2, 3, 4, 5), ordered)))
+
+
 def _assignment_rows(assignments) -> tuple[AssignmentRow, ...]:
     from django.db.models import Case, When
     from django.db.models.functions import Coalesce
 
     reviewed_at = Case(When(letter="A", then=Coalesce("confirmed_at", "created_at")), default=None)
+    # tuple.__new__ is what AssignmentRow._make calls, without a Python call per row (350k at 100k).
     return tuple(
         map(
-            AssignmentRow._make,
+            partial(tuple.__new__, AssignmentRow),
             assignments.values_list("touchpoint_id", "function_id", "letter", "role_id", reviewed_at),
         )
     )

@@ -29,6 +29,7 @@ from cxowner.orgs.names import NAME_MAX_CHARS, ONE_LINE_MESSAGE, one_line
 from cxowner.orgs.versions import versioned_update
 from journeys.services import matrix_object_update
 from ownership.editor.services import CellChange, cells_set
+from ownership.engine.constants import Rule
 from ownership.engine.snapshot import OrgSnapshot
 from ownership.engine.whatif import (
     Comparison,
@@ -44,6 +45,7 @@ from ownership.engine.whatif import (
 )
 from ownership.gaps.audits import collector_paused
 from ownership.gaps.figures import WhatIf, live_gaps_read
+from ownership.gaps.selectors import open_gaps
 from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Function, Role, Scenario, ScenarioOperation
 from ownership.scenarios.conflicts import Conflict, conflicts_named, scenario_base, stale_refusal, touched_changes
@@ -94,9 +96,11 @@ class ScenarioState:
 def scenario_state(*, scenario: Scenario) -> ScenarioState:
     """Today's matrix, the scenario's, and their comparison by the audit's rules.
 
-    The rules run only where the two matrices differ (ownership/engine/region.py); how many
-    gaps a full audit finds today comes from the live gaps, read once for the figures too.
-    Queries: the snapshot's five, the live gaps, the matrix version, the conflicts named.
+    The rules run only where the two matrices differ (ownership/engine/region.py), and on
+    today's matrix only where a gap closes: what a full audit finds today comes from the live
+    gaps (their totals, read once for the figures too, and the fingerprints of the gaps about
+    touchpoints). Queries: the snapshot's five, the live gaps twice, the matrix version, the
+    conflicts named.
     """
     organization = scenario.organization
     # A large matrix is hundreds of thousands of small tuples, none in a cycle (audits.py).
@@ -105,7 +109,12 @@ def scenario_state(*, scenario: Scenario) -> ScenarioState:
         operations = scenario_operations(scenario)
         replayed = replay(live, operations)
         gaps_today = live_gaps_read(organization=organization)
-        comparison = compare(live, replayed.snapshot, found_before=gaps_today.audit_totals(live))
+        comparison = compare(
+            live,
+            replayed.snapshot,
+            found_before=gaps_today.audit_totals(live),
+            known_before=_touchpoint_gaps_open(organization),
+        )
         matrix_version = Organization.objects.values_list("matrix_version", flat=True).get(pk=organization.pk)
         changes = touched_changes(scenario, live, operations, matrix_version=matrix_version)
     conflicts = conflicts_named(scenario, changes)
@@ -120,6 +129,19 @@ def scenario_state(*, scenario: Scenario) -> ScenarioState:
         more_conflicts=len(changes) - len(conflicts),
         figures=WhatIf.of(gaps_today, comparison),
     )
+
+
+def _touchpoint_gaps_open(organization: Organization) -> dict[str, tuple[int, ...]]:
+    """The live gaps about touchpoints, stale ownership apart, by fingerprint: what a fresh audit
+    finds there (ownership/gaps/live.py keeps them so on every write). Stale ownership is left
+    out: time opens it with no write, until the next audit."""
+    rows = open_gaps(organization=organization).filter(touchpoint__isnull=False).exclude(rule=Rule.STALE_OWNERSHIP)
+    return {
+        fingerprint: (touchpoint_id,) if next_id is None else (touchpoint_id, next_id)
+        for fingerprint, touchpoint_id, next_id in rows.order_by().values_list(
+            "fingerprint", "touchpoint_id", "next_touchpoint_id"
+        )
+    }
 
 
 def scenario_list(*, organization: Organization, status: str | None = Scenario.Status.DRAFT):

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from ownership.engine.comparison import by_severity, compare_whole
+from ownership.engine.constants import Rule
 from ownership.engine.rules import evaluate
 from ownership.engine.snapshot import RuleSettings
 from ownership.engine.whatif import (
@@ -104,9 +105,77 @@ def test_the_comparison_counts_unchanged_gaps_from_the_totals_it_is_given(seed):
     assert compare(before, after, found_before=found_before) == compare_whole(before, after)
 
 
+def known_of(snapshot):
+    """What the live gaps say of a matrix: its findings about touchpoints, stale ownership apart."""
+    return {
+        f.fingerprint: f.touchpoint_ids
+        for f in evaluate(snapshot)
+        if f.touchpoint_ids and f.rule is not Rule.STALE_OWNERSHIP
+    }
+
+
+@pytest.mark.parametrize("seed", range(80, 160))
+def test_the_comparison_words_only_the_closing_gaps_of_what_the_live_gaps_know(seed):
+    rng = random.Random(seed)
+    before = random_matrix(rng)
+    after = replay(before, random_operations(rng, before)).snapshot
+    found_before = by_severity(evaluate(before))
+    comparison = compare(before, after, found_before=found_before, known_before=known_of(before))
+    assert comparison == compare_whole(before, after)
+
+
+def test_a_closing_gap_the_rules_no_longer_find_today_compares_the_region_in_full():
+    # The live gaps were read after a write the snapshot does not hold: they know a gap that
+    # the rules do not find today, and that the scenario would close.
+    before = matrix({"J": [[tp("Ad", {"Sales": "RA"}), tp("Web", {"IT": "RA"})]]}, functions=("Sales", "IT"))
+    after = replay(before, [SetCells(((before.touchpoints[0].id, _function_id(before, "Sales"), "R"),))]).snapshot
+    known = {**known_of(before), "f" * 64: (before.touchpoints[0].id,)}
+    assert compare(before, after, known_before=known) == compare_whole(before, after)
+
+
 def test_a_change_of_thresholds_compares_the_whole_matrices():
     before = matrix({"J": [[tp("Ad", {"Sales": "R", "IT": "R", "Service": "R"})]]}, settings=SETTINGS)
     after = before.__class__(**{**before.__dict__, "settings": RuleSettings(responsible_limit=3)})
     comparison = compare(before, after)
     assert comparison == compare_whole(before, after)
     assert [f.rule.value for f in comparison.closed] == ["too_many_responsible"]
+
+
+def _function_id(snapshot, name):
+    return next(f.id for f in snapshot.functions if f.name == name)
+
+
+def test_a_vacant_role_moved_by_a_merge_keeps_its_gap_unchanged():
+    # The merge moves the CMO role (vacant) to Sales; the A it carries elsewhere stays Marketing's.
+    before = matrix(
+        {"J": [[tp("Ad", {"Marketing": "A", "Sales": "R"}, roles={"Marketing": "CMO"}), tp("Web", {"IT": "RA"})]]},
+        roles={"CMO": ("Marketing", "")},
+        functions=("Sales", "IT"),
+    )
+    after = replay(before, [MergeFunctions(_function_id(before, "IT"), _function_id(before, "Sales"))]).snapshot
+    comparison = compare(before, after)
+    assert comparison == compare_whole(before, after)
+    assert "vacant_owner" not in {f.rule.value for f in (*comparison.opened, *comparison.closed)}
+
+
+def test_a_role_handed_to_someone_else_while_held_opens_and_closes_nothing():
+    before = matrix(
+        {"J": [[tp("Ad", {"Sales": "RA"}, roles={"Sales": "Head of Sales"})]]},
+        roles={"Head of Sales": ("Sales", "Sam")},
+    )
+    role_id = before.roles[0].id
+    after = replay(before, [SetRoleHolder(role_id, "Kim")]).snapshot
+    comparison = compare(before, after)
+    assert comparison == compare_whole(before, after)
+    assert (comparison.opened, comparison.closed) == ((), ())
+
+
+def test_a_role_left_vacant_opens_the_gap_of_each_accountability_it_carries():
+    before = matrix(
+        {"J": [[tp("Ad", {"Sales": "RA"}, roles={"Sales": "Head of Sales"}), tp("Web", {"Sales": "R"})]]},
+        roles={"Head of Sales": ("Sales", "Sam")},
+    )
+    after = replay(before, [SetRoleHolder(before.roles[0].id, "")]).snapshot
+    comparison = compare(before, after)
+    assert comparison == compare_whole(before, after)
+    assert ("vacant_owner", ("Ad",)) in {(f.rule.value, f.touchpoints) for f in comparison.opened}

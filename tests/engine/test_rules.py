@@ -621,3 +621,24 @@ def test_evaluate_is_deterministic_whatever_the_assignment_order():
     shuffled = dataclasses.replace(snapshot, assignments=tuple(reversed(snapshot.assignments)))
     assert evaluate(snapshot) == evaluate(snapshot)
     assert [f.as_dict() for f in evaluate(shuffled)] == [f.as_dict() for f in evaluate(snapshot)]
+
+
+def test_the_count_of_stale_accountabilities_is_what_the_rule_finds():
+    from datetime import timedelta
+
+    from ownership.engine.rules import stale_ownership, stale_ownership_count
+    from tests.snapshots import NOW, matrix, tp
+
+    long_ago = NOW - timedelta(days=400)
+    snapshot = matrix(
+        {
+            "J": [
+                [
+                    tp("Ad", {"Sales": "RA", "IT": "A"}, reviewed={"Sales": long_ago}),
+                    tp("Web", {"IT": "A"}, reviewed={"IT": long_ago}),
+                    tp("Lot", {"IT": "A"}, out_of_scope=True, reviewed={"IT": long_ago}),
+                ]
+            ]
+        }
+    )
+    assert stale_ownership_count(snapshot) == len(list(stale_ownership(snapshot))) == 2

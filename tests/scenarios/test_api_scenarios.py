@@ -86,7 +86,8 @@ def test_compare_takes_a_few_queries(api, acme, django_assert_max_num_queries):
     scenario = created(api, acme)
     # * session  * user  * membership  * the scenario with its organization  * its operations
     # * 5 for the live snapshot  * the live matrix version  * today's open gaps (the figures)
-    with django_assert_max_num_queries(12):
+    # * the fingerprints of today's gaps about touchpoints (the comparison)
+    with django_assert_max_num_queries(13):
         api.get(url(f"{scenario['id']}/compare/"))
 
 

@@ -21,8 +21,8 @@ from django.db import connection
 from django.db.models import Case, Count, F, When
 
 from journeys.models import Touchpoint
-from ownership.engine.constants import Rule, Severity
-from ownership.engine.rules import stale_ownership
+from ownership.engine.constants import RULE_SEVERITY, Rule, Severity
+from ownership.engine.rules import stale_ownership_count
 from ownership.engine.snapshot import OrgSnapshot
 from ownership.gaps.selectors import open_gaps
 from ownership.models import Gap, GapStatus
@@ -205,8 +205,7 @@ class LiveGaps:
         for (rule, severity), n in self.by_rule.items():
             if rule != Rule.STALE_OWNERSHIP:
                 totals[Severity(severity)] += n
-        for finding in stale_ownership(snapshot):
-            totals[finding.severity] += 1
+        totals[RULE_SEVERITY[Rule.STALE_OWNERSHIP]] += stale_ownership_count(snapshot)
         return totals
 
 
