@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from cxowner.orgs.errors import Cell, StaleCells
-from cxowner.orgs.history import ChangeItem, ChangeSet
+from cxowner.orgs.history import ChangeItem, ChangeSet, items_expanded
 from cxowner.orgs.models import Organization
 from journeys.models import Touchpoint
 from ownership.editor.services import CellChange, cells_read, cells_write
@@ -101,7 +101,8 @@ class NothingLeft(RevertRefused):
 
 def revert_plan(*, organization: Organization, change_set: ChangeSet) -> RevertPlan:
     """The plan of putting `change_set` back, in seven queries whatever its size."""
-    items = list(ChangeItem.objects.filter(change_set=change_set).order_by("id"))
+    # A touchpoint the set made may carry its cells in its own item: they go back like any cell.
+    items = items_expanded(ChangeItem.objects.filter(change_set=change_set).order_by("id"))
     first_before: dict[Cell, str] = {}
     last_after: dict[Cell, str] = {}
     structure: list[ChangeItem] = []

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Count, Q
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
 from cxowner.orgs.api.base import ID_PATTERN, IdFilter, OrganizationScopedMixin
 from cxowner.orgs.api.pagination import IdCursorPagination
-from cxowner.orgs.history import ChangeItem, ChangeSet, Surface
+from cxowner.orgs.history import MADE_WITH_CELLS, ChangeItem, ChangeSet, Surface, items_expanded
 from ownership.history.selectors import ITEM_COLUMNS
 
 
@@ -44,10 +45,16 @@ class ChangeSetSerializer(serializers.ModelSerializer):
 
 
 class ChangeSetDetailSerializer(ChangeSetSerializer):
-    items = ChangeItemSerializer(many=True, read_only=True)
+    items = serializers.SerializerMethodField()
 
     class Meta(ChangeSetSerializer.Meta):
         fields = [*ChangeSetSerializer.Meta.fields, "items"]
+
+    @extend_schema_field(ChangeItemSerializer(many=True))
+    def get_items(self, change_set: ChangeSet) -> list[dict]:
+        # A touchpoint the set made may carry its letters in its own item: given as cell items
+        # (without an id of their own), as every other change gives its cells.
+        return ChangeItemSerializer(items_expanded(change_set.items.all()), many=True).data
 
 
 class ChangeSetFilterSet(django_filters.FilterSet):
@@ -75,7 +82,17 @@ class ChangeSetFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=ChangeItem.objects.filter(touchpoint_id=value).values("change_set_id"))
 
     def filter_function(self, queryset, name, value):
-        return queryset.filter(pk__in=ChangeItem.objects.filter(function_id=value).values("change_set_id"))
+        # A touchpoint an import made names its cells' functions in its own item (MADE_WITH_CELLS).
+        made = ChangeItem.objects.filter(
+            change_set__kind="import",
+            object_type="touchpoint",
+            field="",
+            **{f"after__{MADE_WITH_CELLS}__has_key": str(value)},
+        )
+        return queryset.filter(
+            Q(pk__in=ChangeItem.objects.filter(function_id=value).values("change_set_id"))
+            | Q(pk__in=made.values("change_set_id"))
+        )
 
 
 class NewestFirst(IdCursorPagination):

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from cxowner.orgs.history import ChangeItem, ChangeSet
+from cxowner.orgs.history import ChangeItem, ChangeSet, items_expanded
 from cxowner.orgs.models import Organization
 from journeys.models import Journey, Touchpoint
 from ownership.models import Function
@@ -101,7 +101,9 @@ class ItemView:
 
 def items_described(items: Sequence[ChangeItem], *, organization: Organization) -> list[ItemView]:
     """Name the touchpoints, functions and journeys of these items (three queries, and one more
-    when some of them are deleted: they are named as their deletion recorded them)."""
+    when some of them are deleted: they are named as their deletion recorded them). A made
+    touchpoint's item that carries its letters is shown as its cells too (items_expanded)."""
+    items = items_expanded(items)
     touchpoint_ids = {item.touchpoint_id for item in items if item.touchpoint_id}
     function_ids = {item.function_id for item in items if item.function_id}
     journey_ids = {item.journey_id for item in items if item.journey_id}

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 
-from cxowner.orgs.history import ChangeItem, ChangeSet
+from cxowner.orgs.history import ChangeItem, ChangeSet, items_expanded
 from cxowner.views import membership_for, render_org
 from journeys.models import Journey, Touchpoint
 from ownership.engine.spreadsheets import FORMULA_STARTS
@@ -135,6 +135,14 @@ def _cell(value) -> str:
 CSV_HEADER = ["change", "when", "who", "surface", "kind", "summary", "object", *ITEM_COLUMNS]
 
 
+def items_expanded_each(items):
+    """items_expanded one stored item at a time: the export streams."""
+    for item in items:
+        for expanded in items_expanded([item]):
+            expanded.change_set = item.change_set
+            yield expanded
+
+
 @login_required
 def activity_csv(request: HttpRequest, org: str) -> StreamingHttpResponse:
     """Every item of the filtered change sets, one row each, streamed."""
@@ -151,7 +159,7 @@ def activity_csv(request: HttpRequest, org: str) -> StreamingHttpResponse:
 
     def rows():
         yield writer.writerow(CSV_HEADER)
-        for item in items:
+        for item in items_expanded_each(items):
             cs = item.change_set
             values = [cs.pk, cs.created_at.isoformat(), cs.actor_label, cs.surface, cs.kind, cs.summary]
             values += [item.object_type, *(getattr(item, column) for column in ITEM_COLUMNS)]

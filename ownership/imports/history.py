@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from cxowner.orgs.history import Change, ChangeSet, change_set_record, letters_text
+from cxowner.orgs.history import MADE_WITH_CELLS, Change, ChangeSet, change_set_record, letters_text
 from cxowner.orgs.models import Organization
 from cxowner.orgs.names import name_key
 from journeys.models import TOUCHPOINT_DETAILS, Journey, Touchpoint
@@ -68,11 +68,17 @@ def state_changes(before: JourneysState, after: JourneysState) -> list[Change]:
         for function_id, name in after.functions.items()
         if function_id not in before.functions
     ]
+    made_cells: dict[int, dict[str, str]] = defaultdict(dict)  # a new touchpoint's letters, in its own item
+    for (touchpoint_id, function_id), letters in after.cells.items():
+        if touchpoint_id not in before.touchpoints:
+            made_cells[touchpoint_id][str(function_id)] = letters
     for touchpoint_id in sorted(before.touchpoints.keys() | after.touchpoints.keys()):
         old, new = before.touchpoints.get(touchpoint_id), after.touchpoints.get(touchpoint_id)
         ids = {"journey_id": (new or old)["journey_id"], "touchpoint_id": touchpoint_id}
         if old is None or new is None:
             values = {field: (new or old)[field] for field in TOUCHPOINT_FIELDS}
+            if old is None:
+                values[MADE_WITH_CELLS] = made_cells.get(touchpoint_id, {})
             changes.append(
                 Change(
                     "touchpoint",
@@ -90,6 +96,8 @@ def state_changes(before: JourneysState, after: JourneysState) -> list[Change]:
             if old[field] != new[field]
         ]
     for cell in sorted(before.cells.keys() | after.cells.keys()):
+        if cell[0] not in before.touchpoints and cell[0] in after.touchpoints:
+            continue  # in the new touchpoint's item
         old_letters, new_letters = before.cells.get(cell, ""), after.cells.get(cell, "")
         if old_letters != new_letters:
             touchpoint = after.touchpoints.get(cell[0]) or before.touchpoints[cell[0]]

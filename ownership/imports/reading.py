@@ -92,7 +92,13 @@ def matrix_read_source(
     if errors or sheet is None:
         unknown = tuple(problem.subject for problem in problems if problem.code == UNKNOWN_LETTER)
         raise TableRefused(sorted(errors, key=lambda error: error.row or 0), unknown)
-    rows = tuple(dataclasses.replace(row, row_number=table.source_row(row.row_number)) for row in sheet.rows)
+    # Rebuilt only where the published row differs (a row per record in a plain CSV: none do).
+    rows = tuple(
+        row
+        if (number := table.source_row(row.row_number)) == row.row_number
+        else dataclasses.replace(row, row_number=number)
+        for row in sheet.rows
+    )
     sheet = MatrixSheet(functions=sheet.functions, rows=rows)
     return MatrixReading(
         sheet=sheet,

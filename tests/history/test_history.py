@@ -26,6 +26,7 @@ from journeys.services import journey_create, stage_create, touchpoint_delete, t
 from ownership.editor.services import CellChange, cells_set
 from ownership.imports.reading import import_options
 from ownership.imports.services import matrix_import_file
+from ownership.models import Function
 from ownership.structure.services import function_create, function_delete, function_update, role_update
 from tests.factories import (
     ApiTokenFactory,
@@ -186,8 +187,11 @@ def test_a_10k_row_import_is_one_change_set_you_can_open(organization):
     assert (change_set.kind, change_set.actor_user) == ("import", user)
     assert change_set.summary == "Import of 10000 rows into Store visit"
     items = change_set.items
-    assert items.filter(object_type="touchpoint", before__isnull=True).count() == rows
-    assert items.filter(object_type="cell", before="", after="RA").count() == rows
+    made = items.filter(object_type="touchpoint", before__isnull=True)
+    assert made.count() == rows
+    assert not items.filter(object_type="cell").exists()  # a new touchpoint's letters are in its own item
+    sales = Function.objects.get(organization=organization, name="Sales")
+    assert {str(item.after["cells"]) for item in made} == {str({str(sales.pk): "RA"})}
     assert set(items.filter(object_type__in=["journey", "function"]).values_list("object_type", flat=True)) == {
         "journey",
         "function",
@@ -409,3 +413,27 @@ def test_the_changes_api_query_count_does_not_grow_with_the_history(
     with django_assert_max_num_queries(5):
         response = client.get(f"/api/v1/orgs/{organization.slug}/changes/")
     assert len(response.json()["results"]) == 40
+
+
+def test_the_changes_api_gives_a_new_touchpoints_letters_as_cell_items(organization, member):
+    data = b"journey,stage,touchpoint,Sales\nStore visit,Pay,Cashier,A/R\n"
+    matrix_import_file(organization=organization, data=data, filename="a.csv", max_bytes=LIMIT)
+    client = APIClient()
+    client.force_login(member("viewer"))
+    items = client.get(f"/api/v1/orgs/{organization.slug}/changes/{latest().pk}/").json()["items"]
+    made = next(item for item in items if item["object_type"] == "touchpoint")
+    cells = [item for item in items if item["object_type"] == "cell"]
+    assert "cells" not in made["after"] and made["after"]["name"] == "Cashier"
+    assert [(c["touchpoint_id"], c["field"], c["before"], c["after"]) for c in cells] == [
+        (made["object_id"], "letters", "", "RA")
+    ]
+
+
+def test_the_changes_api_filtered_by_function_finds_the_import_that_gave_it_letters(organization, member):
+    sales = FunctionFactory(organization=organization, name="Sales")
+    data = b"journey,stage,touchpoint,Sales\nStore visit,Pay,Cashier,A\n"
+    matrix_import_file(organization=organization, data=data, filename="a.csv", max_bytes=LIMIT)
+    client = APIClient()
+    client.force_login(member("viewer"))
+    found = client.get(f"/api/v1/orgs/{organization.slug}/changes/?function={sales.pk}").json()["results"]
+    assert [change_set["kind"] for change_set in found] == ["import"]

@@ -38,6 +38,8 @@ _Cell = tuple[str, frozenset[str]]
 
 # A column's value may not exceed what the database stores for it.
 _STORED_MAX_CHARS = {**NAME_COLUMNS_MAX_CHARS, "channel": CHANNEL_MAX_CHARS}
+# Bounds of the cells remembered: short texts, and not without end (a hostile file's are all new).
+_REMEMBERED_CELL_CHARS, _REMEMBERED_CELLS = 40, 1000
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ class SheetParser:
         self.errors: list[MatrixFileError] = []
         self.known: dict[str, _Column] = {}
         self.functions: list[_Column] = []
+        # Letters of cells read without a problem, by their text as written: a matrix's cells are
+        # a few short texts repeated (120k parse_letters calls for 10k rows of twelve functions).
+        self._cells_read: dict[str, frozenset[str]] = {}
 
     def error(self, row: int | None, column: str | None, value: str, reason: str) -> None:
         self.errors.append(MatrixFileError(row, column, display(value), reason))
@@ -164,8 +169,15 @@ class SheetParser:
         )
 
     def read_cells(self, row_number: int, raw: Callable[[_Column], str]) -> Iterator[_Cell]:
+        known = self._cells_read
         for column in self.functions:
-            value = clean(raw(column))
+            text = raw(column)
+            held = known.get(text)
+            if held is not None:  # a cell as written before: most cells of a matrix are one of a few
+                if held:
+                    yield column.header, held
+                continue
+            value = clean(text)
             if len(value) > self.limits.max_cell_chars:
                 self.error(row_number, column.header, value, too_long(value, self.limits.max_cell_chars))
                 continue
@@ -174,6 +186,8 @@ class SheetParser:
             except ValueError as exc:
                 self.error(row_number, column.header, value, str(exc))
                 continue
+            if len(text) <= _REMEMBERED_CELL_CHARS and len(known) < _REMEMBERED_CELLS:
+                known[text] = held
             if held:  # also skips a cell of separators only, such as "/"
                 yield column.header, held
 

@@ -11,9 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from ownership.engine.constants import format_letters
 from ownership.imports.tables.layout import Layout
+
+# A cell's letters as the file writes them, once per set of letters (there are sixteen) rather
+# than once per cell: 120k calls for a 10k-row table of twelve functions.
+_letters_text = cache(format_letters)
+_NONE: frozenset[str] = frozenset()
 
 CANONICAL_COLUMNS = ("journey", "stage", "touchpoint", "channel", "description", "importance", "out_of_scope")
 
@@ -55,7 +61,7 @@ class CanonicalTable:
                     row.description,
                     row.importance,
                     row.out_of_scope,
-                    *(format_letters(held.get(function, frozenset())) for function in self.functions),
+                    *(_letters_text(held.get(function, _NONE)) for function in self.functions),
                 ]
             )
         return records

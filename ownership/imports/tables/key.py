@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ownership.engine.constants import LETTERS
 from ownership.imports.tables.cells import plain_text
@@ -56,6 +57,7 @@ _ENTRY_SIGNS = frozenset("=:–—)-")
 _PREFIX = re.compile(r"^\s*(?:raci\s+)?(?:key|legend|legenda|légende)\s*[:\-–—]?\s*", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)  # a chart's cells repeat a few texts; each is looked up once
 def meaning(explanation: str) -> str | None:
     """The RACI letters an explanation means ("Support" -> "R", "Not involved" -> ""), None if unknown."""
     text = explanation.casefold().strip(" *_.:()")
@@ -117,6 +119,8 @@ def take_key(table: SourceTable, *, whole: bool = False) -> tuple[SourceTable, L
     pairs: dict[tuple[int, int], list[tuple[int, str, str]]] = {}  # (letter col, meaning col) -> entries
     for r, row in enumerate(texts):
         for c, text in enumerate(row):
+            if not text:
+                continue  # most cells of a matrix: neither a letter nor a key's entry
             if _is_letter(text):
                 for other in (c + 1, c - 1):
                     beside = row[other] if 0 <= other < len(row) else ""
