@@ -36,6 +36,7 @@ from ownership.engine.whatif import SetCells
 from ownership.gaps.audits import audit_organization
 from ownership.gaps.workflow import gap_accept_risk, gap_assign, gap_assignee_notify, gap_comment_add
 from ownership.models import Function, Gap, GapComment, ImportJob, ReviewCampaign, Role, Scenario, Webhook
+from ownership.reports.jobs import report_job_ask
 from ownership.reports.mail import report_mail_send, report_schedule_set
 from ownership.reports.render import report_pdf
 from ownership.reports.selectors import report_build
@@ -162,8 +163,11 @@ def organization_urls(world: dict) -> list[str]:
            "position": 1, "assignment_id": 1, "comment_id": world["gap"].comments.first().pk,
            "member_id": world["organization"].memberships.first().pk, "webhook_id": 1, "token_id": 1,
            "invitation_id": 1}  # fmt: skip
+    # A report job's pages take a report job's id under the same parameter name as an import job's.
+    report_job = report_job_ask(organization=world["organization"], journey=None, today=TODAY)
+    reports = {**ids, "job_id": report_job.pk}
     return sorted(
-        reverse(name, kwargs={param: ids[param] for param in params})
+        reverse(name, kwargs={param: (reports if "report_job" in name else ids)[param] for param in params})
         for name, params in _walk(pages.url_patterns, "", {"org"})
     )
 
