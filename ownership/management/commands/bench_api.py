@@ -1,6 +1,7 @@
 """Benchmark the REST API on a real gunicorn server, each endpoint next to a trivial one.
 
-`bench_api [--touchpoints 5000] [--duration 10] [--connections 16] [--workers 2] [--port 0] [--keep] [--client auto|python]`
+`bench_api [--touchpoints 5000] [--duration 10] [--connections 16] [--workers 2] [--port 0] [--keep]
+[--client auto|python]`
 
 1. Builds `bench-api`: generate_org --replace with --touchpoints, plus one journey of 500
    touchpoints (8 stages, about 3.5 letters per row) for the matrix, and an editor token.
