@@ -3,7 +3,7 @@
 from django import forms
 from django.conf import settings
 
-from ownership.imports.reading import LAYOUT_CHOICES, import_options
+from ownership.imports.reading import IMPORT_OPTION_FIELDS, LAYOUT_CHOICES, import_options
 
 # What the file chooser offers; the reader also recognises a table in a file named otherwise.
 FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".md", ".markdown", ".html", ".htm")
@@ -53,17 +53,7 @@ class ImportForm(forms.Form):
         help_text="Delete their touchpoints and stages the file does not list. Unticked, those are kept.",
     )
 
-    OPTION_FIELDS = (
-        "journey",
-        "stage",
-        "layout",
-        "letter_map",
-        "table",
-        "touchpoint_column",
-        "keep_remarks",
-        "heading_rows",
-        "replace",
-    )
+    OPTION_FIELDS = IMPORT_OPTION_FIELDS
 
     def main_fields(self):
         return [self[name] for name in ("file", "text", "journey", "stage", "replace")]

@@ -171,6 +171,21 @@ _MAP_HINT = re.compile(r"^[A-Za-z]$")
 LAYOUT_CHOICES = {layout.value: layout.description for layout in Layout}
 
 
+# What an import is asked besides its file, on the page and in the API: where the rows go, how
+# the table is read, and whether the journeys it names are replaced.
+IMPORT_OPTION_FIELDS = (
+    "journey",
+    "stage",
+    "layout",
+    "letter_map",
+    "table",
+    "touchpoint_column",
+    "keep_remarks",
+    "heading_rows",
+    "replace",
+)
+
+
 def import_options(
     *,
     layout: str = "",

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from ownership.imports.jobs import import_job_rows_done
-from ownership.imports.reading import LAYOUT_CHOICES, import_options
+from ownership.imports.reading import IMPORT_OPTION_FIELDS, LAYOUT_CHOICES, import_options
 from ownership.models import ImportJob
 
 
@@ -45,17 +45,7 @@ class ImportSerializer(serializers.Serializer):
         "(default: kept).",
     )
 
-    OPTION_FIELDS = (
-        "layout",
-        "journey",
-        "stage",
-        "letter_map",
-        "table",
-        "touchpoint_column",
-        "keep_remarks",
-        "heading_rows",
-        "replace",
-    )
+    OPTION_FIELDS = IMPORT_OPTION_FIELDS
 
     def option_values(self) -> dict:
         """The reading options as import_options takes them: kept with a job that reads the file later."""

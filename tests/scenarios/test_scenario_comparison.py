@@ -8,27 +8,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from journeys.models import Touchpoint
 from journeys.services import journey_create, stage_create, touchpoint_create
 from ownership.editor.services import CellChange, cells_set
 from ownership.engine.comparison import compare_whole
 from ownership.engine.whatif import MergeFunctions, MoveLetters, RemoveFunction, SetCells, SetRoleHolder
-from ownership.models import Assignment, Function, Role, Scenario
+from ownership.models import Assignment, Scenario
 from ownership.scenarios.services import scenario_create, scenario_state
 
+from .test_scenarios import fid, rid, tid
+
 pytestmark = pytest.mark.django_db
-
-
-def fid(organization, name: str) -> int:
-    return Function.objects.get(organization=organization, name=name).pk
-
-
-def tid(organization, name: str) -> int:
-    return Touchpoint.objects.get(organization=organization, name=name).pk
-
-
-def rid(organization, title: str) -> int:
-    return Role.objects.get(organization=organization, title=title).pk
 
 
 SCENARIOS = {
