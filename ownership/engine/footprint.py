@@ -37,6 +37,7 @@ from operator import itemgetter
 from typing import Any
 
 from ownership.engine.constants import LETTERS
+from ownership.engine.footprint_words import UNKNOWN, Changed, ChangeWords
 from ownership.engine.snapshot import OrgSnapshot
 from ownership.engine.whatif import (
     MergeFunctions,
@@ -104,7 +105,6 @@ def _touch(touched: Footprint, snapshot: OrgSnapshot, operation: Operation) -> N
 
 
 # --- the base: the state of a footprint --------------------------------------------------------
-_UNKNOWN = object()
 
 
 def _letters(letters: Iterable[str]) -> str:
@@ -113,7 +113,7 @@ def _letters(letters: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class Base:
-    """A recorded base, read from its JSON form; what it does not know answers _UNKNOWN."""
+    """A recorded base, read from its JSON form; what it does not know answers UNKNOWN."""
 
     functions: dict[int, str | None]
     roles: dict[int, tuple | None]
@@ -142,19 +142,19 @@ class Base:
         }
 
     def function(self, function_id: int):
-        return self.functions.get(function_id, _UNKNOWN)
+        return self.functions.get(function_id, UNKNOWN)
 
     def role(self, role_id: int):
-        return self.roles.get(role_id, _UNKNOWN)
+        return self.roles.get(role_id, UNKNOWN)
 
     def role_set(self, function_id: int):
-        return self.role_sets.get(function_id, _UNKNOWN)
+        return self.role_sets.get(function_id, UNKNOWN)
 
     def cell(self, touchpoint_id: int, function_id: int):
         column = self.cells.get(function_id, {})
         if touchpoint_id in column:
             return column[touchpoint_id]
-        return "" if function_id in self.columns else _UNKNOWN
+        return "" if function_id in self.columns else UNKNOWN
 
     def footprint(self) -> Footprint:
         """What this base records, as a footprint."""
@@ -224,7 +224,7 @@ def base_record(snapshot: OrgSnapshot, touched: Footprint, previous: Base | None
     live = _Live(snapshot, touched)
 
     def known(value, today):
-        return today if value is _UNKNOWN else value
+        return today if value is UNKNOWN else value
 
     cells: dict[int, dict[int, str]] = {}
     for function_id in touched.columns:
@@ -248,19 +248,6 @@ def base_record(snapshot: OrgSnapshot, touched: Footprint, previous: Base | None
 
 
 # --- what changed since ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class Changed:
-    """One touched row whose state differs from the base: what to name and how it changed.
-
-    `key` is how the history knows it: ("cell", touchpoint id, function id) or ("function" |
-    "role", id). In words: "{subject} {verb} by … at … ({detail})"."""
-
-    key: tuple
-    subject: str
-    verb: str = "was changed"
-    detail: str = ""
-
-
 def changed_since(base: Base, snapshot: OrgSnapshot, touched: Footprint, *, unknown_is_today: bool) -> list[Changed]:
     """Every row of `touched` (and of what `base` records) whose state today differs from its base.
 
@@ -272,11 +259,11 @@ def changed_since(base: Base, snapshot: OrgSnapshot, touched: Footprint, *, unkn
     everything = base.footprint()
     everything.update(touched)
     live = _Live(snapshot, everything)
-    words = _Words(base, snapshot)
+    words = ChangeWords(base, snapshot)
     found: list[Changed] = []
 
     def differs(value, today) -> bool:
-        return (not unknown_is_today) if value is _UNKNOWN else value != today
+        return (not unknown_is_today) if value is UNKNOWN else value != today
 
     for f in sorted(everything.functions):
         was, now = base.function(f), live.function(f)
@@ -285,7 +272,7 @@ def changed_since(base: Base, snapshot: OrgSnapshot, touched: Footprint, *, unkn
     in_recorded_sets = {r for f in base.role_sets for r in live.role_set(f)}
     for r in sorted(everything.roles):
         was, now = base.role(r), live.role(r)
-        if was is _UNKNOWN and r in in_recorded_sets:
+        if was is UNKNOWN and r in in_recorded_sets:
             continue  # a role that joined a recorded function since: its role set names it
         if differs(was, now):
             found.append(words.role(r, was, now))
@@ -330,72 +317,3 @@ def _in_journey_order(snapshot: OrgSnapshot, cells: list[Cell]) -> list[Cell]:
         return cells
     order = {t.id: index for index, t in enumerate(snapshot.touchpoints)}
     return sorted(cells, key=lambda cell: (order.get(cell[0], len(order)), cell))
-
-
-class _Words:
-    """Names for the refusal: today's where the row still exists, else the base's."""
-
-    def __init__(self, base: Base, snapshot: OrgSnapshot):
-        self.base, self.snapshot = base, snapshot
-        self.touchpoints = {t.id: t for t in snapshot.touchpoints}
-
-    def function_name(self, function_id: int) -> str:
-        row = self.snapshot.function_by_id.get(function_id)
-        if row:
-            return row.name
-        was = self.base.functions.get(function_id)
-        return was if isinstance(was, str) else f"a deleted function (#{function_id})"
-
-    def function(self, f: int, was, now) -> Changed:
-        key = ("function", f)
-        if was is _UNKNOWN:
-            return Changed(key, f"the function {self.function_name(f)}")
-        if now is None:
-            return Changed(key, f"the function {was}", "was deleted")
-        if was is None:
-            return Changed(key, f"the function {now}", "was created")
-        return Changed(key, f"the function {was}", f"was renamed to {now}")
-
-    def role(self, r: int, was, now) -> Changed:
-        key = ("role", r)
-        if now is None:
-            title = f"{was[1]} ({self.function_name(was[0])})" if isinstance(was, tuple) else f"#{r}"
-            return Changed(key, f"the role {title}", "was deleted")
-        function_id, title, holder = now
-        subject = f"the role {title} ({self.function_name(function_id)})"
-        if not isinstance(was, tuple):
-            return Changed(key, subject)
-        details = []
-        if was[0] != function_id:
-            details.append(f"moved from {self.function_name(was[0])}")
-        if was[1] != title:
-            details.append(f"title {was[1]} → {title}")
-        if was[2] != holder:
-            details.append(f"holder {was[2] or 'vacant'} → {holder or 'vacant'}")
-        return Changed(key, subject, detail="; ".join(details))
-
-    def role_set(self, f: int, was, now: dict[int, str], *, skip: set[int]) -> list[Changed]:
-        function = self.function_name(f)
-        if not isinstance(was, dict):
-            return [Changed(("function", f), f"the roles of {function}")]
-        found = []
-        for r in sorted(was.keys() | now.keys()):
-            if r in skip or was.get(r) == now.get(r):
-                continue  # a role recorded on its own is reported on its own
-            if r not in was:
-                found.append(Changed(("role", r), f"a role {now[r]}", f"was added to {function}"))
-            elif r not in now:
-                found.append(Changed(("role", r), f"the role {was[r]}", f"left {function}"))
-            else:
-                found.append(Changed(("role", r), f"the role {was[r]} ({function})", f"was renamed to {now[r]}"))
-        return found
-
-    def cell(self, t: int, f: int, was, now: str) -> Changed:
-        touchpoint = self.touchpoints.get(t)
-        if touchpoint is None:
-            place = f"a deleted touchpoint (#{t})"
-        else:
-            journey = self.snapshot.journey_by_id.get(touchpoint.journey_id)
-            place = f"{journey.name} › {touchpoint.name}" if journey else touchpoint.name
-        detail = "" if was is _UNKNOWN else f"{was or '—'} → {now or '—'}"
-        return Changed(("cell", t, f), f"the cell {place} × {self.function_name(f)}", detail=detail)

@@ -25,6 +25,7 @@ from ownership.models import Scenario, ScenarioOperationKind
 from ownership.scenarios import services as scenarios
 from ownership.scenarios.conflicts import ScenarioStale
 from ownership.scenarios.operations import operation_from_data
+from ownership.scenarios.state import ScenarioState, scenario_state
 
 
 class OperationSerializer(serializers.Serializer):
@@ -87,7 +88,7 @@ def finding_data(finding: Finding) -> dict:
     return {**finding.as_dict(), "fingerprint": finding.fingerprint, "function_id": finding.function_id}
 
 
-def comparison_data(state: scenarios.ScenarioState) -> dict:
+def comparison_data(state: ScenarioState) -> dict:
     comparison: Comparison = state.comparison
     figures = state.figures
     return {
@@ -216,7 +217,7 @@ class ScenarioViewSet(
     @action(detail=True, methods=["get"])
     def compare(self, request, org, pk=None):
         scenario = self.get_object()
-        state = scenarios.scenario_state(scenario=scenario)
+        state = scenario_state(scenario=scenario)
         return Response(comparison_data(state), headers=etag(scenario.version))
 
     @extend_schema(request=VersionSerializer, responses=ScenarioSerializer)

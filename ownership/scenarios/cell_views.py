@@ -14,6 +14,7 @@ from ownership.engine.constants import LETTERS, format_letters, parse_letters
 from ownership.engine.whatif import SetCells, cells_of
 from ownership.models import Scenario
 from ownership.scenarios import services as scenarios
+from ownership.scenarios.state import scenario_state
 from ownership.scenarios.views import _REFUSALS, EDITOR, _refusal, _scenario
 
 # The scenario matrix page edits one journey at a time; beyond this many rows, use the API.
@@ -26,7 +27,7 @@ def scenario_cells(
 ) -> HttpResponse:
     """The scenario's matrix of one journey, every cell editable; saving adds one "set cells" step."""
     scenario = _scenario(membership, scenario_id)
-    state = scenarios.scenario_state(scenario=scenario)
+    state = scenario_state(scenario=scenario)
     matrix = state.replayed.snapshot
     if journey_id not in matrix.journey_by_id:
         return redirect("scenarios:detail", org, scenario.pk)

@@ -23,7 +23,8 @@ from django.db.models import Q
 from django.utils.timezone import localtime
 
 from cxowner.orgs.history import ChangeItem
-from ownership.engine.footprint import Base, Changed, base_record, changed_since, footprint
+from ownership.engine.footprint import Base, base_record, changed_since, footprint
+from ownership.engine.footprint_words import Changed
 from ownership.engine.snapshot import OrgSnapshot
 from ownership.engine.whatif import Operation, Skipped
 from ownership.models import Scenario

@@ -2,7 +2,7 @@
 (its matrix, journey by journey, is cell_views.py).
 
 Views are thin: every change goes through ownership.scenarios.services with the version the page
-showed, and the comparison is ownership.scenarios.services.scenario_state — the same rules as the audit.
+showed, and the comparison is ownership.scenarios.state.scenario_state — the same rules as the audit.
 Viewers read; editors draw, edit, apply and discard.
 """
 
@@ -27,6 +27,7 @@ from ownership.models import Scenario
 from ownership.scenarios import services as scenarios
 from ownership.scenarios.conflicts import ScenarioStale
 from ownership.scenarios.forms import ScenarioForm, StepForm
+from ownership.scenarios.state import scenario_state
 
 EDITOR = Membership.Role.EDITOR
 
@@ -94,7 +95,7 @@ def scenario_detail(request: HttpRequest, membership: Membership, org: str, scen
         steps = [row.description for row in scenario.operations.all()]
         context = {"nav": "scenarios", "scenario": scenario, "steps": steps}
         return render_org(request, membership, "ownership/scenario_applied.html", context)
-    state = scenarios.scenario_state(scenario=scenario)
+    state = scenario_state(scenario=scenario)
     comparison = state.comparison
     names = {f.id: f.name for f in (*state.live.functions, *state.replayed.snapshot.functions)}
     touchpoints = {t.id: t for t in state.live.touchpoints}
@@ -216,7 +217,7 @@ def _change(
 @org_view(EDITOR, "POST")
 def scenario_step_add(request: HttpRequest, membership: Membership, org: str, scenario_id: int) -> HttpResponse:
     scenario = _scenario(membership, scenario_id)
-    state = scenarios.scenario_state(scenario=scenario)
+    state = scenario_state(scenario=scenario)
     form = StepForm(request.POST, snapshot=state.replayed.snapshot, step_required=True)
     version = VersionForm(request.POST)
     if not (form.is_valid() and version.is_valid()):

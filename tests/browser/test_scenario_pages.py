@@ -9,7 +9,8 @@ from journeys.models import Journey
 from ownership.engine.whatif import MoveLetters, RemoveFunction, cells_of
 from ownership.gaps.snapshots import snapshot_load
 from ownership.models import Function, Scenario
-from ownership.scenarios.services import scenario_create, scenario_state
+from ownership.scenarios.services import scenario_create
+from ownership.scenarios.state import scenario_state
 from ownership.structure.services import function_delete
 
 from .axe import assert_accessible

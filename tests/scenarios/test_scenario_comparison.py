@@ -13,7 +13,8 @@ from ownership.editor.services import CellChange, cells_set
 from ownership.engine.comparison import compare_whole
 from ownership.engine.whatif import MergeFunctions, MoveLetters, RemoveFunction, SetCells, SetRoleHolder
 from ownership.models import Assignment, Scenario
-from ownership.scenarios.services import scenario_create, scenario_state
+from ownership.scenarios.services import scenario_create
+from ownership.scenarios.state import scenario_state
 
 from .test_scenarios import fid, rid, tid
 

@@ -23,8 +23,8 @@ from ownership.scenarios.services import (
     scenario_operation_add,
     scenario_operation_remove,
     scenario_rebase,
-    scenario_state,
 )
+from ownership.scenarios.state import scenario_state
 from ownership.structure.services import function_update, role_create, role_update
 from tests.factories import UserFactory
 

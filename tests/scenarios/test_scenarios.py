@@ -35,8 +35,8 @@ from ownership.scenarios.services import (
     scenario_operation_add,
     scenario_operation_remove,
     scenario_rebase,
-    scenario_state,
 )
+from ownership.scenarios.state import scenario_state
 from ownership.structure.selectors import journey_owner
 from ownership.structure.services import function_delete
 from tests.scenario_fixtures import acme_build

@@ -22,21 +22,25 @@ now).
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
-from operator import countOf, neg
+from datetime import date, timedelta
+from operator import countOf
 
-from django.db import connections
-from django.db.models import IntegerField, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Q
 from django.utils import timezone
 
 from ownership.engine.constants import COVERAGE_RULES, Severity
 from ownership.gaps.figures.counts import SEVERITIES, GapTally, gap_tally_read
 from ownership.gaps.figures.coverage import Coverage, coverage_read
-from ownership.models import GAP_LIFE_EVENTS, Gap, GapEvent, GapStatus
+from ownership.gaps.figures.period_events import (
+    PeriodEvents,
+    day_end,
+    day_ends,
+    events_since,
+    scoped,
+)
+from ownership.models import Gap, GapEvent, GapStatus
 
 PERIODS = (7, 30, 90)  # the periods the dashboard offers, in days
 
@@ -101,26 +105,12 @@ class PeriodChange:
         return self.open_by_journey.get(journey_id, Figure(0, 0 if self.earlier else None))
 
 
-def day_end(day: date) -> datetime:
-    """The first moment after `day`, in the site's time zone."""
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-
-
-def _scoped(rows, *, journey_id: int | None, stage_id: int | None, prefix: str = ""):
-    if stage_id is not None:
-        return rows.filter(**{f"{prefix}touchpoint__stage_id": stage_id})
-    if journey_id is not None:
-        return rows.filter(**{f"{prefix}journey_id": journey_id})
-    return rows
-
-
 # The events are read alone, newest first, and each gap they touch once (a busy quarter is tens
 # of thousands of events about a few hundred gaps): joining every event to its gap and sorting
 # the wide rows cost three times the events' own read (EXPLAIN ANALYZE, 17.5k events of 657
 # gaps on PostgreSQL: 84 ms joined by a nested loop and sorted, 29 ms alone). The database
-# tells each event's day (_day_of), so no moment is parsed into Python, and the index on
+# tells each event's day (day_of), so no moment is parsed into Python, and the index on
 # (organization, at, id) hands them over in order, without a sort.
-_EVENT_FIELDS = ("gap_id", "kind", "day")
 _LISTED_GAPS = 5000  # the gaps a period's events name, read by their ids up to this many
 _GAP_FIELDS = ("id", "severity", "rule", "journey_id", "touchpoint_id", "resolved_at", "workflow_status")
 
@@ -208,7 +198,7 @@ def _gaps_read(organization, events_in_period, scope: dict, touched: set[int]) -
     gaps = Gap.objects.filter(organization=organization)
     covering = gaps.filter(pk__in=named, rule__in=COVERAGE_RULES, touchpoint__isnull=False).values("touchpoint_id")
     open_covering = Q(resolved_at__isnull=True, rule__in=COVERAGE_RULES, touchpoint_id__in=covering)
-    rows = _scoped(gaps.filter(Q(pk__in=named) | open_covering), **scope).order_by().values_list(*_GAP_FIELDS)
+    rows = scoped(gaps.filter(Q(pk__in=named) | open_covering), **scope).order_by().values_list(*_GAP_FIELDS)
     found, coverage_open = {}, Counter()
     for gap_id, severity, rule, journey_id, touchpoint_id, resolved_at, status in rows:
         if gap_id in touched:
@@ -224,102 +214,6 @@ def _place(state: tuple[bool, bool]) -> str | None:
     return None if resolved else "accepted" if accepted else "open"
 
 
-_LIFE = frozenset(GAP_LIFE_EVENTS)
-_ACCEPTANCE = frozenset({GapEvent.Kind.ACCEPTED, GapEvent.Kind.RISK_ENDED})
-
-
-def _day_ends(days: list[date]) -> list[datetime]:
-    """The moments that cut `days` (ascending) apart: the first day's start, then each day's end."""
-    return [day_end(days[0] - timedelta(days=1))] + [day_end(day) for day in days]
-
-
-def _day_of(ends: list[datetime], connection) -> RawSQL:
-    """How many of `ends` an event's moment has reached (0: before the first), as SQL: a binary
-    search of nested CASEs, so a day costs the database a handful of comparisons per event and
-    Python no parsed moment at all. Written out, not built of Case and When: for the 92 ends of
-    a quarter, those cost more to build and compile (11 ms) than the database takes to answer."""
-    at = f"{connection.ops.quote_name(GapEvent._meta.db_table)}.{connection.ops.quote_name('at')}"
-    params = [connection.ops.adapt_datetimefield_value(end) for end in ends]
-
-    def search(low: int, high: int) -> tuple[str, list]:
-        if low == high:
-            return str(low), []
-        middle = (low + high + 1) // 2
-        (above, above_params), (below, below_params) = search(middle, high), search(low, middle - 1)
-        sql = f"CASE WHEN {at} >= %s THEN {above} ELSE {below} END"
-        return sql, [params[middle - 1], *above_params, *below_params]
-
-    return RawSQL(*search(0, len(ends)), output_field=IntegerField())
-
-
-@dataclass(frozen=True)
-class _Events:
-    """The events of a part since a moment, newest first, as three columns: the gap, the kind,
-    and the day (how many of `ends` the event reached, see _day_of). Newest first, a day's
-    events are together and the days come last to first."""
-
-    ends: list[datetime]
-    gaps: list[int]
-    kinds: list[str]
-    days: list[int]
-
-    @classmethod
-    def read(cls, organization, since: datetime, scope: dict, ends: list[datetime]) -> _Events:
-        events = _events_since(organization, since, scope)
-        rows = (
-            events.annotate(day=_day_of(ends, connections[events.db]))
-            .order_by("-at", "-id")
-            .values_list(*_EVENT_FIELDS)
-        )
-        # Read straight from the cursor into three columns: a queryset's per-row converters and
-        # chunks of 100 cost more than the rows' own read, and so does the garbage collector when
-        # a quarter's rows are kept as tuples (each kept row is a tracked object: 17.5k of them
-        # set off some 50 collections, one of them full, per read). A row dropped at once is not.
-        sql, params = rows.query.sql_with_params()
-        gaps: list[int] = []
-        kinds: list[str] = []
-        days: list[int] = []
-        add_gap, add_kind, add_day = gaps.append, kinds.append, days.append
-        with connections[rows.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            for gap, kind, day in cursor:
-                add_gap(gap)
-                add_kind(kind)
-                add_day(day)
-        return cls(ends, gaps, kinds, days)
-
-    def span(self, low: int, high: int) -> tuple[int, int]:
-        """Where the events of the days `low` to `high` (excluded) are, as a slice of the rows."""
-        # The days come last to first: searched as their negatives, they ascend.
-        return bisect_right(self.days, -high, key=neg), bisect_right(self.days, -low, key=neg)
-
-    def steps(self, day: int) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
-        """Per gap, its earliest life step, its earliest acceptance step and its latest life step
-        of `day`. The rows are newest first: the last one a dict keeps is the earliest."""
-        start, stop = self.span(day, day + 1)
-        gaps, kinds = self.gaps[start:stop], self.kinds[start:stop]
-        if _LIFE.issuperset(kinds):  # most days: steps of the gaps' lives only, read by dict() itself
-            return dict(zip(gaps, kinds, strict=True)), {}, dict(zip(gaps[::-1], kinds[::-1], strict=True))
-        earliest_life = {gap: kind for gap, kind in zip(gaps, kinds, strict=True) if kind in _LIFE}
-        earliest_acceptance = {gap: kind for gap, kind in zip(gaps, kinds, strict=True) if kind in _ACCEPTANCE}
-        latest_life = {gap: kind for gap, kind in zip(gaps[::-1], kinds[::-1], strict=True) if kind in _LIFE}
-        return earliest_life, earliest_acceptance, latest_life
-
-    def resolved_within(self, low: int, high: int) -> int:
-        """Gaps whose last step of their life in the days `low` to `high` (excluded) is a resolution."""
-        start, stop = self.span(low, high)
-        gaps, kinds = self.gaps[start:stop][::-1], self.kinds[start:stop][::-1]
-        if _LIFE.issuperset(kinds):
-            latest = dict(zip(gaps, kinds, strict=True))
-        else:
-            latest = {gap: kind for gap, kind in zip(gaps, kinds, strict=True) if kind in _LIFE}
-        return countOf(latest.values(), GapEvent.Kind.RESOLVED)
-
-
-def _events_since(organization, moment: datetime, scope: dict):
-    return _scoped(GapEvent.objects.filter(organization=organization, at__gte=moment), prefix="gap__", **scope)
-
-
 def _replay(
     *,
     organization,
@@ -328,7 +222,7 @@ def _replay(
     journey_id: int | None = None,
     stage_id: int | None = None,
     live: GapTally | None = None,
-    events: _Events | None = None,
+    events: PeriodEvents | None = None,
 ) -> list[GapCounts]:
     """The gap figures at the end of each of `days` (ascending), by undoing the events after each.
 
@@ -338,16 +232,16 @@ def _replay(
     """
     scope = {"journey_id": journey_id, "stage_id": stage_id}
     live = live or gap_tally_read(organization=organization, **scope)
-    ends = _day_ends(days)  # the first day's resolutions count too; today's end is still to come
+    ends = day_ends(days)  # the first day's resolutions count too; today's end is still to come
     if events is None:
-        events = _Events.read(organization, ends[0], scope, ends)
+        events = PeriodEvents.read(organization, ends[0], scope, ends)
     if events.ends != ends:
         raise ValueError("The events were read for other days.")
     after_first_start = events.span(1, len(ends) + 1)[1]  # the rows come last day first
     named = set(events.gaps[:after_first_start])
     gaps, coverage_open = {}, Counter()
     if named:
-        gaps, coverage_open = _gaps_read(organization, _events_since(organization, ends[0], scope), scope, named)
+        gaps, coverage_open = _gaps_read(organization, events_since(organization, ends[0], scope), scope, named)
     rewind = _Rewind(live=live, gaps=gaps)
     touched = rewind.touched()  # the open coverage gaps read are on these touchpoints, or none
     rewind.coverage_open = Counter({t: n for t, n in coverage_open.items() if t in touched})
@@ -397,8 +291,8 @@ def period_change(
     # One read of the events serves the trend and the resolutions of both periods: a gap
     # resolved within a period has its last step before the period's end within the period.
     trend_days = [since + timedelta(days=n) for n in range(days + 1)]
-    ends = _day_ends(trend_days)  # ends[1]: the end of `since`, where this period starts
-    events = _Events.read(organization, day_end(since - timedelta(days=days)), scope, ends)
+    ends = day_ends(trend_days)  # ends[1]: the end of `since`, where this period starts
+    events = PeriodEvents.read(organization, day_end(since - timedelta(days=days)), scope, ends)
     points = _replay(
         organization=organization,
         days=trend_days,

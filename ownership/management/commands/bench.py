@@ -51,7 +51,8 @@ from ownership.gaps.snapshots import snapshot_load
 from ownership.management.commands._synthetic import analyze_tables, delete_organization, purge, sized_journeys_add
 from ownership.management.commands._targets import Verdict, at_most, below, record
 from ownership.models import Assignment, AuditRun, Function, Gap, GapEvent, Scenario
-from ownership.scenarios.services import scenario_create, scenario_state
+from ownership.scenarios.services import scenario_create
+from ownership.scenarios.state import scenario_state
 
 TARGET_RATIO = 3.0  # steady-state audit / raw GROUP BY, from RATIO_FROM touchpoints
 RATIO_FROM = 10_000
@@ -78,7 +79,7 @@ class Result:
     audit_full_ms: float
     raw_ms: float
     edit_p50_ms: dict[int, float]  # journey size -> p50 of a cell edit with its live update
-    scenario_ms: float  # a merge scenario compared with today (ownership.scenarios.services.scenario_state)
+    scenario_ms: float  # a merge scenario compared with today (ownership.scenarios.state.scenario_state)
 
     @property
     def ratio(self) -> float:
