@@ -157,7 +157,7 @@ def analyze_tables() -> None:
     statistics, and (outside a transaction) the dead rows of a replaced organization reclaimed."""
     if connection.vendor != "postgresql":
         return
-    tables = [model._meta.db_table for model in (Function, Role, Journey, Stage, Touchpoint, Assignment, Gap)]
+    tables = [model._meta.db_table for model in (Function, Role, Journey, Stage, Touchpoint, Assignment, Gap, GapEvent)]
     command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
     with connection.cursor() as cursor:
         cursor.execute(f"{command} " + ", ".join(connection.ops.quote_name(table) for table in tables))
