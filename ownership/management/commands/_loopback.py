@@ -54,10 +54,16 @@ def gunicorn_start(port: int, workers: int, *, threads: int = 1, timeout: int = 
     return subprocess.Popen(command, cwd=settings.BASE_DIR, env=server_env(), stderr=log)
 
 
-def worker_start(concurrency: int = 2) -> subprocess.Popen:
+def worker_start(concurrency: int = 2, *, queue: str | None = None) -> subprocess.Popen:
+    """A Celery worker; with `queue`, one that takes only that queue's tasks (and sends to it), so a
+    benchmark's jobs never meet another worker's."""
+    env = server_env()
     command = [sys.executable, "-m", "celery", "-A", "cxowner", "worker", "--concurrency", str(concurrency)]
     command += ["--loglevel", "warning", "--without-mingle", "--without-gossip"]
-    return subprocess.Popen(command, cwd=settings.BASE_DIR, env=server_env())
+    if queue is not None:
+        env |= {"CELERY_TASK_DEFAULT_QUEUE": queue, "CELERY_TASK_ALWAYS_EAGER": "false"}
+        command += ["--queues", queue]
+    return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env)
 
 
 def stop(process: subprocess.Popen) -> None:

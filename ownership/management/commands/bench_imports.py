@@ -23,8 +23,6 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -41,7 +39,7 @@ from cxowner.orgs.models import Membership, Organization
 from cxowner.orgs.services import token_create
 from journeys.models import Touchpoint
 from ownership.imports.export import matrix_export
-from ownership.management.commands._loopback import server_env, stop
+from ownership.management.commands._loopback import stop, worker_start
 from ownership.management.commands._synthetic import analyze_tables, delete_organization
 from ownership.management.commands._targets import below, record
 from ownership.models import Assignment, ImportJob
@@ -70,7 +68,7 @@ class Command(BaseCommand):
         queue = f"bench-imports-{secrets.token_hex(4)}"
         # This process sends the jobs: they go to the bench's own queue, which only its worker takes.
         current_app.conf.task_default_queue = queue
-        worker = self.worker(queue)
+        worker = worker_start(queue=queue)
         organizations = []
         try:
             page_org, editor = self.organization(PAGE_SLUG)
@@ -104,12 +102,6 @@ class Command(BaseCommand):
         Membership.objects.create(user=user, organization=organization, role=Membership.Role.EDITOR)
         analyze_tables()
         return organization, user
-
-    def worker(self, queue: str) -> subprocess.Popen:
-        env = {**server_env(), "CELERY_TASK_DEFAULT_QUEUE": queue, "CELERY_TASK_ALWAYS_EAGER": "false"}
-        command = [sys.executable, "-m", "celery", "-A", "cxowner", "worker", "-Q", queue, "-c", "2", "-l", "warning"]
-        command += ["--without-mingle", "--without-gossip"]
-        return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env)
 
     def page(self, organization, editor, data: bytes) -> dict:
         """The editor's import: upload and preview, dry run, import; seconds of each step."""

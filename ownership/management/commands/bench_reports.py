@@ -24,7 +24,6 @@ import json
 import os
 import secrets
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +35,13 @@ from django.core.management.base import BaseCommand, CommandError
 from cxowner.orgs.models import Organization
 from cxowner.orgs.services import token_create
 from journeys.models import Journey
-from ownership.management.commands._loopback import free_port, gunicorn_start, percentile_ms, wait_until_up
+from ownership.management.commands._loopback import (
+    free_port,
+    gunicorn_start,
+    percentile_ms,
+    wait_until_up,
+    worker_start,
+)
 from ownership.management.commands._synthetic import delete_organization
 from ownership.management.commands._targets import below, record
 from ownership.management.commands.bench_api import Load
@@ -79,7 +84,7 @@ class Command(BaseCommand):
             f"/api/v1/orgs/{SLUG}/report.pdf?journey={journey.pk}" for journey in journeys
         ]
         queue = f"bench-reports-{secrets.token_hex(4)}"
-        processes = [self._server(port, workers, queue), self._worker(queue)]
+        processes = [self._server(port, workers, queue), worker_start(queue=queue)]
         try:
             wait_until_up(base + "/api/v1/ping/", processes[0])
             stop = time.monotonic() + duration
@@ -130,13 +135,6 @@ class Command(BaseCommand):
     def _server(self, port: int, workers: int, queue: str) -> subprocess.Popen:
         os.environ["CELERY_TASK_DEFAULT_QUEUE"] = queue  # read by the server's and the worker's settings
         return gunicorn_start(port, workers)
-
-    def _worker(self, queue: str) -> subprocess.Popen:
-        env = {**os.environ, "DEBUG": "false", "CELERY_TASK_DEFAULT_QUEUE": queue, "CELERY_TASK_ALWAYS_EAGER": "false"}
-        env.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(40))
-        env.pop("PYTEST_VERSION", None)
-        command = [sys.executable, "-m", "celery", "-A", "cxowner", "worker", "-Q", queue, "-c", "2", "-l", "warning"]
-        return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env)
 
     def _report(self, baseline, during, asked, drawn, *, touchpoints, workers, connections) -> None:
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
