@@ -15,6 +15,7 @@ from pathlib import Path
 PROC = Path("/proc")
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 KINDS = (("gunicorn", "web server (gunicorn)"), ("celery", "worker (Celery)"), ("postgres", "PostgreSQL"))
+SERVING = tuple(kind for _, kind in KINDS)
 OTHER = "everything else on the machine"
 GENERATOR = "load generator (this command)"
 
@@ -79,6 +80,25 @@ class CpuClock:
         idle, total = self._idle()
         self.used, self.wall = dict(used), time.monotonic() - self.began
         self.idle_share = (idle - self.idle_before[0]) / max(1, total - self.idle_before[1])
+
+    def serving(self) -> float:
+        """CPU seconds of the processes that serve the load: web server, worker and database."""
+        return sum(self.used.get(kind, 0.0) for kind in SERVING)
+
+    def floor_lines(self, *, requests: int, in_flight: int, mean_ms: float) -> list[str]:
+        """Little's law: with `in_flight` requests always waiting or running, the mean latency is
+        in_flight / throughput, and the cores cap the throughput at cores / CPU per request."""
+        if not (self.available and requests):
+            return []
+        cores = os.cpu_count() or 1
+        per_request = self.serving() / requests
+        floor = in_flight * per_request / cores
+        return [
+            f"CPU per request served (web server + worker + PostgreSQL, background work included): "
+            f"{per_request * 1000:.1f} ms. With {in_flight} requests always in flight on {cores} cores, "
+            f"the mean latency cannot be below {in_flight} × {per_request * 1000:.1f} / {cores} = "
+            f"{floor * 1000:.0f} ms (Little's law); measured mean: {mean_ms:.0f} ms."
+        ]
 
     def table(self) -> list[str]:
         if not self.available:

@@ -159,6 +159,12 @@ class Command(BaseCommand):
         self._holds_report(held, duration)
         self.stdout.write("")
         self.stdout.write("\n".join(clock.table()))
+        every = [latency for tally in run.tallies.values() for latency in tally.latencies]
+        mean_ms = 1000 * sum(every) / max(1, len(every))
+        self.stdout.write("")
+        self.stdout.write(
+            "\n".join(clock.floor_lines(requests=len(every), in_flight=editors + shared, mean_ms=mean_ms))
+        )
 
     def _build(self, touchpoints: int, journeys_needed: int) -> tuple[Organization, list[int]]:
         call_command("generate_org", SLUG, touchpoints=touchpoints, replace=True, stdout=self.stdout)
@@ -286,7 +292,7 @@ def _editor(run: Run, key: str, journey: int, shared: bool) -> None:
 def _auditor(run: Run, key: str, every: float) -> None:
     while run.going():
         run.call("audit request", "POST", f"/api/v1/orgs/{SLUG}/audits/", key)
-        time.sleep(every)
+        time.sleep(max(0.0, min(every, run.ends - time.monotonic())))
 
 
 def _planner(run: Run, key: str, journey: int) -> None:
