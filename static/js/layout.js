@@ -57,16 +57,24 @@
     (root || document).querySelectorAll(SCROLLERS).forEach(function (box) {
       var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
       if (scrolls && !box.hasAttribute("tabindex")) {
+        // What this script adds it lists in data-scroll-focus, to take it back later.
+        var added = ["tabindex"];
         box.setAttribute("tabindex", "0");
-        box.setAttribute("data-scroll-focus", "");
+        if (!box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby")) {
+          box.setAttribute("aria-label", nameOf(box));
+          added.push("aria-label");
+          if (!box.hasAttribute("role")) {
+            box.setAttribute("role", "region");
+            added.push("role");
+          }
+        }
+        box.setAttribute("data-scroll-focus", added.join(" "));
       } else if (!scrolls && box.hasAttribute("data-scroll-focus")) {
-        // No longer wider than the screen (turned to landscape): no needless tab stop.
-        box.removeAttribute("tabindex");
+        // No longer wider than its box (a phone turned to landscape): no needless tab stop.
+        box.getAttribute("data-scroll-focus").split(" ").forEach(function (name) {
+          box.removeAttribute(name);
+        });
         box.removeAttribute("data-scroll-focus");
-      }
-      if (box.hasAttribute("tabindex") && !box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby")) {
-        if (!box.hasAttribute("role")) box.setAttribute("role", "region");
-        box.setAttribute("aria-label", nameOf(box));
       }
     });
   }
