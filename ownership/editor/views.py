@@ -92,7 +92,6 @@ def matrix_page(
             "journey_owner": owner,
             "stages": stages,
             "row_filter": row_filter,
-            "dense": request.GET.get("dense") == "1",
             "stage_form": bound.get("stage") or StageForm(),
             "owner_form": bound.get("owner")
             or OwnerForm(

@@ -1,5 +1,6 @@
 // Spreadsheet editing in the matrix editor, on top of matrix.js (window.cxMatrix):
-//   Shift+arrows or Shift+click select a rectangle of cells from the focused one (the anchor);
+//   Shift+arrows, Shift+click or a drag across cells select a rectangle of cells from the
+//   focused one (the anchor);
 //   Ctrl+C copies it as tab-separated text (letters as "R/A", what Excel and Sheets paste back);
 //   Ctrl+V pastes a block copied from Excel, Google Sheets or this page at the selection's top-left
 //   corner (one value pasted into a larger selection fills it); Ctrl+D fills each column of the
@@ -81,12 +82,36 @@
   });
   cx.hooks.applied.push(paint);
 
-  // Shift+click extends the selection: the mousedown must not move the focus (or select text).
+  // Shift+click extends the selection, and a drag across cells selects the block it covers: the
+  // mousedown must not move the focus (or select the page's text); the sheet moves it itself.
+  var drag = null;  // {from: cell, moved: bool} while the button is down
   table.addEventListener("mousedown", function (event) {
-    if (event.shiftKey && event.target.closest("td.cell")) event.preventDefault();
+    var cell = event.target.closest("td.cell");
+    if (!cell || event.button !== 0) return;
+    event.preventDefault();
+    if (event.shiftKey) return;
+    drag = { from: cell, moved: false };
+    cx.activate(cell, true);
   });
+  table.addEventListener("mouseover", function (event) {
+    if (!drag) return;
+    var cell = event.target.closest("td.cell");
+    if (!cell || (!drag.moved && cell === drag.from)) return;
+    if (!(event.buttons & 1)) { drag = null; return; }
+    if (!drag.moved) { drag.moved = true; anchor = ids(drag.from); cx.hideMenu(); }
+    extendTo(cell);
+  });
+  document.addEventListener("mouseup", function () {
+    if (drag && drag.moved) {
+      swallowClick = true;
+      setTimeout(function () { swallowClick = false; }, 0);  // no click came (released outside)
+    }
+    drag = null;
+  });
+  var swallowClick = false;  // the click that ends a drag does not open the letter dialog
   cx.hooks.click.push(function (event) {
     var cell = event.target.closest("td.cell");
+    if (swallowClick) { swallowClick = false; if (cell || event.target.closest("tr.tp-row")) return true; }
     if (!cell) return false;
     if (!event.shiftKey) { collapse(cell); return false; }
     event.preventDefault();
