@@ -30,6 +30,16 @@
     var active = document.activeElement;
     return active && active.matches && active.matches("td.cell") && table.contains(active) ? active : null;
   }
+  // Copy and paste from the page itself or the letter dialog act on the cell the grid was on.
+  function cellForClipboard() {
+    var cell = focused();
+    if (cell) return cell;
+    var active = document.activeElement;
+    if (active !== document.body && !(active && active.closest && active.closest("#cell-menu"))) return null;
+    cell = table.querySelector('td.cell[tabindex="0"]');
+    if (cell) { cx.hideMenu(); cell.focus({ preventScroll: true }); }
+    return cell;
+  }
   function anchorCell() { return anchor && cx.findCell(anchor.tp, anchor.fn); }
 
   // The selected rectangle: rows and columns, inclusive, or null when the anchor is gone.
@@ -196,7 +206,7 @@
   function shown(letters) { return letters.split("").join("/"); }
 
   document.addEventListener("copy", function (event) {
-    if (!focused() || !event.clipboardData) return;
+    if (!cellForClipboard() || !event.clipboardData) return;
     var rect = rectangle();
     if (!rect) return;
     var text = grid(rect).map(function (line) {
@@ -221,7 +231,7 @@
   }
 
   document.addEventListener("paste", function (event) {
-    if (!focused() || !cx.editable || !event.clipboardData) return;
+    if (!cx.editable || !event.clipboardData || !cellForClipboard()) return;
     var text = event.clipboardData.getData("text/plain");
     event.preventDefault();
     if (!text) { cx.say("The clipboard holds no text to paste.", "error"); return; }
