@@ -139,6 +139,15 @@ def test_hovering_a_name_shows_its_status_and_tools(live_server, chromium, log_i
     screenshot(page, "matrix-sheet-row-card")
 
 
+def test_the_keyboard_opens_a_rows_card_from_its_name(live_server, chromium, log_in, long_journey):
+    page = sheet_page(chromium, log_in, live_server, long_journey, 1440, 900)
+    row = page.locator("tr.tp-row").nth(2)
+    row.locator("td.cell").first.focus()
+    page.keyboard.press("ArrowLeft")
+    expect(row.locator("a.tp-name")).to_be_focused()
+    expect(row.get_by_role("button", name=re.compile(r"^Move .* down"))).to_be_visible()
+
+
 def test_a_drag_across_cells_selects_a_block_without_selecting_text(live_server, chromium, log_in, sheet):  # noqa: F811
     page = log_in(chromium.new_context(), "cxlead")
     open_editor(page, live_server, sheet)
