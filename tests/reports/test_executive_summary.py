@@ -84,7 +84,10 @@ def test_its_change_over_each_period_is_the_dashboards(large, days):
         assert getattr(change, name) == getattr(shown, name), name
     assert change.earlier  # three months old: every period has an earlier figure
     assert summary.coverage == dashboard.coverage and summary.figures.gaps == dashboard.gaps
-    assert summary.worst_journeys[:5] == dashboard.worst_journeys
+    if days == 30:  # the worst journeys show their change over 30 days
+        assert summary.worst_journeys[:5] == dashboard.worst_journeys
+    else:
+        assert [j.id for j in summary.worst_journeys[:5]] == [j.id for j in dashboard.worst_journeys]
     assert summary.by_function == tuple(row for row in dashboard.by_function if row.total)[:15]
 
 
@@ -101,9 +104,9 @@ def test_the_summary_reads_a_bounded_number_of_queries(organization, touchpoints
     matrix_build(organization=organization, touchpoints=touchpoints, functions=12, stages=3)
     JourneyFactory.create_batch(touchpoints // 10, organization=organization)  # more journeys, no more queries
     audit_organization(organization=organization, trigger="manual")
-    # journeys · functions · coverage · gap counts · gaps by function · the 30 days' events and
-    # their gaps · the live tally · the 7 and 90 days' events and gaps · top risks · top gaps
-    with django_assert_max_num_queries(14):
+    # journeys · functions · coverage · gap counts · gaps by function · the live tally, the
+    # events and the gaps they touch, once for the three periods · top risks · top gaps
+    with django_assert_max_num_queries(10):
         executive_summary_build(organization=organization, today=_today())
 
 
