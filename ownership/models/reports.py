@@ -66,6 +66,7 @@ class ReportJob(models.Model):
     class Step(models.TextChoices):
         """Where a running job's render is: the worker writes it as it goes, the job's page reads it."""
 
+        WAITING = "waiting", "Waiting for a worker"
         READING = "reading", "Reading the figures"
         LAYOUT = "layout", "Laying out the pages"
         WRITING = "writing", "Writing the file"
@@ -83,7 +84,7 @@ class ReportJob(models.Model):
     filename = models.CharField(max_length=255, blank=True)
     pdf = models.BinaryField(default=b"", editable=False)
     error = models.TextField(blank=True)
-    step = models.CharField(max_length=10, choices=Step.choices, blank=True)
+    step = models.CharField(max_length=10, choices=Step.choices, default=Step.WAITING)
     pages_done = models.PositiveIntegerField(default=0, help_text="Pages laid out so far (the final count once done).")
     pages_expected = models.PositiveIntegerField(default=0, help_text="About how many pages the PDF will have.")
     created_at = models.DateTimeField(auto_now_add=True)
