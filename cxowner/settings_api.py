@@ -61,5 +61,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "ownership.models.AuditRun.Status",
         "ScenarioStatusEnum": "ownership.models.Scenario.Status",
+        "KindEnum": "ownership.models.ScenarioOperationKind",  # the name it had when it was the only "kind"
+        "ReportKindEnum": "ownership.models.ReportJob.Kind",
     },
 }

@@ -14,7 +14,13 @@ from ownership.gaps.api import AuditRunViewSet, GapViewSet
 from ownership.gaps.api_rules import RuleListView
 from ownership.history.api import ChangeSetViewSet
 from ownership.imports.api import ImportJobViewSet, MatrixExportView, MatrixImportView
-from ownership.reports.api import ReportJobPdfView, ReportJobView, ReportPdfView, ReportScheduleView
+from ownership.reports.api import (
+    ReportJobPdfView,
+    ReportJobsView,
+    ReportJobView,
+    ReportPdfView,
+    ReportScheduleView,
+)
 from ownership.reviews.api import ReviewCampaignViewSet
 from ownership.scenarios.api import ScenarioViewSet
 from ownership.structure.api import FunctionViewSet, RoleViewSet
@@ -46,6 +52,7 @@ organization_urls = [
     path("audit-schedule/", AuditScheduleView.as_view(), name="audit-schedule"),
     path("report.pdf", ReportPdfView.as_view(), name="report-pdf"),
     path("report/schedule/", ReportScheduleView.as_view(), name="report-schedule"),
+    path("report/jobs/", ReportJobsView.as_view(), name="report-jobs"),
     re_path(rf"^report/jobs/(?P<pk>{ID_PATTERN})/$", ReportJobView.as_view(), name="report-job"),
     re_path(rf"^report/jobs/(?P<pk>{ID_PATTERN})/pdf$", ReportJobPdfView.as_view(), name="report-job-pdf"),
     *router.urls,

@@ -262,6 +262,7 @@ ENDPOINTS = [
     ),
     # Drawn by a worker: 202 and the job (the PDF itself once drawn, test_report_jobs.py).
     Endpoint("report pdf", "get", "orgs/{org}/report.pdf", "viewer", 202),
+    Endpoint("report jobs ask", "post", "orgs/{org}/report/jobs/", "viewer", 202, {"kind": "summary"}),
     Endpoint("report job", "get", "orgs/{org}/report/jobs/{report_job}/", "viewer", 200),
     Endpoint("report job pdf", "get", "orgs/{org}/report/jobs/{report_job}/pdf", "viewer", 200),
     Endpoint("report schedule", "get", "orgs/{org}/report/schedule/", "admin", 200),

@@ -59,7 +59,20 @@ class ReportJob(models.Model):
         DONE = "done"
         FAILED = "failed"
 
+    class Kind(models.TextChoices):
+        FULL = "full", "Full report"
+        SUMMARY = "summary", "Executive summary"
+
+    class Step(models.TextChoices):
+        """Where a running job's render is: the worker writes it as it goes, the job's page reads it."""
+
+        WAITING = "waiting", "Waiting for a worker"
+        READING = "reading", "Reading the figures"
+        LAYOUT = "layout", "Laying out the pages"
+        WRITING = "writing", "Writing the file"
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="report_jobs")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FULL)
     journey = models.ForeignKey(Journey, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -71,6 +84,9 @@ class ReportJob(models.Model):
     filename = models.CharField(max_length=255, blank=True)
     pdf = models.BinaryField(default=b"", editable=False)
     error = models.TextField(blank=True)
+    step = models.CharField(max_length=10, choices=Step.choices, default=Step.WAITING)
+    pages_done = models.PositiveIntegerField(default=0, help_text="Pages laid out so far (the final count once done).")
+    pages_expected = models.PositiveIntegerField(default=0, help_text="About how many pages the PDF will have.")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -90,4 +106,4 @@ class ReportJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Report PDF of {self.organization} for {self.today} ({self.status})"
+        return f"{self.get_kind_display()} PDF of {self.organization} for {self.today} ({self.status})"

@@ -51,7 +51,21 @@ class ReportJobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReportJob
-        fields = ["id", "status", "journey", "today", "error", "created_at", "started_at", "finished_at", "pdf"]
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "journey",
+            "today",
+            "step",
+            "pages_done",
+            "pages_expected",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "pdf",
+        ]
         read_only_fields = fields
 
     def get_pdf(self, job) -> str | None:
@@ -116,6 +130,65 @@ class ReportPdfView(_JsonAnswers, OrganizationScopedMixin, APIView):
             return _pdf_response(job)
         location = reverse("api:report-job", kwargs={"org": org, "pk": job.pk})
         return Response(ReportJobSerializer(job).data, status=202, headers={"Location": location})
+
+
+class ReportJobAskSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=ReportJob.Kind.choices,
+        default=ReportJob.Kind.FULL,
+        help_text='"full": the whole report (of the organization, or of `journey`); "summary": the '
+        "organization's executive summary, five pages at most.",
+    )
+    journey = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="Only this journey (the full report only)."
+    )
+
+    def validate(self, data):
+        if data.get("journey") is not None and data["kind"] != ReportJob.Kind.FULL:
+            raise serializers.ValidationError(
+                {"journey": ["The executive summary is always the whole organization's."]}
+            )
+        return data
+
+
+class ReportJobsView(OrganizationScopedMixin, APIView):
+    """Ask for a PDF — the full report or the executive summary — drawn by a worker: 202 with the
+    job while it waits or is drawn (follow its Location), 200 with the job when the same PDF is
+    already drawn (its `pdf` link). Any member may ask; 429 when the organization already has five
+    reports under way."""
+
+    write_role = Membership.Role.VIEWER
+
+    @extend_schema(
+        request=ReportJobAskSerializer,
+        responses={
+            200: ReportJobSerializer,
+            202: ReportJobSerializer,
+            429: OpenApiResponse(description="Too many reports of the organization under way"),
+        },
+    )
+    def post(self, request, org):
+        asked = ReportJobAskSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        journey = None
+        if asked.validated_data.get("journey") is not None:
+            journey_id = asked.validated_data["journey"]
+            journey = Journey.objects.filter(organization=self.organization, pk=journey_id).first()
+            if journey is None:
+                raise serializers.ValidationError({"journey": [f"No journey {journey_id} in this organization."]})
+        try:
+            job = report_job_ask(
+                organization=self.organization,
+                journey=journey,
+                today=timezone.localdate(),
+                created_by=acting_user(request),
+                kind=asked.validated_data["kind"],
+            )
+        except ReportBusy as busy:
+            raise ReportBusyError(str(busy)) from None
+        location = reverse("api:report-job", kwargs={"org": org, "pk": job.pk})
+        status = 200 if job.status == ReportJob.Status.DONE else 202
+        return Response(ReportJobSerializer(job).data, status=status, headers={"Location": location})
 
 
 class ReportJobView(_JsonAnswers, OrganizationScopedMixin, APIView):

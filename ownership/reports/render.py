@@ -13,7 +13,9 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
+from ownership.reports.progress import Follow, pages_followed
 from ownership.reports.selectors import Report
+from ownership.reports.summary import ExecutiveSummary
 
 STYLESHEET = "css/report.css"
 
@@ -47,8 +49,23 @@ class PdfUnavailable(Exception):
     )
 
 
-def report_pdf(*, report: Report) -> bytes:
-    """The report as an A4 PDF; PdfUnavailable when the server lacks WeasyPrint's libraries."""
+def report_pdf(*, report: Report, follow: Follow | None = None) -> bytes:
+    """The report as an A4 PDF; PdfUnavailable when the server lacks WeasyPrint's libraries.
+    `follow(step, pages)` hears of each page laid out (ownership.reports.progress)."""
+    return _pdf(report_html(report=report, pdf=True), follow)
+
+
+def summary_html(*, summary: ExecutiveSummary) -> str:
+    """The executive summary's document (it is only ever a PDF)."""
+    return render_to_string("report/summary.html", {"summary": summary, "organization": summary.organization})
+
+
+def summary_pdf(*, summary: ExecutiveSummary, follow: Follow | None = None) -> bytes:
+    """The executive summary as an A4 PDF of at most five pages; PdfUnavailable as report_pdf."""
+    return _pdf(summary_html(summary=summary), follow)
+
+
+def _pdf(html: str, follow: Follow | None) -> bytes:
     # Imported here: WeasyPrint loads Pango and its fonts, which only the PDF's callers need, and
     # a machine with Python only (`make run`) still serves everything else.
     try:
@@ -58,12 +75,18 @@ def report_pdf(*, report: Report) -> bytes:
         raise PdfUnavailable(PdfUnavailable.message) from error
 
     no_fetching = URLFetcher(allowed_protocols=())
-    stylesheet = CSS(filename=finders.find(STYLESHEET), url_fetcher=no_fetching)
-    document = HTML(string=_drawable(report_html(report=report, pdf=True)), url_fetcher=no_fetching)
-    return document.write_pdf(stylesheets=[stylesheet])
+    with pages_followed(follow):
+        stylesheet = CSS(filename=finders.find(STYLESHEET), url_fetcher=no_fetching)
+        document = HTML(string=_drawable(html), url_fetcher=no_fetching)
+        return document.write_pdf(stylesheets=[stylesheet])
 
 
 def report_filename(*, report: Report) -> str:
     """ "ownership-report-acme-2026-11-29.pdf" (or the journey's name for a journey's report)."""
     subject = slugify(report.title) or "organization"
     return f"ownership-report-{subject}-{report.today.isoformat()}.pdf"
+
+
+def summary_filename(*, summary: ExecutiveSummary) -> str:
+    """ "executive-summary-acme-2026-11-29.pdf"."""
+    return f"executive-summary-{slugify(summary.title) or 'organization'}-{summary.today.isoformat()}.pdf"

@@ -8,6 +8,8 @@ assembled by ownership.report and drawn by ownership.report_render; nothing is c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -89,15 +91,28 @@ def _pdf_response(job: ReportJob) -> HttpResponse:
     return response
 
 
+def _kind(request: HttpRequest) -> str | None:
+    """The PDF asked for (`kind`: "full", the default, or "summary"); None for anything else."""
+    value = request.POST.get("kind") or request.GET.get("kind") or ReportJob.Kind.FULL
+    return value if value in ReportJob.Kind.values else None
+
+
 @org_view(Membership.Role.VIEWER, "GET", "POST")
 def report_pdf_download(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
-    """Ask for the PDF: a worker draws it (ownership.reports.jobs). A link followed (GET) gets the
-    file at once when the organization has not changed since it was last drawn; otherwise, and
-    from the page's button (POST), the job's page, which offers the file when it is done."""
+    """Ask for the PDF — the full report, or with `kind=summary` the executive summary: a worker
+    draws it (ownership.reports.jobs). A link followed (GET) gets the file at once when the
+    organization has not changed since it was last drawn; otherwise, and from the buttons
+    (POST), the job's page, which shows its progress and offers the file when it is done."""
     organization = membership.organization
-    journey = _journey(request, organization)
+    kind = _kind(request)
+    if kind is None:
+        text = 'No such PDF: ask for kind "full" (the report) or "summary" (the executive summary).'
+        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+    journey = _journey(request, organization) if kind == ReportJob.Kind.FULL else None
     try:
-        job = report_job_ask(organization=organization, journey=journey, today=_today(), created_by=request.user)
+        job = report_job_ask(
+            organization=organization, journey=journey, today=_today(), created_by=request.user, kind=kind
+        )
     except ReportBusy as busy:
         return HttpResponse(str(busy), status=429, content_type="text/plain; charset=utf-8")
     if request.method == "GET" and job.status == ReportJob.Status.DONE:
@@ -109,12 +124,44 @@ def _job(membership: Membership, job_id: int) -> ReportJob:
     return org_object(membership, ReportJob.objects.defer("pdf").select_related("journey"), job_id)
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far a job has got, in words: shown precisely ("page 40 of ~120"), announced coarsely
+    (in tenths), so a screen reader hears a change every few seconds, not a page count."""
+
+    text: str
+    announce: str
+    value: int | None = None  # for the bar; None: no measure yet (the bar moves without one)
+    maximum: int | None = None
+
+
+def job_progress(job: ReportJob) -> Progress:
+    what = "The executive summary" if job.kind == ReportJob.Kind.SUMMARY else "The report"
+    if job.status == ReportJob.Status.PENDING:
+        text = f"{what} waits its turn: one PDF of the organization is drawn at a time."
+        return Progress(text, f"{what} waits its turn.")
+    if job.status == ReportJob.Status.DONE:
+        return Progress(f"{what} is ready: {job.pages_expected or job.pages_done} pages.", f"{what} is ready.")
+    if job.status == ReportJob.Status.FAILED:
+        return Progress(job.error, f"{what} was not drawn.")
+    done, expected = job.pages_done, job.pages_expected
+    if job.step == ReportJob.Step.WRITING:
+        return Progress(f"Writing the file ({done} pages laid out).", "Writing the file.", expected, expected)
+    if job.step != ReportJob.Step.LAYOUT or not done:
+        return Progress("Reading the figures.", "Reading the figures.")
+    if done >= expected:  # more pages than expected: no share to give
+        return Progress(f"Laying out page {done}.", "Laying out the pages.", None, None)
+    tenths = 10 * done // expected
+    return Progress(f"Laying out page {done} of ~{expected}.", f"About {tenths * 10}% laid out.", done, expected)
+
+
 @org_view()
 def report_job(request: HttpRequest, membership: Membership, org: str, job_id: int) -> HttpResponse:
-    """A PDF being drawn; htmx asks again every two seconds until it is done (the partial)."""
+    """A PDF being drawn, with its progress; htmx asks again every two seconds until it is done
+    (the partial, which also updates the page's polite announcement of the progress)."""
     job = _job(membership, job_id)
     template = "report/_job.html" if request.htmx else "report/job.html"
-    return render_org(request, membership, template, {"nav": "report", "job": job})
+    return render_org(request, membership, template, {"nav": "report", "job": job, "progress": job_progress(job)})
 
 
 @org_view()

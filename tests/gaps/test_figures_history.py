@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ownership.editor.services import CellChange, cells_set
 from ownership.gaps.audits import audit_organization
-from ownership.gaps.figures import Figure, daily_trend, gap_counts_on, period_change
+from ownership.gaps.figures import PERIODS, Figure, daily_trend, gap_counts_on, period_change, period_changes
 from ownership.gaps.selectors import audit_run_changes
 from ownership.gaps.workflow import accepted_risks_reopen, gap_accept_risk, gap_acknowledge, gap_reopen
 from ownership.models import Gap, GapEvent
@@ -383,3 +383,27 @@ def test_a_decision_is_not_reported_as_an_opened_gap_by_the_next_audit(organizat
         run = audit_organization(organization=organization, trigger="manual").run
 
     assert audit_run_changes(run=run) == ([], [])
+
+
+def test_the_periods_read_together_are_each_read_alone(organization, store, django_assert_max_num_queries):
+    # Gaps opened, resolved, reopened and accepted on both sides of each period's edges: the
+    # 7 and 30 days are walked within the 90 days' walk, the periods before them too.
+    for index, (opened, settled) in enumerate([(170, 100), (95, 35), (60, 25), (33, 8), (14, 6), (12, 1)]):
+        contest(store, index % 4, days_ago(opened))
+        settle(store, index % 4, days_ago(settled))
+    contest(store, 1, days_ago(29))
+    contest(store, 2, days_ago(7))
+    with on(days_ago(4)):
+        gap_accept_risk(
+            gap=Gap.objects.get(rule="multiple_accountable", touchpoint=store["touchpoints"][2], resolved_at=None),
+            reason="Seasonal",
+            expires_on=TODAY + timedelta(days=30),
+            version=None,
+            today=days_ago(4),
+        )
+    contest(store, 3, days_ago(2), hour=23)
+    with on(TODAY), django_assert_max_num_queries(4):
+        together = period_changes(organization=organization, periods=PERIODS, today=TODAY)
+    for days in PERIODS:
+        assert together[days] == change_today(organization, days), days
+    assert together[7].resolved.now + together[7].resolved.then > 0  # the walk saw resolutions

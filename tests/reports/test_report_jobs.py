@@ -35,11 +35,12 @@ def drawn(monkeypatch):
     """Counts the PDFs drawn, and draws them cheaply (the layout is tested in test_report_pages)."""
     calls = []
 
-    def draw(*, report):
-        calls.append(report)
-        return b"%PDF-1.7 " + report.title.encode()
+    def draw(*, report=None, summary=None, follow=None):
+        calls.append(report or summary)
+        return b"%PDF-1.7 " + (report or summary).title.encode()
 
     monkeypatch.setattr(jobs, "report_pdf", draw)
+    monkeypatch.setattr(jobs, "summary_pdf", draw)
     return calls
 
 

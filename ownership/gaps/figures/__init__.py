@@ -29,6 +29,7 @@ from ownership.gaps.figures.history import (
     daily_trend,
     gap_counts_on,
     period_change,
+    period_changes,
 )
 from ownership.gaps.figures.read import (
     WORST_JOURNEYS,
@@ -69,6 +70,7 @@ __all__ = [
     "journey_standings",
     "live_gaps_read",
     "period_change",
+    "period_changes",
     "standing_read",
     "worst_first",
     "worst_first_key",

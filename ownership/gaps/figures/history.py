@@ -285,50 +285,93 @@ def period_change(
     organization, or of one journey or stage. Four queries (the live counts, the events of both
     periods, the gaps they touch, the coverage); two when the caller already read the live
     `coverage` and gap tally `live` of the same part."""
+    scope = {"journey_id": journey_id, "stage_id": stage_id}
+    return _walk(organization, days, today, scope, coverage, live).change(days)
+
+
+def period_changes(
+    *, organization, periods, today: date | None = None, coverage: Coverage | None = None, live: GapTally | None = None
+) -> dict[int, PeriodChange]:
+    """period_change of the organization for each of `periods` (days), from one walk back through
+    the longest: a shorter period's days are the longest's last ones, and the period before it is
+    within the longest's reach when it is at most half as long. The queries of one period_change;
+    a period neither the longest nor at most half of it is walked alone."""
+    longest = max(periods)
+    walk = _walk(organization, longest, today, {"journey_id": None, "stage_id": None}, coverage, live)
+    return {
+        days: walk.change(days)
+        if days == longest or 2 * days <= longest
+        else period_change(organization=organization, days=days, today=today, coverage=walk.coverage, live=live)
+        for days in periods
+    }
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """The figures at the end of each day of a period, and the events of it and the one before."""
+
+    organization: object
+    days: int
+    since: date
+    points: list[GapCounts]  # the end of `since`, then of each day to today
+    events: PeriodEvents
+    coverage: Coverage  # now
+
+    def change(self, days: int) -> PeriodChange:
+        """The change over the last `days` (at most this walk's, or half of it for the period
+        before to be within reach)."""
+        skip = self.days - days  # the walk's days before this period's first
+        then, now = self.points[skip], self.points[-1]
+        coverage = self.coverage
+        covered_then = Coverage(
+            coverage.in_scope, max(coverage.covered + now.uncovered_vs_now - then.uncovered_vs_now, 0)
+        )
+        # An event's day is how many of the walk's day ends it reached: this period starts at the
+        # end number skip + 1, and the one before it `days` ends earlier (the walk's own period
+        # before is read from its start: whatever precedes its first end).
+        ends = len(self.events.ends)
+        resolved_before = self.events.resolved_within(max(skip - days + 2, 0), skip + 2)
+        resolved_now = self.events.resolved_within(skip + 2, ends)
+        since = self.since + timedelta(days=skip)
+        # Before the organization existed there is nothing to compare with: 0 gaps would invent a
+        # rise, today's touchpoints without their gaps a fall in coverage.
+        earlier = self.organization.created_at < day_end(since)
+
+        def figure(now_value: int | None, then_value: int | None) -> Figure:
+            return Figure(now_value, then_value if earlier else None)
+
+        journeys = set(now.open_by_journey) | set(then.open_by_journey)
+        return PeriodChange(
+            days=days,
+            since=since,
+            coverage=figure(coverage.percent, covered_then.percent),
+            open_gaps=figure(now.open_total, then.open_total),
+            errors=figure(now.errors, then.errors),
+            accepted_risks=figure(now.accepted, then.accepted),
+            resolved=figure(resolved_now, resolved_before),
+            trend=tuple(self.points[skip + 1 :]),
+            open_by_journey={
+                j: figure(now.open_by_journey.get(j, 0), then.open_by_journey.get(j, 0)) for j in sorted(journeys)
+            },
+            earlier=earlier,
+        )
+
+
+def _walk(organization, days: int, today: date | None, scope: dict, coverage, live) -> _Walk:
     today = today or timezone.localdate()
     since = today - timedelta(days=days)
-    scope = {"journey_id": journey_id, "stage_id": stage_id}
     # One read of the events serves the trend and the resolutions of both periods: a gap
     # resolved within a period has its last step before the period's end within the period.
     trend_days = [since + timedelta(days=n) for n in range(days + 1)]
     ends = day_ends(trend_days)  # ends[1]: the end of `since`, where this period starts
     events = PeriodEvents.read(organization, day_end(since - timedelta(days=days)), scope, ends)
-    points = _replay(
-        organization=organization,
-        days=trend_days,
-        by_journey=True,
-        live=live,
-        events=events,
-        **scope,
-    )
-    then, now = points[0], points[-1]
+    points = _replay(organization=organization, days=trend_days, by_journey=True, live=live, events=events, **scope)
     if coverage is None:
-        rows = coverage_read(organization=organization, journey_ids=_ids(journey_id), stage_id=stage_id)
+        rows = coverage_read(
+            organization=organization, journey_ids=_ids(scope["journey_id"]), stage_id=scope["stage_id"]
+        )
         coverage = rows.organization
-    covered_then = Coverage(coverage.in_scope, max(coverage.covered + now.uncovered_vs_now - then.uncovered_vs_now, 0))
-    resolved_before, resolved_now = events.resolved_within(0, 2), events.resolved_within(2, len(ends))
-    # Before the organization existed there is nothing to compare with: 0 gaps would invent a
-    # rise, today's touchpoints without their gaps a fall in coverage.
-    earlier = organization.created_at < day_end(since)
-
-    def figure(now_value: int | None, then_value: int | None) -> Figure:
-        return Figure(now_value, then_value if earlier else None)
-
-    journeys = set(now.open_by_journey) | set(then.open_by_journey)
-    return PeriodChange(
-        days=days,
-        since=since,
-        coverage=figure(coverage.percent, covered_then.percent),
-        open_gaps=figure(now.open_total, then.open_total),
-        errors=figure(now.errors, then.errors),
-        accepted_risks=figure(now.accepted, then.accepted),
-        resolved=figure(resolved_now, resolved_before),
-        trend=tuple(points[1:]),
-        open_by_journey={
-            j: figure(now.open_by_journey.get(j, 0), then.open_by_journey.get(j, 0)) for j in sorted(journeys)
-        },
-        earlier=earlier,
-    )
+    return _Walk(organization, days, since, points, events, coverage)
 
 
 def _ids(journey_id: int | None) -> list[int] | None:
