@@ -28,8 +28,8 @@ from cxowner.orgs.models import Membership
 from cxowner.orgs.names import one_line
 from cxowner.orgs.versions import versioned_update
 from ownership.engine.vocabulary import rule_text
-from ownership.gaps.signals import gap_assigned
-from ownership.models import Gap, GapComment, GapEvent, GapStatus
+from ownership.gaps.signals import gap_assigned, gap_commented
+from ownership.models import Gap, GapComment, GapEvent, GapStatus, InboxPreference
 
 RISK_REASON_MAX_CHARS = 2000
 
@@ -161,9 +161,11 @@ def gap_comment_add(*, gap: Gap, author, body: str, integration: str = "") -> Ga
     if len(body) > COMMENT_MAX_CHARS:
         raise ValidationError({"body": f"Keep a comment under {COMMENT_MAX_CHARS} characters."})
     integration = "" if author is not None else one_line(integration or "")[:100]
-    return GapComment.objects.create(
+    comment = GapComment.objects.create(
         organization_id=gap.organization_id, gap=gap, author=author, integration=integration, body=body
     )
+    gap_commented.send(sender=GapComment, comment=comment)
+    return comment
 
 
 COMMENT_NOT_YOURS = "Only the comment's author or an admin of the organization can delete it."
@@ -184,6 +186,12 @@ def gap_assignee_notify(*, gap_id: int) -> bool:
     """E-mail the gap's assignee what is asked of them; False when there is nobody to tell."""
     gap = Gap.objects.select_related("assignee", "organization").filter(pk=gap_id).first()
     if gap is None or gap.assignee is None or not gap.assignee.email:
+        return False
+    # The member chose their inbox in the app only (ownership.inbox keeps the assignment there).
+    in_app_only = InboxPreference.objects.filter(
+        membership__organization_id=gap.organization_id, membership__user_id=gap.assignee_id, email=False
+    )
+    if in_app_only.exists():
         return False
     text = rule_text(gap.rule)
     due = f"\nDue: {gap.due_on:%Y-%m-%d}" if gap.due_on else ""
