@@ -12,8 +12,8 @@ from ownership.automation import tasks as automation_tasks
 from ownership.gaps import tasks as gaps_tasks
 from ownership.gaps.audit_requests import audit_runs_expire
 from ownership.imports import jobs as import_jobs
-from ownership.inbox import tasks as inbox_tasks
 from ownership.imports.jobs import import_jobs_sweep
+from ownership.inbox import tasks as inbox_tasks
 from ownership.reports import tasks as reports_tasks
 from ownership.reports.jobs import report_jobs_expire
 from ownership.reviews import tasks as reviews_tasks
