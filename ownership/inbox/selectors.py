@@ -12,10 +12,11 @@ from ownership.models import InboxItem, InboxPreference, ReviewCampaign
 BELL_MAX = 99
 
 
-def inbox_of(*, membership: Membership) -> QuerySet[InboxItem]:
-    """The member's items in this organization, newest first, with what each one names."""
+def inbox_of(*, organization_id: int, user_id: int | None) -> QuerySet[InboxItem]:
+    """The member's items in this organization, newest first, with what each one names (none for
+    an API token: it belongs to the organization, not to a person)."""
     return (
-        InboxItem.objects.filter(organization_id=membership.organization_id, recipient_id=membership.user_id)
+        InboxItem.objects.filter(organization_id=organization_id, recipient_id=user_id)
         .select_related("actor", "gap__journey", "gap__touchpoint__stage", "comment", "campaign")
         .order_by("-created_at", "-id")
     )

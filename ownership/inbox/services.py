@@ -156,10 +156,11 @@ def inbox_open_reviews_add(*, today: date) -> int:
     return sum(len(inbox_review_requests_add(campaign=campaign)) for campaign in campaigns)
 
 
-def inbox_items_read(*, membership: Membership, item_ids: list[int] | None) -> int:
+def inbox_items_read(*, organization_id: int, user_id: int | None, item_ids: list[int] | None) -> int:
     """Mark the member's items read (all their unread ones when `item_ids` is None); the number
-    marked. Ids that are not the member's own items refuse the whole request."""
-    mine = InboxItem.objects.filter(organization_id=membership.organization_id, recipient_id=membership.user_id)
+    marked. Ids that are not the member's own items of this organization refuse the whole request
+    (an API token, which is nobody, has no items)."""
+    mine = InboxItem.objects.filter(organization_id=organization_id, recipient_id=user_id)
     if item_ids is not None:
         wanted = set(item_ids)
         if len(wanted) != mine.filter(pk__in=wanted).count():

@@ -45,7 +45,7 @@ def subject_url(item: InboxItem, org: str) -> str:
 @org_view()
 def inbox(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     unread_only = request.GET.get("show") == "unread"
-    items = selectors.inbox_of(membership=membership)
+    items = selectors.inbox_of(organization_id=membership.organization_id, user_id=membership.user_id)
     if unread_only:
         items = items.filter(read_at__isnull=True)
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
@@ -81,21 +81,27 @@ def _item(membership: Membership, item_id: int) -> InboxItem:
 @org_view(VIEWER, "POST")
 def inbox_open(request: HttpRequest, membership: Membership, org: str, item_id: int) -> HttpResponse:
     item = _item(membership, item_id)
-    services.inbox_items_read(membership=membership, item_ids=[item.pk])
+    services.inbox_items_read(
+        organization_id=membership.organization_id, user_id=membership.user_id, item_ids=[item.pk]
+    )
     return redirect(subject_url(item, org))
 
 
 @org_view(VIEWER, "POST")
 def inbox_read(request: HttpRequest, membership: Membership, org: str, item_id: int) -> HttpResponse:
     item = _item(membership, item_id)
-    services.inbox_items_read(membership=membership, item_ids=[item.pk])
+    services.inbox_items_read(
+        organization_id=membership.organization_id, user_id=membership.user_id, item_ids=[item.pk]
+    )
     messages.success(request, "Marked read.")
     return redirect(_back(request, org))
 
 
 @org_view(VIEWER, "POST")
 def inbox_read_all(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
-    count = services.inbox_items_read(membership=membership, item_ids=None)
+    count = services.inbox_items_read(
+        organization_id=membership.organization_id, user_id=membership.user_id, item_ids=None
+    )
     messages.success(request, f"{count} item{'' if count == 1 else 's'} marked read." if count else "Nothing unread.")
     return redirect(_back(request, org))
 
