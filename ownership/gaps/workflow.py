@@ -37,6 +37,9 @@ RISK_REASON_MAX_CHARS = 2000
 COMMENT_MAX_CHARS = 5000
 
 
+RESOLVED = "The matrix no longer has this gap: it is resolved, nothing is left to decide."
+
+
 NOT_A_MEMBER = "Only a member of this organization can be asked to fix its gaps."
 
 
@@ -65,7 +68,7 @@ def _versioned(*, gap: Gap, version: int | None, **changes) -> Gap:
 
 def _refuse_resolved(current: Gap) -> None:
     if current.resolved_at is not None:
-        raise ValidationError("The matrix no longer has this gap: it is resolved, nothing is left to decide.")
+        raise ValidationError(RESOLVED, code="resolved")
 
 
 def _decision_record(*, gap: Gap, before: str, cause: str = "decision") -> None:
@@ -102,6 +105,14 @@ def gap_acknowledge(*, gap: Gap, version: int | None) -> Gap:
 
 def gap_accept_risk(*, gap: Gap, reason: str, expires_on: date | None, version: int | None, today: date) -> Gap:
     """Decide to live with the gap until `expires_on`, for a stated reason; it reopens that day."""
+    reason = risk_acceptance_check(reason=reason, expires_on=expires_on, today=today)
+    return _versioned(
+        gap=gap, version=version, workflow_status=GapStatus.ACCEPTED, risk_reason=reason, risk_expires_on=expires_on
+    )
+
+
+def risk_acceptance_check(*, reason: str, expires_on: date | None, today: date) -> str:
+    """The reason, stripped, when it and the expiry date make an acceptable risk; ValidationError if not."""
     reason = (reason or "").strip()
     errors = {}
     if not reason:
@@ -114,9 +125,7 @@ def gap_accept_risk(*, gap: Gap, reason: str, expires_on: date | None, version: 
         errors["expires_on"] = "The expiry date must be in the future."
     if errors:
         raise ValidationError(errors)
-    return _versioned(
-        gap=gap, version=version, workflow_status=GapStatus.ACCEPTED, risk_reason=reason, risk_expires_on=expires_on
-    )
+    return reason
 
 
 def gap_reopen(*, gap: Gap, version: int | None) -> Gap:

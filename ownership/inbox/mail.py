@@ -43,16 +43,6 @@ def _gap_lines(item: InboxItem) -> list[str]:
 def _what(item: InboxItem) -> tuple[str, list[str]]:
     """The subject's words and the body's lines for the item."""
     actor = _name(display_name(item.actor)) if item.actor_id and item.actor else "Someone"
-    if item.kind == Kind.REVIEW:
-        campaign = item.campaign
-        return (
-            f"please confirm your accountabilities in “{_name(campaign.name)}”",
-            [
-                f"The ownership review “{_name(campaign.name)}” asks you to confirm that the A's you carry "
-                f"still hold, or change them, by {campaign.ends_on:%d %B %Y}.",
-                "In cxowner, open your inbox or Functions › Ownership reviews.",
-            ],
-        )
     if item.kind in (Kind.MENTION, Kind.REPLY):
         quote = item.comment.body if item.comment_id and item.comment else ""
         quote = quote if len(quote) <= QUOTE_MAX_CHARS else quote[: QUOTE_MAX_CHARS - 1] + "…"
@@ -69,7 +59,7 @@ def inbox_item_mail(*, item_id: int) -> bool:
     MAIL_ERRORS propagate for the task to retry."""
     rows = InboxItem.objects.select_related("organization", "recipient", "actor", "gap__journey", "comment", "campaign")
     item = rows.filter(pk=item_id).first()
-    if item is None or item.kind == Kind.ASSIGNED or not mail_wanted(item=item):
+    if item is None or item.kind in (Kind.ASSIGNED, Kind.REVIEW) or not mail_wanted(item=item):
         return False
     what, lines = _what(item)
     organization = _name(item.organization.name)

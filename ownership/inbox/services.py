@@ -7,7 +7,8 @@ date, a review request per campaign, one item per comment and person) are kept u
 database, so a task run twice makes nothing twice.
 
 Members who chose e-mail too get each new item mailed (mail.py) once the item is committed; an
-assignment is mailed by the gap workflow itself, as before the inbox existed.
+assignment is mailed by the gap workflow itself and a review by the campaign's reminders, as
+before the inbox existed.
 """
 
 from __future__ import annotations
@@ -34,8 +35,13 @@ DUE_SOON_DAYS = 2
 NOT_YOURS = "These items are not in your inbox: nothing was marked read."
 
 
+# Mailed by what made them already: an assignment by the gap workflow, a review by the campaign's
+# daily reminders. The inbox mails the others.
+MAILED_ELSEWHERE = {Kind.ASSIGNED, Kind.REVIEW}
+
+
 def _mail_when_committed(items: Iterable[InboxItem]) -> None:
-    ids = [item.pk for item in items if item.kind != Kind.ASSIGNED]
+    ids = [item.pk for item in items if item.kind not in MAILED_ELSEWHERE]
     if ids:
         transaction.on_commit(lambda: inbox_mail_task.delay(ids))
 
