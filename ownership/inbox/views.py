@@ -8,6 +8,8 @@ to its subject, so it works without JavaScript and never changes anything on a G
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -69,7 +71,14 @@ def inbox(request: HttpRequest, membership: Membership, org: str) -> HttpRespons
 def inbox_bell(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
     """The top bar's bell with the unread count, loaded after the page (so no page pays for it)."""
     unread = selectors.inbox_unread_count(organization_id=membership.organization_id, user_id=request.user.pk)
-    context = {"organization": membership.organization, "unread": unread, "bell_max": selectors.BELL_MAX}
+    # htmx names the page the bell is on: the inbox's own bell stays marked as the current page.
+    on_inbox = urlsplit(request.headers.get("HX-Current-URL", "")).path == reverse("ownership:inbox", args=[org])
+    context = {
+        "organization": membership.organization,
+        "unread": unread,
+        "bell_max": selectors.BELL_MAX,
+        "nav": "inbox" if on_inbox else "",
+    }
     return render_org(request, membership, "includes/_inbox_bell.html", {**context, "bell_loaded": True})
 
 

@@ -32,7 +32,7 @@ def inbox_url(organization, name="inbox", *args):
 def test_the_inbox_lists_my_items_with_their_subject(mentioned, organization, gap):
     html = client_for(mentioned).get(inbox_url(organization)).content.decode()
 
-    assert "mentioned you on" in html and gap.finding["message"] in html
+    assert "mentioned you: " in html and gap.finding["message"] in html
     assert "&lt;b&gt;look&lt;/b&gt;" in html  # the comment's text is escaped
 
 
