@@ -5,10 +5,13 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db.models import Count
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from cxowner.orgs.models import Organization
 from ownership.models import Gap, InboxItem
+from ownership.reviews.services import campaign_start
 
 from .axe import assert_accessible
 
@@ -82,3 +85,32 @@ def test_a_mention_made_with_the_picker_lands_in_the_inbox(demo, live_server, ch
     expect(viewer).to_have_url(f"{live_server.url}/o/demo/gaps/{gap.pk}/#comment-{gap.comments.get().pk}")
     assert InboxItem.objects.get(recipient__username="exec").read_at is not None
     expect(viewer.get_by_test_id("inbox-bell").get_by_test_id("inbox-count")).to_have_count(0)
+
+
+def test_confirming_one_a_keeps_the_page_where_it_was(demo, live_server, chromium, log_in, screenshot):
+    organization = Organization.objects.get(slug="demo")
+    today = timezone.localdate()
+    campaign = campaign_start(
+        organization=organization, name="Spring review", ends_on=today + timedelta(days=7), today=today
+    )
+    function = campaign.items.values("function").annotate(n=Count("id")).order_by("-n", "function")[0]["function"]
+    page = log_in(chromium.new_context(), "admin")
+    page.set_viewport_size({"width": 1440, "height": 500})
+    page.goto(f"{live_server.url}/o/demo/reviews/{campaign.pk}/functions/{function}/")
+    confirms = page.locator("form[data-confirm-one] button")
+    waiting = confirms.count()
+    first = confirms.first
+    first.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 120)
+    row = page.locator("tr[data-item]").first
+    scrolled = page.evaluate("window.scrollY")
+
+    first.click()
+
+    expect(row).to_contain_text("confirmed")
+    expect(confirms).to_have_count(waiting - 1)
+    expect(page.locator(".flash").first).to_contain_text("1 accountability of")
+    assert page.evaluate("window.scrollY") >= scrolled - 40  # no jump to the top
+    assert page.evaluate("document.activeElement.closest('form[data-confirm-one]') !== null")
+    expect(page.locator("#function-progress-card")).to_contain_text(f"Confirm all {waiting - 1}")
+    assert_accessible(page)

@@ -1,13 +1,24 @@
 """The inbox pages, the bell and the API: each member sees only their own items of the organization."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cxowner.orgs.models import Membership
 from ownership.gaps.workflow import gap_comment_add
 from ownership.models import InboxItem, InboxPreference
-from tests.factories import GapFactory, MembershipFactory, TouchpointFactory, client_for
+from ownership.reviews.services import campaign_start
+from tests.factories import (
+    AssignmentFactory,
+    FunctionFactory,
+    GapFactory,
+    MembershipFactory,
+    TouchpointFactory,
+    client_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +173,17 @@ def test_the_api_refuses_to_mark_someone_elses_item(mentioned, organization, mem
 
     assert response.status_code == 400
     assert InboxItem.objects.get(pk=item.pk).read_at is None
+
+
+def test_the_dashboard_names_the_review_asking_me(organization, member):
+    admin = member("admin")  # an A no role carries: the admins are asked
+    touchpoint = TouchpointFactory(stage__journey__organization=organization)
+    AssignmentFactory(touchpoint=touchpoint, function=FunctionFactory(organization=organization), letter="A")
+    today = timezone.localdate()
+    campaign_start(organization=organization, name="Spring <review>", ends_on=today + timedelta(days=7), today=today)
+
+    html = client_for(admin).get(reverse("dashboard", args=[organization.slug])).content.decode()
+    others = client_for(member("editor")).get(reverse("dashboard", args=[organization.slug])).content.decode()
+
+    assert "Spring &lt;review&gt;</strong></a> asks you to confirm" in html
+    assert 'data-testid="review-requests"' not in others
