@@ -87,6 +87,7 @@ def walk_every_page(audit: Audit, organization: Organization, screenshot) -> Non
         f"{org}/gaps/",
         f"{org}/gaps/?severity=error",
         f"{org}/gaps/mine/",
+        f"{org}/inbox/",
         *[f"{org}/gaps/{gap.id}/" for gap in Gap.objects.filter(organization=organization, resolved_at=None)[:1]],
         *[f"{org}/gaps/{gap.id}/fix/" for gap in Gap.objects.filter(organization=organization, resolved_at=None)[:1]],
         f"{org}/functions/",
