@@ -32,6 +32,7 @@ def inbox_mail_task(item_ids: list[int]) -> int:
 def inbox_daily_task() -> int:
     """Beat, hourly: gaps due soon and overdue, and reviews asking members who came to hold a role;
     each told once (the database keeps the items unique). The number of items made."""
+    # Imported here: the services enqueue inbox_mail_task, so they import this module first.
     from ownership.inbox.services import inbox_due_reminders_add, inbox_open_reviews_add
 
     today = timezone.localdate()
