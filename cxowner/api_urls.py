@@ -8,6 +8,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from cxowner.api_docs import redoc_bundle
 from cxowner.orgs.api.views import (
     ApiTokenViewSet,
     InvitationViewSet,
@@ -38,6 +39,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("redoc/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),
     # Anything else under /api/v1/ is a JSON 404, never the browser's HTML page.
     re_path(r"^", NotFoundView.as_view(), name="not-found"),
 ]

@@ -318,7 +318,7 @@ ENDPOINTS = [
 
 CALLERS = ["anonymous", "viewer", "editor", "admin", "outsider", "outsider token", "expired token", "revoked token"]
 # Routes that are not organization data: the ping, the rules' vocabulary, the schema and its viewers.
-PUBLIC_ROUTES = {"ping", "rules", "schema", "docs", "redoc", "not-found"}
+PUBLIC_ROUTES = {"ping", "rules", "schema", "docs", "redoc", "redoc-bundle", "not-found"}
 
 
 def build_world():

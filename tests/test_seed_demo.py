@@ -95,6 +95,32 @@ def test_a_kept_demo_keeps_the_audit_schedule_its_admins_chose():
     assert crontab_text(audit_schedule_get(organization=demo()).crontab) == "30 6 * * 1"
 
 
+def test_a_reset_demo_keeps_the_audit_schedule_it_was_given():
+    seed("--audit-schedule", "* * * * *")
+
+    seed("--reset")
+
+    assert crontab_text(audit_schedule_get(organization=demo()).crontab) == "* * * * *"
+
+
+def test_a_reset_demo_stays_paused_if_it_was():
+    seed("--audit-schedule", "* * * * *")
+    call_command("audit_schedule", "demo", "--pause", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+    seed("--reset")
+
+    schedule = audit_schedule_get(organization=demo())
+    assert (crontab_text(schedule.crontab), schedule.enabled) == ("* * * * *", False)
+
+
+def test_a_reset_with_a_schedule_takes_the_new_one():
+    seed("--audit-schedule", "* * * * *")
+
+    seed("--reset", "--audit-schedule", "0 6 * * 1-5")
+
+    assert crontab_text(audit_schedule_get(organization=demo()).crontab) == "0 6 * * 1-5"
+
+
 @pytest.mark.parametrize("cron", ["every minute", "99 * * * *"])
 def test_seed_demo_refuses_a_bad_schedule_and_builds_nothing(cron):
     with pytest.raises(CommandError):

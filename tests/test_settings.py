@@ -68,6 +68,15 @@ def test_api_docs_load_nothing_from_other_hosts(client):
         assert "https://" not in page, path
 
 
+@pytest.mark.django_db
+def test_the_redoc_bundle_fetches_nothing_from_a_cdn(client):
+    response = client.get("/api/v1/redoc/redoc.standalone.js")
+
+    bundle = response.content.decode()
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/javascript")
+    assert "Redoc" in bundle and "cdn.redoc.ly" not in bundle
+
+
 def test_favicon_redirects_to_the_static_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301

@@ -265,7 +265,21 @@ def test_admin_removes_a_member(organization, member):
 
 def test_admin_creates_a_token_and_sees_its_key_once(organization, member):
     client = client_for(member("admin"))
-    response = client.post(reverse("ownership:token_add", args=[organization.slug]), {"name": "BI", "role": "viewer"})
+    response = client.post(
+        reverse("ownership:token_add", args=[organization.slug]), {"name": "BI", "role": "viewer"}, follow=True
+    )
+    assert response.redirect_chain == [(reverse("ownership:members", args=[organization.slug]), 302)]
     assert b"shown only once" in response.content
     assert organization.api_tokens.count() == 1
     assert b"shown only once" not in client.get(reverse("ownership:members", args=[organization.slug])).content
+
+
+def test_reloading_the_page_after_creating_a_token_creates_no_second_token(organization, member):
+    client = client_for(member("admin"))
+    created = client.post(reverse("ownership:token_add", args=[organization.slug]), {"name": "BI", "role": "viewer"})
+
+    client.get(created["Location"])  # what a reload repeats: the redirect's GET, not the POST
+    client.get(created["Location"])
+
+    assert created.status_code == 302
+    assert organization.api_tokens.count() == 1

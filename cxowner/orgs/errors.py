@@ -6,7 +6,7 @@ into 412/409 answers without importing the apps built on top of it (journeys, ow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import models
@@ -49,11 +49,35 @@ class StaleVersion(Exception):
         return f"{subject or self.subject} was changed by {who} {when}"
 
 
+@dataclass(frozen=True)
+class CellChanged:
+    """Who wrote a cell's letters last, when, and what they wrote, as the history records it."""
+
+    by: str  # the actor's label: a username, a token's name; empty for the system
+    at: datetime | None
+    letters: str
+
+    def words(self) -> str:
+        """“by alice at 2026-05-04 14:02 UTC”."""
+        who = self.by or "someone else"
+        return f"by {who} at {localtime(self.at):%Y-%m-%d %H:%M %Z}" if self.at else f"by {who}"
+
+
 @dataclass
 class StaleCells(Exception):
-    """Some cells changed since the writer read them; nothing was written."""
+    """Some cells changed since the writer read them; nothing was written.
+
+    `current` holds their letters now; `changed` who wrote each last and when, where the history
+    says (cxowner.orgs.versions.cells_last_changed fills it).
+    """
 
     current: dict[Cell, frozenset[str]]
+    changed: dict[Cell, CellChanged] = field(default_factory=dict)
 
     def __str__(self) -> str:
+        latest = max((change for change in self.changed.values() if change.at), key=lambda c: c.at, default=None)
+        if len(self.current) == 1 and latest:
+            return f"The cell was changed {latest.words()} (now {latest.letters or 'empty'}); reload and try again"
+        if latest:
+            return f"{len(self.current)} cell(s) were changed since, last {latest.words()}; reload and try again"
         return f"{len(self.current)} cell(s) were changed by someone else; reload and try again"

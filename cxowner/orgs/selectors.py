@@ -1,5 +1,7 @@
 """Reads about organizations and who may do what in them."""
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -35,3 +37,13 @@ def members_of(*, organization_id: int) -> QuerySet[Membership]:
 
 def role_at_least(role: str, minimum: str) -> bool:
     return ROLE_RANK[Membership.Role(role)] >= ROLE_RANK[Membership.Role(minimum)]
+
+
+def owner_user_get(*, username: str):
+    """The user named to own a new organization (the commands' --owner); a clear error if none."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError(
+            f"No user {username!r}: create one first (manage.py createsuperuser), or name an existing user."
+        )
+    return user

@@ -132,6 +132,19 @@ def membership_set_role(*, membership: Membership, role: str) -> Membership:
 
 
 @transaction.atomic
+def membership_admin_add(*, organization: Organization, user) -> Membership:
+    """Make `user` an admin of the organization: how the commands give a new organization its first member."""
+    membership, created = Membership.objects.get_or_create(
+        organization=organization, user=user, defaults={"role": Membership.Role.ADMIN}
+    )
+    if created:
+        object_record(obj=membership, action="create", changes=[object_created(membership)])
+    elif membership.role != Membership.Role.ADMIN:
+        membership = membership_set_role(membership=membership, role=Membership.Role.ADMIN)
+    return membership
+
+
+@transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
     membership = rows_locked(Membership.objects.filter(pk=membership.pk)).get()
     if _last_admin(membership):

@@ -27,15 +27,15 @@ django-celery-beat), a journey's matrix — has a fingerprint of its content as 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from .errors import StaleVersion
-from .history import ChangeItem, ChangeSet
+from .errors import Cell, CellChanged, StaleVersion
+from .history import MADE_WITH_CELLS, ChangeItem, ChangeSet
 from .locks import rows_locked
 
 M = TypeVar("M", bound=models.Model)
@@ -146,6 +146,34 @@ def last_change(obj: models.Model, *, recorded_as: tuple[str, int] | None = None
         wanted |= Q(object_type="cell", touchpoint_id=obj.pk)
     item = ChangeItem.objects.filter(wanted).select_related("change_set").order_by("-id").first()
     return item.change_set if item else None
+
+
+# A refused batch names the writers of its first few cells: a lookup each, on the touchpoint's index.
+CELLS_NAMED = 10
+
+
+def cells_last_changed(cells: Iterable[Cell], *, limit: int = CELLS_NAMED) -> dict[Cell, CellChanged]:
+    """Who last wrote each cell's letters, when, and what (the first `limit` cells, in order).
+
+    A cell's letters are recorded as a "cell" item, or, for a touchpoint an operation made with
+    its letters (an import), in the touchpoint's own item (cxowner.orgs.history.MADE_WITH_CELLS).
+    A cell the history knows nothing of is left out.
+    """
+    found: dict[Cell, CellChanged] = {}
+    for touchpoint_id, function_id in sorted(set(cells))[:limit]:
+        wanted = Q(object_type="cell", function_id=function_id) | Q(object_type="touchpoint", field="")
+        items = ChangeItem.objects.filter(wanted, touchpoint_id=touchpoint_id).select_related("change_set")
+        for item in items.order_by("-id")[:20]:
+            if item.object_type == "cell":
+                letters = item.after or ""
+            elif isinstance(item.after, dict) and str(function_id) in item.after.get(MADE_WITH_CELLS, {}):
+                letters = item.after[MADE_WITH_CELLS][str(function_id)]
+            else:
+                continue
+            change = item.change_set
+            found[(touchpoint_id, function_id)] = CellChanged(change.actor_label, change.created_at, letters)
+            break
+    return found
 
 
 def version_fingerprint(text: str) -> int:

@@ -18,6 +18,7 @@ from cxowner.orgs.errors import StaleVersion
 from cxowner.orgs.forms import VersionForm
 from cxowner.orgs.models import Membership
 from cxowner.orgs.services import organization_settings_update, organization_settings_version
+from cxowner.shown_once import shown_once_keep, shown_once_take
 from cxowner.views import form_errors, form_write, org_object, org_view, render_org
 from ownership.automation.schedules import (
     audit_schedule_get,
@@ -93,7 +94,21 @@ def _settings_page(
 
 @org_view()
 def settings_page(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
-    return _settings_page(request, membership)
+    return _settings_page(request, membership, new_secret=_new_secret(request, membership))
+
+
+def _new_secret(request, membership) -> dict | None:
+    """The secret webhook_add or webhook_rotate kept for this page: shown on this answer only."""
+    kept = shown_once_take(request, organization=membership.organization, kind="webhook-secret")
+    webhook = kept and Webhook.objects.filter(organization=membership.organization, pk=kept["webhook_id"]).first()
+    return {"webhook": webhook, "secret": kept["secret"], "made": kept["made"]} if webhook else None
+
+
+def _secret_shown_next(request, membership, webhook: Webhook, secret: str, *, made: bool) -> HttpResponse:
+    """Redirect to the settings page, which shows the new secret once (reloading it makes nothing)."""
+    value = {"webhook_id": webhook.pk, "secret": secret, "made": made}
+    shown_once_keep(request, organization=membership.organization, kind="webhook-secret", value=value)
+    return redirect("ownership:settings", org=membership.organization.slug)
 
 
 @org_view()
@@ -151,7 +166,7 @@ def webhook_add(request: HttpRequest, membership: Membership, org: str) -> HttpR
     if made is None:
         return _settings_page(request, membership, webhook_form=form, status=400)
     webhook, secret = made
-    return _settings_page(request, membership, new_secret={"webhook": webhook, "secret": secret, "made": True})
+    return _secret_shown_next(request, membership, webhook, secret, made=True)
 
 
 def _webhook(membership, webhook_id: int) -> Webhook:
@@ -217,4 +232,4 @@ def webhook_rotate(request: HttpRequest, membership: Membership, org: str, webho
         )
     except StaleVersion as stale:
         return _stale_webhook(request, membership, stale)
-    return _settings_page(request, membership, new_secret={"webhook": webhook, "secret": secret, "made": False})
+    return _secret_shown_next(request, membership, webhook, secret, made=False)

@@ -23,12 +23,13 @@ from cxowner.orgs.api.base import (
     ID_PATTERN,
     IdCursorPagination,
     OrganizationScopedMixin,
-    PreconditionFailed,
     etag,
     requested_version,
 )
 from cxowner.orgs.api.conditional import ConditionalListMixin, conditional_headers, etag_matches
 from cxowner.orgs.authentication import acting_user
+from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.history import ChangeSet
 from cxowner.orgs.locks import rows_locked
 from journeys.models import Journey, Touchpoint
 from ownership.editor import services
@@ -117,8 +118,8 @@ class MatrixView(OrganizationScopedMixin, APIView):
                 raise serializers.ValidationError(
                     {"cells": [f"Touchpoint {t} is not in this journey." for t in outside[:20]]}
                 )
-            if if_match and if_match != "*" and if_match != str(self._current_version(journey)):
-                raise PreconditionFailed("The matrix was changed by someone else; reload it and try again.")
+            if if_match and if_match != "*" and if_match != str(current := self._current_version(journey)):
+                raise matrix_stale(journey=journey, version=current)
             written = services.cells_set(
                 organization=self.organization,
                 changes=[
@@ -137,6 +138,20 @@ class MatrixView(OrganizationScopedMixin, APIView):
             "gaps": self._gaps(journey),
         }
         return Response(data, headers=etag(version))
+
+
+def matrix_stale(*, journey: Journey, version: int) -> StaleVersion:
+    """412 for a matrix write under an old ETag, naming the journey's last change: who and when."""
+    last = (
+        ChangeSet.objects.filter(organization_id=journey.organization_id, journey_id=journey.pk).order_by("-id").first()
+    )
+    return StaleVersion(
+        journey,
+        version=version,
+        subject=f"The matrix of “{journey.name}”",
+        changed_by=last.actor_label if last else "",
+        changed_at=last.created_at if last else None,
+    )
 
 
 class AssignmentViewSet(

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from cxowner.orgs.errors import Cell, StaleCells
+from cxowner.orgs.errors import Cell, CellChanged, StaleCells
 from cxowner.orgs.history import ChangeItem, ChangeSet, items_expanded
 from cxowner.orgs.models import Organization
+from cxowner.orgs.versions import cells_last_changed
 from journeys.models import Touchpoint
 from ownership.editor.services import CellChange, cells_read, cells_write
 from ownership.engine.constants import format_letters
@@ -57,8 +58,10 @@ class CellBack:
     def changed_since(self) -> bool:
         return self.now != self.wrote
 
-    def describe_now(self) -> str:
-        return f"{self.subject} now holds {letters_shown(self.now)}"
+    def describe_now(self, changed: CellChanged | None = None) -> str:
+        """“Cashier × Finance now holds A/C”, and who wrote that and when, where the history says."""
+        said = f"{self.subject} now holds {letters_shown(self.now)}"
+        return f"{said}, written {changed.words()}" if changed and changed.by and changed.at else said
 
     # As the pages show them: "R/A", or "empty".
     @property
@@ -205,9 +208,10 @@ def change_set_revert(
     # Cells whose touchpoint or function was deleted have nothing left to overwrite or put
     # back: they never refuse a step, the plan lists them.
     if all_or_nothing and plan.changed_since:
+        who = cells_last_changed(cell.cell for cell in plan.changed_since)
         raise RevertRefused(
             f"Someone else changed {'this cell' if len(plan.changed_since) == 1 else 'these cells'} since: "
-            f"{listed([cell.describe_now() for cell in plan.changed_since])}.",
+            f"{listed([cell.describe_now(who.get(cell.cell)) for cell in plan.changed_since])}.",
             plan.changed_since,
         )
     if not plan.cells and plan.gone and not plan.changed_since:
@@ -221,7 +225,11 @@ def change_set_revert(
     except StaleCells as stale:
         # Someone wrote between the plan and the write: name what they wrote.
         changed = tuple(back for back in plan.cells if back.cell in stale.current)
-        now = [f"{back.subject} now holds {letters_shown(stale.current[back.cell])}" for back in changed]
+        now = [
+            f"{back.subject} now holds {letters_shown(stale.current[back.cell])}"
+            + (f", written {stale.changed[back.cell].words()}" if back.cell in stale.changed else "")
+            for back in changed
+        ]
         raise RevertRefused(f"Someone else changed cells just now: {listed(now)}.", changed) from stale
     return Reverted(plan, written.change_set)
 

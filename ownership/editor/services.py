@@ -29,6 +29,7 @@ from cxowner.orgs.history import (
 from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
+from cxowner.orgs.versions import cells_last_changed
 from journeys.models import Touchpoint
 from journeys.services import matrix_object_update
 from ownership.engine.constants import LETTERS
@@ -165,7 +166,7 @@ def _cells_unchanged_since_read(
         if c.expected is not None and current[(c.touchpoint_id, c.function_id)] != c.expected
     }
     if stale:
-        raise StaleCells(current=stale)
+        raise StaleCells(current=stale, changed=cells_last_changed(stale))
     return current
 
 

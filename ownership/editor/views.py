@@ -11,9 +11,9 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.timezone import localtime
 
 from cxowner.orgs.errors import StaleCells
-from cxowner.orgs.history import letters_text
 from cxowner.orgs.models import Membership
 from cxowner.views import org_view, render_org
 from journeys.forms import StageForm, TouchpointCreateForm
@@ -92,7 +92,6 @@ def matrix_page(
             "journey_owner": owner,
             "stages": stages,
             "row_filter": row_filter,
-            "dense": request.GET.get("dense") == "1",
             "stage_form": bound.get("stage") or StageForm(),
             "owner_form": bound.get("owner")
             or OwnerForm(
@@ -201,14 +200,13 @@ def cell_set(request: HttpRequest, membership: Membership, org: str, journey_id:
     try:
         cells_set(organization=organization, changes=[CellChange(touchpoint.id, function_id, letters, expected)])
     except StaleCells as stale:
-        now = letters_text(stale.current.get((touchpoint.id, function_id), frozenset())) or "empty"
+        changed = rows_after_change(journey=journey, touchpoint=touchpoint)
         return _cell_response(
             request,
             membership,
             journey,
-            rows_after_change(journey=journey, touchpoint=touchpoint),
-            f"Not saved: someone else changed {touchpoint.name} since this page loaded. "
-            f"The cell now holds {now}; it is shown below.",
+            changed,
+            f"Not saved: {_cells_named(changed, stale)} since this page loaded. Your change was taken back.",
             "error",
             409,
         )
@@ -241,8 +239,7 @@ def cells_batch(request: HttpRequest, membership: Membership, org: str, journey_
             membership,
             journey,
             changed,
-            f"Nothing saved: someone else changed {_cells_named(changed, stale.current)} since this page "
-            "loaded. The current letters are shown.",
+            f"Nothing saved: {_cells_named(changed, stale)} since this page loaded. The current letters are shown.",
             "error",
             409,
         )
@@ -253,14 +250,21 @@ def cells_batch(request: HttpRequest, membership: Membership, org: str, journey_
     return _cell_response(request, membership, journey, changed, f"Saved: {summary.lower()}.")
 
 
-def _cells_named(changed: ChangedRows, current: dict, limit: int = 5) -> str:
-    """“Cashier × Finance (now A/C)” for the first few stale cells."""
+def _cells_named(changed: ChangedRows, stale: StaleCells, limit: int = 5) -> str:
+    """“alice changed Cashier × Finance at 2026-05-04 14:02 UTC (now A/C)” for the first few
+    stale cells; “someone else changed …” where the history does not say who."""
     touchpoints = {row.touchpoint.id: row.touchpoint.name for row in changed.rows}
     functions = {function.id: function.name for function in changed.functions}
-    named = [
-        f"{touchpoints.get(t, '#' + str(t))} × {functions.get(f, '#' + str(f))} (now {letters_shown(letters)})"
-        for (t, f), letters in sorted(current.items())
-    ]
+    named = []
+    for (t, f), letters in sorted(stale.current.items()):
+        cell = f"{touchpoints.get(t, '#' + str(t))} × {functions.get(f, '#' + str(f))}"
+        now = letters_shown(letters)
+        change = stale.changed.get((t, f))
+        if change and change.at:
+            who = change.by or "someone else"
+            named.append(f"{who} changed {cell} at {localtime(change.at):%Y-%m-%d %H:%M %Z} (now {now})")
+        else:
+            named.append(f"someone else changed {cell} (now {now})")
     return "; ".join(named[:limit]) + (f" and {len(named) - limit} more" if len(named) > limit else "")
 
 

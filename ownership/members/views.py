@@ -15,6 +15,7 @@ from cxowner.orgs.invitations import invitation_create, invitation_revoke
 from cxowner.orgs.models import ApiToken, Invitation, Membership
 from cxowner.orgs.selectors import members_of
 from cxowner.orgs.views import accept_url_pattern
+from cxowner.shown_once import shown_once_keep, shown_once_take
 from cxowner.views import form_write, org_object, org_view, render_org, write_and_say
 from ownership.members.forms import InvitationForm, MemberRoleForm, TokenForm
 
@@ -49,7 +50,14 @@ def _members_page(request, membership, invite_form=None, token_form=None, new_ke
 
 @org_view(ADMIN)
 def members(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
-    return _members_page(request, membership)
+    return _members_page(request, membership, new_key=_new_key(request, membership))
+
+
+def _new_key(request, membership) -> dict | None:
+    """The key token_add kept for this page, with its token: shown on this one answer only."""
+    kept = shown_once_take(request, organization=membership.organization, kind="api-key")
+    token = kept and ApiToken.objects.filter(organization=membership.organization, pk=kept["token_id"]).first()
+    return {"token": token, "key": kept["key"]} if token else None
 
 
 @org_view(ADMIN, "POST")
@@ -124,8 +132,10 @@ def token_add(request: HttpRequest, membership: Membership, org: str) -> HttpRes
     if made is None:
         return _members_page(request, membership, token_form=form, status=400)
     token, key = made
-    # The key is shown once, on this response, and never stored.
-    return _members_page(request, membership, new_key={"token": token, "key": key})
+    # The key is never stored with the token: the page after the redirect shows it once.
+    kept = {"token_id": token.pk, "key": key}
+    shown_once_keep(request, organization=membership.organization, kind="api-key", value=kept)
+    return redirect("ownership:members", org=org)
 
 
 @org_view(ADMIN, "POST")

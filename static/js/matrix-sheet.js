@@ -1,5 +1,6 @@
 // Spreadsheet editing in the matrix editor, on top of matrix.js (window.cxMatrix):
-//   Shift+arrows or Shift+click select a rectangle of cells from the focused one (the anchor);
+//   Shift+arrows, Shift+click or a drag across cells select a rectangle of cells from the
+//   focused one (the anchor);
 //   Ctrl+C copies it as tab-separated text (letters as "R/A", what Excel and Sheets paste back);
 //   Ctrl+V pastes a block copied from Excel, Google Sheets or this page at the selection's top-left
 //   corner (one value pasted into a larger selection fills it); Ctrl+D fills each column of the
@@ -28,6 +29,16 @@
   function focused() {
     var active = document.activeElement;
     return active && active.matches && active.matches("td.cell") && table.contains(active) ? active : null;
+  }
+  // Copy and paste from the page itself or the letter dialog act on the cell the grid was on.
+  function cellForClipboard() {
+    var cell = focused();
+    if (cell) return cell;
+    var active = document.activeElement;
+    if (active !== document.body && !(active && active.closest && active.closest("#cell-menu"))) return null;
+    cell = table.querySelector('td.cell[tabindex="0"]');
+    if (cell) { cx.hideMenu(); cell.focus({ preventScroll: true }); }
+    return cell;
   }
   function anchorCell() { return anchor && cx.findCell(anchor.tp, anchor.fn); }
 
@@ -81,12 +92,36 @@
   });
   cx.hooks.applied.push(paint);
 
-  // Shift+click extends the selection: the mousedown must not move the focus (or select text).
+  // Shift+click extends the selection, and a drag across cells selects the block it covers: the
+  // mousedown must not move the focus (or select the page's text); the sheet moves it itself.
+  var drag = null;  // {from: cell, moved: bool} while the button is down
   table.addEventListener("mousedown", function (event) {
-    if (event.shiftKey && event.target.closest("td.cell")) event.preventDefault();
+    var cell = event.target.closest("td.cell");
+    if (!cell || event.button !== 0) return;
+    event.preventDefault();
+    if (event.shiftKey) return;
+    drag = { from: cell, moved: false };
+    cx.activate(cell, true);
   });
+  table.addEventListener("mouseover", function (event) {
+    if (!drag) return;
+    var cell = event.target.closest("td.cell");
+    if (!cell || (!drag.moved && cell === drag.from)) return;
+    if (!(event.buttons & 1)) { drag = null; return; }
+    if (!drag.moved) { drag.moved = true; anchor = ids(drag.from); cx.hideMenu(); }
+    extendTo(cell);
+  });
+  document.addEventListener("mouseup", function () {
+    if (drag && drag.moved) {
+      swallowClick = true;
+      setTimeout(function () { swallowClick = false; }, 0);  // no click came (released outside)
+    }
+    drag = null;
+  });
+  var swallowClick = false;  // the click that ends a drag does not open the letter dialog
   cx.hooks.click.push(function (event) {
     var cell = event.target.closest("td.cell");
+    if (swallowClick) { swallowClick = false; if (cell || event.target.closest("tr.tp-row")) return true; }
     if (!cell) return false;
     if (!event.shiftKey) { collapse(cell); return false; }
     event.preventDefault();
@@ -171,7 +206,7 @@
   function shown(letters) { return letters.split("").join("/"); }
 
   document.addEventListener("copy", function (event) {
-    if (!focused() || !event.clipboardData) return;
+    if (!cellForClipboard() || !event.clipboardData) return;
     var rect = rectangle();
     if (!rect) return;
     var text = grid(rect).map(function (line) {
@@ -196,7 +231,7 @@
   }
 
   document.addEventListener("paste", function (event) {
-    if (!focused() || !cx.editable || !event.clipboardData) return;
+    if (!cx.editable || !event.clipboardData || !cellForClipboard()) return;
     var text = event.clipboardData.getData("text/plain");
     event.preventDefault();
     if (!text) { cx.say("The clipboard holds no text to paste.", "error"); return; }

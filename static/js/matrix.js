@@ -52,10 +52,15 @@
   }
   function functionName(cell) {
     var head = table.querySelector('th.fn-head[data-function="' + cell.getAttribute("data-function") + '"]');
-    return head ? head.textContent.trim() : "";
+    return head ? (head.getAttribute("title") || head.textContent).trim() : "";
+  }
+  // The letters a cell shows: the ones typed and not saved yet, else the saved ones.
+  function shownLetters(cell) {
+    var pending = cell.getAttribute("data-pending");
+    return pending !== null ? pending : cell.getAttribute("data-letters") || "";
   }
   function describe(cell) {
-    var letters = (cell.getAttribute("data-letters") || "").split("").filter(Boolean);
+    var letters = shownLetters(cell).split("").filter(Boolean);
     var said = letters.length ? letters.map(function (l) { return NAMES[l]; }).join(", ") : "empty";
     cell.setAttribute("aria-label", cell.closest("tr").getAttribute("data-name") + ", " + functionName(cell) + ": " + said);
   }
@@ -141,6 +146,7 @@
       var open = findCell(menu.cell.tp, menu.cell.fn);
       if (open) placeMenu(open); else hideMenu(false);
     }
+    repaintPending();
     hooks.applied.forEach(function (hook) { hook(); });
   }
 
@@ -156,21 +162,77 @@
       return response.text().then(function (text) {
         if (response.status === 200 || response.status === 409) apply(text);
         else say(text || "The change could not be saved (" + response.status + ").", "error");
+        return response.status;
       });
-    }).catch(function () { say("The server could not be reached; the change was not saved.", "error"); });
+    }).catch(function () { say("The server could not be reached; the change was not saved.", "error"); return 0; });
   }
 
-  // Changes run one after another, each computed from the letters the cell shows when its turn comes.
+  // Optimistic letters: a typed letter shows at once (dashed, `pending`), while the changes run
+  // one after another, each computed from the saved letters when its turn comes, so the server
+  // sees exactly the steps that were typed. The server's rows replace the pending look; a refusal
+  // (409: someone else changed the cell) shows its letters and says who, and drops the steps
+  // still queued for that cell, which were typed on top of what the page wrongly believed.
+  var pending = {};  // "tp:fn" → {letters, steps}
+  var refusals = {};  // "tp:fn" → how many refusals the cell has had on this page
+  function paintLetters(cell, letters) {
+    cell.textContent = "";
+    letters.split("").forEach(function (letter) {
+      var mark = document.createElement("span");
+      mark.className = "l l-" + letter;
+      mark.textContent = letter;
+      cell.appendChild(mark);
+    });
+  }
+  function showPending(cell, letters) {
+    cell.setAttribute("data-pending", letters);
+    cell.classList.add("pending");
+    paintLetters(cell, letters);
+    if (cell.getAttribute("tabindex") === "0") describe(cell);
+  }
+  // After the server's rows came in: the steps not answered yet stay visible.
+  function repaintPending() {
+    Object.keys(pending).forEach(function (key) {
+      var id = key.split(":"), cell = findCell(id[0], id[1]);
+      if (cell && !cell.hasAttribute("data-pending")) showPending(cell, pending[key].letters);
+    });
+  }
+  function settle(key, refused) {
+    var entry = pending[key];
+    if (!entry) return;
+    entry.steps -= 1;
+    if (entry.steps > 0 && !refused) return;
+    delete pending[key];
+    var id = key.split(":"), cell = findCell(id[0], id[1]);
+    if (!cell) return;
+    cell.removeAttribute("data-pending");
+    cell.classList.remove("pending");
+    paintLetters(cell, cell.getAttribute("data-letters") || "");
+    if (refused) {
+      cell.classList.add("refused");
+      if (cell.getAttribute("tabindex") === "0") describe(cell);
+    }
+  }
   function change(touchpointId, functionId, compute) {
+    var key = touchpointId + ":" + functionId, cell = findCell(touchpointId, functionId);
+    if (!cell) return queue;
+    var shown = shownLetters(cell), wanted = compute(shown);
+    if (wanted === shown) return queue;
+    pending[key] = { letters: wanted, steps: (pending[key] ? pending[key].steps : 0) + 1 };
+    showPending(cell, wanted);
+    if (menu && !menu.hidden && menu.cell && menu.cell.tp + ":" + menu.cell.fn === key) pressLetters(wanted);
+    var round = refusals[key] || 0;
     queue = queue.then(function () {
-      var cell = findCell(touchpointId, functionId);
-      if (!cell) return;
-      var before = cell.getAttribute("data-letters") || "";
+      var now = findCell(touchpointId, functionId);
+      if (!now || (refusals[key] || 0) !== round) return settle(key, true);
+      var before = now.getAttribute("data-letters") || "";
       var after = compute(before);
-      if (after === before) return;
-      cell.classList.add("saving");
+      if (after === before) return settle(key, false);
       return post(table.getAttribute("data-cell-url"), {
         touchpoint: touchpointId, function: functionId, expected: before, letters: after,
+      }).then(function (status) {
+        var refused = status !== 200;
+        if (refused) refusals[key] = (refusals[key] || 0) + 1;
+        settle(key, refused);
       });
     });
     return queue;
@@ -213,11 +275,13 @@
   }
 
   // The letter dialog: modal, takes the focus, Escape (or Close) gives it back to the cell.
-  function placeMenu(cell) {
-    var letters = cell.getAttribute("data-letters") || "";
+  function pressLetters(letters) {
     menu.querySelectorAll("[data-letter]").forEach(function (b) {
       b.setAttribute("aria-pressed", letters.indexOf(b.getAttribute("data-letter")) >= 0 ? "true" : "false");
     });
+  }
+  function placeMenu(cell) {
+    pressLetters(shownLetters(cell));
     var title = document.getElementById("cell-menu-title");
     if (title) title.textContent = cell.closest("tr").getAttribute("data-name") + " · " + functionName(cell);
     var box = cell.getBoundingClientRect();
@@ -278,10 +342,18 @@
         buttons[next].focus();
         return;
       }
-      var letter = event.key.toUpperCase();
-      if (LETTERS.indexOf(letter) >= 0 && !event.ctrlKey && !event.metaKey && !event.altKey && menu.cell) {
+      var letter = event.key.toUpperCase(), bare = !event.ctrlKey && !event.metaKey && !event.altKey;
+      if (LETTERS.indexOf(letter) >= 0 && bare && menu.cell) {
         event.preventDefault();
         change(menu.cell.tp, menu.cell.fn, toggle(letter));
+      } else if ((event.key === "Delete" || event.key === "Backspace") && bare && menu.cell) {
+        event.preventDefault();
+        change(menu.cell.tp, menu.cell.fn, clear);
+      } else if (/^Arrow(Up|Down)$/.test(event.key) || (event.ctrlKey && /^[dD]$/.test(event.key))) {
+        // The grid's own keys: back to the cell, which takes them.
+        event.preventDefault();
+        hideMenu(true);
+        redispatch(event, document.activeElement);
       }
     });
     document.addEventListener("click", function (event) {
@@ -361,6 +433,40 @@
     else if (key === "Enter" || key === " ") { event.preventDefault(); showMenu(stop); }
   });
 
+  // Every shortcut works wherever the focus is: undo and redo from any control but a text field
+  // (the letter dialog, the Undo button, the page itself); the grid's keys from the page itself
+  // or the sheet's frame go to the cell the grid was on.
+  function redispatch(event, target) {
+    if (!target) return false;
+    var copy = new KeyboardEvent("keydown", {
+      key: event.key, code: event.code, shiftKey: event.shiftKey, ctrlKey: event.ctrlKey,
+      altKey: event.altKey, metaKey: event.metaKey, bubbles: true, cancelable: true,
+    });
+    target.dispatchEvent(copy);
+    return copy.defaultPrevented;
+  }
+  function typingIn(target) {
+    return target && target.closest && target.closest("input, textarea, select, [contenteditable=''], [contenteditable='true']");
+  }
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.defaultPrevented || typingIn(target) || (target.closest && target.closest("#matrix td.cell"))) return;
+    var key = event.key;
+    if (editable && event.ctrlKey && !event.altKey && !event.metaKey && /^[zZyY]$/.test(key)) {
+      event.preventDefault();
+      if (/^[yY]$/.test(key) || event.shiftKey) redo(); else undo();
+      return;
+    }
+    var onPage = target === document.body || target === document.documentElement || target === wrap;
+    if (!onPage || event.altKey || event.metaKey) return;
+    if (/^(Arrow\w+|Home|End|Enter|Delete|Backspace|[rRaAcCiIfF])$/.test(key) || (event.ctrlKey && /^[dD]$/.test(key))) {
+      var stop = table.querySelector('td.cell[tabindex="0"], a.tp-name[tabindex="0"]');
+      if (!stop) return;
+      stop.focus({ preventScroll: true });
+      if (redispatch(event, stop)) event.preventDefault();
+    }
+  });
+
   // A fix applied in the fix panel (static/js/fixpanel.js) answers with the rows it changed.
   document.addEventListener("cx:matrix-swap", function (event) { apply(event.detail.html); });
 
@@ -394,9 +500,21 @@
     var target = document.getElementById(location.hash.slice(1));
     if (target) { target.classList.add("target"); activate(target.querySelector("td.cell"), false); target.scrollIntoView({ block: "center" }); }
   };
+  // The sheet fills the screen below the page's head: the page does not scroll, the sheet does
+  // (on a short screen it keeps a useful height and the page scrolls to it).
+  function fit() {
+    if (!wrap) return;
+    var top = wrap.getBoundingClientRect().top + window.scrollY;
+    var bottom = document.body.getBoundingClientRect().bottom + window.scrollY;  // the content's end
+    var below = bottom - (top + wrap.offsetHeight);
+    var room = window.innerHeight - top - Math.max(0, below);
+    wrap.style.maxHeight = Math.max(Math.min(440, window.innerHeight * 0.6), Math.floor(room)) + "px";
+  }
+  fit();
+  window.addEventListener("resize", fit);
   start();
   window.cxMatrix = {
     table: table, editable: editable, hooks: hooks, rows: rows, findCell: findCell, activate: activate,
-    say: say, batch: batch, loadAll: loadAll, functionName: functionName,
+    say: say, batch: batch, loadAll: loadAll, functionName: functionName, hideMenu: function () { hideMenu(false); },
   };
 })();

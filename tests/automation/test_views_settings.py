@@ -15,9 +15,11 @@ from tests.factories import (
     AssignmentFactory,
     FunctionFactory,
     MembershipFactory,
+    OrganizationFactory,
     StageFactory,
     TouchpointFactory,
     WebhookFactory,
+    client_for,
 )
 
 pytestmark = pytest.mark.django_db
@@ -178,9 +180,24 @@ def test_adding_a_webhook_shows_its_secret_once(organization, settings, client_a
     added = admin.post(url(organization, "webhook_add"), {"url": "http://127.0.0.1:8080/in", "description": "Chat"})
 
     webhook = Webhook.objects.get(organization=organization)
-    assert added.status_code == 200
-    assert webhook.secret in added.content.decode()
+    assert added.status_code == 302 and added["Location"] == url(organization, "settings")
+    assert webhook.secret in admin.get(url(organization, "settings")).content.decode()
     assert webhook.secret not in admin.get(url(organization, "settings")).content.decode()
+
+
+def test_the_secret_is_shown_only_on_its_own_organizations_page(organization, settings, member):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    user = member("admin")
+    admin = client_for(user)
+    admin.post(url(organization, "webhook_add"), {"url": "http://127.0.0.1:8080/in"})
+
+    elsewhere = OrganizationFactory()
+    MembershipFactory(organization=elsewhere, user=user, role="admin")
+    other_page = admin.get(url(elsewhere, "settings")).content.decode()
+
+    secret = Webhook.objects.get(organization=organization).secret
+    assert secret not in other_page
+    assert secret in admin.get(url(organization, "settings")).content.decode()
 
 
 def test_a_webhook_to_a_private_address_is_refused_with_the_reason(organization, client_as):
@@ -222,9 +239,10 @@ def test_rotating_shows_the_new_secret_once(organization, client_as):
     webhook = WebhookFactory(organization=organization)
     admin = client_as("admin")
 
-    response = admin.post(url(organization, "webhook_rotate", webhook.pk), {"version": 1})
+    response = admin.post(url(organization, "webhook_rotate", webhook.pk), {"version": 1}, follow=True)
 
     webhook.refresh_from_db()
+    assert response.redirect_chain == [(url(organization, "settings"), 302)]
     assert "Secret rotated" in response.content.decode() and webhook.secret in response.content.decode()
 
 

@@ -57,14 +57,15 @@ def chromium():
 
 
 class Browser:
-    """The browser, with contexts the size of a laptop screen (1280×800)."""
+    """The browser, with contexts the size of a laptop screen (1280×800) unless told another
+    `viewport`."""
 
     def __init__(self, browser):
         self.browser = browser
         self.contexts = []
 
     def new_context(self, **options):
-        context = self.browser.new_context(viewport={"width": 1280, "height": 800}, **options)
+        context = self.browser.new_context(**{"viewport": {"width": 1280, "height": 800}, **options})
         self.contexts.append(context)
         return context
 

@@ -15,11 +15,11 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from cxowner.orgs.models import Membership, Organization
-from journeys.models import Journey, Touchpoint
-from ownership.models import Function, Gap, Role
+from journeys.models import Journey
 
 from .axe import FAILING_IMPACTS, axe_violations
 from .conftest import SCREENSHOTS
+from .pages import organization_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -75,33 +75,7 @@ def walk_every_page(audit: Audit, organization: Organization, screenshot) -> Non
     """The pages of one organization, as its admin sees them (admins see every page)."""
     org = f"/o/{organization.slug}"
     journey = Journey.objects.filter(organization=organization).first()
-    touchpoint = Touchpoint.objects.filter(journey=journey).first()
-    functions = list(Function.objects.filter(organization=organization))
-    for path in [
-        f"{org}/",
-        f"{org}/journeys/",
-        f"{org}/journeys/new/",
-        f"{org}/journeys/{journey.id}/",
-        f"{org}/journeys/{journey.id}/map/",
-        f"{org}/journeys/{journey.id}/touchpoints/{touchpoint.id}/",
-        f"{org}/gaps/",
-        f"{org}/gaps/?severity=error",
-        f"{org}/gaps/mine/",
-        f"{org}/inbox/",
-        *[f"{org}/gaps/{gap.id}/" for gap in Gap.objects.filter(organization=organization, resolved_at=None)[:1]],
-        *[f"{org}/gaps/{gap.id}/fix/" for gap in Gap.objects.filter(organization=organization, resolved_at=None)[:1]],
-        f"{org}/functions/",
-        *[f"{org}/functions/{f.id}/delete/" for f in functions[:1]],
-        *[f"{org}/functions/{f.id}/merge/?into={functions[-1].id}" for f in functions[:1] if len(functions) > 1],
-        *[f"{org}/functions/roles/{role.id}/" for role in Role.objects.filter(organization=organization)[:1]],
-        f"{org}/reviews/",
-        f"{org}/audits/",
-        f"{org}/scenarios/",
-        f"{org}/import/",
-        f"{org}/members/",
-        f"{org}/settings/",
-        f"{org}/report/",
-    ]:
+    for path in organization_pages(organization):
         audit.visit(path)
         if path in {f"{org}/", f"{org}/gaps/"}:
             name = "gaps" if path.endswith("gaps/") else "dashboard"

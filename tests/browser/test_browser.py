@@ -81,7 +81,7 @@ def test_stale_page_is_refused_and_shows_the_current_value(demo, live_server, ch
 
     cell(second, "Signage", "Marketing").focus()
     second.keyboard.press("r")
-    expect(second.locator("#matrix-status")).to_contain_text("someone else changed Signage")
+    expect(second.locator("#matrix-status")).to_contain_text("cxlead changed Signage × Marketing at ")
     expect(cell(second, "Signage", "Marketing")).to_have_attribute("data-letters", "A")
     letters = Assignment.objects.filter(touchpoint__name="Signage", function__name="Marketing")
     assert list(letters.values_list("letter", flat=True)) == ["A"]

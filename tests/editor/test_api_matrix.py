@@ -4,8 +4,12 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
+from cxowner.orgs.change_context import change_context
+from cxowner.orgs.history import ChangeSet
+from ownership.editor.services import CellChange, cells_set
 from ownership.gaps.audits import audit_organization
 from ownership.models import Assignment
 from tests.factories import (
@@ -112,8 +116,26 @@ def test_matrix_patch_of_a_changed_cell_is_409_with_the_current_letters(editor_c
     cells = [{"touchpoint": signage.pk, "function": matrix["sales"].pk, "letters": "R", "expected": ""}]
     response = editor_client.patch(url(organization, matrix["journey"]), {"cells": cells}, format="json")
     assert response.status_code == 409
-    assert response.json()["current"] == [{"touchpoint": signage.pk, "function": matrix["sales"].pk, "letters": "A"}]
+    current = response.json()["current"]
+    assert [(c["touchpoint"], c["function"], c["letters"]) for c in current] == [(signage.pk, matrix["sales"].pk, "A")]
     assert letters_of(signage, matrix["sales"]) == "A"
+
+
+def test_a_409_names_who_changed_the_cell_when_and_to_what(editor_client, organization, matrix, member):
+    signage = matrix["touchpoints"][0]
+    alice = member("editor")
+    with change_context(surface="browser", user=alice):
+        cells_set(organization=organization, changes=[CellChange(signage.pk, matrix["sales"].pk, frozenset("AR"))])
+    cells = [{"touchpoint": signage.pk, "function": matrix["sales"].pk, "letters": "C", "expected": "A"}]
+    response = editor_client.patch(url(organization, matrix["journey"]), {"cells": cells}, format="json")
+    assert response.status_code == 409
+    body = response.json()
+    written = ChangeSet.objects.filter(organization=organization).latest("id").created_at
+    assert body["current"][0]["changed_by"] == alice.username
+    assert body["current"][0]["changed_to"] == "RA"
+    assert parse_datetime(body["current"][0]["changed_at"]) == written
+    assert (body["changed_by"], parse_datetime(body["changed_at"])) == (alice.username, written)
+    assert f"changed by {alice.username} at " in body["detail"]
 
 
 def test_matrix_patch_with_a_stale_etag_is_412(editor_client, organization, matrix):
@@ -126,6 +148,25 @@ def test_matrix_patch_with_a_stale_etag_is_412(editor_client, organization, matr
     response = editor_client.patch(path, {"cells": second}, format="json", HTTP_IF_MATCH=etag)
     assert response.status_code == 412
     assert letters_of(signage, matrix["service"]) == ""
+
+
+def test_a_412_for_a_stale_etag_names_the_last_writer_and_when(editor_client, organization, matrix, member):
+    signage, person, _ = matrix["touchpoints"]
+    path = url(organization, matrix["journey"])
+    etag = editor_client.get(path)["ETag"]
+    bob = member("editor")
+    with change_context(surface="api", user=bob):
+        cells_set(organization=organization, changes=[CellChange(person.pk, matrix["sales"].pk, frozenset("R"))])
+    cells = [{"touchpoint": signage.pk, "function": matrix["service"].pk, "letters": "C", "expected": ""}]
+    response = editor_client.patch(path, {"cells": cells}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 412
+    body = response.json()
+    assert body["changed_by"] == bob.username
+    assert (
+        parse_datetime(body["changed_at"])
+        == ChangeSet.objects.filter(organization=organization).latest("id").created_at
+    )
+    assert f"The matrix of “Store visit” was changed by {bob.username} at " in body["detail"]
 
 
 def test_matrix_patch_of_a_touchpoint_in_another_journey_is_400(editor_client, organization, matrix):

@@ -3,7 +3,10 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.timezone import localtime
 
+from cxowner.orgs.change_context import change_context
+from cxowner.orgs.history import ChangeSet
 from ownership.editor.services import CellChange, cells_set
 from ownership.gaps.audits import audit_organization
 from ownership.models import Assignment
@@ -68,6 +71,23 @@ def test_stale_cell_is_refused_with_the_current_value(organization, editor, matr
     assert "someone else changed Sales person" in html
     assert f'data-function="{matrix["sales"].id}" data-letters="A"' in html
     assert letters(matrix["first"], matrix["sales"]) == {"A"}
+
+
+def test_a_stale_cell_names_who_changed_it_when_and_its_letters(organization, editor, matrix, member):
+    alice = member("editor")
+    with change_context(surface="browser", user=alice):
+        cells_set(
+            organization=organization, changes=[CellChange(matrix["first"].id, matrix["sales"].id, frozenset("C"))]
+        )
+    response = editor.post(
+        cell_url(organization, matrix["journey"]),
+        {"touchpoint": matrix["first"].id, "function": matrix["sales"].id, "expected": "", "letters": "R"},
+    )
+    assert response.status_code == 409
+    at = localtime(ChangeSet.objects.filter(organization=organization).latest("id").created_at)
+    assert (
+        f"{alice.username} changed Sales person × Sales at {at:%Y-%m-%d %H:%M %Z} (now C)" in response.content.decode()
+    )
 
 
 def test_unknown_letter_is_refused(organization, editor, matrix):

@@ -5,7 +5,9 @@ import json
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.timezone import localtime
 
+from cxowner.orgs.change_context import change_context
 from cxowner.orgs.history import ChangeSet
 from ownership.editor.services import CellChange, cells_set
 from ownership.models import Assignment
@@ -62,8 +64,22 @@ def test_a_stale_paste_is_refused_naming_the_cell_and_its_letters(organization, 
     cells = paste_cells(matrix, {("first", "sales"): "A", ("second", "sales"): "R"})
     response = batch(editor, organization, matrix["journey"], "paste", cells)
     assert response.status_code == 409
-    assert "someone else changed Cashier × Sales (now I)" in response.content.decode()
+    html = response.content.decode()
+    assert "someone else changed Cashier × Sales at " in html and "(now I)" in html
     assert letters(matrix["first"], matrix["sales"]) == ""
+
+
+def test_a_stale_paste_names_who_changed_the_cell_and_when(organization, editor, matrix, member):
+    alice = member("editor")
+    with change_context(surface="browser", user=alice):
+        cells_set(
+            organization=organization, changes=[CellChange(matrix["second"].id, matrix["sales"].id, frozenset("I"))]
+        )
+    cells = paste_cells(matrix, {("first", "sales"): "A", ("second", "sales"): "R"})
+    response = batch(editor, organization, matrix["journey"], "paste", cells)
+    assert response.status_code == 409
+    at = localtime(ChangeSet.objects.filter(organization=organization).latest("id").created_at)
+    assert f"{alice.username} changed Cashier × Sales at {at:%Y-%m-%d %H:%M %Z} (now I)" in response.content.decode()
 
 
 def test_an_unreadable_paste_is_400_and_saves_nothing(organization, editor, matrix):
@@ -107,6 +123,22 @@ def test_undo_and_redo_buttons_walk_the_members_changes(organization, editor, ma
     assert "Redone: Sales person × Sales changed again." in response.content.decode()
     assert letters(matrix["first"], matrix["sales"]) == "A"
     assert 'title="Redo “Fill down of 1 cell” (Ctrl+Shift+Z or Ctrl+Y)"' in response.content.decode()
+
+
+def test_an_undo_refused_names_who_changed_the_cell_and_when(organization, editor, matrix, member):
+    batch(editor, organization, matrix["journey"], "paste", paste_cells(matrix, {("first", "sales"): "R"}))
+    alice = member("editor")
+    with change_context(surface="browser", user=alice):
+        cells_set(
+            organization=organization, changes=[CellChange(matrix["first"].id, matrix["sales"].id, frozenset("RC"))]
+        )
+    response = editor.post(reverse("journeys:undo", args=[organization.slug, matrix["journey"].id]))
+    assert response.status_code == 409
+    at = localtime(ChangeSet.objects.filter(organization=organization).latest("id").created_at)
+    assert (
+        f"Sales person × Sales now holds R/C, written by {alice.username} at {at:%Y-%m-%d %H:%M %Z}."
+        in response.content.decode()
+    )
 
 
 def test_the_stacks_survive_a_new_session(organization, editor_user, editor, matrix):

@@ -70,12 +70,33 @@ def api_exception_handler(exc, context):
             {"detail": LOCK_CONFLICT_MESSAGE}, status=status.HTTP_409_CONFLICT, headers={"Retry-After": "2"}
         )
     elif isinstance(exc, StaleCells):
-        cells = [
-            {"touchpoint": touchpoint_id, "function": function_id, "letters": "".join(sorted(letters))}
-            for (touchpoint_id, function_id), letters in sorted(exc.current.items())
-        ]
-        return Response({"detail": str(exc), "current": cells}, status=status.HTTP_409_CONFLICT)
+        return Response(stale_cells_body(exc), status=status.HTTP_409_CONFLICT)
     return exception_handler(exc, context)
+
+
+def stale_cells_body(exc: StaleCells) -> dict:
+    """409's body: each cell's letters now and, where the history says, who changed it last, when
+    and to what (`changed_by`, `changed_at`, `changed_to`); the latest of them also at the top."""
+    cells = []
+    for cell, letters in sorted(exc.current.items()):
+        change = exc.changed.get(cell)
+        cells.append(
+            {
+                "touchpoint": cell[0],
+                "function": cell[1],
+                "letters": "".join(sorted(letters)),
+                "changed_by": (change.by or None) if change else None,
+                "changed_at": change.at if change else None,
+                "changed_to": change.letters if change else None,
+            }
+        )
+    latest = max((c for c in exc.changed.values() if c.at), key=lambda c: c.at, default=None)
+    return {
+        "detail": str(exc),
+        "changed_by": (latest.by or None) if latest else None,
+        "changed_at": latest.at if latest else None,
+        "current": cells,
+    }
 
 
 def organization_and_role(request, slug: str) -> tuple[Organization, str]:

@@ -17,7 +17,9 @@ COMMON_ERRORS = {
     "429": "Throttled; retry after the Retry-After header's seconds.",
 }
 WRITE_ERRORS = {
-    "409": "The cells changed since they were read; the body carries their current letters.",
+    "409": "The cells changed since they were read; the body carries their current letters and who changed them "
+    "last, when and to what (`changed_by`, `changed_at`, `changed_to` per cell, the latest also at the top; null "
+    "where not recorded).",
     "412": "Stale version (If-Match or `version`); nothing was changed. The body says the current `version`, "
     "and who changed the object last and when (`changed_by`, `changed_at`; null where not recorded).",
     "428": "Updates must say which version they change: If-Match header or `version` field.",

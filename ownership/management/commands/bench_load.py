@@ -20,6 +20,9 @@
 5. Prints, per kind of transaction, how long it waited for the organization's row and held it until
    commit (cxowner.orgs.locks.HOLD_LOG_ENV): every writer of an organization queues on that row, so
    a long hold is every other writer's latency.
+6. Prints the CPU seconds each kind of process used (web server, worker, PostgreSQL, this load
+   generator, the rest of the machine) and the idle share: with the cores full, latency is the
+   queue for them.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from cxowner.orgs.locks import HOLD_LOG_ENV
 from cxowner.orgs.models import Organization
 from cxowner.orgs.services import token_create
 from journeys.models import Journey
+from ownership.management.commands._cpu import CpuClock
 from ownership.management.commands._loopback import (
     free_port,
     gunicorn_start,
@@ -124,6 +128,7 @@ class Command(BaseCommand):
         keys = [token_create(organization=organization, name=f"person {n}", role="editor")[1] for n in range(20)]
         port = free_port()
         base = f"http://127.0.0.1:{port}"
+        clock = CpuClock()
         with tempfile.TemporaryDirectory() as folder:
             log_path = Path(folder) / "gunicorn.log"
             holds = Path(folder) / "holds"
@@ -135,10 +140,12 @@ class Command(BaseCommand):
                     wait_until_up(base + "/api/v1/ping/", server)
                     run = Run(base, duration)
                     people = self._people(run, journeys, keys, editors=editors, shared=shared, audit_every=audit_every)
+                    clock.start()
                     for person in people:
                         person.start()
                     for person in people:
                         person.join()
+                    clock.stop()
                 finally:
                     stop(server)
                     stop(worker)
@@ -150,6 +157,14 @@ class Command(BaseCommand):
         served = f"{workers} sync workers" if threads == 1 else f"{workers} workers × {threads} threads (gthread)"
         self._report(run, served=served, duration=duration, killed=killed, editors=editors, shared=shared)
         self._holds_report(held, duration)
+        self.stdout.write("")
+        self.stdout.write("\n".join(clock.table()))
+        every = [latency for tally in run.tallies.values() for latency in tally.latencies]
+        mean_ms = 1000 * sum(every) / max(1, len(every))
+        self.stdout.write("")
+        self.stdout.write(
+            "\n".join(clock.floor_lines(requests=len(every), in_flight=editors + shared, mean_ms=mean_ms))
+        )
 
     def _build(self, touchpoints: int, journeys_needed: int) -> tuple[Organization, list[int]]:
         call_command("generate_org", SLUG, touchpoints=touchpoints, replace=True, stdout=self.stdout)
@@ -277,7 +292,7 @@ def _editor(run: Run, key: str, journey: int, shared: bool) -> None:
 def _auditor(run: Run, key: str, every: float) -> None:
     while run.going():
         run.call("audit request", "POST", f"/api/v1/orgs/{SLUG}/audits/", key)
-        time.sleep(every)
+        time.sleep(max(0.0, min(every, run.ends - time.monotonic())))
 
 
 def _planner(run: Run, key: str, journey: int) -> None:

@@ -22,10 +22,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from cxowner.orgs.change_context import change_context
 from cxowner.orgs.models import Organization
+from cxowner.orgs.services import membership_admin_add
 from cxowner.orgs.signals import MatrixScope
 from journeys.models import Journey, Stage, Touchpoint
 from ownership.gaps.live import gaps_refresh
+from ownership.management.commands._owner import add_owner_argument, owner_admin_user, owner_sentence
 from ownership.management.commands._synthetic import (
     CHANNELS,
     FIRST_NAMES,
@@ -71,8 +74,10 @@ class Command(BaseCommand):
         parser.add_argument("--functions", type=int, default=12, help="number of functions (F), default 12")
         parser.add_argument("--seed", type=int, default=1, help="random seed, default 1")
         parser.add_argument("--replace", action="store_true", help="delete the organization first if it exists")
+        add_owner_argument(parser)
 
-    def handle(self, *args, organization, touchpoints, functions, seed, replace, **options):
+    def handle(self, *args, organization, touchpoints, functions, seed, replace, owner, **options):
+        owner_user = owner_admin_user(owner)
         if touchpoints < 1:
             raise CommandError("--touchpoints must be at least 1.")
         if functions < 1:
@@ -86,6 +91,9 @@ class Command(BaseCommand):
                 delete_organization(existing)
             org = Organization.objects.create(slug=organization, name=f"Synthetic {organization}")
             counts = Generator(org, random.Random(seed), touchpoints=touchpoints, functions=functions).run()
+            if owner_user is not None:
+                with change_context(surface="cli"):
+                    membership_admin_add(organization=org, user=owner_user)
         analyze_tables()
         generated = time.perf_counter()
         # Written in bulk, behind the services' back: the live gaps are built once, from scratch.
@@ -100,6 +108,7 @@ class Command(BaseCommand):
             f"({counts.assignments / counts.touchpoints:.2f} per touchpoint) in {elapsed:.1f} s, "
             f"of which {elapsed - (generated - started):.1f} s building its live gaps (seed {seed})."
         )
+        self.stdout.write(owner_sentence(username=owner_user and owner_user.username, slug=org.slug))
 
 
 class Generator:

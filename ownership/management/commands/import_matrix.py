@@ -9,9 +9,11 @@ from django.utils.text import slugify
 
 from cxowner.orgs.change_context import change_context
 from cxowner.orgs.models import Organization
+from cxowner.orgs.services import membership_admin_add
 from ownership.imports.matrixfile.sheet import MatrixFileInvalid
 from ownership.imports.reading import LAYOUT_CHOICES, import_options
 from ownership.imports.services import matrix_import_file
+from ownership.management.commands._owner import add_owner_argument, owner_admin_user, owner_sentence
 
 
 class Command(BaseCommand):
@@ -25,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--create-org", action="store_true", help="create the organization if missing")
         parser.add_argument("--name", help="with --create-org: the new organization's display name")
+        add_owner_argument(parser)
         parser.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
         reading = parser.add_argument_group("reading a published table (docs/import.md)")
         reading.add_argument(
@@ -61,7 +64,7 @@ class Command(BaseCommand):
         with change_context(surface="cli"):
             return self.handle_recorded(*args, **options)
 
-    def handle_recorded(self, *args, organization, file, create_org, name, dry_run, **options):
+    def handle_recorded(self, *args, organization, file, create_org, name, dry_run, owner, **options):
         try:
             reading = import_options(
                 layout=options["layout"],
@@ -82,6 +85,7 @@ class Command(BaseCommand):
             # create an organization the next command cannot find by the same words.
             hint = f"; use {slug!r}" if slug else ""
             raise CommandError(f"{organization!r} is not an organization slug{hint} (--name sets a display name).")
+        owner_user = owner_admin_user(owner)
         try:
             data = file.read_bytes()
         except OSError as error:
@@ -95,6 +99,8 @@ class Command(BaseCommand):
                 org = Organization(slug=slug, name=name or slug)
                 org.full_clean()
                 org.save()
+            if owner_user is not None:
+                membership_admin_add(organization=org, user=owner_user)
             try:
                 summary = matrix_import_file(
                     organization=org,
@@ -113,3 +119,5 @@ class Command(BaseCommand):
                 transaction.set_rollback(True)
         prefix = "Dry run, nothing changed: " if dry_run else "Imported "
         self.stdout.write(f"{prefix}{summary}")
+        if owner_user is not None and not dry_run:
+            self.stdout.write(owner_sentence(username=owner_user.username, slug=org.slug))

@@ -4,7 +4,8 @@ It goes through the same services as the product (the matrix file import, role a
 services, the audit), so the demo is what a real customer would build. The demo is built once:
 running the command again keeps it as it is, with whatever its users changed since (edits,
 history, tokens, passwords), so `make run` can seed on every start. `--reset` deletes it and
-builds it again, the same every time.
+builds it again, the same every time, audited on the schedule it had unless `--audit-schedule`
+gives another.
 """
 
 from datetime import timedelta
@@ -15,12 +16,19 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from cxowner.orgs.change_context import change_context
 from cxowner.orgs.models import Membership, Organization
 from journeys.models import Journey, Touchpoint
 from journeys.services import touchpoint_update
-from ownership.automation.schedules import audit_schedule_set, crontab_fields
+from ownership.automation.schedules import (
+    audit_schedule_get,
+    audit_schedule_name,
+    audit_schedule_set,
+    crontab_fields,
+    crontab_text,
+)
 from ownership.editor.services import assignment_confirm, assignment_role_set
 from ownership.gaps.audits import audit_organization
 from ownership.imports.services import matrix_import_file
@@ -71,7 +79,7 @@ class Command(BaseCommand):
             "--audit-schedule",
             metavar="CRON",
             help='when to audit the demo it builds, five cron fields in UTC (e.g. "* * * * *"); '
-            "a kept demo keeps its schedule",
+            "a kept demo keeps its schedule, and so does a reset one unless this is given",
         )
 
     @transaction.atomic
@@ -90,6 +98,10 @@ class Command(BaseCommand):
             )
             return
         if existing is not None:
+            # A reset keeps the schedule the demo was given (make run's every minute, say):
+            # only --audit-schedule changes it.
+            if schedule is None:
+                schedule = self._kept_schedule(existing)
             existing.delete()
         org = Organization.objects.create(slug=DEMO_SLUG, name="Demo Retail")
         matrix_import_file(
@@ -109,6 +121,13 @@ class Command(BaseCommand):
         )
         for username, password, role in DEMO_USERS:
             self.stdout.write(f"  log in as {username} / {password} ({role})")
+
+    def _kept_schedule(self, organization: Organization) -> dict | None:
+        """The demo's schedule as it stands (with its pause), or None if it never had one."""
+        if not PeriodicTask.objects.filter(name=audit_schedule_name(organization_id=organization.pk)).exists():
+            return None
+        task = audit_schedule_get(organization=organization)
+        return {**crontab_fields(crontab_text(task.crontab)), "enabled": task.enabled}
 
     def _schedule_fields(self, cron: str | None) -> dict[str, str] | None:
         """Five fields, checked before anything changes: a kept demo would never check them."""
