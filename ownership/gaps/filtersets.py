@@ -100,6 +100,7 @@ class GapFilterSet(django_filters.FilterSet):
     )
     ordering = GapOrdering(
         label="Sort by",
+        empty_label="Highest score first",
         help_text="A column, or -column for the reverse: " + ", ".join(GAP_SORTS) + ". Highest score first by default.",
     )
 
