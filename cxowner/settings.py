@@ -235,6 +235,8 @@ CELERY_BEAT_SCHEDULE = {
     # Monthly report mails (ownership/reports/mail.py): each goes out once a month, in the first hour due.
     "report-mails-due": {"task": "ownership.tasks.report_mails_due_task", "schedule": 3600.0},
     "review-campaign-reminders": {"task": "ownership.tasks.campaign_reminders_task", "schedule": 3600.0},
+    # Inbox items for gaps due soon or overdue, each once per gap and due date (ownership/inbox/).
+    "inbox-daily": {"task": "ownership.tasks.inbox_daily_task", "schedule": 3600.0},
     # Jobs whose worker died or ran out of time are marked failed, with the reason (ownership/tasks.py).
     "jobs-sweep": {"task": "ownership.tasks.jobs_sweep_task", "schedule": 300.0},
 }

@@ -11,6 +11,8 @@ from ownership.models import (
     GapComment,
     GapEvent,
     ImportJob,
+    InboxItem,
+    InboxPreference,
     JourneyOwner,
     ReportDelivery,
     ReportJob,
@@ -99,6 +101,21 @@ class GapCommentAdmin(AddedElsewhere, admin.ModelAdmin):
     raw_id_fields = ["gap", "author"]
     exclude = ["organization"]  # the gap's, set by the service
     readonly_fields = ["gap", "author", "body"]
+
+
+@admin.register(InboxItem)
+class InboxItemAdmin(AddedElsewhere, admin.ModelAdmin):
+    # Items are made by what happens to a member (ownership.inbox); the admin only reads them.
+    list_display = ["__str__", "kind", "recipient", "created_at", "read_at"]
+    list_filter = ["organization", "kind"]
+    raw_id_fields = ["recipient", "actor", "gap", "comment", "campaign"]
+    readonly_fields = ["organization", "recipient", "kind", "actor", "gap", "comment", "campaign", "due_on"]
+
+
+@admin.register(InboxPreference)
+class InboxPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "membership", "email"]
+    raw_id_fields = ["membership"]
 
 
 @admin.register(GapEvent)

@@ -14,6 +14,7 @@ from ownership.gaps.api import AuditRunViewSet, GapViewSet
 from ownership.gaps.api_rules import RuleListView
 from ownership.history.api import ChangeSetViewSet
 from ownership.imports.api import ImportJobViewSet, MatrixExportView, MatrixImportView
+from ownership.inbox.api import InboxViewSet
 from ownership.reports.api import (
     ReportJobPdfView,
     ReportJobsView,
@@ -37,6 +38,7 @@ router.register("changes", ChangeSetViewSet, basename="change-set")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("campaigns", ReviewCampaignViewSet, basename="review-campaign")
 router.register("scenarios", ScenarioViewSet, basename="scenario")
+router.register("inbox", InboxViewSet, basename="inbox")
 
 # Actions that write the matrix on resources read by a lower capability (a gap's fixes, a change
 # set's revert) come from the capability that writes it, on a second router: a router takes

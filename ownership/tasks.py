@@ -13,11 +13,20 @@ from ownership.gaps import tasks as gaps_tasks
 from ownership.gaps.audit_requests import audit_runs_expire
 from ownership.imports import jobs as import_jobs
 from ownership.imports.jobs import import_jobs_sweep
+from ownership.inbox import tasks as inbox_tasks
 from ownership.reports import tasks as reports_tasks
 from ownership.reports.jobs import report_jobs_expire
 from ownership.reviews import tasks as reviews_tasks
 
-__all__ = ["automation_tasks", "gaps_tasks", "import_jobs", "jobs_sweep_task", "reports_tasks", "reviews_tasks"]
+__all__ = [
+    "automation_tasks",
+    "gaps_tasks",
+    "import_jobs",
+    "inbox_tasks",
+    "jobs_sweep_task",
+    "reports_tasks",
+    "reviews_tasks",
+]
 
 
 @shared_task(name="ownership.tasks.jobs_sweep_task", **RETRY_OPTIONS)

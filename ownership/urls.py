@@ -9,16 +9,25 @@ from ownership.dashboard import views as dashboard_views
 from ownership.editor import revert_views
 from ownership.fixes import views as fix_views
 from ownership.gaps import export_views as gaps_export_views
+from ownership.gaps import list_views as gap_list_views
 from ownership.gaps import views as gap_views
 from ownership.history import views as history_views
 from ownership.imports import views as import_views
+from ownership.inbox import views as inbox_views
 from ownership.members import views as members_views
 from ownership.reports import views as report_views
 from ownership.reviews import views as campaign_views
 from ownership.structure import views as function_views
 
 pages = [
-    path("gaps/", gap_views.gap_list, name="gaps"),
+    path("inbox/", inbox_views.inbox, name="inbox"),
+    path("inbox/bell/", inbox_views.inbox_bell, name="inbox_bell"),
+    path("inbox/read-all/", inbox_views.inbox_read_all, name="inbox_read_all"),
+    path("inbox/settings/", inbox_views.inbox_preference, name="inbox_preference"),
+    path("inbox/<int:item_id>/open/", inbox_views.inbox_open, name="inbox_open"),
+    path("inbox/<int:item_id>/read/", inbox_views.inbox_read, name="inbox_read"),
+    path("gaps/", gap_list_views.gap_list, name="gaps"),
+    path("gaps/bulk/", gap_list_views.gap_bulk, name="gaps_bulk"),
     path("gaps/mine/", gap_views.my_gaps, name="my_gaps"),
     path("gaps.csv", gaps_export_views.gaps_export, {"fmt": "csv"}, name="gaps_csv"),
     path("gaps.xlsx", gaps_export_views.gaps_export, {"fmt": "xlsx"}, name="gaps_xlsx"),

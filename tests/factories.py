@@ -4,10 +4,11 @@ what tests build again and again: a client logged in as a user, a small matrix n
 import factory
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
 from cxowner.orgs.models import Membership, Organization
 from journeys.models import Journey, Stage, Touchpoint
-from ownership.models import Assignment, Function, JourneyOwner, Role, Webhook
+from ownership.models import Assignment, Function, Gap, JourneyOwner, Role, Webhook
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -107,6 +108,25 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     organization = factory.SelfAttribute("touchpoint.organization")
     function = factory.SubFactory(FunctionFactory, organization=factory.SelfAttribute("..organization"))
     letter = "A"
+
+
+class GapFactory(factory.django.DjangoModelFactory):
+    """An open gap of a touchpoint, as an audit would record it (no audit run needed)."""
+
+    class Meta:
+        model = Gap
+
+    touchpoint = factory.SubFactory(TouchpointFactory)
+    organization = factory.LazyAttribute(lambda g: g.touchpoint.organization)
+    journey = factory.LazyAttribute(lambda g: g.touchpoint.journey)
+    fingerprint = factory.Sequence(lambda n: f"{n:064x}")
+    rule = "unassigned"
+    severity = "error"
+    finding = factory.LazyAttribute(
+        lambda g: {"rule": g.rule, "message": f"{g.touchpoint.name} has no one accountable", "functions": []}
+    )
+    score = 9
+    first_seen_at = factory.LazyFunction(timezone.now)
 
 
 class WebhookFactory(factory.django.DjangoModelFactory):

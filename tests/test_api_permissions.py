@@ -75,6 +75,9 @@ ENDPOINTS = [
     Endpoint("member role", "patch", "orgs/{org}/members/{spare_membership}/", "admin", 200, {"role": "editor"}),
     Endpoint("member remove", "delete", "orgs/{org}/members/{spare_membership}/", "admin", 204),
     Endpoint("tokens", "get", "orgs/{org}/tokens/", "admin", 200),
+    # Every member reads and marks their own inbox (a token's is empty).
+    Endpoint("inbox", "get", "orgs/{org}/inbox/", "viewer", 200),
+    Endpoint("inbox read", "post", "orgs/{org}/inbox/read/", "viewer", 200, {"all": True}),
     Endpoint("token create", "post", "orgs/{org}/tokens/", "admin", 201, {"name": "BI tool", "role": "viewer"}),
     Endpoint("token", "get", "orgs/{org}/tokens/{spare_token}/", "admin", 200),
     Endpoint("token revoke", "delete", "orgs/{org}/tokens/{spare_token}/", "admin", 204),

@@ -33,6 +33,7 @@ PACKAGES = [
     "fixes",  # a gap fixed in one click, through the editor's and structure's services
     "scenarios",  # what-if plans, applied through the same services
     "reviews",  # review campaigns
+    "inbox",  # what each member is asked or told: assignments, due dates, reviews, mentions, replies
     "dashboard",
     "reports",
     "automation",  # schedules, notifications, webhooks: acts on what the gaps announce

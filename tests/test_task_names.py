@@ -18,6 +18,8 @@ NAMES_CALLED_FROM_OUTSIDE_THE_CODE = {
     "ownership.tasks.gap_assigned_deliver_task",
     "ownership.tasks.jobs_sweep_task",
     "ownership.tasks.gap_assignee_notify_task",
+    "ownership.tasks.inbox_daily_task",
+    "ownership.tasks.inbox_mail_task",
     "ownership.tasks.report_mail_task",
     "ownership.tasks.report_mails_due_task",
     "ownership.tasks.report_render_task",

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 PAGES = {
     # + the figures: functions, coverage, open gaps by journey, open gaps by function, journeys; the
     # period's change: its gap events, the coverage gaps they touch, the resolutions of this period
-    # and the one before; + A per journey, last run, pending run, the top gaps
-    "dashboard": 16,
+    # and the one before; + A per journey, last run, pending run, the top gaps; the reviews asking
+    # the member to confirm A's
+    "dashboard": 17,
     # + journeys with their sizes, coverage, open gaps by journey, last letter change by journey
     "journeys:list": 8,
     # nothing else: an empty form

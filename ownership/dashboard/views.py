@@ -19,6 +19,7 @@ from ownership.dashboard.selectors import Dashboard, dashboard_load
 from ownership.engine.constants import Severity
 from ownership.engine.vocabulary import SEVERITY_TEXT, rule_text
 from ownership.gaps.figures import DEFAULT_PERIOD, PERIODS, Figure, Figures, GapFigures
+from ownership.inbox.selectors import review_requests_open
 
 SEVERITIES = [s.value for s in Severity]
 
@@ -72,6 +73,8 @@ def dashboard(request: HttpRequest, membership: Membership, org: str) -> HttpRes
                 for place in figures.worst_journeys
             ],
             "heat_rows": heat_rows(data, gaps_url, days),
+            # The reviews that ask this member to confirm A's (their inbox told them too).
+            "review_requests": review_requests_open(membership=membership),
         },
     )
 

@@ -16,7 +16,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from cxowner.orgs.api.base import (
@@ -83,9 +82,8 @@ class GapViewSet(
     serializer_class = GapSerializer
     filterset_class = GapFilterSet
     pagination_class = PagePagination
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
-    ordering_fields = ["score", "first_seen_at", "resolved_at", "due_on", "id"]
-    ordering = ["-score", "rule", "id"]
+    # ?ordering= is the FilterSet's, as on the gaps page (any column of the list).
+    filter_backends = [DjangoFilterBackend]
     lookup_value_regex = ID_PATTERN
 
     @property
@@ -96,7 +94,7 @@ class GapViewSet(
         return Membership.Role.VIEWER if discussing else Membership.Role.EDITOR
 
     def get_queryset(self):
-        return Gap.objects.filter(organization=self.organization)
+        return Gap.objects.filter(organization=self.organization).order_by("-score", "rule", "id")
 
     def retrieve(self, request, *args, **kwargs):
         gap = self.get_object()

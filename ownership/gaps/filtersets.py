@@ -1,6 +1,9 @@
 """The gap filters, one FilterSet for the browser's gaps page and the API's gap list alike."""
 
 import django_filters
+from django.db.models import Case, F, Value, When
+from django.db.models.fields.json import KT
+from django.db.models.functions import Concat, Lower
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -20,6 +23,51 @@ def _of_organization(model):
         return model.objects.filter(organization__slug=match.kwargs["org"]).order_by("position", "id")
 
     return queryset
+
+
+# ?ordering= names -> what each sorts by; "-name" reverses. Every column of the gaps list sorts.
+_SEVERITY_RANK = Case(
+    When(severity=Severity.ERROR.value, then=Value(0)),
+    When(severity=Severity.WARNING.value, then=Value(1)),
+    default=Value(2),
+)
+_ASSIGNEE_NAME = Case(
+    When(assignee__isnull=True, then=Value(None)),
+    When(assignee__first_name="", assignee__last_name="", then=Lower("assignee__username")),
+    default=Lower(Concat("assignee__first_name", Value(" "), "assignee__last_name")),
+)
+GAP_SORTS = {
+    "score": ("Score", [F("score")]),
+    "severity": ("Severity, worst first", [_SEVERITY_RANK]),
+    "rule": ("Rule", [F("rule")]),
+    "gap": ("Gap (its message)", [Lower(KT("finding__message"))]),
+    "journey": ("Journey", [Lower("journey__name")]),
+    "functions": ("Functions", [Lower(KT("finding__functions"))]),
+    "first_seen_at": ("Since", [F("first_seen_at")]),
+    "workflow_status": ("Decision", [F("workflow_status")]),
+    "assignee": ("Assigned to", [_ASSIGNEE_NAME]),
+    "due_on": ("Due", [F("due_on")]),
+    "resolved_at": ("Resolved", [F("resolved_at")]),
+    "id": ("Id", [F("id")]),
+}
+
+
+class GapOrdering(django_filters.OrderingFilter):
+    """`?ordering=journey,-score`: any of GAP_SORTS; empty values sort last either way, and the
+    score (highest first) then the id break ties, so that pages never overlap."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields={name: name for name in GAP_SORTS}, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        order = []
+        for param in value:
+            descending = param.startswith("-")
+            for expression in GAP_SORTS[param.lstrip("-")][1]:
+                order.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True))
+        return qs.order_by(*order, "-score", "id")
 
 
 class GapFilterSet(django_filters.FilterSet):
@@ -50,10 +98,15 @@ class GapFilterSet(django_filters.FilterSet):
         label="Status",
         help_text="open (the default), resolved or all.",
     )
+    ordering = GapOrdering(
+        label="Sort by",
+        empty_label="Highest score first",
+        help_text="A column, or -column for the reverse: " + ", ".join(GAP_SORTS) + ". Highest score first by default.",
+    )
 
     class Meta:
         model = Gap
-        fields = ["rule", "severity", "journey", "stage", "function", "status", "workflow_status"]
+        fields = ["rule", "severity", "journey", "stage", "function", "status", "workflow_status", "ordering"]
 
     @extend_schema_field(OpenApiTypes.INT)  # a function's id
     def filter_function(self, queryset, name, value):
@@ -79,7 +132,9 @@ def gap_filter(request, organization) -> tuple[GapFilterSet, object]:
     query.setdefault("status", "open")
     gaps = GapFilterSet(
         query,
-        queryset=organization.gaps.select_related("journey", "assignee").order_by("-score", "rule", "id"),
+        queryset=organization.gaps.select_related("journey", "assignee", "touchpoint__stage").order_by(
+            "-score", "rule", "id"
+        ),
         request=request,
     )
     return gaps, query

@@ -9,7 +9,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -24,9 +23,7 @@ from cxowner.views import org_object, org_view, render_org, write_and_say
 from ownership.engine.vocabulary import rule_text
 from ownership.gaps import audit_requests
 from ownership.gaps import workflow as gap_workflow
-from ownership.gaps.figures import standing_read
-from ownership.gaps.filtersets import gap_filter
-from ownership.gaps.selectors import audit_history, touchpoint_locator
+from ownership.gaps.selectors import audit_history
 from ownership.models import AuditRun, Gap, GapComment, GapStatus
 
 EDITOR = Membership.Role.EDITOR
@@ -39,7 +36,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", "Nobody")] + [(m.user_id, _person(m.user)) for m in members]
+        self.fields["assignee"].choices = [("", "Nobody")] + [(m.user_id, person_name(m.user)) for m in members]
 
 
 class RiskForm(forms.Form):
@@ -58,16 +55,18 @@ class CommentForm(forms.Form):
     )
 
 
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
+def person_name(user) -> str:
+    """A member as lists show them: their full name, or their username when they gave none."""
+    return user.get_full_name().strip() or user.get_username()
 
 
-def _members(organization):
-    return list(members_of(organization_id=organization.pk))
+def members_by_name(organization):
+    """The organization's members, by the name lists show them."""
+    return sorted(members_of(organization_id=organization.pk), key=lambda m: person_name(m.user).casefold())
 
 
 def _gap(membership: Membership, gap_id: int) -> Gap:
-    rows = Gap.objects.select_related("journey", "assignee")
+    rows = Gap.objects.select_related("journey", "assignee", "touchpoint__stage")
     return org_object(membership, rows, gap_id)
 
 
@@ -75,7 +74,7 @@ def _gap(membership: Membership, gap_id: int) -> Gap:
 def gap_detail(request: HttpRequest, membership: Membership, org: str, gap_id: int) -> HttpResponse:
     gap = _gap(membership, gap_id)
     initial = {"version": gap.version}
-    members = _members(membership.organization)
+    members = members_by_name(membership.organization)
     context = {
         "nav": "gaps",
         "gap": gap,
@@ -91,6 +90,10 @@ def gap_detail(request: HttpRequest, membership: Membership, org: str, gap_id: i
         "risk_form": RiskForm(initial={**initial, "reason": gap.risk_reason}, auto_id="risk_%s"),
         "version_form": VersionForm(initial=initial, auto_id=False),
         "comment_form": CommentForm(),
+        # Who a comment may mention with @: the picker offers them, the comments mark them.
+        "mention_members": [
+            {"id": m.user_id, "username": m.user.get_username(), "name": person_name(m.user)} for m in members
+        ],
         "statuses": GapStatus,
         # The fix panel, in the page (its groups come from the gapfix tags): its forms post and
         # come back here with the outcome.
@@ -127,7 +130,7 @@ def _version_only(step):
 @org_view(EDITOR, "POST")
 def gap_assign(request: HttpRequest, membership: Membership, org: str, gap_id: int) -> HttpResponse:
     def change(gap, data, membership):
-        members = {m.user_id: m.user for m in _members(membership.organization)}
+        members = {m.user_id: m.user for m in members_by_name(membership.organization)}
         assignee = members.get(data["assignee"]) if data["assignee"] is not None else None
         if data["assignee"] is not None and assignee is None:
             raise ValidationError(gap_workflow.NOT_A_MEMBER)
@@ -141,7 +144,7 @@ def gap_assign(request: HttpRequest, membership: Membership, org: str, gap_id: i
         AssignForm,
         change,
         "Assignment saved.",
-        form_extra=lambda membership: {"members": _members(membership.organization)},
+        form_extra=lambda membership: {"members": members_by_name(membership.organization)},
     )
 
 
@@ -209,44 +212,6 @@ def my_gaps(request: HttpRequest, membership: Membership, org: str) -> HttpRespo
         for gap in gaps[:500]
     ]
     return render_org(request, membership, "ownership/my_gaps.html", {"nav": "my_gaps", "rows": rows})
-
-
-GAPS_PER_PAGE = 50
-
-
-# Gaps ----------------------------------------------------------------------------------------
-@org_view()
-def gap_list(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
-    organization = membership.organization
-    gaps, query = gap_filter(request, organization)
-    page = Paginator(gaps.qs, GAPS_PER_PAGE).get_page(request.GET.get("page"))
-    locate = touchpoint_locator(organization) if page.object_list else {}
-    rows = []
-    for gap in page.object_list:
-        names = gap.finding.get("touchpoints") or []
-        located = locate.get((gap.journey_id, names[0])) if names else None
-        rows.append({"gap": gap, "touchpoint_id": located[0] if located else None, "text": rule_text(gap.rule)})
-    params = query.copy()
-    params.pop("page", None)
-    # The header's figures are those of the journey or stage filtered on (every surface's, docs/figures.md).
-    chosen = gaps.form.cleaned_data if gaps.form.is_valid() else {}
-    journey, stage = chosen.get("journey"), chosen.get("stage")
-    standing = standing_read(
-        organization=organization,
-        journey_id=journey.pk if journey is not None and stage is None else None,
-        stage_id=stage.pk if stage is not None else None,
-    )
-    context = {
-        "nav": "gaps",
-        "filter": gaps,
-        "page": page,
-        "rows": rows,
-        "params": params.urlencode(),
-        "standing": standing,
-        "standing_of": stage or journey,
-    }
-    template = "ownership/_gap_table.html" if request.htmx else "ownership/gap_list.html"
-    return render_org(request, membership, template, context)
 
 
 # Audits --------------------------------------------------------------------------------------

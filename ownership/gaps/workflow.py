@@ -28,13 +28,16 @@ from cxowner.orgs.models import Membership
 from cxowner.orgs.names import one_line
 from cxowner.orgs.versions import versioned_update
 from ownership.engine.vocabulary import rule_text
-from ownership.gaps.signals import gap_assigned
-from ownership.models import Gap, GapComment, GapEvent, GapStatus
+from ownership.gaps.signals import gap_assigned, gap_commented
+from ownership.models import Gap, GapComment, GapEvent, GapStatus, InboxPreference
 
 RISK_REASON_MAX_CHARS = 2000
 
 
 COMMENT_MAX_CHARS = 5000
+
+
+RESOLVED = "The matrix no longer has this gap: it is resolved, nothing is left to decide."
 
 
 NOT_A_MEMBER = "Only a member of this organization can be asked to fix its gaps."
@@ -65,7 +68,7 @@ def _versioned(*, gap: Gap, version: int | None, **changes) -> Gap:
 
 def _refuse_resolved(current: Gap) -> None:
     if current.resolved_at is not None:
-        raise ValidationError("The matrix no longer has this gap: it is resolved, nothing is left to decide.")
+        raise ValidationError(RESOLVED, code="resolved")
 
 
 def _decision_record(*, gap: Gap, before: str, cause: str = "decision") -> None:
@@ -102,6 +105,14 @@ def gap_acknowledge(*, gap: Gap, version: int | None) -> Gap:
 
 def gap_accept_risk(*, gap: Gap, reason: str, expires_on: date | None, version: int | None, today: date) -> Gap:
     """Decide to live with the gap until `expires_on`, for a stated reason; it reopens that day."""
+    reason = risk_acceptance_check(reason=reason, expires_on=expires_on, today=today)
+    return _versioned(
+        gap=gap, version=version, workflow_status=GapStatus.ACCEPTED, risk_reason=reason, risk_expires_on=expires_on
+    )
+
+
+def risk_acceptance_check(*, reason: str, expires_on: date | None, today: date) -> str:
+    """The reason, stripped, when it and the expiry date make an acceptable risk; ValidationError if not."""
     reason = (reason or "").strip()
     errors = {}
     if not reason:
@@ -114,9 +125,7 @@ def gap_accept_risk(*, gap: Gap, reason: str, expires_on: date | None, version: 
         errors["expires_on"] = "The expiry date must be in the future."
     if errors:
         raise ValidationError(errors)
-    return _versioned(
-        gap=gap, version=version, workflow_status=GapStatus.ACCEPTED, risk_reason=reason, risk_expires_on=expires_on
-    )
+    return reason
 
 
 def gap_reopen(*, gap: Gap, version: int | None) -> Gap:
@@ -161,9 +170,11 @@ def gap_comment_add(*, gap: Gap, author, body: str, integration: str = "") -> Ga
     if len(body) > COMMENT_MAX_CHARS:
         raise ValidationError({"body": f"Keep a comment under {COMMENT_MAX_CHARS} characters."})
     integration = "" if author is not None else one_line(integration or "")[:100]
-    return GapComment.objects.create(
+    comment = GapComment.objects.create(
         organization_id=gap.organization_id, gap=gap, author=author, integration=integration, body=body
     )
+    gap_commented.send(sender=GapComment, comment=comment)
+    return comment
 
 
 COMMENT_NOT_YOURS = "Only the comment's author or an admin of the organization can delete it."
@@ -184,6 +195,12 @@ def gap_assignee_notify(*, gap_id: int) -> bool:
     """E-mail the gap's assignee what is asked of them; False when there is nobody to tell."""
     gap = Gap.objects.select_related("assignee", "organization").filter(pk=gap_id).first()
     if gap is None or gap.assignee is None or not gap.assignee.email:
+        return False
+    # The member chose their inbox in the app only (ownership.inbox keeps the assignment there).
+    in_app_only = InboxPreference.objects.filter(
+        membership__organization_id=gap.organization_id, membership__user_id=gap.assignee_id, email=False
+    )
+    if in_app_only.exists():
         return False
     text = rule_text(gap.rule)
     due = f"\nDue: {gap.due_on:%Y-%m-%d}" if gap.due_on else ""

@@ -9,6 +9,7 @@ Webhook.clean checks when one is saved and the deliveries again when they connec
 from ownership.models.automation import Webhook, WebhookDelivery
 from ownership.models.gaps import GAP_LIFE_EVENTS, AuditNotice, AuditRun, Gap, GapComment, GapEvent, GapStatus
 from ownership.models.imports import ImportJob
+from ownership.models.inbox import InboxItem, InboxPreference
 from ownership.models.reports import ReportDelivery, ReportJob, ReportSchedule
 from ownership.models.reviews import ReviewCampaign, ReviewItem, ReviewOutcome
 from ownership.models.scenarios import Scenario, ScenarioOperation, ScenarioOperationKind
@@ -25,6 +26,8 @@ __all__ = [
     "GapEvent",
     "GapStatus",
     "ImportJob",
+    "InboxItem",
+    "InboxPreference",
     "JourneyOwner",
     "ReportDelivery",
     "ReportJob",

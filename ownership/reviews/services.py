@@ -35,6 +35,7 @@ from journeys.models import Journey, Touchpoint
 from ownership.editor.services import CellChange, assignments_confirm, cells_read, cells_set
 from ownership.models import Assignment, Function, ReviewCampaign, ReviewItem, ReviewOutcome, Role
 from ownership.reviews.selectors import OUTCOME, campaign_items
+from ownership.reviews.signals import campaign_started
 from ownership.reviews.tasks import campaign_remind_task
 
 # The campaign's rules keep their place on this module, where the API and the form read them.
@@ -191,6 +192,7 @@ def campaign_start(
         changes=[object_created(campaign)],
         journey_id=journey.pk if journey else None,
     )
+    campaign_started.send(sender=ReviewCampaign, campaign=campaign)
     # The first round of reminders is the invitation to review: sent as soon as it is committed.
     transaction.on_commit(lambda: campaign_remind_task.delay(campaign.pk))
     return campaign

@@ -128,12 +128,18 @@ def campaign_function(
 ) -> HttpResponse:
     """One function's A's in the campaign: confirm them all at once, or confirm or change one."""
     campaign, function, role = _function_list(membership, campaign_id, function_id, request.GET.get("role", ""))
-    items = list(campaigns.campaign_items(campaign=campaign, function=function, role=role))
-    if not items:
+    context = _function_context(membership, campaign, function, role)
+    if not context["items"]:
         messages.info(request, f"{function.name} holds no A in this campaign.")
         return redirect("ownership:campaign", org, campaign.pk)
+    return render_org(request, membership, "ownership/campaign_function.html", context)
+
+
+def _function_context(membership: Membership, campaign: ReviewCampaign, function: Function, role: Role | None) -> dict:
+    """What one function's confirmation page shows: its A's with their state and the progress."""
+    items = list(campaigns.campaign_items(campaign=campaign, function=function, role=role))
     waiting = [item for item in items if item.state == ReviewOutcome.PENDING]
-    context = {
+    return {
         "nav": "functions",
         "campaign": campaign,
         "function": function,
@@ -148,7 +154,16 @@ def campaign_function(
             pending=len(waiting),
         ),
     }
-    return render_org(request, membership, "ownership/campaign_function.html", context)
+
+
+def _row_answer(request: HttpRequest, membership: Membership, campaign, function, role, item_id: int) -> HttpResponse:
+    """htmx's answer to one Confirm: the item's row as it is now, the progress and the message,
+    swapped in place so the page neither reloads nor jumps (static/js/campaign.js keeps the focus)."""
+    context = _function_context(membership, campaign, function, role)
+    item = next((item for item in context["items"] if item.pk == item_id), None)
+    if item is None:
+        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+    return render_org(request, membership, "ownership/_campaign_confirmed.html", {**context, "item": item})
 
 
 @org_view(EDITOR, "POST")
@@ -163,7 +178,8 @@ def campaign_confirm(
     back = redirect(f"{back}?role={role.pk}" if role else back)
     if not form.is_valid() or not (form.cleaned_data["item"] or form.cleaned_data["items"]):
         messages.error(request, "Nothing to confirm: the list may have changed; it is shown as it is now.")
-        return back
+        # htmx would follow a redirect into the row: it loads the page instead.
+        return HttpResponse(headers={"HX-Redirect": back["Location"]}) if request.htmx else back
     try:
         if form.cleaned_data["item"]:
             count = campaigns.campaign_confirm(
@@ -180,6 +196,8 @@ def campaign_confirm(
     else:
         noun = "accountability" if count == 1 else "accountabilities"
         messages.success(request, f"{count} {noun} of {function.name} confirmed.")
+    if request.htmx and form.cleaned_data["item"]:
+        return _row_answer(request, membership, campaign, function, role, form.cleaned_data["item"])
     return back
 
 

@@ -38,6 +38,7 @@ def organization_pages(organization: Organization) -> list[str]:
         f"{org}/gaps/",
         f"{org}/gaps/?severity=error",
         f"{org}/gaps/mine/",
+        f"{org}/inbox/",
         *([f"{org}/gaps/{gap.id}/", f"{org}/gaps/{gap.id}/fix/"] if gap else []),
         f"{org}/functions/",
         *[f"{org}/functions/{f.id}/delete/" for f in functions[:1]],

@@ -212,3 +212,30 @@ def test_the_review_pages_read_in_constant_queries(
     # * function page: campaign, function, items with their rows, the other functions
     with django_assert_max_num_queries(10):
         assert admin.get(page(organization, "campaign_function", campaign.pk, store["sales"].pk)).status_code == 200
+
+
+def test_confirming_one_with_htmx_answers_its_row_and_the_progress_in_place(organization, store, campaign, client_as):
+    editor = client_as("editor")
+    item = ReviewItem.objects.order_by("pk").first()
+
+    response = editor.post(
+        page(organization, "campaign_confirm", campaign.pk, store["sales"].pk),
+        {"item": item.pk},
+        HTTP_HX_REQUEST="true",
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<tr data-item="{item.pk}">') and "confirmed</span>" in html
+    assert 'id="function-progress-card" hx-swap-oob="true"' in html and "Confirm all 2" in html
+    assert "1 accountability of Sales confirmed." in html
+    assert campaign_progress(campaign=campaign).confirmed == 1
+
+
+def test_confirming_nothing_with_htmx_reloads_the_page_instead_of_the_row(organization, store, campaign, client_as):
+    response = client_as("editor").post(
+        page(organization, "campaign_confirm", campaign.pk, store["sales"].pk), {"item": "x"}, HTTP_HX_REQUEST="true"
+    )
+
+    assert response["HX-Redirect"] == page(organization, "campaign_function", campaign.pk, store["sales"].pk)
+    assert campaign_progress(campaign=campaign).confirmed == 0

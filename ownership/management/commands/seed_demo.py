@@ -43,6 +43,8 @@ DEMO_USERS = [
     ("cxlead", "cxowner-cxlead", Membership.Role.EDITOR),
     ("exec", "cxowner-exec", Membership.Role.VIEWER),
 ]
+# What the pages call them (lists, mentions): full names, as people are named in a real organization.
+DEMO_NAMES = {"admin": ("Alex", "Morgan"), "cxlead": ("Chris", "Lee"), "exec": ("Eve", "Santos")}
 # function, title, holder (empty: vacant)
 DEMO_ROLES = [
     ("Top leadership", "CEO", "Margaret Holm"),
@@ -161,6 +163,7 @@ class Command(BaseCommand):
         for username, password, role in DEMO_USERS:
             user, _ = users.get_or_create(username=username, defaults={"email": f"{username}@demo.example"})
             user.set_password(password)
+            user.first_name, user.last_name = DEMO_NAMES[username]
             user.is_staff = user.is_superuser = role == Membership.Role.ADMIN
             user.save()
             Membership.objects.update_or_create(user=user, organization=org, defaults={"role": role})
