@@ -46,7 +46,6 @@ class ChangeSetSerializer(serializers.ModelSerializer):
             "item_count",
         ]
 
-
     def get_summary(self, change_set: ChangeSet) -> str:
         return self.context.get("summaries", {}).get(change_set.pk, change_set.summary)
 
