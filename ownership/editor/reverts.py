@@ -152,7 +152,11 @@ def revert_plan(*, organization: Organization, change_set: ChangeSet) -> RevertP
         # What the set gave this cell from a function gone since stays (its letters have nowhere to go).
         back |= (wrote - back) & orphaned.get(t, set())
         cell = CellBack(t, f, subjects[(t, f)], back, wrote, now[(t, f)])
-        (kept if back == wrote and not cell.changed_since else backs).append(cell)
+        if back == wrote and not cell.changed_since:
+            # Listed with what it held before the set: what a revert would have emptied it to.
+            kept.append(CellBack(t, f, cell.subject, frozenset(first_before[(t, f)]), wrote, cell.now))
+        else:
+            backs.append(cell)
     return RevertPlan(
         change_set=change_set,
         cells=tuple(back for back in backs if not back.changed_since),
