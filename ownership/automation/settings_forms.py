@@ -84,7 +84,13 @@ class ScheduleChoiceFields(forms.Form):
     weekday = forms.TypedChoiceField(required=False, coerce=int, label="On", choices=WEEKDAY_CHOICES)
     day_of_month = forms.IntegerField(required=False, min_value=1, max_value=31, label="On day")
     time = forms.CharField(
-        required=False, max_length=8, label="At (UTC)", widget=forms.TimeInput(attrs={"type": "time"})
+        required=False,
+        max_length=8,
+        label="At (UTC)",
+        help_text="24-hour clock, HH:MM.",
+        widget=forms.TextInput(
+            attrs={"placeholder": "06:00", "size": 6, "autocomplete": "off", "inputmode": "numeric"}
+        ),
     )
     cron = forms.CharField(
         max_length=200,
