@@ -203,7 +203,12 @@ def item_described(item: ChangeItem, book: NameBook) -> ItemView:
         # What the item recorded first (the name when it was made or deleted), then the book.
         recorded = _recorded_name(item.after) or _recorded_name(item.before)
         name = recorded or book.names.get(kind, {}).get(item.object_id)
-        subject = f"{noun(kind).capitalize()} “{name}”" if name else f"A deleted {noun(kind)}"
+        if name:
+            subject = f"{noun(kind).capitalize()} “{name}”"
+        else:
+            # An object of a kind with a name that nothing names any more; a kind without one
+            # (a comment) by its noun alone.
+            subject = f"A deleted {noun(kind)}" if kind in NAMED_BY else noun(kind).capitalize()
     if kind == "journey":
         journey = ""
     if not item.field:

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from cxowner.orgs.history import ChangeSet
 from ownership.editor.reverts import RevertRefused, change_set_revert, revert_gaps, revert_plan
@@ -91,3 +92,18 @@ def test_the_revert_page_shows_the_gaps_opened_and_a_red_button_saying_what_it_d
 
     assert "Gaps the revert opens" in html and rule_text(Rule.UNASSIGNED).title in html
     assert 'class="btn button-danger" data-testid="revert-confirm">Revert: put 2 cells back, opening' in html
+
+
+def test_the_api_preview_of_a_merge_revert_lists_the_letters_that_stay(organization, member, merged):
+    client = APIClient()
+    client.force_login(member("admin"))
+
+    url = f"/api/v1/orgs/{organization.slug}/changes/{merged['change_set'].pk}/revert/"
+    body = client.post(url, {"dry_run": True}, format="json").json()
+
+    assert body["cells"] == []
+    assert sorted((cell["subject"], cell["letters_written"]) for cell in body["kept"]) == [
+        ("Parking lot × Service", "R/A"),
+        ("Till × Service", "R"),
+    ]
+    assert client.post(url, {}, format="json").status_code == 409
