@@ -9,6 +9,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cxowner.orgs.history import ChangeSet
+from cxowner.orgs.models import Membership
+from cxowner.orgs.services import membership_set_role, token_create
 from ownership.automation.schedules import audit_schedule_get, audit_schedule_set
 from ownership.editor.services import CellChange, assignment_confirm, cells_set
 from ownership.models import Assignment
@@ -128,3 +130,16 @@ def test_naming_a_page_of_many_kinds_of_change_takes_a_bounded_number_of_queries
     with django_assert_max_num_queries(13):
         html = feed(viewer, organization)
     assert html.count("Parking lot × Service: confirmed") == 8 and "Role “Lead 7”: holder" in html
+
+
+def test_summaries_name_members_letters_and_tokens_in_words(organization, parking, member):
+    sam = member("viewer")
+    membership_set_role(membership=Membership.objects.get(user=sam), role="editor")
+    token_create(organization=organization, name="HR sync", role="viewer")
+    assignment_confirm(assignment=Assignment.objects.get(touchpoint=parking["touchpoint"], letter="A"))
+
+    summaries = list(ChangeSet.objects.order_by("id").values_list("summary", flat=True))[-3:]
+
+    assert summaries[0] == f"Member “{sam.username}” updated"
+    assert summaries[1].startswith("API token “HR sync")
+    assert summaries[2] == "Letter “A of Service on Parking lot” confirmed"
