@@ -107,3 +107,21 @@ def test_the_api_preview_of_a_merge_revert_lists_the_letters_that_stay(organizat
         ("Till × Service", "R"),
     ]
     assert client.post(url, {}, format="json").status_code == 409
+
+
+def test_the_revert_preview_takes_a_bounded_number_of_queries(
+    organization, member, one_stage_journey, django_assert_max_num_queries
+):
+    built = one_stage_journey("Visit", "Buy", [f"Step {n}" for n in range(30)], ("Sales", "Finance", "Service"))
+    cells_set(
+        organization=organization,
+        changes=[CellChange(t.pk, f.pk, frozenset("A")) for t in built["touchpoints"] for f in built["functions"]],
+    )
+    url = reverse("ownership:change_set_revert", args=[organization.slug, ChangeSet.objects.latest("id").pk])
+    client = client_for(member("admin"))
+    # session, user, membership, the organizations of the header; the change set; the plan (its
+    # items, live touchpoints and functions, the cells now, their names: touchpoints, functions,
+    # journeys); the matrix for the gaps (the snapshot); messages
+    with django_assert_max_num_queries(24):
+        response = client.get(url)
+    assert "Letters going back (90)" in response.content.decode()
