@@ -349,19 +349,34 @@ def object_deleted(obj: models.Model) -> Change:
     return Change(obj._meta.model_name, obj.pk, "", object_values(obj), None, **history_ids(obj))
 
 
+# What a summary calls an object of each kind where its model's name does not read ("Apitoken").
+SUMMARY_NOUNS = {
+    "apitoken": "API token",
+    "membership": "Member",
+    "assignment": "Letter",
+    "reportschedule": "Monthly report",
+    "gapcomment": "Comment",
+    "reviewcampaign": "Review campaign",
+}
+
+
 def object_record(
     *, obj: models.Model, action: str, changes: Iterable[Change], organization_id: int | None = None
 ) -> ChangeSet | None:
-    """The change set of one object's create, update or delete, summarised for the feeds.
+    """The change set of one object's create, update or delete, summarised for the feeds:
+    "Role “CFO (Rui Costa)” updated", "Member “sam” removed" (an object's `history_name`, when it
+    has one, names it; else its str()).
 
     The organization is the object's own, unless given (the organization itself has none).
     """
     meta = obj._meta
     ids = history_ids(obj)
+    noun = SUMMARY_NOUNS.get(meta.model_name) or str(meta.verbose_name).capitalize()
+    name = getattr(obj, "history_name", None) or str(obj)
     return change_set_record(
         organization_id=organization_id or obj.organization_id,
         kind=f"{meta.model_name}.{action}",
-        summary=f"{str(meta.verbose_name).capitalize()} “{obj}” {action}{'d' if action.endswith('e') else 'ed'}",
+        summary=f"{noun} “{name}” {action}{'d' if action.endswith('e') else 'ed'}",
         changes=changes,
         journey_id=ids["journey_id"],
     )

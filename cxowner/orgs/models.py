@@ -97,6 +97,11 @@ class Membership(models.Model):
         return f"{self.user} — {self.role} of {self.organization}"
 
     @property
+    def history_name(self) -> str:
+        """How the history's summaries name the member (cxowner.orgs.history.object_record)."""
+        return self.user.get_username()
+
+    @property
     def can_edit(self) -> bool:
         return self.role in {self.Role.ADMIN, self.Role.EDITOR}
 

@@ -123,7 +123,11 @@ class WebhookViewSet(VersionedViewSet):
 
 
 class AuditScheduleSerializer(VersionSerializer):
-    cron = serializers.CharField(max_length=200, help_text="Five cron fields in UTC, e.g. “0 2 * * *”.")
+    cron = serializers.CharField(
+        max_length=200,
+        help_text="Five cron fields in UTC, e.g. “0 2 * * *”, or the schedule in words: “every weekday at 06:00”, "
+        "“every week on Monday at 09:00”, “every month on day 1 at 02:00”, “every day at 02:00”.",
+    )
     enabled = serializers.BooleanField(default=True)
 
 
@@ -133,6 +137,7 @@ AUDIT_SCHEDULE_RESPONSE = inline_serializer(
         "cron": serializers.CharField(),
         "enabled": serializers.BooleanField(),
         "description": serializers.CharField(),
+        "words": serializers.CharField(help_text="As the settings page chooses it, or the cron when no form matches."),
         "next_runs": serializers.ListField(child=serializers.DateTimeField()),
         "timezone": serializers.CharField(),
         "version": VersionField(read_only=True, allow_null=True),
@@ -145,6 +150,7 @@ def _schedule_document(preview: SchedulePreview, *, enabled: bool | None, versio
         "cron": preview.cron,
         "enabled": enabled,
         "description": preview.description,
+        "words": preview.words,
         "next_runs": [run.isoformat() for run in preview.next_runs],
         "timezone": preview.timezone,
         "version": version,
@@ -158,7 +164,11 @@ class AuditScheduleView(OrganizationScopedMixin, APIView):
     write_role = Membership.Role.ADMIN
 
     @extend_schema(
-        parameters=[OpenApiParameter("cron", str, description="A schedule to preview instead; nothing is saved.")],
+        parameters=[
+            OpenApiParameter(
+                "cron", str, description="A schedule (cron or words) to preview instead; nothing is saved."
+            )
+        ],
         responses=AUDIT_SCHEDULE_RESPONSE,
     )
     def get(self, request, org):

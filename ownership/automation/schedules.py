@@ -37,6 +37,7 @@ from django_celery_beat.validators import (
 from cxowner.orgs.history import Change, change_set_record
 from cxowner.orgs.models import Organization
 from cxowner.orgs.versions import version_check, version_fingerprint
+from ownership.engine.schedule_words import ScheduleWordsError, cron_in_words, cron_of
 
 AUDIT_TASK = "ownership.tasks.audit_scheduled_task"
 
@@ -72,7 +73,8 @@ class SchedulePreview:
     """A schedule as people read it: the cron text, in words, and when it next runs."""
 
     cron: str
-    description: str
+    description: str  # cron-descriptor's reading of any cron: "At 06:00, Monday through Friday"
+    words: str  # as chosen on the forms ("every weekday at 06:00"), or the cron when no form matches
     next_runs: tuple[datetime, ...]
     timezone: str
 
@@ -83,7 +85,12 @@ def audit_schedule_name(*, organization_id: int) -> str:
 
 
 def crontab_fields(text: str) -> dict[str, str]:
-    """`"0 2 * * *"` -> {"minute": "0", "hour": "2", …}, in the order cron writes them."""
+    """`"0 2 * * *"` -> {"minute": "0", "hour": "2", …}, in the order cron writes them; a schedule in
+    words ("every weekday at 06:00", ownership.engine.schedule_words) gives its cron's fields."""
+    try:
+        text = cron_of(text)
+    except ScheduleWordsError as exc:
+        raise ValidationError(str(exc)) from None
     parts = text.split()
     if len(parts) != len(CRON_FIELDS):
         raise ValidationError(f"A schedule has five fields (minute hour day month weekday), not “{text}”.")
@@ -120,7 +127,13 @@ def schedule_preview(*, cron: str, now: datetime | None = None, runs: int = PREV
         last, delta, _now = schedule.remaining_delta(moment, tz=zone)
         moment = last + delta
         next_runs.append(moment)
-    return SchedulePreview(cron=text, description=description, next_runs=tuple(next_runs), timezone=SCHEDULE_TIMEZONE)
+    return SchedulePreview(
+        cron=text,
+        description=description,
+        words=cron_in_words(text),
+        next_runs=tuple(next_runs),
+        timezone=SCHEDULE_TIMEZONE,
+    )
 
 
 def audit_schedule_get(*, organization: Organization) -> PeriodicTask:
@@ -183,7 +196,7 @@ def audit_schedule_set(
     change_set_record(
         organization_id=organization.pk,
         kind="auditschedule.update",
-        summary=f"Audit schedule set to “{after['schedule']}” (UTC){state}",
+        summary=f"Audit schedule set to “{cron_in_words(after['schedule'])}” (UTC){state}",
         changes=changes,
     )
     return task

@@ -29,7 +29,7 @@ from ownership.automation.schedules import (
     schedule_preview,
 )
 from ownership.automation.selectors import digests_failed, webhooks_with_deliveries
-from ownership.automation.settings_forms import ScheduleForm, ThresholdsForm, WebhookForm
+from ownership.automation.settings_forms import ScheduleChoiceFields, ScheduleForm, ThresholdsForm, WebhookForm
 from ownership.automation.webhooks import (
     webhook_create,
     webhook_delete,
@@ -37,6 +37,7 @@ from ownership.automation.webhooks import (
     webhook_test_send,
     webhook_update,
 )
+from ownership.engine.schedule_words import cron_in_words
 from ownership.models import Webhook
 
 ADMIN = Membership.Role.ADMIN
@@ -50,7 +51,8 @@ def _thresholds_initial(organization) -> dict:
 
 
 def _schedule_initial(task) -> dict:
-    return {"version": audit_schedule_version(task), "cron": crontab_text(task.crontab), "enabled": task.enabled}
+    initial = ScheduleForm.initial_for(crontab_text(task.crontab))
+    return {"version": audit_schedule_version(task), "enabled": task.enabled, **initial}
 
 
 def _preview(cron: str) -> dict:
@@ -75,7 +77,7 @@ def _settings_page(
     organization = membership.organization
     schedule = audit_schedule_get(organization=organization)
     schedule_form = schedule_form or ScheduleForm(initial=_schedule_initial(schedule))
-    cron = schedule_form["cron"].value() or crontab_text(schedule.crontab)
+    cron = _chosen_cron(schedule_form) or crontab_text(schedule.crontab)
     context = {
         "nav": "settings",
         "thresholds_form": thresholds_form or ThresholdsForm(initial=_thresholds_initial(organization)),
@@ -113,8 +115,20 @@ def _secret_shown_next(request, membership, webhook: Webhook, secret: str, *, ma
 
 @org_view()
 def schedule_preview_partial(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
-    """The words and next runs of the cron being typed (htmx): nothing is saved."""
-    return render(request, "ownership/_schedule_preview.html", _preview(request.GET.get("cron", "")))
+    """The words and next runs of the schedule being chosen or typed (htmx): nothing is saved."""
+    form = ScheduleChoiceFields(request.GET)
+    if not form.is_valid():
+        errors = [error for errors in form.errors.values() for error in errors]
+        return render(request, "ownership/_schedule_preview.html", {"preview_errors": errors})
+    return render(request, "ownership/_schedule_preview.html", _preview(form.cleaned_data["cron"]))
+
+
+def _chosen_cron(form) -> str:
+    """The cron a bound form chose (even with other fields in error), or the initial one."""
+    if not form.is_bound:
+        return form.initial.get("cron", "")
+    choice = ScheduleChoiceFields(form.data)
+    return choice.cleaned_data.get("cron", "") if choice.is_valid() else ""
 
 
 @org_view(ADMIN, "POST")
@@ -155,7 +169,8 @@ def settings_schedule(request: HttpRequest, membership: Membership, org: str) ->
     except ValidationError as error:
         form.add_error("cron", error.messages)
         return _settings_page(request, membership, schedule_form=form, status=400)
-    messages.success(request, f"Audit schedule saved: “{' '.join(fields.values())}” (UTC).")
+    words = cron_in_words(" ".join(fields.values()))
+    messages.success(request, f"Audit schedule saved: “{words}” (UTC).")
     return redirect("ownership:settings", org=org)
 
 

@@ -184,7 +184,9 @@ def change_cards(data: Dashboard) -> list[dict]:
     ]
 
 
-CHART_WIDTH, CHART_HEIGHT, CHART_PAD, CHART_BOTTOM = 640, 220, 32, 40
+# The chart's units are about the pixels it is drawn in (a third of the page, or a phone's width),
+# so its 13-unit axis text reads at 12 px or more rather than shrinking with a wide viewBox.
+CHART_WIDTH, CHART_HEIGHT, CHART_PAD, CHART_BOTTOM = 360, 200, 36, 34
 
 
 # Bottom to top: what is still open, what was accepted, what was resolved that day.
@@ -233,7 +235,7 @@ def trend_chart(points) -> dict | None:
     """Stacked areas, one point per day: open gaps, accepted risks and the day's resolutions.
 
     The x axis is time: every day has its place whether anything happened or not, and a few
-    dates are written under it (every day for a week, about six for longer periods).
+    dates are written under it (about five, every other day for a week).
     """
     points = list(points)
     if not points:
@@ -241,7 +243,8 @@ def trend_chart(points) -> dict | None:
     values = [{"open": p.open_total, "accepted": p.accepted, "resolved": p.resolved} for p in points]
     top = max(sum(v.values()) for v in values)
     scale = _ChartScale(len(points), top)
-    every = 1 if len(points) <= 8 else max(1, round(len(points) / 6))
+    # About five dates: at the chart's 13-unit text more would overlap in its 290 units.
+    every = 1 if len(points) <= 5 else max(1, round((len(points) - 1) / 4))
     ticks = sorted(range(len(points) - 1, -1, -every))  # counted back from today
     last = len(points) - 1
     return {

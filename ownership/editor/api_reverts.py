@@ -45,6 +45,12 @@ class RevertSerializer(serializers.Serializer):
     changed_since = CellBackSerializer(
         source="plan.changed_since", many=True, help_text="Cells someone changed since: left as they are."
     )
+    kept = CellBackSerializer(
+        source="plan.kept",
+        many=True,
+        help_text="Letters that stay: they came from a function deleted since, which cannot come back to hold them "
+        "(letters_back is what the cell held before the change set).",
+    )
     gone = serializers.ListField(
         source="plan.gone", child=serializers.CharField(), help_text="Cells whose touchpoint or function is deleted."
     )

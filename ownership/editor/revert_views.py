@@ -11,7 +11,16 @@ from django.shortcuts import get_object_or_404, redirect
 from cxowner.orgs.history import ChangeSet
 from cxowner.orgs.models import Membership
 from cxowner.views import org_view, render_org
-from ownership.editor.reverts import PREVIEW_ROWS, RevertPlan, RevertRefused, change_set_revert, listed, revert_plan
+from ownership.editor.reverts import (
+    PREVIEW_ROWS,
+    RevertPlan,
+    RevertRefused,
+    change_set_revert,
+    listed,
+    revert_gaps,
+    revert_plan,
+)
+from ownership.engine.vocabulary import rule_text
 
 
 @org_view(Membership.Role.ADMIN, "GET", "POST")
@@ -28,6 +37,7 @@ def change_set_revert_page(request: HttpRequest, membership: Membership, org: st
             messages.success(request, _done_message(done.plan))
             return redirect("ownership:change_set", org=organization.slug, change_set_id=done.change_set.pk)
     plan = revert_plan(organization=organization, change_set=change_set)
+    gaps = revert_gaps(organization=organization, plan=plan)
     context = {
         "nav": "activity",
         "change_set": change_set,
@@ -35,6 +45,10 @@ def change_set_revert_page(request: HttpRequest, membership: Membership, org: st
         "cells": plan.cells[:PREVIEW_ROWS],
         "changed_since": plan.changed_since[:PREVIEW_ROWS],
         "gone": plan.gone[:PREVIEW_ROWS],
+        "kept": plan.kept[:PREVIEW_ROWS],
+        "gaps": gaps,
+        "opened": [{"finding": finding, "text": rule_text(finding.rule)} for finding in gaps.opened],
+        "closed": [{"finding": finding, "text": rule_text(finding.rule)} for finding in gaps.closed],
         "preview_rows": PREVIEW_ROWS,
         "error": error,
     }

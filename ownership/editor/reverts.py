@@ -9,6 +9,12 @@ holds `after`, so it is never silently overwritten:
   cells of touchpoints or functions deleted since are skipped (there is nothing to overwrite);
 - an admin's revert puts back the cells that still hold what the set wrote and lists the others.
 
+A function deleted since (merged away, or deleted with its letters) cannot come back, so the
+letters the set gave other functions from it stay where they are: reverting a merge never takes
+the A's the target received and leaves their touchpoints empty. The plan lists those cells
+(`kept`) with the function they came from, and the gaps the revert opens and closes are previewed
+(revert_gaps) before an admin confirms.
+
 Only letters go back. Structure a change set made (touchpoints or functions created, renamed,
 deleted) is listed as not reverted: bringing back a deleted touchpoint is not the same object,
 and undoing a rename behind people's backs surprises more than it helps.
@@ -28,6 +34,8 @@ from cxowner.orgs.versions import cells_last_changed
 from journeys.models import Touchpoint
 from ownership.editor.services import CellChange, cells_read, cells_write
 from ownership.engine.constants import format_letters
+from ownership.engine.whatif import Comparison, compare, set_cells
+from ownership.gaps.snapshots import snapshot_load
 from ownership.history.selectors import ItemView, items_described
 from ownership.models import Function
 
@@ -87,6 +95,9 @@ class RevertPlan:
     gone: tuple[str, ...]  # cells whose touchpoint or function no longer exists
     structure: tuple[ItemView, ...]  # changes that are not letters: not reverted
     structure_count: int
+    # still hold what the set wrote, but the letters it took from a function deleted since stay:
+    # that function cannot come back to hold them (a merge's target keeps what it received)
+    kept: tuple[CellBack, ...] = ()
 
 
 class RevertRefused(Exception):
@@ -127,31 +138,44 @@ def revert_plan(*, organization: Organization, change_set: ChangeSet) -> RevertP
     # A cell the set wrote twice and left as it found it has nothing to put back.
     first_before = {cell: before for cell, before in first_before.items() if before != last_after[cell]}
     live = [cell for cell in first_before if cell[0] in live_touchpoints and cell[1] in live_functions]
+    # Letters a deleted function held on a touchpoint the set also gave other functions letters on.
+    orphaned: dict[int, set[str]] = {}
+    for (touchpoint_id, function_id), before in first_before.items():
+        if touchpoint_id in live_touchpoints and function_id not in live_functions:
+            orphaned.setdefault(touchpoint_id, set()).update(before)
     now = cells_read(organization=organization, cells=live)
     cell_items = [item for item in items if item.object_type == "cell" and item.touchpoint_id and item.function_id]
     subjects = {
         (view.item.touchpoint_id, view.item.function_id): view.subject
         for view in items_described(_one_per_cell(cell_items), organization=organization)
     }
-    backs = [
-        CellBack(
-            t,
-            f,
-            subjects.get((t, f), f"#{t} × #{f}"),
-            frozenset(first_before[(t, f)]),
-            frozenset(last_after[(t, f)]),
-            now[(t, f)],
-        )
-        for t, f in live
-    ]
+    backs, kept = [], []
+    for t, f in live:
+        wrote, back = frozenset(last_after[(t, f)]), frozenset(first_before[(t, f)])
+        # What the set gave this cell from a function gone since stays (its letters have nowhere to go).
+        back |= (wrote - back) & orphaned.get(t, set())
+        cell = CellBack(t, f, subjects[(t, f)], back, wrote, now[(t, f)])
+        if back == wrote and not cell.changed_since:
+            # Listed with what it held before the set: what a revert would have emptied it to.
+            kept.append(CellBack(t, f, cell.subject, frozenset(first_before[(t, f)]), wrote, cell.now))
+        else:
+            backs.append(cell)
     return RevertPlan(
         change_set=change_set,
         cells=tuple(back for back in backs if not back.changed_since),
         changed_since=tuple(back for back in backs if back.changed_since),
+        kept=tuple(kept),
         gone=_gone(organization, [cell for cell in first_before if cell not in now], subjects),
         structure=tuple(items_described(structure[:PREVIEW_ROWS], organization=organization)),
         structure_count=len(structure),
     )
+
+
+def revert_gaps(*, organization: Organization, plan: RevertPlan) -> Comparison:
+    """The gaps the revert would open and close: the audit's rules over the matrix with its cells put back."""
+    snapshot = snapshot_load(organization=organization)
+    after = set_cells(snapshot, cells={back.cell: back.back for back in plan.cells})
+    return compare(snapshot, after)
 
 
 def _gone(organization: Organization, cells: list[Cell], subjects: dict[Cell, str]) -> tuple[str, ...]:
@@ -213,6 +237,11 @@ def change_set_revert(
             f"Someone else changed {'this cell' if len(plan.changed_since) == 1 else 'these cells'} since: "
             f"{listed([cell.describe_now(who.get(cell.cell)) for cell in plan.changed_since])}.",
             plan.changed_since,
+        )
+    if not plan.cells and plan.kept:
+        raise RevertRefused(
+            "Nothing to put back: the letters this change moved came from a function deleted since, which cannot "
+            f"come back to hold them, so they stay where they are ({listed(cell.subject for cell in plan.kept)})."
         )
     if not plan.cells and plan.gone and not plan.changed_since:
         raise NothingLeft(f"Nothing to put back: {listed(plan.gone)} no longer exist.")

@@ -227,6 +227,8 @@ def assignment_confirm(*, assignment: Assignment, user=None, at: datetime | None
         "confirmed_at",
         before.isoformat() if before else None,
         confirmed_at.isoformat(),
+        # The journey too: the feeds name the cell's journey (and its summary reads the touchpoint).
+        journey_id=assignment.touchpoint.journey_id,
         touchpoint_id=assignment.touchpoint_id,
         function_id=assignment.function_id,
     )

@@ -16,7 +16,7 @@ from rest_framework import mixins, serializers, viewsets
 from cxowner.orgs.api.base import ID_PATTERN, IdFilter, OrganizationScopedMixin
 from cxowner.orgs.api.pagination import IdCursorPagination
 from cxowner.orgs.history import MADE_WITH_CELLS, ChangeItem, ChangeSet, Surface, items_expanded
-from ownership.history.selectors import ITEM_COLUMNS
+from ownership.history.selectors import ITEM_COLUMNS, change_set_summaries
 
 
 class ChangeItemSerializer(serializers.ModelSerializer):
@@ -27,6 +27,9 @@ class ChangeItemSerializer(serializers.ModelSerializer):
 
 class ChangeSetSerializer(serializers.ModelSerializer):
     item_count = serializers.IntegerField(read_only=True)
+    summary = serializers.SerializerMethodField(
+        help_text="What the change did, in words; a one-cell change names its touchpoint, function and letters."
+    )
 
     class Meta:
         model = ChangeSet
@@ -42,6 +45,9 @@ class ChangeSetSerializer(serializers.ModelSerializer):
             "journey_id",
             "item_count",
         ]
+
+    def get_summary(self, change_set: ChangeSet) -> str:
+        return self.context.get("summaries", {}).get(change_set.pk, change_set.summary)
 
 
 class ChangeSetDetailSerializer(ChangeSetSerializer):
@@ -119,3 +125,17 @@ class ChangeSetViewSet(
 
     def get_serializer_class(self):
         return ChangeSetDetailSerializer if self.action == "retrieve" else ChangeSetSerializer
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        # The page's one-cell changes named (ownership.history.selectors): a bounded number of queries.
+        self.summaries = change_set_summaries(page or [], organization=self.organization)
+        return page
+
+    def get_object(self):
+        change_set = super().get_object()
+        self.summaries = change_set_summaries([change_set], organization=self.organization)
+        return change_set
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "summaries": getattr(self, "summaries", {})}

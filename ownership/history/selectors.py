@@ -1,8 +1,8 @@
 """Reads of the history of changes: the feeds, one change set, a touchpoint's cells over time.
 
-The history stores ids (cxowner.orgs.history); the names people read are looked up here, a
-constant number of queries per page. Names of objects since deleted come from the history
-itself (what the item recorded), else "#id".
+The history stores ids (cxowner.orgs.history); the names people read are looked up by
+ownership.history.words, a constant number of queries per page: what the history recorded, else
+the current name, else the name its deletion recorded, else words such as "a deleted role".
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from cxowner.orgs.history import ChangeItem, ChangeSet, items_expanded
 from cxowner.orgs.models import Organization
-from journeys.models import Journey, Touchpoint
-from ownership.models import Function
+from journeys.models import Touchpoint
+from ownership.history.words import ItemView, NameBook, item_described
 
 # Kinds of change a reader filters by: an operation's kind is "cells", "import" or "<object>.<action>".
 KINDS = {
@@ -88,109 +88,45 @@ def change_actors(*, organization: Organization) -> list[str]:
     return sorted(set(rows.values_list("actor_label", flat=True).distinct()))
 
 
-@dataclass(frozen=True)
-class ItemView:
-    """One item as a person reads it: what changed (by name), before and after."""
-
-    item: ChangeItem
-    subject: str
-    field: str
-    before: str
-    after: str
-
-
 def items_described(items: Sequence[ChangeItem], *, organization: Organization) -> list[ItemView]:
-    """Name the touchpoints, functions and journeys of these items (three queries, and one more
-    when some of them are deleted: they are named as their deletion recorded them). A made
+    """These items in words, their touchpoints, functions, roles and journeys by name (one query
+    per kind of object named, and one more when some are deleted: ownership.history.words). A made
     touchpoint's item that carries its letters is shown as its cells too (items_expanded)."""
     items = items_expanded(items)
-    touchpoint_ids = {item.touchpoint_id for item in items if item.touchpoint_id}
-    function_ids = {item.function_id for item in items if item.function_id}
-    journey_ids = {item.journey_id for item in items if item.journey_id}
-    touchpoints = _names(Touchpoint.objects.filter(organization=organization), touchpoint_ids)
-    functions = _names(Function.objects.filter(organization=organization), function_ids)
-    journeys = _names(Journey.objects.filter(organization=organization), journey_ids)
-    gone = {
-        kind: ids - set(found)
-        for kind, ids, found in (
-            ("touchpoint", touchpoint_ids, touchpoints),
-            ("function", function_ids, functions),
-            ("journey", journey_ids, journeys),
-        )
-        if ids - set(found)
-    }
-    if gone:
-        deleted = _deleted_names(organization, gone)
-        touchpoints = {**deleted.get("touchpoint", {}), **touchpoints}
-        functions = {**deleted.get("function", {}), **functions}
-        journeys = {**deleted.get("journey", {}), **journeys}
-    return [_described(item, touchpoints, functions, journeys) for item in items]
+    book = NameBook(items, organization=organization)
+    return [item_described(item, book) for item in items]
 
 
-def _names(rows: QuerySet, ids: set[int]) -> dict[int, str]:
-    return dict(rows.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+def one_cell_summary(change_set: ChangeSet, views: Sequence[ItemView]) -> str:
+    """A change set's summary as people read it: a one-cell change names its cell and letters
+    ("Parking lot × Service: R → A") where its stored summary says "1 cell changed"."""
+    if change_set.kind == "cells" and len(views) == 1 and views[0].item.object_type == "cell":
+        return views[0].line
+    return change_set.summary
 
 
-def _deleted_names(organization: Organization, gone: dict[str, set[int]]) -> dict[str, dict[int, str]]:
-    """Names of deleted touchpoints, functions and journeys, from the items that recorded their
-    deletion (whole-object items: no field, nothing after)."""
-    wanted = Q()
-    for kind, ids in gone.items():
-        # Through the feeds' indexes: a deletion's item carries its own id as journey_id etc.
-        wanted |= Q(object_type=kind, object_id__in=ids, **{f"{kind}_id__in": ids})
-    rows = ChangeItem.objects.filter(wanted, change_set__organization=organization, field="", after__isnull=True)
-    names: dict[str, dict[int, str]] = {}
-    for kind, object_id, before in rows.values_list("object_type", "object_id", "before"):
-        if isinstance(before, dict) and before.get("name"):
-            names.setdefault(kind, {})[object_id] = f"{before['name']} (deleted)"
-    return names
-
-
-def _recorded_name(item: ChangeItem) -> str | None:
-    for values in (item.after, item.before):
-        if isinstance(values, dict):
-            return values.get("name") or values.get("title") or values.get("email")
-    return None
-
-
-def _described(item: ChangeItem, touchpoints: dict, functions: dict, journeys: dict) -> ItemView:
-    def name(names: dict, object_id: int | None) -> str:
-        return names.get(object_id) or f"#{object_id}"
-
-    if item.object_type == "cell":
-        subject = f"{name(touchpoints, item.touchpoint_id)} × {name(functions, item.function_id)}"
-    else:
-        own = {"touchpoint": touchpoints, "function": functions, "journey": journeys}.get(item.object_type, {})
-        label = own.get(item.object_id) or _recorded_name(item) or f"#{item.object_id}"
-        subject = f"{item.object_type.capitalize()} {label}"
-    if not item.field:
-        return ItemView(
-            item, subject, "", "" if item.before is None else "existed", "deleted" if item.after is None else "created"
-        )
-    return ItemView(item, subject, item.field, _shown(item.before), _shown(item.after))
-
-
-def _shown(value) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
-        # A recorded moment (confirmed_at …): as people read it, in the site's time zone.
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if timezone.is_aware(moment):
-            moment = timezone.localtime(moment)
-        return f"{moment:%-d %b %Y, %H:%M}"
-    return str(value)
+def change_set_summaries(change_sets: Sequence[ChangeSet], *, organization: Organization) -> dict[int, str]:
+    """The summaries of a page of change sets (with item_count), one-cell changes named: one query
+    for their items, and the names' (items_described)."""
+    one_cell = [cs.pk for cs in change_sets if cs.kind == "cells" and cs.item_count == 1]
+    items = list(ChangeItem.objects.filter(change_set_id__in=one_cell)) if one_cell else []
+    views = {view.item.change_set_id: view for view in items_described(items, organization=organization)}
+    return {cs.pk: one_cell_summary(cs, [views[cs.pk]] if cs.pk in views else []) for cs in change_sets}
 
 
 @dataclass(frozen=True)
 class FeedEntry:
     change_set: ChangeSet
     items: list[ItemView]  # shown inline when the set is small, else empty
+
+    @property
+    def summary(self) -> str:
+        return one_cell_summary(self.change_set, self.items)
+
+    @property
+    def named_in_summary(self) -> bool:
+        """A one-cell change says it all in its summary: its item is not listed again."""
+        return self.summary != self.change_set.summary
 
 
 def feed_entries(change_sets: Iterable[ChangeSet], *, organization: Organization) -> list[FeedEntry]:

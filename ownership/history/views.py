@@ -22,6 +22,7 @@ from ownership.history.selectors import (
     change_sets_filtered,
     feed_entries,
     items_described,
+    one_cell_summary,
     touchpoint_history,
 )
 
@@ -91,11 +92,14 @@ def change_set_detail(request: HttpRequest, org: str, change_set_id: int) -> Htt
     change_set = get_object_or_404(ChangeSet, pk=change_set_id, organization=membership.organization)
     after = _int(request.GET.get("after"))
     rows = list(change_set.items.filter(pk__gt=after).order_by("id")[: SET_ITEMS_PAGE + 1])
+    items = items_described(rows[:SET_ITEMS_PAGE], organization=membership.organization)
+    item_count = change_set.items.count()
     context = {
         "nav": "activity",
         "change_set": change_set,
-        "item_count": change_set.items.count(),
-        "items": items_described(rows[:SET_ITEMS_PAGE], organization=membership.organization),
+        "summary": one_cell_summary(change_set, items if item_count == 1 else []),
+        "item_count": item_count,
+        "items": items,
         "more_after": rows[SET_ITEMS_PAGE - 1].pk if len(rows) > SET_ITEMS_PAGE else None,
     }
     return render_org(request, membership, "ownership/change_set.html", context)

@@ -21,6 +21,11 @@ class ReportSchedule(Versioned):
     def __str__(self) -> str:
         return f"Monthly report of {self.organization}: {'on' if self.monthly else 'off'}"
 
+    @property
+    def history_name(self) -> str:
+        """How the history's summaries name the schedule: "Monthly report “on” updated"."""
+        return "on" if self.monthly else "off"
+
 
 class ReportDelivery(models.Model):
     """One month's report mailed for one organization: the mark that makes the monthly task send

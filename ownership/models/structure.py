@@ -134,3 +134,8 @@ class Assignment(Versioned):
 
     def __str__(self) -> str:
         return f"{self.function} {self.letter} on {self.touchpoint}"
+
+    @property
+    def history_name(self) -> str:
+        """How the history's summaries name the letter: "A of Finance on Cashier"."""
+        return f"{self.letter} of {self.function} on {self.touchpoint}"

@@ -129,6 +129,8 @@ def scenario_detail(request: HttpRequest, membership: Membership, org: str, scen
         "is_draft": scenario.status == Scenario.Status.DRAFT,
     }
     if membership.can_edit and context["is_draft"]:
+        # "Apply…" asks once on the page: what changes and the gaps it opens and closes, then a red button.
+        context["confirm_apply"] = request.GET.get("confirm") == "apply" and not state.stale
         context["step_form"] = StepForm(snapshot=state.replayed.snapshot, step_required=True)
         context["version_form"] = VersionForm(initial={"version": scenario.version}, auto_id=False)
     return render_org(request, membership, "ownership/scenario_detail.html", context)

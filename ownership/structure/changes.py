@@ -75,6 +75,11 @@ class FunctionPlan:
         return self.target is not None
 
     @property
+    def letter_count(self) -> int:
+        """Letters of the function that goes: what its delete button says it destroys."""
+        return sum(len(cell.letters) for cell in self.cells)
+
+    @property
     def digest(self) -> str:
         """What the member was shown of letters and roles: a confirmation names it, and a matrix
         changed since the preview refuses the confirmation (PlanChanged) instead of doing more."""

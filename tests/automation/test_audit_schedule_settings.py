@@ -79,7 +79,7 @@ def test_changing_the_schedule_is_recorded_with_before_and_after(organization):
     audit_schedule_set(organization=organization, minute="30", hour="6", day_of_week="1", enabled=False)
 
     change = ChangeSet.objects.get(organization=organization, kind="auditschedule.update")
-    assert "30 6 * * 1" in change.summary
+    assert "every week on Monday at 06:30" in change.summary
     items = {item.field: (item.before, item.after) for item in ChangeItem.objects.filter(change_set=change)}
     assert items == {"schedule": ("0 2 * * *", "30 6 * * 1"), "enabled": (True, False)}
 
@@ -119,4 +119,4 @@ def test_the_command_records_its_change_as_made_on_the_command_line(organization
     call_command("audit_schedule", organization.slug, "0 7 * * *", stdout=StringIO())
 
     change = ChangeSet.objects.get(organization=organization, kind="auditschedule.update")
-    assert change.surface == "cli" and "0 7 * * *" in change.summary
+    assert change.surface == "cli" and "every day at 07:00" in change.summary

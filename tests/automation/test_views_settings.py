@@ -54,7 +54,7 @@ def test_a_viewer_reads_the_settings_without_any_control(organization, client_as
 
     html = viewer.get(url(organization, "settings")).content.decode()
 
-    assert "At 02:00" in html and "https://hooks.example.com/in" in html
+    assert "Every day at 02:00" in html and "https://hooks.example.com/in" in html
     assert "Save thresholds" not in html and "Add webhook" not in html and "Rotate secret" not in html
     assert "fieldset" in html and " disabled" in html
 
@@ -161,7 +161,7 @@ def test_the_preview_describes_what_is_being_typed(organization, client_as):
     html = viewer.get(url(organization, "schedule_preview"), {"cron": "15 3 * * 0"}, HTTP_HX_REQUEST="true")
 
     text = html.content.decode()
-    assert "At 03:15, only on Sunday" in text
+    assert "Every week on Sunday at 03:15" in text
     assert text.count("<li>") == 5
 
 
@@ -297,4 +297,4 @@ def test_webhook_and_schedule_changes_have_their_own_filters_in_the_activity_fee
     schedule = admin.get(url(organization, "activity"), {"kind": "auditschedule"}).content.decode()
 
     assert "http://127.0.0.1:9/other" in webhooks and "rotated" in webhooks and "45 4 * * *" not in webhooks
-    assert "“45 4 * * *”" in schedule and "rotated" not in schedule
+    assert "“every day at 04:45”" in schedule and "rotated" not in schedule

@@ -27,9 +27,8 @@ def test_an_edit_shows_in_the_activity_feed_and_the_touchpoint_history(demo, liv
     page.get_by_role("link", name="Activity", exact=True).first.click()
     first = page.locator("table.activity tbody tr").first
     expect(first).to_contain_text("cxlead")
-    expect(first).to_contain_text("Store design × Product Development")
-    expect(first.locator("del")).to_have_text("R")
-    expect(first.locator("ins")).to_have_text("RA")
+    expect(first).to_contain_text("Store design × Product Development: R → RA")
+    expect(first).to_contain_text("Retail store visit")
     assert_accessible(page)
     screenshot(page, "activity-feed")
 

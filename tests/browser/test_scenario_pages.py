@@ -59,6 +59,15 @@ def test_an_editor_merges_marketing_into_sales_after_reading_what_it_changes(
     scenario = Scenario.objects.get(organization__slug="demo")
     predicted = scenario_state(scenario=scenario).replayed.snapshot
     page.get_by_test_id("apply").click()
+    # Applying asks once, on the page: the cells that change and the gaps opened and closed.
+    confirm = page.get_by_test_id("apply-confirm")
+    expect(confirm).to_contain_text("Apply “Merge Marketing into Sales” to the live matrix?")
+    expect(confirm).to_contain_text("Sales is accountable for 14 of 23 touchpoints")
+    expect(confirm).to_contain_text("Promotional displays is contested")
+    assert Function.objects.filter(organization__slug="demo", name="Marketing").exists()  # nothing applied yet
+    assert_accessible(page)
+    screenshot(page, "scenario-apply-confirm")
+    page.get_by_test_id("apply-confirm-button").click()
     expect(page.locator(".flash")).to_contain_text("Applied")
     live = snapshot_load(organization=Organization.objects.get(slug="demo"))
     assert matrix_of(live) == matrix_of(predicted)
@@ -97,5 +106,6 @@ def test_a_scenario_drawn_before_an_edit_is_rebased_before_it_applies(demo, live
     expect(page.get_by_test_id("steps").locator("li")).to_have_count(1)
     expect(page.get_by_test_id("steps")).to_contain_text("Remove HR")
     page.get_by_test_id("apply").click()
+    page.get_by_test_id("apply-confirm-button").click()
     expect(page.locator(".flash")).to_contain_text("Applied")
     assert not Function.objects.filter(organization=organization, name="HR").exists()

@@ -36,15 +36,17 @@ def test_an_admin_changes_a_threshold_the_schedule_and_tests_a_webhook(
     assert after == Gap.objects.filter(organization__slug="demo", resolved_at__isnull=True).count()
 
     page.get_by_role("link", name="Settings").click()
-    cron = page.get_by_label("Audit schedule (cron, UTC)")
+    page.get_by_label("How often").select_option(label="Advanced: a cron expression")
+    cron = page.get_by_label("Cron expression (UTC)")
     cron.fill("0 2 * *")
     expect(page.get_by_test_id("schedule-preview")).to_contain_text("five fields")
     cron.fill("30 6 * * 1-5")
     preview = page.get_by_test_id("schedule-preview")
-    expect(preview).to_contain_text("At 06:30, Monday through Friday")
+    expect(preview).to_contain_text("Every weekday at 06:30")
     expect(preview.locator("li")).to_have_count(5)
     page.get_by_role("button", name="Save schedule").click()
-    expect(page.locator(".flash")).to_contain_text("“30 6 * * 1-5”")
+    expect(page.locator(".flash")).to_contain_text("“every weekday at 06:30”")
+    expect(page.get_by_label("How often")).to_have_value("weekday")  # a cron that matches a form reads as it
 
     with Receiver() as receiver:
         page.get_by_label("URL").fill(receiver.url)

@@ -108,7 +108,7 @@ def test_the_revert_page_previews_then_reverts_on_confirm(organization, member, 
     admin = client_for(member("admin"))
     url = reverse("ownership:change_set_revert", args=[organization.slug, pasted["change_set"].pk])
     html = admin.get(url).content.decode()
-    assert "Letters going back (4)" in html and "Till × Sales" in html and "Revert 4 cells" in html
+    assert "Letters going back (4)" in html and "Till × Sales" in html and "Revert: put 4 cells back" in html
     assert now(organization, pasted["cells"]) == ["R", "A", "C", "I"]
     response = admin.post(url)
     assert response.status_code == 302

@@ -409,10 +409,12 @@ def test_the_changes_api_query_count_does_not_grow_with_the_history(
         cells_set(organization=organization, changes=[CellChange(touchpoint.pk, function.pk, frozenset(letters))])
     client = APIClient()
     client.force_login(member("viewer"))
-    # session, user, membership; the page of change sets with their item counts
-    with django_assert_max_num_queries(5):
+    # session, user, membership; the page of change sets with their item counts; the one-cell
+    # changes' items; their touchpoints', functions' and journeys' names
+    with django_assert_max_num_queries(9):
         response = client.get(f"/api/v1/orgs/{organization.slug}/changes/")
     assert len(response.json()["results"]) == 40
+    assert response.json()["results"][0]["summary"] == f"{touchpoint.name} × {function.name}: C → I"
 
 
 def test_the_changes_api_gives_a_new_touchpoints_letters_as_cell_items(organization, member):

@@ -47,11 +47,11 @@ def test_a_touchpoint_history_lists_each_letter_change_with_actor_before_and_aft
 
 def test_the_activity_feed_filters_by_who_what_and_when(organization, store, viewer):
     url = reverse("ownership:activity", args=[organization.slug])
-    assert viewer.get(url).content.decode().count("1 cell changed") == 2
+    assert viewer.get(url).content.decode().count("Cashier × Finance") == 2
     only_dana = viewer.get(url, {"actor": "dana"}).content.decode()
-    assert only_dana.count("1 cell changed") == 1 and "<td>dana</td>" in only_dana
-    assert "1 cell changed" not in viewer.get(url, {"kind": "import"}).content.decode()
-    assert "1 cell changed" not in viewer.get(url, {"since": "2999-01-01"}).content.decode()
+    assert only_dana.count("Cashier × Finance") == 1 and "<td>dana</td>" in only_dana
+    assert "Cashier × Finance" not in viewer.get(url, {"kind": "import"}).content.decode()
+    assert "Cashier × Finance" not in viewer.get(url, {"since": "2999-01-01"}).content.decode()
 
 
 def test_a_bad_filter_is_explained_and_ignored(organization, store, viewer):
@@ -66,8 +66,8 @@ def test_the_activity_feed_query_count_does_not_grow_with_the_history(
     cashier, finance = store["cashier"], store["finance"]
     for letters in ["I", "C", "R", "A"] * 15:
         cells_set(organization=organization, changes=[CellChange(cashier.pk, finance.pk, frozenset(letters))])
-    # session, user, membership; actors; the page of change sets; their items; touchpoint and
-    # function names; the organization list of the header
+    # session, user, membership; actors; the page of change sets; their items; touchpoint,
+    # function and journey names; the organization list of the header
     with django_assert_max_num_queries(12):
         response = viewer.get(reverse("ownership:activity", args=[organization.slug]))
     assert response.content.decode().count("Cashier × Finance") == 50
@@ -77,7 +77,7 @@ def test_the_journey_activity_shows_only_that_journeys_changes(organization, sto
     other = TouchpointFactory(stage=StageFactory(journey=JourneyFactory(organization=organization)), name="Signage")
     touchpoint_update(touchpoint=other, version=other.version, importance=5)
     html = viewer.get(reverse("journeys:activity", args=[organization.slug, store["journey"].pk])).content.decode()
-    assert html.count("1 cell changed") == 2 and "Signage" not in html
+    assert html.count("Cashier × Finance") == 2 and "Signage" not in html
 
 
 def test_an_import_shows_as_one_change_set_you_can_open(organization, viewer):
@@ -87,7 +87,7 @@ def test_an_import_shows_as_one_change_set_you_can_open(organization, viewer):
     feed = viewer.get(reverse("ownership:activity", args=[organization.slug])).content.decode()
     assert feed.count("Import of 2 rows into Store visit") == 1
     html = viewer.get(reverse("ownership:change_set", args=[organization.slug, change_set.pk])).content.decode()
-    assert "Cashier × Sales" in html and "<td>RA</td>" in html and "Touchpoint Parking lot" in html
+    assert "Cashier × Sales" in html and "<td>RA</td>" in html and "Touchpoint “Parking lot”" in html
 
 
 def test_a_change_set_of_another_organization_is_404(store, viewer):
@@ -150,6 +150,6 @@ def test_a_recorded_moment_reads_as_a_date_not_an_iso_string(organization, viewe
     cells_set(organization=organization, changes=[CellChange(touchpoint.pk, function.pk, frozenset("A"), frozenset())])
     assignment_confirm(assignment=Assignment.objects.get(touchpoint=touchpoint, letter="A"))
     html = viewer.get(reverse("ownership:activity", args=[organization.slug])).content.decode()
-    shown = html.split("confirmed_at")[1].split("</li>")[0].split("→")[1]
+    shown = html.split(": confirmed")[1].split("</li>")[0]
     assert f"{timezone.localtime():%-d %b %Y}" in shown
     assert "+00:00" not in shown

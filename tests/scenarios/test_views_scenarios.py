@@ -98,6 +98,29 @@ def test_apply_from_the_page_changes_the_live_matrix(client, acme):
     assert not Function.objects.filter(organization=acme, name="Marketing").exists()
 
 
+def test_apply_asks_once_on_the_page_with_the_gaps_it_opens_and_closes(client, acme):
+    scenario = merge_scenario(acme)
+    login(client, acme, Membership.Role.EDITOR)
+
+    page = client.get(f"/o/acme/scenarios/{scenario.pk}/", {"confirm": "apply"}).content.decode()
+    confirm = page.split('data-testid="apply-confirm"')[1].split("</section>")[0]
+
+    assert "Apply “Merge Marketing into Sales” to the live matrix?" in confirm
+    assert "It opens" in confirm and "It closes" in confirm
+    assert 'class="btn button-danger" data-testid="apply-confirm-button">Apply: change' in confirm
+    assert Function.objects.filter(organization=acme, name="Marketing").exists()
+
+
+def test_the_apply_button_opens_the_confirmation_instead_of_applying(client, acme):
+    scenario = merge_scenario(acme)
+    login(client, acme, Membership.Role.EDITOR)
+
+    page = client.get(f"/o/acme/scenarios/{scenario.pk}/").content.decode()
+
+    assert 'href="?confirm=apply#apply-confirm" data-testid="apply"' in page
+    assert 'data-testid="apply-confirm"' not in page
+
+
 def cell_set(acme, touchpoint, function, letters):
     touchpoint_id = Touchpoint.objects.get(organization=acme, name=touchpoint).pk
     cells_set(organization=acme, changes=[CellChange(touchpoint_id, fid(acme, function), frozenset(letters))])

@@ -212,3 +212,33 @@ def test_the_members_page_marks_the_only_admin(organization, member):
     member("admin")
     page = client_for(admin).get(url("members", organization)).content.decode()
     assert "The only admin" not in page
+
+
+def test_the_delete_button_is_red_and_says_what_it_destroys(organization, world, editor):
+    RoleFactory(function=world["sales"], title="Head of sales")
+
+    page = editor.get(url("function_delete", organization, world["sales"].pk)).content.decode()
+
+    assert (
+        'class="btn button-danger" data-testid="plan-confirm">Delete Sales and its 3 letters and 1 role</button>'
+        in page
+    )
+
+
+def test_the_merge_button_is_red_and_says_the_function_goes(organization, world, editor):
+    page = editor.get(url("function_merge", organization, world["sales"].pk), {"into": world["service"].pk})
+
+    assert "Merge Sales into Service and delete Sales</button>" in page.content.decode()
+
+
+def test_the_only_admins_remove_is_disabled_with_the_reason_beside_it(organization, member):
+    admin = member("admin")
+    viewer = member("viewer")
+
+    page = client_for(admin).get(url("members", organization)).content.decode()
+
+    only_admin = page.split(f"<td>{admin.username}")[1].split("</tr>")[0]
+    assert "disabled" in only_admin and 'aria-describedby="last-admin-' in only_admin
+    assert "The only admin: cannot be demoted or removed" in only_admin
+    other = page.split(f"<td>{viewer.username}")[1].split("</tr>")[0]
+    assert f'class="btn btn-small button-danger">Remove {viewer.username}</button>' in other

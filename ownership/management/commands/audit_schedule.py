@@ -1,4 +1,4 @@
-"""Show or change when an organization is audited (cron fields, UTC)."""
+"""Show or change when an organization is audited (in words or as cron fields, UTC)."""
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -6,14 +6,23 @@ from django.core.management.base import BaseCommand, CommandError
 from cxowner.orgs.change_context import change_context
 from cxowner.orgs.models import Organization
 from ownership.automation.schedules import audit_schedule_get, audit_schedule_set, crontab_fields, crontab_text
+from ownership.engine.schedule_words import cron_in_words
 
 
 class Command(BaseCommand):
-    help = 'Show the audit schedule of an organization, or set it: audit_schedule ORG "0 2 * * *".'
+    help = (
+        'Show the audit schedule of an organization, or set it: audit_schedule ORG "every weekday at 06:00" '
+        'or audit_schedule ORG "0 6 * * 1-5".'
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("organization", help="the organization's slug")
-        parser.add_argument("cron", nargs="?", help='five cron fields in UTC, e.g. "0 2 * * *" (nightly at 02:00)')
+        parser.add_argument(
+            "cron",
+            nargs="?",
+            help='"every day|every weekday|every week on DAY|every month on day N at HH:MM", or five cron fields '
+            '(UTC), e.g. "0 2 * * *" (nightly at 02:00)',
+        )
         state = parser.add_mutually_exclusive_group()
         state.add_argument("--pause", action="store_true", help="stop scheduled audits")
         state.add_argument("--resume", action="store_true", help="start scheduled audits again")
@@ -34,4 +43,7 @@ class Command(BaseCommand):
             except ValidationError as exc:
                 raise CommandError("; ".join(exc.messages)) from exc
         state = "active" if schedule.enabled else "paused"
-        self.stdout.write(f"{org.slug}: audited at “{crontab_text(schedule.crontab)}” (UTC), {state}.")
+        cron = crontab_text(schedule.crontab)
+        words = cron_in_words(cron)
+        shown = f"“{words}” (UTC, cron “{cron}”)" if words != cron else f"“{cron}” (UTC)"
+        self.stdout.write(f"{org.slug}: audited {shown}, {state}.")
