@@ -97,7 +97,8 @@ def _touch(touched: Footprint, snapshot: OrgSnapshot, operation: Operation) -> N
         case MergeFunctions(source_id, target_id) | MoveLetters(source_id, target_id):
             touched.functions.update((source_id, target_id))
             touched.columns.add(source_id)
-            held = {a.touchpoint_id for a in snapshot.assignments if a.function_id == source_id}
+            rows = snapshot.assignments  # the source's column picked out in C (map, compress)
+            held = set(map(itemgetter(0), compress(rows, map(source_id.__eq__, map(itemgetter(1), rows)))))
             touched.cells.update((t, target_id) for t in held)
             if isinstance(operation, MergeFunctions):
                 touched.role_sets.update((source_id, target_id))
