@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
-from itertools import compress
+from functools import partial
+from itertools import compress, repeat
 from operator import itemgetter
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 from ownership.engine.constants import Rule, Severity
 from ownership.engine.rules import Finding, coverage_counts, evaluate
@@ -42,8 +43,9 @@ class AccountableLoad:
         return self.bottleneck_after and not self.bottleneck_before
 
 
-@dataclass(frozen=True)
-class CellDifference:
+class CellDifference(NamedTuple):
+    """A cell whose letters differ. A NamedTuple: a merge at 100k changes 47k cells, built in C."""
+
     touchpoint_id: int
     function_id: int
     before: frozenset[str]
@@ -134,12 +136,37 @@ def cell_differences(
 ) -> tuple[CellDifference, ...]:
     """The cells whose letters differ (among `only`, when given), in journey order then column order."""
     old, new = cells_of(before, only=only), cells_of(after, only=only)
+    nothing: frozenset[str] = frozenset()
+    differing = [cell for cell in old.keys() | new.keys() if old.get(cell, nothing) != new.get(cell, nothing)]
     order = {t.id: index for index, t in enumerate(after.touchpoints)}
-    order.update({t.id: index for index, t in enumerate(before.touchpoints)})
+    if before.touchpoints != after.touchpoints:
+        order.update({t.id: index for index, t in enumerate(before.touchpoints)})
     columns = {f.id: index for index, f in enumerate((*before.functions, *after.functions))}
-    differing = [cell for cell in old.keys() | new.keys() if old.get(cell, frozenset()) != new.get(cell, frozenset())]
-    differing.sort(key=lambda cell: (order.get(cell[0], len(order)), columns.get(cell[1], len(columns)), cell))
-    return tuple(CellDifference(t, f, old.get((t, f), frozenset()), new.get((t, f), frozenset())) for t, f in differing)
+    ordered = _in_matrix_order(differing, order, columns)
+    rows = zip(
+        map(itemgetter(0), ordered),
+        map(itemgetter(1), ordered),
+        map(old.get, ordered, repeat(nothing)),
+        map(new.get, ordered, repeat(nothing)),
+        strict=True,
+    )
+    return tuple(map(partial(tuple.__new__, CellDifference), rows))
+
+
+def _in_matrix_order(cells: list[Cell], order: dict[int, int], columns: dict[int, int]) -> list[Cell]:
+    """`cells` by their touchpoint's place in `order`, then their function's in `columns`, then
+    by cell (a touchpoint or function in neither goes last).
+
+    Sorted by one whole number per cell, built column by column in C: sorting 47k tuples of
+    tuples costs five times as much. Cells sharing a number (only ones missing from `order` or
+    `columns` can) fall back to the tuples."""
+    last = len(columns)  # a function in no snapshot's columns
+    width = max([last, *columns.values()]) + 1  # the places are whole numbers below it
+    places = map(order.get, map(itemgetter(0), cells), repeat(len(order)))
+    keys = list(map(int.__add__, map(width.__mul__, places), map(columns.get, map(itemgetter(1), cells), repeat(last))))
+    if len(set(keys)) == len(keys):
+        return list(map(cells.__getitem__, sorted(range(len(cells)), key=keys.__getitem__)))
+    return [cell for _, cell in sorted(zip(keys, cells, strict=True))]
 
 
 def accountable_counts(snapshot: OrgSnapshot) -> dict[int, int]:

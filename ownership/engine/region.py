@@ -23,7 +23,7 @@ audit (ownership/gaps/live.py) — or evaluated. No Django here.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Container, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 from itertools import compress
 from operator import itemgetter
@@ -46,7 +46,7 @@ from ownership.engine.rules import (
     in_audit_order,
     stale_ownership,
 )
-from ownership.engine.snapshot import OrgSnapshot
+from ownership.engine.snapshot import AssignmentRow, OrgSnapshot, TouchpointRow
 
 
 def compare(
@@ -55,6 +55,7 @@ def compare(
     *,
     found_before: Mapping[Severity, int] | None = None,
     known_before: Mapping[str, tuple[int, ...]] | None = None,
+    columns: Set[int] | None = None,
 ) -> Comparison:
     """What `after` opens and closes compared with `before`, as compare_whole says, over what differs.
 
@@ -63,8 +64,11 @@ def compare(
     `known_before`: the fingerprints of the findings about touchpoints a full audit of `before`
     finds, stale ownership apart (time changes it), each with the touchpoints it is about: the
     live gaps. Given, the rules run on `before` only where a finding closes (_found_before).
+    `columns`: the functions whose letter rows may differ, when the caller knows them (a
+    replay's, whatif.Replay.columns): every other function's rows must be the same on both
+    sides. Given, only those functions' rows are compared.
     """
-    difference = _difference(before, after)
+    difference = _difference(before, after, columns)
     if difference is None:  # thresholds or the instant differ: every finding may differ
         return compare_whole(before, after)
     region, window = difference.region, _window(before, difference.region)
@@ -106,7 +110,7 @@ class _Difference:
     cells: set[Cell]  # the cells with a letter row on one side only
 
 
-def _difference(before: OrgSnapshot, after: OrgSnapshot) -> _Difference | None:
+def _difference(before: OrgSnapshot, after: OrgSnapshot, columns: Set[int] | None = None) -> _Difference | None:
     """What differs between the two matrices; None if every finding can.
 
     Rows are immutable values: a row on both sides is the same letter, with the same role and
@@ -117,7 +121,10 @@ def _difference(before: OrgSnapshot, after: OrgSnapshot) -> _Difference | None:
         before.touchpoints is not after.touchpoints and before.touchpoints != after.touchpoints
     ):
         return None
-    rows_before, rows_after = set(before.assignments), set(after.assignments)
+    rows_before, rows_after = before.assignments, after.assignments
+    if columns is not None:
+        rows_before, rows_after = _of_functions(rows_before, columns), _of_functions(rows_after, columns)
+    rows_before, rows_after = set(rows_before), set(rows_after)
     changed = [*(rows_before - rows_after), *(rows_after - rows_before)]
     cells = {(row.touchpoint_id, row.function_id) for row in changed}
     region = {touchpoint_id for touchpoint_id, _ in cells}
@@ -126,6 +133,10 @@ def _difference(before: OrgSnapshot, after: OrgSnapshot) -> _Difference | None:
         for side in (before, after):
             region.update(row.touchpoint_id for row in side.assignments if row.role_id in roles)
     return _Difference(region, cells)
+
+
+def _of_functions(rows: Sequence[AssignmentRow], function_ids: Set[int]) -> Iterator[AssignmentRow]:
+    return compress(rows, map(function_ids.__contains__, map(itemgetter(1), rows)))
 
 
 def _vacancy_changed(before: OrgSnapshot, after: OrgSnapshot) -> set[int]:
@@ -145,8 +156,7 @@ def _vacancy_changed(before: OrgSnapshot, after: OrgSnapshot) -> set[int]:
 
 def _window(snapshot: OrgSnapshot, region: set[int]) -> set[int]:
     """The region and each of its in-scope touchpoints' in-scope neighbours in its journey."""
-    in_scope = snapshot.in_scope
-    position = {t.id: index for index, t in enumerate(in_scope)}
+    in_scope, position = snapshot.in_scope, snapshot.in_scope_position
     window = set(region)
     for touchpoint_id in region:
         index = position.get(touchpoint_id)
@@ -169,18 +179,16 @@ class _Side:
 
     @classmethod
     def of(cls, snapshot: OrgSnapshot, region: set[int], window: set[int]) -> _Side:
-        touchpoints = [t for t in snapshot.touchpoints if t.id in window]
-        rows = snapshot.assignments
-        letters = list(compress(rows, map(window.__contains__, map(itemgetter(0), rows))))  # in C
-        side = cls(
-            region=replace(
-                snapshot,
-                touchpoints=tuple(t for t in touchpoints if t.id in region),
-                assignments=tuple(a for a in letters if a.touchpoint_id in region),
-            ),
-            window=replace(snapshot, touchpoints=tuple(touchpoints), assignments=tuple(letters)),
+        touchpoints, letters = _only(snapshot.touchpoints, window), _only(snapshot.assignments, window)
+        return cls(
+            region=replace(snapshot, touchpoints=_only(touchpoints, region), assignments=_only(letters, region)),
+            window=replace(snapshot, touchpoints=touchpoints, assignments=letters),
         )
-        return side
+
+
+def _only(rows: Sequence[TouchpointRow] | Sequence[AssignmentRow], touchpoint_ids: Container[int]) -> tuple:
+    """The touchpoints, or letters, of `touchpoint_ids` (their rows' first field), picked out in C."""
+    return tuple(compress(rows, map(touchpoint_ids.__contains__, map(itemgetter(0), rows))))
 
 
 def _findings(side: _Side, region: set[int], tally: _Tally, *, stale: bool = True) -> list[Finding]:
@@ -256,24 +264,20 @@ class _Tally:
     @classmethod
     def of(cls, snapshot: OrgSnapshot) -> _Tally:
         # Column by column with map, compress and Counter, which loop in C: the whole matrix's
-        # letters are counted on every comparison, a third of a second row by row at 100k.
-        in_scope = {t.id for t in snapshot.in_scope}
+        # letters are counted on every comparison, a third of a second row by row at 100k. Only
+        # the A and R rows are cut to the in-scope touchpoints (the C and I are never counted).
+        in_scope = snapshot.in_scope_position  # its keys: the in-scope touchpoints
         rows = snapshot.assignments
-        touchpoint_ids = list(map(itemgetter(0), rows))
-        function_ids = list(map(itemgetter(1), rows))
         letters = list(map(itemgetter(2), rows))
+        a_rows = list(compress(rows, map("A".__eq__, letters)))
+        r_rows = list(compress(rows, map("R".__eq__, letters)))
         if len(in_scope) < len(snapshot.touchpoints):
-            counted = list(map(in_scope.__contains__, touchpoint_ids))
-            touchpoint_ids, function_ids, letters = (
-                list(compress(column, counted)) for column in (touchpoint_ids, function_ids, letters)
-            )
-        is_a = list(map("A".__eq__, letters))
-        is_r = list(map("R".__eq__, letters))
-        accountable = Counter(compress(function_ids, is_a))
-        working = accountable + Counter(compress(function_ids, is_r))
-        accountable_on = Counter(compress(touchpoint_ids, is_a))
-        responsible_on = set(compress(touchpoint_ids, is_r))
-        covered = sum(1 for t, n in accountable_on.items() if n == 1 and t in responsible_on)
+            a_rows, r_rows = _only(a_rows, in_scope), _only(r_rows, in_scope)
+        accountable = Counter(map(itemgetter(1), a_rows))
+        working = accountable + Counter(map(itemgetter(1), r_rows))
+        accountable_on = Counter(map(itemgetter(0), a_rows))
+        once = compress(accountable_on.keys(), map((1).__eq__, accountable_on.values()))
+        covered = len(set(map(itemgetter(0), r_rows)).intersection(once))
         return cls(len(in_scope), covered, accountable, working)
 
     def moved(self, *, gone: _Tally, came: _Tally) -> _Tally:

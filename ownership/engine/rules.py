@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
+from itertools import compress
+from operator import itemgetter
 
 from ownership.engine.constants import DEFAULT_IMPORTANCE, RULE_SEVERITY, SEVERITY_WEIGHT, Rule, Severity
 from ownership.engine.snapshot import FunctionRow, OrgSnapshot, RuleSettings, TouchpointRow
@@ -298,12 +300,11 @@ def stale_ownership_count(snapshot: OrgSnapshot) -> int:
     """How many findings stale_ownership yields, without building them (the whole matrix's count
     is read on every scenario comparison: ten thousand findings built only to be counted)."""
     oldest_fresh = snapshot.taken_at - timedelta(days=snapshot.settings.review_period_days)
-    in_scope = {t.id for t in snapshot.in_scope}
-    return sum(
-        1
-        for touchpoint_id, _, letter, _, reviewed_at in snapshot.assignments
-        if letter == "A" and reviewed_at < oldest_fresh and touchpoint_id in in_scope
-    )
+    rows = snapshot.assignments
+    # Column by column in C (map, compress): the A rows, then those reviewed too long ago.
+    accountable = list(compress(rows, map("A".__eq__, map(itemgetter(2), rows))))
+    stale = compress(map(itemgetter(0), accountable), map(oldest_fresh.__gt__, map(itemgetter(4), accountable)))
+    return sum(map(snapshot.in_scope_position.__contains__, stale))
 
 
 def _function_finding(rule: Rule, function_id: int, function_name: str, message: str) -> Finding:

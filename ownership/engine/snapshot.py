@@ -110,6 +110,11 @@ class OrgSnapshot:
         return tuple(t for t in self.touchpoints if not t.out_of_scope)
 
     @cached_property
+    def in_scope_position(self) -> dict[int, int]:
+        """touchpoint id -> its index in `in_scope`, for the in-scope touchpoints."""
+        return {t.id: index for index, t in enumerate(self.in_scope)}
+
+    @cached_property
     def holders(self) -> dict[int, dict[str, Set[int]]]:
         """touchpoint id -> letter -> ids of the functions holding that letter there.
 

@@ -201,17 +201,36 @@ class Skipped:
 class Replay:
     snapshot: OrgSnapshot
     skipped: tuple[Skipped, ...] = ()
+    # The functions whose letters the applied operations may have changed: every other
+    # function's letter rows are the very rows of the snapshot replayed (compare's `columns`);
+    # None: not known.
+    columns: frozenset[int] | None = None
 
 
 def replay(snapshot: OrgSnapshot, operations: Iterable[Operation]) -> Replay:
     """Every operation in order; the ones that no longer apply are skipped and reported."""
-    skipped = []
+    skipped, columns = [], set()
     for index, operation in enumerate(operations):
         try:
             snapshot = operation_apply(snapshot, operation)
         except OperationError as error:
             skipped.append(Skipped(index, operation, str(error)))
-    return Replay(snapshot, tuple(skipped))
+        else:
+            columns.update(operation_columns(operation))
+    return Replay(snapshot, tuple(skipped), frozenset(columns))
+
+
+def operation_columns(operation: Operation) -> set[int]:
+    """The functions whose letter rows the operation may change (add, remove or rebuild); it
+    leaves every other function's rows as they are."""
+    match operation:
+        case MergeFunctions(source_id, target_id) | MoveLetters(source_id, target_id):
+            return {source_id, target_id}
+        case RemoveFunction(function_id):
+            return {function_id}
+        case SetCells(cells):
+            return {function_id for _, function_id, _ in cells}
+    return set()  # a role's holder: roles change, letter rows do not
 
 
 def operation_describe(snapshot: OrgSnapshot, operation: Operation) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import partial
 from operator import itemgetter
@@ -132,7 +132,7 @@ def _touchpoint_rows(touchpoints) -> tuple[TouchpointRow, ...]:
         "stage__position",
         "position",
     )
-    ordered = sorted(values, key=itemgetter(6, 1, 7, 2, 8, 0))
+    ordered = sorted(_fetched(values), key=itemgetter(6, 1, 7, 2, 8, 0))
     return tuple(map(partial(tuple.__new__, TouchpointRow), map(itemgetter(0, 1, 2, 3, 4, 5), ordered)))
 
 
@@ -145,9 +145,20 @@ def _assignment_rows(assignments) -> tuple[AssignmentRow, ...]:
     return tuple(
         map(
             partial(tuple.__new__, AssignmentRow),
-            assignments.values_list("touchpoint_id", "function_id", "letter", "role_id", reviewed_at),
+            _fetched(assignments.values_list("touchpoint_id", "function_id", "letter", "role_id", reviewed_at)),
         )
     )
+
+
+# Rows converted FETCHED_ROWS at a time rather than Django's 100 (GET_ITERATOR_CHUNK_SIZE): a
+# matrix of 350k letters went through 3,500 rounds of the iterator's chunking, a quarter of
+# reading them. The same query, the same converters (SQLite's dates); only the chunk differs.
+FETCHED_ROWS = 10_000
+
+
+def _fetched(values) -> Iterator[tuple]:
+    """The rows of a values_list queryset, as tuples."""
+    return values.query.get_compiler(values.db).results_iter(tuple_expected=True, chunk_size=FETCHED_ROWS)
 
 
 def rule_settings_of(organization: Organization) -> RuleSettings:

@@ -81,6 +81,7 @@ def scenario_state(*, scenario: Scenario) -> ScenarioState:
             replayed.snapshot,
             found_before=gaps_today.audit_totals(live),
             known_before=_touchpoint_gaps_open(organization),
+            columns=replayed.columns,
         )
         matrix_version = Organization.objects.values_list("matrix_version", flat=True).get(pk=organization.pk)
         changes = touched_changes(scenario, live, operations, matrix_version=matrix_version)

@@ -96,6 +96,26 @@ def test_the_comparison_over_what_differs_equals_two_full_audits(seed):
     assert compare(before, after) == compare_whole(before, after)
 
 
+@pytest.mark.parametrize("seed", range(60))
+def test_the_comparison_of_the_columns_a_replay_changed_equals_two_full_audits(seed):
+    rng = random.Random(seed)
+    before = random_matrix(rng)
+    replayed = replay(before, random_operations(rng, before))
+    assert compare(before, replayed.snapshot, columns=replayed.columns) == compare_whole(before, replayed.snapshot)
+
+
+def test_a_replay_names_the_columns_its_applied_steps_change_and_no_other():
+    before = random_matrix(random.Random(3))
+    sales, marketing, service, it, _ = (f.id for f in before.functions)
+    role = before.roles[0].id
+    steps = [MergeFunctions(sales, marketing), SetRoleHolder(role, ""), MoveLetters(sales, it), RemoveFunction(service)]
+
+    replayed = replay(before, steps)
+
+    assert [s.index for s in replayed.skipped] == [2]  # Sales is gone by then
+    assert replayed.columns == {sales, marketing, service}
+
+
 @pytest.mark.parametrize("seed", range(60, 80))
 def test_the_comparison_counts_unchanged_gaps_from_the_totals_it_is_given(seed):
     rng = random.Random(seed)

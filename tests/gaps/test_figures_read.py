@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from ownership.gaps.audits import audit_organization
-from ownership.gaps.figures import Coverage, GapFigures, figures_read, standing_read, worst_first
+from ownership.gaps.figures import Coverage, GapFigures, figures_read, live_gaps_read, standing_read, worst_first
 from ownership.gaps.workflow import gap_accept_risk
 from ownership.models import Gap
 from tests.factories import JourneyFactory, StageFactory, TouchpointFactory, matrix_build
@@ -131,3 +131,24 @@ def test_the_api_gives_a_journeys_figures_with_its_stages(api, organization):
         figures.coverage.percent,
     )
     assert [stage["open_gaps"] for stage in body["stages"]] == [stage.gaps.total for stage in figures.stages]
+
+
+def test_the_live_gaps_a_scenario_reads_are_the_organizations_figures_with_its_accepted_risks(
+    organization, django_assert_max_num_queries
+):
+    matrix_build(organization=organization, touchpoints=60, functions=6, stages=4)
+    audit_organization(organization=organization, trigger="manual")
+    today = date(2026, 11, 30)
+    accepted = list(Gap.objects.filter(organization=organization, touchpoint__isnull=False).order_by("id")[:3])
+    for gap in accepted:
+        gap_accept_risk(gap=gap, reason="Known", expires_on=today + timedelta(days=9), version=None, today=today)
+    open_rows = Gap.objects.filter(organization=organization, resolved_at__isnull=True)
+
+    # * one aggregate: a row per rule, severity and status, and one per accepted risk
+    with django_assert_max_num_queries(1):
+        live = live_gaps_read(organization=organization)
+
+    assert live.tally.whole == standing_read(organization=organization).gaps
+    assert live.accepted == {gap.fingerprint for gap in accepted}
+    assert sum(live.by_rule.values()) == open_rows.count()
+    assert live.by_rule[("no_accountable", "error")] == open_rows.filter(rule="no_accountable").count()
