@@ -23,10 +23,14 @@ def refused(make) -> bool:
     try:
         with transaction.atomic():
             make()
-            # Cross-organization checks are deferred foreign keys on PostgreSQL.
-            with transaction.get_connection().cursor() as cursor:
-                if transaction.get_connection().vendor == "postgresql":
+            # Cross-organization checks are deferred foreign keys on PostgreSQL; SQLite's keys are
+            # deferred too (its same-organization triggers are not).
+            connection = transaction.get_connection()
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            else:
+                connection.check_constraints()
     except IntegrityError:
         return True
     return False
@@ -46,6 +50,43 @@ def test_assignment_refuses_a_touchpoint_of_another_organization():
             organization=function.organization, touchpoint=touchpoint, function=function, letter="A"
         )
     )
+
+
+def test_assignment_refuses_a_touchpoint_that_does_not_exist():
+    function = FunctionFactory()
+    assert refused(
+        lambda: Assignment.objects.create(
+            organization=function.organization, touchpoint_id=2_000_000_000, function=function, letter="A"
+        )
+    )
+
+
+def test_assignment_refuses_a_function_that_does_not_exist():
+    touchpoint = TouchpointFactory()
+    assert refused(
+        lambda: Assignment.objects.create(
+            organization=touchpoint.organization, touchpoint=touchpoint, function_id=2_000_000_000, letter="A"
+        )
+    )
+
+
+def test_assignment_refuses_an_organization_other_than_its_touchpoints_and_functions():
+    assignment = AssignmentFactory()
+    assert refused(lambda: Assignment.objects.filter(pk=assignment.pk).update(organization=OrganizationFactory()))
+
+
+@pytest.mark.parametrize("parent", ["journeys_touchpoint", "ownership_function"])
+def test_a_touchpoint_or_function_cannot_be_deleted_from_under_its_letters(parent):
+    # Bare SQL, as no ORM delete would: the ORM deletes the letters first.
+    assignment = AssignmentFactory()
+    parent_id = assignment.touchpoint_id if parent == "journeys_touchpoint" else assignment.function_id
+
+    def delete_parent():
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute(f"DELETE FROM {parent} WHERE id = %s", [parent_id])
+
+    assert refused(delete_parent)
+    assert Assignment.objects.filter(pk=assignment.pk).exists()
 
 
 def test_assignment_refuses_a_role_of_another_function():

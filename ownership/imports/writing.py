@@ -146,13 +146,12 @@ def _stored(plan: ImportPlan) -> tuple[dict[int, dict[str, Stage]], dict[int, di
     """The stages and touchpoints of the file's stored journeys, by journey and name key."""
     stored = [journey.pk for journey in plan.journeys if journey.pk is not None]
     stages_of: dict[int, dict[str, Stage]] = defaultdict(dict)
-    for stage in Stage.objects.filter(journey_id__in=stored):
+    for stage in Stage.objects.filter(journey_id__in=stored).order_by():
         stages_of[stage.journey_id][stage.name_key] = stage
     by_id = {journey.pk: journey for journey in plan.journeys if journey.pk is not None}
     touchpoints_of: dict[int, dict[str, _Touchpoint]] = defaultdict(dict)
-    for pk, journey_id, stage_id, key, *values in Touchpoint.objects.filter(journey_id__in=stored).values_list(
-        *_STORED
-    ):
+    stored_touchpoints = Touchpoint.objects.filter(journey_id__in=stored).order_by()
+    for pk, journey_id, stage_id, key, *values in stored_touchpoints.values_list(*_STORED):
         touchpoints_of[journey_id][key] = _Touchpoint(pk, by_id[journey_id], None, stage_id, *values)
     return stages_of, touchpoints_of
 
@@ -258,7 +257,8 @@ def _letters_planned(
     file_functions = {f.pk for f in functions.values() if f.pk is not None}
     have: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)  # cell → letter → assignment id
     stored = [journey.pk for journey in plan.journeys if journey.pk is not None]
-    letters = Assignment.objects.filter(organization=org, touchpoint__journey_id__in=stored)
+    # Unordered: the default ordering joins and sorts every letter's touchpoint, journey and function.
+    letters = Assignment.objects.filter(organization=org, touchpoint__journey_id__in=stored).order_by()
     for assignment_id, touchpoint_id, function_id, letter in letters.values_list(
         "id", "touchpoint_id", "function_id", "letter"
     ):
