@@ -3,7 +3,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from journeys.models import Journey
+from journeys.models import Journey, Touchpoint
 from ownership.models import Assignment, JourneyOwner
 
 from .factories import (
@@ -75,11 +75,30 @@ def test_assignment_refuses_an_organization_other_than_its_touchpoints_and_funct
     assert refused(lambda: Assignment.objects.filter(pk=assignment.pk).update(organization=OrganizationFactory()))
 
 
-@pytest.mark.parametrize("parent", ["journeys_touchpoint", "ownership_function"])
-def test_a_touchpoint_or_function_cannot_be_deleted_from_under_its_letters(parent):
-    # Bare SQL, as no ORM delete would: the ORM deletes the letters first.
+def test_touchpoint_refuses_a_journey_or_stage_that_does_not_exist():
+    touchpoint = TouchpointFactory()
+    assert refused(lambda: Touchpoint.objects.filter(pk=touchpoint.pk).update(journey_id=2_000_000_000))
+    assert refused(lambda: Touchpoint.objects.filter(pk=touchpoint.pk).update(stage_id=2_000_000_000))
+
+
+def test_touchpoint_refuses_an_organization_other_than_its_journeys():
+    touchpoint = TouchpointFactory()
+    assert refused(lambda: Touchpoint.objects.filter(pk=touchpoint.pk).update(organization=OrganizationFactory()))
+
+
+@pytest.mark.parametrize(
+    ("parent", "column"),
+    [
+        ("journeys_touchpoint", "touchpoint_id"),
+        ("ownership_function", "function_id"),
+        ("journeys_stage", "touchpoint__stage_id"),
+        ("journeys_journey", "touchpoint__journey_id"),
+    ],
+)
+def test_a_parent_cannot_be_deleted_from_under_its_touchpoints_or_letters(parent, column):
+    # Bare SQL, as no ORM delete would: the ORM deletes the letters and touchpoints first.
     assignment = AssignmentFactory()
-    parent_id = assignment.touchpoint_id if parent == "journeys_touchpoint" else assignment.function_id
+    parent_id = Assignment.objects.filter(pk=assignment.pk).values_list(column, flat=True).get()
 
     def delete_parent():
         with transaction.get_connection().cursor() as cursor:
