@@ -73,9 +73,19 @@ TOUCHPOINT_DETAILS = ("channel", "description", "importance", "out_of_scope", "o
 class Touchpoint(NamedRow, Versioned):
     """An interaction inside a stage: the row of the RACI matrix."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="touchpoints")
-    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="touchpoints")
+    # The database checks these three through the same-organization keys (ownership 0002,
+    # cxowner/orgs/sameorg.py): (journey, organization) must be a journey's and (stage, journey) a
+    # stage's. On PostgreSQL their single-column keys only repeated those checks for every
+    # touchpoint written, as the organization's and journey's indexes repeated the first column of
+    # touchpoint_org_id and touchpoint_unique_name_key (issue 23); they are gone there (journeys
+    # 0007). SQLite keeps them.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, related_name="touchpoints", db_constraint=False, db_index=False
+    )
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="touchpoints", db_constraint=False)
     name = models.CharField(max_length=NAME_MAX_CHARS, validators=[one_line_validator])
     name_key = name_key_field()
     position = models.PositiveIntegerField(default=0)

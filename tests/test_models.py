@@ -3,7 +3,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from journeys.models import Journey
+from journeys.models import Journey, Touchpoint
 from ownership.models import Assignment, JourneyOwner
 
 from .factories import (
@@ -23,10 +23,14 @@ def refused(make) -> bool:
     try:
         with transaction.atomic():
             make()
-            # Cross-organization checks are deferred foreign keys on PostgreSQL.
-            with transaction.get_connection().cursor() as cursor:
-                if transaction.get_connection().vendor == "postgresql":
+            # Cross-organization checks are deferred foreign keys on PostgreSQL; SQLite's keys are
+            # deferred too (its same-organization triggers are not).
+            connection = transaction.get_connection()
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            else:
+                connection.check_constraints()
     except IntegrityError:
         return True
     return False
@@ -46,6 +50,62 @@ def test_assignment_refuses_a_touchpoint_of_another_organization():
             organization=function.organization, touchpoint=touchpoint, function=function, letter="A"
         )
     )
+
+
+def test_assignment_refuses_a_touchpoint_that_does_not_exist():
+    function = FunctionFactory()
+    assert refused(
+        lambda: Assignment.objects.create(
+            organization=function.organization, touchpoint_id=2_000_000_000, function=function, letter="A"
+        )
+    )
+
+
+def test_assignment_refuses_a_function_that_does_not_exist():
+    touchpoint = TouchpointFactory()
+    assert refused(
+        lambda: Assignment.objects.create(
+            organization=touchpoint.organization, touchpoint=touchpoint, function_id=2_000_000_000, letter="A"
+        )
+    )
+
+
+def test_assignment_refuses_an_organization_other_than_its_touchpoints_and_functions():
+    assignment = AssignmentFactory()
+    assert refused(lambda: Assignment.objects.filter(pk=assignment.pk).update(organization=OrganizationFactory()))
+
+
+def test_touchpoint_refuses_a_journey_or_stage_that_does_not_exist():
+    touchpoint = TouchpointFactory()
+    assert refused(lambda: Touchpoint.objects.filter(pk=touchpoint.pk).update(journey_id=2_000_000_000))
+    assert refused(lambda: Touchpoint.objects.filter(pk=touchpoint.pk).update(stage_id=2_000_000_000))
+
+
+def test_touchpoint_refuses_an_organization_other_than_its_journeys():
+    touchpoint = TouchpointFactory()
+    assert refused(lambda: Touchpoint.objects.filter(pk=touchpoint.pk).update(organization=OrganizationFactory()))
+
+
+@pytest.mark.parametrize(
+    ("parent", "column"),
+    [
+        ("journeys_touchpoint", "touchpoint_id"),
+        ("ownership_function", "function_id"),
+        ("journeys_stage", "touchpoint__stage_id"),
+        ("journeys_journey", "touchpoint__journey_id"),
+    ],
+)
+def test_a_parent_cannot_be_deleted_from_under_its_touchpoints_or_letters(parent, column):
+    # Bare SQL, as no ORM delete would: the ORM deletes the letters and touchpoints first.
+    assignment = AssignmentFactory()
+    parent_id = Assignment.objects.filter(pk=assignment.pk).values_list(column, flat=True).get()
+
+    def delete_parent():
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute(f"DELETE FROM {parent} WHERE id = %s", [parent_id])
+
+    assert refused(delete_parent)
+    assert Assignment.objects.filter(pk=assignment.pk).exists()
 
 
 def test_assignment_refuses_a_role_of_another_function():

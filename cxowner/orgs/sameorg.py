@@ -157,3 +157,39 @@ class SqliteTriggersKept:
             *operations,
             migrations.RunPython(self._restore, self._save, elidable=False),
         ]
+
+
+class OnlyOn(migrations.operations.base.Operation):
+    """`operation`'s schema change on these databases only (vendors), its state change on all.
+
+    For a change one database needs and another must not have, such as dropping the
+    single-column keys that the same-organization keys repeat on PostgreSQL, where SQLite keeps
+    its own (ownership 0023).
+    """
+
+    reversible = True
+
+    def __init__(self, operation: migrations.operations.base.Operation, *, vendors: tuple[str, ...]):
+        self.operation = operation
+        self.vendors = tuple(vendors)
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.operation], {"vendors": self.vendors})
+
+    def state_forwards(self, app_label, state):
+        self.operation.state_forwards(app_label, state)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor in self.vendors:
+            self.operation.database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor in self.vendors:
+            self.operation.database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self):
+        return f"{self.operation.describe()} (on {', '.join(self.vendors)} only)"
+
+    @property
+    def migration_name_fragment(self):
+        return self.operation.migration_name_fragment

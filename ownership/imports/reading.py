@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from ownership.imports.exported import EXPORTED_TABLE, exported_records
 from ownership.imports.matrixfile.csvfile import csv_records
 from ownership.imports.matrixfile.parser import SheetParser
 from ownership.imports.matrixfile.sheet import (
@@ -65,6 +66,9 @@ def matrix_read_source(
         options = dataclasses.replace(options, source_name=filename)
     upload_size_check(data, limits)
     deadline = Deadline(limits.max_seconds)
+    exported = _exported_reading(data, filename, options, limits, deadline)
+    if exported is not None:
+        return exported
     table_limits = TableLimits(
         max_rows=limits.max_rows + 1,
         max_columns=limits.max_columns,
@@ -107,6 +111,21 @@ def matrix_read_source(
         notes=(*table.notes, _replace_note(options.replace)),
         replace=options.replace,
     )
+
+
+def _exported_reading(
+    data: bytes, filename: str, options: TableOptions, limits: MatrixLimits, deadline: Deadline
+) -> MatrixReading | None:
+    """A file in the export's own shape, read as the general reader would read it (exported.py)."""
+    records = exported_records(data=data, filename=filename, options=options, limits=limits, deadline=deadline)
+    if records is None:
+        return None
+    try:
+        sheet = SheetParser(limits, deadline).parse(iter(records))
+    except MatrixFileInvalid:
+        return None  # read again below, for the problems in the words of every file
+    notes = (_replace_note(options.replace),)
+    return MatrixReading(sheet, Layout.STANDARD, EXPORTED_TABLE, notes, replace=options.replace)
 
 
 def _replace_note(replace: bool) -> str:

@@ -19,11 +19,11 @@ from django.db import transaction
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
 from ownership.imports.export import EXPORT_FORMATS, XLSX_CONTENT_TYPE, MatrixExport, matrix_export, matrix_sheet
-from ownership.imports.history import import_before, import_record
+from ownership.imports.history import JourneysState, import_before, import_record
 from ownership.imports.matrixfile.sheet import MatrixLimits, MatrixSheet
 from ownership.imports.reading import MatrixReading, matrix_read_source
 from ownership.imports.tables.layout import Layout, TableOptions
-from ownership.imports.writing import import_plan, import_write
+from ownership.imports.writing import ImportPlan, import_locked, import_plan, import_write, matrix_version
 
 # Export lives in export.py; these names stay importable from here, where callers found them.
 __all__ = [
@@ -149,34 +149,42 @@ def matrix_import(
     `progress` hears the number of rows written so far, batch by batch (the worker's jobs
     show it); what it hears is not committed until the whole import is.
     """
-    summary = ImportSummary(rows=len(sheet.rows))
     try:
         with transaction.atomic():
-            before = None if dry_run else import_before(organization=organization, sheet=sheet)
-            journey_ids = _apply(organization, sheet, summary, progress or (lambda done: None), replace, dry_run)
+            planned = _planned(organization, sheet, replace, dry_run)
             if dry_run:
                 raise _DryRun
+            summary, before, plan = planned
+            import_write(organization, plan, progress or (lambda done: None))
+            summary.journey_ids = [journey.pk for journey in plan.journeys]
+            journey_ids = set(summary.journey_ids)
             import_record(organization=organization, before=before, journey_ids=journey_ids, rows=len(sheet.rows))
             scope = MatrixScope.of("import", journeys=journey_ids, all_functions=True)
             matrix_change_announce(organization_id=organization.id, scope=scope)
     except _DryRun:
-        return summary
+        summary = planned[0]
+        summary.journey_ids = [journey.pk for journey in planned[2].journeys if journey.pk is not None]
     return summary
 
 
-def _apply(
-    org: Organization,
-    sheet: MatrixSheet,
-    summary: ImportSummary,
-    progress: Callable[[int], None],
-    replace: bool,
-    dry_run: bool = False,
-) -> set[int]:
-    """Write the sheet (a dry run only counts); returns the ids of the journeys it wrote to or created."""
-    plan = import_plan(org, sheet, summary, replace)
-    if dry_run:
-        summary.journey_ids = [journey.pk for journey in plan.journeys if journey.pk is not None]
-        return set(summary.journey_ids)
-    import_write(org, plan, progress)
-    summary.journey_ids = [journey.pk for journey in plan.journeys]
-    return set(summary.journey_ids)
+def _planned(
+    org: Organization, sheet: MatrixSheet, replace: bool, dry_run: bool
+) -> tuple[ImportSummary, JourneysState | None, ImportPlan]:
+    """What the import changes, and the journeys as they are before it, planned before its locks
+    and again under them if another write came in meanwhile (writing.import_locked). A dry run
+    that nothing came in during takes no lock."""
+    version = matrix_version(org)
+    planned = _plan(org, sheet, replace, dry_run)
+    if dry_run and matrix_version(org) == version:
+        return planned
+    if import_locked(org) != version:
+        planned = _plan(org, sheet, replace, dry_run)
+    return planned
+
+
+def _plan(
+    org: Organization, sheet: MatrixSheet, replace: bool, dry_run: bool
+) -> tuple[ImportSummary, JourneysState | None, ImportPlan]:
+    summary = ImportSummary(rows=len(sheet.rows))
+    before = None if dry_run else import_before(organization=org, sheet=sheet)
+    return summary, before, import_plan(org, sheet, summary, replace)

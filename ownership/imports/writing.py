@@ -122,12 +122,28 @@ def import_plan(org: Organization, sheet: MatrixSheet, summary, replace: bool) -
     return plan
 
 
-def _journeys_planned(org: Organization, rows_by_journey: dict[str, list[MatrixRow]], plan: ImportPlan, summary):
-    """The file's journeys in its order, stored (locked) or new."""
-    # An import deletes touchpoints and stages: it waits for a running audit (see locks.py).
+def import_locked(org: Organization) -> int:
+    """Take the locks an import writes under; the organization's change counter, read under them.
+
+    An import deletes touchpoints and stages: it waits for a running audit and for the cell
+    writes computing their live gaps, and keeps new ones waiting (see locks.py). It takes them
+    once its plan is made, so that others wait only while it writes (issue 23: planning 100k
+    rows held every other writer for seconds); a counter that moved since the plan was read
+    means another write came in between, and the import plans again, under the locks.
+    """
     organization_locked(org.pk)
     # NO KEY: an audit recording gaps of these journeys (KEY SHARE) need not wait for the import.
-    existing_journeys = {j.name_key: j for j in rows_locked(Journey.objects.filter(organization=org), no_key=True)}
+    list(rows_locked(Journey.objects.filter(organization=org), no_key=True).values_list("pk", flat=True))
+    return matrix_version(org)
+
+
+def matrix_version(org: Organization) -> int:
+    return Organization.objects.filter(pk=org.pk).values_list("matrix_version", flat=True).get()
+
+
+def _journeys_planned(org: Organization, rows_by_journey: dict[str, list[MatrixRow]], plan: ImportPlan, summary):
+    """The file's journeys in its order, stored or new."""
+    existing_journeys = {j.name_key: j for j in Journey.objects.filter(organization=org).order_by()}
     next_position = max((j.position for j in existing_journeys.values()), default=0) + 1
     for key, rows in rows_by_journey.items():
         journey = existing_journeys.get(key)
@@ -146,13 +162,12 @@ def _stored(plan: ImportPlan) -> tuple[dict[int, dict[str, Stage]], dict[int, di
     """The stages and touchpoints of the file's stored journeys, by journey and name key."""
     stored = [journey.pk for journey in plan.journeys if journey.pk is not None]
     stages_of: dict[int, dict[str, Stage]] = defaultdict(dict)
-    for stage in Stage.objects.filter(journey_id__in=stored):
+    for stage in Stage.objects.filter(journey_id__in=stored).order_by():
         stages_of[stage.journey_id][stage.name_key] = stage
     by_id = {journey.pk: journey for journey in plan.journeys if journey.pk is not None}
     touchpoints_of: dict[int, dict[str, _Touchpoint]] = defaultdict(dict)
-    for pk, journey_id, stage_id, key, *values in Touchpoint.objects.filter(journey_id__in=stored).values_list(
-        *_STORED
-    ):
+    stored_touchpoints = Touchpoint.objects.filter(journey_id__in=stored).order_by()
+    for pk, journey_id, stage_id, key, *values in stored_touchpoints.values_list(*_STORED):
         touchpoints_of[journey_id][key] = _Touchpoint(pk, by_id[journey_id], None, stage_id, *values)
     return stages_of, touchpoints_of
 
@@ -258,7 +273,8 @@ def _letters_planned(
     file_functions = {f.pk for f in functions.values() if f.pk is not None}
     have: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)  # cell → letter → assignment id
     stored = [journey.pk for journey in plan.journeys if journey.pk is not None]
-    letters = Assignment.objects.filter(organization=org, touchpoint__journey_id__in=stored)
+    # Unordered: the default ordering joins and sorts every letter's touchpoint, journey and function.
+    letters = Assignment.objects.filter(organization=org, touchpoint__journey_id__in=stored).order_by()
     for assignment_id, touchpoint_id, function_id, letter in letters.values_list(
         "id", "touchpoint_id", "function_id", "letter"
     ):

@@ -97,9 +97,21 @@ class Assignment(Versioned):
     it; the same letter twice for one function is meaningless, so the database refuses it.
     """
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="assignments")
-    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="assignments")
+    # The database checks these three through the same-organization keys (ownership 0002,
+    # cxowner/orgs/sameorg.py): (touchpoint, organization) must be a touchpoint's and (function,
+    # organization) a function's, so neither can name a missing row or another organization's.
+    # On PostgreSQL their single-column keys only repeated those checks for every letter written,
+    # and their indexes the first column of the composite ones below (issue 23: seconds of a
+    # 100k-row import); they are gone there (ownership 0023). SQLite keeps them.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.CASCADE, related_name="assignments", db_constraint=False, db_index=False
+    )
+    function = models.ForeignKey(
+        Function, on_delete=models.CASCADE, related_name="assignments", db_constraint=False, db_index=False
+    )
     letter = models.CharField(max_length=1, choices=[(letter, letter) for letter in LETTERS])
     role = models.ForeignKey(
         Role,

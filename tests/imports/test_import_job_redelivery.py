@@ -86,13 +86,13 @@ def test_the_outcome_commits_with_the_import_so_a_death_between_them_leaves_noth
 def test_an_import_past_its_time_limit_is_failed_with_the_reason_and_imports_nothing(organization, settings):
     settings.MATRIX_IMPORT_TIME_LIMIT_SECONDS = 1800
     job = new_job(organization)
-    real_apply = imports._apply
+    real_write = imports.import_write
 
-    def slow_apply(*args):
-        real_apply(*args)
+    def slow_write(*args):
+        real_write(*args)
         raise SoftTimeLimitExceeded()  # the soft limit strikes after the rows are written
 
-    with mock.patch.object(imports, "_apply", slow_apply):
+    with mock.patch.object(imports, "import_write", slow_write):
         assert jobs.matrix_import_job_task(job.pk) == ImportJob.Status.FAILED
 
     job.refresh_from_db()

@@ -137,16 +137,16 @@ def test_progress_is_reported_while_the_job_runs(organization, monkeypatch):
     from ownership.imports import services as imports
     from ownership.imports import writing
 
-    real_apply = imports._apply
+    real_write = imports.import_write
 
-    def watching_apply(org, sheet, summary, progress, *rest):
+    def watching_write(org, plan, progress):
         def report(done):
             progress(done)
             seen.append(import_job_rows_done(ImportJob.objects.get(pk=job.pk)))
 
-        return real_apply(org, sheet, summary, report, *rest)
+        return real_write(org, plan, report)
 
-    monkeypatch.setattr(imports, "_apply", watching_apply)
+    monkeypatch.setattr(imports, "import_write", watching_write)
     monkeypatch.setattr(writing, "ROWS_PER_WRITE", 10)
     assert matrix_import_job_task(job.pk) == "done"
     assert seen == [10, 20, 30]  # thirty rows written ten at a time

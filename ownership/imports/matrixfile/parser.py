@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cxowner.orgs.names import name_key
@@ -40,6 +40,7 @@ _Cell = tuple[str, frozenset[str]]
 _STORED_MAX_CHARS = {**NAME_COLUMNS_MAX_CHARS, "channel": CHANNEL_MAX_CHARS}
 # Bounds of the cells remembered: short texts, and not without end (a hostile file's are all new).
 _REMEMBERED_CELL_CHARS, _REMEMBERED_CELLS = 40, 1000
+_REMEMBERED_KEYS = 10_000
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ class SheetParser:
         # Letters of cells read without a problem, by their text as written: a matrix's cells are
         # a few short texts repeated (120k parse_letters calls for 10k rows of twelve functions).
         self._cells_read: dict[str, frozenset[str]] = {}
+        # Name keys of the names read: journeys and stages repeat on every row, and each name's key
+        # is wanted twice (name_key was a quarter of reading 100k rows, issue 23); bounded.
+        self._keys_read: dict[str, str] = {}
+        self.read_columns: list[_Column] = []
 
     def error(self, row: int | None, column: str | None, value: str, reason: str) -> None:
         self.errors.append(MatrixFileError(row, column, display(value), reason))
@@ -80,7 +85,7 @@ class SheetParser:
                     continue
                 if row.journey and row.touchpoint:
                     # As people read them: "Cashier" and "cashier" are one touchpoint.
-                    key = (name_key(row.journey), name_key(row.touchpoint))
+                    key = (self.name_key(row.journey), self.name_key(row.touchpoint))
                     if key in first_row_of:
                         self.error(
                             row_number,
@@ -134,12 +139,24 @@ class SheetParser:
         for name in REQUIRED_COLUMNS:
             if name not in self.known:
                 self.error(1, name, "", "the required column is missing")
+        self.read_columns = [*self.known.values(), *self.functions]
+
+    def name_key(self, name: str) -> str:
+        """name_key(name), remembered."""
+        key = self._keys_read.get(name)
+        if key is None:
+            key = name_key(name)
+            if len(self._keys_read) < _REMEMBERED_KEYS:
+                self._keys_read[name] = key
+        return key
 
     def read_row(self, row_number: int, record: list[str]) -> MatrixRow | None:
-        def raw(column: _Column) -> str:
-            return record[column.index] if column.index < len(record) else ""
+        width = len(record)
 
-        if not any(raw(column).strip() for column in [*self.known.values(), *self.functions]):
+        def raw(column: _Column) -> str:
+            return record[column.index] if column.index < width else ""
+
+        if not any(raw(column).strip() for column in self.read_columns):
             return None  # spreadsheets leave blank rows behind; they mean nothing
 
         def text(name: str) -> str:
@@ -151,7 +168,7 @@ class SheetParser:
             if len(value) > limit:
                 self.error(row_number, column.header, value, too_long(value, limit))
                 return ""
-            if name in REQUIRED_COLUMNS and not name_key(value):
+            if name in REQUIRED_COLUMNS and not self.name_key(value):
                 reason = f"the {name} name is empty" if not value else f"the {name} name has no letter or digit"
                 self.error(row_number, column.header, value, reason)
             return value
@@ -165,31 +182,37 @@ class SheetParser:
             description=text("description"),
             importance=self.importance(row_number, text("importance")),
             out_of_scope=self.out_of_scope(row_number, text("out_of_scope")),
-            cells=tuple(self.read_cells(row_number, raw)),
+            cells=tuple(self.read_cells(row_number, record)),
         )
 
-    def read_cells(self, row_number: int, raw: Callable[[_Column], str]) -> Iterator[_Cell]:
+    def read_cells(self, row_number: int, record: list[str]) -> list[_Cell]:
         known = self._cells_read
+        width = len(record)
+        cells = []
         for column in self.functions:
-            text = raw(column)
+            text = record[column.index] if column.index < width else ""
             held = known.get(text)
-            if held is not None:  # a cell as written before: most cells of a matrix are one of a few
-                if held:
-                    yield column.header, held
-                continue
-            value = clean(text)
-            if len(value) > self.limits.max_cell_chars:
-                self.error(row_number, column.header, value, too_long(value, self.limits.max_cell_chars))
-                continue
-            try:
-                held = parse_letters(value)
-            except ValueError as exc:
-                self.error(row_number, column.header, value, str(exc))
-                continue
-            if len(text) <= _REMEMBERED_CELL_CHARS and len(known) < _REMEMBERED_CELLS:
-                known[text] = held
-            if held:  # also skips a cell of separators only, such as "/"
-                yield column.header, held
+            if held is None:
+                held = self.read_new_cell(row_number, column, text)
+            # Most cells of a matrix are one of a few texts; a cell of separators only ("/") is none.
+            if held:
+                cells.append((column.header, held))
+        return cells
+
+    def read_new_cell(self, row_number: int, column: _Column, text: str) -> frozenset[str] | None:
+        """A cell's letters, remembered by its text; None (and an error) for a cell that holds other text."""
+        value = clean(text)
+        if len(value) > self.limits.max_cell_chars:
+            self.error(row_number, column.header, value, too_long(value, self.limits.max_cell_chars))
+            return None
+        try:
+            held = parse_letters(value)
+        except ValueError as exc:
+            self.error(row_number, column.header, value, str(exc))
+            return None
+        if len(text) <= _REMEMBERED_CELL_CHARS and len(self._cells_read) < _REMEMBERED_CELLS:
+            self._cells_read[text] = held
+        return held
 
     def importance(self, row_number: int, value: str) -> int:
         if not value:
