@@ -30,7 +30,7 @@ def _without_key(name: str, to: str, related_name: str) -> OnlyOn:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ownership", "0022_gap_events_in_order_of_their_moment"),
+        ("ownership", "0024_inbox"),
     ]
 
     operations = [
