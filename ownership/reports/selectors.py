@@ -84,21 +84,11 @@ class GapGroup:
         return self.total - len(self.gaps)
 
 
-@dataclass(frozen=True)
-class Report:
-    organization: object  # Organization
-    journey: Journey | None  # the journey the report is about, or None for the organization
-    today: date
-    generated_at: datetime
-    figures: Figures  # every figure, and its change over the last CHANGE_DAYS days
-    accepted: tuple[ReportGap, ...]
-    matrices: tuple[JourneyMatrix, ...]
-    gap_groups: tuple[GapGroup, ...]
-    limits: dict = field(default_factory=dict)  # the bounds, for the report's own notes
+class ReadsFigures:
+    """The headline figures of a document drawn from the one figures read (`self.figures`): the
+    full report and the executive summary print them alike."""
 
-    @property
-    def title(self) -> str:
-        return self.journey.name if self.journey else self.organization.name
+    figures: Figures
 
     @property
     def coverage(self) -> Coverage:
@@ -121,6 +111,23 @@ class Report:
     @property
     def accepted_total(self) -> int:
         return self.figures.gaps.accepted_risks
+
+
+@dataclass(frozen=True)
+class Report(ReadsFigures):
+    organization: object  # Organization
+    journey: Journey | None  # the journey the report is about, or None for the organization
+    today: date
+    generated_at: datetime
+    figures: Figures  # every figure, and its change over the last CHANGE_DAYS days
+    accepted: tuple[ReportGap, ...]
+    matrices: tuple[JourneyMatrix, ...]
+    gap_groups: tuple[GapGroup, ...]
+    limits: dict = field(default_factory=dict)  # the bounds, for the report's own notes
+
+    @property
+    def title(self) -> str:
+        return self.journey.name if self.journey else self.organization.name
 
     @property
     def by_function(self) -> tuple[FunctionGaps, ...]:

@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from ownership.engine.vocabulary import SEVERITY_TEXT, RuleText, rule_text
+from ownership.engine.vocabulary import RuleText, rule_text
 from ownership.gaps.figures import (
     PERIODS,
     Figures,
@@ -30,7 +30,7 @@ from ownership.gaps.figures import (
 )
 from ownership.gaps.figures.counts import open_gap_rows
 from ownership.models import GapStatus
-from ownership.reports.selectors import CHANGE_DAYS, SEVERITIES, SeverityCount
+from ownership.reports.selectors import CHANGE_DAYS, ReadsFigures
 
 SUMMARY_JOURNEYS = 10  # the worst journeys named
 SUMMARY_FUNCTIONS = 15  # the functions carrying the most gaps
@@ -51,7 +51,7 @@ class Risk:
 
 
 @dataclass(frozen=True)
-class ExecutiveSummary:
+class ExecutiveSummary(ReadsFigures):
     organization: object  # Organization
     today: date
     generated_at: datetime
@@ -63,23 +63,6 @@ class ExecutiveSummary:
     @property
     def title(self) -> str:
         return self.organization.name
-
-    @property
-    def coverage(self):
-        return self.figures.coverage
-
-    @property
-    def open_total(self) -> int:
-        return self.figures.gaps.total
-
-    @property
-    def accepted_total(self) -> int:
-        return self.figures.gaps.accepted_risks
-
-    @property
-    def open_by_severity(self) -> tuple[SeverityCount, ...]:
-        by_severity = self.figures.gaps.by_severity
-        return tuple(SeverityCount(SEVERITY_TEXT[s], by_severity.get(s, 0)) for s in SEVERITIES)
 
     @property
     def by_function(self) -> tuple[FunctionGaps, ...]:
