@@ -231,7 +231,9 @@ def test_an_admin_reverts_a_paste_after_its_preview(live_server, chromium, log_i
     screenshot(admin, "change-set-revert-preview", full_page=True)
     assert letters_in_db(sheet) == [["RA", "C", "", "C"], *PASTED[1:]]  # the preview wrote nothing
 
-    admin.get_by_role("button", name="Revert 8 cells").click()
+    confirm = admin.get_by_test_id("revert-confirm")
+    expect(confirm).to_contain_text("Revert: put 8 cells back")
+    confirm.click()
     expect(admin.locator(".flash-success")).to_contain_text("Reverted: 8 cells put back.")
     assert letters_in_db(sheet) == [["", "", "", "C"], ["", "", "", ""], ["", "", "", ""]]
     assert ChangeSet.objects.latest("id").reverts_id == pasted.pk
