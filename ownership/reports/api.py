@@ -117,19 +117,26 @@ class ReportPdfView(_JsonAnswers, OrganizationScopedMixin, APIView):
             except serializers.ValidationError as error:
                 raise serializers.ValidationError({"journey": error.detail}) from None
             journey = get_object_or_404(Journey, organization=self.organization, pk=journey_id)
-        try:
-            job = report_job_ask(
-                organization=self.organization,
-                journey=journey,
-                today=timezone.localdate(),
-                created_by=acting_user(request),
-            )
-        except ReportBusy as busy:
-            raise ReportBusyError(str(busy)) from None
+        job = _job_asked(self, request, journey=journey, kind=ReportJob.Kind.FULL)
         if job.status == ReportJob.Status.DONE:
             return _pdf_response(job)
         location = reverse("api:report-job", kwargs={"org": org, "pk": job.pk})
         return Response(ReportJobSerializer(job).data, status=202, headers={"Location": location})
+
+
+def _job_asked(view, request, *, journey, kind) -> ReportJob:
+    """The report job a request asks for (a new one, or the same one already under way or drawn);
+    429 when the organization has too many under way."""
+    try:
+        return report_job_ask(
+            organization=view.organization,
+            journey=journey,
+            today=timezone.localdate(),
+            created_by=acting_user(request),
+            kind=kind,
+        )
+    except ReportBusy as busy:
+        raise ReportBusyError(str(busy)) from None
 
 
 class ReportJobAskSerializer(serializers.Serializer):
@@ -176,16 +183,7 @@ class ReportJobsView(OrganizationScopedMixin, APIView):
             journey = Journey.objects.filter(organization=self.organization, pk=journey_id).first()
             if journey is None:
                 raise serializers.ValidationError({"journey": [f"No journey {journey_id} in this organization."]})
-        try:
-            job = report_job_ask(
-                organization=self.organization,
-                journey=journey,
-                today=timezone.localdate(),
-                created_by=acting_user(request),
-                kind=asked.validated_data["kind"],
-            )
-        except ReportBusy as busy:
-            raise ReportBusyError(str(busy)) from None
+        job = _job_asked(self, request, journey=journey, kind=asked.validated_data["kind"])
         location = reverse("api:report-job", kwargs={"org": org, "pk": job.pk})
         status = 200 if job.status == ReportJob.Status.DONE else 202
         return Response(ReportJobSerializer(job).data, status=status, headers={"Location": location})
