@@ -55,7 +55,8 @@ class SeverityCount:
 
 @dataclass(frozen=True)
 class ReportGap:
-    """A gap as the report lists it: its rule's words, where it is and what people decided."""
+    """A gap as the report and the executive summary list it: its rule's words, where it is and
+    what people decided."""
 
     id: int
     text: RuleText
@@ -170,7 +171,7 @@ def report_build(*, organization, today: date, journey: Journey | None = None) -
         today=today,
         generated_at=timezone.now(),
         figures=figures,
-        accepted=tuple(_report_gap(gap, names) for gap in accepted[:ACCEPTED_LISTED]),
+        accepted=tuple(report_gap(gap, names) for gap in accepted[:ACCEPTED_LISTED]),
         matrices=report_matrices(
             organization, journeys, {place.id: place for place in figures.journeys}, figures.functions
         ),
@@ -184,7 +185,7 @@ def report_build(*, organization, today: date, journey: Journey | None = None) -
     )
 
 
-def _report_gap(gap: Gap, journey_names: dict[int, str]) -> ReportGap:
+def report_gap(gap: Gap, journey_names: dict[int, str]) -> ReportGap:
     return ReportGap(
         id=gap.pk,
         text=rule_text(gap.rule),
@@ -202,7 +203,7 @@ def _gap_groups(open_gaps, figures: Figures, journey_names: dict[int, str]) -> t
     listed: dict[str, list[ReportGap]] = defaultdict(list)
     fields = ("id", "rule", "finding", "journey_id", "score", "workflow_status", "risk_reason", "risk_expires_on")
     for gap in open_gaps.order_by("-score", "rule", "id").only(*fields)[:GAPS_LISTED]:
-        listed[gap.rule].append(_report_gap(gap, journey_names))
+        listed[gap.rule].append(report_gap(gap, journey_names))
     by_rule = figures.gaps.by_rule
     rank = {severity: index for index, severity in enumerate(SEVERITIES)}
     rules = sorted(by_rule, key=lambda r: (rank[rule_text(r).severity], -by_rule[r], r))

@@ -18,7 +18,6 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from ownership.engine.vocabulary import RuleText, rule_text
 from ownership.gaps.figures import (
     PERIODS,
     Figures,
@@ -30,24 +29,11 @@ from ownership.gaps.figures import (
 )
 from ownership.gaps.figures.counts import open_gap_rows
 from ownership.models import GapStatus
-from ownership.reports.selectors import CHANGE_DAYS, ReadsFigures
+from ownership.reports.selectors import CHANGE_DAYS, ReadsFigures, ReportGap, report_gap
 
 SUMMARY_JOURNEYS = 10  # the worst journeys named
 SUMMARY_FUNCTIONS = 15  # the functions carrying the most gaps
 SUMMARY_RISKS = 8  # accepted risks listed, and as many of the highest scoring open gaps
-
-
-@dataclass(frozen=True)
-class Risk:
-    """An accepted risk or an open gap, as the summary names it."""
-
-    id: int
-    text: RuleText
-    message: str
-    journey: str  # "" for a gap about a function
-    score: int
-    risk_reason: str = ""
-    risk_expires_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -57,8 +43,8 @@ class ExecutiveSummary(ReadsFigures):
     generated_at: datetime
     figures: Figures  # every figure now, and its change over the last CHANGE_DAYS days
     changes: tuple[PeriodChange, ...]  # over each of the dashboard's periods, shortest first
-    accepted: tuple[Risk, ...]  # the highest scoring accepted risks
-    top_gaps: tuple[Risk, ...]  # the highest scoring open gaps (accepted risks apart)
+    accepted: tuple[ReportGap, ...]  # the highest scoring accepted risks
+    top_gaps: tuple[ReportGap, ...]  # the highest scoring open gaps (accepted risks apart)
 
     @property
     def title(self) -> str:
@@ -111,18 +97,6 @@ def executive_summary_build(*, organization, today: date) -> ExecutiveSummary:
         generated_at=timezone.now(),
         figures=figures,
         changes=tuple(changes[days] for days in sorted(changes)),
-        accepted=tuple(_risk(gap, names) for gap in accepted[:SUMMARY_RISKS]),
-        top_gaps=tuple(_risk(gap, names) for gap in top[:SUMMARY_RISKS]),
-    )
-
-
-def _risk(gap, journey_names: dict[int, str]) -> Risk:
-    return Risk(
-        id=gap.pk,
-        text=rule_text(gap.rule),
-        message=gap.finding.get("message", ""),
-        journey=journey_names.get(gap.journey_id, "") if gap.journey_id else "",
-        score=gap.score,
-        risk_reason=gap.risk_reason,
-        risk_expires_on=gap.risk_expires_on,
+        accepted=tuple(report_gap(gap, names) for gap in accepted[:SUMMARY_RISKS]),
+        top_gaps=tuple(report_gap(gap, names) for gap in top[:SUMMARY_RISKS]),
     )
