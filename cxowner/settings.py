@@ -217,6 +217,12 @@ else:
         "unacked_restore_throttle": envint("CELERY_UNACKED_RESTORE_THROTTLE", 10),
     }
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", TESTING)
+# The worker's CPU priority below the web server's (a nice value, 0–19; cxowner/celery.py): audits,
+# import jobs and reports are throughput work, a cell edit is someone waiting. On a busy machine the
+# scheduler then gives the cores to requests first; on an idle one the worker still gets them all.
+WORKER_NICE = envint("WORKER_NICE", 10)
+if not 0 <= WORKER_NICE <= 19:
+    raise ImproperlyConfigured(f"WORKER_NICE must be between 0 and 19, not {WORKER_NICE}")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
