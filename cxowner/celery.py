@@ -16,7 +16,6 @@ app.autodiscover_tasks()
 app.steps["worker"].add("cxowner.heartbeat:WorkerHeartbeat")
 
 
-
 @worker_init.connect
 def background_priority(**_) -> None:
     """Lower the worker's CPU priority (settings.WORKER_NICE) before its pool forks, so every child
