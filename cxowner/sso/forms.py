@@ -14,6 +14,7 @@ class SsoSettingsForm(forms.Form):
         max_length=100, label="Provider's name", help_text="Shown on the log-in button: “Sign in with …”."
     )
     issuer = forms.URLField(
+        assume_scheme="https",
         max_length=500,
         label="Issuer URL",
         help_text="Its discovery document is read from <issuer>/.well-known/openid-configuration.",

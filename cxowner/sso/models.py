@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from cxowner.orgs.models import MemberRole, Organization, role_rule
+from cxowner.orgs.models import MemberRole, Organization
 from cxowner.orgs.names import OneLine, OneLineQuerySet, one_line_validator
 
 
@@ -35,7 +35,11 @@ class SingleSignOn(OneLine, models.Model):
     objects = OneLineQuerySet.as_manager()
 
     class Meta:
-        constraints = [role_rule("singlesignon")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(default_role__in=MemberRole.values), name="singlesignon_default_role_valid"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organization})"
