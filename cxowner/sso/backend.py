@@ -115,6 +115,14 @@ class OrganizationOIDCBackend(OIDCAuthenticationBackend):
 
     def verify_token(self, token, **kwargs):
         try:
+            algorithm = jwt.get_unverified_header(token).get("alg")
+        except jwt.PyJWTError as error:
+            raise SsoRefused(f"The ID token is not valid: {error}.") from error
+        if algorithm != self.OIDC_RP_SIGN_ALGO:
+            # Before the library looks for the key: an HS256 token signed with the client secret
+            # (the algorithm confusion attack) names no key at all.
+            raise SsoRefused(f"The ID token is signed with {algorithm!r}, not {self.OIDC_RP_SIGN_ALGO}.")
+        try:
             return super().verify_token(token, **kwargs)
         except jwt.PyJWTError as error:
             raise SsoRefused(f"The ID token is not valid: {error}.") from error

@@ -31,6 +31,8 @@ from .models import SingleSignOn
 from .selectors import sso_for_email, sso_of_organization
 from .services import sso_configure
 
+ALREADY_USED = "This sign-in has already been used or has expired. Start again."
+
 
 def _refused(request: HttpRequest, reason: str, status: int = 403) -> HttpResponse:
     return render(request, "registration/sso_refused.html", {"reason": reason}, status=status)
@@ -75,7 +77,11 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
             return _refused(request, refused.message)
         except SuspiciousOperation:
             # The state is unknown: this answer was used already, or belongs to another browser.
-            return _refused(request, "This sign-in has already been used or has expired. Start again.", status=400)
+            return _refused(request, ALREADY_USED, status=400)
+        except requests.HTTPError:
+            # The token endpoint refused the code: used already, expired, or not issued for this client.
+            reason = "The identity provider refused to complete this sign-in (its code was used or has expired)."
+            return _refused(request, f"{reason} Start again.", status=403)
         except requests.RequestException as error:
             return _refused(request, f"The identity provider did not answer as expected: {error}.", status=502)
         finally:
@@ -84,8 +90,9 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
 
     def login_failure(self) -> HttpResponse:
         reason = self.request.GET.get("error_description") or self.request.GET.get("error")
-        said = f" It said: “{reason[:200]}”." if reason else ""
-        return _refused(self.request, f"The identity provider did not sign you in.{said}", status=403)
+        if not reason:  # no state of this browser's: a replay, or a session that ended meanwhile
+            return _refused(self.request, ALREADY_USED, status=400)
+        return _refused(self.request, f"The identity provider did not sign you in. It said: “{reason[:200]}”.")
 
     @property
     def success_url(self) -> str:
