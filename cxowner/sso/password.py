@@ -16,6 +16,8 @@ from .selectors import sso_only_for_user
 
 
 class SsoOnlyGate:
+    # No get_user: no session is ever this backend's, and the test client's force_login takes
+    # the first backend that has one.
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
             return None
@@ -27,6 +29,3 @@ class SsoOnlyGate:
         if request is not None and user.check_password(password):
             request.sso_only = single_sign_on
         raise PermissionDenied("This member signs in with single sign-on only.")
-
-    def get_user(self, user_id):
-        return None
