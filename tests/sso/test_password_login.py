@@ -1,4 +1,4 @@
-""""SSO only": members of the organization may not use a password, by any door; the log-in page
+""" "SSO only": members of the organization may not use a password, by any door; the log-in page
 offers the provider of a typed e-mail's domain and nothing more."""
 
 import pytest
