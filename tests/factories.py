@@ -51,7 +51,7 @@ class SingleSignOnFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def domains(self, create, extracted, **kwargs):
-        for domain in extracted or ["example.com"]:
+        for domain in extracted or [f"sso{self.pk}.example.com"]:
             SsoDomain.objects.create(single_sign_on=self, domain=domain)
 
 
