@@ -125,3 +125,19 @@ def sso_configure(
         changes.append(Change("singlesignon", single_sign_on.pk, "client_secret", "set", "replaced"))
     object_record(obj=single_sign_on, action="update" if current else "create", changes=changes)
     return single_sign_on
+
+
+@transaction.atomic
+def sso_only_lift(*, organization: Organization) -> SingleSignOn | None:
+    """Let the organization's members use their passwords again: the way back in when the provider
+    is down and no admin can sign in (manage.py sso_password_login). None if it had no SSO only."""
+    single_sign_on = rows_locked(SingleSignOn.objects.filter(organization=organization, sso_only=True)).first()
+    if single_sign_on is None:
+        return None
+    single_sign_on.sso_only = False
+    single_sign_on.save(update_fields=["sso_only", "updated_at"])
+    changes = object_changes(
+        object_type="singlesignon", object_id=single_sign_on.pk, before={"sso_only": True}, after={"sso_only": False}
+    )
+    object_record(obj=single_sign_on, action="update", changes=changes)
+    return single_sign_on

@@ -25,8 +25,10 @@ from .selectors import email_domain
 
 
 def _verified(claims: dict) -> bool:
-    # Some providers send the claim as the string "true"; anything else is not a verification.
-    return claims.get("email_verified") in (True, "true")
+    """The provider vouches for the address: `email_verified`, or Entra ID's `xms_edov` (the
+    address's domain is verified by the tenant; Entra ID sends no `email_verified`). Some send
+    the claim as the string "true"; anything else is no verification."""
+    return any(claims.get(name) in (True, "true") for name in ("email_verified", "xms_edov"))
 
 
 def _allowed_email(single_sign_on: SingleSignOn, claims: dict) -> str:
