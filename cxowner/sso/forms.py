@@ -46,7 +46,8 @@ class SsoSettingsForm(forms.Form):
         field.help_text = (
             "Set: it is never shown again. Leave blank to keep it, or type a new one to replace it."
             if secret_set
-            else "Stored encrypted and never shown again."
+            else "Stored encrypted and never shown again. Needed: none is stored, or the stored one can no longer "
+            "be read (the installation's key changed)."
         )
 
     def clean_domains(self) -> tuple[str, ...]:

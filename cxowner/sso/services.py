@@ -18,7 +18,7 @@ from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Membership, Organization
 
 from .models import SingleSignOn, SsoDomain, SsoIdentity
-from .secrets import secret_encrypt
+from .secrets import secret_decrypt, secret_encrypt
 
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -104,7 +104,8 @@ def sso_configure(
     _issuer_check(wanted.issuer)
     _domains_free(current, domains)
     _lockout_check(current, wanted, admin, sso_only_confirmed)
-    if current is None and not wanted.client_secret:
+    if not wanted.client_secret and (current is None or secret_decrypt(current.client_secret_encrypted) is None):
+        # New, or stored under a key that has changed since (SSO_SECRET_KEY, SECRET_KEY).
         raise ValidationError({"client_secret": "The client secret is needed."})
     before = _recorded(current, tuple(d.domain for d in current.domains.all())) if current else {}
     single_sign_on = current or SingleSignOn(organization=organization)

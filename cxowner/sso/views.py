@@ -28,6 +28,7 @@ from .backend import SSO_STATES, oidc_settings
 from .errors import SsoRefused
 from .forms import SsoFindForm, SsoSettingsForm
 from .models import SingleSignOn
+from .secrets import secret_decrypt
 from .selectors import sso_for_email, sso_of_organization
 from .services import sso_configure
 
@@ -130,7 +131,7 @@ def sso_find(request: HttpRequest) -> HttpResponse:
 
 
 def _settings_form(request: HttpRequest, single_sign_on: SingleSignOn | None) -> SsoSettingsForm:
-    secret_set = single_sign_on is not None and bool(single_sign_on.client_secret_encrypted)
+    secret_set = single_sign_on is not None and secret_decrypt(single_sign_on.client_secret_encrypted) is not None
     if request.method == "POST":
         return SsoSettingsForm(request.POST, secret_set=secret_set)
     if single_sign_on is None:

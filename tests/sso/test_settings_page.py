@@ -115,3 +115,14 @@ def test_a_new_provider_needs_its_secret(client_as, organization, form):
 
     assert answer.status_code == 400
     assert "The client secret is needed" in answer.content.decode()
+
+
+def test_a_secret_stored_under_a_key_since_changed_must_be_typed_again(client_as, organization, form, settings):
+    admin = client_as("admin")
+    admin.post(PAGE.format(organization.slug), form)
+    settings.SSO_SECRET_KEY = "a new key"
+
+    answer = admin.post(PAGE.format(organization.slug), {**form, "client_secret": ""})
+
+    assert answer.status_code == 400
+    assert "can no longer be read" in answer.content.decode()
