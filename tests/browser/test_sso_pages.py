@@ -75,3 +75,27 @@ def test_an_sso_only_organization_refuses_the_password_and_says_to_use_its_provi
     expect(page.get_by_role("alert")).to_contain_text("Acme Retail signs in with Acme ID only")
     assert page.url.startswith(f"{live_server.url}/accounts/login/")
     screenshot(page, "sso-only-password-refused")
+
+
+def test_an_admin_connects_the_provider_and_the_secret_is_not_shown_again(live_server, chromium, screenshot):
+    admin = MembershipFactory(organization__name="Contoso", organization__slug="contoso", role="admin").user
+    page = chromium.new_context().new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(admin.username)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.goto(f"{live_server.url}/o/contoso/settings/sso/")
+    expect(page.get_by_test_id("callback-url")).to_have_text(f"{live_server.url}/accounts/sso/callback/")
+    page.get_by_label("Provider's name").fill("Contoso Entra ID")
+    page.get_by_label("Issuer URL").fill("https://login.microsoftonline.com/tenant/v2.0")
+    page.get_by_label("Client ID").fill("app-id")
+    page.get_by_label("Client secret").fill("the-secret-value")
+    page.get_by_label("Allowed e-mail domains").fill("contoso.com")
+    page.get_by_role("button", name="Save single sign-on").click()
+
+    expect(page.get_by_text("Single sign-on saved.")).to_be_visible()
+    expect(page.get_by_label("Client secret")).to_have_value("")
+    expect(page.get_by_text("Set: it is never shown again.")).to_be_visible()
+    assert "the-secret-value" not in page.content()
+    assert_accessible(page)
+    screenshot(page, "sso-settings", full_page=True)
