@@ -90,6 +90,12 @@ class OrganizationOIDCBackend(OIDCAuthenticationBackend):
         self.configure(single_sign_on)
         return super().authenticate(request, **kwargs)
 
+    def get_user(self, user_id):
+        """The session's user while they are active: the library's get_user, unlike Django's
+        ModelBackend, would keep a deactivated user's session working."""
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
+
     def _verify_jws(self, payload, key):
         algorithm = jwt.get_unverified_header(payload).get("alg")
         if algorithm != self.OIDC_RP_SIGN_ALGO:

@@ -112,3 +112,13 @@ def test_a_second_sign_in_finds_the_person_by_subject(sso, oidc_provider, sign_i
 
     assert answer.status_code == 302
     assert int(answer.wsgi_request.session["_auth_user_id"]) == user.pk
+
+
+def test_a_person_deactivated_after_signing_in_is_refused_at_their_next_request(sso, oidc_provider, sign_in, client):
+    user = MembershipFactory(organization=sso.organization, user__email="leaver@acme.test").user
+    landing = sign_in(sso, oidc_provider.user_add(email="leaver@acme.test"))["Location"]
+    assert client.get(landing).status_code == 200
+
+    get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+
+    assert client.get(landing).status_code == 302
