@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from cxowner.orgs.history import Change, object_changes, object_record
 from cxowner.orgs.locks import rows_locked
@@ -91,6 +91,17 @@ def _recorded(single_sign_on: SingleSignOn, domains: tuple[str, ...]) -> dict:
     return {**values, "domains": ", ".join(domains)}
 
 
+def _domains_save(single_sign_on: SingleSignOn, domains: tuple[str, ...]) -> None:
+    kept = SsoDomain.objects.filter(single_sign_on=single_sign_on)
+    kept.exclude(domain__in=domains).delete()
+    new = sorted(set(domains) - set(kept.values_list("domain", flat=True)))
+    try:
+        with transaction.atomic():
+            SsoDomain.objects.bulk_create([SsoDomain(single_sign_on=single_sign_on, domain=domain) for domain in new])
+    except IntegrityError:  # claimed by another organization since _domains_free looked
+        raise ValidationError({"domains": "Another organization has just claimed one of these domains."}) from None
+
+
 @transaction.atomic
 def sso_configure(
     *, organization: Organization, wanted: SsoSettings, admin, sso_only_confirmed: bool = False
@@ -116,10 +127,7 @@ def sso_configure(
         single_sign_on.client_secret_encrypted = secret_encrypt(wanted.client_secret)
     single_sign_on.full_clean(exclude=["client_secret_encrypted", "organization"])
     single_sign_on.save()
-    SsoDomain.objects.filter(single_sign_on=single_sign_on).exclude(domain__in=domains).delete()
-    SsoDomain.objects.bulk_create(
-        [SsoDomain(single_sign_on=single_sign_on, domain=domain) for domain in domains], ignore_conflicts=True
-    )
+    _domains_save(single_sign_on, domains)
     after = _recorded(single_sign_on, domains)
     changes = object_changes(object_type="singlesignon", object_id=single_sign_on.pk, before=before, after=after)
     if wanted.client_secret and current is not None:

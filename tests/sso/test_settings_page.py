@@ -126,3 +126,14 @@ def test_a_secret_stored_under_a_key_since_changed_must_be_typed_again(client_as
 
     assert answer.status_code == 400
     assert "can no longer be read" in answer.content.decode()
+
+
+def test_a_domain_taken_off_the_list_is_free_for_another_organization(client_as, organization, form):
+    admin = client_as("admin")
+    admin.post(PAGE.format(organization.slug), form)
+
+    admin.post(PAGE.format(organization.slug), {**form, "domains": "contoso.com", "client_secret": ""})
+
+    saved = SingleSignOn.objects.get(organization=organization)
+    assert list(saved.domains.values_list("domain", flat=True)) == ["contoso.com"]
+    assert SingleSignOnFactory(domains=["contoso.co.uk"]).domains.count() == 1
