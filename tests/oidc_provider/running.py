@@ -73,7 +73,7 @@ def _next_of(url: str) -> str:
     return parse_qs(urlsplit(url).query).get("next", [""])[0]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -81,7 +81,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def oidc_provider(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     folder = tmp_path_factory.mktemp("oidc-provider")
     log = (folder / "server.log").open("w")
     process = subprocess.Popen(

@@ -5,7 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 from django.test import Client
 
 from cxowner.orgs.models import Membership
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, SingleSignOnFactory
+from tests.oidc_provider.running import free_port
 
 from .conftest import callback_path
 
@@ -76,3 +77,12 @@ def test_a_member_signed_in_lands_with_their_role(sso, oidc_provider, sign_in, c
 
     assert landed.status_code == 200
     assert landed.context["membership"].role == Membership.Role.VIEWER
+
+
+def test_a_provider_that_cannot_be_reached_is_named_as_the_reason(organization, client):
+    unreachable = SingleSignOnFactory(organization=organization, issuer=f"http://127.0.0.1:{free_port()}/o")
+
+    answer = client.get(f"/accounts/sso/{unreachable.pk}/start/")
+
+    assert answer.status_code == 502
+    assert "discovery document could not be read" in answer.content.decode()
