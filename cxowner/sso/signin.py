@@ -75,10 +75,8 @@ def _user_found_or_made(single_sign_on: SingleSignOn, email: str):
         return user
     if not single_sign_on.allow_jit:
         raise SsoRefused(f"You are not a member of {organization.name}; ask one of its admins to invite you.")
-    user = get_user_model().objects.create_user(username=_username_for(email), email=email)
-    user.set_unusable_password()
-    user.save(update_fields=["password"])
-    return user
+    # No password: they sign in through the provider ("Forgot your password?" can give them one).
+    return get_user_model().objects.create_user(username=_username_for(email), email=email)
 
 
 def _member(single_sign_on: SingleSignOn, user) -> Membership:
