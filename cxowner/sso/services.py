@@ -19,6 +19,7 @@ from cxowner.orgs.models import Membership, Organization
 
 from .models import SingleSignOn, SsoDomain, SsoIdentity
 from .secrets import secret_decrypt, secret_encrypt
+from .sessions import password_sessions_end
 
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -119,6 +120,7 @@ def sso_configure(
         # New, or stored under a key that has changed since (SSO_SECRET_KEY, SECRET_KEY).
         raise ValidationError({"client_secret": "The client secret is needed."})
     before = _recorded(current, tuple(d.domain for d in current.domains.all())) if current else {}
+    was_sso_only = current is not None and current.sso_only and current.enabled
     single_sign_on = current or SingleSignOn(organization=organization)
     for name in RECORDED:
         if name != "domains":
@@ -133,6 +135,9 @@ def sso_configure(
     if wanted.client_secret and current is not None:
         changes.append(Change("singlesignon", single_sign_on.pk, "client_secret", "set", "replaced"))
     object_record(obj=single_sign_on, action="update" if current else "create", changes=changes)
+    if single_sign_on.sso_only and single_sign_on.enabled and not was_sso_only:
+        # Members logged in with a password before must not keep working with it.
+        transaction.on_commit(lambda: password_sessions_end(organization_id=organization.pk))
     return single_sign_on
 
 

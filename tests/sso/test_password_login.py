@@ -3,7 +3,9 @@ offers the provider of a typed e-mail's domain and nothing more."""
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
+from cxowner.sso.services import SsoSettings, sso_configure
 from tests.factories import MembershipFactory, SingleSignOnFactory, UserFactory
 
 PASSWORD = "correct horse battery"
@@ -96,3 +98,36 @@ def test_lookups_are_braked_per_address(client, sso_only, settings):
     answers = [client.post("/accounts/sso/find/", {"email": f"a{n}@acme.test"}).status_code for n in range(3)]
 
     assert answers == [302, 302, 429]
+
+
+def test_turning_sso_only_on_ends_the_members_password_sessions_but_not_their_sso_ones(
+    organization, django_capture_on_commit_callbacks
+):
+    single_sign_on = SingleSignOnFactory(organization=organization, name="Acme ID", domains=["acme.test"])
+    admin = MembershipFactory(organization=organization, role="admin").user
+    by_password = MembershipFactory(organization=organization).user
+    by_sso = MembershipFactory(organization=organization).user
+    outsider = UserFactory()
+    browsers = {}
+    for user, backend in [
+        (by_password, "django.contrib.auth.backends.ModelBackend"),
+        (by_sso, "cxowner.sso.backend.OrganizationOIDCBackend"),
+        (outsider, "django.contrib.auth.backends.ModelBackend"),
+    ]:
+        browsers[user] = Client()
+        browsers[user].force_login(user, backend=backend)
+    wanted = SsoSettings(
+        name="Acme ID", issuer=single_sign_on.issuer, client_id="cxowner", client_secret="", domains=("acme.test",)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sso_configure(
+            organization=organization,
+            wanted=SsoSettings(**{**wanted.__dict__, "sso_only": True}),
+            admin=admin,
+            sso_only_confirmed=True,
+        )
+
+    assert browsers[by_password].get("/")["Location"] == "/accounts/login/"
+    assert browsers[by_sso].get("/")["Location"] == f"/o/{organization.slug}/"
+    assert browsers[outsider].get("/").status_code == 200  # no organization: the page that says so
