@@ -7,8 +7,12 @@ they name; a handoff, two consecutive in-scope touchpoints of a journey; a journ
 journeys and their managers' roles; a function rule, counts over the whole matrix. So:
 
 - the *region* is the touchpoints whose letters differ, or whose letters name a role that differs;
-- the touchpoint rules and the handoffs run on both sides over the region and its in-scope
+- the handoffs into and out of the region run on both sides over the region and its in-scope
   neighbours (the window), every journey rule over every journey (a few thousand rows at most);
+- the touchpoint rules run only on the region's *judged* touchpoints: those where what these
+  rules read differs (its A rows, how many functions hold each other letter, a role's vacancy).
+  A merge moves most of the source's letters to a function that held none there: the letter
+  counts stay, and so does every finding of those touchpoints but their handoffs';
 - the function rules, coverage and the A each function holds come from counts tallied once over
   the matrix before and moved by the region's difference (the window's other touchpoints are
   the same on both sides: they cancel out).
@@ -43,6 +47,7 @@ from ownership.engine.rules import (
     evaluate,
     function_bottleneck,
     function_idle,
+    handoff_gap,
     in_audit_order,
     stale_ownership,
 )
@@ -73,10 +78,16 @@ def compare(
         return compare_whole(before, after)
     region, window = difference.region, _window(before, difference.region)
     was, now = _Side.of(before, region, window), _Side.of(after, region, window)
+    judged = _judged(was.region, now.region) | difference.revisited
+    was, now = was.judging(judged), now.judging(judged)
     tally_before = _Tally.of(before)
     tally_after = tally_before.moved(gone=_Tally.of(was.region), came=_Tally.of(now.region))
     found_now = {f.fingerprint: f for f in _findings(now, region, tally_after)}
-    known = None if known_before is None else _known_before(before, was, region, tally_before, known_before, found_now)
+    known = (
+        None
+        if known_before is None
+        else _known_before(before, was, (region, judged), tally_before, known_before, found_now)
+    )
     if known is None:
         found_was = _findings(was, region, tally_before)
         keys_was = {f.fingerprint for f in found_was}
@@ -108,6 +119,7 @@ def compare(
 class _Difference:
     region: set[int]  # the touchpoints whose findings can differ
     cells: set[Cell]  # the cells with a letter row on one side only
+    revisited: set[int]  # the touchpoints whose letters name a role vacant on one side only
 
 
 def _difference(before: OrgSnapshot, after: OrgSnapshot, columns: Set[int] | None = None) -> _Difference | None:
@@ -128,11 +140,11 @@ def _difference(before: OrgSnapshot, after: OrgSnapshot, columns: Set[int] | Non
     changed = [*(rows_before - rows_after), *(rows_after - rows_before)]
     cells = {(row.touchpoint_id, row.function_id) for row in changed}
     region = {touchpoint_id for touchpoint_id, _ in cells}
-    roles = _vacancy_changed(before, after)
+    roles, revisited = _vacancy_changed(before, after), set()
     if roles:  # vacant_owner finds an A whose role is vacant
         for side in (before, after):
-            region.update(row.touchpoint_id for row in side.assignments if row.role_id in roles)
-    return _Difference(region, cells)
+            revisited.update(row.touchpoint_id for row in side.assignments if row.role_id in roles)
+    return _Difference(region | revisited, cells, revisited)
 
 
 def _of_functions(rows: Sequence[AssignmentRow], function_ids: Set[int]) -> Iterator[AssignmentRow]:
@@ -169,21 +181,48 @@ def _window(snapshot: OrgSnapshot, region: set[int]) -> set[int]:
     return window
 
 
+def _judged(was: OrgSnapshot, now: OrgSnapshot) -> set[int]:
+    """The touchpoints of the region (cut to it on both sides) where what the touchpoint rules
+    read differs: their A rows (the function, role and review date behind multiple_accountable,
+    vacant_owner and stale_ownership), or how many functions hold an R, a C or an I there.
+    Whether a touchpoint has any letter follows: a letter on one side only moves one of those.
+    Elsewhere every finding about the touchpoint alone has the same fingerprint on both sides
+    (the rules name it by the touchpoint, its A's role or function). A vacancy that changed is
+    the caller's (_Difference.revisited)."""
+
+    def read(rows: Sequence[AssignmentRow]) -> tuple[set[AssignmentRow], set[tuple[tuple[int, str], int]]]:
+        letters = list(map(itemgetter(2), rows))
+        accountable = set(compress(rows, map("A".__eq__, letters)))
+        others = Counter(compress(zip(map(itemgetter(0), rows), letters, strict=True), map("A".__ne__, letters)))
+        return accountable, set(others.items())
+
+    (a_was, others_was), (a_now, others_now) = read(was.assignments), read(now.assignments)
+    judged = set(map(itemgetter(0), a_was ^ a_now))
+    judged.update(map(itemgetter(0), map(itemgetter(0), others_was ^ others_now)))
+    return judged
+
+
 @dataclass(frozen=True)
 class _Side:
-    """One side's matrix cut to the region (the touchpoint rules) and to the window (the handoffs);
-    every journey, function and role is kept."""
+    """One side's matrix cut to the region (the tally, the cells), to its judged touchpoints (the
+    touchpoint rules) and to the window (the handoffs); every journey, function and role is kept."""
 
     region: OrgSnapshot
     window: OrgSnapshot
+    judged: OrgSnapshot
 
     @classmethod
-    def of(cls, snapshot: OrgSnapshot, region: set[int], window: set[int]) -> _Side:
+    def of(cls, snapshot: OrgSnapshot, region: set[int], window: set[int], judged: set[int] | None = None) -> _Side:
         touchpoints, letters = _only(snapshot.touchpoints, window), _only(snapshot.assignments, window)
-        return cls(
-            region=replace(snapshot, touchpoints=_only(touchpoints, region), assignments=_only(letters, region)),
-            window=replace(snapshot, touchpoints=touchpoints, assignments=letters),
-        )
+        cut = replace(snapshot, touchpoints=_only(touchpoints, region), assignments=_only(letters, region))
+        side = cls(region=cut, window=replace(snapshot, touchpoints=touchpoints, assignments=letters), judged=cut)
+        return side if judged is None else side.judging(judged)
+
+    def judging(self, judged: set[int]) -> _Side:
+        """This side with its touchpoint rules run only on `judged` (among the region's)."""
+        cut = self.region
+        touchpoints, letters = _only(cut.touchpoints, judged), _only(cut.assignments, judged)
+        return replace(self, judged=replace(cut, touchpoints=touchpoints, assignments=letters))
 
 
 def _only(rows: Sequence[TouchpointRow] | Sequence[AssignmentRow], touchpoint_ids: Container[int]) -> tuple:
@@ -192,36 +231,36 @@ def _only(rows: Sequence[TouchpointRow] | Sequence[AssignmentRow], touchpoint_id
 
 
 def _findings(side: _Side, region: set[int], tally: _Tally, *, stale: bool = True) -> list[Finding]:
-    """The findings of the region's touchpoints and of the handoffs into and out of it, of every
-    journey, and of every function (from the whole matrix's tally), in the audit's order;
+    """The findings of the judged touchpoints and of the handoffs into and out of the region, of
+    every journey, and of every function (from the whole matrix's tally), in the audit's order;
     without stale ownership if not `stale`."""
     # The rules read holders by touchpoint, and only for the snapshot's own touchpoints: the
-    # region can read the window's (a superset) instead of building its own from its letters.
-    side.region.__dict__.setdefault("holders", side.window.holders)
+    # judged touchpoints can read the window's (a superset) instead of building their own.
+    side.judged.__dict__.setdefault("holders", side.window.holders)
     found: list[Finding] = []
     for rule, check in RULES.items():
         if rule is Rule.IDLE_FUNCTION:
-            for function in side.region.functions:
+            for function in side.judged.functions:
                 found += function_idle(function, working=tally.working.get(function.id, 0) > 0)
         elif rule is Rule.ACCOUNTABILITY_BOTTLENECK:
-            for function in side.region.functions:
+            for function in side.judged.functions:
                 accountable = tally.accountable.get(function.id, 0)
                 found += function_bottleneck(
-                    function, accountable=accountable, in_scope=tally.in_scope, settings=side.region.settings
+                    function, accountable=accountable, in_scope=tally.in_scope, settings=side.judged.settings
                 )
         elif rule is Rule.STALE_OWNERSHIP and not stale:
             continue
         elif rule is Rule.HANDOFF_GAP:
-            found += [f for f in check(side.window) if not region.isdisjoint(f.touchpoint_ids)]
+            found += handoff_gap(side.window, touching=region)
         else:
-            found += check(side.region)
+            found += check(side.judged)
     return in_audit_order(side.window, found)
 
 
 def _known_before(
     before: OrgSnapshot,
     was: _Side,
-    region: set[int],
+    reach: tuple[set[int], set[int]],
     tally: _Tally,
     known: Mapping[str, tuple[int, ...]],
     found_now: Mapping[str, Finding],
@@ -229,22 +268,26 @@ def _known_before(
     """What _findings(was) finds, from what is known of it: (every fingerprint it finds, the
     findings among them that close or that compare needs, in the audit's order).
 
-    What a full audit of `before` finds about the region's touchpoints is `known` (the live gaps
-    equal a fresh audit): a finding found after too closes nothing, so the rules run only on the
-    touchpoints of the findings that close, to word them. Stale ownership is evaluated over the
-    region (time opens it, no write); the journey and function rules as usual. None when the
-    rules find there what `known` does not say (a write came between the two reads): the caller
-    then evaluates the whole region.
+    `reach`: the region and its judged touchpoints (compare). What a full audit of `before` finds
+    there is `known` (the live gaps equal a fresh audit): about one touchpoint, where it is
+    judged; about two (a handoff), where either is in the region. A finding found after too
+    closes nothing, so the rules run only on the touchpoints of the findings that close, to word
+    them. Stale ownership is evaluated over the judged touchpoints (time opens it, no write);
+    the journey and function rules as usual. None when the rules find there what `known` does
+    not say (a write came between the two reads): the caller then evaluates the whole region.
     """
-    in_region = {key for key, ids in known.items() if not region.isdisjoint(ids)}
+    region, judged = reach
+    in_region = {key for key, ids in known.items() if not (judged if len(ids) == 1 else region).isdisjoint(ids)}
     closing = in_region - found_now.keys()
     worded = {t for key in closing for t in known[key] if t in region}
-    # Stale ownership is evaluated over the whole region below.
-    found = _findings(_Side.of(before, worded, _window(before, worded)), worded, tally, stale=False)
+    # Cut from the region's window, which holds the worded touchpoints' (not the whole matrix).
+    side = _Side.of(was.window, worded, _window(before, worded), judged=worded & judged)
+    # Stale ownership is evaluated over every judged touchpoint below.
+    found = _findings(side, worded, tally, stale=False)
     keys = {finding.fingerprint for finding in found}
     if not closing <= keys or any(f.touchpoint_ids and f.fingerprint not in in_region for f in found):
         return None
-    found += stale_ownership(was.region)
+    found += stale_ownership(was.judged)
     keys.update(in_region, (finding.fingerprint for finding in found))
     return keys, in_audit_order(was.window, found)
 
