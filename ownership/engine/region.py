@@ -77,11 +77,13 @@ def compare(
     if difference is None:  # thresholds or the instant differ: every finding may differ
         return compare_whole(before, after)
     region, window = difference.region, _window(before, difference.region)
-    was, now = _Side.of(before, region, window), _Side.of(after, region, window)
-    judged = _judged(was.region, now.region) | difference.revisited
-    was, now = was.judging(judged), now.judging(judged)
+    judged = difference.judged
+    was, now = _Side.of(before, region, window, judged), _Side.of(after, region, window, judged)
     tally_before = _Tally.of(before)
-    tally_after = tally_before.moved(gone=_Tally.of(was.region), came=_Tally.of(now.region))
+    in_scope = before.in_scope_position
+    tally_after = tally_before.moved(
+        gone=_Tally.part(was.judged, difference.gone, in_scope), came=_Tally.part(now.judged, difference.came, in_scope)
+    )
     found_now = {f.fingerprint: f for f in _findings(now, region, tally_after)}
     known = (
         None
@@ -119,7 +121,9 @@ def compare(
 class _Difference:
     region: set[int]  # the touchpoints whose findings can differ
     cells: set[Cell]  # the cells with a letter row on one side only
-    revisited: set[int]  # the touchpoints whose letters name a role vacant on one side only
+    judged: set[int]  # the region's touchpoints whose touchpoint rules can find otherwise (_judged)
+    gone: list[AssignmentRow]  # the letter rows before only
+    came: list[AssignmentRow]  # the letter rows after only
 
 
 def _difference(before: OrgSnapshot, after: OrgSnapshot, columns: Set[int] | None = None) -> _Difference | None:
@@ -137,14 +141,15 @@ def _difference(before: OrgSnapshot, after: OrgSnapshot, columns: Set[int] | Non
     if columns is not None:
         rows_before, rows_after = _of_functions(rows_before, columns), _of_functions(rows_after, columns)
     rows_before, rows_after = set(rows_before), set(rows_after)
-    changed = [*(rows_before - rows_after), *(rows_after - rows_before)]
-    cells = {(row.touchpoint_id, row.function_id) for row in changed}
-    region = {touchpoint_id for touchpoint_id, _ in cells}
-    roles, revisited = _vacancy_changed(before, after), set()
+    gone, came = list(rows_before - rows_after), list(rows_after - rows_before)
+    changed = [*gone, *came]  # the cells and their touchpoints picked out in C: a merge's are 57k rows
+    cells = set(zip(map(itemgetter(0), changed), map(itemgetter(1), changed), strict=True))
+    region, judged = set(map(itemgetter(0), changed)), _judged(gone, came)
+    roles = _vacancy_changed(before, after)
     if roles:  # vacant_owner finds an A whose role is vacant
         for side in (before, after):
-            revisited.update(row.touchpoint_id for row in side.assignments if row.role_id in roles)
-    return _Difference(region | revisited, cells, revisited)
+            judged.update(row.touchpoint_id for row in side.assignments if row.role_id in roles)
+    return _Difference(region | judged, cells, judged, gone, came)
 
 
 def _of_functions(rows: Sequence[AssignmentRow], function_ids: Set[int]) -> Iterator[AssignmentRow]:
@@ -181,24 +186,24 @@ def _window(snapshot: OrgSnapshot, region: set[int]) -> set[int]:
     return window
 
 
-def _judged(was: OrgSnapshot, now: OrgSnapshot) -> set[int]:
-    """The touchpoints of the region (cut to it on both sides) where what the touchpoint rules
-    read differs: their A rows (the function, role and review date behind multiple_accountable,
-    vacant_owner and stale_ownership), or how many functions hold an R, a C or an I there.
-    Whether a touchpoint has any letter follows: a letter on one side only moves one of those.
-    Elsewhere every finding about the touchpoint alone has the same fingerprint on both sides
-    (the rules name it by the touchpoint, its A's role or function). A vacancy that changed is
-    the caller's (_Difference.revisited)."""
+def _judged(gone: Sequence[AssignmentRow], came: Sequence[AssignmentRow]) -> set[int]:
+    """The touchpoints where what the touchpoint rules read differs, from the letter rows on one
+    side only (`gone` before, `came` after): an A row (the function, role and review date behind
+    multiple_accountable, vacant_owner and stale_ownership), or how many functions hold an R, a
+    C or an I there. Whether a touchpoint has any letter follows: a letter on one side only moves
+    one of those. Elsewhere every finding about the touchpoint alone has the same fingerprint on
+    both sides (the rules name it by the touchpoint, its A's role or function). A vacancy that
+    changed is the caller's."""
 
-    def read(rows: Sequence[AssignmentRow]) -> tuple[set[AssignmentRow], set[tuple[tuple[int, str], int]]]:
+    def counted(rows: Sequence[AssignmentRow]) -> set[tuple[tuple[int, str], int]]:
+        """((touchpoint, letter), how many of the rows) for the R, C and I rows, counted in C."""
         letters = list(map(itemgetter(2), rows))
-        accountable = set(compress(rows, map("A".__eq__, letters)))
-        others = Counter(compress(zip(map(itemgetter(0), rows), letters, strict=True), map("A".__ne__, letters)))
-        return accountable, set(others.items())
+        pairs = zip(map(itemgetter(0), rows), letters, strict=True)
+        return set(Counter(compress(pairs, map("A".__ne__, letters))).items())
 
-    (a_was, others_was), (a_now, others_now) = read(was.assignments), read(now.assignments)
-    judged = set(map(itemgetter(0), a_was ^ a_now))
-    judged.update(map(itemgetter(0), map(itemgetter(0), others_was ^ others_now)))
+    changed = [*gone, *came]
+    judged = set(map(itemgetter(0), compress(changed, map("A".__eq__, map(itemgetter(2), changed)))))
+    judged.update(map(itemgetter(0), map(itemgetter(0), counted(gone) ^ counted(came))))
     return judged
 
 
@@ -212,17 +217,14 @@ class _Side:
     judged: OrgSnapshot
 
     @classmethod
-    def of(cls, snapshot: OrgSnapshot, region: set[int], window: set[int], judged: set[int] | None = None) -> _Side:
+    def of(cls, snapshot: OrgSnapshot, region: set[int], window: set[int], judged: set[int]) -> _Side:
         touchpoints, letters = _only(snapshot.touchpoints, window), _only(snapshot.assignments, window)
         cut = replace(snapshot, touchpoints=_only(touchpoints, region), assignments=_only(letters, region))
-        side = cls(region=cut, window=replace(snapshot, touchpoints=touchpoints, assignments=letters), judged=cut)
-        return side if judged is None else side.judging(judged)
-
-    def judging(self, judged: set[int]) -> _Side:
-        """This side with its touchpoint rules run only on `judged` (among the region's)."""
-        cut = self.region
-        touchpoints, letters = _only(cut.touchpoints, judged), _only(cut.assignments, judged)
-        return replace(self, judged=replace(cut, touchpoints=touchpoints, assignments=letters))
+        return cls(
+            region=cut,
+            window=replace(snapshot, touchpoints=touchpoints, assignments=letters),
+            judged=replace(cut, touchpoints=_only(cut.touchpoints, judged), assignments=_only(cut.assignments, judged)),
+        )
 
 
 def _only(rows: Sequence[TouchpointRow] | Sequence[AssignmentRow], touchpoint_ids: Container[int]) -> tuple:
@@ -310,12 +312,8 @@ class _Tally:
         # letters are counted on every comparison, a third of a second row by row at 100k. Only
         # the A and R rows are cut to the in-scope touchpoints (the C and I are never counted).
         in_scope = snapshot.in_scope_position  # its keys: the in-scope touchpoints
-        rows = snapshot.assignments
-        letters = list(map(itemgetter(2), rows))
-        a_rows = list(compress(rows, map("A".__eq__, letters)))
-        r_rows = list(compress(rows, map("R".__eq__, letters)))
-        if len(in_scope) < len(snapshot.touchpoints):
-            a_rows, r_rows = _only(a_rows, in_scope), _only(r_rows, in_scope)
+        cut = len(in_scope) < len(snapshot.touchpoints)
+        a_rows, r_rows = _accountable_and_responsible(snapshot.assignments, in_scope if cut else None)
         accountable = Counter(map(itemgetter(1), a_rows))
         working = accountable + Counter(map(itemgetter(1), r_rows))
         accountable_on = Counter(map(itemgetter(0), a_rows))
@@ -323,8 +321,19 @@ class _Tally:
         covered = len(set(map(itemgetter(0), r_rows)).intersection(once))
         return cls(len(in_scope), covered, accountable, working)
 
+    @classmethod
+    def part(cls, judged: OrgSnapshot, rows: Sequence[AssignmentRow], in_scope: Container[int]) -> _Tally:
+        """The part of one side's tally that the other side's lacks: the coverage of the judged
+        touchpoints (it reads how many functions hold an A and whether one holds an R, which
+        differ nowhere else), and the A and R letters among `rows`, that side's rows only (a
+        function's letters move wherever one of its rows does). The touchpoints in scope are
+        the same on both sides: none counted here."""
+        accountable, responsible = _accountable_and_responsible(rows, in_scope)
+        functions = Counter(map(itemgetter(1), accountable))
+        return cls(0, cls.of(judged).covered, functions, functions + Counter(map(itemgetter(1), responsible)))
+
     def moved(self, *, gone: _Tally, came: _Tally) -> _Tally:
-        """This tally with `gone`'s part replaced by `came` (the window before and after)."""
+        """This tally with `gone`'s part replaced by `came` (the difference before and after)."""
 
         def counts(name: str) -> dict[int, int]:
             mine, out, into = getattr(self, name), getattr(gone, name), getattr(came, name)
@@ -340,3 +349,15 @@ class _Tally:
     def accountable_of(self, snapshot: OrgSnapshot) -> dict[int, int]:
         """comparison.accountable_counts: every function of `snapshot`, 0 when it holds no A."""
         return {f.id: self.accountable.get(f.id, 0) for f in snapshot.functions}
+
+
+def _accountable_and_responsible(
+    rows: Sequence[AssignmentRow], in_scope: Container[int] | None
+) -> tuple[Sequence[AssignmentRow], Sequence[AssignmentRow]]:
+    """The A rows and the R rows, of in-scope touchpoints when `in_scope` is given."""
+    letters = list(map(itemgetter(2), rows))
+    a_rows = list(compress(rows, map("A".__eq__, letters)))
+    r_rows = list(compress(rows, map("R".__eq__, letters)))
+    if in_scope is not None:
+        return _only(a_rows, in_scope), _only(r_rows, in_scope)
+    return a_rows, r_rows
