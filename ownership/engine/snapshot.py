@@ -123,7 +123,8 @@ class OrgSnapshot:
         read them, never change them.
         """
         collected: dict[int, dict[str, set[int]]] = {}
-        for touchpoint_id, function_id, letter, *_ in self.assignments:
+        # Every field named: a starred target builds a list per row (a quarter of this loop).
+        for touchpoint_id, function_id, letter, _role_id, _reviewed_at in self.assignments:
             letters = collected.get(touchpoint_id)
             if letters is None:
                 collected[touchpoint_id] = {letter: {function_id}}
