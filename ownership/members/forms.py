@@ -2,7 +2,7 @@
 
 from django import forms
 
-from cxowner.orgs.models import Membership
+from cxowner.orgs.models import Membership, TokenScope
 
 
 class InvitationForm(forms.Form):
@@ -17,6 +17,12 @@ class MemberRoleForm(forms.Form):
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What the token is for (the HR sync, the BI tool …).")
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.VIEWER)
+    scope = forms.ChoiceField(
+        choices=TokenScope.choices,
+        initial=TokenScope.API,
+        label="For",
+        help_text="SCIM provisioning: for an identity provider (Entra ID, Okta); it opens nothing else.",
+    )
     expires_at = forms.DateTimeField(
         required=False,
         label="Expires",

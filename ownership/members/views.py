@@ -18,6 +18,7 @@ from cxowner.orgs.views import accept_url_pattern
 from cxowner.shown_once import shown_once_keep, shown_once_take
 from cxowner.views import form_write, org_object, org_view, render_org, write_and_say
 from ownership.members.forms import InvitationForm, MemberRoleForm, TokenForm
+from ownership.provisioning.leavers import Leave, member_left
 
 ADMIN = Membership.Role.ADMIN
 
@@ -114,12 +115,20 @@ def member_role(request: HttpRequest, membership: Membership, org: str, member_i
 @org_view(ADMIN, "POST")
 def member_remove(request: HttpRequest, membership: Membership, org: str, member_id: int) -> HttpResponse:
     target = org_object(membership, Membership.objects.select_related("user"), member_id)
-    write_and_say(
-        request,
-        partial(org_services.membership_remove, membership=target),
-        done=f"{target.user.username} no longer belongs to {membership.organization}.",
+    # The same way out as a leaver the identity provider removes: their roles fall vacant.
+    leave = partial(
+        member_left, membership=target, actor_label=request.user.get_username(), surface="browser", user=request.user
     )
+    write_and_say(request, leave, done=lambda left: _left_words(target, membership, left))
     return redirect("ownership:members", org=org)
+
+
+def _left_words(target: Membership, membership: Membership, left: Leave) -> str:
+    words = f"{target.user.username} no longer belongs to {membership.organization}."
+    if left.vacated:
+        titles = ", ".join(f"“{document['role']['title']}”" for document in left.vacated)
+        words += f" Vacant now: {titles}; the admins are told."
+    return words
 
 
 @org_view(ADMIN, "POST")

@@ -1,0 +1,18 @@
+"""The SCIM endpoints of one organization, mounted by cxowner.urls under /scim/v2/o/<org>/."""
+
+from django.urls import path
+
+from ownership.provisioning import scim_endpoints as scim
+
+app_name = "scim"
+urlpatterns = [
+    path("Users", scim.UsersView.as_view(), name="users"),
+    path("Users/<str:scim_id>", scim.UserView.as_view(), name="user"),
+    path("Groups", scim.GroupsView.as_view(), name="groups"),
+    path("Groups/<str:scim_id>", scim.GroupView.as_view(), name="group"),
+    path("ServiceProviderConfig", scim.ServiceProviderConfigView.as_view(), name="config"),
+    path("ResourceTypes", scim.ResourceTypesView.as_view(), name="resource_types"),
+    path("ResourceTypes/<str:name>", scim.ResourceTypesView.as_view(), name="resource_type"),
+    path("Schemas", scim.SchemasView.as_view(), name="schemas"),
+    path("Schemas/<str:urn>", scim.SchemasView.as_view(), name="schema"),
+]
