@@ -107,4 +107,4 @@ def member_left(
 def _webhooks_told(organization_id: int, documents: list[dict]) -> None:
     for webhook_id in webhooks_of(organization_id=organization_id):
         for document in documents:
-            webhook_event_task.delay(webhook_id, ROLE_VACATED, document)
+            webhook_event_task.delay(webhook_id, ROLE_VACATED, document, document["role"]["id"])
