@@ -24,6 +24,8 @@ def _attribute(name: str, kind: str = "string", *, sub=None, **options) -> dict:
     }
     if sub:
         attribute["subAttributes"] = sub
+    if "references" in options:
+        attribute["referenceTypes"] = options["references"]
     return attribute
 
 
@@ -39,10 +41,19 @@ USER_ATTRIBUTES = [
         "emails",
         "complex",
         multi=True,
-        sub=[_attribute("value"), _attribute("type"), _attribute("primary", "boolean")],
-        description="One address is kept: the work one, else the primary one.",
+        sub=[
+            _attribute("value"),
+            _attribute("type", mutability="readOnly", description="Always work: one address is kept."),
+            _attribute("primary", "boolean", mutability="readOnly", description="Always true."),
+        ],
+        description="One address is kept: the work one, else the primary one, else the first.",
     ),
-    _attribute("active", "boolean", description="False: the person leaves the organization (their roles fall vacant)."),
+    _attribute(
+        "active",
+        "boolean",
+        required=True,
+        description="False: the person leaves the organization (their roles fall vacant). True when not sent.",
+    ),
     _attribute(
         "groups",
         "complex",
@@ -58,8 +69,12 @@ GROUP_ATTRIBUTES = [
         "members",
         "complex",
         multi=True,
-        sub=[_attribute("value", mutability="immutable"), _attribute("display", mutability="readOnly")],
-        description="The users in the group, by id.",
+        sub=[
+            _attribute("value", mutability="immutable"),
+            _attribute("$ref", "reference", mutability="immutable", references=["User"]),
+            _attribute("display", mutability="readOnly"),
+        ],
+        description="The users in the group, by id (users only: groups do not nest).",
     ),
 ]
 SCHEMAS = {

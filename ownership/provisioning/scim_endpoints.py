@@ -25,10 +25,12 @@ from ownership.provisioning.scim_groups import GroupChange, group_parse, group_p
 from ownership.provisioning.scim_protocol import (
     GROUP_SCHEMA,
     USER_SCHEMA,
+    ScimError,
     filter_parse,
     list_response,
     operations_parse,
     page_parse,
+    search_parse,
 )
 from ownership.provisioning.scim_users import FILTER_PATHS as USER_PATHS
 from ownership.provisioning.scim_users import user_parse, user_patched, user_resource, users_filtered
@@ -42,20 +44,37 @@ def _found(queryset, scim_id: str):
         raise Http404(f"No resource has the id “{scim_id}” here.") from None
 
 
-def _page(request, queryset, render) -> dict:
-    start, count = page_parse(request.query_params)
+def _page(query, queryset, render) -> dict:
+    start, count = page_parse(query)
     total = queryset.count()
     rows = list(queryset[start - 1 : start - 1 + count]) if count else []
     return list_response([render(row) for row in rows], total=total, start=start)
 
 
+class Lists:
+    """GET a list with a filter and a page, or POST the same as a search (…/.search)."""
+
+    schema = ""
+    paths: set[str] = set()
+
+    def listed(self, query) -> Response:
+        self.query = query
+        comparison = filter_parse(query.get("filter"), schema=self.schema, paths=self.paths)
+        return Response(_page(query, self.filtered(comparison), self.render))
+
+    def get(self, request, org: str):
+        return self.listed(request.query_params)
+
+
 class UsersMixin:
+    schema = USER_SCHEMA
+
     def users(self):
         groups = Prefetch("groups", queryset=ScimGroup.objects.order_by("display_name", "id"))
         return ScimUser.objects.filter(organization=self.organization).select_related("user").prefetch_related(groups)
 
     def render(self, scim_user: ScimUser) -> dict:
-        return user_resource(scim_user, base=self.base)
+        return self.projected(user_resource(scim_user, base=self.base))
 
     def answer(self, scim_user: ScimUser, code: int = status.HTTP_200_OK) -> Response:
         resource = self.render(self.users().get(pk=scim_user.pk))
@@ -65,11 +84,11 @@ class UsersMixin:
         return {"actor_label": actor_label(self.token), "token": self.token}
 
 
-class UsersView(UsersMixin, ScimView):
-    def get(self, request, org: str):
-        comparison = filter_parse(request.query_params.get("filter"), schema=USER_SCHEMA, paths=USER_PATHS)
-        users = users_filtered(self.users().order_by("id"), comparison)
-        return Response(_page(request, users, self.render))
+class UsersView(UsersMixin, Lists, ScimView):
+    paths = USER_PATHS
+
+    def filtered(self, comparison):
+        return users_filtered(self.users().order_by("id"), comparison)
 
     def post(self, request, org: str):
         fields = user_parse(request.data)
@@ -105,13 +124,17 @@ class UserView(UsersMixin, ScimView):
 
 
 class GroupsMixin:
+    schema = GROUP_SCHEMA
+
     def groups(self):
         return ScimGroup.objects.filter(organization=self.organization)
 
     def render(self, group: ScimGroup) -> dict:
-        excluded = self.request.query_params.get("excludedAttributes", "")
-        with_members = "members" not in {name.strip().lower() for name in excluded.split(",")}
-        return group_resource(group, base=self.base, with_members=with_members)
+        # Entra ID asks for groups without their members: they are not read at all then.
+        excluded = self.query.get("excludedAttributes") or ""
+        excluded = excluded.split(",") if isinstance(excluded, str) else excluded
+        with_members = "members" not in {str(name).strip().lower() for name in excluded}
+        return self.projected(group_resource(group, base=self.base, with_members=with_members))
 
     def answer(self, group: ScimGroup, code: int = status.HTTP_200_OK) -> Response:
         resource = self.render(self.groups().get(pk=group.pk))
@@ -128,11 +151,11 @@ class GroupsMixin:
             raise user_services.ScimConflict(f"A group called “{name}” exists already.")
 
 
-class GroupsView(GroupsMixin, ScimView):
-    def get(self, request, org: str):
-        comparison = filter_parse(request.query_params.get("filter"), schema=GROUP_SCHEMA, paths=GROUP_PATHS)
-        groups = groups_filtered(self.groups().order_by("id"), comparison)
-        return Response(_page(request, groups, self.render))
+class GroupsView(GroupsMixin, Lists, ScimView):
+    paths = GROUP_PATHS
+
+    def filtered(self, comparison):
+        return groups_filtered(self.groups().order_by("id"), comparison)
 
     def post(self, request, org: str):
         change = group_parse(request.data)
@@ -191,3 +214,32 @@ class SchemasView(ScimView):
             return Response(schema(urn, base=self.base))
         schemas = [schema(urn, base=self.base) for urn in SCHEMAS]
         return Response(list_response(schemas, total=len(schemas), start=1))
+
+
+class UsersSearchView(UsersView):
+    def post(self, request, org: str):
+        return self.listed(search_parse(request.data))
+
+
+class GroupsSearchView(GroupsView):
+    def post(self, request, org: str):
+        return self.listed(search_parse(request.data))
+
+
+class EverythingSearchView(ScimView):
+    """POST /.search across every resource type: not done here (RFC 7644 §3.4.3 lets a provider
+    answer 501); …/Users/.search and …/Groups/.search are."""
+
+    def post(self, request, org: str):
+        raise ScimError(
+            501, "Search Users/.search or Groups/.search; searching every resource type at once is not done."
+        )
+
+
+class NothingHereView(ScimView):
+    """Any other path under the organization's SCIM root: 404 in SCIM's error schema."""
+
+    def handler(self, request, *args, **kwargs):
+        raise Http404("There is no SCIM endpoint here.")
+
+    get = post = put = patch = delete = handler

@@ -82,12 +82,23 @@ def filter_parse(text: str | None, *, schema: str, paths: set[str]) -> Compariso
     return Comparison(path=path, value=json.loads(match["value"]))
 
 
+SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+
+
+def search_parse(body) -> dict:
+    """A POST …/.search body (RFC 7644 §3.4.3) as the query parameters a GET would carry."""
+    if not isinstance(body, dict) or SEARCH_SCHEMA not in body.get("schemas", []):
+        raise invalid_value(f"A search names the schema {SEARCH_SCHEMA}.")
+    names = ("filter", "startIndex", "count", "attributes", "excludedAttributes")
+    return {name: body[name] for name in names if body.get(name) is not None}
+
+
 def page_parse(query) -> tuple[int, int]:
     """startIndex (1-based; less than 1 is 1) and count (0 to MAX_COUNT) of a list request."""
     try:
         start = max(int(query.get("startIndex", 1)), 1)
         count = int(query.get("count", DEFAULT_COUNT))
-    except ValueError:
+    except (TypeError, ValueError):
         raise invalid_value("startIndex and count are whole numbers.") from None
     return start, min(max(count, 0), MAX_COUNT)
 
@@ -100,6 +111,42 @@ def list_response(resources: list[dict], *, total: int, start: int) -> dict:
         "itemsPerPage": len(resources),
         "Resources": resources,
     }
+
+
+# -- which attributes an answer carries (RFC 7644 §3.4.2.5, §3.9) ------------------------------------
+ALWAYS_RETURNED = {"id", "schemas", "meta"}
+
+
+def _names(text: str | list | None, schema: str) -> set[str]:
+    if not text:
+        return set()
+    items = text.split(",") if isinstance(text, str) else text
+    return {attribute_path(str(item), schema) for item in items if str(item).strip()}
+
+
+def projected(resource: dict, *, attributes=None, excluded=None, schema: str) -> dict:
+    """The resource with only the `attributes` asked for (and what is always returned), or
+    without the `excluded` ones; "name.givenName" keeps or drops one sub-attribute."""
+    wanted, dropped = _names(attributes, schema), _names(excluded, schema)
+    if not wanted and not dropped:
+        return resource
+    shaped = {}
+    for key, value in resource.items():
+        name = key.lower()
+        if name in ALWAYS_RETURNED:
+            shaped[key] = value
+        elif wanted:
+            subs = {path.split(".", 1)[1] for path in wanted if path.startswith(name + ".")}
+            if name in wanted:
+                shaped[key] = value
+            elif subs and isinstance(value, dict):
+                shaped[key] = {k: v for k, v in value.items() if k.lower() in subs}
+        elif name not in dropped:
+            subs = {path.split(".", 1)[1] for path in dropped if path.startswith(name + ".")}
+            if isinstance(value, dict):
+                value = {k: v for k, v in value.items() if k.lower() not in subs}
+            shaped[key] = value
+    return shaped
 
 
 # -- PATCH (RFC 7644 §3.5.2), with the shapes Entra ID and Okta send -----------------------------------

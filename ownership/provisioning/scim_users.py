@@ -63,7 +63,6 @@ def user_resource(scim_user: ScimUser, *, base: str) -> dict:
         "schemas": [USER_SCHEMA],
         "id": str(scim_user.scim_id),
         "userName": user.get_username(),
-        "name": {"givenName": user.first_name, "familyName": user.last_name},
         "active": scim_user.active,
         "groups": [
             {"value": str(group.scim_id), "display": group.display_name, "$ref": f"{base}Groups/{group.scim_id}"}
@@ -76,6 +75,10 @@ def user_resource(scim_user: ScimUser, *, base: str) -> dict:
             "location": f"{base}Users/{scim_user.scim_id}",
         },
     }
+    # What is empty is unassigned, and an unassigned attribute is not returned (RFC 7643 §2.5).
+    name = {key: value for key, value in (("givenName", user.first_name), ("familyName", user.last_name)) if value}
+    if name:
+        resource["name"] = name
     if user.email:
         resource["emails"] = [{"value": user.email, "type": "work", "primary": True}]
     if scim_user.external_id:
@@ -136,6 +139,8 @@ def _apply(state: dict[str, Any], op: str, path: str, value: Any) -> None:
     elif path in ("externalid", "name.givenname", "name.familyname"):
         key = {"externalid": "external_id", "name.givenname": "given_name", "name.familyname": "family_name"}[path]
         state[key] = "" if removing else text(value, path)
+    elif path == "name" and removing:
+        state["given_name"] = state["family_name"] = ""
     elif path == "name":
         for inner, item in (value or {}).items() if isinstance(value, dict) else ():
             _apply(state, op, f"name.{attribute_path(inner, USER_SCHEMA)}", item)

@@ -21,7 +21,7 @@ from cxowner.orgs.api.renderers import JSONRenderer
 from cxowner.orgs.api.throttles import AnonRateThrottle
 from cxowner.orgs.authentication import ScimTokenAuthentication, TokenUser
 from cxowner.orgs.change_context import change_context_enter, change_context_exit
-from ownership.provisioning.scim_protocol import ScimError, invalid_value
+from ownership.provisioning.scim_protocol import ScimError, invalid_value, projected
 from ownership.provisioning.users import ScimConflict
 
 MEDIA_TYPE = "application/scim+json"
@@ -91,6 +91,7 @@ def scim_exception_handler(exc, context):
 
 
 class ScimView(APIView):
+    schema = ""  # the core schema of the view's resource, for attribute paths
     authentication_classes = [ScimTokenAuthentication]
     permission_classes = [OrganizationsOwnToken]
     throttle_classes = [AnonRateThrottle, ScimRateThrottle]
@@ -120,6 +121,21 @@ class ScimView(APIView):
             change_context_exit(reset)
             self._change_context = None
         return super().finalize_response(request, response, *args, **kwargs)
+
+    @property
+    def query(self):
+        """The list parameters of this request: its query string, or a search's body."""
+        return getattr(self, "_query", None) or self.request.query_params
+
+    @query.setter
+    def query(self, value) -> None:
+        self._query = value
+
+    def projected(self, resource: dict) -> dict:
+        query = self.query
+        return projected(
+            resource, attributes=query.get("attributes"), excluded=query.get("excludedAttributes"), schema=self.schema
+        )
 
     @property
     def token(self):
