@@ -20,6 +20,7 @@ class TokenForm(forms.Form):
     scope = forms.ChoiceField(
         choices=TokenScope.choices,
         initial=TokenScope.API,
+        required=False,
         label="For",
         help_text="SCIM provisioning: for an identity provider (Entra ID, Okta); it opens nothing else.",
     )
@@ -29,3 +30,6 @@ class TokenForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="Empty: never.",
     )
+
+    def clean_scope(self) -> str:
+        return self.cleaned_data["scope"] or TokenScope.API

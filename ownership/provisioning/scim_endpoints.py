@@ -54,12 +54,11 @@ def _page(query, queryset, render) -> dict:
 class Lists:
     """GET a list with a filter and a page, or POST the same as a search (…/.search)."""
 
-    schema = ""
     paths: set[str] = set()
 
     def listed(self, query) -> Response:
         self.query = query
-        comparison = filter_parse(query.get("filter"), schema=self.schema, paths=self.paths)
+        comparison = filter_parse(query.get("filter"), schema=self.resource_schema, paths=self.paths)
         return Response(_page(query, self.filtered(comparison), self.render))
 
     def get(self, request, org: str):
@@ -67,7 +66,7 @@ class Lists:
 
 
 class UsersMixin:
-    schema = USER_SCHEMA
+    resource_schema = USER_SCHEMA
 
     def users(self):
         groups = Prefetch("groups", queryset=ScimGroup.objects.order_by("display_name", "id"))
@@ -124,7 +123,7 @@ class UserView(UsersMixin, ScimView):
 
 
 class GroupsMixin:
-    schema = GROUP_SCHEMA
+    resource_schema = GROUP_SCHEMA
 
     def groups(self):
         return ScimGroup.objects.filter(organization=self.organization)

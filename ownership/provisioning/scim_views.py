@@ -91,7 +91,8 @@ def scim_exception_handler(exc, context):
 
 
 class ScimView(APIView):
-    schema = ""  # the core schema of the view's resource, for attribute paths
+    schema = None  # not in the REST API's OpenAPI document: SCIM describes itself (/Schemas)
+    resource_schema = ""  # the core schema of the view's resource, for attribute paths
     authentication_classes = [ScimTokenAuthentication]
     permission_classes = [OrganizationsOwnToken]
     throttle_classes = [AnonRateThrottle, ScimRateThrottle]
@@ -134,7 +135,10 @@ class ScimView(APIView):
     def projected(self, resource: dict) -> dict:
         query = self.query
         return projected(
-            resource, attributes=query.get("attributes"), excluded=query.get("excludedAttributes"), schema=self.schema
+            resource,
+            attributes=query.get("attributes"),
+            excluded=query.get("excludedAttributes"),
+            schema=self.resource_schema,
         )
 
     @property
