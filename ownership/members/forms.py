@@ -3,6 +3,7 @@
 from django import forms
 
 from cxowner.orgs.models import Membership, TokenScope
+from ownership.models import Role
 
 
 class InvitationForm(forms.Form):
@@ -33,3 +34,17 @@ class TokenForm(forms.Form):
 
     def clean_scope(self) -> str:
         return self.cleaned_data["scope"] or TokenScope.API
+
+
+class ScimGroupForm(forms.Form):
+    """How an admin maps an identity provider's group (ownership.provisioning.groups)."""
+
+    role = forms.ChoiceField(choices=Membership.Role.choices, label="Membership role")
+    holds = forms.ModelChoiceField(
+        queryset=Role.objects.none(), required=False, label="Holds the role", empty_label="— no role —"
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only this organization's roles are offered, and only they are accepted.
+        self.fields["holds"].queryset = Role.objects.filter(organization=organization)
