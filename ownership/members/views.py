@@ -47,7 +47,7 @@ def _members_page(request, membership, invite_form=None, token_form=None, new_ke
             "token_form": token_form or TokenForm(),
             "role_choices": Membership.Role.choices,
             "new_key": new_key,
-            "scim_root": request.build_absolute_uri(f"/scim/v2/o/{organization.slug}/"),
+            "scim_root": request.build_absolute_uri(f"/scim/v2/o/{organization.slug}"),
             "scim_groups": ScimGroup.objects.filter(organization=organization).annotate(
                 member_count=Count("memberships")
             ),

@@ -115,3 +115,12 @@ def test_the_discovery_endpoints_describe_users_and_groups(scim):
 def test_a_body_that_is_not_json_is_400(scim):
     response = scim.client.post(scim.root + "Users", "{not json", content_type="application/scim+json")
     assert (response.status_code, response.json()["scimType"]) == (400, "invalidSyntax")
+
+
+def test_a_base_url_given_with_a_trailing_slash_still_reaches_the_endpoints(scim):
+    assert scim.client.get(scim.root + "/Users").status_code == 200
+
+
+def test_a_path_that_is_no_endpoint_is_404_in_scims_error_schema(scim):
+    response = scim.get("Devices")
+    assert (response.status_code, response.json()["schemas"]) == (404, ["urn:ietf:params:scim:api:messages:2.0:Error"])
