@@ -10,7 +10,7 @@ from django.http import Http404
 from rest_framework import status
 from rest_framework.response import Response
 
-from ownership.models import ScimGroup, ScimUser
+from ownership.models import ScimGroup, ScimGroupMember, ScimUser
 from ownership.provisioning import groups as group_services
 from ownership.provisioning import users as user_services
 from ownership.provisioning.scim_discovery import (
@@ -126,7 +126,10 @@ class GroupsMixin:
     resource_schema = GROUP_SCHEMA
 
     def groups(self):
-        return ScimGroup.objects.filter(organization=self.organization)
+        links = ScimGroupMember.objects.select_related("user__user").order_by("id")
+        return ScimGroup.objects.filter(organization=self.organization).prefetch_related(
+            Prefetch("memberships", queryset=links)
+        )
 
     def render(self, group: ScimGroup) -> dict:
         # Entra ID asks for groups without their members: they are not read at all then.

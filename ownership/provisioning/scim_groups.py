@@ -42,13 +42,15 @@ def group_resource(group: ScimGroup, *, base: str, with_members: bool = True) ->
         },
     }
     if with_members:
+        # In the order they joined (the first holds the group's role); the views prefetch them.
+        members = [link.user for link in group.memberships.all()]
         resource["members"] = [
             {
                 "value": str(member.scim_id),
                 "display": member.user.get_username(),
                 "$ref": f"{base}Users/{member.scim_id}",
             }
-            for member in group.members.select_related("user").order_by("group_memberships__id")
+            for member in members
         ]
     if group.external_id:
         resource["externalId"] = group.external_id

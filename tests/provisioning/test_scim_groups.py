@@ -155,3 +155,12 @@ def test_a_role_of_another_organization_cannot_be_mapped(scim):
     scim.group("CMO")
     with pytest.raises(ValidationError, match="this organization"):
         scim_group_update(group=ScimGroup.objects.get(), holds=RoleFactory())
+
+
+def test_groups_are_listed_with_their_members_within_one_query_budget(scim, django_assert_max_num_queries):
+    users = [scim.user(f"user{n}@example.com")["id"] for n in range(5)]
+    for n in range(5):
+        scim.group(f"Group {n}", members=users)
+    with django_assert_max_num_queries(6):
+        listed = scim.get("Groups").json()["Resources"]
+    assert [len(group["members"]) for group in listed] == [5] * 5
