@@ -91,7 +91,11 @@ class UsersView(UsersMixin, Lists, ScimView):
 
     def post(self, request, org: str):
         fields = user_parse(request.data)
-        made = self.written(lambda: user_services.scim_user_create(organization=self.organization, fields=fields))
+        made = self.written(
+            lambda: user_services.scim_user_create(
+                organization=self.organization, fields=fields, **self.leave_options()
+            )
+        )
         return self.answer(made, status.HTTP_201_CREATED)
 
 

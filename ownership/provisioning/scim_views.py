@@ -9,7 +9,7 @@ SCIM's shapes. Changes are recorded as the provider's: the token's name, as "Okt
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from rest_framework import exceptions, permissions, throttling
 from rest_framework.parsers import JSONParser
@@ -72,6 +72,11 @@ def scim_exception_handler(exc, context):
         error = exc
     elif isinstance(exc, ScimConflict):
         error = ScimError(409, str(exc), "uniqueness")
+    elif isinstance(exc, IntegrityError):
+        # Two requests made the same user or group at once; the second is told as SCIM says.
+        error = ScimError(
+            409, "The userName, externalId or displayName was just taken by another request.", "uniqueness"
+        )
     elif isinstance(exc, ValidationError):
         error = invalid_value(" ".join(exc.messages))
     elif isinstance(exc, Http404):

@@ -103,7 +103,8 @@ def _account(organization: Organization, fields: UserFields):
 
 
 @transaction.atomic
-def scim_user_create(*, organization: Organization, fields: UserFields) -> ScimUser:
+def scim_user_create(*, organization: Organization, fields: UserFields, actor_label: str = "", token=None) -> ScimUser:
+    """A new SCIM user; an existing member sent as inactive leaves at once."""
     fields = fields.checked()
     _external_id_free(organization.pk, fields.external_id)
     user = _account(organization, fields)
@@ -113,6 +114,8 @@ def scim_user_create(*, organization: Organization, fields: UserFields) -> ScimU
     object_record(obj=scim_user, action="create", changes=[object_created(scim_user)])
     if fields.active:
         membership_add(organization=organization, user=user, role=Membership.Role.VIEWER)
+    else:
+        _active_set(scim_user, actor_label=actor_label, token=token)
     return scim_user
 
 

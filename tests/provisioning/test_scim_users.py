@@ -226,3 +226,10 @@ def test_a_deleted_user_leaves_and_is_gone_from_scim(scim, organization):
     assert scim.delete(f"Users/{made['id']}").status_code == 204
     assert scim.get(f"Users/{made['id']}").status_code == 404
     assert not Membership.objects.filter(organization=organization).exists()
+
+
+def test_an_existing_member_sent_as_inactive_leaves_at_once(scim, organization):
+    MembershipFactory(organization=organization, user=UserFactory(username="gone@example.com"))
+    made = scim.post("Users", {"userName": "gone@example.com", "active": False}).json()
+    assert made["active"] is False
+    assert not Membership.objects.filter(organization=organization, user__username="gone@example.com").exists()
