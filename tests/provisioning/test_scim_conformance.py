@@ -44,4 +44,4 @@ def test_scim2_tester_finds_nothing_wrong_but_the_read_only_values_the_server_ad
     failed = [r for r in results if r.status not in (Status.SUCCESS, Status.SKIPPED)]
     unexplained = [f"{r.title}: {r.reason}" for r in failed if divergence(r) not in READ_ONLY_ADDED]
     assert not unexplained, "\n".join(unexplained)
-    assert sum(r.status == Status.SUCCESS for r in results) >= 40
+    assert sum(r.status == Status.SUCCESS for r in results) >= 50  # 56 when written
