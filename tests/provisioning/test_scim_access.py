@@ -124,3 +124,15 @@ def test_a_base_url_given_with_a_trailing_slash_still_reaches_the_endpoints(scim
 def test_a_path_that_is_no_endpoint_is_404_in_scims_error_schema(scim):
     response = scim.get("Devices")
     assert (response.status_code, response.json()["schemas"]) == (404, ["urn:ietf:params:scim:api:messages:2.0:Error"])
+
+
+def test_an_admin_makes_a_scim_token_through_the_api_and_it_opens_scim(member, organization):
+    admin = APIClient()
+    admin.force_login(member("admin"))
+    made = admin.post(
+        f"/api/v1/orgs/{organization.slug}/tokens/", {"name": "Entra ID", "role": "viewer", "scope": "scim"}
+    )
+    assert (made.status_code, made.json()["scope"]) == (201, "scim")
+    provider = APIClient()
+    provider.credentials(HTTP_AUTHORIZATION=f"Bearer {made.json()['key']}")
+    assert provider.get(f"/scim/v2/o/{organization.slug}/Users").status_code == 200
