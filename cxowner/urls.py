@@ -12,6 +12,7 @@ from cxowner import views as web
 from cxowner.health import healthz
 from cxowner.login import LoginView, PasswordResetConfirmView, PasswordResetView
 from cxowner.orgs.views import invitation
+from cxowner.sso import views as sso
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -34,8 +35,13 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on: the provider of a typed e-mail, the way to it and back (cxowner/sso/).
+    path("accounts/sso/find/", sso.sso_find, name="sso_find"),
+    path("accounts/sso/<int:sso_id>/start/", sso.sso_start, name="sso_start"),
+    path("accounts/sso/callback/", sso.sso_callback, name="sso_callback"),
     path("switch/", web.switch_organization, name="switch_organization"),
     path("invitations/<str:token>/", invitation, name="invitation"),
+    path("o/<slug:org>/settings/sso/", sso.sso_settings, name="sso_settings"),
     path("o/<slug:org>/", include("ownership.urls")),
     # SCIM 2.0 for identity providers (docs/sso-scim.md); its own root, outside the REST API.
     path("scim/v2/o/<slug:org>/", include("ownership.provisioning.urls", namespace="scim")),

@@ -25,7 +25,8 @@ class ChangeContext:
     surface: str = "system"
     user: Any = None  # a user (possibly lazy: resolved only when a change is recorded)
     token: Any = None  # an ApiToken
-    # Who acts, when neither a user's name nor a token's says it: the identity provider, "Okta (SCIM)".
+    # Who acted when neither a user nor a token did: an identity provider signing someone in, or
+    # provisioning them through SCIM ("Okta (SCIM)").
     actor: str = ""
 
     def _user(self):
@@ -64,8 +65,7 @@ def current_change_context() -> ChangeContext:
 
 @contextmanager
 def change_context(*, surface: str, user: Any = None, token: Any = None, actor: str = "") -> Iterator[ChangeContext]:
-    """Changes made inside are recorded as made by `user` or `token` through `surface` (named
-    `actor` when given)."""
+    """Changes made inside are recorded as made by `user`, `token` or `actor` through `surface`."""
     context = ChangeContext(surface=surface, user=user, token=token, actor=actor)
     reset = _current.set(context)
     try:
