@@ -34,6 +34,9 @@ REST_FRAMEWORK = {
         "anon": envrate("API_THROTTLE_ANON", None if TESTING else "60/min"),
         "token": envrate("API_THROTTLE_TOKEN", None if TESTING else "1200/min"),
         "user": envrate("API_THROTTLE_USER", None if TESTING else "1200/min"),
+        # An identity provider's SCIM token (ownership.provisioning): Entra ID syncs in bursts of a
+        # few requests a second; a stolen or looping one is held to this.
+        "scim": envrate("API_THROTTLE_SCIM", None if TESTING else "600/min"),
     },
     "EXCEPTION_HANDLER": "cxowner.orgs.api.base.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "cxowner.orgs.api.schema.OrganizationAutoSchema",

@@ -1,4 +1,5 @@
-"""cxowner's URLs: the browser's pages, the REST API under /api/v1/, the admin and /healthz.
+"""cxowner's URLs: the browser's pages, the REST API under /api/v1/, SCIM under /scim/v2/, the
+admin and /healthz.
 
 The apps' pages are mounted by the name of their URL module: the project imports no app.
 """
@@ -42,6 +43,8 @@ urlpatterns = [
     path("invitations/<str:token>/", invitation, name="invitation"),
     path("o/<slug:org>/settings/sso/", sso.sso_settings, name="sso_settings"),
     path("o/<slug:org>/", include("ownership.urls")),
+    # SCIM 2.0 for identity providers (docs/sso-scim.md); its own root, outside the REST API.
+    path("scim/v2/o/<slug:org>/", include("ownership.provisioning.urls", namespace="scim")),
 ]
 
 handler400 = "cxowner.views.bad_request"

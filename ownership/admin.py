@@ -22,6 +22,9 @@ from ownership.models import (
     Role,
     Scenario,
     ScenarioOperation,
+    ScimGroup,
+    ScimGroupMember,
+    ScimUser,
     Webhook,
     WebhookDelivery,
 )
@@ -108,8 +111,8 @@ class InboxItemAdmin(AddedElsewhere, admin.ModelAdmin):
     # Items are made by what happens to a member (ownership.inbox); the admin only reads them.
     list_display = ["__str__", "kind", "recipient", "created_at", "read_at"]
     list_filter = ["organization", "kind"]
-    raw_id_fields = ["recipient", "actor", "gap", "comment", "campaign"]
-    readonly_fields = ["organization", "recipient", "kind", "actor", "gap", "comment", "campaign", "due_on"]
+    raw_id_fields = ["recipient", "actor", "gap", "comment", "campaign", "role"]
+    readonly_fields = ["organization", "recipient", "kind", "actor", "gap", "comment", "campaign", "role", "due_on"]
 
 
 @admin.register(InboxPreference)
@@ -284,3 +287,28 @@ class ScenarioOperationAdmin(AddedElsewhere, admin.ModelAdmin):
     list_filter = ["kind"]
     raw_id_fields = ["scenario"]
     readonly_fields = ["scenario", "position", "kind", "arguments"]
+
+
+class WrittenByTheProvider(AddedElsewhere):
+    """What an identity provider keeps through SCIM (ownership.provisioning): read here, written
+    only through SCIM and the members page, whose services make leavers' roles vacant."""
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ScimUser)
+class ScimUserAdmin(WrittenByTheProvider, admin.ModelAdmin):
+    list_display = ["__str__", "organization", "external_id", "active", "updated_at"]
+    list_filter = ["organization", "active"]
+
+
+@admin.register(ScimGroup)
+class ScimGroupAdmin(WrittenByTheProvider, admin.ModelAdmin):
+    list_display = ["display_name", "organization", "role", "holds"]
+    list_filter = ["organization"]
+
+
+@admin.register(ScimGroupMember)
+class ScimGroupMemberAdmin(WrittenByTheProvider, admin.ModelAdmin):
+    list_display = ["__str__", "group", "user"]

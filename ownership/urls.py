@@ -96,6 +96,7 @@ pages = [
     path("members/<int:member_id>/role/", members_views.member_role, name="member_role"),
     path("members/<int:member_id>/remove/", members_views.member_remove, name="member_remove"),
     path("tokens/new/", members_views.token_add, name="token_add"),
+    path("scim-groups/<int:group_id>/", members_views.scim_group_map, name="scim_group_map"),
     path("tokens/<int:token_id>/revoke/", members_views.token_revoke, name="token_revoke"),
     path("settings/", settings_views.settings_page, name="settings"),
     path("settings/thresholds/", settings_views.settings_thresholds, name="settings_thresholds"),

@@ -169,12 +169,13 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Integration {n}")
     role = Membership.Role.EDITOR
     expires_at = None
+    scope = "api"
 
     @classmethod
-    def _create(cls, model_class, *, organization, name, role, expires_at, **kwargs):
+    def _create(cls, model_class, *, organization, name, role, expires_at, scope, **kwargs):
         from cxowner.orgs.services import token_create
 
-        token, key = token_create(organization=organization, name=name, role=role, expires_at=expires_at)
+        token, key = token_create(organization=organization, name=name, role=role, expires_at=expires_at, scope=scope)
         token.key = key
         return token
 

@@ -165,7 +165,7 @@ def organization_urls(world: dict) -> list[str]:
            "change_set_id": world["change_set"].pk, "job_id": world["job"].pk, "scenario_id": world["scenario"].pk,
            "position": 1, "assignment_id": 1, "comment_id": world["gap"].comments.first().pk,
            "member_id": world["organization"].memberships.first().pk, "webhook_id": 1, "token_id": 1,
-           "invitation_id": 1}  # fmt: skip
+           "invitation_id": 1, "group_id": 1}  # fmt: skip
     # A report job's pages take a report job's id under the same parameter name as an import job's.
     report_job = report_job_ask(organization=world["organization"], journey=None, today=TODAY)
     reports = {**ids, "job_id": report_job.pk}

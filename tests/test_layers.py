@@ -38,6 +38,7 @@ PACKAGES = [
     "dashboard",
     "reports",
     "automation",  # schedules, notifications, webhooks: acts on what the gaps announce
+    "provisioning",  # SCIM: the identity provider's members and groups, and every leaver's roles vacated
     "members",  # the members and tokens pages
 ]
 # The app's edge: the modules Django and Celery look for at the top, its commands and template

@@ -24,6 +24,7 @@ NAMES_CALLED_FROM_OUTSIDE_THE_CODE = {
     "ownership.tasks.report_mails_due_task",
     "ownership.tasks.report_render_task",
     "ownership.tasks.webhook_deliver_task",
+    "ownership.tasks.webhook_event_task",
 }
 
 

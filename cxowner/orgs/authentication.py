@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from rest_framework import authentication, exceptions
 
-from .models import ApiToken
+from .models import ApiToken, TokenScope
 from .services import token_authenticate
 
 
@@ -38,9 +38,12 @@ def acting_user(request):
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
-    """Look the key up by its prefix and compare hashes; refuse revoked and expired tokens."""
+    """Look the key up by its prefix and compare hashes; refuse revoked and expired tokens, and
+    tokens of another scope (a SCIM token opens the SCIM endpoints only, and they only it)."""
 
     keywords = ("bearer", "token")
+    scope = TokenScope.API
+    wrong_scope = "This token is for SCIM provisioning only: it cannot use the API."
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
@@ -55,7 +58,19 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = token_authenticate(key=key)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        if token.scope != self.scope:
+            raise exceptions.AuthenticationFailed(self.wrong_scope)
         return TokenUser(token), token
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'
+
+
+class ScimTokenAuthentication(ApiTokenAuthentication):
+    """The SCIM endpoints' keys: tokens of scope "scim" only."""
+
+    scope = TokenScope.SCIM
+    wrong_scope = "This endpoint takes a SCIM token; make one of scope “SCIM provisioning” on the members page."
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="scim"'

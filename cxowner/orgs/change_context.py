@@ -25,7 +25,8 @@ class ChangeContext:
     surface: str = "system"
     user: Any = None  # a user (possibly lazy: resolved only when a change is recorded)
     token: Any = None  # an ApiToken
-    # Who acted when neither a user nor a token did: an identity provider signing someone in.
+    # Who acted when neither a user nor a token did: an identity provider signing someone in, or
+    # provisioning them through SCIM ("Okta (SCIM)").
     actor: str = ""
 
     def _user(self):
@@ -73,9 +74,9 @@ def change_context(*, surface: str, user: Any = None, token: Any = None, actor: 
         _current.reset(reset)
 
 
-def change_context_enter(*, surface: str, user: Any = None, token: Any = None):
+def change_context_enter(*, surface: str, user: Any = None, token: Any = None, actor: str = ""):
     """For edges that cannot wrap a block (DRF's initial/finalize): returns what to reset."""
-    return _current.set(ChangeContext(surface=surface, user=user, token=token))
+    return _current.set(ChangeContext(surface=surface, user=user, token=token, actor=actor))
 
 
 def change_context_exit(reset) -> None:

@@ -357,6 +357,8 @@ SUMMARY_NOUNS = {
     "reportschedule": "Monthly report",
     "gapcomment": "Comment",
     "reviewcampaign": "Review campaign",
+    "scimuser": "SCIM user",
+    "scimgroup": "SCIM group",
 }
 
 

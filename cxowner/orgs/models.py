@@ -110,8 +110,19 @@ class Membership(models.Model):
         return self.role == self.Role.ADMIN
 
 
+class TokenScope(models.TextChoices):
+    """What a token opens: the REST API (/api/v1/), or only the organization's SCIM endpoints,
+    which an identity provider uses to provision members (ownership.provisioning)."""
+
+    API = "api", "API"
+    SCIM = "scim", "SCIM provisioning"
+
+
 class ApiToken(OneLine, models.Model):
     """An integration's key to one organization's API, with one role.
+
+    A token of scope "scim" opens the SCIM endpoints and nothing else, and no "api" token opens
+    them: an identity provider's key cannot read the matrix, and the BI tool's cannot add members.
 
     Only a SHA-256 hash of the key is stored: the key is 32 random bytes, so a plain hash is
     as strong as a slow one and lets every request be checked in microseconds. The prefix is
@@ -123,6 +134,7 @@ class ApiToken(OneLine, models.Model):
         max_length=100, help_text="What the token is for (the HR sync, the BI tool …).", validators=[one_line_validator]
     )
     role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.VIEWER)
+    scope = models.CharField(max_length=10, choices=TokenScope.choices, default=TokenScope.API)
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
     created_by = models.ForeignKey(
@@ -140,6 +152,7 @@ class ApiToken(OneLine, models.Model):
         constraints = [
             role_rule("apitoken"),
             models.CheckConstraint(condition=~models.Q(name=""), name="apitoken_name_not_empty"),
+            models.CheckConstraint(condition=models.Q(scope__in=TokenScope.values), name="apitoken_scope_valid"),
         ]
 
     def __str__(self) -> str:
@@ -187,4 +200,4 @@ class Invitation(models.Model):
 # The record of changes lives in its own module; importing it here registers its models.
 from .history import ChangeItem, ChangeSet  # noqa: E402
 
-__all__ = ["ApiToken", "ChangeItem", "ChangeSet", "Invitation", "Membership", "Organization"]
+__all__ = ["ApiToken", "ChangeItem", "ChangeSet", "Invitation", "Membership", "Organization", "TokenScope"]

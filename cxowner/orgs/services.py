@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from .history import object_changes, object_created, object_deleted, object_record
 from .locks import organization_locked, rows_locked
-from .models import ApiToken, Membership, Organization
+from .models import ApiToken, Membership, Organization, TokenScope
 from .signals import MatrixScope, matrix_change_announce
 from .token_lookup import token_with_organization
 from .versions import version_check, version_fingerprint
@@ -61,8 +61,11 @@ def token_create(
     role: str,
     expires_at: datetime | None = None,
     created_by=None,
+    scope: str = TokenScope.API,
 ) -> tuple[ApiToken, str]:
-    """Create a token and return it with its key; the key is not stored and cannot be shown again."""
+    """Create a token and return it with its key; the key is not stored and cannot be shown again.
+
+    A SCIM token (scope "scim") acts as the identity provider, with an admin's reach over members."""
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "The expiry must be in the future."})
     prefix = secrets.token_hex(6)
@@ -70,7 +73,8 @@ def token_create(
     token = ApiToken(
         organization=organization,
         name=name.strip(),
-        role=role,
+        role=Membership.Role.ADMIN if scope == TokenScope.SCIM else role,
+        scope=scope,
         prefix=prefix,
         key_hash=_hash_key(key),
         expires_at=expires_at,
@@ -145,9 +149,22 @@ def membership_admin_add(*, organization: Organization, user) -> Membership:
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership) -> None:
+def membership_add(*, organization: Organization, user, role: str) -> Membership:
+    """Make `user` a member with `role` (the identity provider's provisioning); a member already keeps their row."""
+    membership, created = Membership.objects.get_or_create(
+        organization=organization, user=user, defaults={"role": role}
+    )
+    if created:
+        object_record(obj=membership, action="create", changes=[object_created(membership)])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, even_last_admin: bool = False) -> None:
+    """Remove a member. The last admin stays, unless `even_last_admin`: a leaver the identity
+    provider deactivated loses access even then (ownership.provisioning)."""
     membership = rows_locked(Membership.objects.filter(pk=membership.pk)).get()
-    if _last_admin(membership):
+    if not even_last_admin and _last_admin(membership):
         raise ValidationError("The organization needs at least one admin.")
     object_record(obj=membership, action="remove", changes=[object_deleted(membership)])
     membership.delete()

@@ -177,6 +177,17 @@ def gap_assigned_deliver(*, webhook: Webhook, gap: Gap, attempt: int) -> Webhook
     return _post(webhook=webhook, body=body, event=GAP_ASSIGNED, attempt=attempt, gap=gap, about={"Gap": gap.pk})
 
 
+def event_deliver(
+    *, webhook: Webhook, event: str, document: dict, attempt: int, role_id: int | None = None
+) -> WebhookDelivery:
+    """POST an event another package wrote (`role.vacated`: ownership.provisioning) once and
+    record the attempt; the document says what happened, the event and organization are added."""
+    document = {**document, "event": event, "organization": webhook.organization.slug}
+    body = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    about = {"Role": role_id} if role_id else {}
+    return _post(webhook=webhook, body=body, event=event, attempt=attempt, about=about, role_id=role_id)
+
+
 def _post(*, webhook: Webhook, body: bytes, event: str, attempt: int, about: dict, **subject) -> WebhookDelivery:
     request = urllib.request.Request(
         webhook.url,

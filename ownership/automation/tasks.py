@@ -19,6 +19,7 @@ from cxowner.orgs.models import Organization
 from ownership.automation.notifications import (
     digest_failed,
     digest_send,
+    event_deliver,
     gap_assigned_deliver,
     notice_claim,
     webhook_deliver,
@@ -165,3 +166,12 @@ def gap_assigned_deliver_task(self, webhook_id: int, gap_id: int) -> bool:
         return False
     deliver = partial(gap_assigned_deliver, gap=gap)
     return _delivery_attempt(self, webhook_id=webhook_id, deliver=deliver, event=f"gap {gap.pk} assigned")
+
+
+# -- events written elsewhere ---------------------------------------------------------------------
+@shared_task(name="ownership.tasks.webhook_event_task", **DELIVERY_OPTIONS)
+def webhook_event_task(self, webhook_id: int, event: str, document: dict, role_id: int | None = None) -> bool:
+    """One attempt to deliver an event whose document was written when it happened (`role.vacated`:
+    the role may be filled again by the time a retry runs); retried with backoff like the others."""
+    deliver = partial(event_deliver, event=event, document=document, role_id=role_id)
+    return _delivery_attempt(self, webhook_id=webhook_id, deliver=deliver, event=event)

@@ -25,6 +25,7 @@ class InboxItemSerializer(serializers.ModelSerializer):
     campaign = serializers.IntegerField(source="campaign_id", allow_null=True, read_only=True)
     gap = serializers.IntegerField(source="gap_id", allow_null=True, read_only=True)
     comment = serializers.IntegerField(source="comment_id", allow_null=True, read_only=True)
+    role = serializers.IntegerField(source="role_id", allow_null=True, read_only=True, help_text="A vacated role.")
     url = serializers.SerializerMethodField(help_text="The page of the item's subject.")
     unread = serializers.SerializerMethodField()
 
@@ -37,6 +38,7 @@ class InboxItemSerializer(serializers.ModelSerializer):
             "gap",
             "comment",
             "campaign",
+            "role",
             "due_on",
             "created_at",
             "read_at",

@@ -43,6 +43,12 @@ def _gap_lines(item: InboxItem) -> list[str]:
 def _what(item: InboxItem) -> tuple[str, list[str]]:
     """The subject's words and the body's lines for the item."""
     actor = _name(display_name(item.actor)) if item.actor_id and item.actor else "Someone"
+    if item.kind == Kind.VACATED:
+        role = f"“{_name(item.role.title)}” of {_name(item.role.function.name)}"
+        return f"{actor} left; the role {role} is vacant", [
+            f"{actor} no longer belongs to the organization, and the role {role} they held is vacant.",
+            "The touchpoints it carries letters on have no holder until someone is named.",
+        ]
     if item.kind in (Kind.MENTION, Kind.REPLY):
         quote = item.comment.body if item.comment_id and item.comment else ""
         quote = quote if len(quote) <= QUOTE_MAX_CHARS else quote[: QUOTE_MAX_CHARS - 1] + "…"
@@ -57,7 +63,9 @@ def _what(item: InboxItem) -> tuple[str, list[str]]:
 def inbox_item_mail(*, item_id: int) -> bool:
     """E-mail one item to its recipient if they want it; False when nothing was sent.
     MAIL_ERRORS propagate for the task to retry."""
-    rows = InboxItem.objects.select_related("organization", "recipient", "actor", "gap__journey", "comment", "campaign")
+    rows = InboxItem.objects.select_related(
+        "organization", "recipient", "actor", "gap__journey", "comment", "campaign", "role__function"
+    )
     item = rows.filter(pk=item_id).first()
     if item is None or item.kind in (Kind.ASSIGNED, Kind.REVIEW) or not mail_wanted(item=item):
         return False

@@ -17,7 +17,7 @@ def inbox_of(*, organization_id: int, user_id: int | None) -> QuerySet[InboxItem
     an API token: it belongs to the organization, not to a person)."""
     return (
         InboxItem.objects.filter(organization_id=organization_id, recipient_id=user_id)
-        .select_related("actor", "gap__journey", "gap__touchpoint__stage", "comment", "campaign")
+        .select_related("actor", "gap__journey", "gap__touchpoint__stage", "comment", "campaign", "role__function")
         .order_by("-created_at", "-id")
     )
 

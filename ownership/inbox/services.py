@@ -162,6 +162,28 @@ def inbox_open_reviews_add(*, today: date) -> int:
     return sum(len(inbox_review_requests_add(campaign=campaign)) for campaign in campaigns)
 
 
+def inbox_role_vacated_add(*, organization_id: int, role_ids: list[int], leaver_id: int) -> list[InboxItem]:
+    """Tell the organization's active admins that the roles a leaver held are vacant, one item per
+    admin and role; mailed to those who want their inbox by e-mail."""
+    admins = Membership.objects.filter(
+        organization_id=organization_id, role=Membership.Role.ADMIN, user__is_active=True
+    ).exclude(user_id=leaver_id)
+    items = [
+        InboxItem(
+            organization_id=organization_id,
+            recipient_id=user_id,
+            kind=Kind.VACATED,
+            actor_id=leaver_id,
+            role_id=role_id,
+        )
+        for user_id in admins.values_list("user_id", flat=True)
+        for role_id in role_ids
+    ]
+    InboxItem.objects.bulk_create(items)
+    _mail_when_committed(items)
+    return items
+
+
 def inbox_items_read(*, organization_id: int, user_id: int | None, item_ids: list[int] | None) -> int:
     """Mark the member's items read (all their unread ones when `item_ids` is None); the number
     marked. Ids that are not the member's own items of this organization refuse the whole request

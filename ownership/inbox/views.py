@@ -37,7 +37,9 @@ class PreferenceForm(forms.Form):
 
 
 def subject_url(item: InboxItem, org: str) -> str:
-    """Where an item leads: the gap's page (at the comment), or the review campaign."""
+    """Where an item leads: the gap's page (at the comment), the review campaign, or the role."""
+    if item.role_id:
+        return reverse("ownership:role_edit", args=[org, item.role_id])
     if item.campaign_id:
         return reverse("ownership:campaign", args=[org, item.campaign_id])
     url = reverse("ownership:gap", args=[org, item.gap_id])

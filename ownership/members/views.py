@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from django.contrib import messages
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.timezone import now
@@ -17,7 +18,10 @@ from cxowner.orgs.selectors import members_of
 from cxowner.orgs.views import accept_url_pattern
 from cxowner.shown_once import shown_once_keep, shown_once_take
 from cxowner.views import form_write, org_object, org_view, render_org, write_and_say
-from ownership.members.forms import InvitationForm, MemberRoleForm, TokenForm
+from ownership.members.forms import InvitationForm, MemberRoleForm, ScimGroupForm, TokenForm
+from ownership.models import Role, ScimGroup
+from ownership.provisioning.groups import scim_group_update
+from ownership.provisioning.leavers import Leave, member_left
 
 ADMIN = Membership.Role.ADMIN
 
@@ -43,6 +47,11 @@ def _members_page(request, membership, invite_form=None, token_form=None, new_ke
             "token_form": token_form or TokenForm(),
             "role_choices": Membership.Role.choices,
             "new_key": new_key,
+            "scim_root": request.build_absolute_uri(f"/scim/v2/o/{organization.slug}"),
+            "scim_groups": ScimGroup.objects.filter(organization=organization).annotate(
+                member_count=Count("memberships")
+            ),
+            "roles": Role.objects.filter(organization=organization).select_related("function"),
         },
         status,
     )
@@ -114,12 +123,20 @@ def member_role(request: HttpRequest, membership: Membership, org: str, member_i
 @org_view(ADMIN, "POST")
 def member_remove(request: HttpRequest, membership: Membership, org: str, member_id: int) -> HttpResponse:
     target = org_object(membership, Membership.objects.select_related("user"), member_id)
-    write_and_say(
-        request,
-        partial(org_services.membership_remove, membership=target),
-        done=f"{target.user.username} no longer belongs to {membership.organization}.",
+    # The same way out as a leaver the identity provider removes: their roles fall vacant.
+    leave = partial(
+        member_left, membership=target, actor_label=request.user.get_username(), surface="browser", user=request.user
     )
+    write_and_say(request, leave, done=lambda left: _left_words(target, membership, left))
     return redirect("ownership:members", org=org)
+
+
+def _left_words(target: Membership, membership: Membership, left: Leave) -> str:
+    words = f"{target.user.username} no longer belongs to {membership.organization}."
+    if left.vacated:
+        titles = ", ".join(f"“{document['role']['title']}”" for document in left.vacated)
+        words += f" Vacant now: {titles}; the admins are told."
+    return words
 
 
 @org_view(ADMIN, "POST")
@@ -143,4 +160,20 @@ def token_revoke(request: HttpRequest, membership: Membership, org: str, token_i
     token = org_object(membership, ApiToken, token_id)
     org_services.token_revoke(token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("ownership:members", org=org)
+
+
+@org_view(ADMIN, "POST")
+def scim_group_map(request: HttpRequest, membership: Membership, org: str, group_id: int) -> HttpResponse:
+    """An identity provider's group: the membership role it gives and the role its member holds."""
+    group = org_object(membership, ScimGroup, group_id)
+    form = ScimGroupForm(request.POST, organization=membership.organization)
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return redirect("ownership:members", org=org)
+    write_and_say(
+        request,
+        partial(scim_group_update, group=group, **form.cleaned_data),
+        done=f"The group “{group.display_name}” is mapped.",
+    )
     return redirect("ownership:members", org=org)

@@ -10,6 +10,7 @@ from ownership.models.automation import Webhook, WebhookDelivery
 from ownership.models.gaps import GAP_LIFE_EVENTS, AuditNotice, AuditRun, Gap, GapComment, GapEvent, GapStatus
 from ownership.models.imports import ImportJob
 from ownership.models.inbox import InboxItem, InboxPreference
+from ownership.models.provisioning import ScimGroup, ScimGroupMember, ScimUser
 from ownership.models.reports import ReportDelivery, ReportJob, ReportSchedule
 from ownership.models.reviews import ReviewCampaign, ReviewItem, ReviewOutcome
 from ownership.models.scenarios import Scenario, ScenarioOperation, ScenarioOperationKind
@@ -39,6 +40,9 @@ __all__ = [
     "Scenario",
     "ScenarioOperation",
     "ScenarioOperationKind",
+    "ScimGroup",
+    "ScimGroupMember",
+    "ScimUser",
     "Webhook",
     "WebhookDelivery",
 ]

@@ -60,6 +60,14 @@ class WebhookDelivery(models.Model):
         related_name="webhook_deliveries",
         help_text="gap.assigned",
     )
+    role = models.ForeignKey(
+        "ownership.Role",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="role.vacated (empty once the role is deleted: the delivery's log stays)",
+    )
     attempt = models.PositiveSmallIntegerField(help_text="1 for the first try, 2 for the first retry …")
     attempted_at = models.DateTimeField(auto_now_add=True)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty when no answer came.")
@@ -75,9 +83,10 @@ class WebhookDelivery(models.Model):
             models.Index(fields=["webhook", "-id"], name="webhookdelivery_recent"),
         ]
         constraints = [
-            # An audit's delivery names its run, an assignment's its gap; only a test names neither.
+            # An audit's delivery names its run, an assignment's its gap, a vacancy's its role (while
+            # it exists); only a test names nothing.
             models.CheckConstraint(
-                condition=Q(run__isnull=False) | Q(gap__isnull=False) | Q(event="ping"),
+                condition=Q(run__isnull=False) | Q(gap__isnull=False) | Q(event__in=["ping", "role.vacated"]),
                 name="webhookdelivery_has_subject",
             )
         ]

@@ -26,6 +26,7 @@ class InboxItem(models.Model):
         REVIEW = "review", "Review requested"
         MENTION = "mention", "Mentioned you"
         REPLY = "reply", "Replied"
+        VACATED = "vacated", "Role vacated"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_items")
@@ -41,6 +42,8 @@ class InboxItem(models.Model):
     gap = models.ForeignKey(Gap, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     comment = models.ForeignKey(GapComment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     campaign = models.ForeignKey(ReviewCampaign, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # A role whose holder left the organization (ownership.provisioning.leavers): told to its admins.
+    role = models.ForeignKey("ownership.Role", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     due_on = models.DateField(null=True, blank=True, help_text="The due date a reminder is about.")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -49,7 +52,8 @@ class InboxItem(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(gap__isnull=False) | Q(campaign__isnull=False), name="inboxitem_has_subject"
+                condition=Q(gap__isnull=False) | Q(campaign__isnull=False) | Q(role__isnull=False),
+                name="inboxitem_has_subject",
             ),
             # The daily round tells a person once per gap and due date (a new date: a new reminder).
             models.UniqueConstraint(

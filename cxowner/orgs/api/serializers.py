@@ -82,7 +82,7 @@ class MembershipRoleSerializer(StrictModelSerializer):
 class ApiTokenSerializer(StrictModelSerializer):
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "role", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
+        fields = ["id", "name", "role", "scope", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
         read_only_fields = ["id", "prefix", "created_at", "revoked_at", "last_used_at"]
         extra_kwargs = {"role": {"required": True}}
 
