@@ -19,6 +19,7 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.live import live_cursor
 from cxowner.orgs.models import Membership
 from cxowner.orgs.selectors import membership_get, organizations_for, role_at_least
 
@@ -76,6 +77,8 @@ def render_org(
         "organizations": organizations_for(user=request.user) if not request.htmx else [],
         "can_edit": membership.can_edit,
         "can_manage": membership.can_manage,
+        # Where the page's live socket starts from: it has seen every change up to this one.
+        "live_cursor": live_cursor(organization_id=membership.organization_id) if not request.htmx else None,
         **(context or {}),
     }
     return render(request, template, full, status=status)
