@@ -215,6 +215,9 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 200}}}
 LIVE_RELAY = envbool("LIVE_RELAY", not REDIS_URL)
+# Where pages open their socket when it is not their own address (ws[s]://host:port); empty: the
+# page's own host, where the proxy (or runserver) serves /ws/.
+LIVE_SOCKET_ORIGIN = os.environ.get("LIVE_SOCKET_ORIGIN", "").rstrip("/")
 LIVE_RELAY_SECONDS = envfloat("LIVE_RELAY_SECONDS", 0.25)
 # A page that missed more changes than this reloads what it shows instead of replaying them.
 LIVE_CATCH_UP_MAX = envint("LIVE_CATCH_UP_MAX", 100)

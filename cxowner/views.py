@@ -9,6 +9,7 @@ from functools import wraps
 from typing import TypeVar
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
@@ -79,6 +80,7 @@ def render_org(
         "can_manage": membership.can_manage,
         # Where the page's live socket starts from: it has seen every change up to this one.
         "live_cursor": live_cursor(organization_id=membership.organization_id) if not request.htmx else None,
+        "live_socket_origin": settings.LIVE_SOCKET_ORIGIN,
         **(context or {}),
     }
     return render(request, template, full, status=status)

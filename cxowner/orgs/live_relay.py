@@ -44,20 +44,28 @@ def _after(cursor: int) -> list[LiveEvent]:
 
 
 async def relay_run() -> None:
-    cursor = await _latest()
+    cursor, failing = 0, True
     while True:
-        await asyncio.sleep(settings.LIVE_RELAY_SECONDS)
         try:
-            cursor = await relay_tick(cursor)
+            cursor = await _latest() if failing and not cursor else await relay_tick(cursor)
+            failing = False
         except Exception:
-            # A locked or briefly unreachable database: the next period tries again from the same cursor.
-            logger.exception("The live relay could not read the change feed")
+            # A locked or briefly unreachable database: the next period tries again from the same
+            # cursor. Said once per outage, not every period.
+            if not failing:
+                logger.exception("The live relay could not read the change feed")
+            failing = True
+        await asyncio.sleep(settings.LIVE_RELAY_SECONDS)
 
 
 async def relay_tick(cursor: int) -> int:
     """Send the events after `cursor` to their organizations' pages; the new cursor."""
     layer = get_channel_layer()
-    for event in await _after(cursor):
+    events = await _after(cursor)
+    if not events:
+        # A feed that went back (a database restored or emptied) is followed from its new end.
+        return min(cursor, await _latest())
+    for event in events:
         await layer.group_send(org_group(event.organization_id), {"type": "live.change", "message": event.as_message()})
         cursor = event.pk
     return cursor

@@ -516,5 +516,11 @@
   window.cxMatrix = {
     table: table, editable: editable, hooks: hooks, rows: rows, findCell: findCell, activate: activate,
     say: say, batch: batch, loadAll: loadAll, functionName: functionName, hideMenu: function () { hideMenu(false); },
+    // For matrix-live.js: put pieces fetched for a change made elsewhere in place as the page's
+    // own answers are, watch the "more rows" placeholders of a table drawn anew, and tell which
+    // cells hold letters typed here and not saved yet.
+    apply: apply,
+    observeMore: function () { if (observer) table.querySelectorAll("tr.rows-more").forEach(function (tr) { observer.observe(tr); }); },
+    pendingKeys: function () { return Object.keys(pending); },
   };
 })();

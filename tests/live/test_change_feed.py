@@ -136,6 +136,7 @@ def test_a_change_of_many_touchpoints_names_only_its_journeys(organization, monk
     assert message["journey_ids"] == [first.journey_id]
 
 
+@pytest.mark.django_db(transaction=True)  # the relay's reads close and reopen the connection
 def test_the_relay_sends_what_the_feed_holds_after_its_cursor_to_the_organizations_group(organization, settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     write(organization, "A")
