@@ -60,7 +60,9 @@ def test_an_edit_shows_on_the_other_page_with_its_badge_and_figures_without_a_re
     assert colleague.evaluate("window.__sameDocument") is True
 
 
-def test_the_other_page_shows_who_is_here_and_on_which_cell(demo, live_sockets, live_server, chromium, log_in, screenshot):
+def test_the_other_page_shows_who_is_here_and_on_which_cell(
+    demo, live_sockets, live_server, chromium, log_in, screenshot
+):
     _, url = retail(live_server)
     lead, colleague = log_in(chromium.new_context(), "cxlead"), log_in(chromium.new_context(), "admin")
     open_live(colleague, url)
@@ -92,7 +94,8 @@ def test_a_page_back_online_after_missing_edits_equals_a_fresh_load(
 
     away_context.set_offline(True)
     expect(away.locator("#live-state")).to_have_text("Reconnecting…")
-    for touchpoint, function in [("Signage", "Marketing"), ("Store design", "Product Development"), ("Order form", "IT")]:
+    edits = [("Signage", "Marketing"), ("Store design", "Product Development"), ("Order form", "IT")]
+    for touchpoint, function in edits:
         cell(lead, touchpoint, function).focus()
         lead.keyboard.press("a")
         expect(cell(lead, touchpoint, function)).not_to_have_class(cell_with("pending"))
