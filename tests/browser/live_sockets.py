@@ -1,4 +1,5 @@
-"""The live sockets for browser tests: daphne serving cxowner.asgi in a thread of the test process.
+"""The live sockets for browser tests: daphne serving cxowner.asgi in a thread of the test process
+(the one bench_push uses, ownership/management/commands/_live_servers.py).
 
 The pages stay on pytest-django's live server; the pages open their socket at this server's
 address instead (LIVE_SOCKET_ORIGIN), with the same session cookie (cookies ignore the port).
@@ -9,27 +10,11 @@ executor thread, which is handed the test's own connection, as the live server i
 conftest.py: two connections to that database lock each other out).
 """
 
-import socket
-import threading
-
 from django.db import connections
 
-_origin: str | None = None
+from ownership.management.commands._live_servers import sockets_served
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _listening(port: int, tries: int = 100) -> None:
-    for _ in range(tries):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        threading.Event().wait(0.05)
-    raise RuntimeError(f"The live socket server did not listen on port {port}")
+_port: int | None = None
 
 
 def share_connection() -> None:
@@ -47,23 +32,8 @@ def share_connection() -> None:
 
 def sockets_origin(host: str = "localhost") -> str:
     """Start the socket server if it is not running; its ws:// origin."""
-    global _origin
-    if _origin is None:
-        from daphne.server import Server
-
-        from cxowner.asgi import application
-
+    global _port
+    if _port is None:
         share_connection()
-        port = _free_port()
-        ready = threading.Event()
-        server = Server(
-            application=application,
-            endpoints=[f"tcp:port={port}:interface=127.0.0.1"],
-            signal_handlers=False,
-            ready_callable=ready.set,
-        )
-        threading.Thread(target=server.run, name="live-sockets", daemon=True).start()
-        ready.wait(10)
-        _listening(port)
-        _origin = f"ws://{host}:{port}"
-    return _origin
+        _port = sockets_served()
+    return f"ws://{host}:{_port}"
