@@ -67,7 +67,9 @@ class Command(BaseCommand):
         try:
             port = sockets_served()
             with pages_served() as base:
-                results = [self.journey_measure(base, port, journey, sessions, editors, seconds) for journey in journeys]
+                results = [
+                    self.journey_measure(base, port, journey, sessions, editors, seconds) for journey in journeys
+                ]
         finally:
             if not keep:
                 delete_organization(organization)
