@@ -19,6 +19,7 @@ Key = tuple[int, int, str]  # touchpoint, function, the letters written
 class Phase:
     # key → when each edit of it was accepted, in order (one editor writes each cell)
     accepted: dict[Key, list[float]] = field(default_factory=lambda: defaultdict(list))
+    sent: dict[Key, list[float]] = field(default_factory=lambda: defaultdict(list))  # the request's start
     editor_of: dict[Key, int] = field(default_factory=dict)
     # (client, key) → when each message of it arrived, in order
     arrivals: dict[tuple[int, Key], list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -28,11 +29,12 @@ class Phase:
     slow_received: int = 0
     slow_sent: int = 0
 
-    def latencies(self, clients: int) -> tuple[list[float], int]:
-        """Milliseconds from acceptance to arrival at every client but the editor's own page, and
-        how many arrivals never came."""
+    def latencies(self, clients: int, *, since_sent: bool = False) -> tuple[list[float], int]:
+        """Milliseconds from acceptance (or from the request's start) to arrival at every client but
+        the editor's own page, and how many arrivals never came. A message that arrived before the
+        response counts 0 ms from acceptance."""
         found, lost = [], 0
-        for key, times in self.accepted.items():
+        for key, times in (self.sent if since_sent else self.accepted).items():
             for client in range(clients):
                 if client == self.editor_of[key]:
                     continue
@@ -60,6 +62,7 @@ def _edit_loop(phase, *, base, matrix_url, session, editor, cells, letters, paus
         before = letters[(touchpoint, function)]
         after = letters_toggled(before)
         data = {"touchpoint": touchpoint, "function": function, "expected": before, "letters": after}
+        start = time.perf_counter()
         answer = http.post(f"{base}{matrix_url}cells/", data=data, headers=headers, timeout=30)
         at = time.perf_counter()
         if answer.status_code != 200:
@@ -68,6 +71,7 @@ def _edit_loop(phase, *, base, matrix_url, session, editor, cells, letters, paus
         letters[(touchpoint, function)] = after
         key = (touchpoint, function, after)
         phase.accepted[key].append(at)
+        phase.sent[key].append(start)
         phase.editor_of[key] = editor
         stop.wait(pause)
 
