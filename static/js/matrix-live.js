@@ -16,7 +16,6 @@
   var people = document.getElementById("live-people");
   var stateShown = document.getElementById("live-state");
   var page = "journey:" + journeyId;
-  var queue = Promise.resolve();
   var present = [];
   // Kinds whose change stays inside rows already drawn: the rows are fetched. Any other change of
   // this journey (or of the whole organization's columns) draws the table anew.
@@ -35,7 +34,7 @@
   }
 
   function rowsFetch(ids) {
-    queue = queue.then(function () {
+    cx.after(function () {
       return fetch(rowsUrl + "?touchpoints=" + ids.join(","), { credentials: "same-origin", headers: { "HX-Request": "true" } })
         .then(function (response) {
           if (!response.ok) return tableFetch();  // a touchpoint gone meanwhile: draw it all
@@ -65,7 +64,7 @@
   function tableRefresh() {
     if (tableSoon) return;
     // Many changes in a burst (an import's job, a scenario) draw the table once.
-    tableSoon = setTimeout(function () { tableSoon = null; queue = queue.then(tableFetch); }, 150);
+    tableSoon = setTimeout(function () { tableSoon = null; cx.after(tableFetch); }, 150);
   }
 
   function concerned(msg) {
