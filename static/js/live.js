@@ -23,7 +23,7 @@
   var held = null;  // messages that arrived while catching up, shown after it
 
   function dispatch(name, detail) { document.dispatchEvent(new CustomEvent(name, { detail: detail })); }
-  function state(name) { dispatch("cx:live-state", { state: name }); }
+  function state(name) { window.cxLive.state = name; dispatch("cx:live-state", { state: name }); }
 
   function deliver(msg) {
     if (msg.type === "change") {
@@ -105,6 +105,7 @@
 
   window.cxLive = {
     you: null,
+    state: "connecting",
     cursor: function () { return cursor; },
     announce: function (where) {
       place = { page: String(where.page) };
@@ -116,5 +117,7 @@
       beat = setInterval(announceNow, 25000);
     },
   };
-  connect();
+  // Once every deferred script has run: the pages' listeners hear the first messages too.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", connect);
+  else connect();
 })();

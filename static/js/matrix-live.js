@@ -130,12 +130,14 @@
   });
   cx.hooks.applied.push(paintPresence);
 
-  document.addEventListener("cx:live-state", function (event) {
+  function stateShow(state) {
     if (!stateShown) return;
-    var words = { live: "Live", reconnecting: "Reconnecting…", closed: "Not live: reload the page" };
-    stateShown.setAttribute("data-state", event.detail.state);
-    stateShown.textContent = words[event.detail.state] || "";
-  });
+    var words = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", closed: "Not live: reload the page" };
+    stateShown.setAttribute("data-state", state);
+    stateShown.textContent = words[state] || "";
+  }
+  document.addEventListener("cx:live-state", function (event) { stateShow(event.detail.state); });
+  if (window.cxLive) stateShow(window.cxLive.state);
 
   // Where this user is: the cell they are on, and whether they are typing in it.
   var here = null, typingUntil = 0, typingTimer = null;

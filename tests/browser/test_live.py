@@ -22,7 +22,7 @@ def live_sockets(live_server, settings):
 
 def open_live(page, url):
     page.goto(url)
-    expect(page.locator("#live-state")).to_have_text("Live")
+    expect(page.locator("#live-state")).to_have_text("Live", timeout=10_000)
     page.evaluate("window.__sameDocument = true")
 
 
