@@ -167,18 +167,27 @@ def accepted_risks_reopen(*, today: date) -> int:
         workflow_status=GapStatus.ACCEPTED, risk_expires_on__lte=today, resolved_at__isnull=True
     )
     with transaction.atomic():
-        rows = list(expired.select_for_update().values_list("id", "organization_id"))
-        reopened = Gap.objects.filter(pk__in=[gap_id for gap_id, _ in rows]).update(
+        rows = list(expired.select_for_update().values_list("id", "organization_id", "journey_id", "touchpoint_id"))
+        reopened = Gap.objects.filter(pk__in=[row[0] for row in rows]).update(
             workflow_status=GapStatus.OPEN, version=F("version") + 1
         )
         now = timezone.now()
         GapEvent.objects.bulk_create(
             [
                 GapEvent(organization_id=org_id, gap_id=gap_id, kind=GapEvent.Kind.RISK_ENDED, at=now, cause="expiry")
-                for gap_id, org_id in rows
+                for gap_id, org_id, _, _ in rows
             ],
             batch_size=1000,
         )
+        for org_id in sorted({row[1] for row in rows}):
+            mine = [row for row in rows if row[1] == org_id]
+            live_record(
+                organization_id=org_id,
+                kind="gap.reopened",
+                journey_ids=[row[2] for row in mine],
+                touchpoint_ids=[row[3] for row in mine],
+                gap_ids=[row[0] for row in mine],
+            )
     return reopened
 
 

@@ -153,3 +153,27 @@ def test_the_relay_sends_what_the_feed_holds_after_its_cursor_to_the_organizatio
 
     assert new_cursor == live_cursor(organization_id=organization.id)
     assert sent == {"type": "live.change", "message": LiveEvent.objects.last().as_message()}
+
+
+def test_accepted_risks_reopened_at_their_expiry_are_in_each_organizations_feed(organization):
+    from datetime import date, timedelta
+
+    from ownership.gaps.workflow import accepted_risks_reopen
+
+    today = date.today()
+    expired = [
+        GapFactory(
+            touchpoint__stage__journey__organization=org,
+            workflow_status="accepted",
+            risk_reason="later",
+            risk_expires_on=today - timedelta(days=1),
+        )
+        for org in (organization, OrganizationFactory())
+    ]
+
+    accepted_risks_reopen(today=today)
+
+    messages = {event.organization_id: event.message for event in LiveEvent.objects.all()}
+    assert {org: (m["kind"], m["gap_ids"]) for org, m in messages.items()} == {
+        gap.organization_id: ("gap.reopened", [gap.id]) for gap in expired
+    }
