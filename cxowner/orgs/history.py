@@ -268,11 +268,11 @@ def change_set_record(
         kind=kind,
         journey_ids=[journey_id, *(change.journey_id for change in changes)],
         touchpoint_ids=[change.touchpoint_id for change in changes],
-        cells=[
+        cells=(
             {"touchpoint_id": c.touchpoint_id, "function_id": c.function_id, "letters": c.after or ""}
             for c in changes
             if c.object_type == "cell"
-        ],
+        ),
         change_set=change_set.pk,
     )
     return change_set

@@ -19,6 +19,7 @@ it shows (or, past LIVE_IDS_MAX touchpoints, `partial`, the whole part it shows)
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import islice
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
@@ -69,7 +70,7 @@ def live_record(
     """Write the event of one change in the caller's transaction; it is pushed once that commits."""
     touchpoints = sorted({t for t in touchpoint_ids if t is not None})
     gaps = sorted(set(gap_ids))
-    cells = list(cells)
+    cells = list(islice(cells, LIVE_CELLS_MAX + 1))  # an import's 45k cells are not all listed
     partial = len(touchpoints) > LIVE_IDS_MAX or len(gaps) > LIVE_IDS_MAX or len(cells) > LIVE_CELLS_MAX
     label = current_change_context().label
     message = {
