@@ -111,3 +111,17 @@ def test_a_page_back_online_after_missing_edits_equals_a_fresh_load(
     assert matrix_state(away) == matrix_state(fresh)
     assert away.evaluate("window.__sameDocument") is True
     screenshot(away, "live-caught-up")
+
+
+def test_a_touchpoint_added_elsewhere_appears_in_an_open_matrix(demo, live_sockets, live_server, chromium, log_in):
+    from journeys.models import Stage
+    from journeys.services import touchpoint_create
+
+    journey, url = retail(live_server)
+    page = log_in(chromium.new_context(), "exec")  # a viewer: reading is enough to be told
+    open_live(page, url)
+
+    touchpoint_create(stage=Stage.objects.filter(journey=journey).order_by("position").first(), name="Car park sign")
+
+    expect(page.locator('tr.tp-row[data-name="Car park sign"]')).to_be_visible()
+    assert page.evaluate("window.__sameDocument") is True
