@@ -114,14 +114,16 @@ def test_a_page_back_online_after_missing_edits_equals_a_fresh_load(
 
 
 def test_a_touchpoint_added_elsewhere_appears_in_an_open_matrix(demo, live_sockets, live_server, chromium, log_in):
-    from journeys.models import Stage
-    from journeys.services import touchpoint_create
+    _, url = retail(live_server)
+    reader = log_in(chromium.new_context(), "exec")  # a viewer: reading is enough to be told
+    lead = log_in(chromium.new_context(), "cxlead")
+    open_live(reader, url)
+    lead.goto(url)
 
-    journey, url = retail(live_server)
-    page = log_in(chromium.new_context(), "exec")  # a viewer: reading is enough to be told
-    open_live(page, url)
+    stage = lead.locator("tbody.stage").first
+    stage.get_by_title("Add a touchpoint to").click()
+    stage.get_by_label("Touchpoint name").fill("Car park sign")
+    stage.get_by_role("button", name="Add touchpoint").click()
 
-    touchpoint_create(stage=Stage.objects.filter(journey=journey).order_by("position").first(), name="Car park sign")
-
-    expect(page.locator('tr.tp-row[data-name="Car park sign"]')).to_be_visible()
-    assert page.evaluate("window.__sameDocument") is True
+    expect(reader.locator('tr.tp-row[data-name="Car park sign"]')).to_be_visible()
+    assert reader.evaluate("window.__sameDocument") is True
