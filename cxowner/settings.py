@@ -221,6 +221,8 @@ LIVE_SOCKET_ORIGIN = os.environ.get("LIVE_SOCKET_ORIGIN", "").rstrip("/")
 LIVE_RELAY_SECONDS = envfloat("LIVE_RELAY_SECONDS", 0.25)
 # A page that missed more changes than this reloads what it shows instead of replaying them.
 LIVE_CATCH_UP_MAX = envint("LIVE_CATCH_UP_MAX", 100)
+# How long the live feed keeps a change: a page away longer reloads what it shows.
+LIVE_FEED_KEEP_HOURS = envint("LIVE_FEED_KEEP_HOURS", 24)
 # How often an open socket checks that its session is still valid and its user still a member.
 LIVE_SESSION_CHECK_SECONDS = envfloat("LIVE_SESSION_CHECK_SECONDS", 30)
 
@@ -270,6 +272,8 @@ CELERY_BEAT_SCHEDULE = {
     "inbox-daily": {"task": "ownership.tasks.inbox_daily_task", "schedule": 3600.0},
     # Jobs whose worker died or ran out of time are marked failed, with the reason (ownership/tasks.py).
     "jobs-sweep": {"task": "ownership.tasks.jobs_sweep_task", "schedule": 300.0},
+    # The live feed's old changes (cxowner/orgs/live.py).
+    "live-feed-prune": {"task": "ownership.tasks.live_feed_prune_task", "schedule": 3600.0},
 }
 
 # Background audits (ownership/gaps/tasks.py, ownership/automation/schedules.py).

@@ -19,11 +19,13 @@ it shows (or, past LIVE_IDS_MAX touchpoints, `partial`, the whole part it shows)
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from itertools import islice
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import models, transaction
+from django.utils import timezone
 
 from .change_context import current_change_context
 
@@ -119,3 +121,17 @@ def live_cursor(*, organization_id: int) -> int:
     """The organization's latest cursor: a page loaded now has seen everything up to it."""
     last = LiveEvent.objects.filter(organization_id=organization_id).order_by("-pk").values_list("pk", flat=True)
     return last.first() or 0
+
+
+def live_events_prune() -> int:
+    """Forget the changes older than LIVE_FEED_KEEP_HOURS; how many were forgotten."""
+    before = timezone.now() - timedelta(hours=settings.LIVE_FEED_KEEP_HOURS)
+    deleted, _ = LiveEvent.objects.filter(created_at__lt=before).delete()
+    return deleted
+
+
+def live_feed_forgot_after(cursor: int) -> bool:
+    """Whether changes after `cursor` may have been forgotten (pruned): the oldest change kept, of
+    any organization, came more than one step after it."""
+    oldest = LiveEvent.objects.order_by("pk").values_list("pk", flat=True).first()
+    return cursor > 0 and oldest is not None and cursor < oldest - 1

@@ -177,3 +177,21 @@ def test_accepted_risks_reopened_at_their_expiry_are_in_each_organizations_feed(
     assert {org: (m["kind"], m["gap_ids"]) for org, m in messages.items()} == {
         gap.organization_id: ("gap.reopened", [gap.id]) for gap in expired
     }
+
+
+def test_a_page_whose_missed_changes_were_forgotten_is_asked_to_reload(organization, viewer, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cxowner.orgs.live import live_events_prune
+
+    touchpoint, function = write(organization, "A")
+    cursor = live_cursor(organization_id=organization.id)
+    for letters in ("R", "C"):
+        write(organization, letters, touchpoint, function)
+    LiveEvent.objects.filter(pk__lte=cursor + 1).update(created_at=timezone.now() - timedelta(hours=25))
+    settings.LIVE_FEED_KEEP_HOURS = 24
+
+    assert live_events_prune() == 2
+    assert changes_after(viewer, organization, cursor).json()["reload"] is True
