@@ -28,7 +28,7 @@ from django.contrib.auth import get_user
 
 from .live import org_group, user_group
 from .live_presence import Place, PresenceRefused, person_of, place_read
-from .live_relay import relay_ensure
+from .live_relay import relay_ensure, relay_release
 from .models import Membership
 
 PRESENCE_TTL = 70
@@ -77,6 +77,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         if self.tick is not None:
             self.tick.cancel()
+        relay_release()
         group = org_group(self.organization_id)
         if self.place is not None:
             await self.channel_layer.group_send(group, {"type": "presence.gone", "channel": self.channel_name})

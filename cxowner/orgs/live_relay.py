@@ -21,16 +21,27 @@ from .live import LiveEvent, org_group
 logger = logging.getLogger(__name__)
 BATCH = 500
 _relay: asyncio.Task | None = None
+# The sockets open in this process: with none, the relay stops reading the feed (a page that
+# connects starts it again, and catches up on what came meanwhile from the feed itself).
+_sockets = 0
 
 
 def relay_ensure() -> None:
-    """Start this process's relay if the settings ask for one and it does not run yet."""
-    global _relay
+    """Count one more socket, and start this process's relay if the settings ask for one and it
+    does not run yet."""
+    global _relay, _sockets
+    _sockets += 1
     if not settings.LIVE_RELAY:
         return
     loop = asyncio.get_running_loop()
     if _relay is None or _relay.done() or _relay.get_loop() is not loop:
         _relay = loop.create_task(relay_run())
+
+
+def relay_release() -> None:
+    """One socket fewer."""
+    global _sockets
+    _sockets = max(0, _sockets - 1)
 
 
 @database_sync_to_async
@@ -45,7 +56,7 @@ def _after(cursor: int) -> list[LiveEvent]:
 
 async def relay_run() -> None:
     cursor, failing = 0, True
-    while True:
+    while _sockets:
         try:
             cursor = await _latest() if failing and not cursor else await relay_tick(cursor)
             failing = False
