@@ -32,6 +32,7 @@ from .live_relay import relay_ensure, relay_release
 from .models import Membership
 
 PRESENCE_TTL = 70
+MESSAGE_MAX_CHARS = 2000
 # Close codes the page tells apart (static/js/live.js): it stops reconnecting on these.
 CLOSED_NOT_ALLOWED = 4403
 CLOSED_SESSION_ENDED = 4401
@@ -111,6 +112,19 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             del self.others[channel]
 
     # From the page -----------------------------------------------------------------------------
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        """Anything but a short JSON text is answered with an error; the socket stays open."""
+        try:
+            if text_data is None or len(text_data) > MESSAGE_MAX_CHARS:
+                raise ValueError
+            content = await self.decode_json(text_data)
+        except ValueError:
+            await self.send_json(
+                {"type": "error", "message": f"Send JSON text of at most {MESSAGE_MAX_CHARS} characters."}
+            )
+            return
+        await self.receive_json(content)
+
     async def receive_json(self, content, **kwargs) -> None:
         if not await self._still_allowed():
             await self.close(code=CLOSED_SESSION_ENDED)

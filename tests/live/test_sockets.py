@@ -190,3 +190,23 @@ def test_the_periodic_check_closes_a_socket_whose_session_was_deleted(socket_of,
         return await socket.receive_output(timeout=2)
 
     assert run(scenario) == {"type": "websocket.close", "code": CLOSED_SESSION_ENDED}
+
+
+@pytest.mark.parametrize("sent", ["not json", "x" * 3000])
+def test_a_message_that_is_not_short_json_is_answered_with_an_error_and_the_socket_stays(
+    socket_of, organization, member, sent
+):
+    socket = socket_of(member("editor"), organization.slug)
+
+    async def scenario():
+        await connected(socket)
+        await socket.send_to(text_data=sent)
+        error = await socket.receive_json_from()
+        await socket.send_json_to({"type": "announce", "page": "journey:1"})
+        still = await socket.receive_json_from()
+        await socket.disconnect()
+        return error, still
+
+    error, still = run(scenario)
+    assert error["type"] == "error"
+    assert still["type"] == "presence"
