@@ -70,10 +70,13 @@ bench: $(VENV)/.installed
 	$(DEV_ENV) $(MANAGE) bench_push $(BENCH_PUSH_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_summary
 
-# Editors, audits, a scenario and imports at once on gunicorn and a worker: 5xx and p50/p99 per kind.
+# Editors, audits, a scenario and imports at once on gunicorn and a worker: 5xx and p50/p99 per kind,
+# first with every editor sending edits back to back (the capacity), then LOAD_PACE edits a second each.
+LOAD_PACE ?= 2
 load: $(VENV)/.installed
 	$(DEV_ENV) $(MANAGE) migrate --noinput -v0
 	$(DEV_ENV) $(MANAGE) bench_load $(LOAD_ARGS)
+	$(DEV_ENV) $(MANAGE) bench_load --pace $(LOAD_PACE) $(LOAD_ARGS)
 
 # The production settings must pass Django's deployment checklist without a warning.
 check-deploy: $(VENV)/.installed

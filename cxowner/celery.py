@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -13,6 +14,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Each worker records a heartbeat, so /healthz can tell whether anybody takes the audits.
 app.steps["worker"].add("cxowner.heartbeat:WorkerHeartbeat")
+
+
+@worker_init.connect
+def background_priority(**_) -> None:
+    """Lower the worker's CPU priority (settings.WORKER_NICE) before its pool forks, so every child
+    and an embedded beat inherit it: under load an edit no longer queues for a core behind an audit."""
+    from django.conf import settings
+
+    if settings.WORKER_NICE:
+        os.nice(settings.WORKER_NICE)
+
 
 # Transient database and broker errors are retried with exponential backoff, a bounded number of
 # times; every app's tasks share this policy.

@@ -8,6 +8,9 @@
 - A paused account can still get in through the password reset (Django's views): the reset
   e-mail's link sets a new password, clears the pause for that address and logs the person in.
   Asking for reset e-mails is itself braked per address and per e-mail address.
+- Members of an "SSO only" organization (cxowner/sso/) may not use a password: a backend before
+  Django's refuses them (cxowner/sso/password.py) (the form then says to use the organization's provider), no reset
+  e-mail is sent to them, and a reset link they already had does not set a password.
 """
 
 from __future__ import annotations
@@ -15,10 +18,14 @@ from __future__ import annotations
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
+
+from cxowner.sso.selectors import sso_only_for_user
 
 
 def client_address(request: HttpRequest) -> str:
@@ -43,13 +50,32 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     return response
 
 
+class LoginForm(AuthenticationForm):
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            # Set by cxowner/sso/password.py, only when the password was right: nobody learns from
+            # this message who uses single sign-on without knowing their password.
+            single_sign_on = getattr(self.request, "sso_only", None)
+            if single_sign_on is None:
+                raise
+            raise ValidationError(
+                f"{single_sign_on.organization.name} signs in with {single_sign_on.name} only: type your "
+                f"work e-mail under “Signing in with your company?” and use “Sign in with {single_sign_on.name}”.",
+                code="sso_only",
+            ) from None
+
+
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
 
-def _brake_hit(key: str, limit: int) -> bool:
-    """Count one use of `key` in the window; True once it has been used more than `limit` times."""
-    window = settings.PASSWORD_RESET_WINDOW_SECONDS
+def brake_hit(key: str, limit: int, window: int | None = None) -> bool:
+    """Count one use of `key` in the window (PASSWORD_RESET_WINDOW_SECONDS unless given); True once
+    it has been used more than `limit` times."""
+    window = window or settings.PASSWORD_RESET_WINDOW_SECONDS
     if cache.add(key, 1, window):
         return limit < 1
     try:
@@ -57,6 +83,12 @@ def _brake_hit(key: str, limit: int) -> bool:
     except ValueError:  # expired between add() and incr()
         cache.add(key, 1, window)
         return False
+
+
+class ResetForm(PasswordResetForm):
+    def get_users(self, email):
+        """Django's users for the address, less those who must sign in with their organization's provider."""
+        return (user for user in super().get_users(email) if sso_only_for_user(user) is None)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -67,11 +99,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     """
 
     success_url = reverse_lazy("password_reset_done")
+    form_class = ResetForm
 
     def post(self, request, *args, **kwargs) -> HttpResponse:
         email = request.POST.get("email", "").strip().casefold()[:254]
-        over_address = _brake_hit(f"password-reset:addr:{client_address(request)}", settings.PASSWORD_RESET_PER_ADDRESS)
-        over_email = _brake_hit(f"password-reset:email:{email}", settings.PASSWORD_RESET_PER_EMAIL)
+        over_address = brake_hit(f"password-reset:addr:{client_address(request)}", settings.PASSWORD_RESET_PER_ADDRESS)
+        over_email = brake_hit(f"password-reset:email:{email}", settings.PASSWORD_RESET_PER_EMAIL)
         if over_address or over_email:
             response = render(request, "registration/password_reset_braked.html", status=429)
             response["Retry-After"] = str(settings.PASSWORD_RESET_WINDOW_SECONDS)
@@ -87,5 +120,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("password_reset_complete")
 
     def form_valid(self, form) -> HttpResponse:
+        single_sign_on = sso_only_for_user(self.user)
+        if single_sign_on is not None:
+            reason = f"{single_sign_on.organization.name} signs in with {single_sign_on.name} only: no password is set."
+            return render(self.request, "registration/sso_refused.html", {"reason": reason}, status=403)
         axes_reset(ip=client_address(self.request), username=self.user.get_username())
         return super().form_valid(form)

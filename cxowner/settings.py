@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "cxowner.orgs",
+    "cxowner.sso",
     "journeys",
     "ownership",
 ]
@@ -143,7 +144,11 @@ TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "")
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1)
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Stops password log-ins of members of an "SSO only" organization before ModelBackend is asked.
+    "cxowner.sso.password.SsoOnlyGate",
     "django.contrib.auth.backends.ModelBackend",
+    # Each organization's OpenID Connect provider (cxowner/sso/backend.py, mozilla-django-oidc).
+    "cxowner.sso.backend.OrganizationOIDCBackend",
 ]
 AXES_ENABLED = envbool("AXES_ENABLED", True)
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
@@ -161,6 +166,16 @@ AXES_VERBOSE = False
 PASSWORD_RESET_PER_ADDRESS = envint("PASSWORD_RESET_PER_ADDRESS", 5)
 PASSWORD_RESET_PER_EMAIL = envint("PASSWORD_RESET_PER_EMAIL", 3)
 PASSWORD_RESET_WINDOW_SECONDS = envint("PASSWORD_RESET_WINDOW_SECONDS", 3600)
+# Single sign-on (cxowner/sso/, docs/sso-scim.md). The key client secrets are encrypted with; empty:
+# derived from SECRET_KEY (set it to rotate SECRET_KEY without entering every secret again).
+SSO_SECRET_KEY = os.environ.get("SSO_SECRET_KEY", "")
+# How long a request to an identity provider may take, how long its discovery document is kept,
+# and how far its clock may be off when an ID token's times are checked.
+SSO_HTTP_TIMEOUT_SECONDS = envint("SSO_HTTP_TIMEOUT_SECONDS", 10)
+SSO_DISCOVERY_CACHE_SECONDS = envint("SSO_DISCOVERY_CACHE_SECONDS", 3600)
+SSO_CLOCK_SKEW_SECONDS = envint("SSO_CLOCK_SKEW_SECONDS", 60)
+# Look-ups of an e-mail's provider on the log-in page, per client address per PASSWORD_RESET_WINDOW_SECONDS.
+SSO_FIND_PER_ADDRESS = envint("SSO_FIND_PER_ADDRESS", 30)
 # Members join by invitation only (cxowner/orgs/invitations.py); a link works once, this many days.
 INVITATION_EXPIRY_DAYS = envint("INVITATION_EXPIRY_DAYS", 7)
 LOGIN_REDIRECT_URL = "/"
@@ -250,6 +265,12 @@ else:
         "unacked_restore_throttle": envint("CELERY_UNACKED_RESTORE_THROTTLE", 10),
     }
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", TESTING)
+# The worker's CPU priority below the web server's (a nice value, 0–19; cxowner/celery.py): audits,
+# import jobs and reports are throughput work, a cell edit is someone waiting. On a busy machine the
+# scheduler then gives the cores to requests first; on an idle one the worker still gets them all.
+WORKER_NICE = envint("WORKER_NICE", 10)
+if not 0 <= WORKER_NICE <= 19:
+    raise ImproperlyConfigured(f"WORKER_NICE must be between 0 and 19, not {WORKER_NICE}")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -12,6 +12,7 @@ from cxowner.health import healthz
 from cxowner.login import LoginView, PasswordResetConfirmView, PasswordResetView
 from cxowner.orgs.live_views import live_changes
 from cxowner.orgs.views import invitation
+from cxowner.sso import views as sso
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -34,10 +35,15 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on: the provider of a typed e-mail, the way to it and back (cxowner/sso/).
+    path("accounts/sso/find/", sso.sso_find, name="sso_find"),
+    path("accounts/sso/<int:sso_id>/start/", sso.sso_start, name="sso_start"),
+    path("accounts/sso/callback/", sso.sso_callback, name="sso_callback"),
     path("switch/", web.switch_organization, name="switch_organization"),
     path("invitations/<str:token>/", invitation, name="invitation"),
     # What a page that lost its live socket missed (docs/live.md).
     path("o/<slug:org>/live/changes", live_changes, name="live_changes"),
+    path("o/<slug:org>/settings/sso/", sso.sso_settings, name="sso_settings"),
     path("o/<slug:org>/", include("ownership.urls")),
 ]
 

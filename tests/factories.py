@@ -7,6 +7,8 @@ from django.test import Client
 from django.utils import timezone
 
 from cxowner.orgs.models import Membership, Organization
+from cxowner.sso.models import SingleSignOn, SsoDomain
+from cxowner.sso.secrets import secret_encrypt
 from journeys.models import Journey, Stage, Touchpoint
 from ownership.models import Assignment, Function, Gap, JourneyOwner, Role, Webhook
 
@@ -32,6 +34,25 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Company {n}")
     slug = factory.Sequence(lambda n: f"company-{n}")
+
+
+class SingleSignOnFactory(factory.django.DjangoModelFactory):
+    """An organization's OpenID Connect provider; `domains` (a list) are its allowed e-mail domains."""
+
+    class Meta:
+        model = SingleSignOn
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory("tests.factories.OrganizationFactory")
+    name = factory.Sequence(lambda n: f"Provider {n}")
+    issuer = "https://idp.example.com"
+    client_id = "cxowner"
+    client_secret_encrypted = factory.LazyFunction(lambda: secret_encrypt("client-secret"))
+
+    @factory.post_generation
+    def domains(self, create, extracted, **kwargs):
+        for domain in extracted or [f"sso{self.pk}.example.com"]:
+            SsoDomain.objects.create(single_sign_on=self, domain=domain)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -30,6 +30,7 @@ from cxowner.orgs.history import ChangeSet
 from cxowner.orgs.invitations import invitation_create
 from cxowner.orgs.models import ApiToken, Organization
 from cxowner.orgs.names import one_line_fields
+from cxowner.sso.models import SingleSignOn
 from journeys.models import Journey, Stage, Touchpoint
 from ownership.automation.notifications import notice_send
 from ownership.engine.whatif import SetCells
@@ -51,6 +52,7 @@ from tests.factories import (
     MembershipFactory,
     OrganizationFactory,
     RoleFactory,
+    SingleSignOnFactory,
     StageFactory,
     TouchpointFactory,
     WebhookFactory,
@@ -136,6 +138,7 @@ def decide(world: dict, text) -> None:
     write_raw(campaign, name="Rev" + text("campaign"))
     write_raw(ApiTokenFactory(organization=organization), name="Tok" + text("token"))
     write_raw(WebhookFactory(organization=organization), description="Hook" + text("webhook"))
+    write_raw(SingleSignOnFactory(organization=organization), name="IdP" + text("single sign-on"))
     job = ImportJob.objects.create(organization=organization, filename="f.csv", data=b"", status="done")
     write_raw(job, filename="File" + text("filename"))
     world |= {"scenario": scenario, "campaign": campaign, "job": job}
@@ -167,8 +170,13 @@ def organization_urls(world: dict) -> list[str]:
     report_job = report_job_ask(organization=world["organization"], journey=None, today=TODAY)
     reports = {**ids, "job_id": report_job.pk}
     return sorted(
-        reverse(name, kwargs={param: (reports if "report_job" in name else ids)[param] for param in params})
-        for name, params in _walk(pages.url_patterns, "", {"org"})
+        [
+            *(
+                reverse(name, kwargs={param: (reports if "report_job" in name else ids)[param] for param in params})
+                for name, params in _walk(pages.url_patterns, "", {"org"})
+            ),
+            reverse("sso_settings", kwargs={"org": ids["org"]}),
+        ]
     )
 
 
@@ -233,6 +241,7 @@ def test_hostile_texts_break_no_page_pdf_or_mail(data, django_capture_on_commit_
 def test_every_one_line_model_is_exercised():
     """A model that gains a one-line field gets hostile values above too (this list says which)."""
     exercised = {Organization, ApiToken, Journey, Stage, Touchpoint, Function, Role, Scenario, ReviewCampaign, Webhook}
+    exercised.add(SingleSignOn)
 
     with_one_line = {model for model in apps.get_models() if one_line_fields(model)}
     assert with_one_line - {GapComment} <= exercised  # its one-line field, the integration, is written above

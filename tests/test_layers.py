@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = {
     "cxowner": ("journeys", "ownership"),
     "cxowner/orgs": ("journeys", "ownership"),
+    "cxowner/sso": ("journeys", "ownership"),
     "journeys": ("ownership",),
 }
 # The browser's frame, which every app's views build on.
@@ -110,7 +111,7 @@ def test_the_frame_every_app_builds_on_imports_no_app():
 # The schema runs the same way: no foreign key, and no same-organization check (a composite
 # foreign key on PostgreSQL, a trigger on SQLite: cxowner/orgs/sameorg.py), of a lower layer's
 # table names a table above it.
-APP_LABELS = {"cxowner/orgs": "orgs", "journeys": "journeys", "ownership": "ownership"}
+APP_LABELS = {"cxowner/orgs": "orgs", "cxowner/sso": "sso", "journeys": "journeys", "ownership": "ownership"}
 ABOVE = {
     APP_LABELS[package]: {APP_LABELS[name] for name in names}
     for package, names in FORBIDDEN.items()

@@ -25,6 +25,8 @@ class ChangeContext:
     surface: str = "system"
     user: Any = None  # a user (possibly lazy: resolved only when a change is recorded)
     token: Any = None  # an ApiToken
+    # Who acted when neither a user nor a token did: an identity provider signing someone in.
+    actor: str = ""
 
     def _user(self):
         user = self.user
@@ -41,6 +43,8 @@ class ChangeContext:
 
     @property
     def label(self) -> str:
+        if self.actor:
+            return self.actor
         user = self._user()
         if user is not None:
             return user.get_username()
@@ -59,9 +63,9 @@ def current_change_context() -> ChangeContext:
 
 
 @contextmanager
-def change_context(*, surface: str, user: Any = None, token: Any = None) -> Iterator[ChangeContext]:
-    """Changes made inside are recorded as made by `user` or `token` through `surface`."""
-    context = ChangeContext(surface=surface, user=user, token=token)
+def change_context(*, surface: str, user: Any = None, token: Any = None, actor: str = "") -> Iterator[ChangeContext]:
+    """Changes made inside are recorded as made by `user`, `token` or `actor` through `surface`."""
+    context = ChangeContext(surface=surface, user=user, token=token, actor=actor)
     reset = _current.set(context)
     try:
         yield context

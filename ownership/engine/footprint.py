@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import combinations, compress, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -108,8 +108,15 @@ def _touch(touched: Footprint, snapshot: OrgSnapshot, operation: Operation) -> N
 # --- the base: the state of a footprint --------------------------------------------------------
 
 
+# Every set of letters as the matrix writes it ("RA", never "AR"), looked up rather than spelled
+# out per cell: a merge's columns hold tens of thousands of cells.
+_WRITTEN = {frozenset(held): "".join(held) for size in range(len(LETTERS) + 1) for held in combinations(LETTERS, size)}
+
+
 def _letters(letters: Iterable[str]) -> str:
-    return "".join(letter for letter in LETTERS if letter in set(letters))
+    held = frozenset(letters)
+    written = _WRITTEN.get(held)
+    return written if written is not None else "".join(letter for letter in LETTERS if letter in held)
 
 
 @dataclass(frozen=True)
@@ -206,7 +213,7 @@ class _Live:
             # Only the wanted columns' letters are looked at, picked out in C (map, compress):
             # a few columns of a matrix of 350k letters.
             wanted = compress(rows, map(self._wanted.__contains__, map(itemgetter(1), rows)))
-            for touchpoint_id, holder_id, letter, *_ in wanted:
+            for touchpoint_id, holder_id, letter, _role_id, _reviewed_at in wanted:
                 column = held[holder_id]
                 if touchpoint_id in column:
                     column[touchpoint_id].add(letter)

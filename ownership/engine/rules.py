@@ -8,7 +8,7 @@ parking lot), so they can neither lack an owner nor break a handoff chain.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -159,8 +159,12 @@ def handoffs(snapshot: OrgSnapshot) -> Iterator[tuple[TouchpointRow, TouchpointR
         previous = t
 
 
-def handoff_gap(snapshot: OrgSnapshot) -> Iterator[Finding]:
+def handoff_gap(snapshot: OrgSnapshot, *, touching: Container[int] | None = None) -> Iterator[Finding]:
+    """`touching`: only the handoffs into or out of these touchpoints are looked at (a comparison
+    over what differs: the other handoffs of its window would be built only to be dropped)."""
     for t, u in handoffs(snapshot):
+        if touching is not None and t.id not in touching and u.id not in touching:
+            continue
         accountable_t, accountable_u = snapshot.holders_of(t.id, "A"), snapshot.holders_of(u.id, "A")
         if len(accountable_t) != 1 or len(accountable_u) != 1 or accountable_t == accountable_u:
             continue

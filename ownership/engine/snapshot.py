@@ -7,10 +7,12 @@ Rows are NamedTuples, not model instances: building 350k model instances costs 5
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Container, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from itertools import compress
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -123,7 +125,8 @@ class OrgSnapshot:
         read them, never change them.
         """
         collected: dict[int, dict[str, set[int]]] = {}
-        for touchpoint_id, function_id, letter, *_ in self.assignments:
+        # Every field named: a starred target builds a list per row (a quarter of this loop).
+        for touchpoint_id, function_id, letter, _role_id, _reviewed_at in self.assignments:
             letters = collected.get(touchpoint_id)
             if letters is None:
                 collected[touchpoint_id] = {letter: {function_id}}
@@ -139,3 +142,8 @@ class OrgSnapshot:
     def parties_of(self, touchpoint_id: int) -> frozenset[int]:
         """The functions holding any letter on the touchpoint."""
         return frozenset().union(*self.holders.get(touchpoint_id, _NO_LETTERS).values())
+
+
+def of_touchpoints(rows: Sequence[TouchpointRow] | Sequence[AssignmentRow], touchpoint_ids: Container[int]) -> tuple:
+    """The touchpoints, or letters, of `touchpoint_ids` (their rows' first field), picked out in C."""
+    return tuple(compress(rows, map(touchpoint_ids.__contains__, map(itemgetter(0), rows))))

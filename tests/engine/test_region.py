@@ -199,3 +199,50 @@ def test_a_role_left_vacant_opens_the_gap_of_each_accountability_it_carries():
     comparison = compare(before, after)
     assert comparison == compare_whole(before, after)
     assert ("vacant_owner", ("Ad",)) in {(f.rule.value, f.touchpoints) for f in comparison.opened}
+
+
+def test_a_letter_moved_to_a_function_that_held_none_there_still_bridges_a_handoff():
+    # Marketing's C on Ad goes to IT: Ad keeps its letter counts and its A (none of its own
+    # findings can change), but IT now takes part in Ad, which bridges the handoff to Web.
+    before = matrix({"J": [[tp("Ad", {"Sales": "RA", "Marketing": "C"}), tp("Web", {"IT": "RA"})]]})
+    after = replay(before, [MergeFunctions(_function_id(before, "Marketing"), _function_id(before, "IT"))]).snapshot
+    comparison = compare(before, after, found_before=by_severity(evaluate(before)), known_before=known_of(before))
+    assert comparison == compare_whole(before, after)
+    assert ("handoff_gap", ("Ad", "Web")) in {(f.rule.value, f.touchpoints) for f in comparison.closed}
+
+
+def test_a_responsibility_moved_to_a_function_that_held_none_there_leaves_its_giver_idle():
+    # Ad still has one R after the move (no finding of Ad changes), but Service holds no R or A left.
+    before = matrix({"J": [[tp("Ad", {"Sales": "A", "Service": "R"}), tp("Web", {"IT": "RA"})]]})
+    service, it = _function_id(before, "Service"), _function_id(before, "IT")
+    after = replay(before, [MoveLetters(service, it)]).snapshot
+    comparison = compare(before, after, found_before=by_severity(evaluate(before)), known_before=known_of(before))
+    assert comparison == compare_whole(before, after)
+    assert ("idle_function", ("Service",)) in {(f.rule.value, f.functions) for f in comparison.opened}
+
+
+def test_a_stale_accountability_merged_into_another_function_is_confirmed_anew():
+    # The A changes function and review date (the receiver's letter is new): same A count, new A row.
+    before = matrix(
+        {"J": [[tp("Ad", {"Marketing": "A", "Sales": "R"}, reviewed={"Marketing": NOW - timedelta(days=400)})]]}
+    )
+    after = replay(before, [MergeFunctions(_function_id(before, "Marketing"), _function_id(before, "Sales"))]).snapshot
+    comparison = compare(before, after, found_before=by_severity(evaluate(before)), known_before=known_of(before))
+    assert comparison == compare_whole(before, after)
+    assert "stale_ownership" in {f.rule.value for f in comparison.closed}
+
+
+@pytest.mark.parametrize("seed", range(160, 260))
+def test_a_merge_or_a_move_compares_equal_to_two_full_audits_where_letters_only_change_hands(seed):
+    # Merges and moves hand letters to functions that held none there: the touchpoints that are
+    # neither judged nor handed are the most of any step, so these are drawn most often here.
+    rng = random.Random(seed)
+    before = random_matrix(rng)
+    source, target = rng.sample([f.id for f in before.functions], 2)
+    step = rng.choice([MergeFunctions, MoveLetters])(source, target)
+    replayed = replay(before, [step])
+    found_before, known = by_severity(evaluate(before)), known_of(before)
+    comparison = compare(
+        before, replayed.snapshot, found_before=found_before, known_before=known, columns=replayed.columns
+    )
+    assert comparison == compare_whole(before, replayed.snapshot)

@@ -244,6 +244,27 @@ def test_a_running_worker_records_its_heartbeat(celery):
     assert timezone.now() - worker_last_seen(queue=celery.queue) < timedelta(minutes=1)
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended while we looked
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_worker_runs_below_the_web_servers_cpu_priority(celery):
+    process = celery.worker("worker", WORKER_NICE="7")
+    celery.wait_for(lambda: worker_last_seen(queue=celery.queue) is not None, "the worker's heartbeat")
+    pool = _children(process.pid)
+    assert pool, "the worker forked no pool process"
+    for pid in [process.pid, *pool]:
+        assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + 7
+
+
 def test_worker_killed_mid_audit_leaves_exactly_one_complete_run(celery):
     organization = organization_with_gaps()
     doomed = celery.worker("doomed", AUDIT_TEST_DELAY_SECONDS="30")

@@ -1,14 +1,18 @@
 """A busy organization on a real server: editors, audits, a scenario and imports at once.
 
 `bench_load [--touchpoints 5000] [--duration 60] [--editors 8] [--shared 2] [--audit-every 0.5]
-[--workers 3] [--threads 4]`
+[--workers 3] [--threads 4] [--pace 0]`
 
 1. Builds `bench-load` (generate_org --replace) and an editor token for each person below.
 2. Starts gunicorn as production runs it (docker-compose.yml: 3 workers × 4 threads; 30 s timeout)
    and a Celery worker on a loopback port, against the configured database and broker.
 3. For --duration seconds, all at once:
    - each of --editors editors changes cells of a journey of their own through the matrix API
-     (PATCH with the letters they read as `expected`), one request after another;
+     (PATCH with the letters they read as `expected`): one request after another (a closed loop:
+     the server's capacity, where by Little's law the latency is the editors over the throughput),
+     or with --pace N, N edits a second each, on a fixed schedule (an open loop: the latency
+     people feel at that rate, counted from when the edit was due, so a slow answer that delays
+     the next edit counts against the server too);
    - --shared editors change the same few cells of one journey: some of their writes are refused
      as stale (409/412), which is the product working, and counted apart;
    - an integration asks for an audit every --audit-every seconds;
@@ -91,8 +95,10 @@ class Run:
     def going(self) -> bool:
         return time.monotonic() < self.ends
 
-    def call(self, kind: str, method: str, path: str, key: str, body=None, headers=None) -> tuple[int, dict | None]:
-        began = time.perf_counter()
+    def call(
+        self, kind: str, method: str, path: str, key: str, body=None, headers=None, *, due: float | None = None
+    ) -> tuple[int, dict | None]:
+        began = time.perf_counter() if due is None else due
         try:
             status, raw, _ = send(self.base, method, path, {"Authorization": f"Bearer {key}", **(headers or {})}, body)
         except OSError:
@@ -120,10 +126,18 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=3, help="gunicorn workers, default 3")
         parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread when > 1), default 4")
         parser.add_argument("--keep", action="store_true", help="keep the bench-load organization afterwards")
+        parser.add_argument(
+            "--pace", type=float, default=0.0, help="edits a second per editor on a fixed schedule; 0: back to back"
+        )
 
-    def handle(self, *args, touchpoints, duration, editors, shared, audit_every, workers, threads, keep, **options):
+    def handle(
+        self, *args, touchpoints, duration, editors, shared, audit_every, workers, threads, keep, pace, **options
+    ):
         if not 5 <= duration <= 600:
             raise CommandError("--duration must be between 5 and 600 seconds.")
+        if not 0 <= pace <= 50:
+            raise CommandError("--pace must be between 0 (back to back) and 50 edits a second.")
+        self.pace = pace
         organization, journeys = self._build(touchpoints, editors + 3)
         keys = [token_create(organization=organization, name=f"person {n}", role="editor")[1] for n in range(20)]
         port = free_port()
@@ -162,9 +176,10 @@ class Command(BaseCommand):
         every = [latency for tally in run.tallies.values() for latency in tally.latencies]
         mean_ms = 1000 * sum(every) / max(1, len(every))
         self.stdout.write("")
-        self.stdout.write(
-            "\n".join(clock.floor_lines(requests=len(every), in_flight=editors + shared, mean_ms=mean_ms))
-        )
+        if not pace:  # Little's law's floor holds for a closed loop: a fixed number always in flight
+            self.stdout.write(
+                "\n".join(clock.floor_lines(requests=len(every), in_flight=editors + shared, mean_ms=mean_ms))
+            )
 
     def _build(self, touchpoints: int, journeys_needed: int) -> tuple[Organization, list[int]]:
         call_command("generate_org", SLUG, touchpoints=touchpoints, replace=True, stdout=self.stdout)
@@ -177,10 +192,14 @@ class Command(BaseCommand):
         return organization, journeys
 
     def _people(self, run: Run, journeys: list[int], keys: list[str], *, editors, shared, audit_every):
-        people = [threading.Thread(target=_editor, args=(run, keys[n], journeys[n], False)) for n in range(editors)]
+        pace = self.pace
+        people = [
+            threading.Thread(target=_editor, args=(run, keys[n], journeys[n], False, pace)) for n in range(editors)
+        ]
         shared_journey = journeys[editors]
         people += [
-            threading.Thread(target=_editor, args=(run, keys[editors + n], shared_journey, True)) for n in range(shared)
+            threading.Thread(target=_editor, args=(run, keys[editors + n], shared_journey, True, pace))
+            for n in range(shared)
         ]
         people.append(threading.Thread(target=_auditor, args=(run, keys[-1], audit_every)))
         people.append(threading.Thread(target=_planner, args=(run, keys[-2], journeys[editors + 1])))
@@ -192,7 +211,8 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(
             f"Load: gunicorn {served} (30 s timeout) and a Celery worker on loopback, {database}; "
-            f"{editors} editors + {shared} on shared cells, audits, a scenario and imports for {duration:g} s."
+            f"{editors} editors + {shared} on shared cells ({self._editing()}), audits, a scenario and imports "
+            f"for {duration:g} s."
         )
         self.stdout.write("")
         self.stdout.write("| request | count | 2xx | refused as stale | other 4xx | 5xx | p50 ms | p99 ms |")
@@ -224,6 +244,8 @@ class Command(BaseCommand):
             f"p50 {percentile_ms(every, 0.5):.0f} ms, p99 {percentile_ms(every, 0.99):.0f} ms"
         )
         load = f"{editors} editors + {shared} on shared cells + audits + scenario + import"
+        if self.pace:
+            load += f", each editor {self._editing()}"
         record(
             self.stdout,
             [
@@ -232,6 +254,9 @@ class Command(BaseCommand):
                 below(f"{load}: p99 of every request", percentile_ms(every, 0.99), EDIT_P99_TARGET_MS, "ms", digits=0),
             ],
         )
+
+    def _editing(self) -> str:
+        return f"{self.pace:g} edit{'s' if self.pace != 1 else ''} a second" if self.pace else "back to back"
 
     def _holds_report(self, held: dict[str, list[tuple[float, float]]], duration: float) -> None:
         self.stdout.write("")
@@ -270,19 +295,25 @@ def _matrix(run: Run, key: str, journey: int, kind: str) -> tuple[list[int], lis
     return touchpoints, functions, cells
 
 
-def _editor(run: Run, key: str, journey: int, shared: bool) -> None:
-    """Read the journey's matrix, then toggle a C in one cell after another, as its reader."""
+def _editor(run: Run, key: str, journey: int, shared: bool, pace: float = 0.0) -> None:
+    """Read the journey's matrix, then toggle a C in one cell after another, as its reader:
+    back to back, or `pace` a second on a schedule that a slow answer does not move."""
     rng = random.Random(journey * 7 + shared + hash(key) % 1000)
     kind = "cell edit, shared cells" if shared else "cell edit"
     touchpoints, functions, cells = _matrix(run, key, journey, "matrix read")
     if shared:
         touchpoints = touchpoints[:3]
+    due = time.perf_counter() + rng.random() / pace if pace else None  # editors out of step
     while run.going() and touchpoints and functions:
+        if due is not None:
+            time.sleep(max(0.0, due - time.perf_counter()))
         cell = (rng.choice(touchpoints), rng.choice(functions))
         held = cells.get(cell, "")
         wanted = held.replace("C", "") if "C" in held else "".join(x for x in "RACI" if x in held + "C")
         body = {"cells": [{"touchpoint": cell[0], "function": cell[1], "letters": wanted, "expected": held}]}
-        status, answer = run.call(kind, "PATCH", f"/api/v1/orgs/{SLUG}/journeys/{journey}/matrix/", key, body)
+        status, answer = run.call(kind, "PATCH", f"/api/v1/orgs/{SLUG}/journeys/{journey}/matrix/", key, body, due=due)
+        if due is not None:
+            due += 1 / pace
         if status == 200 and answer:
             cells.update({(c["touchpoint"], c["function"]): c["letters"] for c in answer["cells"]})
         elif status in STALE:

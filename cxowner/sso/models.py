@@ -1,0 +1,84 @@
+"""An organization's OpenID Connect single sign-on, and the identities it has linked to users."""
+
+from django.conf import settings
+from django.db import models
+
+from cxowner.orgs.models import MemberRole, Organization
+from cxowner.orgs.names import OneLine, OneLineQuerySet, one_line_validator
+
+
+class SingleSignOn(OneLine, models.Model):
+    """One organization's identity provider: where its members sign in instead of typing a password.
+
+    The client secret is stored encrypted (cxowner/sso/secrets.py) because it must be sent to the
+    provider as it is; it is never shown again after it is saved.
+    """
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="single_sign_on")
+    name = models.CharField(
+        max_length=100,
+        help_text="The provider as members know it: “Contoso Entra ID”.",
+        validators=[one_line_validator],
+    )
+    issuer = models.URLField(max_length=500, help_text="The issuer's URL, exactly as its discovery document says.")
+    client_id = models.CharField(max_length=300)
+    client_secret_encrypted = models.TextField(editable=False)
+    default_role = models.CharField(max_length=10, choices=MemberRole.choices, default=MemberRole.VIEWER)
+    allow_jit = models.BooleanField(
+        default=False, help_text="Someone the provider signs in, with an allowed e-mail, becomes a member."
+    )
+    sso_only = models.BooleanField(default=False, help_text="Members may not log in with a password.")
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OneLineQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(default_role__in=MemberRole.values), name="singlesignon_default_role_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organization})"
+
+    @property
+    def history_name(self) -> str:
+        return self.name
+
+
+class SsoDomain(models.Model):
+    """An e-mail domain whose people sign in with one organization's provider.
+
+    One domain belongs to one organization: the log-in page sends whoever types an address of it
+    to that provider, so two organizations cannot both claim it."""
+
+    single_sign_on = models.ForeignKey(SingleSignOn, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class SsoIdentity(models.Model):
+    """A provider's subject (`sub`) linked to a user: later sign-ins find the user by it, not by e-mail."""
+
+    single_sign_on = models.ForeignKey(SingleSignOn, on_delete=models.CASCADE, related_name="identities")
+    subject = models.CharField(max_length=255)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["single_sign_on", "subject"], name="ssoidentity_unique_subject"),
+            models.UniqueConstraint(fields=["single_sign_on", "user"], name="ssoidentity_unique_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.user}"

@@ -1,0 +1,38 @@
+"""Reads about single sign-on: which provider an e-mail address signs in with, and who must use one."""
+
+from __future__ import annotations
+
+from .models import SingleSignOn
+
+
+def email_domain(email: str) -> str:
+    """The domain of an address, lower case; "" when it has none."""
+    local, at, domain = email.strip().rpartition("@")
+    return domain.lower().rstrip(".") if at and local else ""
+
+
+def sso_for_email(email: str) -> SingleSignOn | None:
+    """The enabled provider whose organization claims the address's domain, if any."""
+    domain = email_domain(email)
+    if not domain:
+        return None
+    return SingleSignOn.objects.select_related("organization").filter(enabled=True, domains__domain=domain).first()
+
+
+def sso_of_organization(organization_id: int) -> SingleSignOn | None:
+    return SingleSignOn.objects.filter(organization_id=organization_id).prefetch_related("domains").first()
+
+
+def sso_only_for_user(user) -> SingleSignOn | None:
+    """The "SSO only" provider of an organization `user` belongs to: they may not use a password.
+
+    Superusers are exempt: they run the instance, and are how an organization whose provider is
+    down gets its password log-in back (docs/sso-scim.md)."""
+    if user is None or not user.pk or user.is_superuser:
+        return None
+    return (
+        SingleSignOn.objects.select_related("organization")
+        .filter(enabled=True, sso_only=True, organization__memberships__user=user)
+        .order_by("organization__name")
+        .first()
+    )

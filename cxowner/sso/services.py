@@ -1,0 +1,157 @@
+"""Single sign-on's writes: an admin configuring the provider, and a person signed in through it.
+
+Every one is in the history: configuration changes as the admin's, sign-ins, links and
+just-in-time memberships as the identity provider's (its name is the change set's actor).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from cxowner.orgs.history import Change, object_changes, object_record
+from cxowner.orgs.locks import rows_locked
+from cxowner.orgs.models import Membership, Organization
+
+from .models import SingleSignOn, SsoDomain, SsoIdentity
+from .secrets import secret_decrypt, secret_encrypt
+from .sessions import password_sessions_end
+
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# What the history shows of a configuration; the secret only as "replaced".
+RECORDED = ("name", "issuer", "client_id", "domains", "default_role", "allow_jit", "sso_only", "enabled")
+
+
+@dataclass(frozen=True)
+class SsoSettings:
+    """What an admin sets. A blank `client_secret` keeps the one stored."""
+
+    name: str
+    issuer: str
+    client_id: str
+    client_secret: str
+    domains: tuple[str, ...]
+    default_role: str = Membership.Role.VIEWER
+    allow_jit: bool = False
+    sso_only: bool = False
+    enabled: bool = True
+
+
+def domains_parse(text: str) -> tuple[str, ...]:
+    """Domains typed one per line or separated by commas or spaces, lower case, each checked."""
+    domains = sorted({part.strip().lower().lstrip("@").rstrip(".") for part in re.split(r"[\s,;]+", text) if part})
+    bad = [domain for domain in domains if not DOMAIN.match(domain)]
+    if bad:
+        raise ValidationError(f"Not an e-mail domain: {', '.join(bad)}.")
+    return tuple(domains)
+
+
+def _issuer_check(issuer: str) -> str:
+    parts = urlsplit(issuer)
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
+        raise ValidationError({"issuer": "The issuer must be an https:// address."})
+    if parts.query or parts.fragment:
+        raise ValidationError({"issuer": "The issuer has no query or fragment."})
+    return issuer
+
+
+def _domains_free(single_sign_on: SingleSignOn | None, domains: tuple[str, ...]) -> None:
+    taken = SsoDomain.objects.filter(domain__in=domains)
+    if single_sign_on is not None:
+        taken = taken.exclude(single_sign_on=single_sign_on)
+    claimed = sorted(taken.values_list("domain", flat=True))
+    if claimed:
+        raise ValidationError({"domains": f"Another organization signs in {', '.join(claimed)} already."})
+
+
+def _lockout_check(single_sign_on: SingleSignOn | None, wanted: SsoSettings, admin, confirmed: bool) -> None:
+    """Turning on "SSO only" locks every member's password out, the admin's too: unless the admin
+    has signed in through this provider (so it works for them), they must say they mean it."""
+    turning_on = wanted.sso_only and not (single_sign_on is not None and single_sign_on.sso_only)
+    if not turning_on or confirmed:
+        return
+    proven = (
+        single_sign_on is not None and SsoIdentity.objects.filter(single_sign_on=single_sign_on, user=admin).exists()
+    )
+    if not proven:
+        raise ValidationError(
+            {
+                "sso_only": "You have not signed in through this provider yet: if it does not work, nobody can "
+                "log in, you included. Sign in with it first, or tick the confirmation."
+            }
+        )
+
+
+def _recorded(single_sign_on: SingleSignOn, domains: tuple[str, ...]) -> dict:
+    values = {name: getattr(single_sign_on, name) for name in RECORDED if name != "domains"}
+    return {**values, "domains": ", ".join(domains)}
+
+
+def _domains_save(single_sign_on: SingleSignOn, domains: tuple[str, ...]) -> None:
+    kept = SsoDomain.objects.filter(single_sign_on=single_sign_on)
+    kept.exclude(domain__in=domains).delete()
+    new = sorted(set(domains) - set(kept.values_list("domain", flat=True)))
+    try:
+        with transaction.atomic():
+            SsoDomain.objects.bulk_create([SsoDomain(single_sign_on=single_sign_on, domain=domain) for domain in new])
+    except IntegrityError:  # claimed by another organization since _domains_free looked
+        raise ValidationError({"domains": "Another organization has just claimed one of these domains."}) from None
+
+
+@transaction.atomic
+def sso_configure(
+    *, organization: Organization, wanted: SsoSettings, admin, sso_only_confirmed: bool = False
+) -> SingleSignOn:
+    """Create or change the organization's provider, as `admin`; ValidationError naming the field at fault."""
+    rows_locked(Organization.objects.filter(pk=organization.pk)).get()
+    current = SingleSignOn.objects.filter(organization=organization).first()
+    domains = wanted.domains
+    if not domains:
+        raise ValidationError({"domains": "Name at least one e-mail domain."})
+    _issuer_check(wanted.issuer)
+    _domains_free(current, domains)
+    _lockout_check(current, wanted, admin, sso_only_confirmed)
+    if not wanted.client_secret and (current is None or secret_decrypt(current.client_secret_encrypted) is None):
+        # New, or stored under a key that has changed since (SSO_SECRET_KEY, SECRET_KEY).
+        raise ValidationError({"client_secret": "The client secret is needed."})
+    before = _recorded(current, tuple(d.domain for d in current.domains.all())) if current else {}
+    was_sso_only = current is not None and current.sso_only and current.enabled
+    single_sign_on = current or SingleSignOn(organization=organization)
+    for name in RECORDED:
+        if name != "domains":
+            setattr(single_sign_on, name, getattr(wanted, name))
+    if wanted.client_secret:
+        single_sign_on.client_secret_encrypted = secret_encrypt(wanted.client_secret)
+    single_sign_on.full_clean(exclude=["client_secret_encrypted", "organization"])
+    single_sign_on.save()
+    _domains_save(single_sign_on, domains)
+    after = _recorded(single_sign_on, domains)
+    changes = object_changes(object_type="singlesignon", object_id=single_sign_on.pk, before=before, after=after)
+    if wanted.client_secret and current is not None:
+        changes.append(Change("singlesignon", single_sign_on.pk, "client_secret", "set", "replaced"))
+    object_record(obj=single_sign_on, action="update" if current else "create", changes=changes)
+    if single_sign_on.sso_only and single_sign_on.enabled and not was_sso_only:
+        # Members logged in with a password before must not keep working with it.
+        transaction.on_commit(lambda: password_sessions_end(organization_id=organization.pk))
+    return single_sign_on
+
+
+@transaction.atomic
+def sso_only_lift(*, organization: Organization) -> SingleSignOn | None:
+    """Let the organization's members use their passwords again: the way back in when the provider
+    is down and no admin can sign in (manage.py sso_password_login). None if it had no SSO only."""
+    single_sign_on = rows_locked(SingleSignOn.objects.filter(organization=organization, sso_only=True)).first()
+    if single_sign_on is None:
+        return None
+    single_sign_on.sso_only = False
+    single_sign_on.save(update_fields=["sso_only", "updated_at"])
+    changes = object_changes(
+        object_type="singlesignon", object_id=single_sign_on.pk, before={"sso_only": True}, after={"sso_only": False}
+    )
+    object_record(obj=single_sign_on, action="update", changes=changes)
+    return single_sign_on

@@ -1,0 +1,52 @@
+"""Single sign-on against the tests' real identity provider (tests/oidc_provider/), on loopback."""
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.cache import cache
+
+from cxowner.sso.secrets import secret_encrypt
+from tests.factories import SingleSignOnFactory
+from tests.oidc_provider.running import oidc_provider  # noqa: F401  (the fixture)
+
+CALLBACK = "http://testserver/accounts/sso/callback/"
+
+
+@pytest.fixture(autouse=True)
+def clear_cache(db):
+    """The provider's discovery document is cached; lookups are braked in the cache."""
+    cache.clear()
+
+
+@pytest.fixture
+def sso(organization, oidc_provider):  # noqa: F811
+    """`organization` signing in with the provider, a client of its own, allowed domain acme.test."""
+    client_id, client_secret = oidc_provider.client_add(CALLBACK)
+    return SingleSignOnFactory(
+        organization=organization,
+        name="Acme ID",
+        issuer=oidc_provider.issuer,
+        client_id=client_id,
+        client_secret_encrypted=secret_encrypt(client_secret),
+        domains=["acme.test"],
+    )
+
+
+def callback_path(url: str) -> str:
+    """The provider's redirect back, as the test client asks for it (path and query)."""
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == CALLBACK, url
+    return f"{parts.path}?{parts.query}"
+
+
+@pytest.fixture
+def sign_in(client, oidc_provider):  # noqa: F811
+    """sign_in(sso, user) -> cxowner's answer to the provider's redirect back, in `client`."""
+
+    def run(single_sign_on, user, browser=None):
+        browser = browser or client
+        start = browser.get(f"/accounts/sso/{single_sign_on.pk}/start/")
+        assert start.status_code == 302, start.content
+        return browser.get(callback_path(oidc_provider.sign_in(start["Location"], user)))
+
+    return run
