@@ -11,6 +11,7 @@ from django.urls import include, path
 from cxowner import views as web
 from cxowner.health import healthz
 from cxowner.login import LoginView, PasswordResetConfirmView, PasswordResetView
+from cxowner.orgs.live_views import live_changes
 from cxowner.orgs.views import invitation
 from cxowner.sso import views as sso
 
@@ -41,6 +42,8 @@ urlpatterns = [
     path("accounts/sso/callback/", sso.sso_callback, name="sso_callback"),
     path("switch/", web.switch_organization, name="switch_organization"),
     path("invitations/<str:token>/", invitation, name="invitation"),
+    # What a page that lost its live socket missed (docs/live.md).
+    path("o/<slug:org>/live/changes", live_changes, name="live_changes"),
     path("o/<slug:org>/settings/sso/", sso.sso_settings, name="sso_settings"),
     path("o/<slug:org>/", include("ownership.urls")),
     # SCIM 2.0 for identity providers (docs/sso-scim.md); its own root, outside the REST API.

@@ -8,6 +8,7 @@ module that may import them all.
 from celery import shared_task
 
 from cxowner.celery import RETRY_OPTIONS
+from cxowner.orgs.live import live_events_prune
 from ownership.automation import tasks as automation_tasks
 from ownership.gaps import tasks as gaps_tasks
 from ownership.gaps.audit_requests import audit_runs_expire
@@ -45,3 +46,10 @@ def jobs_sweep_task() -> dict[str, int]:
         "audit_runs_failed": audit_runs_expire(),
         "report_jobs_failed": report_jobs_expire(),
     }
+
+
+@shared_task(name="ownership.tasks.live_feed_prune_task", **RETRY_OPTIONS)
+def live_feed_prune_task() -> int:
+    """Beat, hourly: the live feed keeps LIVE_FEED_KEEP_HOURS of changes; a page that was away
+    longer reloads what it shows (docs/live.md)."""
+    return live_events_prune()

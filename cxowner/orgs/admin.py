@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import transaction
 
 from .invitations import invitation_revoke
-from .models import ApiToken, ChangeItem, ChangeSet, Invitation, Membership, Organization
+from .models import ApiToken, ChangeItem, ChangeSet, Invitation, LiveEvent, Membership, Organization
 from .services import token_revoke
 from .signals import MatrixScope, matrix_change_announce
 
@@ -136,3 +136,12 @@ class ChangeSetAdmin(ReadOnlyAdmin):
 class ChangeItemAdmin(ReadOnlyAdmin):
     list_display = ["change_set", "object_type", "object_id", "field", "before", "after"]
     list_select_related = ["change_set__organization"]
+
+
+@admin.register(LiveEvent)
+class LiveEventAdmin(ReadOnlyAdmin):
+    """The live feed the open pages followed: read-only, like the history it mirrors."""
+
+    list_display = ["id", "created_at", "organization", "message"]
+    list_filter = ["organization"]
+    list_select_related = ["organization"]
