@@ -130,7 +130,8 @@ def gap_list_context(request: HttpRequest, membership: Membership) -> dict:
         "rows": rows,
         "params": params.urlencode(),
         # Where the bulk form comes back to: the list as shown, also when the live fragment drew it.
-        "list_url": reverse("ownership:gaps", args=[organization.slug]) + (f"?{query.urlencode()}" if query else ""),
+        "list_url": reverse("ownership:gaps", args=[organization.slug])
+        + (f"?{request.GET.urlencode()}" if request.GET else ""),
         "headers": sort_headers(query, list(chosen.get("ordering") or [])),
         "standing": standing,
         "standing_of": stage or journey,
