@@ -253,6 +253,12 @@
     });
   });
 
+  // The reader filtered or sorted (htmx drew the part anew): an offer about the old rows is void.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var part = event.target.closest && event.target.closest("[data-live-part]");
+    if (part && stateOf(part).offered) { settled(part); say(part, ""); }
+  });
+
   document.addEventListener("cx:live-resync", function () {
     document.querySelectorAll("[data-live-part]").forEach(function (part) { schedule(part, 0, true); });
     announce();
