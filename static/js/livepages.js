@@ -18,11 +18,15 @@
 (function () {
   "use strict";
 
-  var WAIT = { any: 300, gaps: 300, gap: 100 }; // ms: changes arriving meanwhile share one fetch
+  var WAIT = { figures: 300, gaps: 300, gap: 100 }; // ms: changes arriving meanwhile share one fetch
+  // Many pages open on one organization must not fetch in step after each change: each waits a
+  // little more at random, and at least twice as long as its last fetch took, so that a busy
+  // server is asked less often rather than more.
+  var SPREAD = 100;
   var states = new WeakMap();
 
   function stateOf(part) {
-    if (!states.has(part)) states.set(part, { timer: null, busy: false, again: false, force: false, held: false, pending: 0 });
+    if (!states.has(part)) states.set(part, { timer: null, busy: false, again: false, force: false, held: false, seen: 0, took: 0 });
     return states.get(part);
   }
 
@@ -30,8 +34,7 @@
 
   function concerns(part, msg) {
     var on = part.dataset.liveOn;
-    if (on === "any") return true;
-    if (on === "gaps") return msg.kind !== "comment"; // a comment changes no row of the list
+    if (on === "figures" || on === "gaps") return msg.kind !== "comment"; // a comment moves no figure nor row
     var gap = Number(part.dataset.gap);
     var touchpoint = Number(part.dataset.touchpoint || 0);
     var journey = Number(part.dataset.journey || 0);
@@ -48,7 +51,8 @@
     var state = stateOf(part);
     state.force = state.force || force;
     if (state.timer) return;
-    state.timer = setTimeout(function () { state.timer = null; refresh(part); }, wait);
+    var delay = force ? 0 : Math.max(wait, 2 * state.took) + Math.random() * SPREAD;
+    state.timer = setTimeout(function () { state.timer = null; refresh(part); }, delay);
   }
 
   function refresh(part) {
@@ -56,6 +60,7 @@
     if (state.busy) { state.again = true; return; }
     state.busy = true;
     var force = state.force;
+    var started = Date.now();
     state.force = false;
     fetch(part.dataset.liveUrl + window.location.search, { credentials: "same-origin", headers: { "HX-Request": "true" } })
       .then(function (response) {
@@ -66,6 +71,7 @@
       .catch(function (problem) { stopped(part, problem); })
       .finally(function () {
         state.busy = false;
+        state.took = Date.now() - started;
         if (state.again) { state.again = false; refresh(part); }
       });
   }
@@ -101,13 +107,16 @@
       var old = shown.find(function (el) { return el.dataset.liveKey === item.dataset.liveKey; });
       if (old) merge(part, old, item, force);
     });
-    if (!state.pending) say(part, "");
+    if (!state.offered) say(part, "");
   }
 
   // Bring `old` (in the page) up to `item` (fetched): in place, key by key, where it can.
   function merge(part, old, item, force) {
-    if (old.outerHTML === item.outerHTML) return;
     var mode = item.dataset.liveList;
+    if (old.outerHTML === item.outerHTML) {
+      if (mode) settled(part); // back to the order shown: nothing waits for the reader any more
+      return;
+    }
     var oldKids = mode ? Array.from(old.children).filter(hasKey) : childrenKeyed(old);
     var newKids = mode ? Array.from(item.children).filter(hasKey) : childrenKeyed(item);
     if (newKids.length && sameOrder(keys(oldKids), keys(newKids))) {
@@ -171,16 +180,16 @@
 
   function offer(part, old, item) {
     var state = stateOf(part);
-    state.pending += 1;
     state.offered = { old: old, item: item };
     var noun = item.dataset.liveNoun || "row";
-    var n = state.pending;
+    var n = Math.max(state.seen, 1);
     say(part, n + (n === 1 ? " new change" : " new changes") + " to the " + noun + "s listed here: rows came, went or moved.", "Show them");
   }
 
+  // The list shown is the list as it is: no change is waiting for the reader.
   function settled(part) {
     var state = stateOf(part);
-    state.pending = 0;
+    state.seen = 0;
     state.offered = null;
   }
 
@@ -249,7 +258,9 @@
     var msg = event.detail || {};
     if (msg.type && msg.type !== "change") return;
     document.querySelectorAll("[data-live-part]").forEach(function (part) {
-      if (concerns(part, msg)) schedule(part, WAIT[part.dataset.liveOn] || WAIT.any, false);
+      if (!concerns(part, msg)) return;
+      stateOf(part).seen += 1; // the changes a waiting list's note counts
+      schedule(part, WAIT[part.dataset.liveOn] || WAIT.figures, false);
     });
   });
 
@@ -291,10 +302,16 @@
     return item;
   }
 
+  var announced = false;
   function announce() {
     document.querySelectorAll("[data-gap-viewers]").forEach(function (box) {
-      if (window.cxLive && window.cxLive.announce) window.cxLive.announce({ page: box.dataset.page });
+      if (window.cxLive && window.cxLive.announce) {
+        window.cxLive.announce({ page: box.dataset.page });
+        announced = true;
+      }
     });
   }
   document.addEventListener("DOMContentLoaded", announce);
+  // The live connection's script may come after this one: then the page announces itself once loaded.
+  window.addEventListener("load", function () { if (!announced) announce(); });
 })();
