@@ -275,9 +275,9 @@ class Command(BaseCommand):
         slug = organization.slug
         verdicts = []
         for name, page, url in [
-            ("journeys, live part", "journeys list", reverse("journeys:list_live", args=[slug])),
+            ("journeys, live", "journeys list", reverse("journeys:list_live", args=[slug])),
             ("dashboard, live", "dashboard", reverse("dashboard_live", args=[slug])),
-            ("gaps, live part", None, reverse("ownership:gaps_live", args=[slug])),
+            ("gaps, live", None, reverse("ownership:gaps_live", args=[slug])),
         ]:
             ms, response, queries = self.timed(lambda url=url: client.get(url, HTTP_HX_REQUEST="true"))
             self.stdout.write(f"  {name:17} {ms:8.1f} ms  ({queries} queries, {len(response.content) / 1024:.0f} KB)")
