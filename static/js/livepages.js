@@ -264,6 +264,16 @@
     });
   });
 
+  // The live connection ended for good (the session ended, the member was removed): say so
+  // rather than show figures that silently stop moving.
+  document.addEventListener("cx:live-state", function (event) {
+    if (!event.detail || event.detail.state !== "closed") return;
+    document.querySelectorAll("[data-live-part]").forEach(function (part) {
+      stateOf(part).reload = true;
+      say(part, "Not live: this page no longer follows changes. Reload it to see the latest.", "Reload");
+    });
+  });
+
   // The reader filtered or sorted (htmx drew the part anew): an offer about the old rows is void.
   document.addEventListener("htmx:afterSwap", function (event) {
     var part = event.target.closest && event.target.closest("[data-live-part]");

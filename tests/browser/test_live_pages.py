@@ -198,3 +198,13 @@ def test_the_portfolio_after_a_resync_equals_a_fresh_load_and_says_when_the_sess
     fire(page, "cells", journeys=[gap.journey_id])
     expect(page.locator("[data-live-notice]")).to_contain_text("You are logged out")
     screenshot(page, "live-portfolio-logged-out")
+
+
+def test_a_page_whose_live_connection_closed_says_it_is_not_live(demo, live_server, chromium, log_in):
+    page = log_in(chromium.new_context(), "exec")
+
+    page.evaluate("() => document.dispatchEvent(new CustomEvent('cx:live-state', {detail: {state: 'closed'}}))")
+
+    notice = page.locator("[data-live-notice]")
+    expect(notice).to_contain_text("Not live")
+    expect(notice.get_by_role("button", name="Reload")).to_be_visible()
