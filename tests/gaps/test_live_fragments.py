@@ -103,7 +103,7 @@ def test_the_gap_fragment_draws_its_parts_as_the_page_does(gap, organization, cl
 
     fragment = live_parts(client.get(live).content.decode())
 
-    assert set(fragment) == {"score", "decision", "decide", "fix", "comments"}
+    assert set(fragment) == {"head", "score", "decision", "decide", "fix", "comments"}
     assert fragment == live_parts(client.get(page).content.decode())
 
 
