@@ -67,6 +67,7 @@ bench: $(VENV)/.installed
 	$(DEV_ENV) $(MANAGE) bench_imports $(BENCH_IMPORTS_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_reports $(BENCH_REPORTS_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_sheet $(BENCH_SHEET_ARGS)
+	$(DEV_ENV) $(MANAGE) bench_push $(BENCH_PUSH_ARGS)
 	$(DEV_ENV) $(MANAGE) bench_summary
 
 # Editors, audits, a scenario and imports at once on gunicorn and a worker: 5xx and p50/p99 per kind.

@@ -8,6 +8,7 @@ styles of their own: under /api/ and /admin/ inline code is allowed, nothing els
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 COMMON = (
@@ -26,6 +27,9 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         policy = WITH_INLINE if request.path.startswith(INLINE_PREFIXES) else STRICT
+        if settings.LIVE_SOCKET_ORIGIN:
+            # The live sockets served from another address (cxowner/asgi.py) may be reached.
+            policy += f"; connect-src 'self' {settings.LIVE_SOCKET_ORIGIN}"
         response.headers.setdefault("Content-Security-Policy", policy)
         return response
 

@@ -36,6 +36,9 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # First: it makes `runserver` serve ASGI, the pages and their live sockets in one process
+    # (`make run`); production serves the sockets from daphne beside gunicorn (docker-compose.yml).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -49,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
+    "channels",
     "axes",
     "cxowner.orgs",
     "journeys",
@@ -75,6 +79,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "cxowner.urls"
 WSGI_APPLICATION = "cxowner.wsgi.application"
+# The live sockets (/ws/o/<org>/live/, docs/live.md); the HTTP pages stay on gunicorn in production.
+ASGI_APPLICATION = "cxowner.asgi.application"
 
 TEMPLATES = [
     {
@@ -192,6 +198,31 @@ else:
             "LOCATION": "cxowner_cache",
         }
     }
+
+# What every open page hears of (docs/live.md). With Redis, changes are sent to the channel layer
+# as they commit, from the web server and the worker alike. Without it the layer lives in the web
+# process, which the worker cannot reach: the web process relays the change feed instead, reading
+# it every LIVE_RELAY_SECONDS (cxowner/orgs/live_relay.py).
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # capacity: a page that reads nothing keeps at most this many messages waiting; past
+            # it, messages to it are dropped (it catches up from the feed) and the others go on.
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": envint("LIVE_CAPACITY", 200), "expiry": 60},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 200}}}
+LIVE_RELAY = envbool("LIVE_RELAY", not REDIS_URL)
+# Where pages open their socket when it is not their own address (ws[s]://host:port); empty: the
+# page's own host, where the proxy (or runserver) serves /ws/.
+LIVE_SOCKET_ORIGIN = os.environ.get("LIVE_SOCKET_ORIGIN", "").rstrip("/")
+LIVE_RELAY_SECONDS = envfloat("LIVE_RELAY_SECONDS", 0.25)
+# A page that missed more changes than this reloads what it shows instead of replaying them.
+LIVE_CATCH_UP_MAX = envint("LIVE_CATCH_UP_MAX", 100)
+# How often an open socket checks that its session is still valid and its user still a member.
+LIVE_SESSION_CHECK_SECONDS = envfloat("LIVE_SESSION_CHECK_SECONDS", 30)
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):

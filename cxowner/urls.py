@@ -10,6 +10,7 @@ from django.urls import include, path
 from cxowner import views as web
 from cxowner.health import healthz
 from cxowner.login import LoginView, PasswordResetConfirmView, PasswordResetView
+from cxowner.orgs.live_views import live_changes
 from cxowner.orgs.views import invitation
 
 urlpatterns = [
@@ -35,6 +36,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", web.switch_organization, name="switch_organization"),
     path("invitations/<str:token>/", invitation, name="invitation"),
+    # What a page that lost its live socket missed (docs/live.md).
+    path("o/<slug:org>/live/changes", live_changes, name="live_changes"),
     path("o/<slug:org>/", include("ownership.urls")),
 ]
 

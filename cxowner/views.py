@@ -5,10 +5,11 @@ module imports no app, so that every app may build on it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import TypeVar
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
@@ -16,9 +17,11 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cxowner.orgs.errors import StaleVersion
+from cxowner.orgs.live import live_cursor
 from cxowner.orgs.models import Membership
 from cxowner.orgs.selectors import membership_get, organizations_for, role_at_least
 
@@ -76,6 +79,12 @@ def render_org(
         "organizations": organizations_for(user=request.user) if not request.htmx else [],
         "can_edit": membership.can_edit,
         "can_manage": membership.can_manage,
+        # Where the page's live socket starts from: it has seen every change up to this one. Read
+        # when the frame (base.html) asks for it: a fragment that does not extend it costs nothing.
+        "live_cursor": None
+        if request.htmx
+        else SimpleLazyObject(partial(live_cursor, organization_id=membership.organization_id)),
+        "live_socket_origin": settings.LIVE_SOCKET_ORIGIN,
         **(context or {}),
     }
     return render(request, template, full, status=status)

@@ -43,6 +43,8 @@ def pytest_configure(config):
         settings.CELERY_BROKER_URL = redis_url
         celery_app.conf.broker_url = redis_url
     settings.CACHES["default"]["LOCATION"] = redis_url
+    if "hosts" in settings.CHANNEL_LAYERS["default"].get("CONFIG", {}):  # the live pages' layer
+        settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [redis_url]
     settings.REDIS_URL = redis_url
 
 

@@ -10,7 +10,8 @@ from tests.factories import matrix_build
 pytestmark = pytest.mark.django_db
 
 # page -> the most queries it may make, whatever the matrix's size. Each includes the session,
-# the user, the membership and the organization switcher (4); the rest is named per page.
+# the user, the membership, the organization switcher and the live feed's cursor (5); the rest is
+# named per page.
 PAGES = {
     # + the figures: functions, coverage, open gaps by journey, open gaps by function, journeys; the
     # period's change: its gap events, the coverage gaps they touch, the resolutions of this period
@@ -18,29 +19,29 @@ PAGES = {
     # the member to confirm A's
     "dashboard": 17,
     # + journeys with their sizes, coverage, open gaps by journey, last letter change by journey
-    "journeys:list": 8,
+    "journeys:list": 9,
     # nothing else: an empty form
-    "journeys:create": 4,
+    "journeys:create": 5,
     # + journey, touchpoint, the stage choices, the selected stage, its A letters, their roles
-    "journeys:touchpoint_edit": 10,
+    "journeys:touchpoint_edit": 11,
     # + journey, functions, roles, touchpoints, stages, the drawn rows' letters and open gaps,
     # coverage, open gaps by severity, gaps about the journey, the member's undo/redo history
-    "journeys:matrix": 15,
-    "journeys:map": 14,
+    "journeys:matrix": 16,
+    "journeys:map": 15,
     # + count, page of gaps, filter choices (2), touchpoint locator, any audit run; the header's
     # figures: coverage, open gaps by severity
     "ownership:gaps": 13,
     # + functions, letter counts, roles, open gaps, role form choices (functions, members)
-    "ownership:functions": 11,
+    "ownership:functions": 12,
     # + runs, the gap events since the run before each, those gaps, the worker's heartbeat (a
     # cache read: a query with the database cache)
-    "ownership:audits": 8,
+    "ownership:audits": 9,
     # + journeys, the upload form's pending-import check in the session
-    "ownership:import": 6,
+    "ownership:import": 7,
     # + functions, touchpoints, letters (the file's size grows, not its queries)
     "ownership:export_csv": 6,
     # + members, tokens, open invitations
-    "ownership:members": 7,
+    "ownership:members": 8,
 }
 
 

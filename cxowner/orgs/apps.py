@@ -5,3 +5,6 @@ class OrgsConfig(AppConfig):
     name = "cxowner.orgs"
     label = "orgs"
     verbose_name = "Organizations"
+
+    def ready(self) -> None:
+        from . import live_signals  # noqa: F401  (connects the live sockets' receivers)

@@ -36,6 +36,7 @@ from django.db import models
 
 from .bulk import columns_insert
 from .change_context import current_change_context
+from .live import live_record
 
 
 class AppendOnly(Exception):
@@ -261,6 +262,18 @@ def change_set_record(
             "before": [change.before for change in changes],
             "after": [change.after for change in changes],
         },
+    )
+    live_record(
+        organization_id=organization_id,
+        kind=kind,
+        journey_ids=[journey_id, *(change.journey_id for change in changes)],
+        touchpoint_ids=[change.touchpoint_id for change in changes],
+        cells=[
+            {"touchpoint_id": c.touchpoint_id, "function_id": c.function_id, "letters": c.after or ""}
+            for c in changes
+            if c.object_type == "cell"
+        ],
+        change_set=change_set.pk,
     )
     return change_set
 

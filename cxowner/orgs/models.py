@@ -186,5 +186,6 @@ class Invitation(models.Model):
 
 # The record of changes lives in its own module; importing it here registers its models.
 from .history import ChangeItem, ChangeSet  # noqa: E402
+from .live import LiveEvent  # noqa: E402
 
-__all__ = ["ApiToken", "ChangeItem", "ChangeSet", "Invitation", "Membership", "Organization"]
+__all__ = ["ApiToken", "ChangeItem", "ChangeSet", "Invitation", "LiveEvent", "Membership", "Organization"]

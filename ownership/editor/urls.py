@@ -28,6 +28,7 @@ urlpatterns = [
     path("<int:journey_id>/activity/", history.journey_activity, name="activity"),
     path(touchpoint + "history/", history.touchpoint_changes, name="touchpoint_history"),
     path("<int:journey_id>/cells/", matrix.cell_set, name="cell"),
+    path("<int:journey_id>/live-rows/", matrix.matrix_live_rows, name="live_rows"),
     path("<int:journey_id>/cells/batch/", matrix.cells_batch, name="cells_batch"),
     path("<int:journey_id>/undo/", matrix.undo, name="undo"),
     path("<int:journey_id>/redo/", matrix.redo, name="redo"),

@@ -150,6 +150,31 @@ def journey_map(request: HttpRequest, membership: Membership, org: str, journey_
     )
 
 
+# Rows changed elsewhere (docs/live.md) --------------------------------------------------------
+LIVE_ROWS_MAX = 200
+
+
+@org_view()
+def matrix_live_rows(request: HttpRequest, membership: Membership, org: str, journey_id: int) -> HttpResponse:
+    """GET ?touchpoints=1,2: the rows a change pushed to the page can have altered, and the
+    journey's figures, in the pieces static/js/matrix.js puts in place; for viewers too."""
+    journey = journey_get(organization=membership.organization, journey_id=journey_id)
+    try:
+        ids = {int(part) for part in request.GET.get("touchpoints", "").split(",") if part.strip()}
+    except ValueError:
+        return _text("touchpoints: whole numbers separated by commas.")
+    if len(ids) > LIVE_ROWS_MAX:
+        return _text(f"Ask for at most {LIVE_ROWS_MAX} touchpoints; reload the page for more.")
+    if len(ids) == 1:
+        # One touchpoint (a cell edit): by index, whatever the journey's size.
+        touchpoint = touchpoint_get(organization=membership.organization, journey=journey, touchpoint_id=ids.pop())
+        changed = rows_after_change(journey=journey, touchpoint=touchpoint)
+    else:
+        changed = rows_after_cells_change(journey=journey, touchpoint_ids=ids)
+    context = {"matrix": changed, "summary": journey_summary(journey=journey), "journey": journey, "rows": changed.rows}
+    return render_org(request, membership, "journeys/_live_rows.html", context)
+
+
 # Cells ---------------------------------------------------------------------------------------
 def _cell_response(
     request: HttpRequest,

@@ -12,6 +12,7 @@ from datetime import datetime
 from django.db.models import F, QuerySet
 
 from cxowner.orgs.bulk import columns_insert
+from cxowner.orgs.live import LIVE_IDS_MAX, live_record
 from cxowner.orgs.models import Organization
 from ownership.engine.rules import Finding
 from ownership.models import AuditRun, Gap, GapEvent, GapStatus
@@ -113,7 +114,25 @@ def gaps_reconcile(
     _gaps_write_found(wanted=wanted, known=known, changes=changes, events=events)
     _gaps_resolve(gone=[known[fp] for fp in open_known if fp not in wanted], changes=changes, events=events)
     events.write()
+    if run is not None and (events.rows or changes.updated):
+        _audit_live_record(events)
     return changes
+
+
+def _audit_live_record(events: _Events) -> None:
+    """An audit that repaired the gaps tells the open pages which (a write's own refresh is told
+    with the write's change set)."""
+    gap_ids = sorted({gap_id for gap_id, _ in events.rows})
+    places = Gap.objects.filter(pk__in=gap_ids[: LIVE_IDS_MAX + 1]).values_list("journey_id", "touchpoint_id")
+    places = list(places) if len(gap_ids) <= LIVE_IDS_MAX else []
+    live_record(
+        organization_id=events.organization.pk,
+        kind="audit",
+        journey_ids=[journey for journey, _ in places],
+        touchpoint_ids=[touchpoint for _, touchpoint in places],
+        gap_ids=gap_ids,
+        run=events.run.pk,
+    )
 
 
 def _gaps_known(

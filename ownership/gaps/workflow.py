@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cxowner.orgs.history import object_deleted, object_record
+from cxowner.orgs.live import live_record
 from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.mail import mail_send, organization_subject
 from cxowner.orgs.models import Membership
@@ -53,8 +54,21 @@ def gap_overdue(gap: Gap, *, today: date) -> bool:
     )
 
 
-def _versioned(*, gap: Gap, version: int | None, **changes) -> Gap:
-    """Write `changes` to an open gap still at `version` (None: whatever its version)."""
+def gap_live_record(*, gap: Gap, kind: str, **extra) -> None:
+    """The live event of a decision on a gap (which writes no change set): its pages are told."""
+    live_record(
+        organization_id=gap.organization_id,
+        kind=kind,
+        journey_ids=[gap.journey_id],
+        touchpoint_ids=[gap.touchpoint_id, gap.next_touchpoint_id],
+        gap_ids=[gap.pk],
+        **extra,
+    )
+
+
+def _versioned(*, gap: Gap, version: int | None, live: str, **changes) -> Gap:
+    """Write `changes` to an open gap still at `version` (None: whatever its version); `live` is
+    the kind of the event every open page of the gap hears of."""
     with transaction.atomic():
         # The decision before this one, read under the row's lock: whether a risk was accepted.
         locked = rows_locked(Gap.objects.filter(pk=gap.pk), no_key=True)
@@ -63,6 +77,7 @@ def _versioned(*, gap: Gap, version: int | None, **changes) -> Gap:
             gap, version=version, where={"resolved_at__isnull": True}, refuse=_refuse_resolved, **changes
         )
         _decision_record(gap=gap, before=before)
+        gap_live_record(gap=gap, kind=live)
     return gap
 
 
@@ -90,7 +105,7 @@ def gap_assign(*, gap: Gap, assignee, due_on: date | None, version: int | None) 
     if assignee is not None and not members.filter(user=assignee).exists():
         raise ValidationError({"assignee": NOT_A_MEMBER})
     previous = gap.assignee_id
-    gap = _versioned(gap=gap, version=version, assignee=assignee, due_on=due_on)
+    gap = _versioned(gap=gap, version=version, live="gap.assigned", assignee=assignee, due_on=due_on)
     if assignee is not None and assignee.pk != previous:
         transaction.on_commit(lambda: gap_assigned.send(sender=Gap, gap_id=gap.pk))
     return gap
@@ -99,7 +114,12 @@ def gap_assign(*, gap: Gap, assignee, due_on: date | None, version: int | None) 
 def gap_acknowledge(*, gap: Gap, version: int | None) -> Gap:
     """Someone has seen the gap and it is being dealt with."""
     return _versioned(
-        gap=gap, version=version, workflow_status=GapStatus.ACKNOWLEDGED, risk_reason="", risk_expires_on=None
+        gap=gap,
+        version=version,
+        live="gap.acknowledged",
+        workflow_status=GapStatus.ACKNOWLEDGED,
+        risk_reason="",
+        risk_expires_on=None,
     )
 
 
@@ -107,7 +127,12 @@ def gap_accept_risk(*, gap: Gap, reason: str, expires_on: date | None, version: 
     """Decide to live with the gap until `expires_on`, for a stated reason; it reopens that day."""
     reason = risk_acceptance_check(reason=reason, expires_on=expires_on, today=today)
     return _versioned(
-        gap=gap, version=version, workflow_status=GapStatus.ACCEPTED, risk_reason=reason, risk_expires_on=expires_on
+        gap=gap,
+        version=version,
+        live="gap.accepted",
+        workflow_status=GapStatus.ACCEPTED,
+        risk_reason=reason,
+        risk_expires_on=expires_on,
     )
 
 
@@ -130,7 +155,7 @@ def risk_acceptance_check(*, reason: str, expires_on: date | None, today: date) 
 
 def gap_reopen(*, gap: Gap, version: int | None) -> Gap:
     """Back to open: an acknowledgement or an accepted risk withdrawn (the reason is kept)."""
-    return _versioned(gap=gap, version=version, workflow_status=GapStatus.OPEN)
+    return _versioned(gap=gap, version=version, live="gap.reopened", workflow_status=GapStatus.OPEN)
 
 
 def accepted_risks_reopen(*, today: date) -> int:
@@ -174,6 +199,7 @@ def gap_comment_add(*, gap: Gap, author, body: str, integration: str = "") -> Ga
         organization_id=gap.organization_id, gap=gap, author=author, integration=integration, body=body
     )
     gap_commented.send(sender=GapComment, comment=comment)
+    gap_live_record(gap=gap, kind="comment", comment_id=comment.pk)
     return comment
 
 

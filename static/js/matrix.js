@@ -516,5 +516,14 @@
   window.cxMatrix = {
     table: table, editable: editable, hooks: hooks, rows: rows, findCell: findCell, activate: activate,
     say: say, batch: batch, loadAll: loadAll, functionName: functionName, hideMenu: function () { hideMenu(false); },
+    // For matrix-live.js: put pieces fetched for a change made elsewhere in place as the page's
+    // own answers are, watch the "more rows" placeholders of a table drawn anew, and tell which
+    // cells hold letters typed here and not saved yet.
+    apply: apply,
+    // Runs `step` (returning a promise) after the page's own saves still under way, and holds the
+    // next ones until it is done: rows fetched for another's change never predate our own.
+    after: function (step) { queue = queue.then(step, step); return queue; },
+    observeMore: function () { if (observer) table.querySelectorAll("tr.rows-more").forEach(function (tr) { observer.observe(tr); }); },
+    pendingKeys: function () { return Object.keys(pending); },
   };
 })();

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
@@ -296,3 +297,33 @@ def test_webhook_answering_500_is_retried_and_every_attempt_recorded(celery):
         (2, 500, False),
         (3, 500, False),
     ]
+
+
+def test_an_audit_the_worker_ran_reaches_an_open_page(celery):
+    """The worker's change goes through Redis to a socket of the organization (docs/live.md)."""
+    from asgiref.sync import async_to_sync
+    from channels.testing import WebsocketCommunicator
+
+    from cxowner.asgi import application
+    from tests.factories import MembershipFactory, client_for
+
+    organization = organization_with_gaps()
+    session = client_for(MembershipFactory(organization=organization).user).cookies["sessionid"].value
+    socket = WebsocketCommunicator(
+        application,
+        f"/ws/o/{organization.slug}/live/",
+        headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={session}".encode())],
+    )
+    celery.worker("worker")
+
+    async def scenario():
+        assert (await socket.connect())[0]
+        await socket.receive_json_from()  # hello
+        await database_sync_to_async(request_audit)(organization)
+        message = await socket.receive_json_from(timeout=TIMEOUT)
+        await socket.disconnect()
+        return message
+
+    message = async_to_sync(scenario)()
+    assert message["kind"] == "audit"
+    assert message["gap_ids"] == sorted(Gap.objects.filter(organization=organization).values_list("id", flat=True))
