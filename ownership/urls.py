@@ -27,11 +27,13 @@ pages = [
     path("inbox/<int:item_id>/open/", inbox_views.inbox_open, name="inbox_open"),
     path("inbox/<int:item_id>/read/", inbox_views.inbox_read, name="inbox_read"),
     path("gaps/", gap_list_views.gap_list, name="gaps"),
+    path("gaps/live/", gap_list_views.gap_list_live, name="gaps_live"),
     path("gaps/bulk/", gap_list_views.gap_bulk, name="gaps_bulk"),
     path("gaps/mine/", gap_views.my_gaps, name="my_gaps"),
     path("gaps.csv", gaps_export_views.gaps_export, {"fmt": "csv"}, name="gaps_csv"),
     path("gaps.xlsx", gaps_export_views.gaps_export, {"fmt": "xlsx"}, name="gaps_xlsx"),
     path("gaps/<int:gap_id>/", gap_views.gap_detail, name="gap"),
+    path("gaps/<int:gap_id>/live/", gap_views.gap_detail_live, name="gap_live"),
     path("gaps/<int:gap_id>/assign/", gap_views.gap_assign, name="gap_assign"),
     path("gaps/<int:gap_id>/acknowledge/", gap_views.gap_acknowledge, name="gap_acknowledge"),
     path("gaps/<int:gap_id>/accept-risk/", gap_views.gap_accept_risk, name="gap_accept_risk"),
@@ -111,6 +113,7 @@ pages = [
 
 urlpatterns = [
     path("", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/live/", dashboard_views.dashboard_live, name="dashboard_live"),
     path("journeys/", include("ownership.editor.urls")),
     path("scenarios/", include("ownership.scenarios.urls")),
     path("", include((pages, "ownership"))),

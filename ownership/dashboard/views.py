@@ -29,6 +29,19 @@ SHORT_LIST = 4  # bars in "who owns CX" and "gaps by rule", so that the page sta
 
 @org_view()
 def dashboard(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
+    return render_org(
+        request, membership, "dashboard/dashboard.html", {"nav": "dashboard", **dashboard_context(request, membership)}
+    )
+
+
+@org_view()
+def dashboard_live(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
+    """The dashboard's figures for the same period and open journey, as the page draws them:
+    what an open dashboard fetches when a change reaches the live gap state."""
+    return render_org(request, membership, "dashboard/_live.html", dashboard_context(request, membership))
+
+
+def dashboard_context(request: HttpRequest, membership: Membership) -> dict:
     try:
         open_journey = int(request.GET["journey"]) if request.GET.get("journey") else None
     except ValueError:
@@ -40,43 +53,37 @@ def dashboard(request: HttpRequest, membership: Membership, org: str) -> HttpRes
     figures = data.figures
     gaps_url = reverse("ownership:gaps", args=[organization.slug])
     rules = figures.gaps.rules_most_first()
-    return render_org(
-        request,
-        membership,
-        "dashboard/dashboard.html",
-        {
-            "nav": "dashboard",
-            "data": data,
-            "figures": figures,
-            "days": days,
-            "periods": [
-                {"days": n, "query": "?" + urlencode(_query(period=n, heat=all_journeys, journey=open_journey))}
-                for n in PERIODS
-            ],
-            "cards": change_cards(data),
-            "trend": trend_chart(figures.change.trend),
-            "severity_bars": severity_bars(figures.gaps),
-            "rule_bars": [
-                {**bar, "code": code}
-                for bar, (code, _) in zip(bars([(rule_text(r).title, n) for r, n in rules]), rules, strict=True)
-            ][:SHORT_LIST],
-            "top_gaps": [
-                {"gap": top.gap, "journey": top.journey, "text": rule_text(top.gap.rule)} for top in data.top_gaps
-            ],
-            # The two bar lists share a column: the longest bars, the rest a link away.
-            "share_bars": bars(list(data.accountable_share), total=data.accountable_total)[:SHORT_LIST],
-            "share_more": max(len(data.accountable_share) - SHORT_LIST, 0),
-            "rule_more": max(len(rules) - SHORT_LIST, 0),
-            "function_rows": function_rows(figures, gaps_url),
-            "journey_rows": [
-                {"place": place, "change": change_words(place.change, days=days, earlier=figures.change.earlier)}
-                for place in figures.worst_journeys
-            ],
-            "heat_rows": heat_rows(data, gaps_url, days),
-            # The reviews that ask this member to confirm A's (their inbox told them too).
-            "review_requests": review_requests_open(membership=membership),
-        },
-    )
+    return {
+        "data": data,
+        "figures": figures,
+        "days": days,
+        "periods": [
+            {"days": n, "query": "?" + urlencode(_query(period=n, heat=all_journeys, journey=open_journey))}
+            for n in PERIODS
+        ],
+        "cards": change_cards(data),
+        "trend": trend_chart(figures.change.trend),
+        "severity_bars": severity_bars(figures.gaps),
+        "rule_bars": [
+            {**bar, "code": code}
+            for bar, (code, _) in zip(bars([(rule_text(r).title, n) for r, n in rules]), rules, strict=True)
+        ][:SHORT_LIST],
+        "top_gaps": [
+            {"gap": top.gap, "journey": top.journey, "text": rule_text(top.gap.rule)} for top in data.top_gaps
+        ],
+        # The two bar lists share a column: the longest bars, the rest a link away.
+        "share_bars": bars(list(data.accountable_share), total=data.accountable_total)[:SHORT_LIST],
+        "share_more": max(len(data.accountable_share) - SHORT_LIST, 0),
+        "rule_more": max(len(rules) - SHORT_LIST, 0),
+        "function_rows": function_rows(figures, gaps_url),
+        "journey_rows": [
+            {"place": place, "change": change_words(place.change, days=days, earlier=figures.change.earlier)}
+            for place in figures.worst_journeys
+        ],
+        "heat_rows": heat_rows(data, gaps_url, days),
+        # The reviews that ask this member to confirm A's (their inbox told them too).
+        "review_requests": review_requests_open(membership=membership),
+    }
 
 
 def period_of(value: str | None) -> int:

@@ -39,18 +39,23 @@ def _headings(query: PortfolioQuery, params) -> list[dict]:
 
 @org_view()
 def journey_list(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
+    context = {"nav": "journeys", "manager_filters": MANAGER_FILTERS.items(), **portfolio_context(request, membership)}
+    return render_org(request, membership, "journeys/journey_list.html", context)
+
+
+@org_view()
+def journey_list_live(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
+    """The portfolio's table for the same sort and filters, as the page draws it: what an open
+    journeys list fetches when a change reaches the live gap state."""
+    return render_org(request, membership, "journeys/_portfolio_table.html", portfolio_context(request, membership))
+
+
+def portfolio_context(request: HttpRequest, membership: Membership) -> dict:
     query = PortfolioQuery.from_params(request.GET)
     rows = journey_portfolio(organization=membership.organization, query=query)
-    return render_org(
-        request,
-        membership,
-        "journeys/journey_list.html",
-        {
-            "nav": "journeys",
-            "rows": rows,
-            "query": query,
-            "headings": _headings(query, request.GET),
-            "manager_filters": MANAGER_FILTERS.items(),
-            "has_journeys": bool(rows) or query.active,
-        },
-    )
+    return {
+        "rows": rows,
+        "query": query,
+        "headings": _headings(query, request.GET),
+        "has_journeys": bool(rows) or query.active,
+    }

@@ -21,6 +21,7 @@ touchpoint = "<int:journey_id>/touchpoints/<int:touchpoint_id>/"
 
 urlpatterns = [
     path("", portfolio.journey_list, name="list"),
+    path("live/", portfolio.journey_list_live, name="list_live"),
     path("new/", journey_create, name="create"),
     path("<int:journey_id>/", matrix.matrix, name="matrix"),
     path("<int:journey_id>/map/", matrix.journey_map, name="map"),

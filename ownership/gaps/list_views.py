@@ -91,6 +91,20 @@ def _selected(values: list[str]) -> list[tuple[int, int]] | None:
 
 @org_view()
 def gap_list(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
+    context = {"nav": "gaps", **gap_list_context(request, membership)}
+    template = "ownership/_gap_table.html" if request.htmx else "ownership/gap_list.html"
+    return render_org(request, membership, template, context)
+
+
+@org_view()
+def gap_list_live(request: HttpRequest, membership: Membership, org: str) -> HttpResponse:
+    """The list's table as the page shows it for the same filters, sort and page: what an open
+    list fetches when a change reaches the live gap state (static/js/livepages.js)."""
+    return render_org(request, membership, "ownership/_gap_table.html", gap_list_context(request, membership))
+
+
+def gap_list_context(request: HttpRequest, membership: Membership) -> dict:
+    """The table's rows, figures and headings for the filters in the request's query."""
     organization = membership.organization
     gaps, query = gap_filter(request, organization)
     page = Paginator(gaps.qs, GAPS_PER_PAGE).get_page(request.GET.get("page"))
@@ -110,19 +124,19 @@ def gap_list(request: HttpRequest, membership: Membership, org: str) -> HttpResp
         journey_id=journey.pk if journey is not None and stage is None else None,
         stage_id=stage.pk if stage is not None else None,
     )
-    context = {
-        "nav": "gaps",
+    return {
         "filter": gaps,
         "page": page,
         "rows": rows,
         "params": params.urlencode(),
+        # Where the bulk form comes back to: the list as shown, also when the live fragment drew it.
+        "list_url": reverse("ownership:gaps", args=[organization.slug])
+        + (f"?{request.GET.urlencode()}" if request.GET else ""),
         "headers": sort_headers(query, list(chosen.get("ordering") or [])),
         "standing": standing,
         "standing_of": stage or journey,
         "bulk_form": BulkForm(members=members_by_name(organization)) if membership.can_edit and rows else None,
     }
-    template = "ownership/_gap_table.html" if request.htmx else "ownership/gap_list.html"
-    return render_org(request, membership, template, context)
 
 
 @org_view(Membership.Role.EDITOR, "POST")

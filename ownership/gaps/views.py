@@ -72,11 +72,23 @@ def _gap(membership: Membership, gap_id: int) -> Gap:
 
 @org_view()
 def gap_detail(request: HttpRequest, membership: Membership, org: str, gap_id: int) -> HttpResponse:
+    context = {"nav": "gaps", **gap_detail_context(request, membership, gap_id)}
+    return render_org(request, membership, "ownership/gap_detail.html", context)
+
+
+@org_view()
+def gap_detail_live(request: HttpRequest, membership: Membership, org: str, gap_id: int) -> HttpResponse:
+    """The parts of the gap's page a change can move (its score, status, decisions, fix panel and
+    comments), as the page draws them: what an open gap page fetches when its gap changes."""
+    context = gap_detail_context(request, membership, gap_id)
+    return render_org(request, membership, "ownership/_gap_live.html", context)
+
+
+def gap_detail_context(request: HttpRequest, membership: Membership, gap_id: int) -> dict:
     gap = _gap(membership, gap_id)
     initial = {"version": gap.version}
     members = members_by_name(membership.organization)
-    context = {
-        "nav": "gaps",
+    return {
         "gap": gap,
         "text": rule_text(gap.rule),
         "overdue": gap_workflow.gap_overdue(gap, today=timezone.localdate()),
@@ -100,7 +112,6 @@ def gap_detail(request: HttpRequest, membership: Membership, org: str, gap_id: i
         "surface": "page",
         "in_page": True,
     }
-    return render_org(request, membership, "ownership/gap_detail.html", context)
 
 
 def _decide(

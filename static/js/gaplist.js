@@ -55,4 +55,5 @@
   function ready() { showFields(); refresh(); }
   document.addEventListener("DOMContentLoaded", ready);
   document.addEventListener("htmx:afterSwap", ready);
+  document.addEventListener("cx:live-swapped", ready); // rows a change brought (static/js/livepages.js)
 })();

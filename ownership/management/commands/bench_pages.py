@@ -229,6 +229,7 @@ class Command(BaseCommand):
         out(f"  undo of it        {undo_ms:8.1f} ms  ({undo_queries} queries)  target < 500 ms")
         function = organization.functions.order_by("position").first()
         dashboard_url = reverse("dashboard", args=[organization.slug])
+        page_times = {}
         for name, url in [
             ("journeys list", reverse("journeys:list", args=[organization.slug])),
             ("dashboard", dashboard_url),
@@ -240,8 +241,9 @@ class Command(BaseCommand):
         ]:
             ms, response, queries = self.timed(lambda url=url: client.get(url))
             out(f"  {name:17} {ms:8.1f} ms  ({queries} queries, {len(response.content) / 1024:.0f} KB)")
-            if name == "dashboard":
-                dashboard_ms = ms
+            page_times[name] = ms
+        dashboard_ms = page_times["dashboard"]
+        live = self.live_parts(client, organization, page_times)
         # The dashboard's change over 90 days walks back through the period's gap events: with a
         # busy quarter behind it, it should cost about what it costs with none.
         events = gap_history(organization, days=90)
@@ -263,9 +265,25 @@ class Command(BaseCommand):
                     digits=2,
                 ),
                 at_most("dashboard over 90 days / the dashboard", history_ms / dashboard_ms, 2.0, "×", digits=2),
+                *live,
             ],
         )
         self.browser(client, matrix_url)
+
+    def live_parts(self, client, organization, page_times: dict) -> list:
+        """What an open page fetches after each change (docs/live.md): it costs no more than its page."""
+        slug = organization.slug
+        verdicts = []
+        for name, page, url in [
+            ("journeys, live", "journeys list", reverse("journeys:list_live", args=[slug])),
+            ("dashboard, live", "dashboard", reverse("dashboard_live", args=[slug])),
+            ("gaps, live", None, reverse("ownership:gaps_live", args=[slug])),
+        ]:
+            ms, response, queries = self.timed(lambda url=url: client.get(url, HTTP_HX_REQUEST="true"))
+            self.stdout.write(f"  {name:17} {ms:8.1f} ms  ({queries} queries, {len(response.content) / 1024:.0f} KB)")
+            if page:
+                verdicts.append(at_most(f"{name} / the {page} page", ms / page_times[page], 1.1, "×", digits=2))
+        return verdicts
 
     def browser(self, client, matrix_url: str) -> None:
         if not Path(CHROMIUM).exists():
