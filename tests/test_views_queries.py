@@ -40,8 +40,8 @@ PAGES = {
     "ownership:import": 7,
     # + functions, touchpoints, letters (the file's size grows, not its queries)
     "ownership:export_csv": 6,
-    # + members, tokens, open invitations
-    "ownership:members": 8,
+    # + members, tokens, open invitations, the identity provider's groups (SCIM)
+    "ownership:members": 9,
 }
 
 
