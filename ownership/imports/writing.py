@@ -81,6 +81,7 @@ class ImportPlan:
     stale_stages: list[int] = field(default_factory=list)
     stale_touchpoints: list[int] = field(default_factory=list)
     stale_letters: list[int] = field(default_factory=list)
+    stale_cells: list[tuple[int, int, str]] = field(default_factory=list)  # (touchpoint, function, letter) of each
     batches: list[_Batch] = field(default_factory=list)
 
 
@@ -301,7 +302,11 @@ def _letters_planned(
             if new:
                 batch.cells.append(_Cell(touchpoint, function, new))
                 summary.letters_added += len(new)
-    plan.stale_letters = [pk for cell in have.values() for pk in cell.values() if pk not in kept]
+    for (touchpoint_id, function_id), held in have.items():
+        for letter, pk in held.items():
+            if pk not in kept:
+                plan.stale_letters.append(pk)
+                plan.stale_cells.append((touchpoint_id, function_id, letter))
     summary.letters_removed += len(plan.stale_letters)
 
 
