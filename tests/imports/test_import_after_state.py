@@ -2,7 +2,8 @@
 not read back: it must be exactly what a read of the journeys gives once the plan is written."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from cxowner.orgs.history import ChangeItem, ChangeSet
 from journeys.models import Touchpoint
@@ -71,3 +72,14 @@ def test_a_replacing_reimport_records_what_it_removed_and_rewrote(organization):
     shelf = Touchpoint.objects.get(organization=organization, name="Shelf").pk
     channels = {(item.before, item.after) for item in items if item.field == "channel"}
     assert (gone, (shelf, "A") in emptied, channels) == ({"Receipt"}, True, {("Store", "Store counter")})
+
+
+def test_the_history_of_an_import_reads_nothing_back_after_its_writes(organization):
+    run_import(organization, FIRST)
+    with CaptureQueriesContext(connection) as captured:
+        run_import(organization, SECOND)
+    statements = [query["sql"] for query in captured.captured_queries]
+    last_write = max(i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "ownership_assignment"'))
+    recorded = next(i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "orgs_changeset"'))
+    # Before after.py: the journeys, touchpoints, letters and functions, read again here.
+    assert statements[last_write + 1 : recorded] == []
