@@ -2,7 +2,12 @@
 each column travels as one array in PostgreSQL's text format (cxowner/orgs/bulk.py), so quotes,
 backslashes, braces, commas and the word NULL must come back as written."""
 
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -77,3 +82,11 @@ def test_a_thousand_rows_are_one_insert_on_postgresql(change_set):
         )
     assert [q["sql"][:29] for q in queries.captured_queries] == ['INSERT INTO "orgs_changeitem"']
     assert ChangeItem.objects.filter(change_set=change_set).count() == count
+
+
+def test_json_values_are_written_as_the_fields_encoder_writes_them(change_set):
+    moment = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
+    after = {"at": moment, "share": Decimal("1.50"), 7: "a key that is a number", "pair": (1, 2)}
+    columns_insert(ChangeItem, {"change_set_id": [change_set.pk], "after": [after]})
+    stored = ChangeItem.objects.get(change_set=change_set).after
+    assert stored == json.loads(json.dumps(after, cls=DjangoJSONEncoder))
