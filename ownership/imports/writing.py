@@ -285,6 +285,7 @@ def _letters_planned(
     # Each row names the same few columns: their functions are looked up once, not per cell
     # (name_key per cell was 120k calls for 10k rows in the import's profile).
     function_of: dict[str, Function] = {}
+    in_order: dict[frozenset[str], list[str]] = {}
     batches = iter(plan.batches)
     batch, room = None, 0
     for touchpoint, row in wanted:
@@ -296,9 +297,15 @@ def _letters_planned(
             function = function_of.get(function_name)
             if function is None:
                 function = function_of[function_name] = functions[name_key(function_name)]
-            held = have.get((touchpoint.pk, function.pk), {}) if touchpoint.pk and function.pk else {}
-            kept.update(held[letter] for letter in cell_letters if letter in held)
-            new = sorted(set(cell_letters) - held.keys())
+            held = have.get((touchpoint.pk, function.pk)) if touchpoint.pk and function.pk else None
+            missing = frozenset(cell_letters)  # the parser's own frozenset: not copied
+            if held:
+                kept.update(held[letter] for letter in missing if letter in held)
+                missing = missing.difference(held)
+            # A few sets of letters, over and over: each sorted once.
+            new = in_order.get(missing)
+            if new is None:
+                new = in_order[missing] = sorted(missing)
             if new:
                 batch.cells.append(_Cell(touchpoint, function, new))
                 summary.letters_added += len(new)
