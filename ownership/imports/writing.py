@@ -325,7 +325,7 @@ def import_write(org: Organization, plan: ImportPlan, progress: Callable[[int], 
     columns_update(
         Stage, [s.pk for s in stages], {"position": [s.position for s in stages], "name": [s.name for s in stages]}
     )
-    Stage.objects.bulk_create(plan.stages_created, batch_size=1000)
+    _stages_insert(org, plan.stages_created)
     for start in range(0, len(plan.stale_letters), IDS_PER_DELETE):
         Assignment.objects.filter(pk__in=plan.stale_letters[start : start + IDS_PER_DELETE]).delete()
     done = 0
@@ -359,6 +359,20 @@ def _touchpoints_insert(org: Organization, touchpoints: list[_Touchpoint]) -> No
     columns["stage_id"] = [t.stage.pk for t in touchpoints]
     for touchpoint, pk in zip(touchpoints, columns_insert(Touchpoint, columns, returning=True), strict=True):
         touchpoint.pk = pk
+
+
+def _stages_insert(org: Organization, stages: list[Stage]) -> None:
+    """Insert new stages in one statement (bulk_create prepared 12k of them field by field, a
+    second of a 100k-row import) and give each its id: their touchpoints need it."""
+    columns = {
+        "organization_id": [org.pk] * len(stages),
+        "journey_id": [stage.journey.pk for stage in stages],  # a new journey's id is known only now
+        "name": [stage.name for stage in stages],
+        "position": [stage.position for stage in stages],
+    }
+    for stage, pk in zip(stages, columns_insert(Stage, columns, returning=True), strict=True):
+        stage.pk = pk
+        stage._state.adding = False
 
 
 def _touchpoints_update(touchpoints: list[_Touchpoint]) -> None:
