@@ -15,7 +15,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from datetime import date, datetime
 
+import orjson
 from django.db import connection, models
 from django.utils import timezone
 
@@ -60,15 +62,20 @@ def columns_update(model: type[models.Model], ids: Sequence[int], columns: dict[
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
     names = [quote(fields[attname].column) for attname in columns]
     if connection.vendor == "postgresql":
-        casts = [f"%s::{model._meta.pk.cast_db_type(connection)}[]"]
-        casts += [f"%s::{fields[attname].cast_db_type(connection)}[]" for attname in columns]
+        arrays, params = [], []
+        db_types = [model._meta.pk.cast_db_type(connection)]
+        db_types += [fields[attname].cast_db_type(connection) for attname in columns]
+        for values, db_type in zip([list(ids), *columns.values()], db_types, strict=True):
+            array, array_params = _array(values, db_type)
+            arrays.append(array)
+            params += array_params
         sets = ", ".join(f"{name} = v.{name}" for name in names)
         sql = (
-            f"UPDATE {table} SET {sets} FROM unnest({', '.join(casts)}) AS v ({pk}, {', '.join(names)}) "
+            f"UPDATE {table} SET {sets} FROM unnest({', '.join(arrays)}) AS v ({pk}, {', '.join(names)}) "
             f"WHERE {table}.{pk} = v.{pk}"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [list(ids), *columns.values()])
+            cursor.execute(sql, params)
         return
     rows = list(zip(ids, *_sqlite_values(columns, fields).values(), strict=True))
     width = len(names) + 1
@@ -93,7 +100,22 @@ def _prepared(model, columns: dict[str, list], fields: dict[str, models.Field]) 
         columns["name_key"] = [name_key(name) for name in columns["name"]]
     for attname, field in fields.items():
         if attname in columns and isinstance(field, models.JSONField):
-            columns[attname] = [None if v is None else json.dumps(v, cls=field.encoder) for v in columns[attname]]
+            default = (field.encoder or json.JSONEncoder)().default
+            columns[attname] = [None if v is None else _json(v, default, field.encoder) for v in columns[attname]]
+
+
+# What orjson writes as json.dumps would not (datetimes, dataclasses) goes through the field's
+# encoder, as in the API's renderer (cxowner/orgs/api/renderers.py); non-string keys become strings.
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+
+def _json(value, default, encoder: type[json.JSONEncoder] | None) -> str:
+    """A JSON column's value as text: orjson (a 100k-row import's history is 100k documents; the
+    standard library took most of the time spent writing them), json.dumps for what it refuses."""
+    try:
+        return orjson.dumps(value, default=default, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, cls=encoder)
 
 
 def _sqlite_values(columns: dict[str, list], fields: dict[str, models.Field]) -> dict[str, list]:
@@ -114,13 +136,55 @@ def _default(field: models.Field):
 def _unnest_insert(model, columns: dict[str, list], fields: dict[str, models.Field], returning: bool) -> list[int]:
     quote = connection.ops.quote_name
     names = ", ".join(quote(fields[attname].column) for attname in columns)
-    arrays = ", ".join(f"%s::{fields[attname].cast_db_type(connection)}[]" for attname in columns)
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT * FROM unnest({arrays})"
+    arrays, params = [], []
+    for attname, values in columns.items():
+        array, array_params = _array(values, fields[attname].cast_db_type(connection))
+        arrays.append(array)
+        params += array_params
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT * FROM unnest({', '.join(arrays)})"
     if returning:
         sql += f" RETURNING {quote(model._meta.pk.column)}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(columns.values()))
+        cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()] if returning else []
+
+
+def _array(values: list, db_type: str) -> tuple[str, list]:
+    """One column as an array expression and its parameters, sent as text PostgreSQL reads in one pass.
+
+    psycopg2 sends a list as ARRAY['a', 'b', …]: an expression of one constant per value, which
+    the server parses, plans and casts value by value; for the 350k letters, 100k change items and
+    gaps of a 100k-row import that was most of their INSERTs' time (issue 23). A column of one
+    repeated value (the organization, the time, the cause) is sent once and repeated by the server.
+    """
+    if values.count(values[0]) == len(values):
+        return f"array_fill(%s::{db_type}, ARRAY[%s])", [values[0], len(values)]
+    return f"%s::{db_type}[]", ["{" + _array_elements(values) + "}"]
+
+
+def _array_elements(values: list) -> str:
+    """The values in PostgreSQL's array text format, a whole column of ids or of texts at once."""
+    if all(type(value) is int for value in values):
+        return ",".join(map(str, values))
+    if all(type(value) is str for value in values):
+        joined = "\0".join(values)
+        # A NUL inside a value would split it in two: such a column goes value by value (and
+        # psycopg2 refuses the NUL, as it does any text holding one).
+        if joined.count("\0") == len(values) - 1:
+            return '"' + joined.replace("\\", "\\\\").replace('"', '\\"').replace("\0", '","') + '"'
+    return ",".join(map(_array_element, values))
+
+
+def _array_element(value) -> str:
+    """A value in PostgreSQL's array text format: NULL bare, every other value quoted and escaped."""
+    if value is None:
+        return "NULL"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return str(value)
+    text = value.isoformat() if isinstance(value, (datetime, date)) else str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def variables_per_statement() -> int:

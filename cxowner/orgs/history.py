@@ -176,7 +176,8 @@ def plain(value: Any) -> Any:
 
 def letters_text(letters: Iterable[str]) -> str:
     """A cell's letters in the matrix's order, the way people write them: "A/R" → "RA"."""
-    return "".join(letter for letter in "RACI" if letter in set(letters))
+    held = set(letters)
+    return "".join(letter for letter in "RACI" if letter in held)
 
 
 # A touchpoint an operation made can carry its first letters in its own item, after["cells"]

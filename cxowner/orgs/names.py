@@ -41,6 +41,11 @@ ONE_LINE = "one_line"
 
 def one_line(text: str) -> str:
     """`text` without control characters: spacing controls become one space, others are removed."""
+    # Every character the patterns match is one isprintable() refuses (Cc, Cs, Zl, Zp): most
+    # texts have none, and are passed in one C call instead of two regex passes (an import of
+    # 100k rows cleans 600k texts).
+    if text.isprintable():
+        return text
     return _OTHER_CONTROLS.sub("", _SPACING_CONTROLS.sub(" ", text))
 
 

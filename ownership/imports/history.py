@@ -1,8 +1,9 @@
 """The history of an import: one change set holding every touchpoint and cell the file changed.
 
 An import rewrites whole journeys with bulk writes, so rather than thread the history through
-each step it reads the journeys it replaces before and after (a constant number of queries,
-whatever the size of the file) and records the difference, in the import's transaction.
+each step it reads the journeys it replaces before (a constant number of queries, whatever the
+size of the file), applies its plan to that state (after.py) and records the difference, in the
+import's transaction.
 """
 
 from __future__ import annotations
@@ -122,9 +123,10 @@ def state_changes(before: JourneysState, after: JourneysState) -> list[Change]:
 
 
 def import_record(
-    *, organization: Organization, before: JourneysState, journey_ids: set[int], rows: int
+    *, organization: Organization, before: JourneysState, after: JourneysState, rows: int
 ) -> ChangeSet | None:
-    after = journeys_state(organization=organization, journey_ids=journey_ids)
+    """Record the difference between the journeys before and after an import (after.state_after)."""
+    journey_ids = after.journeys.keys()
     journeys = sorted(after.journeys.values())
     summary = f"Import of {rows} row{'s' if rows != 1 else ''} into {', '.join(journeys)}"
     return change_set_record(

@@ -18,6 +18,7 @@ from django.db import transaction
 
 from cxowner.orgs.models import Organization
 from cxowner.orgs.signals import MatrixScope, matrix_change_announce
+from ownership.imports.after import state_after
 from ownership.imports.export import EXPORT_FORMATS, XLSX_CONTENT_TYPE, MatrixExport, matrix_export, matrix_sheet
 from ownership.imports.history import JourneysState, import_before, import_record
 from ownership.imports.matrixfile.sheet import MatrixLimits, MatrixSheet
@@ -158,7 +159,8 @@ def matrix_import(
             import_write(organization, plan, progress or (lambda done: None))
             summary.journey_ids = [journey.pk for journey in plan.journeys]
             journey_ids = set(summary.journey_ids)
-            import_record(organization=organization, before=before, journey_ids=journey_ids, rows=len(sheet.rows))
+            after = state_after(before, plan)
+            import_record(organization=organization, before=before, after=after, rows=len(sheet.rows))
             scope = MatrixScope.of("import", journeys=journey_ids, all_functions=True)
             matrix_change_announce(organization_id=organization.id, scope=scope)
     except _DryRun:
