@@ -11,23 +11,19 @@ records nothing.
 from __future__ import annotations
 
 import os
-import threading
-from contextlib import contextmanager
 from pathlib import Path
-from wsgiref.simple_server import WSGIServer, make_server
 
 from django.contrib.auth import get_user_model
-from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.management.base import BaseCommand
-from django.core.wsgi import get_wsgi_application
 from django.test import Client
 from django.urls import reverse
 
 from cxowner.orgs.models import Membership, Organization
 from ownership.gaps.audits import audit_organization
+from ownership.management.commands._live_servers import pages_served
 from ownership.management.commands._synthetic import FUNCTION_NAMES, analyze_tables, delete_organization
 from ownership.management.commands._targets import at_least, record
-from ownership.management.commands.bench_pages import CHROMIUM, CHROMIUM_ARGS, QuietHandler
+from ownership.management.commands.bench_pages import CHROMIUM, CHROMIUM_ARGS
 from ownership.management.commands.bench_pages import Command as BenchPages
 from ownership.models import Function
 
@@ -51,21 +47,6 @@ SHEET_FIGURES = """() => {
           page_scrolls: document.documentElement.scrollHeight > innerHeight,
           last_column: heads[heads.length - 1].getBoundingClientRect().right <= innerWidth};
 }"""
-
-
-@contextmanager
-def served():
-    """The project on a loopback port, in a thread, for as long as the block runs."""
-    server = make_server(
-        "127.0.0.1", 0, StaticFilesHandler(get_wsgi_application()), WSGIServer, handler_class=QuietHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class Command(BaseCommand):
@@ -129,7 +110,7 @@ class Command(BaseCommand):
     def measure(self, matrix_url: str, session: str, screenshot: str | None) -> dict:
         from playwright.sync_api import sync_playwright
 
-        with served() as base, sync_playwright() as playwright:
+        with pages_served() as base, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 context = browser.new_context(viewport=SCREEN)
