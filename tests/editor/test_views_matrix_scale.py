@@ -124,8 +124,9 @@ def test_a_cell_edit_query_count_does_not_grow_with_the_journey(
     # lock, the journey's row and the organization read before the refresh, the window's rows, gap
     # reads and writes, the counter last; a C or an I counts no function; no savepoint); the next
     # in-scope touchpoint, the two rows' fields, functions, letters and open gaps; coverage, open
-    # gaps by severity, gaps about the journey; the member's undo/redo history
-    with django_assert_max_num_queries(39):
+    # gaps by severity, gaps about the journey; the member's undo/redo history; the live feed's
+    # event (cxowner.orgs.live), written in the edit's transaction
+    with django_assert_max_num_queries(40):
         response = editor.post(
             url, {"touchpoint": touchpoint.id, "function": function.id, "expected": "C", "letters": "I"}
         )
@@ -153,7 +154,7 @@ def test_a_matrix_patch_query_count_does_not_grow_with_the_journey(
     api.patch(url, {"cells": [{**cell, "letters": "C", "expected": ""}]}, format="json")
     # session, user, membership, organization; the journey, its touchpoints locked; cells_set with
     # its live gap refresh (up to 21, as the page's edit); the matrix version (touchpoints,
-    # functions), coverage and the journey's open gaps for the answer
-    with django_assert_max_num_queries(35):
+    # functions), coverage and the journey's open gaps for the answer; the live feed's event
+    with django_assert_max_num_queries(36):
         response = api.patch(url, {"cells": [{**cell, "letters": "I", "expected": "C"}]}, format="json")
     assert response.status_code == 200

@@ -258,9 +258,8 @@ def _children(pid: int) -> list[int]:
 
 def test_a_worker_runs_below_the_web_servers_cpu_priority(celery):
     process = celery.worker("worker", WORKER_NICE="7")
-    celery.wait_for(lambda: worker_last_seen(queue=celery.queue) is not None, "the worker's heartbeat")
+    celery.wait_for(lambda: _children(process.pid), "the worker's pool")
     pool = _children(process.pid)
-    assert pool, "the worker forked no pool process"
     for pid in [process.pid, *pool]:
         assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + 7
 
