@@ -174,6 +174,11 @@ SSO_SECRET_KEY = os.environ.get("SSO_SECRET_KEY", "")
 SSO_HTTP_TIMEOUT_SECONDS = envint("SSO_HTTP_TIMEOUT_SECONDS", 10)
 SSO_DISCOVERY_CACHE_SECONDS = envint("SSO_DISCOVERY_CACHE_SECONDS", 3600)
 SSO_CLOCK_SKEW_SECONDS = envint("SSO_CLOCK_SKEW_SECONDS", 60)
+# How often an "SSO only" organization's provider is asked whether it still accepts each member
+# (ownership/provisioning/revocations.py), and how many refusals at once, when they are most of
+# the answers, are held as the provider's own change rather than taken as departures.
+SSO_RECHECK_SECONDS = envint("SSO_RECHECK_SECONDS", 900)
+SSO_RECHECK_HOLD_AT = envint("SSO_RECHECK_HOLD_AT", 3)
 # Look-ups of an e-mail's provider on the log-in page, per client address per PASSWORD_RESET_WINDOW_SECONDS.
 SSO_FIND_PER_ADDRESS = envint("SSO_FIND_PER_ADDRESS", 30)
 # Members join by invitation only (cxowner/orgs/invitations.py); a link works once, this many days.
@@ -295,6 +300,8 @@ CELERY_BEAT_SCHEDULE = {
     "jobs-sweep": {"task": "ownership.tasks.jobs_sweep_task", "schedule": 300.0},
     # The live feed's old changes (cxowner/orgs/live.py).
     "live-feed-prune": {"task": "ownership.tasks.live_feed_prune_task", "schedule": 3600.0},
+    # Members an "SSO only" organization's provider no longer accepts leave (docs/sso-scim.md).
+    "sso-members-recheck": {"task": "ownership.tasks.sso_members_recheck_task", "schedule": float(SSO_RECHECK_SECONDS)},
 }
 
 # Background audits (ownership/gaps/tasks.py, ownership/automation/schedules.py).

@@ -15,6 +15,7 @@ from ownership.gaps.audit_requests import audit_runs_expire
 from ownership.imports import jobs as import_jobs
 from ownership.imports.jobs import import_jobs_sweep
 from ownership.inbox import tasks as inbox_tasks
+from ownership.provisioning.revocations import sso_recheck_all
 from ownership.reports import tasks as reports_tasks
 from ownership.reports.jobs import report_jobs_expire
 from ownership.reviews import tasks as reviews_tasks
@@ -53,3 +54,10 @@ def live_feed_prune_task() -> int:
     """Beat, hourly: the live feed keeps LIVE_FEED_KEEP_HOURS of changes; a page that was away
     longer reloads what it shows (docs/live.md)."""
     return live_events_prune()
+
+
+@shared_task(name="ownership.tasks.sso_members_recheck_task", **RETRY_OPTIONS)
+def sso_members_recheck_task() -> dict[str, str]:
+    """Beat, every SSO_RECHECK_SECONDS: members an "SSO only" organization's provider no longer
+    accepts leave, their roles vacant (ownership/provisioning/revocations.py)."""
+    return {slug: recheck.summary() for slug, recheck in sso_recheck_all(surface="task").items()}

@@ -18,6 +18,7 @@ NAMES_CALLED_FROM_OUTSIDE_THE_CODE = {
     "ownership.tasks.gap_assigned_deliver_task",
     "ownership.tasks.jobs_sweep_task",
     "ownership.tasks.live_feed_prune_task",
+    "ownership.tasks.sso_members_recheck_task",
     "ownership.tasks.gap_assignee_notify_task",
     "ownership.tasks.inbox_daily_task",
     "ownership.tasks.inbox_mail_task",

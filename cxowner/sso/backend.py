@@ -26,6 +26,13 @@ from .signin import sso_sign_in
 # The session's map of each sign-in under way (its OIDC state) to the provider it went to.
 SSO_STATES = "sso_states"
 SCOPES = "openid email profile"
+# Asked for where the provider offers it (Entra ID, Okta): its refresh token lets cxowner ask later
+# whether the provider still accepts the person (cxowner/sso/recheck.py).
+OFFLINE = "offline_access"
+
+
+def scopes_for(metadata: dict) -> str:
+    return f"{SCOPES} {OFFLINE}" if OFFLINE in (metadata.get("scopes_supported") or []) else SCOPES
 
 
 def oidc_settings(single_sign_on: SingleSignOn) -> dict:
@@ -39,7 +46,7 @@ def oidc_settings(single_sign_on: SingleSignOn) -> dict:
         "OIDC_OP_JWKS_ENDPOINT": metadata["jwks_uri"],
         "OIDC_RP_CLIENT_ID": single_sign_on.client_id,
         "OIDC_RP_SIGN_ALGO": signing_algorithm(metadata),
-        "OIDC_RP_SCOPES": SCOPES,
+        "OIDC_RP_SCOPES": scopes_for(metadata),
         "OIDC_USE_NONCE": True,
         "OIDC_USE_PKCE": True,
         "OIDC_PKCE_CODE_CHALLENGE_METHOD": "S256",
@@ -59,6 +66,7 @@ class OrganizationOIDCBackend(OIDCAuthenticationBackend):
         self.UserModel = get_user_model()
         self.config: dict = {}
         self.single_sign_on: SingleSignOn | None = None
+        self.refresh_token = ""
 
     def get_settings(self, attr, *args):
         if attr in self.config:
@@ -89,6 +97,11 @@ class OrganizationOIDCBackend(OIDCAuthenticationBackend):
             return None
         self.configure(single_sign_on)
         return super().authenticate(request, **kwargs)
+
+    def get_token(self, payload):
+        token_info = super().get_token(payload)
+        self.refresh_token = str(token_info.get("refresh_token") or "")
+        return token_info
 
     def get_user(self, user_id):
         """The session's user while they are active: the library's get_user, unlike Django's
@@ -143,6 +156,6 @@ class OrganizationOIDCBackend(OIDCAuthenticationBackend):
                 # OIDC Core 5.3.2: userinfo about someone else must not be used.
                 raise SsoRefused("The identity provider's userinfo is about someone else.")
             claims = {**userinfo, **payload}
-        membership = sso_sign_in(single_sign_on=self.single_sign_on, claims=claims)
+        membership = sso_sign_in(single_sign_on=self.single_sign_on, claims=claims, refresh_token=self.refresh_token)
         self.request.sso_membership = membership
         return membership.user

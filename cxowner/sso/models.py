@@ -31,6 +31,10 @@ class SingleSignOn(OneLine, models.Model):
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The last time the provider was asked whether it still accepts the members (cxowner/sso/recheck.py),
+    # and what it answered, as the settings page shows it.
+    rechecked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    recheck_summary = models.CharField(max_length=500, blank=True, editable=False)
 
     objects = OneLineQuerySet.as_manager()
 
@@ -73,6 +77,10 @@ class SsoIdentity(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities")
     created_at = models.DateTimeField(auto_now_add=True)
     last_sign_in_at = models.DateTimeField(null=True, blank=True)
+    # The provider's refresh token (encrypted like the client secret): with it cxowner asks the
+    # provider, without the person, whether it still accepts them. Blank when it gave none.
+    refresh_token_encrypted = models.TextField(blank=True, editable=False)
+    rechecked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

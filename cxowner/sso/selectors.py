@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import SingleSignOn
+from .models import SingleSignOn, SsoIdentity
 
 
 def email_domain(email: str) -> str:
@@ -36,3 +36,19 @@ def sso_only_for_user(user) -> SingleSignOn | None:
         .order_by("organization__name")
         .first()
     )
+
+
+def sso_to_recheck() -> list[SingleSignOn]:
+    """The providers whose members are asked about regularly: enabled, of "SSO only" organizations
+    (elsewhere a member the provider refuses can still log in with a password)."""
+    return list(SingleSignOn.objects.select_related("organization").filter(enabled=True, sso_only=True).order_by("pk"))
+
+
+def identities_to_recheck(single_sign_on: SingleSignOn) -> list[SsoIdentity]:
+    """The provider's identities whose users are active members of its organization, oldest first."""
+    identities = SsoIdentity.objects.filter(
+        single_sign_on=single_sign_on,
+        user__is_active=True,
+        user__memberships__organization_id=single_sign_on.organization_id,
+    )
+    return list(identities.select_related("user").order_by("pk"))

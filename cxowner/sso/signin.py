@@ -21,6 +21,7 @@ from cxowner.orgs.models import Membership
 
 from .errors import SsoRefused
 from .models import SingleSignOn, SsoIdentity
+from .secrets import secret_encrypt
 from .selectors import email_domain
 
 
@@ -95,9 +96,10 @@ def _member(single_sign_on: SingleSignOn, user) -> Membership:
 
 
 @transaction.atomic
-def sso_sign_in(*, single_sign_on: SingleSignOn, claims: dict) -> Membership:
+def sso_sign_in(*, single_sign_on: SingleSignOn, claims: dict, refresh_token: str = "") -> Membership:
     """The membership of the person `claims` describe (the provider's verified ID token and
-    userinfo); SsoRefused, saying why, when they may not enter. Recorded as the provider's doing."""
+    userinfo); SsoRefused, saying why, when they may not enter. Recorded as the provider's doing.
+    The provider's `refresh_token`, if it gave one, is kept (encrypted) for cxowner/sso/recheck.py."""
     if not single_sign_on.enabled:
         raise SsoRefused(f"Single sign-on with {single_sign_on.name} is turned off.")
     subject = str(claims.get("sub") or "")
@@ -120,7 +122,8 @@ def sso_sign_in(*, single_sign_on: SingleSignOn, claims: dict) -> Membership:
         membership = _member(single_sign_on, identity.user)
         before = {"last_sign_in_at": identity.last_sign_in_at}
         identity.last_sign_in_at = timezone.now()
-        identity.save(update_fields=["last_sign_in_at"])
+        identity.refresh_token_encrypted = secret_encrypt(refresh_token) if refresh_token else ""
+        identity.save(update_fields=["last_sign_in_at", "refresh_token_encrypted"])
         after = {"last_sign_in_at": identity.last_sign_in_at}
         signed_in = object_changes(object_type="ssoidentity", object_id=identity.pk, before=before, after=after)
         _record(

@@ -164,6 +164,7 @@ def sso_settings(request: HttpRequest, membership: Membership, org: str) -> Http
             return redirect("sso_settings", org=organization.slug)
     callback = request.build_absolute_uri(reverse("sso_callback"))
     context = {"nav": "sso", "form": form, "single_sign_on": single_sign_on, "callback_url": callback}
+    context["recheck_minutes"] = max(1, settings.SSO_RECHECK_SECONDS // 60)
     return render_org(request, membership, "sso/settings.html", context, status=400 if form.errors else 200)
 
 

@@ -104,6 +104,14 @@ def member_left(
     return leave
 
 
+def account_closed_if_member_of_nothing(user) -> None:
+    """A leaver who belongs to no organization any more is deactivated, which ends their sessions
+    (the authentication backends refuse inactive users); a member elsewhere keeps their account."""
+    if user.is_active and not Membership.objects.filter(user=user).exists():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+
+
 def _webhooks_told(organization_id: int, documents: list[dict]) -> None:
     for webhook_id in webhooks_of(organization_id=organization_id):
         for document in documents:

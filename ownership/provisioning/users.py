@@ -27,7 +27,7 @@ from cxowner.orgs.models import Membership, Organization
 from cxowner.orgs.services import membership_add
 from ownership.models import ScimUser
 from ownership.provisioning.groups import groups_changed_for, holders_follow, membership_role_sync
-from ownership.provisioning.leavers import member_left
+from ownership.provisioning.leavers import account_closed_if_member_of_nothing, member_left
 
 
 class ScimConflict(Exception):
@@ -166,9 +166,7 @@ def _active_set(scim_user: ScimUser, *, actor_label: str, token) -> None:
             membership_role_sync(scim_user)
     elif membership is not None:
         member_left(membership=membership, actor_label=actor_label, surface="api", token=token, even_last_admin=True)
-        if not Membership.objects.filter(user=user).exists() and user.is_active:
-            user.is_active = False  # a member of nothing any more: their sessions end too
-            user.save(update_fields=["is_active"])
+        account_closed_if_member_of_nothing(user)
     groups_changed_for(scim_user)
 
 

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group, User
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from jwcrypto import jwk, jwt
-from oauth2_provider.models import get_application_model
+from oauth2_provider.models import RefreshToken, get_application_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 
@@ -36,6 +36,18 @@ def user_add(request: HttpRequest) -> JsonResponse:
     if not data.get("email_verified", True):
         user.groups.add(Group.objects.get_or_create(name=UNVERIFIED)[0])
     return JsonResponse({"sub": str(user.pk)})
+
+
+@csrf_exempt
+def user_deactivate(request: HttpRequest, sub: int) -> JsonResponse:
+    """The user's account disabled, as an administrator does at Entra ID or Okta: the account is
+    off and every refresh token it holds revoked, so the token endpoint answers `invalid_grant`."""
+    user = User.objects.get(pk=sub)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    for refresh_token in RefreshToken.objects.filter(user=user, revoked__isnull=True):
+        refresh_token.revoke()
+    return JsonResponse({"sub": str(user.pk), "active": False})
 
 
 @csrf_exempt

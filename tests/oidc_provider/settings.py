@@ -48,6 +48,11 @@ OAUTH2_PROVIDER = {
     "PKCE_REQUIRED": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
     "OAUTH2_VALIDATOR_CLASS": "tests.oidc_provider.provisioning.ClaimsValidator",
-    "SCOPES": {"openid": "Who you are", "email": "Your e-mail", "profile": "Your name"},
+    "SCOPES": {
+        "openid": "Who you are",
+        "email": "Your e-mail",
+        "profile": "Your name",
+        "offline_access": "Stay signed in",
+    },
 }
 LOGGING = {"version": 1, "disable_existing_loggers": True}

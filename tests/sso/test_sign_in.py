@@ -15,7 +15,7 @@ def test_the_request_to_the_provider_carries_state_nonce_and_a_pkce_challenge(cl
     query = parse_qs(urlsplit(start["Location"]).query)
     assert start["Location"].startswith(sso.issuer + "/authorize/")
     assert query["response_type"] == ["code"] and query["client_id"] == [sso.client_id]
-    assert query["scope"] == ["openid email profile"]
+    assert query["scope"] == ["openid email profile offline_access"]
     assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) == 43
     assert len(query["state"][0]) >= 32 and len(query["nonce"][0]) >= 32
 
