@@ -16,11 +16,11 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cxowner.orgs.api.base import CallerRecorded
 from cxowner.orgs.api.parsers import BoundedJSONParser
 from cxowner.orgs.api.renderers import JSONRenderer
 from cxowner.orgs.api.throttles import AnonRateThrottle
 from cxowner.orgs.authentication import ScimTokenAuthentication, TokenUser
-from cxowner.orgs.change_context import change_context_enter, change_context_exit
 from ownership.provisioning.scim_protocol import ScimError, invalid_value, projected
 from ownership.provisioning.users import ScimConflict
 
@@ -95,7 +95,7 @@ def scim_exception_handler(exc, context):
     return Response(error.body(), status=error.status, headers=headers, content_type=MEDIA_TYPE)
 
 
-class ScimView(APIView):
+class ScimView(CallerRecorded, APIView):
     schema = None  # not in the REST API's OpenAPI document: SCIM describes itself (/Schemas)
     resource_schema = ""  # the core schema of the view's resource, for attribute paths
     authentication_classes = [ScimTokenAuthentication]
@@ -107,26 +107,9 @@ class ScimView(APIView):
     def get_exception_handler(self):
         return scim_exception_handler
 
-    def initial(self, request, *args, **kwargs):
-        """DRF's, with the throttles first (guessed keys count too), then the provider as actor."""
-        self.format_kwarg = self.get_format_suffix(**kwargs)
-        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
-        request.version, request.versioning_scheme = self.determine_version(request, *args, **kwargs)
-        self.check_throttles(request)
-        error = getattr(request, "authentication_error", None)
-        if error is not None:
-            raise error
-        self.perform_authentication(request)
-        self.check_permissions(request)
+    def change_author(self, request) -> dict:
         token = request.user.token
-        self._change_context = change_context_enter(surface="api", token=token, actor=actor_label(token))
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        reset = getattr(self, "_change_context", None)
-        if reset is not None:
-            change_context_exit(reset)
-            self._change_context = None
-        return super().finalize_response(request, response, *args, **kwargs)
+        return {"token": token, "actor": actor_label(token)}
 
     @property
     def query(self):

@@ -123,24 +123,23 @@ class OrganizationRole(permissions.BasePermission):
         return role_at_least(role, needed)
 
 
-class OrganizationScopedMixin:
-    """For views under /orgs/{org}/: the organization, roles and the version of a write."""
-
-    permission_classes = [OrganizationRole]
-    read_role = Membership.Role.VIEWER
-    write_role = Membership.Role.EDITOR
+class CallerRecorded:
+    """DRF's initial() with the throttles first (failed logins and guessed keys count too), then
+    the caller recorded as the author of the changes the request makes, until its response."""
 
     def initial(self, request, *args, **kwargs):
-        """DRF's initial() with the throttles first: failed logins and guessed keys count too."""
         self.format_kwarg = self.get_format_suffix(**kwargs)
         request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
         request.version, request.versioning_scheme = self.determine_version(request, *args, **kwargs)
         self.check_throttles(request)
         self.perform_authentication(request)
         self.check_permissions(request)
-        # Changes this request makes are the caller's: its user, or its token.
+        self._change_context = change_context_enter(surface="api", **self.change_author(request))
+
+    def change_author(self, request) -> dict:
+        """The caller as change_context takes it: its user, or its token."""
         token = request.user.token if isinstance(request.user, TokenUser) else None
-        self._change_context = change_context_enter(surface="api", user=None if token else request.user, token=token)
+        return {"user": None if token else request.user, "token": token}
 
     def finalize_response(self, request, response, *args, **kwargs):
         reset = getattr(self, "_change_context", None)
@@ -154,6 +153,14 @@ class OrganizationScopedMixin:
         if error is not None:
             raise error
         super().perform_authentication(request)
+
+
+class OrganizationScopedMixin(CallerRecorded):
+    """For views under /orgs/{org}/: the organization, roles and the version of a write."""
+
+    permission_classes = [OrganizationRole]
+    read_role = Membership.Role.VIEWER
+    write_role = Membership.Role.EDITOR
 
     @property
     def organization(self) -> Organization | None:
