@@ -15,11 +15,13 @@ from django.core.exceptions import ImproperlyConfigured
 
 from cxowner.env import TESTING, envbool, envfloat, envint, envlist
 from cxowner.settings_api import API_JSON_MAX_BYTES, API_JSON_MAX_DEPTH, REST_FRAMEWORK, SPECTACULAR_SETTINGS
+from cxowner.settings_sso import *  # noqa: F403  (single sign-on's settings are settings of this module too)
+from cxowner.settings_sso import SSO_RECHECK_SECONDS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# The REST API's settings are written in settings_api.py and are settings of this module too;
-# the environment helpers (and TESTING) are in env.py.
+# The REST API's and single sign-on's settings are written in settings_api.py and settings_sso.py
+# and are settings of this module too; the environment helpers (and TESTING) are in env.py.
 __all__ = ["API_JSON_MAX_BYTES", "API_JSON_MAX_DEPTH", "REST_FRAMEWORK", "SPECTACULAR_SETTINGS"]
 
 DEBUG = envbool("DEBUG", False)
@@ -166,21 +168,6 @@ AXES_VERBOSE = False
 PASSWORD_RESET_PER_ADDRESS = envint("PASSWORD_RESET_PER_ADDRESS", 5)
 PASSWORD_RESET_PER_EMAIL = envint("PASSWORD_RESET_PER_EMAIL", 3)
 PASSWORD_RESET_WINDOW_SECONDS = envint("PASSWORD_RESET_WINDOW_SECONDS", 3600)
-# Single sign-on (cxowner/sso/, docs/sso-scim.md). The key client secrets are encrypted with; empty:
-# derived from SECRET_KEY (set it to rotate SECRET_KEY without entering every secret again).
-SSO_SECRET_KEY = os.environ.get("SSO_SECRET_KEY", "")
-# How long a request to an identity provider may take, how long its discovery document is kept,
-# and how far its clock may be off when an ID token's times are checked.
-SSO_HTTP_TIMEOUT_SECONDS = envint("SSO_HTTP_TIMEOUT_SECONDS", 10)
-SSO_DISCOVERY_CACHE_SECONDS = envint("SSO_DISCOVERY_CACHE_SECONDS", 3600)
-SSO_CLOCK_SKEW_SECONDS = envint("SSO_CLOCK_SKEW_SECONDS", 60)
-# How often an "SSO only" organization's provider is asked whether it still accepts each member
-# (ownership/provisioning/revocations.py), and how many refusals at once, when they are most of
-# the answers, are held as the provider's own change rather than taken as departures.
-SSO_RECHECK_SECONDS = envint("SSO_RECHECK_SECONDS", 900)
-SSO_RECHECK_HOLD_AT = envint("SSO_RECHECK_HOLD_AT", 3)
-# Look-ups of an e-mail's provider on the log-in page, per client address per PASSWORD_RESET_WINDOW_SECONDS.
-SSO_FIND_PER_ADDRESS = envint("SSO_FIND_PER_ADDRESS", 30)
 # Members join by invitation only (cxowner/orgs/invitations.py); a link works once, this many days.
 INVITATION_EXPIRY_DAYS = envint("INVITATION_EXPIRY_DAYS", 7)
 LOGIN_REDIRECT_URL = "/"

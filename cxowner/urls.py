@@ -45,6 +45,7 @@ urlpatterns = [
     # What a page that lost its live socket missed (docs/live.md).
     path("o/<slug:org>/live/changes", live_changes, name="live_changes"),
     path("o/<slug:org>/settings/sso/", sso.sso_settings, name="sso_settings"),
+    path("o/<slug:org>/settings/sso/domains/<int:domain_id>/verify/", sso.sso_domain_check, name="sso_domain_check"),
     path("o/<slug:org>/", include("ownership.urls")),
     # SCIM 2.0 for identity providers (docs/sso-scim.md); its own root, outside the REST API.
     path("scim/v2/o/<slug:org>/", include("ownership.provisioning.urls", namespace="scim")),

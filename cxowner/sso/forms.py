@@ -29,8 +29,8 @@ class SsoSettingsForm(forms.Form):
     domains = forms.CharField(
         label="Allowed e-mail domains",
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="One per line. Only addresses at these domains may sign in; "
-        "typing one on the log-in page offers this provider.",
+        help_text="One per line. Only addresses at these domains may sign in, once you have proven the "
+        "domain is yours (below, after saving); typing one on the log-in page then offers this provider.",
     )
     default_role = forms.ChoiceField(choices=MemberRole.choices, label="Role of members who join by signing in")
     allow_jit = forms.BooleanField(required=False, label="Anyone the provider signs in with an allowed address joins")

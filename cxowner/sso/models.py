@@ -1,5 +1,7 @@
 """An organization's OpenID Connect single sign-on, and the identities it has linked to users."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 
@@ -53,17 +55,31 @@ class SingleSignOn(OneLine, models.Model):
         return self.name
 
 
+def domain_challenge_new() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class SsoDomain(models.Model):
     """An e-mail domain whose people sign in with one organization's provider.
 
-    One domain belongs to one organization: the log-in page sends whoever types an address of it
-    to that provider, so two organizations cannot both claim it."""
+    The log-in page sends whoever types an address of the domain to that provider, and the
+    provider may link and create accounts of its addresses: so the domain counts only once the
+    organization has proven it owns it, with a DNS TXT record carrying `challenge`
+    (cxowner/sso/domains.py). Several organizations may claim a domain; one may prove it."""
 
     single_sign_on = models.ForeignKey(SingleSignOn, on_delete=models.CASCADE, related_name="domains")
-    domain = models.CharField(max_length=253, unique=True)
+    domain = models.CharField(max_length=253)
+    challenge = models.CharField(max_length=64, default=domain_challenge_new, editable=False)
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(fields=["single_sign_on", "domain"], name="ssodomain_unique_per_provider"),
+            models.UniqueConstraint(
+                fields=["domain"], condition=models.Q(verified_at__isnull=False), name="ssodomain_one_proven_owner"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.domain

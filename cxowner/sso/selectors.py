@@ -12,11 +12,12 @@ def email_domain(email: str) -> str:
 
 
 def sso_for_email(email: str) -> SingleSignOn | None:
-    """The enabled provider whose organization claims the address's domain, if any."""
+    """The enabled provider whose organization has proven it owns the address's domain, if any."""
     domain = email_domain(email)
     if not domain:
         return None
-    return SingleSignOn.objects.select_related("organization").filter(enabled=True, domains__domain=domain).first()
+    proven = {"domains__domain": domain, "domains__verified_at__isnull": False}
+    return SingleSignOn.objects.select_related("organization").filter(enabled=True, **proven).first()
 
 
 def sso_of_organization(organization_id: int) -> SingleSignOn | None:

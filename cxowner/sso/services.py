@@ -61,12 +61,14 @@ def _issuer_check(issuer: str) -> str:
 
 
 def _domains_free(single_sign_on: SingleSignOn | None, domains: tuple[str, ...]) -> None:
-    taken = SsoDomain.objects.filter(domain__in=domains)
+    """Only a domain another organization has proven is taken: a claim alone reserves nothing,
+    or anyone could keep a company from its own domain by claiming it first."""
+    taken = SsoDomain.objects.filter(domain__in=domains, verified_at__isnull=False)
     if single_sign_on is not None:
         taken = taken.exclude(single_sign_on=single_sign_on)
     claimed = sorted(taken.values_list("domain", flat=True))
     if claimed:
-        raise ValidationError({"domains": f"Another organization signs in {', '.join(claimed)} already."})
+        raise ValidationError({"domains": f"Another organization has proven it owns {', '.join(claimed)}."})
 
 
 def _lockout_check(single_sign_on: SingleSignOn | None, wanted: SsoSettings, admin, confirmed: bool) -> None:
@@ -99,8 +101,8 @@ def _domains_save(single_sign_on: SingleSignOn, domains: tuple[str, ...]) -> Non
     try:
         with transaction.atomic():
             SsoDomain.objects.bulk_create([SsoDomain(single_sign_on=single_sign_on, domain=domain) for domain in new])
-    except IntegrityError:  # claimed by another organization since _domains_free looked
-        raise ValidationError({"domains": "Another organization has just claimed one of these domains."}) from None
+    except IntegrityError:  # saved twice at once by two admins
+        raise ValidationError({"domains": "These domains were just changed by someone else; try again."}) from None
 
 
 @transaction.atomic

@@ -1,8 +1,8 @@
 """A person the organization's provider has signed in: which user they are, and whether they may enter.
 
 The provider's subject (`sub`) finds a user it has signed in before. The first time, its e-mail
-address must be in one of the organization's domains and marked verified by the provider
-(`email_verified`): an existing user with that address is linked, or, where the organization
+address must be in one of the organization's proven domains (cxowner/sso/domains.py) and marked
+verified by the provider (`email_verified`): an existing user with that address is linked, or, where the organization
 allows it, a new user joins with the default role. A provider speaks for its own organization
 only: it may not take over an account that belongs to other organizations and not to its own.
 """
@@ -37,10 +37,17 @@ def _allowed_email(single_sign_on: SingleSignOn, claims: dict) -> str:
     domain = email_domain(email)
     if not domain:
         raise SsoRefused(f"{single_sign_on.name} did not give an e-mail address, so you cannot be signed in.")
-    if not single_sign_on.domains.filter(domain=domain).exists():
+    claim = single_sign_on.domains.filter(domain=domain).first()
+    if claim is None:
         raise SsoRefused(
             f"Addresses at {domain} may not sign in to {single_sign_on.organization.name}; "
             "ask its admin to allow the domain."
+        )
+    if claim.verified_at is None:
+        # Until it is proven, another organization's provider could vouch for anyone's address.
+        raise SsoRefused(
+            f"{single_sign_on.organization.name} has not yet proven that it owns {domain}; "
+            "its admin can do so on the single sign-on settings page."
         )
     if not _verified(claims):
         raise SsoRefused(

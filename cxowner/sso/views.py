@@ -25,9 +25,10 @@ from cxowner.orgs.models import Membership
 from cxowner.views import org_view, render_org
 
 from .backend import SSO_STATES, oidc_settings
+from .domains import record_name, record_value, sso_domain_verify
 from .errors import SsoRefused
 from .forms import SsoFindForm, SsoSettingsForm
-from .models import SingleSignOn
+from .models import SingleSignOn, SsoDomain
 from .secrets import secret_decrypt
 from .selectors import sso_for_email, sso_of_organization
 from .services import sso_configure
@@ -165,7 +166,30 @@ def sso_settings(request: HttpRequest, membership: Membership, org: str) -> Http
     callback = request.build_absolute_uri(reverse("sso_callback"))
     context = {"nav": "sso", "form": form, "single_sign_on": single_sign_on, "callback_url": callback}
     context["recheck_minutes"] = max(1, settings.SSO_RECHECK_SECONDS // 60)
+    context["domains"] = [
+        {"domain": domain, "record_name": record_name(domain), "record_value": record_value(domain)}
+        for domain in (single_sign_on.domains.all() if single_sign_on else [])
+    ]
     return render_org(request, membership, "sso/settings.html", context, status=400 if form.errors else 200)
+
+
+@org_view(Membership.Role.ADMIN, "POST")
+def sso_domain_check(request: HttpRequest, membership: Membership, org: str, domain_id: int) -> HttpResponse:
+    """Read the domain's TXT record now; the settings page says what was found."""
+    domain = SsoDomain.objects.filter(pk=domain_id, single_sign_on__organization=membership.organization).first()
+    if domain is None:
+        raise Http404("No such domain")
+    limit = settings.SSO_DOMAIN_CHECKS_PER_ORGANIZATION
+    if brake_hit(f"sso-domain-check:{membership.organization_id}", limit):
+        messages.error(request, "Too many DNS checks for now; wait a while before the next one.")
+        return redirect("sso_settings", org=org)
+    try:
+        sso_domain_verify(domain=domain)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{domain.domain} is proven to be yours: its people can sign in with your provider.")
+    return redirect("sso_settings", org=org)
 
 
 sso_start = require_GET(SsoStartView.as_view())

@@ -6,7 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from cxowner.orgs.models import Membership
+from cxowner.sso.models import SsoDomain
 from cxowner.sso.secrets import secret_encrypt
+from tests.dns_server import dns_server, dns_zone  # noqa: F401  (fixtures)
 from tests.factories import MembershipFactory, OrganizationFactory, SingleSignOnFactory
 from tests.oidc_provider.running import oidc_provider  # noqa: F401  (the fixture)
 
@@ -99,3 +101,27 @@ def test_an_admin_connects_the_provider_and_the_secret_is_not_shown_again(live_s
     assert "the-secret-value" not in page.content()
     assert_accessible(page)
     screenshot(page, "sso-settings", full_page=True)
+
+
+def test_an_admin_proves_a_domain_with_the_dns_record_the_page_shows(live_server, chromium, screenshot, dns_zone):  # noqa: F811
+    admin = MembershipFactory(organization__name="Contoso", organization__slug="contoso", role="admin").user
+    single_sign_on = SingleSignOnFactory(organization=admin.memberships.get().organization, name="Contoso ID")
+    SsoDomain.objects.create(single_sign_on=single_sign_on, domain="contoso.com")
+    page = chromium.new_context().new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(admin.username)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.goto(f"{live_server.url}/o/contoso/settings/sso/")
+    row = page.locator('[data-domain="contoso.com"]')
+    expect(row.get_by_text("Not proven yet")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "sso-domain-unproven", full_page=True)
+
+    name, value = row.get_by_test_id("record-name").inner_text(), row.get_by_test_id("record-value").inner_text()
+    dns_zone.txt[name] = [value]  # the admin publishes the record at their DNS host
+    row.get_by_role("button", name="Check contoso.com now").click()
+
+    expect(page.get_by_text("contoso.com is proven to be yours")).to_be_visible()
+    expect(page.locator('[data-domain="contoso.com"]').get_by_text("Proven", exact=True)).to_be_visible()
+    screenshot(page, "sso-domain-proven", full_page=True)

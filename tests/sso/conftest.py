@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from cxowner.sso.secrets import secret_encrypt
+from tests.dns_server import dns_server, dns_zone  # noqa: F401  (fixtures)
 from tests.factories import SingleSignOnFactory
 from tests.oidc_provider.running import oidc_provider  # noqa: F401  (the fixture)
 

@@ -70,13 +70,13 @@ def test_an_admin_of_another_organization_is_not_told_it_exists(client_as):
     assert client_as("admin").get(PAGE.format(other.slug)).status_code == 404
 
 
-def test_a_domain_another_organization_signs_in_is_refused(client_as, organization, form):
+def test_a_domain_another_organization_has_proven_is_refused(client_as, organization, form):
     SingleSignOnFactory(domains=["contoso.com"])
 
     answer = client_as("admin").post(PAGE.format(organization.slug), form)
 
     assert answer.status_code == 400
-    assert "Another organization signs in contoso.com already" in answer.content.decode()
+    assert "Another organization has proven it owns contoso.com" in answer.content.decode()
     assert not SingleSignOn.objects.filter(organization=organization).exists()
 
 
