@@ -18,7 +18,10 @@ from enum import StrEnum
 
 import requests
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
+
+from cxowner.orgs.locks import rows_locked
 
 from .backend import oidc_settings
 from .errors import SsoRefused
@@ -51,8 +54,14 @@ class ProviderAsker:
         self.basic_auth = config["OIDC_TOKEN_USE_BASIC_AUTH"]
         self.client_id, self.secret = single_sign_on.client_id, secret
 
+    @transaction.atomic
     def ask(self, identity: SsoIdentity) -> Answer:
-        """The provider's answer about `identity`; an accepted one stores the token it returns."""
+        """The provider's answer about `identity`; an accepted one stores the token it returns.
+
+        The identity's row stays locked while the provider is asked: two checks at once (beat and
+        the command) would otherwise both spend the same token, and a provider that rotates tokens
+        refuses the second, which would read as the person refused."""
+        identity = rows_locked(SsoIdentity.objects.filter(pk=identity.pk)).get()
         refresh_token = secret_decrypt(identity.refresh_token_encrypted)
         if refresh_token is None:
             return Answer(Verdict.UNCHECKABLE, "no refresh token from the provider")

@@ -1,11 +1,15 @@
 """A member the "SSO only" organization's provider no longer accepts leaves: the provider is asked
 with the refresh token it gave at sign-in, against the tests' real provider on loopback."""
 
+import threading
+
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from cxowner.orgs.models import ChangeSet, Membership
 from cxowner.sso.models import SsoIdentity
+from cxowner.sso.recheck import ProviderAsker, Verdict
 from cxowner.sso.secrets import secret_decrypt, secret_encrypt
 from ownership.models import AuditRun, Gap, InboxItem, Role
 from ownership.provisioning.revocations import sso_members_recheck
@@ -192,3 +196,26 @@ def test_the_settings_page_shows_the_last_answer(sso_only, oidc_provider, sign_i
     page = client.get(f"/o/{sso_only.organization.slug}/settings/sso/").content.decode()
 
     assert "Last asked whether it still accepts the members" in page and "0 still accepted." in page
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_checks_at_once_do_not_spend_the_same_token(sso_only, oidc_provider, sign_in, client, admin):
+    """The provider rotates tokens: the second check must wait for the first's new token, or the
+    provider refuses the spent one and the member would read as refused."""
+    signed_in_member(sso_only, oidc_provider, sign_in, client, "ida@acme.test")
+    identity = SsoIdentity.objects.get(user__email="ida@acme.test")
+    verdicts, askers, together = [], [ProviderAsker(sso_only) for _ in range(2)], threading.Barrier(2)
+
+    def check(asker):
+        together.wait(10)
+        verdicts.append(asker.ask(identity).verdict)
+        connection.close()
+
+    checks = [threading.Thread(target=check, args=(asker,)) for asker in askers]
+    for thread in checks:
+        thread.start()
+    for thread in checks:
+        thread.join(30)
+
+    assert verdicts == [Verdict.ACCEPTED, Verdict.ACCEPTED]
