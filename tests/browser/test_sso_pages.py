@@ -79,13 +79,19 @@ def test_an_sso_only_organization_refuses_the_password_and_says_to_use_its_provi
     screenshot(page, "sso-only-password-refused")
 
 
-def test_an_admin_connects_the_provider_and_the_secret_is_not_shown_again(live_server, chromium, screenshot):
-    admin = MembershipFactory(organization__name="Contoso", organization__slug="contoso", role="admin").user
+def logged_in(live_server, chromium, user):
+    """A page of `user`, logged in with their password."""
     page = chromium.new_context().new_page()
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(admin.username)
+    page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Log in", exact=True).click()
+    return page
+
+
+def test_an_admin_connects_the_provider_and_the_secret_is_not_shown_again(live_server, chromium, screenshot):
+    admin = MembershipFactory(organization__name="Contoso", organization__slug="contoso", role="admin").user
+    page = logged_in(live_server, chromium, admin)
     page.goto(f"{live_server.url}/o/contoso/settings/sso/")
     expect(page.get_by_test_id("callback-url")).to_have_text(f"{live_server.url}/accounts/sso/callback/")
     page.get_by_label("Provider's name").fill("Contoso Entra ID")
@@ -107,11 +113,7 @@ def test_an_admin_proves_a_domain_with_the_dns_record_the_page_shows(live_server
     admin = MembershipFactory(organization__name="Contoso", organization__slug="contoso", role="admin").user
     single_sign_on = SingleSignOnFactory(organization=admin.memberships.get().organization, name="Contoso ID")
     SsoDomain.objects.create(single_sign_on=single_sign_on, domain="contoso.com")
-    page = chromium.new_context().new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(admin.username)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in", exact=True).click()
+    page = logged_in(live_server, chromium, admin)
     page.goto(f"{live_server.url}/o/contoso/settings/sso/")
     row = page.locator('[data-domain="contoso.com"]')
     expect(row.get_by_text("Not proven yet")).to_be_visible()
