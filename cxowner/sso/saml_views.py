@@ -14,6 +14,7 @@ import time
 
 from django.contrib.auth import login
 from django.core.cache import cache
+from django.core import signing
 from django.core.signing import BadSignature
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -55,18 +56,17 @@ def _refused(request: HttpRequest, reason: str, status: int = 403) -> HttpRespon
 
 def _pending(request: HttpRequest) -> list[dict]:
     try:
-        pending = request.get_signed_cookie(COOKIE, salt=COOKIE_SALT, max_age=PENDING_SECONDS)
-    except (KeyError, BadSignature):
+        pending = signing.loads(request.COOKIES.get(COOKIE, ""), salt=COOKIE_SALT, max_age=PENDING_SECONDS)
+    except BadSignature:  # none, tampered with, or older than PENDING_SECONDS
         return []
     return pending if isinstance(pending, list) else []
 
 
 def _pending_set(request: HttpRequest, response: HttpResponse, pending: list[dict]) -> None:
     secure = request.is_secure()
-    response.set_signed_cookie(
+    response.set_cookie(
         COOKIE,
-        pending[-PENDING_KEPT:],
-        salt=COOKIE_SALT,
+        signing.dumps(pending[-PENDING_KEPT:], salt=COOKIE_SALT),
         max_age=PENDING_SECONDS,
         path=COOKIE_PATH,
         secure=secure,
