@@ -13,8 +13,8 @@ import logging
 import time
 
 from django.contrib.auth import login
-from django.core.cache import cache
 from django.core import signing
+from django.core.cache import cache
 from django.core.signing import BadSignature
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,8 +23,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.response import StatusError, UnsolicitedResponse
-from saml2.sigver import SignatureError
+from saml2.response import StatusError, UnsolicitedResponse, VerificationError
+from saml2.sigver import SigverError
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
 from .errors import SsoRefused
@@ -112,12 +112,14 @@ def _checked(request: HttpRequest, single_sign_on: SingleSignOn, outstanding: di
         raise SsoRefused(ALREADY_USED) from error
     except StatusError as error:
         raise SsoRefused(f"{name} did not sign you in. It said: “{str(error)[:200]}”.") from error
-    except SignatureError as error:
+    except SigverError as error:
         raise SsoRefused(f"The answer is not signed by {name}'s key (or not signed at all).") from error
-    except ResponseLifetimeExceed as error:
-        raise SsoRefused(f"{name}'s answer has expired; sign in again.") from error
-    except ToEarly as error:
-        raise SsoRefused(f"{name}'s answer is not valid yet (are the clocks right?).") from error
+    except (ResponseLifetimeExceed, ToEarly) as error:
+        raise SsoRefused(f"{name}'s answer has expired or is not valid yet; sign in again.") from error
+    except VerificationError as error:
+        if str(error) == "Condition not OK":  # pysaml2's word for NotBefore/NotOnOrAfter not holding now
+            raise SsoRefused(f"{name}'s answer has expired or is not valid yet; sign in again.") from error
+        raise SsoRefused(f"{name}'s answer is not valid for this organization: {str(error)[:200]}") from error
     except SsoRefused:
         raise
     except Exception as error:  # pysaml2 raises bare exceptions for the audience and other checks

@@ -60,10 +60,11 @@ class SamlProvider:
         """Register a service provider (its metadata), as an admin does at Entra ID or Okta."""
         requests.post(f"{self.url}/test/sps/", data=metadata_xml.encode(), timeout=30).raise_for_status()
 
-    def user_add(self, *, email: str, name: str = "", password: str = "provider-pass", attributes=None) -> dict:
-        """A user; the response carries `attributes` ({name: value}), by default Entra ID's e-mail and name claims."""
-        data = {"username": f"u{secrets.token_hex(4)}", "email": email, "name": name or email, "password": password}
-        data["attributes"] = attributes
+    def user_add(self, *, email: str, name: str = "", attributes=None, name_id: str = "") -> dict:
+        """A user; the response carries `attributes` ({name: value}), by default Entra ID's e-mail and
+        name claims; `name_id`: the persistent NameID (by default a new one)."""
+        data = {"username": f"u{secrets.token_hex(4)}", "email": email, "name": name or email}
+        data |= {"password": "provider-pass", "attributes": attributes, "name_id": name_id}
         answer = requests.post(f"{self.url}/test/users/", json=data, timeout=10)
         answer.raise_for_status()
         return {**data, **answer.json()}

@@ -15,7 +15,8 @@ from socketserver import ThreadingMixIn
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from defusedxml import ElementTree
+from saml2 import BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT, NameID
@@ -29,7 +30,8 @@ USERS: dict[str, dict] = {}  # username -> {password, attributes, name_id}
 EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 NAME = "http://schemas.microsoft.com/identity/claims/displayname"
 LOGINS: dict[str, dict] = {}  # the log-in form's token -> the AuthnRequest it answers
-SP_METADATA: list[str] = []
+# The SPs' metadata by entity ID: registering one again replaces it (the tests' databases reuse IDs).
+SP_METADATA: dict[str, str] = {}
 SERVERS: dict[str, Server] = {}  # the variant -> its IdP (the same entity ID; another key for "wrong_key")
 
 
@@ -50,7 +52,7 @@ def config(base: str, folder: Path, *, key: str = "idp", lifetime_minutes: int =
         "service": {"idp": idp},
         "key_file": str(folder / f"{key}.key"),
         "cert_file": str(folder / f"{key}.crt"),
-        "metadata": {"inline": list(SP_METADATA)},
+        "metadata": {"inline": list(SP_METADATA.values())},
         "accepted_time_diff": 60,
     }
     idp_config = IdPConfig()
@@ -165,7 +167,7 @@ def app_for(base: str, folder: Path):
         elif path == "/test/users/" and method == "POST":
             answer = _page(json.dumps(test_user_add(json.loads(body))), content_type="application/json")
         elif path == "/test/sps/" and method == "POST":
-            SP_METADATA.append(body.decode())
+            SP_METADATA[ElementTree.fromstring(body).get("entityID")] = body.decode()
             servers_load(base, folder)
             answer = _page("{}", content_type="application/json")
         elif path == "/test/respond/" and method == "POST":
@@ -182,7 +184,7 @@ def app_for(base: str, folder: Path):
 
 
 class QuietHandler(WSGIRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002  (the base class's name)
+    def log_message(self, format, *args):
         pass
 
 

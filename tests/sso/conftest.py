@@ -1,4 +1,5 @@
-"""Single sign-on against the tests' real identity providers (tests/oidc_provider/, tests/saml_provider/), on loopback."""
+"""Single sign-on against the tests' real identity providers, on loopback: OpenID Connect
+(tests/oidc_provider/) and SAML 2.0 (tests/saml_provider/)."""
 
 from urllib.parse import urlsplit
 
