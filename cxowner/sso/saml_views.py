@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import urlsplit
 
 from django.contrib.auth import login
 from django.core import signing
@@ -30,6 +31,7 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 from .errors import SsoRefused
 from .models import Protocol, SingleSignOn
 from .saml import claims_from, idp_entity_id, saml_client, sp_metadata
+from .services import LOOPBACK_HOSTS
 from .signin import sso_sign_in
 
 logger = logging.getLogger(__name__)
@@ -63,7 +65,10 @@ def _pending(request: HttpRequest) -> list[dict]:
 
 
 def _pending_set(request: HttpRequest, response: HttpResponse, pending: list[dict]) -> None:
-    secure = request.is_secure()
+    # SameSite=None needs Secure, which browsers accept over HTTPS and from loopback (a "potentially
+    # trustworthy" origin: development and the browser tests); plain HTTP elsewhere gets Lax, and
+    # then a provider on another site cannot complete the sign-in.
+    secure = request.is_secure() or urlsplit(f"//{request.get_host()}").hostname in LOOPBACK_HOSTS
     response.set_cookie(
         COOKIE,
         signing.dumps(pending[-PENDING_KEPT:], salt=COOKIE_SALT),
@@ -71,7 +76,6 @@ def _pending_set(request: HttpRequest, response: HttpResponse, pending: list[dic
         path=COOKIE_PATH,
         secure=secure,
         httponly=True,
-        # SameSite=None only with Secure (browsers drop it otherwise); plain HTTP is loopback development.
         samesite="None" if secure else "Lax",
     )
 

@@ -149,9 +149,7 @@ def test_saml_providers_are_not_rechecked_with_refresh_tokens(saml_sso):
     assert saml_sso not in sso_to_recheck()
 
 
-def test_a_member_signed_in_with_saml_keeps_the_session_only_while_active(
-    saml_sso, saml_provider, saml_sign_in, client
-):
+def test_a_saml_session_lasts_only_while_the_user_is_active(saml_sso, saml_provider, saml_sign_in, client):
     member = MembershipFactory(organization=saml_sso.organization, user__email="ana@acme.test")
     saml_sign_in(saml_sso, saml_provider.user_add(email="ana@acme.test"))
     member.user.is_active = False
