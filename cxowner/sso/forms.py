@@ -16,7 +16,8 @@ class SsoSettingsForm(forms.Form):
     name = forms.CharField(
         max_length=100, label="Provider's name", help_text="Shown on the log-in button: “Sign in with …”."
     )
-    protocol = forms.ChoiceField(choices=Protocol.choices, initial=Protocol.OIDC, label="Protocol")
+    # Not required: a form posted without it (as before SAML existed) is OpenID Connect.
+    protocol = forms.ChoiceField(choices=Protocol.choices, initial=Protocol.OIDC, required=False, label="Protocol")
     issuer = forms.URLField(
         required=False,
         assume_scheme="https",
@@ -87,7 +88,7 @@ class SsoSettingsForm(forms.Form):
         data = self.cleaned_data
         return SsoSettings(
             name=data["name"],
-            protocol=data["protocol"],
+            protocol=data["protocol"] or Protocol.OIDC,
             issuer=data["issuer"],
             client_id=data["client_id"].strip(),
             client_secret=data["client_secret"],

@@ -35,7 +35,7 @@ from saml2.config import SPConfig
 from saml2.mdstore import MetadataStore
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_TRANSIENT
-from saml2.sigver import get_xmlsec_binary
+from saml2.sigver import SigverError, get_xmlsec_binary
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from .errors import SsoRefused
@@ -145,6 +145,8 @@ def saml_client(single_sign_on: SingleSignOn, urls: dict) -> Iterator[Saml2Clien
         (folder / "sp.crt").write_text(single_sign_on.saml_certificate)
         try:
             config = _config(single_sign_on, urls, folder, with_idp=True)
+        except SigverError as error:  # no xmlsec1 program: the installation's fault, not the organization's
+            raise SsoRefused("SAML sign-in is not available: this server lacks the xmlsec1 program.") from error
         except Exception as error:
             raise SsoRefused(f"{single_sign_on.name}'s metadata cannot be read; an admin must check it.") from error
         yield Saml2Client(config)

@@ -119,3 +119,22 @@ def test_the_page_asked_for_before_signing_in_is_where_the_person_lands(saml_sso
     answer = client.post(acs.removeprefix("http://testserver"), {"SAMLResponse": saml_response})
 
     assert answer.status_code == 302 and answer["Location"] == wanted
+
+
+def test_a_sign_in_at_the_acs_costs_a_bounded_number_of_queries(
+    saml_sso, saml_provider, saml_sign_in, client, django_assert_max_num_queries
+):
+    MembershipFactory(organization=saml_sso.organization, user__email="ana@acme.test")
+    person = saml_provider.user_add(email="ana@acme.test")
+    saml_sign_in(saml_sso, person)  # linked: the next sign-in is the usual one
+    client.logout()
+    start = client.get(f"/accounts/sso/{saml_sso.pk}/start/")
+    acs, saml_response = saml_provider.sign_in(start["Location"], person)
+
+    # 25 on SQLite: the provider; the replay check (five statements of the database cache, none on
+    # Redis); the identity, the membership, the sign-in and its history (sso_sign_in, as for OIDC);
+    # the user, the new session and last_login (Django's login).
+    with django_assert_max_num_queries(25):
+        answer = client.post(acs.removeprefix("http://testserver"), {"SAMLResponse": saml_response})
+
+    assert answer.status_code == 302
