@@ -71,7 +71,7 @@ class SamlProvider:
 
     def respond(self, user: dict, location: str, variant: str = "ok") -> str:
         """A SAMLResponse for `user` to the AuthnRequest in the SP's redirect `location`, wrong as `variant` says:
-        ok, wrong_key, wrong_audience, expired, unsigned, transient."""
+        ok, wrong_key, wrong_audience, expired, unsigned, transient, encrypted (to the SP's certificate)."""
         data = {"username": user["username"], "request": authn_request(location), "variant": variant}
         answer = requests.post(f"{self.url}/test/respond/", json=data, timeout=10)
         answer.raise_for_status()

@@ -82,7 +82,9 @@ def response_made(user: dict, request: dict, variant: str = "ok") -> str:
         name_id=name_id,
         authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
         sign_assertion=signed,
-        sign_response=False,
+        sign_response=variant == "encrypted",
+        encrypt_assertion=variant == "encrypted",
+        encrypt_assertion_self_contained=True,
         best_effort=True,
     )
     return base64.b64encode(str(response).encode()).decode()

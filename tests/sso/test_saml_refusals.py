@@ -1,6 +1,9 @@
 """What the SAML service provider refuses, each with its reason on the refusal page: responses signed
 with another key or not at all, for another audience, expired, replayed, unsolicited, or with a
-transient NameID. Every response here is made by the real loopback IdP."""
+transient NameID; and accepts an assertion encrypted to its certificate. Every response here is
+made by the real loopback IdP."""
+
+import base64
 
 import pytest
 from django.test import Client
@@ -36,6 +39,16 @@ def test_a_correct_response_is_accepted(client, saml_sso, saml_provider, member)
     answer = post(client, saml_sso, saml_provider.respond(member, started(client, saml_sso)))
 
     assert answer.status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_an_assertion_encrypted_to_the_sps_certificate_is_accepted(client, saml_sso, saml_provider, member):
+    saml_response = saml_provider.respond(member, started(client, saml_sso), "encrypted")
+    assert b"EncryptedAssertion" in base64.b64decode(saml_response)
+
+    answer = post(client, saml_sso, saml_response)
+
+    assert answer.status_code == 302, answer.content.decode()
+    assert "_auth_user_id" in client.session
 
 
 def test_a_response_signed_with_another_key_is_refused(client, saml_sso, saml_provider, member):
