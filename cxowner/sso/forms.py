@@ -71,11 +71,13 @@ class SsoSettingsForm(forms.Form):
     )
     enabled = forms.BooleanField(required=False, initial=True, label="Single sign-on is on")
 
-    def __init__(self, *args, secret_set: bool = False, **kwargs):
+    def __init__(self, *args, secret_set: bool = False, saml: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["client_secret"]
         field.help_text = (
-            "Set: it is never shown again. Leave blank to keep it, or type a new one to replace it."
+            "Only for OpenID Connect."
+            if saml and not secret_set
+            else "Set: it is never shown again. Leave blank to keep it, or type a new one to replace it."
             if secret_set
             else "Stored encrypted and never shown again. Needed: none is stored, or the stored one can no longer "
             "be read (the installation's key changed)."

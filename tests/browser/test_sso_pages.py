@@ -101,6 +101,28 @@ def test_a_person_signs_in_with_a_saml_provider_and_lands_in_the_organization(
     assert membership.role == Membership.Role.EDITOR
 
 
+def test_an_admin_sees_what_to_give_a_saml_provider(live_server, saml_provider, chromium, screenshot):  # noqa: F811
+    membership = MembershipFactory(organization__name="Initech", organization__slug="initech", role="admin")
+    admin = membership.user
+    initech = SamlSingleSignOnFactory(
+        organization=membership.organization, name="Initech Okta", saml_metadata_xml=saml_provider.metadata()
+    )
+    page = chromium.new_context().new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(admin.username)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.goto(f"{live_server.url}/o/initech/settings/sso/")
+
+    entity_id = f"{live_server.url}/accounts/sso/{initech.pk}/saml/metadata/"
+    expect(page.get_by_test_id("saml-entity-id")).to_have_text(entity_id)
+    expect(page.get_by_test_id("saml-acs-url")).to_have_text(f"{live_server.url}/accounts/sso/saml/{initech.pk}/acs/")
+    expect(page.get_by_label("Protocol")).to_have_value("saml")
+    expect(page.get_by_test_id("saml-idp")).to_have_text(f"{saml_provider.url}/metadata")
+    assert_accessible(page)
+    screenshot(page, "saml-settings", full_page=True)
+
+
 def test_an_sso_only_organization_refuses_the_password_and_says_to_use_its_provider(
     acme, live_server, chromium, screenshot
 ):
