@@ -150,3 +150,28 @@ def test_a_provider_turned_off_has_no_acs(client, saml_sso, saml_provider, membe
     answer = post(client, saml_sso, saml_provider.respond(member, location))
 
     assert answer.status_code == 404
+
+
+def test_an_assertion_changed_after_it_was_signed_is_refused(client, saml_sso, saml_provider, member):
+    signed = base64.b64decode(saml_provider.respond(member, started(client, saml_sso))).decode()
+    tampered = signed.replace("ana@acme.test", "ceo@acme.test")
+    assert tampered != signed
+
+    answer = post(client, saml_sso, base64.b64encode(tampered.encode()).decode())
+
+    assert refused(answer, "not signed by Acme SAML")
+
+
+def test_a_forged_assertion_wrapped_around_a_signed_one_is_refused(client, saml_sso, saml_provider, member):
+    """Signature wrapping: a second, unsigned assertion (another ID, another person) beside the signed one."""
+    signed = base64.b64decode(saml_provider.respond(member, started(client, saml_sso))).decode()
+    start, end = signed.index("<ns1:Assertion"), signed.index("</ns1:Assertion>") + len("</ns1:Assertion>")
+    original = signed[start:end]
+    forged = original.replace("ana@acme.test", "ceo@acme.test").replace(' ID="', ' ID="forged-', 1)
+    forged = forged[: forged.index("<ns2:Signature")] + forged[forged.index("</ns2:Signature>") + 16 :]
+    wrapped = signed[:start] + forged + original + signed[end:]
+
+    answer = post(client, saml_sso, base64.b64encode(wrapped.encode()).decode())
+
+    assert refused(answer, "Invalid number of assertions")
+    assert not SsoIdentity.objects.exists()
