@@ -3,10 +3,11 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-# WeasyPrint (the report's PDF) lays text out with Pango and HarfBuzz, and needs a font.
+# WeasyPrint (the report's PDF) lays text out with Pango and HarfBuzz, and needs a font;
+# pysaml2 (SAML single sign-on) checks XML signatures with the xmlsec1 program.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
-       libharfbuzz-subset0 fonts-dejavu-core \
+       libharfbuzz-subset0 fonts-dejavu-core xmlsec1 \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt

@@ -151,6 +151,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     # Each organization's OpenID Connect provider (cxowner/sso/backend.py, mozilla-django-oidc).
     "cxowner.sso.backend.OrganizationOIDCBackend",
+    # The sessions of people an organization's SAML provider signed in (cxowner/sso/saml.py).
+    "cxowner.sso.saml.OrganizationSamlBackend",
 ]
 AXES_ENABLED = envbool("AXES_ENABLED", True)
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"

@@ -13,6 +13,7 @@ from cxowner.health import healthz
 from cxowner.login import LoginView, PasswordResetConfirmView, PasswordResetView
 from cxowner.orgs.live_views import live_changes
 from cxowner.orgs.views import invitation
+from cxowner.sso import saml_views as saml
 from cxowner.sso import views as sso
 
 urlpatterns = [
@@ -40,6 +41,9 @@ urlpatterns = [
     path("accounts/sso/find/", sso.sso_find, name="sso_find"),
     path("accounts/sso/<int:sso_id>/start/", sso.sso_start, name="sso_start"),
     path("accounts/sso/callback/", sso.sso_callback, name="sso_callback"),
+    # SAML 2.0 (cxowner/sso/saml_views.py): each organization's SP has its own metadata (its entity ID) and ACS.
+    path("accounts/sso/<int:sso_id>/saml/metadata/", saml.saml_metadata, name="saml_metadata"),
+    path("accounts/sso/saml/<int:sso_id>/acs/", saml.saml_acs, name="saml_acs"),
     path("switch/", web.switch_organization, name="switch_organization"),
     path("invitations/<str:token>/", invitation, name="invitation"),
     # What a page that lost its live socket missed (docs/live.md).

@@ -7,7 +7,8 @@ from django.test import Client
 from django.utils import timezone
 
 from cxowner.orgs.models import Membership, Organization
-from cxowner.sso.models import SingleSignOn, SsoDomain
+from cxowner.sso.models import Protocol, SingleSignOn, SsoDomain
+from cxowner.sso.saml import key_pair_new
 from cxowner.sso.secrets import secret_encrypt
 from journeys.models import Journey, Stage, Touchpoint
 from ownership.models import Assignment, Function, Gap, JourneyOwner, Role, Webhook
@@ -54,6 +55,22 @@ class SingleSignOnFactory(factory.django.DjangoModelFactory):
         """Proven domains (a test of the proof makes its own unproven ones)."""
         for domain in extracted or [f"sso{self.pk}.example.com"]:
             SsoDomain.objects.create(single_sign_on=self, domain=domain, verified_at=timezone.now())
+
+
+class SamlSingleSignOnFactory(SingleSignOnFactory):
+    """An organization's SAML provider: give `saml_metadata_xml` (the provider's); the SP's key pair is made."""
+
+    protocol = Protocol.SAML
+    issuer = ""
+    client_id = ""
+    client_secret_encrypted = ""
+    saml_metadata_xml = ""
+
+    class Params:
+        keys = factory.LazyFunction(lambda: key_pair_new("cxowner tests"))
+
+    saml_key_encrypted = factory.LazyAttribute(lambda o: secret_encrypt(o.keys[0]))
+    saml_certificate = factory.LazyAttribute(lambda o: o.keys[1])
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

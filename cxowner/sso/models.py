@@ -1,4 +1,4 @@
-"""An organization's OpenID Connect single sign-on, and the identities it has linked to users."""
+"""An organization's single sign-on (OpenID Connect or SAML 2.0), and the identities it has linked to users."""
 
 import secrets
 
@@ -9,11 +9,18 @@ from cxowner.orgs.models import MemberRole, Organization
 from cxowner.orgs.names import OneLine, OneLineQuerySet, one_line_validator
 
 
+class Protocol(models.TextChoices):
+    OIDC = "oidc", "OpenID Connect"
+    SAML = "saml", "SAML 2.0"
+
+
 class SingleSignOn(OneLine, models.Model):
     """One organization's identity provider: where its members sign in instead of typing a password.
 
-    The client secret is stored encrypted (cxowner/sso/secrets.py) because it must be sent to the
-    provider as it is; it is never shown again after it is saved.
+    OpenID Connect: issuer, client ID and secret. The client secret is stored encrypted
+    (cxowner/sso/secrets.py) because it must be sent to the provider as it is; it is never shown
+    again after it is saved. SAML 2.0 (cxowner/sso/saml.py): the provider's metadata, and this
+    service provider's own key pair, made when SAML is chosen, its private key encrypted the same way.
     """
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="single_sign_on")
@@ -22,9 +29,21 @@ class SingleSignOn(OneLine, models.Model):
         help_text="The provider as members know it: “Contoso Entra ID”.",
         validators=[one_line_validator],
     )
-    issuer = models.URLField(max_length=500, help_text="The issuer's URL, exactly as its discovery document says.")
-    client_id = models.CharField(max_length=300)
-    client_secret_encrypted = models.TextField(editable=False)
+    protocol = models.CharField(max_length=4, choices=Protocol.choices, default=Protocol.OIDC)
+    issuer = models.URLField(
+        max_length=500, blank=True, help_text="The issuer's URL, exactly as its discovery document says."
+    )
+    client_id = models.CharField(max_length=300, blank=True)
+    client_secret_encrypted = models.TextField(blank=True, editable=False)
+    # SAML: the identity provider's metadata as pasted, or as last read from `saml_metadata_url`.
+    saml_metadata_url = models.URLField(max_length=500, blank=True)
+    saml_metadata_xml = models.TextField(blank=True)
+    saml_metadata_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The attributes read for the address and the name; blank: the usual names of Entra ID, Okta and Google.
+    saml_email_attribute = models.CharField(max_length=300, blank=True)
+    saml_name_attribute = models.CharField(max_length=300, blank=True)
+    saml_key_encrypted = models.TextField(blank=True, editable=False)
+    saml_certificate = models.TextField(blank=True, editable=False)
     default_role = models.CharField(max_length=10, choices=MemberRole.choices, default=MemberRole.VIEWER)
     allow_jit = models.BooleanField(
         default=False, help_text="Someone the provider signs in, with an allowed e-mail, becomes a member."
@@ -44,7 +63,10 @@ class SingleSignOn(OneLine, models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(default_role__in=MemberRole.values), name="singlesignon_default_role_valid"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(protocol__in=Protocol.values), name="singlesignon_protocol_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -53,6 +75,10 @@ class SingleSignOn(OneLine, models.Model):
     @property
     def history_name(self) -> str:
         return self.name
+
+    @property
+    def is_saml(self) -> bool:
+        return self.protocol == Protocol.SAML
 
 
 def domain_challenge_new() -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import SingleSignOn, SsoIdentity
+from .models import Protocol, SingleSignOn, SsoIdentity
 
 
 def email_domain(email: str) -> str:
@@ -41,8 +41,11 @@ def sso_only_for_user(user) -> SingleSignOn | None:
 
 def sso_to_recheck() -> list[SingleSignOn]:
     """The providers whose members are asked about regularly: enabled, of "SSO only" organizations
-    (elsewhere a member the provider refuses can still log in with a password)."""
-    return list(SingleSignOn.objects.select_related("organization").filter(enabled=True, sso_only=True).order_by("pk"))
+    (elsewhere a member the provider refuses can still log in with a password). OpenID Connect only:
+    a SAML provider gives no refresh token, and has no way to be asked without the person (its
+    leavers are removed by SCIM)."""
+    providers = SingleSignOn.objects.select_related("organization").filter(enabled=True, sso_only=True)
+    return list(providers.filter(protocol=Protocol.OIDC).order_by("pk"))
 
 
 def identities_to_recheck(single_sign_on: SingleSignOn) -> list[SsoIdentity]:

@@ -10,21 +10,27 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import requests
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from cxowner.orgs.history import Change, object_changes, object_record
 from cxowner.orgs.locks import rows_locked
 from cxowner.orgs.models import Membership, Organization
 
-from .models import SingleSignOn, SsoDomain, SsoIdentity
+from .models import Protocol, SingleSignOn, SsoDomain, SsoIdentity
+from .saml import idp_entity_id, key_pair_new
 from .secrets import secret_decrypt, secret_encrypt
 from .sessions import password_sessions_end
 
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 # What the history shows of a configuration; the secret only as "replaced".
-RECORDED = ("name", "issuer", "client_id", "domains", "default_role", "allow_jit", "sso_only", "enabled")
+RECORDED = ("name", "protocol", "issuer", "client_id", "domains", "default_role", "allow_jit", "sso_only", "enabled")
+SAML_RECORDED = ("saml_metadata_url", "saml_email_attribute", "saml_name_attribute")
+METADATA_MAX_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,12 @@ class SsoSettings:
     allow_jit: bool = False
     sso_only: bool = False
     enabled: bool = True
+    protocol: str = Protocol.OIDC
+    # SAML: the provider's metadata pasted, or its URL (read when saved); a blank XML with no URL keeps what is stored.
+    saml_metadata_xml: str = ""
+    saml_metadata_url: str = ""
+    saml_email_attribute: str = ""
+    saml_name_attribute: str = ""
 
 
 def domains_parse(text: str) -> tuple[str, ...]:
@@ -58,6 +70,58 @@ def _issuer_check(issuer: str) -> str:
     if parts.query or parts.fragment:
         raise ValidationError({"issuer": "The issuer has no query or fragment."})
     return issuer
+
+
+def _metadata_fetched(url: str) -> str:
+    """The provider's metadata read from its URL (https, or loopback http for tests and development)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
+        raise ValidationError({"saml_metadata_url": "The metadata URL must be an https:// address."})
+    try:
+        answer = requests.get(url, timeout=settings.SSO_HTTP_TIMEOUT_SECONDS, stream=True)
+        answer.raise_for_status()
+        body = answer.raw.read(METADATA_MAX_BYTES + 1, decode_content=True)
+    except requests.RequestException as error:
+        raise ValidationError({"saml_metadata_url": f"The metadata could not be read: {error}."}) from None
+    if len(body) > METADATA_MAX_BYTES:
+        raise ValidationError({"saml_metadata_url": "The metadata is larger than 1 MB."})
+    return body.decode("utf-8", errors="replace")
+
+
+def _saml_check(single_sign_on: SingleSignOn, wanted: SsoSettings) -> None:
+    """The SAML settings onto `single_sign_on`: metadata read and checked, and the SP's key pair made once."""
+    xml = wanted.saml_metadata_xml.strip()
+    if wanted.saml_metadata_url and not xml:
+        xml = _metadata_fetched(wanted.saml_metadata_url)
+        single_sign_on.saml_metadata_fetched_at = timezone.now()
+    xml = xml or single_sign_on.saml_metadata_xml
+    if not xml:
+        raise ValidationError({"saml_metadata_xml": "Paste the provider's metadata, or give its URL."})
+    try:
+        idp_entity_id(xml)
+    except ValueError as error:
+        fetched = wanted.saml_metadata_url and not wanted.saml_metadata_xml
+        field = "saml_metadata_url" if fetched else "saml_metadata_xml"
+        raise ValidationError({field: str(error)}) from None
+    single_sign_on.saml_metadata_xml = xml
+    for name in SAML_RECORDED:
+        setattr(single_sign_on, name, getattr(wanted, name).strip())
+    if secret_decrypt(single_sign_on.saml_key_encrypted) is None:
+        key, certificate = key_pair_new(f"cxowner {single_sign_on.organization.slug}")
+        single_sign_on.saml_key_encrypted, single_sign_on.saml_certificate = secret_encrypt(key), certificate
+
+
+def _protocol_check(current: SingleSignOn | None, wanted: SsoSettings) -> None:
+    if wanted.protocol == Protocol.SAML:
+        return
+    if not wanted.issuer:
+        raise ValidationError({"issuer": "The issuer is needed."})
+    if not wanted.client_id:
+        raise ValidationError({"client_id": "The client ID is needed."})
+    _issuer_check(wanted.issuer)
+    if not wanted.client_secret and (current is None or secret_decrypt(current.client_secret_encrypted) is None):
+        # New, or stored under a key that has changed since (SSO_SECRET_KEY, SECRET_KEY).
+        raise ValidationError({"client_secret": "The client secret is needed."})
 
 
 def _domains_free(single_sign_on: SingleSignOn | None, domains: tuple[str, ...]) -> None:
@@ -90,7 +154,7 @@ def _lockout_check(single_sign_on: SingleSignOn | None, wanted: SsoSettings, adm
 
 
 def _recorded(single_sign_on: SingleSignOn, domains: tuple[str, ...]) -> dict:
-    values = {name: getattr(single_sign_on, name) for name in RECORDED if name != "domains"}
+    values = {name: getattr(single_sign_on, name) for name in (*RECORDED, *SAML_RECORDED) if name != "domains"}
     return {**values, "domains": ", ".join(domains)}
 
 
@@ -115,12 +179,9 @@ def sso_configure(
     domains = wanted.domains
     if not domains:
         raise ValidationError({"domains": "Name at least one e-mail domain."})
-    _issuer_check(wanted.issuer)
+    _protocol_check(current, wanted)
     _domains_free(current, domains)
     _lockout_check(current, wanted, admin, sso_only_confirmed)
-    if not wanted.client_secret and (current is None or secret_decrypt(current.client_secret_encrypted) is None):
-        # New, or stored under a key that has changed since (SSO_SECRET_KEY, SECRET_KEY).
-        raise ValidationError({"client_secret": "The client secret is needed."})
     before = _recorded(current, tuple(d.domain for d in current.domains.all())) if current else {}
     was_sso_only = current is not None and current.sso_only and current.enabled
     single_sign_on = current or SingleSignOn(organization=organization)
@@ -129,6 +190,8 @@ def sso_configure(
             setattr(single_sign_on, name, getattr(wanted, name))
     if wanted.client_secret:
         single_sign_on.client_secret_encrypted = secret_encrypt(wanted.client_secret)
+    if single_sign_on.is_saml:
+        _saml_check(single_sign_on, wanted)
     single_sign_on.full_clean(exclude=["client_secret_encrypted", "organization"])
     single_sign_on.save()
     _domains_save(single_sign_on, domains)

@@ -29,6 +29,8 @@ from .domains import record_name, record_value, sso_domain_verify
 from .errors import SsoRefused
 from .forms import SsoFindForm, SsoSettingsForm
 from .models import SingleSignOn, SsoDomain
+from .saml import idp_entity_id
+from .saml_views import saml_start, saml_urls
 from .secrets import secret_decrypt
 from .selectors import sso_for_email, sso_of_organization
 from .services import sso_configure
@@ -54,6 +56,8 @@ class SsoStartView(OIDCAuthenticationRequestView):
         single_sign_on = SingleSignOn.objects.select_related("organization").filter(pk=sso_id, enabled=True).first()
         if single_sign_on is None:
             raise Http404("No such single sign-on")
+        if single_sign_on.is_saml:
+            return saml_start(request, single_sign_on)
         try:
             self.config = oidc_settings(single_sign_on)
         except SsoRefused as refused:
@@ -137,10 +141,19 @@ def _settings_form(request: HttpRequest, single_sign_on: SingleSignOn | None) ->
         return SsoSettingsForm(request.POST, secret_set=secret_set)
     if single_sign_on is None:
         return SsoSettingsForm(initial={"enabled": True, "default_role": Membership.Role.VIEWER})
-    initial = {name: getattr(single_sign_on, name) for name in ("name", "issuer", "client_id", "default_role")}
+    shown = ("name", "protocol", "issuer", "client_id", "default_role", "saml_metadata_url")
+    initial = {name: getattr(single_sign_on, name) for name in (*shown, "saml_email_attribute", "saml_name_attribute")}
     flags = {name: getattr(single_sign_on, name) for name in ("allow_jit", "sso_only", "enabled")}
     domains = "\n".join(domain.domain for domain in single_sign_on.domains.all())
-    return SsoSettingsForm(initial={**initial, **flags, "domains": domains}, secret_set=secret_set)
+    initial = {**initial, **flags, "domains": domains}
+    return SsoSettingsForm(initial=initial, secret_set=secret_set, saml=single_sign_on.is_saml)
+
+
+def _idp_named(single_sign_on: SingleSignOn) -> str:
+    try:
+        return idp_entity_id(single_sign_on.saml_metadata_xml)
+    except ValueError as error:
+        return f"its stored metadata is not usable: {error}"
 
 
 @org_view(Membership.Role.ADMIN, "GET", "POST")
@@ -165,6 +178,8 @@ def sso_settings(request: HttpRequest, membership: Membership, org: str) -> Http
             return redirect("sso_settings", org=organization.slug)
     callback = request.build_absolute_uri(reverse("sso_callback"))
     context = {"nav": "sso", "form": form, "single_sign_on": single_sign_on, "callback_url": callback}
+    if single_sign_on is not None and single_sign_on.is_saml and single_sign_on.saml_certificate:
+        context["saml"] = {**saml_urls(request, single_sign_on), "idp": _idp_named(single_sign_on)}
     context["recheck_minutes"] = max(1, settings.SSO_RECHECK_SECONDS // 60)
     context["domains"] = [
         {"domain": domain, "record_name": record_name(domain), "record_value": record_value(domain)}

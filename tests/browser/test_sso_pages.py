@@ -3,14 +3,16 @@ page offers the provider of the typed e-mail, the provider's own page signs the 
 they land in the organization with the mapped role; "SSO only" refuses their password."""
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from cxowner.orgs.models import Membership
 from cxowner.sso.models import SsoDomain
 from cxowner.sso.secrets import secret_encrypt
 from tests.dns_server import dns_server, dns_zone  # noqa: F401  (fixtures)
-from tests.factories import MembershipFactory, OrganizationFactory, SingleSignOnFactory
+from tests.factories import MembershipFactory, OrganizationFactory, SamlSingleSignOnFactory, SingleSignOnFactory
 from tests.oidc_provider.running import oidc_provider  # noqa: F401  (the fixture)
+from tests.saml_provider.running import saml_provider  # noqa: F401  (the fixture)
 
 from .axe import assert_accessible
 
@@ -60,6 +62,65 @@ def test_a_person_signs_in_with_the_provider_and_lands_in_the_organization_with_
     screenshot(page, "sso-landed")
     membership = Membership.objects.get(organization=acme.organization, user__email="new.hire@acme.test")
     assert membership.role == Membership.Role.EDITOR
+
+
+def test_a_person_signs_in_with_a_saml_provider_and_lands_in_the_organization(
+    live_server,
+    saml_provider,  # noqa: F811
+    chromium,
+    screenshot,
+):
+    globex = SamlSingleSignOnFactory(
+        organization=OrganizationFactory(name="Globex", slug="globex"),
+        name="Globex SAML",
+        saml_metadata_xml=saml_provider.metadata(),
+        domains=["globex.test"],
+        allow_jit=True,
+        default_role=Membership.Role.EDITOR,
+    )
+    saml_provider.sp_add(requests.get(f"{live_server.url}/accounts/sso/{globex.pk}/saml/metadata/", timeout=10).text)
+    person = saml_provider.user_add(email="new.hire@globex.test", name="New Hire")
+    page = chromium.new_context().new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Work e-mail").fill("new.hire@globex.test")
+    page.get_by_role("button", name="Continue with single sign-on").click()
+    expect(page.get_by_test_id("sso-button")).to_have_text("Sign in with Globex SAML")
+
+    page.get_by_test_id("sso-button").click()
+    page.wait_for_url(f"{saml_provider.url}/sso/redirect**")
+    screenshot(page, "saml-provider-sign-in")
+    page.get_by_label("Username").fill(person["username"])
+    page.get_by_label("Password").fill(person["password"])
+    page.get_by_role("button", name="Sign in to the SAML provider").click()
+
+    page.wait_for_url(f"{live_server.url}/o/globex/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "saml-landed")
+    membership = Membership.objects.get(organization=globex.organization, user__email="new.hire@globex.test")
+    assert membership.role == Membership.Role.EDITOR
+
+
+def test_an_admin_sees_what_to_give_a_saml_provider(live_server, saml_provider, chromium, screenshot):  # noqa: F811
+    membership = MembershipFactory(organization__name="Initech", organization__slug="initech", role="admin")
+    admin = membership.user
+    initech = SamlSingleSignOnFactory(
+        organization=membership.organization, name="Initech Okta", saml_metadata_xml=saml_provider.metadata()
+    )
+    page = chromium.new_context().new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(admin.username)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.goto(f"{live_server.url}/o/initech/settings/sso/")
+
+    entity_id = f"{live_server.url}/accounts/sso/{initech.pk}/saml/metadata/"
+    expect(page.get_by_test_id("saml-entity-id")).to_have_text(entity_id)
+    expect(page.get_by_test_id("saml-acs-url")).to_have_text(f"{live_server.url}/accounts/sso/saml/{initech.pk}/acs/")
+    expect(page.get_by_label("Protocol")).to_have_value("saml")
+    expect(page.get_by_test_id("saml-idp")).to_have_text(f"{saml_provider.url}/metadata")
+    assert_accessible(page)
+    screenshot(page, "saml-settings", full_page=True)
 
 
 def test_an_sso_only_organization_refuses_the_password_and_says_to_use_its_provider(
