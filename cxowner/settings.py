@@ -383,5 +383,7 @@ LOGGING = {
         # browser knows (print-color-adjust): its errors are what an operator needs.
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},
+        # pysaml2's schema library says at every start that it has loaded its schemas.
+        "xmlschema": {"level": "WARNING"},
     },
 }
