@@ -70,3 +70,21 @@ def test_the_stack_runs_the_bulk_pool_from_the_web_image():
     assert "gunicorn" in services["bulk"]["command"]
     assert services["bulk"]["image"] == services["web"]["image"]
     assert "bulk" in services["proxy"]["depends_on"]
+
+
+def test_the_load_script_sends_each_request_to_the_pool_the_proxy_would(monkeypatch):
+    from ownership.management.commands import bench_load
+
+    sent = []
+    monkeypatch.setattr(
+        bench_load, "send", lambda base, method, path, *args: sent.append((base, path)) or (200, b"", "")
+    )
+    run = bench_load.Run("http://web:8000", 5, bulk="http://bulk:8000")
+
+    run.call("scenario apply", "POST", "/api/v1/orgs/acme/scenarios/1/apply/", "key")
+    run.call("cell edit", "PATCH", "/api/v1/orgs/acme/journeys/1/matrix/", "key")
+
+    assert sent == [
+        ("http://bulk:8000", "/api/v1/orgs/acme/scenarios/1/apply/"),
+        ("http://web:8000", "/api/v1/orgs/acme/journeys/1/matrix/"),
+    ]
