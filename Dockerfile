@@ -1,5 +1,5 @@
 # The production image: gunicorn serves the app and its static files (WhiteNoise);
-# the same image runs the Celery worker and beat (see docker-compose.yml).
+# the same image runs gunicorn's bulk pool, the Celery worker and beat (see docker-compose.yml).
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app

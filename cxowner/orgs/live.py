@@ -6,7 +6,8 @@ hear of them and catch up on them after a dropped connection. One feed with one 
 gives every kind of change the same cursor; a change set's event carries its id as `change_set`.
 
 The event is written inside the change's transaction (so it exists exactly when the change does)
-and, once that commits, sent to the organization's group on the channel layer. Without Redis the
+and, once that commits, sent to the organization's group on the channel layer: with Redis by the
+process's publisher thread (cxowner.orgs.live_publisher), so the write does not wait for it. Without Redis the
 layer lives inside one process: `make run`'s worker could not reach the web server's pages, so
 there the web process relays the table instead (cxowner.orgs.live_relay), and nothing is sent
 on commit (LIVE_RELAY).
@@ -28,6 +29,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from .change_context import current_change_context
+from .live_publisher import publisher
 
 # Past this many touchpoints a message names only the journeys (`partial`): the page reloads them.
 LIVE_IDS_MAX = 200
@@ -95,19 +97,26 @@ def live_record(
 
 def live_send(organization_id: int, message: dict) -> None:
     """Push one message to every open page of the organization (from sync code)."""
-    from channels.layers import get_channel_layer
-
-    send = async_to_sync(get_channel_layer().group_send)
-    send(org_group(organization_id), {"type": "live.change", "message": message})
+    _group_send(org_group(organization_id), {"type": "live.change", "message": message})
 
 
 def session_ended(*, user_id: int, organization_id: int | None = None) -> None:
     """Close the user's sockets (of one organization, or all): logged out, or no longer a member."""
-    from channels.layers import get_channel_layer
+    _group_send(user_group(user_id), {"type": "live.ended", "organization_id": organization_id})
 
-    async_to_sync(get_channel_layer().group_send)(
-        user_group(user_id), {"type": "live.ended", "organization_id": organization_id}
-    )
+
+def _group_send(group: str, message: dict) -> None:
+    """A layer that is a service (Redis) is sent to by this process's publisher thread, so the
+    caller does not wait for it (cxowner.orgs.live_publisher). The in-memory layer (`make run`,
+    the socket tests) lives on the socket server's own loop, in this process: async_to_sync hands
+    it the message there, and a loop of the publisher's would not wake its consumers."""
+    from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        async_to_sync(layer.group_send)(group, message)
+    else:
+        publisher.publish(layer.group_send, group, message)
 
 
 def live_events_after(*, organization_id: int, cursor: int, limit: int) -> tuple[list[dict], bool]:

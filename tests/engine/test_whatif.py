@@ -273,6 +273,23 @@ def test_compare_lists_the_differing_cells_in_journey_order():
     ]
 
 
+def test_a_cell_whose_rows_changed_but_not_its_letters_is_no_difference():
+    """A confirmed A (a new review date) is a different row with the same letters."""
+    from ownership.engine.comparison import cell_differences
+
+    before = contested()
+    reviewed = [
+        row._replace(reviewed_at=NOW + timedelta(days=1)) if row.letter == "A" else row for row in before.assignments
+    ]
+    after = set_cells(
+        dataclasses.replace(before, assignments=tuple(reviewed)),
+        cells={(tids(before)["Call"], ids(before)["Sales"]): "I"},
+    )
+    assert [(d.touchpoint_id, d.function_id, d.after) for d in cell_differences(before, after)] == [
+        (tids(before)["Call"], ids(before)["Sales"], {"I"})
+    ]
+
+
 def test_accountable_counts_skip_out_of_scope_touchpoints():
     snapshot = journey(tp("Ad", {"Sales": "A"}), tp("Park", {"Sales": "A"}, out_of_scope=True))
     assert accountable_counts(snapshot) == {ids(snapshot)["Sales"]: 1}

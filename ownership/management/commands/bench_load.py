@@ -1,11 +1,14 @@
 """A busy organization on a real server: editors, audits, a scenario and imports at once.
 
 `bench_load [--touchpoints 5000] [--duration 60] [--editors 8] [--shared 2] [--audit-every 0.5]
-[--workers 3] [--threads 4] [--pace 0]`
+[--workers 3] [--threads 4] [--bulk-workers 2] [--bulk-threads 2] [--pace 0]`
 
 1. Builds `bench-load` (generate_org --replace) and an editor token for each person below.
-2. Starts gunicorn as production runs it (docker-compose.yml: 3 workers × 4 threads; 30 s timeout)
-   and a Celery worker on a loopback port, against the configured database and broker.
+2. Starts gunicorn as production runs it (docker-compose.yml: `web`, 3 workers × 4 threads, and
+   `bulk`, 2 × 2, for scenarios, imports, exports and reports; 30 s timeout) and a Celery worker on
+   loopback ports, against the configured database and broker. Each request goes to the pool the
+   proxy would send it to (cxowner.pools, the pattern deploy/Caddyfile routes by); --bulk-workers 0
+   serves everything from one pool.
 3. For --duration seconds, all at once:
    - each of --editors editors changes cells of a journey of their own through the matrix API
      (PATCH with the letters they read as `expected`): one request after another (a closed loop:
@@ -48,6 +51,7 @@ from django.core.management.base import BaseCommand, CommandError
 from cxowner.orgs.locks import HOLD_LOG_ENV
 from cxowner.orgs.models import Organization
 from cxowner.orgs.services import token_create
+from cxowner.pools import is_bulk
 from journeys.models import Journey
 from ownership.management.commands._cpu import CpuClock
 from ownership.management.commands._loopback import (
@@ -86,8 +90,9 @@ class Tally:
 class Run:
     """The shared state of one load: the server's address, the clock, the tallies."""
 
-    def __init__(self, base: str, duration: float) -> None:
+    def __init__(self, base: str, duration: float, bulk: str | None = None) -> None:
         self.base = base
+        self.bulk = bulk or base  # where the proxy sends cxowner.pools' bulk paths
         self.ends = time.monotonic() + duration
         self.lock = threading.Lock()
         self.tallies: dict[str, Tally] = defaultdict(Tally)
@@ -100,7 +105,8 @@ class Run:
     ) -> tuple[int, dict | None]:
         began = time.perf_counter() if due is None else due
         try:
-            status, raw, _ = send(self.base, method, path, {"Authorization": f"Bearer {key}", **(headers or {})}, body)
+            base = self.bulk if is_bulk(path) else self.base
+            status, raw, _ = send(base, method, path, {"Authorization": f"Bearer {key}", **(headers or {})}, body)
         except OSError:
             status, raw = 599, b""  # the connection failed: counted with the server errors
         with self.lock:
@@ -125,6 +131,9 @@ class Command(BaseCommand):
         # every other request queued (issue 23).
         parser.add_argument("--workers", type=int, default=3, help="gunicorn workers, default 3")
         parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread when > 1), default 4")
+        # As production's bulk pool (docker-compose.yml): scenarios, imports, exports and reports.
+        parser.add_argument("--bulk-workers", type=int, default=2, help="bulk pool's workers; 0: one pool, default 2")
+        parser.add_argument("--bulk-threads", type=int, default=2, help="bulk pool's threads per worker, default 2")
         parser.add_argument("--keep", action="store_true", help="keep the bench-load organization afterwards")
         parser.add_argument(
             "--pace", type=float, default=0.0, help="edits a second per editor on a fixed schedule; 0: back to back"
@@ -140,8 +149,8 @@ class Command(BaseCommand):
         self.pace = pace
         organization, journeys = self._build(touchpoints, editors + 3)
         keys = [token_create(organization=organization, name=f"person {n}", role="editor")[1] for n in range(20)]
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
+        port, bulk_port = free_port(), free_port()
+        base, bulk = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bulk_port}" if options["bulk_workers"] else None
         clock = CpuClock()
         with tempfile.TemporaryDirectory() as folder:
             log_path = Path(folder) / "gunicorn.log"
@@ -149,10 +158,16 @@ class Command(BaseCommand):
             holds.mkdir()
             os.environ[HOLD_LOG_ENV] = str(holds)  # the server and the worker inherit it
             with log_path.open("w") as log:
-                server, worker = gunicorn_start(port, workers, threads=threads, log=log), worker_start()
+                servers = [gunicorn_start(port, workers, threads=threads, log=log)]
+                if bulk:
+                    servers.append(
+                        gunicorn_start(bulk_port, options["bulk_workers"], threads=options["bulk_threads"], log=log)
+                    )
+                worker = worker_start()
                 try:
-                    wait_until_up(base + "/api/v1/ping/", server)
-                    run = Run(base, duration)
+                    for url, server in zip((base, bulk), servers, strict=False):
+                        wait_until_up(url + "/api/v1/ping/", server)
+                    run = Run(base, duration, bulk)
                     people = self._people(run, journeys, keys, editors=editors, shared=shared, audit_every=audit_every)
                     clock.start()
                     for person in people:
@@ -161,14 +176,16 @@ class Command(BaseCommand):
                         person.join()
                     clock.stop()
                 finally:
-                    stop(server)
-                    stop(worker)
+                    for process in [*servers, worker]:
+                        stop(process)
                     if not keep:
                         delete_organization(organization)
             killed = log_path.read_text().count("WORKER TIMEOUT")
             os.environ.pop(HOLD_LOG_ENV, None)
             held = _holds_read(holds)
-        served = f"{workers} sync workers" if threads == 1 else f"{workers} workers × {threads} threads (gthread)"
+        served = _pool(workers, threads)
+        if bulk:
+            served += f", bulk paths on {_pool(options['bulk_workers'], options['bulk_threads'])}"
         self._report(run, served=served, duration=duration, killed=killed, editors=editors, shared=shared)
         self._holds_report(held, duration)
         self.stdout.write("")
@@ -273,6 +290,10 @@ class Command(BaseCommand):
             )
         total = sum(h for rows in held.values() for _, h in rows) / 1000
         self.stdout.write(f"\nHeld {total:.1f} s of {duration:g} s ({total / duration:.0%}).")
+
+
+def _pool(workers: int, threads: int) -> str:
+    return f"{workers} sync workers" if threads == 1 else f"{workers} workers × {threads} threads (gthread)"
 
 
 def _holds_read(folder: Path) -> dict[str, list[tuple[float, float]]]:
