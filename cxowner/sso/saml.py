@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -29,18 +30,17 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.mdstore import MetadataStore
-from saml2.metadata import entity_descriptor
-from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_TRANSIENT
-from saml2.sigver import SigverError, get_xmlsec_binary
-from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from .errors import SsoRefused
 from .models import SingleSignOn
 from .secrets import secret_decrypt
+
+if TYPE_CHECKING:
+    from saml2.client import Saml2Client
+    from saml2.config import SPConfig
+
+# pysaml2 takes 0.7 s to import (its XML schemas): it is imported where SAML is used, not by
+# every process that loads the URLs (a Celery worker's first task, every management command).
 
 # Tried in this order when the organization names no attribute: Entra ID's claim URIs, then the
 # names Okta and Google Workspace are usually given, then the LDAP/eduPerson OIDs.
@@ -83,6 +83,10 @@ def key_pair_new(common_name: str) -> tuple[str, str]:
 
 def idp_entity_id(metadata_xml: str) -> str:
     """The one identity provider the metadata describes; ValueError saying what is wrong with it."""
+    from saml2 import BINDING_HTTP_REDIRECT
+    from saml2.config import SPConfig
+    from saml2.mdstore import MetadataStore
+
     store = MetadataStore(attrc=None, config=SPConfig())
     try:
         store.load("inline", metadata_xml)
@@ -100,6 +104,11 @@ def idp_entity_id(metadata_xml: str) -> str:
 
 
 def _config(single_sign_on: SingleSignOn, urls: dict, folder: Path | None, with_idp: bool) -> SPConfig:
+    from saml2 import BINDING_HTTP_POST
+    from saml2.config import SPConfig
+    from saml2.sigver import get_xmlsec_binary
+    from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
     sp = {
         "name": f"cxowner: {single_sign_on.organization.name}",
         "endpoints": {"assertion_consumer_service": [(urls["acs"], BINDING_HTTP_POST)]},
@@ -133,6 +142,9 @@ def _config(single_sign_on: SingleSignOn, urls: dict, folder: Path | None, with_
 @contextmanager
 def saml_client(single_sign_on: SingleSignOn, urls: dict) -> Iterator[Saml2Client]:
     """pysaml2's client as the organization's SP, its key in a private folder for the request's length."""
+    from saml2.client import Saml2Client
+    from saml2.sigver import SigverError
+
     key = secret_decrypt(single_sign_on.saml_key_encrypted)
     if key is None or not single_sign_on.saml_metadata_xml:
         raise SsoRefused(
@@ -154,6 +166,8 @@ def saml_client(single_sign_on: SingleSignOn, urls: dict) -> Iterator[Saml2Clien
 
 def sp_metadata(single_sign_on: SingleSignOn, urls: dict) -> str:
     """The SP's metadata for the provider: entity ID, ACS URL, and the certificate for signing and encryption."""
+    from saml2.metadata import entity_descriptor
+
     with tempfile.TemporaryDirectory(prefix="cxowner-saml-") as name:
         folder = Path(name)
         (folder / "sp.crt").write_text(single_sign_on.saml_certificate)
@@ -187,6 +201,8 @@ def claims_from(single_sign_on: SingleSignOn, response) -> dict:
     SAML has no `email_verified`. The address is taken as verified because the organization's
     admin chose this provider AND the organization has proven it owns the address's domain (which
     sso_sign_in checks before anything else): for that domain, the provider is its directory."""
+    from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_TRANSIENT
+
     name_id = response.assertion.subject.name_id
     if name_id is None or not (name_id.text or "").strip():
         raise SsoRefused(f"{single_sign_on.name} did not say who you are (no NameID).")

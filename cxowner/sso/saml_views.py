@@ -23,10 +23,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.response import StatusError, UnsolicitedResponse, VerificationError
-from saml2.sigver import SigverError
-from saml2.validate import ResponseLifetimeExceed, ToEarly
 
 from .errors import SsoRefused
 from .models import Protocol, SingleSignOn
@@ -82,6 +78,8 @@ def _pending_set(request: HttpRequest, response: HttpResponse, pending: list[dic
 
 def saml_start(request: HttpRequest, single_sign_on: SingleSignOn) -> HttpResponse:
     """Send the browser to the provider with a signed AuthnRequest (HTTP-Redirect), and remember it."""
+    from saml2 import BINDING_HTTP_REDIRECT
+
     try:
         with saml_client(single_sign_on, saml_urls(request, single_sign_on)) as client:
             request_id, info = client.prepare_for_authenticate(
@@ -106,6 +104,11 @@ def saml_start(request: HttpRequest, single_sign_on: SingleSignOn) -> HttpRespon
 
 def _checked(request: HttpRequest, single_sign_on: SingleSignOn, outstanding: dict):
     """pysaml2's checked response; SsoRefused saying what is wrong with it."""
+    from saml2 import BINDING_HTTP_POST
+    from saml2.response import StatusError, UnsolicitedResponse, VerificationError
+    from saml2.sigver import SigverError
+    from saml2.validate import ResponseLifetimeExceed, ToEarly
+
     name = single_sign_on.name
     try:
         with saml_client(single_sign_on, saml_urls(request, single_sign_on)) as client:
