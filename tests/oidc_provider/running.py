@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import re
 import secrets
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.loopback_server import free_port, server_running
+
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -77,39 +73,12 @@ def _next_of(url: str) -> str:
     return parse_qs(urlsplit(url).query).get("next", [""])[0]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def oidc_provider(tmp_path_factory):
     port = free_port()
-    folder = tmp_path_factory.mktemp("oidc-provider")
-    log = (folder / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.oidc_provider.server", str(port), str(folder)],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     provider = Provider(url=f"http://127.0.0.1:{port}")
-    try:
-        # Its migrations take 10-20 s on a busy 2-core machine; CI runs two test processes beside browsers.
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"The test identity provider stopped: {(folder / 'server.log').read_text()}")
-            try:
-                requests.get(f"{provider.issuer}/.well-known/openid-configuration", timeout=1).raise_for_status()
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("The test identity provider did not start in 120 s")
+    folder = tmp_path_factory.mktemp("oidc-provider")
+    # Its migrations take 10-20 s on a busy 2-core machine; CI runs two test processes beside browsers.
+    ready = f"{provider.issuer}/.well-known/openid-configuration"
+    with server_running("tests.oidc_provider.server", port, folder, ready, name="test identity provider", wait=120):
         yield provider
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()

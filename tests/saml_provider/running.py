@@ -9,22 +9,17 @@ from __future__ import annotations
 import base64
 import re
 import secrets
-import subprocess
-import sys
-import time
 import zlib
 from dataclasses import dataclass
 from html import unescape
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from defusedxml import ElementTree
 
-from tests.oidc_provider.running import free_port
+from tests.loopback_server import free_port, server_running
 
-ROOT = Path(__file__).resolve().parents[2]
 FORM_TOKEN = re.compile(r'name="token" value="([^"]+)"')
 POSTED = re.compile(r'<form method="post" action="([^"]+)">\s*<input type="hidden" name="SAMLResponse" value="([^"]+)"')
 PROTOCOL = "{urn:oasis:names:tc:SAML:2.0:protocol}"
@@ -93,29 +88,9 @@ class SamlProvider:
 @pytest.fixture(scope="session")
 def saml_provider(tmp_path_factory):
     port = free_port()
-    folder = tmp_path_factory.mktemp("saml-provider")
-    log = (folder / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.saml_provider.server", str(port), str(folder)],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     provider = SamlProvider(url=f"http://127.0.0.1:{port}")
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"The test SAML provider stopped: {(folder / 'server.log').read_text()}")
-            try:
-                requests.get(provider.metadata_url, timeout=1).raise_for_status()
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("The test SAML provider did not start in 60 s")
+    folder = tmp_path_factory.mktemp("saml-provider")
+    with server_running(
+        "tests.saml_provider.server", port, folder, provider.metadata_url, name="test SAML provider", wait=60
+    ):
         yield provider
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()

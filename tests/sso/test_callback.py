@@ -6,7 +6,7 @@ from django.test import Client
 
 from cxowner.orgs.models import Membership
 from tests.factories import MembershipFactory, SingleSignOnFactory
-from tests.oidc_provider.running import free_port
+from tests.loopback_server import free_port
 
 from .conftest import callback_path
 
