@@ -103,6 +103,15 @@ def idp_entity_id(metadata_xml: str) -> str:
     return entity_id
 
 
+def client_idp(client: Saml2Client) -> str:
+    """The identity provider of a client made by saml_client: the one its loaded metadata describes
+    (checked to be exactly one when saved), without reading the metadata a second time."""
+    providers = list(client.metadata.identity_providers())
+    if len(providers) != 1:
+        raise ValueError(f"The metadata must describe one identity provider; it describes {len(providers)}.")
+    return providers[0]
+
+
 def _config(single_sign_on: SingleSignOn, urls: dict, folder: Path | None, with_idp: bool) -> SPConfig:
     from saml2 import BINDING_HTTP_POST
     from saml2.config import SPConfig

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .errors import SsoRefused
 from .models import Protocol, SingleSignOn
-from .saml import claims_from, idp_entity_id, saml_client, sp_metadata
+from .saml import claims_from, client_idp, saml_client, sp_metadata
 from .services import LOOPBACK_HOSTS
 from .signin import sso_sign_in
 
@@ -83,7 +83,7 @@ def saml_start(request: HttpRequest, single_sign_on: SingleSignOn) -> HttpRespon
     try:
         with saml_client(single_sign_on, saml_urls(request, single_sign_on)) as client:
             request_id, info = client.prepare_for_authenticate(
-                entityid=idp_entity_id(single_sign_on.saml_metadata_xml),
+                entityid=client_idp(client),
                 binding=BINDING_HTTP_REDIRECT,
                 sign=True,
                 sigalg=client.config.signing_algorithm,
@@ -115,6 +115,7 @@ def _checked(request: HttpRequest, single_sign_on: SingleSignOn, outstanding: di
             response = client.parse_authn_request_response(
                 request.POST.get("SAMLResponse", ""), BINDING_HTTP_POST, outstanding=outstanding
             )
+            provider = client_idp(client)
     except UnsolicitedResponse as error:
         raise SsoRefused(ALREADY_USED) from error
     except StatusError as error:
@@ -134,7 +135,7 @@ def _checked(request: HttpRequest, single_sign_on: SingleSignOn, outstanding: di
         raise SsoRefused(f"{name}'s answer is not valid for this organization: {str(error)[:200]}") from error
     if response is None or response.assertion is None:
         raise SsoRefused(f"{name}'s answer is not valid for this organization.")
-    if response.issuer() != idp_entity_id(single_sign_on.saml_metadata_xml):
+    if response.issuer() != provider:
         raise SsoRefused(f"The answer was issued by another identity provider than {name}.")
     expires = int(response.not_on_or_after - time.time()) if response.not_on_or_after else 0
     # Each assertion once, remembered as long as it could be valid (past its NotOnOrAfter it is refused anyway).

@@ -63,10 +63,16 @@ def domains_parse(text: str) -> tuple[str, ...]:
     return tuple(domains)
 
 
-def _issuer_check(issuer: str) -> str:
-    parts = urlsplit(issuer)
+def _https_check(url: str, field: str, what: str) -> None:
+    """A provider's address is https (or http on loopback, for tests and development)."""
+    parts = urlsplit(url)
     if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
-        raise ValidationError({"issuer": "The issuer must be an https:// address."})
+        raise ValidationError({field: f"{what} must be an https:// address."})
+
+
+def _issuer_check(issuer: str) -> str:
+    _https_check(issuer, "issuer", "The issuer")
+    parts = urlsplit(issuer)
     if parts.query or parts.fragment:
         raise ValidationError({"issuer": "The issuer has no query or fragment."})
     return issuer
@@ -74,9 +80,7 @@ def _issuer_check(issuer: str) -> str:
 
 def _metadata_fetched(url: str) -> str:
     """The provider's metadata read from its URL (https, or loopback http for tests and development)."""
-    parts = urlsplit(url)
-    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
-        raise ValidationError({"saml_metadata_url": "The metadata URL must be an https:// address."})
+    _https_check(url, "saml_metadata_url", "The metadata URL")
     try:
         answer = requests.get(url, timeout=settings.SSO_HTTP_TIMEOUT_SECONDS, stream=True)
         answer.raise_for_status()
